@@ -1,0 +1,225 @@
+"""Parameter distributions: the declared range of one hyperparameter.
+
+Every distribution converts between a parameter's *external* value (what the objective sees:
+a float, an int, a category) and its *internal* value (a float that samplers and storages work
+with: the number itself, or a category's index). Distributions are stored as JSON, never pickled,
+in the same ``{"name": ..., "attributes": ...}`` form that Optuna uses.
+"""
+
+from __future__ import annotations
+
+import abc
+import decimal
+import json
+import math
+from collections.abc import Sequence
+from typing import Any, Union
+
+CategoricalChoiceType = Union[None, bool, int, float, str]
+_CHOICE_TYPES = (type(None), bool, int, float, str)
+
+
+class BaseDistribution(abc.ABC):
+    """The declared range of one parameter."""
+
+    @abc.abstractmethod
+    def to_internal_repr(self, external: Any) -> float:
+        """Return the float that samplers and storages use for ``external``."""
+
+    @abc.abstractmethod
+    def to_external_repr(self, internal: float) -> Any:
+        """Return the value the objective sees for the internal float ``internal``."""
+
+    @abc.abstractmethod
+    def single(self) -> bool:
+        """Whether the distribution holds exactly one value."""
+
+    @abc.abstractmethod
+    def contains(self, internal: float) -> bool:
+        """Whether the internal value ``internal`` lies in the distribution."""
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, json.dumps(self._asdict(), sort_keys=True)))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._asdict().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _as_number(name: str, value: Any, kind: type) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"`{name}` must be a number, got {value!r} ({type(value).__name__}).")
+    if not math.isfinite(value):
+        raise ValueError(f"`{name}` must be finite, got {value!r}.")
+    if kind is int and value != int(value):
+        raise ValueError(f"`{name}` must be an integer, got {value!r}.")
+    return kind(value)
+
+
+def _check_range(low: float, high: float, log: bool, step: float | None) -> None:
+    if low > high:
+        raise ValueError(f"`low` must be <= `high`, got low={low!r} and high={high!r}.")
+    if log and low <= 0:
+        raise ValueError(f"`low` must be > 0 when log=True, got low={low!r}.")
+    if step is not None:
+        if log:
+            raise ValueError(f"`step` cannot be combined with log=True, got step={step!r}.")
+        if step <= 0:
+            raise ValueError(f"`step` must be > 0, got step={step!r}.")
+
+
+def _snap_high(low: float, high: float, step: float) -> float:
+    """The largest ``low + k * step`` that does not exceed ``high`` (exact in decimal)."""
+    d_low, d_step = decimal.Decimal(str(low)), decimal.Decimal(str(step))
+    n = int((decimal.Decimal(str(high)) - d_low) // d_step)
+    return float(d_low + n * d_step)
+
+
+class FloatDistribution(BaseDistribution):
+    """Floats in ``[low, high]``, optionally on a log scale or a grid of ``step``."""
+
+    def __init__(self, low: float, high: float, log: bool = False, step: float | None = None):
+        low, high = _as_number("low", low, float), _as_number("high", high, float)
+        if step is not None:
+            step = _as_number("step", step, float)
+        _check_range(low, high, log, step)
+        if step is not None:
+            high = _snap_high(low, high, step)
+        self.low, self.high, self.log, self.step = low, high, bool(log), step
+
+    def to_internal_repr(self, external: Any) -> float:
+        if isinstance(external, bool) or not isinstance(external, (int, float)):
+            raise TypeError(f"{self!r} takes a number, got {external!r}.")
+        return float(external)
+
+    def to_external_repr(self, internal: float) -> float:
+        return float(internal)
+
+    def single(self) -> bool:
+        if self.step is None:
+            return self.low == self.high
+        return self.high - self.low < self.step
+
+    def contains(self, internal: float) -> bool:
+        if not (self.low <= internal <= self.high):
+            return False
+        if self.step is None:
+            return True
+        k = (internal - self.low) / self.step
+        return abs(k - round(k)) < 1e-8
+
+
+class IntDistribution(BaseDistribution):
+    """Integers in ``[low, high]``, optionally on a log scale or every ``step``."""
+
+    def __init__(self, low: int, high: int, log: bool = False, step: int = 1):
+        low, high = _as_number("low", low, int), _as_number("high", high, int)
+        step = _as_number("step", step, int)
+        _check_range(low, high, log, None)
+        if step <= 0:
+            raise ValueError(f"`step` must be > 0, got step={step!r}.")
+        if log and step != 1:
+            raise ValueError(f"`step` must be 1 when log=True, got step={step!r}.")
+        self.low, self.high, self.log, self.step = low, low + (high - low) // step * step, bool(log), step
+
+    def to_internal_repr(self, external: Any) -> float:
+        if isinstance(external, bool) or not isinstance(external, (int, float)):
+            raise TypeError(f"{self!r} takes an integer, got {external!r}.")
+        return float(external)
+
+    def to_external_repr(self, internal: float) -> int:
+        return int(round(internal))
+
+    def single(self) -> bool:
+        return self.low == self.high
+
+    def contains(self, internal: float) -> bool:
+        value = int(round(internal))
+        return value == internal and self.low <= value <= self.high and (value - self.low) % self.step == 0
+
+
+class CategoricalDistribution(BaseDistribution):
+    """One of a fixed list of choices: ``None``, bools, ints, floats or strings."""
+
+    def __init__(self, choices: Sequence[CategoricalChoiceType]):
+        if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
+            raise TypeError(f"`choices` must be a list or tuple, got {choices!r}.")
+        if len(choices) == 0:
+            raise ValueError("`choices` must contain at least one element, got an empty sequence.")
+        for choice in choices:
+            if not isinstance(choice, _CHOICE_TYPES):
+                raise TypeError(
+                    "`choices` may hold only None, bool, int, float and str (they are stored as JSON), "
+                    f"got {choice!r} of type {type(choice).__name__}."
+                )
+        self.choices = tuple(choices)
+
+    def to_internal_repr(self, external: Any) -> float:
+        for index, choice in enumerate(self.choices):
+            if _same_choice(choice, external):
+                return float(index)
+        raise ValueError(f"{external!r} is not one of the choices {list(self.choices)!r}.")
+
+    def to_external_repr(self, internal: float) -> CategoricalChoiceType:
+        return self.choices[int(internal)]
+
+    def single(self) -> bool:
+        return len(self.choices) == 1
+
+    def contains(self, internal: float) -> bool:
+        index = int(internal)
+        return index == internal and 0 <= index < len(self.choices)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"choices": list(self.choices)}
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, CategoricalDistribution)
+            and len(self.choices) == len(other.choices)
+            and all(_same_choice(a, b) for a, b in zip(self.choices, other.choices))
+        )
+
+    __hash__ = BaseDistribution.__hash__
+
+
+def _same_choice(a: Any, b: Any) -> bool:
+    """Equality that keeps ``True``, ``1`` and ``1.0`` apart, and ``nan`` equal to itself."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b and (a is None) == (b is None)
+
+
+_DISTRIBUTIONS = {cls.__name__: cls for cls in (FloatDistribution, IntDistribution, CategoricalDistribution)}
+
+
+def distribution_to_json(distribution: BaseDistribution) -> str:
+    """Serialise a distribution to JSON."""
+    return json.dumps({"name": type(distribution).__name__, "attributes": distribution._asdict()})
+
+
+def json_to_distribution(text: str) -> BaseDistribution:
+    """Rebuild a distribution from :func:`distribution_to_json`'s output."""
+    data = json.loads(text)
+    try:
+        cls = _DISTRIBUTIONS[data["name"]]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown distribution in stored JSON: {text!r}.") from None
+    return cls(**data["attributes"])
+
+
+def check_distribution_compatibility(name: str, old: BaseDistribution, new: BaseDistribution) -> None:
+    """Raise if ``name`` was already suggested in this trial with a different distribution."""
+    if old != new:
+        raise ValueError(
+            f"Parameter {name!r} was already suggested in this trial as {old!r}; "
+            f"it cannot be suggested again as {new!r}. Use one distribution per name in a trial."
+        )

@@ -1,0 +1,7 @@
+"""Samplers choose each trial's parameters."""
+
+from tftune.samplers._base import BaseSampler
+from tftune.samplers._grid import GridSampler
+from tftune.samplers._random import RandomSampler
+
+__all__ = ["BaseSampler", "GridSampler", "RandomSampler"]

@@ -1,0 +1,57 @@
+"""The sampler interface: how the next trial's parameters are chosen."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tftune.distributions import BaseDistribution
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from tftune.study._study import Study
+
+
+class BaseSampler(abc.ABC):
+    """Chooses parameter values, one parameter at a time or jointly.
+
+    A trial first asks for a *relative* (joint) sample over the search space that
+    ``infer_relative_search_space`` declares; every other parameter, and every parameter of a
+    define-by-run branch the sampler did not foresee, comes from ``sample_independent``.
+    """
+
+    def prepare(self, study: Study) -> None:
+        """Called before each new trial; a sampler may enqueue trials here (the grid does)."""
+
+    def is_exhausted(self, study: Study) -> bool:
+        """Whether the sampler has nothing left to propose; the study then stops."""
+        return False
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        """The parameters to sample jointly for ``trial`` (none by default)."""
+        return {}
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        """Joint sample over ``search_space``, as external values."""
+        return {}
+
+    @abc.abstractmethod
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
+    ) -> Any:
+        """One parameter's value (external representation) for ``trial``."""
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        """Called when a trial starts."""
+
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
+    ) -> None:
+        """Called when a trial finishes, before it is stored as finished."""
+
+    def reseed_rng(self) -> None:
+        """Give the sampler a fresh random state (used for forked workers)."""

@@ -1,0 +1,102 @@
+"""Search spaces declared up front, the way scikit-learn users write them.
+
+``{"lr": [0.001, 0.01], "dropout": [0.2, 0.3]}`` is a grid (``ParameterGrid``);
+``{"lr": scipy.stats.loguniform(1e-4, 1e-1), "units": [32, 64]}`` is a set of distributions
+(``ParameterSampler``). Both map onto tftune's distribution objects, so every sampler serves them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from tftune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+SUPPORTED_SCIPY = "uniform, loguniform (reciprocal) and randint"
+
+
+def to_distribution(name: str, spec: Any) -> BaseDistribution:
+    """Map one entry of a scikit-learn style space onto a distribution.
+
+    Accepts a tftune distribution, a list/tuple of choices, or a frozen ``scipy.stats``
+    ``uniform``, ``loguniform``/``reciprocal`` or ``randint``.
+    """
+    if isinstance(spec, BaseDistribution):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        try:
+            return CategoricalDistribution(spec)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"Parameter {name!r}: {error}") from None
+    if hasattr(spec, "dist") and hasattr(spec, "rvs"):
+        return _from_scipy(name, spec)
+    raise TypeError(
+        f"Parameter {name!r} must be a list of choices, a frozen scipy.stats distribution "
+        f"({SUPPORTED_SCIPY}) or a tftune distribution, got {spec!r}."
+    )
+
+
+def _from_scipy(name: str, frozen: Any) -> BaseDistribution:
+    kind = frozen.dist.name
+    low, high = (float(x) for x in frozen.support())
+    if kind == "uniform":
+        return FloatDistribution(low, high)
+    if kind in ("loguniform", "reciprocal"):
+        return FloatDistribution(low, high, log=True)
+    if kind == "randint":
+        # scipy's support is [low, high - 1]: integers, the upper bound excluded when declared.
+        return IntDistribution(int(low), int(high))
+    if math.isinf(low) or math.isinf(high):
+        detail = "it is unbounded"
+    else:
+        detail = "it is not supported"
+    raise ValueError(
+        f"Parameter {name!r}: scipy.stats.{kind} cannot be used as a search space ({detail}); "
+        f"use {SUPPORTED_SCIPY}, or a list of values."
+    )
+
+
+def to_distributions(space: Mapping[str, Any]) -> dict[str, BaseDistribution]:
+    """Map a whole scikit-learn style space (a dict) onto distributions."""
+    if not isinstance(space, Mapping):
+        raise TypeError(f"A search space must be a dict of parameter name to values, got {space!r}.")
+    return {name: to_distribution(name, spec) for name, spec in space.items()}
+
+
+def iter_grid(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]]) -> Iterator[dict[str, Any]]:
+    """Every cell of a grid (a dict of lists, or a list of such dicts), as ``ParameterGrid`` does."""
+    for sub_grid in validate_grid(grid):
+        names = list(sub_grid)
+        for values in itertools.product(*(sub_grid[n] for n in names)):
+            yield dict(zip(names, values))
+
+
+def validate_grid(
+    grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
+) -> list[dict[str, list[Any]]]:
+    """Check a grid and return it as a list of dicts of lists."""
+    sub_grids = [grid] if isinstance(grid, Mapping) else grid
+    if isinstance(sub_grids, (str, bytes)) or not isinstance(sub_grids, Sequence) or not sub_grids:
+        raise TypeError(f"`search_space` must be a dict of lists, or a non-empty list of such dicts, got {grid!r}.")
+    checked = []
+    for sub_grid in sub_grids:
+        if not isinstance(sub_grid, Mapping):
+            raise TypeError(f"`search_space` must be a dict of lists, got {sub_grid!r}.")
+        for name, values in sub_grid.items():
+            if not isinstance(name, str):
+                raise TypeError(f"Grid parameter names must be strings, got {name!r}.")
+            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+                raise TypeError(f"Grid parameter {name!r} must be a list of values, got {values!r}.")
+            try:
+                CategoricalDistribution(values)  # the same rules: non-empty, JSON scalars
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"Grid parameter {name!r}: {error}") from None
+        checked.append({name: list(values) for name, values in sub_grid.items()})
+    return checked

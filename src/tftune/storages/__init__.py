@@ -1,0 +1,29 @@
+"""Where studies live: in memory, or in SQLite/PostgreSQL through ``RDBStorage``."""
+
+from __future__ import annotations
+
+from tftune.storages._base import BaseStorage, StudySummary
+from tftune.storages._callbacks import RetryFailedTrialCallback
+from tftune.storages._in_memory import InMemoryStorage
+from tftune.storages._rdb import RDBStorage
+
+__all__ = ["BaseStorage", "InMemoryStorage", "RDBStorage", "RetryFailedTrialCallback", "StudySummary", "get_storage"]
+
+DEFAULT_STORAGE_URL = "sqlite:///tftune.db"
+
+
+def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
+    """Turn ``create_study``'s ``storage`` argument into a storage object.
+
+    ``None`` gives a new in-memory storage; a URL string gives an ``RDBStorage``.
+    """
+    if storage is None:
+        return InMemoryStorage()
+    if isinstance(storage, BaseStorage):
+        return storage
+    if isinstance(storage, str):
+        return RDBStorage(storage)
+    raise TypeError(
+        "`storage` must be None, a database URL such as 'sqlite:///tftune.db', or a storage object, "
+        f"got {storage!r} ({type(storage).__name__})."
+    )

@@ -1,0 +1,167 @@
+"""The storage interface: where studies and trials live.
+
+A storage is the single source of truth shared by every worker of a study. Implementations:
+``InMemoryStorage`` (one process) and ``RDBStorage`` (SQLite or PostgreSQL, many processes).
+Values are plain JSON-compatible data; nothing is ever pickled.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from collections.abc import Container, Sequence
+from typing import Any
+
+from tftune.distributions import BaseDistribution
+from tftune._direction import StudyDirection
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+
+#: System attribute holding the parameters an enqueued trial must use.
+FIXED_PARAMS_KEY = "fixed_params"
+#: System attribute holding why a trial failed (a message or a traceback).
+FAIL_REASON_KEY = "fail_reason"
+
+
+@dataclasses.dataclass(frozen=True)
+class StudySummary:
+    """One line of ``get_all_studies``: a study's name, directions and progress."""
+
+    study_id: int
+    study_name: str
+    directions: list[StudyDirection]
+    n_trials: int
+    n_complete: int
+    best_values: list[float] | None
+    datetime_start: Any = None
+
+
+class BaseStorage(abc.ABC):
+    """Where studies and trials are kept. Every method is safe to call from several threads."""
+
+    #: Seconds between heartbeats of running trials; ``None`` when the storage needs none.
+    heartbeat_interval: float | None = None
+    #: Seconds without a heartbeat after which a running trial is failed.
+    grace_period: float | None = None
+    #: Called as ``callback(study, frozen_trial)`` for each trial failed for a stale heartbeat.
+    failed_trial_callback: Any = None
+
+    # --- studies ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:
+        """Create a study and return its id; raise DuplicatedStudyError if the name is taken."""
+
+    @abc.abstractmethod
+    def delete_study(self, study_id: int) -> None:
+        """Delete a study with all its trials."""
+
+    @abc.abstractmethod
+    def get_study_id_from_name(self, study_name: str) -> int:
+        """Return the id of a study; raise StudyNotFoundError if there is none."""
+
+    @abc.abstractmethod
+    def get_study_name_from_id(self, study_id: int) -> str:
+        """Return the name of a study."""
+
+    @abc.abstractmethod
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        """Return the directions of a study's objectives."""
+
+    @abc.abstractmethod
+    def set_study_attr(self, study_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        """Set a user (or system) attribute of a study. ``value`` must be JSON-serialisable."""
+
+    @abc.abstractmethod
+    def get_study_attrs(self, study_id: int, *, system: bool = False) -> dict[str, Any]:
+        """Return the user (or system) attributes of a study."""
+
+    @abc.abstractmethod
+    def get_all_studies(self) -> list[StudySummary]:
+        """Summaries of every study in the storage."""
+
+    # --- trials ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_new_trial(self, study_id: int, *, create: bool = True) -> FrozenTrial | None:
+        """Start a trial: claim the oldest WAITING trial if there is one, else make a new one.
+
+        The claim is atomic across processes: two workers never receive the same trial. With
+        ``create=False`` no new trial is made, and ``None`` means that none was waiting.
+        """
+
+    @abc.abstractmethod
+    def enqueue_trials(
+        self, study_id: int, templates: Sequence[FrozenTrial], *, once_key: str | None = None
+    ) -> bool:
+        """Add WAITING trials made from ``templates`` (their attrs), atomically.
+
+        With ``once_key``, the trials are added only by the first caller to use that key for the
+        study; later callers get ``False`` and nothing is added.
+        """
+
+    @abc.abstractmethod
+    def set_trial_param(
+        self, trial_id: int, name: str, internal_value: float, distribution: BaseDistribution
+    ) -> None:
+        """Record a parameter of a running trial."""
+
+    @abc.abstractmethod
+    def set_trial_state_values(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: Sequence[float] | None = None,
+        *,
+        system_attrs: dict[str, Any] | None = None,
+    ) -> None:
+        """Finish (or change the state of) a trial; raise UpdateFinishedTrialError if finished."""
+
+    @abc.abstractmethod
+    def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
+        """Record the value reported at ``step`` (a repeated step overwrites)."""
+
+    @abc.abstractmethod
+    def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        """Set a user (or system) attribute of a trial."""
+
+    @abc.abstractmethod
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        """Return a snapshot of one trial."""
+
+    @abc.abstractmethod
+    def get_all_trials(
+        self, study_id: int, *, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """Return the study's trials ordered by number, optionally only those in ``states``."""
+
+    def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
+        """Count the study's trials, optionally only those in ``states``."""
+        return len(self.get_all_trials(study_id, deepcopy=False, states=states))
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        """The best COMPLETE trial of a single-objective study; ValueError if there is none."""
+        direction = self.get_study_directions(study_id)
+        if len(direction) != 1:
+            raise RuntimeError("get_best_trial is for single-objective studies; use best_trials.")
+        complete = self.get_all_trials(study_id, states=(TrialState.COMPLETE,))
+        if not complete:
+            raise ValueError("No trial is complete yet, so there is no best trial.")
+        pick = max if direction[0] == StudyDirection.MAXIMIZE else min
+        return pick(complete, key=lambda t: t.values[0])  # type: ignore[index]
+
+    def get_trial_id_from_number(self, study_id: int, number: int) -> int:
+        """Return the id of the trial with ``number`` in the study."""
+        for trial in self.get_all_trials(study_id, deepcopy=False):
+            if trial.number == number:
+                return trial._trial_id
+        raise KeyError(f"Study {study_id} has no trial number {number}.")
+
+    # --- heartbeats (storages shared by processes) -----------------------------------------
+    def record_heartbeat(self, trial_ids: Sequence[int]) -> None:
+        """Mark the given running trials as alive now."""
+
+    def fail_stale_trials(self, study_id: int) -> list[FrozenTrial]:
+        """Fail RUNNING trials whose heartbeat is older than the grace period; return them."""
+        return []
+
+    def close(self) -> None:
+        """Release connections and threads."""

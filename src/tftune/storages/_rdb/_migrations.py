@@ -1,0 +1,62 @@
+"""Schema versions and the steps between them.
+
+A database records its schema version in ``tftune_schema``. Opening a database whose version is
+older than this tftune's raises SchemaVersionError until ``tftune storage upgrade`` (or
+``RDBStorage.upgrade()``) applies the steps in ``MIGRATIONS``; a newer one is refused outright.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import sqlalchemy as sa
+
+from tftune.exceptions import SchemaVersionError
+from tftune.storages._rdb import _schema
+
+#: ``MIGRATIONS[v]`` upgrades a database from version ``v`` to ``v + 1``, inside one transaction.
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}
+
+
+def read_version(conn: sa.Connection) -> int | None:
+    """The schema version stored in the database, or ``None`` for an empty database."""
+    if not sa.inspect(conn).has_table(_schema.schema_info.name):
+        return None
+    return conn.execute(sa.select(_schema.schema_info.c.version)).scalar_one_or_none()
+
+
+def check_version(version: int, url: str, current: int = _schema.SCHEMA_VERSION) -> None:
+    """Raise SchemaVersionError unless ``version`` is the one this tftune writes."""
+    if version > current:
+        raise SchemaVersionError(
+            f"The database at {url} has schema version {version}, newer than the version {current} "
+            "this tftune understands. Upgrade tftune to open it."
+        )
+    if version < current:
+        raise SchemaVersionError(
+            f"The database at {url} has schema version {version}, older than {current}. "
+            f"Run `tftune storage upgrade --storage {url}` to migrate it (back it up first)."
+        )
+
+
+def upgrade(
+    conn: sa.Connection,
+    library_version: str,
+    migrations: Mapping[int, Callable[[sa.Connection], None]] = MIGRATIONS,
+    target: int = _schema.SCHEMA_VERSION,
+) -> list[int]:
+    """Apply every step from the stored version to ``target``; return the versions passed."""
+    version = read_version(conn)
+    if version is None:
+        raise SchemaVersionError("There is no tftune schema to upgrade in this database.")
+    passed = []
+    while version < target:
+        if version not in migrations:
+            raise SchemaVersionError(f"No migration step from schema version {version} to {version + 1}.")
+        migrations[version](conn)
+        version += 1
+        passed.append(version)
+    conn.execute(
+        sa.update(_schema.schema_info).values(version=version, library_version=library_version)
+    )
+    return passed

@@ -1,0 +1,126 @@
+"""The SQL schema of RDBStorage (SQLAlchemy Core tables, all prefixed ``tftune_``).
+
+Bump ``SCHEMA_VERSION`` and add a step to ``_migrations.MIGRATIONS`` with every change.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+schema_info = Table(
+    "tftune_schema",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("library_version", String(64), nullable=False),
+)
+
+studies = Table(
+    "tftune_studies",
+    metadata,
+    Column("study_id", Integer, primary_key=True, autoincrement=True),
+    Column("study_name", String(512), nullable=False, unique=True),
+    Column("directions", Text, nullable=False),
+    Column("next_trial_number", Integer, nullable=False),
+    Column("datetime_start", DateTime, nullable=False),
+)
+
+study_attrs = Table(
+    "tftune_study_attrs",
+    metadata,
+    Column("study_id", Integer, ForeignKey("tftune_studies.study_id", ondelete="CASCADE"), primary_key=True),
+    Column("is_system", Boolean, primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("value_json", Text, nullable=False),
+)
+
+trials = Table(
+    "tftune_trials",
+    metadata,
+    Column("trial_id", Integer, primary_key=True, autoincrement=True),
+    Column("study_id", Integer, ForeignKey("tftune_studies.study_id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("state", SmallInteger, nullable=False),
+    Column("datetime_start", DateTime),
+    Column("datetime_complete", DateTime),
+    Column("heartbeat", Float),
+    UniqueConstraint("study_id", "number", name="tftune_trials_study_number"),
+    Index("tftune_trials_study_state", "study_id", "state"),
+)
+
+_trial_fk = ForeignKey("tftune_trials.trial_id", ondelete="CASCADE")
+
+trial_params = Table(
+    "tftune_trial_params",
+    metadata,
+    Column("trial_id", Integer, _trial_fk, primary_key=True),
+    Column("name", String(512), primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("distribution_json", Text, nullable=False),
+)
+
+trial_values = Table(
+    "tftune_trial_values",
+    metadata,
+    Column("trial_id", Integer, ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"), primary_key=True),
+    Column("objective", Integer, primary_key=True),
+    Column("value", Float),
+    Column("kind", SmallInteger, nullable=False),
+)
+
+trial_intermediate_values = Table(
+    "tftune_trial_intermediate_values",
+    metadata,
+    Column("trial_id", Integer, ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"), primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("value", Float),
+    Column("kind", SmallInteger, nullable=False),
+)
+
+trial_attrs = Table(
+    "tftune_trial_attrs",
+    metadata,
+    Column("trial_id", Integer, ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"), primary_key=True),
+    Column("is_system", Boolean, primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("value_json", Text, nullable=False),
+)
+
+# Floats are stored as (value, kind): SQLite turns NaN into NULL, so non-finite values get a kind.
+_FINITE, _POS_INF, _NEG_INF, _NAN = 0, 1, 2, 3
+
+
+def encode_float(value: float) -> tuple[float | None, int]:
+    """Split a float into a finite column value (or NULL) and its kind."""
+    if math.isfinite(value):
+        return value, _FINITE
+    if math.isnan(value):
+        return None, _NAN
+    return None, _POS_INF if value > 0 else _NEG_INF
+
+
+def decode_float(value: float | None, kind: int) -> float:
+    """Inverse of :func:`encode_float`."""
+    if kind == _FINITE:
+        return float(value)  # type: ignore[arg-type]
+    return {_POS_INF: math.inf, _NEG_INF: -math.inf}.get(kind, math.nan)

@@ -1,0 +1,540 @@
+"""RDBStorage: studies in SQLite (the embedded default) or PostgreSQL (shared by machines).
+
+Every statement runs inside ``_run``, the one place that opens a transaction, retries transient
+lock conflicts, commits or rolls back, and turns driver errors into tftune's StorageError.
+Finished trials never change, so they are cached in this process and read from the database once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+import time
+from collections.abc import Callable, Container, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tftune import __version__
+from tftune.distributions import BaseDistribution, distribution_to_json, json_to_distribution
+from tftune.exceptions import (
+    DuplicatedStudyError,
+    StorageError,
+    StudyNotFoundError,
+    UpdateFinishedTrialError,
+)
+from tftune.storages._base import FAIL_REASON_KEY, BaseStorage, StudySummary
+from tftune.storages._heartbeat import HeartbeatThread
+from tftune.storages._rdb import _engine, _migrations
+from tftune.storages._rdb import _schema as s
+from tftune._direction import StudyDirection
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+
+T = TypeVar("T")
+_RUNNING, _WAITING = int(TrialState.RUNNING), int(TrialState.WAITING)
+_OPEN_STATES = (_RUNNING, _WAITING)
+_MAX_RETRIES = 50
+_CHUNK = 500
+
+
+class RDBStorage(BaseStorage):
+    """Studies in a SQL database, safe for many processes on one SQLite file or one PostgreSQL.
+
+    Args:
+        url: ``sqlite:///path.db`` or ``postgresql://user@host:port/db``.
+        heartbeat_interval: seconds between heartbeats of this process's running trials
+            (``None`` turns heartbeats off; a crashed trial then stays RUNNING).
+        grace_period: seconds without a heartbeat before a running trial is failed
+            (default: three heartbeat intervals).
+        failed_trial_callback: called as ``callback(study, trial)`` for each trial failed for a
+            stale heartbeat, e.g. :class:`RetryFailedTrialCallback` to run it again.
+        busy_timeout: seconds SQLite waits for a lock before it retries.
+        engine_kwargs: extra arguments for ``sqlalchemy.create_engine``.
+        skip_table_creation: open an existing database without creating tables.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        heartbeat_interval: float | None = 30.0,
+        grace_period: float | None = None,
+        failed_trial_callback: Callable[..., None] | None = None,
+        busy_timeout: float = 60.0,
+        engine_kwargs: dict[str, Any] | None = None,
+        skip_table_creation: bool = False,
+    ) -> None:
+        if heartbeat_interval is not None and not heartbeat_interval > 0:
+            raise ValueError(f"`heartbeat_interval` must be > 0 or None, got {heartbeat_interval!r}.")
+        if grace_period is not None and not grace_period > 0:
+            raise ValueError(f"`grace_period` must be > 0 or None, got {grace_period!r}.")
+        self.url = _engine.normalise_url(url)
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period or (3 * heartbeat_interval if heartbeat_interval else None)
+        self.failed_trial_callback = failed_trial_callback
+        self._engine = _engine.create_engine(self.url, busy_timeout=busy_timeout, engine_kwargs=engine_kwargs)
+        self._dialect = self._engine.dialect.name
+        self._finished: dict[int, FrozenTrial] = {}
+        self._finished_lock = threading.Lock()
+        self._heartbeat = HeartbeatThread(self) if heartbeat_interval else None
+        if not skip_table_creation:
+            self._run(self._create_schema, write=True)
+        version = self._run(_migrations.read_version)
+        if version is None:
+            raise StorageError(f"The database at {_engine.safe_url(self.url)} holds no tftune schema.")
+        _migrations.check_version(version, _engine.safe_url(self.url))
+
+    # --- the one transaction helper --------------------------------------------------------
+    def _run(self, work: Callable[[sa.Connection], T], *, write: bool = False) -> T:
+        """Run ``work(conn)`` in one transaction; retry lock conflicts; map driver errors."""
+        for attempt in range(_MAX_RETRIES):
+            try:
+                with self._engine.connect() as conn:
+                    if write:
+                        conn = conn.execution_options(**{_engine.WRITE_OPTION: True})
+                    with conn.begin():
+                        return work(conn)
+            except sa.exc.DBAPIError as error:
+                if _engine.is_retryable(error) and attempt < _MAX_RETRIES - 1:
+                    time.sleep(min(0.001 * 2**attempt, 0.5))
+                    continue
+                if isinstance(error, sa.exc.IntegrityError):
+                    raise
+                raise _engine.connection_error(self.url, error) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _create_schema(self, conn: sa.Connection) -> None:
+        if self._dialect == "postgresql":  # serialise concurrent first opens of one database
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(8207342301)"))
+        if _migrations.read_version(conn) is not None:
+            return
+        s.metadata.create_all(conn)
+        conn.execute(sa.insert(s.schema_info).values(id=1, version=s.SCHEMA_VERSION, library_version=__version__))
+
+    def upgrade(self) -> list[int]:
+        """Migrate the database schema to this tftune's version; return the versions passed."""
+        return self._run(lambda conn: _migrations.upgrade(conn, __version__), write=True)
+
+    def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+        self._engine.dispose()
+
+    def _upsert(self, conn: sa.Connection, table: sa.Table, keys: Sequence[str], row: dict[str, Any]) -> None:
+        insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(table).values(**row)
+        update = {k: v for k, v in row.items() if k not in keys}
+        conn.execute(insert.on_conflict_do_update(index_elements=list(keys), set_=update))
+
+    # --- studies ---------------------------------------------------------------------------
+    def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:
+        row = dict(
+            study_name=study_name, directions=json.dumps([d.name for d in directions]),
+            next_trial_number=0, datetime_start=datetime.datetime.now(),
+        )
+        try:
+            return self._run(
+                lambda conn: conn.execute(sa.insert(s.studies).values(**row)).inserted_primary_key[0],
+                write=True,
+            )
+        except sa.exc.IntegrityError:
+            raise DuplicatedStudyError(f"A study named {study_name!r} already exists in this storage.") from None
+
+    def delete_study(self, study_id: int) -> None:
+        def work(conn: sa.Connection) -> None:
+            if conn.execute(sa.delete(s.studies).where(s.studies.c.study_id == study_id)).rowcount == 0:
+                raise StudyNotFoundError(f"No study with id {study_id} in this storage.")
+
+        self._run(work, write=True)
+        with self._finished_lock:
+            self._finished.clear()  # trial ids of the deleted study are gone for good
+
+    def get_study_id_from_name(self, study_name: str) -> int:
+        query = sa.select(s.studies.c.study_id).where(s.studies.c.study_name == study_name)
+        study_id = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
+        if study_id is None:
+            raise StudyNotFoundError(f"No study named {study_name!r} in this storage.")
+        return study_id
+
+    def _study_row(self, conn: sa.Connection, study_id: int) -> sa.Row:
+        row = conn.execute(sa.select(s.studies).where(s.studies.c.study_id == study_id)).one_or_none()
+        if row is None:
+            raise StudyNotFoundError(f"No study with id {study_id} in this storage.")
+        return row
+
+    def get_study_name_from_id(self, study_id: int) -> str:
+        return self._run(lambda conn: self._study_row(conn, study_id).study_name)
+
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        text = self._run(lambda conn: self._study_row(conn, study_id).directions)
+        return [StudyDirection[name] for name in json.loads(text)]
+
+    def set_study_attr(self, study_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        row = dict(study_id=study_id, is_system=system, key=key, value_json=json.dumps(value))
+
+        def work(conn: sa.Connection) -> None:
+            self._study_row(conn, study_id)
+            self._upsert(conn, s.study_attrs, ("study_id", "is_system", "key"), row)
+
+        self._run(work, write=True)
+
+    def get_study_attrs(self, study_id: int, *, system: bool = False) -> dict[str, Any]:
+        def work(conn: sa.Connection) -> dict[str, Any]:
+            self._study_row(conn, study_id)
+            query = sa.select(s.study_attrs.c.key, s.study_attrs.c.value_json).where(
+                s.study_attrs.c.study_id == study_id, s.study_attrs.c.is_system == system
+            )
+            return {key: json.loads(value) for key, value in conn.execute(query)}
+
+        return self._run(work)
+
+    def get_all_studies(self) -> list[StudySummary]:
+        t, v = s.trials, s.trial_values
+
+        def work(conn: sa.Connection) -> list[StudySummary]:
+            counts = {
+                (row.study_id, row.state): row.n
+                for row in conn.execute(
+                    sa.select(t.c.study_id, t.c.state, sa.func.count().label("n")).group_by(t.c.study_id, t.c.state)
+                )
+            }
+            summaries = []
+            for row in conn.execute(sa.select(s.studies).order_by(s.studies.c.study_id)):
+                directions = [StudyDirection[name] for name in json.loads(row.directions)]
+                n_trials = sum(n for (sid, _), n in counts.items() if sid == row.study_id)
+                n_complete = counts.get((row.study_id, int(TrialState.COMPLETE)), 0)
+                best = None
+                if len(directions) == 1 and n_complete:
+                    order = v.c.value.desc() if directions[0] == StudyDirection.MAXIMIZE else v.c.value.asc()
+                    best_id = conn.execute(self._best_query(row.study_id, order)).scalar()
+                    best = [s.decode_float(r.value, r.kind) for r in conn.execute(
+                        sa.select(v.c.value, v.c.kind).where(v.c.trial_id == best_id).order_by(v.c.objective))]
+                summaries.append(StudySummary(
+                    row.study_id, row.study_name, directions, n_trials, n_complete, best, row.datetime_start
+                ))
+            return summaries
+
+        return self._run(work)
+
+    # --- trials: writes --------------------------------------------------------------------
+    def _take_numbers(self, conn: sa.Connection, study_id: int, count: int) -> int:
+        """Reserve ``count`` consecutive trial numbers; return the first (row-locked, atomic)."""
+        query = (
+            sa.update(s.studies)
+            .where(s.studies.c.study_id == study_id)
+            .values(next_trial_number=s.studies.c.next_trial_number + count)
+            .returning(s.studies.c.next_trial_number)
+        )
+        end = conn.execute(query).scalar_one_or_none()
+        if end is None:
+            raise StudyNotFoundError(f"No study with id {study_id} in this storage.")
+        return end - count
+
+    def create_new_trial(self, study_id: int, *, create: bool = True) -> FrozenTrial | None:
+        t = s.trials
+
+        def work(conn: sa.Connection) -> tuple[int, int, bool] | None:
+            now = datetime.datetime.now()
+            beat = time.time()
+            waiting = (
+                sa.select(t.c.trial_id, t.c.number)
+                .where(t.c.study_id == study_id, t.c.state == _WAITING)
+                .order_by(t.c.number)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            row = conn.execute(waiting).one_or_none()
+            if row is not None:
+                conn.execute(
+                    sa.update(t).where(t.c.trial_id == row.trial_id)
+                    .values(state=_RUNNING, datetime_start=now, heartbeat=beat)
+                )
+                return row.trial_id, row.number, True
+            if not create:
+                return None
+            number = self._take_numbers(conn, study_id, 1)
+            result = conn.execute(
+                sa.insert(t).values(
+                    study_id=study_id, number=number, state=_RUNNING, datetime_start=now, heartbeat=beat
+                )
+            )
+            return result.inserted_primary_key[0], number, False
+
+        created = self._run(work, write=True)
+        if created is None:
+            return None
+        trial_id, number, claimed = created
+        if self._heartbeat is not None:
+            self._heartbeat.add(trial_id)
+        if claimed:
+            return self.get_trial(trial_id)
+        return FrozenTrial(
+            number=number, state=TrialState.RUNNING, datetime_start=datetime.datetime.now(), trial_id=trial_id
+        )
+
+    def enqueue_trials(
+        self, study_id: int, templates: Sequence[FrozenTrial], *, once_key: str | None = None
+    ) -> bool:
+        def work(conn: sa.Connection) -> bool:
+            if once_key is not None:
+                exists = conn.execute(
+                    sa.select(s.study_attrs.c.key).where(
+                        s.study_attrs.c.study_id == study_id, s.study_attrs.c.is_system.is_(True),
+                        s.study_attrs.c.key == once_key,
+                    )
+                ).first()
+                if exists is not None:
+                    return False
+                conn.execute(sa.insert(s.study_attrs).values(
+                    study_id=study_id, is_system=True, key=once_key, value_json="true"))
+            if not templates:
+                return True
+            first = self._take_numbers(conn, study_id, len(templates))
+            for start in range(0, len(templates), _CHUNK):
+                chunk = templates[start:start + _CHUNK]
+                ids = conn.execute(
+                    sa.insert(s.trials).returning(s.trials.c.trial_id, sort_by_parameter_order=True),
+                    [dict(study_id=study_id, number=first + start + i, state=_WAITING) for i in range(len(chunk))],
+                ).scalars().all()
+                attrs = [
+                    dict(trial_id=trial_id, is_system=system, key=key, value_json=json.dumps(value))
+                    for trial_id, template in zip(ids, chunk)
+                    for system, mapping in ((False, template.user_attrs), (True, template.system_attrs))
+                    for key, value in mapping.items()
+                ]
+                if attrs:
+                    conn.execute(sa.insert(s.trial_attrs), attrs)
+            return True
+
+        return self._run(work, write=True)
+
+    def _touch_open(self, conn: sa.Connection, trial_id: int, states: Sequence[int] = _OPEN_STATES) -> None:
+        """Refresh the trial's heartbeat; raise if it is finished or missing."""
+        t = s.trials
+        updated = conn.execute(
+            sa.update(t).where(t.c.trial_id == trial_id, t.c.state.in_(states)).values(heartbeat=time.time())
+        ).rowcount
+        if updated == 0:
+            self._raise_not_open(conn, trial_id)
+
+    def _raise_not_open(self, conn: sa.Connection, trial_id: int) -> None:
+        row = conn.execute(sa.select(s.trials.c.number, s.trials.c.state).where(s.trials.c.trial_id == trial_id)).first()
+        if row is None:
+            raise KeyError(f"No trial with id {trial_id} in this storage.")
+        raise UpdateFinishedTrialError(
+            f"Trial #{row.number} already finished with state {TrialState(row.state).name}; it cannot be changed."
+        )
+
+    def set_trial_param(
+        self, trial_id: int, name: str, internal_value: float, distribution: BaseDistribution
+    ) -> None:
+        row = dict(trial_id=trial_id, name=name, value=internal_value, distribution_json=distribution_to_json(distribution))
+
+        def work(conn: sa.Connection) -> None:
+            self._touch_open(conn, trial_id)
+            conn.execute(sa.insert(s.trial_params).values(**row))
+
+        self._run(work, write=True)
+
+    def set_trial_state_values(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: Sequence[float] | None = None,
+        *,
+        system_attrs: dict[str, Any] | None = None,
+    ) -> None:
+        t = s.trials
+        changes: dict[str, Any] = {"state": int(state)}
+        if state == TrialState.RUNNING:
+            changes["datetime_start"] = datetime.datetime.now()
+        elif state.is_finished():
+            changes["datetime_complete"] = datetime.datetime.now()
+
+        def work(conn: sa.Connection) -> None:
+            query = sa.update(t).where(t.c.trial_id == trial_id, t.c.state.in_(_OPEN_STATES)).values(**changes)
+            if conn.execute(query).rowcount == 0:
+                self._raise_not_open(conn, trial_id)
+            if values is not None:
+                conn.execute(sa.insert(s.trial_values), [
+                    dict(trial_id=trial_id, objective=i, value=enc[0], kind=enc[1])
+                    for i, enc in enumerate(s.encode_float(float(v)) for v in values)
+                ])
+            for key, value in (system_attrs or {}).items():
+                self._upsert(conn, s.trial_attrs, ("trial_id", "is_system", "key"),
+                             dict(trial_id=trial_id, is_system=True, key=key, value_json=json.dumps(value)))
+
+        self._run(work, write=True)
+        if state.is_finished() and self._heartbeat is not None:
+            self._heartbeat.discard(trial_id)
+
+    def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
+        encoded, kind = s.encode_float(value)
+
+        def work(conn: sa.Connection) -> None:
+            self._touch_open(conn, trial_id, (_RUNNING,))
+            self._upsert(conn, s.trial_intermediate_values, ("trial_id", "step"),
+                         dict(trial_id=trial_id, step=step, value=encoded, kind=kind))
+
+        self._run(work, write=True)
+
+    def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
+        row = dict(trial_id=trial_id, is_system=system, key=key, value_json=json.dumps(value))
+
+        def work(conn: sa.Connection) -> None:
+            self._touch_open(conn, trial_id)
+            self._upsert(conn, s.trial_attrs, ("trial_id", "is_system", "key"), row)
+
+        self._run(work, write=True)
+
+    # --- trials: reads ---------------------------------------------------------------------
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        cached = self._finished.get(trial_id)
+        if cached is not None:
+            return cached.copy()
+        trials = self._run(lambda conn: self._load(conn, sa.select(s.trials).where(s.trials.c.trial_id == trial_id)))
+        if not trials:
+            raise KeyError(f"No trial with id {trial_id} in this storage.")
+        return trials[0]
+
+    def get_all_trials(
+        self, study_id: int, *, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        t = s.trials
+
+        def work(conn: sa.Connection) -> list[FrozenTrial]:
+            self._study_row(conn, study_id)
+            query = sa.select(t.c.trial_id, t.c.state).where(t.c.study_id == study_id).order_by(t.c.number)
+            listing = [(r.trial_id, r.state) for r in conn.execute(query) if states is None or TrialState(r.state) in states]
+            missing = [trial_id for trial_id, _ in listing if trial_id not in self._finished]
+            fresh = {}
+            for start in range(0, len(missing), _CHUNK):
+                chunk = missing[start:start + _CHUNK]
+                for trial in self._load(conn, sa.select(t).where(t.c.trial_id.in_(chunk))):
+                    fresh[trial._trial_id] = trial
+            return [fresh.get(trial_id) or self._finished[trial_id] for trial_id, _ in listing]
+
+        trials = self._run(work)
+        return [trial.copy() for trial in trials] if deepcopy else trials
+
+    def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
+        t = s.trials
+        query = sa.select(t.c.state, sa.func.count()).where(t.c.study_id == study_id).group_by(t.c.state)
+
+        def work(conn: sa.Connection) -> int:
+            self._study_row(conn, study_id)
+            return sum(n for state, n in conn.execute(query) if states is None or TrialState(state) in states)
+
+        return self._run(work)
+
+    def _best_query(self, study_id: int, order: Any) -> sa.Select:
+        t, v = s.trials, s.trial_values
+        return (
+            sa.select(t.c.trial_id)
+            .join(v, v.c.trial_id == t.c.trial_id)
+            .where(t.c.study_id == study_id, t.c.state == int(TrialState.COMPLETE), v.c.objective == 0)
+            .order_by(sa.case((v.c.kind == 0, 0), else_=1), order)  # finite values first
+            .limit(1)
+        )
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        directions = self.get_study_directions(study_id)
+        if len(directions) != 1:
+            raise RuntimeError("get_best_trial is for single-objective studies; use best_trials.")
+        v = s.trial_values
+        maximize = directions[0] == StudyDirection.MAXIMIZE
+        order = v.c.value.desc() if maximize else v.c.value.asc()
+        best_id = self._run(lambda conn: conn.execute(self._best_query(study_id, order)).scalar_one_or_none())
+        if best_id is None:
+            raise ValueError("No trial is complete yet, so there is no best trial.")
+        best = self.get_trial(best_id)
+        # An infinite value sorts after finite ones above; let it win only in its own direction.
+        inf_kind = 1 if maximize else 2
+        inf_id = self._run(lambda conn: conn.execute(
+            self._best_query(study_id, order).where(v.c.kind == inf_kind)).scalar_one_or_none())
+        return self.get_trial(inf_id) if inf_id is not None else best
+
+    def get_trial_id_from_number(self, study_id: int, number: int) -> int:
+        query = sa.select(s.trials.c.trial_id).where(s.trials.c.study_id == study_id, s.trials.c.number == number)
+        trial_id = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
+        if trial_id is None:
+            raise KeyError(f"Study {study_id} has no trial number {number}.")
+        return trial_id
+
+    def _load(self, conn: sa.Connection, query: sa.Select) -> list[FrozenTrial]:
+        """Build FrozenTrials for the trial rows ``query`` selects, with all their children."""
+        rows = conn.execute(query).all()
+        if not rows:
+            return []
+        by_id = {
+            r.trial_id: FrozenTrial(
+                number=r.number, state=TrialState(r.state), datetime_start=r.datetime_start,
+                datetime_complete=r.datetime_complete, trial_id=r.trial_id,
+            )
+            for r in rows
+        }
+        ids = list(by_id)
+        for r in conn.execute(sa.select(s.trial_params).where(s.trial_params.c.trial_id.in_(ids))):
+            distribution = json_to_distribution(r.distribution_json)
+            by_id[r.trial_id].params[r.name] = distribution.to_external_repr(r.value)
+            by_id[r.trial_id].distributions[r.name] = distribution
+        values: dict[int, dict[int, float]] = {}
+        for r in conn.execute(sa.select(s.trial_values).where(s.trial_values.c.trial_id.in_(ids))):
+            values.setdefault(r.trial_id, {})[r.objective] = s.decode_float(r.value, r.kind)
+        for trial_id, by_objective in values.items():
+            by_id[trial_id].values = [by_objective[i] for i in sorted(by_objective)]
+        iv = s.trial_intermediate_values
+        for r in conn.execute(sa.select(iv).where(iv.c.trial_id.in_(ids)).order_by(iv.c.step)):
+            by_id[r.trial_id].intermediate_values[r.step] = s.decode_float(r.value, r.kind)
+        for r in conn.execute(sa.select(s.trial_attrs).where(s.trial_attrs.c.trial_id.in_(ids))):
+            target = by_id[r.trial_id].system_attrs if r.is_system else by_id[r.trial_id].user_attrs
+            target[r.key] = json.loads(r.value_json)
+        trials = [by_id[r.trial_id] for r in rows]
+        finished = [trial for trial in trials if trial.state.is_finished()]
+        if finished:
+            with self._finished_lock:
+                for trial in finished:
+                    self._finished[trial._trial_id] = trial.copy()
+        return trials
+
+    # --- heartbeats ------------------------------------------------------------------------
+    def record_heartbeat(self, trial_ids: Sequence[int]) -> None:
+        if not trial_ids:
+            return
+        t = s.trials
+        query = sa.update(t).where(t.c.trial_id.in_(list(trial_ids)), t.c.state == _RUNNING).values(heartbeat=time.time())
+        self._run(lambda conn: conn.execute(query), write=True)
+
+    def fail_stale_trials(self, study_id: int) -> list[FrozenTrial]:
+        if self.grace_period is None:
+            return []
+        t = s.trials
+        alive = self._heartbeat.ids() if self._heartbeat is not None else set()
+
+        def work(conn: sa.Connection) -> list[int]:
+            deadline = time.time() - self.grace_period  # type: ignore[operator]
+            stale = [
+                trial_id for trial_id in conn.execute(
+                    sa.select(t.c.trial_id).where(
+                        t.c.study_id == study_id, t.c.state == _RUNNING, t.c.heartbeat < deadline
+                    ).with_for_update(skip_locked=True)
+                ).scalars()
+                if trial_id not in alive
+            ]
+            if not stale:
+                return []
+            conn.execute(sa.update(t).where(t.c.trial_id.in_(stale), t.c.state == _RUNNING).values(
+                state=int(TrialState.FAIL), datetime_complete=datetime.datetime.now()))
+            reason = json.dumps(
+                f"The trial's heartbeat stopped for more than {self.grace_period:g} s "
+                "(its worker process died or hung); it was marked FAIL."
+            )
+            conn.execute(sa.insert(s.trial_attrs), [
+                dict(trial_id=trial_id, is_system=True, key=FAIL_REASON_KEY, value_json=reason) for trial_id in stale
+            ])
+            return stale
+
+        stale = self._run(work, write=True)
+        return [self.get_trial(trial_id) for trial_id in stale]

@@ -1,0 +1,196 @@
+"""The optimize loop: ask, run the objective, tell; in one thread or several."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tftune.exceptions import SearchSpaceExhausted, TrialPruned
+from tftune.study._progress import ProgressBar
+from tftune.study._tell import finish_trial
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from tftune.study._study import ObjectiveFunc, Study
+
+_logger = logging.getLogger("tftune")
+
+
+class _Budget:
+    """How many trials may still start, and until when; shared by the worker threads."""
+
+    def __init__(self, n_trials: int | None, timeout: float | None) -> None:
+        self.remaining = n_trials
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self._lock = threading.Lock()
+
+    def take(self, study: Study) -> bool:
+        with self._lock:
+            if study._stop_requested:
+                return False
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return False
+            if self.remaining is not None:
+                if self.remaining <= 0:
+                    return False
+                self.remaining -= 1
+            return True
+
+
+def _check_arguments(n_trials: Any, timeout: Any, n_jobs: Any, catch: Any, callbacks: Any) -> tuple:
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
+        raise ValueError(f"`n_trials` must be a non-negative int or None, got {n_trials!r}.")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
+        raise ValueError(f"`timeout` must be a positive number of seconds or None, got {timeout!r}.")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"`n_jobs` must be a positive int or -1 (one per CPU), got {n_jobs!r}.")
+    if isinstance(catch, type):
+        catch = (catch,)
+    catch = tuple(catch)
+    for item in catch:
+        if not (isinstance(item, type) and issubclass(item, BaseException)):
+            raise TypeError(f"`catch` must hold exception classes, got {item!r}.")
+    callbacks = list(callbacks or [])
+    for callback in callbacks:
+        if not callable(callback):
+            raise TypeError(f"`callbacks` must hold callables taking (study, trial), got {callback!r}.")
+    return catch, callbacks, (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+
+
+def optimize(
+    study: Study,
+    func: ObjectiveFunc,
+    *,
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch: Iterable[type[Exception]] | type[Exception],
+    callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None,
+    gc_after_trial: bool,
+    show_progress_bar: bool,
+) -> None:
+    """Run trials until the budget is spent; see :meth:`Study.optimize`."""
+    if not callable(func):
+        raise TypeError(f"`func` must be a callable taking a trial, got {func!r}.")
+    catch, callbacks, n_jobs = _check_arguments(n_trials, timeout, n_jobs, catch, callbacks)
+    budget = _Budget(n_trials, timeout)
+    study._stop_requested = False
+    study._fail_stale_trials(force=True)
+    progress = ProgressBar(study, n_trials, timeout) if show_progress_bar else None
+    run = lambda: _optimize_sequential(study, func, budget, catch, callbacks, gc_after_trial, progress)  # noqa: E731
+    try:
+        if n_jobs == 1:
+            run()
+        else:
+            _run_in_threads(run, n_jobs, study)
+    finally:
+        study._stop_requested = False
+        if progress is not None:
+            progress.close()
+
+
+def _run_in_threads(run: Callable[[], None], n_jobs: int, study: Study) -> None:
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            run()
+        except BaseException as error:  # noqa: BLE001 - re-raised in the calling thread
+            errors.append(error)
+            study.stop()
+
+    threads = [threading.Thread(target=worker, name=f"tftune-worker-{i}", daemon=True) for i in range(n_jobs)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)
+    except KeyboardInterrupt:
+        study.stop()
+        raise
+    if errors:
+        raise errors[0]
+
+
+def _optimize_sequential(
+    study: Study,
+    func: ObjectiveFunc,
+    budget: _Budget,
+    catch: tuple[type[BaseException], ...],
+    callbacks: list[Callable[[Study, FrozenTrial], None]],
+    gc_after_trial: bool,
+    progress: ProgressBar | None,
+) -> None:
+    while budget.take(study):
+        try:
+            frozen = run_trial(study, func, catch)
+        finally:
+            if gc_after_trial:
+                gc.collect()
+        if frozen is None:  # the sampler has nothing left
+            study.stop()
+            break
+        for callback in callbacks:
+            callback(study, frozen.copy())
+        if progress is not None:
+            progress.update(frozen)
+
+
+def run_trial(
+    study: Study, func: ObjectiveFunc, catch: tuple[type[BaseException], ...] = ()
+) -> FrozenTrial | None:
+    """Run one trial of ``func``; return its finished snapshot (``None`` if nothing is left).
+
+    The objective's exception fails the trial (with the traceback stored) and is raised again
+    unless it is one of ``catch``. KeyboardInterrupt and other interrupts close the trial first.
+    """
+    try:
+        trial = study.ask()
+    except SearchSpaceExhausted as exhausted:
+        _logger.info("%s", exhausted)
+        return None
+    try:
+        values = func(trial)
+    except TrialPruned:
+        frozen = finish_trial(study, trial, None, TrialState.PRUNED)
+        _logger.info("Trial %d pruned.", frozen.number)
+        return frozen
+    except Exception as error:
+        reason = "".join(traceback.format_exception(error))
+        frozen = finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
+        _logger.warning("Trial %d failed with parameters %s: %r", frozen.number, frozen.params, error)
+        if not isinstance(error, catch):
+            raise
+        return frozen
+    except BaseException as interrupt:  # KeyboardInterrupt, SystemExit: close the trial, stop
+        reason = f"Interrupted by {type(interrupt).__name__}."
+        finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
+        raise
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the failure is logged below instead
+        frozen = finish_trial(study, trial, values, TrialState.COMPLETE)
+    if frozen.state == TrialState.FAIL:
+        _logger.warning("Trial %d failed: %s", frozen.number, frozen.system_attrs.get("fail_reason"))
+    elif _logger.isEnabledFor(logging.INFO):
+        _log_complete(study, frozen)
+    return frozen
+
+
+def _log_complete(study: Study, frozen: FrozenTrial) -> None:
+    if len(study.directions) > 1:
+        _logger.info("Trial %d finished with values %s and parameters %s.", frozen.number, frozen.values, frozen.params)
+        return
+    best = study.best_trial
+    _logger.info(
+        "Trial %d finished with value %s and parameters %s. Best is trial %d with value %s.",
+        frozen.number, frozen.values[0], frozen.params, best.number, best.values[0],  # type: ignore[index]
+    )

@@ -1,0 +1,355 @@
+"""Study: a named optimization, its trials, and the ways to run them."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tftune.distributions import BaseDistribution
+from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
+from tftune.pruners import BasePruner, NopPruner
+from tftune.samplers import BaseSampler, RandomSampler
+from tftune.storages import BaseStorage, StudySummary, get_storage
+from tftune.storages._base import FIXED_PARAMS_KEY
+from tftune._direction import StudyDirection, parse_direction
+from tftune.study._multi_objective import pareto_front
+from tftune.study._tell import finish_trial
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+from tftune.trial._trial import Trial
+
+if TYPE_CHECKING:
+    import pandas
+
+ObjectiveFunc = Callable[[Trial], "float | Sequence[float]"]
+
+
+class Study:
+    """A named optimization: its directions, sampler, pruner and trials in a storage.
+
+    Create one with :func:`create_study` or :func:`load_study` rather than directly.
+    """
+
+    def __init__(
+        self,
+        study_name: str,
+        storage: str | BaseStorage | None,
+        sampler: BaseSampler | None = None,
+        pruner: BasePruner | None = None,
+    ) -> None:
+        self._storage = get_storage(storage)
+        self._study_id = self._storage.get_study_id_from_name(study_name)
+        self.study_name = study_name
+        self.sampler = _checked(sampler, BaseSampler, "sampler") or RandomSampler()
+        self.pruner = _checked(pruner, BasePruner, "pruner") or NopPruner()
+        self._directions = self._storage.get_study_directions(self._study_id)
+        self._stop_requested = False
+        self._next_stale_check = 0.0
+
+    # --- directions and results ------------------------------------------------------------
+    @property
+    def directions(self) -> list[StudyDirection]:
+        return list(self._directions)
+
+    @property
+    def direction(self) -> StudyDirection:
+        """The direction of a single-objective study."""
+        if len(self._directions) > 1:
+            raise RuntimeError("This study has several objectives; use `directions`.")
+        return self._directions[0]
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """Every trial, ordered by number (copies: changing them changes nothing)."""
+        return self.get_trials()
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Container[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """The study's trials, optionally only those in ``states``."""
+        return self._storage.get_all_trials(self._study_id, deepcopy=deepcopy, states=states)
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The best complete trial of a single-objective study."""
+        if len(self._directions) > 1:
+            raise RuntimeError(
+                "best_trial is for single-objective studies; this one has "
+                f"{len(self._directions)} objectives, use `best_trials` (the Pareto front)."
+            )
+        return self._storage.get_best_trial(self._study_id)
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return self.best_trial.params
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front: complete trials that no other trial beats in every objective."""
+        complete = self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        return [trial.copy() for trial in pareto_front(complete, self._directions)]
+
+    # --- attributes ------------------------------------------------------------------------
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_attrs(self._study_id)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_attrs(self._study_id, system=True)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serialisable value to the study."""
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"Attribute {key!r} must be JSON-serialisable, got {value!r}.") from None
+        self._storage.set_study_attr(self._study_id, key, value)
+
+    # --- running ---------------------------------------------------------------------------
+    def optimize(
+        self,
+        func: ObjectiveFunc,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
+        callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
+        gc_after_trial: bool = False,
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Run trials of ``func`` until ``n_trials`` ran, ``timeout`` seconds passed, the
+        sampler has nothing left (a finished grid), or :meth:`stop` is called.
+
+        Args:
+            func: the objective; takes a :class:`Trial`, returns a float (or one per objective).
+            n_trials: how many trials this call runs (``None``: no limit).
+            timeout: stop starting trials after this many seconds (``None``: no limit).
+            n_jobs: trials run at once in threads of this process (-1: one per CPU).
+            catch: exception types of the objective that fail the trial but do not stop the study.
+            callbacks: called as ``callback(study, frozen_trial)`` after each trial.
+            gc_after_trial: run the garbage collector after each trial.
+            show_progress_bar: show trials done, the best value, elapsed time and ETA.
+        """
+        from tftune.study._optimize import optimize
+
+        optimize(self, func, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch,
+                 callbacks=callbacks, gc_after_trial=gc_after_trial, show_progress_bar=show_progress_bar)
+
+    def stop(self) -> None:
+        """Ask a running :meth:`optimize` to start no further trials."""
+        self._stop_requested = True
+
+    def ask(self, fixed_distributions: Mapping[str, BaseDistribution] | None = None) -> Trial:
+        """Start a trial to run outside :meth:`optimize`; finish it with :meth:`tell`.
+
+        Raises SearchSpaceExhausted when the sampler has nothing left (a finished grid).
+        """
+        self._fail_stale_trials()
+        self.sampler.prepare(self)
+        frozen = self._storage.create_new_trial(self._study_id, create=not self.sampler.is_exhausted(self))
+        if frozen is None:
+            raise SearchSpaceExhausted(
+                f"{type(self.sampler).__name__} has handed out every point of its search space in "
+                f"study {self.study_name!r}; there is nothing left to ask for."
+            )
+        self.sampler.before_trial(self, frozen)
+        trial = Trial(self, frozen)
+        for name, distribution in (fixed_distributions or {}).items():
+            trial._suggest(name, lambda d=distribution: d)
+        return trial
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | None = None,
+        skip_if_finished: bool = False,
+    ) -> FrozenTrial:
+        """Finish a trial started with :meth:`ask` (or give its number).
+
+        With ``values`` and no ``state`` the trial is COMPLETE; values that are not finite
+        numbers, or the wrong number of them, fail the trial with the reason stored (and a
+        warning) instead. A PRUNED trial keeps its last reported value.
+        """
+        if isinstance(trial, Trial):
+            running = trial
+        elif isinstance(trial, int) and not isinstance(trial, bool):
+            trial_id = self._storage.get_trial_id_from_number(self._study_id, trial)
+            running = Trial(self, self._storage.get_trial(trial_id))
+        else:
+            raise TypeError(f"`trial` must be a Trial or a trial number, got {trial!r}.")
+        if running._frozen.state.is_finished() or running._frozen.state == TrialState.WAITING:
+            current = self._storage.get_trial(running._trial_id)
+            if current.state.is_finished() or current.state == TrialState.WAITING:
+                if skip_if_finished and current.state.is_finished():
+                    return current
+                raise UpdateFinishedTrialError(
+                    f"Trial #{current.number} is {current.state.name}; tell() can finish only a "
+                    "RUNNING trial (pass skip_if_finished=True to ignore finished ones)."
+                )
+        try:
+            return finish_trial(self, running, values, state)
+        except UpdateFinishedTrialError:
+            if skip_if_finished:
+                return self._storage.get_trial(running._trial_id)
+            raise
+
+    def enqueue_trial(
+        self, params: Mapping[str, Any], user_attrs: Mapping[str, Any] | None = None, skip_if_exists: bool = False
+    ) -> None:
+        """Queue a trial with fixed parameters; the next trial to start takes it.
+
+        Parameters not named in ``params`` are sampled as usual. With ``skip_if_exists``, a
+        trial with the same parameters (finished, running or queued) prevents the enqueue.
+        """
+        if not isinstance(params, Mapping):
+            raise TypeError(f"`params` must be a dict of parameter name to value, got {params!r}.")
+        try:
+            json.dumps(dict(params))
+            json.dumps(dict(user_attrs or {}))
+        except (TypeError, ValueError):
+            raise TypeError(f"`params` and `user_attrs` must be JSON-serialisable, got {params!r}.") from None
+        if skip_if_exists and self._has_trial_with(dict(params)):
+            return
+        template = FrozenTrial(number=-1, state=TrialState.WAITING, user_attrs=dict(user_attrs or {}),
+                               system_attrs={FIXED_PARAMS_KEY: dict(params)})
+        self._storage.enqueue_trials(self._study_id, [template])
+
+    def _has_trial_with(self, params: dict[str, Any]) -> bool:
+        for trial in self.get_trials(deepcopy=False):
+            known = trial.system_attrs.get(FIXED_PARAMS_KEY, {}) if trial.state == TrialState.WAITING else trial.params
+            if all(name in known and known[name] == value for name, value in params.items()):
+                return True
+        return False
+
+    def _fail_stale_trials(self, force: bool = False) -> None:
+        """Fail trials of dead workers (rate-limited to once per heartbeat interval)."""
+        interval = self._storage.heartbeat_interval
+        if interval is None:
+            return
+        now = time.monotonic()
+        if not force and now < self._next_stale_check:
+            return
+        self._next_stale_check = now + interval
+        for trial in self._storage.fail_stale_trials(self._study_id):
+            if self._storage.failed_trial_callback is not None:
+                self._storage.failed_trial_callback(self, trial)
+
+    # --- export ----------------------------------------------------------------------------
+    def trials_dataframe(self, states: Container[TrialState] | None = None) -> pandas.DataFrame:
+        """The trials as a pandas DataFrame, one row per trial (needs pandas)."""
+        from tftune.study._dataframe import trials_dataframe
+
+        return trials_dataframe(self, states)
+
+    def __repr__(self) -> str:
+        return f"Study(study_name={self.study_name!r}, directions={[d.name.lower() for d in self._directions]})"
+
+
+def _checked(value: Any, cls: type, name: str) -> Any:
+    if value is not None and not isinstance(value, cls):
+        raise TypeError(f"`{name}` must be a {cls.__name__} instance or None, got {value!r}.")
+    return value
+
+
+def _check_study_name(study_name: Any) -> str:
+    if study_name is None:
+        return f"no-name-{uuid.uuid4()}"
+    if not isinstance(study_name, str) or not study_name.strip() or len(study_name) > 512:
+        raise ValueError(f"`study_name` must be a non-empty string of at most 512 characters, got {study_name!r}.")
+    return study_name
+
+
+def create_study(
+    study_name: str | None = None,
+    storage: str | BaseStorage | None = None,
+    sampler: BaseSampler | None = None,
+    pruner: BasePruner | None = None,
+    *,
+    direction: str | StudyDirection | None = None,
+    directions: Sequence[str | StudyDirection] | None = None,
+    load_if_exists: bool = False,
+) -> Study:
+    """Create a study (or, with ``load_if_exists``, continue the one of that name).
+
+    Args:
+        study_name: a unique name; one is generated when omitted.
+        storage: ``None`` (in memory), a URL (``sqlite:///tftune.db``, ``postgresql://...``)
+            or a storage object.
+        sampler: how parameters are chosen (default: :class:`RandomSampler`).
+        pruner: how trials are stopped early (default: never).
+        direction: ``"minimize"`` (default) or ``"maximize"``.
+        directions: one direction per objective, for multi-objective studies.
+        load_if_exists: continue an existing study of the same name instead of failing.
+    """
+    if direction is not None and directions is not None:
+        raise ValueError("Give either `direction` or `directions`, not both.")
+    if directions is None:
+        parsed = [parse_direction(direction or "minimize")]
+    else:
+        if isinstance(directions, (str, bytes)) or not isinstance(directions, Sequence) or not directions:
+            raise ValueError(f"`directions` must be a non-empty list of 'minimize'/'maximize', got {directions!r}.")
+        parsed = [parse_direction(d, "directions") for d in directions]
+    name = _check_study_name(study_name)
+    backend = get_storage(storage)
+    try:
+        backend.create_new_study(parsed, name)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise DuplicatedStudyError(
+                f"A study named {name!r} already exists in this storage. Pass load_if_exists=True to "
+                "continue it, or choose another `study_name`."
+            ) from None
+        study = Study(name, backend, sampler, pruner)
+        if (direction is not None or directions is not None) and study.directions != parsed:
+            raise ValueError(
+                f"Study {name!r} exists with directions {[d.name.lower() for d in study.directions]}, "
+                f"but {[d.name.lower() for d in parsed]} were requested."
+            ) from None
+        return study
+    return Study(name, backend, sampler, pruner)
+
+
+def load_study(
+    study_name: str | None,
+    storage: str | BaseStorage,
+    sampler: BaseSampler | None = None,
+    pruner: BasePruner | None = None,
+) -> Study:
+    """Open an existing study; ``study_name=None`` works when the storage holds exactly one."""
+    backend = get_storage(storage)
+    if study_name is None:
+        names = [summary.study_name for summary in backend.get_all_studies()]
+        if len(names) != 1:
+            raise ValueError(
+                f"`study_name` can be omitted only when the storage holds one study; it holds {len(names)}: {names}."
+            )
+        study_name = names[0]
+    return Study(study_name, backend, sampler, pruner)
+
+
+def delete_study(study_name: str, storage: str | BaseStorage) -> None:
+    """Delete a study and all its trials."""
+    backend = get_storage(storage)
+    backend.delete_study(backend.get_study_id_from_name(study_name))
+
+
+def get_all_study_summaries(storage: str | BaseStorage) -> list[StudySummary]:
+    """One summary (name, directions, trial counts, best values) per study."""
+    return get_storage(storage).get_all_studies()
+
+
+def get_all_study_names(storage: str | BaseStorage) -> list[str]:
+    """The names of every study in the storage."""
+    return [summary.study_name for summary in get_all_study_summaries(storage)]
+

@@ -1,0 +1,7 @@
+"""Trials: the define-by-run ``Trial``, its stored snapshot ``FrozenTrial`` and ``TrialState``."""
+
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+from tftune.trial._trial import Trial
+
+__all__ = ["FrozenTrial", "Trial", "TrialState"]

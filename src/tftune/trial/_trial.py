@@ -1,0 +1,222 @@
+"""The define-by-run trial handed to an objective."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import numbers
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tftune.distributions import (
+    BaseDistribution,
+    CategoricalChoiceType,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    check_distribution_compatibility,
+)
+from tftune.search_space import to_distributions
+from tftune.storages._base import FIXED_PARAMS_KEY
+from tftune.trial._frozen import FrozenTrial
+
+if TYPE_CHECKING:
+    from tftune.study._study import Study
+
+
+class Trial:
+    """One evaluation of the objective: suggests parameters and receives reports.
+
+    Parameters are chosen as the objective asks for them (define-by-run). Asking again for a
+    name returns the value already chosen, provided the distribution is the same.
+    """
+
+    def __init__(self, study: Study, frozen: FrozenTrial) -> None:
+        self.study = study
+        self._trial_id = frozen._trial_id
+        self._frozen = frozen
+        self._relative: dict[str, Any] | None = None
+        self._relative_space: dict[str, BaseDistribution] = {}
+
+    # --- identity --------------------------------------------------------------------------
+    @property
+    def number(self) -> int:
+        """The trial's number in its study, counted from 0."""
+        return self._frozen.number
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters suggested so far."""
+        return dict(self._frozen.params)
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return dict(self._frozen.distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._frozen.user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self._frozen.system_attrs)
+
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        return self._frozen.datetime_start
+
+    # --- suggestions -----------------------------------------------------------------------
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        """A float in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
+        return self._suggest(name, lambda: FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        """An integer in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
+        return self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
+
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
+        """One of ``choices`` (None, bool, int, float or str)."""
+        return self._suggest(name, lambda: CategoricalDistribution(choices))
+
+    def suggest_uniform(self, name: str, low: float, high: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high)``."""
+        _deprecated("suggest_uniform", "suggest_float(name, low, high)")
+        return self.suggest_float(name, low, high)
+
+    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high, log=True)``."""
+        _deprecated("suggest_loguniform", "suggest_float(name, low, high, log=True)")
+        return self.suggest_float(name, low, high, log=True)
+
+    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
+        """Deprecated: use ``suggest_float(name, low, high, step=q)``."""
+        _deprecated("suggest_discrete_uniform", "suggest_float(name, low, high, step=q)")
+        return self.suggest_float(name, low, high, step=q)
+
+    def suggest_params(self, space: Mapping[str, Any]) -> dict[str, Any]:
+        """Suggest every parameter of a scikit-learn style space (lists, scipy.stats) at once."""
+        return {name: self._suggest(name, lambda d=d: d) for name, d in to_distributions(space).items()}
+
+    def _suggest(self, name: str, make_distribution: Any) -> Any:
+        if not isinstance(name, str):
+            raise TypeError(f"A parameter name must be a string, got {name!r}.")
+        try:
+            distribution = make_distribution()
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"Parameter {name!r}: {error}") from None
+        frozen = self._frozen
+        if name in frozen.distributions:
+            check_distribution_compatibility(name, frozen.distributions[name], distribution)
+            return frozen.params[name]
+        fixed = frozen.system_attrs.get(FIXED_PARAMS_KEY)
+        if fixed is not None and name in fixed:
+            value = self._fixed_value(name, fixed[name], distribution)
+        elif distribution.single():
+            value = distribution.to_external_repr(distribution.to_internal_repr(_single_value(distribution)))
+        else:
+            value = self._sampled_value(name, distribution)
+        self.study._storage.set_trial_param(
+            self._trial_id, name, distribution.to_internal_repr(value), distribution
+        )
+        frozen.params[name] = value
+        frozen.distributions[name] = distribution
+        return value
+
+    def _fixed_value(self, name: str, value: Any, distribution: BaseDistribution) -> Any:
+        try:
+            internal = distribution.to_internal_repr(value)
+            contained = distribution.contains(internal)
+        except (TypeError, ValueError):
+            contained = False
+        if not contained:
+            message = (
+                f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} lies outside "
+                f"the suggested {distribution!r}."
+            )
+            if "grid_key" in self._frozen.system_attrs:
+                raise ValueError(message + " Make the grid and the objective's suggestions agree.")
+            warnings.warn(message + " It is used as given.", UserWarning, stacklevel=4)
+            return value
+        return distribution.to_external_repr(internal)
+
+    def _sampled_value(self, name: str, distribution: BaseDistribution) -> Any:
+        sampler, study = self.study.sampler, self.study
+        if self._relative is None:
+            self._relative_space = sampler.infer_relative_search_space(study, self._frozen)
+            self._relative = sampler.sample_relative(study, self._frozen, self._relative_space) if self._relative_space else {}
+        if name in self._relative and self._relative_space.get(name) == distribution:
+            return self._relative[name]
+        return sampler.sample_independent(study, self._frozen, name, distribution)
+
+    # --- reports and pruning ---------------------------------------------------------------
+    def report(self, value: float, step: int) -> None:
+        """Report an intermediate objective value at ``step`` (an epoch, say), for pruning.
+
+        A step reported twice keeps its first value and warns; values may be any float,
+        including NaN and infinities (pruners treat them as diverged).
+        """
+        if len(self.study.directions) > 1:
+            raise NotImplementedError("report() is for single-objective studies; pruning several objectives is not supported.")
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise TypeError(f"`step` must be a non-negative int, got {step!r}.")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            try:
+                value = float(value)  # numpy and tensor scalars
+            except (TypeError, ValueError):
+                raise TypeError(f"`value` must be a float, got {value!r} ({type(value).__name__}).") from None
+        step, value = int(step), float(value)
+        if step in self._frozen.intermediate_values:
+            warnings.warn(
+                f"Trial #{self.number} already reported step {step}; the new value {value!r} is ignored.",
+                UserWarning, stacklevel=2,
+            )
+            return
+        self.study._storage.set_trial_intermediate_value(self._trial_id, step, value)
+        self._frozen.intermediate_values[step] = value
+
+    def should_prune(self) -> bool:
+        """Whether the study's pruner says this trial should stop now."""
+        if len(self.study.directions) > 1:
+            raise NotImplementedError("should_prune() is for single-objective studies.")
+        return bool(self.study.pruner.prune(self.study, self._frozen.copy()))
+
+    # --- attributes ------------------------------------------------------------------------
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serialisable value to the trial."""
+        _check_json(key, value)
+        self.study._storage.set_trial_attr(self._trial_id, key, value)
+        self._frozen.user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Attach a value for tftune's own use (samplers, pruners, front doors)."""
+        _check_json(key, value)
+        self.study._storage.set_trial_attr(self._trial_id, key, value, system=True)
+        self._frozen.system_attrs[key] = value
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self._frozen.params!r})"
+
+
+def _single_value(distribution: BaseDistribution) -> Any:
+    if isinstance(distribution, CategoricalDistribution):
+        return distribution.choices[0]
+    return distribution.low  # type: ignore[attr-defined]
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"Trial.{old} is deprecated; use {new} instead.", FutureWarning, stacklevel=3)
+
+
+def _check_json(key: str, value: Any) -> None:
+    if not isinstance(key, str):
+        raise TypeError(f"An attribute key must be a string, got {key!r}.")
+    try:
+        json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"Attribute {key!r} must be JSON-serialisable (tftune never pickles), got {value!r}."
+        ) from None
+
