@@ -89,9 +89,9 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def is_retryable(error: sa.exc.DBAPIError) -> bool:
-    """Whether a driver error is a transient lock or serialization conflict worth retrying."""
-    text = str(error.orig).lower()
+def is_retryable(error: Exception) -> bool:
+    """Whether a driver error (raw or wrapped) is a transient lock or serialization conflict."""
+    text = str(getattr(error, "orig", None) or error).lower()
     return any(
         marker in text
         for marker in ("database is locked", "database is busy", "deadlock detected",

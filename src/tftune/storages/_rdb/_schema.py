@@ -10,7 +10,6 @@ import math
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -42,7 +41,7 @@ studies = Table(
     Column("study_name", String(512), nullable=False, unique=True),
     Column("directions", Text, nullable=False),
     Column("next_trial_number", Integer, nullable=False),
-    Column("datetime_start", DateTime, nullable=False),
+    Column("datetime_start", Float, nullable=False),  # seconds since the epoch
 )
 
 study_attrs = Table(
@@ -61,8 +60,8 @@ trials = Table(
     Column("study_id", Integer, ForeignKey("tftune_studies.study_id", ondelete="CASCADE"), nullable=False),
     Column("number", Integer, nullable=False),
     Column("state", SmallInteger, nullable=False),
-    Column("datetime_start", DateTime),
-    Column("datetime_complete", DateTime),
+    Column("datetime_start", Float),  # seconds since the epoch, like every time column
+    Column("datetime_complete", Float),
     Column("heartbeat", Float),
     UniqueConstraint("study_id", "number", name="tftune_trials_study_number"),
     Index("tftune_trials_study_state", "study_id", "state"),

@@ -28,6 +28,7 @@ from tftune.exceptions import (
 from tftune.storages._base import FAIL_REASON_KEY, BaseStorage, StudySummary
 from tftune.storages._heartbeat import HeartbeatThread
 from tftune.storages._rdb import _engine, _migrations
+from tftune.storages._rdb._compiled import CompiledStatements, RawTransaction
 from tftune.storages._rdb import _schema as s
 from tftune._direction import StudyDirection
 from tftune.trial._frozen import FrozenTrial
@@ -38,6 +39,36 @@ _RUNNING, _WAITING = int(TrialState.RUNNING), int(TrialState.WAITING)
 _OPEN_STATES = (_RUNNING, _WAITING)
 _MAX_RETRIES = 50
 _CHUNK = 500
+
+# The statements of a trial's hot path, compiled once per engine (see _compiled.py).
+_t, _bp = s.trials, sa.bindparam
+_is_open = sa.or_(_t.c.state == _RUNNING, _t.c.state == _WAITING)
+_CLAIM_WAITING = (
+    sa.select(_t.c.trial_id, _t.c.number)
+    .where(_t.c.study_id == _bp("study_id"), _t.c.state == _WAITING)
+    .order_by(_t.c.number).limit(1).with_for_update(skip_locked=True)
+)
+_START_CLAIMED = sa.update(_t).where(_t.c.trial_id == _bp("tid")).values(
+    state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now"))
+_TAKE_NUMBERS = (
+    sa.update(s.studies).where(s.studies.c.study_id == _bp("study_id"))
+    .values(next_trial_number=s.studies.c.next_trial_number + _bp("count"))
+    .returning(s.studies.c.next_trial_number)
+)
+_INSERT_TRIAL = sa.insert(_t).values(
+    study_id=_bp("study_id"), number=_bp("number"), state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now")
+).returning(_t.c.trial_id)
+_TOUCH_OPEN = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _is_open).values(heartbeat=_bp("now"))
+_TOUCH_RUNNING = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _t.c.state == _RUNNING).values(heartbeat=_bp("now"))
+_INSERT_PARAM = sa.insert(s.trial_params).values(
+    trial_id=_bp("tid"), name=_bp("name"), value=_bp("value"), distribution_json=_bp("dist"))
+_FINISH = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _is_open).values(
+    state=_bp("state"), datetime_complete=_bp("now"))
+_RESTART = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _is_open).values(
+    state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now"))
+_INSERT_VALUE = sa.insert(s.trial_values).values(
+    trial_id=_bp("tid"), objective=_bp("objective"), value=_bp("value"), kind=_bp("kind"))
+_TRIAL_STATE = sa.select(_t.c.number, _t.c.state).where(_t.c.trial_id == _bp("tid"))
 
 
 class RDBStorage(BaseStorage):
@@ -77,6 +108,10 @@ class RDBStorage(BaseStorage):
         self.failed_trial_callback = failed_trial_callback
         self._engine = _engine.create_engine(self.url, busy_timeout=busy_timeout, engine_kwargs=engine_kwargs)
         self._dialect = self._engine.dialect.name
+        self._compiled = CompiledStatements(self._engine.dialect)
+        self._dbapi = self._engine.dialect.loaded_dbapi
+        self._upsert_trial_attr = self._upsert_statement(s.trial_attrs, ("trial_id", "is_system", "key"))
+        self._upsert_intermediate = self._upsert_statement(s.trial_intermediate_values, ("trial_id", "step"))
         self._finished: dict[int, FrozenTrial] = {}
         self._finished_lock = threading.Lock()
         self._heartbeat = HeartbeatThread(self) if heartbeat_interval else None
@@ -106,6 +141,35 @@ class RDBStorage(BaseStorage):
                 raise _engine.connection_error(self.url, error) from error
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _run_raw(self, work: Callable[[RawTransaction], T]) -> T:
+        """Run ``work`` in one write transaction on a pooled DBAPI connection (the hot path)."""
+        for attempt in range(_MAX_RETRIES):
+            try:
+                raw = self._engine.raw_connection()
+            except sa.exc.DBAPIError as error:
+                raise _engine.connection_error(self.url, error) from error
+            try:
+                cursor = raw.cursor()
+                try:
+                    if self._dialect == "sqlite":
+                        cursor.execute("BEGIN IMMEDIATE")
+                    result = work(RawTransaction(cursor, self._compiled))
+                    raw.commit()
+                    return result
+                except BaseException:
+                    raw.rollback()
+                    raise
+                finally:
+                    cursor.close()
+            except self._dbapi.Error as error:
+                if _engine.is_retryable(error) and attempt < _MAX_RETRIES - 1:
+                    time.sleep(min(0.001 * 2**attempt, 0.5))
+                    continue
+                raise _engine.connection_error(self.url, error) from error
+            finally:
+                raw.close()
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def _create_schema(self, conn: sa.Connection) -> None:
         if self._dialect == "postgresql":  # serialise concurrent first opens of one database
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(8207342301)"))
@@ -128,11 +192,20 @@ class RDBStorage(BaseStorage):
         update = {k: v for k, v in row.items() if k not in keys}
         conn.execute(insert.on_conflict_do_update(index_elements=list(keys), set_=update))
 
+    def _upsert_statement(self, table: sa.Table, keys: Sequence[str]) -> sa.Executable:
+        """``INSERT ... ON CONFLICT (keys) DO UPDATE`` with a bind parameter per column."""
+        insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(table)
+        insert = insert.values({c.name: sa.bindparam(c.name) for c in table.columns})
+        return insert.on_conflict_do_update(
+            index_elements=list(keys), set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
+        )
+
+
     # --- studies ---------------------------------------------------------------------------
     def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:
         row = dict(
             study_name=study_name, directions=json.dumps([d.name for d in directions]),
-            next_trial_number=0, datetime_start=datetime.datetime.now(),
+            next_trial_number=0, datetime_start=time.time(),
         )
         try:
             return self._run(
@@ -212,66 +285,44 @@ class RDBStorage(BaseStorage):
                     best = [s.decode_float(r.value, r.kind) for r in conn.execute(
                         sa.select(v.c.value, v.c.kind).where(v.c.trial_id == best_id).order_by(v.c.objective))]
                 summaries.append(StudySummary(
-                    row.study_id, row.study_name, directions, n_trials, n_complete, best, row.datetime_start
+                    row.study_id, row.study_name, directions, n_trials, n_complete, best, _datetime(row.datetime_start)
                 ))
             return summaries
 
         return self._run(work)
 
     # --- trials: writes --------------------------------------------------------------------
-    def _take_numbers(self, conn: sa.Connection, study_id: int, count: int) -> int:
+    def _take_numbers(self, conn: sa.Connection | RawTransaction, study_id: int, count: int) -> int:
         """Reserve ``count`` consecutive trial numbers; return the first (row-locked, atomic)."""
-        query = (
-            sa.update(s.studies)
-            .where(s.studies.c.study_id == study_id)
-            .values(next_trial_number=s.studies.c.next_trial_number + count)
-            .returning(s.studies.c.next_trial_number)
-        )
-        end = conn.execute(query).scalar_one_or_none()
+        row = conn.execute(_TAKE_NUMBERS, dict(study_id=study_id, count=count)).fetchone()
+        end = None if row is None else row[0]
         if end is None:
             raise StudyNotFoundError(f"No study with id {study_id} in this storage.")
         return end - count
 
     def create_new_trial(self, study_id: int, *, create: bool = True) -> FrozenTrial | None:
-        t = s.trials
-
-        def work(conn: sa.Connection) -> tuple[int, int, bool] | None:
-            now = datetime.datetime.now()
-            beat = time.time()
-            waiting = (
-                sa.select(t.c.trial_id, t.c.number)
-                .where(t.c.study_id == study_id, t.c.state == _WAITING)
-                .order_by(t.c.number)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            row = conn.execute(waiting).one_or_none()
+        def work(tx: RawTransaction) -> tuple[int, int, bool, float] | None:
+            now = time.time()
+            row = tx.execute(_CLAIM_WAITING, dict(study_id=study_id)).fetchone()
             if row is not None:
-                conn.execute(
-                    sa.update(t).where(t.c.trial_id == row.trial_id)
-                    .values(state=_RUNNING, datetime_start=now, heartbeat=beat)
-                )
-                return row.trial_id, row.number, True
+                tx.execute(_START_CLAIMED, dict(tid=row[0], now=now))
+                return row[0], row[1], True, now
             if not create:
                 return None
-            number = self._take_numbers(conn, study_id, 1)
-            result = conn.execute(
-                sa.insert(t).values(
-                    study_id=study_id, number=number, state=_RUNNING, datetime_start=now, heartbeat=beat
-                )
-            )
-            return result.inserted_primary_key[0], number, False
+            number = self._take_numbers(tx, study_id, 1)
+            trial_id = tx.execute(_INSERT_TRIAL, dict(study_id=study_id, number=number, now=now)).fetchone()[0]
+            return trial_id, number, False, now
 
-        created = self._run(work, write=True)
+        created = self._run_raw(work)
         if created is None:
             return None
-        trial_id, number, claimed = created
+        trial_id, number, claimed, started = created
         if self._heartbeat is not None:
             self._heartbeat.add(trial_id)
         if claimed:
             return self.get_trial(trial_id)
         return FrozenTrial(
-            number=number, state=TrialState.RUNNING, datetime_start=datetime.datetime.now(), trial_id=trial_id
+            number=number, state=TrialState.RUNNING, datetime_start=_datetime(started), trial_id=trial_id
         )
 
     def enqueue_trials(
@@ -310,33 +361,29 @@ class RDBStorage(BaseStorage):
 
         return self._run(work, write=True)
 
-    def _touch_open(self, conn: sa.Connection, trial_id: int, states: Sequence[int] = _OPEN_STATES) -> None:
-        """Refresh the trial's heartbeat; raise if it is finished or missing."""
-        t = s.trials
-        updated = conn.execute(
-            sa.update(t).where(t.c.trial_id == trial_id, t.c.state.in_(states)).values(heartbeat=time.time())
-        ).rowcount
-        if updated == 0:
-            self._raise_not_open(conn, trial_id)
+    def _touch(self, tx: RawTransaction, trial_id: int, statement: sa.Executable = _TOUCH_OPEN) -> None:
+        """Refresh the trial's heartbeat; raise if it is finished (or, for reports, not running)."""
+        if tx.execute(statement, dict(tid=trial_id, now=time.time())).rowcount == 0:
+            self._raise_not_open(tx, trial_id)
 
-    def _raise_not_open(self, conn: sa.Connection, trial_id: int) -> None:
-        row = conn.execute(sa.select(s.trials.c.number, s.trials.c.state).where(s.trials.c.trial_id == trial_id)).first()
+    def _raise_not_open(self, tx: RawTransaction, trial_id: int) -> None:
+        row = tx.execute(_TRIAL_STATE, dict(tid=trial_id)).fetchone()
         if row is None:
             raise KeyError(f"No trial with id {trial_id} in this storage.")
         raise UpdateFinishedTrialError(
-            f"Trial #{row.number} already finished with state {TrialState(row.state).name}; it cannot be changed."
+            f"Trial #{row[0]} is {TrialState(row[1]).name}; only a running trial can be changed."
         )
 
     def set_trial_param(
         self, trial_id: int, name: str, internal_value: float, distribution: BaseDistribution
     ) -> None:
-        row = dict(trial_id=trial_id, name=name, value=internal_value, distribution_json=distribution_to_json(distribution))
+        row = dict(tid=trial_id, name=name, value=internal_value, dist=distribution_to_json(distribution))
 
-        def work(conn: sa.Connection) -> None:
-            self._touch_open(conn, trial_id)
-            conn.execute(sa.insert(s.trial_params).values(**row))
+        def work(tx: RawTransaction) -> None:
+            self._touch(tx, trial_id)
+            tx.execute(_INSERT_PARAM, row)
 
-        self._run(work, write=True)
+        self._run_raw(work)
 
     def set_trial_state_values(
         self,
@@ -346,48 +393,46 @@ class RDBStorage(BaseStorage):
         *,
         system_attrs: dict[str, Any] | None = None,
     ) -> None:
-        t = s.trials
-        changes: dict[str, Any] = {"state": int(state)}
-        if state == TrialState.RUNNING:
-            changes["datetime_start"] = datetime.datetime.now()
-        elif state.is_finished():
-            changes["datetime_complete"] = datetime.datetime.now()
-
-        def work(conn: sa.Connection) -> None:
-            query = sa.update(t).where(t.c.trial_id == trial_id, t.c.state.in_(_OPEN_STATES)).values(**changes)
-            if conn.execute(query).rowcount == 0:
-                self._raise_not_open(conn, trial_id)
+        def work(tx: RawTransaction) -> None:
+            now = time.time()
+            if state == TrialState.RUNNING:
+                result = tx.execute(_RESTART, dict(tid=trial_id, now=now))
+            else:
+                result = tx.execute(_FINISH, dict(tid=trial_id, state=int(state), now=now))
+            if result.rowcount == 0:
+                self._raise_not_open(tx, trial_id)
             if values is not None:
-                conn.execute(sa.insert(s.trial_values), [
-                    dict(trial_id=trial_id, objective=i, value=enc[0], kind=enc[1])
+                tx.execute_many(_INSERT_VALUE, [
+                    dict(tid=trial_id, objective=i, value=enc[0], kind=enc[1])
                     for i, enc in enumerate(s.encode_float(float(v)) for v in values)
                 ])
-            for key, value in (system_attrs or {}).items():
-                self._upsert(conn, s.trial_attrs, ("trial_id", "is_system", "key"),
-                             dict(trial_id=trial_id, is_system=True, key=key, value_json=json.dumps(value)))
+            if system_attrs:
+                tx.execute_many(self._upsert_trial_attr, [
+                    dict(trial_id=trial_id, is_system=True, key=key, value_json=json.dumps(value))
+                    for key, value in system_attrs.items()
+                ])
 
-        self._run(work, write=True)
+        self._run_raw(work)
         if state.is_finished() and self._heartbeat is not None:
             self._heartbeat.discard(trial_id)
 
     def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
         encoded, kind = s.encode_float(value)
 
-        def work(conn: sa.Connection) -> None:
-            self._touch_open(conn, trial_id, (_RUNNING,))
-            self._upsert(conn, s.trial_intermediate_values, ("trial_id", "step"),
-                         dict(trial_id=trial_id, step=step, value=encoded, kind=kind))
+        def work(tx: RawTransaction) -> None:
+            self._touch(tx, trial_id, _TOUCH_RUNNING)
+            tx.execute(self._upsert_intermediate, dict(trial_id=trial_id, step=step, value=encoded, kind=kind))
 
-        self._run(work, write=True)
+        self._run_raw(work)
 
     def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
         row = dict(trial_id=trial_id, is_system=system, key=key, value_json=json.dumps(value))
 
-        def work(conn: sa.Connection) -> None:
-            self._touch_open(conn, trial_id)
-            self._upsert(conn, s.trial_attrs, ("trial_id", "is_system", "key"), row)
+        def work(tx: RawTransaction) -> None:
+            self._touch(tx, trial_id)
+            tx.execute(self._upsert_trial_attr, row)
 
-        self._run(work, write=True)
+        self._run_raw(work)
 
     # --- trials: reads ---------------------------------------------------------------------
     def get_trial(self, trial_id: int) -> FrozenTrial:
@@ -470,8 +515,8 @@ class RDBStorage(BaseStorage):
             return []
         by_id = {
             r.trial_id: FrozenTrial(
-                number=r.number, state=TrialState(r.state), datetime_start=r.datetime_start,
-                datetime_complete=r.datetime_complete, trial_id=r.trial_id,
+                number=r.number, state=TrialState(r.state), datetime_start=_datetime(r.datetime_start),
+                datetime_complete=_datetime(r.datetime_complete), trial_id=r.trial_id,
             )
             for r in rows
         }
@@ -526,7 +571,7 @@ class RDBStorage(BaseStorage):
             if not stale:
                 return []
             conn.execute(sa.update(t).where(t.c.trial_id.in_(stale), t.c.state == _RUNNING).values(
-                state=int(TrialState.FAIL), datetime_complete=datetime.datetime.now()))
+                state=int(TrialState.FAIL), datetime_complete=time.time()))
             reason = json.dumps(
                 f"The trial's heartbeat stopped for more than {self.grace_period:g} s "
                 "(its worker process died or hung); it was marked FAIL."
@@ -538,3 +583,7 @@ class RDBStorage(BaseStorage):
 
         stale = self._run(work, write=True)
         return [self.get_trial(trial_id) for trial_id in stale]
+
+
+def _datetime(epoch: float | None) -> datetime.datetime | None:
+    return None if epoch is None else datetime.datetime.fromtimestamp(epoch)
