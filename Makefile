@@ -1,0 +1,15 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+.PHONY: setup demo test bench bench-quick
+
+setup:
+	@scripts/bootstrap.sh postgres,test,sklearn
+
+demo: setup
+	.venv/bin/python examples/quickstart.py
+
+test: setup
+	.venv/bin/python -m pytest -q
+
+bench:
+	@scripts/bootstrap.sh postgres,test,sklearn,bench
+	.venv/bin/python benchmarks/run_all.py

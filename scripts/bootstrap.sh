@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Creates .venv with tftune and the pinned versions of everything it needs (idempotent).
+# Usage: scripts/bootstrap.sh [extras]   (default extras: postgres,test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-postgres,test}"
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+stamp=".venv/.tftune-$(cat pyproject.toml requirements/constraints.txt | sha1sum | cut -c1-12)-${extras//,/_}"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -c requirements/constraints.txt -e ".[${extras}]"
+  touch "$stamp"
+fi
