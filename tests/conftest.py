@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 PG_BASE = os.environ.get("TFTUNE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-STORAGE_KINDS = ["memory", "sqlite", "postgresql"]
+STORAGE_KINDS = ["memory", "sqlite", "postgres"]
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def sqlite_url(tmp_path) -> str:
 
 @pytest.fixture(params=STORAGE_KINDS)
 def storage_url(request) -> str | None:
-    """``None`` (in memory), a SQLite file, or a PostgreSQL schema."""
+    """``None`` (in memory), a SQLite file (``sqlite_url``) or a PostgreSQL schema (``postgres_url``)."""
     if request.param == "memory":
         return None
     return request.getfixturevalue(f"{request.param}_url")

@@ -141,14 +141,15 @@ class InMemoryStorage(BaseStorage):
                 self._next_trial_id += 1
             return True
 
-    def _running(self, trial_id: int) -> tuple[int, FrozenTrial]:
+    def _running(self, trial_id: int, *, allow_waiting: bool = True) -> tuple[int, FrozenTrial]:
+        """The trial, if it may still change (RUNNING, or WAITING where allowed)."""
         try:
             study_id, trial = self._trials[trial_id]
         except KeyError:
             raise KeyError(f"No trial with id {trial_id} in this storage.") from None
-        if trial.state.is_finished():
+        if trial.state.is_finished() or (trial.state == TrialState.WAITING and not allow_waiting):
             raise UpdateFinishedTrialError(
-                f"Trial #{trial.number} already finished with state {trial.state.name}; it cannot be changed."
+                f"Trial #{trial.number} is {trial.state.name}; only a running trial can be changed."
             )
         return study_id, trial
 
@@ -196,7 +197,7 @@ class InMemoryStorage(BaseStorage):
 
     def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
         with self._lock:
-            self._running(trial_id)[1].intermediate_values[step] = value
+            self._running(trial_id, allow_waiting=False)[1].intermediate_values[step] = value
 
     def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
         with self._lock:

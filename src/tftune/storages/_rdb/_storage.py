@@ -45,18 +45,18 @@ _t, _bp = s.trials, sa.bindparam
 _is_open = sa.or_(_t.c.state == _RUNNING, _t.c.state == _WAITING)
 _CLAIM_WAITING = (
     sa.select(_t.c.trial_id, _t.c.number)
-    .where(_t.c.study_id == _bp("study_id"), _t.c.state == _WAITING)
+    .where(_t.c.study_id == _bp("sid"), _t.c.state == _WAITING)
     .order_by(_t.c.number).limit(1).with_for_update(skip_locked=True)
 )
 _START_CLAIMED = sa.update(_t).where(_t.c.trial_id == _bp("tid")).values(
     state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now"))
 _TAKE_NUMBERS = (
-    sa.update(s.studies).where(s.studies.c.study_id == _bp("study_id"))
+    sa.update(s.studies).where(s.studies.c.study_id == _bp("sid"))
     .values(next_trial_number=s.studies.c.next_trial_number + _bp("count"))
     .returning(s.studies.c.next_trial_number)
 )
 _INSERT_TRIAL = sa.insert(_t).values(
-    study_id=_bp("study_id"), number=_bp("number"), state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now")
+    study_id=_bp("sid"), number=_bp("num"), state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now")
 ).returning(_t.c.trial_id)
 _TOUCH_OPEN = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _is_open).values(heartbeat=_bp("now"))
 _TOUCH_RUNNING = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _t.c.state == _RUNNING).values(heartbeat=_bp("now"))
@@ -294,7 +294,7 @@ class RDBStorage(BaseStorage):
     # --- trials: writes --------------------------------------------------------------------
     def _take_numbers(self, conn: sa.Connection | RawTransaction, study_id: int, count: int) -> int:
         """Reserve ``count`` consecutive trial numbers; return the first (row-locked, atomic)."""
-        row = conn.execute(_TAKE_NUMBERS, dict(study_id=study_id, count=count)).fetchone()
+        row = conn.execute(_TAKE_NUMBERS, dict(sid=study_id, count=count)).fetchone()
         end = None if row is None else row[0]
         if end is None:
             raise StudyNotFoundError(f"No study with id {study_id} in this storage.")
@@ -303,14 +303,14 @@ class RDBStorage(BaseStorage):
     def create_new_trial(self, study_id: int, *, create: bool = True) -> FrozenTrial | None:
         def work(tx: RawTransaction) -> tuple[int, int, bool, float] | None:
             now = time.time()
-            row = tx.execute(_CLAIM_WAITING, dict(study_id=study_id)).fetchone()
+            row = tx.execute(_CLAIM_WAITING, dict(sid=study_id)).fetchone()
             if row is not None:
                 tx.execute(_START_CLAIMED, dict(tid=row[0], now=now))
                 return row[0], row[1], True, now
             if not create:
                 return None
             number = self._take_numbers(tx, study_id, 1)
-            trial_id = tx.execute(_INSERT_TRIAL, dict(study_id=study_id, number=number, now=now)).fetchone()[0]
+            trial_id = tx.execute(_INSERT_TRIAL, dict(sid=study_id, num=number, now=now)).fetchone()[0]
             return trial_id, number, False, now
 
         created = self._run_raw(work)
