@@ -188,21 +188,18 @@ class Study:
             running = Trial(self, self._storage.get_trial(trial_id))
         else:
             raise TypeError(f"`trial` must be a Trial or a trial number, got {trial!r}.")
-        if running._frozen.state.is_finished() or running._frozen.state == TrialState.WAITING:
-            current = self._storage.get_trial(running._trial_id)
-            if current.state.is_finished() or current.state == TrialState.WAITING:
-                if skip_if_finished and current.state.is_finished():
-                    return current
-                raise UpdateFinishedTrialError(
-                    f"Trial #{current.number} is {current.state.name}; tell() can finish only a "
-                    "RUNNING trial (pass skip_if_finished=True to ignore finished ones)."
-                )
+        if running._frozen.state == TrialState.WAITING:
+            raise UpdateFinishedTrialError(
+                f"Trial #{running.number} is WAITING (enqueued, not started); tell() can finish only a RUNNING trial."
+            )
         try:
             return finish_trial(self, running, values, state)
-        except UpdateFinishedTrialError:
+        except UpdateFinishedTrialError as error:
             if skip_if_finished:
                 return self._storage.get_trial(running._trial_id)
-            raise
+            raise UpdateFinishedTrialError(
+                f"{error} Pass skip_if_finished=True to tell() to ignore finished trials."
+            ) from None
 
     def enqueue_trial(
         self, params: Mapping[str, Any], user_attrs: Mapping[str, Any] | None = None, skip_if_exists: bool = False

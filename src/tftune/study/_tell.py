@@ -37,6 +37,8 @@ def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, st
     for item in items:
         if isinstance(item, bool) or not isinstance(item, numbers.Real):
             try:
+                if isinstance(item, (str, bytes)):
+                    raise TypeError
                 item = float(item)  # numpy and tensor scalars
             except (TypeError, ValueError):
                 return None, (

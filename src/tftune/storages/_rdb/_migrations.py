@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
+from tftune import __version__
 from tftune.exceptions import SchemaVersionError
-from tftune.storages._rdb import _schema
+from tftune.storages._rdb import _engine, _schema
 
 #: ``MIGRATIONS[v]`` upgrades a database from version ``v`` to ``v + 1``, inside one transaction.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {}
@@ -60,3 +61,30 @@ def upgrade(
         sa.update(_schema.schema_info).values(version=version, library_version=library_version)
     )
     return passed
+
+
+def upgrade_database(url: str) -> tuple[int, int]:
+    """Migrate the database at ``url`` to this tftune's schema; return (version before, after).
+
+    ``RDBStorage(url)`` refuses an old schema, so this opens its own engine instead. A schema
+    newer than this tftune's is refused (SchemaVersionError), an empty database too.
+    """
+    normalised = _engine.normalise_url(url)
+    engine = _engine.create_engine(normalised)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(**{_engine.WRITE_OPTION: True})
+            with conn.begin():
+                before = read_version(conn)
+                if before is None:
+                    raise SchemaVersionError(
+                        f"The database at {_engine.safe_url(normalised)} holds no tftune schema to upgrade."
+                    )
+                if before > _schema.SCHEMA_VERSION:
+                    check_version(before, _engine.safe_url(normalised))
+                upgrade(conn, __version__)
+    except sa.exc.DBAPIError as error:
+        raise _engine.connection_error(normalised, error) from error
+    finally:
+        engine.dispose()
+    return before, _schema.SCHEMA_VERSION
