@@ -45,11 +45,22 @@ class BaseDistribution(abc.ABC):
         return type(self) is type(other) and self.__dict__ == other.__dict__
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, json.dumps(self._asdict(), sort_keys=True)))
+        return hash((type(self).__name__, json.dumps(_without_negative_zero(self._asdict()), sort_keys=True)))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._asdict().items())
         return f"{type(self).__name__}({args})"
+
+
+def _without_negative_zero(value: Any) -> Any:
+    """``value`` with ``-0.0`` made ``0.0``: they are equal, so they must hash alike."""
+    if isinstance(value, float) and value == 0.0:
+        return 0.0
+    if isinstance(value, dict):
+        return {key: _without_negative_zero(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_negative_zero(item) for item in value]
+    return value
 
 
 def _as_number(name: str, value: Any, kind: type) -> Any:
@@ -75,10 +86,18 @@ def _check_range(low: float, high: float, log: bool, step: float | None) -> None
 
 
 def _snap_high(low: float, high: float, step: float) -> float:
-    """The largest ``low + k * step`` that does not exceed ``high`` (exact in decimal)."""
-    d_low, d_step = decimal.Decimal(str(low)), decimal.Decimal(str(step))
-    n = int((decimal.Decimal(str(high)) - d_low) // d_step)
-    return float(d_low + n * d_step)
+    """The largest ``low + k * step`` that does not exceed ``high`` (exact in decimal).
+
+    Idempotent: snapping an already snapped ``high`` (as a JSON round trip does) returns it.
+    """
+    with decimal.localcontext() as context:
+        context.prec = 1000  # exact for the decimal forms of any floats: no rounding, no overflow
+        d_low, d_step = decimal.Decimal(str(low)), decimal.Decimal(str(step))
+        n = int((decimal.Decimal(str(high)) - d_low) // d_step)
+        # str(high) of a snapped high can lie just below its exact grid point: keep that point.
+        if float(d_low + (n + 1) * d_step) <= high:
+            n += 1
+        return float(d_low + n * d_step)
 
 
 class FloatDistribution(BaseDistribution):
@@ -102,9 +121,9 @@ class FloatDistribution(BaseDistribution):
         return float(internal)
 
     def single(self) -> bool:
-        if self.step is None:
-            return self.low == self.high
-        return self.high - self.low < self.step
+        # ``high`` is snapped onto the step grid, so one grid point is left exactly when they meet
+        # (``high - low < step`` misjudges e.g. step=0.2 on [0.1, 0.3] in binary floating point).
+        return self.low == self.high
 
     def contains(self, internal: float) -> bool:
         if not (self.low <= internal <= self.high):
@@ -140,6 +159,8 @@ class IntDistribution(BaseDistribution):
         return self.low == self.high
 
     def contains(self, internal: float) -> bool:
+        if not math.isfinite(internal):
+            return False
         value = int(round(internal))
         return value == internal and self.low <= value <= self.high and (value - self.low) % self.step == 0
 
@@ -151,7 +172,7 @@ class CategoricalDistribution(BaseDistribution):
         if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
             raise TypeError(f"`choices` must be a list or tuple, got {choices!r}.")
         if len(choices) == 0:
-            raise ValueError("`choices` must contain at least one element, got an empty sequence.")
+            raise ValueError(f"`choices` must contain at least one element, got {choices!r}.")
         for choice in choices:
             if not isinstance(choice, _CHOICE_TYPES):
                 raise TypeError(
@@ -173,6 +194,8 @@ class CategoricalDistribution(BaseDistribution):
         return len(self.choices) == 1
 
     def contains(self, internal: float) -> bool:
+        if not math.isfinite(internal):
+            return False
         index = int(internal)
         return index == internal and 0 <= index < len(self.choices)
 
@@ -193,8 +216,10 @@ def _same_choice(a: Any, b: Any) -> bool:
     """Equality that keeps ``True``, ``1`` and ``1.0`` apart, and ``nan`` equal to itself."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
+    if isinstance(a, float) or isinstance(b, float):
+        if not (isinstance(a, float) and isinstance(b, float)):
+            return False  # 1 and 1.0 are different choices
+        return a == b or (math.isnan(a) and math.isnan(b))
     return a == b and (a is None) == (b is None)
 
 

@@ -73,7 +73,7 @@ def to_distributions(space: Mapping[str, Any]) -> dict[str, BaseDistribution]:
 def iter_grid(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]]) -> Iterator[dict[str, Any]]:
     """Every cell of a grid (a dict of lists, or a list of such dicts), as ``ParameterGrid`` does."""
     for sub_grid in validate_grid(grid):
-        names = list(sub_grid)
+        names = sorted(sub_grid)  # ParameterGrid's order: names sorted, the last one varies fastest
         for values in itertools.product(*(sub_grid[n] for n in names)):
             yield dict(zip(names, values))
 

@@ -169,3 +169,14 @@ def test_study_summaries(storage):
     (summary,) = storage.get_all_studies()
     assert (summary.study_name, summary.directions) == ("summary", [MAX])
     assert (summary.n_trials, summary.n_complete, summary.best_values) == (3, 2, [0.9])
+
+
+def test_ids_are_never_reused_after_a_delete(storage):
+    # Processes cache finished trials by id, so a new trial must never get a deleted one's id.
+    study_id = storage.create_new_study([MIN], "first")
+    old_trial = _finished(storage, study_id, 1.0)
+    storage.delete_study(study_id)
+    new_study = storage.create_new_study([MAX], "second")
+    assert new_study != study_id
+    assert storage.create_new_trial(new_study)._trial_id != old_trial
+    assert storage.get_study_directions(new_study) == [MAX]

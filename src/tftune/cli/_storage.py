@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,6 +19,8 @@ from tftune.storages._rdb import _engine
 
 #: Environment variable read for the storage URL when ``--storage`` is not given.
 STORAGE_ENV_VAR = "TFTUNE_STORAGE"
+#: Seconds to wait for a PostgreSQL server before reporting it unreachable.
+CONNECT_TIMEOUT_S = 10
 _EXAMPLES = "'sqlite:///tftune.db' or 'postgresql://user@host:port/db'"
 
 
@@ -57,6 +60,14 @@ def require_existing_sqlite_file(url: str, given: str) -> None:
     raise CliError(f"--storage {masked(given)!r}: there is no SQLite database file at '{Path(database).absolute()}'")
 
 
+def engine_options(url: str) -> dict[str, Any]:
+    """Engine arguments for the CLI: give up on an unreachable PostgreSQL server after a while."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "postgresql" or "connect_timeout" in parsed.query:
+        return {}
+    return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT_S}}
+
+
 @contextlib.contextmanager
 def opened_storage(flag: str | None) -> Iterator[RDBStorage]:
     """An existing database's storage, heartbeats off (the CLI runs no trials); closed after use."""
@@ -64,7 +75,9 @@ def opened_storage(flag: str | None) -> Iterator[RDBStorage]:
     url = checked_url(given)
     require_existing_sqlite_file(url, given)
     try:
-        storage = RDBStorage(url, heartbeat_interval=None, skip_table_creation=True)
+        storage = RDBStorage(
+            url, heartbeat_interval=None, skip_table_creation=True, engine_kwargs=engine_options(url)
+        )
     except ImportError as error:
         raise CliError(f"--storage {masked(given)!r} needs a database driver: {error}") from None
     try:

@@ -8,6 +8,7 @@ older than this tftune's raises SchemaVersionError until ``tftune storage upgrad
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -63,14 +64,14 @@ def upgrade(
     return passed
 
 
-def upgrade_database(url: str) -> tuple[int, int]:
+def upgrade_database(url: str, *, engine_kwargs: dict[str, Any] | None = None) -> tuple[int, int]:
     """Migrate the database at ``url`` to this tftune's schema; return (version before, after).
 
     ``RDBStorage(url)`` refuses an old schema, so this opens its own engine instead. A schema
     newer than this tftune's is refused (SchemaVersionError), an empty database too.
     """
     normalised = _engine.normalise_url(url)
-    engine = _engine.create_engine(normalised)
+    engine = _engine.create_engine(normalised, engine_kwargs=engine_kwargs)
     try:
         with engine.connect() as conn:
             conn = conn.execution_options(**{_engine.WRITE_OPTION: True})

@@ -42,6 +42,7 @@ studies = Table(
     Column("directions", Text, nullable=False),
     Column("next_trial_number", Integer, nullable=False),
     Column("datetime_start", Float, nullable=False),  # seconds since the epoch
+    sqlite_autoincrement=True,  # ids are never reused: processes cache finished trials by id
 )
 
 study_attrs = Table(
@@ -65,6 +66,7 @@ trials = Table(
     Column("heartbeat", Float),
     UniqueConstraint("study_id", "number", name="tftune_trials_study_number"),
     Index("tftune_trials_study_state", "study_id", "state"),
+    sqlite_autoincrement=True,
 )
 
 _trial_fk = ForeignKey("tftune_trials.trial_id", ondelete="CASCADE")

@@ -113,6 +113,7 @@ class RDBStorage(BaseStorage):
         self._upsert_trial_attr = self._upsert_statement(s.trial_attrs, ("trial_id", "is_system", "key"))
         self._upsert_intermediate = self._upsert_statement(s.trial_intermediate_values, ("trial_id", "step"))
         self._finished: dict[int, FrozenTrial] = {}
+        self._directions: dict[int, list[StudyDirection]] = {}
         self._finished_lock = threading.Lock()
         self._heartbeat = HeartbeatThread(self) if heartbeat_interval else None
         if not skip_table_creation:
@@ -241,8 +242,11 @@ class RDBStorage(BaseStorage):
         return self._run(lambda conn: self._study_row(conn, study_id).study_name)
 
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
-        text = self._run(lambda conn: self._study_row(conn, study_id).directions)
-        return [StudyDirection[name] for name in json.loads(text)]
+        directions = self._directions.get(study_id)  # a study's directions never change
+        if directions is None:
+            text = self._run(lambda conn: self._study_row(conn, study_id).directions)
+            directions = self._directions[study_id] = [StudyDirection[name] for name in json.loads(text)]
+        return list(directions)
 
     def set_study_attr(self, study_id: int, key: str, value: Any, *, system: bool = False) -> None:
         row = dict(study_id=study_id, is_system=system, key=key, value_json=json.dumps(value))
@@ -280,8 +284,8 @@ class RDBStorage(BaseStorage):
                 n_complete = counts.get((row.study_id, int(TrialState.COMPLETE)), 0)
                 best = None
                 if len(directions) == 1 and n_complete:
-                    order = v.c.value.desc() if directions[0] == StudyDirection.MAXIMIZE else v.c.value.asc()
-                    best_id = conn.execute(self._best_query(row.study_id, order)).scalar()
+                    maximize = directions[0] == StudyDirection.MAXIMIZE
+                    best_id = conn.execute(self._best_query(row.study_id, maximize)).scalar()
                     best = [s.decode_float(r.value, r.kind) for r in conn.execute(
                         sa.select(v.c.value, v.c.kind).where(v.c.trial_id == best_id).order_by(v.c.objective))]
                 summaries.append(StudySummary(
@@ -474,13 +478,17 @@ class RDBStorage(BaseStorage):
 
         return self._run(work)
 
-    def _best_query(self, study_id: int, order: Any) -> sa.Select:
+    def _best_query(self, study_id: int, maximize: bool) -> sa.Select:
+        """The id of the best complete trial: the direction's infinity, then finite values, then
+        the other infinity; ties go to the earliest trial."""
         t, v = s.trials, s.trial_values
+        best_inf = 1 if maximize else 2  # the kinds of encode_float: 1 is +inf, 2 is -inf
+        rank = sa.case((v.c.kind == best_inf, 0), (v.c.kind == 0, 1), else_=2)
         return (
             sa.select(t.c.trial_id)
             .join(v, v.c.trial_id == t.c.trial_id)
             .where(t.c.study_id == study_id, t.c.state == int(TrialState.COMPLETE), v.c.objective == 0)
-            .order_by(sa.case((v.c.kind == 0, 0), else_=1), order)  # finite values first
+            .order_by(rank, v.c.value.desc() if maximize else v.c.value.asc(), t.c.number)
             .limit(1)
         )
 
@@ -488,18 +496,11 @@ class RDBStorage(BaseStorage):
         directions = self.get_study_directions(study_id)
         if len(directions) != 1:
             raise RuntimeError("get_best_trial is for single-objective studies; use best_trials.")
-        v = s.trial_values
-        maximize = directions[0] == StudyDirection.MAXIMIZE
-        order = v.c.value.desc() if maximize else v.c.value.asc()
-        best_id = self._run(lambda conn: conn.execute(self._best_query(study_id, order)).scalar_one_or_none())
+        query = self._best_query(study_id, directions[0] == StudyDirection.MAXIMIZE)
+        best_id = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
         if best_id is None:
             raise ValueError("No trial is complete yet, so there is no best trial.")
-        best = self.get_trial(best_id)
-        # An infinite value sorts after finite ones above; let it win only in its own direction.
-        inf_kind = 1 if maximize else 2
-        inf_id = self._run(lambda conn: conn.execute(
-            self._best_query(study_id, order).where(v.c.kind == inf_kind)).scalar_one_or_none())
-        return self.get_trial(inf_id) if inf_id is not None else best
+        return self.get_trial(best_id)
 
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
         query = sa.select(s.trials.c.trial_id).where(s.trials.c.study_id == study_id, s.trials.c.number == number)

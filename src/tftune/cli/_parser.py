@@ -1,0 +1,66 @@
+"""The argument parser: commands, their options and help."""
+
+from __future__ import annotations
+
+import argparse
+
+from tftune import __version__
+from tftune.cli import _commands
+from tftune.cli._export import FORMATS
+from tftune.cli._storage import STORAGE_ENV_VAR
+from tftune.storages import DEFAULT_STORAGE_URL
+
+DESCRIPTION = "Inspect, export and manage tftune studies stored in SQLite or PostgreSQL."
+
+
+def storage_options() -> argparse.ArgumentParser:
+    """The ``--storage`` option every command shares."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--storage", metavar="URL",
+        help=f"database URL (default: ${STORAGE_ENV_VAR} if set, else {DEFAULT_STORAGE_URL})",
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tftune`` parser; each command sets ``run`` to its function."""
+    parser = argparse.ArgumentParser(prog="tftune", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"tftune {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    storage = storage_options()
+
+    studies = commands.add_parser("studies", parents=[storage], help="list the studies")
+    studies.set_defaults(run=_commands.run_studies)
+
+    trials = commands.add_parser("trials", parents=[storage], help="list the trials of a study")
+    trials.add_argument("study", metavar="STUDY", help="study name")
+    trials.add_argument("--state", metavar="{" + ",".join(_commands.STATES) + "}", help="only trials in this state")
+    trials.set_defaults(run=_commands.run_trials)
+
+    best = commands.add_parser(
+        "best", parents=[storage],
+        help="the best trial (one objective) or the Pareto front (several objectives)",
+    )
+    best.add_argument("study", metavar="STUDY", help="study name")
+    best.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    best.set_defaults(run=_commands.run_best)
+
+    export = commands.add_parser("export", parents=[storage], help="write every trial of a study as CSV or JSON")
+    export.add_argument("study", metavar="STUDY", help="study name")
+    export.add_argument("--format", required=True, metavar="{" + ",".join(FORMATS) + "}", help="output format")
+    export.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
+    export.set_defaults(run=_commands.run_export)
+
+    delete = commands.add_parser("delete", parents=[storage], help="delete a study and all its trials")
+    delete.add_argument("study", metavar="STUDY", help="study name")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(run=_commands.run_delete)
+
+    storage_command = commands.add_parser("storage", help="manage the database itself")
+    storage_actions = storage_command.add_subparsers(dest="action", metavar="ACTION", required=True)
+    upgrade = storage_actions.add_parser(
+        "upgrade", parents=[storage], help="migrate the database schema to this tftune's version (back it up first)"
+    )
+    upgrade.set_defaults(run=_commands.run_storage_upgrade)
+    return parser
