@@ -26,7 +26,9 @@ _EXAMPLES = "'sqlite:///tftune.db' or 'postgresql://user@host:port/db'"
 
 def resolve_storage_url(flag: str | None) -> str:
     """The URL to use: ``--storage``, else ``$TFTUNE_STORAGE``, else the default SQLite file."""
-    return flag or os.environ.get(STORAGE_ENV_VAR) or DEFAULT_STORAGE_URL
+    if flag is not None:
+        return flag
+    return os.environ.get(STORAGE_ENV_VAR) or DEFAULT_STORAGE_URL
 
 
 def masked(url: str) -> str:

@@ -100,14 +100,15 @@ def print_table(
     title: str | None = None,
     right_aligned: Container[str] = (),
 ) -> None:
-    """Print a rich table to standard output."""
+    """Print a rich table to standard output (text is shown as is, never read as rich markup)."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title) if title is not None else None, title_justify="left")
     for column in columns:
-        table.add_column(column, justify="right" if column in right_aligned else "left", overflow="fold")
+        table.add_column(Text(column), justify="right" if column in right_aligned else "left", overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     make_console().print(table)
 
 

@@ -2,7 +2,7 @@
 
 A database records its schema version in ``tftune_schema``. Opening a database whose version is
 older than this tftune's raises SchemaVersionError until ``tftune storage upgrade`` (or
-``RDBStorage.upgrade()``) applies the steps in ``MIGRATIONS``; a newer one is refused outright.
+``upgrade_database(url)``) applies the steps in ``MIGRATIONS``; a newer one is refused outright.
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ def upgrade(
     version = read_version(conn)
     if version is None:
         raise SchemaVersionError("There is no tftune schema to upgrade in this database.")
+    if version > target:
+        raise SchemaVersionError(
+            f"The database has schema version {version}, newer than the version {target} this tftune "
+            "understands; it cannot be downgraded. Upgrade tftune to open it."
+        )
     passed = []
     while version < target:
         if version not in migrations:
@@ -81,8 +86,6 @@ def upgrade_database(url: str, *, engine_kwargs: dict[str, Any] | None = None) -
                     raise SchemaVersionError(
                         f"The database at {_engine.safe_url(normalised)} holds no tftune schema to upgrade."
                     )
-                if before > _schema.SCHEMA_VERSION:
-                    check_version(before, _engine.safe_url(normalised))
                 upgrade(conn, __version__)
     except sa.exc.DBAPIError as error:
         raise _engine.connection_error(normalised, error) from error

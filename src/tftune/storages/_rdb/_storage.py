@@ -179,10 +179,6 @@ class RDBStorage(BaseStorage):
         s.metadata.create_all(conn)
         conn.execute(sa.insert(s.schema_info).values(id=1, version=s.SCHEMA_VERSION, library_version=__version__))
 
-    def upgrade(self) -> list[int]:
-        """Migrate the database schema to this tftune's version; return the versions passed."""
-        return self._run(lambda conn: _migrations.upgrade(conn, __version__), write=True)
-
     def close(self) -> None:
         if self._heartbeat is not None:
             self._heartbeat.stop()
