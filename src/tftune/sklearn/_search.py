@@ -1,0 +1,233 @@
+"""StudySearchCV: a scikit-learn search estimator whose candidates a tftune study proposes."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
+from sklearn.model_selection import check_cv, cross_validate
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, indexable
+
+import tftune
+from tftune.samplers import BaseSampler
+from tftune.search_space import to_distributions
+from tftune.trial import FrozenTrial, TrialState
+
+_RESULT_ATTR = "cv_results"
+
+
+def _best_estimator_has(method: str):
+    def check(self: StudySearchCV) -> bool:
+        if hasattr(self, "best_estimator_"):
+            return hasattr(self.best_estimator_, method)
+        return hasattr(self.estimator, method)
+
+    return check
+
+
+class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
+    """Cross-validated search over ``param_distributions``, driven by a tftune sampler.
+
+    Each trial of the study is one candidate: its parameters come from the sampler (random by
+    default; grid, and the Bayesian samplers, plug in the same way), its value is the mean
+    cross-validated score of the ``refit`` metric. With a ``storage``, every finished candidate
+    is saved with its split scores, so a search that was interrupted resumes where it stopped.
+
+    Args:
+        estimator: the scikit-learn estimator to tune (e.g. a ``KerasClassifier``).
+        param_distributions: ``{"name": [choices] | scipy.stats distribution | tftune distribution}``.
+        n_trials: candidates in the study in total (a resumed search runs only the missing ones).
+        timeout: stop starting candidates after this many seconds.
+        sampler: a tftune sampler (default ``RandomSampler(seed=random_state)``).
+        scoring, cv, refit, error_score, return_train_score, n_jobs, verbose: as in
+            ``RandomizedSearchCV``; ``n_jobs`` runs the folds of a candidate in parallel.
+        storage, study_name: keep the study in a database (``sqlite:///search.db``) to resume.
+        random_state: seed of the default sampler.
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        param_distributions: Mapping[str, Any],
+        *,
+        n_trials: int = 10,
+        timeout: float | None = None,
+        sampler: BaseSampler | None = None,
+        scoring: Any = None,
+        n_jobs: int | None = None,
+        refit: bool | str = True,
+        cv: Any = None,
+        verbose: int = 0,
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+        storage: str | None = None,
+        study_name: str | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.estimator = estimator
+        self.param_distributions = param_distributions
+        self.n_trials = n_trials
+        self.timeout = timeout
+        self.sampler = sampler
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.verbose = verbose
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.storage = storage
+        self.study_name = study_name
+        self.random_state = random_state
+
+    # --- fitting ---------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> StudySearchCV:
+        """Run the search, then refit the best candidate on all the data; returns ``self``."""
+        self._check_arguments()
+        distributions = to_distributions(self.param_distributions)
+        X, y = indexable(X, y)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self.n_splits_ = cv.get_n_splits(X, y)
+        self.multimetric_ = not (self.scoring is None or callable(self.scoring) or isinstance(self.scoring, str))
+        metric = self._refit_metric()
+        study = tftune.create_study(
+            study_name=self.study_name, storage=self.storage, direction="maximize", load_if_exists=True,
+            sampler=self.sampler if self.sampler is not None else tftune.samplers.RandomSampler(seed=self.random_state),
+        )
+
+        def objective(trial: tftune.Trial) -> float:
+            params = trial.suggest_params(distributions)
+            estimator = clone(self.estimator).set_params(**params)
+            scores = cross_validate(
+                estimator, X, y, cv=cv, scoring=self.scoring, n_jobs=self.n_jobs, verbose=self.verbose,
+                params=fit_params or None, error_score=self.error_score, return_train_score=self.return_train_score,
+            )
+            trial.set_user_attr(_RESULT_ATTR, {k: [float(v) for v in values] for k, values in scores.items()})
+            return float(np.mean(scores[f"test_{metric}"]))
+
+        done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        remaining = max(0, self.n_trials - len(done))
+        if remaining:
+            with _log_level(tftune.logging.INFO if self.verbose else tftune.logging.WARNING):
+                study.optimize(objective, n_trials=remaining, timeout=self.timeout)
+        self.study_ = study
+        trials = [t for t in study.get_trials(states=(TrialState.COMPLETE,)) if _RESULT_ATTR in t.user_attrs]
+        if not trials:
+            raise ValueError("No candidate finished, so there is nothing to choose from.")
+        self.cv_results_ = _cv_results(trials, self._metric_names(), self.return_train_score)
+        self._select_and_refit(X, y, metric, fit_params)
+        return self
+
+    def _check_arguments(self) -> None:
+        if isinstance(self.n_trials, bool) or not isinstance(self.n_trials, int) or self.n_trials < 1:
+            raise ValueError(f"`n_trials` must be a positive int, got {self.n_trials!r}.")
+        if not isinstance(self.param_distributions, Mapping) or not self.param_distributions:
+            raise ValueError(
+                f"`param_distributions` must be a non-empty dict of parameter name to values, got {self.param_distributions!r}."
+            )
+
+    def _metric_names(self) -> list[str]:
+        if not self.multimetric_:
+            return ["score"]
+        return list(self.scoring) if not isinstance(self.scoring, Mapping) else list(self.scoring.keys())
+
+    def _refit_metric(self) -> str:
+        if not self.multimetric_:
+            return "score"
+        names = self._metric_names()
+        if not isinstance(self.refit, str) or self.refit not in names:
+            raise ValueError(
+                f"With several metrics, `refit` must name the one that ranks candidates (one of {names}), got {self.refit!r}."
+            )
+        return self.refit
+
+    def _select_and_refit(self, X: Any, y: Any, metric: str, fit_params: dict[str, Any]) -> None:
+        key = "score" if not self.multimetric_ else metric
+        means = np.asarray(self.cv_results_[f"mean_test_{key}"], dtype=float)
+        self.best_index_ = int(np.nanargmax(means)) if not np.all(np.isnan(means)) else 0
+        self.best_score_ = float(means[self.best_index_])
+        self.best_params_ = self.cv_results_["params"][self.best_index_]
+        if self.refit:
+            start = time.perf_counter()
+            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_).fit(X, y, **fit_params)
+            self.refit_time_ = time.perf_counter() - start
+            if hasattr(self.best_estimator_, "classes_"):
+                self.classes_ = self.best_estimator_.classes_
+            if hasattr(self.best_estimator_, "n_features_in_"):
+                self.n_features_in_ = self.best_estimator_.n_features_in_
+
+    # --- the fitted best estimator's methods -----------------------------------------------
+    def _best(self) -> Any:
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_
+
+    @available_if(_best_estimator_has("predict"))
+    def predict(self, X: Any) -> Any:
+        return self._best().predict(X)
+
+    @available_if(_best_estimator_has("predict_proba"))
+    def predict_proba(self, X: Any) -> Any:
+        return self._best().predict_proba(X)
+
+    @available_if(_best_estimator_has("decision_function"))
+    def decision_function(self, X: Any) -> Any:
+        return self._best().decision_function(X)
+
+    @available_if(_best_estimator_has("transform"))
+    def transform(self, X: Any) -> Any:
+        return self._best().transform(X)
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """The best estimator's score (with the search's scorer when it has one)."""
+        best = self._best()
+        if self.scoring is None:
+            return best.score(X, y)
+        from sklearn.metrics import check_scoring
+
+        scorer = check_scoring(best, self.scoring if not self.multimetric_ else self.scoring[self._refit_metric()])
+        return scorer(best, X, y)
+
+
+@contextlib.contextmanager
+def _log_level(level: int) -> Iterator[None]:
+    previous = tftune.logging.get_verbosity()
+    tftune.logging.set_verbosity(level)
+    try:
+        yield
+    finally:
+        tftune.logging.set_verbosity(previous)
+
+
+def _cv_results(trials: list[FrozenTrial], metrics: list[str], with_train: bool) -> dict[str, Any]:
+    """``cv_results_`` in scikit-learn's format, one entry per finished trial."""
+    stored = [t.user_attrs[_RESULT_ATTR] for t in trials]
+    results: dict[str, Any] = {}
+    for kind in ("fit_time", "score_time"):
+        values = np.array([s[kind] for s in stored])
+        results[f"mean_{kind}"], results[f"std_{kind}"] = values.mean(axis=1), values.std(axis=1)
+    names = sorted({name for t in trials for name in t.params})
+    for name in names:
+        column = np.ma.MaskedArray(np.empty(len(trials), dtype=object), mask=True)
+        for i, trial in enumerate(trials):
+            if name in trial.params:
+                column[i] = trial.params[name]
+        results[f"param_{name}"] = column
+    results["params"] = [dict(t.params) for t in trials]
+    for metric in metrics:
+        for split in ("test", "train") if with_train else ("test",):
+            key = f"{split}_{metric}"
+            scores = np.array([s[key] for s in stored], dtype=float)
+            for k in range(scores.shape[1]):
+                results[f"split{k}_{key}"] = scores[:, k]
+            results[f"mean_{key}"], results[f"std_{key}"] = scores.mean(axis=1), scores.std(axis=1)
+            if split == "test":
+                means = np.nan_to_num(results[f"mean_{key}"], nan=-np.inf)
+                results[f"rank_{key}"] = rankdata(-means, method="min").astype(np.int32)
+    results["trial_number"] = np.array([t.number for t in trials])
+    return results
