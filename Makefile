@@ -13,3 +13,7 @@ test: setup
 bench:
 	@scripts/bootstrap.sh postgres,test,sklearn,bench
 	.venv/bin/python benchmarks/run_all.py
+
+bench-quick:
+	@scripts/bootstrap.sh postgres,test,sklearn,bench
+	.venv/bin/python benchmarks/run_all.py --quick
