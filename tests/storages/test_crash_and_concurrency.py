@@ -117,3 +117,22 @@ def test_four_processes_share_one_study(kind, request):
     assert len(trials) == 100
     assert sorted(t.number for t in trials) == list(range(100))
     assert all(t.state == TrialState.COMPLETE and len(t.intermediate_values) == 3 for t in trials)
+
+
+def test_postgres_connections_killed_by_the_server_are_replaced(postgres_url):
+    import sqlalchemy as sa
+
+    url = f"{postgres_url}&application_name=tftune_kill_test"
+    storage = RDBStorage(url, heartbeat_interval=None)
+    study = tftune.create_study(study_name="restart", storage=storage)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    admin = sa.create_engine(postgres_url)
+    with admin.begin() as conn:
+        killed = conn.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'tftune_kill_test'"
+        )).scalar()
+    admin.dispose()
+    assert killed >= 1  # the pooled connections are now dead
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
+    storage.close()

@@ -59,7 +59,8 @@ def create_engine(url: str, *, busy_timeout: float = 60.0, engine_kwargs: dict[s
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql+psycopg":
         _require_psycopg()
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping (a round trip per transaction): a connection found dead is invalidated and the
+    # transaction retried instead (see RDBStorage._run and _run_raw).
     return sa.create_engine(url, **kwargs)
 
 

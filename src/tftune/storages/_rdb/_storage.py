@@ -134,7 +134,8 @@ class RDBStorage(BaseStorage):
                     with conn.begin():
                         return work(conn)
             except sa.exc.DBAPIError as error:
-                if _engine.is_retryable(error) and attempt < _MAX_RETRIES - 1:
+                retry = _engine.is_retryable(error) or error.connection_invalidated
+                if retry and attempt < _MAX_RETRIES - 1:
                     time.sleep(min(0.001 * 2**attempt, 0.5))
                     continue
                 if isinstance(error, sa.exc.IntegrityError):
@@ -143,27 +144,38 @@ class RDBStorage(BaseStorage):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _run_raw(self, work: Callable[[RawTransaction], T]) -> T:
-        """Run ``work`` in one write transaction on a pooled DBAPI connection (the hot path)."""
+        """Run ``work`` in one write transaction on a pooled DBAPI connection (the hot path).
+
+        Lock conflicts and connections found dead are retried; a failure during COMMIT is not
+        (the transaction may have committed), it is raised.
+        """
         for attempt in range(_MAX_RETRIES):
             try:
                 raw = self._engine.raw_connection()
             except sa.exc.DBAPIError as error:
                 raise _engine.connection_error(self.url, error) from error
+            committing = False
             try:
                 cursor = raw.cursor()
                 try:
                     if self._dialect == "sqlite":
                         cursor.execute("BEGIN IMMEDIATE")
                     result = work(RawTransaction(cursor, self._compiled))
+                    committing = True
                     raw.commit()
                     return result
                 except BaseException:
-                    raw.rollback()
+                    if not committing:
+                        _quietly(raw.rollback, self._dbapi.Error)
                     raise
                 finally:
-                    cursor.close()
+                    _quietly(cursor.close, self._dbapi.Error)
             except self._dbapi.Error as error:
-                if _engine.is_retryable(error) and attempt < _MAX_RETRIES - 1:
+                disconnected = self._engine.dialect.is_disconnect(error, raw.dbapi_connection, None)
+                if disconnected:
+                    raw.invalidate()  # a server restart: drop the dead connection, take a new one
+                retry = not committing and (disconnected or _engine.is_retryable(error))
+                if retry and attempt < _MAX_RETRIES - 1:
                     time.sleep(min(0.001 * 2**attempt, 0.5))
                     continue
                 raise _engine.connection_error(self.url, error) from error
@@ -580,6 +592,14 @@ class RDBStorage(BaseStorage):
 
         stale = self._run(work, write=True)
         return [self.get_trial(trial_id) for trial_id in stale]
+
+
+def _quietly(action: Callable[[], Any], errors: type[BaseException]) -> None:
+    """Run a clean-up step whose failure must not hide the error being handled."""
+    try:
+        action()
+    except errors:
+        pass
 
 
 def _datetime(epoch: float | None) -> datetime.datetime | None:
