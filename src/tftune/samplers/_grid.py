@@ -29,7 +29,7 @@ class GridSampler(BaseSampler):
 
     Args:
         search_space: ``{"name": [values, ...]}``, or a list of such dicts (their union).
-        seed: shuffle the order of the cells with this seed (default: the declared order).
+        seed: shuffle the order of the cells with this seed (default: ``ParameterGrid``'s order).
     """
 
     def __init__(

@@ -341,17 +341,13 @@ class RDBStorage(BaseStorage):
         self, study_id: int, templates: Sequence[FrozenTrial], *, once_key: str | None = None
     ) -> bool:
         def work(conn: sa.Connection) -> bool:
-            if once_key is not None:
-                exists = conn.execute(
-                    sa.select(s.study_attrs.c.key).where(
-                        s.study_attrs.c.study_id == study_id, s.study_attrs.c.is_system.is_(True),
-                        s.study_attrs.c.key == once_key,
-                    )
-                ).first()
-                if exists is not None:
+            if once_key is not None:  # claim the key atomically: exactly one caller wins
+                insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(s.study_attrs)
+                claimed = conn.execute(insert.values(
+                    study_id=study_id, is_system=True, key=once_key, value_json="true",
+                ).on_conflict_do_nothing().returning(s.study_attrs.c.key)).first()
+                if claimed is None:
                     return False
-                conn.execute(sa.insert(s.study_attrs).values(
-                    study_id=study_id, is_system=True, key=once_key, value_json="true"))
             if not templates:
                 return True
             first = self._take_numbers(conn, study_id, len(templates))

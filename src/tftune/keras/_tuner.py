@@ -1,0 +1,246 @@
+"""Tuner: a Keras-native search where tftune owns the training of every trial."""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import pathlib
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import keras
+
+import tftune
+from tftune.exceptions import TrialPruned
+from tftune.keras._callback import TrialFailed, TrialReportCallback
+from tftune.keras._objective import infer_direction
+from tftune.samplers import BaseSampler
+from tftune.pruners import BasePruner
+from tftune.storages import BaseStorage
+from tftune.study import Study, StudyDirection
+from tftune.trial import FixedTrial, FrozenTrial, Trial, TrialState
+
+WEIGHTS_ATTR = "weights_path"
+INPUT_SHAPE_ATTR = "input_shape"
+HISTORY_ATTR = "history"
+BuildFn = Callable[[Any], "keras.Model"]
+
+
+class Tuner:
+    """Search the hyperparameters of a Keras model built by ``build(trial)``.
+
+    Every trial starts from a clean Keras session with its own seed, reports each epoch's
+    objective to the study (so pruners can stop it), and the best trial's weights are kept on
+    disk, so :meth:`best_model` gives back a trained model ready to predict. With the default
+    storage (``sqlite:///<directory>/<project_name>/study.db``) a rerun resumes the search.
+
+    Args:
+        build: ``build(trial) -> compiled keras.Model``; suggest hyperparameters on ``trial``.
+        objective: the metric to optimize, as named in the training logs (``"val_accuracy"``).
+        direction: ``"minimize"``/``"maximize"``; inferred from the objective's name if omitted.
+        sampler, pruner: tftune sampler and pruner (defaults: random search, no pruning).
+        storage: a database URL or storage object (default: SQLite under ``directory``).
+        directory, project_name: where the study and the best weights are kept.
+        seed: trial *n* runs with Keras seeded to ``seed + n`` (``None``: unseeded).
+        max_consecutive_failures: stop with an error after this many failed trials in a row.
+    """
+
+    def __init__(
+        self,
+        build: BuildFn,
+        *,
+        objective: str = "val_loss",
+        direction: str | StudyDirection | None = None,
+        sampler: BaseSampler | None = None,
+        pruner: BasePruner | None = None,
+        storage: str | BaseStorage | None = None,
+        directory: str | os.PathLike = "tftune_results",
+        project_name: str = "untitled",
+        seed: int | None = 0,
+        max_consecutive_failures: int = 3,
+    ) -> None:
+        if not callable(build):
+            raise TypeError(f"`build` must be a function build(trial) -> keras.Model, got {build!r}.")
+        if not isinstance(objective, str) or not objective:
+            raise ValueError(f"`objective` must be a metric name such as 'val_accuracy', got {objective!r}.")
+        if isinstance(max_consecutive_failures, bool) or not isinstance(max_consecutive_failures, int) or max_consecutive_failures < 1:
+            raise ValueError(f"`max_consecutive_failures` must be a positive int, got {max_consecutive_failures!r}.")
+        self.build = build
+        self.objective = objective
+        self.direction = infer_direction(objective, direction)
+        self.seed = seed
+        self.max_consecutive_failures = max_consecutive_failures
+        self.project_dir = pathlib.Path(directory) / project_name
+        self.project_dir.mkdir(parents=True, exist_ok=True)
+        if storage is None:
+            storage = f"sqlite:///{self.project_dir / 'study.db'}"
+        self.study: Study = tftune.create_study(
+            study_name=project_name, storage=storage, sampler=sampler, pruner=pruner,
+            direction=self.direction, load_if_exists=True,
+        )
+        self._failures_in_a_row = 0
+
+    # --- searching -------------------------------------------------------------------------
+    def search(
+        self,
+        x: Any = None,
+        y: Any = None,
+        *,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        epochs: int = 1,
+        callbacks: Sequence[keras.callbacks.Callback] | None = None,
+        show_progress_bar: bool = False,
+        **fit_kwargs: Any,
+    ) -> Study:
+        """Run trials; ``x``, ``y``, ``epochs``, ``callbacks`` and ``fit_kwargs`` go to ``model.fit``.
+
+        Pass ``validation_data=(x_val, y_val)`` or ``validation_split=0.2`` for 'val_' objectives.
+        """
+        if n_trials is None and timeout is None:
+            raise ValueError("search() needs `n_trials` or `timeout`, or it would never stop.")
+        fit_arguments = dict(fit_kwargs, x=x, y=y, epochs=epochs)
+        fit_arguments.setdefault("verbose", 0)
+        user_callbacks = list(callbacks or [])
+        self._failures_in_a_row = 0
+
+        def objective(trial: Trial) -> float:
+            return self._run_trial(trial, fit_arguments, user_callbacks)
+
+        self.study.optimize(
+            objective, n_trials=n_trials, timeout=timeout, catch=(Exception,),
+            callbacks=[self._count_failures], show_progress_bar=show_progress_bar,
+        )
+        return self.study
+
+    def _run_trial(self, trial: Trial, fit_arguments: dict[str, Any], user_callbacks: list[Any]) -> float:
+        _fresh_session(None if self.seed is None else self.seed + trial.number)
+        model = self.build(trial)
+        _check_model(model)
+        reporter = TrialReportCallback(trial, self.objective)
+        try:
+            model.fit(callbacks=[*user_callbacks, reporter], **fit_arguments)
+        except TrialPruned:
+            _store_history(trial, reporter)
+            raise
+        except Exception as error:
+            _store_history(trial, reporter)
+            if _is_out_of_memory(error):
+                raise TrialFailed(f"Out of memory while training trial {trial.number}: {error}") from error
+            raise
+        _store_history(trial, reporter)
+        if self.objective not in reporter.history:
+            raise TrialFailed(f"Training ran no epoch, so objective {self.objective!r} was never reported.")
+        value = reporter.history[self.objective][-1]
+        if math.isfinite(value) and self._is_new_best(value):
+            self._keep_weights(trial, model)
+        return value
+
+    def _count_failures(self, study: Study, trial: FrozenTrial) -> None:
+        if trial.state != TrialState.FAIL:
+            self._failures_in_a_row = 0
+            return
+        self._failures_in_a_row += 1
+        if self._failures_in_a_row >= self.max_consecutive_failures:
+            reason = trial.system_attrs.get("fail_reason", "").strip().splitlines()
+            raise RuntimeError(
+                f"{self._failures_in_a_row} trials failed in a row; the last one (#{trial.number}) with: "
+                f"{reason[-1] if reason else 'no reason stored'}. Fix the build function or the data."
+            )
+
+    # --- the best trial --------------------------------------------------------------------
+    def _is_new_best(self, value: float) -> bool:
+        try:
+            best = self.study.best_value
+        except ValueError:
+            return True
+        return value > best if self.direction == StudyDirection.MAXIMIZE else value < best
+
+    def _keep_weights(self, trial: Trial, model: keras.Model) -> None:
+        path = self.project_dir / f"trial_{trial.number}.weights.h5"
+        model.save_weights(path)
+        trial.set_user_attr(WEIGHTS_ATTR, str(path))
+        shape = _input_shape(model)
+        if shape is not None:
+            trial.set_user_attr(INPUT_SHAPE_ATTR, shape)
+        for old in self.project_dir.glob("trial_*.weights.h5"):
+            if old != path:
+                old.unlink(missing_ok=True)
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        return self.study.best_trial
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return self.study.best_params
+
+    def best_model(self) -> keras.Model:
+        """The best trial's model with its trained weights, ready to predict."""
+        best = self.study.best_trial
+        path = best.user_attrs.get(WEIGHTS_ATTR)
+        if path is None or not pathlib.Path(path).exists():
+            raise FileNotFoundError(
+                f"The weights of the best trial (#{best.number}) are not on disk (expected under {self.project_dir})."
+            )
+        model = self.build(FixedTrial(best.params, number=best.number))
+        if not model.built and INPUT_SHAPE_ATTR in best.user_attrs:
+            model.build(tuple(best.user_attrs[INPUT_SHAPE_ATTR]))
+        with warnings.catch_warnings():  # the fresh optimizer has no slots yet; they are rebuilt on fit
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            model.load_weights(path)
+        return model
+
+    def results_summary(self, n: int = 10) -> str:
+        """A text table of the ``n`` best complete trials (also printed)."""
+        trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        trials.sort(key=lambda t: t.values[0], reverse=self.direction == StudyDirection.MAXIMIZE)  # type: ignore[index]
+        lines = [f"Results in {self.project_dir} ({self.objective}, {self.direction.name.lower()}):"]
+        for trial in trials[:n]:
+            lines.append(f"  trial {trial.number:>4}  {self.objective}={trial.values[0]:.6g}  {trial.params}")  # type: ignore[index]
+        counts = {state.name: 0 for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)}
+        for trial in self.study.get_trials(deepcopy=False):
+            if trial.state.name in counts:
+                counts[trial.state.name] += 1
+        lines.append("  " + ", ".join(f"{k.lower()}: {v}" for k, v in counts.items()))
+        text = "\n".join(lines)
+        print(text)
+        return text
+
+
+def _fresh_session(seed: int | None) -> None:
+    """Free the previous trial's graphs and memory, then seed this trial."""
+    keras.backend.clear_session()
+    gc.collect()
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+
+
+def _check_model(model: Any) -> None:
+    if not isinstance(model, keras.Model):
+        raise TrialFailed(f"The build function must return a keras.Model, got {model!r}.")
+    if not model.compiled:
+        raise TrialFailed("The build function returned an uncompiled model; call model.compile(...) before returning it.")
+
+
+def _input_shape(model: keras.Model) -> list[int | None] | None:
+    """The model's (single) input shape, to build a rebuilt model before loading weights."""
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):
+        return None
+    if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
+        return list(shape)
+    return None
+
+
+def _store_history(trial: Trial, reporter: TrialReportCallback) -> None:
+    if reporter.history:
+        trial.set_user_attr(HISTORY_ATTR, reporter.history)
+
+
+def _is_out_of_memory(error: Exception) -> bool:
+    name = type(error).__name__
+    return name in ("ResourceExhaustedError", "MemoryError") or "OOM" in str(error)[:500]

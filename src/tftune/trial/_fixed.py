@@ -1,0 +1,63 @@
+"""A trial with known parameters: rebuild a model from a stored trial's params."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tftune.distributions import (
+    BaseDistribution,
+    CategoricalChoiceType,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+
+
+class FixedTrial:
+    """Answers every suggestion from ``params``, so a build function can be replayed.
+
+    ``FixedTrial(study.best_params)`` gives the best trial's model back from the same code.
+    A suggestion whose name is missing from ``params`` raises ValueError naming it.
+    """
+
+    def __init__(self, params: dict[str, Any], number: int = 0) -> None:
+        self._params = dict(params)
+        self._suggested: dict[str, Any] = {}
+        self._distributions: dict[str, BaseDistribution] = {}
+        self.number = number
+        self.user_attrs: dict[str, Any] = {}
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._suggested)
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return dict(self._distributions)
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
+        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if name not in self._params:
+            raise ValueError(f"FixedTrial has no value for parameter {name!r}; it knows {sorted(self._params)}.")
+        value = self._params[name]
+        self._suggested[name] = value
+        self._distributions[name] = distribution
+        return value
+
+    def report(self, value: float, step: int) -> None:
+        """Reports are ignored: a fixed trial is not part of a study."""
+
+    def should_prune(self) -> bool:
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self.user_attrs[key] = value

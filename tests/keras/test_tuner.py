@@ -1,0 +1,158 @@
+"""tftune.keras.Tuner: the Keras front door that owns each trial's training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+import tftune
+from tftune.keras import TrialReportCallback, Tuner
+from tftune.study import StudyDirection
+from tftune.trial import TrialState
+
+
+@pytest.fixture(scope="module")
+def data():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(0)
+    rows = rng.choice(len(x), 200, replace=False)
+    x = StandardScaler().fit_transform(x[rows]).astype("float32")
+    return x[:150], y[rows][:150], x[150:], y[rows][150:]
+
+
+def build(trial):
+    model = keras.Sequential([
+        keras.layers.Dense(trial.suggest_int("units", 4, 16), activation="relu"),
+        keras.layers.Dropout(trial.suggest_float("dropout", 0.0, 0.3)),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(keras.optimizers.Adam(trial.suggest_float("lr", 1e-3, 1e-1, log=True)), "binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def test_search_reports_every_epoch_and_keeps_the_best_model(tmp_path, data):
+    x, y, xv, yv = data
+    tuner = Tuner(build, objective="val_loss", directory=tmp_path, project_name="p")
+    tuner.search(x, y, validation_data=(xv, yv), epochs=3, n_trials=3, batch_size=32)
+    trials = tuner.study.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3
+    for trial in trials:
+        history = trial.user_attrs["history"]
+        assert sorted(history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+        assert trial.intermediate_values == {i: pytest.approx(v) for i, v in enumerate(history["val_loss"])}
+        assert trial.value == pytest.approx(history["val_loss"][-1])
+    best = tuner.best_model()
+    loss, _ = best.evaluate(xv, yv, verbose=0)
+    assert loss == pytest.approx(tuner.best_trial.value, rel=1e-4)
+    assert set(tuner.best_params) == {"units", "dropout", "lr"}
+    assert len(list(tmp_path.glob("p/trial_*.weights.h5"))) == 1
+
+
+def test_a_rerun_resumes_the_study(tmp_path, data):
+    x, y, xv, yv = data
+    Tuner(build, objective="val_accuracy", directory=tmp_path).search(x, y, validation_data=(xv, yv), n_trials=1)
+    again = Tuner(build, objective="val_accuracy", directory=tmp_path)
+    again.search(x, y, validation_data=(xv, yv), n_trials=1)
+    assert again.direction == StudyDirection.MAXIMIZE
+    assert [t.number for t in again.study.trials] == [0, 1]
+    assert "val_accuracy" in again.results_summary()
+
+
+def test_direction_is_inferred_or_required(tmp_path):
+    assert Tuner(build, objective="val_loss", directory=tmp_path, project_name="a").direction == StudyDirection.MINIMIZE
+    assert Tuner(build, objective="val_auc", directory=tmp_path, project_name="b").direction == StudyDirection.MAXIMIZE
+    with pytest.raises(ValueError, match="Cannot tell whether objective 'val_custom' should be minimized or maximized"):
+        Tuner(build, objective="val_custom", directory=tmp_path, project_name="c")
+
+
+def test_a_missing_metric_fails_each_trial_then_stops_with_the_reason(tmp_path, data):
+    x, y, xv, yv = data
+    tuner = Tuner(build, objective="val_acc", directory=tmp_path, max_consecutive_failures=2)
+    with pytest.raises(RuntimeError, match=r"2 trials failed in a row.*'val_acc' is not in the training logs"):
+        tuner.search(x, y, validation_data=(xv, yv), n_trials=5)
+    assert [t.state for t in tuner.study.trials] == [TrialState.FAIL] * 2
+
+
+def test_per_trial_failures_are_stored_and_the_search_continues(tmp_path, data):
+    x, y, xv, yv = data
+
+    class OutOfMemoryOnce(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if self.model.name == "doomed":
+                raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape [1000000]")
+
+    def flaky_build(trial):
+        model = build(trial)
+        if trial.number == 0:
+            return keras.Sequential([keras.layers.Dense(1)])  # not compiled
+        if trial.number == 1:
+            return "not a model"
+        if trial.number == 2:
+            model.name = "doomed"
+        return model
+
+    tuner = Tuner(flaky_build, objective="val_loss", directory=tmp_path, max_consecutive_failures=5)
+    tuner.search(x, y, validation_data=(xv, yv), n_trials=4, callbacks=[OutOfMemoryOnce()])
+    trials = tuner.study.trials
+    assert [t.state for t in trials] == [TrialState.FAIL] * 3 + [TrialState.COMPLETE]
+    assert "uncompiled model" in trials[0].system_attrs["fail_reason"]
+    assert "must return a keras.Model, got 'not a model'" in trials[1].system_attrs["fail_reason"]
+    assert "Out of memory while training trial 2" in trials[2].system_attrs["fail_reason"]
+
+
+def test_a_nan_loss_fails_the_trial(tmp_path, data):
+    x, y, xv, yv = data
+
+    def diverging_build(trial):
+        model = build(trial)
+        model.compile("sgd", loss=lambda y_true, y_pred: keras.ops.mean(y_pred) * float("nan"))
+        return model
+
+    tuner = Tuner(diverging_build, objective="val_loss", directory=tmp_path, max_consecutive_failures=5)
+    tuner.search(x, y, validation_data=(xv, yv), n_trials=1)
+    (trial,) = tuner.study.trials
+    assert trial.state == TrialState.FAIL
+    assert "The training loss became nan at epoch 0; the trial diverged." in trial.system_attrs["fail_reason"]
+
+
+def test_pruned_trials_stop_early(tmp_path, data):
+    x, y, xv, yv = data
+
+    class PruneOddTrialsAfterOneEpoch(tftune.pruners.BasePruner):
+        def prune(self, study, trial):
+            return trial.number % 2 == 1 and trial.last_step >= 1
+
+    tuner = Tuner(build, objective="val_loss", pruner=PruneOddTrialsAfterOneEpoch(), directory=tmp_path)
+    tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=2)
+    complete, pruned = tuner.study.trials
+    assert complete.state == TrialState.COMPLETE and len(complete.intermediate_values) == 4
+    assert pruned.state == TrialState.PRUNED and sorted(pruned.intermediate_values) == [0, 1]
+    assert len(pruned.user_attrs["history"]["val_loss"]) == 2
+
+
+def test_the_callback_serves_a_hand_written_objective(data):
+    x, y, xv, yv = data
+
+    def objective(trial):
+        model = build(trial)
+        model.fit(x, y, validation_data=(xv, yv), epochs=2, verbose=0, callbacks=[TrialReportCallback(trial, "val_loss")])
+        return model.evaluate(xv, yv, verbose=0)[0]
+
+    study = tftune.create_study()
+    study.optimize(objective, n_trials=1)
+    assert sorted(study.trials[0].intermediate_values) == [0, 1]
+
+
+def test_bad_tuner_arguments(tmp_path):
+    with pytest.raises(TypeError, match="`build` must be a function build\\(trial\\) -> keras.Model, got 3"):
+        Tuner(3, directory=tmp_path)
+    with pytest.raises(ValueError, match="`max_consecutive_failures` must be a positive int, got 0"):
+        Tuner(build, directory=tmp_path, max_consecutive_failures=0)
+    with pytest.raises(ValueError, match="search\\(\\) needs `n_trials` or `timeout`"):
+        Tuner(build, directory=tmp_path).search(np.zeros((2, 2)), np.zeros(2))
