@@ -2,7 +2,7 @@
 .PHONY: setup demo test bench bench-quick
 
 setup:
-	@scripts/bootstrap.sh postgres,test,sklearn
+	@scripts/bootstrap.sh postgres,test,sklearn,tensorflow
 
 demo: setup
 	.venv/bin/python examples/quickstart.py
@@ -11,9 +11,9 @@ test: setup
 	.venv/bin/python -m pytest -q
 
 bench:
-	@scripts/bootstrap.sh postgres,test,sklearn,bench
+	@scripts/bootstrap.sh postgres,test,sklearn,tensorflow,bench
 	.venv/bin/python benchmarks/run_all.py
 
 bench-quick:
-	@scripts/bootstrap.sh postgres,test,sklearn,bench
+	@scripts/bootstrap.sh postgres,test,sklearn,tensorflow,bench
 	.venv/bin/python benchmarks/run_all.py --quick
