@@ -39,13 +39,17 @@ class BaseDistribution(abc.ABC):
         """Whether the internal value ``internal`` lies in the distribution."""
 
     def _asdict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.__dict__ == other.__dict__
+        return type(self) is type(other) and self._asdict() == other._asdict()  # type: ignore[union-attr]
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, json.dumps(_without_negative_zero(self._asdict()), sort_keys=True)))
+        cached = self.__dict__.get("_hash")
+        if cached is None:  # distributions do not change once made: hash them once
+            cached = hash((type(self).__name__, json.dumps(_without_negative_zero(self._asdict()), sort_keys=True)))
+            self.__dict__["_hash"] = cached
+        return cached
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._asdict().items())
