@@ -42,6 +42,8 @@ class BaseDistribution(abc.ABC):
         return {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
 
     def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
         return type(self) is type(other) and self._asdict() == other._asdict()  # type: ignore[union-attr]
 
     def __hash__(self) -> int:

@@ -59,7 +59,13 @@ class ParzenEstimator:
         # The probability mass of each truncated Gaussian inside its bounds.
         upper = ndtr((highs - self.mus) / self.sigmas)
         lower = ndtr((lows - self.mus) / self.sigmas)
-        self.log_mass = np.log(np.maximum(upper - lower, _EPS))  # (n+1, d_num)
+        log_mass = np.log(np.maximum(upper - lower, _EPS))  # (n+1, d_num)
+        # log N(x; mu, sigma) summed over dimensions is -0.5 * quad + const, and quad expands
+        # into three matrix products: no (candidates x components x dims) array is ever built.
+        self._w = 1.0 / self.sigmas**2
+        self._mu_w = self.mus * self._w
+        self._mu2_w = (self.mus**2 * self._w).sum(axis=1)
+        self._log_const = -(np.log(self.sigmas) + log_mass + _SQRT_2PI_LOG).sum(axis=1)
 
     @property
     def n_components(self) -> int:
@@ -87,8 +93,8 @@ class ParzenEstimator:
 
     def log_pdf(self, numeric: np.ndarray, categories: np.ndarray) -> np.ndarray:
         """log density of each candidate, shape (m,)."""
-        z = (numeric[:, None, :] - self.mus[None, :, :]) / self.sigmas[None, :, :]  # (m, n+1, d)
-        log_kernel = (-0.5 * z**2 - _SQRT_2PI_LOG - np.log(self.sigmas)[None] - self.log_mass[None]).sum(axis=2)
+        quad = (numeric**2) @ self._w.T - 2.0 * (numeric @ self._mu_w.T) + self._mu2_w[None, :]
+        log_kernel = -0.5 * np.maximum(quad, 0.0) + self._log_const[None, :]  # (m, n+1)
         for j, k in enumerate(self.n_choices):
             observed = self.categorical[:, j]  # (n+1,)
             match = categories[:, j][:, None] == observed[None, :]  # (m, n+1)

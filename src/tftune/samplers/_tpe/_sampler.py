@@ -14,8 +14,9 @@ from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._random import RandomSampler, trial_seed
+from tftune.samplers._tpe._observations import ObservationTable
 from tftune.samplers._tpe._parzen import ParzenEstimator
-from tftune.samplers._tpe._transform import NumericAxis, is_numeric, to_model_value
+from tftune.samplers._tpe._transform import NumericAxis
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -29,7 +30,10 @@ def default_gamma(n_complete: int) -> int:
 
 
 def default_weights(n: int) -> np.ndarray:
-    """Older 'bad' observations count less once there are many: a ramp, the last 25 at 1."""
+    """Weights of the 'bad' observations, ordered from the best to the worst: once there are
+    many, the nearly-good ones count less (a ramp) and the 25 worst count fully, so the bad
+    density marks clearly bad regions (measured better than weighting by age on the synthetic
+    benchmarks)."""
     if n <= 25:
         return np.ones(n)
     return np.concatenate([np.linspace(1.0 / n, 1.0, num=n - 25), np.ones(25)])
@@ -77,8 +81,7 @@ class TPESampler(BaseSampler):
         self.prior_weight = prior_weight
         self.gamma = gamma
         self._lock = threading.Lock()
-        # Finished trials never change: their values on TPE's axes are computed once.
-        self._model_values: dict[int, dict[tuple[str, BaseDistribution], float]] = {}
+        self._tables: dict[tuple, ObservationTable] = {}  # per study and search space
         self._warned_multi_objective = False
         self._intersection: tuple[set[int], dict[str, BaseDistribution] | None] = (set(), None)
 
@@ -113,119 +116,62 @@ class TPESampler(BaseSampler):
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        groups = self._observations(study, trial, search_space)
-        if groups is None:
-            return {}
-        return self._propose(search_space, *groups, self._rng(trial, 0))
+        return self._sample(study, trial, search_space, salt=0) or {}
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
     ) -> Any:
-        space = {param_name: distribution}
-        groups = self._observations(study, trial, space)
-        if groups is None:
-            return self._random.sample_independent(study, trial, param_name, distribution)
         salt = 1 + int.from_bytes(param_name.encode()[:8].ljust(8, b"\0"), "little") % (2**31)
-        return self._propose(space, *groups, self._rng(trial, salt))[param_name]
+        proposal = self._sample(study, trial, {param_name: distribution}, salt)
+        if proposal is None:
+            return self._random.sample_independent(study, trial, param_name, distribution)
+        return proposal[param_name]
 
     def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
         self._random.after_trial(study, trial, state, values)
 
-    # --- observations ----------------------------------------------------------------------
-    def _observations(
-        self, study: Study, current: FrozenTrial, space: dict[str, BaseDistribution]
-    ) -> tuple[list[dict[str, float]], list[dict[str, float]]] | None:
-        """The (good, bad) observations of ``space``'s parameters, or None while starting up."""
+    # --- observations and the proposal ----------------------------------------------------
+    def _sample(
+        self, study: Study, current: FrozenTrial, space: dict[str, BaseDistribution], salt: int
+    ) -> dict[str, Any] | None:
+        """TPE's proposal for ``space``, or None while too few trials are complete."""
         if len(study.directions) > 1:
             if not self._warned_multi_objective:
                 warnings.warn("TPESampler models one objective; this study has several, so it samples at random.",
-                              UserWarning, stacklevel=4)
+                              UserWarning, stacklevel=5)
                 self._warned_multi_objective = True
             return None
         sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
-        names = list(space)
-        complete: list[tuple[float, dict[str, float]]] = []
-        pruned: list[tuple[int, float, dict[str, float]]] = []
-        running: list[dict[str, float]] = []
-        for trial in study.get_trials(deepcopy=False):
-            state = trial.state
-            if state == TrialState.FAIL or state == TrialState.WAITING or trial._trial_id == current._trial_id:
-                continue
-            values = self._values_of(trial, space, names)
-            if values is None:
-                continue
-            if state == TrialState.COMPLETE:
-                complete.append((sign * trial.values[0], values))  # type: ignore[index]
-            elif state == TrialState.PRUNED:
-                step = trial.last_step if trial.last_step is not None else -1
-                last = trial.intermediate_values.get(step, math.inf) if step >= 0 else math.inf
-                pruned.append((-step, sign * last if math.isfinite(last) else math.inf, values))
-            elif self.constant_liar:
-                running.append(values)
-        if len(complete) < max(self.n_startup_trials, 1):
-            return None
-        complete.sort(key=lambda item: item[0])
-        n_good = max(1, self.gamma(len(complete)))
-        good = [values for _, values in complete[:n_good]]
-        pruned.sort(key=lambda item: (item[0], item[1]))
-        bad = [values for _, values in complete[n_good:]] + [values for *_, values in pruned] + running
-        return good, bad
-
-    def _values_of(self, trial: FrozenTrial, space: dict[str, BaseDistribution], names: list[str]) -> dict[str, float] | None:
-        """The trial's values of ``names`` on TPE's axes (cached once the trial is finished)."""
-        finished = trial.state.is_finished()
-        cached = self._model_values.get(trial._trial_id) if finished else None
-        if cached is None:
-            cached = {}
-        result = {}
-        for name in names:
-            key = (name, space[name])
-            if key in cached:
-                result[name] = cached[key]
-                continue
-            if name not in trial.params:
+        trials = study.get_trials(deepcopy=False)
+        with self._lock:
+            key = (id(study._storage), study._study_id, tuple(sorted(space.items())))
+            table = self._tables.get(key)
+            if table is None:
+                table = self._tables[key] = ObservationTable(space)
+            table.update(trials, sign)
+            n_complete = table.n_complete()
+            if n_complete < max(self.n_startup_trials, 1):
                 return None
-            try:
-                value = to_model_value(space[name], trial.params[name])
-            except (TypeError, ValueError):  # a category this space no longer offers
-                return None
-            cached[key] = result[name] = value
-        if finished:
-            self._model_values[trial._trial_id] = cached
-        return result
-
-    # --- the proposal ----------------------------------------------------------------------
-    def _propose(
-        self,
-        space: dict[str, BaseDistribution],
-        good: list[dict[str, float]],
-        bad: list[dict[str, float]],
-        rng: np.random.Generator,
-    ) -> dict[str, Any]:
-        names = sorted(space)  # the order of dimensions must not depend on where the space came from
-        numeric_names = [n for n in names if is_numeric(space[n])]
-        categorical_names = [n for n in names if not is_numeric(space[n])]
-        axes = [NumericAxis(space[n]) for n in numeric_names]  # type: ignore[arg-type]
-        lows = np.array([a.low for a in axes])
-        highs = np.array([a.high for a in axes])
-        n_choices = np.array([len(space[n].choices) for n in categorical_names], dtype=int)  # type: ignore[attr-defined]
-
-        def estimator(observations: list[dict[str, float]], weights: np.ndarray) -> ParzenEstimator:
-            numeric = np.array([[o[n] for n in numeric_names] for o in observations], dtype=float).reshape(
-                len(observations), len(numeric_names))
-            categories = np.array([[o[n] for n in categorical_names] for o in observations], dtype=int).reshape(
-                len(observations), len(categorical_names))
-            return ParzenEstimator(numeric, lows, highs, categories, n_choices, weights, self.prior_weight)
-
-        l_x = estimator(good, np.ones(len(good)))
-        g_x = estimator(bad, default_weights(len(bad)))
+            good, bad = table.split(max(1, self.gamma(n_complete)))
+            good_numeric, good_categorical = table.numeric[good], table.categorical[good]
+            bad_numeric, bad_categorical = table.numeric[bad], table.categorical[bad]
+        if self.constant_liar:
+            liars = [row for t in trials[table._scan_from:] if t.state == TrialState.RUNNING
+                     and t._trial_id != current._trial_id and (row := table.row(t)) is not None]
+            if liars:
+                bad_numeric = np.vstack([bad_numeric, np.array([r[0] for r in liars]).reshape(len(liars), -1)])
+                bad_categorical = np.vstack([bad_categorical, np.array([r[1] for r in liars], dtype=np.int64).reshape(len(liars), -1)])
+        axes = [NumericAxis(space[n]) for n in table.numeric_names]  # type: ignore[arg-type]
+        lows, highs = np.array([a.low for a in axes]), np.array([a.high for a in axes])
+        n_choices = np.array([len(space[n].choices) for n in table.categorical_names], dtype=int)  # type: ignore[attr-defined]
+        l_x = ParzenEstimator(good_numeric, lows, highs, good_categorical, n_choices, np.ones(len(good_numeric)), self.prior_weight)
+        g_x = ParzenEstimator(bad_numeric, lows, highs, bad_categorical, n_choices, default_weights(len(bad_numeric)), self.prior_weight)
+        rng = self._rng(current, salt)
         numeric, categories = l_x.sample(rng, self.n_ei_candidates)
-        score = l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories)
-        best = int(np.argmax(score))
-        proposal: dict[str, Any] = {}
-        for j, (name, axis) in enumerate(zip(numeric_names, axes)):
-            proposal[name] = axis.from_model(float(numeric[best, j]))
-        for j, name in enumerate(categorical_names):
+        best = int(np.argmax(l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories)))
+        proposal: dict[str, Any] = {name: axis.from_model(float(numeric[best, j]))
+                                    for j, (name, axis) in enumerate(zip(table.numeric_names, axes))}
+        for j, name in enumerate(table.categorical_names):
             distribution = space[name]
             assert isinstance(distribution, CategoricalDistribution)
             proposal[name] = distribution.choices[int(categories[best, j])]
