@@ -25,7 +25,7 @@ import scipy.stats
 
 import tftune
 from tftune.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
-from tftune.samplers import BaseSampler, GridSampler, RandomSampler, TPESampler
+from tftune.samplers import BaseSampler, GridSampler, QMCSampler, RandomSampler, TPESampler
 from tftune.storages import InMemoryStorage, RDBStorage
 from tftune.trial import TrialState
 
@@ -85,6 +85,7 @@ class SamplerCase:
 SAMPLERS: list[SamplerCase] = [
     SamplerCase("random", lambda seed, branches: RandomSampler(seed=seed)),
     SamplerCase("grid", lambda seed, branches: GridSampler(grid_for(branches), seed=seed), stochastic=False, finite=True),
+    SamplerCase("qmc", lambda seed, branches: QMCSampler(seed=seed), history_independent=False),
     SamplerCase("tpe", lambda seed, branches: TPESampler(seed=seed, n_startup_trials=5),
                 history_independent=False, uniform=False),
     SamplerCase("tpe-univariate", lambda seed, branches: TPESampler(seed=seed, n_startup_trials=5, multivariate=False),

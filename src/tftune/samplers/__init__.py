@@ -2,7 +2,8 @@
 
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._grid import GridSampler
+from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GridSampler", "RandomSampler", "TPESampler"]
+__all__ = ["BaseSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]
