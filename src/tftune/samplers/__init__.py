@@ -1,9 +1,10 @@
 """Samplers choose each trial's parameters."""
 
 from tftune.samplers._base import BaseSampler
+from tftune.samplers._gp import GPSampler
 from tftune.samplers._grid import GridSampler
 from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]
+__all__ = ["BaseSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
-from tftune.samplers._base import BaseSampler
+from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable
 from tftune.samplers._tpe._parzen import ParzenEstimator
@@ -116,13 +116,15 @@ class TPESampler(BaseSampler):
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        return self._sample(study, trial, search_space, salt=0) or {}
+        with single_threaded_blas():
+            return self._sample(study, trial, search_space, salt=0) or {}
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
     ) -> Any:
         salt = 1 + int.from_bytes(param_name.encode()[:8].ljust(8, b"\0"), "little") % (2**31)
-        proposal = self._sample(study, trial, {param_name: distribution}, salt)
+        with single_threaded_blas():
+            proposal = self._sample(study, trial, {param_name: distribution}, salt)
         if proposal is None:
             return self._random.sample_independent(study, trial, param_name, distribution)
         return proposal[param_name]
