@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tftune
-from tftune.samplers import GPSampler, RandomSampler, TPESampler
+from tftune.samplers import AutoSampler, GPSampler, RandomSampler, TPESampler
 from tftune.samplers._gp._sampler import log_expected_improvement
 
 BRANIN_OPTIMUM = 0.397887
@@ -81,3 +81,14 @@ def test_gp_arguments_are_checked(kwargs, message):
 def test_tpe_arguments_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TPESampler(**kwargs)
+
+
+def test_auto_sampler_uses_the_gp_first_then_tpe():
+    sampler = AutoSampler(seed=0, gp_max_trials=15)
+    study = tftune.create_study(sampler=sampler)
+    study.optimize(branin, n_trials=12)
+    space = sampler.tpe.infer_relative_search_space(study, study.trials[-1])
+    assert sampler.choose(study, space) is sampler.gp
+    study.optimize(branin, n_trials=5)
+    assert sampler.choose(study, space) is sampler.tpe
+    assert sampler.choose(study, {}) is sampler.tpe  # nothing shared (yet): TPE per parameter

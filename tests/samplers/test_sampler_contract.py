@@ -25,7 +25,7 @@ import scipy.stats
 
 import tftune
 from tftune.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
-from tftune.samplers import BaseSampler, GPSampler, GridSampler, QMCSampler, RandomSampler, TPESampler
+from tftune.samplers import AutoSampler, BaseSampler, GPSampler, GridSampler, QMCSampler, RandomSampler, TPESampler
 from tftune.storages import InMemoryStorage, RDBStorage
 from tftune.trial import TrialState
 
@@ -87,6 +87,8 @@ SAMPLERS: list[SamplerCase] = [
     SamplerCase("grid", lambda seed, branches: GridSampler(grid_for(branches), seed=seed), stochastic=False, finite=True),
     SamplerCase("qmc", lambda seed, branches: QMCSampler(seed=seed), history_independent=False),
     SamplerCase("gp", lambda seed, branches: GPSampler(seed=seed, n_startup_trials=5),
+                history_independent=False, uniform=False),
+    SamplerCase("auto", lambda seed, branches: AutoSampler(seed=seed, gp_max_trials=40),
                 history_independent=False, uniform=False),
     SamplerCase("tpe", lambda seed, branches: TPESampler(seed=seed, n_startup_trials=5),
                 history_independent=False, uniform=False),

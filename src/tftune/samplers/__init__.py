@@ -1,5 +1,6 @@
 """Samplers choose each trial's parameters."""
 
+from tftune.samplers._auto import AutoSampler
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._grid import GridSampler
@@ -7,4 +8,4 @@ from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
 
-__all__ = ["BaseSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]
+__all__ = ["AutoSampler", "BaseSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]

@@ -1,0 +1,75 @@
+"""AutoSampler: Gaussian-process BO while it pays, TPE when the study outgrows it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tftune.distributions import BaseDistribution
+from tftune.samplers._base import BaseSampler
+from tftune.samplers._gp import GPSampler
+from tftune.samplers._tpe import TPESampler
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from tftune.study._study import Study
+
+
+class AutoSampler(BaseSampler):
+    """Chooses the sampler per trial from the study's shape.
+
+    A Gaussian process is the most sample-efficient while trials are few and the shared search
+    space is small; TPE scales to long studies, many parameters and define-by-run branches
+    (parameters outside the shared space are always TPE's). Both learn from the same trials, so
+    switching loses nothing.
+
+    Args:
+        seed: seeds both samplers.
+        gp_max_trials: use the GP while fewer trials than this are complete.
+        gp_max_dims: ... and the shared space has at most this many parameters.
+    """
+
+    def __init__(self, *, seed: int | None = None, gp_max_trials: int = 200, gp_max_dims: int = 16) -> None:
+        self.gp = GPSampler(seed=seed)
+        self.tpe = TPESampler(seed=seed)
+        self.gp_max_trials = gp_max_trials
+        self.gp_max_dims = gp_max_dims
+        self._choice: dict[int, BaseSampler] = {}
+        self._lock = threading.Lock()
+
+    def reseed_rng(self) -> None:
+        self.gp.reseed_rng()
+        self.tpe.reseed_rng()
+
+    def choose(self, study: Study, space: dict[str, BaseDistribution]) -> BaseSampler:
+        """The sampler for a trial over ``space`` in ``study`` now."""
+        n_complete = study._storage.get_n_trials(study._study_id, states=(TrialState.COMPLETE,))
+        if 0 < len(space) <= self.gp_max_dims and n_complete < self.gp_max_trials:
+            return self.gp
+        return self.tpe
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        space = self.tpe.infer_relative_search_space(study, trial)
+        with self._lock:
+            self._choice[trial._trial_id] = self.choose(study, space)
+        return space
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        with self._lock:
+            sampler = self._choice.get(trial._trial_id, self.tpe)
+        return sampler.sample_relative(study, trial, search_space)
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
+    ) -> Any:
+        return self.tpe.sample_independent(study, trial, param_name, distribution)
+
+    def after_trial(self, study: Study, trial: FrozenTrial, state: Any, values: Sequence[float] | None) -> None:
+        with self._lock:
+            self._choice.pop(trial._trial_id, None)
+        self.gp.after_trial(study, trial, state, values)
+        self.tpe.after_trial(study, trial, state, values)
