@@ -14,6 +14,7 @@ from scipy.special import erfcx
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
+from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._gp._model import GaussianProcess
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable
@@ -65,7 +66,7 @@ class GPSampler(BaseSampler):
         self._lock = threading.Lock()
         self._tables: dict[tuple, ObservationTable] = {}
         self._models: dict[tuple, tuple[GaussianProcess, int]] = {}  # model and its data size at the last fit
-        self._intersection: tuple[set[int], dict[str, BaseDistribution] | None] = (set(), None)
+        self._intersection = IntersectionSearchSpace()
         self._warned = False
 
     def reseed_rng(self) -> None:
@@ -73,16 +74,7 @@ class GPSampler(BaseSampler):
         self._random.reseed_rng()
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        with self._lock:
-            seen, space = self._intersection
-            for other in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-                if other._trial_id in seen:
-                    continue
-                seen.add(other._trial_id)
-                space = dict(other.distributions) if space is None else {
-                    k: d for k, d in space.items() if other.distributions.get(k) == d}
-            self._intersection = (seen, space)
-        return {k: d for k, d in (space or {}).items() if not d.single()}
+        return self._intersection.calculate(study)
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
@@ -190,7 +182,7 @@ class GPSampler(BaseSampler):
         random_num = rng.random((m, d_num))
         random_cat = np.stack([rng.integers(k, size=m) for k in n_choices], axis=1) if n_choices else np.empty((m, 0), int)
         anchors = rng.choice(top, size=m)
-        local_num = np.clip(u_num[anchors] + rng.normal(0.0, 0.05, (m, d_num)), 0.0, 1.0)
+        local_num = _reflect(u_num[anchors] + rng.normal(0.0, 0.05, (m, d_num)))
         local_cat = x_cat[anchors].copy()
         for j, k in enumerate(n_choices):
             flip = rng.random(m) < 0.2
@@ -198,9 +190,16 @@ class GPSampler(BaseSampler):
         cand_num, cand_cat = np.vstack([random_num, local_num]), np.vstack([random_cat, local_cat])
         mean, std = model.predict(cand_num, cand_cat)
         best = int(np.argmax(log_expected_improvement(mean, std, best_y)))
-        fine_num = np.clip(cand_num[best] + rng.normal(0.0, 0.01, (m // 4, d_num)), 0.0, 1.0)
+        fine_num = _reflect(cand_num[best] + rng.normal(0.0, 0.01, (m // 4, d_num)))
         cand_num = np.vstack([cand_num, fine_num])
         cand_cat = np.vstack([cand_cat, np.repeat(cand_cat[best][None, :], m // 4, axis=0)])
         mean, std = model.predict(cand_num, cand_cat)
         best = int(np.argmax(log_expected_improvement(mean, std, best_y)))
         return cand_num[best], cand_cat[best]
+
+
+def _reflect(u: np.ndarray) -> np.ndarray:
+    """Fold perturbed points back into [0, 1] by reflection at the bounds (clipping would pile
+    candidates onto the exact bounds, where parallel workers would propose the same point)."""
+    u = np.abs(u)
+    return np.clip(1.0 - np.abs(1.0 - u), 0.0, 1.0)

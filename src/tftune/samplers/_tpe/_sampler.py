@@ -13,6 +13,7 @@ import numpy as np
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
+from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable
 from tftune.samplers._tpe._parzen import ParzenEstimator
@@ -83,7 +84,7 @@ class TPESampler(BaseSampler):
         self._lock = threading.Lock()
         self._tables: dict[tuple, ObservationTable] = {}  # per study and search space
         self._warned_multi_objective = False
-        self._intersection: tuple[set[int], dict[str, BaseDistribution] | None] = (set(), None)
+        self._intersection = IntersectionSearchSpace()
 
     def reseed_rng(self) -> None:
         self._seed = None
@@ -96,20 +97,7 @@ class TPESampler(BaseSampler):
 
     # --- the joint (relative) search space ------------------------------------------------
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
-        if not self.multivariate:
-            return {}
-        with self._lock:
-            seen, space = self._intersection
-            for other in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-                if other._trial_id in seen:
-                    continue
-                seen.add(other._trial_id)
-                if space is None:
-                    space = dict(other.distributions)
-                else:
-                    space = {k: d for k, d in space.items() if other.distributions.get(k) == d}
-            self._intersection = (seen, space)
-        return {k: d for k, d in (space or {}).items() if not d.single()}
+        return self._intersection.calculate(study) if self.multivariate else {}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
