@@ -1,5 +1,13 @@
-"""Pruners stop unpromising trials early."""
+"""Pruners stop unpromising trials early, from the values they report each step."""
 
 from tftune.pruners._base import BasePruner, NopPruner
+from tftune.pruners._hyperband import HyperbandPruner
+from tftune.pruners._patient import PatientPruner
+from tftune.pruners._percentile import MedianPruner, PercentilePruner
+from tftune.pruners._successive_halving import SuccessiveHalvingPruner
+from tftune.pruners._threshold import ThresholdPruner
 
-__all__ = ["BasePruner", "NopPruner"]
+__all__ = [
+    "BasePruner", "HyperbandPruner", "MedianPruner", "NopPruner", "PatientPruner", "PercentilePruner",
+    "SuccessiveHalvingPruner", "ThresholdPruner",
+]

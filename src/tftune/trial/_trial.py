@@ -178,10 +178,14 @@ class Trial:
         self._frozen.intermediate_values[step] = value
 
     def should_prune(self) -> bool:
-        """Whether the study's pruner says this trial should stop now."""
+        """Whether the study's pruner says this trial should stop now.
+
+        The pruner sees this trial's own record, and may keep notes on it (the rungs a
+        successive-halving pruner reached) as system attributes.
+        """
         if len(self.study.directions) > 1:
             raise NotImplementedError("should_prune() is for single-objective studies.")
-        return bool(self.study.pruner.prune(self.study, self._frozen.copy()))
+        return bool(self.study.pruner.prune(self.study, self._frozen))
 
     # --- attributes ------------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:

@@ -1,0 +1,90 @@
+"""Hyperband: several successive-halving brackets, from aggressive to patient."""
+
+from __future__ import annotations
+
+import math
+import zlib
+from typing import TYPE_CHECKING
+
+from tftune.pruners._base import BasePruner
+from tftune.pruners._checks import non_negative_int
+from tftune.pruners._successive_halving import SuccessiveHalvingPruner, check_resource
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from tftune.study._study import Study
+
+BRACKET_KEY = "hyperband_bracket"
+
+
+class HyperbandPruner(BasePruner):
+    """Hyperband over asynchronous successive halving.
+
+    Bracket *i* is a ``SuccessiveHalvingPruner`` whose first rung is at
+    ``min_resource * reduction_factor ** i``: bracket 0 stops trials earliest, the last one
+    lets every trial run long. Each trial joins one bracket (recorded on the trial, so all
+    workers agree) with the probability Hyperband gives it, and competes only within it.
+
+    Args:
+        min_resource: steps before the first rung of the most aggressive bracket.
+        max_resource: the most steps a trial runs, or "auto" (the longest complete trial's).
+        reduction_factor: eta, at least 2.
+        bootstrap_count: as for SuccessiveHalvingPruner.
+    """
+
+    def __init__(self, min_resource: int = 1, max_resource: int | str = "auto", reduction_factor: int = 3,
+                 bootstrap_count: int = 0) -> None:
+        check_resource("max_resource", max_resource)
+        if isinstance(min_resource, bool) or not isinstance(min_resource, int) or min_resource < 1:
+            raise ValueError(f"`min_resource` must be a positive int, got {min_resource!r}.")
+        if isinstance(max_resource, int) and max_resource < min_resource:
+            raise ValueError(f"`max_resource` must be >= `min_resource`, got {max_resource!r} < {min_resource!r}.")
+        if isinstance(reduction_factor, bool) or not isinstance(reduction_factor, int) or reduction_factor < 2:
+            raise ValueError(f"`reduction_factor` must be an int >= 2, got {reduction_factor!r}.")
+        self.min_resource, self.max_resource = min_resource, max_resource
+        self.reduction_factor = reduction_factor
+        self.bootstrap_count = non_negative_int("bootstrap_count", bootstrap_count)
+        self._brackets: list[SuccessiveHalvingPruner] | None = None
+
+    def brackets(self, study: Study) -> list[SuccessiveHalvingPruner] | None:
+        """The brackets, once ``max_resource`` is known."""
+        if self._brackets is None:
+            max_resource = self.max_resource
+            if max_resource == "auto":
+                complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+                steps = [t.last_step for t in complete if t.last_step is not None]
+                if not steps:
+                    return None
+                max_resource = max(steps) + 1
+            ratio = max(int(max_resource) / self.min_resource, 1.0)
+            n_brackets = int(math.floor(math.log(ratio, self.reduction_factor) + 1e-9)) + 1
+            self._brackets = []
+            for index in range(n_brackets):
+                bracket = SuccessiveHalvingPruner(self.min_resource, self.reduction_factor, index, self.bootstrap_count)
+                bracket._rung_prefix = f"bracket{index}_rung_"
+                self._brackets.append(bracket)
+        return self._brackets
+
+    def bracket_of(self, study: Study, trial: FrozenTrial, n_brackets: int) -> int:
+        """The trial's bracket: drawn once with Hyperband's weights, then read from the trial."""
+        if BRACKET_KEY in trial.system_attrs:
+            return int(trial.system_attrs[BRACKET_KEY])
+        s_max = n_brackets - 1  # bracket i runs Hyperband's s = s_max - i: more trials, earlier stops
+        weights = [math.ceil((s_max + 1) / (s_max - i + 1) * self.reduction_factor ** (s_max - i)) for i in range(n_brackets)]
+        draw = zlib.crc32(f"{study.study_name}:{trial.number}".encode()) % sum(weights)
+        bracket = 0
+        while draw >= weights[bracket]:
+            draw -= weights[bracket]
+            bracket += 1
+        study._storage.set_trial_attr(trial._trial_id, BRACKET_KEY, bracket, system=True)
+        trial.system_attrs[BRACKET_KEY] = bracket
+        return bracket
+
+    def prune(self, study: Study, trial: FrozenTrial) -> bool:
+        if trial.last_step is None:
+            return False
+        brackets = self.brackets(study)
+        if brackets is None:
+            return math.isnan(trial.intermediate_values[trial.last_step])
+        return brackets[self.bracket_of(study, trial, len(brackets))].prune(study, trial)
