@@ -154,6 +154,29 @@ def write_file(path: str, text: str) -> None:
         raise CliError(f"--output {path!r} cannot be written: {error.strerror or error}") from None
 
 
+# --- tftune plot ---------------------------------------------------------------------------
+PLOTS = ("history", "intermediate")
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    """A plot of a study as a self-contained HTML page (plotly.js embedded: works offline)."""
+    kind = parse_choice("--kind", args.kind, PLOTS)
+    try:
+        from tftune import visualization
+    except ImportError as error:  # pragma: no cover - plotly is missing
+        raise CliError(str(error)) from None
+    with opened_storage(args.storage) as storage:
+        study = open_study(storage, args.study)
+        try:
+            figure = (visualization.plot_optimization_history(study) if kind == "history"
+                      else visualization.plot_intermediate_values(study))
+        except (ImportError, ValueError) as error:
+            raise CliError(str(error)) from None
+    write_file(args.output, figure.to_html(include_plotlyjs=True, full_html=True))
+    print(f"Wrote the {kind} plot of study {args.study!r} to {args.output}.", file=sys.stderr)
+    return 0
+
+
 # --- tftune delete -------------------------------------------------------------------------
 def run_delete(args: argparse.Namespace) -> int:
     """Delete a study and its trials, after confirmation unless ``--yes``."""

@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
     export.set_defaults(run=_commands.run_export)
 
+    plot = commands.add_parser("plot", parents=[storage], help="plot a study to an HTML page that works offline")
+    plot.add_argument("study", metavar="STUDY", help="study name")
+    plot.add_argument("--kind", required=True, metavar="{" + ",".join(_commands.PLOTS) + "}",
+                      help="history: values and best so far; intermediate: learning curves, pruned trials marked")
+    plot.add_argument("--output", required=True, metavar="FILE", help="HTML file to write")
+    plot.set_defaults(run=_commands.run_plot)
+
     delete = commands.add_parser("delete", parents=[storage], help="delete a study and all its trials")
     delete.add_argument("study", metavar="STUDY", help="study name")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")

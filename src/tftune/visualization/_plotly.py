@@ -1,0 +1,13 @@
+"""Load plotly only when a plot is asked for, with an error that says how to get it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def import_plotly() -> Any:
+    try:
+        import plotly.graph_objects as go
+    except ImportError:
+        raise ImportError("Plots need plotly: pip install 'tftune[plot]'.") from None
+    return go
