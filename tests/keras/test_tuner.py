@@ -9,6 +9,7 @@ import tensorflow as tf
 import keras
 import tftune
 from tftune.keras import TrialReportCallback, Tuner
+from tftune.pruners._successive_halving import RESUME_OF_KEY
 from tftune.study import StudyDirection
 from tftune.trial import TrialState
 
@@ -156,3 +157,82 @@ def test_bad_tuner_arguments(tmp_path):
         Tuner(build, directory=tmp_path, max_consecutive_failures=0)
     with pytest.raises(ValueError, match="search\\(\\) needs `n_trials` or `timeout`"):
         Tuner(build, directory=tmp_path).search(np.zeros((2, 2)), np.zeros(2))
+
+
+class PauseTrialZeroThenPromoteIt(tftune.pruners.BasePruner):
+    """Pauses trial 0 after epoch 1; promotes it once trial 1 has finished (scripted ASHA)."""
+
+    def prune(self, study, trial):
+        return trial.number == 0 and trial.last_step == 1
+
+    def promotions(self, study):
+        trials = study.get_trials(deepcopy=False)
+        if any(RESUME_OF_KEY in t.system_attrs for t in trials):
+            return []
+        if not any(t.number == 1 and t.state.is_finished() for t in trials):
+            return []
+        return [t for t in trials if t.number == 0 and t.state == TrialState.PRUNED]
+
+
+class WeightRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs, self.after_epoch, self.at_start, self.iterations = [], [], [], []
+
+    def on_train_begin(self, logs=None):
+        self.at_start.append([w.copy() for w in self.model.get_weights()])
+        self.iterations.append(int(self.model.optimizer.iterations))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.after_epoch.append([w.copy() for w in self.model.get_weights()])
+
+
+def test_a_promoted_trial_resumes_from_its_checkpoint(tmp_path, data):
+    x, y, xv, yv = data
+    recorder = WeightRecorder()
+    tuner = Tuner(build, objective="val_loss", pruner=PauseTrialZeroThenPromoteIt(), directory=tmp_path)
+    tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=3, callbacks=[recorder])
+    paused, other, resumed = tuner.study.trials
+    assert paused.state == TrialState.PRUNED and other.state == TrialState.COMPLETE
+    assert resumed.system_attrs[RESUME_OF_KEY] == 0 and resumed.params == paused.params
+    # trial 0 trained epochs 0-1, trial 1 epochs 0-3, the resumed trial only epochs 2-3
+    assert recorder.epochs == [0, 1, 0, 1, 2, 3, 2, 3]
+    # it started from the weights trial 0 had after its epoch 1 (not fresh ones)
+    for saved, loaded in zip(recorder.after_epoch[1], recorder.at_start[2]):
+        np.testing.assert_array_equal(saved, loaded)
+    assert recorder.iterations == [0, 0, 2 * 5]  # Adam's state came back too: 2 epochs of 5 batches
+    assert sorted(resumed.intermediate_values) == [0, 1, 2, 3]
+    assert [resumed.intermediate_values[s] for s in (0, 1)] == [paused.intermediate_values[s] for s in (0, 1)]
+    assert len(resumed.user_attrs["history"]["val_loss"]) == 4
+    assert list((tmp_path / "untitled" / "checkpoints").glob("*.h5")) == []  # consumed
+
+
+def test_pruning_is_final_when_resuming_is_off(tmp_path, data):
+    x, y, xv, yv = data
+    recorder = WeightRecorder()
+    tuner = Tuner(build, objective="val_loss", pruner=PauseTrialZeroThenPromoteIt(), directory=tmp_path,
+                  resume_promoted=False)
+    tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=3, callbacks=[recorder])
+    assert all(RESUME_OF_KEY not in t.system_attrs for t in tuner.study.trials)
+    assert recorder.epochs == [0, 1, 0, 1, 2, 3, 0, 1, 2, 3]
+    assert not (tmp_path / "untitled" / "checkpoints").exists()
+
+
+def test_asha_with_promotions_keeps_the_study_consistent(tmp_path, data):
+    x, y, xv, yv = data
+    pruner = tftune.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    tuner = Tuner(build, objective="val_loss", pruner=pruner, directory=tmp_path)
+    tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=8)
+    trials = tuner.study.trials
+    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    assert any(t.state == TrialState.PRUNED for t in trials)
+    origins = [t.system_attrs[RESUME_OF_KEY] for t in trials if RESUME_OF_KEY in t.system_attrs]
+    assert len(origins) == len(set(origins))  # each paused trial resumed at most once
+    for t in trials:
+        if RESUME_OF_KEY in t.system_attrs:
+            assert t.params == trials[t.system_attrs[RESUME_OF_KEY]].params
+    checkpoints = list((tmp_path / "untitled" / "checkpoints").glob("*.h5"))
+    assert len(checkpoints) <= sum(t.state == TrialState.PRUNED for t in trials)

@@ -17,6 +17,7 @@ from tftune.pruners import (
     ThresholdPruner,
 )
 from tftune.pruners._hyperband import BRACKET_KEY
+from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY
 from tftune.trial import TrialState
 
 
@@ -161,3 +162,34 @@ def test_hyperband_assigns_brackets_and_prunes_within_them():
 def test_bad_pruner_arguments(factory, message):
     with pytest.raises((ValueError, TypeError), match=message):
         factory()
+
+
+def _pause(study, curve):
+    """A trial pruned at its last report, with a checkpoint on record: paused."""
+    trial = study.ask()
+    for step, v in enumerate(curve):
+        trial.report(v, step)
+    assert trial.should_prune() is True
+    trial.set_system_attr(CHECKPOINT_KEY, {"path": f"trial_{trial.number}.weights.h5", "epoch": len(curve) - 1})
+    study.tell(trial, state=TrialState.PRUNED)
+    return trial.number
+
+
+def test_asha_promotes_a_paused_trial_once_its_rung_ranks_it_high_enough(storage_url):
+    study = tftune.create_study(storage=storage_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    assert decisions(study, [0.5, 0.5]) == [False, False]  # alone at rung 0 (step 1): goes on
+    b = _pause(study, [0.9, 0.9])
+    assert study.pruner.promotions(study) == []  # 2 at rung 0: only the best (0.5) ranks
+    _pause(study, [0.95, 0.95])
+    assert study.pruner.promotions(study) == []  # 3: still only the best
+    _pause(study, [0.99, 0.99])
+    (promoted,) = study.pruner.promotions(study)  # 4 at rung 0: the top two are 0.5 and 0.9
+    assert promoted.number == b
+    # The trial that resumes it carries its notes; the configuration counts once at rung 0.
+    template = tftune.FrozenTrial(number=-1, state=TrialState.WAITING, system_attrs={
+        RESUME_OF_KEY: b, LINEAGE_KEY: b, "completed_rung_0": promoted.system_attrs["completed_rung_0"]})
+    study._storage.enqueue_trials(study._study_id, [template])
+    resumed = study.ask()
+    assert resumed.system_attrs[RESUME_OF_KEY] == b
+    assert study.pruner.promotions(study) == []
+    assert sorted(study.pruner._rung_values(study, "completed_rung_0", 1)) == [0.5, 0.9, 0.95, 0.99]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -25,10 +26,11 @@ class TrialReportCallback(keras.callbacks.Callback):
     is missing from the logs or the loss became NaN or infinite.
     """
 
-    def __init__(self, trial: Any, monitor: str) -> None:
+    def __init__(self, trial: Any, monitor: str, on_prune: Callable[[Any, int], None] | None = None) -> None:
         super().__init__()
         self.trial = trial
         self.monitor = monitor
+        self.on_prune = on_prune  # called as on_prune(model, epoch) just before TrialPruned
         self.history: dict[str, list[float]] = {}
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -47,4 +49,6 @@ class TrialReportCallback(keras.callbacks.Callback):
         self.trial.report(float(logs[self.monitor]), epoch)
         if self.trial.should_prune():
             self.model.stop_training = True
+            if self.on_prune is not None and math.isfinite(float(logs[self.monitor])):
+                self.on_prune(self.model, epoch)
             raise TrialPruned(f"Trial {self.trial.number} was pruned at epoch {epoch}.")

@@ -16,6 +16,8 @@ import tftune
 from tftune.exceptions import TrialPruned
 from tftune.keras._callback import TrialFailed, TrialReportCallback
 from tftune.keras._objective import infer_direction
+from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
+from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.samplers import BaseSampler
 from tftune.pruners import BasePruner
 from tftune.storages import BaseStorage
@@ -23,6 +25,7 @@ from tftune.study import Study, StudyDirection
 from tftune.trial import FixedTrial, FrozenTrial, Trial, TrialState
 
 WEIGHTS_ATTR = "weights_path"
+RESUMED_VALUES_ATTR = "resumed_intermediate_values"
 INPUT_SHAPE_ATTR = "input_shape"
 HISTORY_ATTR = "history"
 BuildFn = Callable[[Any], "keras.Model"]
@@ -45,6 +48,12 @@ class Tuner:
         directory, project_name: where the study and the best weights are kept.
         seed: trial *n* runs with Keras seeded to ``seed + n`` (``None``: unseeded).
         max_consecutive_failures: stop with an error after this many failed trials in a row.
+        resume_promoted: with a successive-halving or Hyperband pruner, a pruned trial leaves a
+            checkpoint (weights and optimizer state) and is only paused: when its rung later
+            ranks it in the top fraction (ASHA's promotion), a new trial resumes it from the
+            checkpoint instead of training from epoch 0. ``False`` makes pruning final.
+        max_checkpoints: the most paused trials kept on disk; the oldest are dropped (and can
+            no longer be promoted).
     """
 
     def __init__(
@@ -60,6 +69,8 @@ class Tuner:
         project_name: str = "untitled",
         seed: int | None = 0,
         max_consecutive_failures: int = 3,
+        resume_promoted: bool = True,
+        max_checkpoints: int = 100,
     ) -> None:
         if not callable(build):
             raise TypeError(f"`build` must be a function build(trial) -> keras.Model, got {build!r}.")
@@ -81,6 +92,9 @@ class Tuner:
             direction=self.direction, load_if_exists=True,
         )
         self._failures_in_a_row = 0
+        self.resume_promoted = resume_promoted and hasattr(self.study.pruner, "promotions")
+        self.max_checkpoints = max_checkpoints
+        self.checkpoint_dir = self.project_dir / "checkpoints"
 
     # --- searching -------------------------------------------------------------------------
     def search(
@@ -114,21 +128,24 @@ class Tuner:
         gc.collect()
         gc.freeze()
         try:
+            self._promote(self.study)
             self.study.optimize(
                 objective, n_trials=n_trials, timeout=timeout, catch=(Exception,),
-                callbacks=[self._count_failures], show_progress_bar=show_progress_bar,
+                callbacks=[self._count_failures, self._promote], show_progress_bar=show_progress_bar,
             )
         finally:
             gc.unfreeze()
         return self.study
 
     def _run_trial(self, trial: Trial, fit_arguments: dict[str, Any], user_callbacks: list[Any]) -> float:
+        self._current = trial
         _fresh_session(None if self.seed is None else self.seed + trial.number)
         model = self.build(trial)
         _check_model(model)
-        reporter = TrialReportCallback(trial, self.objective)
+        reporter = TrialReportCallback(trial, self.objective, on_prune=self._pause if self.resume_promoted else None)
+        initial_epoch = self._resume(trial, model, reporter) if RESUME_OF_KEY in trial.system_attrs else 0
         try:
-            model.fit(callbacks=[*user_callbacks, reporter], **fit_arguments)
+            model.fit(callbacks=[*user_callbacks, reporter], initial_epoch=initial_epoch, **fit_arguments)
         except TrialPruned:
             _store_history(trial, reporter)
             raise
@@ -144,6 +161,49 @@ class Tuner:
         if math.isfinite(value) and self._is_new_best(value):
             self._keep_weights(trial, model)
         return value
+
+    # --- pausing and resuming (ASHA promotions) --------------------------------------------
+    def _pause(self, model: keras.Model, epoch: int) -> None:
+        """Keep a pruned trial's weights and optimizer state so a promotion can resume it."""
+        trial = self._current
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        path = self.checkpoint_dir / f"trial_{trial.number}.weights.h5"
+        model.save_weights(path)
+        trial.set_system_attr(CHECKPOINT_KEY, {"path": str(path), "epoch": epoch, "input_shape": _input_shape(model)})
+        paused = sorted(self.checkpoint_dir.glob("trial_*.weights.h5"), key=lambda p: int(p.stem.split("_")[1].split(".")[0]))
+        for old in paused[: max(0, len(paused) - self.max_checkpoints)]:
+            old.unlink(missing_ok=True)
+
+    def _promote(self, study: Study, _trial: FrozenTrial | None = None) -> None:
+        """Enqueue a resuming trial for each paused trial the pruner now promotes (once each,
+        whichever worker gets there first)."""
+        if not self.resume_promoted:
+            return
+        for paused in study.pruner.promotions(study):  # type: ignore[attr-defined]
+            checkpoint = paused.system_attrs[CHECKPOINT_KEY]
+            if not pathlib.Path(checkpoint["path"]).exists():
+                continue
+            notes = {k: v for k, v in paused.system_attrs.items() if "_rung_" in k or k == "hyperband_bracket"}
+            template = FrozenTrial(number=-1, state=TrialState.WAITING, user_attrs={
+                HISTORY_ATTR: paused.user_attrs.get(HISTORY_ATTR, {})}, system_attrs={
+                **notes, FIXED_PARAMS_KEY: dict(paused.params), CHECKPOINT_KEY: checkpoint,
+                RESUME_OF_KEY: paused.number, LINEAGE_KEY: lineage(paused),
+                RESUMED_VALUES_ATTR: [[step, value] for step, value in sorted(paused.intermediate_values.items())]})
+            study._storage.enqueue_trials(study._study_id, [template], once_key=f"promote:{paused.number}")
+
+    def _resume(self, trial: Trial, model: keras.Model, reporter: TrialReportCallback) -> int:
+        """Load the paused trial's checkpoint into ``model``; return the epoch to go on from."""
+        checkpoint = trial.system_attrs[CHECKPOINT_KEY]
+        if not model.built and checkpoint.get("input_shape"):
+            model.build(tuple(checkpoint["input_shape"]))
+        if model.optimizer is not None and model.built:
+            model.optimizer.build(model.trainable_variables)  # so its moments load too
+        model.load_weights(checkpoint["path"])
+        pathlib.Path(checkpoint["path"]).unlink(missing_ok=True)  # consumed: promoted only once
+        for step, value in trial.system_attrs.get(RESUMED_VALUES_ATTR, []):
+            trial.report(value, int(step))
+        reporter.history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
+        return int(checkpoint["epoch"]) + 1
 
     def _count_failures(self, study: Study, trial: FrozenTrial) -> None:
         if trial.state != TrialState.FAIL:

@@ -81,6 +81,11 @@ class HyperbandPruner(BasePruner):
         trial.system_attrs[BRACKET_KEY] = bracket
         return bracket
 
+    def promotions(self, study: Study) -> list[FrozenTrial]:
+        """Paused trials each bracket would now promote (see SuccessiveHalvingPruner)."""
+        brackets = self.brackets(study)
+        return [trial for bracket in brackets or [] for trial in bracket.promotions(study)]
+
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         if trial.last_step is None:
             return False

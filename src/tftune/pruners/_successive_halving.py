@@ -15,6 +15,19 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+#: A paused trial's checkpoint: ``{"path": ..., "epoch": ..., ...}`` (set by the Keras tuner).
+CHECKPOINT_KEY = "checkpoint"
+#: On a resumed trial: the number of the paused trial it continues.
+RESUME_OF_KEY = "resume_of"
+#: On a resumed trial: the number of the first trial of its configuration's line.
+LINEAGE_KEY = "lineage"
+
+
+def lineage(trial: FrozenTrial) -> int:
+    """The trial number that stands for a configuration however often it was resumed."""
+    return int(trial.system_attrs.get(LINEAGE_KEY, trial.number))
+
+
 def estimate_min_resource(study: Study) -> int | None:
     """"auto": a hundredth of the steps the longest complete trial reported (at least 1)."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -86,15 +99,47 @@ class SuccessiveHalvingPruner(BasePruner):
         return False
 
     def _rung_values(self, study: Study, key: str, rung_step: int) -> list[float]:
-        """The values recorded at a rung, and those of finished trials that reported its step
+        """The values recorded at a rung, one per configuration (a resumed trial carries its
+        paused predecessor's notes), and those of finished trials that reported the rung's step
         without asking the pruner (so they never recorded it)."""
-        values = []
+        by_line: dict[int, float] = {}
         for other in study.get_trials(deepcopy=False):
             if key in other.system_attrs:
-                values.append(other.system_attrs[key])
+                by_line[lineage(other)] = other.system_attrs[key]
             elif other.state.is_finished() and rung_step in other.intermediate_values and not _has_rung_notes(other):
-                values.append(other.intermediate_values[rung_step])
-        return [v for v in values if not math.isnan(v)]
+                by_line[lineage(other)] = other.intermediate_values[rung_step]
+        return [v for v in by_line.values() if not math.isnan(v)]
+
+    def promotions(self, study: Study) -> list[FrozenTrial]:
+        """Paused trials that their rung now ranks in its top ``1 / reduction_factor``, the
+        highest rung first (ASHA's promotion rule): each may resume from its checkpoint.
+
+        A trial is paused when it was pruned with a checkpoint on record; it is promoted once
+        (a trial that resumes it names it in ``resume_of``).
+        """
+        trials = study.get_trials(deepcopy=False)
+        resumed = {t.system_attrs[RESUME_OF_KEY] for t in trials if RESUME_OF_KEY in t.system_attrs}
+        min_resource = self.min_resource if isinstance(self.min_resource, int) else estimate_min_resource(study)
+        if min_resource is None:
+            return []
+        ranked = []
+        for trial in trials:
+            if trial.state != TrialState.PRUNED or CHECKPOINT_KEY not in trial.system_attrs or trial.number in resumed:
+                continue
+            rung = sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix)) - 1
+            if rung < 0:
+                continue
+            key = f"{self._rung_prefix}{rung}"
+            value = trial.system_attrs[key]
+            competing = self._rung_values(study, key, self.rung_step(rung, min_resource))
+            place = len(competing) // self.reduction_factor - 1
+            if place < 0 or math.isnan(value):
+                continue
+            ordered = sorted(competing, reverse=study.direction == StudyDirection.MAXIMIZE)
+            if (value >= ordered[place]) if study.direction == StudyDirection.MAXIMIZE else (value <= ordered[place]):
+                ranked.append((-rung, value if study.direction == StudyDirection.MINIMIZE else -value, trial))
+        ranked.sort(key=lambda item: (item[0], item[1]))
+        return [trial for *_, trial in ranked]
 
     def _promotable(self, value: float, competing: list[float], direction: StudyDirection) -> bool:
         place = max(len(competing) // self.reduction_factor - 1, 0)
