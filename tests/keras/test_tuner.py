@@ -238,3 +238,19 @@ def test_asha_with_promotions_keeps_the_study_consistent(tmp_path, data):
             assert t.params == trials[t.system_attrs[RESUME_OF_KEY]].params
     checkpoints = list((tmp_path / "untitled" / "checkpoints").glob("*.h5"))
     assert len(checkpoints) <= sum(t.state == TrialState.PRUNED for t in trials)
+
+
+def test_finished_trials_leave_no_graphs_in_tensorflows_gradient_registry(tmp_path, data):
+    from tensorflow.python.framework import ops
+
+    x, y, xv, yv = data
+
+    def custom_gradients():
+        return sum(name.startswith("CustomGradient-") for name in ops.gradient_registry._registry)
+
+    before = custom_gradients()
+    Tuner(build, objective="val_loss", directory=tmp_path).search(x, y, validation_data=(xv, yv), n_trials=3)
+    assert custom_gradients() == before
+    plain = build(tftune.trial.FixedTrial({"units": 4, "dropout": 0.0, "lr": 0.01}))
+    plain.fit(x, y, epochs=1, verbose=0)  # outside the tuner nothing is touched
+    assert custom_gradients() > before

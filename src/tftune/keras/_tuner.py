@@ -15,6 +15,7 @@ import keras
 import tftune
 from tftune.exceptions import TrialPruned
 from tftune.keras._callback import TrialFailed, TrialReportCallback
+from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
 from tftune.storages._base import FIXED_PARAMS_KEY
@@ -125,6 +126,7 @@ class Tuner:
 
         # Everything alive now (TensorFlow's modules, the data) outlives the search: move it out
         # of the collector's sight, so the per-trial collection only scans what trials create.
+        self._gradients = GradientRegistryCleaner()
         gc.collect()
         gc.freeze()
         try:
@@ -134,11 +136,13 @@ class Tuner:
                 callbacks=[self._count_failures, self._promote], show_progress_bar=show_progress_bar,
             )
         finally:
+            self._gradients.release()
             gc.unfreeze()
         return self.study
 
     def _run_trial(self, trial: Trial, fit_arguments: dict[str, Any], user_callbacks: list[Any]) -> float:
         self._current = trial
+        self._gradients.release()  # the previous trial's graphs can go now
         _fresh_session(None if self.seed is None else self.seed + trial.number)
         model = self.build(trial)
         _check_model(model)
