@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import datetime
 import threading
@@ -25,7 +26,7 @@ class _StudyRecord:
         self.user_attrs: dict[str, Any] = {}
         self.system_attrs: dict[str, Any] = {}
         self.trials: list[FrozenTrial] = []
-        self.waiting: list[FrozenTrial] = []
+        self.waiting: collections.deque[FrozenTrial] = collections.deque()
         self.best: FrozenTrial | None = None
         self.created = datetime.datetime.now()
 
@@ -106,7 +107,7 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             record = self._study(study_id)
             if record.waiting:
-                trial = record.waiting.pop(0)
+                trial = record.waiting.popleft()
                 trial.state, trial.datetime_start = TrialState.RUNNING, now
                 return trial.copy()
             if not create:
