@@ -1,0 +1,1 @@
+"""Helpers of ``bench_pruning.py`` (issue 5): the tasks, the contenders, the report."""

@@ -1,0 +1,344 @@
+"""The contenders: a registry ``name -> factory(seed)`` and one ask/tell driver per library.
+
+Every factory returns a :class:`Driver`: ``start(space)`` once, then ``ask() -> (token, params)``
+and ``tell(token, value)``, so sequential runs (ask, evaluate, tell) and batches (ask x 8, then
+tell x 8) drive every library the same way. Only the samplers differ:
+
+  tftune_tpe       tftune TPESampler(seed=seed), default settings
+  tftune_gp        tftune GPSampler(seed=seed), only if ``hasattr(tftune.samplers, "GPSampler")``
+  tftune_auto      tftune AutoSampler(seed=seed) (GP, then TPE), only if tftune.samplers has it
+  tftune_qmc       tftune QMCSampler(seed=seed)
+  tftune_random    tftune RandomSampler(seed=seed)
+  optuna_tpe       optuna TPESampler(seed=seed), default settings
+  optuna_gp        optuna GPSampler(seed=seed), only if PyTorch imports
+  hyperopt_tpe     hyperopt tpe.suggest, driven like hyperopt.fmin drives it (see HyperoptDriver)
+  keras_tuner_bo   KerasTuner BayesianOptimizationOracle; opt-in (--samplers), see KERAS_TUNER_NOTE
+  random_search    plain uniform random search (numpy), the library-neutral reference
+
+The registry is built at import time from what is installed; ``UNAVAILABLE`` says why a
+contender is missing, ``OPT_IN`` lists the ones that run only when named in ``--samplers``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import math
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from _samplers.space import Param, is_active, sample_uniform, suggest_all
+
+KERAS_TUNER_NOTE = (
+    "KerasTuner 1.4.8's BayesianOptimizationOracle works here when driven without training "
+    "(create_trial / update_trial / end_trial, see KerasTunerDriver), but it is far too slow for this "
+    "suite: each proposal fits scikit-learn's GaussianProcessRegressor and runs 50 L-BFGS-B restarts "
+    "with numerical gradients; measured ~4 s per ask at 40 trials on this 2-core machine (160 s for a "
+    "40-trial run), i.e. over 15 minutes per 200-evaluation run, x tasks x seeds. It is therefore opt-in: "
+    "`--samplers keras_tuner_bo,...`; it is not part of the default contenders or of the tables."
+)
+
+
+class Driver:
+    """Ask/tell interface shared by every contender."""
+
+    label = "?"
+
+    def start(self, space: Sequence[Param]) -> None:
+        raise NotImplementedError
+
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        raise NotImplementedError
+
+    def tell(self, token: Any, value: float) -> None:
+        raise NotImplementedError
+
+
+# --- tftune and Optuna: one study, define-by-run --------------------------------------------------
+class StudyDriver(Driver):
+    def __init__(self, lib_name: str, sampler: Any, label: str) -> None:
+        self.lib_name, self.sampler, self.label = lib_name, sampler, label
+
+    @property
+    def lib(self) -> Any:
+        return load_lib(self.lib_name)
+
+    def start(self, space: Sequence[Param]) -> None:
+        self.space = tuple(space)
+        self.study = self.lib.create_study(sampler=self.sampler, direction="minimize")
+
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        trial = self.study.ask()
+        return trial, suggest_all(trial, self.space)
+
+    def tell(self, token: Any, value: float) -> None:
+        self.study.tell(token, value)
+
+
+def load_lib(name: str) -> Any:
+    """``tftune`` or ``optuna`` with logging at WARNING and their sampler warnings silenced."""
+    import importlib
+
+    lib = importlib.import_module(name)
+    if name == "optuna":  # ERROR: GPSampler warns on every conditional parameter it samples at random
+        lib.logging.set_verbosity(lib.logging.ERROR)
+        warnings.filterwarnings("ignore", category=lib.exceptions.ExperimentalWarning)
+    else:
+        lib.logging.set_verbosity(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*independent.*")  # conditional params: independent sampling
+    return lib
+
+
+# --- hyperopt: tpe.suggest on a Trials object, as fmin does it -----------------------------------
+class HyperoptDriver(Driver):
+    """hyperopt's TPE exactly as ``fmin`` calls it, one new trial id per ask.
+
+    ``fmin`` seeds ``rstate = np.random.default_rng(seed)`` and passes
+    ``rstate.integers(2**31 - 1)`` to ``tpe.suggest`` for each new trial; the new trial doc is
+    inserted (state NEW, loss None, which hyperopt's TPE treats as +inf while it runs) and
+    completed on tell. Conditional parameters become nested ``hp.choice`` branches. Checked: on
+    Branin (100 evaluations, seeds 0-5) it reproduces ``fmin(..., rstate=default_rng(seed))``'s
+    results exactly.
+    """
+
+    label = "hyperopt TPE"
+
+    def __init__(self, seed: int) -> None:
+        self.rstate = np.random.default_rng(seed)
+
+    def start(self, space: Sequence[Param]) -> None:
+        from hyperopt import Trials, base
+
+        self.params = tuple(space)
+        self.hp_space = _hyperopt_space(self.params)
+        self.domain = base.Domain(lambda _: 0.0, self.hp_space)
+        self.trials = Trials()
+
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        from hyperopt import space_eval, tpe
+
+        new_ids = self.trials.new_trial_ids(1)
+        self.trials.refresh()
+        docs = tpe.suggest(new_ids, self.domain, self.trials, int(self.rstate.integers(2**31 - 1)))
+        self.trials.insert_trial_docs(docs)
+        self.trials.refresh()
+        doc = self.trials._dynamic_trials[-1]
+        doc["state"] = 1  # JOB_STATE_RUNNING
+        vals = {k: v[0] for k, v in doc["misc"]["vals"].items() if len(v)}
+        return doc, _hyperopt_flatten(space_eval(self.hp_space, vals), self.params)
+
+    def tell(self, token: Any, value: float) -> None:
+        from hyperopt import STATUS_OK, base
+
+        token["state"] = base.JOB_STATE_DONE
+        token["result"] = {"loss": float(value), "status": STATUS_OK}
+        self.trials.refresh()
+
+
+def _hyperopt_expr(p: Param, label: str) -> Any:
+    from hyperopt import hp
+
+    if p.kind == "cat":
+        return hp.choice(label, list(p.choices))
+    if p.kind == "int":
+        if p.log:
+            return hp.qloguniform(label, math.log(p.low - 0.5), math.log(p.high + 0.5), 1)
+        return hp.quniform(label, p.low - 0.5, p.high + 0.5, 1)
+    if p.log:
+        return hp.loguniform(label, math.log(p.low), math.log(p.high))
+    return hp.uniform(label, p.low, p.high)
+
+
+def _hyperopt_space(space: Sequence[Param]) -> dict[str, Any]:
+    children: dict[str, list[Param]] = {}
+    for p in space:
+        if p.parent:
+            children.setdefault(p.parent, []).append(p)
+    out: dict[str, Any] = {}
+    from hyperopt import hp
+
+    for p in space:
+        if p.parent:
+            continue
+        if p.name in children:
+            branches = []
+            for value in p.choices:
+                branch = {"__value__": value}
+                for c in children[p.name]:
+                    if value in c.parent_values:
+                        branch[c.name] = _hyperopt_expr(c, f"{c.name}@{value}")
+                branches.append(branch)
+            out[p.name] = hp.choice(p.name, branches)
+        else:
+            out[p.name] = _hyperopt_expr(p, p.name)
+    return out
+
+
+def _hyperopt_flatten(point: dict[str, Any], space: Sequence[Param]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in point.items():
+        if isinstance(value, dict):
+            flat[name] = value["__value__"]
+            flat.update({k: v for k, v in value.items() if k != "__value__"})
+        else:
+            flat[name] = value
+    for p in space:  # hyperopt's quantised ints come back as floats; keep them inside the bounds
+        if p.kind == "int" and p.name in flat:
+            flat[p.name] = int(min(p.high, max(p.low, round(flat[p.name]))))
+        elif p.kind == "float" and p.name in flat:
+            flat[p.name] = float(min(p.high, max(p.low, flat[p.name])))
+    return flat
+
+
+# --- KerasTuner's Bayesian optimization oracle, without training ---------------------------------
+class KerasTunerDriver(Driver):
+    label = "KerasTuner BO"
+
+    def __init__(self, seed: int, max_trials: int = 10_000) -> None:
+        self.seed, self.max_trials = seed, max_trials
+
+    def start(self, space: Sequence[Param]) -> None:
+        os.environ.setdefault("KERAS_BACKEND", "torch")  # lighter than importing TensorFlow
+        import keras_tuner as kt
+
+        self.params = tuple(space)
+        hps = kt.HyperParameters()
+        for p in self.params:
+            scope = hps.conditional_scope(p.parent, list(p.parent_values)) if p.parent else contextlib.nullcontext()
+            with scope:
+                if p.kind == "cat":
+                    hps.Choice(p.name, list(p.choices))
+                elif p.kind == "int":
+                    hps.Int(p.name, int(p.low), int(p.high), sampling="log" if p.log else "linear")
+                else:
+                    hps.Float(p.name, p.low, p.high, sampling="log" if p.log else "linear")
+        self.oracle = kt.oracles.BayesianOptimizationOracle(
+            objective=kt.Objective("loss", "min"), max_trials=self.max_trials, hyperparameters=hps, seed=self.seed)
+        self._dir = tempfile.TemporaryDirectory(prefix="kt-bench-")
+        self.oracle._set_project_dir(self._dir.name, "bench")
+
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        with contextlib.redirect_stdout(io.StringIO()):
+            trial = self.oracle.create_trial("tuner0")
+        values = trial.hyperparameters.values
+        params: dict[str, Any] = {}
+        for p in self.params:
+            if is_active(p, params) and p.name in values:
+                params[p.name] = values[p.name]
+        return trial, params
+
+    def tell(self, token: Any, value: float) -> None:
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.oracle.update_trial(token.trial_id, {"loss": float(value)})
+            token.status = "COMPLETED"
+            self.oracle.end_trial(token)
+
+
+# --- plain random search ------------------------------------------------------------------------
+class RandomSearchDriver(Driver):
+    label = "random search"
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def start(self, space: Sequence[Param]) -> None:
+        self.space = tuple(space)
+
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        return None, sample_uniform(self.rng, self.space)
+
+    def tell(self, token: Any, value: float) -> None:
+        pass
+
+
+# --- the registry ---------------------------------------------------------------------------------
+LABELS = {
+    "tftune_tpe": "tftune TPE", "tftune_gp": "tftune GP", "tftune_auto": "tftune Auto", "tftune_qmc": "tftune QMC", "tftune_random": "tftune Random",
+    "optuna_tpe": "Optuna TPE", "optuna_gp": "Optuna GP", "hyperopt_tpe": "hyperopt TPE",
+    "keras_tuner_bo": "KerasTuner BO", "random_search": "random search",
+}
+OPT_IN = {"keras_tuner_bo"}
+
+
+def _torch_problem() -> str | None:
+    try:
+        import torch  # noqa: F401
+    except Exception as error:  # noqa: BLE001
+        return f"PyTorch does not import ({type(error).__name__}: {error})"
+    return None
+
+
+def _import_problem(module: str) -> str | None:
+    try:
+        __import__(module)
+    except Exception as error:  # noqa: BLE001
+        return f"{module} does not import ({type(error).__name__}: {error})"
+    return None
+
+
+def build_registry() -> tuple[dict[str, Callable[[int], Driver]], dict[str, str]]:
+    """``(registry, unavailable)``: name -> factory(seed), and name -> why it is missing."""
+    import tftune
+
+    registry: dict[str, Callable[[int], Driver]] = {}
+    unavailable: dict[str, str] = {}
+    ts = tftune.samplers
+
+    registry["tftune_tpe"] = lambda seed: StudyDriver("tftune", ts.TPESampler(seed=seed), LABELS["tftune_tpe"])
+    if hasattr(ts, "GPSampler"):
+        registry["tftune_gp"] = lambda seed: StudyDriver("tftune", ts.GPSampler(seed=seed), LABELS["tftune_gp"])
+    else:
+        unavailable["tftune_gp"] = "tftune.samplers has no GPSampler (yet)"
+    if hasattr(ts, "AutoSampler"):
+        registry["tftune_auto"] = lambda seed: StudyDriver("tftune", ts.AutoSampler(seed=seed), LABELS["tftune_auto"])
+    else:
+        unavailable["tftune_auto"] = "tftune.samplers has no AutoSampler (yet)"
+    registry["tftune_qmc"] = lambda seed: StudyDriver("tftune", ts.QMCSampler(seed=seed), LABELS["tftune_qmc"])
+    registry["tftune_random"] = lambda seed: StudyDriver("tftune", ts.RandomSampler(seed=seed),
+                                                         LABELS["tftune_random"])
+    problem = _import_problem("optuna")
+    if problem is None:
+        import optuna
+
+        registry["optuna_tpe"] = lambda seed: StudyDriver("optuna", optuna.samplers.TPESampler(seed=seed),
+                                                          LABELS["optuna_tpe"])
+        problem = _torch_problem()
+        if problem is None:
+            registry["optuna_gp"] = lambda seed: StudyDriver("optuna", optuna.samplers.GPSampler(seed=seed),
+                                                             LABELS["optuna_gp"])
+        else:
+            unavailable["optuna_gp"] = problem
+    else:
+        unavailable["optuna_tpe"] = unavailable["optuna_gp"] = problem
+    problem = _import_problem("hyperopt")
+    if problem is None:
+        registry["hyperopt_tpe"] = HyperoptDriver
+    else:
+        unavailable["hyperopt_tpe"] = problem
+    if _module_exists("keras_tuner"):
+        registry["keras_tuner_bo"] = KerasTunerDriver
+    else:
+        unavailable["keras_tuner_bo"] = "keras_tuner is not installed"
+    registry["random_search"] = RandomSearchDriver
+    return registry, unavailable
+
+
+def _module_exists(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def is_tftune(name: str) -> bool:
+    return name.startswith("tftune_")
+
+
+def study_lib(name: str) -> str | None:
+    """'tftune' / 'optuna' for the study-based contenders (the overhead benchmark times those)."""
+    return "tftune" if name.startswith("tftune_") else "optuna" if name.startswith("optuna_") else None
