@@ -581,8 +581,8 @@ def _synthetic_sections(cfg: Config, summaries: dict[str, Any], plots: dict[str,
                   "Mean regret of the incumbent ± standard error over seeds at fixed budgets of cumulative epochs "
                   f"(unpruned: {summary['unpruned_epochs']:,}); a search that ended earlier holds its final result; "
                   "— (k/n): only k of n seeds had an incumbent yet, or KerasTuner had been stopped before. "
-                  "Epochs and wall time: means per seed.", "",
-                  rp._table(["Contender", "Epochs", "Wall s"] + [f"{lab} ({b:,})" for lab, b in
+                  "Epochs, configurations tried and wall time: means per seed.", "",
+                  rp._table(["Contender", "Epochs", "Configs", "Wall s"] + [f"{lab} ({b:,})" for lab, b in
                                                                  zip(rp.FRACTION_LABELS, summary["budgets"])],
                             rp.synthetic_budget_rows(summary)), ""]
     return lines

@@ -95,8 +95,8 @@ class Config:
                 quick=True, parts=parts, contenders=contenders, processes=args.processes,
                 synthetic_tasks=("branin", "hartmann6", "ackley5", "mixed"), synthetic_seeds=3, synthetic_budget=50,
                 hpobench_tasks=("hpobench_australian", "hpobench_vehicle"), hpobench_seeds=3, hpobench_budget=50,
-                bayesmark_tasks=("bm_DT_breast_acc", "bm_SVM_wine_nll"), bayesmark_seeds=3, bayesmark_budget=50,
-                batch_tasks=("bm_SVM_wine_nll",), batch_size=8, batch_rounds=6,
+                bayesmark_tasks=("bm_DT_wine_nll", "bm_SVM_wine_nll"), bayesmark_seeds=3, bayesmark_budget=50,
+                batch_tasks=("bm_DT_wine_nll",), batch_size=8, batch_rounds=4,
                 overhead_ns=(100, 200, 1000), overhead_dims=(10,), overhead_asks=10, gp_max_n=1000,
                 optuna_gp_max_n=200, gp_asks_large=5,
             )

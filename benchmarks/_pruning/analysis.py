@@ -136,6 +136,8 @@ def synthetic_summary(per_seed: dict[int, dict[str, dict[str, Any]]], f_star: fl
     table = {c: [_mean_se([r[i] for r in regrets[c]]) for i in range(len(grid))] for c in contenders}
     totals = {c: _mean_se([per_seed[s][c]["epochs"] for s in seeds if c in per_seed[s] and "error" not in per_seed[s][c]])
               for c in contenders}
+    configs = {c: _mean_se([per_seed[s][c].get("n_configs") for s in seeds
+                            if c in per_seed[s] and "error" not in per_seed[s][c]]) for c in contenders}
     walls = {c: _mean_se([per_seed[s][c]["wall_s"] for s in seeds if c in per_seed[s] and "error" not in per_seed[s][c]])
              for c in contenders}
     tolerance = SYNTHETIC_TOLERANCE * abs(f_star)
@@ -165,7 +167,7 @@ def synthetic_summary(per_seed: dict[int, dict[str, dict[str, Any]]], f_star: fl
                                                  ("third", lambda run: full * GOAL_EPOCH_FRACTION))}
         goals[name] = row
     return {"seeds": seeds, "unpruned_epochs": full, "budgets": grid, "table": table, "totals": totals,
-            "walls": walls, "goals": goals, "curves": _mean_curves(per_seed, seeds, contenders, full, f_star)}
+            "walls": walls, "configs": configs, "goals": goals, "curves": _mean_curves(per_seed, seeds, contenders, full, f_star)}
 
 
 def _paired(per_seed: dict[int, dict[str, Any]], seeds: list[int], name: str, at_fn: Any, f_star: float) -> dict[str, Any]:

@@ -114,7 +114,9 @@ def synthetic_budget_rows(summary: dict[str, Any]) -> list[list[str]]:
                 cells.append(f"{cell['mean']:.4f} ± {cell['se']:.4f}")
         total = summary["totals"].get(name, {})
         wall = summary["walls"].get(name, {})
-        rows.append([SHORT.get(name, name), _f(total.get("mean"), 0), _f(wall.get("mean"), 2)] + cells)
+        configs = summary.get("configs", {}).get(name, {})
+        rows.append([SHORT.get(name, name), _f(total.get("mean"), 0), _f(configs.get("mean"), 0),
+                     _f(wall.get("mean"), 2)] + cells)
     return rows
 
 

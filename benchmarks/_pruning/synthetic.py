@@ -235,7 +235,7 @@ def run_kerastuner(task: MFHartmann, seed: int, max_steps: int, epoch_cap: int) 
     for j in range(task.dim):
         hps.Float(f"x{j}", 0.0, 1.0)
     record: dict[str, Any] = {"epochs": 0, "events": [], "reused_epochs": 0}
-    n_trials = 0
+    n_trials = n_configs = 0
     with tempfile.TemporaryDirectory(prefix="tftune-bench-kt-") as tmp:
         oracle = kt.oracles.HyperbandOracle(objective=kt.Objective("loss", "min"), max_epochs=max_steps, factor=3,
                                             hyperband_iterations=10_000, seed=seed, hyperparameters=hps)
@@ -250,6 +250,7 @@ def run_kerastuner(task: MFHartmann, seed: int, max_steps: int, epoch_cap: int) 
             x = [values[f"x{j}"] for j in range(task.dim)]
             first, last = int(values["tuner/initial_epoch"]), int(values["tuner/epochs"])
             record["reused_epochs"] += first if "tuner/trial_id" in values else 0
+            n_configs += "tuner/trial_id" not in values
             best_step, best = None, math.inf
             for step in range(first, last):
                 value = task.observe(seed, x, step, max_steps)
@@ -262,7 +263,7 @@ def run_kerastuner(task: MFHartmann, seed: int, max_steps: int, epoch_cap: int) 
             n_trials += 1
             record["events"].append([record["epochs"], best, task.true_value(x, (best_step + 1) / max_steps)])
         wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
-    return {**record, "wall_s": wall, "cpu_s": cpu, "n_trials": n_trials, "n_configs": None,
+    return {**record, "wall_s": wall, "cpu_s": cpu, "n_trials": n_trials, "n_configs": n_configs,
             "n_complete": n_trials, "n_pruned": 0, "n_resumed": None, "epoch_cap": epoch_cap}
 
 
