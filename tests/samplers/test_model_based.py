@@ -55,13 +55,14 @@ def test_gp_spreads_parallel_workers_with_the_kriging_believer():
         second.suggest_float("x", -5, 10), second.suggest_float("y", 0, 15))
 
 
-def test_log_expected_improvement_is_finite_far_into_the_tail():
-    mean = np.array([0.0, 5.0, 40.0])
-    std = np.array([1.0, 1.0, 1.0])
+def test_log_expected_improvement_is_finite_at_both_ends():
+    mean = np.array([0.0, 5.0, 40.0, -1.0, 0.0])
+    std = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3])
     values = log_expected_improvement(mean, std, best=0.0)
     assert np.all(np.isfinite(values))
     assert values[0] > values[1] > values[2]
     assert values[0] == pytest.approx(math.log(1 / math.sqrt(2 * math.pi)))  # EI(z=0) = phi(0)
+    assert values[3] == pytest.approx(math.log(1.0), abs=1e-6)  # z = 1000: EI = best - mean = 1
 
 
 @pytest.mark.parametrize("kwargs, message", [

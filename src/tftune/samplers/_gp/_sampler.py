@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.special import erfcx
+from scipy.special import erfcx, ndtr
 
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
@@ -29,10 +29,17 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2 * math.pi)
 
 
 def log_expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
-    """log EI for minimisation, stable far into the tail (via the scaled erfc)."""
+    """log EI for minimisation, stable at both ends: the scaled erfc far below the incumbent
+    (z < 0), the plain formula above it (where the scaled erfc would overflow)."""
     z = (best - mean) / std
-    bracket = _INV_SQRT_2PI + 0.5 * z * erfcx(-z / math.sqrt(2))  # EI / (std * exp(-z^2 / 2))
-    return np.log(std) - 0.5 * z**2 + np.log(np.maximum(bracket, 1e-300))
+    out = np.empty_like(z)
+    above = z >= 0
+    za = z[above]
+    out[above] = np.log(std[above]) + np.log(za * ndtr(za) + _INV_SQRT_2PI * np.exp(-0.5 * za**2))
+    zb = z[~above]
+    bracket = _INV_SQRT_2PI + 0.5 * zb * erfcx(-zb / math.sqrt(2))  # EI / (std * exp(-z^2 / 2))
+    out[~above] = np.log(std[~above]) - 0.5 * zb**2 + np.log(np.maximum(bracket, 1e-300))
+    return out
 
 
 class GPSampler(BaseSampler):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import warnings
+import zlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -110,7 +111,7 @@ class TPESampler(BaseSampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
     ) -> Any:
-        salt = 1 + int.from_bytes(param_name.encode()[:8].ljust(8, b"\0"), "little") % (2**31)
+        salt = 1 + zlib.crc32(param_name.encode())  # the whole name: dropout_1 and dropout_2 differ
         with single_threaded_blas():
             proposal = self._sample(study, trial, {param_name: distribution}, salt)
         if proposal is None:
