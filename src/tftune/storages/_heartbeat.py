@@ -49,11 +49,15 @@ class HeartbeatThread:
 
     def _beat(self) -> None:
         interval = self._storage.heartbeat_interval or 30.0
+        failures = 0
         while not self._stop.wait(interval):
             ids = self.ids()
             if not ids:
                 continue
             try:
                 self._storage.record_heartbeat(sorted(ids))
-            except Exception:  # a missed beat is not fatal; the next one may succeed
-                _logger.warning("Could not record the heartbeat of trials %s.", sorted(ids), exc_info=True)
+                failures = 0
+            except Exception as error:  # a missed beat is not fatal; the next one may succeed
+                failures += 1
+                level = logging.WARNING if failures == 1 else logging.DEBUG  # say it once, not every beat
+                _logger.log(level, "Could not record the heartbeat of trials %s: %s", sorted(ids), error)
