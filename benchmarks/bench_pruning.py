@@ -296,10 +296,52 @@ class LoadSampler(threading.Thread):
         return self.samples
 
 
-def run_all(cfg: Config, log_dir: Path, log: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+class State:
+    """Every finished job is saved at once (outside the repository), so an interrupted run can go
+    on with ``--resume`` instead of starting over."""
+
+    def __init__(self, path: Path, cfg: Config, resume: bool, log: Any) -> None:
+        self.path, self.key = path, _config_key(cfg)
+        self.results: dict[str, Any] = {"keras": {}, "synthetic": {}}
+        self.records: list[dict[str, Any]] = []
+        self.previous_s = 0.0
+        if resume and path.exists():
+            saved = json.loads(path.read_text())
+            if saved.get("config_key") == self.key:
+                self.results, self.records = saved["results"], saved["records"]
+                self.previous_s = float(saved.get("elapsed_s", 0.0))
+                log(f"[bench_pruning] resuming from {path}: {len(self.records)} job(s) already done")
+            else:
+                log(f"[bench_pruning] {path} holds another configuration: starting over")
+
+    def save(self, elapsed_s: float) -> None:
+        payload = {"config_key": self.key, "results": self.results, "records": self.records,
+                   "elapsed_s": self.previous_s + elapsed_s}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(_jsonable(payload)))
+        tmp.replace(self.path)
+
+    def done(self, job: Job) -> bool:
+        part = self.results[job.kind].get(job.task, {})
+        names = [job.contender] if job.contender else list(SYNTHETIC_CONTENDERS)
+        return all(name in part.get(str(seed), {}) and "error" not in part[str(seed)][name]
+                   for seed in job.seeds for name in names)
+
+
+def _config_key(cfg: Config) -> str:
+    return json.dumps({k: v for k, v in dataclasses.asdict(cfg).items() if k != "jobs"}, sort_keys=True, default=str)
+
+
+def default_state_path(cfg: Config) -> Path:
+    mode = "quick" if cfg.quick else "full"
+    return Path(tempfile.gettempdir()) / f"tftune-bench-pruning-{mode}-state.json"
+
+
+def run_all(cfg: Config, log_dir: Path, log: Any, state: State) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ready, waiting = plan(cfg)
-    results: dict[str, Any] = {"keras": {}, "synthetic": {}}
-    records: list[dict[str, Any]] = []
+    ready = [job for job in ready if not state.done(job)]
+    waiting = {key: job for key, job in waiting.items() if not state.done(job)}
+    results, records = state.results, state.records
     threads = max(1, (os.cpu_count() or 1) // cfg.jobs)
     context = multiprocessing.get_context("spawn")
     began = time.perf_counter()
@@ -332,6 +374,7 @@ def run_all(cfg: Config, log_dir: Path, log: Any) -> tuple[dict[str, Any], list[
                 _store(results, job, outcome)
                 record = {"job": dataclasses.asdict(job), **{k: v for k, v in outcome.items() if k != "result"}}
                 records.append(record)
+                state.save(time.perf_counter() - began)
                 elapsed = time.perf_counter() - began
                 log(f"[bench_pruning] {elapsed:6.0f} s  {job.label}: {_one_line(outcome)}")
     return results, records
@@ -432,7 +475,9 @@ def render_markdown(env: dict[str, Any], cfg: Config, results: dict[str, Any], s
     load = env.get("load_samples") or []
     lines = [
         f"# Pruning: tftune vs Optuna vs KerasTuner ({mode} run)", "",
-        f"- Date: {env['date']}; total time {env.get('total_s', float('nan')) / 60:.1f} min, "
+        f"- Date: {env['date']}; total time {env.get('total_s', float('nan')) / 60:.1f} min"
+        + (f" (of which {env['resumed_runs_s'] / 60:.1f} min in an interrupted invocation resumed with --resume)"
+           if env.get("resumed_runs_s") else "") + ", "
         f"{cfg.jobs} worker processes, each running one job (a Keras contender, or all synthetic contenders "
         "of some seeds) at a time",
         f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; 1-minute load average "
@@ -700,6 +745,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--synthetic-tasks", help=f"comma-separated subset of {','.join(SYNTHETIC_TASKS)}")
     parser.add_argument("--estimate", action="store_true", help="print the plan and the time estimate, and exit")
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results")
+    parser.add_argument("--resume", action="store_true",
+                        help="go on from the state file of an interrupted run with the same configuration")
+    parser.add_argument("--state", type=Path, help="the state file (default: <tmp>/tftune-bench-pruning-<mode>-state.json)")
     return parser.parse_args(argv)
 
 
@@ -720,9 +768,12 @@ def main(argv: list[str] | None = None) -> int:
     sampler = LoadSampler()
     sampler.start()
     began = time.perf_counter()
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    state = State(args.state or default_state_path(cfg), cfg, args.resume, log)
     with tempfile.TemporaryDirectory(prefix="tftune-bench-pruning-logs-") as log_dir:
-        results, records = run_all(cfg, Path(log_dir), lambda line: print(line, flush=True))
-    env["total_s"] = time.perf_counter() - began
+        results, records = run_all(cfg, Path(log_dir), log, state)
+    env["total_s"] = time.perf_counter() - began + state.previous_s
+    env["resumed_runs_s"] = state.previous_s
     env["loadavg_end"] = list(os.getloadavg())
     env["load_samples"] = sampler.stop()
     summaries = summarise(cfg, results)

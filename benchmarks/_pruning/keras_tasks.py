@@ -231,8 +231,8 @@ def run_tftune(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
         return with_batch_size(build_model(task, params), batch_size_of(params))
 
     tuner = Tuner(build, objective="val_accuracy", sampler=tftune.samplers.RandomSampler(seed=seed),
-                  pruner=tftune_pruner(pruner_name, max_epochs), directory=workdir, project_name=f"{task}_{pruner_name}",
-                  seed=seed, resume_promoted=True)
+                  pruner=tftune_pruner(pruner_name, max_epochs), directory=workdir,
+                  project_name=f"{task}_{pruner_name}_seed{seed}", seed=seed, resume_promoted=True)
     study = tuner.study
     feeder = Feeder(configs, study.enqueue_trial, lambda: waiting_count(study), study.stop)
     tracker = make_tracker(task, data, ledger, "final")
@@ -323,7 +323,8 @@ def run_optuna(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
         _, history = train(suggest_params(trial), [tracker, PruningCallback(trial)])
         return float(history.history["val_accuracy"][-1])
 
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed),
+    study = optuna.create_study(study_name=f"{task}-optuna-{pruner_name}-seed{seed}", direction="maximize",
+                                sampler=optuna.samplers.RandomSampler(seed=seed),
                                 pruner=optuna_pruner(pruner_name, max_epochs))
     for config in configs:
         study.enqueue_trial(config)

@@ -137,7 +137,8 @@ def run_tftune(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict
     from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
 
     resume = pruner_name in ("asha", "hyperband")
-    study = tftune.create_study(sampler=tftune.samplers.RandomSampler(seed=seed),
+    study = tftune.create_study(study_name=f"{task.name}-tftune-{pruner_name}-seed{seed}",
+                                sampler=tftune.samplers.RandomSampler(seed=seed),
                                 pruner=tftune_pruner(pruner_name, max_steps), direction="minimize")
     suggest = suggest_point(task.dim)
     record: dict[str, Any] = {"epochs": 0, "events": [], "reused_epochs": 0}
@@ -195,7 +196,8 @@ def run_optuna(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict
                max_steps: int) -> dict[str, Any]:
     import optuna
 
-    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed),
+    study = optuna.create_study(study_name=f"{task.name}-optuna-{pruner_name}-seed{seed}",
+                                sampler=optuna.samplers.RandomSampler(seed=seed),
                                 pruner=optuna_pruner(pruner_name, max_steps), direction="minimize")
     for config in configs:
         study.enqueue_trial(config)
