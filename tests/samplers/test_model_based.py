@@ -26,10 +26,18 @@ def regret(sampler, n_trials):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_gp_and_tpe_beat_random_search_on_branin(seed):
+def test_gp_beats_random_search_on_branin(seed):
     random = regret(RandomSampler(seed=seed), 40)
     assert regret(GPSampler(seed=seed), 40) < min(0.05, random)
-    assert regret(TPESampler(seed=seed), 40) < random
+
+
+def test_tpe_beats_random_search_on_branin():
+    # Compared over six seeds: one seed's random search can land near an optimum by luck
+    # (seed 0 reaches 0.70 at trial 38), and TPE must win on the whole, not on every draw.
+    tpe = np.array([regret(TPESampler(seed=seed), 40) for seed in range(6)])
+    random = np.array([regret(RandomSampler(seed=seed), 40) for seed in range(6)])
+    assert np.median(tpe) < 0.1 < np.median(random)
+    assert np.sum(tpe < random) >= 5
 
 
 def test_mixed_space_with_int_log_and_categorical():

@@ -17,7 +17,7 @@ from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._gp._model import GaussianProcess
 from tftune.samplers._random import RandomSampler, trial_seed
-from tftune.samplers._tpe._observations import ObservationTable
+from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
 from tftune.samplers._tpe._transform import NumericAxis
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -50,7 +50,10 @@ class GPSampler(BaseSampler):
     perturbations of the best trials. Running trials of other workers are added at the model's
     predicted value ("kriging believer"), so parallel workers propose different points. Past
     ``max_fit_points`` observations, the model is fitted on the best half and the most recent
-    half of them, which keeps each proposal's time bounded as the study grows.
+    half of them, which keeps each proposal's time bounded as the study grows. While fewer than
+    ``max(d + 2, 10)`` trials are complete, the model is fitted on every trial's value at the
+    deepest step that many finished trials reported (pruned ones included): more points than
+    the complete trials alone, at one fidelity.
 
     Args:
         seed: makes the proposals reproducible (per trial number).
@@ -117,11 +120,10 @@ class GPSampler(BaseSampler):
             if table is None:
                 table = self._tables[key] = ObservationTable(search_space)
             table.update(trials, sign)
-            complete = np.flatnonzero(table.kind[: len(table)] == 0)
-            if len(complete) < self.n_startup_trials:
+            rows, losses = table.leaders(rung_min_trials(len(search_space)))
+            if len(rows) < self.n_startup_trials:
                 return {}
-            x_num, x_cat, losses = table.numeric[complete], table.categorical[complete], table.rank_key[complete, 1]
-            numbers = table.number[complete]
+            x_num, x_cat, numbers = table.numeric[rows], table.categorical[rows], table.number[rows]
         axes = [NumericAxis(search_space[n]) for n in table.numeric_names]  # type: ignore[arg-type]
         lows, spans = np.array([a.low for a in axes]), np.array([a.high - a.low for a in axes])
         u_num = (x_num - lows) / spans if axes else x_num

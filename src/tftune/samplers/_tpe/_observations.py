@@ -1,13 +1,19 @@
-"""What TPE learns from: past trials' values of a search space, kept in arrays that only grow.
+"""What TPE and GP learn from: past trials' values of a search space, in arrays that only grow.
 
 Finished trials never change, so each is converted once. A table remembers how far down the
 study's trial list every trial is finished; each proposal only looks at trials past that point
 (new ones and those still running), however long the study is.
+
+Pruned trials (BOHB-like): while fewer than ``rung_min_trials(d)`` trials are complete, the
+trials are compared at a *rung*, the deepest step that at least that many finished trials have
+reached (a complete trial has reached every step; a pruned one the steps it reported). The
+samplers then learn from every trial's value at the rung instead of from the few complete ones.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,6 +24,12 @@ from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
 COMPLETE, PRUNED = 0, 1
+
+
+def rung_min_trials(n_params: int) -> int:
+    """How many trials a rung needs before the samplers compare trials there: ``max(d + 2, 10)``,
+    enough points for a model of ``d`` parameters and at least TPE's default random start."""
+    return max(n_params + 2, 10)
 
 
 class ObservationTable:
@@ -37,6 +49,8 @@ class ObservationTable:
         self.kind = np.empty(capacity, dtype=np.int8)
         self.number = np.empty(capacity, dtype=np.int64)
         self.rank_key = np.empty((capacity, 2))  # (complete: (0, loss); pruned: (-step, loss))
+        self.reports: list[dict[int, float]] = []  # each row's finite intermediate values, as losses
+        self._pruned_steps: Counter[int] = Counter()  # step -> pruned trials that reported it
 
     def __len__(self) -> int:
         return self._size
@@ -65,14 +79,14 @@ class ObservationTable:
                 continue
             self._seen.add(trial._trial_id)
             if trial.state == TrialState.COMPLETE:
-                self._add(trial, COMPLETE, (0.0, sign * trial.values[0]))  # type: ignore[index]
+                self._add(trial, COMPLETE, (0.0, sign * trial.values[0]), sign)  # type: ignore[index]
             elif trial.state == TrialState.PRUNED:
                 step = trial.last_step
                 last = trial.intermediate_values[step] if step is not None else math.inf
                 loss = sign * last if math.isfinite(last) else math.inf
-                self._add(trial, PRUNED, (-(step if step is not None else -1), loss))
+                self._add(trial, PRUNED, (-(step if step is not None else -1), loss), sign)
 
-    def _add(self, trial: FrozenTrial, kind: int, rank_key: tuple[float, float]) -> None:
+    def _add(self, trial: FrozenTrial, kind: int, rank_key: tuple[float, float], sign: float) -> None:
         row = self.row(trial)
         if row is None:
             return
@@ -81,6 +95,10 @@ class ObservationTable:
         i = self._size
         self.numeric[i], self.categorical[i] = row
         self.kind[i], self.number[i], self.rank_key[i] = kind, trial.number, rank_key
+        reports = {step: sign * v for step, v in trial.intermediate_values.items() if math.isfinite(v)}
+        self.reports.append(reports)
+        if kind == PRUNED:
+            self._pruned_steps.update(reports.keys())
         self._size += 1
 
     def _grow(self) -> None:
@@ -93,15 +111,40 @@ class ObservationTable:
     def n_complete(self) -> int:
         return int(np.count_nonzero(self.kind[: self._size] == COMPLETE))
 
-    def split(self, n_good: int) -> tuple[np.ndarray, np.ndarray]:
-        """Row indices of the ``n_good`` best complete trials, and of all the others from the
-        best to the worst (pruned trials ranked by their last report)."""
+    def rung(self, n_min: int) -> int | None:
+        """The step trials are compared at: None (their final values) while ``n_min`` trials are
+        complete or no step was reached by ``n_min`` finished trials, else the deepest step
+        that ``n_min`` finished trials reached."""
+        n_complete = self.n_complete()
+        if n_complete >= n_min:
+            return None
+        reached = [step for step, count in self._pruned_steps.items() if count + n_complete >= n_min]
+        return max(reached) if reached else None
+
+    def leaders(self, n_min: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows compared on one footing and their losses: the complete trials' final values,
+        or at the rung (see :meth:`rung`) every finished trial's value there (a complete trial
+        that did not report the rung's step counts with its final value)."""
         size = self._size
-        complete = np.flatnonzero(self.kind[:size] == COMPLETE)
-        losses = self.rank_key[complete, 1]
+        step = self.rung(n_min)
+        if step is None:
+            complete = np.flatnonzero(self.kind[:size] == COMPLETE)
+            return complete, self.rank_key[complete, 1]
+        rows = [i for i in range(size) if self.kind[i] == COMPLETE or step in self.reports[i]]
+        losses = [self.reports[i].get(step, self.rank_key[i, 1]) for i in rows]
+        return np.array(rows, dtype=np.int64), np.array(losses, dtype=float)
+
+    def split(self, leaders: np.ndarray, losses: np.ndarray, n_good: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row indices of the ``n_good`` best ``leaders`` (by ``losses``), and of all the other
+        rows from the best to the worst: the other leaders, then the rest (pruned trials, the
+        deepest first, then by their last report). Leaders tied with the first one left out are
+        left out too: a tie carries no sign of which is better (on a flat objective the good
+        group is empty and TPE samples from its prior)."""
         order = np.argsort(losses, kind="stable")
-        good = complete[order[:n_good]]
-        is_bad = np.ones(size, dtype=bool)
-        is_bad[good] = False
-        bad = np.flatnonzero(is_bad)
-        return good, bad[np.argsort(self.rank_key[bad, 1], kind="stable")]
+        if n_good < len(order):
+            n_good = int(np.searchsorted(losses[order], losses[order[n_good]], side="left"))
+        is_leader = np.zeros(self._size, dtype=bool)
+        is_leader[leaders] = True
+        rest = np.flatnonzero(~is_leader)
+        rest = rest[np.lexsort((self.rank_key[rest, 1], self.rank_key[rest, 0]))]
+        return leaders[order[:n_good]], np.concatenate([leaders[order[n_good:]], rest])

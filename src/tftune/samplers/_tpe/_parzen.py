@@ -1,9 +1,11 @@
 """A Parzen estimator over mixed spaces: one kernel per observation, plus a prior.
 
-Numeric dimensions use truncated Gaussians on the parameter's axis; categorical dimensions
-use a kernel that puts most of its mass on the observed category. Dimensions multiply
-(a product kernel per observation), so one estimator models several parameters jointly.
-Everything is vectorised over candidates x observations.
+Numeric dimensions use truncated Gaussians on the parameter's axis, each kernel as wide as the
+larger gap to its neighbours on that axis (a bandwidth per kernel and dimension, so it shrinks
+as observations accumulate). Categorical dimensions use an Aitchison-Aitken style kernel whose
+smoothing shrinks with the number of observations. Dimensions multiply (a product kernel per
+observation), so one estimator models several parameters jointly. Everything is vectorised over
+candidates x observations.
 """
 
 from __future__ import annotations
@@ -15,6 +17,19 @@ from scipy.special import ndtr, ndtri
 
 _SQRT_2PI_LOG = 0.5 * math.log(2 * math.pi)
 _EPS = 1e-12
+# Jointly modelled kernels are narrowed: a product of d marginal gaps is wider than the gap
+# between points in d dimensions (0.7 measured best of 0.7 / 1 / 1.5 on the synthetic suite).
+JOINT_BANDWIDTH_FACTOR = 0.7
+# Share of candidates whose dimensions come from independently chosen kernels: they combine
+# good coordinates of different observations (helps separable, high-dimensional objectives).
+MIXED_CANDIDATE_SHARE = 0.5
+
+
+def min_bandwidth_factor(n_complete: int, n_dims: int) -> float:
+    """Smallest kernel width as a share of the range: ``1 / (1 + 4 n / d)``. It shrinks with the
+    complete trials ``n`` without a floor, so TPE keeps refining (a fixed floor stalled it), and
+    more slowly in more dimensions ``d``, where the good trials are sparser."""
+    return 1.0 / (1.0 + 4.0 * n_complete / max(n_dims, 1))
 
 
 class ParzenEstimator:
@@ -27,6 +42,7 @@ class ParzenEstimator:
         n_choices: categories per categorical dimension, shape (d_cat,).
         weights: observation weights, shape (n,).
         prior_weight: weight of the prior component (a wide kernel at the centre).
+        min_sigma: smallest kernel width per numeric axis, shape (d_num,).
     """
 
     def __init__(
@@ -37,85 +53,124 @@ class ParzenEstimator:
         categorical: np.ndarray,
         n_choices: np.ndarray,
         weights: np.ndarray,
-        prior_weight: float = 1.0,
+        prior_weight: float,
+        min_sigma: np.ndarray,
     ) -> None:
         n, d_num = numeric.shape
         d_cat = categorical.shape[1]
         spans = highs - lows
-        if d_num + d_cat == 1 and d_num == 1:
-            sigma = _neighbour_bandwidths(numeric[:, 0], lows[0], highs[0])[:, None]
-        else:  # Scott's rule, shrinking with n and with the number of jointly modelled dimensions
-            sigma = np.broadcast_to(0.2 * spans * max(n, 1) ** (-1.0 / (d_num + d_cat + 4)), (n, d_num))
-        # Clipped so that no kernel collapses onto a point or outgrows the range.
-        sigma = np.clip(sigma, spans / min(100.0, 1.0 + n), spans)
+        sigma = neighbour_bandwidths(numeric, lows, highs)
+        if d_num + d_cat > 1:
+            sigma *= JOINT_BANDWIDTH_FACTOR
+        sigma = np.clip(sigma, min_sigma, spans)
         self.mus = np.vstack([numeric, ((lows + highs) / 2)[None, :]])  # (n+1, d_num)
         self.sigmas = np.vstack([sigma, spans[None, :]])
         self.lows, self.highs = lows, highs
         component = np.append(weights, prior_weight)
-        self.log_weights = np.log(component / component.sum())
+        self.weights = component / component.sum()
+        self.log_weights = np.log(self.weights)
         self.n_choices = n_choices
-        # Categorical kernels: the observed category gets weight n_choices, each other 1.
         self.categorical = np.vstack([categorical, np.full((1, d_cat), -1, dtype=int)]) if d_cat else categorical
-        # The probability mass of each truncated Gaussian inside its bounds.
-        upper = ndtr((highs - self.mus) / self.sigmas)
-        lower = ndtr((lows - self.mus) / self.sigmas)
-        log_mass = np.log(np.maximum(upper - lower, _EPS))  # (n+1, d_num)
+        self._category_log_p = [_category_log_probabilities(int(k), n, prior_weight) for k in n_choices]
+        # The probability mass of each truncated Gaussian inside its bounds (1 far from them).
+        log_mass = _log_truncated_mass(self.mus, self.sigmas, lows, highs)
         # log N(x; mu, sigma) summed over dimensions is -0.5 * quad + const, and quad expands
-        # into three matrix products: no (candidates x components x dims) array is ever built.
-        self._w = 1.0 / self.sigmas**2
-        self._mu_w = self.mus * self._w
-        self._mu2_w = (self.mus**2 * self._w).sum(axis=1)
-        self._log_const = -(np.log(self.sigmas) + log_mass + _SQRT_2PI_LOG).sum(axis=1)
+        # into one matrix product [x^2, x, 1] @ coefficients: no (candidates x components x dims)
+        # array is ever built. The mixture weights are folded into the constant.
+        w = 1.0 / self.sigmas**2
+        log_const = -(np.log(self.sigmas) + log_mass + _SQRT_2PI_LOG).sum(axis=1) + self.log_weights
+        self._coefficients = np.vstack([-0.5 * w.T, (self.mus * w).T, log_const[None, :] - 0.5 * (self.mus**2 * w).sum(axis=1)])
 
     @property
     def n_components(self) -> int:
         return len(self.log_weights)
 
     def sample(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """``size`` draws: (numeric values (size, d_num), category indices (size, d_cat))."""
-        chosen = rng.choice(self.n_components, size=size, p=np.exp(self.log_weights))
-        mus, sigmas = self.mus[chosen], self.sigmas[chosen]
-        # Inverse-CDF sampling of the truncated normal, all dimensions at once.
+        """``size`` draws: (numeric values (size, d_num), category indices (size, d_cat)).
+
+        The first draws take every dimension from one kernel; the last ``MIXED_CANDIDATE_SHARE``
+        take each dimension from its own, independently chosen kernel."""
+        d_num, d_cat = self.mus.shape[1], len(self.n_choices)
+        n_mixed = int(round(MIXED_CANDIDATE_SHARE * size)) if d_num + d_cat > 1 else 0
+        chosen = np.empty((size, d_num + d_cat), dtype=np.int64)
+        chosen[: size - n_mixed] = rng.choice(self.n_components, size=(size - n_mixed, 1), p=self.weights)
+        chosen[size - n_mixed:] = rng.choice(self.n_components, size=(n_mixed, d_num + d_cat), p=self.weights)
+        numeric = self._sample_numeric(rng, chosen[:, :d_num])
+        categories = np.empty((size, d_cat), dtype=int)
+        for j in range(d_cat):
+            categories[:, j] = self._sample_category(rng, j, chosen[:, d_num + j])
+        return numeric, categories
+
+    def _sample_numeric(self, rng: np.random.Generator, chosen: np.ndarray) -> np.ndarray:
+        """Inverse-CDF draws of the truncated normals ``chosen`` (size, d_num), all at once."""
+        columns = np.arange(chosen.shape[1])[None, :]
+        mus, sigmas = self.mus[chosen, columns], self.sigmas[chosen, columns]
         lower = ndtr((self.lows - mus) / sigmas)
         upper = ndtr((self.highs - mus) / sigmas)
         u = lower + rng.random(mus.shape) * (upper - lower)
-        numeric = mus + sigmas * ndtri(np.clip(u, _EPS, 1 - _EPS))
-        numeric = np.clip(numeric, self.lows, self.highs)
-        categories = np.empty((size, len(self.n_choices)), dtype=int)
-        for j, k in enumerate(self.n_choices):
-            observed = self.categorical[chosen, j]
-            probs = np.ones((size, k))
-            has_obs = observed >= 0
-            probs[has_obs, observed[has_obs]] = k
-            probs /= probs.sum(axis=1, keepdims=True)
-            categories[:, j] = (probs.cumsum(axis=1) > rng.random((size, 1))).argmax(axis=1)
-        return numeric, categories
+        return np.clip(mus + sigmas * ndtri(np.clip(u, _EPS, 1 - _EPS)), self.lows, self.highs)
+
+    def _sample_category(self, rng: np.random.Generator, j: int, chosen: np.ndarray) -> np.ndarray:
+        """Draws of categorical dimension ``j`` from the kernels ``chosen`` (size,)."""
+        k = int(self.n_choices[j])
+        log_match, log_other = self._category_log_p[j]
+        observed = self.categorical[chosen, j]
+        probs = np.full((len(chosen), k), math.exp(log_other))
+        has_obs = observed >= 0
+        probs[~has_obs] = 1.0 / k
+        probs[has_obs, observed[has_obs]] = math.exp(log_match)
+        probs /= probs.sum(axis=1, keepdims=True)
+        return (probs.cumsum(axis=1) > rng.random((len(chosen), 1))).argmax(axis=1)
 
     def log_pdf(self, numeric: np.ndarray, categories: np.ndarray) -> np.ndarray:
         """log density of each candidate, shape (m,)."""
-        quad = (numeric**2) @ self._w.T - 2.0 * (numeric @ self._mu_w.T) + self._mu2_w[None, :]
-        log_kernel = -0.5 * np.maximum(quad, 0.0) + self._log_const[None, :]  # (m, n+1)
+        features = np.hstack([numeric**2, numeric, np.ones((len(numeric), 1))])
+        total = features @ self._coefficients  # (m, n+1): log weight + log kernel, numeric part
         for j, k in enumerate(self.n_choices):
             observed = self.categorical[:, j]  # (n+1,)
+            log_match, log_other = self._category_log_p[j]
             match = categories[:, j][:, None] == observed[None, :]  # (m, n+1)
-            prior = observed[None, :] < 0
-            p = np.where(prior, 1.0 / k, np.where(match, k / (2.0 * k - 1.0), 1.0 / (2.0 * k - 1.0)))
-            log_kernel += np.log(p)
-        total = log_kernel + self.log_weights[None, :]
+            total += np.where(observed[None, :] < 0, -math.log(k), np.where(match, log_match, log_other))
         peak = total.max(axis=1, keepdims=True)
         return (peak + np.log(np.exp(total - peak).sum(axis=1, keepdims=True)))[:, 0]
 
 
+def _category_log_probabilities(k: int, n: int, prior_weight: float) -> tuple[float, float]:
+    """An observation's kernel over ``k`` categories: weight ``1 + a`` on the observed one and
+    ``a`` on each other, ``a = prior_weight / (n + 1)`` (smoothing that fades as ``n`` grows).
+    Returns (log p(observed), log p(another))."""
+    a = prior_weight / (n + 1)
+    total = 1.0 + k * a
+    return math.log((1.0 + a) / total), math.log(a / total)
 
-def _neighbour_bandwidths(mus: np.ndarray, low: float, high: float) -> np.ndarray:
-    """One dimension: each kernel as wide as the larger gap to its neighbours (the prior's
-    centre counts as a neighbour, the range's ends do not)."""
-    points = np.append(mus, (low + high) / 2)
-    order = np.argsort(points)
-    ordered = points[order]
-    gaps = np.diff(ordered)
-    left = np.concatenate([[gaps[0] if len(gaps) else high - low], gaps])
-    right = np.concatenate([gaps, [gaps[-1] if len(gaps) else high - low]])
-    widths = np.empty_like(points)
-    widths[order] = np.maximum(left, right)
-    return widths[:-1]
+
+def _log_truncated_mass(mus: np.ndarray, sigmas: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """log of each kernel's mass inside the bounds; ``ndtr`` only where a bound is within 8
+    sigmas (elsewhere the mass is 1 to double precision)."""
+    upper_z = (highs - mus) / sigmas
+    lower_z = (lows - mus) / sigmas
+    log_mass = np.zeros_like(mus)
+    near = (upper_z < 8.0) | (lower_z > -8.0)
+    if near.any():
+        mass = ndtr(upper_z[near]) - ndtr(lower_z[near])
+        log_mass[near] = np.log(np.maximum(mass, _EPS))
+    return log_mass
+
+
+def neighbour_bandwidths(points: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """Per observation and axis, the larger gap to its neighbours on that axis, shape (n, d).
+    The prior's centre counts as a neighbour, the range's ends do not."""
+    n, d = points.shape
+    if n == 0:
+        return np.empty((0, d))
+    rows = np.empty((d, n + 1))  # one contiguous row per axis: sorting rows is the fast way
+    rows[:, :n] = points.T
+    rows[:, n] = (lows + highs) / 2
+    order = np.argsort(rows, axis=1)
+    gaps = np.diff(np.take_along_axis(rows, order, axis=1), axis=1)  # (d, n)
+    widest = np.empty((d, n + 1))
+    widest[:, 1:-1] = np.maximum(gaps[:, :-1], gaps[:, 1:])
+    widest[:, 0], widest[:, -1] = gaps[:, 0], gaps[:, -1]
+    widths = np.empty((d, n + 1))
+    np.put_along_axis(widths, order, widest, axis=1)
+    return widths[:, :n].T

@@ -16,8 +16,8 @@ from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
-from tftune.samplers._tpe._observations import ObservationTable
-from tftune.samplers._tpe._parzen import ParzenEstimator
+from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
+from tftune.samplers._tpe._parzen import ParzenEstimator, min_bandwidth_factor
 from tftune.samplers._tpe._transform import NumericAxis
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -54,7 +54,11 @@ class TPESampler(BaseSampler):
         constant_liar: treat other workers' running trials as bad, so that parallel workers
             spread out instead of proposing the same point.
         prior_weight: weight of the wide prior kernel in each density.
-        gamma: ``gamma(n_complete) -> size of the good group`` (default: 10%, at most 25).
+        gamma: ``gamma(n) -> size of the good group`` (default: 10%, at most 25), ``n`` being the
+            trials compared: the complete ones, or while fewer than ``max(d + 2, 10)`` are
+            complete, those that reached the deepest step that many trials reported (pruned
+            trials' intermediate values; see ``_observations``). Trials that never reached it
+            rank behind, the deepest first.
     """
 
     def __init__(
@@ -140,10 +144,11 @@ class TPESampler(BaseSampler):
             if table is None:
                 table = self._tables[key] = ObservationTable(space)
             table.update(trials, sign)
-            n_complete = table.n_complete()
-            if n_complete < max(self.n_startup_trials, 1):
+            leaders, losses = table.leaders(rung_min_trials(len(space)))
+            n_leaders = len(leaders)
+            if n_leaders < max(self.n_startup_trials, 1):
                 return None
-            good, bad = table.split(max(1, self.gamma(n_complete)))
+            good, bad = table.split(leaders, losses, max(1, self.gamma(n_leaders)))
             good_numeric, good_categorical = table.numeric[good], table.categorical[good]
             bad_numeric, bad_categorical = table.numeric[bad], table.categorical[bad]
         if self.constant_liar:
@@ -155,8 +160,11 @@ class TPESampler(BaseSampler):
         axes = [NumericAxis(space[n]) for n in table.numeric_names]  # type: ignore[arg-type]
         lows, highs = np.array([a.low for a in axes]), np.array([a.high for a in axes])
         n_choices = np.array([len(space[n].choices) for n in table.categorical_names], dtype=int)  # type: ignore[attr-defined]
-        l_x = ParzenEstimator(good_numeric, lows, highs, good_categorical, n_choices, np.ones(len(good_numeric)), self.prior_weight)
-        g_x = ParzenEstimator(bad_numeric, lows, highs, bad_categorical, n_choices, default_weights(len(bad_numeric)), self.prior_weight)
+        min_sigma = (highs - lows) * min_bandwidth_factor(n_leaders, len(space))
+        l_x = ParzenEstimator(good_numeric, lows, highs, good_categorical, n_choices, np.ones(len(good_numeric)),
+                              self.prior_weight, min_sigma)
+        g_x = ParzenEstimator(bad_numeric, lows, highs, bad_categorical, n_choices, default_weights(len(bad_numeric)),
+                              self.prior_weight, min_sigma)
         rng = self._rng(current, salt)
         numeric, categories = l_x.sample(rng, self.n_ei_candidates)
         best = int(np.argmax(l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories)))
