@@ -1,0 +1,257 @@
+"""Fused forward pieces: one object per layer position, computing all K copies at once.
+
+Activations carry a leading copy axis ``(K, batch, ..., features)``; until the first layer that
+needs per-copy data, the input stays shared (no copy axis). Feature widths that differ between
+copies are padded to the widest; ``mask`` (K, width) marks each copy's real features and padded
+features are held at exactly zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+SOFTMAX_LIKE = ("softmax", "log_softmax")
+MASKED_LOGIT = -1e30
+
+
+@dataclass(frozen=True)
+class ParamDef:
+    """One weight of a layer position: its name, whether it trains, and the filler for copies lacking it."""
+
+    name: str
+    trainable: bool
+    filler: float = 0.0
+
+
+@dataclass
+class Flow:
+    """What flows between fused layers."""
+
+    h: tf.Tensor
+    shared: bool  # True while h has no copy axis yet
+    mask: np.ndarray | None  # (K, width) bool of real features, None when all copies are full width
+
+
+def copy_axis(values: tf.Tensor, rank: int) -> tf.Tensor:
+    """Reshape a per-copy vector (K,) or per-copy features (K, W) to broadcast against rank-``rank`` data."""
+    if values.shape.rank == 1:
+        return tf.reshape(values, [-1] + [1] * (rank - 1))
+    return tf.reshape(values, [values.shape[0]] + [1] * (rank - 2) + [values.shape[-1]])
+
+
+def per_copy(flow: Flow, size: int) -> tf.Tensor:
+    """The flow's activations with a copy axis (broadcast when still shared)."""
+    if not flow.shared:
+        return flow.h
+    return tf.broadcast_to(flow.h[None], tf.concat([[size], tf.shape(flow.h)], axis=0))
+
+
+def apply_activations(z: tf.Tensor, names: Sequence[str], mask: np.ndarray | None) -> tf.Tensor:
+    """Apply each copy's named Keras activation to its slice of z (K, ..., W); zero padded features."""
+    valid = None if mask is None else copy_axis(tf.constant(mask), z.shape.rank)
+    outputs = None
+    for name in sorted(set(names)):
+        logits = z if valid is None or name not in SOFTMAX_LIKE else tf.where(valid, z, MASKED_LOGIT)
+        activated = keras.activations.get(name)(logits)
+        if outputs is None:
+            outputs = activated
+        else:
+            chosen = copy_axis(tf.constant([n == name for n in names]), z.shape.rank)
+            outputs = tf.where(chosen, activated, outputs)
+    return outputs if valid is None else tf.where(valid, outputs, 0.0)
+
+
+class FusedLayer:
+    """Base: a layer position with its per-copy Keras layers and the stacked variables."""
+
+    params: tuple[ParamDef, ...] = ()
+
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        self.layers = list(layers)
+        self.position = position
+        self.size = len(layers)
+        self.variables: list[tf.Variable] = []
+
+    def keras_variables(self, layer: keras.layers.Layer) -> list[keras.Variable | None]:
+        """The copy's Keras variable for each ParamDef (None when the copy lacks it)."""
+        return []
+
+    def fallback_shapes(self, layer: keras.layers.Layer) -> list[tuple[int, ...]]:
+        """Shape each ParamDef would have in this copy (used for weights the copy lacks)."""
+        return []
+
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: list) -> Flow:
+        raise NotImplementedError
+
+
+class FusedDense(FusedLayer):
+    params = (ParamDef("kernel", True), ParamDef("bias", True))
+
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        super().__init__(layers, position)
+        self.activations = [layer.get_config()["activation"] for layer in layers]
+        units = [layer.units for layer in layers]
+        width = max(units)
+        self.mask = None if min(units) == width else np.arange(width)[None, :] < np.array(units)[:, None]
+
+    def keras_variables(self, layer):
+        return [layer.kernel, layer.bias]
+
+    def fallback_shapes(self, layer):
+        return [tuple(layer.kernel.shape), (layer.units,)]
+
+    def __call__(self, flow, training, seed, updates):
+        kernel, bias = self.variables
+        equation = "b...i,kio->kb...o" if flow.shared else "kb...i,kio->kb...o"
+        z = tf.einsum(equation, flow.h, kernel)
+        z = z + copy_axis(bias, z.shape.rank)
+        return Flow(apply_activations(z, self.activations, self.mask), False, self.mask)
+
+
+class FusedActivation(FusedLayer):
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        super().__init__(layers, position)
+        self.activations = [layer.get_config()["activation"] for layer in layers]
+
+    def __call__(self, flow, training, seed, updates):
+        h = per_copy(flow, self.size)
+        return Flow(apply_activations(h, self.activations, flow.mask), False, flow.mask)
+
+
+class FusedDropout(FusedLayer):
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        super().__init__(layers, position)
+        rates = np.array([float(layer.rate) for layer in layers])
+        self.rates = tf.constant(rates, tf.float32)
+        self.scales = tf.constant(1.0 / (1.0 - rates), tf.float32)
+        self.active = bool(rates.any())
+
+    def __call__(self, flow, training, seed, updates):
+        if not training or not self.active:
+            return flow
+        h = per_copy(flow, self.size)
+        rank = h.shape.rank
+        uniform = tf.random.stateless_uniform(tf.shape(h), seed=seed)
+        keep = uniform >= copy_axis(self.rates, rank)
+        return Flow(tf.where(keep, h * copy_axis(self.scales, rank), 0.0), False, flow.mask)
+
+
+class FusedFlatten(FusedLayer):
+    def __call__(self, flow, training, seed, updates):
+        lead = 1 if flow.shared else 2
+        shape = tf.concat([tf.shape(flow.h)[:lead], [-1]], axis=0)
+        flat = tf.reshape(flow.h, shape)
+        width = int(np.prod(flow.h.shape[lead:]))
+        return Flow(tf.ensure_shape(flat, [None] * lead + [width]), flow.shared, flow.mask)
+
+
+def _normalization_vars(layer: keras.layers.Layer) -> list[keras.Variable | None]:
+    return [layer.gamma, layer.beta]
+
+
+class FusedBatchNormalization(FusedLayer):
+    params = (
+        ParamDef("gamma", True, 1.0),
+        ParamDef("beta", True),
+        ParamDef("moving_mean", False),
+        ParamDef("moving_variance", False, 1.0),
+    )
+
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        super().__init__(layers, position)
+        momentum = np.array([float(layer.momentum) for layer in layers])
+        self.momentum = tf.constant(momentum, tf.float32)
+        self.complement = tf.constant(1.0 - momentum, tf.float32)
+        self.epsilon = tf.constant([float(layer.epsilon) for layer in layers], tf.float32)
+
+    def keras_variables(self, layer):
+        return [*_normalization_vars(layer), layer.moving_mean, layer.moving_variance]
+
+    def fallback_shapes(self, layer):
+        return [tuple(layer.moving_mean.shape)] * 4
+
+    def __call__(self, flow, training, seed, updates):
+        gamma, beta, moving_mean, moving_variance = self.variables
+        h = per_copy(flow, self.size)
+        rank = h.shape.rank
+        if training:
+            mean, variance = tf.nn.moments(h, axes=list(range(1, rank - 1)))
+            momentum, complement = self.momentum[:, None], self.complement[:, None]
+            updates.append((moving_mean, moving_mean * momentum + mean * complement))
+            updates.append((moving_variance, moving_variance * momentum + variance * complement))
+        else:
+            mean, variance = moving_mean, moving_variance
+        outputs = tf.nn.batch_normalization(
+            h,
+            copy_axis(mean, rank),
+            copy_axis(variance, rank),
+            offset=copy_axis(beta, rank),
+            scale=copy_axis(gamma, rank),
+            variance_epsilon=copy_axis(self.epsilon, rank),
+        )
+        return Flow(_zero_padding(outputs, flow.mask), False, flow.mask)
+
+
+class FusedLayerNormalization(FusedLayer):
+    params = (ParamDef("gamma", True, 1.0), ParamDef("beta", True))
+
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        super().__init__(layers, position)
+        self.epsilon = tf.constant([float(layer.epsilon) for layer in layers], tf.float32)
+
+    def keras_variables(self, layer):
+        return _normalization_vars(layer)
+
+    def fallback_shapes(self, layer):
+        width = layer.input.shape[-1]
+        return [(width,), (width,)]
+
+    def __call__(self, flow, training, seed, updates):
+        gamma, beta = self.variables
+        h = per_copy(flow, self.size)
+        rank = h.shape.rank
+        mean, variance = _feature_moments(h, flow.mask)
+        inv = tf.math.rsqrt(variance + copy_axis(self.epsilon, rank)) * copy_axis(gamma, rank)
+        outputs = h * inv + (-mean * inv + copy_axis(beta, rank))
+        return Flow(_zero_padding(outputs, flow.mask), False, flow.mask)
+
+
+def _feature_moments(h: tf.Tensor, mask: np.ndarray | None) -> tuple[tf.Tensor, tf.Tensor]:
+    """Mean and variance over the last axis, counting only each copy's real features."""
+    if mask is None:
+        return tf.nn.moments(h, axes=[-1], keepdims=True)
+    weights = copy_axis(tf.constant(mask, tf.float32), h.shape.rank)
+    count = tf.reduce_sum(weights, axis=-1, keepdims=True)
+    mean = tf.reduce_sum(h * weights, axis=-1, keepdims=True) / count
+    variance = tf.reduce_sum(tf.square(h - mean) * weights, axis=-1, keepdims=True) / count
+    return mean, variance
+
+
+def _zero_padding(h: tf.Tensor, mask: np.ndarray | None) -> tf.Tensor:
+    if mask is None:
+        return h
+    return tf.where(copy_axis(tf.constant(mask), h.shape.rank), h, 0.0)
+
+
+FUSED_LAYERS: dict[str, type[FusedLayer]] = {
+    "Dense": FusedDense,
+    "Activation": FusedActivation,
+    "Dropout": FusedDropout,
+    "Flatten": FusedFlatten,
+    "BatchNormalization": FusedBatchNormalization,
+    "LayerNormalization": FusedLayerNormalization,
+}
+
+
+def fuse_layers(chains: Sequence[Sequence[keras.layers.Layer]]) -> list[FusedLayer]:
+    """One fused layer per position of the (already checked) per-copy layer chains."""
+    fused = []
+    for position in range(len(chains[0])):
+        layers = [chain[position] for chain in chains]
+        fused.append(FUSED_LAYERS[type(layers[0]).__name__](layers, position))
+    return fused
