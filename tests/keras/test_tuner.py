@@ -72,12 +72,19 @@ def test_direction_is_inferred_or_required(tmp_path):
         Tuner(build, objective="val_custom", directory=tmp_path, project_name="c")
 
 
-def test_a_missing_metric_fails_each_trial_then_stops_with_the_reason(tmp_path, data):
+@pytest.mark.parametrize("fuse", [False, "auto"])
+def test_a_missing_metric_fails_each_trial_then_stops_with_the_reason(tmp_path, data, fuse):
     x, y, xv, yv = data
-    tuner = Tuner(build, objective="val_acc", directory=tmp_path, max_consecutive_failures=2)
+    tuner = Tuner(build, objective="val_acc", directory=tmp_path, max_consecutive_failures=2, fuse=fuse)
     with pytest.raises(RuntimeError, match=r"2 trials failed in a row.*'val_acc' is not in the training logs"):
         tuner.search(x, y, validation_data=(xv, yv), n_trials=5)
-    assert [t.state for t in tuner.study.trials] == [TrialState.FAIL] * 2
+    trials = tuner.study.trials
+    # one at a time, the search stops after two trials; in a pack the other three were already
+    # training, and are closed as failed too, with the reason
+    assert [t.state for t in trials] == [TrialState.FAIL] * (2 if fuse is False else 5)
+    assert all("'val_acc' is not in the training logs" in t.system_attrs["fail_reason"] for t in trials[:2])
+    for trial in trials[2:]:
+        assert trial.system_attrs["fail_reason"].startswith("The search stopped with RuntimeError")
 
 
 def test_per_trial_failures_are_stored_and_the_search_continues(tmp_path, data):

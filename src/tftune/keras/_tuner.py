@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gc
+import logging
 import math
 import os
 import pathlib
 import warnings
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
 import keras
 
@@ -17,12 +18,15 @@ from tftune.exceptions import TrialPruned
 from tftune.keras._callback import TrialFailed, TrialReportCallback
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
+from tftune.keras._packing import PackedSearch, auto_pack_size, packing_blocker
+from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.samplers import BaseSampler
 from tftune.pruners import BasePruner
 from tftune.storages import BaseStorage
 from tftune.study import Study, StudyDirection
+from tftune.study._progress import ProgressBar
 from tftune.trial import FixedTrial, FrozenTrial, Trial, TrialState
 
 WEIGHTS_ATTR = "weights_path"
@@ -30,6 +34,8 @@ RESUMED_VALUES_ATTR = "resumed_intermediate_values"
 INPUT_SHAPE_ATTR = "input_shape"
 HISTORY_ATTR = "history"
 BuildFn = Callable[[Any], "keras.Model"]
+FitOptionsFn = Callable[[Any], Mapping[str, Any]]
+_logger = logging.getLogger("tftune")
 
 
 class Tuner:
@@ -39,6 +45,11 @@ class Tuner:
     objective to the study (so pruners can stop it), and the best trial's weights are kept on
     disk, so :meth:`best_model` gives back a trained model ready to predict. With the default
     storage (``sqlite:///<directory>/<project_name>/study.db``) a rerun resumes the search.
+
+    Small models train in packs: the models of many trials, built by ``build`` as usual, are
+    fused into one model and trained at once (each copy with its own weights, optimizer state,
+    learning rate, dropout and width), which runs many times more trials per hour. Trials that
+    cannot be fused run one at a time, and the log says why.
 
     Args:
         build: ``build(trial) -> compiled keras.Model``; suggest hyperparameters on ``trial``.
@@ -55,7 +66,15 @@ class Tuner:
             checkpoint instead of training from epoch 0. ``False`` makes pruning final.
         max_checkpoints: the most paused trials kept on disk; the oldest are dropped (and can
             no longer be promoted).
+        fit_options: ``fit_options(trial) -> dict`` of per-trial ``fit`` arguments, to tune
+            them too, e.g. ``lambda t: {"batch_size": t.suggest_categorical("batch_size", [16, 32])}``.
+        fuse: ``"auto"`` trains trials in packs where possible; ``True`` requires it (an error
+            says why it cannot); ``False`` runs one trial at a time.
+        pack_size: trials per pack; ``"auto"``: 32 on CPU, 128 on a GPU, fewer when the
+            estimated memory of a pack would exceed a quarter of the free memory.
     """
+
+    history_attr = HISTORY_ATTR
 
     def __init__(
         self,
@@ -72,6 +91,9 @@ class Tuner:
         max_consecutive_failures: int = 3,
         resume_promoted: bool = True,
         max_checkpoints: int = 100,
+        fit_options: FitOptionsFn | None = None,
+        fuse: bool | Literal["auto"] = "auto",
+        pack_size: int | Literal["auto"] = "auto",
     ) -> None:
         if not callable(build):
             raise TypeError(f"`build` must be a function build(trial) -> keras.Model, got {build!r}.")
@@ -79,11 +101,20 @@ class Tuner:
             raise ValueError(f"`objective` must be a metric name such as 'val_accuracy', got {objective!r}.")
         if isinstance(max_consecutive_failures, bool) or not isinstance(max_consecutive_failures, int) or max_consecutive_failures < 1:
             raise ValueError(f"`max_consecutive_failures` must be a positive int, got {max_consecutive_failures!r}.")
+        if fit_options is not None and not callable(fit_options):
+            raise TypeError(f"`fit_options` must be a function fit_options(trial) -> dict, got {fit_options!r}.")
+        if fuse not in (True, False, "auto"):
+            raise ValueError(f"`fuse` must be True, False or 'auto', got {fuse!r}.")
+        if pack_size != "auto" and (isinstance(pack_size, bool) or not isinstance(pack_size, int) or pack_size < 1):
+            raise ValueError(f"`pack_size` must be a positive int or 'auto', got {pack_size!r}.")
         self.build = build
         self.objective = objective
         self.direction = infer_direction(objective, direction)
         self.seed = seed
         self.max_consecutive_failures = max_consecutive_failures
+        self.fit_options = fit_options
+        self.fuse = fuse
+        self.pack_size = pack_size
         self.project_dir = pathlib.Path(directory) / project_name
         self.project_dir.mkdir(parents=True, exist_ok=True)
         if storage is None:
@@ -96,6 +127,19 @@ class Tuner:
         self.resume_promoted = resume_promoted and hasattr(self.study.pruner, "promotions")
         self.max_checkpoints = max_checkpoints
         self.checkpoint_dir = self.project_dir / "checkpoints"
+        #: Why the last ``search()`` ran trials one at a time (``None`` when it used packs).
+        self.packing_note: str | None = None
+
+    # --- lifetime ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the study's storage (database connections, heartbeat thread)."""
+        self.study._storage.close()
+
+    def __enter__(self) -> Tuner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # --- searching -------------------------------------------------------------------------
     def search(
@@ -120,9 +164,9 @@ class Tuner:
         fit_arguments.setdefault("verbose", 0)
         user_callbacks = list(callbacks or [])
         self._failures_in_a_row = 0
-
-        def objective(trial: Trial) -> float:
-            return self._run_trial(trial, fit_arguments, user_callbacks)
+        self.packing_note = self._packing_blocker(fit_arguments, user_callbacks)
+        if self.packing_note is not None and self.fuse == "auto" and n_trials != 1:
+            _logger.info("Trials run one at a time: %s.", self.packing_note)
 
         # Everything alive now (TensorFlow's modules, the data) outlives the search: move it out
         # of the collector's sight, so the per-trial collection only scans what trials create.
@@ -131,31 +175,68 @@ class Tuner:
         gc.freeze()
         try:
             self._promote(self.study)
-            self.study.optimize(
-                objective, n_trials=n_trials, timeout=timeout, catch=(Exception,),
-                callbacks=[self._count_failures, self._promote], show_progress_bar=show_progress_bar,
-            )
+            if self.packing_note is None:
+                self._search_in_packs(fit_arguments, n_trials, timeout, show_progress_bar)
+            else:
+                self.study.optimize(
+                    self._objective_for(fit_arguments, user_callbacks), n_trials=n_trials, timeout=timeout,
+                    catch=(Exception,), callbacks=[self._count_failures, self._promote],
+                    show_progress_bar=show_progress_bar,
+                )
         finally:
             self._gradients.release()
             gc.unfreeze()
         return self.study
 
-    def _run_trial(self, trial: Trial, fit_arguments: dict[str, Any], user_callbacks: list[Any]) -> float:
-        self._current = trial
-        self._gradients.release()  # the previous trial's graphs can go now
-        _fresh_session(None if self.seed is None else self.seed + trial.number)
-        model = self.build(trial)
-        _check_model(model)
-        reporter = TrialReportCallback(trial, self.objective, on_prune=self._pause if self.resume_promoted else None)
-        initial_epoch = self._resume(trial, model, reporter) if RESUME_OF_KEY in trial.system_attrs else 0
+    def _packing_blocker(self, fit_arguments: dict[str, Any], user_callbacks: list[Any]) -> str | None:
+        if self.fuse is False:
+            return "fuse=False"
+        reason = packing_blocker(fit_arguments, user_callbacks)
+        if reason is not None and self.fuse is True:
+            raise ValueError(f"fuse=True, but these trials cannot train in packs: {reason}. "
+                             "Use fuse='auto' to run them one at a time.")
+        return reason
+
+    def _search_in_packs(self, fit_arguments: dict[str, Any], n_trials: int | None, timeout: float | None,
+                         show_progress_bar: bool) -> None:
+        pack_size = auto_pack_size() if self.pack_size == "auto" else self.pack_size
+        progress = ProgressBar(self.study, n_trials, timeout) if show_progress_bar else None
+        self.study._stop_requested = False
+        self.study._fail_stale_trials(force=True)
         try:
-            model.fit(callbacks=[*user_callbacks, reporter], initial_epoch=initial_epoch, **fit_arguments)
+            PackedSearch(self, fit_arguments, pack_size, [self._count_failures, self._promote], progress).run(
+                n_trials, timeout)
+        finally:
+            self.study._stop_requested = False
+            if progress is not None:
+                progress.close()
+
+    def _objective_for(self, fit_arguments: dict[str, Any], user_callbacks: Sequence[Any] = ()) -> Callable[[Trial], float]:
+        def objective(trial: Trial) -> float:
+            return self._run_trial(trial, fit_arguments, list(user_callbacks))
+
+        return objective
+
+    def _run_trial(self, trial: Trial, fit_arguments: dict[str, Any], user_callbacks: list[Any]) -> float:
+        self._gradients.release()  # the previous trial's graphs can go now
+        fresh_session(None)
+        self._seed(trial)
+        arguments = {**fit_arguments, **self._fit_options(trial)}
+        model = self.build(trial)
+        check_model(model)
+        on_prune = (lambda model, epoch: self._pause(trial, model, epoch)) if self.resume_promoted else None
+        reporter = TrialReportCallback(trial, self.objective, on_prune=on_prune)
+        initial_epoch = 0
+        if self._is_resuming(trial):
+            initial_epoch, reporter.history = self._resume(trial, model)
+        try:
+            model.fit(callbacks=[*user_callbacks, reporter], initial_epoch=initial_epoch, **arguments)
         except TrialPruned:
             _store_history(trial, reporter)
             raise
         except Exception as error:
             _store_history(trial, reporter)
-            if _is_out_of_memory(error):
+            if is_out_of_memory(error):
                 raise TrialFailed(f"Out of memory while training trial {trial.number}: {error}") from error
             raise
         _store_history(trial, reporter)
@@ -166,14 +247,32 @@ class Tuner:
             self._keep_weights(trial, model)
         return value
 
+    # --- one trial's set-up (shared with packed search) -------------------------------------------
+    def _seed(self, trial: Trial) -> None:
+        """Seed Keras for this trial (``seed + number``), so its model starts from the same
+        weights whether it trains alone or in a pack."""
+        if self.seed is not None:
+            keras.utils.set_random_seed(self.seed + trial.number)
+
+    def _fit_options(self, trial: Trial) -> dict[str, Any]:
+        if self.fit_options is None:
+            return {}
+        options = self.fit_options(trial)
+        if not isinstance(options, Mapping):
+            raise TrialFailed(f"fit_options(trial) must return a dict of fit arguments, got {options!r}.")
+        return dict(options)
+
+    @staticmethod
+    def _is_resuming(trial: Trial) -> bool:
+        return RESUME_OF_KEY in trial.system_attrs
+
     # --- pausing and resuming (ASHA promotions) --------------------------------------------
-    def _pause(self, model: keras.Model, epoch: int) -> None:
+    def _pause(self, trial: Trial, model: keras.Model, epoch: int) -> None:
         """Keep a pruned trial's weights and optimizer state so a promotion can resume it."""
-        trial = self._current
         self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         path = self.checkpoint_dir / f"trial_{trial.number}.weights.h5"
         model.save_weights(path)
-        trial.set_system_attr(CHECKPOINT_KEY, {"path": str(path), "epoch": epoch, "input_shape": _input_shape(model)})
+        trial.set_system_attr(CHECKPOINT_KEY, {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)})
         paused = sorted(self.checkpoint_dir.glob("trial_*.weights.h5"), key=lambda p: int(p.stem.split("_")[1].split(".")[0]))
         for old in paused[: max(0, len(paused) - self.max_checkpoints)]:
             old.unlink(missing_ok=True)
@@ -195,8 +294,9 @@ class Tuner:
                 RESUMED_VALUES_ATTR: [[step, value] for step, value in sorted(paused.intermediate_values.items())]})
             study._storage.enqueue_trials(study._study_id, [template], once_key=f"promote:{paused.number}")
 
-    def _resume(self, trial: Trial, model: keras.Model, reporter: TrialReportCallback) -> int:
-        """Load the paused trial's checkpoint into ``model``; return the epoch to go on from."""
+    def _resume(self, trial: Trial, model: keras.Model) -> tuple[int, dict[str, list[float]]]:
+        """Load the paused trial's checkpoint into ``model``; return the epoch to go on from and
+        the history so far."""
         checkpoint = trial.system_attrs[CHECKPOINT_KEY]
         if not model.built and checkpoint.get("input_shape"):
             model.build(tuple(checkpoint["input_shape"]))
@@ -206,8 +306,8 @@ class Tuner:
         pathlib.Path(checkpoint["path"]).unlink(missing_ok=True)  # consumed: promoted only once
         for step, value in trial.system_attrs.get(RESUMED_VALUES_ATTR, []):
             trial.report(value, int(step))
-        reporter.history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
-        return int(checkpoint["epoch"]) + 1
+        history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
+        return int(checkpoint["epoch"]) + 1, history
 
     def _count_failures(self, study: Study, trial: FrozenTrial) -> None:
         if trial.state != TrialState.FAIL:
@@ -233,7 +333,7 @@ class Tuner:
         path = self.project_dir / f"trial_{trial.number}.weights.h5"
         model.save_weights(path)
         trial.set_user_attr(WEIGHTS_ATTR, str(path))
-        shape = _input_shape(model)
+        shape = input_shape(model)
         if shape is not None:
             trial.set_user_attr(INPUT_SHAPE_ATTR, shape)
         for old in self.project_dir.glob("trial_*.weights.h5"):
@@ -281,37 +381,6 @@ class Tuner:
         return text
 
 
-def _fresh_session(seed: int | None) -> None:
-    """Free the previous trial's graphs and memory, then seed this trial."""
-    keras.backend.clear_session(free_memory=False)  # we collect once, below
-    gc.collect()
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
-
-
-def _check_model(model: Any) -> None:
-    if not isinstance(model, keras.Model):
-        raise TrialFailed(f"The build function must return a keras.Model, got {model!r}.")
-    if not model.compiled:
-        raise TrialFailed("The build function returned an uncompiled model; call model.compile(...) before returning it.")
-
-
-def _input_shape(model: keras.Model) -> list[int | None] | None:
-    """The model's (single) input shape, to build a rebuilt model before loading weights."""
-    try:
-        shape = model.input_shape
-    except (AttributeError, ValueError):
-        return None
-    if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
-        return list(shape)
-    return None
-
-
 def _store_history(trial: Trial, reporter: TrialReportCallback) -> None:
     if reporter.history:
         trial.set_user_attr(HISTORY_ATTR, reporter.history)
-
-
-def _is_out_of_memory(error: Exception) -> bool:
-    name = type(error).__name__
-    return name in ("ResourceExhaustedError", "MemoryError") or "OOM" in str(error)[:500]

@@ -20,6 +20,7 @@ from tftune.trial._state import TrialState
 
 if TYPE_CHECKING:
     from tftune.study._study import ObjectiveFunc, Study
+    from tftune.trial._trial import Trial
 
 _logger = logging.getLogger("tftune")
 
@@ -146,18 +147,20 @@ def _optimize_sequential(
 
 
 def run_trial(
-    study: Study, func: ObjectiveFunc, catch: tuple[type[BaseException], ...] = ()
+    study: Study, func: ObjectiveFunc, catch: tuple[type[BaseException], ...] = (), trial: Trial | None = None
 ) -> FrozenTrial | None:
     """Run one trial of ``func``; return its finished snapshot (``None`` if nothing is left).
 
-    The objective's exception fails the trial (with the traceback stored) and is raised again
-    unless it is one of ``catch``. KeyboardInterrupt and other interrupts close the trial first.
+    ``trial`` is a trial already asked for (by default a new one is asked). The objective's
+    exception fails the trial (with the traceback stored) and is raised again unless it is one
+    of ``catch``. KeyboardInterrupt and other interrupts close the trial first.
     """
-    try:
-        trial = study.ask()
-    except SearchSpaceExhausted as exhausted:
-        _logger.info("%s", exhausted)
-        return None
+    if trial is None:
+        try:
+            trial = study.ask()
+        except SearchSpaceExhausted as exhausted:
+            _logger.info("%s", exhausted)
+            return None
     try:
         values = func(trial)
     except TrialPruned:

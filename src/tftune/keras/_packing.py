@@ -1,0 +1,397 @@
+"""Packed search: the trials of one small model trained together, fused into one model.
+
+The tuner asks the sampler for a pack of trials, builds each trial's model from the user's
+ordinary build function (seeded as it would be alone, so each copy starts from its own
+initial weights), groups the models that can be fused (same structure, batch size and
+starting epoch) and trains each group as one :class:`~tftune.keras._fusion.FusedPack`.
+Every epoch each copy reports to its own trial; pruned copies are frozen (and paused for a
+promotion), and the survivors are repacked when many are gone. Trials that cannot be
+fused run one at a time, with the reason logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tftune.exceptions import SearchSpaceExhausted
+from tftune.keras._training import check_model, fresh_session
+from tftune.study._optimize import run_trial
+from tftune.trial import FrozenTrial, Trial, TrialState
+
+if TYPE_CHECKING:
+    import keras
+
+    from tftune.keras._tuner import Tuner
+
+_logger = logging.getLogger("tftune")
+
+#: ``fit`` arguments a pack honours; anything else makes the trials run one at a time.
+PACKABLE_FIT_ARGUMENTS = frozenset({"x", "y", "epochs", "batch_size", "shuffle", "validation_data",
+                                    "validation_split", "verbose"})
+#: The most copies in one pack when ``pack_size="auto"``, per device.
+AUTO_PACK_SIZE = {"CPU": 32, "GPU": 128}
+#: Share of the free memory a pack may take (weights, gradients, optimizer slots, activations).
+MEMORY_SHARE = 0.25
+#: Repack when the active copies fall to this fraction of the pack (and the pack is big).
+REPACK_FRACTION, REPACK_MIN_SIZE = 0.5, 8
+KERAS_DEFAULT_BATCH_SIZE = 32
+
+
+def packing_blocker(fit_arguments: Mapping[str, Any], callbacks: Sequence[Any]) -> str | None:
+    """``None`` when this ``search()`` call can train packs, else why not (one line)."""
+    if callbacks:
+        return "Keras callbacks are given, and they act on one model at a time"
+    extra = sorted(set(fit_arguments) - PACKABLE_FIT_ARGUMENTS)
+    if extra:
+        return f"fit argument(s) {', '.join(map(repr, extra))} are not supported in packs"
+    for name in ("x", "y"):
+        if not _is_array_like(fit_arguments.get(name)):
+            return f"`{name}` is a {type(fit_arguments.get(name)).__name__}; packs need arrays"
+    validation = fit_arguments.get("validation_data")
+    if validation is not None and not (
+        isinstance(validation, (tuple, list)) and len(validation) == 2 and all(map(_is_array_like, validation))
+    ):
+        return "`validation_data` is not an (x, y) pair of arrays"
+    return None
+
+
+def _is_array_like(value: Any) -> bool:
+    return isinstance(value, (np.ndarray, list)) or (hasattr(value, "__array__") and hasattr(value, "shape"))
+
+
+def auto_pack_size() -> int:
+    """The pack size for the device Keras trains on (GPU if TensorFlow sees one)."""
+    import tensorflow as tf
+
+    return AUTO_PACK_SIZE["GPU" if tf.config.list_logical_devices("GPU") else "CPU"]
+
+
+def copies_that_fit(models: Sequence[keras.Model], batch_size: int) -> int:
+    """How many copies fit in ``MEMORY_SHARE`` of the free memory, estimated from the largest
+    model's parameters (weights, gradient, two optimizer slots) and activations (x3 for the
+    backward pass), in float32."""
+    per_copy = max(_copy_bytes(model, batch_size) for model in models)
+    return max(1, int(MEMORY_SHARE * _free_memory_bytes() // max(per_copy, 1)))
+
+
+def _copy_bytes(model: keras.Model, batch_size: int) -> int:
+    activations = 0
+    for layer in model.layers:
+        shape = getattr(layer, "output", None)
+        shape = getattr(shape, "shape", None)
+        if shape is not None:
+            activations += int(np.prod([d for d in shape[1:] if d is not None]))
+    return 4 * (4 * model.count_params() + 3 * batch_size * activations)
+
+
+def _free_memory_bytes() -> int:
+    import tensorflow as tf
+
+    gpus = tf.config.list_logical_devices("GPU")
+    if gpus:
+        info = tf.config.experimental.get_memory_info(gpus[0].name)
+        limit = _gpu_memory_limit()
+        if limit is not None:
+            return max(limit - int(info["current"]), 0)
+    return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def _gpu_memory_limit() -> int | None:
+    import tensorflow as tf
+
+    try:
+        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
+    except (IndexError, RuntimeError, ValueError):
+        return None
+    limit = details.get("memory_limit") or details.get("device_memory_size")
+    return int(limit) if limit else None
+
+
+@dataclass
+class _Member:
+    """One trial of a pack: its model, its fit settings and what it has reported."""
+
+    trial: Trial
+    model: keras.Model
+    batch_size: int
+    epochs: int
+    initial_epoch: int
+    history: dict[str, list[float]] = field(default_factory=dict)
+    finished: bool = False  # told COMPLETE, PRUNED or FAIL
+
+    @property
+    def group_key(self) -> tuple[int, int, int]:
+        return (self.batch_size, self.epochs, self.initial_epoch)
+
+
+class PackedSearch:
+    """Runs a tuner's trials in packs; one instance per ``Tuner.search`` call."""
+
+    def __init__(self, tuner: Tuner, fit_arguments: dict[str, Any], pack_size: int,
+                 callbacks: Sequence[Callable[[Any, FrozenTrial], None]], progress: Any) -> None:
+        self.tuner, self.study = tuner, tuner.study
+        self.pack_size = pack_size
+        self.callbacks, self.progress = list(callbacks), progress
+        self.x, self.y, self.validation = _split_data(fit_arguments)
+        self.epochs = int(fit_arguments.get("epochs", 1))
+        self.batch_size = int(fit_arguments.get("batch_size") or KERAS_DEFAULT_BATCH_SIZE)
+        self.shuffle = bool(fit_arguments.get("shuffle", True))
+        self.fit_arguments = fit_arguments
+        self.packed_trials = 0
+
+    # --- the loop ----------------------------------------------------------------------------
+    def run(self, n_trials: int | None, timeout: float | None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        remaining = n_trials
+        while not self.study._stop_requested and (deadline is None or time.monotonic() < deadline):
+            size = self.pack_size if remaining is None else min(self.pack_size, remaining)
+            if size <= 0:
+                return
+            trials = self._ask(size)
+            if not trials:
+                return
+            if remaining is not None:
+                remaining -= len(trials)
+            self._run_pack(trials)
+
+    def _ask(self, size: int) -> list[Trial]:
+        trials: list[Trial] = []
+        try:
+            while len(trials) < size:
+                trials.append(self.study.ask())
+        except SearchSpaceExhausted as exhausted:
+            _logger.info("%s", exhausted)
+            self.study.stop()
+        return trials
+
+    def _run_pack(self, trials: list[Trial]) -> None:
+        tuner = self.tuner
+        tuner._gradients.release()
+        fresh_session(None)
+        alone: list[Trial] = []
+        members: list[_Member] = []
+        try:
+            for trial in trials:
+                member = self._prepare(trial)
+                if isinstance(member, _Member):
+                    members.append(member)
+                elif member is not None:
+                    alone.append(trial)
+            for group, reason in _groups(members):
+                if reason is None:
+                    self._train_pack(group)
+                else:
+                    _logger.info("Trials %s run one at a time: %s.", _numbers(group), reason)
+                    alone.extend(member.trial for member in group)
+        except BaseException as error:
+            self._fail_unfinished(trials, error)
+            raise
+        for trial in alone:
+            self._run_alone(trial)
+
+    # --- preparing a trial -------------------------------------------------------------------
+    def _prepare(self, trial: Trial) -> _Member | bool | None:
+        """Build the trial's model; ``True`` when it must run alone, ``None`` when it failed."""
+        tuner = self.tuner
+        try:
+            tuner._seed(trial)
+            options = tuner._fit_options(trial)
+            model = tuner.build(trial)
+            check_model(model)
+        except Exception as error:  # the same failures run_trial would catch
+            self._finish(trial, state=TrialState.FAIL, error=error)
+            return None
+        if set(options) - {"batch_size", "epochs"}:
+            _logger.info("Trial %d runs alone: its fit options %s are not supported in packs.",
+                         trial.number, sorted(options))
+            return True
+        member = _Member(trial, model, int(options.get("batch_size", self.batch_size)),
+                         int(options.get("epochs", self.epochs)), 0)
+        if tuner._is_resuming(trial):
+            member.initial_epoch, member.history = tuner._resume(trial, model)
+        if not model.built:
+            model.build((None, *np.shape(self.x)[1:]))
+        return member
+
+    # --- training a pack ---------------------------------------------------------------------
+    def _train_pack(self, group: list[_Member]) -> None:
+        from tftune.keras._fusion import FusedPack
+
+        first = group[0]
+        limit = copies_that_fit([member.model for member in group], first.batch_size)
+        for start in range(0, len(group), limit):
+            chunk = group[start:start + limit]
+            seed = None if self.tuner.seed is None else self.tuner.seed + chunk[0].trial.number
+            pack = FusedPack([member.model for member in chunk], seed=seed)
+            self.packed_trials += len(chunk)
+            _logger.info("Training trials %s as one pack of %d.", _numbers(chunk), len(chunk))
+            self._train_epochs(pack, list(chunk), seed)
+
+    def _train_epochs(self, pack: Any, members: list[_Member], seed: int | None) -> None:
+        first = members[0]
+        for epoch in range(first.initial_epoch, first.epochs):
+            train_logs = pack.fit_epoch(self.x, self.y, batch_size=first.batch_size, shuffle=self.shuffle,
+                                        seed=None if seed is None else seed + epoch)
+            val_logs = (pack.evaluate(*self.validation, batch_size=first.batch_size)
+                        if self.validation is not None else [{}] * pack.size)
+            for index, member in enumerate(members):
+                if not member.finished:  # (a copy whose loss turned NaN is frozen by the pack already)
+                    logs = {**train_logs[index], **{f"val_{k}": v for k, v in val_logs[index].items()}}
+                    member.finished = not self._after_epoch(pack, index, member, logs, epoch)
+                    if member.finished and pack.active[index]:
+                        pack.freeze(index)
+            pack, members = _repacked(pack, members)
+            if all(member.finished for member in members):
+                return
+        for index, member in enumerate(members):
+            if not member.finished:
+                pack.write_back(index)
+                self._complete(member)
+
+    def _after_epoch(self, pack: Any, index: int, member: _Member, logs: dict[str, float], epoch: int) -> bool:
+        """Record and report one epoch of one copy; ``False`` when its trial has finished."""
+        for name, value in logs.items():
+            member.history.setdefault(name, []).append(float(value))
+        tuner, trial = self.tuner, member.trial
+        loss = logs.get("loss", math.nan)
+        if not math.isfinite(loss):
+            return self._fail(member, f"The training loss became {loss} at epoch {epoch}; the trial diverged.")
+        if tuner.objective not in logs:
+            return self._fail(member, f"Objective metric {tuner.objective!r} is not in the training logs; the model "
+                                      f"reports {sorted(logs)}. Pass validation data for 'val_' metrics.")
+        value = float(logs[tuner.objective])
+        trial.report(value, epoch)
+        if not trial.should_prune():
+            return True
+        if tuner.resume_promoted and math.isfinite(value):
+            pack.write_back(index)
+            tuner._pause(trial, member.model, epoch)
+        self._store_history(member)
+        self._finish(trial, state=TrialState.PRUNED)
+        return False
+
+    def _fail(self, member: _Member, reason: str) -> bool:
+        self._store_history(member)
+        self._finish(member.trial, state=TrialState.FAIL, reason=reason)
+        return False
+
+    def _complete(self, member: _Member) -> None:
+        tuner = self.tuner
+        self._store_history(member)
+        value = member.history[tuner.objective][-1]
+        if math.isfinite(value) and tuner._is_new_best(value):
+            tuner._keep_weights(member.trial, member.model)
+        self._finish(member.trial, values=value)
+
+    def _store_history(self, member: _Member) -> None:
+        if member.history:
+            member.trial.set_user_attr(self.tuner.history_attr, member.history)
+
+    # --- finishing trials --------------------------------------------------------------------
+    def _finish(self, trial: Trial, *, values: float | None = None, state: TrialState | None = None,
+                error: BaseException | None = None, reason: str | None = None) -> None:
+        if error is not None:
+            reason = "".join(traceback.format_exception(error))
+            _logger.warning("Trial %d failed with parameters %s: %r", trial.number, trial.params, error)
+        elif reason is not None:
+            _logger.warning("Trial %d failed: %s", trial.number, reason)
+        if reason is not None:
+            trial.set_system_attr("fail_reason", reason)
+        frozen = self.study.tell(trial, values, state=state)
+        if frozen.state == TrialState.PRUNED:
+            _logger.info("Trial %d pruned.", frozen.number)
+        elif frozen.state == TrialState.COMPLETE:
+            _logger.info("Trial %d finished with value %s and parameters %s.", frozen.number, frozen.value, frozen.params)
+        self._after_trial(frozen)
+
+    def _after_trial(self, frozen: FrozenTrial) -> None:
+        for callback in self.callbacks:
+            callback(self.study, frozen.copy())
+        if self.progress is not None:
+            self.progress.update(frozen)
+
+    def _run_alone(self, trial: Trial) -> None:
+        frozen = run_trial(self.study, self.tuner._objective_for(self.fit_arguments), (Exception,), trial=trial)
+        if frozen is not None:
+            self._after_trial(frozen)
+
+    def _fail_unfinished(self, trials: list[Trial], error: BaseException) -> None:
+        """Close the pack's trials still running when the search stops with an error."""
+        reason = f"The search stopped with {type(error).__name__} while this trial's pack was training."
+        for trial in trials:
+            frozen = self.study._storage.get_trial(trial._trial_id)
+            if frozen.state == TrialState.RUNNING:
+                trial.set_system_attr("fail_reason", reason)
+                self.study.tell(trial, state=TrialState.FAIL)
+
+
+def _repacked(pack: Any, members: list[_Member]) -> tuple[Any, list[_Member]]:
+    """Drop frozen copies from a big pack once most of them are frozen."""
+    active = [index for index, member in enumerate(members) if not member.finished]
+    if pack.size < REPACK_MIN_SIZE or not active or len(active) > REPACK_FRACTION * pack.size:
+        return pack, members
+    return pack.repack(active), [members[index] for index in active]
+
+
+def _groups(members: list[_Member]) -> list[tuple[list[_Member], str | None]]:
+    """Split the members into packs that can fuse (same batch size, epochs, starting epoch and
+    a structure ``fusion_blocker`` accepts), each with ``None``; the members that fit no pack
+    come last, with the reason the first of them could not join one."""
+    from tftune.keras._fusion import fusion_blocker
+
+    packs: list[list[_Member]] = []
+    for member in members:
+        for pack in packs:
+            if pack[0].group_key == member.group_key and fusion_blocker([pack[0].model, member.model]) is None:
+                pack.append(member)
+                break
+        else:
+            packs.append([member])
+    fused = [(pack, None) for pack in packs if len(pack) > 1]
+    lonely = [pack[0] for pack in packs if len(pack) == 1]
+    if not lonely:
+        return fused
+    return [*fused, (lonely, _lonely_reason(lonely[0], members))]
+
+
+def _lonely_reason(member: _Member, members: list[_Member]) -> str:
+    from tftune.keras._fusion import fusion_blocker
+
+    alone = fusion_blocker([member.model])
+    if alone is not None:
+        return alone
+    if len(members) == 1:
+        return "a pack of one trial trains as fast alone"
+    other = next(m for m in members if m is not member)
+    if other.group_key != member.group_key:
+        return (f"no other trial has its batch size, epochs and starting epoch {member.group_key}")
+    return f"it does not fuse with trial #{other.trial.number}: {fusion_blocker([other.model, member.model])}"
+
+
+def _numbers(members: Sequence[_Member]) -> str:
+    numbers = [member.trial.number for member in members]
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) > 2:
+        return f"#{numbers[0]}-#{numbers[-1]}"
+    return ", ".join(f"#{n}" for n in numbers)
+
+
+def _split_data(fit_arguments: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """Training arrays and validation pair; ``validation_split`` takes the last rows, as Keras does."""
+    x, y = np.asarray(fit_arguments["x"]), np.asarray(fit_arguments["y"])
+    validation = fit_arguments.get("validation_data")
+    if validation is not None:
+        return x, y, (np.asarray(validation[0]), np.asarray(validation[1]))
+    split = fit_arguments.get("validation_split") or 0.0
+    if not split:
+        return x, y, None
+    cut = int(len(x) * (1.0 - split))
+    return x[:cut], y[:cut], (x[cut:], y[cut:])
