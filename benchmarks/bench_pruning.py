@@ -64,8 +64,8 @@ WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM
 # machine with a load average of ~6, and each contender's epochs as a share of the unpruned search.
 EPOCH_S = {"breast_cancer": 0.3, "digits": 0.45}
 TRIAL_S = {"tftune": 4.0, "optuna": 4.0, "kerastuner": 6.0}
-EPOCH_SHARE = {"tftune_nop": 1.0, "tftune_median": 0.45, "tftune_asha": 0.2, "tftune_hyperband": 0.35,
-               "optuna_median": 0.45, "optuna_hyperband": 0.35, "kerastuner_hyperband": 0.4}
+EPOCH_SHARE = {"tftune_nop": 1.0, "tftune_median": 0.34, "tftune_asha": 0.34, "tftune_hyperband": 0.34,
+               "optuna_median": 0.34, "optuna_hyperband": 0.34, "kerastuner_hyperband": 0.36}
 JOB_START_S = 4.0  # per job (a worker imports TensorFlow once)
 SYNTHETIC_SEED_S = 6.0  # all synthetic contenders of one task and seed
 
@@ -91,12 +91,12 @@ class Config:
     @classmethod
     def make(cls, args: argparse.Namespace) -> Config:
         quick = args.quick
-        keras_seeds = args.keras_seeds or 1
+        keras_seeds = args.keras_seeds or (1 if quick else 2)
         synthetic_seeds = args.synthetic_seeds or (3 if quick else 20)
         keras_configs = args.keras_configs or (6 if quick else 20)
         epochs = args.epochs or (10 if quick else 50)
         reduced = not quick and bool(
-            (args.keras_seeds and args.keras_seeds < 1) or (args.synthetic_seeds and args.synthetic_seeds < 20)
+            (args.keras_seeds and args.keras_seeds < 2) or (args.synthetic_seeds and args.synthetic_seeds < 20)
             or (args.keras_configs and args.keras_configs < 20) or (args.epochs and args.epochs < 50)
             or args.keras_tasks or args.synthetic_tasks)
         return cls(
@@ -531,15 +531,18 @@ def _size_line(cfg: Config) -> str:
     parts = []
     if "keras" in cfg.parts:
         parts.append(f"Keras: {len(cfg.keras_tasks)} task(s), {len(cfg.keras_seeds)} seed(s), "
-                     f"{cfg.keras_configs} configurations per tftune/Optuna contender, up to {cfg.epochs} epochs a trial")
+                     f"{cfg.keras_configs} configurations in the unpruned search, up to {cfg.epochs} epochs a trial")
     if "synthetic" in cfg.parts:
         parts.append(f"synthetic: {len(cfg.synthetic_tasks)} task(s), {len(cfg.synthetic_seeds)} seeds, "
-                     f"{cfg.synthetic_configs} configurations, {cfg.synthetic_steps} fidelity steps")
+                     f"{cfg.synthetic_configs} configurations in the unpruned search, {cfg.synthetic_steps} fidelity steps")
+    parts.append("every pruned contender evaluates the unpruned search's configurations first, in the same order, "
+                 "then more from the same seeded stream, and stops (between trials) once it has trained a third "
+                 "of the unpruned search's epochs; KerasTuner's Hyperband draws its own and gets at least as many")
     return "; ".join(parts)
 
 
 def _what_ran(cfg: Config, results: dict[str, Any]) -> list[str]:
-    full = {"keras": "20 configurations × 50 epochs, 1 seed, both tasks",
+    full = {"keras": "20 configurations × 50 epochs unpruned, 2 seeds, both tasks",
             "synthetic": "4 tasks × 20 seeds, 100 configurations × 50 steps"}
     rows = []
     for part in PARTS:
@@ -736,7 +739,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes, to check that everything works (~10 min)")
     parser.add_argument("--only", action="append", choices=PARTS, help="run only this part (repeatable)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes at a time (default 2)")
-    parser.add_argument("--keras-seeds", type=int, help="seeds per Keras task (default 1)")
+    parser.add_argument("--keras-seeds", type=int, help="seeds per Keras task (default 2)")
     parser.add_argument("--keras-configs", type=int, help="configurations per Keras search (default 20; quick 6)")
     parser.add_argument("--epochs", type=int, help="max epochs per Keras trial (default 50; quick 10)")
     parser.add_argument("--keras-tasks", help=f"comma-separated subset of {','.join(KERAS_TASKS)}")

@@ -34,7 +34,7 @@ import time
 import zlib
 from typing import Any
 
-from _pruning.synthetic import Feeder, draw_configs, optuna_pruner, tftune_pruner, waiting_count
+from _pruning.synthetic import Feeder, budget_stop, configs_for, optuna_pruner, tftune_pruner, waiting_count
 
 KERAS_CONTENDERS = (
     "tftune_nop", "tftune_median", "tftune_asha", "tftune_hyperband", "optuna_median", "optuna_hyperband",
@@ -215,7 +215,7 @@ def _fit_arguments(data: dict[str, Any], epochs: int) -> dict[str, Any]:
 
 # --- tftune.keras.Tuner ------------------------------------------------------------------------
 def run_tftune(task: str, pruner_name: str, seed: int, configs: list[dict[str, Any]], max_epochs: int,
-               workdir: str) -> dict[str, Any]:
+               workdir: str, budget: int | None = None) -> dict[str, Any]:
     import keras
     import tftune
     from tftune.keras import Tuner
@@ -234,7 +234,8 @@ def run_tftune(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
                   pruner=tftune_pruner(pruner_name, max_epochs), directory=workdir,
                   project_name=f"{task}_{pruner_name}_seed{seed}", seed=seed, resume_promoted=True)
     study = tuner.study
-    feeder = Feeder(configs, study.enqueue_trial, lambda: waiting_count(study), study.stop)
+    feeder = Feeder(configs, study.enqueue_trial, lambda: waiting_count(study), study.stop,
+                    spent=lambda: budget is not None and ledger.epochs >= budget)
     tracker = make_tracker(task, data, ledger, "final")
     arguments = _fit_arguments(data, max_epochs)
     fit_args = {k: v for k, v in arguments.items() if k not in ("x", "y", "epochs")}
@@ -290,7 +291,7 @@ def run_tftune(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
 
 # --- Optuna ------------------------------------------------------------------------------------
 def run_optuna(task: str, pruner_name: str, seed: int, configs: list[dict[str, Any]], max_epochs: int,
-               workdir: str) -> dict[str, Any]:
+               workdir: str, budget: int | None = None) -> dict[str, Any]:
     import keras
     import optuna
 
@@ -329,7 +330,7 @@ def run_optuna(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
     for config in configs:
         study.enqueue_trial(config)
     clock = Clock(ledger)
-    study.optimize(objective, n_trials=len(configs))
+    study.optimize(objective, n_trials=len(configs), callbacks=[budget_stop(budget, lambda: ledger.epochs)])
     times = clock.stop()
     states = [t.state.name for t in study.get_trials(deepcopy=False)]
     epochs_check = sum(len(t.intermediate_values) for t in study.get_trials(deepcopy=False))
@@ -345,7 +346,7 @@ def run_optuna(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
         final = {"error": f"{type(error).__name__}: {error}"}
     return {
         "epochs": ledger.epochs, "epochs_check": epochs_check, "events": ledger.events, **times,
-        "n_configs": len(configs), "n_trials": len(states), "n_complete": states.count("COMPLETE"),
+        "n_configs": len(states), "n_trials": len(states), "n_complete": states.count("COMPLETE"),
         "n_pruned": states.count("PRUNED"), "n_failed": states.count("FAIL"), "failures": [],
         "n_resumed": 0, "reused_epochs": 0, "final": final,
     }
@@ -445,8 +446,8 @@ def run_keras(task: str, contender: str, seed: int, n_configs: int, max_epochs: 
     with tempfile.TemporaryDirectory(prefix="tftune-bench-pruning-") as workdir:
         if contender == "kerastuner_hyperband":
             return run_kerastuner(task, seed, max_epochs, epoch_cap or n_configs * max_epochs, workdir)
-        configs = draw_configs(n_configs, seed, suggest(task))
+        configs, budget = configs_for(contender, n_configs, seed, suggest(task), max_epochs)
         library, _, pruner = contender.partition("_")
         if library == "tftune":
-            return run_tftune(task, pruner, seed, configs, max_epochs, workdir)
-        return run_optuna(task, pruner, seed, configs, max_epochs, workdir)
+            return run_tftune(task, pruner, seed, configs, max_epochs, workdir, budget)
+        return run_optuna(task, pruner, seed, configs, max_epochs, workdir, budget)

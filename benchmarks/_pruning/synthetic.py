@@ -53,6 +53,24 @@ def draw_configs(n: int, seed: int, suggest: Callable[[Any], dict[str, Any]]) ->
     return configs
 
 
+#: Pruned contenders draw from a longer stream of configurations (the unpruned search's come
+#: first, in the same order) and stop at the same epoch budget: a third of the unpruned search's
+#: epochs, the issue's compute budget (KerasTuner gets at least as many).
+CONFIG_RESERVE = 5
+
+
+def epoch_budget(n_configs: int, max_steps: int) -> int:
+    return math.ceil(n_configs * max_steps / 3)
+
+
+def configs_for(contender: str, n_configs: int, seed: int, suggest: Callable[[Any], dict[str, Any]],
+                max_steps: int) -> tuple[list[dict[str, Any]], int | None]:
+    """The configurations a contender evaluates and its epoch budget (``None``: unpruned, all of them)."""
+    if contender.endswith("_nop"):
+        return draw_configs(n_configs, seed, suggest), None
+    return draw_configs(n_configs * CONFIG_RESERVE, seed, suggest), epoch_budget(n_configs, max_steps)
+
+
 def suggest_point(dim: int) -> Callable[[Any], dict[str, Any]]:
     def suggest(trial: Any) -> dict[str, Any]:
         return {f"x{j}": trial.suggest_float(f"x{j}", 0.0, 1.0) for j in range(dim)}
@@ -105,15 +123,21 @@ def enqueue_promotions(study: Any) -> int:
 
 class Feeder:
     """Gives the study its next configuration whenever nothing is queued (a promotion goes first,
-    as in ASHA); stops the study when every configuration was tried and nothing is queued."""
+    as in ASHA); stops the study when every configuration was tried and nothing is queued, or
+    (``spent``) once the contender has trained its epoch budget (between trials, as KerasTuner
+    stops)."""
 
     def __init__(self, configs: list[dict[str, Any]], enqueue: Callable[[dict[str, Any]], None],
                  waiting: Callable[[], int], stop: Callable[[], None],
-                 promote: Callable[[], Any] | None = None) -> None:
+                 promote: Callable[[], Any] | None = None, spent: Callable[[], bool] = lambda: False) -> None:
         self.configs, self.enqueue, self.waiting, self.stop, self.promote = configs, enqueue, waiting, stop, promote
+        self.spent = spent
         self.next = 0
 
     def __call__(self, *_args: Any) -> None:
+        if _args and self.spent():
+            self.stop()
+            return
         if self.promote is not None:
             self.promote()
         if self.waiting():
@@ -132,7 +156,7 @@ def waiting_count(study: Any) -> int:
 
 
 def run_tftune(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict[str, Any]],
-               max_steps: int) -> dict[str, Any]:
+               max_steps: int, budget: int | None = None) -> dict[str, Any]:
     import tftune
     from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
 
@@ -164,7 +188,8 @@ def run_tftune(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict
         return value
 
     feeder = Feeder(configs, study.enqueue_trial, lambda: waiting_count(study), study.stop,
-                    (lambda: enqueue_promotions(study)) if resume else None)
+                    (lambda: enqueue_promotions(study)) if resume else None,
+                    spent=lambda: budget is not None and record["epochs"] >= budget)
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     feeder()
     study.optimize(objective, n_trials=len(configs) * 20, callbacks=[feeder])
@@ -193,7 +218,7 @@ def _tftune_epochs(trials: list[Any]) -> int:
 
 
 def run_optuna(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict[str, Any]],
-               max_steps: int) -> dict[str, Any]:
+               max_steps: int, budget: int | None = None) -> dict[str, Any]:
     import optuna
 
     study = optuna.create_study(study_name=f"{task.name}-optuna-{pruner_name}-seed{seed}",
@@ -217,11 +242,19 @@ def run_optuna(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict
         return value
 
     start_wall, start_cpu = time.perf_counter(), time.process_time()
-    study.optimize(objective, n_trials=len(configs))
+    study.optimize(objective, n_trials=len(configs), callbacks=[budget_stop(budget, lambda: record["epochs"])])
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
     states = [t.state.name for t in study.get_trials(deepcopy=False)]
-    return {**record, "wall_s": wall, "cpu_s": cpu, "n_configs": len(configs), "n_trials": len(states),
+    return {**record, "wall_s": wall, "cpu_s": cpu, "n_configs": len(states), "n_trials": len(states),
             "n_complete": states.count("COMPLETE"), "n_pruned": states.count("PRUNED"), "n_resumed": 0}
+
+
+def budget_stop(budget: int | None, epochs: Callable[[], int]) -> Callable[[Any, Any], None]:
+    """An Optuna callback that stops the study once ``epochs()`` reaches ``budget``."""
+    def stop(study: Any, _trial: Any) -> None:
+        if budget is not None and epochs() >= budget:
+            study.stop()
+    return stop
 
 
 def run_kerastuner(task: MFHartmann, seed: int, max_steps: int, epoch_cap: int) -> dict[str, Any]:
@@ -274,8 +307,8 @@ def run_synthetic(task_name: str, contender: str, seed: int, n_configs: int, max
     task = task_of(task_name)
     if contender == "kerastuner_hyperband":
         return run_kerastuner(task, seed, max_steps, epoch_cap or n_configs * max_steps)
-    configs = draw_configs(n_configs, seed, suggest_point(task.dim))
+    configs, budget = configs_for(contender, n_configs, seed, suggest_point(task.dim), max_steps)
     library, _, pruner = contender.partition("_")
     if library == "tftune":
-        return run_tftune(task, pruner, seed, configs, max_steps)
-    return run_optuna(task, pruner, seed, configs, max_steps)
+        return run_tftune(task, pruner, seed, configs, max_steps, budget)
+    return run_optuna(task, pruner, seed, configs, max_steps, budget)
