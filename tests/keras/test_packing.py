@@ -162,3 +162,23 @@ def test_pack_options_are_checked(tmp_path):
         Tuner(build, directory=tmp_path, pack_size=0)
     with pytest.raises(TypeError, match=r"`fit_options` must be a function"):
         Tuner(build, directory=tmp_path, fit_options={"batch_size": 32})
+
+
+def test_a_pack_larger_than_the_memory_share_is_split(tmp_path, data, caplog, monkeypatch):
+    from tftune.keras import _packing
+
+    x, y, xv, yv = data
+    model = build(tftune.trial.FixedTrial({"units": 16, "lr": 0.01}), dropout=False)
+    model.build((None, x.shape[1]))
+    per_copy = _packing._copy_bytes(model, 32)
+    # weights, gradient and two slots of 30*16+16+16+1 parameters, and 3x the activations of 32 rows
+    assert per_copy == 4 * (4 * (30 * 16 + 16 + 16 + 1) + 3 * 32 * (16 + 1))
+    monkeypatch.setattr(_packing, "MEMORY_SHARE", 2.5 * per_copy / _packing._free_memory_bytes())
+    with Tuner(lambda t: build(t, dropout=False), objective="val_loss", directory=tmp_path, pack_size=5) as tuner:
+        for _ in range(5):
+            tuner.study.enqueue_trial({"units": 16})
+        with caplog.at_level(logging.INFO, logger="tftune"):
+            tuner.search(x, y, validation_data=(xv, yv), epochs=1, n_trials=5, batch_size=32)
+    packs = [r.message for r in caplog.records if "as one pack" in r.message]
+    assert packs == ["Training trials #0, #1 as one pack of 2.", "Training trials #2, #3 as one pack of 2.",
+                     "Training trials #4 as one pack of 1."]
