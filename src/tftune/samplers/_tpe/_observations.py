@@ -51,6 +51,8 @@ class ObservationTable:
         self.rank_key = np.empty((capacity, 2))  # (complete: (0, loss); pruned: (-step, loss))
         self.reports: list[dict[int, float]] = []  # each row's finite intermediate values, as losses
         self._pruned_steps: Counter[int] = Counter()  # step -> pruned trials that reported it
+        self._by_loss = np.empty(0, dtype=np.int64)  # complete rows by (loss, row), up to _by_loss_upto
+        self._by_loss_upto = 0
 
     def __len__(self) -> int:
         return self._size
@@ -134,10 +136,32 @@ class ObservationTable:
         losses = [self.reports[i].get(step, self.rank_key[i, 1]) for i in rows]
         return np.array(rows, dtype=np.int64), np.array(losses, dtype=float)
 
+    def leaders_by_loss(self, n_min: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`leaders` ordered by (loss, row), as a stable sort of their losses orders them."""
+        if self.rung(n_min) is None:
+            complete = self._complete_by_loss()
+            return complete, self.rank_key[complete, 1]
+        rows, losses = self.leaders(n_min)
+        order = np.argsort(losses, kind="stable")
+        return rows[order], losses[order]
+
+    def _complete_by_loss(self) -> np.ndarray:
+        """The complete rows ordered by (loss, row): the order kept from the last call, with the
+        rows added since merged in."""
+        start, size = self._by_loss_upto, self._size
+        if start < size:
+            new = start + np.flatnonzero(self.kind[start:size] == COMPLETE)
+            new = new[np.argsort(self.rank_key[new, 1], kind="stable")]
+            at = np.searchsorted(self.rank_key[self._by_loss, 1], self.rank_key[new, 1], side="right")
+            self._by_loss = np.insert(self._by_loss, at, new)
+            self._by_loss_upto = size
+        return self._by_loss
+
     def split(self, leaders: np.ndarray, losses: np.ndarray, n_good: int) -> tuple[np.ndarray, np.ndarray]:
-        """Row indices of the ``n_good`` best ``leaders`` (by ``losses``), and of all the other
-        rows from the best to the worst: the other leaders, then the rest (pruned trials, the
-        deepest first, then by their last report). Leaders tied with the first one left out are
+        """Row indices of the ``n_good`` best ``leaders`` (by ``losses``, equal ones in the given
+        order; see :meth:`leaders_by_loss`), and of all the other rows from the best to the worst:
+        the other leaders, then the rest (pruned trials, the deepest first, then by their last
+        report). Leaders tied with the first one left out are
         left out too: a tie carries no sign of which is better (on a flat objective the good
         group is empty and TPE samples from its prior)."""
         order = np.argsort(losses, kind="stable")

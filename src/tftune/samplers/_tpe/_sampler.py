@@ -17,7 +17,7 @@ from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
-from tftune.samplers._tpe._parzen import ParzenEstimator, min_bandwidth_factor
+from tftune.samplers._tpe._parzen import ParzenEstimator, Workspace, min_bandwidth_factor
 from tftune.samplers._tpe._transform import NumericAxis
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -90,10 +90,18 @@ class TPESampler(BaseSampler):
         self._tables: dict[tuple, ObservationTable] = {}  # per study and search space
         self._warned_multi_objective = False
         self._intersection = IntersectionSearchSpace()
+        self._workspaces = threading.local()  # per thread: the good and the bad estimator's arrays
 
     def reseed_rng(self) -> None:
         self._seed = None
         self._random.reseed_rng()
+
+    def _workspace_pair(self) -> tuple[Workspace, Workspace]:
+        """This thread's workspaces for l(x) and g(x) (the arrays persist across proposals)."""
+        pair = getattr(self._workspaces, "pair", None)
+        if pair is None:
+            pair = self._workspaces.pair = (Workspace(), Workspace())
+        return pair
 
     def _rng(self, trial: FrozenTrial, salt: int) -> np.random.Generator:
         if self._seed is None:
@@ -144,13 +152,16 @@ class TPESampler(BaseSampler):
             if table is None:
                 table = self._tables[key] = ObservationTable(space)
             table.update(trials, sign)
-            leaders, losses = table.leaders(rung_min_trials(len(space)))
+            leaders, losses = table.leaders_by_loss(rung_min_trials(len(space)))
             n_leaders = len(leaders)
             if n_leaders < max(self.n_startup_trials, 1):
                 return None
             good, bad = table.split(leaders, losses, max(1, self.gamma(n_leaders)))
+            good_ws, bad_ws = self._workspace_pair()
             good_numeric, good_categorical = table.numeric[good], table.categorical[good]
-            bad_numeric, bad_categorical = table.numeric[bad], table.categorical[bad]
+            bad_numeric = np.take(table.numeric, bad, axis=0, mode="clip",  # "clip": no temporary copy
+                                  out=bad_ws.get("observations", (len(bad), len(table.numeric_names))))
+            bad_categorical = table.categorical[bad]
         if self.constant_liar:
             liars = [row for t in trials[table._scan_from:] if t.state == TrialState.RUNNING
                      and t._trial_id != current._trial_id and (row := table.row(t)) is not None]
@@ -162,9 +173,9 @@ class TPESampler(BaseSampler):
         n_choices = np.array([len(space[n].choices) for n in table.categorical_names], dtype=int)  # type: ignore[attr-defined]
         min_sigma = (highs - lows) * min_bandwidth_factor(n_leaders, len(space))
         l_x = ParzenEstimator(good_numeric, lows, highs, good_categorical, n_choices, np.ones(len(good_numeric)),
-                              self.prior_weight, min_sigma)
+                              self.prior_weight, min_sigma, good_ws)
         g_x = ParzenEstimator(bad_numeric, lows, highs, bad_categorical, n_choices, default_weights(len(bad_numeric)),
-                              self.prior_weight, min_sigma)
+                              self.prior_weight, min_sigma, bad_ws)
         rng = self._rng(current, salt)
         numeric, categories = l_x.sample(rng, self.n_ei_candidates)
         best = int(np.argmax(l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories)))
