@@ -15,7 +15,23 @@ SUPPORTED_LAYERS = (
     "BatchNormalization",
     "LayerNormalization",
     "Flatten",
+    "Conv1D",
+    "Conv2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
 )
+# per layer kind, the settings every copy must share at one layer position
+SHARED_SETTINGS = {
+    **dict.fromkeys(("Conv1D", "Conv2D"), ("kernel_size", "strides", "padding", "dilation_rate")),
+    **dict.fromkeys(("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"), ("pool_size", "strides", "padding")),
+    **dict.fromkeys(("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"), ("keepdims",)),
+}
 SUPPORTED_OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop")
 SUPPORTED_LOSSES = (
     "binary_crossentropy",
@@ -75,16 +91,29 @@ def _own_layer_blocker(layer: keras.layers.Layer) -> str | None:
         return f"uses dtype policy {layer.dtype_policy.name}"
     if not layer.trainable:
         return "is not trainable"
-    if kind == "Dense" and getattr(layer, "lora_enabled", False):
+    if getattr(layer, "lora_enabled", False):
         return "uses LoRA"
-    if kind in ("Dense", "Activation") and not isinstance(layer.get_config()["activation"], str):
+    if kind in ("Dense", "Activation", "Conv1D", "Conv2D") and not isinstance(layer.get_config()["activation"], str):
         return "uses a custom activation"
+    if kind in SHARED_SETTINGS:
+        return _spatial_blocker(layer)
     if kind == "Dropout" and layer.noise_shape is not None:
         return "uses a noise_shape"
     if kind == "BatchNormalization" and (layer.renorm or layer.axis not in (-1, len(layer.input.shape) - 1)):
         return "uses renorm or a non-last axis"
     if kind == "LayerNormalization" and (layer.rms_scaling or list(_as_list(layer.axis)) not in ([-1], [len(layer.input.shape) - 1])):
         return "uses rms_scaling or a non-last axis"
+    return _regularizer_blocker(layer)
+
+
+def _spatial_blocker(layer: keras.layers.Layer) -> str | None:
+    """Why a convolution or pooling layer's own settings cannot fuse, or None."""
+    if layer.data_format != "channels_last":
+        return f"uses data_format {layer.data_format}, only channels_last fuses"
+    if getattr(layer, "groups", 1) != 1:
+        return f"uses groups={layer.groups}"
+    if getattr(layer, "padding", "valid") not in ("valid", "same"):
+        return f"uses padding {layer.padding!r}"
     return _regularizer_blocker(layer)
 
 
@@ -101,14 +130,12 @@ def layers_blocker(chains: Sequence[Sequence[keras.layers.Layer]]) -> str | None
             reason = _own_layer_blocker(layer)
             if reason:
                 return f"layer {index} of copy {copy} {reason}"
-            if type(layer) is not type(chains[0][index]):
-                return f"layer {index} of copy {copy} is {type(layer).__name__}, copy 0 has {type(chains[0][index]).__name__}"
-    widths_differ = False
-    for index, layer in enumerate(chains[0]):
-        if isinstance(layer, keras.layers.Flatten) and widths_differ:
-            return f"layer {index} is Flatten after Dense widths that differ between copies"
-        if isinstance(layer, keras.layers.Dense):
-            widths_differ = widths_differ or len({chain[index].units for chain in chains}) > 1
+            first = chains[0][index]
+            if type(layer) is not type(first):
+                return f"layer {index} of copy {copy} is {type(layer).__name__}, copy 0 has {type(first).__name__}"
+            for name in SHARED_SETTINGS.get(type(layer).__name__, ()):
+                if getattr(layer, name) != getattr(first, name):
+                    return f"layer {index} of copy {copy} uses {name} {getattr(layer, name)}, copy 0 {getattr(first, name)}"
     if len({tuple(chain[-1].output.shape[1:]) for chain in chains}) > 1:
         return "the copies' output shapes differ"
     return None

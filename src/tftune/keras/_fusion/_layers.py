@@ -1,14 +1,18 @@
 """Fused forward pieces: one object per layer position, computing all K copies at once.
 
 Activations carry a leading copy axis ``(K, batch, ..., features)``; until the first layer that
-needs per-copy data, the input stays shared (no copy axis). Feature widths that differ between
-copies are padded to the widest; ``mask`` (K, width) marks each copy's real features and padded
-features are held at exactly zero.
+needs per-copy data, the input stays shared (no copy axis). Feature widths (Dense units, conv
+filters) that differ between copies are padded to the widest; ``mask`` (K, width) marks each copy's
+real features along the last axis and padded features are held at exactly zero.
+
+Convolutions run as one TensorFlow convolution: the K kernels side by side along the output
+channels, applied to the shared input as a plain convolution, or to per-copy inputs folded into the
+channel axis as a grouped convolution (groups = K).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -89,15 +93,25 @@ class FusedLayer:
         raise NotImplementedError
 
 
+def width_mask(widths: Sequence[int]) -> np.ndarray | None:
+    """(K, widest) mask of each copy's first ``widths[k]`` features; None when all widths are equal."""
+    widest = max(widths)
+    return None if min(widths) == widest else np.arange(widest)[None, :] < np.array(widths)[:, None]
+
+
+def fold_copies(h: tf.Tensor, fn: Callable[[tf.Tensor], tf.Tensor]) -> tf.Tensor:
+    """Apply a batch-wise ``fn`` to (K, batch, ...) by merging the copy and batch axes."""
+    merged = fn(tf.reshape(h, [-1, *h.shape[2:]]))
+    return tf.reshape(merged, [h.shape[0], -1, *merged.shape[1:]])
+
+
 class FusedDense(FusedLayer):
     params = (ParamDef("kernel", True), ParamDef("bias", True))
 
     def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
         super().__init__(layers, position)
         self.activations = [layer.get_config()["activation"] for layer in layers]
-        units = [layer.units for layer in layers]
-        width = max(units)
-        self.mask = None if min(units) == width else np.arange(width)[None, :] < np.array(units)[:, None]
+        self.mask = width_mask([layer.units for layer in layers])
 
     def keras_variables(self, layer):
         return [layer.kernel, layer.bias]
@@ -111,6 +125,77 @@ class FusedDense(FusedLayer):
         z = tf.einsum(equation, flow.h, kernel)
         z = z + copy_axis(bias, z.shape.rank)
         return Flow(apply_activations(z, self.activations, self.mask), False, self.mask)
+
+
+class FusedConv(FusedLayer):
+    """Conv1D / Conv2D (channels_last); kernel, strides, padding and dilation shared by all copies."""
+
+    params = (ParamDef("kernel", True), ParamDef("bias", True))
+
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        super().__init__(layers, position)
+        first = layers[0]
+        self.activations = [layer.get_config()["activation"] for layer in layers]
+        self.mask = width_mask([layer.filters for layer in layers])
+        self.options = {"strides": first.strides, "padding": first.padding.upper(), "dilations": first.dilation_rate}
+
+    def keras_variables(self, layer):
+        return [layer.kernel, layer.bias]
+
+    def fallback_shapes(self, layer):
+        return [tuple(layer.kernel.shape), (layer.filters,)]
+
+    def __call__(self, flow, training, seed, updates):
+        kernel, bias = self.variables
+        rank = kernel.shape.rank  # (K, *window, in, out)
+        side_by_side = tf.transpose(kernel, [*range(1, rank - 1), 0, rank - 1])
+        side_by_side = tf.reshape(side_by_side, [*kernel.shape[1:-1], -1])
+        inputs = flow.h if flow.shared else _copies_into_channels(flow.h)  # per-copy: a grouped convolution
+        z = _channels_into_copies(tf.nn.convolution(inputs, side_by_side, **self.options), self.size)
+        z = z + copy_axis(bias, z.shape.rank)
+        return Flow(apply_activations(z, self.activations, self.mask), False, self.mask)
+
+
+def _copies_into_channels(h: tf.Tensor) -> tf.Tensor:
+    """(K, batch, *spatial, C) -> (batch, *spatial, K * C), copy-major channels."""
+    rank = h.shape.rank
+    moved = tf.transpose(h, [*range(1, rank - 1), 0, rank - 1])
+    return tf.reshape(moved, [-1, *h.shape[2:-1], h.shape[0] * h.shape[-1]])
+
+
+def _channels_into_copies(z: tf.Tensor, size: int) -> tf.Tensor:
+    """(batch, *spatial, K * C) -> (K, batch, *spatial, C)."""
+    split = tf.reshape(z, [-1, *z.shape[1:-1], size, z.shape[-1] // size])
+    rank = split.shape.rank
+    return tf.transpose(split, [rank - 2, *range(rank - 2), rank - 1])
+
+
+class FusedPooling(FusedLayer):
+    """MaxPooling / AveragePooling 1D and 2D with pool settings shared by all copies."""
+
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        super().__init__(layers, position)
+        first = layers[0]
+        pool = tf.nn.max_pool if type(first).__name__.startswith("Max") else tf.nn.avg_pool
+        self.pool = lambda h: pool(h, first.pool_size, first.strides, first.padding.upper())
+
+    def __call__(self, flow, training, seed, updates):
+        h = self.pool(flow.h) if flow.shared else fold_copies(flow.h, self.pool)
+        return Flow(h, flow.shared, flow.mask)
+
+
+class FusedGlobalPooling(FusedLayer):
+    """GlobalAveragePooling / GlobalMaxPooling 1D and 2D: reduce over the spatial axes."""
+
+    def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
+        super().__init__(layers, position)
+        self.reduce = tf.reduce_max if "Max" in type(layers[0]).__name__ else tf.reduce_mean
+        self.keepdims = layers[0].keepdims
+
+    def __call__(self, flow, training, seed, updates):
+        lead = 1 if flow.shared else 2
+        axes = list(range(lead, flow.h.shape.rank - 1))
+        return Flow(self.reduce(flow.h, axis=axes, keepdims=self.keepdims), flow.shared, flow.mask)
 
 
 class FusedActivation(FusedLayer):
@@ -142,12 +227,28 @@ class FusedDropout(FusedLayer):
 
 
 class FusedFlatten(FusedLayer):
+    """Flatten; with padded widths each copy's own features are gathered to the front in its own order."""
+
     def __call__(self, flow, training, seed, updates):
         lead = 1 if flow.shared else 2
         shape = tf.concat([tf.shape(flow.h)[:lead], [-1]], axis=0)
-        flat = tf.reshape(flow.h, shape)
         width = int(np.prod(flow.h.shape[lead:]))
-        return Flow(tf.ensure_shape(flat, [None] * lead + [width]), flow.shared, flow.mask)
+        flat = tf.ensure_shape(tf.reshape(flow.h, shape), [None] * lead + [width])
+        if flow.mask is None or flow.h.shape.rank == 3:
+            return Flow(flat, flow.shared, flow.mask)
+        order, mask = _flatten_order(flow.mask, width // flow.mask.shape[1])
+        return Flow(_zero_padding(tf.gather(flat, order, axis=2, batch_dims=1), mask), False, mask)
+
+
+def _flatten_order(mask: np.ndarray, positions: int) -> tuple[np.ndarray, np.ndarray]:
+    """For padded (positions, width) features flattened row-major: per copy, the flat indices of its
+    real features in its own flattening order (then index 0 as filler), and the new prefix mask."""
+    width = mask.shape[1]
+    order = np.zeros((len(mask), positions * width), np.int32)
+    for k, real in enumerate(mask):
+        own = (np.arange(positions)[:, None] * width + np.flatnonzero(real)[None, :]).ravel()
+        order[k, :own.size] = own
+    return order, width_mask(positions * mask.sum(axis=1))
 
 
 def _normalization_vars(layer: keras.layers.Layer) -> list[keras.Variable | None]:
@@ -243,6 +344,12 @@ FUSED_LAYERS: dict[str, type[FusedLayer]] = {
     "Activation": FusedActivation,
     "Dropout": FusedDropout,
     "Flatten": FusedFlatten,
+    "Conv1D": FusedConv,
+    "Conv2D": FusedConv,
+    **dict.fromkeys(("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"), FusedPooling),
+    **dict.fromkeys(
+        ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"), FusedGlobalPooling
+    ),
     "BatchNormalization": FusedBatchNormalization,
     "LayerNormalization": FusedLayerNormalization,
 }
