@@ -165,15 +165,15 @@ def test_pack_options_are_checked(tmp_path):
 
 
 def test_a_pack_larger_than_the_memory_share_is_split(tmp_path, data, caplog, monkeypatch):
-    from tftune.keras import _packing
+    from tftune.keras import _pack_sizing
 
     x, y, xv, yv = data
     model = build(tftune.trial.FixedTrial({"units": 16, "lr": 0.01}), dropout=False)
     model.build((None, x.shape[1]))
-    per_copy = _packing._copy_bytes(model, 32)
+    per_copy = _pack_sizing._copy_bytes(model, 32)
     # weights, gradient and two slots of 30*16+16+16+1 parameters, and 3x the activations of 32 rows
     assert per_copy == 4 * (4 * (30 * 16 + 16 + 16 + 1) + 3 * 32 * (16 + 1))
-    monkeypatch.setattr(_packing, "MEMORY_SHARE", 2.5 * per_copy / _packing._free_memory_bytes())
+    monkeypatch.setattr(_pack_sizing, "MEMORY_SHARE", 2.5 * per_copy / _pack_sizing._free_memory_bytes())
     with Tuner(lambda t: build(t, dropout=False), objective="val_loss", directory=tmp_path, pack_size=5) as tuner:
         for _ in range(5):
             tuner.study.enqueue_trial({"units": 16})

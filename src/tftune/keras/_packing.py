@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tftune.exceptions import SearchSpaceExhausted
+from tftune.keras._pack_sizing import copies_that_fit, split_by_width
 from tftune.keras._training import check_model, fresh_session
 from tftune.study._optimize import run_trial
 from tftune.trial import FrozenTrial, Trial, TrialState
@@ -37,10 +37,6 @@ _logger = logging.getLogger("tftune")
 #: ``fit`` arguments a pack honours; anything else makes the trials run one at a time.
 PACKABLE_FIT_ARGUMENTS = frozenset({"x", "y", "epochs", "batch_size", "shuffle", "validation_data",
                                     "validation_split", "verbose"})
-#: The most copies in one pack when ``pack_size="auto"``, per device.
-AUTO_PACK_SIZE = {"CPU": 32, "GPU": 128}
-#: Share of the free memory a pack may take (weights, gradients, optimizer slots, activations).
-MEMORY_SHARE = 0.25
 #: Repack when the active copies fall to this fraction of the pack (and the pack is big).
 REPACK_FRACTION, REPACK_MIN_SIZE = 0.5, 8
 KERAS_DEFAULT_BATCH_SIZE = 32
@@ -66,54 +62,6 @@ def packing_blocker(fit_arguments: Mapping[str, Any], callbacks: Sequence[Any]) 
 
 def _is_array_like(value: Any) -> bool:
     return isinstance(value, (np.ndarray, list)) or (hasattr(value, "__array__") and hasattr(value, "shape"))
-
-
-def auto_pack_size() -> int:
-    """The pack size for the device Keras trains on (GPU if TensorFlow sees one)."""
-    import tensorflow as tf
-
-    return AUTO_PACK_SIZE["GPU" if tf.config.list_logical_devices("GPU") else "CPU"]
-
-
-def copies_that_fit(models: Sequence[keras.Model], batch_size: int) -> int:
-    """How many copies fit in ``MEMORY_SHARE`` of the free memory, estimated from the largest
-    model's parameters (weights, gradient, two optimizer slots) and activations (x3 for the
-    backward pass), in float32."""
-    per_copy = max(_copy_bytes(model, batch_size) for model in models)
-    return max(1, int(MEMORY_SHARE * _free_memory_bytes() // max(per_copy, 1)))
-
-
-def _copy_bytes(model: keras.Model, batch_size: int) -> int:
-    activations = 0
-    for layer in model.layers:
-        shape = getattr(layer, "output", None)
-        shape = getattr(shape, "shape", None)
-        if shape is not None:
-            activations += int(np.prod([d for d in shape[1:] if d is not None]))
-    return 4 * (4 * model.count_params() + 3 * batch_size * activations)
-
-
-def _free_memory_bytes() -> int:
-    import tensorflow as tf
-
-    gpus = tf.config.list_logical_devices("GPU")
-    if gpus:
-        info = tf.config.experimental.get_memory_info(gpus[0].name)
-        limit = _gpu_memory_limit()
-        if limit is not None:
-            return max(limit - int(info["current"]), 0)
-    return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-
-
-def _gpu_memory_limit() -> int | None:
-    import tensorflow as tf
-
-    try:
-        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
-    except (IndexError, RuntimeError, ValueError):
-        return None
-    limit = details.get("memory_limit") or details.get("device_memory_size")
-    return int(limit) if limit else None
 
 
 @dataclass
@@ -224,17 +172,22 @@ class PackedSearch:
 
     # --- training a pack ---------------------------------------------------------------------
     def _train_pack(self, group: list[_Member]) -> None:
-        from tftune.keras._fusion import FusedPack
-
-        first = group[0]
-        limit = copies_that_fit([member.model for member in group], first.batch_size)
+        """Train a group that fuses: in chunks that fit in memory, each split by width if that pays."""
+        batch_size = group[0].batch_size
+        limit = copies_that_fit([member.model for member in group], batch_size)
         for start in range(0, len(group), limit):
             chunk = group[start:start + limit]
-            seed = None if self.tuner.seed is None else self.tuner.seed + chunk[0].trial.number
-            pack = FusedPack([member.model for member in chunk], seed=seed)
-            self.packed_trials += len(chunk)
-            _logger.info("Training trials %s as one pack of %d.", _numbers(chunk), len(chunk))
-            self._train_epochs(pack, list(chunk), seed)
+            for part in split_by_width([member.model for member in chunk], batch_size):
+                self._train_one_pack([chunk[index] for index in part])
+
+    def _train_one_pack(self, members: list[_Member]) -> None:
+        from tftune.keras._fusion import FusedPack
+
+        seed = None if self.tuner.seed is None else self.tuner.seed + members[0].trial.number
+        pack = FusedPack([member.model for member in members], seed=seed)
+        self.packed_trials += len(members)
+        _logger.info("Training trials %s as one pack of %d.", _numbers(members), len(members))
+        self._train_epochs(pack, members, seed)
 
     def _train_epochs(self, pack: Any, members: list[_Member], seed: int | None) -> None:
         first = members[0]

@@ -18,7 +18,8 @@ from tftune.exceptions import TrialPruned
 from tftune.keras._callback import TrialFailed, TrialReportCallback
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
-from tftune.keras._packing import PackedSearch, auto_pack_size, packing_blocker
+from tftune.keras._pack_sizing import auto_pack_size
+from tftune.keras._packing import PackedSearch, packing_blocker
 from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
 from tftune.storages._base import FIXED_PARAMS_KEY

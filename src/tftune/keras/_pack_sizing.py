@@ -1,0 +1,121 @@
+"""How many trials go in one pack: the device's default, the memory a pack may take, and splits
+by width where padding narrow copies to the widest would cost more than a second pack."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+
+#: The most copies in one pack when ``pack_size="auto"``, per device.
+AUTO_PACK_SIZE = {"CPU": 32, "GPU": 128}
+#: Share of the free memory a pack may take (weights, gradients, optimizer slots, activations).
+MEMORY_SHARE = 0.25
+#: One training step of a pack has a fixed cost (about 5 ms on two CPU cores, measured with
+#: 32 copies of a digits MLP) worth about this many multiply-adds; a pack is split in two by
+#: width when that saves more multiply-adds per step. Unmeasured on GPUs, where the fixed cost
+#: dominates: packs are not split there.
+SPLIT_WORTH_MACS = {"CPU": 3e7, "GPU": math.inf}
+#: The smallest part a split may leave.
+MIN_SPLIT_SIZE = 4
+
+
+def device_kind() -> str:
+    """``"GPU"`` when TensorFlow sees one, else ``"CPU"``."""
+    import tensorflow as tf
+
+    return "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
+
+
+def auto_pack_size() -> int:
+    """The pack size for the device Keras trains on (GPU if TensorFlow sees one)."""
+    return AUTO_PACK_SIZE[device_kind()]
+
+
+def copies_that_fit(models: Sequence[keras.Model], batch_size: int) -> int:
+    """How many copies fit in ``MEMORY_SHARE`` of the free memory, estimated from the largest
+    model's parameters (weights, gradient, two optimizer slots) and activations (x3 for the
+    backward pass), in float32."""
+    per_copy = max(_copy_bytes(model, batch_size) for model in models)
+    return max(1, int(MEMORY_SHARE * _free_memory_bytes() // max(per_copy, 1)))
+
+
+def _copy_bytes(model: keras.Model, batch_size: int) -> int:
+    activations = 0
+    for layer in model.layers:
+        shape = getattr(layer, "output", None)
+        shape = getattr(shape, "shape", None)
+        if shape is not None:
+            activations += int(np.prod([d for d in shape[1:] if d is not None]))
+    return 4 * (4 * model.count_params() + 3 * batch_size * activations)
+
+
+def _free_memory_bytes() -> int:
+    import tensorflow as tf
+
+    gpus = tf.config.list_logical_devices("GPU")
+    if gpus:
+        info = tf.config.experimental.get_memory_info(gpus[0].name)
+        limit = _gpu_memory_limit()
+        if limit is not None:
+            return max(limit - int(info["current"]), 0)
+    return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+
+
+def _gpu_memory_limit() -> int | None:
+    import tensorflow as tf
+
+    try:
+        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
+    except (IndexError, RuntimeError, ValueError):
+        return None
+    limit = details.get("memory_limit") or details.get("device_memory_size")
+    return int(limit) if limit else None
+
+
+def split_by_width(models: Sequence[keras.Model], batch_size: int) -> list[list[int]]:
+    """The indices of ``models`` (ascending) in the packs to train: one pack, or, where their
+    widths differ enough, packs of similar widths (narrowest first), each at least ``MIN_SPLIT_SIZE``."""
+    order = sorted(range(len(models)), key=lambda index: padded_macs([models[index]]))
+    return [sorted(part) for part in _split(order, models, SPLIT_WORTH_MACS[device_kind()] / batch_size)]
+
+
+def _split(order: list[int], models: Sequence[keras.Model], worth: float) -> list[list[int]]:
+    if len(order) < 2 * MIN_SPLIT_SIZE:
+        return [order]
+    whole = len(order) * padded_macs([models[i] for i in order])
+    cost, cut = min(
+        (cut * padded_macs([models[i] for i in order[:cut]])
+         + (len(order) - cut) * padded_macs([models[i] for i in order[cut:]]), cut)
+        for cut in range(MIN_SPLIT_SIZE, len(order) - MIN_SPLIT_SIZE + 1)
+    )
+    if whole - cost <= worth:
+        return [order]
+    return [*_split(order[:cut], models, worth), *_split(order[cut:], models, worth)]
+
+
+def padded_macs(models: Sequence[keras.Model]) -> float:
+    """Multiply-adds per sample and copy of the models' kernels padded to the widest copy."""
+    total = 0.0
+    for layers in zip(*(model.layers for model in models)):
+        kernels = [getattr(layer, "kernel", None) for layer in layers]
+        if any(kernel is None for kernel in kernels):
+            continue
+        widest = np.max([tuple(kernel.shape) for kernel in kernels], axis=0)
+        total += float(np.prod(widest)) * _positions(layers[0])
+    return total
+
+
+def _positions(layer: keras.layers.Layer) -> int:
+    """Output positions a kernel is applied at (1 for Dense; the output's spatial size for a conv)."""
+    try:
+        shape = layer.output.shape
+    except (AttributeError, ValueError):
+        return 1
+    return int(np.prod([d for d in shape[1:-1] if d is not None])) if len(shape) > 2 else 1
