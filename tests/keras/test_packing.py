@@ -145,13 +145,15 @@ def test_asha_in_packs_pauses_pruned_copies_and_resumes_promoted_ones_from_their
         tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=8)
         trials = tuner.study.trials
     pruned = [t for t in trials if t.state == TrialState.PRUNED]
-    resumed = [t for t in trials if RESUME_OF_KEY in t.system_attrs]
+    resumed = [t for t in trials if RESUME_OF_KEY in t.system_attrs and t.state != TrialState.WAITING]
     assert pruned and resumed
+    assert TrialState.FAIL not in {t.state for t in trials}  # a promoted trial that runs alone loads its checkpoint too
     for trial in resumed:
         paused = trials[trial.system_attrs[RESUME_OF_KEY]]
         assert trial.params == paused.params
         last = max(paused.intermediate_values)
         assert {s: v for s, v in trial.intermediate_values.items() if s <= last} == paused.intermediate_values
+        assert max(trial.intermediate_values) > last  # it trained on from the checkpoint
         assert len(trial.user_attrs["history"]["val_loss"]) == max(trial.intermediate_values) + 1
 
 

@@ -163,9 +163,7 @@ class PackedSearch:
                          trial.number, sorted(options))
             return True
         member = _Member(trial, model, int(options.get("batch_size", self.batch_size)),
-                         int(options.get("epochs", self.epochs)), 0)
-        if tuner._is_resuming(trial):
-            member.initial_epoch, member.history = tuner._resume(trial, model)
+                         int(options.get("epochs", self.epochs)), tuner._resume_epoch(trial))
         if not model.built:
             model.build((None, *np.shape(self.x)[1:]))
         return member
@@ -183,6 +181,9 @@ class PackedSearch:
     def _train_one_pack(self, members: list[_Member]) -> None:
         from tftune.keras._fusion import FusedPack
 
+        for member in members:  # a promoted trial starts from its checkpoint (loaded only now: a
+            if self.tuner._is_resuming(member.trial):  # trial that runs alone loads it itself)
+                member.initial_epoch, member.history = self.tuner._resume(member.trial, member.model)
         seed = None if self.tuner.seed is None else self.tuner.seed + members[0].trial.number
         pack = FusedPack([member.model for member in members], seed=seed)
         self.packed_trials += len(members)

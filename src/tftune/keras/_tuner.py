@@ -267,6 +267,11 @@ class Tuner:
     def _is_resuming(trial: Trial) -> bool:
         return RESUME_OF_KEY in trial.system_attrs
 
+    @classmethod
+    def _resume_epoch(cls, trial: Trial) -> int:
+        """The epoch a trial starts at: 0, or the one after its checkpoint's for a promoted trial."""
+        return int(trial.system_attrs[CHECKPOINT_KEY]["epoch"]) + 1 if cls._is_resuming(trial) else 0
+
     # --- pausing and resuming (ASHA promotions) --------------------------------------------
     def _pause(self, trial: Trial, model: keras.Model, epoch: int) -> None:
         """Keep a pruned trial's weights and optimizer state so a promotion can resume it."""
@@ -308,7 +313,7 @@ class Tuner:
         for step, value in trial.system_attrs.get(RESUMED_VALUES_ATTR, []):
             trial.report(value, int(step))
         history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
-        return int(checkpoint["epoch"]) + 1, history
+        return self._resume_epoch(trial), history
 
     def _count_failures(self, study: Study, trial: FrozenTrial) -> None:
         if trial.state != TrialState.FAIL:
