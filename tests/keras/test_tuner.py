@@ -261,3 +261,13 @@ def test_finished_trials_leave_no_graphs_in_tensorflows_gradient_registry(tmp_pa
     plain = build(tftune.trial.FixedTrial({"units": 4, "dropout": 0.0, "lr": 0.01}))
     plain.fit(x, y, epochs=1, verbose=0)  # outside the tuner nothing is touched
     assert custom_gradients() > before
+
+
+def test_closing_the_tuner_releases_its_database(tmp_path, data):
+    x, y, xv, yv = data
+    with Tuner(build, objective="val_loss", directory=tmp_path) as tuner:
+        tuner.search(x, y, validation_data=(xv, yv), n_trials=1)
+        storage = tuner.study._storage
+        assert storage._engine.pool.checkedin() > 0
+    assert storage._engine.pool.checkedin() == 0
+    assert storage._heartbeat._thread is None or not storage._heartbeat._thread.is_alive()
