@@ -332,7 +332,7 @@ def run_optuna(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
     clock = Clock(ledger)
     study.optimize(objective, n_trials=len(configs), callbacks=[budget_stop(budget, lambda: ledger.epochs)])
     times = clock.stop()
-    states = [t.state.name for t in study.get_trials(deepcopy=False)]
+    states = [t.state.name for t in study.get_trials(deepcopy=False) if t.state.name != "WAITING"]  # not the unused queue
     epochs_check = sum(len(t.intermediate_values) for t in study.get_trials(deepcopy=False))
     final: dict[str, Any] = {}
     try:

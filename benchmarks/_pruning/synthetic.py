@@ -244,7 +244,7 @@ def run_optuna(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     study.optimize(objective, n_trials=len(configs), callbacks=[budget_stop(budget, lambda: record["epochs"])])
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
-    states = [t.state.name for t in study.get_trials(deepcopy=False)]
+    states = [t.state.name for t in study.get_trials(deepcopy=False) if t.state.name != "WAITING"]  # not the unused queue
     return {**record, "wall_s": wall, "cpu_s": cpu, "n_configs": len(states), "n_trials": len(states),
             "n_complete": states.count("COMPLETE"), "n_pruned": states.count("PRUNED"), "n_resumed": 0}
 
