@@ -96,3 +96,10 @@ def test_user_attrs_persist(sqlite_url):
     assert tftune.load_study("u", sqlite_url).user_attrs == {"dataset": "breast_cancer"}
     with pytest.raises(TypeError, match="'model' must be JSON-serialisable"):
         study.set_user_attr("model", object())
+
+
+def test_the_default_sampler_is_auto_for_one_objective_and_random_for_several(sqlite_url):
+    assert type(tftune.create_study().sampler) is tftune.samplers.AutoSampler
+    assert type(tftune.create_study(directions=["minimize", "maximize"]).sampler) is tftune.samplers.RandomSampler
+    tftune.create_study(study_name="two", storage=sqlite_url, directions=["minimize", "maximize"])
+    assert type(tftune.load_study(study_name="two", storage=sqlite_url).sampler) is tftune.samplers.RandomSampler

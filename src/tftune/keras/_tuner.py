@@ -56,7 +56,7 @@ class Tuner:
         build: ``build(trial) -> compiled keras.Model``; suggest hyperparameters on ``trial``.
         objective: the metric to optimize, as named in the training logs (``"val_accuracy"``).
         direction: ``"minimize"``/``"maximize"``; inferred from the objective's name if omitted.
-        sampler, pruner: tftune sampler and pruner (defaults: random search, no pruning).
+        sampler, pruner: tftune sampler and pruner (defaults: ``create_study``'s, AutoSampler; no pruning).
         storage: a database URL or storage object (default: SQLite under ``directory``).
         directory, project_name: where the study and the best weights are kept.
         seed: trial *n* runs with Keras seeded to ``seed + n`` (``None``: unseeded).

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
 from tftune.pruners import BasePruner, NopPruner
-from tftune.samplers import BaseSampler, RandomSampler
+from tftune.samplers import AutoSampler, BaseSampler, RandomSampler
 from tftune.storages import BaseStorage, StudySummary, get_storage
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune._direction import StudyDirection, parse_direction
@@ -43,9 +43,9 @@ class Study:
         self._storage = get_storage(storage)
         self._study_id = self._storage.get_study_id_from_name(study_name)
         self.study_name = study_name
-        self.sampler = _checked(sampler, BaseSampler, "sampler") or RandomSampler()
-        self.pruner = _checked(pruner, BasePruner, "pruner") or NopPruner()
         self._directions = self._storage.get_study_directions(self._study_id)
+        self.sampler = _checked(sampler, BaseSampler, "sampler") or default_sampler(len(self._directions))
+        self.pruner = _checked(pruner, BasePruner, "pruner") or NopPruner()
         self._stop_requested = False
         self._next_stale_check = 0.0
 
@@ -253,6 +253,14 @@ class Study:
         return f"Study(study_name={self.study_name!r}, directions={[d.name.lower() for d in self._directions]})"
 
 
+def default_sampler(n_objectives: int) -> BaseSampler:
+    """The sampler of a study created without one, chosen by the sampler benchmark
+    (benchmarks/results/samplers.md): :class:`AutoSampler` (a Gaussian process while trials are
+    few, TPE after) for one objective; :class:`RandomSampler` for several, which the
+    model-based samplers do not model."""
+    return AutoSampler() if n_objectives == 1 else RandomSampler()
+
+
 def _checked(value: Any, cls: type, name: str) -> Any:
     if value is not None and not isinstance(value, cls):
         raise TypeError(f"`{name}` must be a {cls.__name__} instance or None, got {value!r}.")
@@ -283,7 +291,8 @@ def create_study(
         study_name: a unique name; one is generated when omitted.
         storage: ``None`` (in memory), a URL (``sqlite:///tftune.db``, ``postgresql://...``)
             or a storage object.
-        sampler: how parameters are chosen (default: :class:`RandomSampler`).
+        sampler: how parameters are chosen (default: :class:`AutoSampler` for one objective,
+            :class:`RandomSampler` for several; see :func:`default_sampler`).
         pruner: how trials are stopped early (default: never).
         direction: ``"minimize"`` (default) or ``"maximize"``.
         directions: one direction per objective, for multi-objective studies.
