@@ -94,7 +94,6 @@ class PackedSearch:
         self.batch_size = int(fit_arguments.get("batch_size") or KERAS_DEFAULT_BATCH_SIZE)
         self.shuffle = bool(fit_arguments.get("shuffle", True))
         self.fit_arguments = fit_arguments
-        self.packed_trials = 0
 
     # --- the loop ----------------------------------------------------------------------------
     def run(self, n_trials: int | None, timeout: float | None) -> None:
@@ -186,7 +185,6 @@ class PackedSearch:
                 member.initial_epoch, member.history = self.tuner._resume(member.trial, member.model)
         seed = None if self.tuner.seed is None else self.tuner.seed + members[0].trial.number
         pack = FusedPack([member.model for member in members], seed=seed)
-        self.packed_trials += len(members)
         _logger.info("Training trials %s as one pack of %d.", _numbers(members), len(members))
         self._train_epochs(pack, members, seed)
 
