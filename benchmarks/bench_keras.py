@@ -28,7 +28,6 @@ import argparse
 import dataclasses
 import datetime
 import gc
-import importlib.metadata
 import json
 import logging
 import math
@@ -36,7 +35,6 @@ import multiprocessing
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +42,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _environment import cpu_model, git as _git, dist_version as _dist_version  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"
@@ -756,31 +756,6 @@ def _slope(xs: list[float], ys: list[float]) -> float:
 
 
 # --- environment -----------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() if out.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def _dist_version(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def source_state() -> dict[str, Any]:
     """The git commit and whether src/ has uncommitted changes."""
     dirty = _git("status", "--porcelain", "--", "src")

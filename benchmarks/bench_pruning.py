@@ -29,13 +29,11 @@ import argparse
 import concurrent.futures as cf
 import dataclasses
 import datetime
-import importlib.metadata
 import json
 import math
 import multiprocessing
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,6 +41,8 @@ import time
 import traceback
 from pathlib import Path
 from typing import Any
+
+from _environment import cpu_model, git as _git, dist_version as _dist_version  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -409,31 +409,6 @@ def _one_line(outcome: dict[str, Any]) -> str:
 
 
 # --- environment ---------------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() if out.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def _dist_version(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {

@@ -29,11 +29,12 @@ import json
 import multiprocessing
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from _environment import git as _git  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -285,14 +286,6 @@ def run_overhead(cfg: Config, log: Any) -> dict[str, Any]:
 
 
 # --- environment -----------------------------------------------------------------------------------
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() if out.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def _version(module: str) -> str | None:
     try:
         mod = importlib.import_module(module)
