@@ -18,6 +18,7 @@ from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._gp._model import GaussianProcess
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
+from tftune.samplers._tpe._repeats import ENUMERATE_LIMIT, DiscreteGrid, TriedConfigurations, new_mask
 from tftune.samplers._tpe._transform import NumericAxis
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -60,10 +61,13 @@ class GPSampler(BaseSampler):
         n_startup_trials: trials sampled at random before the model takes over.
         n_candidates: random candidates per proposal (as many again around the best trials).
         max_fit_points: the most observations the model is fitted on.
+        avoid_repeats: when every parameter is discrete (ints, stepped floats, categoricals),
+            never propose a configuration that was already tried or is running, while untried
+            ones remain. Candidates are scored on the grid either way.
     """
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, n_candidates: int = 256,
-                 max_fit_points: int = 256) -> None:
+                 max_fit_points: int = 256, avoid_repeats: bool = True) -> None:
         if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 1:
             raise ValueError(f"`n_startup_trials` must be a positive int, got {n_startup_trials!r}.")
         if isinstance(max_fit_points, bool) or not isinstance(max_fit_points, int) or max_fit_points < 10:
@@ -73,6 +77,8 @@ class GPSampler(BaseSampler):
         self.n_startup_trials = n_startup_trials
         self.n_candidates = n_candidates
         self.max_fit_points = max_fit_points
+        self.avoid_repeats = avoid_repeats
+        self._tried: dict[tuple, TriedConfigurations] = {}
         self._lock = threading.Lock()
         self._tables: dict[tuple, ObservationTable] = {}
         self._models: dict[tuple, tuple[GaussianProcess, int]] = {}  # model and its data size at the last fit
@@ -136,15 +142,22 @@ class GPSampler(BaseSampler):
         model = self._fit(key, u_num, x_cat, y)
         liars = [row for t in trials if t.state == TrialState.RUNNING and t._trial_id != trial._trial_id
                  and (row := table.row(t)) is not None]
+        liar_model = np.array([r[0] for r in liars], dtype=float).reshape(len(liars), len(axes))
+        liar_cat = np.array([r[1] for r in liars], dtype=np.int64).reshape(len(liars), x_cat.shape[1])
         if liars:  # kriging believer: pretend the running trials returned the model's mean
-            liar_num = (np.array([r[0] for r in liars]).reshape(len(liars), -1) - lows) / spans if axes else \
-                np.empty((len(liars), 0))
-            liar_cat = np.array([r[1] for r in liars], dtype=np.int64).reshape(len(liars), -1)
+            liar_num = (liar_model - lows) / spans
             liar_y, _ = model.predict(liar_num, liar_cat)
             model.condition(np.vstack([u_num, liar_num]), np.vstack([x_cat, liar_cat]), np.concatenate([y, liar_y]))
         rng = np.random.default_rng(None if self._seed is None else [trial_seed(self._seed, trial.number), 7])
         n_choices = [len(search_space[n].choices) for n in table.categorical_names]  # type: ignore[attr-defined]
-        best_u, best_c = self._maximise(model, u_num, x_cat, y, n_choices, rng)
+        grid = _UnitGrid(DiscreteGrid(axes, n_choices), lows, spans)
+        tried: set[bytes] | None = None
+        if self.avoid_repeats and grid.grid.is_finite and not table.has_extra_params:
+            with self._lock:
+                tried = self._tried.setdefault(key, TriedConfigurations()).update(table, grid.grid)
+            if liars:
+                tried = tried | set(grid.grid.keys(liar_model, liar_cat))
+        best_u, best_c = self._maximise(model, u_num, x_cat, y, n_choices, rng, grid, tried)
         proposal: dict[str, Any] = {}
         for j, (name, axis) in enumerate(zip(table.numeric_names, axes)):
             proposal[name] = axis.from_model(float(lows[j] + best_u[j] * spans[j]))
@@ -182,29 +195,70 @@ class GPSampler(BaseSampler):
         return model
 
     def _maximise(self, model: GaussianProcess, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray,
-                  n_choices: list[int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                  n_choices: list[int], rng: np.random.Generator, grid: _UnitGrid,
+                  tried: set[bytes] | None) -> tuple[np.ndarray, np.ndarray]:
         """The candidate with the highest log EI: random points, then local moves around the
-        best trials, then finer moves around the best candidate."""
+        best trials, then finer moves around the best candidate; every candidate on the grid of
+        the stepped axes, and (with ``tried``) none of the tried configurations while others
+        remain."""
         d_num, m = u_num.shape[1], self.n_candidates
         best_y = float(y.min())
         top = np.argsort(y)[:5]
         random_num = rng.random((m, d_num))
         random_cat = np.stack([rng.integers(k, size=m) for k in n_choices], axis=1) if n_choices else np.empty((m, 0), int)
         anchors = rng.choice(top, size=m)
-        local_num = _reflect(u_num[anchors] + rng.normal(0.0, 0.05, (m, d_num)))
+        local_num = _reflect(u_num[anchors] + rng.normal(0.0, 1.0, (m, d_num)) * grid.local_scale)
         local_cat = x_cat[anchors].copy()
         for j, k in enumerate(n_choices):
             flip = rng.random(m) < 0.2
             local_cat[flip, j] = rng.integers(k, size=int(flip.sum()))
-        cand_num, cand_cat = np.vstack([random_num, local_num]), np.vstack([random_cat, local_cat])
-        mean, std = model.predict(cand_num, cand_cat)
-        best = int(np.argmax(log_expected_improvement(mean, std, best_y)))
-        fine_num = _reflect(cand_num[best] + rng.normal(0.0, 0.01, (m // 4, d_num)))
+        cand_num, cand_cat = grid.snap(np.vstack([random_num, local_num])), np.vstack([random_cat, local_cat])
+        score = self._score(model, grid, tried, cand_num, cand_cat, best_y)
+        best = int(np.argmax(score))
+        fine_num = grid.snap(_reflect(cand_num[best] + rng.normal(0.0, 1.0, (m // 4, d_num)) * grid.fine_scale))
         cand_num = np.vstack([cand_num, fine_num])
         cand_cat = np.vstack([cand_cat, np.repeat(cand_cat[best][None, :], m // 4, axis=0)])
-        mean, std = model.predict(cand_num, cand_cat)
-        best = int(np.argmax(log_expected_improvement(mean, std, best_y)))
+        score = np.concatenate([score, self._score(model, grid, tried, fine_num, cand_cat[-(m // 4):], best_y)])
+        if tried is not None and not np.isfinite(score).any() and grid.grid.size <= ENUMERATE_LIMIT:
+            every_model, every_cat = grid.grid.enumerate()
+            untried = new_mask(grid.grid, tried, every_model, every_cat)
+            if untried.any():  # a small grid nearly exhausted: choose among what is left
+                cand_num, cand_cat = grid.to_unit(every_model[untried]), every_cat[untried]
+                score = self._score(model, grid, None, cand_num, cand_cat, best_y)
+        if not np.isfinite(score).any():  # every candidate tried: the grid is exhausted
+            score = self._score(model, grid, None, cand_num, cand_cat, best_y)
+        best = int(np.argmax(score))
         return cand_num[best], cand_cat[best]
+
+    @staticmethod
+    def _score(model: GaussianProcess, grid: _UnitGrid, tried: set[bytes] | None, cand_num: np.ndarray,
+               cand_cat: np.ndarray, best_y: float) -> np.ndarray:
+        """log EI of the candidates, -inf for the tried ones."""
+        mean, std = model.predict(cand_num, cand_cat)
+        score = log_expected_improvement(mean, std, best_y)
+        if tried is not None:
+            score[~new_mask(grid.grid, tried, grid.to_model(cand_num), cand_cat)] = -np.inf
+        return score
+
+
+class _UnitGrid:
+    """:class:`DiscreteGrid` seen from the GP's unit cube (``u = (model - low) / span``)."""
+
+    def __init__(self, grid: DiscreteGrid, lows: np.ndarray, spans: np.ndarray) -> None:
+        self.grid, self.lows, self.spans = grid, lows, spans
+        # Local moves reach the neighbouring grid values (a bin is 1 / n_values of the cube).
+        bins = np.array([1.0 / n if n else 0.0 for n in grid.n_values])
+        self.local_scale = np.maximum(0.05, bins) if len(bins) else np.empty(0)
+        self.fine_scale = np.maximum(0.01, bins) if len(bins) else np.empty(0)
+
+    def to_model(self, u: np.ndarray) -> np.ndarray:
+        return self.lows + u * self.spans
+
+    def to_unit(self, model: np.ndarray) -> np.ndarray:
+        return (model - self.lows) / self.spans
+
+    def snap(self, u: np.ndarray) -> np.ndarray:
+        return self.to_unit(self.grid.snap(self.to_model(u))) if self.grid.axes else u
 
 
 def _reflect(u: np.ndarray) -> np.ndarray:

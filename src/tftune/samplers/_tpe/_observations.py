@@ -53,6 +53,9 @@ class ObservationTable:
         self._pruned_steps: Counter[int] = Counter()  # step -> pruned trials that reported it
         self._by_loss = np.empty(0, dtype=np.int64)  # complete rows by (loss, row), up to _by_loss_upto
         self._by_loss_upto = 0
+        # Whether some trial had parameters outside this space (define-by-run branches): then a
+        # repeat of this space's values is not a repeated configuration.
+        self.has_extra_params = False
 
     def __len__(self) -> int:
         return self._size
@@ -92,6 +95,8 @@ class ObservationTable:
         row = self.row(trial)
         if row is None:
             return
+        if len(trial.params) > len(self.space):
+            self.has_extra_params = True
         if self._size == len(self.kind):
             self._grow()
         i = self._size

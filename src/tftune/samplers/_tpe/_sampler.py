@@ -18,6 +18,7 @@ from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
 from tftune.samplers._tpe._parzen import ParzenEstimator, Workspace, min_bandwidth_factor
+from tftune.samplers._tpe._repeats import ENUMERATE_LIMIT, DiscreteGrid, TriedConfigurations, new_mask
 from tftune.samplers._tpe._transform import NumericAxis
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -59,6 +60,9 @@ class TPESampler(BaseSampler):
             complete, those that reached the deepest step that many trials reported (pruned
             trials' intermediate values; see ``_observations``). Trials that never reached it
             rank behind, the deepest first.
+        avoid_repeats: when every parameter of the joint space is discrete (ints, stepped
+            floats, categoricals), never propose a configuration that was already tried or is
+            running, while untried ones remain.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class TPESampler(BaseSampler):
         constant_liar: bool = True,
         prior_weight: float = 1.0,
         gamma: Callable[[int], int] = default_gamma,
+        avoid_repeats: bool = True,
     ) -> None:
         if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 0:
             raise ValueError(f"`n_startup_trials` must be a non-negative int, got {n_startup_trials!r}.")
@@ -86,6 +91,8 @@ class TPESampler(BaseSampler):
         self.constant_liar = constant_liar
         self.prior_weight = prior_weight
         self.gamma = gamma
+        self.avoid_repeats = avoid_repeats
+        self._tried: dict[tuple, TriedConfigurations] = {}
         self._lock = threading.Lock()
         self._tables: dict[tuple, ObservationTable] = {}  # per study and search space
         self._warned_multi_objective = False
@@ -162,23 +169,34 @@ class TPESampler(BaseSampler):
             bad_numeric = np.take(table.numeric, bad, axis=0, mode="clip",  # "clip": no temporary copy
                                   out=bad_ws.get("observations", (len(bad), len(table.numeric_names))))
             bad_categorical = table.categorical[bad]
-        if self.constant_liar:
-            liars = [row for t in trials[table._scan_from:] if t.state == TrialState.RUNNING
-                     and t._trial_id != current._trial_id and (row := table.row(t)) is not None]
-            if liars:
-                bad_numeric = np.vstack([bad_numeric, np.array([r[0] for r in liars]).reshape(len(liars), -1)])
-                bad_categorical = np.vstack([bad_categorical, np.array([r[1] for r in liars], dtype=np.int64).reshape(len(liars), -1)])
+        running = [row for t in trials[table._scan_from:] if t.state == TrialState.RUNNING
+                   and t._trial_id != current._trial_id and (row := table.row(t)) is not None]
+        running_numeric = np.array([r[0] for r in running], dtype=float).reshape(len(running), len(table.numeric_names))
+        running_categorical = np.array([r[1] for r in running], dtype=np.int64).reshape(
+            len(running), len(table.categorical_names))
+        if self.constant_liar and running:
+            bad_numeric = np.vstack([bad_numeric, running_numeric])
+            bad_categorical = np.vstack([bad_categorical, running_categorical])
         axes = [NumericAxis(space[n]) for n in table.numeric_names]  # type: ignore[arg-type]
         lows, highs = np.array([a.low for a in axes]), np.array([a.high for a in axes])
         n_choices = np.array([len(space[n].choices) for n in table.categorical_names], dtype=int)  # type: ignore[attr-defined]
+        grid = DiscreteGrid(axes, n_choices)
+        tried: set[bytes] | None = None
+        if self.avoid_repeats and salt == 0 and grid.is_finite and not table.has_extra_params:
+            with self._lock:
+                tried = self._tried.setdefault(key, TriedConfigurations()).update(table, grid)
+            if running:
+                tried = tried | set(grid.keys(running_numeric, running_categorical))
         min_sigma = (highs - lows) * min_bandwidth_factor(n_leaders, len(space))
         l_x = ParzenEstimator(good_numeric, lows, highs, good_categorical, n_choices, np.ones(len(good_numeric)),
                               self.prior_weight, min_sigma, good_ws)
         g_x = ParzenEstimator(bad_numeric, lows, highs, bad_categorical, n_choices, default_weights(len(bad_numeric)),
                               self.prior_weight, min_sigma, bad_ws)
         rng = self._rng(current, salt)
-        numeric, categories = l_x.sample(rng, self.n_ei_candidates)
-        best = int(np.argmax(l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories)))
+        numeric, categories, score = self._candidates(l_x, g_x, grid, rng, self.n_ei_candidates)
+        if tried is not None:
+            numeric, categories, score = self._untried(l_x, g_x, grid, tried, rng, numeric, categories, score)
+        best = int(np.argmax(score))
         proposal: dict[str, Any] = {name: axis.from_model(float(numeric[best, j]))
                                     for j, (name, axis) in enumerate(zip(table.numeric_names, axes))}
         for j, name in enumerate(table.categorical_names):
@@ -186,3 +204,30 @@ class TPESampler(BaseSampler):
             assert isinstance(distribution, CategoricalDistribution)
             proposal[name] = distribution.choices[int(categories[best, j])]
         return proposal
+
+    @staticmethod
+    def _candidates(l_x: ParzenEstimator, g_x: ParzenEstimator, grid: DiscreteGrid, rng: np.random.Generator,
+                    size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``size`` draws from l(x), on the grid where axes are stepped, with their log l/g."""
+        numeric, categories = l_x.sample(rng, size)
+        numeric = grid.snap(numeric)
+        return numeric, categories, l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories)
+
+    def _untried(self, l_x: ParzenEstimator, g_x: ParzenEstimator, grid: DiscreteGrid, tried: set[bytes],
+                 rng: np.random.Generator, numeric: np.ndarray, categories: np.ndarray, score: np.ndarray):
+        """The candidates with the tried ones scored -inf; when all were tried, more draws, then
+        (small grids) every untried configuration; on an exhausted grid, the candidates as given."""
+        new = new_mask(grid, tried, numeric, categories)
+        if not new.any():
+            numeric, categories, score = self._candidates(l_x, g_x, grid, rng, 8 * self.n_ei_candidates)
+            new = new_mask(grid, tried, numeric, categories)
+        if not new.any() and grid.size <= ENUMERATE_LIMIT:
+            every_numeric, every_categorical = grid.enumerate()
+            untried = new_mask(grid, tried, every_numeric, every_categorical)
+            if untried.any():
+                numeric, categories = every_numeric[untried], every_categorical[untried]
+                score = l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories)
+                return numeric, categories, score
+        if new.any():
+            score = np.where(new, score, -np.inf)
+        return numeric, categories, score

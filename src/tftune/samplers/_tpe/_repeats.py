@@ -1,0 +1,114 @@
+"""Discrete spaces: snap candidates to the grid, and do not propose a configuration twice.
+
+When every parameter of a search space is discrete (ints, stepped floats, categoricals), a
+model-based sampler that scores continuous candidates and rounds the winner proposes
+configurations it has already tried: on the HPOBench tables (five 10-value ordinal parameters)
+half of a Gaussian process's first 100 proposals were repeats. Scoring the candidates *on* the
+grid and leaving out the tried (and running) configurations spends every evaluation on
+something new, until the grid is exhausted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from tftune.samplers._tpe._observations import ObservationTable
+from tftune.samplers._tpe._transform import NumericAxis
+
+# Grids up to this many configurations are enumerated when no candidate is new.
+ENUMERATE_LIMIT = 20_000
+
+
+class DiscreteGrid:
+    """The grid of a search space's numeric axes (model space: log for log axes).
+
+    Args:
+        axes: the numeric axes, in the order of the observation table's numeric columns.
+        n_choices: categories per categorical column.
+    """
+
+    def __init__(self, axes: Sequence[NumericAxis], n_choices: Sequence[int]) -> None:
+        self.axes = list(axes)
+        self.n_choices = [int(k) for k in n_choices]
+        self.is_finite = all(axis.step is not None for axis in self.axes)
+        self._stepped = [j for j, axis in enumerate(self.axes) if axis.step is not None]
+        self.n_values = [self._n_values(axis) for axis in self.axes]
+
+    @staticmethod
+    def _n_values(axis: NumericAxis) -> int:
+        if axis.step is None:
+            return 0
+        d = axis.distribution
+        return int(math.floor((d.high - d.low) / axis.step + 1e-9)) + 1
+
+    @property
+    def size(self) -> int:
+        """Configurations in the grid (only meaningful when :attr:`is_finite`)."""
+        return math.prod(self.n_values) * math.prod(self.n_choices)
+
+    def _indices(self, numeric: np.ndarray) -> np.ndarray:
+        """Grid index of each stepped axis's value, shape (m, len(stepped))."""
+        out = np.empty((len(numeric), len(self._stepped)), dtype=np.int64)
+        for column, j in enumerate(self._stepped):
+            axis = self.axes[j]
+            d = axis.distribution
+            values = np.exp(numeric[:, j]) if axis.log else numeric[:, j]
+            index = np.rint((values - d.low) / axis.step)  # type: ignore[operator]
+            out[:, column] = np.clip(index, 0, self.n_values[j] - 1)
+        return out
+
+    def snap(self, numeric: np.ndarray) -> np.ndarray:
+        """``numeric`` (m, d_num, model space) with each stepped axis moved to its nearest grid
+        value (a new array; continuous axes unchanged)."""
+        out = np.array(numeric, dtype=float, copy=True)
+        if not self._stepped:
+            return out
+        indices = self._indices(numeric)
+        for column, j in enumerate(self._stepped):
+            axis = self.axes[j]
+            d = axis.distribution
+            values = d.low + indices[:, column] * axis.step  # type: ignore[operator]
+            out[:, j] = np.log(values) if axis.log else values
+        return out
+
+    def keys(self, numeric: np.ndarray, categorical: np.ndarray) -> list[bytes]:
+        """One hashable key per configuration (requires :attr:`is_finite`)."""
+        codes = np.concatenate([self._indices(numeric), np.asarray(categorical, dtype=np.int64)], axis=1)
+        codes = np.ascontiguousarray(codes)
+        return [row.tobytes() for row in codes]
+
+    def enumerate(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every configuration: (numeric in model space, category indices)."""
+        ranges = [np.arange(k) for k in self.n_values + self.n_choices]
+        mesh = np.stack(np.meshgrid(*ranges, indexing="ij"), axis=-1).reshape(-1, len(ranges))
+        d_num = len(self.axes)
+        numeric = np.empty((len(mesh), d_num))
+        for j, axis in enumerate(self.axes):
+            d = axis.distribution
+            values = d.low + mesh[:, j] * axis.step  # type: ignore[operator]
+            numeric[:, j] = np.log(values) if axis.log else values
+        return numeric, mesh[:, d_num:].astype(np.int64)
+
+
+class TriedConfigurations:
+    """The keys of every configuration a table holds, updated as the table grows."""
+
+    def __init__(self) -> None:
+        self._keys: set[bytes] = set()
+        self._upto = 0
+
+    def update(self, table: ObservationTable, grid: DiscreteGrid) -> set[bytes]:
+        size = len(table)
+        if self._upto < size:
+            self._keys.update(grid.keys(table.numeric[self._upto:size], table.categorical[self._upto:size]))
+            self._upto = size
+        return self._keys
+
+
+def new_mask(grid: DiscreteGrid, tried: set[bytes], numeric: np.ndarray, categorical: np.ndarray) -> np.ndarray:
+    """True for the candidates (already snapped) that are neither tried nor among ``tried``'s
+    running extras."""
+    return np.array([key not in tried for key in grid.keys(numeric, categorical)], dtype=bool)
