@@ -101,3 +101,20 @@ def test_auto_sampler_uses_the_gp_first_then_tpe():
     study.optimize(branin, n_trials=5)
     assert sampler.choose(study, space) is sampler.tpe
     assert sampler.choose(study, {}) is sampler.tpe  # nothing shared (yet): TPE per parameter
+
+
+def test_auto_sampler_gives_every_second_trial_to_tpe_while_the_gp_is_in_use():
+    sampler = AutoSampler(seed=0, gp_max_trials=15)
+    study = tftune.create_study(sampler=sampler)
+    study.optimize(branin, n_trials=12)
+    space = sampler.tpe.infer_relative_search_space(study, study.trials[-1])
+    assert [sampler.choose(study, space, number) for number in range(12, 16)] == [
+        sampler.gp, sampler.tpe, sampler.gp, sampler.tpe]
+    gp_only = AutoSampler(seed=0, gp_max_trials=15, tpe_every=None)
+    assert {gp_only.choose(study, space, number) for number in range(12, 16)} == {gp_only.gp}
+
+
+@pytest.mark.parametrize("value", [0, -2, 1.5, True])
+def test_auto_sampler_checks_tpe_every(value):
+    with pytest.raises(ValueError, match=rf"`tpe_every` must be None or an int >= 1, got {value!r}"):
+        AutoSampler(tpe_every=value)

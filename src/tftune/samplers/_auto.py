@@ -22,20 +22,30 @@ class AutoSampler(BaseSampler):
 
     A Gaussian process is the most sample-efficient while trials are few and the shared search
     space is small; TPE scales to long studies, many parameters and define-by-run branches
-    (parameters outside the shared space are always TPE's). Both learn from the same trials, so
+    (parameters outside the shared space are always TPE's). While the GP is in use, every
+    ``tpe_every``-th trial is TPE's all the same: on multimodal and valley-shaped objectives
+    (Levy, Ackley, Rosenbrock) the GP alone settles on one basin, and TPE's proposals from the
+    whole good region get it out, for a small loss where the GP alone is best (Branin,
+    Hartmann); see benchmarks/results/samplers.md. Both learn from the same trials, so
     switching loses nothing.
 
     Args:
         seed: seeds both samplers.
         gp_max_trials: use the GP while fewer trials than this are complete.
         gp_max_dims: ... and the shared space has at most this many parameters.
+        tpe_every: while the GP is in use, trial numbers ``tpe_every - 1``, ``2 * tpe_every - 1``,
+            ... go to TPE; None: every trial to the GP.
     """
 
-    def __init__(self, *, seed: int | None = None, gp_max_trials: int = 200, gp_max_dims: int = 16) -> None:
+    def __init__(self, *, seed: int | None = None, gp_max_trials: int = 200, gp_max_dims: int = 16,
+                 tpe_every: int | None = 2) -> None:
+        if tpe_every is not None and (isinstance(tpe_every, bool) or not isinstance(tpe_every, int) or tpe_every < 1):
+            raise ValueError(f"`tpe_every` must be None or an int >= 1, got {tpe_every!r}.")
         self.gp = GPSampler(seed=seed)
         self.tpe = TPESampler(seed=seed)
         self.gp_max_trials = gp_max_trials
         self.gp_max_dims = gp_max_dims
+        self.tpe_every = tpe_every
         self._choice: dict[int, BaseSampler] = {}
         self._lock = threading.Lock()
 
@@ -43,17 +53,19 @@ class AutoSampler(BaseSampler):
         self.gp.reseed_rng()
         self.tpe.reseed_rng()
 
-    def choose(self, study: Study, space: dict[str, BaseDistribution]) -> BaseSampler:
-        """The sampler for a trial over ``space`` in ``study`` now."""
+    def choose(self, study: Study, space: dict[str, BaseDistribution], trial_number: int = 0) -> BaseSampler:
+        """The sampler for trial ``trial_number`` over ``space`` in ``study`` now."""
         n_complete = study._storage.get_n_trials(study._study_id, states=(TrialState.COMPLETE,))
-        if 0 < len(space) <= self.gp_max_dims and n_complete < self.gp_max_trials:
-            return self.gp
-        return self.tpe
+        if not (0 < len(space) <= self.gp_max_dims and n_complete < self.gp_max_trials):
+            return self.tpe
+        if self.tpe_every is not None and trial_number % self.tpe_every == self.tpe_every - 1:
+            return self.tpe
+        return self.gp
 
     def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         space = self.tpe.infer_relative_search_space(study, trial)
         with self._lock:
-            self._choice[trial._trial_id] = self.choose(study, space)
+            self._choice[trial._trial_id] = self.choose(study, space, trial.number)
         return space
 
     def sample_relative(
