@@ -50,6 +50,8 @@ from _samplers.tasks import BAYESMARK, HPOBENCH, SYNTHETIC, bayesmark_cost, self
 RESULTS_DIR = HERE / "results"
 REPO = HERE.parent
 PARTS = ("synthetic", "hpobench", "bayesmark", "overhead")
+# Parts whose stored results are per sampler (Bayesmark's scores normalise over all samplers).
+MERGEABLE = ("synthetic", "hpobench")
 
 # Rough optimizer seconds per ask, averaged over a 200-evaluation run, measured on the 2-core
 # reference machine (for the time estimate only). GP-based samplers grow with the budget.
@@ -382,6 +384,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=2, help="worker processes (default: 2)")
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results")
     parser.add_argument("--fresh", action="store_true", help="do not keep other parts already in the result file")
+    parser.add_argument("--merge", action="store_true",
+                        help="synthetic/hpobench: rerun only --samplers and keep the other samplers' stored results "
+                             "of the same tasks, seeds and budget (e.g. after a change to tftune's samplers)")
     parser.add_argument("--estimate", action="store_true", help="print the plan and the time estimate, then exit")
     parser.add_argument("--list", action="store_true", help="list contenders and tasks, then exit")
     args = parser.parse_args(argv)
@@ -392,6 +397,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.error(f"unknown part(s) {sorted(unknown)}; choose from {', '.join(PARTS)}")
     if args.tasks:
         args.tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    if args.merge:
+        if not args.samplers:
+            parser.error("--merge reruns the samplers named by --samplers; name them")
+        if args.quick or args.fresh:
+            parser.error("--merge keeps stored full-mode results: it cannot go with --quick or --fresh")
+        if not args.only or not args.only <= set(MERGEABLE):
+            parser.error(f"--merge works on the parts {', '.join(MERGEABLE)}: pass --only with those")
     return args
 
 
@@ -447,12 +459,19 @@ def main(argv: list[str] | None = None) -> int:
     args.output_dir.mkdir(parents=True, exist_ok=True)
     json_path = args.output_dir / f"{stem}.json"
     payload: dict[str, Any] = {"benchmark": "samplers", "mode": "quick" if cfg.quick else "full", "parts": {}}
+    stored: dict[str, Any] = {}
     if json_path.exists() and not args.fresh:
         try:
-            previous = json.loads(json_path.read_text())
-            payload["parts"] = {k: v for k, v in previous.get("parts", {}).items() if k not in cfg.parts}
+            stored = json.loads(json_path.read_text()).get("parts", {})
+            payload["parts"] = {k: v for k, v in stored.items() if k not in cfg.parts}
         except (OSError, ValueError):
             pass
+    if args.merge:
+        for part in cfg.parts:
+            why = merge_problem(stored.get(part), cfg, part)
+            if why:
+                log(f"[bench_samplers] cannot --merge {part}: {why}")
+                return 2
     payload["unavailable"] = unavailable
     payload["opt_in"] = {c: KERAS_TUNER_NOTE for c in OPT_IN}
 
@@ -469,11 +488,61 @@ def main(argv: list[str] | None = None) -> int:
         data["environment"] = env
         data["environment"]["loadavg_end"] = list(os.getloadavg())
         data["config"] = part_config(cfg, part, scope_of(cfg, part, default_full))
+        if args.merge:
+            data = merge_part(stored[part], data)
         data["elapsed_s"] = time.perf_counter() - began
         payload["parts"][part] = data
         log(f"[bench_samplers] {part} done in {data['elapsed_s'] / 60:.1f} min")
         write_outputs(payload, args.output_dir, stem, log)
     return 0
+
+
+def merge_problem(previous: dict[str, Any] | None, cfg: Config, part: str) -> str | None:
+    """Why the stored ``part`` cannot take this run's samplers' results, or None."""
+    if previous is None:
+        return "no stored results for it"
+    mine = part_config(cfg, part, "")
+    theirs = previous.get("config", {})
+    for field in ("tasks", "seeds", "budget"):
+        if theirs.get(field) != mine[field]:
+            return f"the stored run has {field} {theirs.get(field)!r}, this one {mine[field]!r}"
+    return None
+
+
+def merge_part(previous: dict[str, Any], rerun: dict[str, Any]) -> dict[str, Any]:
+    """The stored part with the rerun samplers' results put in place of theirs; the other
+    samplers' results, runs and environment stay, and ``merged`` records both runs."""
+    rerun_contenders = set(rerun["config"]["contenders"])
+    merged = dict(previous)
+    merged["tasks"] = {}
+    for task, old in previous["tasks"].items():
+        new = rerun["tasks"].get(task)
+        if new is None or new["seeds"] != old["seeds"]:
+            raise RuntimeError(f"the rerun of {task} has seeds {None if new is None else new['seeds']}, "
+                               f"the stored one {old['seeds']}")
+        task_summary = dict(old)
+        task_summary["contenders"] = sorted(set(old["contenders"]) - rerun_contenders | set(new["contenders"]))
+        for field in ("curve_mean", "curve_se"):
+            task_summary[field] = {**{c: v for c, v in old[field].items() if c not in rerun_contenders}, **new[field]}
+        task_summary["values"] = {b: {**{c: v for c, v in old["values"][b].items() if c not in rerun_contenders},
+                                      **new["values"].get(b, {})} for b in old["values"]}
+        task_summary["length"] = min(old["length"], new["length"])
+        merged["tasks"][task] = task_summary
+    merged["runs"] = [r for r in previous["runs"] if r["contender"] not in rerun_contenders] + rerun["runs"]
+    merged["errors"] = [e for e in previous.get("errors", []) if not any(f"/ {c} /" in e for c in rerun_contenders)]
+    merged["errors"] += rerun["errors"]
+    history = previous.get("merged", [{"date": previous["environment"]["date"],
+                                       "git_commit": previous["environment"].get("git_commit"),
+                                       "contenders": previous["config"]["contenders"]}])
+    history = [{**h, "contenders": [c for c in h["contenders"] if c not in rerun_contenders]} for h in history]
+    history.append({"date": rerun["environment"]["date"], "git_commit": rerun["environment"].get("git_commit"),
+                    "contenders": sorted(rerun_contenders)})
+    merged["merged"] = [h for h in history if h["contenders"]]
+    merged["config"] = {**previous["config"],
+                        "contenders": sorted(set(previous["config"]["contenders"]) | rerun_contenders)}
+    merged["environment"] = rerun["environment"]
+    merged["elapsed_s"] = previous.get("elapsed_s", 0.0)
+    return merged
 
 
 def write_outputs(payload: dict[str, Any], out_dir: Path, stem: str, log: Any) -> None:

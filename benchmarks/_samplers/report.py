@@ -270,6 +270,12 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
     out += ["## What was run", "", _table(["part", "mode", "date (UTC)", "size", "took"], status_rows), "",
             f"Full size: {', '.join(full) or 'none'}. Full mode at reduced size: {', '.join(reduced) or 'none'}. "
             f"Quick: {', '.join(quick) or 'none'}. **Not yet run: {', '.join(missing) or 'none'}.**", ""]
+    for name in PART_NAMES:
+        history = parts.get(name, {}).get("merged")
+        if history:  # bench_samplers.py --merge: some samplers rerun later, on the same tasks and seeds
+            out += [f"{name} combines runs (same tasks, seeds and budget): " + "; ".join(
+                f"{', '.join(label(c) for c in ordered(h['contenders']))} on {h['date']} (git {h.get('git_commit')})"
+                for h in history) + ".", ""]
     env = next((p.get("environment") for p in parts.values() if p.get("environment")), {})
     if env:
         out += [f"Machine: {env.get('nproc')} CPUs ({env.get('cpus_usable')} usable), {env.get('cpu_model')}; "
