@@ -255,8 +255,8 @@ class Study:
 
 def default_sampler(n_objectives: int) -> BaseSampler:
     """The sampler of a study created without one, chosen by the sampler benchmark
-    (benchmarks/results/samplers.md): :class:`AutoSampler` (a Gaussian process while trials are
-    few, TPE after) for one objective; :class:`RandomSampler` for several, which the
+    (benchmarks/results/samplers.md): :class:`AutoSampler` (a Gaussian process alternating with
+    TPE while trials are few, TPE after) for one objective; :class:`RandomSampler` for several, which the
     model-based samplers do not model."""
     return AutoSampler() if n_objectives == 1 else RandomSampler()
 
