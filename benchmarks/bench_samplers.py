@@ -541,7 +541,6 @@ def merge_part(previous: dict[str, Any], rerun: dict[str, Any]) -> dict[str, Any
     merged["config"] = {**previous["config"],
                         "contenders": sorted(set(previous["config"]["contenders"]) | rerun_contenders)}
     merged["environment"] = rerun["environment"]
-    merged["elapsed_s"] = previous.get("elapsed_s", 0.0)
     return merged
 
 

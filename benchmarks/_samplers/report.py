@@ -189,7 +189,8 @@ def family_section(family: str, tasks: dict[str, dict[str, Any]], budgets: Seque
         ranks = st.suite_ranks(tasks, b, contenders)["mean_rank"]
         rows.append(["**mean rank**"] + [f"**{ranks[c]:.2f}**" if c in ranks else "—" for c in contenders] + [""])
         out += [f"Budget {b} evaluations: mean regret ± standard error (mean rank); seeds in brackets.", "",
-                _table(["task (seeds)"] + [label(c) for c in contenders] + ["tftune TPE vs strongest peer: MWU p"],
+                _table(["task (seeds)"] + [label(c) for c in contenders]
+                       + [f"{label(DEFAULT if DEFAULT in contenders else 'tftune_tpe')} vs strongest peer: MWU p"],
                        rows), ""]
     return out
 
@@ -260,7 +261,8 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
         cfg, env = part.get("config", {}), part.get("environment", {})
         scope = cfg.get("scope", "")
         status_rows.append([name, f"{env.get('mode', '?')}" + (f" ({scope})" if scope else ""), env.get("date", "?"),
-                            cfg.get("describe", ""), f"{part.get('elapsed_s', 0) / 60:.1f} min"])
+                            cfg.get("describe", ""), f"{part.get('elapsed_s', 0) / 60:.1f} min"
+                            + (" (the last rerun)" if part.get("merged") else "")])
     full = [n for n in PART_NAMES if n in parts and parts[n].get("environment", {}).get("mode") == "full"
             and not parts[n].get("config", {}).get("scope")]
     reduced = [n for n in PART_NAMES if n in parts and parts[n].get("environment", {}).get("mode") == "full"
@@ -293,7 +295,8 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
             _table(["goal", "tftune", "reference", "met?"], goal_rows(payload)), "",
             "The goals' \"tftune's default sampler\" is what `create_study()` uses without a sampler for one "
             "objective: `AutoSampler()` (tftune Auto in the tables: a Gaussian process while fewer than 200 trials "
-            "are complete and the shared space has at most 16 parameters, TPE after), chosen from these results.", ""]
+            "are complete and the shared space has at most 16 parameters, with every second trial proposed by TPE, "
+            "and TPE alone after), chosen from these results.", ""]
     tasks = suite_tasks(payload)
     contenders = all_contenders(payload)
     if tasks:
@@ -310,9 +313,10 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
                 + " (Bayesmark-style tasks stop at 100 evaluations).", "",
                 _table(["sampler", "@25", "@50", "@100", "@200"], rows), ""]
         for b in (100, 50):
-            h = st.head_to_head(tasks, b)
+            mine = DEFAULT if DEFAULT in used else "tftune_tpe"
+            h = st.head_to_head(tasks, b, mine)
             if h["n_tasks"]:
-                out += [f"tftune TPE vs Optuna TPE at budget {b} (lower median regret over seeds): "
+                out += [f"{label(mine)} vs Optuna TPE at budget {b} (lower median regret over seeds): "
                         f"wins {len(h['wins'])}/{h['n_tasks']} ({h['win_fraction']:.0%}), ties {len(h['ties'])}, "
                         f"losses {len(h['losses'])}.", "",
                         f"- wins: {', '.join(h['wins']) or '—'}", f"- ties: {', '.join(h['ties']) or '—'}",
@@ -363,7 +367,8 @@ def definitions(payload: dict[str, Any]) -> list[str]:
         "- **Mean rank**: on each task and seed the samplers are ranked by regret at t (1 = best; ties, "
         "within 1e-12 relative, share the average rank), averaged over seeds (the task's mean rank) and then "
         "over tasks (the suite's). Only samplers that ran on every task of the suite are ranked.",
-        "- **Test**: two-sided Mann-Whitney U between tftune TPE's regrets over the seeds and the strongest "
+        "- **Test**: two-sided Mann-Whitney U between the regrets over the seeds of tftune's default sampler "
+        "(tftune Auto; tftune TPE where Auto did not run) and the strongest "
         "peer's (the non-tftune sampler with the lowest median regret at t, then the lowest mean); p < 0.05 "
         "in bold. 'lower median' says which of the two has the lower median regret.",
         "- **Bayesmark score** (Bayesmark's `docs/scoring.rst`, mean scores, as the 2020 BBO challenge "

@@ -9,9 +9,10 @@ Definitions (all losses are minimised)
   mean rank        per task and seed, the contenders ranked by regret at t (1 = best, ties share the
                    average rank, regrets equal to 1e-12 relative count as ties); averaged over seeds
                    (the task's mean rank), then over tasks (the suite's).
-  test             two-sided Mann-Whitney U between tftune TPE's regrets at t over the seeds and those
-                   of the strongest peer (the non-tftune contender with the lowest median regret at t,
-                   then the lowest mean).
+  test             two-sided Mann-Whitney U between the regrets at t over the seeds of tftune's default
+                   sampler (tftune Auto; tftune TPE where Auto did not run) and those of the strongest
+                   peer (the non-tftune contender with the lowest median regret at t, then the lowest
+                   mean).
   Bayesmark score  see ``bayesmark_scores``.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-TFTUNE_TPE, OPTUNA_TPE = "tftune_tpe", "optuna_tpe"
+TFTUNE_TPE, TFTUNE_AUTO, OPTUNA_TPE = "tftune_tpe", "tftune_auto", "optuna_tpe"
 
 
 def regret_curve(observed: Sequence[float], true: Sequence[float], optimum: float) -> np.ndarray:
@@ -117,10 +118,11 @@ def budget_stats(summary: dict[str, Any], budget: int, contenders: Sequence[str]
 
 def _test(at: dict[str, np.ndarray], present: Sequence[str]) -> dict[str, Any] | None:
     peers = [c for c in present if not c.startswith("tftune_")]
-    if TFTUNE_TPE not in at or not peers:
+    mine = TFTUNE_AUTO if TFTUNE_AUTO in at else TFTUNE_TPE
+    if mine not in at or not peers:
         return None
     peer = min(peers, key=lambda c: (float(np.median(at[c])), float(np.mean(at[c]))))
-    a, b = at[TFTUNE_TPE], at[peer]
+    a, b = at[mine], at[peer]
     if len(a) < 2 or len(b) < 2:
         p = None
     elif np.all(a == a[0]) and np.all(b == b[0]) and a[0] == b[0]:
@@ -128,8 +130,10 @@ def _test(at: dict[str, np.ndarray], present: Sequence[str]) -> dict[str, Any] |
     else:
         p = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
     med_a, med_b = _key(float(np.median(a))), _key(float(np.median(b)))
-    better = "tftune TPE" if med_a < med_b else "peer" if med_b < med_a else "tie"
-    return {"peer": peer, "p_value": p, "tpe_median": med_a, "peer_median": med_b, "lower_median": better}
+    better = ("tftune Auto" if mine == TFTUNE_AUTO else "tftune TPE") if med_a < med_b else \
+        "peer" if med_b < med_a else "tie"
+    return {"tftune": mine, "peer": peer, "p_value": p, "tftune_median": med_a, "peer_median": med_b,
+            "lower_median": better}
 
 
 def common_contenders(task_summaries: dict[str, dict[str, Any]], contenders: Sequence[str]) -> list[str]:
