@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2 * math.pi)
+# The acquisition's polishing rounds, and how many of the best candidates each round moves around.
+POLISH_ROUNDS = 4
+POLISH_ANCHORS = 3
 
 
 def log_expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
@@ -198,27 +201,36 @@ class GPSampler(BaseSampler):
                   n_choices: list[int], rng: np.random.Generator, grid: _UnitGrid,
                   tried: set[bytes] | None) -> tuple[np.ndarray, np.ndarray]:
         """The candidate with the highest log EI: random points, then local moves around the
-        best trials, then finer moves around the best candidate; every candidate on the grid of
-        the stepped axes, and (with ``tried``) none of the tried configurations while others
-        remain."""
+        best trials, then rounds of ever finer moves around the best candidates so far (a
+        pattern search: it polishes the continuous axes to ~1e-4 of their range); every
+        candidate on the grid of the stepped axes, and (with ``tried``) none of the tried
+        configurations while others remain."""
         d_num, m = u_num.shape[1], self.n_candidates
         best_y = float(y.min())
         top = np.argsort(y)[:5]
         random_num = rng.random((m, d_num))
         random_cat = np.stack([rng.integers(k, size=m) for k in n_choices], axis=1) if n_choices else np.empty((m, 0), int)
         anchors = rng.choice(top, size=m)
-        local_num = _reflect(u_num[anchors] + rng.normal(0.0, 1.0, (m, d_num)) * grid.local_scale)
+        local_num = _reflect(u_num[anchors] + rng.normal(0.0, 1.0, (m, d_num)) * grid.local_scales(rng, m))
         local_cat = x_cat[anchors].copy()
         for j, k in enumerate(n_choices):
             flip = rng.random(m) < 0.2
             local_cat[flip, j] = rng.integers(k, size=int(flip.sum()))
         cand_num, cand_cat = grid.snap(np.vstack([random_num, local_num])), np.vstack([random_cat, local_cat])
         score = self._score(model, grid, tried, cand_num, cand_cat, best_y)
-        best = int(np.argmax(score))
-        fine_num = grid.snap(_reflect(cand_num[best] + rng.normal(0.0, 1.0, (m // 4, d_num)) * grid.fine_scale))
-        cand_num = np.vstack([cand_num, fine_num])
-        cand_cat = np.vstack([cand_cat, np.repeat(cand_cat[best][None, :], m // 4, axis=0)])
-        score = np.concatenate([score, self._score(model, grid, tried, fine_num, cand_cat[-(m // 4):], best_y)])
+        per_anchor = max(m // (4 * POLISH_ANCHORS), 1)
+        for scale in grid.polish_scales():
+            if not len(scale):
+                break  # no numeric axis to polish
+            anchors = np.argsort(-score, kind="stable")[:POLISH_ANCHORS]
+            anchors = anchors[np.isfinite(score[anchors])]
+            if not len(anchors):
+                break
+            chosen = np.repeat(anchors, per_anchor)
+            fine_num = grid.snap(_reflect(cand_num[chosen] + rng.normal(0.0, 1.0, (len(chosen), d_num)) * scale))
+            fine_cat = cand_cat[chosen]
+            cand_num, cand_cat = np.vstack([cand_num, fine_num]), np.vstack([cand_cat, fine_cat])
+            score = np.concatenate([score, self._score(model, grid, tried, fine_num, fine_cat, best_y)])
         if tried is not None and not np.isfinite(score).any() and grid.grid.size <= ENUMERATE_LIMIT:
             every_model, every_cat = grid.grid.enumerate()
             untried = new_mask(grid.grid, tried, every_model, every_cat)
@@ -247,9 +259,21 @@ class _UnitGrid:
     def __init__(self, grid: DiscreteGrid, lows: np.ndarray, spans: np.ndarray) -> None:
         self.grid, self.lows, self.spans = grid, lows, spans
         # Local moves reach the neighbouring grid values (a bin is 1 / n_values of the cube).
-        bins = np.array([1.0 / n if n else 0.0 for n in grid.n_values])
-        self.local_scale = np.maximum(0.05, bins) if len(bins) else np.empty(0)
-        self.fine_scale = np.maximum(0.01, bins) if len(bins) else np.empty(0)
+        self.bins = np.array([1.0 / n if n else 0.0 for n in grid.n_values])
+
+    def local_scales(self, rng: np.random.Generator, m: int) -> np.ndarray:
+        """Step sizes of ``m`` local moves, shape (m, d_num): on continuous axes log-uniform in
+        [1e-3, 1e-1] of the range per move (a narrow optimum needs the small steps: at 5e-2 alone,
+        every move off a near-optimal trial scored worse than far-away random points); on
+        stepped axes at least one grid step."""
+        factor = np.exp(rng.uniform(math.log(1e-3), math.log(1e-1), (m, 1)))
+        return np.where(self.bins == 0, factor, np.maximum(self.bins, factor))
+
+    def polish_scales(self) -> list[np.ndarray]:
+        """Step sizes of the polishing rounds per axis: continuous axes 1e-2 of the range, then a
+        fifth of that each round; stepped axes one grid step in the first round, then fixed."""
+        continuous = self.bins == 0
+        return [np.where(continuous, 0.01 * 0.2**k, self.bins if k == 0 else 0.0) for k in range(POLISH_ROUNDS)]
 
     def to_model(self, u: np.ndarray) -> np.ndarray:
         return self.lows + u * self.spans
