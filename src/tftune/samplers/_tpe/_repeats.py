@@ -109,6 +109,6 @@ class TriedConfigurations:
 
 
 def new_mask(grid: DiscreteGrid, tried: set[bytes], numeric: np.ndarray, categorical: np.ndarray) -> np.ndarray:
-    """True for the candidates (already snapped) that are neither tried nor among ``tried``'s
-    running extras."""
+    """True for each candidate (already on the grid) whose configuration is not in ``tried``
+    (the tried and the running configurations)."""
     return np.array([key not in tried for key in grid.keys(numeric, categorical)], dtype=bool)
