@@ -11,6 +11,8 @@ tell x 8) drive every library the same way. Only the samplers differ:
   tftune_random    tftune RandomSampler(seed=seed)
   optuna_tpe       optuna TPESampler(seed=seed), default settings
   optuna_gp        optuna GPSampler(seed=seed), only if PyTorch imports
+  optuna_cmaes     optuna CmaEsSampler(seed=seed), only if ``cmaes`` imports; opt-in (--samplers): the
+                   issue's optional CMA-ES, measured to see whether tftune should have one
   hyperopt_tpe     hyperopt tpe.suggest, driven like hyperopt.fmin drives it (see HyperoptDriver)
   keras_tuner_bo   KerasTuner BayesianOptimizationOracle; opt-in (--samplers), see KERAS_TUNER_NOTE
   random_search    plain uniform random search (numpy), the library-neutral reference
@@ -261,9 +263,9 @@ class RandomSearchDriver(Driver):
 LABELS = {
     "tftune_tpe": "tftune TPE", "tftune_gp": "tftune GP", "tftune_auto": "tftune Auto", "tftune_qmc": "tftune QMC", "tftune_random": "tftune Random",
     "optuna_tpe": "Optuna TPE", "optuna_gp": "Optuna GP", "hyperopt_tpe": "hyperopt TPE",
-    "keras_tuner_bo": "KerasTuner BO", "random_search": "random search",
+    "keras_tuner_bo": "KerasTuner BO", "random_search": "random search", "optuna_cmaes": "Optuna CMA-ES",
 }
-OPT_IN = {"keras_tuner_bo"}
+OPT_IN = {"keras_tuner_bo", "optuna_cmaes"}
 
 
 def _torch_problem() -> str | None:
@@ -314,8 +316,14 @@ def build_registry() -> tuple[dict[str, Callable[[int], Driver]], dict[str, str]
                                                              LABELS["optuna_gp"])
         else:
             unavailable["optuna_gp"] = problem
+        problem = _import_problem("cmaes")
+        if problem is None:
+            registry["optuna_cmaes"] = lambda seed: StudyDriver("optuna", optuna.samplers.CmaEsSampler(seed=seed),
+                                                                LABELS["optuna_cmaes"])
+        else:
+            unavailable["optuna_cmaes"] = problem
     else:
-        unavailable["optuna_tpe"] = unavailable["optuna_gp"] = problem
+        unavailable["optuna_tpe"] = unavailable["optuna_gp"] = unavailable["optuna_cmaes"] = problem
     problem = _import_problem("hyperopt")
     if problem is None:
         registry["hyperopt_tpe"] = HyperoptDriver

