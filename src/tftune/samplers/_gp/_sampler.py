@@ -156,10 +156,8 @@ class GPSampler(BaseSampler):
         grid = _UnitGrid(DiscreteGrid(axes, n_choices), lows, spans)
         tried: set[bytes] | None = None
         if self.avoid_repeats and grid.grid.is_finite and not table.has_extra_params:
-            with self._lock:  # the union copies the shared set: not while another thread adds to it
-                tried = self._tried.setdefault(key, TriedConfigurations()).update(table, grid.grid)
-                if liars:
-                    tried = tried | set(grid.grid.keys(liar_model, liar_cat))
+            tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
+                table, grid.grid, liar_model, liar_cat)
         best_u, best_c = self._maximise(model, u_num, x_cat, y, n_choices, rng, grid, tried)
         proposal: dict[str, Any] = {}
         for j, (name, axis) in enumerate(zip(table.numeric_names, axes)):

@@ -11,6 +11,7 @@ something new, until the grid is exhausted.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -94,18 +95,24 @@ class DiscreteGrid:
 
 
 class TriedConfigurations:
-    """The keys of every configuration a table holds, updated as the table grows."""
+    """The keys of every configuration a table holds, updated as the table grows (thread-safe)."""
 
     def __init__(self) -> None:
         self._keys: set[bytes] = set()
         self._upto = 0
+        self._lock = threading.Lock()
 
-    def update(self, table: ObservationTable, grid: DiscreteGrid) -> set[bytes]:
-        size = len(table)
-        if self._upto < size:
-            self._keys.update(grid.keys(table.numeric[self._upto:size], table.categorical[self._upto:size]))
-            self._upto = size
-        return self._keys
+    def with_running(self, table: ObservationTable, grid: DiscreteGrid, running_numeric: np.ndarray,
+                     running_categorical: np.ndarray) -> set[bytes]:
+        """The table's configurations (taking in its new rows) and the running ones, as keys."""
+        with self._lock:
+            size = len(table)
+            if self._upto < size:
+                self._keys.update(grid.keys(table.numeric[self._upto:size], table.categorical[self._upto:size]))
+                self._upto = size
+            if not len(running_numeric) and not len(running_categorical):
+                return self._keys
+            return self._keys | set(grid.keys(running_numeric, running_categorical))
 
 
 def new_mask(grid: DiscreteGrid, tried: set[bytes], numeric: np.ndarray, categorical: np.ndarray) -> np.ndarray:

@@ -183,10 +183,8 @@ class TPESampler(BaseSampler):
         grid = DiscreteGrid(axes, n_choices)
         tried: set[bytes] | None = None
         if self.avoid_repeats and salt == 0 and grid.is_finite and not table.has_extra_params:
-            with self._lock:  # the union copies the shared set: not while another thread adds to it
-                tried = self._tried.setdefault(key, TriedConfigurations()).update(table, grid)
-                if running:
-                    tried = tried | set(grid.keys(running_numeric, running_categorical))
+            tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
+                table, grid, running_numeric, running_categorical)
         min_sigma = (highs - lows) * min_bandwidth_factor(n_leaders, len(space))
         l_x = ParzenEstimator(good_numeric, lows, highs, good_categorical, n_choices, np.ones(len(good_numeric)),
                               self.prior_weight, min_sigma, good_ws)
