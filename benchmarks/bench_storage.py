@@ -71,11 +71,18 @@ class Config:
     @classmethod
     def make(cls, quick: bool, postgres_url: str | None) -> Config:
         return cls(
-            quick=quick, postgres_url=postgres_url,
-            trials=100 if quick else 300, warmup_trials=10, repeats=3 if quick else 5,
-            workers=4, trials_per_worker=40 if quick else 100, concurrency_repeats=2 if quick else 3,
+            quick=quick,
+            postgres_url=postgres_url,
+            trials=100 if quick else 300,
+            warmup_trials=10,
+            repeats=3 if quick else 5,
+            workers=4,
+            trials_per_worker=40 if quick else 100,
+            concurrency_repeats=2 if quick else 3,
             worker_timeout_s=180.0 if quick else 300.0,
-            ask_tell_iterations=5000 if quick else 20000, ask_tell_repeats=5, ask_tell_warmup=200,
+            ask_tell_iterations=5000 if quick else 20000,
+            ask_tell_repeats=5,
+            ask_tell_warmup=200,
         )
 
 
@@ -202,7 +209,9 @@ def time_optimize(lib_name: str, url: str, cfg: Config, seed: int) -> dict[str, 
     lib = load_lib(lib_name)
     storage = open_storage(lib, url)
     try:
-        study = lib.create_study(storage=storage, sampler=make_sampler(lib, seed), direction="minimize")
+        study = lib.create_study(
+            storage=storage, sampler=make_sampler(lib, seed), direction="minimize"
+        )
         study.optimize(objective, n_trials=cfg.warmup_trials)
         gc.collect()
         cpu_start, start = time.process_time(), time.perf_counter()
@@ -213,11 +222,17 @@ def time_optimize(lib_name: str, url: str, cfg: Config, seed: int) -> dict[str, 
         close_storage(lib, storage)
     expected = cfg.trials + cfg.warmup_trials
     if n_complete != expected:
-        raise RuntimeError(f"{lib_name}: the study holds {n_complete} complete trials, expected {expected}.")
+        raise RuntimeError(
+            f"{lib_name}: the study holds {n_complete} complete trials, expected {expected}."
+        )
     # cpu_ms_per_trial: this process's CPU time (less sensitive to a busy machine; excludes the
     # PostgreSQL server's work and time spent waiting for the disk).
-    return {"seconds": elapsed, "ms_per_trial": elapsed * 1000 / cfg.trials,
-            "cpu_ms_per_trial": cpu * 1000 / cfg.trials, "loadavg_1m": os.getloadavg()[0]}
+    return {
+        "seconds": elapsed,
+        "ms_per_trial": elapsed * 1000 / cfg.trials,
+        "cpu_ms_per_trial": cpu * 1000 / cfg.trials,
+        "loadavg_1m": os.getloadavg()[0],
+    }
 
 
 def bench_per_trial(backend: str, cfg: Config) -> dict[str, Any]:
@@ -231,14 +246,23 @@ def bench_per_trial(backend: str, cfg: Config) -> dict[str, Any]:
                     runs[lib_name].append(time_optimize(lib_name, url, cfg, cfg.seed + repeat))
             except Exception as error:  # noqa: BLE001 - recorded and reported, never fatal
                 errors[lib_name].append(error_record(error))
-    result: dict[str, Any] = {"backend": backend, "trials": cfg.trials, "warmup_trials": cfg.warmup_trials,
-                              "repeats": cfg.repeats}
+    result: dict[str, Any] = {
+        "backend": backend,
+        "trials": cfg.trials,
+        "warmup_trials": cfg.warmup_trials,
+        "repeats": cfg.repeats,
+    }
     for lib_name in LIBS:
         per_trial = [run["ms_per_trial"] for run in runs[lib_name]]
-        result[lib_name] = {"ms_per_trial": per_trial, "errors": errors[lib_name],
-                            "cpu_ms_per_trial": [run["cpu_ms_per_trial"] for run in runs[lib_name]],
-                            **({"summary": summary(per_trial)} if per_trial else {})}
-    result["optuna_over_tftune"] = ratio(_median_of(result, "optuna"), _median_of(result, "tftune"))
+        result[lib_name] = {
+            "ms_per_trial": per_trial,
+            "errors": errors[lib_name],
+            "cpu_ms_per_trial": [run["cpu_ms_per_trial"] for run in runs[lib_name]],
+            **({"summary": summary(per_trial)} if per_trial else {}),
+        }
+    result["optuna_over_tftune"] = ratio(
+        _median_of(result, "optuna"), _median_of(result, "tftune")
+    )
     return result
 
 
@@ -248,19 +272,33 @@ def _median_of(result: dict[str, Any], lib_name: str) -> float | None:
 
 # --- 2. concurrent worker processes ----------------------------------------------------------
 def concurrent_worker(
-    lib_name: str, url: str, study_name: str, n_trials: int, seed: int,
-    ready: Any, go: Any, results: Any, max_errors: int,
+    lib_name: str,
+    url: str,
+    study_name: str,
+    n_trials: int,
+    seed: int,
+    ready: Any,
+    go: Any,
+    results: Any,
+    max_errors: int,
 ) -> None:
     """One worker process: load the study, wait for the start signal, run ``n_trials`` trials.
 
     An exception from ``optimize`` (e.g. "database is locked") is recorded and the worker goes
     on with the trials it still owes, up to ``max_errors`` exceptions.
     """
-    report: dict[str, Any] = {"seed": seed, "completed": 0, "errors": [], "end": None, "setup_error": None}
+    report: dict[str, Any] = {
+        "seed": seed,
+        "completed": 0,
+        "errors": [],
+        "end": None,
+        "setup_error": None,
+    }
     try:
         lib = load_lib(lib_name)
-        study = lib.load_study(study_name=study_name, storage=open_storage(lib, url),
-                               sampler=make_sampler(lib, seed))
+        study = lib.load_study(
+            study_name=study_name, storage=open_storage(lib, url), sampler=make_sampler(lib, seed)
+        )
     except Exception as error:  # noqa: BLE001
         report["setup_error"] = error_record(error)
         study = None
@@ -298,9 +336,15 @@ def study_integrity(lib_name: str, url: str, study_name: str, expected: int) -> 
     distinct = len(set(numbers)) == len(numbers)
     contiguous = sorted(numbers) == list(range(len(numbers)))
     return {
-        "n_trials": len(trials), "states": states, "distinct_numbers": distinct, "contiguous_numbers": contiguous,
-        "ok": len(trials) == expected and finished == expected and states.get("COMPLETE", 0) == expected
-        and distinct and contiguous,
+        "n_trials": len(trials),
+        "states": states,
+        "distinct_numbers": distinct,
+        "contiguous_numbers": contiguous,
+        "ok": len(trials) == expected
+        and finished == expected
+        and states.get("COMPLETE", 0) == expected
+        and distinct
+        and contiguous,
     }
 
 
@@ -317,8 +361,21 @@ def run_concurrent_once(lib_name: str, backend: str, cfg: Config, seed: int) -> 
             close_storage(lib, storage)
         ready, go, results = ctx.Barrier(cfg.workers + 1), ctx.Event(), ctx.Queue()
         procs = [
-            ctx.Process(target=concurrent_worker, daemon=True, args=(
-                lib_name, url, study_name, cfg.trials_per_worker, seed * 100 + i, ready, go, results, 20))
+            ctx.Process(
+                target=concurrent_worker,
+                daemon=True,
+                args=(
+                    lib_name,
+                    url,
+                    study_name,
+                    cfg.trials_per_worker,
+                    seed * 100 + i,
+                    ready,
+                    go,
+                    results,
+                    20,
+                ),
+            )
             for i in range(cfg.workers)
         ]
         for proc in procs:
@@ -349,21 +406,35 @@ def _collect(results: Any, n: int, deadline: float) -> list[dict[str, Any]]:
     return reports
 
 
-def _concurrency_summary(reports: list[dict[str, Any]], start: float, expected: int,
-                         integrity: dict[str, Any], exitcodes: list[int | None]) -> dict[str, Any]:
-    errors = [e for r in reports for e in r["errors"]] + [r["setup_error"] for r in reports if r["setup_error"]]
+def _concurrency_summary(
+    reports: list[dict[str, Any]],
+    start: float,
+    expected: int,
+    integrity: dict[str, Any],
+    exitcodes: list[int | None],
+) -> dict[str, Any]:
+    errors = [e for r in reports for e in r["errors"]] + [
+        r["setup_error"] for r in reports if r["setup_error"]
+    ]
     ends = [r["end"] for r in reports if r["end"] is not None]
     wall = (max(ends) - start) if ends else float("nan")
     completed = sum(r["completed"] for r in reports)
     return {
-        "wall_s": wall, "completed": completed, "expected": expected,
+        "wall_s": wall,
+        "completed": completed,
+        "expected": expected,
         "trials_per_s": completed / wall if ends and wall > 0 else None,
-        "workers_reported": len(reports), "exitcodes": exitcodes,
+        "workers_reported": len(reports),
+        "exitcodes": exitcodes,
         "errors_per_worker": [len(r["errors"]) + bool(r["setup_error"]) for r in reports],
         "lock_errors_per_worker": [
-            sum("locked" in e["message"].lower() for e in r["errors"]) for r in reports],
-        "n_errors": len(errors), "n_lock_errors": sum("locked" in e["message"].lower() for e in errors),
-        "error_samples": errors[:3], "integrity": integrity, "loadavg_1m": os.getloadavg()[0],
+            sum("locked" in e["message"].lower() for e in r["errors"]) for r in reports
+        ],
+        "n_errors": len(errors),
+        "n_lock_errors": sum("locked" in e["message"].lower() for e in errors),
+        "error_samples": errors[:3],
+        "integrity": integrity,
+        "loadavg_1m": os.getloadavg()[0],
     }
 
 
@@ -374,22 +445,33 @@ def bench_concurrency(backend: str, cfg: Config) -> dict[str, Any]:
     for repeat in range(cfg.concurrency_repeats):
         for lib_name in lib_order(repeat):
             try:
-                runs[lib_name].append(run_concurrent_once(lib_name, backend, cfg, cfg.seed + repeat))
+                runs[lib_name].append(
+                    run_concurrent_once(lib_name, backend, cfg, cfg.seed + repeat)
+                )
             except Exception as error:  # noqa: BLE001 - the harness itself failed this repeat
                 failures[lib_name].append(error_record(error))
-    result: dict[str, Any] = {"backend": backend, "workers": cfg.workers,
-                              "trials_per_worker": cfg.trials_per_worker, "repeats": cfg.concurrency_repeats}
+    result: dict[str, Any] = {
+        "backend": backend,
+        "workers": cfg.workers,
+        "trials_per_worker": cfg.trials_per_worker,
+        "repeats": cfg.concurrency_repeats,
+    }
     for lib_name in LIBS:
         rates = [run["trials_per_s"] for run in runs[lib_name] if run["trials_per_s"] is not None]
         result[lib_name] = {
-            "runs": runs[lib_name], "harness_errors": failures[lib_name],
-            "trials_per_s": rates, **({"summary": summary(rates)} if rates else {}),
+            "runs": runs[lib_name],
+            "harness_errors": failures[lib_name],
+            "trials_per_s": rates,
+            **({"summary": summary(rates)} if rates else {}),
             "total_errors": sum(run["n_errors"] for run in runs[lib_name]),
             "total_lock_errors": sum(run["n_lock_errors"] for run in runs[lib_name]),
-            "integrity_ok": bool(runs[lib_name]) and all(run["integrity"]["ok"] for run in runs[lib_name])
+            "integrity_ok": bool(runs[lib_name])
+            and all(run["integrity"]["ok"] for run in runs[lib_name])
             and not failures[lib_name],
         }
-    result["tftune_over_optuna"] = ratio(_median_of(result, "tftune"), _median_of(result, "optuna"))
+    result["tftune_over_optuna"] = ratio(
+        _median_of(result, "tftune"), _median_of(result, "optuna")
+    )
     return result
 
 
@@ -431,16 +513,28 @@ def bench_ask_tell(cfg: Config) -> dict[str, Any]:
     for repeat in range(cfg.ask_tell_repeats):
         for lib_name in lib_order(repeat):
             try:
-                runs[lib_name].append(time_ask_tell(lib_name, cfg.ask_tell_iterations, cfg.ask_tell_warmup,
-                                                    cfg.seed + repeat))
+                runs[lib_name].append(
+                    time_ask_tell(
+                        lib_name, cfg.ask_tell_iterations, cfg.ask_tell_warmup, cfg.seed + repeat
+                    )
+                )
             except Exception as error:  # noqa: BLE001
                 errors[lib_name].append(error_record(error))
-    result: dict[str, Any] = {"iterations": cfg.ask_tell_iterations, "repeats": cfg.ask_tell_repeats}
+    result: dict[str, Any] = {
+        "iterations": cfg.ask_tell_iterations,
+        "repeats": cfg.ask_tell_repeats,
+    }
     for lib_name in LIBS:
         means = [run["mean_us"] for run in runs[lib_name]]
-        result[lib_name] = {"runs": runs[lib_name], "errors": errors[lib_name], "mean_us": means,
-                            **({"summary": summary(means)} if means else {})}
-    result["optuna_over_tftune"] = ratio(_median_of(result, "optuna"), _median_of(result, "tftune"))
+        result[lib_name] = {
+            "runs": runs[lib_name],
+            "errors": errors[lib_name],
+            "mean_us": means,
+            **({"summary": summary(means)} if means else {}),
+        }
+    result["optuna_over_tftune"] = ratio(
+        _median_of(result, "optuna"), _median_of(result, "tftune")
+    )
     return result
 
 
@@ -479,14 +573,22 @@ def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "nproc": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)), "cpu_model": cpu_model(),
-        "loadavg_start": list(os.getloadavg()), "platform": platform.platform(),
-        "python": platform.python_version(), "tftune": tftune.__version__, "optuna": optuna.__version__,
-        "sqlalchemy": sqlalchemy.__version__, "sqlite": sqlite3.sqlite_version,
+        "nproc": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu_model(),
+        "loadavg_start": list(os.getloadavg()),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "tftune": tftune.__version__,
+        "optuna": optuna.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "sqlite": sqlite3.sqlite_version,
         "postgresql": postgres_version(cfg.postgres_url),
-        "psycopg": _version_of("psycopg"), "git_commit": _git("rev-parse", "--short", "HEAD"),
+        "psycopg": _version_of("psycopg"),
+        "git_commit": _git("rev-parse", "--short", "HEAD"),
         "src_uncommitted_changes": None if dirty is None else bool(dirty),
-        "tmp_dir": tempfile.gettempdir(), "tmp_filesystem": _filesystem_of(tempfile.gettempdir()),
+        "tmp_dir": tempfile.gettempdir(),
+        "tmp_filesystem": _filesystem_of(tempfile.gettempdir()),
         "mode": "quick" if cfg.quick else "full",
     }
 
@@ -519,13 +621,34 @@ def goal_rows(results: dict[str, Any]) -> list[list[str]]:
         if res is None:
             continue
         if res.get("skipped"):
-            rows.append(["1. ms per trial, optimize()", backend, "skipped", "skipped", "—", "≤ 1 ms", "n/a", "—"])
+            rows.append(
+                [
+                    "1. ms per trial, optimize()",
+                    backend,
+                    "skipped",
+                    "skipped",
+                    "—",
+                    "≤ 1 ms",
+                    "n/a",
+                    "—",
+                ]
+            )
             continue
         t, o = _median_of(res, "tftune"), _median_of(res, "optuna")
         goal = "≤ 1 ms" if backend == "SQLite" else "≤ 1 ms (SQLite goal, for reference)"
         met, vs = _goal_cell(t, GOAL_MS_PER_TRIAL)
-        rows.append([f"1. ms per trial, optimize() (N={res['trials']}, median of {res['repeats']})", backend,
-                     _fmt(t, 3), _fmt(o, 2), _fmt(res["optuna_over_tftune"], 1) + "×", goal, met, vs])
+        rows.append(
+            [
+                f"1. ms per trial, optimize() (N={res['trials']}, median of {res['repeats']})",
+                backend,
+                _fmt(t, 3),
+                _fmt(o, 2),
+                _fmt(res["optuna_over_tftune"], 1) + "×",
+                goal,
+                met,
+                vs,
+            ]
+        )
     for key, backend in (("concurrency_sqlite", "SQLite"), ("concurrency_postgres", "PostgreSQL")):
         res = results.get(key)
         if res is None:
@@ -535,23 +658,59 @@ def goal_rows(results: dict[str, Any]) -> list[list[str]]:
             continue
         t, o = res["tftune"], res["optuna"]
         label = f"{res['workers']}×{res['trials_per_worker']} trials, median of {res['repeats']}"
-        rows.append([f"2. trials/s, {label}", backend, _fmt(_median_of(res, "tftune"), 1),
-                     _fmt(_median_of(res, "optuna"), 1), _fmt(res["tftune_over_optuna"], 1) + "×",
-                     "—", "—", "—"])
-        rows.append(["2. lock errors / all errors (all repeats)", backend,
-                     f"{t['total_lock_errors']} / {t['total_errors']}", f"{o['total_lock_errors']} / {o['total_errors']}",
-                     "—", "0 lock errors", "met" if t["total_lock_errors"] == 0 else "**missed**", "—"])
-        rows.append([f"2. study holds exactly {res['workers'] * res['trials_per_worker']} finished trials, "
-                     "distinct numbers", backend, "yes" if t["integrity_ok"] else "**no**",
-                     "yes" if o["integrity_ok"] else "**no**", "—", "yes",
-                     "met" if t["integrity_ok"] else "**missed**", "—"])
+        rows.append(
+            [
+                f"2. trials/s, {label}",
+                backend,
+                _fmt(_median_of(res, "tftune"), 1),
+                _fmt(_median_of(res, "optuna"), 1),
+                _fmt(res["tftune_over_optuna"], 1) + "×",
+                "—",
+                "—",
+                "—",
+            ]
+        )
+        rows.append(
+            [
+                "2. lock errors / all errors (all repeats)",
+                backend,
+                f"{t['total_lock_errors']} / {t['total_errors']}",
+                f"{o['total_lock_errors']} / {o['total_errors']}",
+                "—",
+                "0 lock errors",
+                "met" if t["total_lock_errors"] == 0 else "**missed**",
+                "—",
+            ]
+        )
+        rows.append(
+            [
+                f"2. study holds exactly {res['workers'] * res['trials_per_worker']} finished trials, "
+                "distinct numbers",
+                backend,
+                "yes" if t["integrity_ok"] else "**no**",
+                "yes" if o["integrity_ok"] else "**no**",
+                "—",
+                "yes",
+                "met" if t["integrity_ok"] else "**missed**",
+                "—",
+            ]
+        )
     res = results.get("ask_tell_memory")
     if res:
         t, o = _median_of(res, "tftune"), _median_of(res, "optuna")
         met, vs = _goal_cell(t, GOAL_ASK_TELL_US)
-        rows.append([f"3. µs per ask+tell, in memory ({res['iterations']} iterations, median of {res['repeats']})",
-                     "memory", _fmt(t, 1), _fmt(o, 1), _fmt(res["optuna_over_tftune"], 1) + "×",
-                     "≤ 100 µs", met, vs])
+        rows.append(
+            [
+                f"3. µs per ask+tell, in memory ({res['iterations']} iterations, median of {res['repeats']})",
+                "memory",
+                _fmt(t, 1),
+                _fmt(o, 1),
+                _fmt(res["optuna_over_tftune"], 1) + "×",
+                "≤ 100 µs",
+                met,
+                vs,
+            ]
+        )
     return rows
 
 
@@ -563,22 +722,38 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def _spread_rows(results: dict[str, Any]) -> list[list[str]]:
     rows = []
-    specs = (("per_trial_sqlite", "1. ms/trial", "SQLite", 3), ("per_trial_postgres", "1. ms/trial", "PostgreSQL", 3),
-             ("concurrency_sqlite", "2. trials/s", "SQLite", 1), ("concurrency_postgres", "2. trials/s", "PostgreSQL", 1),
-             ("ask_tell_memory", "3. µs/ask+tell", "memory", 1))
+    specs = (
+        ("per_trial_sqlite", "1. ms/trial", "SQLite", 3),
+        ("per_trial_postgres", "1. ms/trial", "PostgreSQL", 3),
+        ("concurrency_sqlite", "2. trials/s", "SQLite", 1),
+        ("concurrency_postgres", "2. trials/s", "PostgreSQL", 1),
+        ("ask_tell_memory", "3. µs/ask+tell", "memory", 1),
+    )
     for key, what, backend, digits in specs:
         res = results.get(key)
         if not res or res.get("skipped"):
             continue
         for lib_name in LIBS:
-            values = res[lib_name].get("ms_per_trial") or res[lib_name].get("trials_per_s") \
-                or res[lib_name].get("mean_us") or []
-            rows.append([what, backend, lib_name, ", ".join(_fmt(v, digits) for v in values) or "—"])
+            values = (
+                res[lib_name].get("ms_per_trial")
+                or res[lib_name].get("trials_per_s")
+                or res[lib_name].get("mean_us")
+                or []
+            )
+            rows.append(
+                [what, backend, lib_name, ", ".join(_fmt(v, digits) for v in values) or "—"]
+            )
         if key.startswith("per_trial"):
             for lib_name in LIBS:
                 values = res[lib_name].get("cpu_ms_per_trial") or []
-                rows.append(["1. client CPU ms/trial", backend, lib_name,
-                             ", ".join(_fmt(v, digits) for v in values) or "—"])
+                rows.append(
+                    [
+                        "1. client CPU ms/trial",
+                        backend,
+                        lib_name,
+                        ", ".join(_fmt(v, digits) for v in values) or "—",
+                    ]
+                )
     return rows
 
 
@@ -593,18 +768,26 @@ def _problem_lines(results: dict[str, Any]) -> list[str]:
         for lib_name in LIBS:
             part = res.get(lib_name, {})
             for err in part.get("errors", []) if isinstance(part.get("errors"), list) else []:
-                lines.append(f"- `{key}` {lib_name}: {err['type']}: {err['message'].splitlines()[0][:300]}")
+                lines.append(
+                    f"- `{key}` {lib_name}: {err['type']}: {err['message'].splitlines()[0][:300]}"
+                )
             for err in part.get("harness_errors", []):
-                lines.append(f"- `{key}` {lib_name} (harness): {err['type']}: {err['message'].splitlines()[0][:300]}")
+                lines.append(
+                    f"- `{key}` {lib_name} (harness): {err['type']}: {err['message'].splitlines()[0][:300]}"
+                )
             for i, run in enumerate(part.get("runs", [])):
                 if not isinstance(run, dict) or "integrity" not in run:
                     continue
                 for err in run["error_samples"]:
-                    lines.append(f"- `{key}` {lib_name} repeat {i + 1}: {err['type']}: "
-                                 f"{err['message'].splitlines()[0][:300]}")
+                    lines.append(
+                        f"- `{key}` {lib_name} repeat {i + 1}: {err['type']}: "
+                        f"{err['message'].splitlines()[0][:300]}"
+                    )
                 if not run["integrity"]["ok"]:
-                    lines.append(f"- `{key}` {lib_name} repeat {i + 1}: integrity check failed: "
-                                 f"{json.dumps(run['integrity'])}")
+                    lines.append(
+                        f"- `{key}` {lib_name} repeat {i + 1}: integrity check failed: "
+                        f"{json.dumps(run['integrity'])}"
+                    )
     return lines
 
 
@@ -615,10 +798,15 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
         f"- Date: {env['date']}",
         f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; "
         f"load average at start {', '.join(f'{x:.2f}' for x in env['loadavg_start'])}"
-        + (f", at end {', '.join(f'{x:.2f}' for x in env['loadavg_end'])}" if env.get("loadavg_end") else ""),
+        + (
+            f", at end {', '.join(f'{x:.2f}' for x in env['loadavg_end'])}"
+            if env.get("loadavg_end")
+            else ""
+        ),
         f"- Python {env['python']} ({env['platform']})",
         f"- tftune {env['tftune']} (git {env['git_commit']}"
-        + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "") + f"), "
+        + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "")
+        + f"), "
         f"Optuna {env['optuna']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
         f"PostgreSQL {env['postgresql'] or 'not used'}, psycopg {env['psycopg']}",
         f"- SQLite files in {env['tmp_dir']} ({env['tmp_filesystem']}); PostgreSQL on {_pg_host(cfg)}",
@@ -629,20 +817,44 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
         "Objective: `suggest_float`, `suggest_int`, `suggest_categorical`, return `x*x + y`. "
         f"Optuna was measured earlier at ~{OPTUNA_EARLIER_MS_PER_TRIAL:.0f} ms/trial on SQLite. "
         "The machine is shared and noisy: see the spread below and the raw repeats in `core_storage"
-        + (".quick" if cfg.quick else "") + ".json`.",
+        + (".quick" if cfg.quick else "")
+        + ".json`.",
         "",
         "## Results against the goals",
         "",
     ]
-    table = _table(["Measurement", "Backend", "tftune", "Optuna", "tftune speed-up", "Goal (tftune)",
-                    "Met / missed", "tftune ÷ goal"], goal_rows(results))
-    spread = _table(["Measurement", "Backend", "Library", "Every repeat (in run order)"], _spread_rows(results))
+    table = _table(
+        [
+            "Measurement",
+            "Backend",
+            "tftune",
+            "Optuna",
+            "tftune speed-up",
+            "Goal (tftune)",
+            "Met / missed",
+            "tftune ÷ goal",
+        ],
+        goal_rows(results),
+    )
+    spread = _table(
+        ["Measurement", "Backend", "Library", "Every repeat (in run order)"], _spread_rows(results)
+    )
     problems = _problem_lines(results)
-    parts = header + [table, "", "Speed-up is Optuna ÷ tftune for times and tftune ÷ Optuna for throughput.", "",
-                      "## Every repeat", "",
-                      "Client CPU ms/trial is the benchmark process's own CPU time (not the PostgreSQL "
-                      "server's, not disk waits); it varies less than wall time on a busy machine.", "",
-                      spread, "", "## Errors and skipped measurements", ""]
+    parts = header + [
+        table,
+        "",
+        "Speed-up is Optuna ÷ tftune for times and tftune ÷ Optuna for throughput.",
+        "",
+        "## Every repeat",
+        "",
+        "Client CPU ms/trial is the benchmark process's own CPU time (not the PostgreSQL "
+        "server's, not disk waits); it varies less than wall time on a busy machine.",
+        "",
+        spread,
+        "",
+        "## Errors and skipped measurements",
+        "",
+    ]
     parts += problems or ["None."]
     return "\n".join(parts) + "\n"
 
@@ -665,8 +877,9 @@ def _pg_host(cfg: Config) -> str:
 
 
 # --- main ------------------------------------------------------------------------------------
-def run_benchmarks(cfg: Config, skip_reason: str | None, only: set[str] | None,
-                   log: Callable[[str], None]) -> dict[str, Any]:
+def run_benchmarks(
+    cfg: Config, skip_reason: str | None, only: set[str] | None, log: Callable[[str], None]
+) -> dict[str, Any]:
     plan: list[tuple[str, Callable[[], dict[str, Any]], bool]] = [
         ("per_trial_sqlite", lambda: bench_per_trial("sqlite", cfg), False),
         ("per_trial_postgres", lambda: bench_per_trial("postgres", cfg), True),
@@ -685,7 +898,9 @@ def run_benchmarks(cfg: Config, skip_reason: str | None, only: set[str] | None,
         log(f"[bench_storage] {name} ...")
         results[name] = bench()
         results[name]["elapsed_s"] = time.perf_counter() - started
-        log(f"[bench_storage] {name} done in {results[name]['elapsed_s']:.1f} s: {_one_line(results[name])}")
+        log(
+            f"[bench_storage] {name} done in {results[name]['elapsed_s']:.1f} s: {_one_line(results[name])}"
+        )
     return results
 
 
@@ -698,15 +913,30 @@ def _one_line(res: dict[str, Any]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer trials and repeats (under ~3 minutes)")
-    parser.add_argument("--postgres-url", default=os.environ.get("TFTUNE_BENCH_POSTGRES_URL", DEFAULT_PG_URL),
-                        help="PostgreSQL URL (default: %(default)s; env TFTUNE_BENCH_POSTGRES_URL)")
-    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL measurements")
-    parser.add_argument("--only", action="append", metavar="NAME",
-                        help="run only this measurement (repeatable): per_trial_sqlite, per_trial_postgres, "
-                             "concurrency_sqlite, concurrency_postgres, ask_tell_memory")
-    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer trials and repeats (under ~3 minutes)"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("TFTUNE_BENCH_POSTGRES_URL", DEFAULT_PG_URL),
+        help="PostgreSQL URL (default: %(default)s; env TFTUNE_BENCH_POSTGRES_URL)",
+    )
+    parser.add_argument(
+        "--no-postgres", action="store_true", help="skip the PostgreSQL measurements"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only this measurement (repeatable): per_trial_sqlite, per_trial_postgres, "
+        "concurrency_sqlite, concurrency_postgres, ask_tell_memory",
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=RESULTS_DIR, help="where to write the results"
+    )
     return parser.parse_args(argv)
 
 
@@ -718,8 +948,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench_storage] PostgreSQL measurements skipped: {skip_reason}", flush=True)
     began = time.perf_counter()
     env = environment(cfg)
-    results = run_benchmarks(cfg, skip_reason, set(args.only) if args.only else None,
-                             lambda line: print(line, flush=True))
+    results = run_benchmarks(
+        cfg,
+        skip_reason,
+        set(args.only) if args.only else None,
+        lambda line: print(line, flush=True),
+    )
     env["total_s"] = time.perf_counter() - began
     env["loadavg_end"] = list(os.getloadavg())
     stem = "core_storage.quick" if cfg.quick else "core_storage"
@@ -729,9 +963,14 @@ def main(argv: list[str] | None = None) -> int:
     config = dataclasses.asdict(cfg)
     config["postgres_url"] = _safe_url(cfg.postgres_url)
     payload = {"environment": env, "config": config, "results": results}
-    (args.output_dir / f"{stem}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    (args.output_dir / f"{stem}.json").write_text(
+        json.dumps(payload, indent=2, default=str) + "\n"
+    )
     print(markdown)
-    print(f"[bench_storage] wrote {args.output_dir / stem}.md and .json in {env['total_s']:.0f} s", flush=True)
+    print(
+        f"[bench_storage] wrote {args.output_dir / stem}.md and .json in {env['total_s']:.0f} s",
+        flush=True,
+    )
     return 0
 
 

@@ -23,11 +23,18 @@ from tftune.keras import Tuner  # noqa: E402
 
 
 def build(trial):
-    model = keras.Sequential([keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dropout(trial.suggest_float("dropout", 0, 0.5)),
-                              keras.layers.Dense(1, activation="sigmoid")])
-    model.compile(keras.optimizers.Adam(trial.suggest_float("lr", 1e-4, 1e-1, log=True)), "binary_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dropout(trial.suggest_float("dropout", 0, 0.5)),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        keras.optimizers.Adam(trial.suggest_float("lr", 1e-4, 1e-1, log=True)),
+        "binary_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -48,7 +55,9 @@ def main() -> None:
     before = rss_mb()
     tuner.search(x[:455], y[:455], n_trials=n_trials, **fit)
     growth = rss_mb() - before
-    print(f"RSS growth over {n_trials} trials after 10 warm ones: {growth:.1f} MB ({growth / n_trials:.2f} MB/trial)")
+    print(
+        f"RSS growth over {n_trials} trials after 10 warm ones: {growth:.1f} MB ({growth / n_trials:.2f} MB/trial)"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ def run_script(path: Path, forwarded: list[str], timeout: float | None) -> tuple
     print(f"=== {path.name} {' '.join(forwarded)}".rstrip(), flush=True)
     start = time.perf_counter()
     try:
-        status = subprocess.run([sys.executable, str(path), *forwarded], cwd=HERE.parent, timeout=timeout).returncode
+        status = subprocess.run(
+            [sys.executable, str(path), *forwarded], cwd=HERE.parent, timeout=timeout
+        ).returncode
     except subprocess.TimeoutExpired:
         print(f"=== {path.name} timed out after {timeout:.0f} s", flush=True)
         status = 124
@@ -39,12 +41,20 @@ def run_script(path: Path, forwarded: list[str], timeout: float | None) -> tuple
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="forward --quick to every benchmark")
-    parser.add_argument("--only", action="append", metavar="NAME",
-                        help="run only scripts whose name contains NAME (repeatable)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only scripts whose name contains NAME (repeatable)",
+    )
     parser.add_argument("--list", action="store_true", help="list the benchmark scripts and exit")
-    parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per script (default: none)")
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds allowed per script (default: none)"
+    )
     return parser.parse_args(argv)
 
 

@@ -23,7 +23,13 @@ def breast_cancer() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     if QUICK:
         keep = np.random.default_rng(0).choice(len(x), 150, replace=False)
         x, y = x[keep], y[keep]
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, stratify=y, random_state=0)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=0.2, stratify=y, random_state=0
+    )
     scaler = StandardScaler().fit(x_train)
-    return (scaler.transform(x_train).astype("float32"), y_train,
-            scaler.transform(x_test).astype("float32"), y_test)
+    return (
+        scaler.transform(x_train).astype("float32"),
+        y_train,
+        scaler.transform(x_test).astype("float32"),
+        y_test,
+    )

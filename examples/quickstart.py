@@ -25,13 +25,20 @@ from _data import QUICK, breast_cancer  # noqa: E402
 
 def build(trial: tftune.Trial) -> keras.Model:
     """The recipe's network, with its hyperparameters suggested by the trial."""
-    model = keras.Sequential([
-        keras.layers.Dense(trial.suggest_int("units", 16, 128, log=True), activation="relu"),
-        keras.layers.Dropout(trial.suggest_float("dropout_rate", 0.0, 0.5)),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-    model.compile(optimizer=keras.optimizers.Adam(trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True)),
-                  loss="binary_crossentropy", metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(trial.suggest_int("units", 16, 128, log=True), activation="relu"),
+            keras.layers.Dropout(trial.suggest_float("dropout_rate", 0.0, 0.5)),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True)
+        ),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -39,17 +46,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n-trials", type=int, default=4 if QUICK else 64)
     parser.add_argument("--epochs", type=int, default=3 if QUICK else 10)
-    parser.add_argument("--storage", default=os.environ.get("TFTUNE_STORAGE", "sqlite:///tftune.db"))
+    parser.add_argument(
+        "--storage", default=os.environ.get("TFTUNE_STORAGE", "sqlite:///tftune.db")
+    )
     args = parser.parse_args()
 
     x, y, x_test, y_test = breast_cancer()
-    x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=0.2, stratify=y, random_state=1)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x, y, test_size=0.2, stratify=y, random_state=1
+    )
 
     tftune.logging.set_verbosity(tftune.logging.WARNING)  # the progress bar says it all
-    tuner = Tuner(build, objective="val_accuracy", storage=args.storage, directory="tftune_results",
-                  project_name="quickstart", sampler=tftune.samplers.RandomSampler(seed=0))
-    tuner.search(x_train, y_train, validation_data=(x_val, y_val), epochs=args.epochs, batch_size=32,
-                 n_trials=args.n_trials, show_progress_bar=True)
+    tuner = Tuner(
+        build,
+        objective="val_accuracy",
+        storage=args.storage,
+        directory="tftune_results",
+        project_name="quickstart",
+        sampler=tftune.samplers.RandomSampler(seed=0),
+    )
+    tuner.search(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        epochs=args.epochs,
+        batch_size=32,
+        n_trials=args.n_trials,
+        show_progress_bar=True,
+    )
 
     best = tuner.best_trial
     _, test_accuracy = tuner.best_model().evaluate(x_test, y_test, verbose=0)

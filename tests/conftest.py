@@ -13,7 +13,9 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-PG_BASE = os.environ.get("TFTUNE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_BASE = os.environ.get(
+    "TFTUNE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 STORAGE_KINDS = ["memory", "sqlite", "postgres"]
 
 

@@ -114,7 +114,9 @@ def test_json_form_is_optuna_compatible():
     }
 
 
-@pytest.mark.parametrize("text", ['{"name": "NormalDistribution", "attributes": {}}', '[1, 2]', '{"attributes": {}}'])
+@pytest.mark.parametrize(
+    "text", ['{"name": "NormalDistribution", "attributes": {}}', "[1, 2]", '{"attributes": {}}']
+)
 def test_json_to_distribution_rejects_unknown_names(text):
     with pytest.raises(ValueError, match="Unknown distribution in stored JSON"):
         json_to_distribution(text)
@@ -291,19 +293,25 @@ def test_snapping_survives_far_apart_magnitudes():
 # --- construction errors: each names the parameter and shows the value -------------------------
 @pytest.mark.parametrize("cls", [FloatDistribution, IntDistribution])
 def test_low_greater_than_high(cls):
-    with pytest.raises(ValueError, match=r"`low` must be <= `high`, got low=3(\.0)? and high=2(\.0)?"):
+    with pytest.raises(
+        ValueError, match=r"`low` must be <= `high`, got low=3(\.0)? and high=2(\.0)?"
+    ):
         cls(3, 2)
 
 
 @pytest.mark.parametrize("cls", [FloatDistribution, IntDistribution])
 @pytest.mark.parametrize("low", [0, -1])
 def test_log_needs_a_positive_low(cls, low):
-    with pytest.raises(ValueError, match=rf"`low` must be > 0 when log=True, got low={low}(\.0)?\b"):
+    with pytest.raises(
+        ValueError, match=rf"`low` must be > 0 when log=True, got low={low}(\.0)?\b"
+    ):
         cls(low, 10, log=True)
 
 
 def test_float_step_cannot_be_combined_with_log():
-    with pytest.raises(ValueError, match=r"`step` cannot be combined with log=True, got step=0\.5"):
+    with pytest.raises(
+        ValueError, match=r"`step` cannot be combined with log=True, got step=0\.5"
+    ):
         FloatDistribution(1, 10, log=True, step=0.5)
 
 
@@ -367,7 +375,9 @@ def test_int_bounds_must_be_integers():
 
 def test_empty_choices():
     for empty in ([], ()):
-        with pytest.raises(ValueError, match=r"`choices` must contain at least one element, got (\[\]|\(\))"):
+        with pytest.raises(
+            ValueError, match=r"`choices` must contain at least one element, got (\[\]|\(\))"
+        ):
             CategoricalDistribution(empty)
 
 
@@ -378,10 +388,17 @@ class _Opaque:
 
 @pytest.mark.parametrize(
     "bad, shown, type_name",
-    [([1, 2], r"\[1, 2\]", "list"), ({"a": 1}, r"\{'a': 1\}", "dict"), (_Opaque(), "<opaque>", "_Opaque")],
+    [
+        ([1, 2], r"\[1, 2\]", "list"),
+        ({"a": 1}, r"\{'a': 1\}", "dict"),
+        (_Opaque(), "<opaque>", "_Opaque"),
+    ],
 )
 def test_unsupported_choice_types(bad, shown, type_name):
-    with pytest.raises(TypeError, match=rf"`choices` may hold only None, bool, int, float and str .*got {shown} of type {type_name}"):
+    with pytest.raises(
+        TypeError,
+        match=rf"`choices` may hold only None, bool, int, float and str .*got {shown} of type {type_name}",
+    ):
         CategoricalDistribution(["ok", bad])
 
 
@@ -412,7 +429,9 @@ def test_categorical_equality_keeps_types_apart(a, b):
 
 
 def test_categorical_equality():
-    assert CategoricalDistribution([True, 1, 1.0, None, "x"]) == CategoricalDistribution((True, 1, 1.0, None, "x"))
+    assert CategoricalDistribution([True, 1, 1.0, None, "x"]) == CategoricalDistribution(
+        (True, 1, 1.0, None, "x")
+    )
     assert CategoricalDistribution([math.nan]) == CategoricalDistribution([math.nan])
     assert hash(CategoricalDistribution([math.nan])) == hash(CategoricalDistribution([math.nan]))
     assert CategoricalDistribution([1]) != IntDistribution(1, 1)
@@ -428,7 +447,9 @@ def test_categorical_index_of_true_1_and_1_0_are_distinct():
 
 def test_check_distribution_compatibility_names_the_parameter():
     check_distribution_compatibility("x", FloatDistribution(0, 1), FloatDistribution(0, 1))
-    with pytest.raises(ValueError, match=r"Parameter 'x' was already suggested in this trial as FloatDistribution"):
+    with pytest.raises(
+        ValueError, match=r"Parameter 'x' was already suggested in this trial as FloatDistribution"
+    ):
         check_distribution_compatibility("x", FloatDistribution(0, 1), FloatDistribution(0, 2))
 
 

@@ -17,7 +17,9 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 def _run(args: list[str], cwd: pathlib.Path, timeout: float = 600) -> str:
     env = dict(os.environ, TFTUNE_EXAMPLES_QUICK="1", TF_CPP_MIN_LOG_LEVEL="3")
-    result = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -43,8 +45,12 @@ def test_the_define_by_run_recipe_runs_with_import_optuna_replaced(tmp_path):
 
 def test_the_quickstart_tunes_keras_in_sqlite_and_resumes(tmp_path):
     storage = f"sqlite:///{tmp_path / 'tftune.db'}"
-    out = _run([str(EXAMPLES / "quickstart.py"), "--storage", storage, "--n-trials", "2"], cwd=tmp_path)
+    out = _run(
+        [str(EXAMPLES / "quickstart.py"), "--storage", storage, "--n-trials", "2"], cwd=tmp_path
+    )
     assert "Study 'quickstart' in " + storage + ": 2 trials" in out
     assert re.search(r"Held-out test accuracy of the best model: (0\.\d{4}|1\.0000)\n", out)
-    out = _run([str(EXAMPLES / "quickstart.py"), "--storage", storage, "--n-trials", "1"], cwd=tmp_path)
+    out = _run(
+        [str(EXAMPLES / "quickstart.py"), "--storage", storage, "--n-trials", "1"], cwd=tmp_path
+    )
     assert ": 3 trials" in out

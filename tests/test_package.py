@@ -10,18 +10,41 @@ import tftune
 
 def test_import_does_not_load_tensorflow_or_keras():
     code = "import sys, tftune; print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
 def test_public_names_are_pinned():
     # Drift in the public API must be a deliberate change of this list.
-    assert sorted(tftune.__all__) == sorted([
-        "CategoricalDistribution", "FloatDistribution", "FrozenTrial", "IntDistribution", "Study",
-        "StudyDirection", "Trial", "TrialPruned", "TrialState", "__version__", "create_study",
-        "delete_study", "distributions", "exceptions", "get_all_study_names", "get_all_study_summaries",
-        "load_study", "logging", "pruners", "samplers", "search_space", "storages", "trial",
-    ])
+    assert sorted(tftune.__all__) == sorted(
+        [
+            "CategoricalDistribution",
+            "FloatDistribution",
+            "FrozenTrial",
+            "IntDistribution",
+            "Study",
+            "StudyDirection",
+            "Trial",
+            "TrialPruned",
+            "TrialState",
+            "__version__",
+            "create_study",
+            "delete_study",
+            "distributions",
+            "exceptions",
+            "get_all_study_names",
+            "get_all_study_summaries",
+            "load_study",
+            "logging",
+            "pruners",
+            "samplers",
+            "search_space",
+            "storages",
+            "trial",
+        ]
+    )
     for name in tftune.__all__:
         assert hasattr(tftune, name), name
 

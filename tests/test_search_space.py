@@ -30,8 +30,16 @@ except ImportError:  # pragma: no cover - scikit-learn is installed in the test 
         (stats.randint(low=-3, high=4), IntDistribution(-3, 3)),
         (stats.randint(0, 1), IntDistribution(0, 0)),
     ],
-    ids=["uniform01", "uniform-loc-scale", "uniform-frac", "loguniform", "reciprocal",
-         "randint", "randint-negative", "randint-single"],
+    ids=[
+        "uniform01",
+        "uniform-loc-scale",
+        "uniform-frac",
+        "loguniform",
+        "reciprocal",
+        "randint",
+        "randint-negative",
+        "randint-single",
+    ],
 )
 def test_scipy_distributions_map_onto_tftune_distributions(frozen, expected):
     got = to_distribution("p", frozen)
@@ -57,7 +65,10 @@ def test_randint_excludes_its_high_like_scipy():
     ],
 )
 def test_unsupported_scipy_distributions_name_the_parameter(frozen, kind, detail):
-    with pytest.raises(ValueError, match=rf"Parameter 'lr': scipy\.stats\.{kind} cannot be used as a search space \({detail}\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"Parameter 'lr': scipy\.stats\.{kind} cannot be used as a search space \({detail}\)",
+    ):
         to_distribution("lr", frozen)
 
 
@@ -77,8 +88,16 @@ def test_lists_and_tuples_become_categorical():
     "spec, error, message",
     [
         ([], ValueError, r"Parameter 'x': `choices` must contain at least one element"),
-        ([[1, 2]], TypeError, r"Parameter 'x': `choices` may hold only .* got \[1, 2\] of type list"),
-        (5, TypeError, r"Parameter 'x' must be a list of choices, a frozen scipy\.stats distribution .* got 5"),
+        (
+            [[1, 2]],
+            TypeError,
+            r"Parameter 'x': `choices` may hold only .* got \[1, 2\] of type list",
+        ),
+        (
+            5,
+            TypeError,
+            r"Parameter 'x' must be a list of choices, a frozen scipy\.stats distribution .* got 5",
+        ),
         ("abc", TypeError, r"Parameter 'x' must be a list of choices.* got 'abc'"),
         (stats.norm, TypeError, r"Parameter 'x' must be a list of choices"),  # not frozen
     ],
@@ -89,7 +108,9 @@ def test_bad_specs_name_the_parameter(spec, error, message):
 
 
 def test_to_distributions_needs_a_dict():
-    with pytest.raises(TypeError, match=r"A search space must be a dict of parameter name to values, got \[1, 2\]"):
+    with pytest.raises(
+        TypeError, match=r"A search space must be a dict of parameter name to values, got \[1, 2\]"
+    ):
         to_distributions([1, 2])
     space = {"lr": stats.loguniform(1e-3, 1), "units": [32, 64], "layers": stats.randint(1, 4)}
     assert to_distributions(space) == {
@@ -103,7 +124,10 @@ def test_to_distributions_needs_a_dict():
 GRIDS = [
     {"a": [1, 2, 3], "b": ["x", "y"]},
     {"b": [True, False], "a": [0.1, 0.2], "c": [None]},  # keys not in sorted order
-    [{"kernel": ["linear"], "C": [1, 10]}, {"kernel": ["rbf"], "gamma": [0.1, 0.01], "C": [1, 10, 100]}],
+    [
+        {"kernel": ["linear"], "C": [1, 10]},
+        {"kernel": ["rbf"], "gamma": [0.1, 0.01], "C": [1, 10, 100]},
+    ],
     [{"z": [1]}, {}],
     {"only": ["one"]},
 ]
@@ -126,7 +150,9 @@ def test_iter_grid_count_is_the_product_of_the_lengths(grid):
     cells = list(iter_grid(grid))
     assert len(cells) == expected
     for cell in cells:
-        assert any(set(cell) == set(sub) and all(cell[k] in sub[k] for k in sub) for sub in sub_grids)
+        assert any(
+            set(cell) == set(sub) and all(cell[k] in sub[k] for k in sub) for sub in sub_grids
+        )
 
 
 def test_validate_grid_returns_a_list_of_dicts_of_lists():
@@ -137,16 +163,44 @@ def test_validate_grid_returns_a_list_of_dicts_of_lists():
 @pytest.mark.parametrize(
     "grid, error, message",
     [
-        (5, TypeError, r"`search_space` must be a dict of lists, or a non-empty list of such dicts, got 5"),
-        ("ab", TypeError, r"`search_space` must be a dict of lists, or a non-empty list of such dicts, got 'ab'"),
-        ([], TypeError, r"`search_space` must be a dict of lists, or a non-empty list of such dicts, got \[\]"),
+        (
+            5,
+            TypeError,
+            r"`search_space` must be a dict of lists, or a non-empty list of such dicts, got 5",
+        ),
+        (
+            "ab",
+            TypeError,
+            r"`search_space` must be a dict of lists, or a non-empty list of such dicts, got 'ab'",
+        ),
+        (
+            [],
+            TypeError,
+            r"`search_space` must be a dict of lists, or a non-empty list of such dicts, got \[\]",
+        ),
         ([{"a": [1]}, 3], TypeError, r"`search_space` must be a dict of lists, got 3"),
         ({"lr": "0.1"}, TypeError, r"Grid parameter 'lr' must be a list of values, got '0\.1'"),
         ({"lr": 0.1}, TypeError, r"Grid parameter 'lr' must be a list of values, got 0\.1"),
-        ({"lr": []}, ValueError, r"Grid parameter 'lr': `choices` must contain at least one element"),
-        ({"opt": {"name": ["adam"]}}, TypeError, r"Grid parameter 'opt' must be a list of values, got \{'name': \['adam'\]\}"),
-        ({"opt": [{"name": "adam"}]}, TypeError, r"Grid parameter 'opt': `choices` may hold only .* got \{'name': 'adam'\} of type dict"),
-        ({"opt": [[1, 2]]}, TypeError, r"Grid parameter 'opt': `choices` may hold only .* of type list"),
+        (
+            {"lr": []},
+            ValueError,
+            r"Grid parameter 'lr': `choices` must contain at least one element",
+        ),
+        (
+            {"opt": {"name": ["adam"]}},
+            TypeError,
+            r"Grid parameter 'opt' must be a list of values, got \{'name': \['adam'\]\}",
+        ),
+        (
+            {"opt": [{"name": "adam"}]},
+            TypeError,
+            r"Grid parameter 'opt': `choices` may hold only .* got \{'name': 'adam'\} of type dict",
+        ),
+        (
+            {"opt": [[1, 2]]},
+            TypeError,
+            r"Grid parameter 'opt': `choices` may hold only .* of type list",
+        ),
         ({1: [1, 2]}, TypeError, r"Grid parameter names must be strings, got 1"),
         ([{"ok": [1]}, {"bad": []}], ValueError, r"Grid parameter 'bad'"),
     ],

@@ -79,7 +79,11 @@ def keras_summary(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         return {"error": "the unpruned search did not finish"}
     full = unpruned["epochs"]
     grid = budgets(full)
-    table = {name: [at_budget(run, b, True) for b in grid] for name, run in runs.items() if "error" not in run}
+    table = {
+        name: [at_budget(run, b, True) for b in grid]
+        for name, run in runs.items()
+        if "error" not in run
+    }
     unpruned_best = value_at(incumbent_curve(unpruned["events"], True), full)
     target = None if unpruned_best is None else unpruned_best - GOAL_ACCURACY_TOLERANCE
     goals = {}
@@ -93,17 +97,31 @@ def keras_summary(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         own_final = value_at(curve, run["epochs"])
         third = full * GOAL_EPOCH_FRACTION
         row: dict[str, Any] = {
-            "target": target, "epochs_needed": needed, "fraction_needed": None if needed is None else needed / full,
-            "reach_met": needed is not None and needed <= third, "total_epochs": run["epochs"],
-            "final": own_final, "at_third": value_at(curve, third),
+            "target": target,
+            "epochs_needed": needed,
+            "fraction_needed": None if needed is None else needed / full,
+            "reach_met": needed is not None and needed <= third,
+            "total_epochs": run["epochs"],
+            "final": own_final,
+            "at_third": value_at(curve, third),
         }
         if kt and "error" not in kt:
             for label, at in (("own_total", run["epochs"]), ("third", third)):
                 mine, theirs = value_at(curve, at), at_budget(kt, at, True)
-                row[f"kt_{label}"] = {"epochs": at, "tftune": mine, "kerastuner": theirs,
-                                      "result": _compare(mine, theirs, True)}
+                row[f"kt_{label}"] = {
+                    "epochs": at,
+                    "tftune": mine,
+                    "kerastuner": theirs,
+                    "result": _compare(mine, theirs, True),
+                }
         goals[name] = row
-    return {"unpruned_epochs": full, "budgets": grid, "table": table, "unpruned_best": unpruned_best, "goals": goals}
+    return {
+        "unpruned_epochs": full,
+        "budgets": grid,
+        "table": table,
+        "unpruned_best": unpruned_best,
+        "goals": goals,
+    }
 
 
 def _compare(mine: float | None, theirs: float | None, maximize: bool, tol: float = 1e-12) -> str:
@@ -119,7 +137,9 @@ def _compare(mine: float | None, theirs: float | None, maximize: bool, tol: floa
 
 
 # --- synthetic: across seeds (minimize; regret = f - f*) --------------------------------------------
-def synthetic_summary(per_seed: dict[int, dict[str, dict[str, Any]]], f_star: float) -> dict[str, Any]:
+def synthetic_summary(
+    per_seed: dict[int, dict[str, dict[str, Any]]], f_star: float
+) -> dict[str, Any]:
     seeds = sorted(per_seed)
     contenders = sorted({c for runs in per_seed.values() for c in runs}, key=_order)
     full = max(per_seed[s][UNPRUNED]["epochs"] for s in seeds)
@@ -133,15 +153,43 @@ def synthetic_summary(per_seed: dict[int, dict[str, dict[str, Any]]], f_star: fl
                 v = None if run is None or "error" in run else at_budget(run, b, False)
                 row.append(None if v is None else v - f_star)
             regrets[c].append(row)
-    table = {c: [_mean_se([r[i] for r in regrets[c]]) for i in range(len(grid))] for c in contenders}
-    totals = {c: _mean_se([per_seed[s][c]["epochs"] for s in seeds if c in per_seed[s] and "error" not in per_seed[s][c]])
-              for c in contenders}
-    configs = {c: _mean_se([per_seed[s][c].get("n_configs") for s in seeds
-                            if c in per_seed[s] and "error" not in per_seed[s][c]]) for c in contenders}
-    walls = {c: _mean_se([per_seed[s][c]["wall_s"] for s in seeds if c in per_seed[s] and "error" not in per_seed[s][c]])
-             for c in contenders}
+    table = {
+        c: [_mean_se([r[i] for r in regrets[c]]) for i in range(len(grid))] for c in contenders
+    }
+    totals = {
+        c: _mean_se(
+            [
+                per_seed[s][c]["epochs"]
+                for s in seeds
+                if c in per_seed[s] and "error" not in per_seed[s][c]
+            ]
+        )
+        for c in contenders
+    }
+    configs = {
+        c: _mean_se(
+            [
+                per_seed[s][c].get("n_configs")
+                for s in seeds
+                if c in per_seed[s] and "error" not in per_seed[s][c]
+            ]
+        )
+        for c in contenders
+    }
+    walls = {
+        c: _mean_se(
+            [
+                per_seed[s][c]["wall_s"]
+                for s in seeds
+                if c in per_seed[s] and "error" not in per_seed[s][c]
+            ]
+        )
+        for c in contenders
+    }
     tolerance = SYNTHETIC_TOLERANCE * abs(f_star)
-    unpruned_final = [value_at(incumbent_curve(per_seed[s][UNPRUNED]["events"], False), full) for s in seeds]
+    unpruned_final = [
+        value_at(incumbent_curve(per_seed[s][UNPRUNED]["events"], False), full) for s in seeds
+    ]
     unpruned_mean = _mean_se([None if v is None else v - f_star for v in unpruned_final])["mean"]
     goals = {}
     third_index = BUDGET_FRACTIONS.index(1 / 3)
@@ -156,21 +204,41 @@ def synthetic_summary(per_seed: dict[int, dict[str, dict[str, Any]]], f_star: fl
             reached += at is not None and at <= full * GOAL_EPOCH_FRACTION
         at_third = table[name][third_index]["mean"]
         row: dict[str, Any] = {
-            "unpruned_final_regret": unpruned_mean, "tolerance": tolerance, "regret_at_third": at_third,
-            "reach_met": at_third is not None and unpruned_mean is not None and at_third <= unpruned_mean + tolerance,
-            "seeds_within_third": reached, "seeds": len(needed),
+            "unpruned_final_regret": unpruned_mean,
+            "tolerance": tolerance,
+            "regret_at_third": at_third,
+            "reach_met": at_third is not None
+            and unpruned_mean is not None
+            and at_third <= unpruned_mean + tolerance,
+            "seeds_within_third": reached,
+            "seeds": len(needed),
             "median_fraction_needed": _median([n for n in needed]),
         }
         if KERASTUNER in contenders:
-            row["vs_kt"] = {label: _paired(per_seed, seeds, name, at_fn, f_star)
-                            for label, at_fn in (("own_total", lambda run: run["epochs"]),
-                                                 ("third", lambda run: full * GOAL_EPOCH_FRACTION))}
+            row["vs_kt"] = {
+                label: _paired(per_seed, seeds, name, at_fn, f_star)
+                for label, at_fn in (
+                    ("own_total", lambda run: run["epochs"]),
+                    ("third", lambda run: full * GOAL_EPOCH_FRACTION),
+                )
+            }
         goals[name] = row
-    return {"seeds": seeds, "unpruned_epochs": full, "budgets": grid, "table": table, "totals": totals,
-            "walls": walls, "configs": configs, "goals": goals, "curves": _mean_curves(per_seed, seeds, contenders, full, f_star)}
+    return {
+        "seeds": seeds,
+        "unpruned_epochs": full,
+        "budgets": grid,
+        "table": table,
+        "totals": totals,
+        "walls": walls,
+        "configs": configs,
+        "goals": goals,
+        "curves": _mean_curves(per_seed, seeds, contenders, full, f_star),
+    }
 
 
-def _paired(per_seed: dict[int, dict[str, Any]], seeds: list[int], name: str, at_fn: Any, f_star: float) -> dict[str, Any]:
+def _paired(
+    per_seed: dict[int, dict[str, Any]], seeds: list[int], name: str, at_fn: Any, f_star: float
+) -> dict[str, Any]:
     """tftune ``name`` against KerasTuner's Hyperband at the same cumulative epochs, seed by seed."""
     mine, theirs = [], []
     for s in seeds:
@@ -183,11 +251,15 @@ def _paired(per_seed: dict[int, dict[str, Any]], seeds: list[int], name: str, at
             continue
         mine.append(a - f_star)
         theirs.append(b - f_star)
-    out: dict[str, Any] = {"n": len(mine), "tftune_mean_regret": _mean_se(mine)["mean"],
-                           "kerastuner_mean_regret": _mean_se(theirs)["mean"],
-                           "wins": sum(a < b for a, b in zip(mine, theirs)),
-                           "ties": sum(a == b for a, b in zip(mine, theirs)),
-                           "losses": sum(a > b for a, b in zip(mine, theirs)), "p_value": None}
+    out: dict[str, Any] = {
+        "n": len(mine),
+        "tftune_mean_regret": _mean_se(mine)["mean"],
+        "kerastuner_mean_regret": _mean_se(theirs)["mean"],
+        "wins": sum(a < b for a, b in zip(mine, theirs)),
+        "ties": sum(a == b for a, b in zip(mine, theirs)),
+        "losses": sum(a > b for a, b in zip(mine, theirs)),
+        "p_value": None,
+    }
     if len(mine) >= 5 and any(a != b for a, b in zip(mine, theirs)):
         try:
             from scipy.stats import wilcoxon
@@ -198,15 +270,26 @@ def _paired(per_seed: dict[int, dict[str, Any]], seeds: list[int], name: str, at
     return out
 
 
-def _mean_curves(per_seed: dict[int, dict[str, Any]], seeds: list[int], contenders: list[str], full: int,
-                 f_star: float, points: int = 120) -> dict[str, Any]:
+def _mean_curves(
+    per_seed: dict[int, dict[str, Any]],
+    seeds: list[int],
+    contenders: list[str],
+    full: int,
+    f_star: float,
+    points: int = 120,
+) -> dict[str, Any]:
     """Mean regret over seeds on a log grid of epochs, where every seed has an incumbent."""
-    grid = sorted({max(1, round(math.exp(math.log(full) * i / (points - 1)))) for i in range(points)})
+    grid = sorted(
+        {max(1, round(math.exp(math.log(full) * i / (points - 1)))) for i in range(points)}
+    )
     out = {}
     for c in contenders:
         xs, ys = [], []
-        curves = [(per_seed[s][c], incumbent_curve(per_seed[s][c]["events"], False)) for s in seeds
-                  if c in per_seed[s] and "error" not in per_seed[s][c]]
+        curves = [
+            (per_seed[s][c], incumbent_curve(per_seed[s][c]["events"], False))
+            for s in seeds
+            if c in per_seed[s] and "error" not in per_seed[s][c]
+        ]
         for e in grid:
             vals = [value_at(curve, e) if available(run, e) else None for run, curve in curves]
             if curves and all(v is not None for v in vals):
@@ -233,8 +316,16 @@ def _median(values: list[float | None]) -> float | None:
     return None if math.isinf(m) else m
 
 
-ORDER = ("tftune_nop", "tftune_median", "tftune_asha", "tftune_hyperband", "tftune_asha_noresume",
-         "optuna_median", "optuna_hyperband", "kerastuner_hyperband")
+ORDER = (
+    "tftune_nop",
+    "tftune_median",
+    "tftune_asha",
+    "tftune_hyperband",
+    "tftune_asha_noresume",
+    "optuna_median",
+    "optuna_hyperband",
+    "kerastuner_hyperband",
+)
 
 
 def _order(name: str) -> int:

@@ -34,10 +34,22 @@ import time
 import zlib
 from typing import Any
 
-from _pruning.synthetic import Feeder, budget_stop, configs_for, optuna_pruner, tftune_pruner, waiting_count
+from _pruning.synthetic import (
+    Feeder,
+    budget_stop,
+    configs_for,
+    optuna_pruner,
+    tftune_pruner,
+    waiting_count,
+)
 
 KERAS_CONTENDERS = (
-    "tftune_nop", "tftune_median", "tftune_asha", "tftune_hyperband", "optuna_median", "optuna_hyperband",
+    "tftune_nop",
+    "tftune_median",
+    "tftune_asha",
+    "tftune_hyperband",
+    "optuna_median",
+    "optuna_hyperband",
     "kerastuner_hyperband",
 )
 KERAS_TASKS = ("breast_cancer", "digits")
@@ -54,14 +66,21 @@ def load_task(task: str) -> dict[str, Any]:
     from sklearn.preprocessing import StandardScaler
 
     x, y = (load_breast_cancer if task == "breast_cancer" else load_digits)(return_X_y=True)
-    x_train, x_rest, y_train, y_rest = train_test_split(x, y, test_size=0.4, random_state=0, stratify=y)
-    x_val, x_test, y_val, y_test = train_test_split(x_rest, y_rest, test_size=0.5, random_state=0, stratify=y_rest)
+    x_train, x_rest, y_train, y_rest = train_test_split(
+        x, y, test_size=0.4, random_state=0, stratify=y
+    )
+    x_val, x_test, y_val, y_test = train_test_split(
+        x_rest, y_rest, test_size=0.5, random_state=0, stratify=y_rest
+    )
     scaler = StandardScaler().fit(x_train)
     label_type = "float32" if task == "breast_cancer" else "int32"
     data = {
-        "x_train": scaler.transform(x_train).astype("float32"), "y_train": y_train.astype(label_type),
-        "x_val": scaler.transform(x_val).astype("float32"), "y_val": y_val.astype(label_type),
-        "x_test": scaler.transform(x_test).astype("float32"), "y_test": y_test.astype(label_type),
+        "x_train": scaler.transform(x_train).astype("float32"),
+        "y_train": y_train.astype(label_type),
+        "x_val": scaler.transform(x_val).astype("float32"),
+        "y_val": y_val.astype(label_type),
+        "x_test": scaler.transform(x_test).astype("float32"),
+        "y_test": y_test.astype(label_type),
     }
     data["sizes"] = {k: int(len(v)) for k, v in data.items() if k.startswith("y_")}
     _DATA[task] = data
@@ -83,6 +102,7 @@ def suggest(task: str):  # -> Callable[[trial], dict]
             "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True),
             "dropout": trial.suggest_float("dropout", 0.0, 0.5),
         }
+
     return suggest_params
 
 
@@ -114,17 +134,26 @@ def config_seed(seed: int, params: dict[str, Any]) -> int:
 def build_model(task: str, params: dict[str, Any]) -> Any:
     import keras
 
-    layers = [keras.layers.Dense(int(params["units"]), activation="relu"), keras.layers.Dropout(params["dropout"])]
+    layers = [
+        keras.layers.Dense(int(params["units"]), activation="relu"),
+        keras.layers.Dropout(params["dropout"]),
+    ]
     if task == "breast_cancer":
         layers.append(keras.layers.Dense(1, activation="sigmoid"))
         loss = "binary_crossentropy"
     else:
-        layers += [keras.layers.Dense(int(params["units"]), activation="relu"), keras.layers.Dropout(params["dropout"]),
-                   keras.layers.Dense(10, activation="softmax")]
+        layers += [
+            keras.layers.Dense(int(params["units"]), activation="relu"),
+            keras.layers.Dropout(params["dropout"]),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
         loss = "sparse_categorical_crossentropy"
     model = keras.Sequential(layers)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]), loss=loss,
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
+        loss=loss,
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -133,7 +162,9 @@ def test_accuracy(task: str, model: Any, data: dict[str, Any]) -> float:
     import numpy as np
 
     out = np.asarray(model(data["x_test"], training=False))
-    predicted = (out[:, 0] > 0.5).astype("float32") if task == "breast_cancer" else out.argmax(axis=1)
+    predicted = (
+        (out[:, 0] > 0.5).astype("float32") if task == "breast_cancer" else out.argmax(axis=1)
+    )
     return float(np.mean(predicted == data["y_test"]))
 
 
@@ -203,19 +234,33 @@ class Clock:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
 
     def stop(self) -> dict[str, float]:
-        return {"wall_s": time.perf_counter() - self.wall - self.ledger.eval_s,
-                "cpu_s": time.process_time() - self.cpu - self.ledger.eval_cpu_s,
-                "test_eval_s": self.ledger.eval_s}
+        return {
+            "wall_s": time.perf_counter() - self.wall - self.ledger.eval_s,
+            "cpu_s": time.process_time() - self.cpu - self.ledger.eval_cpu_s,
+            "test_eval_s": self.ledger.eval_s,
+        }
 
 
 def _fit_arguments(data: dict[str, Any], epochs: int) -> dict[str, Any]:
-    return {"x": data["x_train"], "y": data["y_train"], "validation_data": (data["x_val"], data["y_val"]),
-            "epochs": epochs, "verbose": 0}
+    return {
+        "x": data["x_train"],
+        "y": data["y_train"],
+        "validation_data": (data["x_val"], data["y_val"]),
+        "epochs": epochs,
+        "verbose": 0,
+    }
 
 
 # --- tftune.keras.Tuner ------------------------------------------------------------------------
-def run_tftune(task: str, pruner_name: str, seed: int, configs: list[dict[str, Any]], max_epochs: int,
-               workdir: str, budget: int | None = None) -> dict[str, Any]:
+def run_tftune(
+    task: str,
+    pruner_name: str,
+    seed: int,
+    configs: list[dict[str, Any]],
+    max_epochs: int,
+    workdir: str,
+    budget: int | None = None,
+) -> dict[str, Any]:
     import keras
     import tftune
     from tftune.keras import Tuner
@@ -230,12 +275,24 @@ def run_tftune(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
         keras.utils.set_random_seed(config_seed(seed, params))
         return with_batch_size(build_model(task, params), batch_size_of(params))
 
-    tuner = Tuner(build, objective="val_accuracy", sampler=tftune.samplers.RandomSampler(seed=seed),
-                  pruner=tftune_pruner(pruner_name, max_epochs), directory=workdir,
-                  project_name=f"{task}_{pruner_name}_seed{seed}", seed=seed, resume_promoted=True)
+    tuner = Tuner(
+        build,
+        objective="val_accuracy",
+        sampler=tftune.samplers.RandomSampler(seed=seed),
+        pruner=tftune_pruner(pruner_name, max_epochs),
+        directory=workdir,
+        project_name=f"{task}_{pruner_name}_seed{seed}",
+        seed=seed,
+        resume_promoted=True,
+    )
     study = tuner.study
-    feeder = Feeder(configs, study.enqueue_trial, lambda: waiting_count(study), study.stop,
-                    spent=lambda: budget is not None and ledger.epochs >= budget)
+    feeder = Feeder(
+        configs,
+        study.enqueue_trial,
+        lambda: waiting_count(study),
+        study.stop,
+        spent=lambda: budget is not None and ledger.epochs >= budget,
+    )
     tracker = make_tracker(task, data, ledger, "final")
     arguments = _fit_arguments(data, max_epochs)
     fit_args = {k: v for k, v in arguments.items() if k not in ("x", "y", "epochs")}
@@ -250,15 +307,27 @@ def run_tftune(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
             feeder(study_, trial) if trial is not None else feeder()
 
         tuner._promote = promote_then_feed
-        tuner.search(data["x_train"], data["y_train"], n_trials=len(configs) * 20, epochs=max_epochs,
-                     callbacks=[tracker], **fit_args)
+        tuner.search(
+            data["x_train"],
+            data["y_train"],
+            n_trials=len(configs) * 20,
+            epochs=max_epochs,
+            callbacks=[tracker],
+            **fit_args,
+        )
     else:  # fallback: one trial per search() call
         while True:
             feeder()
             if not waiting_count(study):
                 break
-            tuner.search(data["x_train"], data["y_train"], n_trials=1, epochs=max_epochs, callbacks=[tracker],
-                         **fit_args)
+            tuner.search(
+                data["x_train"],
+                data["y_train"],
+                n_trials=1,
+                epochs=max_epochs,
+                callbacks=[tracker],
+                **fit_args,
+            )
     times = clock.stop()
     trials = study.get_trials(deepcopy=False)
     states = [t.state.name for t in trials]
@@ -273,25 +342,47 @@ def run_tftune(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
     try:
         best = study.best_trial
         model = tuner.best_model()
-        final = {"val": best.value, "test": test_accuracy(task, model, data), "params": best.params,
-                 "how": "tuner.best_model()", "trial": best.number}
+        final = {
+            "val": best.value,
+            "test": test_accuracy(task, model, data),
+            "params": best.params,
+            "how": "tuner.best_model()",
+            "trial": best.number,
+        }
     except Exception as error:  # noqa: BLE001
         final = {"error": f"{type(error).__name__}: {error}"}
-    failures = [t.system_attrs.get("fail_reason", "")[-300:] for t in trials if t.state.name == "FAIL"]
+    failures = [
+        t.system_attrs.get("fail_reason", "")[-300:] for t in trials if t.state.name == "FAIL"
+    ]
     del tuner
     gc.collect()
     return {
-        "epochs": ledger.epochs, "epochs_check": history_epochs, "events": ledger.events, **times,
-        "n_configs": feeder.next, "n_trials": len(trials), "n_complete": states.count("COMPLETE"),
-        "n_pruned": states.count("PRUNED"), "n_failed": states.count("FAIL"), "failures": failures,
-        "n_resumed": sum(RESUME_OF_KEY in t.system_attrs for t in trials), "reused_epochs": ledger.reused_epochs,
+        "epochs": ledger.epochs,
+        "epochs_check": history_epochs,
+        "events": ledger.events,
+        **times,
+        "n_configs": feeder.next,
+        "n_trials": len(trials),
+        "n_complete": states.count("COMPLETE"),
+        "n_pruned": states.count("PRUNED"),
+        "n_failed": states.count("FAIL"),
+        "failures": failures,
+        "n_resumed": sum(RESUME_OF_KEY in t.system_attrs for t in trials),
+        "reused_epochs": ledger.reused_epochs,
         "final": final,
     }
 
 
 # --- Optuna ------------------------------------------------------------------------------------
-def run_optuna(task: str, pruner_name: str, seed: int, configs: list[dict[str, Any]], max_epochs: int,
-               workdir: str, budget: int | None = None) -> dict[str, Any]:
+def run_optuna(
+    task: str,
+    pruner_name: str,
+    seed: int,
+    configs: list[dict[str, Any]],
+    max_epochs: int,
+    workdir: str,
+    budget: int | None = None,
+) -> dict[str, Any]:
     import keras
     import optuna
 
@@ -317,38 +408,63 @@ def run_optuna(task: str, pruner_name: str, seed: int, configs: list[dict[str, A
         keras.backend.clear_session()
         keras.utils.set_random_seed(config_seed(seed, params))
         model = build_model(task, params)
-        history = model.fit(**_fit_arguments(data, max_epochs), batch_size=batch_size_of(params), callbacks=callbacks)
+        history = model.fit(
+            **_fit_arguments(data, max_epochs),
+            batch_size=batch_size_of(params),
+            callbacks=callbacks,
+        )
         return model, history
 
     def objective(trial: Any) -> float:
         _, history = train(suggest_params(trial), [tracker, PruningCallback(trial)])
         return float(history.history["val_accuracy"][-1])
 
-    study = optuna.create_study(study_name=f"{task}-optuna-{pruner_name}-seed{seed}", direction="maximize",
-                                sampler=optuna.samplers.RandomSampler(seed=seed),
-                                pruner=optuna_pruner(pruner_name, max_epochs))
+    study = optuna.create_study(
+        study_name=f"{task}-optuna-{pruner_name}-seed{seed}",
+        direction="maximize",
+        sampler=optuna.samplers.RandomSampler(seed=seed),
+        pruner=optuna_pruner(pruner_name, max_epochs),
+    )
     for config in configs:
         study.enqueue_trial(config)
     clock = Clock(ledger)
-    study.optimize(objective, n_trials=len(configs), callbacks=[budget_stop(budget, lambda: ledger.epochs)])
+    study.optimize(
+        objective, n_trials=len(configs), callbacks=[budget_stop(budget, lambda: ledger.epochs)]
+    )
     times = clock.stop()
-    states = [t.state.name for t in study.get_trials(deepcopy=False) if t.state.name != "WAITING"]  # not the unused queue
+    states = [
+        t.state.name for t in study.get_trials(deepcopy=False) if t.state.name != "WAITING"
+    ]  # not the unused queue
     epochs_check = sum(len(t.intermediate_values) for t in study.get_trials(deepcopy=False))
     final: dict[str, Any] = {}
     try:
         best = study.best_trial
         retrain_start = time.perf_counter()
         model, _ = train(best.params, [])  # Optuna keeps no model: retrain the best parameters
-        final = {"val": best.value, "test": test_accuracy(task, model, data), "params": best.params,
-                 "how": f"retrained the best parameters for {max_epochs} epochs (same seed)",
-                 "retrain_s": time.perf_counter() - retrain_start, "trial": best.number}
+        final = {
+            "val": best.value,
+            "test": test_accuracy(task, model, data),
+            "params": best.params,
+            "how": f"retrained the best parameters for {max_epochs} epochs (same seed)",
+            "retrain_s": time.perf_counter() - retrain_start,
+            "trial": best.number,
+        }
     except Exception as error:  # noqa: BLE001
         final = {"error": f"{type(error).__name__}: {error}"}
     return {
-        "epochs": ledger.epochs, "epochs_check": epochs_check, "events": ledger.events, **times,
-        "n_configs": len(states), "n_trials": len(states), "n_complete": states.count("COMPLETE"),
-        "n_pruned": states.count("PRUNED"), "n_failed": states.count("FAIL"), "failures": [],
-        "n_resumed": 0, "reused_epochs": 0, "final": final,
+        "epochs": ledger.epochs,
+        "epochs_check": epochs_check,
+        "events": ledger.events,
+        **times,
+        "n_configs": len(states),
+        "n_trials": len(states),
+        "n_complete": states.count("COMPLETE"),
+        "n_pruned": states.count("PRUNED"),
+        "n_failed": states.count("FAIL"),
+        "failures": [],
+        "n_resumed": 0,
+        "reused_epochs": 0,
+        "final": final,
     }
 
 
@@ -360,6 +476,7 @@ def patch_kerastuner_tensorboard() -> str | None:
     (The same patch as bench_keras.py.) Returns None when no patch was needed."""
     try:
         import tensorboard  # noqa: F401
+
         return None
     except ImportError:
         pass
@@ -369,7 +486,9 @@ def patch_kerastuner_tensorboard() -> str | None:
     if getattr(original, "_bench_patched", False):
         return "patched"
 
-    def configure_tensorboard_dir(self: Any, callbacks: Any, trial: Any, execution: int = 0) -> None:
+    def configure_tensorboard_dir(
+        self: Any, callbacks: Any, trial: Any, execution: int = 0
+    ) -> None:
         if any(type(callback).__name__ == "TensorBoard" for callback in callbacks):
             original(self, callbacks, trial, execution)
 
@@ -378,7 +497,9 @@ def patch_kerastuner_tensorboard() -> str | None:
     return "patched"
 
 
-def run_kerastuner(task: str, seed: int, max_epochs: int, epoch_cap: int, workdir: str) -> dict[str, Any]:
+def run_kerastuner(
+    task: str, seed: int, max_epochs: int, epoch_cap: int, workdir: str
+) -> dict[str, Any]:
     import keras
     import keras_tuner as kt
 
@@ -397,9 +518,17 @@ def run_kerastuner(task: str, seed: int, max_epochs: int, epoch_cap: int, workdi
             kwargs["batch_size"] = batch_size_of(kerastuner_params(task, hp))
             return model.fit(*args, **kwargs)
 
-    tuner = kt.Hyperband(HyperModel(), objective="val_accuracy", max_epochs=max_epochs, factor=3,
-                         hyperband_iterations=1000, seed=seed, directory=workdir, project_name=f"{task}_kt",
-                         overwrite=True)
+    tuner = kt.Hyperband(
+        HyperModel(),
+        objective="val_accuracy",
+        max_epochs=max_epochs,
+        factor=3,
+        hyperband_iterations=1000,
+        seed=seed,
+        directory=workdir,
+        project_name=f"{task}_kt",
+        overwrite=True,
+    )
     populate = tuner.oracle.populate_space
 
     def populate_until_cap(trial_id: str) -> dict[str, Any]:
@@ -424,28 +553,49 @@ def run_kerastuner(task: str, seed: int, max_epochs: int, epoch_cap: int, workdi
     try:
         best = tuner.oracle.get_best_trials(1)[0]
         model = tuner.get_best_models(1)[0]
-        final = {"val": best.score, "test": test_accuracy(task, model, data),
-                 "params": {k: v for k, v in best.hyperparameters.values.items() if not k.startswith("tuner/")},
-                 "how": "tuner.get_best_models(1) (weights of the best epoch of the best trial)",
-                 "trial_epochs": best.hyperparameters.values.get("tuner/epochs")}
+        final = {
+            "val": best.score,
+            "test": test_accuracy(task, model, data),
+            "params": {
+                k: v for k, v in best.hyperparameters.values.items() if not k.startswith("tuner/")
+            },
+            "how": "tuner.get_best_models(1) (weights of the best epoch of the best trial)",
+            "trial_epochs": best.hyperparameters.values.get("tuner/epochs"),
+        }
     except Exception as error:  # noqa: BLE001
         final = {"error": f"{type(error).__name__}: {error}"}
     return {
-        "epochs": ledger.epochs, "epochs_check": None, "events": ledger.events, **times,
+        "epochs": ledger.epochs,
+        "epochs_check": None,
+        "events": ledger.events,
+        **times,
         "n_configs": sum("tuner/trial_id" not in t.hyperparameters.values for t in trials),
-        "n_trials": len(trials), "n_complete": statuses.count("COMPLETED"), "n_pruned": 0,
+        "n_trials": len(trials),
+        "n_complete": statuses.count("COMPLETED"),
+        "n_pruned": 0,
         "n_failed": statuses.count("FAILED") + statuses.count("INVALID"),
         "failures": [str(t.message)[-300:] for t in trials if t.status in ("FAILED", "INVALID")],
-        "n_resumed": sum("tuner/trial_id" in t.hyperparameters.values for t in trials), "reused_epochs": reused,
-        "epoch_cap": epoch_cap, "tensorboard_patch": patched, "final": final,
+        "n_resumed": sum("tuner/trial_id" in t.hyperparameters.values for t in trials),
+        "reused_epochs": reused,
+        "epoch_cap": epoch_cap,
+        "tensorboard_patch": patched,
+        "final": final,
     }
 
 
-def run_keras(task: str, contender: str, seed: int, n_configs: int, max_epochs: int,
-              epoch_cap: int | None = None) -> dict[str, Any]:
+def run_keras(
+    task: str,
+    contender: str,
+    seed: int,
+    n_configs: int,
+    max_epochs: int,
+    epoch_cap: int | None = None,
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tftune-bench-pruning-") as workdir:
         if contender == "kerastuner_hyperband":
-            return run_kerastuner(task, seed, max_epochs, epoch_cap or n_configs * max_epochs, workdir)
+            return run_kerastuner(
+                task, seed, max_epochs, epoch_cap or n_configs * max_epochs, workdir
+            )
         configs, budget = configs_for(contender, n_configs, seed, suggest(task), max_epochs)
         library, _, pruner = contender.partition("_")
         if library == "tftune":

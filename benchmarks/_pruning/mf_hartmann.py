@@ -36,11 +36,25 @@ import numpy as np
 
 ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 A3 = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-P3 = 1e-4 * np.array([[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]])
-A6 = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8],
-               [17, 8, 0.05, 10, 0.1, 14]])
-P6 = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                      [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+P3 = 1e-4 * np.array(
+    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+)
+A6 = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ]
+)
+P6 = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,15 +92,26 @@ class MFHartmann:
 
 
 TASKS = {
-    "mf_hartmann3": MFHartmann("mf_hartmann3", 3, noise_std=math.sqrt(0.01), f_star=-3.86278,
-                               x_star=(0.114614, 0.555649, 0.852547)),
-    "mf_hartmann6": MFHartmann("mf_hartmann6", 6, noise_std=math.sqrt(0.05), f_star=-3.32237,
-                               x_star=(0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573)),
+    "mf_hartmann3": MFHartmann(
+        "mf_hartmann3",
+        3,
+        noise_std=math.sqrt(0.01),
+        f_star=-3.86278,
+        x_star=(0.114614, 0.555649, 0.852547),
+    ),
+    "mf_hartmann6": MFHartmann(
+        "mf_hartmann6",
+        6,
+        noise_std=math.sqrt(0.05),
+        f_star=-3.32237,
+        x_star=(0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573),
+    ),
 }
 
 
-def fidelity_correlation(task: MFHartmann, max_steps: int, steps: list[int], n: int = 2000,
-                         seed: int = 12345) -> dict[str, dict[str, float]]:
+def fidelity_correlation(
+    task: MFHartmann, max_steps: int, steps: list[int], n: int = 2000, seed: int = 12345
+) -> dict[str, dict[str, float]]:
     """Spearman rank correlations over ``n`` uniform random configurations, per step index:
     ``noise_free``: f(x, z) against f(x, 1), the fidelity's own effect; ``observed``: the noisy
     value reported at the step against the noise-free f(x, 1) (the held-out value), i.e. how

@@ -25,8 +25,14 @@ from _pruning.mf_hartmann import TASKS, MFHartmann
 RESUMED_VALUES_ATTR = "resumed_intermediate_values"
 
 SYNTHETIC_CONTENDERS = (
-    "tftune_nop", "tftune_median", "tftune_asha", "tftune_hyperband", "tftune_asha_noresume",
-    "optuna_median", "optuna_hyperband", "kerastuner_hyperband",
+    "tftune_nop",
+    "tftune_median",
+    "tftune_asha",
+    "tftune_hyperband",
+    "tftune_asha_noresume",
+    "optuna_median",
+    "optuna_hyperband",
+    "kerastuner_hyperband",
 )
 
 
@@ -40,7 +46,9 @@ def task_of(name: str) -> MFHartmann:
     return task
 
 
-def draw_configs(n: int, seed: int, suggest: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:
+def draw_configs(
+    n: int, seed: int, suggest: Callable[[Any], dict[str, Any]]
+) -> list[dict[str, Any]]:
     """``n`` configurations from tftune's ``RandomSampler(seed)`` (trial numbers 0..n-1)."""
     import tftune
 
@@ -63,17 +71,25 @@ def epoch_budget(n_configs: int, max_steps: int) -> int:
     return math.ceil(n_configs * max_steps / 3)
 
 
-def configs_for(contender: str, n_configs: int, seed: int, suggest: Callable[[Any], dict[str, Any]],
-                max_steps: int) -> tuple[list[dict[str, Any]], int | None]:
+def configs_for(
+    contender: str,
+    n_configs: int,
+    seed: int,
+    suggest: Callable[[Any], dict[str, Any]],
+    max_steps: int,
+) -> tuple[list[dict[str, Any]], int | None]:
     """The configurations a contender evaluates and its epoch budget (``None``: unpruned, all of them)."""
     if contender.endswith("_nop"):
         return draw_configs(n_configs, seed, suggest), None
-    return draw_configs(n_configs * CONFIG_RESERVE, seed, suggest), epoch_budget(n_configs, max_steps)
+    return draw_configs(n_configs * CONFIG_RESERVE, seed, suggest), epoch_budget(
+        n_configs, max_steps
+    )
 
 
 def suggest_point(dim: int) -> Callable[[Any], dict[str, Any]]:
     def suggest(trial: Any) -> dict[str, Any]:
         return {f"x{j}": trial.suggest_float(f"x{j}", 0.0, 1.0) for j in range(dim)}
+
     return suggest
 
 
@@ -99,24 +115,47 @@ def optuna_pruner(name: str, max_steps: int) -> Any:
     if name == "median":
         return optuna.pruners.MedianPruner()
     if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max_steps, reduction_factor=3)
+        return optuna.pruners.HyperbandPruner(
+            min_resource=1, max_resource=max_steps, reduction_factor=3
+        )
     raise ValueError(name)
 
 
 def enqueue_promotions(study: Any) -> int:
     """Queue a resuming trial for every paused trial the pruner promotes (as ``Tuner._promote``)."""
-    from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
+    from tftune.pruners._successive_halving import (
+        CHECKPOINT_KEY,
+        LINEAGE_KEY,
+        RESUME_OF_KEY,
+        lineage,
+    )
     from tftune.storages._base import FIXED_PARAMS_KEY
     from tftune.trial import FrozenTrial, TrialState
 
     queued = 0
     for paused in study.pruner.promotions(study):
-        notes = {k: v for k, v in paused.system_attrs.items() if "_rung_" in k or k == "hyperband_bracket"}
-        template = FrozenTrial(number=-1, state=TrialState.WAITING, system_attrs={
-            **notes, FIXED_PARAMS_KEY: dict(paused.params), CHECKPOINT_KEY: paused.system_attrs[CHECKPOINT_KEY],
-            RESUME_OF_KEY: paused.number, LINEAGE_KEY: lineage(paused),
-            RESUMED_VALUES_ATTR: [[step, value] for step, value in sorted(paused.intermediate_values.items())]})
-        study._storage.enqueue_trials(study._study_id, [template], once_key=f"promote:{paused.number}")
+        notes = {
+            k: v
+            for k, v in paused.system_attrs.items()
+            if "_rung_" in k or k == "hyperband_bracket"
+        }
+        template = FrozenTrial(
+            number=-1,
+            state=TrialState.WAITING,
+            system_attrs={
+                **notes,
+                FIXED_PARAMS_KEY: dict(paused.params),
+                CHECKPOINT_KEY: paused.system_attrs[CHECKPOINT_KEY],
+                RESUME_OF_KEY: paused.number,
+                LINEAGE_KEY: lineage(paused),
+                RESUMED_VALUES_ATTR: [
+                    [step, value] for step, value in sorted(paused.intermediate_values.items())
+                ],
+            },
+        )
+        study._storage.enqueue_trials(
+            study._study_id, [template], once_key=f"promote:{paused.number}"
+        )
         queued += 1
     return queued
 
@@ -127,10 +166,22 @@ class Feeder:
     (``spent``) once the contender has trained its epoch budget (between trials, as KerasTuner
     stops)."""
 
-    def __init__(self, configs: list[dict[str, Any]], enqueue: Callable[[dict[str, Any]], None],
-                 waiting: Callable[[], int], stop: Callable[[], None],
-                 promote: Callable[[], Any] | None = None, spent: Callable[[], bool] = lambda: False) -> None:
-        self.configs, self.enqueue, self.waiting, self.stop, self.promote = configs, enqueue, waiting, stop, promote
+    def __init__(
+        self,
+        configs: list[dict[str, Any]],
+        enqueue: Callable[[dict[str, Any]], None],
+        waiting: Callable[[], int],
+        stop: Callable[[], None],
+        promote: Callable[[], Any] | None = None,
+        spent: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.configs, self.enqueue, self.waiting, self.stop, self.promote = (
+            configs,
+            enqueue,
+            waiting,
+            stop,
+            promote,
+        )
         self.spent = spent
         self.next = 0
 
@@ -155,15 +206,24 @@ def waiting_count(study: Any) -> int:
     return len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
 
 
-def run_tftune(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict[str, Any]],
-               max_steps: int, budget: int | None = None) -> dict[str, Any]:
+def run_tftune(
+    task: MFHartmann,
+    pruner_name: str,
+    seed: int,
+    configs: list[dict[str, Any]],
+    max_steps: int,
+    budget: int | None = None,
+) -> dict[str, Any]:
     import tftune
     from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
 
     resume = pruner_name in ("asha", "hyperband")
-    study = tftune.create_study(study_name=f"{task.name}-tftune-{pruner_name}-seed{seed}",
-                                sampler=tftune.samplers.RandomSampler(seed=seed),
-                                pruner=tftune_pruner(pruner_name, max_steps), direction="minimize")
+    study = tftune.create_study(
+        study_name=f"{task.name}-tftune-{pruner_name}-seed{seed}",
+        sampler=tftune.samplers.RandomSampler(seed=seed),
+        pruner=tftune_pruner(pruner_name, max_steps),
+        direction="minimize",
+    )
     suggest = suggest_point(task.dim)
     record: dict[str, Any] = {"epochs": 0, "events": [], "reused_epochs": 0}
 
@@ -187,9 +247,14 @@ def run_tftune(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict
         record["events"].append([record["epochs"], value, task.true_value(x, 1.0)])
         return value
 
-    feeder = Feeder(configs, study.enqueue_trial, lambda: waiting_count(study), study.stop,
-                    (lambda: enqueue_promotions(study)) if resume else None,
-                    spent=lambda: budget is not None and record["epochs"] >= budget)
+    feeder = Feeder(
+        configs,
+        study.enqueue_trial,
+        lambda: waiting_count(study),
+        study.stop,
+        (lambda: enqueue_promotions(study)) if resume else None,
+        spent=lambda: budget is not None and record["epochs"] >= budget,
+    )
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     feeder()
     study.optimize(objective, n_trials=len(configs) * 20, callbacks=[feeder])
@@ -197,8 +262,13 @@ def run_tftune(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict
     trials = study.get_trials(deepcopy=False)
     states = [t.state.name for t in trials]
     return {
-        **record, "wall_s": wall, "cpu_s": cpu, "n_configs": feeder.next, "n_trials": len(trials),
-        "n_complete": states.count("COMPLETE"), "n_pruned": states.count("PRUNED"),
+        **record,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "n_configs": feeder.next,
+        "n_trials": len(trials),
+        "n_complete": states.count("COMPLETE"),
+        "n_pruned": states.count("PRUNED"),
         "n_resumed": sum(RESUME_OF_KEY in t.system_attrs for t in trials),
         "epochs_check": _tftune_epochs(trials),
     }
@@ -217,13 +287,22 @@ def _tftune_epochs(trials: list[Any]) -> int:
     return total
 
 
-def run_optuna(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict[str, Any]],
-               max_steps: int, budget: int | None = None) -> dict[str, Any]:
+def run_optuna(
+    task: MFHartmann,
+    pruner_name: str,
+    seed: int,
+    configs: list[dict[str, Any]],
+    max_steps: int,
+    budget: int | None = None,
+) -> dict[str, Any]:
     import optuna
 
-    study = optuna.create_study(study_name=f"{task.name}-optuna-{pruner_name}-seed{seed}",
-                                sampler=optuna.samplers.RandomSampler(seed=seed),
-                                pruner=optuna_pruner(pruner_name, max_steps), direction="minimize")
+    study = optuna.create_study(
+        study_name=f"{task.name}-optuna-{pruner_name}-seed{seed}",
+        sampler=optuna.samplers.RandomSampler(seed=seed),
+        pruner=optuna_pruner(pruner_name, max_steps),
+        direction="minimize",
+    )
     for config in configs:
         study.enqueue_trial(config)
     suggest = suggest_point(task.dim)
@@ -242,18 +321,32 @@ def run_optuna(task: MFHartmann, pruner_name: str, seed: int, configs: list[dict
         return value
 
     start_wall, start_cpu = time.perf_counter(), time.process_time()
-    study.optimize(objective, n_trials=len(configs), callbacks=[budget_stop(budget, lambda: record["epochs"])])
+    study.optimize(
+        objective, n_trials=len(configs), callbacks=[budget_stop(budget, lambda: record["epochs"])]
+    )
     wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
-    states = [t.state.name for t in study.get_trials(deepcopy=False) if t.state.name != "WAITING"]  # not the unused queue
-    return {**record, "wall_s": wall, "cpu_s": cpu, "n_configs": len(states), "n_trials": len(states),
-            "n_complete": states.count("COMPLETE"), "n_pruned": states.count("PRUNED"), "n_resumed": 0}
+    states = [
+        t.state.name for t in study.get_trials(deepcopy=False) if t.state.name != "WAITING"
+    ]  # not the unused queue
+    return {
+        **record,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "n_configs": len(states),
+        "n_trials": len(states),
+        "n_complete": states.count("COMPLETE"),
+        "n_pruned": states.count("PRUNED"),
+        "n_resumed": 0,
+    }
 
 
 def budget_stop(budget: int | None, epochs: Callable[[], int]) -> Callable[[Any, Any], None]:
     """An Optuna callback that stops the study once ``epochs()`` reaches ``budget``."""
+
     def stop(study: Any, _trial: Any) -> None:
         if budget is not None and epochs() >= budget:
             study.stop()
+
     return stop
 
 
@@ -272,8 +365,14 @@ def run_kerastuner(task: MFHartmann, seed: int, max_steps: int, epoch_cap: int) 
     record: dict[str, Any] = {"epochs": 0, "events": [], "reused_epochs": 0}
     n_trials = n_configs = 0
     with tempfile.TemporaryDirectory(prefix="tftune-bench-kt-") as tmp:
-        oracle = kt.oracles.HyperbandOracle(objective=kt.Objective("loss", "min"), max_epochs=max_steps, factor=3,
-                                            hyperband_iterations=10_000, seed=seed, hyperparameters=hps)
+        oracle = kt.oracles.HyperbandOracle(
+            objective=kt.Objective("loss", "min"),
+            max_epochs=max_steps,
+            factor=3,
+            hyperband_iterations=10_000,
+            seed=seed,
+            hyperparameters=hps,
+        )
         oracle._set_project_dir(tmp, "synthetic")
         oracle._display.verbose = 0
         start_wall, start_cpu = time.perf_counter(), time.process_time()
@@ -296,14 +395,31 @@ def run_kerastuner(task: MFHartmann, seed: int, max_steps: int, epoch_cap: int) 
             trial.status = "COMPLETED"
             oracle.end_trial(trial)
             n_trials += 1
-            record["events"].append([record["epochs"], best, task.true_value(x, (best_step + 1) / max_steps)])
+            record["events"].append(
+                [record["epochs"], best, task.true_value(x, (best_step + 1) / max_steps)]
+            )
         wall, cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
-    return {**record, "wall_s": wall, "cpu_s": cpu, "n_trials": n_trials, "n_configs": n_configs,
-            "n_complete": n_trials, "n_pruned": 0, "n_resumed": None, "epoch_cap": epoch_cap}
+    return {
+        **record,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "n_trials": n_trials,
+        "n_configs": n_configs,
+        "n_complete": n_trials,
+        "n_pruned": 0,
+        "n_resumed": None,
+        "epoch_cap": epoch_cap,
+    }
 
 
-def run_synthetic(task_name: str, contender: str, seed: int, n_configs: int, max_steps: int,
-                  epoch_cap: int | None = None) -> dict[str, Any]:
+def run_synthetic(
+    task_name: str,
+    contender: str,
+    seed: int,
+    n_configs: int,
+    max_steps: int,
+    epoch_cap: int | None = None,
+) -> dict[str, Any]:
     task = task_of(task_name)
     if contender == "kerastuner_hyperband":
         return run_kerastuner(task, seed, max_steps, epoch_cap or n_configs * max_steps)

@@ -29,11 +29,26 @@ HARTMANN3_OPT = -3.862779787332659
 HARTMANN6_OPT = -3.322368011415514
 
 _H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-_H3_P = 1e-4 * np.array([[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]])
-_H6_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]], dtype=float)
-_H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                         [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+_H3_P = 1e-4 * np.array(
+    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+)
+_H6_A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ],
+    dtype=float,
+)
+_H6_P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
 _H_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 
 H3_ARGMIN = (0.114614, 0.555649, 0.852547)
@@ -47,7 +62,9 @@ def branin(x: np.ndarray) -> float:
 
 
 def _hartmann(x: np.ndarray, a: np.ndarray, p: np.ndarray) -> float:
-    return float(-np.sum(_H_ALPHA * np.exp(-np.sum(a * (np.asarray(x)[None, :] - p) ** 2, axis=1))))
+    return float(
+        -np.sum(_H_ALPHA * np.exp(-np.sum(a * (np.asarray(x)[None, :] - p) ** 2, axis=1)))
+    )
 
 
 def hartmann3(x: np.ndarray) -> float:
@@ -74,8 +91,12 @@ def levy(x: np.ndarray) -> float:
 def ackley(x: np.ndarray) -> float:
     x = np.asarray(x, dtype=float)
     d = len(x)
-    return float(-20 * math.exp(-0.2 * math.sqrt(np.sum(x**2) / d)) - math.exp(np.sum(np.cos(2 * math.pi * x)) / d)
-                 + 20 + math.e)
+    return float(
+        -20 * math.exp(-0.2 * math.sqrt(np.sum(x**2) / d))
+        - math.exp(np.sum(np.cos(2 * math.pi * x)) / d)
+        + 20
+        + math.e
+    )
 
 
 # --- the mixed categorical / conditional function -------------------------------------------

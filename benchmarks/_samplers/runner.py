@@ -24,7 +24,9 @@ class Job:
     contender: str
     seed: int
     budget: int
-    batch: int = 1  # 1: sequential; 8: ask x 8, evaluate, tell x 8 (the Bayesmark challenge's batches)
+    batch: int = (
+        1  # 1: sequential; 8: ask x 8, evaluate, tell x 8 (the Bayesmark challenge's batches)
+    )
     est_s: float = 0.0
 
     @property
@@ -92,18 +94,33 @@ def run_job(job: Job) -> dict[str, Any]:
             for obs, tru in results:
                 observed.append(float(obs))
                 true.append(float(tru))
-        return {"job": dataclasses.asdict(job), "observed": observed, "true": true, "optimizer_s": opt_s,
-                "eval_s": eval_s, "wall_s": time.perf_counter() - started, "error": None}
+        return {
+            "job": dataclasses.asdict(job),
+            "observed": observed,
+            "true": true,
+            "optimizer_s": opt_s,
+            "eval_s": eval_s,
+            "wall_s": time.perf_counter() - started,
+            "error": None,
+        }
     except Exception as error:  # noqa: BLE001 - reported in the results, never fatal
-        return {"job": dataclasses.asdict(job), "observed": [], "true": [], "wall_s": time.perf_counter() - started,
-                "error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()[-4000:]}
+        return {
+            "job": dataclasses.asdict(job),
+            "observed": [],
+            "true": [],
+            "wall_s": time.perf_counter() - started,
+            "error": f"{type(error).__name__}: {error}",
+            "traceback": traceback.format_exc()[-4000:],
+        }
 
 
 # --- overhead: milliseconds per ask -----------------------------------------------------------
 def _prefill_tftune(storage: Any, n: int, d: int, seed: int) -> str:
     import tftune
 
-    study = tftune.create_study(storage=storage, sampler=tftune.samplers.RandomSampler(seed=seed), direction="minimize")
+    study = tftune.create_study(
+        storage=storage, sampler=tftune.samplers.RandomSampler(seed=seed), direction="minimize"
+    )
     for _ in range(n):
         trial = study.ask()
         xs = [trial.suggest_float(f"x{j}", -5.0, 5.0) for j in range(d)]
@@ -119,8 +136,13 @@ def _prefill_optuna(study: Any, n: int, d: int, seed: int) -> None:
     trials = []
     for _ in range(n):
         x = rng.uniform(-5.0, 5.0, d)
-        trials.append(optuna.trial.create_trial(params={f"x{j}": float(x[j]) for j in range(d)}, distributions=dists,
-                                                value=float(np.sum(x * x))))
+        trials.append(
+            optuna.trial.create_trial(
+                params={f"x{j}": float(x[j]) for j in range(d)},
+                distributions=dists,
+                value=float(np.sum(x * x)),
+            )
+        )
     study.add_trials(trials)
 
 
@@ -157,9 +179,20 @@ def time_asks(contender: str, n: int, d: int, n_asks: int, seed: int = 0) -> dic
         times.append((time.perf_counter() - t0) * 1000)
         cpu_times.append((time.process_time() - c0) * 1000)
         study.tell(trial, sum(x * x for x in xs))
-    return {"contender": contender, "n": n, "d": d, "n_asks": n_asks, "median_ms": statistics.median(times),
-            "median_cpu_ms": statistics.median(cpu_times), "first_ms": times[0], "min_ms": min(times),
-            "max_ms": max(times), "all_ms": times, "prefill_s": prefill_s, "loadavg_1m": os.getloadavg()[0]}
+    return {
+        "contender": contender,
+        "n": n,
+        "d": d,
+        "n_asks": n_asks,
+        "median_ms": statistics.median(times),
+        "median_cpu_ms": statistics.median(cpu_times),
+        "first_ms": times[0],
+        "min_ms": min(times),
+        "max_ms": max(times),
+        "all_ms": times,
+        "prefill_s": prefill_s,
+        "loadavg_1m": os.getloadavg()[0],
+    }
 
 
 def nan_to_none(value: float) -> float | None:

@@ -33,7 +33,9 @@ class Param:
             text = f"{self.name} ∈ {{{', '.join(map(str, self.choices))}}}"
         else:
             kind = "int" if self.kind == "int" else "float"
-            text = f"{self.name} {kind} [{self.low:g}, {self.high:g}]" + (" log" if self.log else "")
+            text = f"{self.name} {kind} [{self.low:g}, {self.high:g}]" + (
+                " log" if self.log else ""
+            )
         if self.parent:
             text += f" (if {self.parent} ∈ {{{', '.join(map(str, self.parent_values))}}})"
         return text

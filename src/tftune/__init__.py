@@ -9,7 +9,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from tftune import distributions, exceptions, logging, pruners, samplers, search_space, storages, trial
+from tftune import (
+    distributions,
+    exceptions,
+    logging,
+    pruners,
+    samplers,
+    search_space,
+    storages,
+    trial,
+)
 from tftune.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from tftune.exceptions import TrialPruned
 from tftune.study import (
@@ -24,8 +33,27 @@ from tftune.study import (
 from tftune.trial import FrozenTrial, Trial, TrialState
 
 __all__ = [
-    "CategoricalDistribution", "FloatDistribution", "FrozenTrial", "IntDistribution", "Study",
-    "StudyDirection", "Trial", "TrialPruned", "TrialState", "__version__", "create_study",
-    "delete_study", "distributions", "exceptions", "get_all_study_names", "get_all_study_summaries",
-    "load_study", "logging", "pruners", "samplers", "search_space", "storages", "trial",
+    "CategoricalDistribution",
+    "FloatDistribution",
+    "FrozenTrial",
+    "IntDistribution",
+    "Study",
+    "StudyDirection",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "__version__",
+    "create_study",
+    "delete_study",
+    "distributions",
+    "exceptions",
+    "get_all_study_names",
+    "get_all_study_summaries",
+    "load_study",
+    "logging",
+    "pruners",
+    "samplers",
+    "search_space",
+    "storages",
+    "trial",
 ]

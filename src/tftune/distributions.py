@@ -49,7 +49,12 @@ class BaseDistribution(abc.ABC):
     def __hash__(self) -> int:
         cached = self.__dict__.get("_hash")
         if cached is None:  # distributions do not change once made: hash them once
-            cached = hash((type(self).__name__, json.dumps(_without_negative_zero(self._asdict()), sort_keys=True)))
+            cached = hash(
+                (
+                    type(self).__name__,
+                    json.dumps(_without_negative_zero(self._asdict()), sort_keys=True),
+                )
+            )
             self.__dict__["_hash"] = cached
         return cached
 
@@ -151,7 +156,12 @@ class IntDistribution(BaseDistribution):
             raise ValueError(f"`step` must be > 0, got step={step!r}.")
         if log and step != 1:
             raise ValueError(f"`step` must be 1 when log=True, got step={step!r}.")
-        self.low, self.high, self.log, self.step = low, low + (high - low) // step * step, bool(log), step
+        self.low, self.high, self.log, self.step = (
+            low,
+            low + (high - low) // step * step,
+            bool(log),
+            step,
+        )
 
     def to_internal_repr(self, external: Any) -> float:
         if isinstance(external, bool) or not isinstance(external, (int, float)):
@@ -168,7 +178,11 @@ class IntDistribution(BaseDistribution):
         if not math.isfinite(internal):
             return False
         value = int(round(internal))
-        return value == internal and self.low <= value <= self.high and (value - self.low) % self.step == 0
+        return (
+            value == internal
+            and self.low <= value <= self.high
+            and (value - self.low) % self.step == 0
+        )
 
 
 class CategoricalDistribution(BaseDistribution):
@@ -229,7 +243,9 @@ def _same_choice(a: Any, b: Any) -> bool:
     return a == b and (a is None) == (b is None)
 
 
-_DISTRIBUTIONS = {cls.__name__: cls for cls in (FloatDistribution, IntDistribution, CategoricalDistribution)}
+_DISTRIBUTIONS = {
+    cls.__name__: cls for cls in (FloatDistribution, IntDistribution, CategoricalDistribution)
+}
 
 
 def distribution_to_json(distribution: BaseDistribution) -> str:
@@ -247,7 +263,9 @@ def json_to_distribution(text: str) -> BaseDistribution:
     return cls(**data["attributes"])
 
 
-def check_distribution_compatibility(name: str, old: BaseDistribution, new: BaseDistribution) -> None:
+def check_distribution_compatibility(
+    name: str, old: BaseDistribution, new: BaseDistribution
+) -> None:
     """Raise if ``name`` was already suggested in this trial with a different distribution."""
     if old != new:
         raise ValueError(

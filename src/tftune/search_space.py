@@ -66,14 +66,20 @@ def _from_scipy(name: str, frozen: Any) -> BaseDistribution:
 def to_distributions(space: Mapping[str, Any]) -> dict[str, BaseDistribution]:
     """Map a whole scikit-learn style space (a dict) onto distributions."""
     if not isinstance(space, Mapping):
-        raise TypeError(f"A search space must be a dict of parameter name to values, got {space!r}.")
+        raise TypeError(
+            f"A search space must be a dict of parameter name to values, got {space!r}."
+        )
     return {name: to_distribution(name, spec) for name, spec in space.items()}
 
 
-def iter_grid(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]]) -> Iterator[dict[str, Any]]:
+def iter_grid(
+    grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
+) -> Iterator[dict[str, Any]]:
     """Every cell of a grid (a dict of lists, or a list of such dicts), as ``ParameterGrid`` does."""
     for sub_grid in validate_grid(grid):
-        names = sorted(sub_grid)  # ParameterGrid's order: names sorted, the last one varies fastest
+        names = sorted(
+            sub_grid
+        )  # ParameterGrid's order: names sorted, the last one varies fastest
         for values in itertools.product(*(sub_grid[n] for n in names)):
             yield dict(zip(names, values))
 
@@ -84,7 +90,9 @@ def validate_grid(
     """Check a grid and return it as a list of dicts of lists."""
     sub_grids = [grid] if isinstance(grid, Mapping) else grid
     if isinstance(sub_grids, (str, bytes)) or not isinstance(sub_grids, Sequence) or not sub_grids:
-        raise TypeError(f"`search_space` must be a dict of lists, or a non-empty list of such dicts, got {grid!r}.")
+        raise TypeError(
+            f"`search_space` must be a dict of lists, or a non-empty list of such dicts, got {grid!r}."
+        )
     checked = []
     for sub_grid in sub_grids:
         if not isinstance(sub_grid, Mapping):
@@ -93,7 +101,9 @@ def validate_grid(
             if not isinstance(name, str):
                 raise TypeError(f"Grid parameter names must be strings, got {name!r}.")
             if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-                raise TypeError(f"Grid parameter {name!r} must be a list of values, got {values!r}.")
+                raise TypeError(
+                    f"Grid parameter {name!r} must be a list of values, got {values!r}."
+                )
             try:
                 CategoricalDistribution(values)  # the same rules: non-empty, JSON scalars
             except (TypeError, ValueError) as error:

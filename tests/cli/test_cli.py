@@ -56,9 +56,19 @@ def fill(url: str) -> None:
 def add_demo_study(storage: str | RDBStorage) -> None:
     """minimize: #0 0.5, #1 0.25 (best), #2 PRUNED at 0.8, #3 FAIL."""
     study = tftune.create_study("demo", storage=storage)
-    for lr, layers, act in [(0.01, 2, "relu"), (0.001, 3, "tanh"), (0.1, 1, "relu"), (0.05, 4, "tanh")]:
+    for lr, layers, act in [
+        (0.01, 2, "relu"),
+        (0.001, 3, "tanh"),
+        (0.1, 1, "relu"),
+        (0.05, 4, "tanh"),
+    ]:
         study.enqueue_trial({"lr": lr, "layers": layers, "act": act})
-    outcomes = [(0.5, TrialState.COMPLETE), (0.25, TrialState.COMPLETE), (None, TrialState.PRUNED), (None, TrialState.FAIL)]
+    outcomes = [
+        (0.5, TrialState.COMPLETE),
+        (0.25, TrialState.COMPLETE),
+        (None, TrialState.PRUNED),
+        (None, TrialState.FAIL),
+    ]
     for value, state in outcomes:
         trial = study.ask()
         trial.suggest_float("lr", 1e-4, 1e-1, log=True)
@@ -93,7 +103,11 @@ def table_header(out: str) -> list[str]:
 
 
 def table_rows(out: str) -> list[list[str]]:
-    return [[cell.strip() for cell in line.strip("│").split("│")] for line in out.splitlines() if line.startswith("│")]
+    return [
+        [cell.strip() for cell in line.strip("│").split("│")]
+        for line in out.splitlines()
+        if line.startswith("│")
+    ]
 
 
 def table_dicts(out: str) -> list[dict[str, str]]:
@@ -112,7 +126,11 @@ def test_studies_lists_every_study_with_progress_and_best_value(capsys, url):
     assert code == 0, err
     rows = {row["Name"]: row for row in table_dicts(out)}
     assert rows["demo"]["Direction(s)"] == "minimize"
-    assert (rows["demo"]["Trials"], rows["demo"]["Complete"], rows["demo"]["Best value(s)"]) == ("4", "2", "0.25")
+    assert (rows["demo"]["Trials"], rows["demo"]["Complete"], rows["demo"]["Best value(s)"]) == (
+        "4",
+        "2",
+        "0.25",
+    )
     assert rows["pareto"]["Direction(s)"] == "minimize, maximize"
     assert (rows["pareto"]["Trials"], rows["pareto"]["Complete"]) == ("3", "3")
     assert rows["demo"]["Started"][:4].isdigit()
@@ -130,9 +148,15 @@ def test_trials_table_shows_numbers_states_values_and_params(capsys, sqlite_demo
     assert table_header(out) == ["Number", "State", "Value", "act", "layers", "lr", "Duration"]
     rows = table_dicts(out)
     assert [(r["Number"], r["State"], r["Value"]) for r in rows] == [
-        ("0", "COMPLETE", "0.5"), ("1", "COMPLETE", "0.25"), ("2", "PRUNED", "0.8"), ("3", "FAIL", "-"),
+        ("0", "COMPLETE", "0.5"),
+        ("1", "COMPLETE", "0.25"),
+        ("2", "PRUNED", "0.8"),
+        ("3", "FAIL", "-"),
     ]
-    assert [(r["act"], r["layers"], r["lr"]) for r in rows][:2] == [("relu", "2", "0.01"), ("tanh", "3", "0.001")]
+    assert [(r["act"], r["layers"], r["lr"]) for r in rows][:2] == [
+        ("relu", "2", "0.01"),
+        ("tanh", "3", "0.001"),
+    ]
     assert rows[0]["Duration"].endswith("s")
 
 
@@ -160,7 +184,13 @@ def test_best_single_objective_as_table_and_json(capsys, url):
     code, out, err = run(capsys, "best", "demo", "--storage", url)
     assert code == 0, err
     [row] = table_dicts(out)
-    assert (row["Number"], row["Value"], row["act"], row["layers"], row["lr"]) == ("1", "0.25", "tanh", "3", "0.001")
+    assert (row["Number"], row["Value"], row["act"], row["layers"], row["lr"]) == (
+        "1",
+        "0.25",
+        "tanh",
+        "3",
+        "0.001",
+    )
 
     code, out, _ = run(capsys, "best", "demo", "--json", "--storage", url)
     data = json.loads(out)
@@ -174,11 +204,17 @@ def test_best_single_objective_as_table_and_json(capsys, url):
 def test_best_multi_objective_is_the_pareto_front(capsys, sqlite_demo_url):
     code, out, _ = run(capsys, "best", "pareto", "--storage", sqlite_demo_url)
     assert code == 0 and "Pareto front" in out
-    assert [row[:4] for row in table_rows(out)] == [["0", "COMPLETE", "1", "1"], ["1", "COMPLETE", "2", "3"]]
+    assert [row[:4] for row in table_rows(out)] == [
+        ["0", "COMPLETE", "1", "1"],
+        ["1", "COMPLETE", "2", "3"],
+    ]
 
     code, out, _ = run(capsys, "best", "pareto", "--json", "--storage", sqlite_demo_url)
     front = json.loads(out)["best_trials"]
-    assert [(t["number"], t["values"], t["params"]) for t in front] == [(0, [1, 1], {"cost": 1}), (1, [2, 3], {"cost": 2})]
+    assert [(t["number"], t["values"], t["params"]) for t in front] == [
+        (0, [1, 1], {"cost": 1}),
+        (1, [2, 3], {"cost": 2}),
+    ]
 
 
 def test_best_without_a_complete_trial_is_an_error(capsys, sqlite_url):
@@ -194,26 +230,55 @@ def test_export_csv_parses_back_with_every_trial(capsys, url):
     assert code == 0, err
     reader = csv.DictReader(io.StringIO(out))
     assert reader.fieldnames == [
-        "number", "state", "value", "datetime_start", "datetime_complete", "duration_s",
-        "params_act", "params_layers", "params_lr", "user_attrs_epochs", "intermediate_values",
+        "number",
+        "state",
+        "value",
+        "datetime_start",
+        "datetime_complete",
+        "duration_s",
+        "params_act",
+        "params_layers",
+        "params_lr",
+        "user_attrs_epochs",
+        "intermediate_values",
     ]
     rows = list(reader)
     assert [(r["number"], r["state"], r["value"]) for r in rows] == [
-        ("0", "COMPLETE", "0.5"), ("1", "COMPLETE", "0.25"), ("2", "PRUNED", "0.8"), ("3", "FAIL", ""),
+        ("0", "COMPLETE", "0.5"),
+        ("1", "COMPLETE", "0.25"),
+        ("2", "PRUNED", "0.8"),
+        ("3", "FAIL", ""),
     ]
-    assert (rows[1]["params_lr"], rows[1]["params_layers"], rows[1]["params_act"]) == ("0.001", "3", "tanh")
+    assert (rows[1]["params_lr"], rows[1]["params_layers"], rows[1]["params_act"]) == (
+        "0.001",
+        "3",
+        "tanh",
+    )
     assert [r["user_attrs_epochs"] for r in rows] == ["1", "2", "3", "4"]
     assert json.loads(rows[0]["intermediate_values"]) == {"0": 0.8, "1": 0.5}
-    assert float(rows[0]["duration_s"]) >= 0 and rows[0]["datetime_start"] < rows[0]["datetime_complete"]
+    assert (
+        float(rows[0]["duration_s"]) >= 0
+        and rows[0]["datetime_start"] < rows[0]["datetime_complete"]
+    )
 
 
 def test_export_json_parses_back(capsys, sqlite_demo_url):
     code, out, _ = run(capsys, "export", "demo", "--format", "JSON", "--storage", sqlite_demo_url)
     records = json.loads(out)
     assert code == 0 and [r["number"] for r in records] == [0, 1, 2, 3]
-    assert records[1] | {"datetime_start": None, "datetime_complete": None, "duration_s": None} == {
-        "number": 1, "state": "COMPLETE", "value": 0.25, "datetime_start": None, "datetime_complete": None,
-        "duration_s": None, "params": {"lr": 0.001, "layers": 3, "act": "tanh"}, "user_attrs": {"epochs": 2},
+    assert records[1] | {
+        "datetime_start": None,
+        "datetime_complete": None,
+        "duration_s": None,
+    } == {
+        "number": 1,
+        "state": "COMPLETE",
+        "value": 0.25,
+        "datetime_start": None,
+        "datetime_complete": None,
+        "duration_s": None,
+        "params": {"lr": 0.001, "layers": 3, "act": "tanh"},
+        "user_attrs": {"epochs": 2},
         "intermediate_values": {"0": 0.8, "1": 0.25},
     }
     assert records[3]["state"] == "FAIL" and records[3]["value"] is None
@@ -224,14 +289,26 @@ def test_export_multi_objective_csv_has_a_column_per_objective(capsys, sqlite_ur
     code, out, _ = run(capsys, "export", "pareto", "--format", "csv", "--storage", sqlite_url)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and [(r["values_0"], r["values_1"], r["params_cost"]) for r in rows] == [
-        ("1.0", "1.0", "1"), ("2.0", "3.0", "2"), ("3.0", "2.0", "3"),
+        ("1.0", "1.0", "1"),
+        ("2.0", "3.0", "2"),
+        ("3.0", "2.0", "3"),
     ]
 
 
 def test_export_to_a_file(capsys, sqlite_url, tmp_path):
     add_demo_study(sqlite_url)
     target = tmp_path / "trials.json"
-    code, out, err = run(capsys, "export", "demo", "--format", "json", "--output", str(target), "--storage", sqlite_url)
+    code, out, err = run(
+        capsys,
+        "export",
+        "demo",
+        "--format",
+        "json",
+        "--output",
+        str(target),
+        "--storage",
+        sqlite_url,
+    )
     assert code == 0 and out == "" and "4 trial(s)" in err
     assert len(json.loads(target.read_text())) == 4
 
@@ -274,7 +351,9 @@ def test_unknown_study_is_one_line_and_exit_code_1(capsys, url):
     for command in (["trials"], ["best"], ["export", "--format", "csv"], ["delete", "--yes"]):
         code, out, err = run(capsys, command[0], "nope", *command[1:], "--storage", url)
         assert code == 1 and out == "", command
-        assert err.startswith("tftune: error: no study named 'nope'") and err.count("\n") == 1, command
+        assert err.startswith("tftune: error: no study named 'nope'") and err.count("\n") == 1, (
+            command
+        )
 
 
 @pytest.mark.parametrize(
@@ -363,9 +442,21 @@ def test_console_script_runs_without_tensorflow(sqlite_url):
     add_demo_study(sqlite_url)
     script = Path(sys.executable).with_name("tftune")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "tftune"]
-    env = {**os.environ, "COLUMNS": "250", "PYTHONPROFILEIMPORTTIME": "1"}  # stderr lists every import
-    done = subprocess.run([*command, "trials", "demo", "--storage", sqlite_url], capture_output=True, text=True, env=env)
+    env = {
+        **os.environ,
+        "COLUMNS": "250",
+        "PYTHONPROFILEIMPORTTIME": "1",
+    }  # stderr lists every import
+    done = subprocess.run(
+        [*command, "trials", "demo", "--storage", sqlite_url],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
-    assert [row[:3] for row in table_rows(done.stdout)][:2] == [["0", "COMPLETE", "0.5"], ["1", "COMPLETE", "0.25"]]
+    assert [row[:3] for row in table_rows(done.stdout)][:2] == [
+        ["0", "COMPLETE", "0.5"],
+        ["1", "COMPLETE", "0.25"],
+    ]
     assert "tftune.cli" in done.stderr
     assert "tensorflow" not in done.stderr and "keras" not in done.stderr

@@ -10,8 +10,14 @@ from tftune.keras._pack_sizing import padded_macs, split_by_width
 
 
 def mlp(units: int, inputs: int = 64) -> keras.Model:
-    model = keras.Sequential([keras.Input((inputs,)), keras.layers.Dense(units, activation="relu"),
-                              keras.layers.Dropout(0.1), keras.layers.Dense(10)])
+    model = keras.Sequential(
+        [
+            keras.Input((inputs,)),
+            keras.layers.Dense(units, activation="relu"),
+            keras.layers.Dropout(0.1),
+            keras.layers.Dense(10),
+        ]
+    )
     model.compile("adam", "mse")
     return model
 
@@ -19,8 +25,14 @@ def mlp(units: int, inputs: int = 64) -> keras.Model:
 def test_padded_cost_is_that_of_the_widest_copy_per_layer():
     assert padded_macs([mlp(8)]) == 64 * 8 + 8 * 10
     assert padded_macs([mlp(8), mlp(32)]) == 64 * 32 + 32 * 10
-    conv = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
-                             keras.layers.Dense(10)])
+    conv = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10),
+        ]
+    )
     # a 3x3x1x4 kernel at 6x6 output positions, then a 144x10 kernel
     assert padded_macs([conv]) == 3 * 3 * 1 * 4 * 36 + 144 * 10
 
@@ -28,16 +40,23 @@ def test_padded_cost_is_that_of_the_widest_copy_per_layer():
 def test_copies_of_very_different_widths_are_split_narrow_first(monkeypatch):
     monkeypatch.setattr(_pack_sizing, "device_kind", lambda: "CPU")
     models = [mlp(units) for units in (4096, 4, 4096, 4, 4, 4096, 4, 4096)]
-    saved_per_sample = 8 * padded_macs([mlp(4096)]) - 4 * padded_macs([mlp(4)]) - 4 * padded_macs([mlp(4096)])
-    assert saved_per_sample * 256 > _pack_sizing.SPLIT_WORTH_MACS["CPU"]  # worth a second pack at batch 256
+    saved_per_sample = (
+        8 * padded_macs([mlp(4096)]) - 4 * padded_macs([mlp(4)]) - 4 * padded_macs([mlp(4096)])
+    )
+    assert (
+        saved_per_sample * 256 > _pack_sizing.SPLIT_WORTH_MACS["CPU"]
+    )  # worth a second pack at batch 256
     assert split_by_width(models, batch_size=256) == [[1, 3, 4, 6], [0, 2, 5, 7]]
 
 
-@pytest.mark.parametrize("units, batch_size", [
-    ((64,) * 8, 256),                       # same widths: nothing to save
-    ((4096, 4, 4096, 4, 4, 4096, 4), 256),  # too few copies for two parts of MIN_SPLIT_SIZE
-    ((32, 4, 32, 4, 4, 32, 4, 32), 256),    # too little saved for the fixed cost of a pack
-])
+@pytest.mark.parametrize(
+    "units, batch_size",
+    [
+        ((64,) * 8, 256),  # same widths: nothing to save
+        ((4096, 4, 4096, 4, 4, 4096, 4), 256),  # too few copies for two parts of MIN_SPLIT_SIZE
+        ((32, 4, 32, 4, 4, 32, 4, 32), 256),  # too little saved for the fixed cost of a pack
+    ],
+)
 def test_packs_stay_whole_when_a_split_does_not_pay(monkeypatch, units, batch_size):
     monkeypatch.setattr(_pack_sizing, "device_kind", lambda: "CPU")
     assert split_by_width([mlp(u) for u in units], batch_size) == [list(range(len(units)))]

@@ -27,13 +27,18 @@ def data():
 
 
 def build(trial):
-    model = keras.Sequential([
-        keras.layers.Dense(trial.suggest_int("units", 4, 16), activation="relu"),
-        keras.layers.Dropout(trial.suggest_float("dropout", 0.0, 0.3)),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-    model.compile(keras.optimizers.Adam(trial.suggest_float("lr", 1e-3, 1e-1, log=True)), "binary_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(trial.suggest_int("units", 4, 16), activation="relu"),
+            keras.layers.Dropout(trial.suggest_float("dropout", 0.0, 0.3)),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        keras.optimizers.Adam(trial.suggest_float("lr", 1e-3, 1e-1, log=True)),
+        "binary_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -46,7 +51,9 @@ def test_search_reports_every_epoch_and_keeps_the_best_model(tmp_path, data):
     for trial in trials:
         history = trial.user_attrs["history"]
         assert sorted(history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
-        assert trial.intermediate_values == {i: pytest.approx(v) for i, v in enumerate(history["val_loss"])}
+        assert trial.intermediate_values == {
+            i: pytest.approx(v) for i, v in enumerate(history["val_loss"])
+        }
         assert trial.value == pytest.approx(history["val_loss"][-1])
     best = tuner.best_model()
     loss, _ = best.evaluate(xv, yv, verbose=0)
@@ -57,7 +64,9 @@ def test_search_reports_every_epoch_and_keeps_the_best_model(tmp_path, data):
 
 def test_a_rerun_resumes_the_study(tmp_path, data):
     x, y, xv, yv = data
-    Tuner(build, objective="val_accuracy", directory=tmp_path).search(x, y, validation_data=(xv, yv), n_trials=1)
+    Tuner(build, objective="val_accuracy", directory=tmp_path).search(
+        x, y, validation_data=(xv, yv), n_trials=1
+    )
     again = Tuner(build, objective="val_accuracy", directory=tmp_path)
     again.search(x, y, validation_data=(xv, yv), n_trials=1)
     assert again.direction == StudyDirection.MAXIMIZE
@@ -66,23 +75,39 @@ def test_a_rerun_resumes_the_study(tmp_path, data):
 
 
 def test_direction_is_inferred_or_required(tmp_path):
-    assert Tuner(build, objective="val_loss", directory=tmp_path, project_name="a").direction == StudyDirection.MINIMIZE
-    assert Tuner(build, objective="val_auc", directory=tmp_path, project_name="b").direction == StudyDirection.MAXIMIZE
-    with pytest.raises(ValueError, match="Cannot tell whether objective 'val_custom' should be minimized or maximized"):
+    assert (
+        Tuner(build, objective="val_loss", directory=tmp_path, project_name="a").direction
+        == StudyDirection.MINIMIZE
+    )
+    assert (
+        Tuner(build, objective="val_auc", directory=tmp_path, project_name="b").direction
+        == StudyDirection.MAXIMIZE
+    )
+    with pytest.raises(
+        ValueError,
+        match="Cannot tell whether objective 'val_custom' should be minimized or maximized",
+    ):
         Tuner(build, objective="val_custom", directory=tmp_path, project_name="c")
 
 
 @pytest.mark.parametrize("fuse", [False, "auto"])
 def test_a_missing_metric_fails_each_trial_then_stops_with_the_reason(tmp_path, data, fuse):
     x, y, xv, yv = data
-    tuner = Tuner(build, objective="val_acc", directory=tmp_path, max_consecutive_failures=2, fuse=fuse)
-    with pytest.raises(RuntimeError, match=r"2 trials failed in a row.*'val_acc' is not in the training logs"):
+    tuner = Tuner(
+        build, objective="val_acc", directory=tmp_path, max_consecutive_failures=2, fuse=fuse
+    )
+    with pytest.raises(
+        RuntimeError, match=r"2 trials failed in a row.*'val_acc' is not in the training logs"
+    ):
         tuner.search(x, y, validation_data=(xv, yv), n_trials=5)
     trials = tuner.study.trials
     # one at a time, the search stops after two trials; in a pack the other three were already
     # training, and are closed as failed too, with the reason
     assert [t.state for t in trials] == [TrialState.FAIL] * (2 if fuse is False else 5)
-    assert all("'val_acc' is not in the training logs" in t.system_attrs["fail_reason"] for t in trials[:2])
+    assert all(
+        "'val_acc' is not in the training logs" in t.system_attrs["fail_reason"]
+        for t in trials[:2]
+    )
     for trial in trials[2:]:
         assert trial.system_attrs["fail_reason"].startswith("The search stopped with RuntimeError")
 
@@ -93,7 +118,9 @@ def test_per_trial_failures_are_stored_and_the_search_continues(tmp_path, data):
     class OutOfMemoryOnce(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if self.model.name == "doomed":
-                raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape [1000000]")
+                raise tf.errors.ResourceExhaustedError(
+                    None, None, "OOM when allocating tensor with shape [1000000]"
+                )
 
     def flaky_build(trial):
         model = build(trial)
@@ -105,7 +132,9 @@ def test_per_trial_failures_are_stored_and_the_search_continues(tmp_path, data):
             model.name = "doomed"
         return model
 
-    tuner = Tuner(flaky_build, objective="val_loss", directory=tmp_path, max_consecutive_failures=5)
+    tuner = Tuner(
+        flaky_build, objective="val_loss", directory=tmp_path, max_consecutive_failures=5
+    )
     tuner.search(x, y, validation_data=(xv, yv), n_trials=4, callbacks=[OutOfMemoryOnce()])
     trials = tuner.study.trials
     assert [t.state for t in trials] == [TrialState.FAIL] * 3 + [TrialState.COMPLETE]
@@ -122,11 +151,16 @@ def test_a_nan_loss_fails_the_trial(tmp_path, data):
         model.compile("sgd", loss=lambda y_true, y_pred: keras.ops.mean(y_pred) * float("nan"))
         return model
 
-    tuner = Tuner(diverging_build, objective="val_loss", directory=tmp_path, max_consecutive_failures=5)
+    tuner = Tuner(
+        diverging_build, objective="val_loss", directory=tmp_path, max_consecutive_failures=5
+    )
     tuner.search(x, y, validation_data=(xv, yv), n_trials=1)
     (trial,) = tuner.study.trials
     assert trial.state == TrialState.FAIL
-    assert "The training loss became nan at epoch 0; the trial diverged." in trial.system_attrs["fail_reason"]
+    assert (
+        "The training loss became nan at epoch 0; the trial diverged."
+        in trial.system_attrs["fail_reason"]
+    )
 
 
 def test_pruned_trials_stop_early(tmp_path, data):
@@ -136,7 +170,9 @@ def test_pruned_trials_stop_early(tmp_path, data):
         def prune(self, study, trial):
             return trial.number % 2 == 1 and trial.last_step >= 1
 
-    tuner = Tuner(build, objective="val_loss", pruner=PruneOddTrialsAfterOneEpoch(), directory=tmp_path)
+    tuner = Tuner(
+        build, objective="val_loss", pruner=PruneOddTrialsAfterOneEpoch(), directory=tmp_path
+    )
     tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=2)
     complete, pruned = tuner.study.trials
     assert complete.state == TrialState.COMPLETE and len(complete.intermediate_values) == 4
@@ -149,7 +185,14 @@ def test_the_callback_serves_a_hand_written_objective(data):
 
     def objective(trial):
         model = build(trial)
-        model.fit(x, y, validation_data=(xv, yv), epochs=2, verbose=0, callbacks=[TrialReportCallback(trial, "val_loss")])
+        model.fit(
+            x,
+            y,
+            validation_data=(xv, yv),
+            epochs=2,
+            verbose=0,
+            callbacks=[TrialReportCallback(trial, "val_loss")],
+        )
         return model.evaluate(xv, yv, verbose=0)[0]
 
     study = tftune.create_study()
@@ -158,9 +201,13 @@ def test_the_callback_serves_a_hand_written_objective(data):
 
 
 def test_bad_tuner_arguments(tmp_path):
-    with pytest.raises(TypeError, match="`build` must be a function build\\(trial\\) -> keras.Model, got 3"):
+    with pytest.raises(
+        TypeError, match="`build` must be a function build\\(trial\\) -> keras.Model, got 3"
+    ):
         Tuner(3, directory=tmp_path)
-    with pytest.raises(ValueError, match="`max_consecutive_failures` must be a positive int, got 0"):
+    with pytest.raises(
+        ValueError, match="`max_consecutive_failures` must be a positive int, got 0"
+    ):
         Tuner(build, directory=tmp_path, max_consecutive_failures=0)
     with pytest.raises(ValueError, match="search\\(\\) needs `n_trials` or `timeout`"):
         Tuner(build, directory=tmp_path).search(np.zeros((2, 2)), np.zeros(2))
@@ -200,7 +247,9 @@ class WeightRecorder(keras.callbacks.Callback):
 def test_a_promoted_trial_resumes_from_its_checkpoint(tmp_path, data):
     x, y, xv, yv = data
     recorder = WeightRecorder()
-    tuner = Tuner(build, objective="val_loss", pruner=PauseTrialZeroThenPromoteIt(), directory=tmp_path)
+    tuner = Tuner(
+        build, objective="val_loss", pruner=PauseTrialZeroThenPromoteIt(), directory=tmp_path
+    )
     tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=3, callbacks=[recorder])
     paused, other, resumed = tuner.study.trials
     assert paused.state == TrialState.PRUNED and other.state == TrialState.COMPLETE
@@ -210,9 +259,15 @@ def test_a_promoted_trial_resumes_from_its_checkpoint(tmp_path, data):
     # it started from the weights trial 0 had after its epoch 1 (not fresh ones)
     for saved, loaded in zip(recorder.after_epoch[1], recorder.at_start[2]):
         np.testing.assert_array_equal(saved, loaded)
-    assert recorder.iterations == [0, 0, 2 * 5]  # Adam's state came back too: 2 epochs of 5 batches
+    assert recorder.iterations == [
+        0,
+        0,
+        2 * 5,
+    ]  # Adam's state came back too: 2 epochs of 5 batches
     assert sorted(resumed.intermediate_values) == [0, 1, 2, 3]
-    assert [resumed.intermediate_values[s] for s in (0, 1)] == [paused.intermediate_values[s] for s in (0, 1)]
+    assert [resumed.intermediate_values[s] for s in (0, 1)] == [
+        paused.intermediate_values[s] for s in (0, 1)
+    ]
     assert len(resumed.user_attrs["history"]["val_loss"]) == 4
     assert list((tmp_path / "untitled" / "checkpoints").glob("*.h5")) == []  # consumed
 
@@ -220,8 +275,13 @@ def test_a_promoted_trial_resumes_from_its_checkpoint(tmp_path, data):
 def test_pruning_is_final_when_resuming_is_off(tmp_path, data):
     x, y, xv, yv = data
     recorder = WeightRecorder()
-    tuner = Tuner(build, objective="val_loss", pruner=PauseTrialZeroThenPromoteIt(), directory=tmp_path,
-                  resume_promoted=False)
+    tuner = Tuner(
+        build,
+        objective="val_loss",
+        pruner=PauseTrialZeroThenPromoteIt(),
+        directory=tmp_path,
+        resume_promoted=False,
+    )
     tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=3, callbacks=[recorder])
     assert all(RESUME_OF_KEY not in t.system_attrs for t in tuner.study.trials)
     assert recorder.epochs == [0, 1, 0, 1, 2, 3, 0, 1, 2, 3]
@@ -235,13 +295,17 @@ def test_asha_with_promotions_keeps_the_study_consistent(tmp_path, data):
     tuner.search(x, y, validation_data=(xv, yv), epochs=4, n_trials=8)
     trials = tuner.study.trials
     # a promotion after the last trial stays queued (WAITING) for the next search() to run
-    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING) for t in trials)
+    assert all(
+        t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING) for t in trials
+    )
     assert all(t.state != TrialState.WAITING or RESUME_OF_KEY in t.system_attrs for t in trials)
     assert any(t.state == TrialState.PRUNED for t in trials)
     origins = [t.system_attrs[RESUME_OF_KEY] for t in trials if RESUME_OF_KEY in t.system_attrs]
     assert len(origins) == len(set(origins))  # each paused trial resumed at most once
     for t in trials:
-        if RESUME_OF_KEY in t.system_attrs and t.state != TrialState.WAITING:  # a queued one has no params yet
+        if (
+            RESUME_OF_KEY in t.system_attrs and t.state != TrialState.WAITING
+        ):  # a queued one has no params yet
             assert t.params == trials[t.system_attrs[RESUME_OF_KEY]].params
     checkpoints = list((tmp_path / "untitled" / "checkpoints").glob("*.h5"))
     assert len(checkpoints) <= sum(t.state == TrialState.PRUNED for t in trials)
@@ -256,7 +320,9 @@ def test_finished_trials_leave_no_graphs_in_tensorflows_gradient_registry(tmp_pa
         return sum(name.startswith("CustomGradient-") for name in ops.gradient_registry._registry)
 
     before = custom_gradients()
-    Tuner(build, objective="val_loss", directory=tmp_path).search(x, y, validation_data=(xv, yv), n_trials=3)
+    Tuner(build, objective="val_loss", directory=tmp_path).search(
+        x, y, validation_data=(xv, yv), n_trials=3
+    )
     assert custom_gradients() == before
     plain = build(tftune.trial.FixedTrial({"units": 4, "dropout": 0.0, "lr": 0.01}))
     plain.fit(x, y, epochs=1, verbose=0)  # outside the tuner nothing is touched

@@ -55,7 +55,9 @@ def test_median_pruner_compares_with_the_median_at_each_step(storage_url):
 
 
 def test_median_pruner_waits_for_startup_trials_and_warmup():
-    study = tftune.create_study(pruner=MedianPruner(n_startup_trials=2, n_warmup_steps=2, interval_steps=2))
+    study = tftune.create_study(
+        pruner=MedianPruner(n_startup_trials=2, n_warmup_steps=2, interval_steps=2)
+    )
     complete_with(study, [1.0, 1.0, 1.0, 1.0, 1.0])
     assert decisions(study, [9.0] * 5) == [False] * 5  # only one complete trial
     complete_with(study, [1.0, 1.0, 1.0, 1.0, 1.0])
@@ -63,7 +65,9 @@ def test_median_pruner_waits_for_startup_trials_and_warmup():
 
 
 def test_percentile_pruner_for_maximisation():
-    study = tftune.create_study(direction="maximize", pruner=PercentilePruner(25.0, n_startup_trials=1))
+    study = tftune.create_study(
+        direction="maximize", pruner=PercentilePruner(25.0, n_startup_trials=1)
+    )
     for final in (0.1, 0.2, 0.3, 0.4, 0.5):
         complete_with(study, [final])
     # keep the best quarter: the 75th percentile of [0.1 .. 0.5] is 0.4
@@ -95,7 +99,9 @@ def test_patient_pruner_tolerates_a_stall_of_patience_steps():
 
 
 def test_successive_halving_promotes_the_top_fraction_of_each_rung(storage_url):
-    study = tftune.create_study(storage=storage_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    study = tftune.create_study(
+        storage=storage_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    )
     # rungs at steps 1, 2, 4 ...: the first trial at a rung is the best there and goes on
     assert decisions(study, [0.5, 0.5, 0.5]) == [False, False, False]
     # a worse second trial: 2 values at rung 0, it must be the best (top half of 2): pruned
@@ -112,7 +118,9 @@ def test_successive_halving_is_asynchronous_across_workers(sqlite_url):
     """Two workers' trials run interleaved; each decision uses the rung as it is then."""
     pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
     worker_a = tftune.create_study(study_name="asha", storage=sqlite_url, pruner=pruner)
-    worker_b = tftune.load_study("asha", sqlite_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    worker_b = tftune.load_study(
+        "asha", sqlite_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    )
     a, b = worker_a.ask(), worker_b.ask()
     a.report(0.3, 0), b.report(0.4, 0)
     a.report(0.3, 1)
@@ -145,20 +153,47 @@ def test_hyperband_assigns_brackets_and_prunes_within_them():
     assert brackets.count(0) == max(brackets.count(b) for b in set(brackets))
     # a trial's rungs are recorded under its own bracket only
     for trial in study.trials:
-        assert all(key.startswith(f"bracket{trial.system_attrs[BRACKET_KEY]}_rung_")
-                   for key in trial.system_attrs if "rung" in key)
+        assert all(
+            key.startswith(f"bracket{trial.system_attrs[BRACKET_KEY]}_rung_")
+            for key in trial.system_attrs
+            if "rung" in key
+        )
 
 
-@pytest.mark.parametrize("factory, message", [
-    (lambda: MedianPruner(n_startup_trials=-1), r"`n_startup_trials` must be a non-negative int, got -1"),
-    (lambda: MedianPruner(interval_steps=0), r"`interval_steps` must be a positive int, got 0"),
-    (lambda: PercentilePruner(150), r"`percentile` must be a number in \[0, 100\], got 150"),
-    (lambda: SuccessiveHalvingPruner(reduction_factor=1), r"`reduction_factor` must be an int >= 2, got 1"),
-    (lambda: SuccessiveHalvingPruner(min_resource=0), r"`min_resource` must be 'auto' or a positive int, got 0"),
-    (lambda: HyperbandPruner(min_resource=10, max_resource=5), r"`max_resource` must be >= `min_resource`, got 5 < 10"),
-    (lambda: PatientPruner(None, patience=-2), r"`patience` must be a non-negative int, got -2"),
-    (lambda: PatientPruner("median", patience=2), r"`wrapped_pruner` must be a pruner or None, got 'median'"),
-])
+@pytest.mark.parametrize(
+    "factory, message",
+    [
+        (
+            lambda: MedianPruner(n_startup_trials=-1),
+            r"`n_startup_trials` must be a non-negative int, got -1",
+        ),
+        (
+            lambda: MedianPruner(interval_steps=0),
+            r"`interval_steps` must be a positive int, got 0",
+        ),
+        (lambda: PercentilePruner(150), r"`percentile` must be a number in \[0, 100\], got 150"),
+        (
+            lambda: SuccessiveHalvingPruner(reduction_factor=1),
+            r"`reduction_factor` must be an int >= 2, got 1",
+        ),
+        (
+            lambda: SuccessiveHalvingPruner(min_resource=0),
+            r"`min_resource` must be 'auto' or a positive int, got 0",
+        ),
+        (
+            lambda: HyperbandPruner(min_resource=10, max_resource=5),
+            r"`max_resource` must be >= `min_resource`, got 5 < 10",
+        ),
+        (
+            lambda: PatientPruner(None, patience=-2),
+            r"`patience` must be a non-negative int, got -2",
+        ),
+        (
+            lambda: PatientPruner("median", patience=2),
+            r"`wrapped_pruner` must be a pruner or None, got 'median'",
+        ),
+    ],
+)
 def test_bad_pruner_arguments(factory, message):
     with pytest.raises((ValueError, TypeError), match=message):
         factory()
@@ -170,13 +205,17 @@ def _pause(study, curve):
     for step, v in enumerate(curve):
         trial.report(v, step)
     assert trial.should_prune() is True
-    trial.set_system_attr(CHECKPOINT_KEY, {"path": f"trial_{trial.number}.weights.h5", "epoch": len(curve) - 1})
+    trial.set_system_attr(
+        CHECKPOINT_KEY, {"path": f"trial_{trial.number}.weights.h5", "epoch": len(curve) - 1}
+    )
     study.tell(trial, state=TrialState.PRUNED)
     return trial.number
 
 
 def test_asha_promotes_a_paused_trial_once_its_rung_ranks_it_high_enough(storage_url):
-    study = tftune.create_study(storage=storage_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    study = tftune.create_study(
+        storage=storage_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    )
     assert decisions(study, [0.5, 0.5]) == [False, False]  # alone at rung 0 (step 1): goes on
     b = _pause(study, [0.9, 0.9])
     assert study.pruner.promotions(study) == []  # 2 at rung 0: only the best (0.5) ranks
@@ -186,10 +225,22 @@ def test_asha_promotes_a_paused_trial_once_its_rung_ranks_it_high_enough(storage
     (promoted,) = study.pruner.promotions(study)  # 4 at rung 0: the top two are 0.5 and 0.9
     assert promoted.number == b
     # The trial that resumes it carries its notes; the configuration counts once at rung 0.
-    template = tftune.FrozenTrial(number=-1, state=TrialState.WAITING, system_attrs={
-        RESUME_OF_KEY: b, LINEAGE_KEY: b, "completed_rung_0": promoted.system_attrs["completed_rung_0"]})
+    template = tftune.FrozenTrial(
+        number=-1,
+        state=TrialState.WAITING,
+        system_attrs={
+            RESUME_OF_KEY: b,
+            LINEAGE_KEY: b,
+            "completed_rung_0": promoted.system_attrs["completed_rung_0"],
+        },
+    )
     study._storage.enqueue_trials(study._study_id, [template])
     resumed = study.ask()
     assert resumed.system_attrs[RESUME_OF_KEY] == b
     assert study.pruner.promotions(study) == []
-    assert sorted(study.pruner._rung_values(study, "completed_rung_0", 1)) == [0.5, 0.9, 0.95, 0.99]
+    assert sorted(study.pruner._rung_values(study, "completed_rung_0", 1)) == [
+        0.5,
+        0.9,
+        0.95,
+        0.99,
+    ]

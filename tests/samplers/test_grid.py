@@ -43,7 +43,9 @@ def assert_each_cell_once(study: tftune.Study, grid) -> None:
     duplicates = {cell: count for cell, count in got.items() if count > 1}
     assert not duplicates, f"cells evaluated more than once: {duplicates}"
     assert set(got) == set(cells_of(grid)), {
-        "missing": set(cells_of(grid)) - set(got), "extra": set(got) - set(cells_of(grid))}
+        "missing": set(cells_of(grid)) - set(got),
+        "extra": set(got) - set(cells_of(grid)),
+    }
     assert len(trials) == len(cells_of(grid))
 
 
@@ -93,7 +95,9 @@ def test_resuming_on_a_database_continues_the_same_grid(sqlite_url):
         study.optimize(grid_objective, n_trials=7)
         other = RDBStorage(sqlite_url)  # as another process would: a new storage, a new sampler
         try:
-            tftune.load_study("resume", storage=other, sampler=GridSampler(GRID)).optimize(grid_objective)
+            tftune.load_study("resume", storage=other, sampler=GridSampler(GRID)).optimize(
+                grid_objective
+            )
         finally:
             other.close()
         assert_each_cell_once(tftune.load_study("resume", storage=storage), GRID)
@@ -150,7 +154,10 @@ def test_a_suggested_param_missing_from_the_grid_names_it():
         return trial.suggest_float("dropout", 0.0, 0.5)
 
     study = tftune.create_study(sampler=GridSampler(GRID))
-    with pytest.raises(ValueError, match=r"Parameter 'dropout' is suggested by the objective but is not in the grid .*\['act', 'n', 'x'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"Parameter 'dropout' is suggested by the objective but is not in the grid .*\['act', 'n', 'x'\]",
+    ):
         study.optimize(objective)
     assert study.trials[0].state == TrialState.FAIL
 
@@ -167,24 +174,44 @@ def test_a_single_valued_param_need_not_be_in_the_grid():
 @pytest.mark.parametrize(
     "grid, objective, message",
     [
-        ({"x": [0.0, 5.0]}, lambda t: t.suggest_float("x", -1.0, 2.0),
-         r"Parameter 'x': the fixed value 5\.0 of trial #1 lies outside the suggested FloatDistribution\(low=-1\.0, high=2\.0"),
-        ({"n": [0, 1]}, lambda t: t.suggest_int("n", 1, 4),
-         r"Parameter 'n': the fixed value 0 of trial #0 lies outside the suggested IntDistribution"),
-        ({"n": [1, 2]}, lambda t: t.suggest_int("n", 1, 4, step=2),
-         r"Parameter 'n': the fixed value 2 of trial #1 lies outside"),
-        ({"q": [0.25]}, lambda t: t.suggest_float("q", 0.0, 1.0, step=0.5),
-         r"Parameter 'q': the fixed value 0\.25 of trial #0 lies outside"),
-        ({"act": ["relu", "swish"]}, lambda t: t.suggest_categorical("act", ["relu", "tanh"]),
-         r"Parameter 'act': the fixed value 'swish' of trial #1 lies outside the suggested CategoricalDistribution"),
-        ({"x": ["a"]}, lambda t: t.suggest_float("x", 0.0, 1.0),
-         r"Parameter 'x': the fixed value 'a' of trial #0 lies outside"),
+        (
+            {"x": [0.0, 5.0]},
+            lambda t: t.suggest_float("x", -1.0, 2.0),
+            r"Parameter 'x': the fixed value 5\.0 of trial #1 lies outside the suggested FloatDistribution\(low=-1\.0, high=2\.0",
+        ),
+        (
+            {"n": [0, 1]},
+            lambda t: t.suggest_int("n", 1, 4),
+            r"Parameter 'n': the fixed value 0 of trial #0 lies outside the suggested IntDistribution",
+        ),
+        (
+            {"n": [1, 2]},
+            lambda t: t.suggest_int("n", 1, 4, step=2),
+            r"Parameter 'n': the fixed value 2 of trial #1 lies outside",
+        ),
+        (
+            {"q": [0.25]},
+            lambda t: t.suggest_float("q", 0.0, 1.0, step=0.5),
+            r"Parameter 'q': the fixed value 0\.25 of trial #0 lies outside",
+        ),
+        (
+            {"act": ["relu", "swish"]},
+            lambda t: t.suggest_categorical("act", ["relu", "tanh"]),
+            r"Parameter 'act': the fixed value 'swish' of trial #1 lies outside the suggested CategoricalDistribution",
+        ),
+        (
+            {"x": ["a"]},
+            lambda t: t.suggest_float("x", 0.0, 1.0),
+            r"Parameter 'x': the fixed value 'a' of trial #0 lies outside",
+        ),
     ],
     ids=["float-range", "int-range", "int-step", "float-step", "categorical", "wrong-type"],
 )
 def test_a_grid_value_outside_the_suggested_range_raises(grid, objective, message):
     study = tftune.create_study(sampler=GridSampler(grid))
-    with pytest.raises(ValueError, match=message + r".*Make the grid and the objective's suggestions agree"):
+    with pytest.raises(
+        ValueError, match=message + r".*Make the grid and the objective's suggestions agree"
+    ):
         study.optimize(lambda trial: (objective(trial), 0.0)[1])
     assert [t.state for t in study.trials].count(TrialState.FAIL) == 1
 
@@ -192,7 +219,9 @@ def test_a_grid_value_outside_the_suggested_range_raises(grid, objective, messag
 def test_bad_grids_are_rejected_at_construction():
     with pytest.raises(TypeError, match=r"Grid parameter 'lr' must be a list of values, got 0\.1"):
         GridSampler({"lr": 0.1})
-    with pytest.raises(ValueError, match=r"Grid parameter 'lr': `choices` must contain at least one element"):
+    with pytest.raises(
+        ValueError, match=r"Grid parameter 'lr': `choices` must contain at least one element"
+    ):
         GridSampler({"lr": []})
     with pytest.raises(TypeError, match=r"`search_space` must be a dict of lists"):
         GridSampler("lr")
@@ -204,7 +233,10 @@ def test_ask_after_the_grid_is_exhausted_raises():
     for _ in range(3):
         trial = study.ask()
         study.tell(trial, float(trial.suggest_int("a", 1, 3)))
-    with pytest.raises(SearchSpaceExhausted, match=r"GridSampler has handed out every point of its search space in study 'exhaust'"):
+    with pytest.raises(
+        SearchSpaceExhausted,
+        match=r"GridSampler has handed out every point of its search space in study 'exhaust'",
+    ):
         study.ask()
     assert sorted(t.params["a"] for t in study.trials) == [1, 2, 3]
     assert len(study.trials) == 3
@@ -249,7 +281,9 @@ def run_processes(url: str, n_workers: int = 3) -> None:
 def _spawn(url: str, name: str, n_workers: int) -> None:
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(n_workers)
-    workers = [context.Process(target=process_worker, args=(url, name, start)) for _ in range(n_workers)]
+    workers = [
+        context.Process(target=process_worker, args=(url, name, start)) for _ in range(n_workers)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:

@@ -16,7 +16,11 @@ BRANIN_OPTIMUM = 0.397887
 
 def branin(trial):
     x, y = trial.suggest_float("x", -5, 10), trial.suggest_float("y", 0, 15)
-    return (y - 5.1 / (4 * math.pi**2) * x * x + 5 / math.pi * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
+    return (
+        (y - 5.1 / (4 * math.pi**2) * x * x + 5 / math.pi * x - 6) ** 2
+        + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x)
+        + 10
+    )
 
 
 def regret(sampler, n_trials):
@@ -52,7 +56,10 @@ def test_mixed_space_with_int_log_and_categorical():
         study.optimize(objective, n_trials=50)
         best = study.best_params
         assert best["act"] == "tanh", type(sampler).__name__
-        assert 16 <= best["units"] <= 64 and 1e-4 <= best["lr"] <= 1e-2, (type(sampler).__name__, best)
+        assert 16 <= best["units"] <= 64 and 1e-4 <= best["lr"] <= 1e-2, (
+            type(sampler).__name__,
+            best,
+        )
 
 
 def test_gp_spreads_parallel_workers_with_the_kriging_believer():
@@ -60,7 +67,9 @@ def test_gp_spreads_parallel_workers_with_the_kriging_believer():
     study.optimize(branin, n_trials=5)
     first, second = study.ask(), study.ask()  # the second sees the first running
     assert (first.suggest_float("x", -5, 10), first.suggest_float("y", 0, 15)) != (
-        second.suggest_float("x", -5, 10), second.suggest_float("y", 0, 15))
+        second.suggest_float("x", -5, 10),
+        second.suggest_float("y", 0, 15),
+    )
 
 
 def test_log_expected_improvement_is_finite_at_both_ends():
@@ -73,20 +82,26 @@ def test_log_expected_improvement_is_finite_at_both_ends():
     assert values[3] == pytest.approx(math.log(1.0), abs=1e-6)  # z = 1000: EI = best - mean = 1
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_startup_trials": 0}, r"`n_startup_trials` must be a positive int, got 0"),
-    ({"max_fit_points": 5}, r"`max_fit_points` must be an int >= 10, got 5"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_startup_trials": 0}, r"`n_startup_trials` must be a positive int, got 0"),
+        ({"max_fit_points": 5}, r"`max_fit_points` must be an int >= 10, got 5"),
+    ],
+)
 def test_gp_arguments_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         GPSampler(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_startup_trials": -1}, r"`n_startup_trials` must be a non-negative int, got -1"),
-    ({"n_ei_candidates": 0}, r"`n_ei_candidates` must be a positive int, got 0"),
-    ({"prior_weight": 0}, r"`prior_weight` must be > 0, got 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_startup_trials": -1}, r"`n_startup_trials` must be a non-negative int, got -1"),
+        ({"n_ei_candidates": 0}, r"`n_ei_candidates` must be a positive int, got 0"),
+        ({"prior_weight": 0}, r"`prior_weight` must be > 0, got 0"),
+    ],
+)
 def test_tpe_arguments_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TPESampler(**kwargs)
@@ -109,12 +124,18 @@ def test_auto_sampler_gives_every_second_trial_to_tpe_while_the_gp_is_in_use():
     study.optimize(branin, n_trials=12)
     space = sampler.tpe.infer_relative_search_space(study, study.trials[-1])
     assert [sampler.choose(study, space, number) for number in range(12, 16)] == [
-        sampler.gp, sampler.tpe, sampler.gp, sampler.tpe]
+        sampler.gp,
+        sampler.tpe,
+        sampler.gp,
+        sampler.tpe,
+    ]
     gp_only = AutoSampler(seed=0, gp_max_trials=15, tpe_every=None)
     assert {gp_only.choose(study, space, number) for number in range(12, 16)} == {gp_only.gp}
 
 
 @pytest.mark.parametrize("value", [0, -2, 1.5, True])
 def test_auto_sampler_checks_tpe_every(value):
-    with pytest.raises(ValueError, match=rf"`tpe_every` must be None or an int >= 1, got {value!r}"):
+    with pytest.raises(
+        ValueError, match=rf"`tpe_every` must be None or an int >= 1, got {value!r}"
+    ):
         AutoSampler(tpe_every=value)

@@ -57,7 +57,9 @@ def mean_distance_of_proposals(sampler, n: int = 8) -> float:
     return float(np.mean(np.linalg.norm(np.array(points) - OPTIMUM, axis=1)))
 
 
-@pytest.mark.parametrize("make", [lambda: TPESampler(seed=0), lambda: GPSampler(seed=0)], ids=["tpe", "gp"])
+@pytest.mark.parametrize(
+    "make", [lambda: TPESampler(seed=0), lambda: GPSampler(seed=0)], ids=["tpe", "gp"]
+)
 def test_proposals_concentrate_near_the_optimum_seen_in_pruned_trials(make):
     # 3 complete trials alone are below the samplers' random start; the 33 trials at step 1 are not.
     random = mean_distance_of_proposals(RandomSampler(seed=0))
@@ -94,7 +96,9 @@ def test_trials_short_of_the_rung_rank_behind_it():
     assert shallow not in leaders
     good, bad = table.split(leaders, losses, 2)
     assert bad[-1] == shallow
-    expected = sorted(range(15), key=lambda i: loss_at(np.array([table.numeric[i, 0], table.numeric[i, 1]]), 1))
+    expected = sorted(
+        range(15), key=lambda i: loss_at(np.array([table.numeric[i, 0], table.numeric[i, 1]]), 1)
+    )
     assert list(good) == expected[:2]
 
 

@@ -8,7 +8,11 @@ from tftune.samplers import QMCSampler
 
 def _run(n_trials, seed=3, n_jobs=1):
     study = tftune.create_study(sampler=QMCSampler(seed=seed))
-    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=n_trials, n_jobs=n_jobs)
+    study.optimize(
+        lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1),
+        n_trials=n_trials,
+        n_jobs=n_jobs,
+    )
     return study
 
 
@@ -23,8 +27,13 @@ def test_sobol_points_are_stratified():
 
 def test_log_int_and_categorical_parameters_cover_their_range():
     study = tftune.create_study(sampler=QMCSampler(seed=0))
-    study.optimize(lambda t: t.suggest_int("units", 1, 1024, log=True) + len(t.suggest_categorical("act", ["relu", "tanh", "gelu"])),
-                   n_trials=64)
+    study.optimize(
+        lambda t: (
+            t.suggest_int("units", 1, 1024, log=True)
+            + len(t.suggest_categorical("act", ["relu", "tanh", "gelu"]))
+        ),
+        n_trials=64,
+    )
     units = [t.params["units"] for t in study.trials[1:]]
     assert min(units) <= 2 and max(units) >= 512  # log scale: both ends are reached
     assert {t.params["act"] for t in study.trials[1:]} == {"relu", "tanh", "gelu"}

@@ -36,10 +36,14 @@ def test_model_proposals_are_new_configurations_until_the_grid_is_exhausted(name
     study = tftune.create_study(sampler=SAMPLERS[name]())
     study.optimize(bowl, n_trials=34)
     seen = configurations(study)
-    for i in range(5, 30):  # the model's proposals (after the 5 random ones), while configurations are left
+    for i in range(
+        5, 30
+    ):  # the model's proposals (after the 5 random ones), while configurations are left
         if len(set(seen[:i])) < 30:
             assert seen[i] not in seen[:i], (i, seen[i])
-    assert len(set(seen)) == 30  # every configuration tried; then repeats are allowed (trials 30-33 ran)
+    assert (
+        len(set(seen)) == 30
+    )  # every configuration tried; then repeats are allowed (trials 30-33 ran)
 
 
 @pytest.mark.parametrize("name", SAMPLERS)
@@ -54,14 +58,20 @@ def test_running_trials_count_as_tried(name):
     study = tftune.create_study(sampler=SAMPLERS[name]())
     study.optimize(bowl, n_trials=10)
     running = [study.ask() for _ in range(6)]
-    proposed = [(t.suggest_int("a", 0, 5), t.suggest_categorical("b", ["p", "q", "r", "s", "t"])) for t in running]
+    proposed = [
+        (t.suggest_int("a", 0, 5), t.suggest_categorical("b", ["p", "q", "r", "s", "t"]))
+        for t in running
+    ]
     assert len(set(proposed)) == 6
     assert not set(proposed) & set(configurations(study)[:10])
 
 
 def test_the_default_sampler_avoids_repeats_on_a_small_integer_grid():
     study = tftune.create_study(sampler=AutoSampler(seed=1))
-    study.optimize(lambda t: abs(t.suggest_int("x", 0, 9) - 3) + abs(t.suggest_int("y", 0, 4) - 2), n_trials=40)
+    study.optimize(
+        lambda t: abs(t.suggest_int("x", 0, 9) - 3) + abs(t.suggest_int("y", 0, 4) - 2),
+        n_trials=40,
+    )
     values = [(t.params["x"], t.params["y"]) for t in study.trials]
     assert len(set(values[10:])) == 30  # 30 model proposals, no two alike (the grid has 50)
     assert not set(values[10:]) & set(values[:10])
@@ -80,7 +90,9 @@ def test_grid_snaps_log_ints_and_stepped_floats_in_model_space():
     snapped = grid.snap(np.array([[math.log(7.4), 0.3], [math.log(150.0), -0.2]]))
     assert np.allclose(snapped, [[math.log(7.0), 0.25], [math.log(100.0), 0.0]])
     assert grid.size == 100 * 5 * 4
-    assert grid.keys(snapped[:1], np.array([[2]])) == grid.keys(np.array([[math.log(7.0), 0.25]]), np.array([[2]]))
+    assert grid.keys(snapped[:1], np.array([[2]])) == grid.keys(
+        np.array([[math.log(7.0), 0.25]]), np.array([[2]])
+    )
     numeric, categorical = DiscreteGrid([stepped], [2]).enumerate()
     assert numeric.shape == (10, 1) and categorical.shape == (10, 1)
     assert sorted(set(numeric[:, 0])) == [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -108,5 +120,11 @@ def test_the_check_covers_categorical_only_spaces():
     study = tftune.create_study(sampler=GPSampler(seed=0, n_startup_trials=2))
     study.enqueue_trial({"c": "x"})
     study.enqueue_trial({"c": "y"})
-    study.optimize(lambda t: ["x", "y", "z"].index(t.suggest_categorical("c", ["x", "y", "z"])), n_trials=3)
-    assert [t.params["c"] for t in study.trials] == ["x", "y", "z"]  # z is worse by the model, but untried
+    study.optimize(
+        lambda t: ["x", "y", "z"].index(t.suggest_categorical("c", ["x", "y", "z"])), n_trials=3
+    )
+    assert [t.params["c"] for t in study.trials] == [
+        "x",
+        "y",
+        "z",
+    ]  # z is worse by the model, but untried

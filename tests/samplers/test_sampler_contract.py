@@ -24,8 +24,21 @@ import pytest
 import scipy.stats
 
 import tftune
-from tftune.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
-from tftune.samplers import AutoSampler, BaseSampler, GPSampler, GridSampler, QMCSampler, RandomSampler, TPESampler
+from tftune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from tftune.samplers import (
+    AutoSampler,
+    BaseSampler,
+    GPSampler,
+    GridSampler,
+    QMCSampler,
+    RandomSampler,
+    TPESampler,
+)
 from tftune.storages import InMemoryStorage, RDBStorage
 from tftune.trial import TrialState
 
@@ -43,13 +56,19 @@ def _grid_values(d: BaseDistribution, points: int = 3, exhaustive_up_to: int = 8
             return values
         if d.log:
             ratio = math.log(d.high / d.low)
-            chosen = [int(round(d.low * math.exp(ratio * i / (points - 1)))) for i in range(points)]
+            chosen = [
+                int(round(d.low * math.exp(ratio * i / (points - 1)))) for i in range(points)
+            ]
             return sorted(set(chosen))
         return sorted({values[round(i * (len(values) - 1) / (points - 1))] for i in range(points)})
     assert isinstance(d, FloatDistribution)
     if d.step is not None:
         n = int(round((d.high - d.low) / d.step))
-        ks = range(n + 1) if n + 1 <= exhaustive_up_to else sorted({round(i * n / (points - 1)) for i in range(points)})
+        ks = (
+            range(n + 1)
+            if n + 1 <= exhaustive_up_to
+            else sorted({round(i * n / (points - 1)) for i in range(points)})
+        )
         return [min(d.high, d.low + k * d.step) for k in ks]
     if d.low == d.high:
         return [d.low]
@@ -84,16 +103,37 @@ class SamplerCase:
 
 SAMPLERS: list[SamplerCase] = [
     SamplerCase("random", lambda seed, branches: RandomSampler(seed=seed)),
-    SamplerCase("grid", lambda seed, branches: GridSampler(grid_for(branches), seed=seed), stochastic=False, finite=True),
+    SamplerCase(
+        "grid",
+        lambda seed, branches: GridSampler(grid_for(branches), seed=seed),
+        stochastic=False,
+        finite=True,
+    ),
     SamplerCase("qmc", lambda seed, branches: QMCSampler(seed=seed), history_independent=False),
-    SamplerCase("gp", lambda seed, branches: GPSampler(seed=seed, n_startup_trials=5),
-                history_independent=False, uniform=False),
-    SamplerCase("auto", lambda seed, branches: AutoSampler(seed=seed, gp_max_trials=40),
-                history_independent=False, uniform=False),
-    SamplerCase("tpe", lambda seed, branches: TPESampler(seed=seed, n_startup_trials=5),
-                history_independent=False, uniform=False),
-    SamplerCase("tpe-univariate", lambda seed, branches: TPESampler(seed=seed, n_startup_trials=5, multivariate=False),
-                history_independent=False, uniform=False),
+    SamplerCase(
+        "gp",
+        lambda seed, branches: GPSampler(seed=seed, n_startup_trials=5),
+        history_independent=False,
+        uniform=False,
+    ),
+    SamplerCase(
+        "auto",
+        lambda seed, branches: AutoSampler(seed=seed, gp_max_trials=40),
+        history_independent=False,
+        uniform=False,
+    ),
+    SamplerCase(
+        "tpe",
+        lambda seed, branches: TPESampler(seed=seed, n_startup_trials=5),
+        history_independent=False,
+        uniform=False,
+    ),
+    SamplerCase(
+        "tpe-univariate",
+        lambda seed, branches: TPESampler(seed=seed, n_startup_trials=5, multivariate=False),
+        history_independent=False,
+        uniform=False,
+    ),
 ]
 CASES = {case.name: case for case in SAMPLERS}
 N_TRIALS = 150  # per study, for samplers that do not stop by themselves
@@ -117,10 +157,14 @@ def suggest(trial: tftune.Trial, name: str, d: BaseDistribution) -> Any:
     return trial.suggest_categorical(name, d.choices)
 
 
-def flat_objective(space: dict[str, BaseDistribution], jitter: bool = False) -> Callable[[tftune.Trial], float]:
+def flat_objective(
+    space: dict[str, BaseDistribution], jitter: bool = False
+) -> Callable[[tftune.Trial], float]:
     def objective(trial: tftune.Trial) -> float:
         for name, d in space.items():
-            if jitter:  # let worker threads interleave differently on every run, between suggestions
+            if (
+                jitter
+            ):  # let worker threads interleave differently on every run, between suggestions
                 time.sleep(random.random() * 0.001)
             suggest(trial, name, d)
         return 0.0
@@ -140,8 +184,16 @@ def open_storage(url: str | None) -> Iterator[Any]:
         storage.close()
 
 
-def run(case: SamplerCase, branches: Branches, objective, *, seed: int = 7, storage=None,
-        n_trials: int = N_TRIALS, n_jobs: int = 1) -> tftune.Study:
+def run(
+    case: SamplerCase,
+    branches: Branches,
+    objective,
+    *,
+    seed: int = 7,
+    storage=None,
+    n_trials: int = N_TRIALS,
+    n_jobs: int = 1,
+) -> tftune.Study:
     study = tftune.create_study(storage=storage, sampler=case.make(seed, branches))
     study.optimize(objective, n_trials=None if case.finite else n_trials, n_jobs=n_jobs)
     return study
@@ -256,7 +308,9 @@ def test_bounds_and_types_are_respected(case):
     if case.stochastic:  # the range is explored, not a corner of it
         xs = values_of(study, "x")
         assert min(xs) < -1.5 and max(xs) > 2.5
-    if case.stochastic and case.uniform:  # every value is reached (a model may settle on some of a flat objective's)
+    if (
+        case.stochastic and case.uniform
+    ):  # every value is reached (a model may settle on some of a flat objective's)
         assert set(values_of(study, "n")) == set(range(-3, 4))
         assert set(values_of(study, "act")) == {"relu", "tanh", None}
 
@@ -277,7 +331,9 @@ def test_steps_are_respected_and_every_step_is_reached(case):
         for value in values:
             k = (value - d.low) / d.step
             assert abs(k - round(k)) < 1e-9, (name, value)
-        expected = {round(d.low + k * d.step, 9) for k in range(int(round((d.high - d.low) / d.step)) + 1)}
+        expected = {
+            round(d.low + k * d.step, 9) for k in range(int(round((d.high - d.low) / d.step)) + 1)
+        }
         assert {round(v, 9) for v in values} == expected, name
 
 
@@ -327,14 +383,22 @@ def test_int_and_categorical_values_keep_their_types(case):
     assert {type(v) for v in values_of(study, "n")} == {int}
     if case.stochastic or case.finite:  # every choice, each with its own type
         assert {(type(v).__name__, v) for v in values_of(study, "c")} == {
-            ("bool", True), ("int", 1), ("float", 1.0), ("NoneType", None), ("str", "1")
+            ("bool", True),
+            ("int", 1),
+            ("float", 1.0),
+            ("NoneType", None),
+            ("str", "1"),
         }
         assert set(values_of(study, "n")) == set(range(-3, 4))
 
 
 # --- define-by-run: conditional parameters ---------------------------------------------------
 CONDITIONAL = [
-    {"kind": CategoricalDistribution(["a"]), "x": FloatDistribution(0.0, 1.0), "depth": IntDistribution(1, 3)},
+    {
+        "kind": CategoricalDistribution(["a"]),
+        "x": FloatDistribution(0.0, 1.0),
+        "depth": IntDistribution(1, 3),
+    },
     {"kind": CategoricalDistribution(["b"]), "opt": CategoricalDistribution(["sgd", "adam"])},
 ]
 
@@ -374,14 +438,28 @@ def test_conditional_params_are_reproducible(case):
 
 
 # --- parallel proposals: several workers, one storage ----------------------------------------
-def _thread_worker(case: SamplerCase, storage: Any, name: str, branches: Branches, n_trials: int,
-                   barrier: threading.Barrier, errors: list) -> None:
+def _thread_worker(
+    case: SamplerCase,
+    storage: Any,
+    name: str,
+    branches: Branches,
+    n_trials: int,
+    barrier: threading.Barrier,
+    errors: list,
+) -> None:
     try:
         # memory storage is shared as an object; a database is opened by each worker from its URL
-        with contextlib.nullcontext(storage) if not isinstance(storage, str) else open_storage(storage) as opened:
+        with (
+            contextlib.nullcontext(storage)
+            if not isinstance(storage, str)
+            else open_storage(storage) as opened
+        ):
             study = tftune.load_study(name, storage=opened, sampler=case.make(13, branches))
             barrier.wait(timeout=30)
-            study.optimize(flat_objective(branches[0], jitter=True), n_trials=None if case.finite else n_trials)
+            study.optimize(
+                flat_objective(branches[0], jitter=True),
+                n_trials=None if case.finite else n_trials,
+            )
     except BaseException as error:  # noqa: BLE001 - reported by the test
         errors.append(error)
 
@@ -395,7 +473,10 @@ def test_workers_sharing_a_seed_propose_no_duplicates(case, storage_url):
         worker_storage = storage if storage_url is None else storage_url
         barrier, errors = threading.Barrier(2), []
         threads = [
-            threading.Thread(target=_thread_worker, args=(case, worker_storage, name, [SMALL], n_per_worker, barrier, errors))
+            threading.Thread(
+                target=_thread_worker,
+                args=(case, worker_storage, name, [SMALL], n_per_worker, barrier, errors),
+            )
             for _ in range(2)
         ]
         for thread in threads:
@@ -440,7 +521,12 @@ def test_processes_sharing_a_seed_propose_no_duplicates(case, sqlite_url):
     try:
         tftune.create_study(name, storage=storage)
         context = multiprocessing.get_context("spawn")
-        workers = [context.Process(target=_process_worker, args=(case.name, sqlite_url, name, n_per_worker)) for _ in range(2)]
+        workers = [
+            context.Process(
+                target=_process_worker, args=(case.name, sqlite_url, name, n_per_worker)
+            )
+            for _ in range(2)
+        ]
         for worker in workers:
             worker.start()
         for worker in workers:

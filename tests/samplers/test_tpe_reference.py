@@ -53,7 +53,9 @@ def reference_log_pdf(est: _parzen.ParzenEstimator, x: np.ndarray) -> np.ndarray
     """log density at ``x`` (m, d) of a numeric estimator, term by term with scipy's truncnorm."""
     lows, highs = est.lows, est.highs
     a, b = (lows - est.mus) / est.sigmas, (highs - est.mus) / est.sigmas  # (components, d)
-    per_dim = truncnorm.logpdf(x[:, None, :], a, b, loc=est.mus, scale=est.sigmas)  # (m, components, d)
+    per_dim = truncnorm.logpdf(
+        x[:, None, :], a, b, loc=est.mus, scale=est.sigmas
+    )  # (m, components, d)
     return logsumexp(per_dim.sum(axis=2) + est.log_weights, axis=1)
 
 
@@ -76,16 +78,41 @@ def test_densities_match_a_plain_computation(monkeypatch, n_dims):
     checked = []
 
     class Checked(_parzen.ParzenEstimator):
-        def __init__(self, numeric, lows, highs, categorical, n_choices, weights, prior_weight, min_sigma, *rest):
-            super().__init__(numeric, lows, highs, categorical, n_choices, weights, prior_weight, min_sigma, *rest)
+        def __init__(
+            self,
+            numeric,
+            lows,
+            highs,
+            categorical,
+            n_choices,
+            weights,
+            prior_weight,
+            min_sigma,
+            *rest,
+        ):
+            super().__init__(
+                numeric,
+                lows,
+                highs,
+                categorical,
+                n_choices,
+                weights,
+                prior_weight,
+                min_sigma,
+                *rest,
+            )
             factor = _parzen.JOINT_BANDWIDTH_FACTOR if n_dims > 1 else 1.0
-            expected = np.clip(reference_widths(numeric, lows, highs) * factor, min_sigma, highs - lows)
+            expected = np.clip(
+                reference_widths(numeric, lows, highs) * factor, min_sigma, highs - lows
+            )
             np.testing.assert_allclose(self.sigmas[: len(numeric)], expected, rtol=1e-12)
             checked.append(len(numeric))
 
         def log_pdf(self, numeric, categories):
             result = super().log_pdf(numeric, categories)
-            np.testing.assert_allclose(result, reference_log_pdf(self, numeric), rtol=1e-9, atol=1e-9)
+            np.testing.assert_allclose(
+                result, reference_log_pdf(self, numeric), rtol=1e-9, atol=1e-9
+            )
             return result
 
     def objective(trial) -> float:
@@ -95,6 +122,8 @@ def test_densities_match_a_plain_computation(monkeypatch, n_dims):
     storage = tftune.storages.InMemoryStorage()
     study = tftune.create_study(storage=storage, sampler=RandomSampler(seed=1))
     study.optimize(objective, n_trials=150)
-    study = tftune.load_study(study_name=study.study_name, storage=storage, sampler=TPESampler(seed=0))
+    study = tftune.load_study(
+        study_name=study.study_name, storage=storage, sampler=TPESampler(seed=0)
+    )
     study.optimize(objective, n_trials=12)
     assert len(checked) == 24 and max(checked) > 140

@@ -11,7 +11,12 @@ from scipy.stats import loguniform, uniform
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_iris, make_regression
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV, RandomizedSearchCV, cross_val_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    HalvingGridSearchCV,
+    RandomizedSearchCV,
+    cross_val_score,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -25,19 +30,28 @@ def create_model(learning_rate, dropout_rate):
     model.add(keras.layers.Dense(64, activation="relu"))
     model.add(keras.layers.Dropout(dropout_rate))
     model.add(keras.layers.Dense(1, activation="sigmoid"))
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=keras.losses.BinaryCrossentropy(),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.BinaryCrossentropy(),
+        metrics=["accuracy"],
+    )
     return model
 
 
 def small_classifier(hidden=8, n_classes=2):
     """Uncompiled; tftune compiles it and passes the number of classes."""
-    out = keras.layers.Dense(1, activation="sigmoid") if n_classes <= 2 else keras.layers.Dense(n_classes, activation="softmax")
+    out = (
+        keras.layers.Dense(1, activation="sigmoid")
+        if n_classes <= 2
+        else keras.layers.Dense(n_classes, activation="softmax")
+    )
     return keras.Sequential([keras.layers.Dense(hidden, activation="relu"), out])
 
 
 def small_regressor(hidden=8, n_outputs=1):
-    return keras.Sequential([keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(n_outputs)])
+    return keras.Sequential(
+        [keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(n_outputs)]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +70,24 @@ _NOT_A_PLAIN_SIGNATURE = (
 
 @parametrize_with_checks(
     [
-        KerasClassifier(small_classifier, epochs=5, random_state=0, optimizer="adam", optimizer__learning_rate=0.05),
-        KerasRegressor(small_regressor, epochs=5, random_state=0, optimizer="adam", optimizer__learning_rate=0.05),
+        KerasClassifier(
+            small_classifier,
+            epochs=5,
+            random_state=0,
+            optimizer="adam",
+            optimizer__learning_rate=0.05,
+        ),
+        KerasRegressor(
+            small_regressor,
+            epochs=5,
+            random_state=0,
+            optimizer="adam",
+            optimizer__learning_rate=0.05,
+        ),
     ],
-    expected_failed_checks=lambda estimator: {"check_no_attributes_set_in_init": _NOT_A_PLAIN_SIGNATURE},
+    expected_failed_checks=lambda estimator: {
+        "check_no_attributes_set_in_init": _NOT_A_PLAIN_SIGNATURE
+    },
 )
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
@@ -81,8 +109,13 @@ def test_the_random_search_recipe_runs_with_scipy_distributions(cancer):
     x, y = cancer
     search = RandomizedSearchCV(
         KerasClassifier(build_fn=create_model, epochs=2),
-        param_distributions={"learning_rate": loguniform(1e-3, 1e-1), "dropout_rate": uniform(0.2, 0.2)},
-        n_iter=2, cv=2, random_state=0,
+        param_distributions={
+            "learning_rate": loguniform(1e-3, 1e-1),
+            "dropout_rate": uniform(0.2, 0.2),
+        },
+        n_iter=2,
+        cv=2,
+        random_state=0,
     )
     search.fit(x, y)
     assert 1e-3 <= search.best_params_["learning_rate"] <= 1e-1
@@ -92,8 +125,14 @@ def test_the_random_search_recipe_runs_with_scipy_distributions(cancer):
 def test_string_labels_multiclass_and_probabilities():
     x, y = load_iris(return_X_y=True)
     labels = np.array(["setosa", "versicolor", "virginica"])[y]
-    clf = KerasClassifier(small_classifier, hidden=16, epochs=30, random_state=0, optimizer__learning_rate=0.05,
-                          optimizer="adam").fit(StandardScaler().fit_transform(x), labels)
+    clf = KerasClassifier(
+        small_classifier,
+        hidden=16,
+        epochs=30,
+        random_state=0,
+        optimizer__learning_rate=0.05,
+        optimizer="adam",
+    ).fit(StandardScaler().fit_transform(x), labels)
     assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
     proba = clf.predict_proba(StandardScaler().fit_transform(x))
     assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
@@ -103,7 +142,9 @@ def test_string_labels_multiclass_and_probabilities():
 
 def test_binary_probabilities_from_one_sigmoid_output(cancer):
     x, y = cancer
-    clf = KerasClassifier(create_model, learning_rate=0.01, dropout_rate=0.2, epochs=3, random_state=0).fit(x, y)
+    clf = KerasClassifier(
+        create_model, learning_rate=0.01, dropout_rate=0.2, epochs=3, random_state=0
+    ).fit(x, y)
     proba = clf.predict_proba(x)
     assert proba.shape == (len(x), 2) and np.allclose(proba.sum(axis=1), 1)
     assert np.array_equal(clf.predict(x), clf.classes_[(proba[:, 1] > 0.5).astype(int)])
@@ -111,8 +152,14 @@ def test_binary_probabilities_from_one_sigmoid_output(cancer):
 
 def test_regressor_score_is_r2():
     x, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
-    reg = KerasRegressor(small_regressor, hidden=32, epochs=60, random_state=0, optimizer="adam",
-                         optimizer__learning_rate=0.05)
+    reg = KerasRegressor(
+        small_regressor,
+        hidden=32,
+        epochs=60,
+        random_state=0,
+        optimizer="adam",
+        optimizer__learning_rate=0.05,
+    )
     pipeline = make_pipeline(StandardScaler(), reg)
     scores = cross_val_score(pipeline, x, (y - y.mean()) / y.std(), cv=2)
     assert scores.mean() > 0.8
@@ -120,7 +167,9 @@ def test_regressor_score_is_r2():
 
 def test_clone_and_pickle_round_trip(cancer):
     x, y = cancer
-    clf = KerasClassifier(build_fn=create_model, learning_rate=0.01, dropout_rate=0.3, epochs=2, random_state=1)
+    clf = KerasClassifier(
+        build_fn=create_model, learning_rate=0.01, dropout_rate=0.3, epochs=2, random_state=1
+    )
     assert clone(clf).get_params() == clf.get_params()
     clf.fit(x, y)
     restored = pickle.loads(pickle.dumps(clf))
@@ -129,23 +178,34 @@ def test_clone_and_pickle_round_trip(cancer):
 
 def test_grid_search_with_worker_processes(cancer):
     x, y = cancer
-    grid = GridSearchCV(KerasClassifier(build_fn=create_model, epochs=2, random_state=0),
-                        {"learning_rate": [0.01, 0.1], "dropout_rate": [0.2]}, cv=2, n_jobs=2)
+    grid = GridSearchCV(
+        KerasClassifier(build_fn=create_model, epochs=2, random_state=0),
+        {"learning_rate": [0.01, 0.1], "dropout_rate": [0.2]},
+        cv=2,
+        n_jobs=2,
+    )
     grid.fit(x, y)
     assert grid.best_score_ > 0.8
 
 
 def test_halving_grid_search(cancer):
     x, y = cancer
-    search = HalvingGridSearchCV(KerasClassifier(build_fn=create_model, epochs=2, random_state=0),
-                                 {"learning_rate": [0.001, 0.01, 0.1], "dropout_rate": [0.2]}, cv=2,
-                                 min_resources=60, random_state=0)
+    search = HalvingGridSearchCV(
+        KerasClassifier(build_fn=create_model, epochs=2, random_state=0),
+        {"learning_rate": [0.001, 0.01, 0.1], "dropout_rate": [0.2]},
+        cv=2,
+        min_resources=60,
+        random_state=0,
+    )
     search.fit(x, y)
     assert search.best_params_["learning_rate"] in (0.001, 0.01, 0.1)
 
 
 def test_unknown_parameter_names_the_build_function():
-    with pytest.raises(ValueError, match=r"Invalid parameter 'dropout' for KerasClassifier: .*create_model\(learning_rate, dropout_rate\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Invalid parameter 'dropout' for KerasClassifier: .*create_model\(learning_rate, dropout_rate\)",
+    ):
         KerasClassifier(build_fn=create_model).set_params(dropout=0.1)
 
 
@@ -157,7 +217,9 @@ def test_missing_build_argument_is_explained(cancer):
 
 def test_build_fn_must_return_a_model(cancer):
     x, y = cancer
-    with pytest.raises(TypeError, match="build_fn <lambda> must return a keras.Model, got 'not a model'"):
+    with pytest.raises(
+        TypeError, match="build_fn <lambda> must return a keras.Model, got 'not a model'"
+    ):
         KerasClassifier(build_fn=lambda: "not a model").fit(x, y)
     with pytest.raises(ValueError, match=r"needs `build_fn` \(or `model`\)"):
         KerasClassifier().fit(x, y)
@@ -165,5 +227,7 @@ def test_build_fn_must_return_a_model(cancer):
 
 def test_model_is_an_alias_of_build_fn(cancer):
     x, y = cancer
-    clf = KerasClassifier(model=create_model, learning_rate=0.01, dropout_rate=0.2, epochs=1).fit(x, y)
+    clf = KerasClassifier(model=create_model, learning_rate=0.01, dropout_rate=0.2, epochs=1).fit(
+        x, y
+    )
     assert clf.predict(x).shape == (len(x),)

@@ -40,7 +40,9 @@ WORKER = textwrap.dedent(
 
 
 def _start_worker(url: str, name: str, n_trials: int, block_at: int = -1) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", WORKER, url, name, str(n_trials), str(block_at)])
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, name, str(n_trials), str(block_at)]
+    )
 
 
 def _wait_for(predicate, timeout: float = 60.0) -> None:
@@ -70,14 +72,23 @@ def test_sigkill_mid_study_loses_nothing_and_the_study_continues(db_url):
     os.kill(worker.pid, signal.SIGKILL)
     assert worker.wait(timeout=30) == -signal.SIGKILL
 
-    storage = RDBStorage(db_url, heartbeat_interval=0.2, grace_period=1.0, failed_trial_callback=RetryFailedTrialCallback())
+    storage = RDBStorage(
+        db_url,
+        heartbeat_interval=0.2,
+        grace_period=1.0,
+        failed_trial_callback=RetryFailedTrialCallback(),
+    )
     study = tftune.load_study("crash", storage)
     trials = study.trials
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 5 + [TrialState.RUNNING]
     for trial in trials[:5]:
         x = trial.params["x"]
         assert trial.values == [x]
-        assert trial.intermediate_values == {0: x, 1: pytest.approx(x + 0.1), 2: pytest.approx(x + 0.2)}
+        assert trial.intermediate_values == {
+            0: x,
+            1: pytest.approx(x + 0.1),
+            2: pytest.approx(x + 0.2),
+        }
     killed = trials[5]
     assert killed.intermediate_values == {0: killed.params["x"]}
 
@@ -100,7 +111,9 @@ def test_a_live_trial_is_not_failed_by_another_worker(sqlite_url):
     study = tftune.create_study(study_name="live", storage=storage)
     trial = study.ask()
     time.sleep(0.8)  # the heartbeat thread keeps the trial alive
-    other = tftune.load_study("live", RDBStorage(sqlite_url, heartbeat_interval=0.1, grace_period=0.5))
+    other = tftune.load_study(
+        "live", RDBStorage(sqlite_url, heartbeat_interval=0.1, grace_period=0.5)
+    )
     other._fail_stale_trials(force=True)
     assert study.trials[0].state == TrialState.RUNNING
     study.tell(trial, 1.0)
@@ -128,9 +141,11 @@ def test_postgres_connections_killed_by_the_server_are_replaced(postgres_url):
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     admin = sa.create_engine(postgres_url)
     with admin.begin() as conn:
-        killed = conn.execute(sa.text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'tftune_kill_test'"
-        )).scalar()
+        killed = conn.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'tftune_kill_test'"
+            )
+        ).scalar()
     admin.dispose()
     assert killed >= 1  # the pooled connections are now dead
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)

@@ -29,7 +29,10 @@ def test_new_database_gets_the_current_version(sqlite_url):
 def test_older_schema_is_refused_with_the_upgrade_command(sqlite_url):
     tftune.create_study(study_name="kept", storage=sqlite_url)
     _set_version(sqlite_url, _schema.SCHEMA_VERSION - 1)
-    with pytest.raises(SchemaVersionError, match=r"older than 1\. Run `tftune storage upgrade --storage sqlite:///"):
+    with pytest.raises(
+        SchemaVersionError,
+        match=r"older than 1\. Run `tftune storage upgrade --storage sqlite:///",
+    ):
         RDBStorage(sqlite_url)
 
 
@@ -52,7 +55,10 @@ def test_upgrade_applies_each_step_in_order_and_keeps_the_data(sqlite_url, monke
         conn.execute(sa.text("ALTER TABLE tftune_studies ADD COLUMN note TEXT"))
 
     monkeypatch.setitem(_migrations.MIGRATIONS, _schema.SCHEMA_VERSION - 1, add_note_column)
-    assert _migrations.upgrade_database(sqlite_url) == (_schema.SCHEMA_VERSION - 1, _schema.SCHEMA_VERSION)
+    assert _migrations.upgrade_database(sqlite_url) == (
+        _schema.SCHEMA_VERSION - 1,
+        _schema.SCHEMA_VERSION,
+    )
     assert applied == [_schema.SCHEMA_VERSION - 1]
     assert len(tftune.load_study("kept", sqlite_url).trials) == 2
 

@@ -50,7 +50,10 @@ def test_trial_numbers_params_and_values(storage):
     first, second = storage.create_new_trial(study_id), storage.create_new_trial(study_id)
     assert (first.number, second.number) == (0, 1)
     assert first.state == TrialState.RUNNING and first.datetime_start is not None
-    dist_x, dist_c = FloatDistribution(0.001, 1.0, log=True), CategoricalDistribution(["relu", None, 3])
+    dist_x, dist_c = (
+        FloatDistribution(0.001, 1.0, log=True),
+        CategoricalDistribution(["relu", None, 3]),
+    )
     storage.set_trial_param(first._trial_id, "x", 0.01, dist_x)
     storage.set_trial_param(first._trial_id, "act", 1.0, dist_c)
     storage.set_trial_param(first._trial_id, "n", 4.0, IntDistribution(1, 8))
@@ -96,7 +99,9 @@ def test_trial_attrs_and_fail_reason(storage):
     trial = storage.create_new_trial(study_id)
     storage.set_trial_attr(trial._trial_id, "note", {"a": [1, 2.5, "x"]})
     storage.set_trial_attr(trial._trial_id, "seen", 1, system=True)
-    storage.set_trial_state_values(trial._trial_id, TrialState.FAIL, system_attrs={"fail_reason": "boom"})
+    storage.set_trial_state_values(
+        trial._trial_id, TrialState.FAIL, system_attrs={"fail_reason": "boom"}
+    )
     loaded = storage.get_trial(trial._trial_id)
     assert loaded.user_attrs == {"note": {"a": [1, 2.5, "x"]}}
     assert loaded.system_attrs == {"seen": 1, "fail_reason": "boom"}
@@ -106,7 +111,12 @@ def test_trial_attrs_and_fail_reason(storage):
 def test_enqueued_trials_are_claimed_in_order_once(storage):
     study_id = storage.create_new_study([MIN], "queue")
     templates = [
-        FrozenTrial(number=-1, state=TrialState.WAITING, system_attrs={FIXED_PARAMS_KEY: {"x": i}}, user_attrs={"i": i})
+        FrozenTrial(
+            number=-1,
+            state=TrialState.WAITING,
+            system_attrs={FIXED_PARAMS_KEY: {"x": i}},
+            user_attrs={"i": i},
+        )
         for i in range(3)
     ]
     assert storage.enqueue_trials(study_id, templates, once_key="grid:1") is True
@@ -129,7 +139,11 @@ def test_listing_counting_and_filtering(storage):
     _finished(storage, other, 1.0)
     trials = storage.get_all_trials(study_id)
     assert [t.number for t in trials] == [0, 1, 2]
-    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING]
+    assert [t.state for t in trials] == [
+        TrialState.COMPLETE,
+        TrialState.PRUNED,
+        TrialState.RUNNING,
+    ]
     complete = storage.get_all_trials(study_id, states=(TrialState.COMPLETE,))
     assert [t.values for t in complete] == [[3.0]]
     assert storage.get_n_trials(study_id) == 3

@@ -12,7 +12,9 @@ from tftune.trial import TrialState
 
 def test_ask_tell_round_trip(storage_url):
     study = tftune.create_study(storage=storage_url)
-    trial = study.ask({"lr": FloatDistribution(1e-4, 1e-1, log=True), "units": IntDistribution(8, 64)})
+    trial = study.ask(
+        {"lr": FloatDistribution(1e-4, 1e-1, log=True), "units": IntDistribution(8, 64)}
+    )
     assert set(trial.params) == {"lr", "units"}
     frozen = study.tell(trial, 0.42)
     assert frozen.state == TrialState.COMPLETE and frozen.values == [0.42]
@@ -23,7 +25,10 @@ def test_tell_by_number_and_twice(storage_url):
     study = tftune.create_study(storage=storage_url)
     trial = study.ask()
     study.tell(trial.number, 1.0)
-    with pytest.raises(UpdateFinishedTrialError, match="Trial #0 is COMPLETE; only a running trial can be changed. Pass skip_if_finished=True"):
+    with pytest.raises(
+        UpdateFinishedTrialError,
+        match="Trial #0 is COMPLETE; only a running trial can be changed. Pass skip_if_finished=True",
+    ):
         study.tell(trial, 2.0)
     assert study.tell(trial, 2.0, skip_if_finished=True).values == [1.0]
     assert study.trials[0].values == [1.0]
@@ -63,7 +68,9 @@ def test_enqueued_params_are_used_first(storage_url):
 
     study.optimize(objective, n_trials=2)
     first, second = study.trials
-    assert first.params["x"] == 0.25 and first.params["kind"] == "b" and 1 <= first.params["n"] <= 3
+    assert (
+        first.params["x"] == 0.25 and first.params["kind"] == "b" and 1 <= first.params["n"] <= 3
+    )
     assert first.user_attrs == {"source": "expert"}
     assert second.params["x"] != 0.25
     study.enqueue_trial({"x": 0.25, "kind": "b"}, skip_if_exists=True)  # already ran: skipped
@@ -74,7 +81,9 @@ def test_enqueued_value_outside_the_range_warns_and_is_used():
     study = tftune.create_study()
     study.enqueue_trial({"x": 5.0})
     trial = study.ask()
-    with pytest.warns(UserWarning, match=r"Parameter 'x': the fixed value 5.0 of trial #0 lies outside"):
+    with pytest.warns(
+        UserWarning, match=r"Parameter 'x': the fixed value 5.0 of trial #0 lies outside"
+    ):
         assert trial.suggest_float("x", 0, 1) == 5.0
 
 
@@ -108,7 +117,14 @@ def test_trials_dataframe():
     frame = study.trials_dataframe()
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == [
-        "number", "value", "datetime_start", "datetime_complete", "duration", "params_x", "user_attrs_fold", "state"
+        "number",
+        "value",
+        "datetime_start",
+        "datetime_complete",
+        "duration",
+        "params_x",
+        "user_attrs_fold",
+        "state",
     ]
     assert frame["value"].tolist() == frame["params_x"].tolist()
     assert set(frame["state"]) == {"COMPLETE"}

@@ -37,7 +37,9 @@ def test_duplicate_name_without_load_if_exists(storage):
 def test_load_if_exists_with_other_directions_is_refused(storage):
     tftune.create_study(study_name="d", storage=storage, direction="minimize")
     with pytest.raises(ValueError, match=r"exists with directions \['minimize'\].*\['maximize'\]"):
-        tftune.create_study(study_name="d", storage=storage, direction="maximize", load_if_exists=True)
+        tftune.create_study(
+            study_name="d", storage=storage, direction="maximize", load_if_exists=True
+        )
 
 
 @pytest.mark.parametrize(
@@ -46,7 +48,10 @@ def test_load_if_exists_with_other_directions_is_refused(storage):
         ({"direction": "up"}, r"`direction` must be 'minimize' or 'maximize', got 'up'"),
         ({"directions": ["minimize", 3]}, r"`directions` must be 'minimize' or 'maximize', got 3"),
         ({"directions": []}, r"`directions` must be a non-empty list"),
-        ({"direction": "minimize", "directions": ["maximize"]}, "either `direction` or `directions`"),
+        (
+            {"direction": "minimize", "directions": ["maximize"]},
+            "either `direction` or `directions`",
+        ),
         ({"study_name": ""}, r"`study_name` must be a non-empty string.*got ''"),
     ],
 )
@@ -67,7 +72,10 @@ def test_bad_storage_arguments(tmp_path):
 
 
 def test_unreachable_database_names_the_url():
-    with pytest.raises(tftune.exceptions.StorageError, match=r"Cannot use the database at postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/x: .*refused"):
+    with pytest.raises(
+        tftune.exceptions.StorageError,
+        match=r"Cannot use the database at postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/x: .*refused",
+    ):
         tftune.create_study(storage="postgresql://nobody:secret@127.0.0.1:1/x")
 
 
@@ -100,6 +108,12 @@ def test_user_attrs_persist(sqlite_url):
 
 def test_the_default_sampler_is_auto_for_one_objective_and_random_for_several(sqlite_url):
     assert type(tftune.create_study().sampler) is tftune.samplers.AutoSampler
-    assert type(tftune.create_study(directions=["minimize", "maximize"]).sampler) is tftune.samplers.RandomSampler
+    assert (
+        type(tftune.create_study(directions=["minimize", "maximize"]).sampler)
+        is tftune.samplers.RandomSampler
+    )
     tftune.create_study(study_name="two", storage=sqlite_url, directions=["minimize", "maximize"])
-    assert type(tftune.load_study(study_name="two", storage=sqlite_url).sampler) is tftune.samplers.RandomSampler
+    assert (
+        type(tftune.load_study(study_name="two", storage=sqlite_url).sampler)
+        is tftune.samplers.RandomSampler
+    )

@@ -24,7 +24,9 @@ def test_optimize_finds_the_best_trial(storage_url):
     assert len(values) == 40
     assert study.best_value == min(values)
     assert study.best_trial.number == values.index(min(values))
-    assert study.best_params == {"x": pytest.approx(2 + math.copysign(math.sqrt(min(values)), study.best_params["x"] - 2))}
+    assert study.best_params == {
+        "x": pytest.approx(2 + math.copysign(math.sqrt(min(values)), study.best_params["x"] - 2))
+    }
 
 
 def test_maximize_picks_the_largest(storage_url):
@@ -172,9 +174,17 @@ def test_an_exception_in_a_thread_reaches_the_caller():
     [
         ({"n_trials": -1}, ValueError, r"`n_trials` must be a non-negative int or None, got -1"),
         ({"n_trials": 2.5}, ValueError, r"`n_trials` must be .* got 2.5"),
-        ({"timeout": 0}, ValueError, r"`timeout` must be a positive number of seconds or None, got 0"),
+        (
+            {"timeout": 0},
+            ValueError,
+            r"`timeout` must be a positive number of seconds or None, got 0",
+        ),
         ({"n_jobs": 0}, ValueError, r"`n_jobs` must be a positive int or -1 .* got 0"),
-        ({"catch": ["ValueError"]}, TypeError, r"`catch` must hold exception classes, got 'ValueError'"),
+        (
+            {"catch": ["ValueError"]},
+            TypeError,
+            r"`catch` must hold exception classes, got 'ValueError'",
+        ),
         ({"callbacks": [3]}, TypeError, r"`callbacks` must hold callables .* got 3"),
     ],
 )

@@ -33,7 +33,10 @@ def test_the_same_name_returns_the_same_value(trial):
 
 def test_the_same_name_with_another_distribution_is_an_error(trial):
     trial.suggest_float("x", 0, 1)
-    with pytest.raises(ValueError, match=r"Parameter 'x' was already suggested in this trial as FloatDistribution\(low=0.0, high=1.0"):
+    with pytest.raises(
+        ValueError,
+        match=r"Parameter 'x' was already suggested in this trial as FloatDistribution\(low=0.0, high=1.0",
+    ):
         trial.suggest_float("x", 0, 2)
     with pytest.raises(ValueError, match="Parameter 'x' was already suggested"):
         trial.suggest_int("x", 0, 1)
@@ -42,14 +45,38 @@ def test_the_same_name_with_another_distribution_is_an_error(trial):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda t: t.suggest_float("lr", 1.0, 0.1), r"Parameter 'lr': `low` must be <= `high`, got low=1.0 and high=0.1"),
-        (lambda t: t.suggest_float("lr", 0.0, 1.0, log=True), r"Parameter 'lr': `low` must be > 0 when log=True, got low=0.0"),
-        (lambda t: t.suggest_float("lr", 0.1, 1.0, log=True, step=0.1), r"Parameter 'lr': `step` cannot be combined with log=True"),
-        (lambda t: t.suggest_int("n", 1, 10, step=0), r"Parameter 'n': `step` must be > 0, got step=0"),
-        (lambda t: t.suggest_int("n", 1.5, 10), r"Parameter 'n': `low` must be an integer, got 1.5"),
-        (lambda t: t.suggest_categorical("act", []), r"Parameter 'act': `choices` must contain at least one element"),
-        (lambda t: t.suggest_categorical("act", [[1, 2]]), r"Parameter 'act': `choices` may hold only None, bool, int, float and str"),
-        (lambda t: t.suggest_float("x", float("nan"), 1.0), r"Parameter 'x': `low` must be finite, got nan"),
+        (
+            lambda t: t.suggest_float("lr", 1.0, 0.1),
+            r"Parameter 'lr': `low` must be <= `high`, got low=1.0 and high=0.1",
+        ),
+        (
+            lambda t: t.suggest_float("lr", 0.0, 1.0, log=True),
+            r"Parameter 'lr': `low` must be > 0 when log=True, got low=0.0",
+        ),
+        (
+            lambda t: t.suggest_float("lr", 0.1, 1.0, log=True, step=0.1),
+            r"Parameter 'lr': `step` cannot be combined with log=True",
+        ),
+        (
+            lambda t: t.suggest_int("n", 1, 10, step=0),
+            r"Parameter 'n': `step` must be > 0, got step=0",
+        ),
+        (
+            lambda t: t.suggest_int("n", 1.5, 10),
+            r"Parameter 'n': `low` must be an integer, got 1.5",
+        ),
+        (
+            lambda t: t.suggest_categorical("act", []),
+            r"Parameter 'act': `choices` must contain at least one element",
+        ),
+        (
+            lambda t: t.suggest_categorical("act", [[1, 2]]),
+            r"Parameter 'act': `choices` may hold only None, bool, int, float and str",
+        ),
+        (
+            lambda t: t.suggest_float("x", float("nan"), 1.0),
+            r"Parameter 'x': `low` must be finite, got nan",
+        ),
     ],
 )
 def test_bad_suggestions_name_the_parameter_rule_and_value(trial, call, message):
@@ -62,8 +89,14 @@ def test_bad_suggestions_name_the_parameter_rule_and_value(trial, call, message)
     "legacy, modern",
     [
         (lambda t: t.suggest_uniform("x", 0, 1), lambda t: t.suggest_float("x", 0, 1)),
-        (lambda t: t.suggest_loguniform("x", 1e-3, 1), lambda t: t.suggest_float("x", 1e-3, 1, log=True)),
-        (lambda t: t.suggest_discrete_uniform("x", 0, 1, 0.1), lambda t: t.suggest_float("x", 0, 1, step=0.1)),
+        (
+            lambda t: t.suggest_loguniform("x", 1e-3, 1),
+            lambda t: t.suggest_float("x", 1e-3, 1, log=True),
+        ),
+        (
+            lambda t: t.suggest_discrete_uniform("x", 0, 1, 0.1),
+            lambda t: t.suggest_float("x", 0, 1, step=0.1),
+        ),
     ],
 )
 def test_legacy_suggestions_warn_and_still_work(legacy, modern):

@@ -34,7 +34,11 @@ def test_history_plots_values_and_the_best_so_far(study):
 
 def test_intermediate_values_mark_pruned_trials(study):
     figure = plot_intermediate_values(study)
-    assert [trace.name for trace in figure.data] == ["Trial 0 (complete)", "Trial 1 (pruned)", "Trial 2 (complete)"]
+    assert [trace.name for trace in figure.data] == [
+        "Trial 0 (complete)",
+        "Trial 1 (pruned)",
+        "Trial 2 (complete)",
+    ]
     pruned = figure.data[1]
     assert list(pruned.x) == [0, 1] and list(pruned.y) == [0.4, 0.45]
     assert pruned.line.dash == "dot" and list(pruned.marker.symbol) == ["circle", "x"]
@@ -49,11 +53,30 @@ def test_history_refuses_several_objectives():
 
 def test_cli_writes_an_offline_html_page(study, sqlite_url, tmp_path, capsys):
     output = tmp_path / "curves.html"
-    assert main(["plot", "curves", "--kind", "intermediate", "--output", str(output), "--storage", sqlite_url]) == 0
+    assert (
+        main(
+            [
+                "plot",
+                "curves",
+                "--kind",
+                "intermediate",
+                "--output",
+                str(output),
+                "--storage",
+                sqlite_url,
+            ]
+        )
+        == 0
+    )
     html = output.read_text()
-    assert not re.search(r"<script[^>]*\ssrc=", html)  # no script is fetched: plotly.js is embedded
+    assert not re.search(
+        r"<script[^>]*\ssrc=", html
+    )  # no script is fetched: plotly.js is embedded
     assert len(html) > 1_000_000  # ... all of it
     assert json.dumps("Trial 1 (pruned)")[1:-1] in html
     assert "Wrote the intermediate plot of study 'curves'" in capsys.readouterr().err
-    assert main(["plot", "curves", "--kind", "pie", "--output", str(output), "--storage", sqlite_url]) == 1
+    assert (
+        main(["plot", "curves", "--kind", "pie", "--output", str(output), "--storage", sqlite_url])
+        == 1
+    )
     assert "--kind must be one of 'history', 'intermediate', got 'pie'" in capsys.readouterr().err

@@ -52,13 +52,18 @@ def run_studies(args: argparse.Namespace) -> int:
     columns = ["Name", "Direction(s)", "Trials", "Complete", "Best value(s)", "Started"]
     rows = [
         [
-            summary.study_name, directions_text(summary.directions), str(summary.n_trials),
-            str(summary.n_complete), _tables.format_values(summary.best_values),
+            summary.study_name,
+            directions_text(summary.directions),
+            str(summary.n_trials),
+            str(summary.n_complete),
+            _tables.format_values(summary.best_values),
             _tables.format_datetime(summary.datetime_start),
         ]
         for summary in summaries
     ]
-    _tables.print_table(columns, rows, title=f"Studies in {where}", right_aligned={"Trials", "Complete"})
+    _tables.print_table(
+        columns, rows, title=f"Studies in {where}", right_aligned={"Trials", "Complete"}
+    )
     return 0
 
 
@@ -91,7 +96,9 @@ def best_trials(study: tftune.Study) -> list[FrozenTrial]:
         except ValueError:
             front = []
     if not front:
-        raise CliError(f"study {study.study_name!r} has no COMPLETE trial yet, so it has no best trial")
+        raise CliError(
+            f"study {study.study_name!r} has no COMPLETE trial yet, so it has no best trial"
+        )
     return front
 
 
@@ -136,12 +143,18 @@ def run_export(args: argparse.Namespace) -> int:
         study = open_study(storage, args.study)
         trials = study.get_trials(deepcopy=False)
     n_objectives = len(study.directions)
-    text = _export.trials_csv(trials, n_objectives) if fmt == "csv" else _export.trials_json(trials, n_objectives)
+    text = (
+        _export.trials_csv(trials, n_objectives)
+        if fmt == "csv"
+        else _export.trials_json(trials, n_objectives)
+    )
     if args.output is None:
         sys.stdout.write(text)
         return 0
     write_file(args.output, text)
-    print(f"Wrote {len(trials)} trial(s) of study {args.study!r} to {args.output}.", file=sys.stderr)
+    print(
+        f"Wrote {len(trials)} trial(s) of study {args.study!r} to {args.output}.", file=sys.stderr
+    )
     return 0
 
 
@@ -168,8 +181,11 @@ def run_plot(args: argparse.Namespace) -> int:
     with opened_storage(args.storage) as storage:
         study = open_study(storage, args.study)
         try:
-            figure = (visualization.plot_optimization_history(study) if kind == "history"
-                      else visualization.plot_intermediate_values(study))
+            figure = (
+                visualization.plot_optimization_history(study)
+                if kind == "history"
+                else visualization.plot_intermediate_values(study)
+            )
         except (ImportError, ValueError) as error:
             raise CliError(str(error)) from None
     write_file(args.output, figure.to_html(include_plotlyjs=True, full_html=True))
@@ -186,7 +202,9 @@ def run_delete(args: argparse.Namespace) -> int:
         except StudyNotFoundError:
             raise no_such_study(storage, args.study) from None
         n_trials = storage.get_n_trials(study_id)
-        question = f"Delete study {args.study!r} and its {n_trials} trial(s) from {describe(storage)}?"
+        question = (
+            f"Delete study {args.study!r} and its {n_trials} trial(s) from {describe(storage)}?"
+        )
         if not args.yes and not confirmed(question, args.study):
             print(f"Not deleted: study {args.study!r} is unchanged.", file=sys.stderr)
             return 1

@@ -56,7 +56,9 @@ def trial_record(trial: FrozenTrial, n_objectives: int) -> dict[str, Any]:
         "duration_s": duration_seconds(trial),
         "params": dict(trial.params),
         "user_attrs": dict(trial.user_attrs),
-        "intermediate_values": {str(step): v for step, v in sorted(trial.intermediate_values.items())},
+        "intermediate_values": {
+            str(step): v for step, v in sorted(trial.intermediate_values.items())
+        },
     }
     return json_safe(record)
 
@@ -77,8 +79,14 @@ def csv_columns(trials: Sequence[FrozenTrial], n_objectives: int) -> list[str]:
     params = sorted({name for trial in trials for name in trial.params})
     attrs = sorted({name for trial in trials for name in trial.user_attrs})
     return [
-        "number", "state", *values, "datetime_start", "datetime_complete", "duration_s",
-        *(f"params_{name}" for name in params), *(f"user_attrs_{name}" for name in attrs),
+        "number",
+        "state",
+        *values,
+        "datetime_start",
+        "datetime_complete",
+        "duration_s",
+        *(f"params_{name}" for name in params),
+        *(f"user_attrs_{name}" for name in attrs),
         "intermediate_values",
     ]
 
@@ -108,7 +116,9 @@ def csv_row(trial: FrozenTrial, n_objectives: int) -> dict[str, str]:
     row.update({f"params_{name}": v for name, v in trial.params.items()})
     row.update({f"user_attrs_{name}": v for name, v in trial.user_attrs.items()})
     row["intermediate_values"] = (
-        {str(step): v for step, v in sorted(trial.intermediate_values.items())} if trial.intermediate_values else None
+        {str(step): v for step, v in sorted(trial.intermediate_values.items())}
+        if trial.intermediate_values
+        else None
     )
     return {column: csv_cell(value) for column, value in row.items()}
 
@@ -116,7 +126,9 @@ def csv_row(trial: FrozenTrial, n_objectives: int) -> dict[str, str]:
 def trials_csv(trials: Sequence[FrozenTrial], n_objectives: int) -> str:
     """CSV text with a header and one row per trial."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=csv_columns(trials, n_objectives), restval="", lineterminator="\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=csv_columns(trials, n_objectives), restval="", lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(csv_row(trial, n_objectives) for trial in trials)
     return buffer.getvalue()

@@ -17,7 +17,8 @@ def storage_options() -> argparse.ArgumentParser:
     """The ``--storage`` option every command shares."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
-        "--storage", metavar="URL",
+        "--storage",
+        metavar="URL",
         help=f"database URL (default: ${STORAGE_ENV_VAR} if set, else {DEFAULT_STORAGE_URL})",
     )
     return parent
@@ -35,39 +36,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     trials = commands.add_parser("trials", parents=[storage], help="list the trials of a study")
     trials.add_argument("study", metavar="STUDY", help="study name")
-    trials.add_argument("--state", metavar="{" + ",".join(_commands.STATES) + "}", help="only trials in this state")
+    trials.add_argument(
+        "--state", metavar="{" + ",".join(_commands.STATES) + "}", help="only trials in this state"
+    )
     trials.set_defaults(run=_commands.run_trials)
 
     best = commands.add_parser(
-        "best", parents=[storage],
+        "best",
+        parents=[storage],
         help="the best trial (one objective) or the Pareto front (several objectives)",
     )
     best.add_argument("study", metavar="STUDY", help="study name")
     best.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
     best.set_defaults(run=_commands.run_best)
 
-    export = commands.add_parser("export", parents=[storage], help="write every trial of a study as CSV or JSON")
+    export = commands.add_parser(
+        "export", parents=[storage], help="write every trial of a study as CSV or JSON"
+    )
     export.add_argument("study", metavar="STUDY", help="study name")
-    export.add_argument("--format", required=True, metavar="{" + ",".join(FORMATS) + "}", help="output format")
-    export.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
+    export.add_argument(
+        "--format", required=True, metavar="{" + ",".join(FORMATS) + "}", help="output format"
+    )
+    export.add_argument(
+        "--output", metavar="FILE", help="file to write (default: standard output)"
+    )
     export.set_defaults(run=_commands.run_export)
 
-    plot = commands.add_parser("plot", parents=[storage], help="plot a study to an HTML page that works offline")
+    plot = commands.add_parser(
+        "plot", parents=[storage], help="plot a study to an HTML page that works offline"
+    )
     plot.add_argument("study", metavar="STUDY", help="study name")
-    plot.add_argument("--kind", required=True, metavar="{" + ",".join(_commands.PLOTS) + "}",
-                      help="history: values and best so far; intermediate: learning curves, pruned trials marked")
+    plot.add_argument(
+        "--kind",
+        required=True,
+        metavar="{" + ",".join(_commands.PLOTS) + "}",
+        help="history: values and best so far; intermediate: learning curves, pruned trials marked",
+    )
     plot.add_argument("--output", required=True, metavar="FILE", help="HTML file to write")
     plot.set_defaults(run=_commands.run_plot)
 
-    delete = commands.add_parser("delete", parents=[storage], help="delete a study and all its trials")
+    delete = commands.add_parser(
+        "delete", parents=[storage], help="delete a study and all its trials"
+    )
     delete.add_argument("study", metavar="STUDY", help="study name")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(run=_commands.run_delete)
 
     storage_command = commands.add_parser("storage", help="manage the database itself")
-    storage_actions = storage_command.add_subparsers(dest="action", metavar="ACTION", required=True)
+    storage_actions = storage_command.add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
     upgrade = storage_actions.add_parser(
-        "upgrade", parents=[storage], help="migrate the database schema to this tftune's version (back it up first)"
+        "upgrade",
+        parents=[storage],
+        help="migrate the database schema to this tftune's version (back it up first)",
     )
     upgrade.set_defaults(run=_commands.run_storage_upgrade)
     return parser

@@ -43,7 +43,9 @@ def checked_url(url: str) -> str:
         sa.make_url(normalised)
     except (ValueError, sa.exc.ArgumentError):
         if "://" not in url:
-            raise CliError(f"--storage must be a database URL such as {_EXAMPLES}, got {masked(url)!r}") from None
+            raise CliError(
+                f"--storage must be a database URL such as {_EXAMPLES}, got {masked(url)!r}"
+            ) from None
         scheme = url.split("://", 1)[0]
         raise CliError(
             f"--storage URL scheme {scheme!r} is not supported; use {_EXAMPLES} (got {masked(url)!r})"
@@ -59,7 +61,9 @@ def require_existing_sqlite_file(url: str, given: str) -> None:
         return
     if database.startswith("file:") or Path(database).is_file():
         return
-    raise CliError(f"--storage {masked(given)!r}: there is no SQLite database file at '{Path(database).absolute()}'")
+    raise CliError(
+        f"--storage {masked(given)!r}: there is no SQLite database file at '{Path(database).absolute()}'"
+    )
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -78,7 +82,10 @@ def opened_storage(flag: str | None) -> Iterator[RDBStorage]:
     require_existing_sqlite_file(url, given)
     try:
         storage = RDBStorage(
-            url, heartbeat_interval=None, skip_table_creation=True, engine_kwargs=engine_options(url)
+            url,
+            heartbeat_interval=None,
+            skip_table_creation=True,
+            engine_kwargs=engine_options(url),
         )
     except ImportError as error:
         raise CliError(f"--storage {masked(given)!r} needs a database driver: {error}") from None

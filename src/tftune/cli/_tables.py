@@ -90,7 +90,12 @@ def print_trials_table(title: str, trials: Sequence[FrozenTrial], n_objectives: 
     params = param_names(trials)
     columns = trial_table_columns(n_objectives, params)
     rows = [trial_table_row(trial, n_objectives, params) for trial in trials]
-    print_table(columns, rows, title=title, right_aligned={"Number", "Duration", *value_headers(n_objectives)})
+    print_table(
+        columns,
+        rows,
+        title=title,
+        right_aligned={"Number", "Duration", *value_headers(n_objectives)},
+    )
 
 
 def print_table(
@@ -106,7 +111,9 @@ def print_table(
 
     table = Table(title=Text(title) if title is not None else None, title_justify="left")
     for column in columns:
-        table.add_column(Text(column), justify="right" if column in right_aligned else "left", overflow="fold")
+        table.add_column(
+            Text(column), justify="right" if column in right_aligned else "left", overflow="fold"
+        )
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
     make_console().print(table)

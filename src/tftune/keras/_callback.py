@@ -26,7 +26,9 @@ class TrialReportCallback(keras.callbacks.Callback):
     is missing from the logs or the loss became NaN or infinite.
     """
 
-    def __init__(self, trial: Any, monitor: str, on_prune: Callable[[Any, int], None] | None = None) -> None:
+    def __init__(
+        self, trial: Any, monitor: str, on_prune: Callable[[Any, int], None] | None = None
+    ) -> None:
         super().__init__()
         self.trial = trial
         self.monitor = monitor
@@ -40,7 +42,9 @@ class TrialReportCallback(keras.callbacks.Callback):
         loss = logs.get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.model.stop_training = True
-            raise TrialFailed(f"The training loss became {float(loss)} at epoch {epoch}; the trial diverged.")
+            raise TrialFailed(
+                f"The training loss became {float(loss)} at epoch {epoch}; the trial diverged."
+            )
         if self.monitor not in logs:
             raise TrialFailed(
                 f"Objective metric {self.monitor!r} is not in the training logs; the model reports "

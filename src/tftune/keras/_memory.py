@@ -40,7 +40,9 @@ class GradientRegistryCleaner:
         registry = _gradient_registry()
         if registry is None:
             return 0
-        added = [name for name in list(registry) if name.startswith(_PREFIX) and name not in self._known]
+        added = [
+            name for name in list(registry) if name.startswith(_PREFIX) and name not in self._known
+        ]
         for name in added:
             registry.pop(name, None)
         if added:

@@ -72,7 +72,9 @@ def _gpu_memory_limit() -> int | None:
     import tensorflow as tf
 
     try:
-        details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
+        details = tf.config.experimental.get_device_details(
+            tf.config.list_physical_devices("GPU")[0]
+        )
     except (IndexError, RuntimeError, ValueError):
         return None
     limit = details.get("memory_limit") or details.get("device_memory_size")
@@ -83,7 +85,10 @@ def split_by_width(models: Sequence[keras.Model], batch_size: int) -> list[list[
     """The indices of ``models`` (ascending) in the packs to train: one pack, or, where their
     widths differ enough, packs of similar widths (narrowest first), each at least ``MIN_SPLIT_SIZE``."""
     order = sorted(range(len(models)), key=lambda index: padded_macs([models[index]]))
-    return [sorted(part) for part in _split(order, models, SPLIT_WORTH_MACS[device_kind()] / batch_size)]
+    return [
+        sorted(part)
+        for part in _split(order, models, SPLIT_WORTH_MACS[device_kind()] / batch_size)
+    ]
 
 
 def _split(order: list[int], models: Sequence[keras.Model], worth: float) -> list[list[int]]:
@@ -91,8 +96,11 @@ def _split(order: list[int], models: Sequence[keras.Model], worth: float) -> lis
         return [order]
     whole = len(order) * padded_macs([models[i] for i in order])
     cost, cut = min(
-        (cut * padded_macs([models[i] for i in order[:cut]])
-         + (len(order) - cut) * padded_macs([models[i] for i in order[cut:]]), cut)
+        (
+            cut * padded_macs([models[i] for i in order[:cut]])
+            + (len(order) - cut) * padded_macs([models[i] for i in order[cut:]]),
+            cut,
+        )
         for cut in range(MIN_SPLIT_SIZE, len(order) - MIN_SPLIT_SIZE + 1)
     )
     if whole - cost <= worth:

@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 _logger = logging.getLogger("tftune")
 
 #: ``fit`` arguments a pack honours; anything else makes the trials run one at a time.
-PACKABLE_FIT_ARGUMENTS = frozenset({"x", "y", "epochs", "batch_size", "shuffle", "validation_data",
-                                    "validation_split", "verbose"})
+PACKABLE_FIT_ARGUMENTS = frozenset(
+    {"x", "y", "epochs", "batch_size", "shuffle", "validation_data", "validation_split", "verbose"}
+)
 #: Repack when the active copies fall to this fraction of the pack (and the pack is big).
 REPACK_FRACTION, REPACK_MIN_SIZE = 0.5, 8
 KERAS_DEFAULT_BATCH_SIZE = 32
@@ -54,14 +55,18 @@ def packing_blocker(fit_arguments: Mapping[str, Any], callbacks: Sequence[Any]) 
             return f"`{name}` is a {type(fit_arguments.get(name)).__name__}; packs need arrays"
     validation = fit_arguments.get("validation_data")
     if validation is not None and not (
-        isinstance(validation, (tuple, list)) and len(validation) == 2 and all(map(_is_array_like, validation))
+        isinstance(validation, (tuple, list))
+        and len(validation) == 2
+        and all(map(_is_array_like, validation))
     ):
         return "`validation_data` is not an (x, y) pair of arrays"
     return None
 
 
 def _is_array_like(value: Any) -> bool:
-    return isinstance(value, (np.ndarray, list)) or (hasattr(value, "__array__") and hasattr(value, "shape"))
+    return isinstance(value, (np.ndarray, list)) or (
+        hasattr(value, "__array__") and hasattr(value, "shape")
+    )
 
 
 @dataclass
@@ -84,8 +89,14 @@ class _Member:
 class PackedSearch:
     """Runs a tuner's trials in packs; one instance per ``Tuner.search`` call."""
 
-    def __init__(self, tuner: Tuner, fit_arguments: dict[str, Any], pack_size: int,
-                 callbacks: Sequence[Callable[[Any, FrozenTrial], None]], progress: Any) -> None:
+    def __init__(
+        self,
+        tuner: Tuner,
+        fit_arguments: dict[str, Any],
+        pack_size: int,
+        callbacks: Sequence[Callable[[Any, FrozenTrial], None]],
+        progress: Any,
+    ) -> None:
         self.tuner, self.study = tuner, tuner.study
         self.pack_size = pack_size
         self.callbacks, self.progress = list(callbacks), progress
@@ -158,11 +169,19 @@ class PackedSearch:
             self._finish(trial, state=TrialState.FAIL, error=error)
             return None
         if set(options) - {"batch_size", "epochs"}:
-            _logger.info("Trial %d runs alone: its fit options %s are not supported in packs.",
-                         trial.number, sorted(options))
+            _logger.info(
+                "Trial %d runs alone: its fit options %s are not supported in packs.",
+                trial.number,
+                sorted(options),
+            )
             return True
-        member = _Member(trial, model, int(options.get("batch_size", self.batch_size)),
-                         int(options.get("epochs", self.epochs)), tuner._resume_epoch(trial))
+        member = _Member(
+            trial,
+            model,
+            int(options.get("batch_size", self.batch_size)),
+            int(options.get("epochs", self.epochs)),
+            tuner._resume_epoch(trial),
+        )
         if not model.built:
             model.build((None, *np.shape(self.x)[1:]))
         return member
@@ -173,7 +192,7 @@ class PackedSearch:
         batch_size = group[0].batch_size
         limit = copies_that_fit([member.model for member in group], batch_size)
         for start in range(0, len(group), limit):
-            chunk = group[start:start + limit]
+            chunk = group[start : start + limit]
             for part in split_by_width([member.model for member in chunk], batch_size):
                 self._train_one_pack([chunk[index] for index in part])
 
@@ -182,7 +201,9 @@ class PackedSearch:
 
         for member in members:  # a promoted trial starts from its checkpoint (loaded only now: a
             if self.tuner._is_resuming(member.trial):  # trial that runs alone loads it itself)
-                member.initial_epoch, member.history = self.tuner._resume(member.trial, member.model)
+                member.initial_epoch, member.history = self.tuner._resume(
+                    member.trial, member.model
+                )
         seed = None if self.tuner.seed is None else self.tuner.seed + members[0].trial.number
         pack = FusedPack([member.model for member in members], seed=seed)
         _logger.info("Training trials %s as one pack of %d.", _numbers(members), len(members))
@@ -191,13 +212,26 @@ class PackedSearch:
     def _train_epochs(self, pack: Any, members: list[_Member], seed: int | None) -> None:
         first = members[0]
         for epoch in range(first.initial_epoch, first.epochs):
-            train_logs = pack.fit_epoch(self.x, self.y, batch_size=first.batch_size, shuffle=self.shuffle,
-                                        seed=None if seed is None else seed + epoch)
-            val_logs = (pack.evaluate(*self.validation, batch_size=first.batch_size)
-                        if self.validation is not None else [{}] * pack.size)
+            train_logs = pack.fit_epoch(
+                self.x,
+                self.y,
+                batch_size=first.batch_size,
+                shuffle=self.shuffle,
+                seed=None if seed is None else seed + epoch,
+            )
+            val_logs = (
+                pack.evaluate(*self.validation, batch_size=first.batch_size)
+                if self.validation is not None
+                else [{}] * pack.size
+            )
             for index, member in enumerate(members):
-                if not member.finished:  # (a copy whose loss turned NaN is frozen by the pack already)
-                    logs = {**train_logs[index], **{f"val_{k}": v for k, v in val_logs[index].items()}}
+                if (
+                    not member.finished
+                ):  # (a copy whose loss turned NaN is frozen by the pack already)
+                    logs = {
+                        **train_logs[index],
+                        **{f"val_{k}": v for k, v in val_logs[index].items()},
+                    }
                     member.finished = not self._after_epoch(pack, index, member, logs, epoch)
                     if member.finished and pack.active[index]:
                         pack.freeze(index)
@@ -209,17 +243,24 @@ class PackedSearch:
                 pack.write_back(index)
                 self._complete(member)
 
-    def _after_epoch(self, pack: Any, index: int, member: _Member, logs: dict[str, float], epoch: int) -> bool:
+    def _after_epoch(
+        self, pack: Any, index: int, member: _Member, logs: dict[str, float], epoch: int
+    ) -> bool:
         """Record and report one epoch of one copy; ``False`` when its trial has finished."""
         for name, value in logs.items():
             member.history.setdefault(name, []).append(float(value))
         tuner, trial = self.tuner, member.trial
         loss = logs.get("loss", math.nan)
         if not math.isfinite(loss):
-            return self._fail(member, f"The training loss became {loss} at epoch {epoch}; the trial diverged.")
+            return self._fail(
+                member, f"The training loss became {loss} at epoch {epoch}; the trial diverged."
+            )
         if tuner.objective not in logs:
-            return self._fail(member, f"Objective metric {tuner.objective!r} is not in the training logs; the model "
-                                      f"reports {sorted(logs)}. Pass validation data for 'val_' metrics.")
+            return self._fail(
+                member,
+                f"Objective metric {tuner.objective!r} is not in the training logs; the model "
+                f"reports {sorted(logs)}. Pass validation data for 'val_' metrics.",
+            )
         value = float(logs[tuner.objective])
         trial.report(value, epoch)
         if not trial.should_prune():
@@ -249,11 +290,20 @@ class PackedSearch:
             member.trial.set_user_attr(self.tuner.history_attr, member.history)
 
     # --- finishing trials --------------------------------------------------------------------
-    def _finish(self, trial: Trial, *, values: float | None = None, state: TrialState | None = None,
-                error: BaseException | None = None, reason: str | None = None) -> None:
+    def _finish(
+        self,
+        trial: Trial,
+        *,
+        values: float | None = None,
+        state: TrialState | None = None,
+        error: BaseException | None = None,
+        reason: str | None = None,
+    ) -> None:
         if error is not None:
             reason = "".join(traceback.format_exception(error))
-            _logger.warning("Trial %d failed with parameters %s: %r", trial.number, trial.params, error)
+            _logger.warning(
+                "Trial %d failed with parameters %s: %r", trial.number, trial.params, error
+            )
         elif reason is not None:
             _logger.warning("Trial %d failed: %s", trial.number, reason)
         if reason is not None:
@@ -262,7 +312,12 @@ class PackedSearch:
         if frozen.state == TrialState.PRUNED:
             _logger.info("Trial %d pruned.", frozen.number)
         elif frozen.state == TrialState.COMPLETE:
-            _logger.info("Trial %d finished with value %s and parameters %s.", frozen.number, frozen.value, frozen.params)
+            _logger.info(
+                "Trial %d finished with value %s and parameters %s.",
+                frozen.number,
+                frozen.value,
+                frozen.params,
+            )
         self._after_trial(frozen)
 
     def _after_trial(self, frozen: FrozenTrial) -> None:
@@ -272,13 +327,17 @@ class PackedSearch:
             self.progress.update(frozen)
 
     def _run_alone(self, trial: Trial) -> None:
-        frozen = run_trial(self.study, self.tuner._objective_for(self.fit_arguments), (Exception,), trial=trial)
+        frozen = run_trial(
+            self.study, self.tuner._objective_for(self.fit_arguments), (Exception,), trial=trial
+        )
         if frozen is not None:
             self._after_trial(frozen)
 
     def _fail_unfinished(self, trials: list[Trial], error: BaseException) -> None:
         """Close the pack's trials still running when the search stops with an error."""
-        reason = f"The search stopped with {type(error).__name__} while this trial's pack was training."
+        reason = (
+            f"The search stopped with {type(error).__name__} while this trial's pack was training."
+        )
         for trial in trials:
             frozen = self.study._storage.get_trial(trial._trial_id)
             if frozen.state == TrialState.RUNNING:
@@ -303,7 +362,10 @@ def _groups(members: list[_Member]) -> list[tuple[list[_Member], str | None]]:
     packs: list[list[_Member]] = []
     for member in members:
         for pack in packs:
-            if pack[0].group_key == member.group_key and fusion_blocker([pack[0].model, member.model]) is None:
+            if (
+                pack[0].group_key == member.group_key
+                and fusion_blocker([pack[0].model, member.model]) is None
+            ):
                 pack.append(member)
                 break
         else:
@@ -325,7 +387,7 @@ def _lonely_reason(member: _Member, members: list[_Member]) -> str:
         return "a pack of one trial trains as fast alone"
     other = next(m for m in members if m is not member)
     if other.group_key != member.group_key:
-        return (f"no other trial has its batch size, epochs and starting epoch {member.group_key}")
+        return f"no other trial has its batch size, epochs and starting epoch {member.group_key}"
     return f"it does not fuse with trial #{other.trial.number}: {fusion_blocker([other.model, member.model])}"
 
 
@@ -336,7 +398,9 @@ def _numbers(members: Sequence[_Member]) -> str:
     return ", ".join(f"#{n}" for n in numbers)
 
 
-def _split_data(fit_arguments: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+def _split_data(
+    fit_arguments: Mapping[str, Any],
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     """Training arrays and validation pair; ``validation_split`` takes the last rows, as Keras does."""
     x, y = np.asarray(fit_arguments["x"]), np.asarray(fit_arguments["y"])
     validation = fit_arguments.get("validation_data")

@@ -23,7 +23,9 @@ def check_model(model: Any) -> None:
     if not isinstance(model, keras.Model):
         raise TrialFailed(f"The build function must return a keras.Model, got {model!r}.")
     if not model.compiled:
-        raise TrialFailed("The build function returned an uncompiled model; call model.compile(...) before returning it.")
+        raise TrialFailed(
+            "The build function returned an uncompiled model; call model.compile(...) before returning it."
+        )
 
 
 def input_shape(model: keras.Model) -> list[int | None] | None:

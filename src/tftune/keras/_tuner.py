@@ -97,16 +97,30 @@ class Tuner:
         pack_size: int | Literal["auto"] = "auto",
     ) -> None:
         if not callable(build):
-            raise TypeError(f"`build` must be a function build(trial) -> keras.Model, got {build!r}.")
+            raise TypeError(
+                f"`build` must be a function build(trial) -> keras.Model, got {build!r}."
+            )
         if not isinstance(objective, str) or not objective:
-            raise ValueError(f"`objective` must be a metric name such as 'val_accuracy', got {objective!r}.")
-        if isinstance(max_consecutive_failures, bool) or not isinstance(max_consecutive_failures, int) or max_consecutive_failures < 1:
-            raise ValueError(f"`max_consecutive_failures` must be a positive int, got {max_consecutive_failures!r}.")
+            raise ValueError(
+                f"`objective` must be a metric name such as 'val_accuracy', got {objective!r}."
+            )
+        if (
+            isinstance(max_consecutive_failures, bool)
+            or not isinstance(max_consecutive_failures, int)
+            or max_consecutive_failures < 1
+        ):
+            raise ValueError(
+                f"`max_consecutive_failures` must be a positive int, got {max_consecutive_failures!r}."
+            )
         if fit_options is not None and not callable(fit_options):
-            raise TypeError(f"`fit_options` must be a function fit_options(trial) -> dict, got {fit_options!r}.")
+            raise TypeError(
+                f"`fit_options` must be a function fit_options(trial) -> dict, got {fit_options!r}."
+            )
         if fuse not in (True, False, "auto"):
             raise ValueError(f"`fuse` must be True, False or 'auto', got {fuse!r}.")
-        if pack_size != "auto" and (isinstance(pack_size, bool) or not isinstance(pack_size, int) or pack_size < 1):
+        if pack_size != "auto" and (
+            isinstance(pack_size, bool) or not isinstance(pack_size, int) or pack_size < 1
+        ):
             raise ValueError(f"`pack_size` must be a positive int or 'auto', got {pack_size!r}.")
         self.build = build
         self.objective = objective
@@ -121,8 +135,12 @@ class Tuner:
         if storage is None:
             storage = f"sqlite:///{self.project_dir / 'study.db'}"
         self.study: Study = tftune.create_study(
-            study_name=project_name, storage=storage, sampler=sampler, pruner=pruner,
-            direction=self.direction, load_if_exists=True,
+            study_name=project_name,
+            storage=storage,
+            sampler=sampler,
+            pruner=pruner,
+            direction=self.direction,
+            load_if_exists=True,
         )
         self._failures_in_a_row = 0
         self.resume_promoted = resume_promoted and hasattr(self.study.pruner, "promotions")
@@ -180,8 +198,11 @@ class Tuner:
                 self._search_in_packs(fit_arguments, n_trials, timeout, show_progress_bar)
             else:
                 self.study.optimize(
-                    self._objective_for(fit_arguments, user_callbacks), n_trials=n_trials, timeout=timeout,
-                    catch=(Exception,), callbacks=[self._count_failures, self._promote],
+                    self._objective_for(fit_arguments, user_callbacks),
+                    n_trials=n_trials,
+                    timeout=timeout,
+                    catch=(Exception,),
+                    callbacks=[self._count_failures, self._promote],
                     show_progress_bar=show_progress_bar,
                 )
         finally:
@@ -189,60 +210,84 @@ class Tuner:
             gc.unfreeze()
         return self.study
 
-    def _packing_blocker(self, fit_arguments: dict[str, Any], user_callbacks: list[Any]) -> str | None:
+    def _packing_blocker(
+        self, fit_arguments: dict[str, Any], user_callbacks: list[Any]
+    ) -> str | None:
         if self.fuse is False:
             return "fuse=False"
         reason = packing_blocker(fit_arguments, user_callbacks)
         if reason is not None and self.fuse is True:
-            raise ValueError(f"fuse=True, but these trials cannot train in packs: {reason}. "
-                             "Use fuse='auto' to run them one at a time.")
+            raise ValueError(
+                f"fuse=True, but these trials cannot train in packs: {reason}. "
+                "Use fuse='auto' to run them one at a time."
+            )
         return reason
 
-    def _search_in_packs(self, fit_arguments: dict[str, Any], n_trials: int | None, timeout: float | None,
-                         show_progress_bar: bool) -> None:
+    def _search_in_packs(
+        self,
+        fit_arguments: dict[str, Any],
+        n_trials: int | None,
+        timeout: float | None,
+        show_progress_bar: bool,
+    ) -> None:
         pack_size = auto_pack_size() if self.pack_size == "auto" else self.pack_size
         progress = ProgressBar(self.study, n_trials, timeout) if show_progress_bar else None
         self.study._stop_requested = False
         self.study._fail_stale_trials(force=True)
         try:
-            PackedSearch(self, fit_arguments, pack_size, [self._count_failures, self._promote], progress).run(
-                n_trials, timeout)
+            PackedSearch(
+                self, fit_arguments, pack_size, [self._count_failures, self._promote], progress
+            ).run(n_trials, timeout)
         finally:
             self.study._stop_requested = False
             if progress is not None:
                 progress.close()
 
-    def _objective_for(self, fit_arguments: dict[str, Any], user_callbacks: Sequence[Any] = ()) -> Callable[[Trial], float]:
+    def _objective_for(
+        self, fit_arguments: dict[str, Any], user_callbacks: Sequence[Any] = ()
+    ) -> Callable[[Trial], float]:
         def objective(trial: Trial) -> float:
             return self._run_trial(trial, fit_arguments, list(user_callbacks))
 
         return objective
 
-    def _run_trial(self, trial: Trial, fit_arguments: dict[str, Any], user_callbacks: list[Any]) -> float:
+    def _run_trial(
+        self, trial: Trial, fit_arguments: dict[str, Any], user_callbacks: list[Any]
+    ) -> float:
         self._gradients.release()  # the previous trial's graphs can go now
         fresh_session(None)
         self._seed(trial)
         arguments = {**fit_arguments, **self._fit_options(trial)}
         model = self.build(trial)
         check_model(model)
-        on_prune = (lambda model, epoch: self._pause(trial, model, epoch)) if self.resume_promoted else None
+        on_prune = (
+            (lambda model, epoch: self._pause(trial, model, epoch))
+            if self.resume_promoted
+            else None
+        )
         reporter = TrialReportCallback(trial, self.objective, on_prune=on_prune)
         initial_epoch = 0
         if self._is_resuming(trial):
             initial_epoch, reporter.history = self._resume(trial, model)
         try:
-            model.fit(callbacks=[*user_callbacks, reporter], initial_epoch=initial_epoch, **arguments)
+            model.fit(
+                callbacks=[*user_callbacks, reporter], initial_epoch=initial_epoch, **arguments
+            )
         except TrialPruned:
             _store_history(trial, reporter)
             raise
         except Exception as error:
             _store_history(trial, reporter)
             if is_out_of_memory(error):
-                raise TrialFailed(f"Out of memory while training trial {trial.number}: {error}") from error
+                raise TrialFailed(
+                    f"Out of memory while training trial {trial.number}: {error}"
+                ) from error
             raise
         _store_history(trial, reporter)
         if self.objective not in reporter.history:
-            raise TrialFailed(f"Training ran no epoch, so objective {self.objective!r} was never reported.")
+            raise TrialFailed(
+                f"Training ran no epoch, so objective {self.objective!r} was never reported."
+            )
         value = reporter.history[self.objective][-1]
         if math.isfinite(value) and self._is_new_best(value):
             self._keep_weights(trial, model)
@@ -260,7 +305,9 @@ class Tuner:
             return {}
         options = self.fit_options(trial)
         if not isinstance(options, Mapping):
-            raise TrialFailed(f"fit_options(trial) must return a dict of fit arguments, got {options!r}.")
+            raise TrialFailed(
+                f"fit_options(trial) must return a dict of fit arguments, got {options!r}."
+            )
         return dict(options)
 
     @staticmethod
@@ -270,7 +317,9 @@ class Tuner:
     @classmethod
     def _resume_epoch(cls, trial: Trial) -> int:
         """The epoch a trial starts at: 0, or the one after its checkpoint's for a promoted trial."""
-        return int(trial.system_attrs[CHECKPOINT_KEY]["epoch"]) + 1 if cls._is_resuming(trial) else 0
+        return (
+            int(trial.system_attrs[CHECKPOINT_KEY]["epoch"]) + 1 if cls._is_resuming(trial) else 0
+        )
 
     # --- pausing and resuming (ASHA promotions) --------------------------------------------
     def _pause(self, trial: Trial, model: keras.Model, epoch: int) -> None:
@@ -278,8 +327,13 @@ class Tuner:
         self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         path = self.checkpoint_dir / f"trial_{trial.number}.weights.h5"
         model.save_weights(path)
-        trial.set_system_attr(CHECKPOINT_KEY, {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)})
-        paused = sorted(self.checkpoint_dir.glob("trial_*.weights.h5"), key=lambda p: int(p.stem.split("_")[1].split(".")[0]))
+        trial.set_system_attr(
+            CHECKPOINT_KEY, {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)}
+        )
+        paused = sorted(
+            self.checkpoint_dir.glob("trial_*.weights.h5"),
+            key=lambda p: int(p.stem.split("_")[1].split(".")[0]),
+        )
         for old in paused[: max(0, len(paused) - self.max_checkpoints)]:
             old.unlink(missing_ok=True)
 
@@ -292,13 +346,29 @@ class Tuner:
             checkpoint = paused.system_attrs[CHECKPOINT_KEY]
             if not pathlib.Path(checkpoint["path"]).exists():
                 continue
-            notes = {k: v for k, v in paused.system_attrs.items() if "_rung_" in k or k == "hyperband_bracket"}
-            template = FrozenTrial(number=-1, state=TrialState.WAITING, user_attrs={
-                HISTORY_ATTR: paused.user_attrs.get(HISTORY_ATTR, {})}, system_attrs={
-                **notes, FIXED_PARAMS_KEY: dict(paused.params), CHECKPOINT_KEY: checkpoint,
-                RESUME_OF_KEY: paused.number, LINEAGE_KEY: lineage(paused),
-                RESUMED_VALUES_ATTR: [[step, value] for step, value in sorted(paused.intermediate_values.items())]})
-            study._storage.enqueue_trials(study._study_id, [template], once_key=f"promote:{paused.number}")
+            notes = {
+                k: v
+                for k, v in paused.system_attrs.items()
+                if "_rung_" in k or k == "hyperband_bracket"
+            }
+            template = FrozenTrial(
+                number=-1,
+                state=TrialState.WAITING,
+                user_attrs={HISTORY_ATTR: paused.user_attrs.get(HISTORY_ATTR, {})},
+                system_attrs={
+                    **notes,
+                    FIXED_PARAMS_KEY: dict(paused.params),
+                    CHECKPOINT_KEY: checkpoint,
+                    RESUME_OF_KEY: paused.number,
+                    LINEAGE_KEY: lineage(paused),
+                    RESUMED_VALUES_ATTR: [
+                        [step, value] for step, value in sorted(paused.intermediate_values.items())
+                    ],
+                },
+            )
+            study._storage.enqueue_trials(
+                study._study_id, [template], once_key=f"promote:{paused.number}"
+            )
 
     def _resume(self, trial: Trial, model: keras.Model) -> tuple[int, dict[str, list[float]]]:
         """Load the paused trial's checkpoint into ``model``; return the epoch to go on from and
@@ -365,7 +435,9 @@ class Tuner:
         model = self.build(FixedTrial(best.params, number=best.number))
         if not model.built and INPUT_SHAPE_ATTR in best.user_attrs:
             model.build(tuple(best.user_attrs[INPUT_SHAPE_ATTR]))
-        with warnings.catch_warnings():  # the fresh optimizer has no slots yet; they are rebuilt on fit
+        with (
+            warnings.catch_warnings()
+        ):  # the fresh optimizer has no slots yet; they are rebuilt on fit
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             model.load_weights(path)
         return model
@@ -374,10 +446,16 @@ class Tuner:
         """A text table of the ``n`` best complete trials (also printed)."""
         trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         trials.sort(key=lambda t: t.values[0], reverse=self.direction == StudyDirection.MAXIMIZE)  # type: ignore[index]
-        lines = [f"Results in {self.project_dir} ({self.objective}, {self.direction.name.lower()}):"]
+        lines = [
+            f"Results in {self.project_dir} ({self.objective}, {self.direction.name.lower()}):"
+        ]
         for trial in trials[:n]:
-            lines.append(f"  trial {trial.number:>4}  {self.objective}={trial.values[0]:.6g}  {trial.params}")  # type: ignore[index]
-        counts = {state.name: 0 for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)}
+            lines.append(
+                f"  trial {trial.number:>4}  {self.objective}={trial.values[0]:.6g}  {trial.params}"
+            )  # type: ignore[index]
+        counts = {
+            state.name: 0 for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+        }
         for trial in self.study.get_trials(deepcopy=False):
             if trial.state.name in counts:
                 counts[trial.state.name] += 1

@@ -8,6 +8,12 @@ from tftune.pruners._successive_halving import SuccessiveHalvingPruner
 from tftune.pruners._threshold import ThresholdPruner
 
 __all__ = [
-    "BasePruner", "HyperbandPruner", "MedianPruner", "NopPruner", "PatientPruner", "PercentilePruner",
-    "SuccessiveHalvingPruner", "ThresholdPruner",
+    "BasePruner",
+    "HyperbandPruner",
+    "MedianPruner",
+    "NopPruner",
+    "PatientPruner",
+    "PercentilePruner",
+    "SuccessiveHalvingPruner",
+    "ThresholdPruner",
 ]

@@ -33,14 +33,25 @@ class HyperbandPruner(BasePruner):
         bootstrap_count: as for SuccessiveHalvingPruner.
     """
 
-    def __init__(self, min_resource: int = 1, max_resource: int | str = "auto", reduction_factor: int = 3,
-                 bootstrap_count: int = 0) -> None:
+    def __init__(
+        self,
+        min_resource: int = 1,
+        max_resource: int | str = "auto",
+        reduction_factor: int = 3,
+        bootstrap_count: int = 0,
+    ) -> None:
         check_resource("max_resource", max_resource)
         if isinstance(min_resource, bool) or not isinstance(min_resource, int) or min_resource < 1:
             raise ValueError(f"`min_resource` must be a positive int, got {min_resource!r}.")
         if isinstance(max_resource, int) and max_resource < min_resource:
-            raise ValueError(f"`max_resource` must be >= `min_resource`, got {max_resource!r} < {min_resource!r}.")
-        if isinstance(reduction_factor, bool) or not isinstance(reduction_factor, int) or reduction_factor < 2:
+            raise ValueError(
+                f"`max_resource` must be >= `min_resource`, got {max_resource!r} < {min_resource!r}."
+            )
+        if (
+            isinstance(reduction_factor, bool)
+            or not isinstance(reduction_factor, int)
+            or reduction_factor < 2
+        ):
             raise ValueError(f"`reduction_factor` must be an int >= 2, got {reduction_factor!r}.")
         self.min_resource, self.max_resource = min_resource, max_resource
         self.reduction_factor = reduction_factor
@@ -61,7 +72,9 @@ class HyperbandPruner(BasePruner):
             n_brackets = int(math.floor(math.log(ratio, self.reduction_factor) + 1e-9)) + 1
             self._brackets = []
             for index in range(n_brackets):
-                bracket = SuccessiveHalvingPruner(self.min_resource, self.reduction_factor, index, self.bootstrap_count)
+                bracket = SuccessiveHalvingPruner(
+                    self.min_resource, self.reduction_factor, index, self.bootstrap_count
+                )
                 bracket._rung_prefix = f"bracket{index}_rung_"
                 self._brackets.append(bracket)
         return self._brackets
@@ -70,8 +83,13 @@ class HyperbandPruner(BasePruner):
         """The trial's bracket: drawn once with Hyperband's weights, then read from the trial."""
         if BRACKET_KEY in trial.system_attrs:
             return int(trial.system_attrs[BRACKET_KEY])
-        s_max = n_brackets - 1  # bracket i runs Hyperband's s = s_max - i: more trials, earlier stops
-        weights = [math.ceil((s_max + 1) / (s_max - i + 1) * self.reduction_factor ** (s_max - i)) for i in range(n_brackets)]
+        s_max = (
+            n_brackets - 1
+        )  # bracket i runs Hyperband's s = s_max - i: more trials, earlier stops
+        weights = [
+            math.ceil((s_max + 1) / (s_max - i + 1) * self.reduction_factor ** (s_max - i))
+            for i in range(n_brackets)
+        ]
         draw = zlib.crc32(f"{study.study_name}:{trial.number}".encode()) % sum(weights)
         bracket = 0
         while draw >= weights[bracket]:

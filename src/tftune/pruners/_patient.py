@@ -22,11 +22,17 @@ class PatientPruner(BasePruner):
     value before them by more than ``min_delta``.
     """
 
-    def __init__(self, wrapped_pruner: BasePruner | None, patience: int, min_delta: float = 0.0) -> None:
+    def __init__(
+        self, wrapped_pruner: BasePruner | None, patience: int, min_delta: float = 0.0
+    ) -> None:
         if wrapped_pruner is not None and not isinstance(wrapped_pruner, BasePruner):
             raise TypeError(f"`wrapped_pruner` must be a pruner or None, got {wrapped_pruner!r}.")
         self.patience = non_negative_int("patience", patience)
-        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not min_delta >= 0:
+        if (
+            isinstance(min_delta, bool)
+            or not isinstance(min_delta, (int, float))
+            or not min_delta >= 0
+        ):
             raise ValueError(f"`min_delta` must be a number >= 0, got {min_delta!r}.")
         self.wrapped_pruner, self.min_delta = wrapped_pruner, float(min_delta)
 
@@ -35,7 +41,7 @@ class PatientPruner(BasePruner):
         if len(steps) <= self.patience + 1:
             return False
         values = [trial.intermediate_values[s] for s in steps]
-        before, recent = values[: -(self.patience + 1)], values[-(self.patience + 1):]
+        before, recent = values[: -(self.patience + 1)], values[-(self.patience + 1) :]
         before = [v for v in before if not math.isnan(v)]
         recent = [v for v in recent if not math.isnan(v)]
         if not before:

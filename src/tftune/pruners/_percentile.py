@@ -31,9 +31,20 @@ class PercentilePruner(BasePruner):
     A trial whose latest report is NaN is pruned (it diverged).
     """
 
-    def __init__(self, percentile: float, n_startup_trials: int = 5, n_warmup_steps: int = 0,
-                 interval_steps: int = 1, *, n_min_trials: int = 1) -> None:
-        if isinstance(percentile, bool) or not isinstance(percentile, (int, float)) or not 0 <= percentile <= 100:
+    def __init__(
+        self,
+        percentile: float,
+        n_startup_trials: int = 5,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+        *,
+        n_min_trials: int = 1,
+    ) -> None:
+        if (
+            isinstance(percentile, bool)
+            or not isinstance(percentile, (int, float))
+            or not 0 <= percentile <= 100
+        ):
             raise ValueError(f"`percentile` must be a number in [0, 100], got {percentile!r}.")
         self.percentile = float(percentile)
         self.n_startup_trials = non_negative_int("n_startup_trials", n_startup_trials)
@@ -57,7 +68,9 @@ class PercentilePruner(BasePruner):
         maximize = study.direction == StudyDirection.MAXIMIZE
         values = [v for v in trial.intermediate_values.values() if not math.isnan(v)]
         best = max(values) if maximize else min(values)
-        threshold = float(np.percentile(others, 100 - self.percentile if maximize else self.percentile))
+        threshold = float(
+            np.percentile(others, 100 - self.percentile if maximize else self.percentile)
+        )
         return best < threshold if maximize else best > threshold
 
 
@@ -65,6 +78,14 @@ class MedianPruner(PercentilePruner):
     """Stop a trial whose best value so far is worse than the median of the complete trials'
     values at the same step (``PercentilePruner(50)``)."""
 
-    def __init__(self, n_startup_trials: int = 5, n_warmup_steps: int = 0, interval_steps: int = 1, *,
-                 n_min_trials: int = 1) -> None:
-        super().__init__(50.0, n_startup_trials, n_warmup_steps, interval_steps, n_min_trials=n_min_trials)
+    def __init__(
+        self,
+        n_startup_trials: int = 5,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+        *,
+        n_min_trials: int = 1,
+    ) -> None:
+        super().__init__(
+            50.0, n_startup_trials, n_warmup_steps, interval_steps, n_min_trials=n_min_trials
+        )

@@ -29,7 +29,7 @@ def lineage(trial: FrozenTrial) -> int:
 
 
 def estimate_min_resource(study: Study) -> int | None:
-    """"auto": a hundredth of the steps the longest complete trial reported (at least 1)."""
+    """ "auto": a hundredth of the steps the longest complete trial reported (at least 1)."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     steps = [t.last_step for t in complete if t.last_step is not None]
     return max(max(steps) // 100, 1) if steps else None
@@ -61,14 +61,25 @@ class SuccessiveHalvingPruner(BasePruner):
         bootstrap_count: prune at a rung until it holds more than this many values.
     """
 
-    def __init__(self, min_resource: int | str = "auto", reduction_factor: int = 4,
-                 min_early_stopping_rate: int = 0, bootstrap_count: int = 0) -> None:
+    def __init__(
+        self,
+        min_resource: int | str = "auto",
+        reduction_factor: int = 4,
+        min_early_stopping_rate: int = 0,
+        bootstrap_count: int = 0,
+    ) -> None:
         check_resource("min_resource", min_resource)
-        if isinstance(reduction_factor, bool) or not isinstance(reduction_factor, int) or reduction_factor < 2:
+        if (
+            isinstance(reduction_factor, bool)
+            or not isinstance(reduction_factor, int)
+            or reduction_factor < 2
+        ):
             raise ValueError(f"`reduction_factor` must be an int >= 2, got {reduction_factor!r}.")
         self.min_resource = min_resource
         self.reduction_factor = reduction_factor
-        self.min_early_stopping_rate = non_negative_int("min_early_stopping_rate", min_early_stopping_rate)
+        self.min_early_stopping_rate = non_negative_int(
+            "min_early_stopping_rate", min_early_stopping_rate
+        )
         self.bootstrap_count = non_negative_int("bootstrap_count", bootstrap_count)
         self._rung_prefix = "completed_rung_"
 
@@ -82,7 +93,11 @@ class SuccessiveHalvingPruner(BasePruner):
         value = trial.intermediate_values[step]
         if math.isnan(value):
             return True
-        min_resource = self.min_resource if isinstance(self.min_resource, int) else estimate_min_resource(study)
+        min_resource = (
+            self.min_resource
+            if isinstance(self.min_resource, int)
+            else estimate_min_resource(study)
+        )
         if min_resource is None:
             return False
         rung = sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix))
@@ -106,7 +121,11 @@ class SuccessiveHalvingPruner(BasePruner):
         for other in study.get_trials(deepcopy=False):
             if key in other.system_attrs:
                 by_line[lineage(other)] = other.system_attrs[key]
-            elif other.state.is_finished() and rung_step in other.intermediate_values and not _has_rung_notes(other):
+            elif (
+                other.state.is_finished()
+                and rung_step in other.intermediate_values
+                and not _has_rung_notes(other)
+            ):
                 by_line[lineage(other)] = other.intermediate_values[rung_step]
         return [v for v in by_line.values() if not math.isnan(v)]
 
@@ -118,13 +137,23 @@ class SuccessiveHalvingPruner(BasePruner):
         (a trial that resumes it names it in ``resume_of``).
         """
         trials = study.get_trials(deepcopy=False)
-        resumed = {t.system_attrs[RESUME_OF_KEY] for t in trials if RESUME_OF_KEY in t.system_attrs}
-        min_resource = self.min_resource if isinstance(self.min_resource, int) else estimate_min_resource(study)
+        resumed = {
+            t.system_attrs[RESUME_OF_KEY] for t in trials if RESUME_OF_KEY in t.system_attrs
+        }
+        min_resource = (
+            self.min_resource
+            if isinstance(self.min_resource, int)
+            else estimate_min_resource(study)
+        )
         if min_resource is None:
             return []
         ranked = []
         for trial in trials:
-            if trial.state != TrialState.PRUNED or CHECKPOINT_KEY not in trial.system_attrs or trial.number in resumed:
+            if (
+                trial.state != TrialState.PRUNED
+                or CHECKPOINT_KEY not in trial.system_attrs
+                or trial.number in resumed
+            ):
                 continue
             rung = sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix)) - 1
             if rung < 0:
@@ -136,8 +165,14 @@ class SuccessiveHalvingPruner(BasePruner):
             if place < 0 or math.isnan(value):
                 continue
             ordered = sorted(competing, reverse=study.direction == StudyDirection.MAXIMIZE)
-            if (value >= ordered[place]) if study.direction == StudyDirection.MAXIMIZE else (value <= ordered[place]):
-                ranked.append((-rung, value if study.direction == StudyDirection.MINIMIZE else -value, trial))
+            if (
+                (value >= ordered[place])
+                if study.direction == StudyDirection.MAXIMIZE
+                else (value <= ordered[place])
+            ):
+                ranked.append(
+                    (-rung, value if study.direction == StudyDirection.MINIMIZE else -value, trial)
+                )
         ranked.sort(key=lambda item: (item[0], item[1]))
         return [trial for *_, trial in ranked]
 

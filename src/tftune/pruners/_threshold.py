@@ -21,15 +21,24 @@ class ThresholdPruner(BasePruner):
         n_warmup_steps, interval_steps: as for MedianPruner.
     """
 
-    def __init__(self, lower: float | None = None, upper: float | None = None, n_warmup_steps: int = 0,
-                 interval_steps: int = 1) -> None:
+    def __init__(
+        self,
+        lower: float | None = None,
+        upper: float | None = None,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+    ) -> None:
         if lower is None and upper is None:
             raise ValueError("ThresholdPruner needs `lower` or `upper` (or both), got neither.")
         for name, bound in (("lower", lower), ("upper", upper)):
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float)) or math.isnan(bound)):
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, (int, float)) or math.isnan(bound)
+            ):
                 raise ValueError(f"`{name}` must be a number or None, got {bound!r}.")
         if lower is not None and upper is not None and lower > upper:
-            raise ValueError(f"`lower` must be <= `upper`, got lower={lower!r} and upper={upper!r}.")
+            raise ValueError(
+                f"`lower` must be <= `upper`, got lower={lower!r} and upper={upper!r}."
+            )
         self.lower, self.upper = lower, upper
         self.n_warmup_steps = non_negative_int("n_warmup_steps", n_warmup_steps)
         self.interval_steps = positive_int("interval_steps", interval_steps)
@@ -41,4 +50,6 @@ class ThresholdPruner(BasePruner):
         value = trial.intermediate_values[step]
         if not math.isfinite(value):
             return True
-        return (self.lower is not None and value < self.lower) or (self.upper is not None and value > self.upper)
+        return (self.lower is not None and value < self.lower) or (
+            self.upper is not None and value > self.upper
+        )

@@ -8,4 +8,12 @@ from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
 
-__all__ = ["AutoSampler", "BaseSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]
+__all__ = [
+    "AutoSampler",
+    "BaseSampler",
+    "GPSampler",
+    "GridSampler",
+    "QMCSampler",
+    "RandomSampler",
+    "TPESampler",
+]

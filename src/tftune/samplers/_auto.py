@@ -37,9 +37,17 @@ class AutoSampler(BaseSampler):
             ... go to TPE; None: every trial to the GP.
     """
 
-    def __init__(self, *, seed: int | None = None, gp_max_trials: int = 200, gp_max_dims: int = 16,
-                 tpe_every: int | None = 2) -> None:
-        if tpe_every is not None and (isinstance(tpe_every, bool) or not isinstance(tpe_every, int) or tpe_every < 1):
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        gp_max_trials: int = 200,
+        gp_max_dims: int = 16,
+        tpe_every: int | None = 2,
+    ) -> None:
+        if tpe_every is not None and (
+            isinstance(tpe_every, bool) or not isinstance(tpe_every, int) or tpe_every < 1
+        ):
             raise ValueError(f"`tpe_every` must be None or an int >= 1, got {tpe_every!r}.")
         self.gp = GPSampler(seed=seed)
         self.tpe = TPESampler(seed=seed)
@@ -53,7 +61,9 @@ class AutoSampler(BaseSampler):
         self.gp.reseed_rng()
         self.tpe.reseed_rng()
 
-    def choose(self, study: Study, space: dict[str, BaseDistribution], trial_number: int = 0) -> BaseSampler:
+    def choose(
+        self, study: Study, space: dict[str, BaseDistribution], trial_number: int = 0
+    ) -> BaseSampler:
         """The sampler for trial ``trial_number`` over ``space`` in ``study`` now."""
         n_complete = study._storage.get_n_trials(study._study_id, states=(TrialState.COMPLETE,))
         if not (0 < len(space) <= self.gp_max_dims and n_complete < self.gp_max_trials):
@@ -62,7 +72,9 @@ class AutoSampler(BaseSampler):
             return self.tpe
         return self.gp
 
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
         space = self.tpe.infer_relative_search_space(study, trial)
         with self._lock:
             self._choice[trial._trial_id] = self.choose(study, space, trial.number)
@@ -80,7 +92,9 @@ class AutoSampler(BaseSampler):
     ) -> Any:
         return self.tpe.sample_independent(study, trial, param_name, distribution)
 
-    def after_trial(self, study: Study, trial: FrozenTrial, state: Any, values: Sequence[float] | None) -> None:
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: Any, values: Sequence[float] | None
+    ) -> None:
         with self._lock:
             self._choice.pop(trial._trial_id, None)
         self.gp.after_trial(study, trial, state, values)

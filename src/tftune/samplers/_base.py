@@ -33,7 +33,9 @@ class BaseSampler(abc.ABC):
         """Whether the sampler has nothing left to propose; the study then stops."""
         return False
 
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
         """The parameters to sample jointly for ``trial`` (none by default)."""
         return {}
 

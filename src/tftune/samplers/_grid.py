@@ -41,7 +41,9 @@ class GridSampler(BaseSampler):
         self._cells = list(iter_grid(self._grid))
         if seed is not None:
             random.Random(seed).shuffle(self._cells)
-        digest = hashlib.sha1(json.dumps([self._grid, seed], sort_keys=True).encode()).hexdigest()[:16]
+        digest = hashlib.sha1(json.dumps([self._grid, seed], sort_keys=True).encode()).hexdigest()[
+            :16
+        ]
         self._key = f"grid:{digest}"
         self._prepared: set[tuple[int, int]] = set()
 
@@ -58,8 +60,15 @@ class GridSampler(BaseSampler):
         if token in self._prepared:
             return
         templates = [
-            FrozenTrial(number=-1, state=None, system_attrs={  # type: ignore[arg-type]
-                FIXED_PARAMS_KEY: cell, GRID_ID_KEY: index, "grid_key": self._key})
+            FrozenTrial(
+                number=-1,
+                state=None,
+                system_attrs={  # type: ignore[arg-type]
+                    FIXED_PARAMS_KEY: cell,
+                    GRID_ID_KEY: index,
+                    "grid_key": self._key,
+                },
+            )
             for index, cell in enumerate(self._cells)
         ]
         study._storage.enqueue_trials(study._study_id, templates, once_key=self._key)

@@ -30,5 +30,7 @@ class IntersectionSearchSpace:
                 if self._space is None:
                     self._space = dict(trial.distributions)
                 else:
-                    self._space = {k: d for k, d in self._space.items() if trial.distributions.get(k) == d}
+                    self._space = {
+                        k: d for k, d in self._space.items() if trial.distributions.get(k) == d
+                    }
             return {k: d for k, d in (self._space or {}).items() if not d.single()}

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.stats import qmc
 
-from tftune.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from tftune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._random import RandomSampler
 from tftune.trial._frozen import FrozenTrial
@@ -22,9 +27,15 @@ if TYPE_CHECKING:
 def from_unit(distribution: BaseDistribution, u: float) -> Any:
     """The value at position ``u`` in [0, 1) of ``distribution`` (log ranges in log space)."""
     if isinstance(distribution, CategoricalDistribution):
-        return distribution.choices[min(int(u * len(distribution.choices)), len(distribution.choices) - 1)]
+        return distribution.choices[
+            min(int(u * len(distribution.choices)), len(distribution.choices) - 1)
+        ]
     assert isinstance(distribution, (FloatDistribution, IntDistribution))
-    step = distribution.step if isinstance(distribution, IntDistribution) or distribution.step else None
+    step = (
+        distribution.step
+        if isinstance(distribution, IntDistribution) or distribution.step
+        else None
+    )
     if step is not None and not distribution.log:  # equal-width bins around the grid points
         n = int(round((distribution.high - distribution.low) / step)) + 1
         value = distribution.low + min(int(u * n), n - 1) * step
@@ -47,17 +58,23 @@ class QMCSampler(BaseSampler):
     """
 
     def __init__(self, *, seed: int | None = None, scramble: bool = True) -> None:
-        self._seed = seed if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
+        self._seed = (
+            seed if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
+        )
         self._scramble = scramble
         self._random = RandomSampler(seed=seed)
         self._space: dict[str, BaseDistribution] | None = None
         self._lock = threading.Lock()
 
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
         with self._lock:
             if self._space is None:
                 for done in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-                    self._space = {k: d for k, d in sorted(done.distributions.items()) if not d.single()}
+                    self._space = {
+                        k: d for k, d in sorted(done.distributions.items()) if not d.single()
+                    }
                     break
             return dict(self._space or {})
 

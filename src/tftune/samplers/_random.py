@@ -7,7 +7,12 @@ import random
 import threading
 from typing import TYPE_CHECKING, Any
 
-from tftune.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from tftune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from tftune.samplers._base import BaseSampler
 from tftune.trial._frozen import FrozenTrial
 
@@ -73,7 +78,9 @@ class RandomSampler(BaseSampler):
             return self._shared_rng
         rng = self._trial_rngs.get(trial._trial_id)
         if rng is None:
-            rng = self._trial_rngs[trial._trial_id] = random.Random(trial_seed(self._seed, trial.number))
+            rng = self._trial_rngs[trial._trial_id] = random.Random(
+                trial_seed(self._seed, trial.number)
+            )
         return rng
 
     def sample_independent(

@@ -94,21 +94,38 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         X, y = indexable(X, y)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         self.n_splits_ = cv.get_n_splits(X, y)
-        self.multimetric_ = not (self.scoring is None or callable(self.scoring) or isinstance(self.scoring, str))
+        self.multimetric_ = not (
+            self.scoring is None or callable(self.scoring) or isinstance(self.scoring, str)
+        )
         metric = self._refit_metric()
         study = tftune.create_study(
-            study_name=self.study_name, storage=self.storage, direction="maximize", load_if_exists=True,
-            sampler=self.sampler if self.sampler is not None else tftune.samplers.RandomSampler(seed=self.random_state),
+            study_name=self.study_name,
+            storage=self.storage,
+            direction="maximize",
+            load_if_exists=True,
+            sampler=self.sampler
+            if self.sampler is not None
+            else tftune.samplers.RandomSampler(seed=self.random_state),
         )
 
         def objective(trial: tftune.Trial) -> float:
             params = trial.suggest_params(distributions)
             estimator = clone(self.estimator).set_params(**params)
             scores = cross_validate(
-                estimator, X, y, cv=cv, scoring=self.scoring, n_jobs=self.n_jobs, verbose=self.verbose,
-                params=fit_params or None, error_score=self.error_score, return_train_score=self.return_train_score,
+                estimator,
+                X,
+                y,
+                cv=cv,
+                scoring=self.scoring,
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+                params=fit_params or None,
+                error_score=self.error_score,
+                return_train_score=self.return_train_score,
             )
-            trial.set_user_attr(_RESULT_ATTR, {k: [float(v) for v in values] for k, values in scores.items()})
+            trial.set_user_attr(
+                _RESULT_ATTR, {k: [float(v) for v in values] for k, values in scores.items()}
+            )
             return float(np.mean(scores[f"test_{metric}"]))
 
         done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -117,7 +134,11 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
             with _log_level(tftune.logging.INFO if self.verbose else tftune.logging.WARNING):
                 study.optimize(objective, n_trials=remaining, timeout=self.timeout)
         self.study_ = study
-        trials = [t for t in study.get_trials(states=(TrialState.COMPLETE,)) if _RESULT_ATTR in t.user_attrs]
+        trials = [
+            t
+            for t in study.get_trials(states=(TrialState.COMPLETE,))
+            if _RESULT_ATTR in t.user_attrs
+        ]
         if not trials:
             raise ValueError("No candidate finished, so there is nothing to choose from.")
         self.cv_results_ = _cv_results(trials, self._metric_names(), self.return_train_score)
@@ -125,7 +146,11 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         return self
 
     def _check_arguments(self) -> None:
-        if isinstance(self.n_trials, bool) or not isinstance(self.n_trials, int) or self.n_trials < 1:
+        if (
+            isinstance(self.n_trials, bool)
+            or not isinstance(self.n_trials, int)
+            or self.n_trials < 1
+        ):
             raise ValueError(f"`n_trials` must be a positive int, got {self.n_trials!r}.")
         if not isinstance(self.param_distributions, Mapping) or not self.param_distributions:
             raise ValueError(
@@ -135,7 +160,11 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
     def _metric_names(self) -> list[str]:
         if not self.multimetric_:
             return ["score"]
-        return list(self.scoring) if not isinstance(self.scoring, Mapping) else list(self.scoring.keys())
+        return (
+            list(self.scoring)
+            if not isinstance(self.scoring, Mapping)
+            else list(self.scoring.keys())
+        )
 
     def _refit_metric(self) -> str:
         if not self.multimetric_:
@@ -155,7 +184,9 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         self.best_params_ = self.cv_results_["params"][self.best_index_]
         if self.refit:
             start = time.perf_counter()
-            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_).fit(X, y, **fit_params)
+            self.best_estimator_ = (
+                clone(self.estimator).set_params(**self.best_params_).fit(X, y, **fit_params)
+            )
             self.refit_time_ = time.perf_counter() - start
             if hasattr(self.best_estimator_, "classes_"):
                 self.classes_ = self.best_estimator_.classes_
@@ -190,7 +221,9 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
             return best.score(X, y)
         from sklearn.metrics import check_scoring
 
-        scorer = check_scoring(best, self.scoring if not self.multimetric_ else self.scoring[self._refit_metric()])
+        scorer = check_scoring(
+            best, self.scoring if not self.multimetric_ else self.scoring[self._refit_metric()]
+        )
         return scorer(best, X, y)
 
 

@@ -18,13 +18,28 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 #: Arguments routed to ``model.fit`` (and, for ``batch_size`` and ``verbose``, ``model.predict``).
-FIT_PARAMS = ("epochs", "batch_size", "verbose", "validation_split", "callbacks", "shuffle", "class_weight")
+FIT_PARAMS = (
+    "epochs",
+    "batch_size",
+    "verbose",
+    "validation_split",
+    "callbacks",
+    "shuffle",
+    "class_weight",
+)
 #: Arguments tftune passes to ``build_fn`` when its signature asks for them.
 META_PARAMS = ("n_features_in", "n_classes", "n_outputs")
 #: Used to compile a model that ``build_fn`` returns uncompiled.
 COMPILE_PARAMS = ("optimizer", "loss", "metrics")
-_DEFAULTS: dict[str, Any] = {"epochs": 1, "batch_size": 32, "verbose": 0, "validation_split": 0.0,
-                             "callbacks": None, "shuffle": True, "class_weight": None}
+_DEFAULTS: dict[str, Any] = {
+    "epochs": 1,
+    "batch_size": 32,
+    "verbose": 0,
+    "validation_split": 0.0,
+    "callbacks": None,
+    "shuffle": True,
+    "class_weight": None,
+}
 
 
 class BaseKerasWrapper(BaseEstimator):
@@ -39,8 +54,14 @@ class BaseKerasWrapper(BaseEstimator):
             ``optimizer``, ``loss``, ``metrics`` and ``optimizer__<name>`` for compiling.
     """
 
-    def __init__(self, build_fn: Callable[..., Any] | None = None, *, model: Callable[..., Any] | None = None,
-                 random_state: int | None = None, **sk_params: Any) -> None:
+    def __init__(
+        self,
+        build_fn: Callable[..., Any] | None = None,
+        *,
+        model: Callable[..., Any] | None = None,
+        random_state: int | None = None,
+        **sk_params: Any,
+    ) -> None:
         self.build_fn = build_fn
         self.model = model
         self.random_state = random_state
@@ -67,7 +88,9 @@ class BaseKerasWrapper(BaseEstimator):
                 f"{type(self).__name__} needs `build_fn` (or `model`): a function returning a Keras model, got None."
             )
         if not callable(build):
-            raise TypeError(f"`build_fn` must be a function returning a Keras model, got {build!r}.")
+            raise TypeError(
+                f"`build_fn` must be a function returning a Keras model, got {build!r}."
+            )
         return build
 
     def _build_signature(self) -> inspect.Signature | None:
@@ -102,16 +125,23 @@ class BaseKerasWrapper(BaseEstimator):
             keras.utils.set_random_seed(self.random_state)
         build = self._build_function()
         signature = inspect.signature(build)
-        takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
+        takes_any = any(
+            p.kind == inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
+        )
         params = self.get_params()
         kwargs = {
-            name: value for name, value in params.items()
+            name: value
+            for name, value in params.items()
             if name in signature.parameters or (takes_any and name not in _OWN_PARAMS)
         }
-        kwargs.update({name: value for name, value in meta.items() if name in signature.parameters})
+        kwargs.update(
+            {name: value for name, value in meta.items() if name in signature.parameters}
+        )
         missing = [
-            name for name, p in signature.parameters.items()
-            if p.default is inspect.Parameter.empty and name not in kwargs
+            name
+            for name, p in signature.parameters.items()
+            if p.default is inspect.Parameter.empty
+            and name not in kwargs
             and p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
         ]
         if missing:
@@ -132,18 +162,29 @@ class BaseKerasWrapper(BaseEstimator):
         import keras
 
         optimizer = self._option("optimizer") or "adam"
-        overrides = {k[len("optimizer__"):]: v for k, v in self.get_params().items() if k.startswith("optimizer__")}
+        overrides = {
+            k[len("optimizer__") :]: v
+            for k, v in self.get_params().items()
+            if k.startswith("optimizer__")
+        }
         if overrides:
             if not isinstance(optimizer, str):
-                raise ValueError("`optimizer__*` parameters need `optimizer` given by name, e.g. 'adam'.")
+                raise ValueError(
+                    "`optimizer__*` parameters need `optimizer` given by name, e.g. 'adam'."
+                )
             optimizer = keras.optimizers.get({"class_name": optimizer, "config": overrides})
-        return {"optimizer": optimizer, "loss": self._option("loss") or self._default_loss(meta),
-                "metrics": self._option("metrics")}
+        return {
+            "optimizer": optimizer,
+            "loss": self._option("loss") or self._default_loss(meta),
+            "metrics": self._option("metrics"),
+        }
 
     def _default_loss(self, meta: dict[str, Any]) -> str:
         raise NotImplementedError
 
-    def _fit_keras(self, x: np.ndarray, y: np.ndarray, meta: dict[str, Any], **fit_params: Any) -> None:
+    def _fit_keras(
+        self, x: np.ndarray, y: np.ndarray, meta: dict[str, Any], **fit_params: Any
+    ) -> None:
         self.model_ = self._build_model(meta)
         arguments = {name: self._option(name) for name in FIT_PARAMS}
         arguments.update(fit_params)
@@ -152,7 +193,11 @@ class BaseKerasWrapper(BaseEstimator):
     def _predict_raw(self, x: Any) -> np.ndarray:
         check_is_fitted(self, "model_")
         x = validate_data(self, x, reset=False, dtype="float32")
-        return np.asarray(self.model_.predict(x, batch_size=self._option("batch_size"), verbose=self._option("verbose")))
+        return np.asarray(
+            self.model_.predict(
+                x, batch_size=self._option("batch_size"), verbose=self._option("verbose")
+            )
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -176,7 +221,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasWrapper):
         x, y = validate_data(self, X, y, dtype="float32", ensure_min_samples=1)
         target = type_of_target(y, input_name="y", raise_unknown=True)
         if target not in ("binary", "multiclass"):
-            raise ValueError(f"KerasClassifier supports binary and multiclass targets, got a {target!r} target.")
+            raise ValueError(
+                f"KerasClassifier supports binary and multiclass targets, got a {target!r} target."
+            )
         self.classes_, encoded = np.unique(y, return_inverse=True)
         self.n_classes_ = len(self.classes_)
         meta = {"n_features_in": x.shape[1], "n_classes": self.n_classes_, "n_outputs": 1}
@@ -184,7 +231,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasWrapper):
         return self
 
     def _default_loss(self, meta: dict[str, Any]) -> str:
-        return "binary_crossentropy" if meta["n_classes"] <= 2 else "sparse_categorical_crossentropy"
+        return (
+            "binary_crossentropy" if meta["n_classes"] <= 2 else "sparse_categorical_crossentropy"
+        )
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, one column per class in ``classes_``."""

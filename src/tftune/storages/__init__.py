@@ -7,7 +7,14 @@ from tftune.storages._callbacks import RetryFailedTrialCallback
 from tftune.storages._in_memory import InMemoryStorage
 from tftune.storages._rdb import RDBStorage
 
-__all__ = ["BaseStorage", "InMemoryStorage", "RDBStorage", "RetryFailedTrialCallback", "StudySummary", "get_storage"]
+__all__ = [
+    "BaseStorage",
+    "InMemoryStorage",
+    "RDBStorage",
+    "RetryFailedTrialCallback",
+    "StudySummary",
+    "get_storage",
+]
 
 DEFAULT_STORAGE_URL = "sqlite:///tftune.db"
 

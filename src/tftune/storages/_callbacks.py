@@ -22,7 +22,9 @@ class RetryFailedTrialCallback:
     """
 
     def __init__(self, max_retry: int | None = 3) -> None:
-        if max_retry is not None and (isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0):
+        if max_retry is not None and (
+            isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0
+        ):
             raise ValueError(f"`max_retry` must be a non-negative int or None, got {max_retry!r}.")
         self.max_retry = max_retry
 
@@ -31,11 +33,16 @@ class RetryFailedTrialCallback:
         if self.max_retry is not None and len(history) > self.max_retry:
             return
         system_attrs = {k: v for k, v in trial.system_attrs.items() if k not in ("fail_reason",)}
-        system_attrs[FIXED_PARAMS_KEY] = dict(trial.params) | dict(system_attrs.get(FIXED_PARAMS_KEY, {}))
+        system_attrs[FIXED_PARAMS_KEY] = dict(trial.params) | dict(
+            system_attrs.get(FIXED_PARAMS_KEY, {})
+        )
         system_attrs[RETRY_OF_KEY] = history[0]
         system_attrs[RETRY_HISTORY_KEY] = history
         template = FrozenTrial(
-            number=-1, state=trial.state, user_attrs=dict(trial.user_attrs), system_attrs=system_attrs
+            number=-1,
+            state=trial.state,
+            user_attrs=dict(trial.user_attrs),
+            system_attrs=system_attrs,
         )
         study._storage.enqueue_trials(study._study_id, [template])
 

@@ -31,7 +31,9 @@ class HeartbeatThread:
             self._trial_ids.add(trial_id)
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
-                self._thread = threading.Thread(target=self._beat, name="tftune-heartbeat", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._beat, name="tftune-heartbeat", daemon=True
+                )
                 self._thread.start()
 
     def discard(self, trial_id: int) -> None:
@@ -59,5 +61,9 @@ class HeartbeatThread:
                 failures = 0
             except Exception as error:  # a missed beat is not fatal; the next one may succeed
                 failures += 1
-                level = logging.WARNING if failures == 1 else logging.DEBUG  # say it once, not every beat
-                _logger.log(level, "Could not record the heartbeat of trials %s: %s", sorted(ids), error)
+                level = (
+                    logging.WARNING if failures == 1 else logging.DEBUG
+                )  # say it once, not every beat
+                _logger.log(
+                    level, "Could not record the heartbeat of trials %s: %s", sorted(ids), error
+                )

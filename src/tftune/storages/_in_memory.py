@@ -18,7 +18,16 @@ from tftune.trial._state import TrialState
 
 
 class _StudyRecord:
-    __slots__ = ("name", "directions", "user_attrs", "system_attrs", "trials", "waiting", "best", "created")
+    __slots__ = (
+        "name",
+        "directions",
+        "user_attrs",
+        "system_attrs",
+        "trials",
+        "waiting",
+        "best",
+        "created",
+    )
 
     def __init__(self, name: str, directions: list[StudyDirection]) -> None:
         self.name = name
@@ -46,7 +55,9 @@ class InMemoryStorage(BaseStorage):
     def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:
         with self._lock:
             if study_name in self._names:
-                raise DuplicatedStudyError(f"A study named {study_name!r} already exists in this storage.")
+                raise DuplicatedStudyError(
+                    f"A study named {study_name!r} already exists in this storage."
+                )
             study_id = self._next_study_id
             self._next_study_id += 1
             self._studies[study_id] = _StudyRecord(study_name, list(directions))
@@ -91,8 +102,13 @@ class InMemoryStorage(BaseStorage):
         complete = [t for t in record.trials if t.state == TrialState.COMPLETE]
         best = record.best.values if record.best is not None else None
         return StudySummary(
-            study_id, record.name, list(record.directions), len(record.trials), len(complete),
-            list(best) if best else None, record.created,
+            study_id,
+            record.name,
+            list(record.directions),
+            len(record.trials),
+            len(complete),
+            list(best) if best else None,
+            record.created,
         )
 
     def _study(self, study_id: int) -> _StudyRecord:
@@ -115,7 +131,10 @@ class InMemoryStorage(BaseStorage):
             trial_id = self._next_trial_id
             self._next_trial_id += 1
             trial = FrozenTrial(
-                number=len(record.trials), state=TrialState.RUNNING, datetime_start=now, trial_id=trial_id
+                number=len(record.trials),
+                state=TrialState.RUNNING,
+                datetime_start=now,
+                trial_id=trial_id,
             )
             record.trials.append(trial)
             self._trials[trial_id] = (study_id, trial)
@@ -132,7 +151,9 @@ class InMemoryStorage(BaseStorage):
                 record.system_attrs[once_key] = True
             for template in templates:
                 trial = FrozenTrial(
-                    number=len(record.trials), state=TrialState.WAITING, trial_id=self._next_trial_id,
+                    number=len(record.trials),
+                    state=TrialState.WAITING,
+                    trial_id=self._next_trial_id,
                     user_attrs=copy.deepcopy(template.user_attrs),
                     system_attrs=copy.deepcopy(template.system_attrs),
                 )
@@ -232,7 +253,9 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             record = self._study(study_id)
             if len(record.directions) != 1:
-                raise RuntimeError("get_best_trial is for single-objective studies; use best_trials.")
+                raise RuntimeError(
+                    "get_best_trial is for single-objective studies; use best_trials."
+                )
             if record.best is None:
                 raise ValueError("No trial is complete yet, so there is no best trial.")
             return copy.deepcopy(record.best)
@@ -241,5 +264,7 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             trials = self._study(study_id).trials
             if not 0 <= number < len(trials):
-                raise KeyError(f"Study {self._studies[study_id].name!r} has no trial number {number}.")
+                raise KeyError(
+                    f"Study {self._studies[study_id].name!r} has no trial number {number}."
+                )
             return trials[number]._trial_id

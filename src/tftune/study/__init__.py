@@ -11,6 +11,11 @@ from tftune.study._study import (
 )
 
 __all__ = [
-    "Study", "StudyDirection", "create_study", "delete_study", "get_all_study_names",
-    "get_all_study_summaries", "load_study",
+    "Study",
+    "StudyDirection",
+    "create_study",
+    "delete_study",
+    "get_all_study_names",
+    "get_all_study_summaries",
+    "load_study",
 ]

@@ -13,12 +13,16 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
-def trials_dataframe(study: Study, states: Container[TrialState] | None = None) -> pandas.DataFrame:
+def trials_dataframe(
+    study: Study, states: Container[TrialState] | None = None
+) -> pandas.DataFrame:
     """One row per trial: number, value(s), times, duration, params_*, user_attrs_*, state."""
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError("trials_dataframe() needs pandas: pip install 'tftune[pandas]'.") from None
+        raise ImportError(
+            "trials_dataframe() needs pandas: pip install 'tftune[pandas]'."
+        ) from None
     n_objectives = len(study.directions)
     rows: list[dict[str, Any]] = []
     for trial in study.get_trials(deepcopy=False, states=states):

@@ -10,7 +10,9 @@ from tftune._direction import StudyDirection
 from tftune.trial._frozen import FrozenTrial
 
 
-def pareto_front(trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]) -> list[FrozenTrial]:
+def pareto_front(
+    trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]
+) -> list[FrozenTrial]:
     """The trials that no other trial dominates (at least as good everywhere, better somewhere).
 
     Trials with identical values are all kept, as they are equally good.

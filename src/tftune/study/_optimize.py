@@ -46,11 +46,19 @@ class _Budget:
             return True
 
 
-def _check_arguments(n_trials: Any, timeout: Any, n_jobs: Any, catch: Any, callbacks: Any) -> tuple:
-    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
+def _check_arguments(
+    n_trials: Any, timeout: Any, n_jobs: Any, catch: Any, callbacks: Any
+) -> tuple:
+    if n_trials is not None and (
+        isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0
+    ):
         raise ValueError(f"`n_trials` must be a non-negative int or None, got {n_trials!r}.")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
-        raise ValueError(f"`timeout` must be a positive number of seconds or None, got {timeout!r}.")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
+    ):
+        raise ValueError(
+            f"`timeout` must be a positive number of seconds or None, got {timeout!r}."
+        )
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise ValueError(f"`n_jobs` must be a positive int or -1 (one per CPU), got {n_jobs!r}.")
     if isinstance(catch, type):
@@ -62,7 +70,9 @@ def _check_arguments(n_trials: Any, timeout: Any, n_jobs: Any, catch: Any, callb
     callbacks = list(callbacks or [])
     for callback in callbacks:
         if not callable(callback):
-            raise TypeError(f"`callbacks` must hold callables taking (study, trial), got {callback!r}.")
+            raise TypeError(
+                f"`callbacks` must hold callables taking (study, trial), got {callback!r}."
+            )
     return catch, callbacks, (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
 
 
@@ -86,7 +96,9 @@ def optimize(
     study._stop_requested = False
     study._fail_stale_trials(force=True)
     progress = ProgressBar(study, n_trials, timeout) if show_progress_bar else None
-    run = lambda: _optimize_sequential(study, func, budget, catch, callbacks, gc_after_trial, progress)  # noqa: E731
+    run = lambda: _optimize_sequential(
+        study, func, budget, catch, callbacks, gc_after_trial, progress
+    )  # noqa: E731
     try:
         if n_jobs == 1:
             run()
@@ -108,7 +120,10 @@ def _run_in_threads(run: Callable[[], None], n_jobs: int, study: Study) -> None:
             errors.append(error)
             study.stop()
 
-    threads = [threading.Thread(target=worker, name=f"tftune-worker-{i}", daemon=True) for i in range(n_jobs)]
+    threads = [
+        threading.Thread(target=worker, name=f"tftune-worker-{i}", daemon=True)
+        for i in range(n_jobs)
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -147,7 +162,10 @@ def _optimize_sequential(
 
 
 def run_trial(
-    study: Study, func: ObjectiveFunc, catch: tuple[type[BaseException], ...] = (), trial: Trial | None = None
+    study: Study,
+    func: ObjectiveFunc,
+    catch: tuple[type[BaseException], ...] = (),
+    trial: Trial | None = None,
 ) -> FrozenTrial | None:
     """Run one trial of ``func``; return its finished snapshot (``None`` if nothing is left).
 
@@ -170,7 +188,9 @@ def run_trial(
     except Exception as error:
         reason = "".join(traceback.format_exception(error))
         frozen = finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
-        _logger.warning("Trial %d failed with parameters %s: %r", frozen.number, frozen.params, error)
+        _logger.warning(
+            "Trial %d failed with parameters %s: %r", frozen.number, frozen.params, error
+        )
         if not isinstance(error, catch):
             raise
         return frozen
@@ -182,7 +202,9 @@ def run_trial(
         warnings.simplefilter("ignore")  # the failure is logged below instead
         frozen = finish_trial(study, trial, values, TrialState.COMPLETE)
     if frozen.state == TrialState.FAIL:
-        _logger.warning("Trial %d failed: %s", frozen.number, frozen.system_attrs.get("fail_reason"))
+        _logger.warning(
+            "Trial %d failed: %s", frozen.number, frozen.system_attrs.get("fail_reason")
+        )
     elif _logger.isEnabledFor(logging.INFO):
         _log_complete(study, frozen)
     return frozen
@@ -190,10 +212,19 @@ def run_trial(
 
 def _log_complete(study: Study, frozen: FrozenTrial) -> None:
     if len(study.directions) > 1:
-        _logger.info("Trial %d finished with values %s and parameters %s.", frozen.number, frozen.values, frozen.params)
+        _logger.info(
+            "Trial %d finished with values %s and parameters %s.",
+            frozen.number,
+            frozen.values,
+            frozen.params,
+        )
         return
     best = study.best_trial
     _logger.info(
         "Trial %d finished with value %s and parameters %s. Best is trial %d with value %s.",
-        frozen.number, frozen.values[0], frozen.params, best.number, best.values[0],  # type: ignore[index]
+        frozen.number,
+        frozen.values[0],
+        frozen.params,
+        best.number,
+        best.values[0],  # type: ignore[index]
     )

@@ -19,7 +19,14 @@ class ProgressBar:
 
     def __init__(self, study: Study, n_trials: int | None, timeout: float | None) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self._study = study
         self._by_time = n_trials is None and timeout is not None
@@ -28,9 +35,15 @@ class ProgressBar:
         self._best: tuple[int, float] | None = None
         console = Console(file=sys.stderr)
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[best]}"),
-            console=console, transient=False,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[best]}"),
+            console=console,
+            transient=False,
         )
         total = timeout if self._by_time else n_trials
         self._task = self._progress.add_task(study.study_name, total=total, best="")
@@ -45,8 +58,13 @@ class ProgressBar:
                     self._best = (trial.number, value)
             best = f"best #{self._best[0]}: {self._best[1]:.6g}" if self._best else ""
             if self._by_time:
-                self._progress.update(self._task, completed=min(time.monotonic() - self._start,
-                                                                self._progress.tasks[0].total or 0), best=best)
+                self._progress.update(
+                    self._task,
+                    completed=min(
+                        time.monotonic() - self._start, self._progress.tasks[0].total or 0
+                    ),
+                    best=best,
+                )
             else:
                 self._progress.update(self._task, advance=1, best=best)
 

@@ -44,7 +44,9 @@ class Study:
         self._study_id = self._storage.get_study_id_from_name(study_name)
         self.study_name = study_name
         self._directions = self._storage.get_study_directions(self._study_id)
-        self.sampler = _checked(sampler, BaseSampler, "sampler") or default_sampler(len(self._directions))
+        self.sampler = _checked(sampler, BaseSampler, "sampler") or default_sampler(
+            len(self._directions)
+        )
         self.pruner = _checked(pruner, BasePruner, "pruner") or NopPruner()
         self._stop_requested = False
         self._next_stale_check = 0.0
@@ -112,7 +114,9 @@ class Study:
         try:
             json.dumps(value)
         except (TypeError, ValueError):
-            raise TypeError(f"Attribute {key!r} must be JSON-serialisable, got {value!r}.") from None
+            raise TypeError(
+                f"Attribute {key!r} must be JSON-serialisable, got {value!r}."
+            ) from None
         self._storage.set_study_attr(self._study_id, key, value)
 
     # --- running ---------------------------------------------------------------------------
@@ -142,8 +146,17 @@ class Study:
         """
         from tftune.study._optimize import optimize
 
-        optimize(self, func, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch,
-                 callbacks=callbacks, gc_after_trial=gc_after_trial, show_progress_bar=show_progress_bar)
+        optimize(
+            self,
+            func,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_jobs=n_jobs,
+            catch=catch,
+            callbacks=callbacks,
+            gc_after_trial=gc_after_trial,
+            show_progress_bar=show_progress_bar,
+        )
 
     def stop(self) -> None:
         """Ask a running :meth:`optimize` to start no further trials."""
@@ -156,7 +169,9 @@ class Study:
         """
         self._fail_stale_trials()
         self.sampler.prepare(self)
-        frozen = self._storage.create_new_trial(self._study_id, create=not self.sampler.is_exhausted(self))
+        frozen = self._storage.create_new_trial(
+            self._study_id, create=not self.sampler.is_exhausted(self)
+        )
         if frozen is None:
             raise SearchSpaceExhausted(
                 f"{type(self.sampler).__name__} has handed out every point of its search space in "
@@ -202,7 +217,10 @@ class Study:
             ) from None
 
     def enqueue_trial(
-        self, params: Mapping[str, Any], user_attrs: Mapping[str, Any] | None = None, skip_if_exists: bool = False
+        self,
+        params: Mapping[str, Any],
+        user_attrs: Mapping[str, Any] | None = None,
+        skip_if_exists: bool = False,
     ) -> None:
         """Queue a trial with fixed parameters; the next trial to start takes it.
 
@@ -215,16 +233,26 @@ class Study:
             json.dumps(dict(params))
             json.dumps(dict(user_attrs or {}))
         except (TypeError, ValueError):
-            raise TypeError(f"`params` and `user_attrs` must be JSON-serialisable, got {params!r}.") from None
+            raise TypeError(
+                f"`params` and `user_attrs` must be JSON-serialisable, got {params!r}."
+            ) from None
         if skip_if_exists and self._has_trial_with(dict(params)):
             return
-        template = FrozenTrial(number=-1, state=TrialState.WAITING, user_attrs=dict(user_attrs or {}),
-                               system_attrs={FIXED_PARAMS_KEY: dict(params)})
+        template = FrozenTrial(
+            number=-1,
+            state=TrialState.WAITING,
+            user_attrs=dict(user_attrs or {}),
+            system_attrs={FIXED_PARAMS_KEY: dict(params)},
+        )
         self._storage.enqueue_trials(self._study_id, [template])
 
     def _has_trial_with(self, params: dict[str, Any]) -> bool:
         for trial in self.get_trials(deepcopy=False):
-            known = trial.system_attrs.get(FIXED_PARAMS_KEY, {}) if trial.state == TrialState.WAITING else trial.params
+            known = (
+                trial.system_attrs.get(FIXED_PARAMS_KEY, {})
+                if trial.state == TrialState.WAITING
+                else trial.params
+            )
             if all(name in known and known[name] == value for name, value in params.items()):
                 return True
         return False
@@ -271,7 +299,9 @@ def _check_study_name(study_name: Any) -> str:
     if study_name is None:
         return f"no-name-{uuid.uuid4()}"
     if not isinstance(study_name, str) or not study_name.strip() or len(study_name) > 512:
-        raise ValueError(f"`study_name` must be a non-empty string of at most 512 characters, got {study_name!r}.")
+        raise ValueError(
+            f"`study_name` must be a non-empty string of at most 512 characters, got {study_name!r}."
+        )
     return study_name
 
 
@@ -303,8 +333,14 @@ def create_study(
     if directions is None:
         parsed = [parse_direction(direction or "minimize")]
     else:
-        if isinstance(directions, (str, bytes)) or not isinstance(directions, Sequence) or not directions:
-            raise ValueError(f"`directions` must be a non-empty list of 'minimize'/'maximize', got {directions!r}.")
+        if (
+            isinstance(directions, (str, bytes))
+            or not isinstance(directions, Sequence)
+            or not directions
+        ):
+            raise ValueError(
+                f"`directions` must be a non-empty list of 'minimize'/'maximize', got {directions!r}."
+            )
         parsed = [parse_direction(d, "directions") for d in directions]
     name = _check_study_name(study_name)
     backend = get_storage(storage)
@@ -358,4 +394,3 @@ def get_all_study_summaries(storage: str | BaseStorage) -> list[StudySummary]:
 def get_all_study_names(storage: str | BaseStorage) -> list[str]:
     """The names of every study in the storage."""
     return [summary.study_name for summary in get_all_study_summaries(storage)]
-

@@ -71,16 +71,22 @@ def finish_trial(
         floats, fail_reason = check_values(values, len(study.directions))
         if fail_reason is not None:
             state = TrialState.FAIL
-            warnings.warn(f"Trial #{frozen.number} failed: {fail_reason}", UserWarning, stacklevel=3)
+            warnings.warn(
+                f"Trial #{frozen.number} failed: {fail_reason}", UserWarning, stacklevel=3
+            )
     elif state == TrialState.PRUNED:
         if values is not None:
             floats, _ = check_values(values, len(study.directions))
         elif frozen.intermediate_values:
             last = frozen.intermediate_values[max(frozen.intermediate_values)]
             floats = [last] if not math.isnan(last) else None
-    system_attrs = {FAIL_REASON_KEY: fail_reason} if state == TrialState.FAIL and fail_reason else None
+    system_attrs = (
+        {FAIL_REASON_KEY: fail_reason} if state == TrialState.FAIL and fail_reason else None
+    )
     study.sampler.after_trial(study, frozen, state, floats)
-    study._storage.set_trial_state_values(trial._trial_id, state, floats, system_attrs=system_attrs)
+    study._storage.set_trial_state_values(
+        trial._trial_id, state, floats, system_attrs=system_attrs
+    )
     frozen.state, frozen.values = state, floats
     frozen.datetime_complete = datetime.datetime.now()
     if system_attrs:

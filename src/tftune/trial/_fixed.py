@@ -36,10 +36,14 @@ class FixedTrial:
     def distributions(self) -> dict[str, BaseDistribution]:
         return dict(self._distributions)
 
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False) -> float:
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
         return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
 
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
         return self._suggest(name, IntDistribution(low, high, log=log, step=step))
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
@@ -47,7 +51,9 @@ class FixedTrial:
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         if name not in self._params:
-            raise ValueError(f"FixedTrial has no value for parameter {name!r}; it knows {sorted(self._params)}.")
+            raise ValueError(
+                f"FixedTrial has no value for parameter {name!r}; it knows {sorted(self._params)}."
+            )
         value = self._params[name]
         self._suggested[name] = value
         self._distributions[name] = distribution

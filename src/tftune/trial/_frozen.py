@@ -17,8 +17,17 @@ class FrozenTrial:
     """
 
     __slots__ = (
-        "number", "state", "values", "datetime_start", "datetime_complete", "params",
-        "distributions", "user_attrs", "system_attrs", "intermediate_values", "_trial_id",
+        "number",
+        "state",
+        "values",
+        "datetime_start",
+        "datetime_complete",
+        "params",
+        "distributions",
+        "user_attrs",
+        "system_attrs",
+        "intermediate_values",
+        "_trial_id",
     )
 
     def __init__(
@@ -75,12 +84,17 @@ class FrozenTrial:
     def copy(self) -> FrozenTrial:
         """A copy whose dicts can be changed without touching this one."""
         return FrozenTrial(
-            number=self.number, state=self.state,
+            number=self.number,
+            state=self.state,
             values=list(self.values) if self.values is not None else None,
-            datetime_start=self.datetime_start, datetime_complete=self.datetime_complete,
-            params=dict(self.params), distributions=dict(self.distributions),
-            user_attrs=dict(self.user_attrs), system_attrs=dict(self.system_attrs),
-            intermediate_values=dict(self.intermediate_values), trial_id=self._trial_id,
+            datetime_start=self.datetime_start,
+            datetime_complete=self.datetime_complete,
+            params=dict(self.params),
+            distributions=dict(self.distributions),
+            user_attrs=dict(self.user_attrs),
+            system_attrs=dict(self.system_attrs),
+            intermediate_values=dict(self.intermediate_values),
+            trial_id=self._trial_id,
         )
 
     def __eq__(self, other: object) -> bool:

@@ -73,7 +73,9 @@ class Trial:
         """A float in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
         return self._suggest(name, lambda: FloatDistribution(low, high, log=log, step=step))
 
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
         """An integer in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
         return self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
 
@@ -98,7 +100,9 @@ class Trial:
 
     def suggest_params(self, space: Mapping[str, Any]) -> dict[str, Any]:
         """Suggest every parameter of a scikit-learn style space (lists, scipy.stats) at once."""
-        return {name: self._suggest(name, lambda d=d: d) for name, d in to_distributions(space).items()}
+        return {
+            name: self._suggest(name, lambda d=d: d) for name, d in to_distributions(space).items()
+        }
 
     def _suggest(self, name: str, make_distribution: Any) -> Any:
         if not isinstance(name, str):
@@ -115,7 +119,9 @@ class Trial:
         if fixed is not None and name in fixed:
             value = self._fixed_value(name, fixed[name], distribution)
         elif distribution.single():
-            value = distribution.to_external_repr(distribution.to_internal_repr(_single_value(distribution)))
+            value = distribution.to_external_repr(
+                distribution.to_internal_repr(_single_value(distribution))
+            )
         else:
             value = self._sampled_value(name, distribution)
         self.study._storage.set_trial_param(
@@ -146,7 +152,11 @@ class Trial:
         sampler, study = self.study.sampler, self.study
         if self._relative is None:
             self._relative_space = sampler.infer_relative_search_space(study, self._frozen)
-            self._relative = sampler.sample_relative(study, self._frozen, self._relative_space) if self._relative_space else {}
+            self._relative = (
+                sampler.sample_relative(study, self._frozen, self._relative_space)
+                if self._relative_space
+                else {}
+            )
         if name in self._relative and self._relative_space.get(name) == distribution:
             return self._relative[name]
         return sampler.sample_independent(study, self._frozen, name, distribution)
@@ -159,19 +169,24 @@ class Trial:
         including NaN and infinities (pruners treat them as diverged).
         """
         if len(self.study.directions) > 1:
-            raise NotImplementedError("report() is for single-objective studies; pruning several objectives is not supported.")
+            raise NotImplementedError(
+                "report() is for single-objective studies; pruning several objectives is not supported."
+            )
         if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
             raise TypeError(f"`step` must be a non-negative int, got {step!r}.")
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             try:
                 value = float(value)  # numpy and tensor scalars
             except (TypeError, ValueError):
-                raise TypeError(f"`value` must be a float, got {value!r} ({type(value).__name__}).") from None
+                raise TypeError(
+                    f"`value` must be a float, got {value!r} ({type(value).__name__})."
+                ) from None
         step, value = int(step), float(value)
         if step in self._frozen.intermediate_values:
             warnings.warn(
                 f"Trial #{self.number} already reported step {step}; the new value {value!r} is ignored.",
-                UserWarning, stacklevel=2,
+                UserWarning,
+                stacklevel=2,
             )
             return
         self.study._storage.set_trial_intermediate_value(self._trial_id, step, value)
@@ -223,4 +238,3 @@ def _check_json(key: str, value: Any) -> None:
         raise TypeError(
             f"Attribute {key!r} must be JSON-serialisable (tftune never pickles), got {value!r}."
         ) from None
-

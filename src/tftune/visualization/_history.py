@@ -19,8 +19,10 @@ def plot_optimization_history(study: Study, *, target_name: str = "Objective val
     """
     go = import_plotly()
     if len(study.directions) > 1:
-        raise ValueError("plot_optimization_history is for single-objective studies; this one has "
-                         f"{len(study.directions)} objectives.")
+        raise ValueError(
+            "plot_optimization_history is for single-objective studies; this one has "
+            f"{len(study.directions)} objectives."
+        )
     trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     numbers = [t.number for t in trials]
     values = [t.values[0] for t in trials]  # type: ignore[index]
@@ -30,9 +32,21 @@ def plot_optimization_history(study: Study, *, target_name: str = "Objective val
         best = value if best is None else better(best, value)
         best_so_far.append(best)
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=numbers, y=values, mode="markers", name=target_name,
-                                hovertext=[str(t.params) for t in trials]))
-    figure.add_trace(go.Scatter(x=numbers, y=best_so_far, mode="lines", name="Best value", line={"shape": "hv"}))
-    figure.update_layout(title=f"Optimization history of {study.study_name!r}", xaxis_title="Trial",
-                         yaxis_title=target_name)
+    figure.add_trace(
+        go.Scatter(
+            x=numbers,
+            y=values,
+            mode="markers",
+            name=target_name,
+            hovertext=[str(t.params) for t in trials],
+        )
+    )
+    figure.add_trace(
+        go.Scatter(x=numbers, y=best_so_far, mode="lines", name="Best value", line={"shape": "hv"})
+    )
+    figure.update_layout(
+        title=f"Optimization history of {study.study_name!r}",
+        xaxis_title="Trial",
+        yaxis_title=target_name,
+    )
     return figure

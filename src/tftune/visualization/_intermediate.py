@@ -35,11 +35,20 @@ def plot_intermediate_values(study: Study) -> Any:
         symbols = ["circle"] * len(steps)
         if trial.state == TrialState.PRUNED:
             symbols[-1] = "x"
-        figure.add_trace(go.Scatter(
-            x=steps, y=values, mode="lines+markers", name=f"Trial {trial.number} ({trial.state.name.lower()})",
-            line={"color": style["color"], "dash": style["dash"]}, marker={"symbol": symbols, "size": 6},
-            hovertext=str(trial.params),
-        ))
-    figure.update_layout(title=f"Intermediate values of {study.study_name!r}", xaxis_title="Step",
-                         yaxis_title="Intermediate value")
+        figure.add_trace(
+            go.Scatter(
+                x=steps,
+                y=values,
+                mode="lines+markers",
+                name=f"Trial {trial.number} ({trial.state.name.lower()})",
+                line={"color": style["color"], "dash": style["dash"]},
+                marker={"symbol": symbols, "size": 6},
+                hovertext=str(trial.params),
+            )
+        )
+    figure.update_layout(
+        title=f"Intermediate values of {study.study_name!r}",
+        xaxis_title="Step",
+        yaxis_title="Intermediate value",
+    )
     return figure

@@ -22,11 +22,23 @@ def cancer() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return x[:120], y[:120], x[120:], y[120:]
 
 
-def build_model(units: int, optimizer: keras.optimizers.Optimizer, *, norm: str | None = None, dropout: float = 0.0,
-                l2: float = 0.0, seed: int = 0) -> keras.Model:
+def build_model(
+    units: int,
+    optimizer: keras.optimizers.Optimizer,
+    *,
+    norm: str | None = None,
+    dropout: float = 0.0,
+    l2: float = 0.0,
+    seed: int = 0,
+) -> keras.Model:
     """Dense(units, relu) [-> BN | LN] -> Dropout -> Dense(1, sigmoid), compiled with accuracy and mae."""
     keras.utils.set_random_seed(seed)
-    layers = [keras.Input((30,)), keras.layers.Dense(units, activation="relu", kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)]
+    layers = [
+        keras.Input((30,)),
+        keras.layers.Dense(
+            units, activation="relu", kernel_regularizer=keras.regularizers.L2(l2) if l2 else None
+        ),
+    ]
     if norm == "bn":
         layers.append(keras.layers.BatchNormalization(momentum=0.9))
     if norm == "ln":

@@ -11,7 +11,10 @@ O = keras.optimizers
 
 
 def test_compatible_models_have_no_blocker(builder):
-    models = [builder(4, O.Adam(1e-3), norm="bn"), builder(32, O.Adam(1e-2), norm="bn", dropout=0.5)]
+    models = [
+        builder(4, O.Adam(1e-3), norm="bn"),
+        builder(32, O.Adam(1e-2), norm="bn", dropout=0.5),
+    ]
     assert fusion_blocker(models) is None
 
 
@@ -19,7 +22,9 @@ def test_functional_chain_fuses_and_branching_does_not(builder):
     inputs = keras.Input((30,))
     hidden = keras.layers.Dense(8, activation="tanh")(inputs)
     chain = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
-    branched = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(keras.layers.Add()([hidden, hidden])))
+    branched = keras.Model(
+        inputs, keras.layers.Dense(1, activation="sigmoid")(keras.layers.Add()([hidden, hidden]))
+    )
     for model in (chain, branched):
         model.compile(optimizer=O.Adam(), loss="binary_crossentropy")
     assert fusion_blocker([chain, chain]) is None
@@ -38,13 +43,23 @@ def test_unsupported_layer():
     recurrent = keras.Sequential([keras.layers.LSTM(4), keras.layers.Dense(1)])
     for model in (flat, recurrent):
         model.compile(optimizer="adam", loss="mse")
-    with pytest.raises(ValueError, match="layer 0 of copy 1 is LSTM, which fusion does not support"):
+    with pytest.raises(
+        ValueError, match="layer 0 of copy 1 is LSTM, which fusion does not support"
+    ):
         FusedPack([flat, recurrent], input_shape=(5, 3))
     assert flat.built and recurrent.built
 
 
 def test_different_layer_counts(builder):
-    deeper = keras.Sequential([keras.Input((30,)), keras.layers.Dense(4), keras.layers.Dense(4), keras.layers.Dense(4), keras.layers.Dense(1, activation="sigmoid")])
+    deeper = keras.Sequential(
+        [
+            keras.Input((30,)),
+            keras.layers.Dense(4),
+            keras.layers.Dense(4),
+            keras.layers.Dense(4),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     deeper.compile(optimizer=O.Adam(), loss="binary_crossentropy")
     with pytest.raises(ValueError, match="copy 1 has 4 layers, copy 0 has 3"):
         FusedPack([builder(4, O.Adam()), deeper])
@@ -52,7 +67,9 @@ def test_different_layer_counts(builder):
 
 def test_unsupported_metric(builder):
     model = builder(4, O.Adam())
-    model.compile(optimizer=O.Adam(), loss="binary_crossentropy", metrics=["accuracy", keras.metrics.AUC()])
+    model.compile(
+        optimizer=O.Adam(), loss="binary_crossentropy", metrics=["accuracy", keras.metrics.AUC()]
+    )
     with pytest.raises(ValueError, match="copy 0: metric auc .*AUC.* is not supported"):
         FusedPack([model, builder(4, O.Adam())])
 
@@ -60,7 +77,9 @@ def test_unsupported_metric(builder):
 def test_different_losses(builder):
     other = builder(4, O.Adam())
     other.compile(optimizer=O.Adam(), loss="mse", metrics=["accuracy", "mae"])
-    with pytest.raises(ValueError, match="copy 1 uses loss .*mean_squared_error.*, copy 0 .*binary_crossentropy"):
+    with pytest.raises(
+        ValueError, match="copy 1 uses loss .*mean_squared_error.*, copy 0 .*binary_crossentropy"
+    ):
         FusedPack([builder(4, O.Adam()), other])
 
 

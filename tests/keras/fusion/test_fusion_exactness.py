@@ -11,10 +11,30 @@ from tftune.keras._fusion import FusedPack
 O = keras.optimizers
 SCHEDULE = O.schedules.ExponentialDecay(1e-2, decay_steps=2, decay_rate=0.9)
 OPTIMIZERS = {
-    "adam": lambda: [O.Adam(1e-3), O.Adam(3e-3, beta_1=0.8), O.Adam(1e-2, beta_2=0.99, epsilon=1e-5), O.Adam(SCHEDULE)],
-    "sgd": lambda: [O.SGD(0.05, momentum=0.9), O.SGD(0.1), O.SGD(0.02, momentum=0.5, nesterov=True), O.SGD(0.05, clipvalue=0.05)],
-    "rmsprop": lambda: [O.RMSprop(1e-3), O.RMSprop(3e-3, rho=0.8, momentum=0.5), O.RMSprop(1e-3, centered=True), O.RMSprop(2e-3, global_clipnorm=0.5)],
-    "adamw": lambda: [O.AdamW(1e-3, weight_decay=0.01), O.AdamW(3e-3, weight_decay=0.1, clipnorm=0.5), O.AdamW(1e-2, weight_decay=0.0), O.AdamW(1e-3, global_clipnorm=0.3)],
+    "adam": lambda: [
+        O.Adam(1e-3),
+        O.Adam(3e-3, beta_1=0.8),
+        O.Adam(1e-2, beta_2=0.99, epsilon=1e-5),
+        O.Adam(SCHEDULE),
+    ],
+    "sgd": lambda: [
+        O.SGD(0.05, momentum=0.9),
+        O.SGD(0.1),
+        O.SGD(0.02, momentum=0.5, nesterov=True),
+        O.SGD(0.05, clipvalue=0.05),
+    ],
+    "rmsprop": lambda: [
+        O.RMSprop(1e-3),
+        O.RMSprop(3e-3, rho=0.8, momentum=0.5),
+        O.RMSprop(1e-3, centered=True),
+        O.RMSprop(2e-3, global_clipnorm=0.5),
+    ],
+    "adamw": lambda: [
+        O.AdamW(1e-3, weight_decay=0.01),
+        O.AdamW(3e-3, weight_decay=0.1, clipnorm=0.5),
+        O.AdamW(1e-2, weight_decay=0.0),
+        O.AdamW(1e-3, global_clipnorm=0.3),
+    ],
 }
 UNITS = [4, 8, 16, 3]
 L2 = [0.0, 1e-3, 1e-2, 0.0]
@@ -26,11 +46,26 @@ def assert_weights_equal(model_a: keras.Model, model_b: keras.Model) -> None:
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize(("kind", "norm"), [("adam", None), ("adam", "bn"), ("adam", "ln"), ("sgd", "bn"), ("rmsprop", None), ("adamw", "ln")])
+@pytest.mark.parametrize(
+    ("kind", "norm"),
+    [
+        ("adam", None),
+        ("adam", "bn"),
+        ("adam", "ln"),
+        ("sgd", "bn"),
+        ("rmsprop", None),
+        ("adamw", "ln"),
+    ],
+)
 def test_fused_training_matches_standalone_fit(cancer, builder, make_twin, kind, norm):
     x, y, xv, yv = cancer
-    models = [builder(u, opt, norm=norm, l2=l2, seed=i) for i, (u, opt, l2) in enumerate(zip(UNITS, OPTIMIZERS[kind](), L2))]
-    alone = [make_twin(m, opt, norm=norm, l2=l2) for m, opt, l2 in zip(models, OPTIMIZERS[kind](), L2)]
+    models = [
+        builder(u, opt, norm=norm, l2=l2, seed=i)
+        for i, (u, opt, l2) in enumerate(zip(UNITS, OPTIMIZERS[kind](), L2))
+    ]
+    alone = [
+        make_twin(m, opt, norm=norm, l2=l2) for m, opt, l2 in zip(models, OPTIMIZERS[kind](), L2)
+    ]
 
     pack = FusedPack(models, seed=0)
     fused_logs = [pack.fit_epoch(x, y, batch_size=32, shuffle=False) for _ in range(EPOCHS)]
@@ -42,7 +77,13 @@ def test_fused_training_matches_standalone_fit(cancer, builder, make_twin, kind,
         assert set(history) == set(fused_logs[0][k])
         for epoch in range(EPOCHS):
             for name, values in history.items():
-                np.testing.assert_allclose(fused_logs[epoch][k][name], values[epoch], rtol=1e-4, atol=1e-5, err_msg=f"{name} copy {k}")
+                np.testing.assert_allclose(
+                    fused_logs[epoch][k][name],
+                    values[epoch],
+                    rtol=1e-4,
+                    atol=1e-5,
+                    err_msg=f"{name} copy {k}",
+                )
         if k == 0:
             expected_val = model.evaluate(xv, yv, batch_size=32, verbose=0, return_dict=True)
             for name, value in expected_val.items():
@@ -51,11 +92,14 @@ def test_fused_training_matches_standalone_fit(cancer, builder, make_twin, kind,
         assert int(models[k].optimizer.iterations) == int(model.optimizer.iterations)
 
 
-@pytest.mark.parametrize(("loss", "metrics", "targets"), [
-    ("sparse_categorical_crossentropy", ["accuracy"], "labels"),
-    ("categorical_crossentropy", ["accuracy", "categorical_accuracy"], "one_hot"),
-    ("mse", ["mae"], "one_hot"),
-])
+@pytest.mark.parametrize(
+    ("loss", "metrics", "targets"),
+    [
+        ("sparse_categorical_crossentropy", ["accuracy"], "labels"),
+        ("categorical_crossentropy", ["accuracy", "categorical_accuracy"], "one_hot"),
+        ("mse", ["mae"], "one_hot"),
+    ],
+)
 def test_multiclass_flatten_models_match_standalone_fit(loss, metrics, targets):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(90, 5, 6)).astype("float32")
@@ -64,8 +108,14 @@ def test_multiclass_flatten_models_match_standalone_fit(loss, metrics, targets):
 
     def build(units, activation, learning_rate):
         keras.utils.set_random_seed(units)
-        model = keras.Sequential([keras.Input((5, 6)), keras.layers.Flatten(), keras.layers.Dense(units, activation=activation),
-                                  keras.layers.Dense(3, activation="softmax")])
+        model = keras.Sequential(
+            [
+                keras.Input((5, 6)),
+                keras.layers.Flatten(),
+                keras.layers.Dense(units, activation=activation),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
         model.compile(optimizer=O.SGD(learning_rate, momentum=0.8), loss=loss, metrics=metrics)
         return model
 
@@ -79,5 +129,7 @@ def test_multiclass_flatten_models_match_standalone_fit(loss, metrics, targets):
         history = model.fit(x, y, batch_size=20, epochs=2, shuffle=False, verbose=0).history
         assert set(history) == set(logs[0][k])
         for name, values in history.items():
-            np.testing.assert_allclose([log[k][name] for log in logs], values, rtol=1e-4, atol=1e-5, err_msg=name)
+            np.testing.assert_allclose(
+                [log[k][name] for log in logs], values, rtol=1e-4, atol=1e-5, err_msg=name
+            )
         assert_weights_equal(models[k], model)

@@ -95,7 +95,10 @@ def test_copies_at_different_steps_continue_correctly(cancer, builder):
 
 def test_repack_preserves_state(cancer, builder):
     x, y, _, _ = cancer
-    models = [builder(u, O.RMSprop(1e-3 * (i + 1), momentum=0.3), norm="ln", seed=i) for i, u in enumerate((16, 4, 8, 2))]
+    models = [
+        builder(u, O.RMSprop(1e-3 * (i + 1), momentum=0.3), norm="ln", seed=i)
+        for i, u in enumerate((16, 4, 8, 2))
+    ]
     pack = FusedPack(models, seed=0)
     pack.fit_epoch(x, y, batch_size=32, shuffle=False)
     pack.freeze(0)
@@ -112,7 +115,9 @@ def test_repack_preserves_state(cancer, builder):
 
 def test_dropout_free_copy_unaffected_by_dropout_neighbours(cancer, builder, make_twin):
     x, y, _, _ = cancer
-    models = [builder(8, O.Adam(1e-2), dropout=rate, seed=i) for i, rate in enumerate((0.5, 0.0, 0.5))]
+    models = [
+        builder(8, O.Adam(1e-2), dropout=rate, seed=i) for i, rate in enumerate((0.5, 0.0, 0.5))
+    ]
     alone = make_twin(models[1], O.Adam(1e-2))
     pack = FusedPack(models, seed=0)
     fused = [pack.fit_epoch(x, y, batch_size=32, shuffle=False)[1] for _ in range(2)]
@@ -124,7 +129,9 @@ def test_dropout_free_copy_unaffected_by_dropout_neighbours(cancer, builder, mak
 
 def test_dropout_copies_learn_like_standalone(cancer, builder, make_twin):
     x, y, xv, yv = cancer
-    models = [builder(16, O.Adam(5e-3), dropout=rate, seed=i) for i, rate in enumerate((0.3, 0.5, 0.2))]
+    models = [
+        builder(16, O.Adam(5e-3), dropout=rate, seed=i) for i, rate in enumerate((0.3, 0.5, 0.2))
+    ]
     alone = [make_twin(m, O.Adam(5e-3), dropout=rate) for m, rate in zip(models, (0.3, 0.5, 0.2))]
     pack = FusedPack(models, seed=1)
     for _ in range(12):

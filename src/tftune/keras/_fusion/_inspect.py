@@ -29,8 +29,19 @@ SUPPORTED_LAYERS = (
 # per layer kind, the settings every copy must share at one layer position
 SHARED_SETTINGS = {
     **dict.fromkeys(("Conv1D", "Conv2D"), ("kernel_size", "strides", "padding", "dilation_rate")),
-    **dict.fromkeys(("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"), ("pool_size", "strides", "padding")),
-    **dict.fromkeys(("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"), ("keepdims",)),
+    **dict.fromkeys(
+        ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"),
+        ("pool_size", "strides", "padding"),
+    ),
+    **dict.fromkeys(
+        (
+            "GlobalAveragePooling1D",
+            "GlobalAveragePooling2D",
+            "GlobalMaxPooling1D",
+            "GlobalMaxPooling2D",
+        ),
+        ("keepdims",),
+    ),
 }
 SUPPORTED_OPTIMIZERS = ("Adam", "AdamW", "SGD", "RMSprop")
 SUPPORTED_LOSSES = (
@@ -78,7 +89,9 @@ def _regularizer_blocker(layer: keras.layers.Layer) -> str | None:
         if variable.constraint is not None:
             return "has a weight constraint"
         regularizer = variable.regularizer
-        if regularizer is not None and not isinstance(regularizer, (keras.regularizers.L1, keras.regularizers.L2, keras.regularizers.L1L2)):
+        if regularizer is not None and not isinstance(
+            regularizer, (keras.regularizers.L1, keras.regularizers.L2, keras.regularizers.L1L2)
+        ):
             return f"uses regularizer {type(regularizer).__name__}"
     return None
 
@@ -93,15 +106,21 @@ def _own_layer_blocker(layer: keras.layers.Layer) -> str | None:
         return "is not trainable"
     if getattr(layer, "lora_enabled", False):
         return "uses LoRA"
-    if kind in ("Dense", "Activation", "Conv1D", "Conv2D") and not isinstance(layer.get_config()["activation"], str):
+    if kind in ("Dense", "Activation", "Conv1D", "Conv2D") and not isinstance(
+        layer.get_config()["activation"], str
+    ):
         return "uses a custom activation"
     if kind in SHARED_SETTINGS:
         return _spatial_blocker(layer)
     if kind == "Dropout" and layer.noise_shape is not None:
         return "uses a noise_shape"
-    if kind == "BatchNormalization" and (layer.renorm or layer.axis not in (-1, len(layer.input.shape) - 1)):
+    if kind == "BatchNormalization" and (
+        layer.renorm or layer.axis not in (-1, len(layer.input.shape) - 1)
+    ):
         return "uses renorm or a non-last axis"
-    if kind == "LayerNormalization" and (layer.rms_scaling or list(_as_list(layer.axis)) not in ([-1], [len(layer.input.shape) - 1])):
+    if kind == "LayerNormalization" and (
+        layer.rms_scaling or list(_as_list(layer.axis)) not in ([-1], [len(layer.input.shape) - 1])
+    ):
         return "uses rms_scaling or a non-last axis"
     return _regularizer_blocker(layer)
 
@@ -150,15 +169,25 @@ def optimizer_blocker(optimizers: Sequence[keras.optimizers.Optimizer]) -> str |
             return f"copy {copy} uses {kind}, which fusion does not support"
         if kind != first:
             return f"copy {copy} uses {kind}, copy 0 {first}"
-        if optimizer.use_ema or optimizer.gradient_accumulation_steps or optimizer.loss_scale_factor:
+        if (
+            optimizer.use_ema
+            or optimizer.gradient_accumulation_steps
+            or optimizer.loss_scale_factor
+        ):
             return f"copy {copy}'s optimizer uses EMA, gradient accumulation or loss scaling"
         if getattr(optimizer, "amsgrad", False):
             return f"copy {copy}'s optimizer uses amsgrad"
-        if getattr(optimizer, "_exclude_from_weight_decay", None) or getattr(optimizer, "_exclude_from_weight_decay_pattern", None):
+        if getattr(optimizer, "_exclude_from_weight_decay", None) or getattr(
+            optimizer, "_exclude_from_weight_decay_pattern", None
+        ):
             return f"copy {copy}'s optimizer excludes variables from weight decay"
         rate = optimizer._learning_rate
-        if callable(rate) and not isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
-            return f"copy {copy}'s learning rate is a callable, not a float or LearningRateSchedule"
+        if callable(rate) and not isinstance(
+            rate, keras.optimizers.schedules.LearningRateSchedule
+        ):
+            return (
+                f"copy {copy}'s learning rate is a callable, not a float or LearningRateSchedule"
+            )
     return None
 
 
@@ -206,7 +235,9 @@ def metric_specs(model: keras.Model) -> list[MetricSpec] | str:
             fn, kwargs = resolved, {}
         fn_name = getattr(fn, "__name__", "")
         if fn_name not in SUPPORTED_METRIC_FNS:
-            return f"metric {metric if isinstance(metric, str) else resolved.name} is not supported"
+            return (
+                f"metric {metric if isinstance(metric, str) else resolved.name} is not supported"
+            )
         name = metric if isinstance(metric, str) else resolved.name
         specs.append((name, (fn, dict(kwargs))))
     return specs

@@ -38,7 +38,9 @@ class Flow:
 
     h: tf.Tensor
     shared: bool  # True while h has no copy axis yet
-    mask: np.ndarray | None  # (K, width) bool of real features, None when all copies are full width
+    mask: (
+        np.ndarray | None
+    )  # (K, width) bool of real features, None when all copies are full width
 
 
 def copy_axis(values: tf.Tensor, rank: int) -> tf.Tensor:
@@ -60,7 +62,9 @@ def apply_activations(z: tf.Tensor, names: Sequence[str], mask: np.ndarray | Non
     valid = None if mask is None else copy_axis(tf.constant(mask), z.shape.rank)
     outputs = None
     for name in sorted(set(names)):
-        logits = z if valid is None or name not in SOFTMAX_LIKE else tf.where(valid, z, MASKED_LOGIT)
+        logits = (
+            z if valid is None or name not in SOFTMAX_LIKE else tf.where(valid, z, MASKED_LOGIT)
+        )
         activated = keras.activations.get(name)(logits)
         if outputs is None:
             outputs = activated
@@ -96,7 +100,9 @@ class FusedLayer:
 def width_mask(widths: Sequence[int]) -> np.ndarray | None:
     """(K, widest) mask of each copy's first ``widths[k]`` features; None when all widths are equal."""
     widest = max(widths)
-    return None if min(widths) == widest else np.arange(widest)[None, :] < np.array(widths)[:, None]
+    return (
+        None if min(widths) == widest else np.arange(widest)[None, :] < np.array(widths)[:, None]
+    )
 
 
 def fold_copies(h: tf.Tensor, fn: Callable[[tf.Tensor], tf.Tensor]) -> tf.Tensor:
@@ -150,7 +156,11 @@ class FusedConv(FusedLayer):
         first = layers[0]
         self.activations = [layer.get_config()["activation"] for layer in layers]
         self.mask = width_mask([layer.filters for layer in layers])
-        self.options = {"strides": first.strides, "padding": first.padding.upper(), "dilations": first.dilation_rate}
+        self.options = {
+            "strides": first.strides,
+            "padding": first.padding.upper(),
+            "dilations": first.dilation_rate,
+        }
 
     def keras_variables(self, layer):
         return [layer.kernel, layer.bias]
@@ -163,8 +173,12 @@ class FusedConv(FusedLayer):
         rank = kernel.shape.rank  # (K, *window, in, out)
         side_by_side = tf.transpose(kernel, [*range(1, rank - 1), 0, rank - 1])
         side_by_side = tf.reshape(side_by_side, [*kernel.shape[1:-1], -1])
-        inputs = flow.h if flow.shared else _copies_into_channels(flow.h)  # per-copy: a grouped convolution
-        z = _channels_into_copies(tf.nn.convolution(inputs, side_by_side, **self.options), self.size)
+        inputs = (
+            flow.h if flow.shared else _copies_into_channels(flow.h)
+        )  # per-copy: a grouped convolution
+        z = _channels_into_copies(
+            tf.nn.convolution(inputs, side_by_side, **self.options), self.size
+        )
         z = z + copy_axis(bias, z.shape.rank)
         return Flow(apply_activations(z, self.activations, self.mask), False, self.mask)
 
@@ -260,7 +274,7 @@ def _flatten_order(mask: np.ndarray, positions: int) -> tuple[np.ndarray, np.nda
     order = np.zeros((len(mask), positions * width), np.int32)
     for k, real in enumerate(mask):
         own = (np.arange(positions)[:, None] * width + np.flatnonzero(real)[None, :]).ravel()
-        order[k, :own.size] = own
+        order[k, : own.size] = own
     return order, width_mask(positions * mask.sum(axis=1))
 
 
@@ -359,9 +373,17 @@ FUSED_LAYERS: dict[str, type[FusedLayer]] = {
     "Flatten": FusedFlatten,
     "Conv1D": FusedConv,
     "Conv2D": FusedConv,
-    **dict.fromkeys(("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"), FusedPooling),
     **dict.fromkeys(
-        ("GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D"), FusedGlobalPooling
+        ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"), FusedPooling
+    ),
+    **dict.fromkeys(
+        (
+            "GlobalAveragePooling1D",
+            "GlobalAveragePooling2D",
+            "GlobalMaxPooling1D",
+            "GlobalMaxPooling2D",
+        ),
+        FusedGlobalPooling,
     ),
     "BatchNormalization": FusedBatchNormalization,
     "LayerNormalization": FusedLayerNormalization,

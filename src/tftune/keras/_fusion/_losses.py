@@ -40,12 +40,16 @@ def per_copy_loss(spec: LossSpec, y: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.reshape(values, [y_pred.shape[0], -1]), axis=1)
 
 
-def resolve_metrics(specs: Sequence[MetricSpec], y_shape: Sequence[int | None], output_shape: Sequence[int | None]) -> list[tuple[str, MetricFn]]:
+def resolve_metrics(
+    specs: Sequence[MetricSpec], y_shape: Sequence[int | None], output_shape: Sequence[int | None]
+) -> list[tuple[str, MetricFn]]:
     """Resolve 'accuracy' like Keras does (binary / sparse categorical / categorical from the shapes)."""
     resolved = []
     for name, identifier in specs:
         if identifier == "accuracy":
-            is_binary, is_sparse = is_binary_or_sparse_categorical(_Shaped(y_shape), _Shaped(output_shape))
+            is_binary, is_sparse = is_binary_or_sparse_categorical(
+                _Shaped(y_shape), _Shaped(output_shape)
+            )
             if is_binary:
                 identifier = (keras.metrics.binary_accuracy, {})
             elif is_sparse:
@@ -63,7 +67,9 @@ class _Shaped:
         self.shape = tuple(shape)
 
 
-def per_copy_metric_sums(metrics: Sequence[tuple[str, MetricFn]], y: tf.Tensor, y_pred: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+def per_copy_metric_sums(
+    metrics: Sequence[tuple[str, MetricFn]], y: tf.Tensor, y_pred: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
     """(M, K) sums of each metric's values and (M,) how many values per copy (Keras' Mean divides these)."""
     size = y_pred.shape[0]
     if not metrics:

@@ -22,7 +22,11 @@ KERAS_SLOTS: dict[str, dict[str, str]] = {
     "Adam": {"momentum": "_momentums", "velocity": "_velocities"},
     "AdamW": {"momentum": "_momentums", "velocity": "_velocities"},
     "SGD": {"momentum": "momentums"},
-    "RMSprop": {"velocity": "_velocities", "momentum": "_momentums", "average_gradient": "_average_gradients"},
+    "RMSprop": {
+        "velocity": "_velocities",
+        "momentum": "_momentums",
+        "average_gradient": "_average_gradients",
+    },
 }
 HYPERPARAMETERS: dict[str, tuple[str, ...]] = {
     "Adam": ("beta_1", "beta_2", "epsilon"),
@@ -37,7 +41,11 @@ def read_hyperparameters(optimizer: keras.optimizers.Optimizer) -> dict[str, Any
     """The optimizer's update hyperparameters; learning_rate is a float or a LearningRateSchedule."""
     kind = type(optimizer).__name__
     rate = optimizer._learning_rate
-    values: dict[str, Any] = {"learning_rate": rate if isinstance(rate, Schedule) else float(keras.ops.convert_to_numpy(rate))}
+    values: dict[str, Any] = {
+        "learning_rate": rate
+        if isinstance(rate, Schedule)
+        else float(keras.ops.convert_to_numpy(rate))
+    }
     for name in HYPERPARAMETERS[kind] + BASE_HYPERPARAMETERS:
         value = getattr(optimizer, name)
         values[name] = value if isinstance(value, bool) else float(value or 0.0)
@@ -57,8 +65,12 @@ class FusedOptimizer:
         self.hyper = hyperparameters
         self.rates = [h["learning_rate"] for h in hyperparameters]
         self.constant_rates = _vector([0.0 if isinstance(r, Schedule) else r for r in self.rates])
-        self.clip = {name: _vector([h[name] for h in hyperparameters]) for name in BASE_HYPERPARAMETERS}
-        self.uses = {name: any(h[name] > 0 for h in hyperparameters) for name in BASE_HYPERPARAMETERS}
+        self.clip = {
+            name: _vector([h[name] for h in hyperparameters]) for name in BASE_HYPERPARAMETERS
+        }
+        self.uses = {
+            name: any(h[name] > 0 for h in hyperparameters) for name in BASE_HYPERPARAMETERS
+        }
 
     def _column(self, name: str) -> list[Any]:
         return [h[name] for h in self.hyper]
@@ -67,10 +79,14 @@ class FusedOptimizer:
         """(K,) learning rate of each copy at its own step (before this update)."""
         if not any(isinstance(r, Schedule) for r in self.rates):
             return self.constant_rates
-        return tf.stack([
-            tf.cast(rate(steps[k]), tf.float32) if isinstance(rate, Schedule) else self.constant_rates[k]
-            for k, rate in enumerate(self.rates)
-        ])
+        return tf.stack(
+            [
+                tf.cast(rate(steps[k]), tf.float32)
+                if isinstance(rate, Schedule)
+                else self.constant_rates[k]
+                for k, rate in enumerate(self.rates)
+            ]
+        )
 
     def clip_gradients(self, grads: list[tf.Tensor]) -> list[tf.Tensor]:
         """Keras' clipnorm / global_clipnorm / clipvalue, each copy with its own setting."""
@@ -96,7 +112,10 @@ class FusedOptimizer:
         norm = tf.sqrt(tf.add_n(squares))
         limit = self.clip["global_clipnorm"]
         scale = limit * tf.minimum(1.0 / norm, 1.0 / limit) + (norm - norm)
-        return [tf.where(copy_axis(limit, g.shape.rank) > 0, g * copy_axis(scale, g.shape.rank), g) for g in grads]
+        return [
+            tf.where(copy_axis(limit, g.shape.rank) > 0, g * copy_axis(scale, g.shape.rank), g)
+            for g in grads
+        ]
 
     def _clip_by_value(self, g: tf.Tensor) -> tf.Tensor:
         limit = copy_axis(self.clip["clipvalue"], g.shape.rank)
@@ -107,13 +126,25 @@ class FusedOptimizer:
         if not self.uses["weight_decay"]:
             return variable
         rank = variable.shape.rank
-        return variable - variable * copy_axis(self.clip["weight_decay"], rank) * copy_axis(rates, rank)
+        return variable - variable * copy_axis(self.clip["weight_decay"], rank) * copy_axis(
+            rates, rank
+        )
 
     def update(
-        self, variable: tf.Tensor, grad: tf.Tensor, slots: dict[str, tf.Tensor], rates: tf.Tensor, steps: tf.Tensor
+        self,
+        variable: tf.Tensor,
+        grad: tf.Tensor,
+        slots: dict[str, tf.Tensor],
+        rates: tf.Tensor,
+        steps: tf.Tensor,
     ) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
         """New variable and slot values for one stacked variable."""
-        rule = {"Adam": self._adam, "AdamW": self._adam, "SGD": self._sgd, "RMSprop": self._rmsprop}[self.kind]
+        rule = {
+            "Adam": self._adam,
+            "AdamW": self._adam,
+            "SGD": self._sgd,
+            "RMSprop": self._rmsprop,
+        }[self.kind]
         return rule(variable, grad, slots, copy_axis(rates, variable.shape.rank), steps)
 
     def _hyper(self, name: str, rank: int, transform=lambda v: v) -> tf.Tensor:
@@ -124,8 +155,12 @@ class FusedOptimizer:
         local_step = copy_axis(tf.cast(steps + 1, tf.float32), rank)
         beta_1, beta_2 = self._hyper("beta_1", rank), self._hyper("beta_2", rank)
         alpha = lr * tf.sqrt(1 - tf.pow(beta_2, local_step)) / (1 - tf.pow(beta_1, local_step))
-        m = slots["momentum"] + (grad - slots["momentum"]) * self._hyper("beta_1", rank, lambda b: 1 - b)
-        v = slots["velocity"] + (tf.square(grad) - slots["velocity"]) * self._hyper("beta_2", rank, lambda b: 1 - b)
+        m = slots["momentum"] + (grad - slots["momentum"]) * self._hyper(
+            "beta_1", rank, lambda b: 1 - b
+        )
+        v = slots["velocity"] + (tf.square(grad) - slots["velocity"]) * self._hyper(
+            "beta_2", rank, lambda b: 1 - b
+        )
         new = variable - (m * alpha) / (tf.sqrt(v) + self._hyper("epsilon", rank))
         return new, {"momentum": m, "velocity": v}
 
@@ -145,13 +180,21 @@ class FusedOptimizer:
         velocity = rho * slots["velocity"] + complement * tf.square(grad)
         average = rho * slots["average_gradient"] + complement * grad
         centered = copy_axis(tf.constant(self._column("centered")), rank)
-        denominator = tf.where(centered, velocity - tf.square(average) + epsilon, velocity + epsilon)
+        denominator = tf.where(
+            centered, velocity - tf.square(average) + epsilon, velocity + epsilon
+        )
         increment = (lr * grad) / tf.sqrt(denominator)
         momentum = self._hyper("momentum", rank) * slots["momentum"] + increment
-        return variable - momentum, {"velocity": velocity, "momentum": momentum, "average_gradient": average}
+        return variable - momentum, {
+            "velocity": velocity,
+            "momentum": momentum,
+            "average_gradient": average,
+        }
 
 
-def keras_slot(optimizer: keras.optimizers.Optimizer, slot: str, variable: keras.Variable) -> keras.Variable | None:
+def keras_slot(
+    optimizer: keras.optimizers.Optimizer, slot: str, variable: keras.Variable
+) -> keras.Variable | None:
     """The Keras optimizer's slot variable for a model variable, or None when that copy has no such slot."""
     if not optimizer.built:
         return None

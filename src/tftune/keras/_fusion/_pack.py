@@ -12,9 +12,21 @@ import numpy as np
 import tensorflow as tf
 
 from tftune.keras._fusion._inspect import chain_layers, fusion_blocker, loss_spec, metric_specs
-from tftune.keras._fusion._layers import Flow, FusedLayer, ParamDef, copy_axis, fuse_layers, per_copy
+from tftune.keras._fusion._layers import (
+    Flow,
+    FusedLayer,
+    ParamDef,
+    copy_axis,
+    fuse_layers,
+    per_copy,
+)
 from tftune.keras._fusion._losses import per_copy_loss, per_copy_metric_sums, resolve_metrics
-from tftune.keras._fusion._optimizers import KERAS_SLOTS, FusedOptimizer, keras_slot, read_hyperparameters
+from tftune.keras._fusion._optimizers import (
+    KERAS_SLOTS,
+    FusedOptimizer,
+    keras_slot,
+    read_hyperparameters,
+)
 
 
 @dataclass
@@ -44,7 +56,9 @@ class _Param:
     slots: dict[str, tf.Variable] = field(default_factory=dict)
 
 
-def _stack_padded(arrays: Sequence[np.ndarray], present: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
+def _stack_padded(
+    arrays: Sequence[np.ndarray], present: Sequence[bool]
+) -> tuple[np.ndarray, np.ndarray]:
     """Zero-pad per-copy arrays to the widest shape and stack them; also return the mask of real entries."""
     shape = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays)))
     stacked = np.zeros((len(arrays), *shape), np.float32)
@@ -59,13 +73,21 @@ def _stack_padded(arrays: Sequence[np.ndarray], present: Sequence[bool]) -> tupl
 def _regularizer_factors(regularizer: Any) -> tuple[float, float]:
     if regularizer is None:
         return 0.0, 0.0
-    return float(getattr(regularizer, "l1", 0.0) or 0.0), float(getattr(regularizer, "l2", 0.0) or 0.0)
+    return float(getattr(regularizer, "l1", 0.0) or 0.0), float(
+        getattr(regularizer, "l2", 0.0) or 0.0
+    )
 
 
 class FusedPack:
     """K compiled Keras models of one structure, trained together with per-copy hyperparameters."""
 
-    def __init__(self, models: Sequence[keras.Model], *, seed: int | None = None, input_shape: tuple | None = None) -> None:
+    def __init__(
+        self,
+        models: Sequence[keras.Model],
+        *,
+        seed: int | None = None,
+        input_shape: tuple | None = None,
+    ) -> None:
         models = list(models)
         for model in models:
             if not model.built and input_shape is not None:
@@ -76,9 +98,18 @@ class FusedPack:
         chains = [chain_layers(model) for model in models]
         layers = fuse_layers(chains)
         states = [_read_copy(model, layers, k) for k, model in enumerate(models)]
-        self._setup(models, chains, states, np.random.randint(2**31) if seed is None else seed, rng_step=0)
+        self._setup(
+            models, chains, states, np.random.randint(2**31) if seed is None else seed, rng_step=0
+        )
 
-    def _setup(self, models: list[keras.Model], chains: list, states: list[CopyState], seed: int, rng_step: int) -> None:
+    def _setup(
+        self,
+        models: list[keras.Model],
+        chains: list,
+        states: list[CopyState],
+        seed: int,
+        rng_step: int,
+    ) -> None:
         self.models = models
         self.size = len(models)
         self._chains = chains
@@ -87,33 +118,56 @@ class FusedPack:
         self._layers = fuse_layers(chains)
         self._loss = loss_spec(models[0].loss)
         self._metric_specs = metric_specs(models[0])
-        self._optimizer = FusedOptimizer(type(models[0].optimizer).__name__, [s.hyper for s in states])
+        self._optimizer = FusedOptimizer(
+            type(models[0].optimizer).__name__, [s.hyper for s in states]
+        )
         self._params = self._stack_params(states)
         self._steps = tf.Variable(np.array([s.step for s in states], np.int64), trainable=False)
         self._active = tf.Variable(np.array([s.active for s in states]), trainable=False)
         self._diverged = tf.Variable(np.zeros(self.size, bool), trainable=False)
         self._rng_step = tf.Variable(rng_step, dtype=tf.int64, trainable=False)
-        self._train_sums = tf.Variable(tf.zeros([len(self._metric_specs) + 1, self.size]), trainable=False)
+        self._train_sums = tf.Variable(
+            tf.zeros([len(self._metric_specs) + 1, self.size]), trainable=False
+        )
         self._train_counts = tf.Variable(tf.zeros([len(self._metric_specs) + 1]), trainable=False)
         self._functions: dict[tuple, tuple[Callable, Callable, list[str]]] = {}
 
     def _stack_params(self, states: list[CopyState]) -> list[_Param]:
         params, index, trainable_index = [], 0, 0
         for layer in self._layers:
-            for definition, *keras_vars in zip(layer.params, *(layer.keras_variables(l) for l in layer.layers)):
+            for definition, *keras_vars in zip(
+                layer.params, *(layer.keras_variables(l) for l in layer.layers)
+            ):
                 arrays = [s.values[index] for s in states]
                 present = [s.present[index] for s in states]
                 stacked, valid = _stack_padded(arrays, present)
                 variable = tf.Variable(stacked, trainable=definition.trainable)
-                param = _Param(layer, definition, variable, tf.constant(valid), [a.shape for a in arrays], present)
+                param = _Param(
+                    layer,
+                    definition,
+                    variable,
+                    tf.constant(valid),
+                    [a.shape for a in arrays],
+                    present,
+                )
                 layer.variables.append(param.variable)
-                factors = np.array([_regularizer_factors(v.regularizer if v is not None else None) for v in keras_vars])
+                factors = np.array(
+                    [
+                        _regularizer_factors(v.regularizer if v is not None else None)
+                        for v in keras_vars
+                    ]
+                )
                 if factors.any():
-                    param.l1, param.l2 = tf.constant(factors[:, 0], tf.float32), tf.constant(factors[:, 1], tf.float32)
+                    param.l1, param.l2 = (
+                        tf.constant(factors[:, 0], tf.float32),
+                        tf.constant(factors[:, 1], tf.float32),
+                    )
                 if definition.trainable:
                     for slot in self._optimizer.slot_names:
                         slot_arrays = [s.slots[trainable_index][slot] for s in states]
-                        param.slots[slot] = tf.Variable(_stack_padded(slot_arrays, [True] * len(states))[0], trainable=False)
+                        param.slots[slot] = tf.Variable(
+                            _stack_padded(slot_arrays, [True] * len(states))[0], trainable=False
+                        )
                     trainable_index += 1
                 params.append(param)
                 index += 1
@@ -147,7 +201,9 @@ class FusedPack:
                 total += param.l2 * tf.reduce_sum(tf.square(param.variable), axes)
         return total
 
-    def _losses(self, x: tf.Tensor, y: tf.Tensor, training: bool, metrics: list) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, list]:
+    def _losses(
+        self, x: tf.Tensor, y: tf.Tensor, training: bool, metrics: list
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, list]:
         """Per-copy losses (K,), then the batch's (M+1, K) sums and (M+1,) counts for the logs (loss first)."""
         y_pred, updates = self._forward(x, training)
         losses = per_copy_loss(self._loss, y, y_pred) + self._regularization()
@@ -166,11 +222,15 @@ class FusedPack:
         self._apply(trainables, grads, live)
         valid_of = {id(p.variable): p.valid for p in self._params}
         for variable, value in updates:
-            variable.assign(tf.where(tf.logical_and(valid_of[id(variable)], live[:, None]), value, variable))
+            variable.assign(
+                tf.where(tf.logical_and(valid_of[id(variable)], live[:, None]), value, variable)
+            )
         self._train_sums.assign_add(tf.where(live[None], sums, 0.0))
         self._train_counts.assign_add(counts)
         self._steps.assign_add(tf.cast(live, tf.int64))
-        self._diverged.assign(tf.logical_or(self._diverged, tf.logical_and(self._active, tf.logical_not(live))))
+        self._diverged.assign(
+            tf.logical_or(self._diverged, tf.logical_and(self._active, tf.logical_not(live)))
+        )
         self._active.assign(live)
         self._rng_step.assign_add(1)
 
@@ -181,7 +241,9 @@ class FusedPack:
         for param, grad in zip(trainables, grads):
             old = param.variable
             slots = {name: slot.read_value() for name, slot in param.slots.items()}
-            new, new_slots = optimizer.update(optimizer.decay(old, rates), grad, slots, rates, self._steps)
+            new, new_slots = optimizer.update(
+                optimizer.decay(old, rates), grad, slots, rates, self._steps
+            )
             gate = tf.logical_and(param.valid, copy_axis(live, old.shape.rank))
             old.assign(tf.where(gate, new, old))
             for name, value in new_slots.items():
@@ -197,33 +259,48 @@ class FusedPack:
         if key not in self._functions:
             output_shape = self._chains[0][-1].output.shape
             metrics = resolve_metrics(self._metric_specs, (None, *y.shape[1:]), output_shape)
-            signature = [tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None, *y.shape[1:]), tf.float32)]
-            train = tf.function(lambda a, b: self._train_step(a, b, metrics), input_signature=signature)
-            evaluate = tf.function(lambda a, b: self._eval_step(a, b, metrics), input_signature=signature)
+            signature = [
+                tf.TensorSpec((None, *x.shape[1:]), tf.float32),
+                tf.TensorSpec((None, *y.shape[1:]), tf.float32),
+            ]
+            train = tf.function(
+                lambda a, b: self._train_step(a, b, metrics), input_signature=signature
+            )
+            evaluate = tf.function(
+                lambda a, b: self._eval_step(a, b, metrics), input_signature=signature
+            )
             self._functions[key] = (train, evaluate, [name for name, _ in metrics])
         return self._functions[key]
 
     # ----- public API -----
 
-    def fit_epoch(self, x: Any, y: Any, *, batch_size: int, shuffle: bool = True, seed: int | None = None) -> list[dict[str, float]]:
+    def fit_epoch(
+        self, x: Any, y: Any, *, batch_size: int, shuffle: bool = True, seed: int | None = None
+    ) -> list[dict[str, float]]:
         """Train every active copy one epoch; per copy the epoch's logs as Model.fit names them."""
         x, y = _as_float32(x), _as_float32(y)
         train, _, names = self._compiled(x, y)
         order = np.arange(len(x))
         if shuffle:
-            order = np.random.default_rng(seed if seed is not None else (self._seed, self._epoch)).permutation(len(x))
+            order = np.random.default_rng(
+                seed if seed is not None else (self._seed, self._epoch)
+            ).permutation(len(x))
         self._epoch += 1
         started = self.active
         self._diverged.assign(tf.zeros_like(self._diverged))
         self._train_sums.assign(tf.zeros_like(self._train_sums))
         self._train_counts.assign(tf.zeros_like(self._train_counts))
         for start in range(0, len(x), batch_size):
-            rows = order[start:start + batch_size]
+            rows = order[start : start + batch_size]
             train(x[rows], y[rows])
         sums = self._train_sums.numpy() / self._train_counts.numpy()[:, None]
         diverged = self._diverged.numpy()
         return [
-            {} if not started[k] else {"loss": math.nan} if diverged[k] else _logs(names, sums[:, k])
+            {}
+            if not started[k]
+            else {"loss": math.nan}
+            if diverged[k]
+            else _logs(names, sums[:, k])
             for k in range(self.size)
         ]
 
@@ -233,7 +310,9 @@ class FusedPack:
         _, evaluate, names = self._compiled(x, y)
         sums, counts = np.zeros((len(names) + 1, self.size)), np.zeros((len(names) + 1, 1))
         for start in range(0, len(x), batch_size):
-            batch_sums, batch_counts = evaluate(x[start:start + batch_size], y[start:start + batch_size])
+            batch_sums, batch_counts = evaluate(
+                x[start : start + batch_size], y[start : start + batch_size]
+            )
             sums += batch_sums.numpy()
             counts += batch_counts.numpy()[:, None]
         return [_logs(names, sums[:, k] / counts[:, 0]) for k in range(self.size)]
@@ -250,8 +329,17 @@ class FusedPack:
             values.append(param.variable[index].numpy()[region])
             present.append(param.present[index])
             if param.definition.trainable:
-                slots.append({name: slot[index].numpy()[region] for name, slot in param.slots.items()})
-        return CopyState(values, present, slots, self.steps[index], self._optimizer.hyper[index], self.active[index])
+                slots.append(
+                    {name: slot[index].numpy()[region] for name, slot in param.slots.items()}
+                )
+        return CopyState(
+            values,
+            present,
+            slots,
+            self.steps[index],
+            self._optimizer.hyper[index],
+            self.active[index],
+        )
 
     def write_back(self, index: int | None = None, *, include_optimizer: bool = True) -> None:
         """Copy the trained state of copy ``index`` (all when None) into its own Keras model."""
@@ -300,20 +388,45 @@ def _read_copy(model: keras.Model, layers: list[FusedLayer], index: int) -> Copy
     values, present, slots = [], [], []
     for layer in layers:
         own = layer.layers[index]
-        for definition, variable, shape in zip(layer.params, layer.keras_variables(own), layer.fallback_shapes(own)):
-            values.append(keras.ops.convert_to_numpy(variable).astype(np.float32) if variable is not None else np.full(shape, definition.filler, np.float32))
+        for definition, variable, shape in zip(
+            layer.params, layer.keras_variables(own), layer.fallback_shapes(own)
+        ):
+            values.append(
+                keras.ops.convert_to_numpy(variable).astype(np.float32)
+                if variable is not None
+                else np.full(shape, definition.filler, np.float32)
+            )
             present.append(variable is not None)
             if definition.trainable:
-                slots.append({name: _read_slot(optimizer, name, variable, shape) for name in KERAS_SLOTS[type(optimizer).__name__]})
-    return CopyState(values, present, slots, int(keras.ops.convert_to_numpy(optimizer.iterations)), read_hyperparameters(optimizer))
+                slots.append(
+                    {
+                        name: _read_slot(optimizer, name, variable, shape)
+                        for name in KERAS_SLOTS[type(optimizer).__name__]
+                    }
+                )
+    return CopyState(
+        values,
+        present,
+        slots,
+        int(keras.ops.convert_to_numpy(optimizer.iterations)),
+        read_hyperparameters(optimizer),
+    )
 
 
-def _read_slot(optimizer: keras.optimizers.Optimizer, name: str, variable: keras.Variable | None, shape: tuple) -> np.ndarray:
+def _read_slot(
+    optimizer: keras.optimizers.Optimizer, name: str, variable: keras.Variable | None, shape: tuple
+) -> np.ndarray:
     slot = None if variable is None else keras_slot(optimizer, name, variable)
-    return np.zeros(shape, np.float32) if slot is None else keras.ops.convert_to_numpy(slot).astype(np.float32)
+    return (
+        np.zeros(shape, np.float32)
+        if slot is None
+        else keras.ops.convert_to_numpy(slot).astype(np.float32)
+    )
 
 
-def _write_optimizer(model: keras.Model, pairs: list[tuple[_Param, keras.Variable | None]], state: CopyState) -> None:
+def _write_optimizer(
+    model: keras.Model, pairs: list[tuple[_Param, keras.Variable | None]], state: CopyState
+) -> None:
     optimizer = model.optimizer
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
@@ -343,10 +456,19 @@ def fit(
     """Train the pack for ``epochs``; per epoch the per-copy logs (validation keys prefixed "val_")."""
     history = []
     for epoch in range(epochs):
-        logs = pack.fit_epoch(x, y, batch_size=batch_size, shuffle=shuffle, seed=None if seed is None else seed + epoch)
+        logs = pack.fit_epoch(
+            x,
+            y,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=None if seed is None else seed + epoch,
+        )
         if validation_data is not None:
             scores = pack.evaluate(*validation_data, batch_size=batch_size)
-            logs = [{**log, **{f"val_{k}": v for k, v in score.items()}} if log else log for log, score in zip(logs, scores)]
+            logs = [
+                {**log, **{f"val_{k}": v for k, v in score.items()}} if log else log
+                for log, score in zip(logs, scores)
+            ]
         history.append(logs)
         if on_epoch_end is not None:
             on_epoch_end(epoch, logs)

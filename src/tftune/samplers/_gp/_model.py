@@ -26,7 +26,9 @@ _PRIOR_LOG_SIGNAL = (0.0, 1.5)
 _PRIOR_LOG_NOISE = (math.log(1e-3), 2.5)
 
 
-def squared_distances(a_num: np.ndarray, a_cat: np.ndarray, b_num: np.ndarray, b_cat: np.ndarray) -> np.ndarray:
+def squared_distances(
+    a_num: np.ndarray, a_cat: np.ndarray, b_num: np.ndarray, b_cat: np.ndarray
+) -> np.ndarray:
     """Per-dimension squared differences, shape (len(a), len(b), d_num + d_cat)."""
     numeric = (a_num[:, None, :] - b_num[None, :, :]) ** 2
     categorical = (a_cat[:, None, :] != b_cat[None, :, :]).astype(float)
@@ -46,7 +48,9 @@ class GaussianProcess:
     def _bounds(self) -> list[tuple[float, float]]:
         return [_LOG_LENGTH] * self.n_dims + [_LOG_SIGNAL, _LOG_NOISE]
 
-    def _objective(self, theta: np.ndarray, d2: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    def _objective(
+        self, theta: np.ndarray, d2: np.ndarray, y: np.ndarray
+    ) -> tuple[float, np.ndarray]:
         """Negative (log marginal likelihood + log prior) and its gradient."""
         n = len(y)
         inv_l2 = np.exp(-2.0 * theta[: self.n_dims])
@@ -80,11 +84,20 @@ class GaussianProcess:
         yield slice(self.n_dims, self.n_dims + 1), _PRIOR_LOG_SIGNAL
         yield slice(self.n_dims + 1, self.n_dims + 2), _PRIOR_LOG_NOISE
 
-    def fit(self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray, max_iterations: int = 50) -> None:
+    def fit(
+        self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray, max_iterations: int = 50
+    ) -> None:
         """Choose hyperparameters for the data, then condition on it."""
         d2 = squared_distances(x_num, x_cat, x_num, x_cat)
-        result = minimize(self._objective, self.theta, args=(d2, y), jac=True, method="L-BFGS-B",
-                          bounds=self._bounds(), options={"maxiter": max_iterations})
+        result = minimize(
+            self._objective,
+            self.theta,
+            args=(d2, y),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=self._bounds(),
+            options={"maxiter": max_iterations},
+        )
         if np.all(np.isfinite(result.x)):
             self.theta = result.x
         self.condition(x_num, x_cat, y)
@@ -104,13 +117,19 @@ class GaussianProcess:
     def noise(self) -> float:
         return math.exp(self.theta[-1])
 
-    def _kernel(self, a_num: np.ndarray, a_cat: np.ndarray, b_num: np.ndarray, b_cat: np.ndarray) -> np.ndarray:
+    def _kernel(
+        self, a_num: np.ndarray, a_cat: np.ndarray, b_num: np.ndarray, b_cat: np.ndarray
+    ) -> np.ndarray:
         inv_l2 = np.exp(-2.0 * self.theta[: self.n_dims])
         n_num = a_num.shape[1]
         r2 = np.zeros((len(a_num), len(b_num)))
         if n_num:  # expanded squares: no (n, m, d) array
             w = inv_l2[:n_num]
-            r2 += (a_num**2 * w).sum(1)[:, None] + (b_num**2 * w).sum(1)[None, :] - 2.0 * (a_num * w) @ b_num.T
+            r2 += (
+                (a_num**2 * w).sum(1)[:, None]
+                + (b_num**2 * w).sum(1)[None, :]
+                - 2.0 * (a_num * w) @ b_num.T
+            )
             np.maximum(r2, 0.0, out=r2)
         for j in range(a_cat.shape[1]):
             r2 += (a_cat[:, j][:, None] != b_cat[:, j][None, :]) * inv_l2[n_num + j]

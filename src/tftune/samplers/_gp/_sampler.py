@@ -18,7 +18,12 @@ from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._gp._model import GaussianProcess
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
-from tftune.samplers._tpe._repeats import ENUMERATE_LIMIT, DiscreteGrid, TriedConfigurations, new_mask
+from tftune.samplers._tpe._repeats import (
+    ENUMERATE_LIMIT,
+    DiscreteGrid,
+    TriedConfigurations,
+    new_mask,
+)
 from tftune.samplers._tpe._transform import NumericAxis
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -69,11 +74,28 @@ class GPSampler(BaseSampler):
             ones remain. Candidates are scored on the grid either way.
     """
 
-    def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, n_candidates: int = 256,
-                 max_fit_points: int = 256, avoid_repeats: bool = True) -> None:
-        if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 1:
-            raise ValueError(f"`n_startup_trials` must be a positive int, got {n_startup_trials!r}.")
-        if isinstance(max_fit_points, bool) or not isinstance(max_fit_points, int) or max_fit_points < 10:
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        n_startup_trials: int = 10,
+        n_candidates: int = 256,
+        max_fit_points: int = 256,
+        avoid_repeats: bool = True,
+    ) -> None:
+        if (
+            isinstance(n_startup_trials, bool)
+            or not isinstance(n_startup_trials, int)
+            or n_startup_trials < 1
+        ):
+            raise ValueError(
+                f"`n_startup_trials` must be a positive int, got {n_startup_trials!r}."
+            )
+        if (
+            isinstance(max_fit_points, bool)
+            or not isinstance(max_fit_points, int)
+            or max_fit_points < 10
+        ):
             raise ValueError(f"`max_fit_points` must be an int >= 10, got {max_fit_points!r}.")
         self._seed = seed
         self._random = RandomSampler(seed=seed)
@@ -84,7 +106,9 @@ class GPSampler(BaseSampler):
         self._tried: dict[tuple, TriedConfigurations] = {}
         self._lock = threading.Lock()
         self._tables: dict[tuple, ObservationTable] = {}
-        self._models: dict[tuple, tuple[GaussianProcess, int]] = {}  # model and its data size at the last fit
+        self._models: dict[
+            tuple, tuple[GaussianProcess, int]
+        ] = {}  # model and its data size at the last fit
         self._intersection = IntersectionSearchSpace()
         self._warned = False
 
@@ -92,7 +116,9 @@ class GPSampler(BaseSampler):
         self._seed = None
         self._random.reseed_rng()
 
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
         return self._intersection.calculate(study)
 
     def sample_independent(
@@ -100,7 +126,9 @@ class GPSampler(BaseSampler):
     ) -> Any:
         return self._random.sample_independent(study, trial, param_name, distribution)
 
-    def after_trial(self, study: Study, trial: FrozenTrial, state: Any, values: Sequence[float] | None) -> None:
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: Any, values: Sequence[float] | None
+    ) -> None:
         self._random.after_trial(study, trial, state, values)
 
     def sample_relative(
@@ -117,8 +145,11 @@ class GPSampler(BaseSampler):
     ) -> dict[str, Any]:
         if len(study.directions) > 1:
             if not self._warned:
-                warnings.warn("GPSampler models one objective; this study has several, so it samples at random.",
-                              UserWarning, stacklevel=4)
+                warnings.warn(
+                    "GPSampler models one objective; this study has several, so it samples at random.",
+                    UserWarning,
+                    stacklevel=4,
+                )
                 self._warned = True
             return {}
         sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
@@ -132,7 +163,11 @@ class GPSampler(BaseSampler):
             rows, losses = table.leaders(rung_min_trials(len(search_space)))
             if len(rows) < self.n_startup_trials:
                 return {}
-            x_num, x_cat, numbers = table.numeric[rows], table.categorical[rows], table.number[rows]
+            x_num, x_cat, numbers = (
+                table.numeric[rows],
+                table.categorical[rows],
+                table.number[rows],
+            )
         axes = [NumericAxis(search_space[n]) for n in table.numeric_names]  # type: ignore[arg-type]
         lows, spans = np.array([a.low for a in axes]), np.array([a.high - a.low for a in axes])
         u_num = (x_num - lows) / spans if axes else x_num
@@ -143,21 +178,35 @@ class GPSampler(BaseSampler):
             return {}
         y = (losses - losses.mean()) / (losses.std() or 1.0)
         model = self._fit(key, u_num, x_cat, y)
-        liars = [row for t in trials if t.state == TrialState.RUNNING and t._trial_id != trial._trial_id
-                 and (row := table.row(t)) is not None]
+        liars = [
+            row
+            for t in trials
+            if t.state == TrialState.RUNNING
+            and t._trial_id != trial._trial_id
+            and (row := table.row(t)) is not None
+        ]
         liar_model = np.array([r[0] for r in liars], dtype=float).reshape(len(liars), len(axes))
-        liar_cat = np.array([r[1] for r in liars], dtype=np.int64).reshape(len(liars), x_cat.shape[1])
+        liar_cat = np.array([r[1] for r in liars], dtype=np.int64).reshape(
+            len(liars), x_cat.shape[1]
+        )
         if liars:  # kriging believer: pretend the running trials returned the model's mean
             liar_num = (liar_model - lows) / spans
             liar_y, _ = model.predict(liar_num, liar_cat)
-            model.condition(np.vstack([u_num, liar_num]), np.vstack([x_cat, liar_cat]), np.concatenate([y, liar_y]))
-        rng = np.random.default_rng(None if self._seed is None else [trial_seed(self._seed, trial.number), 7])
+            model.condition(
+                np.vstack([u_num, liar_num]),
+                np.vstack([x_cat, liar_cat]),
+                np.concatenate([y, liar_y]),
+            )
+        rng = np.random.default_rng(
+            None if self._seed is None else [trial_seed(self._seed, trial.number), 7]
+        )
         n_choices = [len(search_space[n].choices) for n in table.categorical_names]  # type: ignore[attr-defined]
         grid = _UnitGrid(DiscreteGrid(axes, n_choices), lows, spans)
         tried: set[bytes] | None = None
         if self.avoid_repeats and grid.grid.is_finite and not table.has_extra_params:
             tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
-                table, grid.grid, liar_model, liar_cat)
+                table, grid.grid, liar_model, liar_cat
+            )
         best_u, best_c = self._maximise(model, u_num, x_cat, y, n_choices, rng, grid, tried)
         proposal: dict[str, Any] = {}
         for j, (name, axis) in enumerate(zip(table.numeric_names, axes)):
@@ -168,18 +217,22 @@ class GPSampler(BaseSampler):
             proposal[name] = distribution.choices[int(best_c[j])]
         return proposal
 
-    def _subset(self, u_num: np.ndarray, x_cat: np.ndarray, losses: np.ndarray, numbers: np.ndarray):
+    def _subset(
+        self, u_num: np.ndarray, x_cat: np.ndarray, losses: np.ndarray, numbers: np.ndarray
+    ):
         """At most ``max_fit_points`` observations: the best half and the most recent half."""
         if len(losses) <= self.max_fit_points:
             return u_num, x_cat, losses
         half = self.max_fit_points // 2
         best = np.argsort(losses, kind="stable")[:half]
         rest = np.setdiff1d(np.arange(len(losses)), best)
-        recent = rest[np.argsort(numbers[rest])[-(self.max_fit_points - half):]]
+        recent = rest[np.argsort(numbers[rest])[-(self.max_fit_points - half) :]]
         keep = np.concatenate([best, recent])
         return u_num[keep], x_cat[keep], losses[keep]
 
-    def _fit(self, key: tuple, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray) -> GaussianProcess:
+    def _fit(
+        self, key: tuple, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray
+    ) -> GaussianProcess:
         """Refit the hyperparameters when the data grew by a tenth since the last fit, else
         only condition on the new data."""
         with self._lock:
@@ -195,9 +248,17 @@ class GPSampler(BaseSampler):
             self._models[key] = (model, len(y))
         return model
 
-    def _maximise(self, model: GaussianProcess, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray,
-                  n_choices: list[int], rng: np.random.Generator, grid: _UnitGrid,
-                  tried: set[bytes] | None) -> tuple[np.ndarray, np.ndarray]:
+    def _maximise(
+        self,
+        model: GaussianProcess,
+        u_num: np.ndarray,
+        x_cat: np.ndarray,
+        y: np.ndarray,
+        n_choices: list[int],
+        rng: np.random.Generator,
+        grid: _UnitGrid,
+        tried: set[bytes] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The candidate with the highest log EI: random points, then local moves around the
         best trials, then rounds of ever finer moves around the best candidates so far (a
         pattern search: it polishes the continuous axes to ~1e-4 of their range); every
@@ -207,14 +268,23 @@ class GPSampler(BaseSampler):
         best_y = float(y.min())
         top = np.argsort(y)[:5]
         random_num = rng.random((m, d_num))
-        random_cat = np.stack([rng.integers(k, size=m) for k in n_choices], axis=1) if n_choices else np.empty((m, 0), int)
+        random_cat = (
+            np.stack([rng.integers(k, size=m) for k in n_choices], axis=1)
+            if n_choices
+            else np.empty((m, 0), int)
+        )
         anchors = rng.choice(top, size=m)
-        local_num = _reflect(u_num[anchors] + rng.normal(0.0, 1.0, (m, d_num)) * grid.local_scales(rng, m))
+        local_num = _reflect(
+            u_num[anchors] + rng.normal(0.0, 1.0, (m, d_num)) * grid.local_scales(rng, m)
+        )
         local_cat = x_cat[anchors].copy()
         for j, k in enumerate(n_choices):
             flip = rng.random(m) < 0.2
             local_cat[flip, j] = rng.integers(k, size=int(flip.sum()))
-        cand_num, cand_cat = grid.snap(np.vstack([random_num, local_num])), np.vstack([random_cat, local_cat])
+        cand_num, cand_cat = (
+            grid.snap(np.vstack([random_num, local_num])),
+            np.vstack([random_cat, local_cat]),
+        )
         score = self._score(model, grid, tried, cand_num, cand_cat, best_y)
         per_anchor = max(m // (4 * POLISH_ANCHORS), 1)
         for scale in grid.polish_scales():
@@ -225,11 +295,19 @@ class GPSampler(BaseSampler):
             if not len(anchors):
                 break
             chosen = np.repeat(anchors, per_anchor)
-            fine_num = grid.snap(_reflect(cand_num[chosen] + rng.normal(0.0, 1.0, (len(chosen), d_num)) * scale))
+            fine_num = grid.snap(
+                _reflect(cand_num[chosen] + rng.normal(0.0, 1.0, (len(chosen), d_num)) * scale)
+            )
             fine_cat = cand_cat[chosen]
             cand_num, cand_cat = np.vstack([cand_num, fine_num]), np.vstack([cand_cat, fine_cat])
-            score = np.concatenate([score, self._score(model, grid, tried, fine_num, fine_cat, best_y)])
-        if tried is not None and not np.isfinite(score).any() and grid.grid.size <= ENUMERATE_LIMIT:
+            score = np.concatenate(
+                [score, self._score(model, grid, tried, fine_num, fine_cat, best_y)]
+            )
+        if (
+            tried is not None
+            and not np.isfinite(score).any()
+            and grid.grid.size <= ENUMERATE_LIMIT
+        ):
             every_model, every_cat = grid.grid.enumerate()
             untried = new_mask(grid.grid, tried, every_model, every_cat)
             if untried.any():  # a small grid nearly exhausted: choose among what is left
@@ -241,8 +319,14 @@ class GPSampler(BaseSampler):
         return cand_num[best], cand_cat[best]
 
     @staticmethod
-    def _score(model: GaussianProcess, grid: _UnitGrid, tried: set[bytes] | None, cand_num: np.ndarray,
-               cand_cat: np.ndarray, best_y: float) -> np.ndarray:
+    def _score(
+        model: GaussianProcess,
+        grid: _UnitGrid,
+        tried: set[bytes] | None,
+        cand_num: np.ndarray,
+        cand_cat: np.ndarray,
+        best_y: float,
+    ) -> np.ndarray:
         """log EI of the candidates, -inf for the tried ones."""
         mean, std = model.predict(cand_num, cand_cat)
         score = log_expected_improvement(mean, std, best_y)
@@ -271,7 +355,10 @@ class _UnitGrid:
         """Step sizes of the polishing rounds per axis: continuous axes 1e-2 of the range, then a
         fifth of that each round; stepped axes one grid step in the first round, then fixed."""
         continuous = self.bins == 0
-        return [np.where(continuous, 0.01 * 0.2**k, self.bins if k == 0 else 0.0) for k in range(POLISH_ROUNDS)]
+        return [
+            np.where(continuous, 0.01 * 0.2**k, self.bins if k == 0 else 0.0)
+            for k in range(POLISH_ROUNDS)
+        ]
 
     def to_model(self, u: np.ndarray) -> np.ndarray:
         return self.lows + u * self.spans

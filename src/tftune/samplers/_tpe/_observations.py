@@ -49,9 +49,13 @@ class ObservationTable:
         self.kind = np.empty(capacity, dtype=np.int8)
         self.number = np.empty(capacity, dtype=np.int64)
         self.rank_key = np.empty((capacity, 2))  # (complete: (0, loss); pruned: (-step, loss))
-        self.reports: list[dict[int, float]] = []  # each row's finite intermediate values, as losses
+        self.reports: list[
+            dict[int, float]
+        ] = []  # each row's finite intermediate values, as losses
         self._pruned_steps: Counter[int] = Counter()  # step -> pruned trials that reported it
-        self._by_loss = np.empty(0, dtype=np.int64)  # complete rows by (loss, row), up to _by_loss_upto
+        self._by_loss = np.empty(
+            0, dtype=np.int64
+        )  # complete rows by (loss, row), up to _by_loss_upto
         self._by_loss_upto = 0
         # Whether some trial had parameters outside this space (define-by-run branches): then a
         # repeat of this space's values is not a repeated configuration.
@@ -65,7 +69,9 @@ class ObservationTable:
         params = trial.params
         try:
             numeric = [to_model_value(self.space[n], params[n]) for n in self.numeric_names]
-            categorical = [int(to_model_value(self.space[n], params[n])) for n in self.categorical_names]
+            categorical = [
+                int(to_model_value(self.space[n], params[n])) for n in self.categorical_names
+            ]
         except (KeyError, TypeError, ValueError):  # missing, or a category this space lacks
             return None
         return numeric, categorical
@@ -91,7 +97,9 @@ class ObservationTable:
                 loss = sign * last if math.isfinite(last) else math.inf
                 self._add(trial, PRUNED, (-(step if step is not None else -1), loss), sign)
 
-    def _add(self, trial: FrozenTrial, kind: int, rank_key: tuple[float, float], sign: float) -> None:
+    def _add(
+        self, trial: FrozenTrial, kind: int, rank_key: tuple[float, float], sign: float
+    ) -> None:
         row = self.row(trial)
         if row is None:
             return
@@ -102,7 +110,9 @@ class ObservationTable:
         i = self._size
         self.numeric[i], self.categorical[i] = row
         self.kind[i], self.number[i], self.rank_key[i] = kind, trial.number, rank_key
-        reports = {step: sign * v for step, v in trial.intermediate_values.items() if math.isfinite(v)}
+        reports = {
+            step: sign * v for step, v in trial.intermediate_values.items() if math.isfinite(v)
+        }
         self.reports.append(reports)
         if kind == PRUNED:
             self._pruned_steps.update(reports.keys())
@@ -125,7 +135,9 @@ class ObservationTable:
         n_complete = self.n_complete()
         if n_complete >= n_min:
             return None
-        reached = [step for step, count in self._pruned_steps.items() if count + n_complete >= n_min]
+        reached = [
+            step for step, count in self._pruned_steps.items() if count + n_complete >= n_min
+        ]
         return max(reached) if reached else None
 
     def leaders(self, n_min: int) -> tuple[np.ndarray, np.ndarray]:
@@ -157,12 +169,16 @@ class ObservationTable:
         if start < size:
             new = start + np.flatnonzero(self.kind[start:size] == COMPLETE)
             new = new[np.argsort(self.rank_key[new, 1], kind="stable")]
-            at = np.searchsorted(self.rank_key[self._by_loss, 1], self.rank_key[new, 1], side="right")
+            at = np.searchsorted(
+                self.rank_key[self._by_loss, 1], self.rank_key[new, 1], side="right"
+            )
             self._by_loss = np.insert(self._by_loss, at, new)
             self._by_loss_upto = size
         return self._by_loss
 
-    def split(self, leaders: np.ndarray, losses: np.ndarray, n_good: int) -> tuple[np.ndarray, np.ndarray]:
+    def split(
+        self, leaders: np.ndarray, losses: np.ndarray, n_good: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Row indices of the ``n_good`` best ``leaders`` (by ``losses``, equal ones in the given
         order; see :meth:`leaders_by_loss`), and of all the other rows from the best to the worst:
         the other leaders, then the rest (pruned trials, the deepest first, then by their last

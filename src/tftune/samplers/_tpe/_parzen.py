@@ -47,7 +47,9 @@ class Workspace:
         size = math.prod(shape)
         array = self._arrays.get(name)
         if array is None or len(array) < size:
-            array = self._arrays[name] = np.empty(size + size // 4, dtype)  # room for the growing study
+            array = self._arrays[name] = np.empty(
+                size + size // 4, dtype
+            )  # room for the growing study
         return array[:size].reshape(shape)
 
 
@@ -89,16 +91,24 @@ class ParzenEstimator:
         sigma[...] = neighbour_bandwidths(numeric, lows, highs, ws)
         if d_num + d_cat > 1:
             sigma *= JOINT_BANDWIDTH_FACTOR
-        np.minimum(np.maximum(sigma, min_sigma, out=sigma), spans, out=sigma)  # np.clip, without its overhead
+        np.minimum(
+            np.maximum(sigma, min_sigma, out=sigma), spans, out=sigma
+        )  # np.clip, without its overhead
         self.sigmas[n] = spans
         self.lows, self.highs = lows, highs
         component = np.append(weights, prior_weight)
         self.weights = component / component.sum()
         self.log_weights = np.log(self.weights)
         self.n_choices = n_choices
-        self.categorical = np.vstack([categorical, np.full((1, d_cat), -1, dtype=int)]) if d_cat else categorical
-        self._category_log_p = [_category_log_probabilities(int(k), n, prior_weight) for k in n_choices]
-        self._coefficients = _quadratic_coefficients(self.mus, self.sigmas, lows, highs, self.log_weights, ws)
+        self.categorical = (
+            np.vstack([categorical, np.full((1, d_cat), -1, dtype=int)]) if d_cat else categorical
+        )
+        self._category_log_p = [
+            _category_log_probabilities(int(k), n, prior_weight) for k in n_choices
+        ]
+        self._coefficients = _quadratic_coefficients(
+            self.mus, self.sigmas, lows, highs, self.log_weights, ws
+        )
 
     @property
     def n_components(self) -> int:
@@ -112,8 +122,12 @@ class ParzenEstimator:
         d_num, d_cat = self.mus.shape[1], len(self.n_choices)
         n_mixed = int(round(MIXED_CANDIDATE_SHARE * size)) if d_num + d_cat > 1 else 0
         chosen = np.empty((size, d_num + d_cat), dtype=np.int64)
-        chosen[: size - n_mixed] = rng.choice(self.n_components, size=(size - n_mixed, 1), p=self.weights)
-        chosen[size - n_mixed:] = rng.choice(self.n_components, size=(n_mixed, d_num + d_cat), p=self.weights)
+        chosen[: size - n_mixed] = rng.choice(
+            self.n_components, size=(size - n_mixed, 1), p=self.weights
+        )
+        chosen[size - n_mixed :] = rng.choice(
+            self.n_components, size=(n_mixed, d_num + d_cat), p=self.weights
+        )
         numeric = self._sample_numeric(rng, chosen[:, :d_num])
         categories = np.empty((size, d_cat), dtype=int)
         for j in range(d_cat):
@@ -148,15 +162,21 @@ class ParzenEstimator:
         np.square(numeric, out=features[:, :d_num])
         features[:, d_num:-1], features[:, -1] = numeric, 1.0
         # (m, n+1): log weight + log kernel, numeric part
-        total = np.matmul(features, self._coefficients, out=self._workspace.get("total", (m, self.n_components)))
+        total = np.matmul(
+            features, self._coefficients, out=self._workspace.get("total", (m, self.n_components))
+        )
         for j, k in enumerate(self.n_choices):
             observed = self.categorical[:, j]  # (n+1,)
             log_match, log_other = self._category_log_p[j]
             match = categories[:, j][:, None] == observed[None, :]  # (m, n+1)
-            total += np.where(observed[None, :] < 0, -math.log(k), np.where(match, log_match, log_other))
+            total += np.where(
+                observed[None, :] < 0, -math.log(k), np.where(match, log_match, log_other)
+            )
         peak = total.max(axis=1, keepdims=True)
         total -= peak
-        return (peak + np.log(_exp_or_zero(total, self._workspace).sum(axis=1, keepdims=True)))[:, 0]
+        return (peak + np.log(_exp_or_zero(total, self._workspace).sum(axis=1, keepdims=True)))[
+            :, 0
+        ]
 
 
 def _exp_or_zero(x: np.ndarray, ws: Workspace) -> np.ndarray:
@@ -164,11 +184,18 @@ def _exp_or_zero(x: np.ndarray, ws: Workspace) -> np.ndarray:
     on them, and most kernels are far from most candidates)."""
     out = ws.get("exp", x.shape)
     out.fill(0.0)
-    return np.exp(x, out=out, where=np.greater(x, _EXP_UNDERFLOW, out=ws.get("exp_where", x.shape, bool)))
+    return np.exp(
+        x, out=out, where=np.greater(x, _EXP_UNDERFLOW, out=ws.get("exp_where", x.shape, bool))
+    )
 
 
 def _quadratic_coefficients(
-    mus: np.ndarray, sigmas: np.ndarray, lows: np.ndarray, highs: np.ndarray, log_weights: np.ndarray, ws: Workspace
+    mus: np.ndarray,
+    sigmas: np.ndarray,
+    lows: np.ndarray,
+    highs: np.ndarray,
+    log_weights: np.ndarray,
+    ws: Workspace,
 ) -> np.ndarray:
     """Coefficients (2 d + 1, components) of ``[x^2, x, 1]`` giving each component's weighted
     log density: log N(x; mu, sigma) summed over dimensions is -0.5 * quad + const, and quad
@@ -231,7 +258,9 @@ def neighbour_bandwidths(
     flat += np.arange(0, d * (n + 1), n + 1)[:, None]  # (axis, rank) -> flat index into rows
     flat = flat.ravel()
     # mode="clip" (the indices are in range anyway): "raise" would copy through a temporary array
-    ordered = np.take(rows.ravel(), flat, out=ws.get("ordered", (d * (n + 1),)), mode="clip").reshape(d, n + 1)
+    ordered = np.take(
+        rows.ravel(), flat, out=ws.get("ordered", (d * (n + 1),)), mode="clip"
+    ).reshape(d, n + 1)
     gaps = np.subtract(ordered[:, 1:], ordered[:, :-1], out=ws.get("gaps", (d, n)))  # np.diff
     widest = ws.get("widest", (d, n + 1))
     np.maximum(gaps[:, :-1], gaps[:, 1:], out=widest[:, 1:-1])

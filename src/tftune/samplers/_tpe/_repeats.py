@@ -77,7 +77,9 @@ class DiscreteGrid:
 
     def keys(self, numeric: np.ndarray, categorical: np.ndarray) -> list[bytes]:
         """One hashable key per configuration (requires :attr:`is_finite`)."""
-        codes = np.concatenate([self._indices(numeric), np.asarray(categorical, dtype=np.int64)], axis=1)
+        codes = np.concatenate(
+            [self._indices(numeric), np.asarray(categorical, dtype=np.int64)], axis=1
+        )
         codes = np.ascontiguousarray(codes)
         return [row.tobytes() for row in codes]
 
@@ -102,20 +104,31 @@ class TriedConfigurations:
         self._upto = 0
         self._lock = threading.Lock()
 
-    def with_running(self, table: ObservationTable, grid: DiscreteGrid, running_numeric: np.ndarray,
-                     running_categorical: np.ndarray) -> set[bytes]:
+    def with_running(
+        self,
+        table: ObservationTable,
+        grid: DiscreteGrid,
+        running_numeric: np.ndarray,
+        running_categorical: np.ndarray,
+    ) -> set[bytes]:
         """The table's configurations (taking in its new rows) and the running ones, as keys."""
         with self._lock:
             size = len(table)
             if self._upto < size:
-                self._keys.update(grid.keys(table.numeric[self._upto:size], table.categorical[self._upto:size]))
+                self._keys.update(
+                    grid.keys(
+                        table.numeric[self._upto : size], table.categorical[self._upto : size]
+                    )
+                )
                 self._upto = size
             if not len(running_numeric) and not len(running_categorical):
                 return self._keys
             return self._keys | set(grid.keys(running_numeric, running_categorical))
 
 
-def new_mask(grid: DiscreteGrid, tried: set[bytes], numeric: np.ndarray, categorical: np.ndarray) -> np.ndarray:
+def new_mask(
+    grid: DiscreteGrid, tried: set[bytes], numeric: np.ndarray, categorical: np.ndarray
+) -> np.ndarray:
     """True for each candidate (already on the grid) whose configuration is not in ``tried``
     (the tried and the running configurations)."""
     return np.array([key not in tried for key in grid.keys(numeric, categorical)], dtype=bool)

@@ -18,7 +18,12 @@ from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
 from tftune.samplers._tpe._parzen import ParzenEstimator, Workspace, min_bandwidth_factor
-from tftune.samplers._tpe._repeats import ENUMERATE_LIMIT, DiscreteGrid, TriedConfigurations, new_mask
+from tftune.samplers._tpe._repeats import (
+    ENUMERATE_LIMIT,
+    DiscreteGrid,
+    TriedConfigurations,
+    new_mask,
+)
 from tftune.samplers._tpe._transform import NumericAxis
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -77,9 +82,19 @@ class TPESampler(BaseSampler):
         gamma: Callable[[int], int] = default_gamma,
         avoid_repeats: bool = True,
     ) -> None:
-        if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 0:
-            raise ValueError(f"`n_startup_trials` must be a non-negative int, got {n_startup_trials!r}.")
-        if isinstance(n_ei_candidates, bool) or not isinstance(n_ei_candidates, int) or n_ei_candidates < 1:
+        if (
+            isinstance(n_startup_trials, bool)
+            or not isinstance(n_startup_trials, int)
+            or n_startup_trials < 0
+        ):
+            raise ValueError(
+                f"`n_startup_trials` must be a non-negative int, got {n_startup_trials!r}."
+            )
+        if (
+            isinstance(n_ei_candidates, bool)
+            or not isinstance(n_ei_candidates, int)
+            or n_ei_candidates < 1
+        ):
             raise ValueError(f"`n_ei_candidates` must be a positive int, got {n_ei_candidates!r}.")
         if not prior_weight > 0:
             raise ValueError(f"`prior_weight` must be > 0, got {prior_weight!r}.")
@@ -116,7 +131,9 @@ class TPESampler(BaseSampler):
         return np.random.default_rng([trial_seed(self._seed, trial.number), salt])
 
     # --- the joint (relative) search space ------------------------------------------------
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
         return self._intersection.calculate(study) if self.multivariate else {}
 
     def sample_relative(
@@ -130,14 +147,18 @@ class TPESampler(BaseSampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
     ) -> Any:
-        salt = 1 + zlib.crc32(param_name.encode())  # the whole name: dropout_1 and dropout_2 differ
+        salt = 1 + zlib.crc32(
+            param_name.encode()
+        )  # the whole name: dropout_1 and dropout_2 differ
         with single_threaded_blas():
             proposal = self._sample(study, trial, {param_name: distribution}, salt)
         if proposal is None:
             return self._random.sample_independent(study, trial, param_name, distribution)
         return proposal[param_name]
 
-    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None) -> None:
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
+    ) -> None:
         self._random.after_trial(study, trial, state, values)
 
     # --- observations and the proposal ----------------------------------------------------
@@ -147,8 +168,11 @@ class TPESampler(BaseSampler):
         """TPE's proposal for ``space``, or None while too few trials are complete."""
         if len(study.directions) > 1:
             if not self._warned_multi_objective:
-                warnings.warn("TPESampler models one objective; this study has several, so it samples at random.",
-                              UserWarning, stacklevel=5)
+                warnings.warn(
+                    "TPESampler models one objective; this study has several, so it samples at random.",
+                    UserWarning,
+                    stacklevel=5,
+                )
                 self._warned_multi_objective = True
             return None
         sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
@@ -166,14 +190,27 @@ class TPESampler(BaseSampler):
             good, bad = table.split(leaders, losses, max(1, self.gamma(n_leaders)))
             good_ws, bad_ws = self._workspace_pair()
             good_numeric, good_categorical = table.numeric[good], table.categorical[good]
-            bad_numeric = np.take(table.numeric, bad, axis=0, mode="clip",  # "clip": no temporary copy
-                                  out=bad_ws.get("observations", (len(bad), len(table.numeric_names))))
+            bad_numeric = np.take(
+                table.numeric,
+                bad,
+                axis=0,
+                mode="clip",  # "clip": no temporary copy
+                out=bad_ws.get("observations", (len(bad), len(table.numeric_names))),
+            )
             bad_categorical = table.categorical[bad]
-        running = [row for t in trials[table._scan_from:] if t.state == TrialState.RUNNING
-                   and t._trial_id != current._trial_id and (row := table.row(t)) is not None]
-        running_numeric = np.array([r[0] for r in running], dtype=float).reshape(len(running), len(table.numeric_names))
+        running = [
+            row
+            for t in trials[table._scan_from :]
+            if t.state == TrialState.RUNNING
+            and t._trial_id != current._trial_id
+            and (row := table.row(t)) is not None
+        ]
+        running_numeric = np.array([r[0] for r in running], dtype=float).reshape(
+            len(running), len(table.numeric_names)
+        )
         running_categorical = np.array([r[1] for r in running], dtype=np.int64).reshape(
-            len(running), len(table.categorical_names))
+            len(running), len(table.categorical_names)
+        )
         if self.constant_liar and running:
             bad_numeric = np.vstack([bad_numeric, running_numeric])
             bad_categorical = np.vstack([bad_categorical, running_categorical])
@@ -184,19 +221,42 @@ class TPESampler(BaseSampler):
         tried: set[bytes] | None = None
         if self.avoid_repeats and salt == 0 and grid.is_finite and not table.has_extra_params:
             tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
-                table, grid, running_numeric, running_categorical)
+                table, grid, running_numeric, running_categorical
+            )
         min_sigma = (highs - lows) * min_bandwidth_factor(n_leaders, len(space))
-        l_x = ParzenEstimator(good_numeric, lows, highs, good_categorical, n_choices, np.ones(len(good_numeric)),
-                              self.prior_weight, min_sigma, good_ws)
-        g_x = ParzenEstimator(bad_numeric, lows, highs, bad_categorical, n_choices, default_weights(len(bad_numeric)),
-                              self.prior_weight, min_sigma, bad_ws)
+        l_x = ParzenEstimator(
+            good_numeric,
+            lows,
+            highs,
+            good_categorical,
+            n_choices,
+            np.ones(len(good_numeric)),
+            self.prior_weight,
+            min_sigma,
+            good_ws,
+        )
+        g_x = ParzenEstimator(
+            bad_numeric,
+            lows,
+            highs,
+            bad_categorical,
+            n_choices,
+            default_weights(len(bad_numeric)),
+            self.prior_weight,
+            min_sigma,
+            bad_ws,
+        )
         rng = self._rng(current, salt)
         numeric, categories, score = self._candidates(l_x, g_x, grid, rng, self.n_ei_candidates)
         if tried is not None:
-            numeric, categories, score = self._untried(l_x, g_x, grid, tried, rng, numeric, categories, score)
+            numeric, categories, score = self._untried(
+                l_x, g_x, grid, tried, rng, numeric, categories, score
+            )
         best = int(np.argmax(score))
-        proposal: dict[str, Any] = {name: axis.from_model(float(numeric[best, j]))
-                                    for j, (name, axis) in enumerate(zip(table.numeric_names, axes))}
+        proposal: dict[str, Any] = {
+            name: axis.from_model(float(numeric[best, j]))
+            for j, (name, axis) in enumerate(zip(table.numeric_names, axes))
+        }
         for j, name in enumerate(table.categorical_names):
             distribution = space[name]
             assert isinstance(distribution, CategoricalDistribution)
@@ -204,20 +264,40 @@ class TPESampler(BaseSampler):
         return proposal
 
     @staticmethod
-    def _candidates(l_x: ParzenEstimator, g_x: ParzenEstimator, grid: DiscreteGrid, rng: np.random.Generator,
-                    size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _candidates(
+        l_x: ParzenEstimator,
+        g_x: ParzenEstimator,
+        grid: DiscreteGrid,
+        rng: np.random.Generator,
+        size: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``size`` draws from l(x), on the grid where axes are stepped, with their log l/g."""
         numeric, categories = l_x.sample(rng, size)
         numeric = grid.snap(numeric)
-        return numeric, categories, l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories)
+        return (
+            numeric,
+            categories,
+            l_x.log_pdf(numeric, categories) - g_x.log_pdf(numeric, categories),
+        )
 
-    def _untried(self, l_x: ParzenEstimator, g_x: ParzenEstimator, grid: DiscreteGrid, tried: set[bytes],
-                 rng: np.random.Generator, numeric: np.ndarray, categories: np.ndarray, score: np.ndarray):
+    def _untried(
+        self,
+        l_x: ParzenEstimator,
+        g_x: ParzenEstimator,
+        grid: DiscreteGrid,
+        tried: set[bytes],
+        rng: np.random.Generator,
+        numeric: np.ndarray,
+        categories: np.ndarray,
+        score: np.ndarray,
+    ):
         """The candidates with the tried ones scored -inf; when all were tried, more draws, then
         (small grids) every untried configuration; on an exhausted grid, the candidates as given."""
         new = new_mask(grid, tried, numeric, categories)
         if not new.any():
-            numeric, categories, score = self._candidates(l_x, g_x, grid, rng, 8 * self.n_ei_candidates)
+            numeric, categories, score = self._candidates(
+                l_x, g_x, grid, rng, 8 * self.n_ei_candidates
+            )
             new = new_mask(grid, tried, numeric, categories)
         if not new.any() and grid.size <= ENUMERATE_LIMIT:
             every_numeric, every_categorical = grid.enumerate()

@@ -7,7 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from tftune.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from tftune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 
 class NumericAxis:
@@ -22,7 +27,9 @@ class NumericAxis:
     def __init__(self, distribution: FloatDistribution | IntDistribution) -> None:
         self.distribution = distribution
         self.log = distribution.log
-        step = distribution.step if isinstance(distribution, IntDistribution) else distribution.step
+        step = (
+            distribution.step if isinstance(distribution, IntDistribution) else distribution.step
+        )
         self.step = step
         half = 0.5 * step if step is not None else 0.0
         low, high = distribution.low - half, distribution.high + half

@@ -20,7 +20,9 @@ class CompiledStatements:
 
     def __init__(self, dialect: sa.Dialect) -> None:
         self._dialect = dialect
-        self._cache: dict[int, tuple[sa.Executable, str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._cache: dict[
+            int, tuple[sa.Executable, str, tuple[str, ...] | None, dict[str, Any]]
+        ] = {}
 
     def prepare(self, statement: sa.Executable, params: dict[str, Any]) -> tuple[str, Any]:
         """The SQL text and the driver's parameters for ``statement`` with ``params``."""
@@ -28,7 +30,12 @@ class CompiledStatements:
         if entry is None or entry[0] is not statement:
             compiled = statement.compile(dialect=self._dialect)
             positions = tuple(compiled.positiontup) if compiled.positiontup else None
-            entry = self._cache[id(statement)] = (statement, str(compiled), positions, dict(compiled.params))
+            entry = self._cache[id(statement)] = (
+                statement,
+                str(compiled),
+                positions,
+                dict(compiled.params),
+            )
         _, sql, positions, defaults = entry
         merged = {**defaults, **params} if defaults else params
         if positions is not None:

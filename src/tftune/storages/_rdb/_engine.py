@@ -46,7 +46,9 @@ def safe_url(url: str) -> str:
     return sa.make_url(url).render_as_string(hide_password=True)
 
 
-def create_engine(url: str, *, busy_timeout: float = 60.0, engine_kwargs: dict[str, Any] | None = None) -> sa.Engine:
+def create_engine(
+    url: str, *, busy_timeout: float = 60.0, engine_kwargs: dict[str, Any] | None = None
+) -> sa.Engine:
     """An engine for ``url`` (already normalised) with tftune's connection settings."""
     kwargs = dict(engine_kwargs or {})
     parsed = sa.make_url(url)
@@ -95,8 +97,13 @@ def is_retryable(error: Exception) -> bool:
     text = str(getattr(error, "orig", None) or error).lower()
     return any(
         marker in text
-        for marker in ("database is locked", "database is busy", "deadlock detected",
-                       "could not serialize", "could not obtain lock")
+        for marker in (
+            "database is locked",
+            "database is busy",
+            "deadlock detected",
+            "could not serialize",
+            "could not obtain lock",
+        )
     )
 
 

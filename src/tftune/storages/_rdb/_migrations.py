@@ -59,7 +59,9 @@ def upgrade(
     passed = []
     while version < target:
         if version not in migrations:
-            raise SchemaVersionError(f"No migration step from schema version {version} to {version + 1}.")
+            raise SchemaVersionError(
+                f"No migration step from schema version {version} to {version + 1}."
+            )
         migrations[version](conn)
         version += 1
         passed.append(version)

@@ -48,7 +48,12 @@ studies = Table(
 study_attrs = Table(
     "tftune_study_attrs",
     metadata,
-    Column("study_id", Integer, ForeignKey("tftune_studies.study_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "study_id",
+        Integer,
+        ForeignKey("tftune_studies.study_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("is_system", Boolean, primary_key=True),
     Column("key", String(512), primary_key=True),
     Column("value_json", Text, nullable=False),
@@ -58,7 +63,12 @@ trials = Table(
     "tftune_trials",
     metadata,
     Column("trial_id", Integer, primary_key=True, autoincrement=True),
-    Column("study_id", Integer, ForeignKey("tftune_studies.study_id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "study_id",
+        Integer,
+        ForeignKey("tftune_studies.study_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
     Column("number", Integer, nullable=False),
     Column("state", SmallInteger, nullable=False),
     Column("datetime_start", Float),  # seconds since the epoch, like every time column
@@ -83,7 +93,12 @@ trial_params = Table(
 trial_values = Table(
     "tftune_trial_values",
     metadata,
-    Column("trial_id", Integer, ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "trial_id",
+        Integer,
+        ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("objective", Integer, primary_key=True),
     Column("value", Float),
     Column("kind", SmallInteger, nullable=False),
@@ -92,7 +107,12 @@ trial_values = Table(
 trial_intermediate_values = Table(
     "tftune_trial_intermediate_values",
     metadata,
-    Column("trial_id", Integer, ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "trial_id",
+        Integer,
+        ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("step", Integer, primary_key=True),
     Column("value", Float),
     Column("kind", SmallInteger, nullable=False),
@@ -101,7 +121,12 @@ trial_intermediate_values = Table(
 trial_attrs = Table(
     "tftune_trial_attrs",
     metadata,
-    Column("trial_id", Integer, ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "trial_id",
+        Integer,
+        ForeignKey("tftune_trials.trial_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("is_system", Boolean, primary_key=True),
     Column("key", String(512), primary_key=True),
     Column("value_json", Text, nullable=False),

@@ -46,28 +46,56 @@ _is_open = sa.or_(_t.c.state == _RUNNING, _t.c.state == _WAITING)
 _CLAIM_WAITING = (
     sa.select(_t.c.trial_id, _t.c.number)
     .where(_t.c.study_id == _bp("sid"), _t.c.state == _WAITING)
-    .order_by(_t.c.number).limit(1).with_for_update(skip_locked=True)
+    .order_by(_t.c.number)
+    .limit(1)
+    .with_for_update(skip_locked=True)
 )
-_START_CLAIMED = sa.update(_t).where(_t.c.trial_id == _bp("tid")).values(
-    state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now"))
+_START_CLAIMED = (
+    sa.update(_t)
+    .where(_t.c.trial_id == _bp("tid"))
+    .values(state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now"))
+)
 _TAKE_NUMBERS = (
-    sa.update(s.studies).where(s.studies.c.study_id == _bp("sid"))
+    sa.update(s.studies)
+    .where(s.studies.c.study_id == _bp("sid"))
     .values(next_trial_number=s.studies.c.next_trial_number + _bp("count"))
     .returning(s.studies.c.next_trial_number)
 )
-_INSERT_TRIAL = sa.insert(_t).values(
-    study_id=_bp("sid"), number=_bp("num"), state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now")
-).returning(_t.c.trial_id)
-_TOUCH_OPEN = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _is_open).values(heartbeat=_bp("now"))
-_TOUCH_RUNNING = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _t.c.state == _RUNNING).values(heartbeat=_bp("now"))
+_INSERT_TRIAL = (
+    sa.insert(_t)
+    .values(
+        study_id=_bp("sid"),
+        number=_bp("num"),
+        state=_RUNNING,
+        datetime_start=_bp("now"),
+        heartbeat=_bp("now"),
+    )
+    .returning(_t.c.trial_id)
+)
+_TOUCH_OPEN = (
+    sa.update(_t).where(_t.c.trial_id == _bp("tid"), _is_open).values(heartbeat=_bp("now"))
+)
+_TOUCH_RUNNING = (
+    sa.update(_t)
+    .where(_t.c.trial_id == _bp("tid"), _t.c.state == _RUNNING)
+    .values(heartbeat=_bp("now"))
+)
 _INSERT_PARAM = sa.insert(s.trial_params).values(
-    trial_id=_bp("tid"), name=_bp("name"), value=_bp("value"), distribution_json=_bp("dist"))
-_FINISH = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _is_open).values(
-    state=_bp("state"), datetime_complete=_bp("now"))
-_RESTART = sa.update(_t).where(_t.c.trial_id == _bp("tid"), _is_open).values(
-    state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now"))
+    trial_id=_bp("tid"), name=_bp("name"), value=_bp("value"), distribution_json=_bp("dist")
+)
+_FINISH = (
+    sa.update(_t)
+    .where(_t.c.trial_id == _bp("tid"), _is_open)
+    .values(state=_bp("state"), datetime_complete=_bp("now"))
+)
+_RESTART = (
+    sa.update(_t)
+    .where(_t.c.trial_id == _bp("tid"), _is_open)
+    .values(state=_RUNNING, datetime_start=_bp("now"), heartbeat=_bp("now"))
+)
 _INSERT_VALUE = sa.insert(s.trial_values).values(
-    trial_id=_bp("tid"), objective=_bp("objective"), value=_bp("value"), kind=_bp("kind"))
+    trial_id=_bp("tid"), objective=_bp("objective"), value=_bp("value"), kind=_bp("kind")
+)
 _TRIAL_STATE = sa.select(_t.c.number, _t.c.state).where(_t.c.trial_id == _bp("tid"))
 
 
@@ -99,19 +127,29 @@ class RDBStorage(BaseStorage):
         skip_table_creation: bool = False,
     ) -> None:
         if heartbeat_interval is not None and not heartbeat_interval > 0:
-            raise ValueError(f"`heartbeat_interval` must be > 0 or None, got {heartbeat_interval!r}.")
+            raise ValueError(
+                f"`heartbeat_interval` must be > 0 or None, got {heartbeat_interval!r}."
+            )
         if grace_period is not None and not grace_period > 0:
             raise ValueError(f"`grace_period` must be > 0 or None, got {grace_period!r}.")
         self.url = _engine.normalise_url(url)
         self.heartbeat_interval = heartbeat_interval
-        self.grace_period = grace_period or (3 * heartbeat_interval if heartbeat_interval else None)
+        self.grace_period = grace_period or (
+            3 * heartbeat_interval if heartbeat_interval else None
+        )
         self.failed_trial_callback = failed_trial_callback
-        self._engine = _engine.create_engine(self.url, busy_timeout=busy_timeout, engine_kwargs=engine_kwargs)
+        self._engine = _engine.create_engine(
+            self.url, busy_timeout=busy_timeout, engine_kwargs=engine_kwargs
+        )
         self._dialect = self._engine.dialect.name
         self._compiled = CompiledStatements(self._engine.dialect)
         self._dbapi = self._engine.dialect.loaded_dbapi
-        self._upsert_trial_attr = self._upsert_statement(s.trial_attrs, ("trial_id", "is_system", "key"))
-        self._upsert_intermediate = self._upsert_statement(s.trial_intermediate_values, ("trial_id", "step"))
+        self._upsert_trial_attr = self._upsert_statement(
+            s.trial_attrs, ("trial_id", "is_system", "key")
+        )
+        self._upsert_intermediate = self._upsert_statement(
+            s.trial_intermediate_values, ("trial_id", "step")
+        )
         self._finished: dict[int, FrozenTrial] = {}
         self._directions: dict[int, list[StudyDirection]] = {}
         self._finished_lock = threading.Lock()
@@ -120,7 +158,9 @@ class RDBStorage(BaseStorage):
             self._run(self._create_schema, write=True)
         version = self._run(_migrations.read_version)
         if version is None:
-            raise StorageError(f"The database at {_engine.safe_url(self.url)} holds no tftune schema.")
+            raise StorageError(
+                f"The database at {_engine.safe_url(self.url)} holds no tftune schema."
+            )
         _migrations.check_version(version, _engine.safe_url(self.url))
 
     # --- the one transaction helper --------------------------------------------------------
@@ -171,7 +211,9 @@ class RDBStorage(BaseStorage):
                 finally:
                     _quietly(cursor.close, self._dbapi.Error)
             except self._dbapi.Error as error:
-                disconnected = self._engine.dialect.is_disconnect(error, raw.dbapi_connection, None)
+                disconnected = self._engine.dialect.is_disconnect(
+                    error, raw.dbapi_connection, None
+                )
                 if disconnected:
                     raw.invalidate()  # a server restart: drop the dead connection, take a new one
                 retry = not committing and (disconnected or _engine.is_retryable(error))
@@ -189,15 +231,23 @@ class RDBStorage(BaseStorage):
         if _migrations.read_version(conn) is not None:
             return
         s.metadata.create_all(conn)
-        conn.execute(sa.insert(s.schema_info).values(id=1, version=s.SCHEMA_VERSION, library_version=__version__))
+        conn.execute(
+            sa.insert(s.schema_info).values(
+                id=1, version=s.SCHEMA_VERSION, library_version=__version__
+            )
+        )
 
     def close(self) -> None:
         if self._heartbeat is not None:
             self._heartbeat.stop()
         self._engine.dispose()
 
-    def _upsert(self, conn: sa.Connection, table: sa.Table, keys: Sequence[str], row: dict[str, Any]) -> None:
-        insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(table).values(**row)
+    def _upsert(
+        self, conn: sa.Connection, table: sa.Table, keys: Sequence[str], row: dict[str, Any]
+    ) -> None:
+        insert = (
+            (postgresql if self._dialect == "postgresql" else sqlite).insert(table).values(**row)
+        )
         update = {k: v for k, v in row.items() if k not in keys}
         conn.execute(insert.on_conflict_do_update(index_elements=list(keys), set_=update))
 
@@ -206,27 +256,36 @@ class RDBStorage(BaseStorage):
         insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(table)
         insert = insert.values({c.name: sa.bindparam(c.name) for c in table.columns})
         return insert.on_conflict_do_update(
-            index_elements=list(keys), set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys}
+            index_elements=list(keys),
+            set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys},
         )
-
 
     # --- studies ---------------------------------------------------------------------------
     def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:
         row = dict(
-            study_name=study_name, directions=json.dumps([d.name for d in directions]),
-            next_trial_number=0, datetime_start=time.time(),
+            study_name=study_name,
+            directions=json.dumps([d.name for d in directions]),
+            next_trial_number=0,
+            datetime_start=time.time(),
         )
         try:
             return self._run(
-                lambda conn: conn.execute(sa.insert(s.studies).values(**row)).inserted_primary_key[0],
+                lambda conn: conn.execute(sa.insert(s.studies).values(**row)).inserted_primary_key[
+                    0
+                ],
                 write=True,
             )
         except sa.exc.IntegrityError:
-            raise DuplicatedStudyError(f"A study named {study_name!r} already exists in this storage.") from None
+            raise DuplicatedStudyError(
+                f"A study named {study_name!r} already exists in this storage."
+            ) from None
 
     def delete_study(self, study_id: int) -> None:
         def work(conn: sa.Connection) -> None:
-            if conn.execute(sa.delete(s.studies).where(s.studies.c.study_id == study_id)).rowcount == 0:
+            if (
+                conn.execute(sa.delete(s.studies).where(s.studies.c.study_id == study_id)).rowcount
+                == 0
+            ):
                 raise StudyNotFoundError(f"No study with id {study_id} in this storage.")
 
         self._run(work, write=True)
@@ -241,7 +300,9 @@ class RDBStorage(BaseStorage):
         return study_id
 
     def _study_row(self, conn: sa.Connection, study_id: int) -> sa.Row:
-        row = conn.execute(sa.select(s.studies).where(s.studies.c.study_id == study_id)).one_or_none()
+        row = conn.execute(
+            sa.select(s.studies).where(s.studies.c.study_id == study_id)
+        ).one_or_none()
         if row is None:
             raise StudyNotFoundError(f"No study with id {study_id} in this storage.")
         return row
@@ -253,7 +314,9 @@ class RDBStorage(BaseStorage):
         directions = self._directions.get(study_id)  # a study's directions never change
         if directions is None:
             text = self._run(lambda conn: self._study_row(conn, study_id).directions)
-            directions = self._directions[study_id] = [StudyDirection[name] for name in json.loads(text)]
+            directions = self._directions[study_id] = [
+                StudyDirection[name] for name in json.loads(text)
+            ]
         return list(directions)
 
     def set_study_attr(self, study_id: int, key: str, value: Any, *, system: bool = False) -> None:
@@ -282,7 +345,9 @@ class RDBStorage(BaseStorage):
             counts = {
                 (row.study_id, row.state): row.n
                 for row in conn.execute(
-                    sa.select(t.c.study_id, t.c.state, sa.func.count().label("n")).group_by(t.c.study_id, t.c.state)
+                    sa.select(t.c.study_id, t.c.state, sa.func.count().label("n")).group_by(
+                        t.c.study_id, t.c.state
+                    )
                 )
             }
             summaries = []
@@ -294,17 +359,33 @@ class RDBStorage(BaseStorage):
                 if len(directions) == 1 and n_complete:
                     maximize = directions[0] == StudyDirection.MAXIMIZE
                     best_id = conn.execute(self._best_query(row.study_id, maximize)).scalar()
-                    best = [s.decode_float(r.value, r.kind) for r in conn.execute(
-                        sa.select(v.c.value, v.c.kind).where(v.c.trial_id == best_id).order_by(v.c.objective))]
-                summaries.append(StudySummary(
-                    row.study_id, row.study_name, directions, n_trials, n_complete, best, _datetime(row.datetime_start)
-                ))
+                    best = [
+                        s.decode_float(r.value, r.kind)
+                        for r in conn.execute(
+                            sa.select(v.c.value, v.c.kind)
+                            .where(v.c.trial_id == best_id)
+                            .order_by(v.c.objective)
+                        )
+                    ]
+                summaries.append(
+                    StudySummary(
+                        row.study_id,
+                        row.study_name,
+                        directions,
+                        n_trials,
+                        n_complete,
+                        best,
+                        _datetime(row.datetime_start),
+                    )
+                )
             return summaries
 
         return self._run(work)
 
     # --- trials: writes --------------------------------------------------------------------
-    def _take_numbers(self, conn: sa.Connection | RawTransaction, study_id: int, count: int) -> int:
+    def _take_numbers(
+        self, conn: sa.Connection | RawTransaction, study_id: int, count: int
+    ) -> int:
         """Reserve ``count`` consecutive trial numbers; return the first (row-locked, atomic)."""
         row = conn.execute(_TAKE_NUMBERS, dict(sid=study_id, count=count)).fetchone()
         end = None if row is None else row[0]
@@ -322,7 +403,9 @@ class RDBStorage(BaseStorage):
             if not create:
                 return None
             number = self._take_numbers(tx, study_id, 1)
-            trial_id = tx.execute(_INSERT_TRIAL, dict(sid=study_id, num=number, now=now)).fetchone()[0]
+            trial_id = tx.execute(
+                _INSERT_TRIAL, dict(sid=study_id, num=number, now=now)
+            ).fetchone()[0]
             return trial_id, number, False, now
 
         created = self._run_raw(work)
@@ -334,7 +417,10 @@ class RDBStorage(BaseStorage):
         if claimed:
             return self.get_trial(trial_id)
         return FrozenTrial(
-            number=number, state=TrialState.RUNNING, datetime_start=_datetime(started), trial_id=trial_id
+            number=number,
+            state=TrialState.RUNNING,
+            datetime_start=_datetime(started),
+            trial_id=trial_id,
         )
 
     def enqueue_trials(
@@ -342,25 +428,48 @@ class RDBStorage(BaseStorage):
     ) -> bool:
         def work(conn: sa.Connection) -> bool:
             if once_key is not None:  # claim the key atomically: exactly one caller wins
-                insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(s.study_attrs)
-                claimed = conn.execute(insert.values(
-                    study_id=study_id, is_system=True, key=once_key, value_json="true",
-                ).on_conflict_do_nothing().returning(s.study_attrs.c.key)).first()
+                insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(
+                    s.study_attrs
+                )
+                claimed = conn.execute(
+                    insert.values(
+                        study_id=study_id,
+                        is_system=True,
+                        key=once_key,
+                        value_json="true",
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(s.study_attrs.c.key)
+                ).first()
                 if claimed is None:
                     return False
             if not templates:
                 return True
             first = self._take_numbers(conn, study_id, len(templates))
             for start in range(0, len(templates), _CHUNK):
-                chunk = templates[start:start + _CHUNK]
-                ids = conn.execute(
-                    sa.insert(s.trials).returning(s.trials.c.trial_id, sort_by_parameter_order=True),
-                    [dict(study_id=study_id, number=first + start + i, state=_WAITING) for i in range(len(chunk))],
-                ).scalars().all()
+                chunk = templates[start : start + _CHUNK]
+                ids = (
+                    conn.execute(
+                        sa.insert(s.trials).returning(
+                            s.trials.c.trial_id, sort_by_parameter_order=True
+                        ),
+                        [
+                            dict(study_id=study_id, number=first + start + i, state=_WAITING)
+                            for i in range(len(chunk))
+                        ],
+                    )
+                    .scalars()
+                    .all()
+                )
                 attrs = [
-                    dict(trial_id=trial_id, is_system=system, key=key, value_json=json.dumps(value))
+                    dict(
+                        trial_id=trial_id, is_system=system, key=key, value_json=json.dumps(value)
+                    )
                     for trial_id, template in zip(ids, chunk)
-                    for system, mapping in ((False, template.user_attrs), (True, template.system_attrs))
+                    for system, mapping in (
+                        (False, template.user_attrs),
+                        (True, template.system_attrs),
+                    )
                     for key, value in mapping.items()
                 ]
                 if attrs:
@@ -369,7 +478,9 @@ class RDBStorage(BaseStorage):
 
         return self._run(work, write=True)
 
-    def _touch(self, tx: RawTransaction, trial_id: int, statement: sa.Executable = _TOUCH_OPEN) -> None:
+    def _touch(
+        self, tx: RawTransaction, trial_id: int, statement: sa.Executable = _TOUCH_OPEN
+    ) -> None:
         """Refresh the trial's heartbeat; raise if it is finished (or, for reports, not running)."""
         if tx.execute(statement, dict(tid=trial_id, now=time.time())).rowcount == 0:
             self._raise_not_open(tx, trial_id)
@@ -385,7 +496,9 @@ class RDBStorage(BaseStorage):
     def set_trial_param(
         self, trial_id: int, name: str, internal_value: float, distribution: BaseDistribution
     ) -> None:
-        row = dict(tid=trial_id, name=name, value=internal_value, dist=distribution_to_json(distribution))
+        row = dict(
+            tid=trial_id, name=name, value=internal_value, dist=distribution_to_json(distribution)
+        )
 
         def work(tx: RawTransaction) -> None:
             self._touch(tx, trial_id)
@@ -410,15 +523,26 @@ class RDBStorage(BaseStorage):
             if result.rowcount == 0:
                 self._raise_not_open(tx, trial_id)
             if values is not None:
-                tx.execute_many(_INSERT_VALUE, [
-                    dict(tid=trial_id, objective=i, value=enc[0], kind=enc[1])
-                    for i, enc in enumerate(s.encode_float(float(v)) for v in values)
-                ])
+                tx.execute_many(
+                    _INSERT_VALUE,
+                    [
+                        dict(tid=trial_id, objective=i, value=enc[0], kind=enc[1])
+                        for i, enc in enumerate(s.encode_float(float(v)) for v in values)
+                    ],
+                )
             if system_attrs:
-                tx.execute_many(self._upsert_trial_attr, [
-                    dict(trial_id=trial_id, is_system=True, key=key, value_json=json.dumps(value))
-                    for key, value in system_attrs.items()
-                ])
+                tx.execute_many(
+                    self._upsert_trial_attr,
+                    [
+                        dict(
+                            trial_id=trial_id,
+                            is_system=True,
+                            key=key,
+                            value_json=json.dumps(value),
+                        )
+                        for key, value in system_attrs.items()
+                    ],
+                )
 
         self._run_raw(work)
         if state.is_finished() and self._heartbeat is not None:
@@ -429,7 +553,10 @@ class RDBStorage(BaseStorage):
 
         def work(tx: RawTransaction) -> None:
             self._touch(tx, trial_id, _TOUCH_RUNNING)
-            tx.execute(self._upsert_intermediate, dict(trial_id=trial_id, step=step, value=encoded, kind=kind))
+            tx.execute(
+                self._upsert_intermediate,
+                dict(trial_id=trial_id, step=step, value=encoded, kind=kind),
+            )
 
         self._run_raw(work)
 
@@ -447,7 +574,11 @@ class RDBStorage(BaseStorage):
         cached = self._finished.get(trial_id)
         if cached is not None:
             return cached.copy()
-        trials = self._run(lambda conn: self._load(conn, sa.select(s.trials).where(s.trials.c.trial_id == trial_id)))
+        trials = self._run(
+            lambda conn: self._load(
+                conn, sa.select(s.trials).where(s.trials.c.trial_id == trial_id)
+            )
+        )
         if not trials:
             raise KeyError(f"No trial with id {trial_id} in this storage.")
         return trials[0]
@@ -459,12 +590,20 @@ class RDBStorage(BaseStorage):
 
         def work(conn: sa.Connection) -> list[FrozenTrial]:
             self._study_row(conn, study_id)
-            query = sa.select(t.c.trial_id, t.c.state).where(t.c.study_id == study_id).order_by(t.c.number)
-            listing = [(r.trial_id, r.state) for r in conn.execute(query) if states is None or TrialState(r.state) in states]
+            query = (
+                sa.select(t.c.trial_id, t.c.state)
+                .where(t.c.study_id == study_id)
+                .order_by(t.c.number)
+            )
+            listing = [
+                (r.trial_id, r.state)
+                for r in conn.execute(query)
+                if states is None or TrialState(r.state) in states
+            ]
             missing = [trial_id for trial_id, _ in listing if trial_id not in self._finished]
             fresh = {}
             for start in range(0, len(missing), _CHUNK):
-                chunk = missing[start:start + _CHUNK]
+                chunk = missing[start : start + _CHUNK]
                 for trial in self._load(conn, sa.select(t).where(t.c.trial_id.in_(chunk))):
                     fresh[trial._trial_id] = trial
             return [fresh.get(trial_id) or self._finished[trial_id] for trial_id, _ in listing]
@@ -474,11 +613,19 @@ class RDBStorage(BaseStorage):
 
     def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
         t = s.trials
-        query = sa.select(t.c.state, sa.func.count()).where(t.c.study_id == study_id).group_by(t.c.state)
+        query = (
+            sa.select(t.c.state, sa.func.count())
+            .where(t.c.study_id == study_id)
+            .group_by(t.c.state)
+        )
 
         def work(conn: sa.Connection) -> int:
             self._study_row(conn, study_id)
-            return sum(n for state, n in conn.execute(query) if states is None or TrialState(state) in states)
+            return sum(
+                n
+                for state, n in conn.execute(query)
+                if states is None or TrialState(state) in states
+            )
 
         return self._run(work)
 
@@ -491,7 +638,9 @@ class RDBStorage(BaseStorage):
         return (
             sa.select(t.c.trial_id)
             .join(v, v.c.trial_id == t.c.trial_id)
-            .where(t.c.study_id == study_id, t.c.state == int(TrialState.COMPLETE), v.c.objective == 0)
+            .where(
+                t.c.study_id == study_id, t.c.state == int(TrialState.COMPLETE), v.c.objective == 0
+            )
             .order_by(rank, v.c.value.desc() if maximize else v.c.value.asc(), t.c.number)
             .limit(1)
         )
@@ -507,7 +656,9 @@ class RDBStorage(BaseStorage):
         return self.get_trial(best_id)
 
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
-        query = sa.select(s.trials.c.trial_id).where(s.trials.c.study_id == study_id, s.trials.c.number == number)
+        query = sa.select(s.trials.c.trial_id).where(
+            s.trials.c.study_id == study_id, s.trials.c.number == number
+        )
         trial_id = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
         if trial_id is None:
             raise KeyError(f"Study {study_id} has no trial number {number}.")
@@ -520,8 +671,11 @@ class RDBStorage(BaseStorage):
             return []
         by_id = {
             r.trial_id: FrozenTrial(
-                number=r.number, state=TrialState(r.state), datetime_start=_datetime(r.datetime_start),
-                datetime_complete=_datetime(r.datetime_complete), trial_id=r.trial_id,
+                number=r.number,
+                state=TrialState(r.state),
+                datetime_start=_datetime(r.datetime_start),
+                datetime_complete=_datetime(r.datetime_complete),
+                trial_id=r.trial_id,
             )
             for r in rows
         }
@@ -539,7 +693,9 @@ class RDBStorage(BaseStorage):
         for r in conn.execute(sa.select(iv).where(iv.c.trial_id.in_(ids)).order_by(iv.c.step)):
             by_id[r.trial_id].intermediate_values[r.step] = s.decode_float(r.value, r.kind)
         for r in conn.execute(sa.select(s.trial_attrs).where(s.trial_attrs.c.trial_id.in_(ids))):
-            target = by_id[r.trial_id].system_attrs if r.is_system else by_id[r.trial_id].user_attrs
+            target = (
+                by_id[r.trial_id].system_attrs if r.is_system else by_id[r.trial_id].user_attrs
+            )
             target[r.key] = json.loads(r.value_json)
         trials = [by_id[r.trial_id] for r in rows]
         finished = [trial for trial in trials if trial.state.is_finished()]
@@ -554,7 +710,11 @@ class RDBStorage(BaseStorage):
         if not trial_ids:
             return
         t = s.trials
-        query = sa.update(t).where(t.c.trial_id.in_(list(trial_ids)), t.c.state == _RUNNING).values(heartbeat=time.time())
+        query = (
+            sa.update(t)
+            .where(t.c.trial_id.in_(list(trial_ids)), t.c.state == _RUNNING)
+            .values(heartbeat=time.time())
+        )
         self._run(lambda conn: conn.execute(query), write=True)
 
     def fail_stale_trials(self, study_id: int) -> list[FrozenTrial]:
@@ -566,24 +726,34 @@ class RDBStorage(BaseStorage):
         def work(conn: sa.Connection) -> list[int]:
             deadline = time.time() - self.grace_period  # type: ignore[operator]
             stale = [
-                trial_id for trial_id in conn.execute(
-                    sa.select(t.c.trial_id).where(
+                trial_id
+                for trial_id in conn.execute(
+                    sa.select(t.c.trial_id)
+                    .where(
                         t.c.study_id == study_id, t.c.state == _RUNNING, t.c.heartbeat < deadline
-                    ).with_for_update(skip_locked=True)
+                    )
+                    .with_for_update(skip_locked=True)
                 ).scalars()
                 if trial_id not in alive
             ]
             if not stale:
                 return []
-            conn.execute(sa.update(t).where(t.c.trial_id.in_(stale), t.c.state == _RUNNING).values(
-                state=int(TrialState.FAIL), datetime_complete=time.time()))
+            conn.execute(
+                sa.update(t)
+                .where(t.c.trial_id.in_(stale), t.c.state == _RUNNING)
+                .values(state=int(TrialState.FAIL), datetime_complete=time.time())
+            )
             reason = json.dumps(
                 f"The trial's heartbeat stopped for more than {self.grace_period:g} s "
                 "(its worker process died or hung); it was marked FAIL."
             )
-            conn.execute(sa.insert(s.trial_attrs), [
-                dict(trial_id=trial_id, is_system=True, key=FAIL_REASON_KEY, value_json=reason) for trial_id in stale
-            ])
+            conn.execute(
+                sa.insert(s.trial_attrs),
+                [
+                    dict(trial_id=trial_id, is_system=True, key=FAIL_REASON_KEY, value_json=reason)
+                    for trial_id in stale
+                ],
+            )
             return stale
 
         stale = self._run(work, write=True)
