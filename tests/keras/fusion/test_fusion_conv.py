@@ -29,8 +29,9 @@ def assert_matches_standalone(
 ) -> None:
     """Train ``build(*config)`` fused and alone (same seed, same initial weights); logs and weights agree.
 
-    The per-copy convolution runs as one grouped convolution whose float32 sums are ordered differently
-    from a single-model convolution; over two epochs that stays within the suite's rtol 1e-4 / atol 1e-5.
+    Where the device has grouped-convolution gradients, the per-copy convolution is one grouped
+    convolution whose float32 sums are ordered differently from a single-model convolution; over
+    two epochs that stays within the suite's rtol 1e-4 / atol 1e-5.
     """
     models = [build(*config) for config in configs]
     alone = [build(*config) for config in configs]

@@ -5,9 +5,9 @@ needs per-copy data, the input stays shared (no copy axis). Feature widths (Dens
 filters) that differ between copies are padded to the widest; ``mask`` (K, width) marks each copy's
 real features along the last axis and padded features are held at exactly zero.
 
-Convolutions run as one TensorFlow convolution: the K kernels side by side along the output
-channels, applied to the shared input as a plain convolution, or to per-copy inputs folded into the
-channel axis as a grouped convolution (groups = K).
+Convolutions on the shared input run as one plain convolution with the K kernels side by side;
+on per-copy inputs as a grouped convolution where the device differentiates one, else one
+convolution per copy (``_conv``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 import tensorflow as tf
+
+from tftune.keras._fusion._conv import convolve, per_copy_formulation
 
 SOFTMAX_LIKE = ("softmax", "log_softmax")
 MASKED_LOGIT = -1e30
@@ -161,6 +163,7 @@ class FusedConv(FusedLayer):
             "padding": first.padding.upper(),
             "dilations": first.dilation_rate,
         }
+        self.formulation = per_copy_formulation(len(first.kernel_size))
 
     def keras_variables(self, layer):
         return [layer.kernel, layer.bias]
@@ -170,31 +173,9 @@ class FusedConv(FusedLayer):
 
     def __call__(self, flow, training, seed, updates):
         kernel, bias = self.variables
-        rank = kernel.shape.rank  # (K, *window, in, out)
-        side_by_side = tf.transpose(kernel, [*range(1, rank - 1), 0, rank - 1])
-        side_by_side = tf.reshape(side_by_side, [*kernel.shape[1:-1], -1])
-        inputs = (
-            flow.h if flow.shared else _copies_into_channels(flow.h)
-        )  # per-copy: a grouped convolution
-        z = _channels_into_copies(
-            tf.nn.convolution(inputs, side_by_side, **self.options), self.size
-        )
+        z = convolve(flow.h, kernel, flow.shared, self.formulation, **self.options)
         z = z + copy_axis(bias, z.shape.rank)
         return Flow(apply_activations(z, self.activations, self.mask), False, self.mask)
-
-
-def _copies_into_channels(h: tf.Tensor) -> tf.Tensor:
-    """(K, batch, *spatial, C) -> (batch, *spatial, K * C), copy-major channels."""
-    rank = h.shape.rank
-    moved = tf.transpose(h, [*range(1, rank - 1), 0, rank - 1])
-    return tf.reshape(moved, [-1, *h.shape[2:-1], h.shape[0] * h.shape[-1]])
-
-
-def _channels_into_copies(z: tf.Tensor, size: int) -> tf.Tensor:
-    """(batch, *spatial, K * C) -> (K, batch, *spatial, C)."""
-    split = tf.reshape(z, [-1, *z.shape[1:-1], size, z.shape[-1] // size])
-    rank = split.shape.rank
-    return tf.transpose(split, [rank - 2, *range(rank - 2), rank - 1])
 
 
 class FusedPooling(FusedLayer):
