@@ -196,7 +196,8 @@ class CategoricalDistribution(BaseDistribution):
         for choice in choices:
             if not isinstance(choice, _CHOICE_TYPES):
                 raise TypeError(
-                    "`choices` may hold only None, bool, int, float and str (they are stored as JSON), "
+                    "`choices` may hold only None, bool, int, float and str "
+                    "(they are stored as JSON), "
                     f"got {choice!r} of type {type(choice).__name__}."
                 )
         self.choices = tuple(choices)

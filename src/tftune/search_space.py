@@ -75,7 +75,8 @@ def to_distributions(space: Mapping[str, Any]) -> dict[str, BaseDistribution]:
 def iter_grid(
     grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
 ) -> Iterator[dict[str, Any]]:
-    """Every cell of a grid (a dict of lists, or a list of such dicts), as ``ParameterGrid`` does."""
+    """Every cell of a grid (a dict of lists, or a list of such dicts), as ``ParameterGrid``
+    does."""
     for sub_grid in validate_grid(grid):
         names = sorted(
             sub_grid
@@ -91,7 +92,8 @@ def validate_grid(
     sub_grids = [grid] if isinstance(grid, Mapping) else grid
     if isinstance(sub_grids, (str, bytes)) or not isinstance(sub_grids, Sequence) or not sub_grids:
         raise TypeError(
-            f"`search_space` must be a dict of lists, or a non-empty list of such dicts, got {grid!r}."
+            "`search_space` must be a dict of lists, or a non-empty list of such dicts, "
+            f"got {grid!r}."
         )
     checked = []
     for sub_grid in sub_grids:

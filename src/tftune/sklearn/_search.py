@@ -41,7 +41,8 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
 
     Args:
         estimator: the scikit-learn estimator to tune (e.g. a ``KerasClassifier``).
-        param_distributions: ``{"name": [choices] | scipy.stats distribution | tftune distribution}``.
+        param_distributions: ``{"name": values}``, the values of each name a list of choices,
+            a scipy.stats distribution or a tftune distribution.
         n_trials: candidates in the study in total (a resumed search runs only the missing ones).
         timeout: stop starting candidates after this many seconds.
         sampler: a tftune sampler (default ``RandomSampler(seed=random_state)``).
@@ -154,7 +155,8 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(f"`n_trials` must be a positive int, got {self.n_trials!r}.")
         if not isinstance(self.param_distributions, Mapping) or not self.param_distributions:
             raise ValueError(
-                f"`param_distributions` must be a non-empty dict of parameter name to values, got {self.param_distributions!r}."
+                "`param_distributions` must be a non-empty dict of parameter name to values, "
+                f"got {self.param_distributions!r}."
             )
 
     def _metric_names(self) -> list[str]:
@@ -172,7 +174,8 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         names = self._metric_names()
         if not isinstance(self.refit, str) or self.refit not in names:
             raise ValueError(
-                f"With several metrics, `refit` must name the one that ranks candidates (one of {names}), got {self.refit!r}."
+                "With several metrics, `refit` must name the one that ranks candidates "
+                f"(one of {names}), got {self.refit!r}."
             )
         return self.refit
 

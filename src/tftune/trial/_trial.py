@@ -139,8 +139,8 @@ class Trial:
             contained = False
         if not contained:
             message = (
-                f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} lies outside "
-                f"the suggested {distribution!r}."
+                f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} "
+                f"lies outside the suggested {distribution!r}."
             )
             if "grid_key" in self._frozen.system_attrs:
                 raise ValueError(message + " Make the grid and the objective's suggestions agree.")
@@ -170,7 +170,8 @@ class Trial:
         """
         if len(self.study.directions) > 1:
             raise NotImplementedError(
-                "report() is for single-objective studies; pruning several objectives is not supported."
+                "report() is for single-objective studies; "
+                "pruning several objectives is not supported."
             )
         if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
             raise TypeError(f"`step` must be a non-negative int, got {step!r}.")
@@ -184,7 +185,8 @@ class Trial:
         step, value = int(step), float(value)
         if step in self._frozen.intermediate_values:
             warnings.warn(
-                f"Trial #{self.number} already reported step {step}; the new value {value!r} is ignored.",
+                f"Trial #{self.number} already reported step {step}; "
+                f"the new value {value!r} is ignored.",
                 UserWarning,
                 stacklevel=2,
             )

@@ -146,7 +146,8 @@ class GPSampler(BaseSampler):
         if len(study.directions) > 1:
             if not self._warned:
                 warnings.warn(
-                    "GPSampler models one objective; this study has several, so it samples at random.",
+                    "GPSampler models one objective; this study has several, "
+                    "so it samples at random.",
                     UserWarning,
                     stacklevel=4,
                 )

@@ -169,7 +169,8 @@ class TPESampler(BaseSampler):
         if len(study.directions) > 1:
             if not self._warned_multi_objective:
                 warnings.warn(
-                    "TPESampler models one objective; this study has several, so it samples at random.",
+                    "TPESampler models one objective; this study has several, "
+                    "so it samples at random.",
                     UserWarning,
                     stacklevel=5,
                 )
@@ -292,7 +293,8 @@ class TPESampler(BaseSampler):
         score: np.ndarray,
     ):
         """The candidates with the tried ones scored -inf; when all were tried, more draws, then
-        (small grids) every untried configuration; on an exhausted grid, the candidates as given."""
+        (small grids) every untried configuration; on an exhausted grid, the candidates as
+        given."""
         new = new_mask(grid, tried, numeric, categories)
         if not new.any():
             numeric, categories, score = self._candidates(

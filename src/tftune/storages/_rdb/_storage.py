@@ -481,7 +481,8 @@ class RDBStorage(BaseStorage):
     def _touch(
         self, tx: RawTransaction, trial_id: int, statement: sa.Executable = _TOUCH_OPEN
     ) -> None:
-        """Refresh the trial's heartbeat; raise if it is finished (or, for reports, not running)."""
+        """Refresh the trial's heartbeat; raise if it is finished (or, for reports, not
+        running)."""
         if tx.execute(statement, dict(tid=trial_id, now=time.time())).rowcount == 0:
             self._raise_not_open(tx, trial_id)
 
