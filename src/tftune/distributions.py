@@ -13,9 +13,9 @@ import decimal
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
-CategoricalChoiceType = Union[None, bool, int, float, str]
+CategoricalChoiceType = None | bool | int | float | str
 _CHOICE_TYPES = (type(None), bool, int, float, str)
 
 

@@ -53,10 +53,7 @@ def _from_scipy(name: str, frozen: Any) -> BaseDistribution:
     if kind == "randint":
         # scipy's support is [low, high - 1]: integers, the upper bound excluded when declared.
         return IntDistribution(int(low), int(high))
-    if math.isinf(low) or math.isinf(high):
-        detail = "it is unbounded"
-    else:
-        detail = "it is not supported"
+    detail = "it is unbounded" if math.isinf(low) or math.isinf(high) else "it is not supported"
     raise ValueError(
         f"Parameter {name!r}: scipy.stats.{kind} cannot be used as a search space ({detail}); "
         f"use {SUPPORTED_SCIPY}, or a list of values."

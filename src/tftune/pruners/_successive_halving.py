@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tftune._direction import StudyDirection
 from tftune.pruners._base import BasePruner
-from tftune.pruners._checks import non_negative_int, positive_int
+from tftune.pruners._checks import non_negative_int
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 

@@ -7,6 +7,7 @@ Finished trials never change, so they are cached in this process and read from t
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import threading
@@ -763,10 +764,8 @@ class RDBStorage(BaseStorage):
 
 def _quietly(action: Callable[[], Any], errors: type[BaseException]) -> None:
     """Run a clean-up step whose failure must not hide the error being handled."""
-    try:
+    with contextlib.suppress(errors):
         action()
-    except errors:
-        pass
 
 
 def _datetime(epoch: float | None) -> datetime.datetime | None:
