@@ -227,7 +227,7 @@ class CategoricalDistribution(BaseDistribution):
         return (
             isinstance(other, CategoricalDistribution)
             and len(self.choices) == len(other.choices)
-            and all(_same_choice(a, b) for a, b in zip(self.choices, other.choices))
+            and all(_same_choice(a, b) for a, b in zip(self.choices, other.choices, strict=True))
         )
 
     __hash__ = BaseDistribution.__hash__

@@ -79,7 +79,7 @@ def iter_grid(
             sub_grid
         )  # ParameterGrid's order: names sorted, the last one varies fastest
         for values in itertools.product(*(sub_grid[n] for n in names)):
-            yield dict(zip(names, values))
+            yield dict(zip(names, values, strict=True))
 
 
 def validate_grid(

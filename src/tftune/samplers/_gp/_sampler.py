@@ -210,7 +210,7 @@ class GPSampler(BaseSampler):
             )
         best_u, best_c = self._maximise(model, u_num, x_cat, y, n_choices, rng, grid, tried)
         proposal: dict[str, Any] = {}
-        for j, (name, axis) in enumerate(zip(table.numeric_names, axes)):
+        for j, (name, axis) in enumerate(zip(table.numeric_names, axes, strict=True)):
             proposal[name] = axis.from_model(float(lows[j] + best_u[j] * spans[j]))
         for j, name in enumerate(table.categorical_names):
             distribution = search_space[name]

@@ -256,7 +256,7 @@ class TPESampler(BaseSampler):
         best = int(np.argmax(score))
         proposal: dict[str, Any] = {
             name: axis.from_model(float(numeric[best, j]))
-            for j, (name, axis) in enumerate(zip(table.numeric_names, axes))
+            for j, (name, axis) in enumerate(zip(table.numeric_names, axes, strict=True))
         }
         for j, name in enumerate(table.categorical_names):
             distribution = space[name]

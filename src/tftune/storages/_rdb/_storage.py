@@ -466,7 +466,7 @@ class RDBStorage(BaseStorage):
                     dict(
                         trial_id=trial_id, is_system=system, key=key, value_json=json.dumps(value)
                     )
-                    for trial_id, template in zip(ids, chunk)
+                    for trial_id, template in zip(ids, chunk, strict=True)
                     for system, mapping in (
                         (False, template.user_attrs),
                         (True, template.system_attrs),
