@@ -44,7 +44,7 @@ class BaseDistribution(abc.ABC):
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
-        return type(self) is type(other) and self._asdict() == other._asdict()  # type: ignore[union-attr]
+        return type(self) is type(other) and self._asdict() == other._asdict()
 
     def __hash__(self) -> int:
         cached = self.__dict__.get("_hash")

@@ -6,7 +6,7 @@ import datetime
 import json
 import numbers
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.distributions import (
@@ -71,13 +71,17 @@ class Trial:
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
         """A float in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
-        return self._suggest(name, lambda: FloatDistribution(low, high, log=log, step=step))
+        value: float = self._suggest(
+            name, lambda: FloatDistribution(low, high, log=log, step=step)
+        )
+        return value
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
         """An integer in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
-        return self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
+        value: int = self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
+        return value
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
         """One of ``choices`` (None, bool, int, float or str)."""
@@ -104,7 +108,9 @@ class Trial:
             name: self._suggest(name, lambda d=d: d) for name, d in to_distributions(space).items()
         }
 
-    def _suggest(self, name: str, make_distribution: Any) -> Any:
+    def _suggest(self, name: str, make_distribution: Callable[..., BaseDistribution]) -> Any:
+        """The parameter's external value: already suggested, fixed, or sampled (of the
+        distribution's type, except a fixed value outside it, which is used as given)."""
         if not isinstance(name, str):
             raise TypeError(f"A parameter name must be a string, got {name!r}.")
         try:
