@@ -13,9 +13,9 @@ import decimal
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
-CategoricalChoiceType = Union[None, bool, int, float, str]
+CategoricalChoiceType = None | bool | int | float | str
 _CHOICE_TYPES = (type(None), bool, int, float, str)
 
 
@@ -44,7 +44,7 @@ class BaseDistribution(abc.ABC):
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
-        return type(self) is type(other) and self._asdict() == other._asdict()  # type: ignore[union-attr]
+        return type(self) is type(other) and self._asdict() == other._asdict()
 
     def __hash__(self) -> int:
         cached = self.__dict__.get("_hash")
@@ -196,7 +196,8 @@ class CategoricalDistribution(BaseDistribution):
         for choice in choices:
             if not isinstance(choice, _CHOICE_TYPES):
                 raise TypeError(
-                    "`choices` may hold only None, bool, int, float and str (they are stored as JSON), "
+                    "`choices` may hold only None, bool, int, float and str "
+                    "(they are stored as JSON), "
                     f"got {choice!r} of type {type(choice).__name__}."
                 )
         self.choices = tuple(choices)
@@ -226,7 +227,7 @@ class CategoricalDistribution(BaseDistribution):
         return (
             isinstance(other, CategoricalDistribution)
             and len(self.choices) == len(other.choices)
-            and all(_same_choice(a, b) for a, b in zip(self.choices, other.choices))
+            and all(_same_choice(a, b) for a, b in zip(self.choices, other.choices, strict=True))
         )
 
     __hash__ = BaseDistribution.__hash__

@@ -53,10 +53,7 @@ def _from_scipy(name: str, frozen: Any) -> BaseDistribution:
     if kind == "randint":
         # scipy's support is [low, high - 1]: integers, the upper bound excluded when declared.
         return IntDistribution(int(low), int(high))
-    if math.isinf(low) or math.isinf(high):
-        detail = "it is unbounded"
-    else:
-        detail = "it is not supported"
+    detail = "it is unbounded" if math.isinf(low) or math.isinf(high) else "it is not supported"
     raise ValueError(
         f"Parameter {name!r}: scipy.stats.{kind} cannot be used as a search space ({detail}); "
         f"use {SUPPORTED_SCIPY}, or a list of values."
@@ -75,13 +72,14 @@ def to_distributions(space: Mapping[str, Any]) -> dict[str, BaseDistribution]:
 def iter_grid(
     grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
 ) -> Iterator[dict[str, Any]]:
-    """Every cell of a grid (a dict of lists, or a list of such dicts), as ``ParameterGrid`` does."""
+    """Every cell of a grid (a dict of lists, or a list of such dicts), as ``ParameterGrid``
+    does."""
     for sub_grid in validate_grid(grid):
         names = sorted(
             sub_grid
         )  # ParameterGrid's order: names sorted, the last one varies fastest
         for values in itertools.product(*(sub_grid[n] for n in names)):
-            yield dict(zip(names, values))
+            yield dict(zip(names, values, strict=True))
 
 
 def validate_grid(
@@ -91,7 +89,8 @@ def validate_grid(
     sub_grids = [grid] if isinstance(grid, Mapping) else grid
     if isinstance(sub_grids, (str, bytes)) or not isinstance(sub_grids, Sequence) or not sub_grids:
         raise TypeError(
-            f"`search_space` must be a dict of lists, or a non-empty list of such dicts, got {grid!r}."
+            "`search_space` must be a dict of lists, or a non-empty list of such dicts, "
+            f"got {grid!r}."
         )
     checked = []
     for sub_grid in sub_grids:

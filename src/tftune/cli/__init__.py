@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # --help, --version, or a malformed command line
         return exit_.code if isinstance(exit_.code, int) else 0
     try:
-        return args.run(args)
+        code: int = args.run(args)  # the command's run_* function (set_defaults in _parser)
+        return code
     except (CliError, TftuneError) as error:
         return fail(str(error))
     except KeyboardInterrupt:

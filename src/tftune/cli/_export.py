@@ -60,7 +60,8 @@ def trial_record(trial: FrozenTrial, n_objectives: int) -> dict[str, Any]:
             str(step): v for step, v in sorted(trial.intermediate_values.items())
         },
     }
-    return json_safe(record)
+    safe: dict[str, Any] = json_safe(record)  # a dict stays a dict
+    return safe
 
 
 def to_json(data: Any) -> str:
@@ -102,7 +103,7 @@ def csv_cell(value: Any) -> str:
 
 def csv_row(trial: FrozenTrial, n_objectives: int) -> dict[str, str]:
     """One trial as a CSV row keyed by column name (absent params and attrs stay empty)."""
-    values = trial.values or [None] * n_objectives
+    values: Sequence[float | None] = trial.values or [None] * n_objectives
     row: dict[str, Any] = {"number": trial.number, "state": trial.state.name}
     if n_objectives == 1:
         row["value"] = values[0]

@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind",
         required=True,
         metavar="{" + ",".join(_commands.PLOTS) + "}",
-        help="history: values and best so far; intermediate: learning curves, pruned trials marked",
+        help=(
+            "history: values and best so far; intermediate: learning curves, pruned trials marked"
+        ),
     )
     plot.add_argument("--output", required=True, metavar="FILE", help="HTML file to write")
     plot.set_defaults(run=_commands.run_plot)

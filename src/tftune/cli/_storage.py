@@ -48,7 +48,8 @@ def checked_url(url: str) -> str:
             ) from None
         scheme = url.split("://", 1)[0]
         raise CliError(
-            f"--storage URL scheme {scheme!r} is not supported; use {_EXAMPLES} (got {masked(url)!r})"
+            f"--storage URL scheme {scheme!r} is not supported; "
+            f"use {_EXAMPLES} (got {masked(url)!r})"
         ) from None
     return normalised
 
@@ -62,7 +63,8 @@ def require_existing_sqlite_file(url: str, given: str) -> None:
     if database.startswith("file:") or Path(database).is_file():
         return
     raise CliError(
-        f"--storage {masked(given)!r}: there is no SQLite database file at '{Path(database).absolute()}'"
+        f"--storage {masked(given)!r}: "
+        f"there is no SQLite database file at '{Path(database).absolute()}'"
     )
 
 
@@ -76,7 +78,9 @@ def engine_options(url: str) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def opened_storage(flag: str | None) -> Iterator[RDBStorage]:
-    """An existing database's storage, heartbeats off (the CLI runs no trials); closed after use."""
+    """An existing database's storage, heartbeats off (the CLI runs no trials); closed
+    after use.
+    """
     given = resolve_storage_url(flag)
     url = checked_url(given)
     require_existing_sqlite_file(url, given)
@@ -111,5 +115,6 @@ def open_study(storage: RDBStorage, study_name: str) -> tftune.Study:
 def no_such_study(storage: RDBStorage, study_name: str) -> CliError:
     """The error for an unknown study name."""
     return CliError(
-        f"no study named {study_name!r} in {describe(storage)} (`tftune studies` lists the studies there)"
+        f"no study named {study_name!r} in {describe(storage)} "
+        "(`tftune studies` lists the studies there)"
     )

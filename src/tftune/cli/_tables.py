@@ -75,7 +75,7 @@ def trial_table_columns(n_objectives: int, params: Sequence[str]) -> list[str]:
 
 def trial_table_row(trial: FrozenTrial, n_objectives: int, params: Sequence[str]) -> list[str]:
     """One trial as a row under ``trial_table_columns``."""
-    values = trial.values or [None] * n_objectives
+    values: Sequence[float | None] = trial.values or [None] * n_objectives
     return [
         str(trial.number),
         trial.state.name,

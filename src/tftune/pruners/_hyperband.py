@@ -45,7 +45,8 @@ class HyperbandPruner(BasePruner):
             raise ValueError(f"`min_resource` must be a positive int, got {min_resource!r}.")
         if isinstance(max_resource, int) and max_resource < min_resource:
             raise ValueError(
-                f"`max_resource` must be >= `min_resource`, got {max_resource!r} < {min_resource!r}."
+                "`max_resource` must be >= `min_resource`, "
+                f"got {max_resource!r} < {min_resource!r}."
             )
         if (
             isinstance(reduction_factor, bool)

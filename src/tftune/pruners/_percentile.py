@@ -1,4 +1,6 @@
-"""Prune a trial whose best value so far is worse than a percentile of other trials at that step."""
+"""Prune a trial whose best value so far is worse than a percentile of other trials at that
+step.
+"""
 
 from __future__ import annotations
 

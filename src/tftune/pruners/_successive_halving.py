@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tftune._direction import StudyDirection
 from tftune.pruners._base import BasePruner
-from tftune.pruners._checks import non_negative_int, positive_int
+from tftune.pruners._checks import non_negative_int
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -84,7 +84,9 @@ class SuccessiveHalvingPruner(BasePruner):
         self._rung_prefix = "completed_rung_"
 
     def rung_step(self, rung: int, min_resource: int) -> int:
-        return min_resource * self.reduction_factor ** (self.min_early_stopping_rate + rung)
+        # int ** int is typed Any (a negative exponent gives a float); this one is >= 0.
+        factor: int = self.reduction_factor ** (self.min_early_stopping_rate + rung)
+        return min_resource * factor
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         step = trial.last_step

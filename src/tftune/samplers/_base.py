@@ -26,7 +26,7 @@ class BaseSampler(abc.ABC):
     define-by-run branch the sampler did not foresee, comes from ``sample_independent``.
     """
 
-    def prepare(self, study: Study) -> None:
+    def prepare(self, study: Study) -> None:  # noqa: B027 - optional hook, a no-op
         """Called before each new trial; a sampler may enqueue trials here (the grid does)."""
 
     def is_exhausted(self, study: Study) -> bool:
@@ -51,15 +51,17 @@ class BaseSampler(abc.ABC):
     ) -> Any:
         """One parameter's value (external representation) for ``trial``."""
 
-    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+    def before_trial(  # noqa: B027 - optional hook, a no-op
+        self, study: Study, trial: FrozenTrial
+    ) -> None:
         """Called when a trial starts."""
 
-    def after_trial(
+    def after_trial(  # noqa: B027 - optional hook, a no-op
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
         """Called when a trial finishes, before it is stored as finished."""
 
-    def reseed_rng(self) -> None:
+    def reseed_rng(self) -> None:  # noqa: B027 - optional hook, a no-op
         """Give the sampler a fresh random state (used for forked workers)."""
 
 

@@ -13,6 +13,7 @@ from tftune.samplers._base import BaseSampler
 from tftune.search_space import iter_grid, validate_grid
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -62,8 +63,8 @@ class GridSampler(BaseSampler):
         templates = [
             FrozenTrial(
                 number=-1,
-                state=None,
-                system_attrs={  # type: ignore[arg-type]
+                state=TrialState.WAITING,  # as study.enqueue_trial's: storages use only the attrs
+                system_attrs={
                     FIXED_PARAMS_KEY: cell,
                     GRID_ID_KEY: index,
                     "grid_key": self._key,

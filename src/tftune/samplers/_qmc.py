@@ -88,7 +88,10 @@ class QMCSampler(BaseSampler):
         if trial.number:
             engine.fast_forward(trial.number)
         point = engine.random(1)[0]
-        return {name: from_unit(search_space[name], float(u)) for name, u in zip(names, point)}
+        return {
+            name: from_unit(search_space[name], float(u))
+            for name, u in zip(names, point, strict=True)
+        }
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution

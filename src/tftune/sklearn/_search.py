@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy.stats import rankdata
@@ -20,9 +20,10 @@ from tftune.search_space import to_distributions
 from tftune.trial import FrozenTrial, TrialState
 
 _RESULT_ATTR = "cv_results"
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
-def _best_estimator_has(method: str):
+def _best_estimator_has(method: str) -> Callable[[StudySearchCV], bool]:
     def check(self: StudySearchCV) -> bool:
         if hasattr(self, "best_estimator_"):
             return hasattr(self.best_estimator_, method)
@@ -31,7 +32,15 @@ def _best_estimator_has(method: str):
     return check
 
 
-class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
+def _if_best_estimator_has(method: str) -> Callable[[_Method], _Method]:
+    """``available_if`` the best estimator has ``method``, typed: the method keeps its signature
+    (scikit-learn has no type annotations)."""
+    decorator: Callable[[_Method], _Method] = available_if(_best_estimator_has(method))
+    return decorator
+
+
+# scikit-learn has no type annotations, so its base classes are Any to mypy.
+class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
     """Cross-validated search over ``param_distributions``, driven by a tftune sampler.
 
     Each trial of the study is one candidate: its parameters come from the sampler (random by
@@ -41,7 +50,8 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
 
     Args:
         estimator: the scikit-learn estimator to tune (e.g. a ``KerasClassifier``).
-        param_distributions: ``{"name": [choices] | scipy.stats distribution | tftune distribution}``.
+        param_distributions: ``{"name": values}``, the values of each name a list of choices,
+            a scipy.stats distribution or a tftune distribution.
         n_trials: candidates in the study in total (a resumed search runs only the missing ones).
         timeout: stop starting candidates after this many seconds.
         sampler: a tftune sampler (default ``RandomSampler(seed=random_state)``).
@@ -154,7 +164,8 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(f"`n_trials` must be a positive int, got {self.n_trials!r}.")
         if not isinstance(self.param_distributions, Mapping) or not self.param_distributions:
             raise ValueError(
-                f"`param_distributions` must be a non-empty dict of parameter name to values, got {self.param_distributions!r}."
+                "`param_distributions` must be a non-empty dict of parameter name to values, "
+                f"got {self.param_distributions!r}."
             )
 
     def _metric_names(self) -> list[str]:
@@ -172,7 +183,8 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         names = self._metric_names()
         if not isinstance(self.refit, str) or self.refit not in names:
             raise ValueError(
-                f"With several metrics, `refit` must name the one that ranks candidates (one of {names}), got {self.refit!r}."
+                "With several metrics, `refit` must name the one that ranks candidates "
+                f"(one of {names}), got {self.refit!r}."
             )
         return self.refit
 
@@ -198,19 +210,19 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_
 
-    @available_if(_best_estimator_has("predict"))
+    @_if_best_estimator_has("predict")
     def predict(self, X: Any) -> Any:
         return self._best().predict(X)
 
-    @available_if(_best_estimator_has("predict_proba"))
+    @_if_best_estimator_has("predict_proba")
     def predict_proba(self, X: Any) -> Any:
         return self._best().predict_proba(X)
 
-    @available_if(_best_estimator_has("decision_function"))
+    @_if_best_estimator_has("decision_function")
     def decision_function(self, X: Any) -> Any:
         return self._best().decision_function(X)
 
-    @available_if(_best_estimator_has("transform"))
+    @_if_best_estimator_has("transform")
     def transform(self, X: Any) -> Any:
         return self._best().transform(X)
 
@@ -218,13 +230,15 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):
         """The best estimator's score (with the search's scorer when it has one)."""
         best = self._best()
         if self.scoring is None:
-            return best.score(X, y)
+            score: float = best.score(X, y)
+            return score
         from sklearn.metrics import check_scoring
 
         scorer = check_scoring(
             best, self.scoring if not self.multimetric_ else self.scoring[self._refit_metric()]
         )
-        return scorer(best, X, y)
+        score = scorer(best, X, y)
+        return score
 
 
 @contextlib.contextmanager

@@ -31,6 +31,7 @@ def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
     if isinstance(storage, str):
         return RDBStorage(storage)
     raise TypeError(
-        "`storage` must be None, a database URL such as 'sqlite:///tftune.db', or a storage object, "
+        "`storage` must be None, a database URL such as 'sqlite:///tftune.db', "
+        "or a storage object, "
         f"got {storage!r} ({type(storage).__name__})."
     )

@@ -156,12 +156,14 @@ class BaseStorage(abc.ABC):
         raise KeyError(f"Study {study_id} has no trial number {number}.")
 
     # --- heartbeats (storages shared by processes) -----------------------------------------
-    def record_heartbeat(self, trial_ids: Sequence[int]) -> None:
+    def record_heartbeat(  # noqa: B027 - optional hook, a no-op
+        self, trial_ids: Sequence[int]
+    ) -> None:
         """Mark the given running trials as alive now."""
 
     def fail_stale_trials(self, study_id: int) -> list[FrozenTrial]:
         """Fail RUNNING trials whose heartbeat is older than the grace period; return them."""
         return []
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op
         """Release connections and threads."""

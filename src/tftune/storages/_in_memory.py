@@ -171,7 +171,8 @@ class InMemoryStorage(BaseStorage):
             raise KeyError(f"No trial with id {trial_id} in this storage.") from None
         if trial.state.is_finished() or (trial.state == TrialState.WAITING and not allow_waiting):
             raise UpdateFinishedTrialError(
-                f"Trial #{trial.number} is {trial.state.name}; only a running trial can be changed."
+                f"Trial #{trial.number} is {trial.state.name}; "
+                "only a running trial can be changed."
             )
         return study_id, trial
 

@@ -205,7 +205,8 @@ class Study:
             raise TypeError(f"`trial` must be a Trial or a trial number, got {trial!r}.")
         if running._frozen.state == TrialState.WAITING:
             raise UpdateFinishedTrialError(
-                f"Trial #{running.number} is WAITING (enqueued, not started); tell() can finish only a RUNNING trial."
+                f"Trial #{running.number} is WAITING (enqueued, not started); "
+                "tell() can finish only a RUNNING trial."
             )
         try:
             return finish_trial(self, running, values, state)
@@ -278,14 +279,17 @@ class Study:
         return trials_dataframe(self, states)
 
     def __repr__(self) -> str:
-        return f"Study(study_name={self.study_name!r}, directions={[d.name.lower() for d in self._directions]})"
+        return (
+            f"Study(study_name={self.study_name!r}, "
+            f"directions={[d.name.lower() for d in self._directions]})"
+        )
 
 
 def default_sampler(n_objectives: int) -> BaseSampler:
     """The sampler of a study created without one, chosen by the sampler benchmark
     (benchmarks/results/samplers.md): :class:`AutoSampler` (a Gaussian process alternating with
-    TPE while trials are few, TPE after) for one objective; :class:`RandomSampler` for several, which the
-    model-based samplers do not model."""
+    TPE while trials are few, TPE after) for one objective; :class:`RandomSampler` for several,
+    which the model-based samplers do not model."""
     return AutoSampler() if n_objectives == 1 else RandomSampler()
 
 
@@ -300,7 +304,8 @@ def _check_study_name(study_name: Any) -> str:
         return f"no-name-{uuid.uuid4()}"
     if not isinstance(study_name, str) or not study_name.strip() or len(study_name) > 512:
         raise ValueError(
-            f"`study_name` must be a non-empty string of at most 512 characters, got {study_name!r}."
+            "`study_name` must be a non-empty string of at most 512 characters, "
+            f"got {study_name!r}."
         )
     return study_name
 
@@ -339,7 +344,8 @@ def create_study(
             or not directions
         ):
             raise ValueError(
-                f"`directions` must be a non-empty list of 'minimize'/'maximize', got {directions!r}."
+                "`directions` must be a non-empty list of 'minimize'/'maximize', "
+                f"got {directions!r}."
             )
         parsed = [parse_direction(d, "directions") for d in directions]
     name = _check_study_name(study_name)
@@ -349,13 +355,14 @@ def create_study(
     except DuplicatedStudyError:
         if not load_if_exists:
             raise DuplicatedStudyError(
-                f"A study named {name!r} already exists in this storage. Pass load_if_exists=True to "
-                "continue it, or choose another `study_name`."
+                f"A study named {name!r} already exists in this storage. "
+                "Pass load_if_exists=True to continue it, or choose another `study_name`."
             ) from None
         study = Study(name, backend, sampler, pruner)
         if (direction is not None or directions is not None) and study.directions != parsed:
             raise ValueError(
-                f"Study {name!r} exists with directions {[d.name.lower() for d in study.directions]}, "
+                f"Study {name!r} exists with directions "
+                f"{[d.name.lower() for d in study.directions]}, "
                 f"but {[d.name.lower() for d in parsed]} were requested."
             ) from None
         return study
@@ -374,7 +381,8 @@ def load_study(
         names = [summary.study_name for summary in backend.get_all_studies()]
         if len(names) != 1:
             raise ValueError(
-                f"`study_name` can be omitted only when the storage holds one study; it holds {len(names)}: {names}."
+                "`study_name` can be omitted only when the storage holds one study; "
+                f"it holds {len(names)}: {names}."
             )
         study_name = names[0]
     return Study(study_name, backend, sampler, pruner)

@@ -39,12 +39,14 @@ class FixedTrial:
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
-        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+        value: float = self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+        return value
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
-        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+        value: int = self._suggest(name, IntDistribution(low, high, log=log, step=step))
+        return value
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
         return self._suggest(name, CategoricalDistribution(choices))

@@ -6,7 +6,7 @@ import datetime
 import json
 import numbers
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.distributions import (
@@ -71,13 +71,17 @@ class Trial:
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
         """A float in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
-        return self._suggest(name, lambda: FloatDistribution(low, high, log=log, step=step))
+        value: float = self._suggest(
+            name, lambda: FloatDistribution(low, high, log=log, step=step)
+        )
+        return value
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
         """An integer in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
-        return self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
+        value: int = self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
+        return value
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
         """One of ``choices`` (None, bool, int, float or str)."""
@@ -104,7 +108,9 @@ class Trial:
             name: self._suggest(name, lambda d=d: d) for name, d in to_distributions(space).items()
         }
 
-    def _suggest(self, name: str, make_distribution: Any) -> Any:
+    def _suggest(self, name: str, make_distribution: Callable[..., BaseDistribution]) -> Any:
+        """The parameter's external value: already suggested, fixed, or sampled (of the
+        distribution's type, except a fixed value outside it, which is used as given)."""
         if not isinstance(name, str):
             raise TypeError(f"A parameter name must be a string, got {name!r}.")
         try:
@@ -139,8 +145,8 @@ class Trial:
             contained = False
         if not contained:
             message = (
-                f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} lies outside "
-                f"the suggested {distribution!r}."
+                f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} "
+                f"lies outside the suggested {distribution!r}."
             )
             if "grid_key" in self._frozen.system_attrs:
                 raise ValueError(message + " Make the grid and the objective's suggestions agree.")
@@ -170,7 +176,8 @@ class Trial:
         """
         if len(self.study.directions) > 1:
             raise NotImplementedError(
-                "report() is for single-objective studies; pruning several objectives is not supported."
+                "report() is for single-objective studies; "
+                "pruning several objectives is not supported."
             )
         if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
             raise TypeError(f"`step` must be a non-negative int, got {step!r}.")
@@ -184,7 +191,8 @@ class Trial:
         step, value = int(step), float(value)
         if step in self._frozen.intermediate_values:
             warnings.warn(
-                f"Trial #{self.number} already reported step {step}; the new value {value!r} is ignored.",
+                f"Trial #{self.number} already reported step {step}; "
+                f"the new value {value!r} is ignored.",
                 UserWarning,
                 stacklevel=2,
             )

@@ -10,6 +10,7 @@ the previous fit.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
@@ -79,7 +80,7 @@ class GaussianProcess:
             grad[index] += (theta[index] - mean) / std**2
         return float(nll), grad
 
-    def _priors(self):
+    def _priors(self) -> Iterator[tuple[slice, tuple[float, float]]]:
         yield slice(0, self.n_dims), _PRIOR_LOG_LENGTH
         yield slice(self.n_dims, self.n_dims + 1), _PRIOR_LOG_SIGNAL
         yield slice(self.n_dims + 1, self.n_dims + 2), _PRIOR_LOG_NOISE

@@ -17,14 +17,14 @@ from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._gp._model import GaussianProcess
 from tftune.samplers._random import RandomSampler, trial_seed
-from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
+from tftune.samplers._tpe._observations import ObservationTable, SpaceKey, rung_min_trials
 from tftune.samplers._tpe._repeats import (
     ENUMERATE_LIMIT,
     DiscreteGrid,
     TriedConfigurations,
     new_mask,
 )
-from tftune.samplers._tpe._transform import NumericAxis
+from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_numeric
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -41,7 +41,7 @@ def log_expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> 
     """log EI for minimisation, stable at both ends: the scaled erfc far below the incumbent
     (z < 0), the plain formula above it (where the scaled erfc would overflow)."""
     z = (best - mean) / std
-    out = np.empty_like(z)
+    out: np.ndarray = np.empty_like(z)
     above = z >= 0
     za = z[above]
     out[above] = np.log(std[above]) + np.log(za * ndtr(za) + _INV_SQRT_2PI * np.exp(-0.5 * za**2))
@@ -103,12 +103,11 @@ class GPSampler(BaseSampler):
         self.n_candidates = n_candidates
         self.max_fit_points = max_fit_points
         self.avoid_repeats = avoid_repeats
-        self._tried: dict[tuple, TriedConfigurations] = {}
+        self._tried: dict[SpaceKey, TriedConfigurations] = {}
         self._lock = threading.Lock()
-        self._tables: dict[tuple, ObservationTable] = {}
-        self._models: dict[
-            tuple, tuple[GaussianProcess, int]
-        ] = {}  # model and its data size at the last fit
+        self._tables: dict[SpaceKey, ObservationTable] = {}
+        # The model of each space and its data size at the last fit.
+        self._models: dict[SpaceKey, tuple[GaussianProcess, int]] = {}
         self._intersection = IntersectionSearchSpace()
         self._warned = False
 
@@ -146,7 +145,8 @@ class GPSampler(BaseSampler):
         if len(study.directions) > 1:
             if not self._warned:
                 warnings.warn(
-                    "GPSampler models one objective; this study has several, so it samples at random.",
+                    "GPSampler models one objective; this study has several, "
+                    "so it samples at random.",
                     UserWarning,
                     stacklevel=4,
                 )
@@ -168,7 +168,7 @@ class GPSampler(BaseSampler):
                 table.categorical[rows],
                 table.number[rows],
             )
-        axes = [NumericAxis(search_space[n]) for n in table.numeric_names]  # type: ignore[arg-type]
+        axes = [NumericAxis(as_numeric(search_space[n])) for n in table.numeric_names]
         lows, spans = np.array([a.low for a in axes]), np.array([a.high - a.low for a in axes])
         u_num = (x_num - lows) / spans if axes else x_num
         u_num, x_cat, losses = self._subset(u_num, x_cat, losses, numbers)
@@ -200,7 +200,7 @@ class GPSampler(BaseSampler):
         rng = np.random.default_rng(
             None if self._seed is None else [trial_seed(self._seed, trial.number), 7]
         )
-        n_choices = [len(search_space[n].choices) for n in table.categorical_names]  # type: ignore[attr-defined]
+        n_choices = [len(as_categorical(search_space[n]).choices) for n in table.categorical_names]
         grid = _UnitGrid(DiscreteGrid(axes, n_choices), lows, spans)
         tried: set[bytes] | None = None
         if self.avoid_repeats and grid.grid.is_finite and not table.has_extra_params:
@@ -209,7 +209,7 @@ class GPSampler(BaseSampler):
             )
         best_u, best_c = self._maximise(model, u_num, x_cat, y, n_choices, rng, grid, tried)
         proposal: dict[str, Any] = {}
-        for j, (name, axis) in enumerate(zip(table.numeric_names, axes)):
+        for j, (name, axis) in enumerate(zip(table.numeric_names, axes, strict=True)):
             proposal[name] = axis.from_model(float(lows[j] + best_u[j] * spans[j]))
         for j, name in enumerate(table.categorical_names):
             distribution = search_space[name]
@@ -219,7 +219,7 @@ class GPSampler(BaseSampler):
 
     def _subset(
         self, u_num: np.ndarray, x_cat: np.ndarray, losses: np.ndarray, numbers: np.ndarray
-    ):
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """At most ``max_fit_points`` observations: the best half and the most recent half."""
         if len(losses) <= self.max_fit_points:
             return u_num, x_cat, losses
@@ -231,7 +231,7 @@ class GPSampler(BaseSampler):
         return u_num[keep], x_cat[keep], losses[keep]
 
     def _fit(
-        self, key: tuple, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray
+        self, key: SpaceKey, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray
     ) -> GaussianProcess:
         """Refit the hyperparameters when the data grew by a tenth since the last fit, else
         only condition on the new data."""
@@ -361,10 +361,12 @@ class _UnitGrid:
         ]
 
     def to_model(self, u: np.ndarray) -> np.ndarray:
-        return self.lows + u * self.spans
+        model: np.ndarray = self.lows + u * self.spans
+        return model
 
     def to_unit(self, model: np.ndarray) -> np.ndarray:
-        return (model - self.lows) / self.spans
+        u: np.ndarray = (model - self.lows) / self.spans
+        return u
 
     def snap(self, u: np.ndarray) -> np.ndarray:
         return self.to_unit(self.grid.snap(self.to_model(u))) if self.grid.axes else u

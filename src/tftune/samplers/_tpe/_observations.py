@@ -24,6 +24,8 @@ from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
 COMPLETE, PRUNED = 0, 1
+# What the samplers key their tables by: (id of the storage, study id, the space's sorted items).
+SpaceKey = tuple[int, int, tuple[tuple[str, BaseDistribution], ...]]
 
 
 def rung_min_trials(n_params: int) -> int:

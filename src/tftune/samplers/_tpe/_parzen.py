@@ -141,7 +141,10 @@ class ParzenEstimator:
         lower = ndtr((self.lows - mus) / sigmas)
         upper = ndtr((self.highs - mus) / sigmas)
         u = lower + rng.random(mus.shape) * (upper - lower)
-        return np.clip(mus + sigmas * ndtri(np.clip(u, _EPS, 1 - _EPS)), self.lows, self.highs)
+        drawn: np.ndarray = np.clip(
+            mus + sigmas * ndtri(np.clip(u, _EPS, 1 - _EPS)), self.lows, self.highs
+        )
+        return drawn
 
     def _sample_category(self, rng: np.random.Generator, j: int, chosen: np.ndarray) -> np.ndarray:
         """Draws of categorical dimension ``j`` from the kernels ``chosen`` (size,)."""
@@ -153,7 +156,8 @@ class ParzenEstimator:
         probs[~has_obs] = 1.0 / k
         probs[has_obs, observed[has_obs]] = math.exp(log_match)
         probs /= probs.sum(axis=1, keepdims=True)
-        return (probs.cumsum(axis=1) > rng.random((len(chosen), 1))).argmax(axis=1)
+        drawn: np.ndarray = (probs.cumsum(axis=1) > rng.random((len(chosen), 1))).argmax(axis=1)
+        return drawn
 
     def log_pdf(self, numeric: np.ndarray, categories: np.ndarray) -> np.ndarray:
         """log density of each candidate, shape (m,)."""
@@ -174,9 +178,10 @@ class ParzenEstimator:
             )
         peak = total.max(axis=1, keepdims=True)
         total -= peak
-        return (peak + np.log(_exp_or_zero(total, self._workspace).sum(axis=1, keepdims=True)))[
-            :, 0
-        ]
+        log_density: np.ndarray = (
+            peak + np.log(_exp_or_zero(total, self._workspace).sum(axis=1, keepdims=True))
+        )[:, 0]
+        return log_density
 
 
 def _exp_or_zero(x: np.ndarray, ws: Workspace) -> np.ndarray:
@@ -184,9 +189,8 @@ def _exp_or_zero(x: np.ndarray, ws: Workspace) -> np.ndarray:
     on them, and most kernels are far from most candidates)."""
     out = ws.get("exp", x.shape)
     out.fill(0.0)
-    return np.exp(
-        x, out=out, where=np.greater(x, _EXP_UNDERFLOW, out=ws.get("exp_where", x.shape, bool))
-    )
+    np.exp(x, out=out, where=np.greater(x, _EXP_UNDERFLOW, out=ws.get("exp_where", x.shape, bool)))
+    return out
 
 
 def _quadratic_coefficients(

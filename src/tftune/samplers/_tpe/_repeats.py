@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ class DiscreteGrid:
         n_choices: categories per categorical column.
     """
 
-    def __init__(self, axes: Sequence[NumericAxis], n_choices: Sequence[int]) -> None:
+    def __init__(self, axes: Sequence[NumericAxis], n_choices: Iterable[int]) -> None:
         self.axes = list(axes)
         self.n_choices = [int(k) for k in n_choices]
         self.is_finite = all(axis.step is not None for axis in self.axes)
@@ -71,7 +71,7 @@ class DiscreteGrid:
         for column, j in enumerate(self._stepped):
             axis = self.axes[j]
             d = axis.distribution
-            values = d.low + indices[:, column] * axis.step  # type: ignore[operator]
+            values = d.low + indices[:, column] * axis.step
             out[:, j] = np.log(values) if axis.log else values
         return out
 

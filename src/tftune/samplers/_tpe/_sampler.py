@@ -16,7 +16,7 @@ from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
-from tftune.samplers._tpe._observations import ObservationTable, rung_min_trials
+from tftune.samplers._tpe._observations import ObservationTable, SpaceKey, rung_min_trials
 from tftune.samplers._tpe._parzen import ParzenEstimator, Workspace, min_bandwidth_factor
 from tftune.samplers._tpe._repeats import (
     ENUMERATE_LIMIT,
@@ -24,7 +24,7 @@ from tftune.samplers._tpe._repeats import (
     TriedConfigurations,
     new_mask,
 )
-from tftune.samplers._tpe._transform import NumericAxis
+from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_numeric
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -107,9 +107,9 @@ class TPESampler(BaseSampler):
         self.prior_weight = prior_weight
         self.gamma = gamma
         self.avoid_repeats = avoid_repeats
-        self._tried: dict[tuple, TriedConfigurations] = {}
+        self._tried: dict[SpaceKey, TriedConfigurations] = {}
         self._lock = threading.Lock()
-        self._tables: dict[tuple, ObservationTable] = {}  # per study and search space
+        self._tables: dict[SpaceKey, ObservationTable] = {}  # per study and search space
         self._warned_multi_objective = False
         self._intersection = IntersectionSearchSpace()
         self._workspaces = threading.local()  # per thread: the good and the bad estimator's arrays
@@ -169,7 +169,8 @@ class TPESampler(BaseSampler):
         if len(study.directions) > 1:
             if not self._warned_multi_objective:
                 warnings.warn(
-                    "TPESampler models one objective; this study has several, so it samples at random.",
+                    "TPESampler models one objective; this study has several, "
+                    "so it samples at random.",
                     UserWarning,
                     stacklevel=5,
                 )
@@ -214,9 +215,11 @@ class TPESampler(BaseSampler):
         if self.constant_liar and running:
             bad_numeric = np.vstack([bad_numeric, running_numeric])
             bad_categorical = np.vstack([bad_categorical, running_categorical])
-        axes = [NumericAxis(space[n]) for n in table.numeric_names]  # type: ignore[arg-type]
+        axes = [NumericAxis(as_numeric(space[n])) for n in table.numeric_names]
         lows, highs = np.array([a.low for a in axes]), np.array([a.high for a in axes])
-        n_choices = np.array([len(space[n].choices) for n in table.categorical_names], dtype=int)  # type: ignore[attr-defined]
+        n_choices = np.array(
+            [len(as_categorical(space[n]).choices) for n in table.categorical_names], dtype=int
+        )
         grid = DiscreteGrid(axes, n_choices)
         tried: set[bytes] | None = None
         if self.avoid_repeats and salt == 0 and grid.is_finite and not table.has_extra_params:
@@ -255,7 +258,7 @@ class TPESampler(BaseSampler):
         best = int(np.argmax(score))
         proposal: dict[str, Any] = {
             name: axis.from_model(float(numeric[best, j]))
-            for j, (name, axis) in enumerate(zip(table.numeric_names, axes))
+            for j, (name, axis) in enumerate(zip(table.numeric_names, axes, strict=True))
         }
         for j, name in enumerate(table.categorical_names):
             distribution = space[name]
@@ -290,9 +293,10 @@ class TPESampler(BaseSampler):
         numeric: np.ndarray,
         categories: np.ndarray,
         score: np.ndarray,
-    ):
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The candidates with the tried ones scored -inf; when all were tried, more draws, then
-        (small grids) every untried configuration; on an exhausted grid, the candidates as given."""
+        (small grids) every untried configuration; on an exhausted grid, the candidates as
+        given."""
         new = new_mask(grid, tried, numeric, categories)
         if not new.any():
             numeric, categories, score = self._candidates(

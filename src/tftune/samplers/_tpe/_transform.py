@@ -53,11 +53,23 @@ def is_numeric(distribution: BaseDistribution) -> bool:
     return isinstance(distribution, (FloatDistribution, IntDistribution))
 
 
+def as_numeric(distribution: BaseDistribution) -> FloatDistribution | IntDistribution:
+    """A distribution known to be numeric (a numeric column's), with its type."""
+    assert isinstance(distribution, (FloatDistribution, IntDistribution))
+    return distribution
+
+
+def as_categorical(distribution: BaseDistribution) -> CategoricalDistribution:
+    """A distribution known to be categorical (a categorical column's), with its type."""
+    assert isinstance(distribution, CategoricalDistribution)
+    return distribution
+
+
 def to_model_value(distribution: BaseDistribution, value: Any) -> float:
     """A parameter's value on TPE's axis (a category's index for categoricals)."""
     if isinstance(distribution, CategoricalDistribution):
         return distribution.to_internal_repr(value)
-    return math.log(value) if distribution.log else float(value)  # type: ignore[union-attr]
+    return math.log(value) if as_numeric(distribution).log else float(value)
 
 
 def column(values: list[float]) -> np.ndarray:

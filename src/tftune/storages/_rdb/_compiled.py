@@ -10,9 +10,16 @@ skipped. Everything else goes through ordinary SQLAlchemy Core.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
+
+
+class Statement(Protocol):
+    """A Core INSERT, UPDATE or SELECT: what compiles to SQL text with bind parameters."""
+
+    def compile(self, *, dialect: sa.Dialect | None = None) -> SQLCompiler: ...
 
 
 class CompiledStatements:
@@ -20,11 +27,9 @@ class CompiledStatements:
 
     def __init__(self, dialect: sa.Dialect) -> None:
         self._dialect = dialect
-        self._cache: dict[
-            int, tuple[sa.Executable, str, tuple[str, ...] | None, dict[str, Any]]
-        ] = {}
+        self._cache: dict[int, tuple[Statement, str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
-    def prepare(self, statement: sa.Executable, params: dict[str, Any]) -> tuple[str, Any]:
+    def prepare(self, statement: Statement, params: dict[str, Any]) -> tuple[str, Any]:
         """The SQL text and the driver's parameters for ``statement`` with ``params``."""
         entry = self._cache.get(id(statement))
         if entry is None or entry[0] is not statement:
@@ -50,13 +55,13 @@ class RawTransaction:
         self.cursor = cursor
         self._statements = statements
 
-    def execute(self, statement: sa.Executable, params: dict[str, Any]) -> Any:
+    def execute(self, statement: Statement, params: dict[str, Any]) -> Any:
         """Run ``statement``; return the cursor (for ``rowcount`` and ``fetchone``)."""
         sql, args = self._statements.prepare(statement, params)
         self.cursor.execute(sql, args)
         return self.cursor
 
-    def execute_many(self, statement: sa.Executable, rows: list[dict[str, Any]]) -> None:
+    def execute_many(self, statement: Statement, rows: list[dict[str, Any]]) -> None:
         """Run ``statement`` once per parameter set."""
         if not rows:
             return

@@ -31,8 +31,8 @@ def check_version(version: int, url: str, current: int = _schema.SCHEMA_VERSION)
     """Raise SchemaVersionError unless ``version`` is the one this tftune writes."""
     if version > current:
         raise SchemaVersionError(
-            f"The database at {url} has schema version {version}, newer than the version {current} "
-            "this tftune understands. Upgrade tftune to open it."
+            f"The database at {url} has schema version {version}, "
+            f"newer than the version {current} this tftune understands. Upgrade tftune to open it."
         )
     if version < current:
         raise SchemaVersionError(
@@ -53,8 +53,9 @@ def upgrade(
         raise SchemaVersionError("There is no tftune schema to upgrade in this database.")
     if version > target:
         raise SchemaVersionError(
-            f"The database has schema version {version}, newer than the version {target} this tftune "
-            "understands; it cannot be downgraded. Upgrade tftune to open it."
+            f"The database has schema version {version}, "
+            f"newer than the version {target} this tftune understands; "
+            "it cannot be downgraded. Upgrade tftune to open it."
         )
     passed = []
     while version < target:
@@ -86,7 +87,8 @@ def upgrade_database(url: str, *, engine_kwargs: dict[str, Any] | None = None) -
                 before = read_version(conn)
                 if before is None:
                     raise SchemaVersionError(
-                        f"The database at {_engine.safe_url(normalised)} holds no tftune schema to upgrade."
+                        f"The database at {_engine.safe_url(normalised)} "
+                        "holds no tftune schema to upgrade."
                     )
                 upgrade(conn, __version__)
     except sa.exc.DBAPIError as error:

@@ -7,6 +7,7 @@ Finished trials never change, so they are cached in this process and read from t
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import threading
@@ -28,7 +29,7 @@ from tftune.exceptions import (
 from tftune.storages._base import FAIL_REASON_KEY, BaseStorage, StudySummary
 from tftune.storages._heartbeat import HeartbeatThread
 from tftune.storages._rdb import _engine, _migrations
-from tftune.storages._rdb._compiled import CompiledStatements, RawTransaction
+from tftune.storages._rdb._compiled import CompiledStatements, RawTransaction, Statement
 from tftune.storages._rdb import _schema as s
 from tftune._direction import StudyDirection
 from tftune.trial._frozen import FrozenTrial
@@ -251,9 +252,11 @@ class RDBStorage(BaseStorage):
         update = {k: v for k, v in row.items() if k not in keys}
         conn.execute(insert.on_conflict_do_update(index_elements=list(keys), set_=update))
 
-    def _upsert_statement(self, table: sa.Table, keys: Sequence[str]) -> sa.Executable:
+    def _upsert_statement(self, table: sa.Table, keys: Sequence[str]) -> Statement:
         """``INSERT ... ON CONFLICT (keys) DO UPDATE`` with a bind parameter per column."""
-        insert = (postgresql if self._dialect == "postgresql" else sqlite).insert(table)
+        insert: postgresql.Insert | sqlite.Insert = (
+            postgresql if self._dialect == "postgresql" else sqlite
+        ).insert(table)
         insert = insert.values({c.name: sa.bindparam(c.name) for c in table.columns})
         return insert.on_conflict_do_update(
             index_elements=list(keys),
@@ -268,13 +271,15 @@ class RDBStorage(BaseStorage):
             next_trial_number=0,
             datetime_start=time.time(),
         )
+
+        def work(conn: sa.Connection) -> int:
+            key = conn.execute(sa.insert(s.studies).values(**row)).inserted_primary_key
+            assert key is not None  # one row was inserted, so SQLAlchemy has its key
+            study_id: int = key[0]
+            return study_id
+
         try:
-            return self._run(
-                lambda conn: conn.execute(sa.insert(s.studies).values(**row)).inserted_primary_key[
-                    0
-                ],
-                write=True,
-            )
+            return self._run(work, write=True)
         except sa.exc.IntegrityError:
             raise DuplicatedStudyError(
                 f"A study named {study_name!r} already exists in this storage."
@@ -294,12 +299,12 @@ class RDBStorage(BaseStorage):
 
     def get_study_id_from_name(self, study_name: str) -> int:
         query = sa.select(s.studies.c.study_id).where(s.studies.c.study_name == study_name)
-        study_id = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
+        study_id: int | None = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
         if study_id is None:
             raise StudyNotFoundError(f"No study named {study_name!r} in this storage.")
         return study_id
 
-    def _study_row(self, conn: sa.Connection, study_id: int) -> sa.Row:
+    def _study_row(self, conn: sa.Connection, study_id: int) -> sa.Row[*tuple[Any, ...]]:
         row = conn.execute(
             sa.select(s.studies).where(s.studies.c.study_id == study_id)
         ).one_or_none()
@@ -308,7 +313,8 @@ class RDBStorage(BaseStorage):
         return row
 
     def get_study_name_from_id(self, study_id: int) -> str:
-        return self._run(lambda conn: self._study_row(conn, study_id).study_name)
+        name: str = self._run(lambda conn: self._study_row(conn, study_id).study_name)
+        return name
 
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
         directions = self._directions.get(study_id)  # a study's directions never change
@@ -388,7 +394,7 @@ class RDBStorage(BaseStorage):
     ) -> int:
         """Reserve ``count`` consecutive trial numbers; return the first (row-locked, atomic)."""
         row = conn.execute(_TAKE_NUMBERS, dict(sid=study_id, count=count)).fetchone()
-        end = None if row is None else row[0]
+        end: int | None = None if row is None else row[0]
         if end is None:
             raise StudyNotFoundError(f"No study with id {study_id} in this storage.")
         return end - count
@@ -465,7 +471,7 @@ class RDBStorage(BaseStorage):
                     dict(
                         trial_id=trial_id, is_system=system, key=key, value_json=json.dumps(value)
                     )
-                    for trial_id, template in zip(ids, chunk)
+                    for trial_id, template in zip(ids, chunk, strict=True)
                     for system, mapping in (
                         (False, template.user_attrs),
                         (True, template.system_attrs),
@@ -479,9 +485,10 @@ class RDBStorage(BaseStorage):
         return self._run(work, write=True)
 
     def _touch(
-        self, tx: RawTransaction, trial_id: int, statement: sa.Executable = _TOUCH_OPEN
+        self, tx: RawTransaction, trial_id: int, statement: Statement = _TOUCH_OPEN
     ) -> None:
-        """Refresh the trial's heartbeat; raise if it is finished (or, for reports, not running)."""
+        """Refresh the trial's heartbeat; raise if it is finished (or, for reports, not
+        running)."""
         if tx.execute(statement, dict(tid=trial_id, now=time.time())).rowcount == 0:
             self._raise_not_open(tx, trial_id)
 
@@ -629,7 +636,7 @@ class RDBStorage(BaseStorage):
 
         return self._run(work)
 
-    def _best_query(self, study_id: int, maximize: bool) -> sa.Select:
+    def _best_query(self, study_id: int, maximize: bool) -> sa.Select[*tuple[Any, ...]]:
         """The id of the best complete trial: the direction's infinity, then finite values, then
         the other infinity; ties go to the earliest trial."""
         t, v = s.trials, s.trial_values
@@ -659,12 +666,12 @@ class RDBStorage(BaseStorage):
         query = sa.select(s.trials.c.trial_id).where(
             s.trials.c.study_id == study_id, s.trials.c.number == number
         )
-        trial_id = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
+        trial_id: int | None = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
         if trial_id is None:
             raise KeyError(f"Study {study_id} has no trial number {number}.")
         return trial_id
 
-    def _load(self, conn: sa.Connection, query: sa.Select) -> list[FrozenTrial]:
+    def _load(self, conn: sa.Connection, query: sa.Select[*tuple[Any, ...]]) -> list[FrozenTrial]:
         """Build FrozenTrials for the trial rows ``query`` selects, with all their children."""
         rows = conn.execute(query).all()
         if not rows:
@@ -762,10 +769,8 @@ class RDBStorage(BaseStorage):
 
 def _quietly(action: Callable[[], Any], errors: type[BaseException]) -> None:
     """Run a clean-up step whose failure must not hide the error being handled."""
-    try:
+    with contextlib.suppress(errors):
         action()
-    except errors:
-        pass
 
 
 def _datetime(epoch: float | None) -> datetime.datetime | None:
