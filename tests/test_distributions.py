@@ -459,7 +459,7 @@ def test_categorical_equality_is_reflexive_and_survives_json(choices):
     a, b = CategoricalDistribution(choices), CategoricalDistribution(list(choices))
     assert a == b and hash(a) == hash(b)
     again = json_to_distribution(distribution_to_json(a))
-    assert all(_same(x, y) for x, y in zip(again.choices, a.choices))
+    assert all(_same(x, y) for x, y in zip(again.choices, a.choices, strict=True))
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,7 @@ def table_rows(out: str) -> list[list[str]]:
 
 def table_dicts(out: str) -> list[dict[str, str]]:
     header = table_header(out)
-    return [dict(zip(header, row)) for row in table_rows(out)]
+    return [dict(zip(header, row, strict=True)) for row in table_rows(out)]
 
 
 # --- studies, trials, best ---------------------------------------------------------------

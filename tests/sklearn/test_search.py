@@ -48,7 +48,7 @@ def test_cv_results_have_scikit_learns_format(iris):
     split_means = np.mean([results[f"split{k}_test_score"] for k in range(3)], axis=0)
     np.testing.assert_allclose(split_means, results["mean_test_score"])
     assert ours.n_splits_ == 3
-    assert ours.best_estimator_.C == ours.best_params_["C"]
+    assert ours.best_params_["C"] == ours.best_estimator_.C
     assert ours.score(x, y) == ours.best_estimator_.score(x, y)
     assert ours.predict(x).shape == (150,) and ours.predict_proba(x).shape == (150, 3)
 

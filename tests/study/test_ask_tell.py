@@ -100,7 +100,7 @@ def test_multi_objective_pareto_front(storage_url):
     front = sorted(tuple(t.values) for t in study.best_trials)
     assert front == [(0.5, 0.5), (1.0, 1.0), (2.0, 3.0), (2.0, 3.0), (4.0, 4.0)]
     with pytest.raises(RuntimeError, match="use `best_trials`"):
-        study.best_trial
+        _ = study.best_trial
 
 
 def test_multi_objective_wrong_number_of_values_fails_the_trial():
