@@ -25,6 +25,7 @@ Run:  .venv/bin/python benchmarks/bench_keras.py [--quick] [--only timing|memory
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import gc
@@ -581,7 +582,7 @@ def time_block(name: str, cfg: Config, seed: int, data: tuple[Any, ...]) -> dict
         resets = SESSION_RESETS[resets_before:]
         elapsed, cpu = end - start, time.process_time() - cpu_start
         extra = search.close()
-    laps = [b - a for a, b in zip(clock.build_starts, clock.build_starts[1:] + [end])]
+    laps = [b - a for a, b in zip(clock.build_starts, clock.build_starts[1:] + [end], strict=True)]
     fit_s = sum(clock.fit_seconds)
     result = {
         "seconds": elapsed,
@@ -730,11 +731,9 @@ def bench_timing(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
                         f"{answer['error']['type']}: {answer['error']['message'].splitlines()[0][:200]}"
                     )
     finally:
-        for proc, conn, _ in workers.values():
-            try:
+        for _proc, conn, _ in workers.values():
+            with contextlib.suppress(OSError):
                 conn.send(("stop",))
-            except OSError:
-                pass
         for proc, _, _ in workers.values():
             proc.join(timeout=30)
             if proc.is_alive():
@@ -984,7 +983,8 @@ def _per_trial(first: dict[str, Any], last: dict[str, Any], key: str) -> float |
 def _slope(xs: list[float], ys: list[float]) -> float:
     """Least-squares slope of ys on xs."""
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    covariance = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    return covariance / sum((x - mx) ** 2 for x in xs)
 
 
 # --- environment -----------------------------------------------------------------------------
@@ -1000,7 +1000,7 @@ def source_state() -> dict[str, Any]:
 def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "cpu_model": cpu_model(),

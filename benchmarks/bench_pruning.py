@@ -314,17 +314,17 @@ def run_job(job: Job, cfg: Config, log_path: str, threads: int) -> dict[str, Any
                     if contender == "kerastuner_hyperband":
                         continue
                     runs[contender] = _guarded(
-                        lambda c=contender: run_synthetic(
-                            job.task, c, seed, cfg.synthetic_configs, cfg.synthetic_steps
+                        lambda c=contender, s=seed: run_synthetic(
+                            job.task, c, s, cfg.synthetic_configs, cfg.synthetic_steps
                         )
                     )
                 if "kerastuner_hyperband" in cfg.synthetic_contenders:
                     cap = kerastuner_cap(runs, cfg.synthetic_configs * cfg.synthetic_steps)
                     runs["kerastuner_hyperband"] = _guarded(
-                        lambda: run_synthetic(
+                        lambda s=seed, cap=cap: run_synthetic(
                             job.task,
                             "kerastuner_hyperband",
-                            seed,
+                            s,
                             cfg.synthetic_configs,
                             cfg.synthetic_steps,
                             cap,
@@ -526,7 +526,7 @@ def _one_line(outcome: dict[str, Any]) -> str:
 def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "cpu_model": cpu_model(),
@@ -762,7 +762,10 @@ def _keras_sections(
                 "",
                 rp._table(
                     ["Contender"]
-                    + [f"{lab} ({b:,})" for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"])],
+                    + [
+                        f"{lab} ({b:,})"
+                        for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"], strict=True)
+                    ],
                     rp.keras_budget_rows(summary, runs),
                 ),
                 "",
@@ -839,7 +842,10 @@ def _synthetic_sections(
             "",
             rp._table(
                 ["Contender", "Epochs", "Configs", "Wall s"]
-                + [f"{lab} ({b:,})" for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"])],
+                + [
+                    f"{lab} ({b:,})"
+                    for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"], strict=True)
+                ],
                 rp.synthetic_budget_rows(summary),
             ),
             "",

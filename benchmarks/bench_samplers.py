@@ -404,7 +404,7 @@ def environment(cfg: Config) -> dict[str, Any]:
         pass
     dirty = _git("status", "--porcelain", "--", "src")
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "cpu_model": cpu,

@@ -195,7 +195,7 @@ def synthetic_summary(
     third_index = BUDGET_FRACTIONS.index(1 / 3)
     for name in [c for c in GOAL_CONTENDERS if c in contenders]:
         needed, reached = [], 0
-        for s, base in zip(seeds, unpruned_final):
+        for s, base in zip(seeds, unpruned_final, strict=True):
             run = per_seed[s].get(name)
             if run is None or "error" in run or base is None:
                 continue
@@ -255,12 +255,12 @@ def _paired(
         "n": len(mine),
         "tftune_mean_regret": _mean_se(mine)["mean"],
         "kerastuner_mean_regret": _mean_se(theirs)["mean"],
-        "wins": sum(a < b for a, b in zip(mine, theirs)),
-        "ties": sum(a == b for a, b in zip(mine, theirs)),
-        "losses": sum(a > b for a, b in zip(mine, theirs)),
+        "wins": sum(a < b for a, b in zip(mine, theirs, strict=True)),
+        "ties": sum(a == b for a, b in zip(mine, theirs, strict=True)),
+        "losses": sum(a > b for a, b in zip(mine, theirs, strict=True)),
         "p_value": None,
     }
-    if len(mine) >= 5 and any(a != b for a, b in zip(mine, theirs)):
+    if len(mine) >= 5 and any(a != b for a, b in zip(mine, theirs, strict=True)):
         try:
             from scipy.stats import wilcoxon
 

@@ -103,7 +103,7 @@ def keras_budget_rows(summary: dict[str, Any], runs: dict[str, Any]) -> list[lis
     for name in sorted(summary["table"], key=_order):
         values = summary["table"][name]
         cells = []
-        for b, v in zip(summary["budgets"], values):
+        for b, v in zip(summary["budgets"], values, strict=True):
             cell = _f(v, 4)
             if v is not None and b > runs[name]["epochs"] and name != KERASTUNER:
                 cell += "†"
@@ -250,7 +250,7 @@ def keras_plot(path: Path, keras_results: dict[str, Any], summaries: dict[str, A
     if not panels:
         return "no complete Keras task"
     fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 4.4), squeeze=False)
-    for ax, (task, seed) in zip(axes.flat, panels):
+    for ax, (task, seed) in zip(axes.flat, panels, strict=True):
         runs, summary = keras_results[task][seed], summaries[task][seed]
         full = summary["unpruned_epochs"]
         lowest = 1.0
@@ -320,7 +320,7 @@ def synthetic_plot(path: Path, summaries: dict[str, Any]) -> str | None:
     cols = min(2, len(tasks))
     rows = math.ceil(len(tasks) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(6.4 * cols, 4.2 * rows), squeeze=False)
-    for ax, task in zip(axes.flat, tasks):
+    for ax, task in zip(axes.flat, tasks, strict=False):
         summary = summaries[task]
         for name in sorted(summary["curves"], key=_order):
             curve = summary["curves"][name]

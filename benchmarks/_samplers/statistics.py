@@ -139,7 +139,7 @@ def budget_stats(
     ranks: dict[str, list[float]] = {c: [] for c in present}
     for i in range(n):
         row = stats.rankdata([_key(at[c][i]) for c in present], method="average")
-        for c, r in zip(present, row):
+        for c, r in zip(present, row, strict=True):
             ranks[c].append(float(r))
     per = {}
     for c in present:

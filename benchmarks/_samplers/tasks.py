@@ -264,7 +264,7 @@ def _bm_model(model: str, params: dict[str, Any]) -> Any:
     raise KeyError(model)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bm_data(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     from sklearn import datasets
     from sklearn.model_selection import train_test_split
