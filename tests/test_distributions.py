@@ -397,7 +397,10 @@ class _Opaque:
 def test_unsupported_choice_types(bad, shown, type_name):
     with pytest.raises(
         TypeError,
-        match=rf"`choices` may hold only None, bool, int, float and str .*got {shown} of type {type_name}",
+        match=(
+            r"`choices` may hold only None, bool, int, float and str "
+            rf".*got {shown} of type {type_name}"
+        ),
     ):
         CategoricalDistribution(["ok", bad])
 

@@ -38,7 +38,8 @@ def url(request) -> str:
 
 @pytest.fixture
 def sqlite_demo_url(sqlite_url) -> str:
-    """A SQLite file holding the studies ``demo`` and ``pareto`` (for tests the backend does not change)."""
+    """A SQLite file holding the studies ``demo`` and ``pareto`` (for tests the backend does not
+    change)."""
     fill(sqlite_url)
     return sqlite_url
 

@@ -68,7 +68,10 @@ def test_several_metrics_rank_by_refit(iris):
     assert "rank_test_accuracy" in search.cv_results_
     with pytest.raises(
         ValueError,
-        match=r"`refit` must name the one that ranks candidates \(one of \['accuracy', 'f1_macro'\]\), got True",
+        match=(
+            r"`refit` must name the one that ranks candidates "
+            r"\(one of \['accuracy', 'f1_macro'\]\), got True"
+        ),
     ):
         StudySearchCV(LogisticRegression(), {"C": [1.0]}, scoring=["accuracy", "f1_macro"]).fit(
             x, y

@@ -27,7 +27,9 @@ def test_tell_by_number_and_twice(storage_url):
     study.tell(trial.number, 1.0)
     with pytest.raises(
         UpdateFinishedTrialError,
-        match="Trial #0 is COMPLETE; only a running trial can be changed. Pass skip_if_finished=True",
+        match=(
+            "Trial #0 is COMPLETE; only a running trial can be changed. Pass skip_if_finished=True"
+        ),
     ):
         study.tell(trial, 2.0)
     assert study.tell(trial, 2.0, skip_if_finished=True).values == [1.0]
