@@ -1,4 +1,5 @@
-"""Keras front-door benchmark: tftune.keras.Tuner against plain ``model.fit``, Optuna and KerasTuner.
+"""Keras front-door benchmark: tftune.keras.Tuner against plain ``model.fit``, Optuna and
+KerasTuner.
 
 Measures
   1. wall seconds per trial of one small recipe model (10 epochs) for four contenders run side
@@ -17,7 +18,8 @@ Each timing contender lives in its own long-lived worker process (its own import
 runtime, nothing shared with the others); the parent sends it one block at a time, rotating the
 order every repeat, so the contenders are interleaved in time. Every block starts with one
 untimed warm-up trial. Results go to ``benchmarks/results/keras_front_door.{md,json}``
-(``--quick``: ``keras_front_door.quick.{md,json}``, so a quick run never replaces the full results).
+(``--quick``: ``keras_front_door.quick.{md,json}``, so a quick run never replaces the full
+results).
 
 Run:  .venv/bin/python benchmarks/bench_keras.py [--quick] [--only timing|memory]
 """
@@ -259,8 +261,9 @@ SESSION_RESETS: list[float] = []  # seconds of every tftune per-trial session re
 
 
 def time_tftune_session_resets() -> bool:
-    """Time tftune's per-trial session reset (``tftune.keras._tuner._fresh_session``: clear_session,
-    garbage collection, seeding) where the Tuner calls it; False if tftune has no such function."""
+    """Time tftune's per-trial session reset (``tftune.keras._tuner._fresh_session``:
+    clear_session, garbage collection, seeding) where the Tuner calls it; False if tftune has no
+    such function."""
     from tftune.keras import _tuner
 
     original = getattr(_tuner, "_fresh_session", None)
@@ -282,7 +285,8 @@ def time_tftune_session_resets() -> bool:
 
 
 class TftuneSearch:
-    """``tftune.keras.Tuner`` with its defaults (SQLite under ``directory``, random sampler, seed)."""
+    """``tftune.keras.Tuner`` with its defaults (SQLite under ``directory``, random sampler,
+    seed)."""
 
     def __init__(
         self,
@@ -339,7 +343,8 @@ class TftuneSearch:
         ]
 
     def close(self) -> dict[str, Any]:
-        """Check the front door's promise: ``best_model()`` reproduces the best trial's val_accuracy."""
+        """Check the front door's promise: ``best_model()`` reproduces the best trial's
+        val_accuracy."""
         out: dict[str, Any] = {"failures": self.failures()}
         try:
             best = self.tuner.best_trial
@@ -407,7 +412,8 @@ class OptunaSearch:
 
 
 class KerasTunerSearch:
-    """KerasTuner ``RandomSearch`` with the same space; ``max_trials=n``, one execution per trial."""
+    """KerasTuner ``RandomSearch`` with the same space; ``max_trials=n``, one execution per
+    trial."""
 
     def __init__(
         self,
@@ -632,7 +638,8 @@ def timing_worker(name: str, cfg: Config, conn: Any, log_path: str) -> None:
 
 
 def _redirect_output(log_path: str) -> None:
-    """Send this process's stdout/stderr (TensorFlow's C++ start-up lines included) to a log file."""
+    """Send this process's stdout/stderr (TensorFlow's C++ start-up lines included) to a log
+    file."""
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     sys.stdout.flush()
     sys.stderr.flush()

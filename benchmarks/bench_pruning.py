@@ -12,13 +12,14 @@ Contenders: tftune NopPruner, MedianPruner, SuccessiveHalvingPruner (ASHA) and H
 the last two with paused/resumed trials (``tftune.keras.Tuner(resume_promoted=True)``; emulated
 the same way on the synthetic tasks); Optuna MedianPruner and HyperbandPruner; KerasTuner
 Hyperband (max_epochs equal, factor 3), which runs its own schedule until it has trained as many
-epochs as the most expensive ASHA/Hyperband contender of the same task and seed. Synthetic only: tftune
-ASHA without resume. Random search everywhere: every tftune and Optuna contender of a seed gets
-the same configurations, drawn with tftune's ``RandomSampler(seed)``.
+epochs as the most expensive ASHA/Hyperband contender of the same task and seed. Synthetic only:
+tftune ASHA without resume. Random search everywhere: every tftune and Optuna contender of a seed
+gets the same configurations, drawn with tftune's ``RandomSampler(seed)``.
 
 Primary measure: cumulative epochs trained (load-independent); wall and CPU time are secondary,
-recorded with the load average. Results: ``results/pruning.{md,json}``, ``results/pruning_keras.png``
-and ``results/pruning_synthetic.png``; with ``--quick``: ``pruning.quick.*`` (git-ignored).
+recorded with the load average. Results: ``results/pruning.{md,json}``,
+``results/pruning_keras.png`` and ``results/pruning_synthetic.png``; with ``--quick``:
+``pruning.quick.*`` (git-ignored).
 
 Run:  .venv/bin/python benchmarks/bench_pruning.py [--quick] [--only keras|synthetic] [--jobs 2]
 """
@@ -157,7 +158,7 @@ class Job:
         return f"{self.kind}:{self.task}:{who}:seeds {','.join(map(str, self.seeds))}"
 
 
-# --- the plan and the time estimate ------------------------------------------------------------------
+# --- the plan and the time estimate --------------------------------------------------------------
 def keras_job_estimate(cfg: Config, task: str, contender: str) -> float:
     library = contender.split("_")[0]
     epochs = EPOCH_SHARE[contender] * cfg.keras_configs * cfg.epochs
@@ -219,7 +220,7 @@ def estimate_s(cfg: Config) -> float:
     return max(total / cfg.jobs, longest_chain)
 
 
-# --- the worker side -------------------------------------------------------------------------------
+# --- the worker side -----------------------------------------------------------------------------
 def _silence() -> None:
     import logging
     import warnings
@@ -275,7 +276,8 @@ def kerastuner_cap(runs: dict[str, Any], unpruned_epochs: int) -> int:
 
 
 def run_job(job: Job, cfg: Config, log_path: str, threads: int) -> dict[str, Any]:
-    """Executed in a worker process (reused across jobs: TensorFlow is imported once per worker)."""
+    """Executed in a worker process (reused across jobs: TensorFlow is imported once per
+    worker)."""
     os.environ.update(WORKER_ENV)
     _redirect_output(log_path)
     started, load_start = time.time(), os.getloadavg()
@@ -366,7 +368,7 @@ def _error_record(error: BaseException) -> dict[str, str]:
     }
 
 
-# --- the main side: scheduling ---------------------------------------------------------------------
+# --- the main side: scheduling -------------------------------------------------------------------
 class LoadSampler(threading.Thread):
     """The 1-minute load average every ``every`` seconds while the benchmark runs."""
 
@@ -553,7 +555,7 @@ def environment(cfg: Config) -> dict[str, Any]:
     }
 
 
-# --- analysis and the Markdown page ---------------------------------------------------------------
+# --- analysis and the Markdown page --------------------------------------------------------------
 def summarise(cfg: Config, results: dict[str, Any]) -> dict[str, Any]:
     from _pruning.synthetic import task_of
     from _pruning.mf_hartmann import fidelity_correlation

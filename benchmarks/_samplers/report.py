@@ -71,7 +71,8 @@ def _p(p: float | None) -> str:
 
 
 def family_summaries(payload: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """{family: {task: summary}} over the parts present (bayesmark's batch runs as their own family)."""
+    """{family: {task: summary}} over the parts present (bayesmark's batch runs as their own
+    family)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for part, data in payload.get("parts", {}).items():
         if part in ("synthetic", "hpobench", "bayesmark") and data.get("tasks"):
@@ -218,7 +219,7 @@ def goal_rows(payload: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-# --- per-family tables ----------------------------------------------------------------------------
+# --- per-family tables ---------------------------------------------------------------------------
 def family_section(
     family: str,
     tasks: dict[str, dict[str, Any]],
@@ -343,7 +344,7 @@ def overhead_section(part: dict[str, Any]) -> list[str]:
     return out
 
 
-# --- the whole page -------------------------------------------------------------------------------
+# --- the whole page ------------------------------------------------------------------------------
 PART_NAMES = ("synthetic", "hpobench", "bayesmark", "overhead")
 
 
