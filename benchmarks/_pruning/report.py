@@ -185,9 +185,11 @@ def synthetic_goal_rows(task: str, summary: dict[str, Any]) -> list[list[str]]:
             [
                 task,
                 SHORT[name],
-                f"mean regret at ⅓ budget ≤ unpruned final {_f(g['unpruned_final_regret'], 4)} + {_f(g['tolerance'], 4)}",
-                f"{_f(g['regret_at_third'], 4)}; seeds within ⅓: {g['seeds_within_third']}/{g['seeds']}; "
-                f"median epochs needed {_f(g['median_fraction_needed'], 0, pct=True)}",
+                f"mean regret at ⅓ budget ≤ unpruned final {_f(g['unpruned_final_regret'], 4)} + "
+                f"{_f(g['tolerance'], 4)}",
+                f"{_f(g['regret_at_third'], 4)}; seeds within ⅓: "
+                f"{g['seeds_within_third']}/{g['seeds']}; median epochs needed "
+                f"{_f(g['median_fraction_needed'], 0, pct=True)}",
                 _met(g["reach_met"]),
             ]
         )
@@ -208,8 +210,9 @@ def synthetic_goal_rows(task: str, summary: dict[str, Any]) -> list[list[str]]:
                         task,
                         SHORT[name],
                         f"vs KerasTuner HB {label}",
-                        f"mean regret {_f(kt['tftune_mean_regret'], 4)} vs {_f(kt['kerastuner_mean_regret'], 4)}; "
-                        f"wins/ties/losses {kt['wins']}/{kt['ties']}/{kt['losses']}{p}",
+                        f"mean regret {_f(kt['tftune_mean_regret'], 4)} vs "
+                        f"{_f(kt['kerastuner_mean_regret'], 4)}; wins/ties/losses "
+                        f"{kt['wins']}/{kt['ties']}/{kt['losses']}{p}",
                         "**beats**" if better else "**loses**",
                     ]
                 )
@@ -347,7 +350,8 @@ def synthetic_plot(path: Path, summaries: dict[str, Any]) -> str | None:
     for ax in list(axes.flat)[len(tasks) :]:
         ax.axis("off")
     fig.suptitle(
-        "Mean regret of the incumbent (noise-free, z = 1) vs cumulative epochs; dashed: ⅓ of unpruned",
+        "Mean regret of the incumbent (noise-free, z = 1) vs cumulative epochs; "
+        "dashed: ⅓ of unpruned",
         fontsize=10,
     )
     fig.tight_layout()

@@ -39,11 +39,12 @@ from _samplers.space import Param, is_active, sample_uniform, suggest_all
 
 KERAS_TUNER_NOTE = (
     "KerasTuner 1.4.8's BayesianOptimizationOracle works here when driven without training "
-    "(create_trial / update_trial / end_trial, see KerasTunerDriver), but it is far too slow for this "
-    "suite: each proposal fits scikit-learn's GaussianProcessRegressor and runs 50 L-BFGS-B restarts "
-    "with numerical gradients; measured ~4 s per ask at 40 trials on this 2-core machine (160 s for a "
-    "40-trial run), i.e. over 15 minutes per 200-evaluation run, x tasks x seeds. It is therefore opt-in: "
-    "`--samplers keras_tuner_bo,...`; it is not part of the default contenders or of the tables."
+    "(create_trial / update_trial / end_trial, see KerasTunerDriver), but it is far too slow for "
+    "this suite: each proposal fits scikit-learn's GaussianProcessRegressor and runs 50 L-BFGS-B "
+    "restarts with numerical gradients; measured ~4 s per ask at 40 trials on this 2-core machine "
+    "(160 s for a 40-trial run), i.e. over 15 minutes per 200-evaluation run, x tasks x seeds. It "
+    "is therefore opt-in: `--samplers keras_tuner_bo,...`; it is not part of the default "
+    "contenders or of the tables."
 )
 
 

@@ -350,7 +350,8 @@ def _bayesmark_task(model: str, dataset: str, metric: str, cost: float) -> Task:
         _bm_spaces()[model],
         evaluate,
         None,
-        f"{model} on {dataset}, 5-fold CV {'error (1 - accuracy)' if metric == 'acc' else 'log loss'}",
+        f"{model} on {dataset}, 5-fold CV "
+        f"{'error (1 - accuracy)' if metric == 'acc' else 'log loss'}",
         cost_s=cost,
     )
 
