@@ -949,15 +949,21 @@ def _problems(results: dict[str, Any], records: list[dict[str, Any]]) -> list[st
                 for name, run in runs.items():
                     if "error" in run:
                         err = run["error"] or {}
+                        message = err.get("message")
+                        first_line = str(message).splitlines()[0][:300] if message else ""
                         lines.append(
-                            f"- {part} {task} seed {seed} {name}: {err.get('type')}: "
-                            f"{str(err.get('message', '')).splitlines()[0][:300] if err.get('message') else ''}"
+                            f"- {part} {task} seed {seed} {name}: {err.get('type')}: {first_line}"
                         )
                         continue
                     if run.get("n_failed"):
+                        failures = "; ".join(
+                            f.strip().splitlines()[-1][:160]
+                            for f in run.get("failures", [])
+                            if f.strip()
+                        )
                         lines.append(
-                            f"- {part} {task} seed {seed} {name}: {run['n_failed']} failed trial(s): "
-                            f"{'; '.join(f.strip().splitlines()[-1][:160] for f in run.get('failures', []) if f.strip())}"
+                            f"- {part} {task} seed {seed} {name}: {run['n_failed']} failed "
+                            f"trial(s): {failures}"
                         )
                     check = run.get("epochs_check")
                     if check is not None and check != run["epochs"]:
