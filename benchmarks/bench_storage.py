@@ -572,7 +572,7 @@ def environment(cfg: Config) -> dict[str, Any]:
 
     dirty = _git("status", "--porcelain", "--", "src")
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "cpu_model": cpu_model(),
@@ -684,8 +684,8 @@ def goal_rows(results: dict[str, Any]) -> list[list[str]]:
         )
         rows.append(
             [
-                f"2. study holds exactly {res['workers'] * res['trials_per_worker']} finished trials, "
-                "distinct numbers",
+                f"2. study holds exactly {res['workers'] * res['trials_per_worker']} finished "
+                "trials, distinct numbers",
                 backend,
                 "yes" if t["integrity_ok"] else "**no**",
                 "yes" if o["integrity_ok"] else "**no**",
@@ -701,7 +701,8 @@ def goal_rows(results: dict[str, Any]) -> list[list[str]]:
         met, vs = _goal_cell(t, GOAL_ASK_TELL_US)
         rows.append(
             [
-                f"3. µs per ask+tell, in memory ({res['iterations']} iterations, median of {res['repeats']})",
+                f"3. µs per ask+tell, in memory ({res['iterations']} iterations, median of "
+                f"{res['repeats']})",
                 "memory",
                 _fmt(t, 1),
                 _fmt(o, 1),
@@ -773,7 +774,8 @@ def _problem_lines(results: dict[str, Any]) -> list[str]:
                 )
             for err in part.get("harness_errors", []):
                 lines.append(
-                    f"- `{key}` {lib_name} (harness): {err['type']}: {err['message'].splitlines()[0][:300]}"
+                    f"- `{key}` {lib_name} (harness): {err['type']}: "
+                    f"{err['message'].splitlines()[0][:300]}"
                 )
             for i, run in enumerate(part.get("runs", [])):
                 if not isinstance(run, dict) or "integrity" not in run:
@@ -809,16 +811,16 @@ def render_markdown(env: dict[str, Any], results: dict[str, Any], cfg: Config) -
         + f"), "
         f"Optuna {env['optuna']}, SQLAlchemy {env['sqlalchemy']}, SQLite {env['sqlite']}, "
         f"PostgreSQL {env['postgresql'] or 'not used'}, psycopg {env['psycopg']}",
-        f"- SQLite files in {env['tmp_dir']} ({env['tmp_filesystem']}); PostgreSQL on {_pg_host(cfg)}",
+        f"- SQLite files in {env['tmp_dir']} ({env['tmp_filesystem']}); PostgreSQL on "
+        f"{_pg_host(cfg)}",
         f"- Total benchmark time: {env.get('total_s', float('nan')):.0f} s",
         "",
-        "Both libraries run with their default storage settings and `RandomSampler(seed)`, interleaved "
-        "(the order alternates each repeat), each repeat on a fresh SQLite file or PostgreSQL schema. "
-        "Objective: `suggest_float`, `suggest_int`, `suggest_categorical`, return `x*x + y`. "
-        f"Optuna was measured earlier at ~{OPTUNA_EARLIER_MS_PER_TRIAL:.0f} ms/trial on SQLite. "
-        "The machine is shared and noisy: see the spread below and the raw repeats in `core_storage"
-        + (".quick" if cfg.quick else "")
-        + ".json`.",
+        "Both libraries run with their default storage settings and `RandomSampler(seed)`, "
+        "interleaved (the order alternates each repeat), each repeat on a fresh SQLite file or "
+        "PostgreSQL schema. Objective: `suggest_float`, `suggest_int`, `suggest_categorical`, "
+        f"return `x*x + y`. Optuna was measured earlier at ~{OPTUNA_EARLIER_MS_PER_TRIAL:.0f} "
+        "ms/trial on SQLite. The machine is shared and noisy: see the spread below and the raw "
+        "repeats in `core_storage" + (".quick" if cfg.quick else "") + ".json`.",
         "",
         "## Results against the goals",
         "",
@@ -899,7 +901,8 @@ def run_benchmarks(
         results[name] = bench()
         results[name]["elapsed_s"] = time.perf_counter() - started
         log(
-            f"[bench_storage] {name} done in {results[name]['elapsed_s']:.1f} s: {_one_line(results[name])}"
+            f"[bench_storage] {name} done in {results[name]['elapsed_s']:.1f} s: "
+            f"{_one_line(results[name])}"
         )
     return results
 

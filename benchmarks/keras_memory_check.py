@@ -56,7 +56,8 @@ def main() -> None:
     tuner.search(x[:455], y[:455], n_trials=n_trials, **fit)
     growth = rss_mb() - before
     print(
-        f"RSS growth over {n_trials} trials after 10 warm ones: {growth:.1f} MB ({growth / n_trials:.2f} MB/trial)"
+        f"RSS growth over {n_trials} trials after 10 warm ones: {growth:.1f} MB "
+        f"({growth / n_trials:.2f} MB/trial)"
     )
 
 

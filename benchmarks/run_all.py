@@ -19,7 +19,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def discover(only: list[str] | None = None) -> list[Path]:
-    """The ``bench_*.py`` scripts next to this file, sorted; ``only`` keeps names containing one of its words."""
+    """The ``bench_*.py`` scripts next to this file, sorted; ``only`` keeps names containing one of
+    its words."""
     scripts = sorted(HERE.glob("bench_*.py"))
     if only:
         scripts = [path for path in scripts if any(word in path.stem for word in only)]

@@ -42,7 +42,8 @@ def sqlite_url(tmp_path) -> str:
 
 @pytest.fixture(params=STORAGE_KINDS)
 def storage_url(request) -> str | None:
-    """``None`` (in memory), a SQLite file (``sqlite_url``) or a PostgreSQL schema (``postgres_url``)."""
+    """``None`` (in memory), a SQLite file (``sqlite_url``) or a PostgreSQL schema
+    (``postgres_url``)."""
     if request.param == "memory":
         return None
     return request.getfixturevalue(f"{request.param}_url")

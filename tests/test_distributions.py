@@ -397,7 +397,10 @@ class _Opaque:
 def test_unsupported_choice_types(bad, shown, type_name):
     with pytest.raises(
         TypeError,
-        match=rf"`choices` may hold only None, bool, int, float and str .*got {shown} of type {type_name}",
+        match=(
+            r"`choices` may hold only None, bool, int, float and str "
+            rf".*got {shown} of type {type_name}"
+        ),
     ):
         CategoricalDistribution(["ok", bad])
 
@@ -459,7 +462,7 @@ def test_categorical_equality_is_reflexive_and_survives_json(choices):
     a, b = CategoricalDistribution(choices), CategoricalDistribution(list(choices))
     assert a == b and hash(a) == hash(b)
     again = json_to_distribution(distribution_to_json(a))
-    assert all(_same(x, y) for x, y in zip(again.choices, a.choices))
+    assert all(_same(x, y) for x, y in zip(again.choices, a.choices, strict=True))
 
 
 @pytest.mark.parametrize(

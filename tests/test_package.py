@@ -9,7 +9,10 @@ import tftune
 
 
 def test_import_does_not_load_tensorflow_or_keras():
-    code = "import sys, tftune; print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
+    code = (
+        "import sys, tftune; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

@@ -67,7 +67,10 @@ def test_randint_excludes_its_high_like_scipy():
 def test_unsupported_scipy_distributions_name_the_parameter(frozen, kind, detail):
     with pytest.raises(
         ValueError,
-        match=rf"Parameter 'lr': scipy\.stats\.{kind} cannot be used as a search space \({detail}\)",
+        match=(
+            rf"Parameter 'lr': scipy\.stats\.{kind} cannot be used as a search space "
+            rf"\({detail}\)"
+        ),
     ):
         to_distribution("lr", frozen)
 
@@ -96,7 +99,8 @@ def test_lists_and_tuples_become_categorical():
         (
             5,
             TypeError,
-            r"Parameter 'x' must be a list of choices, a frozen scipy\.stats distribution .* got 5",
+            r"Parameter 'x' must be a list of choices, a frozen scipy\.stats distribution "
+            r".* got 5",
         ),
         ("abc", TypeError, r"Parameter 'x' must be a list of choices.* got 'abc'"),
         (stats.norm, TypeError, r"Parameter 'x' must be a list of choices"),  # not frozen
@@ -194,7 +198,8 @@ def test_validate_grid_returns_a_list_of_dicts_of_lists():
         (
             {"opt": [{"name": "adam"}]},
             TypeError,
-            r"Grid parameter 'opt': `choices` may hold only .* got \{'name': 'adam'\} of type dict",
+            r"Grid parameter 'opt': `choices` may hold only "
+            r".* got \{'name': 'adam'\} of type dict",
         ),
         (
             {"opt": [[1, 2]]},

@@ -71,7 +71,7 @@ def at_budget(run: dict[str, Any], epochs: float, maximize: bool) -> float | Non
     return value_at(incumbent_curve(run["events"], maximize), epochs)
 
 
-# --- Keras: one seed at a time -----------------------------------------------------------------------
+# --- Keras: one seed at a time -------------------------------------------------------------------
 def keras_summary(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Per seed: the budget table and the goals (maximize test accuracy)."""
     unpruned = runs.get(UNPRUNED)
@@ -136,7 +136,7 @@ def _compare(mine: float | None, theirs: float | None, maximize: bool, tol: floa
     return "beats" if (mine > theirs) == maximize else "loses"
 
 
-# --- synthetic: across seeds (minimize; regret = f - f*) --------------------------------------------
+# --- synthetic: across seeds (minimize; regret = f - f*) -----------------------------------------
 def synthetic_summary(
     per_seed: dict[int, dict[str, dict[str, Any]]], f_star: float
 ) -> dict[str, Any]:
@@ -195,7 +195,7 @@ def synthetic_summary(
     third_index = BUDGET_FRACTIONS.index(1 / 3)
     for name in [c for c in GOAL_CONTENDERS if c in contenders]:
         needed, reached = [], 0
-        for s, base in zip(seeds, unpruned_final):
+        for s, base in zip(seeds, unpruned_final, strict=True):
             run = per_seed[s].get(name)
             if run is None or "error" in run or base is None:
                 continue
@@ -239,7 +239,8 @@ def synthetic_summary(
 def _paired(
     per_seed: dict[int, dict[str, Any]], seeds: list[int], name: str, at_fn: Any, f_star: float
 ) -> dict[str, Any]:
-    """tftune ``name`` against KerasTuner's Hyperband at the same cumulative epochs, seed by seed."""
+    """tftune ``name`` against KerasTuner's Hyperband at the same cumulative epochs, seed by
+    seed."""
     mine, theirs = [], []
     for s in seeds:
         run, kt = per_seed[s].get(name), per_seed[s].get(KERASTUNER)
@@ -255,12 +256,12 @@ def _paired(
         "n": len(mine),
         "tftune_mean_regret": _mean_se(mine)["mean"],
         "kerastuner_mean_regret": _mean_se(theirs)["mean"],
-        "wins": sum(a < b for a, b in zip(mine, theirs)),
-        "ties": sum(a == b for a, b in zip(mine, theirs)),
-        "losses": sum(a > b for a, b in zip(mine, theirs)),
+        "wins": sum(a < b for a, b in zip(mine, theirs, strict=True)),
+        "ties": sum(a == b for a, b in zip(mine, theirs, strict=True)),
+        "losses": sum(a > b for a, b in zip(mine, theirs, strict=True)),
         "p_value": None,
     }
-    if len(mine) >= 5 and any(a != b for a, b in zip(mine, theirs)):
+    if len(mine) >= 5 and any(a != b for a, b in zip(mine, theirs, strict=True)):
         try:
             from scipy.stats import wilcoxon
 

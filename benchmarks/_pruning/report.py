@@ -68,7 +68,7 @@ def _met(flag: bool | None) -> str:
     return "n/a" if flag is None else ("**met**" if flag else "**missed**")
 
 
-# --- Keras -------------------------------------------------------------------------------------------
+# --- Keras ---------------------------------------------------------------------------------------
 def keras_totals_rows(runs: dict[str, Any], unpruned_epochs: int) -> list[list[str]]:
     rows = []
     for name in sorted(runs, key=_order):
@@ -103,7 +103,7 @@ def keras_budget_rows(summary: dict[str, Any], runs: dict[str, Any]) -> list[lis
     for name in sorted(summary["table"], key=_order):
         values = summary["table"][name]
         cells = []
-        for b, v in zip(summary["budgets"], values):
+        for b, v in zip(summary["budgets"], values, strict=True):
             cell = _f(v, 4)
             if v is not None and b > runs[name]["epochs"] and name != KERASTUNER:
                 cell += "†"
@@ -153,7 +153,7 @@ def keras_goal_lines(task: str, seed: str, summary: dict[str, Any]) -> list[list
     return rows
 
 
-# --- synthetic ---------------------------------------------------------------------------------------
+# --- synthetic -----------------------------------------------------------------------------------
 def synthetic_budget_rows(summary: dict[str, Any]) -> list[list[str]]:
     rows = []
     for name in sorted(summary["table"], key=_order):
@@ -185,9 +185,11 @@ def synthetic_goal_rows(task: str, summary: dict[str, Any]) -> list[list[str]]:
             [
                 task,
                 SHORT[name],
-                f"mean regret at ⅓ budget ≤ unpruned final {_f(g['unpruned_final_regret'], 4)} + {_f(g['tolerance'], 4)}",
-                f"{_f(g['regret_at_third'], 4)}; seeds within ⅓: {g['seeds_within_third']}/{g['seeds']}; "
-                f"median epochs needed {_f(g['median_fraction_needed'], 0, pct=True)}",
+                f"mean regret at ⅓ budget ≤ unpruned final {_f(g['unpruned_final_regret'], 4)} + "
+                f"{_f(g['tolerance'], 4)}",
+                f"{_f(g['regret_at_third'], 4)}; seeds within ⅓: "
+                f"{g['seeds_within_third']}/{g['seeds']}; median epochs needed "
+                f"{_f(g['median_fraction_needed'], 0, pct=True)}",
                 _met(g["reach_met"]),
             ]
         )
@@ -208,15 +210,16 @@ def synthetic_goal_rows(task: str, summary: dict[str, Any]) -> list[list[str]]:
                         task,
                         SHORT[name],
                         f"vs KerasTuner HB {label}",
-                        f"mean regret {_f(kt['tftune_mean_regret'], 4)} vs {_f(kt['kerastuner_mean_regret'], 4)}; "
-                        f"wins/ties/losses {kt['wins']}/{kt['ties']}/{kt['losses']}{p}",
+                        f"mean regret {_f(kt['tftune_mean_regret'], 4)} vs "
+                        f"{_f(kt['kerastuner_mean_regret'], 4)}; wins/ties/losses "
+                        f"{kt['wins']}/{kt['ties']}/{kt['losses']}{p}",
                         "**beats**" if better else "**loses**",
                     ]
                 )
     return rows
 
 
-# --- plots -------------------------------------------------------------------------------------------
+# --- plots ---------------------------------------------------------------------------------------
 def _pyplot() -> Any:
     import matplotlib
 
@@ -250,7 +253,7 @@ def keras_plot(path: Path, keras_results: dict[str, Any], summaries: dict[str, A
     if not panels:
         return "no complete Keras task"
     fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 4.4), squeeze=False)
-    for ax, (task, seed) in zip(axes.flat, panels):
+    for ax, (task, seed) in zip(axes.flat, panels, strict=True):
         runs, summary = keras_results[task][seed], summaries[task][seed]
         full = summary["unpruned_epochs"]
         lowest = 1.0
@@ -320,7 +323,7 @@ def synthetic_plot(path: Path, summaries: dict[str, Any]) -> str | None:
     cols = min(2, len(tasks))
     rows = math.ceil(len(tasks) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(6.4 * cols, 4.2 * rows), squeeze=False)
-    for ax, task in zip(axes.flat, tasks):
+    for ax, task in zip(axes.flat, tasks, strict=False):
         summary = summaries[task]
         for name in sorted(summary["curves"], key=_order):
             curve = summary["curves"][name]
@@ -347,7 +350,8 @@ def synthetic_plot(path: Path, summaries: dict[str, Any]) -> str | None:
     for ax in list(axes.flat)[len(tasks) :]:
         ax.axis("off")
     fig.suptitle(
-        "Mean regret of the incumbent (noise-free, z = 1) vs cumulative epochs; dashed: ⅓ of unpruned",
+        "Mean regret of the incumbent (noise-free, z = 1) vs cumulative epochs; "
+        "dashed: ⅓ of unpruned",
         fontsize=10,
     )
     fig.tight_layout()

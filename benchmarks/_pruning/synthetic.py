@@ -78,7 +78,8 @@ def configs_for(
     suggest: Callable[[Any], dict[str, Any]],
     max_steps: int,
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """The configurations a contender evaluates and its epoch budget (``None``: unpruned, all of them)."""
+    """The configurations a contender evaluates and its epoch budget (``None``: unpruned, all of
+    them)."""
     if contender.endswith("_nop"):
         return draw_configs(n_configs, seed, suggest), None
     return draw_configs(n_configs * CONFIG_RESERVE, seed, suggest), epoch_budget(
@@ -122,7 +123,8 @@ def optuna_pruner(name: str, max_steps: int) -> Any:
 
 
 def enqueue_promotions(study: Any) -> int:
-    """Queue a resuming trial for every paused trial the pruner promotes (as ``Tuner._promote``)."""
+    """Queue a resuming trial for every paused trial the pruner promotes (as
+    ``Tuner._promote``)."""
     from tftune.pruners._successive_halving import (
         CHECKPOINT_KEY,
         LINEAGE_KEY,
@@ -356,7 +358,8 @@ def run_kerastuner(task: MFHartmann, seed: int, max_steps: int, epoch_cap: int) 
     from ``tuner/initial_epoch`` (KerasTuner reloads the best-epoch checkpoint; the synthetic
     value depends only on the fidelity) to ``tuner/epochs``; the trial's one metrics update
     is its best step, as ``Tuner`` reports it. The incumbent is KerasTuner's best trial (any
-    round), handed back at its best step. Runs until ``epoch_cap`` epochs (stops between trials)."""
+    round), handed back at its best step. Runs until ``epoch_cap`` epochs (stops between
+    trials)."""
     import keras_tuner as kt
 
     hps = kt.HyperParameters()

@@ -1,4 +1,5 @@
-"""Helpers of ``bench_samplers.py``: search spaces, tasks, the contenders, statistics, plots, report.
+"""Helpers of ``bench_samplers.py``: search spaces, tasks, the contenders, statistics, plots,
+report.
 
 Modules
   space       library-neutral parameter specs (with one level of conditional parameters)

@@ -106,12 +106,14 @@ MIXED_DOC = """\
     x ∈ [-5, 5], y ∈ [-5, 5]                 floats, always active
     n ∈ {1, ..., 20}                         int, always active
     color ∈ {red, green, blue, yellow}       categorical, always active
-    kernel ∈ {quad, abs, sin}                categorical, always active; it decides which child exists:
+    kernel ∈ {quad, abs, sin}                categorical, always active; it decides \
+which child exists:
       a ∈ [0.01, 100] log   if kernel = quad
       b ∈ {0, ..., 10}      if kernel = abs
       c ∈ [0, 1]            if kernel = sin
 
-    f = (x - 1.5)^2 + (y + 2)^2 + 0.3 (x - 1.5)(y + 2) + 0.05 (n - 7)^2     (a tilted bowl, an integer)
+    f = (x - 1.5)^2 + (y + 2)^2 + 0.3 (x - 1.5)(y + 2) + 0.05 (n - 7)^2     \
+(a tilted bowl, an integer)
         + [color != green] · 0.75
         + quad: 2 (log10 a - 1)^2           (best a = 10,   branch minimum 0)
           abs:  0.5 + 0.3 |b - 3|           (best b = 3,    branch minimum 0.5)

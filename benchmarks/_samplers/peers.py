@@ -11,8 +11,8 @@ tell x 8) drive every library the same way. Only the samplers differ:
   tftune_random    tftune RandomSampler(seed=seed)
   optuna_tpe       optuna TPESampler(seed=seed), default settings
   optuna_gp        optuna GPSampler(seed=seed), only if PyTorch imports
-  optuna_cmaes     optuna CmaEsSampler(seed=seed), only if ``cmaes`` imports; opt-in (--samplers): the
-                   issue's optional CMA-ES, measured to see whether tftune should have one
+  optuna_cmaes     optuna CmaEsSampler(seed=seed), only if ``cmaes`` imports; opt-in (--samplers):
+                   the issue's optional CMA-ES, measured to see whether tftune should have one
   hyperopt_tpe     hyperopt tpe.suggest, driven like hyperopt.fmin drives it (see HyperoptDriver)
   keras_tuner_bo   KerasTuner BayesianOptimizationOracle; opt-in (--samplers), see KERAS_TUNER_NOTE
   random_search    plain uniform random search (numpy), the library-neutral reference
@@ -39,11 +39,12 @@ from _samplers.space import Param, is_active, sample_uniform, suggest_all
 
 KERAS_TUNER_NOTE = (
     "KerasTuner 1.4.8's BayesianOptimizationOracle works here when driven without training "
-    "(create_trial / update_trial / end_trial, see KerasTunerDriver), but it is far too slow for this "
-    "suite: each proposal fits scikit-learn's GaussianProcessRegressor and runs 50 L-BFGS-B restarts "
-    "with numerical gradients; measured ~4 s per ask at 40 trials on this 2-core machine (160 s for a "
-    "40-trial run), i.e. over 15 minutes per 200-evaluation run, x tasks x seeds. It is therefore opt-in: "
-    "`--samplers keras_tuner_bo,...`; it is not part of the default contenders or of the tables."
+    "(create_trial / update_trial / end_trial, see KerasTunerDriver), but it is far too slow for "
+    "this suite: each proposal fits scikit-learn's GaussianProcessRegressor and runs 50 L-BFGS-B "
+    "restarts with numerical gradients; measured ~4 s per ask at 40 trials on this 2-core machine "
+    "(160 s for a 40-trial run), i.e. over 15 minutes per 200-evaluation run, x tasks x seeds. It "
+    "is therefore opt-in: `--samplers keras_tuner_bo,...`; it is not part of the default "
+    "contenders or of the tables."
 )
 
 
@@ -62,7 +63,7 @@ class Driver:
         raise NotImplementedError
 
 
-# --- tftune and Optuna: one study, define-by-run --------------------------------------------------
+# --- tftune and Optuna: one study, define-by-run -------------------------------------------------
 class StudyDriver(Driver):
     def __init__(self, lib_name: str, sampler: Any, label: str) -> None:
         self.lib_name, self.sampler, self.label = lib_name, sampler, label
@@ -271,7 +272,7 @@ class RandomSearchDriver(Driver):
         pass
 
 
-# --- the registry ---------------------------------------------------------------------------------
+# --- the registry --------------------------------------------------------------------------------
 LABELS = {
     "tftune_tpe": "tftune TPE",
     "tftune_gp": "tftune GP",

@@ -41,15 +41,15 @@ def convergence_plot(
     rows = math.ceil(len(tasks) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     floor = 1e-9
-    for ax, task in zip(axes.flat, tasks):
+    for ax, task in zip(axes.flat, tasks, strict=False):
         summary = task_summaries[task]
         for c in summary["contenders"]:
             mean = summary["curve_mean"][c]
             se = summary["curve_se"].get(c) or [0.0] * len(mean)
             x = list(range(1, len(mean) + 1))
             color, ls, lw = STYLE.get(c, ("purple", "-", 1.0))
-            lo = [max(m - s, floor) for m, s in zip(mean, se)]
-            hi = [max(m + s, floor) for m, s in zip(mean, se)]
+            lo = [max(m - s, floor) for m, s in zip(mean, se, strict=True)]
+            hi = [max(m + s, floor) for m, s in zip(mean, se, strict=True)]
             ax.plot(
                 x,
                 [max(m, floor) for m in mean],

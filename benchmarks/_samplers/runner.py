@@ -88,7 +88,7 @@ def run_job(job: Job) -> dict[str, Any]:
                 results.append(task.evaluate(params))
                 eval_s += time.perf_counter() - t0
             t0 = time.perf_counter()
-            for (token, _params), (obs, _tru) in zip(asked, results):
+            for (token, _params), (obs, _tru) in zip(asked, results, strict=True):
                 driver.tell(token, obs)
             opt_s += time.perf_counter() - t0
             for obs, tru in results:

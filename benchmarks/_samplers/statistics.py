@@ -1,18 +1,20 @@
 """From raw runs to the reported numbers.
 
 Definitions (all losses are minimised)
-  incumbent at t   the evaluation with the lowest *observed* value among the first t (first one on ties)
+  incumbent at t   the evaluation with the lowest *observed* value among the first t (first one on
+                   ties)
   regret at t      true value of the incumbent - optimum. Synthetic: f(best) - f*. HPOBench: mean
-                   validation loss (over the table's 5 seeds) of the incumbent - the table's best mean.
-                   Bayesmark-style: best CV loss so far - opt_p, where opt_p is the lowest CV loss any
-                   contender found on that task in this run (Bayesmark's own estimate of the optimum).
-  mean rank        per task and seed, the contenders ranked by regret at t (1 = best, ties share the
-                   average rank, regrets equal to 1e-12 relative count as ties); averaged over seeds
-                   (the task's mean rank), then over tasks (the suite's).
-  test             two-sided Mann-Whitney U between the regrets at t over the seeds of tftune's default
-                   sampler (tftune Auto; tftune TPE where Auto did not run) and those of the strongest
-                   peer (the non-tftune contender with the lowest median regret at t, then the lowest
-                   mean).
+                   validation loss (over the table's 5 seeds) of the incumbent - the table's best
+                   mean. Bayesmark-style: best CV loss so far - opt_p, where opt_p is the lowest CV
+                   loss any contender found on that task in this run (Bayesmark's own estimate of
+                   the optimum).
+  mean rank        per task and seed, the contenders ranked by regret at t (1 = best, ties share
+                   the average rank, regrets equal to 1e-12 relative count as ties); averaged over
+                   seeds (the task's mean rank), then over tasks (the suite's).
+  test             two-sided Mann-Whitney U between the regrets at t over the seeds of tftune's
+                   default sampler (tftune Auto; tftune TPE where Auto did not run) and those of
+                   the strongest peer (the non-tftune contender with the lowest median regret at t,
+                   then the lowest mean).
   Bayesmark score  see ``bayesmark_scores``.
 """
 
@@ -139,7 +141,7 @@ def budget_stats(
     ranks: dict[str, list[float]] = {c: [] for c in present}
     for i in range(n):
         row = stats.rankdata([_key(at[c][i]) for c in present], method="average")
-        for c, r in zip(present, row):
+        for c, r in zip(present, row, strict=True):
             ranks[c].append(float(r))
     per = {}
     for c in present:
@@ -218,7 +220,8 @@ def head_to_head(
     a: str = TFTUNE_TPE,
     b: str = OPTUNA_TPE,
 ) -> dict[str, Any]:
-    """Tasks where ``a``'s median regret at ``budget`` is lower than ``b``'s (wins), equal, higher."""
+    """Tasks where ``a``'s median regret at ``budget`` is lower than ``b``'s (wins), equal,
+    higher."""
     wins, ties, losses = [], [], []
     for task, summary in sorted(task_summaries.items()):
         st = budget_stats(summary, budget, [a, b])
@@ -258,7 +261,7 @@ def bayesmark_scores(
               ``PERF_CLIP``; tftune_random's if random_search did not run)
       normalized_{p,m,t} = (mean_n S' - opt_p) / (clip_p - opt_p)   (0 = optimum, 1 = no better
               than one random guess; 0 when clip_p = opt_p)
-      score_{m,t} = 100 x (1 - mean_p normalized_{p,m,t})         (the challenge's leaderboard score)
+      score_{m,t} = 100 x (1 - mean_p normalized_{p,m,t})   (the challenge's leaderboard score)
     """
     out: dict[str, Any] = {"per_task": {}, "score": {}, "batch": batch}
     norms: dict[str, dict[int, list[float]]] = {c: {b: [] for b in budgets} for c in contenders}

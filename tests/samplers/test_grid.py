@@ -156,7 +156,10 @@ def test_a_suggested_param_missing_from_the_grid_names_it():
     study = tftune.create_study(sampler=GridSampler(GRID))
     with pytest.raises(
         ValueError,
-        match=r"Parameter 'dropout' is suggested by the objective but is not in the grid .*\['act', 'n', 'x'\]",
+        match=(
+            r"Parameter 'dropout' is suggested by the objective but is not in the grid "
+            r".*\['act', 'n', 'x'\]"
+        ),
     ):
         study.optimize(objective)
     assert study.trials[0].state == TrialState.FAIL
@@ -177,12 +180,14 @@ def test_a_single_valued_param_need_not_be_in_the_grid():
         (
             {"x": [0.0, 5.0]},
             lambda t: t.suggest_float("x", -1.0, 2.0),
-            r"Parameter 'x': the fixed value 5\.0 of trial #1 lies outside the suggested FloatDistribution\(low=-1\.0, high=2\.0",
+            r"Parameter 'x': the fixed value 5\.0 of trial #1 lies outside the suggested "
+            r"FloatDistribution\(low=-1\.0, high=2\.0",
         ),
         (
             {"n": [0, 1]},
             lambda t: t.suggest_int("n", 1, 4),
-            r"Parameter 'n': the fixed value 0 of trial #0 lies outside the suggested IntDistribution",
+            r"Parameter 'n': the fixed value 0 of trial #0 lies outside the suggested "
+            r"IntDistribution",
         ),
         (
             {"n": [1, 2]},
@@ -197,7 +202,8 @@ def test_a_single_valued_param_need_not_be_in_the_grid():
         (
             {"act": ["relu", "swish"]},
             lambda t: t.suggest_categorical("act", ["relu", "tanh"]),
-            r"Parameter 'act': the fixed value 'swish' of trial #1 lies outside the suggested CategoricalDistribution",
+            r"Parameter 'act': the fixed value 'swish' of trial #1 lies outside the suggested "
+            r"CategoricalDistribution",
         ),
         (
             {"x": ["a"]},
@@ -316,7 +322,8 @@ def test_in_memory_storage_object_shared_by_two_studies():
 
 
 def test_two_workers_preparing_the_same_grid_at_once_on_postgresql(postgres_url):
-    """Deterministic form of the race: worker A is held inside its enqueue transaction while B prepares."""
+    """Deterministic form of the race: worker A is held inside its enqueue transaction while B
+    prepares."""
     storage_a, storage_b = RDBStorage(postgres_url), RDBStorage(postgres_url)
     try:
         tftune.create_study("race", storage=storage_a)

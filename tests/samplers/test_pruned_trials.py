@@ -22,7 +22,8 @@ def loss_at(point: np.ndarray, step: int) -> float:
 
 
 def run_trial(study: tftune.Study, point: np.ndarray, steps: int, prune: bool) -> None:
-    """One scripted trial at ``point`` that reports ``steps`` steps, then is pruned or completes."""
+    """One scripted trial at ``point`` that reports ``steps`` steps, then is pruned or
+    completes."""
     study.enqueue_trial({"x0": float(point[0]), "x1": float(point[1])})
     trial = study.ask()
     for name in SPACE:
@@ -61,7 +62,8 @@ def mean_distance_of_proposals(sampler, n: int = 8) -> float:
     "make", [lambda: TPESampler(seed=0), lambda: GPSampler(seed=0)], ids=["tpe", "gp"]
 )
 def test_proposals_concentrate_near_the_optimum_seen_in_pruned_trials(make):
-    # 3 complete trials alone are below the samplers' random start; the 33 trials at step 1 are not.
+    # 3 complete trials alone are below the samplers' random start; the 33 trials at step 1
+    # are not.
     random = mean_distance_of_proposals(RandomSampler(seed=0))
     learned = mean_distance_of_proposals(make())
     assert learned < 0.5 * random, (learned, random)

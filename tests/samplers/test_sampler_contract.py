@@ -504,7 +504,8 @@ def test_storage_round_trip_keeps_params_and_reproducibility(case, storage_url):
 
 
 def _process_worker(case_name: str, url: str, name: str, n_trials: int) -> None:
-    """Runs in a spawned process: load the study and optimize with the shared seeded configuration."""
+    """Runs in a spawned process: load the study and optimize with the shared seeded
+    configuration."""
     case = CASES[case_name]
     with open_storage(url) as storage:
         study = tftune.load_study(name, storage=storage, sampler=case.make(13, [SMALL]))
@@ -514,7 +515,8 @@ def _process_worker(case_name: str, url: str, name: str, n_trials: int) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("case", STOCHASTIC, ids=lambda c: c.name)
 def test_processes_sharing_a_seed_propose_no_duplicates(case, sqlite_url):
-    """Two spawned processes with the same seeded sampler: distinct trials, as one process would."""
+    """Two spawned processes with the same seeded sampler: distinct trials, as one process
+    would."""
     n_per_worker = 8
     name = "processes"
     storage = RDBStorage(sqlite_url)

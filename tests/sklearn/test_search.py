@@ -48,7 +48,7 @@ def test_cv_results_have_scikit_learns_format(iris):
     split_means = np.mean([results[f"split{k}_test_score"] for k in range(3)], axis=0)
     np.testing.assert_allclose(split_means, results["mean_test_score"])
     assert ours.n_splits_ == 3
-    assert ours.best_estimator_.C == ours.best_params_["C"]
+    assert ours.best_params_["C"] == ours.best_estimator_.C
     assert ours.score(x, y) == ours.best_estimator_.score(x, y)
     assert ours.predict(x).shape == (150,) and ours.predict_proba(x).shape == (150, 3)
 
@@ -68,7 +68,10 @@ def test_several_metrics_rank_by_refit(iris):
     assert "rank_test_accuracy" in search.cv_results_
     with pytest.raises(
         ValueError,
-        match=r"`refit` must name the one that ranks candidates \(one of \['accuracy', 'f1_macro'\]\), got True",
+        match=(
+            r"`refit` must name the one that ranks candidates "
+            r"\(one of \['accuracy', 'f1_macro'\]\), got True"
+        ),
     ):
         StudySearchCV(LogisticRegression(), {"C": [1.0]}, scoring=["accuracy", "f1_macro"]).fit(
             x, y

@@ -143,7 +143,8 @@ def test_postgres_connections_killed_by_the_server_are_replaced(postgres_url):
     with admin.begin() as conn:
         killed = conn.execute(
             sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'tftune_kill_test'"
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'tftune_kill_test'"
             )
         ).scalar()
     admin.dispose()

@@ -27,7 +27,9 @@ def test_tell_by_number_and_twice(storage_url):
     study.tell(trial.number, 1.0)
     with pytest.raises(
         UpdateFinishedTrialError,
-        match="Trial #0 is COMPLETE; only a running trial can be changed. Pass skip_if_finished=True",
+        match=(
+            "Trial #0 is COMPLETE; only a running trial can be changed. Pass skip_if_finished=True"
+        ),
     ):
         study.tell(trial, 2.0)
     assert study.tell(trial, 2.0, skip_if_finished=True).values == [1.0]
@@ -100,7 +102,7 @@ def test_multi_objective_pareto_front(storage_url):
     front = sorted(tuple(t.values) for t in study.best_trials)
     assert front == [(0.5, 0.5), (1.0, 1.0), (2.0, 3.0), (2.0, 3.0), (4.0, 4.0)]
     with pytest.raises(RuntimeError, match="use `best_trials`"):
-        study.best_trial
+        _ = study.best_trial
 
 
 def test_multi_objective_wrong_number_of_values_fails_the_trial():

@@ -74,7 +74,10 @@ def test_bad_storage_arguments(tmp_path):
 def test_unreachable_database_names_the_url():
     with pytest.raises(
         tftune.exceptions.StorageError,
-        match=r"Cannot use the database at postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/x: .*refused",
+        match=(
+            r"Cannot use the database at "
+            r"postgresql\+psycopg://nobody:\*\*\*@127.0.0.1:1/x: .*refused"
+        ),
     ):
         tftune.create_study(storage="postgresql://nobody:secret@127.0.0.1:1/x")
 

@@ -35,7 +35,10 @@ def test_the_same_name_with_another_distribution_is_an_error(trial):
     trial.suggest_float("x", 0, 1)
     with pytest.raises(
         ValueError,
-        match=r"Parameter 'x' was already suggested in this trial as FloatDistribution\(low=0.0, high=1.0",
+        match=(
+            r"Parameter 'x' was already suggested in this trial as "
+            r"FloatDistribution\(low=0.0, high=1.0"
+        ),
     ):
         trial.suggest_float("x", 0, 2)
     with pytest.raises(ValueError, match="Parameter 'x' was already suggested"):
