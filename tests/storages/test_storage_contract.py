@@ -163,6 +163,16 @@ def test_best_trial(storage, direction, expected):
     assert storage.get_best_trial(study_id).values == [expected]
 
 
+@pytest.mark.parametrize("direction", [MIN, MAX])
+def test_ties_for_the_best_trial_go_to_the_earliest_number(storage, direction):
+    study_id = storage.create_new_study([direction], "ties")
+    trials = [storage.create_new_trial(study_id) for _ in range(4)]
+    worse = 9.0 if direction == MIN else -9.0
+    for number, value in ((3, 0.5), (0, worse), (2, 0.5), (1, 0.5)):  # finished out of order
+        storage.set_trial_state_values(trials[number]._trial_id, TrialState.COMPLETE, [value])
+    assert storage.get_best_trial(study_id).number == 1
+
+
 def test_delete_study_removes_its_trials(storage):
     study_id = storage.create_new_study([MIN], "gone")
     keep = storage.create_new_study([MIN], "kept")

@@ -80,6 +80,7 @@ class _Member:
     initial_epoch: int
     history: dict[str, list[float]] = field(default_factory=dict)
     finished: bool = False  # told COMPLETE, PRUNED or FAIL
+    reported: bool = False  # reported an epoch from a pack
 
     @property
     def group_key(self) -> tuple[int, int, int]:
@@ -146,7 +147,7 @@ class PackedSearch:
                     alone.append(trial)
             for group, reason in _groups(members):
                 if reason is None:
-                    self._train_pack(group)
+                    alone.extend(self._train_pack(group))
                 else:
                     _logger.info("Trials %s run one at a time: %s.", _numbers(group), reason)
                     alone.extend(member.trial for member in group)
@@ -187,16 +188,19 @@ class PackedSearch:
         return member
 
     # --- training a pack ---------------------------------------------------------------------
-    def _train_pack(self, group: list[_Member]) -> None:
-        """Train a group that fuses: in chunks that fit in memory, each split by width if that pays."""
+    def _train_pack(self, group: list[_Member]) -> list[Trial]:
+        """Train a group that fuses: in chunks that fit in memory, each split by width if that
+        pays. Returns the trials left to run one at a time (those of packs that failed)."""
         batch_size = group[0].batch_size
         limit = copies_that_fit([member.model for member in group], batch_size)
+        alone: list[Trial] = []
         for start in range(0, len(group), limit):
             chunk = group[start : start + limit]
             for part in split_by_width([member.model for member in chunk], batch_size):
-                self._train_one_pack([chunk[index] for index in part])
+                alone.extend(self._train_one_pack([chunk[index] for index in part]))
+        return alone
 
-    def _train_one_pack(self, members: list[_Member]) -> None:
+    def _train_one_pack(self, members: list[_Member]) -> list[Trial]:
         from tftune.keras._fusion import FusedPack
 
         for member in members:  # a promoted trial starts from its checkpoint (loaded only now: a
@@ -205,9 +209,30 @@ class PackedSearch:
                     member.trial, member.model
                 )
         seed = None if self.tuner.seed is None else self.tuner.seed + members[0].trial.number
-        pack = FusedPack([member.model for member in members], seed=seed)
-        _logger.info("Training trials %s as one pack of %d.", _numbers(members), len(members))
-        self._train_epochs(pack, members, seed)
+        models = [member.model for member in members]
+        try:
+            pack = GuardedPack(lambda: FusedPack(models, seed=seed))
+            _logger.info("Training trials %s as one pack of %d.", _numbers(members), len(members))
+            self._train_epochs(pack, members, seed)
+        except PackFailed as failure:
+            return self._unpack(members, failure)
+        return []
+
+    def _unpack(self, members: list[_Member], failure: PackFailed) -> list[Trial]:
+        """After a pack's own computation failed: its trials that reported nothing yet go back
+        to run one at a time; those that had reported epochs fail, with the reason."""
+        left = [member for member in members if not member.finished]
+        if not left:
+            return []
+        _logger.warning(
+            "Trials %s run one at a time: their fused pack failed with %s",
+            _numbers(left),
+            failure.summary,
+        )
+        for member in left:
+            if member.reported:
+                self._fail(member, f"The fused pack training this trial failed: {failure.summary}")
+        return [member.trial for member in left if not member.reported]
 
     def _train_epochs(self, pack: Any, members: list[_Member], seed: int | None) -> None:
         first = members[0]
@@ -263,6 +288,7 @@ class PackedSearch:
             )
         value = float(logs[tuner.objective])
         trial.report(value, epoch)
+        member.reported = True
         if not trial.should_prune():
             return True
         if tuner.resume_promoted and math.isfinite(value):
@@ -281,8 +307,7 @@ class PackedSearch:
         tuner = self.tuner
         self._store_history(member)
         value = member.history[tuner.objective][-1]
-        if math.isfinite(value) and tuner._is_new_best(value):
-            tuner._keep_weights(member.trial, member.model)
+        tuner._keep_if_best(member.trial, member.model, value)
         self._finish(member.trial, values=value)
 
     def _store_history(self, member: _Member) -> None:
@@ -343,6 +368,58 @@ class PackedSearch:
             if frozen.state == TrialState.RUNNING:
                 trial.set_system_attr("fail_reason", reason)
                 self.study.tell(trial, state=TrialState.FAIL)
+
+
+class PackFailed(Exception):
+    """A fused pack's own computation failed: fusion's fault (an unsupported kernel, a shape
+    the inspection missed), not any one trial's."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+    @property
+    def summary(self) -> str:
+        """The error's type and the first line of its message."""
+        lines = str(self.error).strip().splitlines()
+        return f"{type(self.error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
+class GuardedPack:
+    """A FusedPack whose every failure surfaces as :class:`PackFailed`."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._pack = _guarded(make)
+
+    @property
+    def size(self) -> int:
+        return int(self._pack.size)
+
+    @property
+    def active(self) -> list[bool]:
+        return list(_guarded(lambda: self._pack.active))
+
+    def fit_epoch(self, *args: Any, **kwargs: Any) -> list[dict[str, float]]:
+        return list(_guarded(lambda: self._pack.fit_epoch(*args, **kwargs)))
+
+    def evaluate(self, *args: Any, **kwargs: Any) -> list[dict[str, float]]:
+        return list(_guarded(lambda: self._pack.evaluate(*args, **kwargs)))
+
+    def freeze(self, index: int) -> None:
+        _guarded(lambda: self._pack.freeze(index))
+
+    def write_back(self, index: int) -> None:
+        _guarded(lambda: self._pack.write_back(index))
+
+    def repack(self, keep: Sequence[int]) -> GuardedPack:
+        return GuardedPack(lambda: self._pack.repack(keep))
+
+
+def _guarded(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except Exception as error:
+        raise PackFailed(error) from error
 
 
 def _repacked(pack: Any, members: list[_Member]) -> tuple[Any, list[_Member]]:

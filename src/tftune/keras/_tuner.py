@@ -15,6 +15,7 @@ import keras
 
 import tftune
 from tftune.exceptions import TrialPruned
+from tftune.keras._best_weights import INPUT_SHAPE_ATTR, WEIGHTS_ATTR, BestWeights
 from tftune.keras._callback import TrialFailed, TrialReportCallback
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
@@ -30,9 +31,7 @@ from tftune.study import Study, StudyDirection
 from tftune.study._progress import ProgressBar
 from tftune.trial import FixedTrial, FrozenTrial, Trial, TrialState
 
-WEIGHTS_ATTR = "weights_path"
 RESUMED_VALUES_ATTR = "resumed_intermediate_values"
-INPUT_SHAPE_ATTR = "input_shape"
 HISTORY_ATTR = "history"
 BuildFn = Callable[[Any], "keras.Model"]
 FitOptionsFn = Callable[[Any], Mapping[str, Any]]
@@ -146,6 +145,8 @@ class Tuner:
         self.resume_promoted = resume_promoted and hasattr(self.study.pruner, "promotions")
         self.max_checkpoints = max_checkpoints
         self.checkpoint_dir = self.project_dir / "checkpoints"
+        self._best_weights = BestWeights(self.study, self.project_dir)
+        self._after_trial_callbacks = [self._after_trial, self._count_failures, self._promote]
         #: Why the last ``search()`` ran trials one at a time (``None`` when it used packs).
         self.packing_note: str | None = None
 
@@ -202,7 +203,7 @@ class Tuner:
                     n_trials=n_trials,
                     timeout=timeout,
                     catch=(Exception,),
-                    callbacks=[self._count_failures, self._promote],
+                    callbacks=self._after_trial_callbacks,
                     show_progress_bar=show_progress_bar,
                 )
         finally:
@@ -236,7 +237,7 @@ class Tuner:
         self.study._fail_stale_trials(force=True)
         try:
             PackedSearch(
-                self, fit_arguments, pack_size, [self._count_failures, self._promote], progress
+                self, fit_arguments, pack_size, self._after_trial_callbacks, progress
             ).run(n_trials, timeout)
         finally:
             self.study._stop_requested = False
@@ -289,8 +290,7 @@ class Tuner:
                 f"Training ran no epoch, so objective {self.objective!r} was never reported."
             )
         value = reporter.history[self.objective][-1]
-        if math.isfinite(value) and self._is_new_best(value):
-            self._keep_weights(trial, model)
+        self._keep_if_best(trial, model, value)
         return value
 
     # --- one trial's set-up (shared with packed search) -------------------------------------------
@@ -379,9 +379,10 @@ class Tuner:
         if model.optimizer is not None and model.built:
             model.optimizer.build(model.trainable_variables)  # so its moments load too
         model.load_weights(checkpoint["path"])
-        pathlib.Path(checkpoint["path"]).unlink(missing_ok=True)  # consumed: promoted only once
+        reported = trial.intermediate_values  # (a retry after a failed pack reported them)
         for step, value in trial.system_attrs.get(RESUMED_VALUES_ATTR, []):
-            trial.report(value, int(step))
+            if int(step) not in reported:
+                trial.report(value, int(step))
         history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
         return self._resume_epoch(trial), history
 
@@ -398,23 +399,16 @@ class Tuner:
             )
 
     # --- the best trial --------------------------------------------------------------------
-    def _is_new_best(self, value: float) -> bool:
-        try:
-            best = self.study.best_value
-        except ValueError:
-            return True
-        return value > best if self.direction == StudyDirection.MAXIMIZE else value < best
+    def _keep_if_best(self, trial: Trial, model: keras.Model, value: float) -> None:
+        """Save the trial's weights if its value may make it the study's best (before its tell)."""
+        if self._best_weights.may_be_best(trial.number, value):
+            self._best_weights.save(trial, model, input_shape(model))
 
-    def _keep_weights(self, trial: Trial, model: keras.Model) -> None:
-        path = self.project_dir / f"trial_{trial.number}.weights.h5"
-        model.save_weights(path)
-        trial.set_user_attr(WEIGHTS_ATTR, str(path))
-        shape = input_shape(model)
-        if shape is not None:
-            trial.set_user_attr(INPUT_SHAPE_ATTR, shape)
-        for old in self.project_dir.glob("trial_*.weights.h5"):
-            if old != path:
-                old.unlink(missing_ok=True)
+    def _after_trial(self, study: Study, trial: FrozenTrial) -> None:
+        """After each tell: drop superseded best weights and a promoted trial's used checkpoint."""
+        self._best_weights.remove_superseded(trial)
+        if RESUME_OF_KEY in trial.system_attrs:  # kept until now, so a retry could resume too
+            pathlib.Path(trial.system_attrs[CHECKPOINT_KEY]["path"]).unlink(missing_ok=True)
 
     @property
     def best_trial(self) -> FrozenTrial:

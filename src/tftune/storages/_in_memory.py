@@ -207,15 +207,21 @@ class InMemoryStorage(BaseStorage):
                 self._update_best(self._studies[study_id], trial)
 
     def _update_best(self, record: _StudyRecord, trial: FrozenTrial) -> None:
+        """Keep the best complete trial; ties go to the earliest number, as in SQL storage."""
         if len(record.directions) != 1 or trial.values is None:
             return
         best = record.best
-        if best is None:
+        if best is None or best.values is None:
             record.best = trial
+            return
+        value, best_value = trial.values[0], best.values[0]
+        if value == best_value:
+            better = trial.number < best.number
         elif record.directions[0] == StudyDirection.MAXIMIZE:
-            if trial.values[0] > best.values[0]:  # type: ignore[index]
-                record.best = trial
-        elif trial.values[0] < best.values[0]:  # type: ignore[index]
+            better = value > best_value
+        else:
+            better = value < best_value
+        if better:
             record.best = trial
 
     def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None:

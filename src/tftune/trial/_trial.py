@@ -63,6 +63,11 @@ class Trial:
         return dict(self._frozen.system_attrs)
 
     @property
+    def intermediate_values(self) -> dict[int, float]:
+        """The values reported so far, by step (a copy)."""
+        return dict(self._frozen.intermediate_values)
+
+    @property
     def datetime_start(self) -> datetime.datetime | None:
         return self._frozen.datetime_start
 

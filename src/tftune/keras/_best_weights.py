@@ -1,0 +1,74 @@
+"""The best trial's trained weights on disk, always those of the study's own best trial.
+
+A trial whose value may make it the best saves its weights *before* it is told (a finished trial
+takes no more attributes); files of finished trials that are not the best are removed only
+*after* the tell, so a crash in between never leaves the study's best trial without its file.
+Ties go to the earliest trial number, as the storages' ``best_trial`` breaks them: trials finish
+out of number order in packs (split by width) and across workers.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import re
+from typing import TYPE_CHECKING
+
+from tftune.study import Study, StudyDirection
+from tftune.trial import FrozenTrial, Trial
+
+if TYPE_CHECKING:
+    import keras
+
+WEIGHTS_ATTR = "weights_path"
+INPUT_SHAPE_ATTR = "input_shape"
+_FILE = re.compile(r"trial_(\d+)\.weights\.h5")
+
+
+class BestWeights:
+    """Keeps ``directory/trial_<n>.weights.h5`` for the study's best trial."""
+
+    def __init__(self, study: Study, directory: pathlib.Path) -> None:
+        self.study = study
+        self.directory = directory
+
+    def may_be_best(self, number: int, value: float) -> bool:
+        """Whether trial ``number`` with ``value`` would be the study's best once told."""
+        if not math.isfinite(value):
+            return False
+        try:
+            best = self.study.best_trial
+        except ValueError:  # no complete trial yet
+            return True
+        best_value = best.value
+        assert best_value is not None  # a complete single-objective trial has a value
+        if value == best_value:
+            return number < best.number
+        maximize = self.study.direction == StudyDirection.MAXIMIZE
+        return value > best_value if maximize else value < best_value
+
+    def save(self, trial: Trial, model: keras.Model, input_shape: list[int] | None) -> None:
+        """Write the trial's weights and record where they are (before the trial is told)."""
+        path = self.directory / f"trial_{trial.number}.weights.h5"
+        model.save_weights(path)
+        trial.set_user_attr(WEIGHTS_ATTR, str(path))
+        if input_shape is not None:
+            trial.set_user_attr(INPUT_SHAPE_ATTR, input_shape)
+
+    def remove_superseded(self, told: FrozenTrial) -> None:
+        """After ``told`` was told: if it saved weights, delete the files of finished trials
+        that are not the study's best (a running trial's file stays: it may yet win)."""
+        if WEIGHTS_ATTR not in told.user_attrs:
+            return
+        files = {
+            int(m.group(1)): p for p in self.directory.iterdir() if (m := _FILE.fullmatch(p.name))
+        }
+        if len(files) < 2:
+            return
+        best = self.study.best_trial.number
+        finished = {
+            t.number for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()
+        }
+        for number, path in files.items():
+            if number != best and number in finished:
+                path.unlink(missing_ok=True)
