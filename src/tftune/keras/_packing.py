@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -224,15 +225,19 @@ class PackedSearch:
         left = [member for member in members if not member.finished]
         if not left:
             return []
+        retried = [member for member in left if not member.reported]
+        failed = [member for member in left if member.reported]
+        parts = [f"{_numbers(retried)} run one at a time"] if retried else []
+        parts += [f"{_numbers(failed)} fail (they had reported epochs)"] if failed else []
         _logger.warning(
-            "Trials %s run one at a time: their fused pack failed with %s",
+            "The fused pack of trials %s failed with %s; %s.",
             _numbers(left),
             failure.summary,
+            ", ".join(parts),
         )
-        for member in left:
-            if member.reported:
-                self._fail(member, f"The fused pack training this trial failed: {failure.summary}")
-        return [member.trial for member in left if not member.reported]
+        for member in failed:
+            self._fail(member, f"The fused pack training this trial failed: {failure.summary}")
+        return [member.trial for member in retried]
 
     def _train_epochs(self, pack: Any, members: list[_Member], seed: int | None) -> None:
         first = members[0]
@@ -381,7 +386,8 @@ class PackFailed(Exception):
     @property
     def summary(self) -> str:
         """The error's type and the first line of its message."""
-        lines = str(self.error).strip().splitlines()
+        message = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", str(self.error).strip())
+        lines = message.splitlines()
         return f"{type(self.error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
