@@ -1,19 +1,29 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
-.PHONY: setup demo test bench bench-quick
+.PHONY: setup demo test lint bench bench-quick
+
+EXTRAS := postgres,test,sklearn,tensorflow,lint
 
 setup:
-	@scripts/bootstrap.sh postgres,test,sklearn,tensorflow
+	@scripts/bootstrap.sh $(EXTRAS)
 
 demo: setup
 	.venv/bin/python examples/quickstart.py
 
+# The whole suite, then the TensorFlow tests again with oneDNN off: TensorFlow's kernels then
+# are those of a CPU without AVX-512 (no grouped-convolution gradients, other float sums).
 test: setup
 	.venv/bin/python -m pytest -q
+	TF_ENABLE_ONEDNN_OPTS=0 .venv/bin/python -m pytest -q tests/keras tests/sklearn
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 bench:
-	@scripts/bootstrap.sh postgres,test,sklearn,tensorflow,bench
+	@scripts/bootstrap.sh $(EXTRAS),bench
 	.venv/bin/python benchmarks/run_all.py
 
 bench-quick:
-	@scripts/bootstrap.sh postgres,test,sklearn,tensorflow,bench
+	@scripts/bootstrap.sh $(EXTRAS),bench
 	.venv/bin/python benchmarks/run_all.py --quick
