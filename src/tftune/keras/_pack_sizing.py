@@ -83,7 +83,8 @@ def _gpu_memory_limit() -> int | None:
 
 def split_by_width(models: Sequence[keras.Model], batch_size: int) -> list[list[int]]:
     """The indices of ``models`` (ascending) in the packs to train: one pack, or, where their
-    widths differ enough, packs of similar widths (narrowest first), each at least ``MIN_SPLIT_SIZE``."""
+    widths differ enough, packs of similar widths (narrowest first), each at least
+    ``MIN_SPLIT_SIZE``."""
     order = sorted(range(len(models)), key=lambda index: padded_macs([models[index]]))
     return [
         sorted(part)
@@ -121,7 +122,8 @@ def padded_macs(models: Sequence[keras.Model]) -> float:
 
 
 def _positions(layer: keras.layers.Layer) -> int:
-    """Output positions a kernel is applied at (1 for Dense; the output's spatial size for a conv)."""
+    """Output positions a kernel is applied at (1 for Dense; the output's spatial size for a
+    conv)."""
     try:
         shape = layer.output.shape
     except (AttributeError, ValueError):

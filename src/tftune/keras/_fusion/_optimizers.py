@@ -38,7 +38,8 @@ BASE_HYPERPARAMETERS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnor
 
 
 def read_hyperparameters(optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
-    """The optimizer's update hyperparameters; learning_rate is a float or a LearningRateSchedule."""
+    """The optimizer's update hyperparameters; learning_rate is a float or a
+    LearningRateSchedule."""
     kind = type(optimizer).__name__
     rate = optimizer._learning_rate
     values: dict[str, Any] = {
@@ -195,7 +196,8 @@ class FusedOptimizer:
 def keras_slot(
     optimizer: keras.optimizers.Optimizer, slot: str, variable: keras.Variable
 ) -> keras.Variable | None:
-    """The Keras optimizer's slot variable for a model variable, or None when that copy has no such slot."""
+    """The Keras optimizer's slot variable for a model variable, or None when that copy has no
+    such slot."""
     if not optimizer.built:
         return None
     slots = getattr(optimizer, KERAS_SLOTS[type(optimizer).__name__][slot], None)

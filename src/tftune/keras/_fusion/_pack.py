@@ -31,7 +31,8 @@ from tftune.keras._fusion._optimizers import (
 
 @dataclass
 class CopyState:
-    """One copy's unpadded numbers: layer weights, optimizer slots, step count, optimizer hyperparameters."""
+    """One copy's unpadded numbers: layer weights, optimizer slots, step count, optimizer
+    hyperparameters."""
 
     values: list[np.ndarray]
     present: list[bool]
@@ -43,7 +44,8 @@ class CopyState:
 
 @dataclass
 class _Param:
-    """A stacked weight: (K, *padded) variable, mask of real entries, per-copy true shapes and regularizers."""
+    """A stacked weight: (K, *padded) variable, mask of real entries, per-copy true shapes and
+    regularizers."""
 
     layer: FusedLayer
     definition: ParamDef
@@ -59,7 +61,8 @@ class _Param:
 def _stack_padded(
     arrays: Sequence[np.ndarray], present: Sequence[bool]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Zero-pad per-copy arrays to the widest shape and stack them; also return the mask of real entries."""
+    """Zero-pad per-copy arrays to the widest shape and stack them; also return the mask of real
+    entries."""
     shape = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays)))
     stacked = np.zeros((len(arrays), *shape), np.float32)
     valid = np.zeros(stacked.shape, bool)
@@ -204,7 +207,8 @@ class FusedPack:
     def _losses(
         self, x: tf.Tensor, y: tf.Tensor, training: bool, metrics: list
     ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, list]:
-        """Per-copy losses (K,), then the batch's (M+1, K) sums and (M+1,) counts for the logs (loss first)."""
+        """Per-copy losses (K,), then the batch's (M+1, K) sums and (M+1,) counts for the logs
+        (loss first)."""
         y_pred, updates = self._forward(x, training)
         losses = per_copy_loss(self._loss, y, y_pred) + self._regularization()
         metric_sums, metric_counts = per_copy_metric_sums(metrics, y, y_pred)
@@ -318,7 +322,8 @@ class FusedPack:
         return [_logs(names, sums[:, k] / counts[:, 0]) for k in range(self.size)]
 
     def freeze(self, index: int) -> None:
-        """Stop training copy ``index``: its weights, optimizer slots and step count stop changing."""
+        """Stop training copy ``index``: its weights, optimizer slots and step count stop
+        changing."""
         self._active.assign(tf.tensor_scatter_nd_update(self._active, [[index]], [False]))
 
     def copy_state(self, index: int) -> CopyState:
@@ -383,7 +388,8 @@ def _as_float32(array: Any) -> np.ndarray:
 
 
 def _read_copy(model: keras.Model, layers: list[FusedLayer], index: int) -> CopyState:
-    """Copy ``index``'s weights, optimizer slots, iteration count and hyperparameters from its model."""
+    """Copy ``index``'s weights, optimizer slots, iteration count and hyperparameters from its
+    model."""
     optimizer = model.optimizer
     values, present, slots = [], [], []
     for layer in layers:
@@ -453,7 +459,8 @@ def fit(
     seed: int | None = None,
     on_epoch_end: Callable[[int, list[dict[str, float]]], None] | None = None,
 ) -> list[list[dict[str, float]]]:
-    """Train the pack for ``epochs``; per epoch the per-copy logs (validation keys prefixed "val_")."""
+    """Train the pack for ``epochs``; per epoch the per-copy logs (validation keys prefixed
+    "val_")."""
     history = []
     for epoch in range(epochs):
         logs = pack.fit_epoch(
