@@ -112,7 +112,9 @@ def _split(order: list[int], models: Sequence[keras.Model], worth: float) -> lis
 def padded_macs(models: Sequence[keras.Model]) -> float:
     """Multiply-adds per sample and copy of the models' kernels padded to the widest copy."""
     total = 0.0
-    for layers in zip(*(model.layers for model in models)):
+    # not strict: models that fuse can list different layer counts (a functional model lists its
+    # InputLayer, a Sequential one does not)
+    for layers in zip(*(model.layers for model in models), strict=False):
         kernels = [getattr(layer, "kernel", None) for layer in layers]
         if any(kernel is None for kernel in kernels):
             continue

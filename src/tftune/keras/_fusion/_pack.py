@@ -63,10 +63,10 @@ def _stack_padded(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Zero-pad per-copy arrays to the widest shape and stack them; also return the mask of real
     entries."""
-    shape = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays)))
+    shape = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays), strict=True))
     stacked = np.zeros((len(arrays), *shape), np.float32)
     valid = np.zeros(stacked.shape, bool)
-    for k, (array, real) in enumerate(zip(arrays, present)):
+    for k, (array, real) in enumerate(zip(arrays, present, strict=True)):
         region = (k, *(slice(0, n) for n in array.shape))
         stacked[region] = array
         valid[region] = real
@@ -139,7 +139,7 @@ class FusedPack:
         params, index, trainable_index = [], 0, 0
         for layer in self._layers:
             for definition, *keras_vars in zip(
-                layer.params, *(layer.keras_variables(l) for l in layer.layers)
+                layer.params, *(layer.keras_variables(own) for own in layer.layers), strict=True
             ):
                 arrays = [s.values[index] for s in states]
                 present = [s.present[index] for s in states]
@@ -242,7 +242,7 @@ class FusedPack:
         optimizer = self._optimizer
         rates = optimizer.learning_rates(self._steps)
         grads = optimizer.clip_gradients(grads)
-        for param, grad in zip(trainables, grads):
+        for param, grad in zip(trainables, grads, strict=True):
             old = param.variable
             slots = {name: slot.read_value() for name, slot in param.slots.items()}
             new, new_slots = optimizer.update(
@@ -351,7 +351,7 @@ class FusedPack:
         for k in range(self.size) if index is None else [index]:
             state, model = self.copy_state(k), self.models[k]
             pairs = self._keras_pairs(k)
-            for (param, variable), value in zip(pairs, state.values):
+            for (_param, variable), value in zip(pairs, state.values, strict=True):
                 if variable is not None:
                     variable.assign(value)
             if include_optimizer:
@@ -361,7 +361,9 @@ class FusedPack:
         pairs = []
         for layer in self._layers:
             variables = layer.keras_variables(layer.layers[index])
-            pairs.extend(zip([p for p in self._params if p.layer is layer], variables))
+            pairs.extend(
+                zip([p for p in self._params if p.layer is layer], variables, strict=True)
+            )
         return pairs
 
     def repack(self, keep: Sequence[int]) -> FusedPack:
@@ -380,7 +382,10 @@ class FusedPack:
 
 
 def _logs(names: list[str], values: np.ndarray) -> dict[str, float]:
-    return {"loss": float(values[0]), **{name: float(v) for name, v in zip(names, values[1:])}}
+    return {
+        "loss": float(values[0]),
+        **{name: float(v) for name, v in zip(names, values[1:], strict=True)},
+    }
 
 
 def _as_float32(array: Any) -> np.ndarray:
@@ -395,7 +400,7 @@ def _read_copy(model: keras.Model, layers: list[FusedLayer], index: int) -> Copy
     for layer in layers:
         own = layer.layers[index]
         for definition, variable, shape in zip(
-            layer.params, layer.keras_variables(own), layer.fallback_shapes(own)
+            layer.params, layer.keras_variables(own), layer.fallback_shapes(own), strict=True
         ):
             values.append(
                 keras.ops.convert_to_numpy(variable).astype(np.float32)
@@ -437,7 +442,7 @@ def _write_optimizer(
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     trainable = [(param, variable) for param, variable in pairs if param.definition.trainable]
-    for (param, variable), slots in zip(trainable, state.slots):
+    for (_param, variable), slots in zip(trainable, state.slots, strict=True):
         if variable is None:
             continue
         for name, value in slots.items():
@@ -474,7 +479,7 @@ def fit(
             scores = pack.evaluate(*validation_data, batch_size=batch_size)
             logs = [
                 {**log, **{f"val_{k}": v for k, v in score.items()}} if log else log
-                for log, score in zip(logs, scores)
+                for log, score in zip(logs, scores, strict=True)
             ]
         history.append(logs)
         if on_epoch_end is not None:
