@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import keras
 import numpy as np
@@ -20,13 +20,29 @@ from tftune.keras._fusion._layers import (
     fuse_layers,
     per_copy,
 )
-from tftune.keras._fusion._losses import per_copy_loss, per_copy_metric_sums, resolve_metrics
+from tftune.keras._fusion._losses import (
+    MetricFn,
+    per_copy_loss,
+    per_copy_metric_sums,
+    resolve_metrics,
+)
 from tftune.keras._fusion._optimizers import (
     KERAS_SLOTS,
     FusedOptimizer,
     keras_slot,
     read_hyperparameters,
 )
+
+T = TypeVar("T")
+# the train and eval tf.functions for one data shape, and the compiled metrics' log names
+Compiled = tuple[
+    Callable[[np.ndarray, np.ndarray], None],
+    Callable[[np.ndarray, np.ndarray], tuple[tf.Tensor, tf.Tensor]],
+    list[str],
+]
+Metrics = list[tuple[str, MetricFn]]
+# a Keras variable and its new value (BatchNormalization's moving statistics)
+Updates = list[tuple[tf.Variable, tf.Tensor]]
 
 
 @dataclass
@@ -67,7 +83,7 @@ def _stack_padded(
     stacked = np.zeros((len(arrays), *shape), np.float32)
     valid = np.zeros(stacked.shape, bool)
     for k, (array, real) in enumerate(zip(arrays, present, strict=True)):
-        region = (k, *(slice(0, n) for n in array.shape))
+        region: tuple[int | slice, ...] = (k, *(slice(0, n) for n in array.shape))
         stacked[region] = array
         valid[region] = real
     return stacked, valid
@@ -89,7 +105,7 @@ class FusedPack:
         models: Sequence[keras.Model],
         *,
         seed: int | None = None,
-        input_shape: tuple | None = None,
+        input_shape: tuple[int | None, ...] | None = None,
     ) -> None:
         models = list(models)
         for model in models:
@@ -98,7 +114,7 @@ class FusedPack:
         reason = fusion_blocker(models)
         if reason is not None:
             raise ValueError(reason)
-        chains = [chain_layers(model) for model in models]
+        chains = [_accepted(chain_layers(model)) for model in models]
         layers = fuse_layers(chains)
         states = [_read_copy(model, layers, k) for k, model in enumerate(models)]
         self._setup(
@@ -108,7 +124,7 @@ class FusedPack:
     def _setup(
         self,
         models: list[keras.Model],
-        chains: list,
+        chains: list[list[keras.layers.Layer]],
         states: list[CopyState],
         seed: int,
         rng_step: int,
@@ -119,8 +135,8 @@ class FusedPack:
         self._seed = int(seed)
         self._epoch = 0
         self._layers = fuse_layers(chains)
-        self._loss = loss_spec(models[0].loss)
-        self._metric_specs = metric_specs(models[0])
+        self._loss = _accepted(loss_spec(models[0].loss))
+        self._metric_specs = _accepted(metric_specs(models[0]))
         self._optimizer = FusedOptimizer(
             type(models[0].optimizer).__name__, [s.hyper for s in states]
         )
@@ -133,7 +149,7 @@ class FusedPack:
             tf.zeros([len(self._metric_specs) + 1, self.size]), trainable=False
         )
         self._train_counts = tf.Variable(tf.zeros([len(self._metric_specs) + 1]), trainable=False)
-        self._functions: dict[tuple, tuple[Callable, Callable, list[str]]] = {}
+        self._functions: dict[tuple[tuple[int, ...], tuple[int, ...]], Compiled] = {}
 
     def _stack_params(self, states: list[CopyState]) -> list[_Param]:
         params, index, trainable_index = [], 0, 0
@@ -188,8 +204,9 @@ class FusedPack:
 
     # ----- the fused computation -----
 
-    def _forward(self, x: tf.Tensor, training: bool) -> tuple[tf.Tensor, list]:
-        flow, updates = Flow(x, True, None), []
+    def _forward(self, x: tf.Tensor, training: bool) -> tuple[tf.Tensor, Updates]:
+        flow = Flow(x, True, None)
+        updates: Updates = []
         for layer in self._layers:
             seed = tf.stack([tf.constant(self._seed + layer.position, tf.int64), self._rng_step])
             flow = layer(flow, training, seed, updates)
@@ -205,8 +222,8 @@ class FusedPack:
         return total
 
     def _losses(
-        self, x: tf.Tensor, y: tf.Tensor, training: bool, metrics: list
-    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, list]:
+        self, x: tf.Tensor, y: tf.Tensor, training: bool, metrics: Metrics
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, Updates]:
         """Per-copy losses (K,), then the batch's (M+1, K) sums and (M+1,) counts for the logs
         (loss first)."""
         y_pred, updates = self._forward(x, training)
@@ -216,7 +233,7 @@ class FusedPack:
         sums = tf.concat([losses[None] * rows, metric_sums], axis=0)
         return losses, sums, tf.concat([rows[None], metric_counts], axis=0), updates
 
-    def _train_step(self, x: tf.Tensor, y: tf.Tensor, metrics: list) -> None:
+    def _train_step(self, x: tf.Tensor, y: tf.Tensor, metrics: Metrics) -> None:
         trainables = [p for p in self._params if p.definition.trainable]
         with tf.GradientTape() as tape:
             losses, sums, counts, updates = self._losses(x, y, True, metrics)
@@ -253,11 +270,13 @@ class FusedPack:
             for name, value in new_slots.items():
                 param.slots[name].assign(tf.where(gate, value, slots[name]))
 
-    def _eval_step(self, x: tf.Tensor, y: tf.Tensor, metrics: list) -> tuple[tf.Tensor, tf.Tensor]:
+    def _eval_step(
+        self, x: tf.Tensor, y: tf.Tensor, metrics: Metrics
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         _, sums, counts, _ = self._losses(x, y, False, metrics)
         return sums, counts
 
-    def _compiled(self, x: np.ndarray, y: np.ndarray) -> tuple[Callable, Callable, list[str]]:
+    def _compiled(self, x: np.ndarray, y: np.ndarray) -> Compiled:
         """The train and eval tf.functions for these data shapes (traced once, any batch size)."""
         key = (x.shape[1:], y.shape[1:])
         if key not in self._functions:
@@ -358,7 +377,7 @@ class FusedPack:
                 _write_optimizer(model, pairs, state)
 
     def _keras_pairs(self, index: int) -> list[tuple[_Param, keras.Variable | None]]:
-        pairs = []
+        pairs: list[tuple[_Param, keras.Variable | None]] = []
         for layer in self._layers:
             variables = layer.keras_variables(layer.layers[index])
             pairs.extend(
@@ -379,6 +398,12 @@ class FusedPack:
         )
         pack._epoch = self._epoch
         return pack
+
+
+def _accepted(checked: T | str) -> T:
+    """A model's chain, loss or metrics that ``fusion_blocker`` accepted (never a reason)."""
+    assert not isinstance(checked, str), checked
+    return checked
 
 
 def _logs(names: list[str], values: np.ndarray) -> dict[str, float]:
@@ -425,7 +450,10 @@ def _read_copy(model: keras.Model, layers: list[FusedLayer], index: int) -> Copy
 
 
 def _read_slot(
-    optimizer: keras.optimizers.Optimizer, name: str, variable: keras.Variable | None, shape: tuple
+    optimizer: keras.optimizers.Optimizer,
+    name: str,
+    variable: keras.Variable | None,
+    shape: tuple[int, ...],
 ) -> np.ndarray:
     slot = None if variable is None else keras_slot(optimizer, name, variable)
     return (
