@@ -15,7 +15,7 @@ class TrialFailed(TftuneError):
     """A Keras trial failed in a way the search survives (missing metric, NaN loss, OOM)."""
 
 
-class TrialReportCallback(keras.callbacks.Callback):
+class TrialReportCallback(keras.callbacks.Callback):  # type: ignore[misc]
     """Report ``monitor`` to ``trial`` at the end of each epoch; stop pruned or diverged trials.
 
     Use it in your own objective::

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def _copy_bytes(model: keras.Model, batch_size: int) -> int:
         shape = getattr(shape, "shape", None)
         if shape is not None:
             activations += int(np.prod([d for d in shape[1:] if d is not None]))
-    return 4 * (4 * model.count_params() + 3 * batch_size * activations)
+    return 4 * (4 * int(model.count_params()) + 3 * batch_size * activations)
 
 
 def _free_memory_bytes() -> int:
@@ -115,7 +115,7 @@ def padded_macs(models: Sequence[keras.Model]) -> float:
     # not strict: models that fuse can list different layer counts (a functional model lists its
     # InputLayer, a Sequential one does not)
     for layers in zip(*(model.layers for model in models), strict=False):
-        kernels = [getattr(layer, "kernel", None) for layer in layers]
+        kernels: list[Any] = [getattr(layer, "kernel", None) for layer in layers]
         if any(kernel is None for kernel in kernels):
             continue
         widest = np.max([tuple(kernel.shape) for kernel in kernels], axis=0)

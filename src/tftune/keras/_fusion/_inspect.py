@@ -258,7 +258,8 @@ def _describe(spec: Any) -> Any:
 
 
 def _compile_blocker(models: Sequence[keras.Model]) -> str | None:
-    first_loss = first_metrics = None
+    first_loss: Any = None
+    first_metrics: Any = None
     for copy, model in enumerate(models):
         if not model.compiled or model.optimizer is None:
             return f"copy {copy} is not compiled"
