@@ -26,12 +26,14 @@ exactness check (no dropout, no shuffling) where fused and unfused must agree to
 Results: ``benchmarks/results/fusion.{md,json}`` (``--quick``: ``fusion.quick.{md,json}``).
 
 Run:  .venv/bin/python benchmarks/bench_fusion.py [--quick] [--tasks breast_cancer,digits]
-          [--contenders fused_8,fused_32,unfused,optuna] [--repeats N] [--threads N] [--no-exactness]
+          [--contenders fused_8,fused_32,unfused,optuna] [--repeats N] [--threads N] \
+[--no-exactness]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -79,8 +81,9 @@ LABELS = {
     "kerastuner": "KerasTuner RandomSearch",
 }
 BASELINE = "optuna"
-#: Optuna's trial i is seeded ``seed + i + NOISE_SEED_OFFSET``: the same configurations as tftune's but other
-#: initial weights, dropout masks and batch orders, so Optuna vs tftune unfused measures seed-to-seed noise.
+#: Optuna's trial i is seeded ``seed + i + NOISE_SEED_OFFSET``: the same configurations as
+#: tftune's but other initial weights, dropout masks and batch orders, so Optuna vs tftune
+#: unfused measures seed-to-seed noise.
 NOISE_SEED_OFFSET = 100_000
 GOAL_K, GOAL_RATIO = 32, 20.0  # fused at K=32: >= 20x Optuna's configurations per minute
 
@@ -340,8 +343,8 @@ def run_tftune(
 
 
 def check_best_model(tuner: Any, x_val: Any, y_val: Any) -> dict[str, Any]:
-    """Untimed: ``best_model()`` (the weights kept for the best trial, fused or not) must reproduce the best
-    trial's val_accuracy when evaluated by plain Keras."""
+    """Untimed: ``best_model()`` (the weights kept for the best trial, fused or not) must
+    reproduce the best trial's val_accuracy when evaluated by plain Keras."""
     try:
         best = tuner.best_trial
         _, accuracy = tuner.best_model().evaluate(x_val, y_val, verbose=0)
@@ -613,7 +616,9 @@ def start_workers(
                 else {"type": "Timeout", "message": "no answer in 300 s", "traceback": ""}
             )
             info[name] = {
-                "skipped": f"does not start: {why['type']}: {why['message'].splitlines()[0][:300]}",
+                "skipped": (
+                    f"does not start: {why['type']}: {why['message'].splitlines()[0][:300]}"
+                ),
                 "error": {**why, "log_tail": _log_tail(log_path)},
             }
             log(f"[bench_fusion] {name} skipped: {info[name]['skipped']}")
@@ -631,10 +636,8 @@ def start_workers(
 
 def stop_workers(workers: dict[str, Any]) -> None:
     for _, conn, _ in workers.values():
-        try:
+        with contextlib.suppress(OSError):
             conn.send(("stop",))
-        except OSError:
-            pass
     for proc, _, _ in workers.values():
         proc.join(timeout=30)
         if proc.is_alive():
@@ -664,7 +667,8 @@ def ask(
 
 
 def block_order(cfg: Config, repeat: int, names: list[str]) -> list[tuple[str, str]]:
-    """(task, contender) pairs of one repeat: contenders rotated by one per repeat, tasks alternated."""
+    """(task, contender) pairs of one repeat: contenders rotated by one per repeat, tasks
+    alternated."""
     k = repeat % len(names)
     order = names[k:] + names[:k]
     tasks = list(cfg.tasks) if repeat % 2 == 0 else list(reversed(cfg.tasks))
@@ -697,16 +701,18 @@ def bench(cfg: Config, log_dir: Path, log: Callable[[str], None]) -> dict[str, A
                     part["runs"].append(run)
                     done = sum(v is not None for v in run["values"])
                     log(
-                        f"[bench_fusion]   repeat {repeat + 1}/{cfg.repeats} {task} {name}: {n} configs in "
-                        f"{run['wall_s']:.1f} s ({60 * n / run['wall_s']:.1f}/min), {done} complete, best "
-                        f"{_best(run['values'])}"
+                        f"[bench_fusion]   repeat {repeat + 1}/{cfg.repeats} {task} {name}: {n} "
+                        f"configs in {run['wall_s']:.1f} s ({60 * n / run['wall_s']:.1f}/min), "
+                        f"{done} complete, best {_best(run['values'])}"
                         + (f", packed {run.get('packed_trials')}" if pack_size(name) else "")
                     )
                 else:
                     part["errors"].append({**answer["error"], "repeat": repeat})
+                    message = answer["error"]["message"]
+                    first_line = message.splitlines()[0][:300] if message else ""
                     log(
-                        f"[bench_fusion]   repeat {repeat + 1}/{cfg.repeats} {task} {name} FAILED: "
-                        f"{answer['error']['type']}: {answer['error']['message'].splitlines()[0][:300] if answer['error']['message'] else ''}"
+                        f"[bench_fusion]   repeat {repeat + 1}/{cfg.repeats} {task} {name} "
+                        f"FAILED: {answer['error']['type']}: {first_line}"
                     )
         if cfg.exactness:
             exact_names = [name for name in ("unfused", "fused_8") if name in workers]
@@ -818,7 +824,9 @@ def compare(runs: list[dict[str, Any]], reference: list[dict[str, Any]]) -> dict
         other = by_seed.get(run["seed"])
         if other is None:
             continue
-        for mine, theirs in zip(run["values"], other["values"]):
+        # not strict: contenders run different numbers of configurations, the shorter list is
+        # the first configurations of the longer one
+        for mine, theirs in zip(run["values"], other["values"], strict=False):
             if mine is not None and theirs is not None:
                 diffs.append(mine - theirs)
     if not diffs:
@@ -836,7 +844,8 @@ def compare(runs: list[dict[str, Any]], reference: list[dict[str, Any]]) -> dict
 
 
 def wilcoxon_p(diffs: list[float]) -> float | None:
-    """Two-sided Wilcoxon signed-rank p-value of the paired differences (zeros dropped); None if too few."""
+    """Two-sided Wilcoxon signed-rank p-value of the paired differences (zeros dropped); None if
+    too few."""
     nonzero = [d for d in diffs if abs(d) > 1e-6]
     if len(nonzero) < 5:
         return None
@@ -849,7 +858,7 @@ def wilcoxon_p(diffs: list[float]) -> float | None:
 def environment(cfg: Config) -> dict[str, Any]:
     source = source_state()
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "cpu_model": cpu_model(),
@@ -925,11 +934,12 @@ def agreement_rows(parts: dict[str, Any]) -> list[list[str]]:
 
 
 def goal_lines(cfg: Config, result: dict[str, Any], env: dict[str, Any]) -> list[str]:
-    """The issue's goal per task: fused K=32 >= 20x Optuna's configurations per minute, at equal best accuracy.
+    """The issue's goal per task: fused K=32 >= 20x Optuna's configurations per minute, at equal
+    best accuracy.
 
-    Equal best accuracy, at equal n (the same first configurations): fused's best is at most one validation
-    row, or the seed-to-seed gap between the two classic runs (tftune unfused vs Optuna, other seeds), below
-    Optuna's best.
+    Equal best accuracy, at equal n (the same first configurations): fused's best is at most one
+    validation row, or the seed-to-seed gap between the two classic runs (tftune unfused vs
+    Optuna, other seeds), below Optuna's best.
     """
     lines = []
     name = f"fused_{GOAL_K}"
@@ -960,17 +970,19 @@ def goal_lines(cfg: Config, result: dict[str, Any], env: dict[str, Any]) -> list
         fast = ratio >= GOAL_RATIO
         verdict = "**met**" if fast and equal else "**missed**"
         lines.append(
-            f"- {task}: {verdict}. Speed: fused K={GOAL_K} runs {fused['configs_per_min']:.1f} configurations/min vs "
-            f"Optuna + Keras {base['configs_per_min']:.1f}: **{ratio:.1f}×** (goal ≥ {GOAL_RATIO:.0f}× on "
-            f"{env['cpus_usable']} CPU cores, {'met' if fast else 'missed'}; per repeat, against Optuna in the same "
-            f"repeat: {', '.join(f'{x:.1f}×' for x in fused.get('paired_ratios_to_optuna', []))}; by CPU seconds per "
-            f"configuration: {_fmt(fused.get('cpu_ratio_to_optuna'), 1)}×). Accuracy at equal n (the same first "
-            f"{result['n_equal']} configurations): best {fused['median_best_first_n']:.4f} vs Optuna's "
-            f"{base['median_best_first_n']:.4f} (Δ {delta:+.4f}; tolerance {tolerance:.4f} = max(one validation row "
-            f"{row:.4f}, unfused-vs-Optuna seed gap {gap:.4f}): {'equal' if equal else 'lower'}); over all its "
-            f"{fused['n']} configurations in {fused['median_wall_s']:.0f} s the fused search reaches "
-            f"{fused['median_best']:.4f}, Optuna {base['median_best']:.4f} over {base['n']} in "
-            f"{base['median_wall_s']:.0f} s."
+            f"- {task}: {verdict}. Speed: fused K={GOAL_K} runs {fused['configs_per_min']:.1f} "
+            f"configurations/min vs Optuna + Keras {base['configs_per_min']:.1f}: "
+            f"**{ratio:.1f}×** (goal ≥ {GOAL_RATIO:.0f}× on {env['cpus_usable']} CPU cores, "
+            f"{'met' if fast else 'missed'}; per repeat, against Optuna in the same repeat: "
+            f"{', '.join(f'{x:.1f}×' for x in fused.get('paired_ratios_to_optuna', []))}; by CPU "
+            f"seconds per configuration: {_fmt(fused.get('cpu_ratio_to_optuna'), 1)}×). Accuracy "
+            f"at equal n (the same first {result['n_equal']} configurations): best "
+            f"{fused['median_best_first_n']:.4f} vs Optuna's {base['median_best_first_n']:.4f} (Δ "
+            f"{delta:+.4f}; tolerance {tolerance:.4f} = max(one validation row {row:.4f}, "
+            f"unfused-vs-Optuna seed gap {gap:.4f}): {'equal' if equal else 'lower'}); over all "
+            f"its {fused['n']} configurations in {fused['median_wall_s']:.0f} s the fused search "
+            f"reaches {fused['median_best']:.4f}, Optuna {base['median_best']:.4f} over "
+            f"{base['n']} in {base['median_wall_s']:.0f} s."
         )
     return lines
 
@@ -997,7 +1009,8 @@ def problem_lines(cfg: Config, result: dict[str, Any]) -> list[str]:
             for run in parts[name]["runs"]:
                 for failure in run.get("failures", [])[:3]:
                     lines.append(
-                        f"- {task}, {name}, repeat {run['repeat'] + 1}: failed trial: {failure[:600]}"
+                        f"- {task}, {name}, repeat {run['repeat'] + 1}: failed trial: "
+                        f"{failure[:600]}"
                     )
                 for mismatch in run.get("mismatched", [])[:3]:
                     lines.append(f"- {task}, {name}, repeat {run['repeat'] + 1}: {mismatch[:300]}")
@@ -1005,19 +1018,21 @@ def problem_lines(cfg: Config, result: dict[str, Any]) -> list[str]:
                 if check and check.get("error"):
                     lines.append(
                         f"- {task}, {name}, repeat {run['repeat'] + 1}: `best_model()` raised "
-                        f"{check['error']['type']}: {check['error']['message'].splitlines()[0][:300]}"
+                        f"{check['error']['type']}: "
+                        f"{check['error']['message'].splitlines()[0][:300]}"
                     )
                 elif check and not check.get("matches"):
                     lines.append(
-                        f"- {task}, {name}, repeat {run['repeat'] + 1}: `best_model()` evaluates to "
-                        f"{check['evaluated']:.6f}, the best trial (#{check['trial']}) reported {check['value']:.6f}"
+                        f"- {task}, {name}, repeat {run['repeat'] + 1}: `best_model()` evaluates "
+                        f"to {check['evaluated']:.6f}, the best trial (#{check['trial']}) "
+                        f"reported {check['value']:.6f}"
                     )
                 k = pack_size(name)
                 if k and run.get("packed_trials", 0) < run["n"]:
                     lines.append(
-                        f"- {task}, {name}, repeat {run['repeat'] + 1}: only {run.get('packed_trials', 0)} of "
-                        f"{run['n']} trials trained in packs; note: {run.get('packing_note')}; log: "
-                        f"{run.get('pack_log', [])[:4]}"
+                        f"- {task}, {name}, repeat {run['repeat'] + 1}: only "
+                        f"{run.get('packed_trials', 0)} of {run['n']} trials trained in packs; "
+                        f"note: {run.get('packing_note')}; log: {run.get('pack_log', [])[:4]}"
                     )
         for name, answer in parts["exactness"].items():
             if name != "comparison" and not answer.get("ok"):
@@ -1046,41 +1061,48 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
         f"# Trial packing: tftune fused vs unfused, Optuna + Keras and KerasTuner ({mode} run)",
         "",
         f"- Date: {env['date']}",
-        f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; load average at start "
-        f"{', '.join(f'{x:.2f}' for x in env['loadavg_start'])}, at end "
-        f"{', '.join(f'{x:.2f}' for x in env.get('loadavg_end', []))} (shared machine: other jobs ran meanwhile)",
-        f"- Device that trained: {', '.join(devices) or '—'}; TensorFlow intra-/inter-op threads: {cfg.threads} "
-        "in every worker",
+        f"- Machine: {env['nproc']} CPUs ({env['cpus_usable']} usable), {env['cpu_model']}; load "
+        f"average at start {', '.join(f'{x:.2f}' for x in env['loadavg_start'])}, at end "
+        f"{', '.join(f'{x:.2f}' for x in env.get('loadavg_end', []))} (shared machine: other jobs "
+        "ran meanwhile)",
+        f"- Device that trained: {', '.join(devices) or '—'}; TensorFlow intra-/inter-op threads: "
+        f"{cfg.threads} in every worker",
         f"- Python {env['python']}; tftune {env['tftune']} (git {env['git_commit']}"
         + (", with uncommitted changes in src/" if env["src_uncommitted_changes"] else "")
-        + f"), TensorFlow "
-        f"{env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, KerasTuner {env['keras_tuner']}, "
-        f"scikit-learn {env['scikit_learn']}, NumPy {env['numpy']}",
-        f"- Repeats: {cfg.repeats} (seed = repeat index: new configurations each repeat; medians over repeats); "
-        f"total time {env.get('total_s', float('nan')):.0f} s",
+        + f"), TensorFlow {env['tensorflow']}, Keras {env['keras']}, Optuna {env['optuna']}, "
+        f"KerasTuner {env['keras_tuner']}, scikit-learn {env['scikit_learn']}, NumPy "
+        f"{env['numpy']}",
+        f"- Repeats: {cfg.repeats} (seed = repeat index: new configurations each repeat; medians "
+        f"over repeats); total time {env.get('total_s', float('nan')):.0f} s",
         "",
-        "Tasks: **breast cancer**: `Sequential([Dense(units, relu), Dropout(rate), Dense(1, sigmoid)])`, Adam(lr), "
-        "binary cross-entropy, batch 32, 10 epochs, standardised, stratified 80/20 split (455/114 rows); space lr "
-        "log-uniform 1e-4…1e-1, dropout 0…0.5, units ∈ {16, 32, 64, 128}. **digits**: `Dense(units, relu), "
-        "Dropout(rate), Dense(units2, relu), Dense(10, softmax)`, sparse categorical cross-entropy, Adam(lr), batch "
-        "64, 20 epochs, pixels / 16, stratified 80/20 split (1437/360 rows); space lr, dropout as above, units ∈ "
-        "{32, 64, 128, 256}, units2 ∈ {16, 32, 64, 128}. Objective: the last epoch's `val_accuracy`.",
+        "Tasks: **breast cancer**: `Sequential([Dense(units, relu), Dropout(rate), Dense(1, "
+        "sigmoid)])`, Adam(lr), binary cross-entropy, batch 32, 10 epochs, standardised, "
+        "stratified 80/20 split (455/114 rows); space lr log-uniform 1e-4…1e-1, dropout 0…0.5, "
+        "units ∈ {16, 32, 64, 128}. **digits**: `Dense(units, relu), Dropout(rate), Dense(units2, "
+        "relu), Dense(10, softmax)`, sparse categorical cross-entropy, Adam(lr), batch 64, 20 "
+        "epochs, pixels / 16, stratified 80/20 split (1437/360 rows); space lr, dropout as above, "
+        "units ∈ {32, 64, 128, 256}, units2 ∈ {16, 32, 64, 128}. Objective: the last epoch's "
+        "`val_accuracy`.",
         "",
-        'Contenders: **tftune fused, K** = `tftune.keras.Tuner(build, objective="val_accuracy", fuse=True, '
-        "pack_size=K, sampler=RandomSampler(seed), seed=seed)` (default SQLite storage in a temp dir) and "
-        "`tuner.search(x, y, validation_data=..., epochs, n_trials=n, batch_size)`; **tftune unfused**: the same "
-        "with `fuse=False`; **Optuna + Keras**: an objective that calls `keras.backend.clear_session()`, "
-        f"`keras.utils.set_random_seed(seed + trial.number + {NOISE_SEED_OFFSET})` (the Tuner's rule with other "
-        "seeds), builds, fits and returns the last `val_accuracy`; in-memory storage, `RandomSampler(seed)`; **KerasTuner**: `RandomSearch("
-        "max_trials=n, executions_per_trial=1, seed=seed)`. The configurations of each task and seed are drawn once "
-        "with NumPy and enqueued in the same order (`study.enqueue_trial`) into every tftune and Optuna study, so "
-        "configuration i is trial i (seeded `seed + i` by the Tuner, fused or not); KerasTuner draws its own.",
+        'Contenders: **tftune fused, K** = `tftune.keras.Tuner(build, objective="val_accuracy", '
+        "fuse=True, pack_size=K, sampler=RandomSampler(seed), seed=seed)` (default SQLite storage "
+        "in a temp dir) and `tuner.search(x, y, validation_data=..., epochs, n_trials=n, "
+        "batch_size)`; **tftune unfused**: the same with `fuse=False`; **Optuna + Keras**: an "
+        "objective that calls `keras.backend.clear_session()`, `keras.utils.set_random_seed(seed "
+        f"+ trial.number + {NOISE_SEED_OFFSET})` (the Tuner's rule with other seeds), builds, "
+        "fits and returns the last `val_accuracy`; in-memory storage, `RandomSampler(seed)`; "
+        "**KerasTuner**: `RandomSearch(max_trials=n, executions_per_trial=1, seed=seed)`. The "
+        "configurations of each task and seed are drawn once with NumPy and enqueued in the same "
+        "order (`study.enqueue_trial`) into every tftune and Optuna study, so configuration i is "
+        "trial i (seeded `seed + i` by the Tuner, fused or not); KerasTuner draws its own.",
         "",
-        "Every contender runs in its own `spawn` worker (own TensorFlow runtime); only one trains at a time; the "
-        "order of contenders rotates each repeat and the tasks alternate. Before its first timed block of a task, "
-        f"each worker runs an untimed warm-up search of that task (a separate study, {cfg.warmup_epochs} epochs, K "
-        "configurations for fused, 1 otherwise). Wall s: the `search`/`optimize` call only (study creation and "
-        "enqueueing excluded), median over repeats; configs/min = n ÷ wall s × 60; × Optuna = that ÷ Optuna's.",
+        "Every contender runs in its own `spawn` worker (own TensorFlow runtime); only one trains "
+        "at a time; the order of contenders rotates each repeat and the tasks alternate. Before "
+        "its first timed block of a task, each worker runs an untimed warm-up search of that task "
+        f"(a separate study, {cfg.warmup_epochs} epochs, K configurations for fused, 1 "
+        "otherwise). Wall s: the `search`/`optimize` call only (study creation and enqueueing "
+        "excluded), median over repeats; configs/min = n ÷ wall s × 60; × Optuna = that ÷ "
+        "Optuna's.",
         "",
     ]
     for task in cfg.tasks:
@@ -1105,15 +1127,17 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
                 speed_rows(cfg, tp, n_equal),
             ),
             "",
-            f"Best val acc: the highest final `val_accuracy` among the contender's configurations, median over "
-            f'repeats; "first {n_equal}": among the first {n_equal} configurations (the same ones for tftune and '
-            "Optuna; * KerasTuner's are its own draws). KerasTuner's own score is the best epoch's value.",
+            "Best val acc: the highest final `val_accuracy` among the contender's configurations, "
+            f'median over repeats; "first {n_equal}": among the first {n_equal} configurations '
+            "(the same ones for tftune and Optuna; * KerasTuner's are its own draws). "
+            "KerasTuner's own score is the best epoch's value.",
             "",
         ]
         if tp["agreement"]:
             parts += [
-                f"Agreement with tftune unfused on the same configurations (fused: the same trial seeds; final val accuracy; "
-                f"{validation_rows(task)} validation rows, one row = {1 / validation_rows(task):.4f}):",
+                "Agreement with tftune unfused on the same configurations (fused: the same trial "
+                f"seeds; final val accuracy; {validation_rows(task)} validation rows, one row = "
+                f"{1 / validation_rows(task):.4f}):",
                 "",
                 _table(
                     [
@@ -1128,19 +1152,20 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
                     agreement_rows(tp),
                 ),
                 "",
-                "Optuna + Keras trains the same configurations with other seeds (its trial i is seeded "
-                f"`seed + i + {NOISE_SEED_OFFSET}`), so its row is the seed-to-seed noise of one configuration: "
-                "fused copies draw their own dropout masks and batch order, so their differences should be of that "
-                "size, centred on zero (Wilcoxon signed-rank test of the paired differences, zeros dropped; a small "
-                "p would mean a systematic shift).",
+                "Optuna + Keras trains the same configurations with other seeds (its trial i is "
+                f"seeded `seed + i + {NOISE_SEED_OFFSET}`), so its row is the seed-to-seed noise "
+                "of one configuration: fused copies draw their own dropout masks and batch order, "
+                "so their differences should be of that size, centred on zero (Wilcoxon "
+                "signed-rank test of the paired differences, zeros dropped; a small p would mean "
+                "a systematic shift).",
                 "",
             ]
         comp = tp["exactness"].get("comparison")
         if comp and comp.get("count"):
             parts += [
-                f"Exactness check ({cfg.exact_n} configurations, dropout 0, `shuffle=False`, fused K=8 vs unfused): "
-                f"median |Δ| {comp['median_abs']:.6f}, max |Δ| **{comp['max_abs']:.6f}**, identical "
-                f"{100 * comp['identical_share']:.0f} %.",
+                f"Exactness check ({cfg.exact_n} configurations, dropout 0, `shuffle=False`, "
+                f"fused K=8 vs unfused): median |Δ| {comp['median_abs']:.6f}, max |Δ| "
+                f"**{comp['max_abs']:.6f}**, identical {100 * comp['identical_share']:.0f} %.",
                 "",
             ]
     parts += [
@@ -1148,19 +1173,21 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
         "",
         *goal_lines(cfg, result, env),
         "",
-        "Fusion must give the same answers: with dropout and shuffling, a fused copy draws its own dropout masks "
-        "and batch order, so per-configuration values differ by sampling noise (the agreement tables); the "
-        "exactness check removes both and compares the arithmetic.",
+        "Fusion must give the same answers: with dropout and shuffling, a fused copy draws its "
+        "own dropout masks and batch order, so per-configuration values differ by sampling noise "
+        "(the agreement tables); the exactness check removes both and compares the arithmetic.",
         "",
-        "Reading the speed-ups: a fused pack pads every copy's Dense widths to the widest copy in the pack "
-        "(`tftune/keras/_fusion/_layers.py`), so a pack costs about K × the widest configuration. On breast "
-        "cancer (one hidden layer of ≤ 128 units, 15 steps per epoch) the per-trial fixed cost of `fit` dominates "
-        "and packing removes it; on digits (256 × 128 hidden units at the widest, 23 steps × 20 epochs) the "
-        "arithmetic dominates, so the gain is smaller. The CPU ratio (Optuna's CPU s per configuration ÷ fused's) "
-        "moves less with the load from other jobs than wall time does.",
+        "Reading the speed-ups: a fused pack pads every copy's Dense widths to the widest copy in "
+        "the pack (`tftune/keras/_fusion/_layers.py`), so a pack costs about K × the widest "
+        "configuration. On breast cancer (one hidden layer of ≤ 128 units, 15 steps per epoch) "
+        "the per-trial fixed cost of `fit` dominates and packing removes it; on digits (256 × 128 "
+        "hidden units at the widest, 23 steps × 20 epochs) the arithmetic dominates, so the gain "
+        "is smaller. The CPU ratio (Optuna's CPU s per configuration ÷ fused's) moves less with "
+        "the load from other jobs than wall time does.",
         "",
-        "`best_model()` check (tftune contenders, untimed, after each timed search): the model `Tuner.best_model()` "
-        "returns, evaluated by plain Keras on the validation data, must reproduce the best trial's val accuracy: "
+        "`best_model()` check (tftune contenders, untimed, after each timed search): the model "
+        "`Tuner.best_model()` returns, evaluated by plain Keras on the validation data, must "
+        "reproduce the best trial's val accuracy: "
         + (
             (
                 ", ".join(
@@ -1261,8 +1288,9 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     env = environment(cfg)
     log(
-        f"[bench_fusion] {env['mode']} run: tasks {', '.join(cfg.tasks)}; contenders {', '.join(cfg.contenders)}; "
-        f"{cfg.repeats} repeat(s); n {cfg.n}; threads {cfg.threads}; load {env['loadavg_start'][0]:.2f}"
+        f"[bench_fusion] {env['mode']} run: tasks {', '.join(cfg.tasks)}; contenders "
+        f"{', '.join(cfg.contenders)}; {cfg.repeats} repeat(s); n {cfg.n}; threads {cfg.threads}; "
+        f"load {env['loadavg_start'][0]:.2f}"
     )
     with tempfile.TemporaryDirectory(prefix="tftune-bench-fusion-logs-") as log_dir:
         result = bench(cfg, Path(log_dir), log)

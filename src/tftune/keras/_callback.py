@@ -15,7 +15,7 @@ class TrialFailed(TftuneError):
     """A Keras trial failed in a way the search survives (missing metric, NaN loss, OOM)."""
 
 
-class TrialReportCallback(keras.callbacks.Callback):
+class TrialReportCallback(keras.callbacks.Callback):  # type: ignore[misc]
     """Report ``monitor`` to ``trial`` at the end of each epoch; stop pruned or diverged trials.
 
     Use it in your own objective::
@@ -47,8 +47,9 @@ class TrialReportCallback(keras.callbacks.Callback):
             )
         if self.monitor not in logs:
             raise TrialFailed(
-                f"Objective metric {self.monitor!r} is not in the training logs; the model reports "
-                f"{sorted(logs)}. Check the metric name, and pass validation data for 'val_' metrics."
+                f"Objective metric {self.monitor!r} is not in the training logs; the model "
+                f"reports {sorted(logs)}. Check the metric name, and pass validation data for "
+                "'val_' metrics."
             )
         self.trial.report(float(logs[self.monitor]), epoch)
         if self.trial.should_prune():

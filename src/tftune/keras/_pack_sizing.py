@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def _copy_bytes(model: keras.Model, batch_size: int) -> int:
         shape = getattr(shape, "shape", None)
         if shape is not None:
             activations += int(np.prod([d for d in shape[1:] if d is not None]))
-    return 4 * (4 * model.count_params() + 3 * batch_size * activations)
+    return 4 * (4 * int(model.count_params()) + 3 * batch_size * activations)
 
 
 def _free_memory_bytes() -> int:
@@ -83,7 +83,8 @@ def _gpu_memory_limit() -> int | None:
 
 def split_by_width(models: Sequence[keras.Model], batch_size: int) -> list[list[int]]:
     """The indices of ``models`` (ascending) in the packs to train: one pack, or, where their
-    widths differ enough, packs of similar widths (narrowest first), each at least ``MIN_SPLIT_SIZE``."""
+    widths differ enough, packs of similar widths (narrowest first), each at least
+    ``MIN_SPLIT_SIZE``."""
     order = sorted(range(len(models)), key=lambda index: padded_macs([models[index]]))
     return [
         sorted(part)
@@ -111,8 +112,10 @@ def _split(order: list[int], models: Sequence[keras.Model], worth: float) -> lis
 def padded_macs(models: Sequence[keras.Model]) -> float:
     """Multiply-adds per sample and copy of the models' kernels padded to the widest copy."""
     total = 0.0
-    for layers in zip(*(model.layers for model in models)):
-        kernels = [getattr(layer, "kernel", None) for layer in layers]
+    # not strict: models that fuse can list different layer counts (a functional model lists its
+    # InputLayer, a Sequential one does not)
+    for layers in zip(*(model.layers for model in models), strict=False):
+        kernels: list[Any] = [getattr(layer, "kernel", None) for layer in layers]
         if any(kernel is None for kernel in kernels):
             continue
         widest = np.max([tuple(kernel.shape) for kernel in kernels], axis=0)
@@ -121,7 +124,8 @@ def padded_macs(models: Sequence[keras.Model]) -> float:
 
 
 def _positions(layer: keras.layers.Layer) -> int:
-    """Output positions a kernel is applied at (1 for Dense; the output's spatial size for a conv)."""
+    """Output positions a kernel is applied at (1 for Dense; the output's spatial size for a
+    conv)."""
     try:
         shape = layer.output.shape
     except (AttributeError, ValueError):

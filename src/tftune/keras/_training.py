@@ -24,7 +24,8 @@ def check_model(model: Any) -> None:
         raise TrialFailed(f"The build function must return a keras.Model, got {model!r}.")
     if not model.compiled:
         raise TrialFailed(
-            "The build function returned an uncompiled model; call model.compile(...) before returning it."
+            "The build function returned an uncompiled model; call model.compile(...) before "
+            "returning it."
         )
 
 

@@ -31,7 +31,8 @@ def build_model(
     l2: float = 0.0,
     seed: int = 0,
 ) -> keras.Model:
-    """Dense(units, relu) [-> BN | LN] -> Dropout -> Dense(1, sigmoid), compiled with accuracy and mae."""
+    """Dense(units, relu) [-> BN | LN] -> Dropout -> Dense(1, sigmoid), compiled with accuracy
+    and mae."""
     keras.utils.set_random_seed(seed)
     layers = [
         keras.Input((30,)),

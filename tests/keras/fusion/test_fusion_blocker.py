@@ -7,13 +7,13 @@ import pytest
 
 from tftune.keras._fusion import FusedPack, fusion_blocker
 
-O = keras.optimizers
+optimizers = keras.optimizers
 
 
 def test_compatible_models_have_no_blocker(builder):
     models = [
-        builder(4, O.Adam(1e-3), norm="bn"),
-        builder(32, O.Adam(1e-2), norm="bn", dropout=0.5),
+        builder(4, optimizers.Adam(1e-3), norm="bn"),
+        builder(32, optimizers.Adam(1e-2), norm="bn", dropout=0.5),
     ]
     assert fusion_blocker(models) is None
 
@@ -26,13 +26,13 @@ def test_functional_chain_fuses_and_branching_does_not(builder):
         inputs, keras.layers.Dense(1, activation="sigmoid")(keras.layers.Add()([hidden, hidden]))
     )
     for model in (chain, branched):
-        model.compile(optimizer=O.Adam(), loss="binary_crossentropy")
+        model.compile(optimizer=optimizers.Adam(), loss="binary_crossentropy")
     assert fusion_blocker([chain, chain]) is None
     assert "layer" in fusion_blocker([branched])
 
 
 def test_different_optimizer_types(builder):
-    models = [builder(4, O.Adam()), builder(4, O.SGD())]
+    models = [builder(4, optimizers.Adam()), builder(4, optimizers.SGD())]
     assert fusion_blocker(models) == "copy 1 uses SGD, copy 0 Adam"
     with pytest.raises(ValueError, match="copy 1 uses SGD, copy 0 Adam"):
         FusedPack(models)
@@ -60,29 +60,31 @@ def test_different_layer_counts(builder):
             keras.layers.Dense(1, activation="sigmoid"),
         ]
     )
-    deeper.compile(optimizer=O.Adam(), loss="binary_crossentropy")
+    deeper.compile(optimizer=optimizers.Adam(), loss="binary_crossentropy")
     with pytest.raises(ValueError, match="copy 1 has 4 layers, copy 0 has 3"):
-        FusedPack([builder(4, O.Adam()), deeper])
+        FusedPack([builder(4, optimizers.Adam()), deeper])
 
 
 def test_unsupported_metric(builder):
-    model = builder(4, O.Adam())
+    model = builder(4, optimizers.Adam())
     model.compile(
-        optimizer=O.Adam(), loss="binary_crossentropy", metrics=["accuracy", keras.metrics.AUC()]
+        optimizer=optimizers.Adam(),
+        loss="binary_crossentropy",
+        metrics=["accuracy", keras.metrics.AUC()],
     )
     with pytest.raises(ValueError, match="copy 0: metric auc .*AUC.* is not supported"):
-        FusedPack([model, builder(4, O.Adam())])
+        FusedPack([model, builder(4, optimizers.Adam())])
 
 
 def test_different_losses(builder):
-    other = builder(4, O.Adam())
-    other.compile(optimizer=O.Adam(), loss="mse", metrics=["accuracy", "mae"])
+    other = builder(4, optimizers.Adam())
+    other.compile(optimizer=optimizers.Adam(), loss="mse", metrics=["accuracy", "mae"])
     with pytest.raises(
         ValueError, match="copy 1 uses loss .*mean_squared_error.*, copy 0 .*binary_crossentropy"
     ):
-        FusedPack([builder(4, O.Adam()), other])
+        FusedPack([builder(4, optimizers.Adam()), other])
 
 
 def test_unsupported_optimizer_option(builder):
     with pytest.raises(ValueError, match="copy 0's optimizer uses amsgrad"):
-        FusedPack([builder(4, O.Adam(amsgrad=True))])
+        FusedPack([builder(4, optimizers.Adam(amsgrad=True))])

@@ -8,32 +8,32 @@ import pytest
 
 from tftune.keras._fusion import FusedPack
 
-O = keras.optimizers
-SCHEDULE = O.schedules.ExponentialDecay(1e-2, decay_steps=2, decay_rate=0.9)
+optimizers = keras.optimizers
+SCHEDULE = optimizers.schedules.ExponentialDecay(1e-2, decay_steps=2, decay_rate=0.9)
 OPTIMIZERS = {
     "adam": lambda: [
-        O.Adam(1e-3),
-        O.Adam(3e-3, beta_1=0.8),
-        O.Adam(1e-2, beta_2=0.99, epsilon=1e-5),
-        O.Adam(SCHEDULE),
+        optimizers.Adam(1e-3),
+        optimizers.Adam(3e-3, beta_1=0.8),
+        optimizers.Adam(1e-2, beta_2=0.99, epsilon=1e-5),
+        optimizers.Adam(SCHEDULE),
     ],
     "sgd": lambda: [
-        O.SGD(0.05, momentum=0.9),
-        O.SGD(0.1),
-        O.SGD(0.02, momentum=0.5, nesterov=True),
-        O.SGD(0.05, clipvalue=0.05),
+        optimizers.SGD(0.05, momentum=0.9),
+        optimizers.SGD(0.1),
+        optimizers.SGD(0.02, momentum=0.5, nesterov=True),
+        optimizers.SGD(0.05, clipvalue=0.05),
     ],
     "rmsprop": lambda: [
-        O.RMSprop(1e-3),
-        O.RMSprop(3e-3, rho=0.8, momentum=0.5),
-        O.RMSprop(1e-3, centered=True),
-        O.RMSprop(2e-3, global_clipnorm=0.5),
+        optimizers.RMSprop(1e-3),
+        optimizers.RMSprop(3e-3, rho=0.8, momentum=0.5),
+        optimizers.RMSprop(1e-3, centered=True),
+        optimizers.RMSprop(2e-3, global_clipnorm=0.5),
     ],
     "adamw": lambda: [
-        O.AdamW(1e-3, weight_decay=0.01),
-        O.AdamW(3e-3, weight_decay=0.1, clipnorm=0.5),
-        O.AdamW(1e-2, weight_decay=0.0),
-        O.AdamW(1e-3, global_clipnorm=0.3),
+        optimizers.AdamW(1e-3, weight_decay=0.01),
+        optimizers.AdamW(3e-3, weight_decay=0.1, clipnorm=0.5),
+        optimizers.AdamW(1e-2, weight_decay=0.0),
+        optimizers.AdamW(1e-3, global_clipnorm=0.3),
     ],
 }
 UNITS = [4, 8, 16, 3]
@@ -42,7 +42,7 @@ EPOCHS = 2
 
 
 def assert_weights_equal(model_a: keras.Model, model_b: keras.Model) -> None:
-    for a, b in zip(model_a.get_weights(), model_b.get_weights()):
+    for a, b in zip(model_a.get_weights(), model_b.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
@@ -61,10 +61,11 @@ def test_fused_training_matches_standalone_fit(cancer, builder, make_twin, kind,
     x, y, xv, yv = cancer
     models = [
         builder(u, opt, norm=norm, l2=l2, seed=i)
-        for i, (u, opt, l2) in enumerate(zip(UNITS, OPTIMIZERS[kind](), L2))
+        for i, (u, opt, l2) in enumerate(zip(UNITS, OPTIMIZERS[kind](), L2, strict=True))
     ]
     alone = [
-        make_twin(m, opt, norm=norm, l2=l2) for m, opt, l2 in zip(models, OPTIMIZERS[kind](), L2)
+        make_twin(m, opt, norm=norm, l2=l2)
+        for m, opt, l2 in zip(models, OPTIMIZERS[kind](), L2, strict=True)
     ]
 
     pack = FusedPack(models, seed=0)
@@ -116,7 +117,9 @@ def test_multiclass_flatten_models_match_standalone_fit(loss, metrics, targets):
                 keras.layers.Dense(3, activation="softmax"),
             ]
         )
-        model.compile(optimizer=O.SGD(learning_rate, momentum=0.8), loss=loss, metrics=metrics)
+        model.compile(
+            optimizer=optimizers.SGD(learning_rate, momentum=0.8), loss=loss, metrics=metrics
+        )
         return model
 
     configs = [(12, "tanh", 0.05), (5, "relu", 0.1), (7, "softmax", 0.2)]

@@ -9,24 +9,24 @@ import numpy as np
 
 from tftune.keras._fusion import FusedPack
 
-O = keras.optimizers
+optimizers = keras.optimizers
 
 
 def assert_close(actual, expected) -> None:
-    for a, b in zip(actual, expected):
+    for a, b in zip(actual, expected, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 def assert_same_state(a, b) -> None:
     assert a.step == b.step
     assert_close(a.values, b.values)
-    for slots_a, slots_b in zip(a.slots, b.slots):
+    for slots_a, slots_b in zip(a.slots, b.slots, strict=True):
         assert_close([slots_a[n] for n in sorted(slots_a)], [slots_b[n] for n in sorted(slots_b)])
 
 
 def test_frozen_copy_stops_changing(cancer, builder):
     x, y, _, _ = cancer
-    pack = FusedPack([builder(u, O.Adam(1e-2), seed=u) for u in (4, 8, 6)], seed=0)
+    pack = FusedPack([builder(u, optimizers.Adam(1e-2), seed=u) for u in (4, 8, 6)], seed=0)
     pack.fit_epoch(x, y, batch_size=32)
     pack.freeze(1)
     before = pack.copy_state(1)
@@ -34,9 +34,9 @@ def test_frozen_copy_stops_changing(cancer, builder):
     assert logs[1] == {} and logs[0] and logs[2]
     assert pack.active == [True, False, True]
     after = pack.copy_state(1)
-    for a, b in zip(before.values, after.values):
+    for a, b in zip(before.values, after.values, strict=True):
         np.testing.assert_array_equal(a, b)
-    for slots_a, slots_b in zip(before.slots, after.slots):
+    for slots_a, slots_b in zip(before.slots, after.slots, strict=True):
         for name in slots_a:
             np.testing.assert_array_equal(slots_a[name], slots_b[name])
     assert after.step == before.step
@@ -46,8 +46,12 @@ def test_frozen_copy_stops_changing(cancer, builder):
 def test_diverging_copy_is_frozen_and_others_match_standalone(cancer, builder, make_twin):
     x, y, _, _ = cancer
     rates = [0.05, 1e12, 0.02]
-    models = [builder(8, O.SGD(r, momentum=0.9), l2=1e-2, seed=i) for i, r in enumerate(rates)]
-    alone = {k: make_twin(models[k], O.SGD(rates[k], momentum=0.9), l2=1e-2) for k in (0, 2)}
+    models = [
+        builder(8, optimizers.SGD(r, momentum=0.9), l2=1e-2, seed=i) for i, r in enumerate(rates)
+    ]
+    alone = {
+        k: make_twin(models[k], optimizers.SGD(rates[k], momentum=0.9), l2=1e-2) for k in (0, 2)
+    }
     pack = FusedPack(models, seed=0)
     history = [pack.fit_epoch(x, y, batch_size=32, shuffle=False) for _ in range(3)]
     assert math.isnan(history[0][1]["loss"])
@@ -62,7 +66,10 @@ def test_diverging_copy_is_frozen_and_others_match_standalone(cancer, builder, m
 
 def test_write_back_carries_optimizer_state(cancer, builder, tmp_path):
     x, y, _, _ = cancer
-    models = [builder(u, O.Adam(3e-3 * (i + 1)), norm="bn", seed=i) for i, u in enumerate((4, 9))]
+    models = [
+        builder(u, optimizers.Adam(3e-3 * (i + 1)), norm="bn", seed=i)
+        for i, u in enumerate((4, 9))
+    ]
     pack = FusedPack(models, seed=0)
     for _ in range(2):
         pack.fit_epoch(x, y, batch_size=32, shuffle=False)
@@ -79,9 +86,9 @@ def test_write_back_carries_optimizer_state(cancer, builder, tmp_path):
 
 def test_copies_at_different_steps_continue_correctly(cancer, builder):
     x, y, _, _ = cancer
-    schedule = O.schedules.ExponentialDecay(1e-2, decay_steps=3, decay_rate=0.7)
-    models = [builder(u, O.Adam(schedule), seed=i) for i, u in enumerate((5, 7, 3))]
-    for epochs, model in zip((1, 2, 0), models):
+    schedule = optimizers.schedules.ExponentialDecay(1e-2, decay_steps=3, decay_rate=0.7)
+    models = [builder(u, optimizers.Adam(schedule), seed=i) for i, u in enumerate((5, 7, 3))]
+    for epochs, model in zip((1, 2, 0), models, strict=True):
         if epochs:
             model.fit(x, y, batch_size=32, epochs=epochs, shuffle=False, verbose=0)
     pack = FusedPack(models, seed=0)
@@ -96,7 +103,7 @@ def test_copies_at_different_steps_continue_correctly(cancer, builder):
 def test_repack_preserves_state(cancer, builder):
     x, y, _, _ = cancer
     models = [
-        builder(u, O.RMSprop(1e-3 * (i + 1), momentum=0.3), norm="ln", seed=i)
+        builder(u, optimizers.RMSprop(1e-3 * (i + 1), momentum=0.3), norm="ln", seed=i)
         for i, u in enumerate((16, 4, 8, 2))
     ]
     pack = FusedPack(models, seed=0)
@@ -116,9 +123,10 @@ def test_repack_preserves_state(cancer, builder):
 def test_dropout_free_copy_unaffected_by_dropout_neighbours(cancer, builder, make_twin):
     x, y, _, _ = cancer
     models = [
-        builder(8, O.Adam(1e-2), dropout=rate, seed=i) for i, rate in enumerate((0.5, 0.0, 0.5))
+        builder(8, optimizers.Adam(1e-2), dropout=rate, seed=i)
+        for i, rate in enumerate((0.5, 0.0, 0.5))
     ]
-    alone = make_twin(models[1], O.Adam(1e-2))
+    alone = make_twin(models[1], optimizers.Adam(1e-2))
     pack = FusedPack(models, seed=0)
     fused = [pack.fit_epoch(x, y, batch_size=32, shuffle=False)[1] for _ in range(2)]
     history = alone.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0).history
@@ -130,9 +138,13 @@ def test_dropout_free_copy_unaffected_by_dropout_neighbours(cancer, builder, mak
 def test_dropout_copies_learn_like_standalone(cancer, builder, make_twin):
     x, y, xv, yv = cancer
     models = [
-        builder(16, O.Adam(5e-3), dropout=rate, seed=i) for i, rate in enumerate((0.3, 0.5, 0.2))
+        builder(16, optimizers.Adam(5e-3), dropout=rate, seed=i)
+        for i, rate in enumerate((0.3, 0.5, 0.2))
     ]
-    alone = [make_twin(m, O.Adam(5e-3), dropout=rate) for m, rate in zip(models, (0.3, 0.5, 0.2))]
+    alone = [
+        make_twin(m, optimizers.Adam(5e-3), dropout=rate)
+        for m, rate in zip(models, (0.3, 0.5, 0.2), strict=True)
+    ]
     pack = FusedPack(models, seed=1)
     for _ in range(12):
         pack.fit_epoch(x, y, batch_size=32)

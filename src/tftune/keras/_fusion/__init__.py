@@ -1,4 +1,5 @@
-"""Trial packing: train K configurations of a small Keras model as one fused TensorFlow computation."""
+"""Trial packing: train K configurations of a small Keras model as one fused TensorFlow
+computation."""
 
 from tftune.keras._fusion._inspect import fusion_blocker
 from tftune.keras._fusion._pack import CopyState, FusedPack, fit

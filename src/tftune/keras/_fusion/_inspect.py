@@ -151,10 +151,16 @@ def layers_blocker(chains: Sequence[Sequence[keras.layers.Layer]]) -> str | None
                 return f"layer {index} of copy {copy} {reason}"
             first = chains[0][index]
             if type(layer) is not type(first):
-                return f"layer {index} of copy {copy} is {type(layer).__name__}, copy 0 has {type(first).__name__}"
+                return (
+                    f"layer {index} of copy {copy} is {type(layer).__name__}, "
+                    f"copy 0 has {type(first).__name__}"
+                )
             for name in SHARED_SETTINGS.get(type(layer).__name__, ()):
                 if getattr(layer, name) != getattr(first, name):
-                    return f"layer {index} of copy {copy} uses {name} {getattr(layer, name)}, copy 0 {getattr(first, name)}"
+                    return (
+                        f"layer {index} of copy {copy} uses {name} {getattr(layer, name)}, "
+                        f"copy 0 {getattr(first, name)}"
+                    )
     if len({tuple(chain[-1].output.shape[1:]) for chain in chains}) > 1:
         return "the copies' output shapes differ"
     return None
@@ -252,7 +258,8 @@ def _describe(spec: Any) -> Any:
 
 
 def _compile_blocker(models: Sequence[keras.Model]) -> str | None:
-    first_loss = first_metrics = None
+    first_loss: Any = None
+    first_metrics: Any = None
     for copy, model in enumerate(models):
         if not model.compiled or model.optimizer is None:
             return f"copy {copy} is not compiled"
@@ -269,12 +276,16 @@ def _compile_blocker(models: Sequence[keras.Model]) -> str | None:
         elif _describe(loss) != first_loss:
             return f"copy {copy} uses loss {_describe(loss)}, copy 0 {first_loss}"
         elif _describe(metrics) != first_metrics:
-            return f"copy {copy} compiles metrics {[n for n, _ in metrics]}, copy 0 {[n for n, _ in first_metrics]}"
+            return (
+                f"copy {copy} compiles metrics {[n for n, _ in metrics]}, "
+                f"copy 0 {[n for n, _ in first_metrics]}"
+            )
     return None
 
 
 def fusion_blocker(models: Sequence[keras.Model]) -> str | None:
-    """None when these compiled models can train as one pack; else one short line saying why not."""
+    """None when these compiled models can train as one pack; else one short line saying why
+    not."""
     if not models:
         return "no models given"
     chains = []

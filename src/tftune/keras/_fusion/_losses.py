@@ -1,4 +1,5 @@
-"""Per-copy losses and compiled metrics, computed with Keras' own functions on (K, batch, ...) tensors."""
+"""Per-copy losses and compiled metrics, computed with Keras' own functions on (K, batch, ...)
+tensors."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def per_copy_loss(spec: LossSpec, y: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
 def resolve_metrics(
     specs: Sequence[MetricSpec], y_shape: Sequence[int | None], output_shape: Sequence[int | None]
 ) -> list[tuple[str, MetricFn]]:
-    """Resolve 'accuracy' like Keras does (binary / sparse categorical / categorical from the shapes)."""
+    """Resolve 'accuracy' like Keras does (binary / sparse categorical / categorical from the
+    shapes)."""
     resolved = []
     for name, identifier in specs:
         if identifier == "accuracy":
@@ -70,7 +72,8 @@ class _Shaped:
 def per_copy_metric_sums(
     metrics: Sequence[tuple[str, MetricFn]], y: tf.Tensor, y_pred: tf.Tensor
 ) -> tuple[tf.Tensor, tf.Tensor]:
-    """(M, K) sums of each metric's values and (M,) how many values per copy (Keras' Mean divides these)."""
+    """(M, K) sums of each metric's values and (M,) how many values per copy (Keras' Mean divides
+    these)."""
     size = y_pred.shape[0]
     if not metrics:
         return tf.zeros([0, size]), tf.zeros([0])

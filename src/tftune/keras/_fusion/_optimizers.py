@@ -6,7 +6,7 @@ mirrors keras/src/optimizers/<name>.py and the clipping / weight decay of base_o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -16,6 +16,8 @@ import tensorflow as tf
 from tftune.keras._fusion._layers import copy_axis
 
 Schedule = keras.optimizers.schedules.LearningRateSchedule
+Slots = dict[str, tf.Tensor]  # fused slot name -> its stacked (K, ...) values
+Updated = tuple[tf.Tensor, Slots]  # a stacked variable's new value and its new slots
 
 # fused slot name -> attribute holding the Keras optimizer's slot list, per optimizer class
 KERAS_SLOTS: dict[str, dict[str, str]] = {
@@ -38,7 +40,8 @@ BASE_HYPERPARAMETERS = ("weight_decay", "clipnorm", "clipvalue", "global_clipnor
 
 
 def read_hyperparameters(optimizer: keras.optimizers.Optimizer) -> dict[str, Any]:
-    """The optimizer's update hyperparameters; learning_rate is a float or a LearningRateSchedule."""
+    """The optimizer's update hyperparameters; learning_rate is a float or a
+    LearningRateSchedule."""
     kind = type(optimizer).__name__
     rate = optimizer._learning_rate
     values: dict[str, Any] = {
@@ -134,10 +137,10 @@ class FusedOptimizer:
         self,
         variable: tf.Tensor,
         grad: tf.Tensor,
-        slots: dict[str, tf.Tensor],
+        slots: Slots,
         rates: tf.Tensor,
         steps: tf.Tensor,
-    ) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+    ) -> Updated:
         """New variable and slot values for one stacked variable."""
         rule = {
             "Adam": self._adam,
@@ -147,10 +150,14 @@ class FusedOptimizer:
         }[self.kind]
         return rule(variable, grad, slots, copy_axis(rates, variable.shape.rank), steps)
 
-    def _hyper(self, name: str, rank: int, transform=lambda v: v) -> tf.Tensor:
+    def _hyper(
+        self, name: str, rank: int, transform: Callable[[float], float] = lambda v: v
+    ) -> tf.Tensor:
         return copy_axis(_vector([transform(v) for v in self._column(name)]), rank)
 
-    def _adam(self, variable, grad, slots, lr, steps):
+    def _adam(
+        self, variable: tf.Tensor, grad: tf.Tensor, slots: Slots, lr: tf.Tensor, steps: tf.Tensor
+    ) -> Updated:
         rank = variable.shape.rank
         local_step = copy_axis(tf.cast(steps + 1, tf.float32), rank)
         beta_1, beta_2 = self._hyper("beta_1", rank), self._hyper("beta_2", rank)
@@ -164,7 +171,9 @@ class FusedOptimizer:
         new = variable - (m * alpha) / (tf.sqrt(v) + self._hyper("epsilon", rank))
         return new, {"momentum": m, "velocity": v}
 
-    def _sgd(self, variable, grad, slots, lr, steps):
+    def _sgd(
+        self, variable: tf.Tensor, grad: tf.Tensor, slots: Slots, lr: tf.Tensor, steps: tf.Tensor
+    ) -> Updated:
         rank = variable.shape.rank
         momentum = self._hyper("momentum", rank)
         m = slots["momentum"] * momentum - grad * lr
@@ -172,7 +181,9 @@ class FusedOptimizer:
         new = variable + tf.where(nesterov, m * momentum - grad * lr, m)
         return new, {"momentum": m}
 
-    def _rmsprop(self, variable, grad, slots, lr, steps):
+    def _rmsprop(
+        self, variable: tf.Tensor, grad: tf.Tensor, slots: Slots, lr: tf.Tensor, steps: tf.Tensor
+    ) -> Updated:
         rank = variable.shape.rank
         rho = self._hyper("rho", rank)
         complement = self._hyper("rho", rank, lambda r: 1 - r)
@@ -195,7 +206,8 @@ class FusedOptimizer:
 def keras_slot(
     optimizer: keras.optimizers.Optimizer, slot: str, variable: keras.Variable
 ) -> keras.Variable | None:
-    """The Keras optimizer's slot variable for a model variable, or None when that copy has no such slot."""
+    """The Keras optimizer's slot variable for a model variable, or None when that copy has no
+    such slot."""
     if not optimizer.built:
         return None
     slots = getattr(optimizer, KERAS_SLOTS[type(optimizer).__name__][slot], None)

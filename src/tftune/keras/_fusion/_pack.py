@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import keras
 import numpy as np
@@ -20,7 +20,12 @@ from tftune.keras._fusion._layers import (
     fuse_layers,
     per_copy,
 )
-from tftune.keras._fusion._losses import per_copy_loss, per_copy_metric_sums, resolve_metrics
+from tftune.keras._fusion._losses import (
+    MetricFn,
+    per_copy_loss,
+    per_copy_metric_sums,
+    resolve_metrics,
+)
 from tftune.keras._fusion._optimizers import (
     KERAS_SLOTS,
     FusedOptimizer,
@@ -28,10 +33,22 @@ from tftune.keras._fusion._optimizers import (
     read_hyperparameters,
 )
 
+T = TypeVar("T")
+# the train and eval tf.functions for one data shape, and the compiled metrics' log names
+Compiled = tuple[
+    Callable[[np.ndarray, np.ndarray], None],
+    Callable[[np.ndarray, np.ndarray], tuple[tf.Tensor, tf.Tensor]],
+    list[str],
+]
+Metrics = list[tuple[str, MetricFn]]
+# a Keras variable and its new value (BatchNormalization's moving statistics)
+Updates = list[tuple[tf.Variable, tf.Tensor]]
+
 
 @dataclass
 class CopyState:
-    """One copy's unpadded numbers: layer weights, optimizer slots, step count, optimizer hyperparameters."""
+    """One copy's unpadded numbers: layer weights, optimizer slots, step count, optimizer
+    hyperparameters."""
 
     values: list[np.ndarray]
     present: list[bool]
@@ -43,7 +60,8 @@ class CopyState:
 
 @dataclass
 class _Param:
-    """A stacked weight: (K, *padded) variable, mask of real entries, per-copy true shapes and regularizers."""
+    """A stacked weight: (K, *padded) variable, mask of real entries, per-copy true shapes and
+    regularizers."""
 
     layer: FusedLayer
     definition: ParamDef
@@ -59,12 +77,13 @@ class _Param:
 def _stack_padded(
     arrays: Sequence[np.ndarray], present: Sequence[bool]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Zero-pad per-copy arrays to the widest shape and stack them; also return the mask of real entries."""
-    shape = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays)))
+    """Zero-pad per-copy arrays to the widest shape and stack them; also return the mask of real
+    entries."""
+    shape = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays), strict=True))
     stacked = np.zeros((len(arrays), *shape), np.float32)
     valid = np.zeros(stacked.shape, bool)
-    for k, (array, real) in enumerate(zip(arrays, present)):
-        region = (k, *(slice(0, n) for n in array.shape))
+    for k, (array, real) in enumerate(zip(arrays, present, strict=True)):
+        region: tuple[int | slice, ...] = (k, *(slice(0, n) for n in array.shape))
         stacked[region] = array
         valid[region] = real
     return stacked, valid
@@ -86,7 +105,7 @@ class FusedPack:
         models: Sequence[keras.Model],
         *,
         seed: int | None = None,
-        input_shape: tuple | None = None,
+        input_shape: tuple[int | None, ...] | None = None,
     ) -> None:
         models = list(models)
         for model in models:
@@ -95,7 +114,7 @@ class FusedPack:
         reason = fusion_blocker(models)
         if reason is not None:
             raise ValueError(reason)
-        chains = [chain_layers(model) for model in models]
+        chains = [_accepted(chain_layers(model)) for model in models]
         layers = fuse_layers(chains)
         states = [_read_copy(model, layers, k) for k, model in enumerate(models)]
         self._setup(
@@ -105,7 +124,7 @@ class FusedPack:
     def _setup(
         self,
         models: list[keras.Model],
-        chains: list,
+        chains: list[list[keras.layers.Layer]],
         states: list[CopyState],
         seed: int,
         rng_step: int,
@@ -116,8 +135,8 @@ class FusedPack:
         self._seed = int(seed)
         self._epoch = 0
         self._layers = fuse_layers(chains)
-        self._loss = loss_spec(models[0].loss)
-        self._metric_specs = metric_specs(models[0])
+        self._loss = _accepted(loss_spec(models[0].loss))
+        self._metric_specs = _accepted(metric_specs(models[0]))
         self._optimizer = FusedOptimizer(
             type(models[0].optimizer).__name__, [s.hyper for s in states]
         )
@@ -130,13 +149,13 @@ class FusedPack:
             tf.zeros([len(self._metric_specs) + 1, self.size]), trainable=False
         )
         self._train_counts = tf.Variable(tf.zeros([len(self._metric_specs) + 1]), trainable=False)
-        self._functions: dict[tuple, tuple[Callable, Callable, list[str]]] = {}
+        self._functions: dict[tuple[tuple[int, ...], tuple[int, ...]], Compiled] = {}
 
     def _stack_params(self, states: list[CopyState]) -> list[_Param]:
         params, index, trainable_index = [], 0, 0
         for layer in self._layers:
             for definition, *keras_vars in zip(
-                layer.params, *(layer.keras_variables(l) for l in layer.layers)
+                layer.params, *(layer.keras_variables(own) for own in layer.layers), strict=True
             ):
                 arrays = [s.values[index] for s in states]
                 present = [s.present[index] for s in states]
@@ -185,8 +204,9 @@ class FusedPack:
 
     # ----- the fused computation -----
 
-    def _forward(self, x: tf.Tensor, training: bool) -> tuple[tf.Tensor, list]:
-        flow, updates = Flow(x, True, None), []
+    def _forward(self, x: tf.Tensor, training: bool) -> tuple[tf.Tensor, Updates]:
+        flow = Flow(x, True, None)
+        updates: Updates = []
         for layer in self._layers:
             seed = tf.stack([tf.constant(self._seed + layer.position, tf.int64), self._rng_step])
             flow = layer(flow, training, seed, updates)
@@ -202,9 +222,10 @@ class FusedPack:
         return total
 
     def _losses(
-        self, x: tf.Tensor, y: tf.Tensor, training: bool, metrics: list
-    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, list]:
-        """Per-copy losses (K,), then the batch's (M+1, K) sums and (M+1,) counts for the logs (loss first)."""
+        self, x: tf.Tensor, y: tf.Tensor, training: bool, metrics: Metrics
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, Updates]:
+        """Per-copy losses (K,), then the batch's (M+1, K) sums and (M+1,) counts for the logs
+        (loss first)."""
         y_pred, updates = self._forward(x, training)
         losses = per_copy_loss(self._loss, y, y_pred) + self._regularization()
         metric_sums, metric_counts = per_copy_metric_sums(metrics, y, y_pred)
@@ -212,7 +233,7 @@ class FusedPack:
         sums = tf.concat([losses[None] * rows, metric_sums], axis=0)
         return losses, sums, tf.concat([rows[None], metric_counts], axis=0), updates
 
-    def _train_step(self, x: tf.Tensor, y: tf.Tensor, metrics: list) -> None:
+    def _train_step(self, x: tf.Tensor, y: tf.Tensor, metrics: Metrics) -> None:
         trainables = [p for p in self._params if p.definition.trainable]
         with tf.GradientTape() as tape:
             losses, sums, counts, updates = self._losses(x, y, True, metrics)
@@ -238,7 +259,7 @@ class FusedPack:
         optimizer = self._optimizer
         rates = optimizer.learning_rates(self._steps)
         grads = optimizer.clip_gradients(grads)
-        for param, grad in zip(trainables, grads):
+        for param, grad in zip(trainables, grads, strict=True):
             old = param.variable
             slots = {name: slot.read_value() for name, slot in param.slots.items()}
             new, new_slots = optimizer.update(
@@ -249,11 +270,13 @@ class FusedPack:
             for name, value in new_slots.items():
                 param.slots[name].assign(tf.where(gate, value, slots[name]))
 
-    def _eval_step(self, x: tf.Tensor, y: tf.Tensor, metrics: list) -> tuple[tf.Tensor, tf.Tensor]:
+    def _eval_step(
+        self, x: tf.Tensor, y: tf.Tensor, metrics: Metrics
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         _, sums, counts, _ = self._losses(x, y, False, metrics)
         return sums, counts
 
-    def _compiled(self, x: np.ndarray, y: np.ndarray) -> tuple[Callable, Callable, list[str]]:
+    def _compiled(self, x: np.ndarray, y: np.ndarray) -> Compiled:
         """The train and eval tf.functions for these data shapes (traced once, any batch size)."""
         key = (x.shape[1:], y.shape[1:])
         if key not in self._functions:
@@ -318,7 +341,8 @@ class FusedPack:
         return [_logs(names, sums[:, k] / counts[:, 0]) for k in range(self.size)]
 
     def freeze(self, index: int) -> None:
-        """Stop training copy ``index``: its weights, optimizer slots and step count stop changing."""
+        """Stop training copy ``index``: its weights, optimizer slots and step count stop
+        changing."""
         self._active.assign(tf.tensor_scatter_nd_update(self._active, [[index]], [False]))
 
     def copy_state(self, index: int) -> CopyState:
@@ -346,17 +370,19 @@ class FusedPack:
         for k in range(self.size) if index is None else [index]:
             state, model = self.copy_state(k), self.models[k]
             pairs = self._keras_pairs(k)
-            for (param, variable), value in zip(pairs, state.values):
+            for (_param, variable), value in zip(pairs, state.values, strict=True):
                 if variable is not None:
                     variable.assign(value)
             if include_optimizer:
                 _write_optimizer(model, pairs, state)
 
     def _keras_pairs(self, index: int) -> list[tuple[_Param, keras.Variable | None]]:
-        pairs = []
+        pairs: list[tuple[_Param, keras.Variable | None]] = []
         for layer in self._layers:
             variables = layer.keras_variables(layer.layers[index])
-            pairs.extend(zip([p for p in self._params if p.layer is layer], variables))
+            pairs.extend(
+                zip([p for p in self._params if p.layer is layer], variables, strict=True)
+            )
         return pairs
 
     def repack(self, keep: Sequence[int]) -> FusedPack:
@@ -374,8 +400,17 @@ class FusedPack:
         return pack
 
 
+def _accepted(checked: T | str) -> T:
+    """A model's chain, loss or metrics that ``fusion_blocker`` accepted (never a reason)."""
+    assert not isinstance(checked, str), checked
+    return checked
+
+
 def _logs(names: list[str], values: np.ndarray) -> dict[str, float]:
-    return {"loss": float(values[0]), **{name: float(v) for name, v in zip(names, values[1:])}}
+    return {
+        "loss": float(values[0]),
+        **{name: float(v) for name, v in zip(names, values[1:], strict=True)},
+    }
 
 
 def _as_float32(array: Any) -> np.ndarray:
@@ -383,13 +418,14 @@ def _as_float32(array: Any) -> np.ndarray:
 
 
 def _read_copy(model: keras.Model, layers: list[FusedLayer], index: int) -> CopyState:
-    """Copy ``index``'s weights, optimizer slots, iteration count and hyperparameters from its model."""
+    """Copy ``index``'s weights, optimizer slots, iteration count and hyperparameters from its
+    model."""
     optimizer = model.optimizer
     values, present, slots = [], [], []
     for layer in layers:
         own = layer.layers[index]
         for definition, variable, shape in zip(
-            layer.params, layer.keras_variables(own), layer.fallback_shapes(own)
+            layer.params, layer.keras_variables(own), layer.fallback_shapes(own), strict=True
         ):
             values.append(
                 keras.ops.convert_to_numpy(variable).astype(np.float32)
@@ -414,7 +450,10 @@ def _read_copy(model: keras.Model, layers: list[FusedLayer], index: int) -> Copy
 
 
 def _read_slot(
-    optimizer: keras.optimizers.Optimizer, name: str, variable: keras.Variable | None, shape: tuple
+    optimizer: keras.optimizers.Optimizer,
+    name: str,
+    variable: keras.Variable | None,
+    shape: tuple[int, ...],
 ) -> np.ndarray:
     slot = None if variable is None else keras_slot(optimizer, name, variable)
     return (
@@ -431,7 +470,7 @@ def _write_optimizer(
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     trainable = [(param, variable) for param, variable in pairs if param.definition.trainable]
-    for (param, variable), slots in zip(trainable, state.slots):
+    for (_param, variable), slots in zip(trainable, state.slots, strict=True):
         if variable is None:
             continue
         for name, value in slots.items():
@@ -453,7 +492,8 @@ def fit(
     seed: int | None = None,
     on_epoch_end: Callable[[int, list[dict[str, float]]], None] | None = None,
 ) -> list[list[dict[str, float]]]:
-    """Train the pack for ``epochs``; per epoch the per-copy logs (validation keys prefixed "val_")."""
+    """Train the pack for ``epochs``; per epoch the per-copy logs (validation keys prefixed
+    "val_")."""
     history = []
     for epoch in range(epochs):
         logs = pack.fit_epoch(
@@ -467,7 +507,7 @@ def fit(
             scores = pack.evaluate(*validation_data, batch_size=batch_size)
             logs = [
                 {**log, **{f"val_{k}": v for k, v in score.items()}} if log else log
-                for log, score in zip(logs, scores)
+                for log, score in zip(logs, scores, strict=True)
             ]
         history.append(logs)
         if on_epoch_end is not None:
