@@ -164,3 +164,13 @@ def test_no_trial_is_lost_or_counted_twice_when_a_pack_fails(
             for t in first_pack
         )
         assert all(len(t.intermediate_values) == 1 for t in first_pack)
+
+
+def test_a_failed_packs_summary_is_one_line_that_names_the_error():
+    from tftune.keras._packing import PackFailed
+
+    traced = AttributeError("in user code:\n\n    File x.py, line 3\n\nAttributeError: no kernel")
+    assert PackFailed(traced).summary == "AttributeError: no kernel"
+    kernel = ValueError("{{function_node __inference_step_7}} Gradients are missing\ndetails")
+    assert PackFailed(kernel).summary == "ValueError: Gradients are missing"
+    assert PackFailed(RuntimeError()).summary == "RuntimeError"

@@ -47,7 +47,7 @@ class BestWeights:
         maximize = self.study.direction == StudyDirection.MAXIMIZE
         return value > best_value if maximize else value < best_value
 
-    def save(self, trial: Trial, model: keras.Model, input_shape: list[int] | None) -> None:
+    def save(self, trial: Trial, model: keras.Model, input_shape: list[int | None] | None) -> None:
         """Write the trial's weights and record where they are (before the trial is told)."""
         path = self.directory / f"trial_{trial.number}.weights.h5"
         model.save_weights(path)

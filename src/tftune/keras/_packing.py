@@ -387,8 +387,12 @@ class PackFailed(Exception):
     def summary(self) -> str:
         """The error's type and the first line of its message."""
         message = re.sub(r"^\{\{function_node [^}]*\}\}\s*", "", str(self.error).strip())
-        lines = message.splitlines()
-        return f"{type(self.error).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+        lines = [line.strip() for line in message.splitlines() if line.strip()]
+        if lines and lines[0] == "in user code:":  # an error raised while tracing: its last line
+            lines = lines[-1:]
+        name = type(self.error).__name__
+        first = lines[0].removeprefix(f"{name}: ") if lines else ""
+        return f"{name}: {first}".rstrip(": ")
 
 
 class GuardedPack:
@@ -453,7 +457,9 @@ def _groups(members: list[_Member]) -> list[tuple[list[_Member], str | None]]:
                 break
         else:
             packs.append([member])
-    fused = [(pack, None) for pack in packs if len(pack) > 1]
+    fused: list[tuple[list[_Member], str | None]] = [
+        (pack, None) for pack in packs if len(pack) > 1
+    ]
     lonely = [pack[0] for pack in packs if len(pack) == 1]
     if not lonely:
         return fused
@@ -471,7 +477,8 @@ def _lonely_reason(member: _Member, members: list[_Member]) -> str:
     other = next(m for m in members if m is not member)
     if other.group_key != member.group_key:
         return f"no other trial has its batch size, epochs and starting epoch {member.group_key}"
-    return f"it does not fuse with trial #{other.trial.number}: {fusion_blocker([other.model, member.model])}"
+    blocker = fusion_blocker([other.model, member.model])
+    return f"it does not fuse with trial #{other.trial.number}: {blocker}"
 
 
 def _numbers(members: Sequence[_Member]) -> str:
@@ -484,7 +491,8 @@ def _numbers(members: Sequence[_Member]) -> str:
 def _split_data(
     fit_arguments: Mapping[str, Any],
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
-    """Training arrays and validation pair; ``validation_split`` takes the last rows, as Keras does."""
+    """Training arrays and validation pair; ``validation_split`` takes the last rows, as Keras
+    does."""
     x, y = np.asarray(fit_arguments["x"]), np.asarray(fit_arguments["y"])
     validation = fit_arguments.get("validation_data")
     if validation is not None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import gc
 import logging
-import math
 import os
 import pathlib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import keras
 
@@ -38,6 +37,13 @@ FitOptionsFn = Callable[[Any], Mapping[str, Any]]
 _logger = logging.getLogger("tftune")
 
 
+@runtime_checkable
+class PromotingPruner(Protocol):
+    """A pruner that promotes paused trials (successive halving, Hyperband)."""
+
+    def promotions(self, study: Study) -> list[FrozenTrial]: ...
+
+
 class Tuner:
     """Search the hyperparameters of a Keras model built by ``build(trial)``.
 
@@ -55,7 +61,8 @@ class Tuner:
         build: ``build(trial) -> compiled keras.Model``; suggest hyperparameters on ``trial``.
         objective: the metric to optimize, as named in the training logs (``"val_accuracy"``).
         direction: ``"minimize"``/``"maximize"``; inferred from the objective's name if omitted.
-        sampler, pruner: tftune sampler and pruner (defaults: ``create_study``'s, AutoSampler; no pruning).
+        sampler, pruner: tftune sampler and pruner (defaults: ``create_study``'s, AutoSampler;
+            no pruning).
         storage: a database URL or storage object (default: SQLite under ``directory``).
         directory, project_name: where the study and the best weights are kept.
         seed: trial *n* runs with Keras seeded to ``seed + n`` (``None``: unseeded).
@@ -67,7 +74,8 @@ class Tuner:
         max_checkpoints: the most paused trials kept on disk; the oldest are dropped (and can
             no longer be promoted).
         fit_options: ``fit_options(trial) -> dict`` of per-trial ``fit`` arguments, to tune
-            them too, e.g. ``lambda t: {"batch_size": t.suggest_categorical("batch_size", [16, 32])}``.
+            them too, e.g.
+            ``lambda t: {"batch_size": t.suggest_categorical("batch_size", [16, 32])}``.
         fuse: ``"auto"`` trains trials in packs where possible; ``True`` requires it (an error
             says why it cannot); ``False`` runs one trial at a time.
         pack_size: trials per pack; ``"auto"``: 32 on CPU, 128 on a GPU, fewer when the
@@ -85,7 +93,7 @@ class Tuner:
         sampler: BaseSampler | None = None,
         pruner: BasePruner | None = None,
         storage: str | BaseStorage | None = None,
-        directory: str | os.PathLike = "tftune_results",
+        directory: str | os.PathLike[str] = "tftune_results",
         project_name: str = "untitled",
         seed: int | None = 0,
         max_consecutive_failures: int = 3,
@@ -109,11 +117,13 @@ class Tuner:
             or max_consecutive_failures < 1
         ):
             raise ValueError(
-                f"`max_consecutive_failures` must be a positive int, got {max_consecutive_failures!r}."
+                "`max_consecutive_failures` must be a positive int, "
+                f"got {max_consecutive_failures!r}."
             )
         if fit_options is not None and not callable(fit_options):
             raise TypeError(
-                f"`fit_options` must be a function fit_options(trial) -> dict, got {fit_options!r}."
+                "`fit_options` must be a function fit_options(trial) -> dict, "
+                f"got {fit_options!r}."
             )
         if fuse not in (True, False, "auto"):
             raise ValueError(f"`fuse` must be True, False or 'auto', got {fuse!r}.")
@@ -142,11 +152,15 @@ class Tuner:
             load_if_exists=True,
         )
         self._failures_in_a_row = 0
-        self.resume_promoted = resume_promoted and hasattr(self.study.pruner, "promotions")
+        self.resume_promoted = resume_promoted and isinstance(self.study.pruner, PromotingPruner)
         self.max_checkpoints = max_checkpoints
         self.checkpoint_dir = self.project_dir / "checkpoints"
         self._best_weights = BestWeights(self.study, self.project_dir)
-        self._after_trial_callbacks = [self._after_trial, self._count_failures, self._promote]
+        self._after_trial_callbacks: list[Callable[[Study, FrozenTrial], None]] = [
+            self._after_trial,
+            self._count_failures,
+            self._promote,
+        ]
         #: Why the last ``search()`` ran trials one at a time (``None`` when it used packs).
         self.packing_note: str | None = None
 
@@ -174,7 +188,8 @@ class Tuner:
         show_progress_bar: bool = False,
         **fit_kwargs: Any,
     ) -> Study:
-        """Run trials; ``x``, ``y``, ``epochs``, ``callbacks`` and ``fit_kwargs`` go to ``model.fit``.
+        """Run trials; ``x``, ``y``, ``epochs``, ``callbacks`` and ``fit_kwargs`` go to
+        ``model.fit``.
 
         Pass ``validation_data=(x_val, y_val)`` or ``validation_split=0.2`` for 'val_' objectives.
         """
@@ -293,7 +308,7 @@ class Tuner:
         self._keep_if_best(trial, model, value)
         return value
 
-    # --- one trial's set-up (shared with packed search) -------------------------------------------
+    # --- one trial's set-up (shared with packed search) --------------------------------------
     def _seed(self, trial: Trial) -> None:
         """Seed Keras for this trial (``seed + number``), so its model starts from the same
         weights whether it trains alone or in a pack."""
@@ -316,7 +331,8 @@ class Tuner:
 
     @classmethod
     def _resume_epoch(cls, trial: Trial) -> int:
-        """The epoch a trial starts at: 0, or the one after its checkpoint's for a promoted trial."""
+        """The epoch a trial starts at: 0, or the one after its checkpoint's for a promoted
+        trial."""
         return (
             int(trial.system_attrs[CHECKPOINT_KEY]["epoch"]) + 1 if cls._is_resuming(trial) else 0
         )
@@ -342,7 +358,10 @@ class Tuner:
         whichever worker gets there first)."""
         if not self.resume_promoted:
             return
-        for paused in study.pruner.promotions(study):  # type: ignore[attr-defined]
+        pruner = study.pruner
+        if not isinstance(pruner, PromotingPruner):
+            return
+        for paused in pruner.promotions(study):
             checkpoint = paused.system_attrs[CHECKPOINT_KEY]
             if not pathlib.Path(checkpoint["path"]).exists():
                 continue
@@ -394,8 +413,10 @@ class Tuner:
         if self._failures_in_a_row >= self.max_consecutive_failures:
             reason = trial.system_attrs.get("fail_reason", "").strip().splitlines()
             raise RuntimeError(
-                f"{self._failures_in_a_row} trials failed in a row; the last one (#{trial.number}) with: "
-                f"{reason[-1] if reason else 'no reason stored'}. Fix the build function or the data."
+                f"{self._failures_in_a_row} trials failed in a row; "
+                f"the last one (#{trial.number}) with: "
+                f"{reason[-1] if reason else 'no reason stored'}. "
+                "Fix the build function or the data."
             )
 
     # --- the best trial --------------------------------------------------------------------
@@ -424,14 +445,14 @@ class Tuner:
         path = best.user_attrs.get(WEIGHTS_ATTR)
         if path is None or not pathlib.Path(path).exists():
             raise FileNotFoundError(
-                f"The weights of the best trial (#{best.number}) are not on disk (expected under {self.project_dir})."
+                f"The weights of the best trial (#{best.number}) are not on disk "
+                f"(expected under {self.project_dir})."
             )
         model = self.build(FixedTrial(best.params, number=best.number))
         if not model.built and INPUT_SHAPE_ATTR in best.user_attrs:
             model.build(tuple(best.user_attrs[INPUT_SHAPE_ATTR]))
-        with (
-            warnings.catch_warnings()
-        ):  # the fresh optimizer has no slots yet; they are rebuilt on fit
+        # The fresh optimizer has no slots yet; they are rebuilt on fit.
+        with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             model.load_weights(path)
         return model
@@ -439,14 +460,15 @@ class Tuner:
     def results_summary(self, n: int = 10) -> str:
         """A text table of the ``n`` best complete trials (also printed)."""
         trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        trials.sort(key=lambda t: t.values[0], reverse=self.direction == StudyDirection.MAXIMIZE)  # type: ignore[index]
+        maximize = self.direction == StudyDirection.MAXIMIZE
+        trials.sort(key=_value, reverse=maximize)
         lines = [
             f"Results in {self.project_dir} ({self.objective}, {self.direction.name.lower()}):"
         ]
         for trial in trials[:n]:
             lines.append(
-                f"  trial {trial.number:>4}  {self.objective}={trial.values[0]:.6g}  {trial.params}"
-            )  # type: ignore[index]
+                f"  trial {trial.number:>4}  {self.objective}={_value(trial):.6g}  {trial.params}"
+            )
         counts = {
             state.name: 0 for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
         }
@@ -457,6 +479,12 @@ class Tuner:
         text = "\n".join(lines)
         print(text)
         return text
+
+
+def _value(trial: FrozenTrial) -> float:
+    """A complete single-objective trial's value."""
+    assert trial.value is not None
+    return trial.value
 
 
 def _store_history(trial: Trial, reporter: TrialReportCallback) -> None:

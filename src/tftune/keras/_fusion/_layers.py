@@ -22,12 +22,15 @@ import tensorflow as tf
 from tftune.keras._fusion._conv import convolve, per_copy_formulation
 
 SOFTMAX_LIKE = ("softmax", "log_softmax")
+#: (variable, new value) pairs a layer asks to assign after a training step (moving averages).
+Updates = list[tuple[tf.Variable, tf.Tensor]]
 MASKED_LOGIT = -1e30
 
 
 @dataclass(frozen=True)
 class ParamDef:
-    """One weight of a layer position: its name, whether it trains, and the filler for copies lacking it."""
+    """One weight of a layer position: its name, whether it trains, and the filler for copies
+    lacking it."""
 
     name: str
     trainable: bool
@@ -46,7 +49,8 @@ class Flow:
 
 
 def copy_axis(values: tf.Tensor, rank: int) -> tf.Tensor:
-    """Reshape a per-copy vector (K,) or per-copy features (K, W) to broadcast against rank-``rank`` data."""
+    """Reshape a per-copy vector (K,) or per-copy features (K, W) to broadcast against
+    rank-``rank`` data."""
     if values.shape.rank == 1:
         return tf.reshape(values, [-1] + [1] * (rank - 1))
     return tf.reshape(values, [values.shape[0]] + [1] * (rank - 2) + [values.shape[-1]])
@@ -60,7 +64,8 @@ def per_copy(flow: Flow, size: int) -> tf.Tensor:
 
 
 def apply_activations(z: tf.Tensor, names: Sequence[str], mask: np.ndarray | None) -> tf.Tensor:
-    """Apply each copy's named Keras activation to its slice of z (K, ..., W); zero padded features."""
+    """Apply each copy's named Keras activation to its slice of z (K, ..., W); zero padded
+    features."""
     valid = None if mask is None else copy_axis(tf.constant(mask), z.shape.rank)
     outputs = None
     for name in sorted(set(names)):
@@ -95,12 +100,13 @@ class FusedLayer:
         """Shape each ParamDef would have in this copy (used for weights the copy lacks)."""
         return []
 
-    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: list) -> Flow:
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         raise NotImplementedError
 
 
 def width_mask(widths: Sequence[int]) -> np.ndarray | None:
-    """(K, widest) mask of each copy's first ``widths[k]`` features; None when all widths are equal."""
+    """(K, widest) mask of each copy's first ``widths[k]`` features; None when all widths are
+    equal."""
     widest = max(widths)
     return (
         None if min(widths) == widest else np.arange(widest)[None, :] < np.array(widths)[:, None]
@@ -121,13 +127,13 @@ class FusedDense(FusedLayer):
         self.activations = [layer.get_config()["activation"] for layer in layers]
         self.mask = width_mask([layer.units for layer in layers])
 
-    def keras_variables(self, layer):
+    def keras_variables(self, layer: keras.layers.Layer) -> list[keras.Variable | None]:
         return [layer.kernel, layer.bias]
 
-    def fallback_shapes(self, layer):
+    def fallback_shapes(self, layer: keras.layers.Layer) -> list[tuple[int, ...]]:
         return [tuple(layer.kernel.shape), (layer.units,)]
 
-    def __call__(self, flow, training, seed, updates):
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         kernel, bias = self.variables
         z = _dense(flow, kernel)
         z = z + copy_axis(bias, z.shape.rank)
@@ -136,7 +142,8 @@ class FusedDense(FusedLayer):
 
 def _dense(flow: Flow, kernel: tf.Tensor) -> tf.Tensor:
     """Every copy's ``h @ kernel[k]``, shaped (K, batch, ..., out). Plain matrix products where
-    the shapes allow (on CPU 1.7x faster than einsum for a shared input, 2.3x for per-copy ones)."""
+    the shapes allow (on CPU 1.7x faster than einsum for a shared input, 2.3x for per-copy
+    ones)."""
     copies, inputs, outputs = kernel.shape
     if flow.shared and flow.h.shape.rank == 2:  # (batch, in) @ (in, K * out): one wide product
         side_by_side = tf.reshape(tf.transpose(kernel, [1, 0, 2]), [inputs, copies * outputs])
@@ -149,7 +156,8 @@ def _dense(flow: Flow, kernel: tf.Tensor) -> tf.Tensor:
 
 
 class FusedConv(FusedLayer):
-    """Conv1D / Conv2D (channels_last); kernel, strides, padding and dilation shared by all copies."""
+    """Conv1D / Conv2D (channels_last); kernel, strides, padding and dilation shared by all
+    copies."""
 
     params = (ParamDef("kernel", True), ParamDef("bias", True))
 
@@ -165,13 +173,13 @@ class FusedConv(FusedLayer):
         }
         self.formulation = per_copy_formulation(len(first.kernel_size))
 
-    def keras_variables(self, layer):
+    def keras_variables(self, layer: keras.layers.Layer) -> list[keras.Variable | None]:
         return [layer.kernel, layer.bias]
 
-    def fallback_shapes(self, layer):
+    def fallback_shapes(self, layer: keras.layers.Layer) -> list[tuple[int, ...]]:
         return [tuple(layer.kernel.shape), (layer.filters,)]
 
-    def __call__(self, flow, training, seed, updates):
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         kernel, bias = self.variables
         z = convolve(flow.h, kernel, flow.shared, self.formulation, **self.options)
         z = z + copy_axis(bias, z.shape.rank)
@@ -184,10 +192,13 @@ class FusedPooling(FusedLayer):
     def __init__(self, layers: Sequence[keras.layers.Layer], position: int) -> None:
         super().__init__(layers, position)
         first = layers[0]
-        pool = tf.nn.max_pool if type(first).__name__.startswith("Max") else tf.nn.avg_pool
-        self.pool = lambda h: pool(h, first.pool_size, first.strides, first.padding.upper())
+        self.pooling = tf.nn.max_pool if type(first).__name__.startswith("Max") else tf.nn.avg_pool
+        self.settings = (first.pool_size, first.strides, first.padding.upper())
 
-    def __call__(self, flow, training, seed, updates):
+    def pool(self, h: tf.Tensor) -> tf.Tensor:
+        return self.pooling(h, *self.settings)
+
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         h = self.pool(flow.h) if flow.shared else fold_copies(flow.h, self.pool)
         return Flow(h, flow.shared, flow.mask)
 
@@ -200,7 +211,7 @@ class FusedGlobalPooling(FusedLayer):
         self.reduce = tf.reduce_max if "Max" in type(layers[0]).__name__ else tf.reduce_mean
         self.keepdims = layers[0].keepdims
 
-    def __call__(self, flow, training, seed, updates):
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         lead = 1 if flow.shared else 2
         axes = list(range(lead, flow.h.shape.rank - 1))
         return Flow(self.reduce(flow.h, axis=axes, keepdims=self.keepdims), flow.shared, flow.mask)
@@ -211,7 +222,7 @@ class FusedActivation(FusedLayer):
         super().__init__(layers, position)
         self.activations = [layer.get_config()["activation"] for layer in layers]
 
-    def __call__(self, flow, training, seed, updates):
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         h = per_copy(flow, self.size)
         return Flow(apply_activations(h, self.activations, flow.mask), False, flow.mask)
 
@@ -224,7 +235,7 @@ class FusedDropout(FusedLayer):
         self.scales = tf.constant(1.0 / (1.0 - rates), tf.float32)
         self.active = bool(rates.any())
 
-    def __call__(self, flow, training, seed, updates):
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         if not training or not self.active:
             return flow
         h = per_copy(flow, self.size)
@@ -235,9 +246,10 @@ class FusedDropout(FusedLayer):
 
 
 class FusedFlatten(FusedLayer):
-    """Flatten; with padded widths each copy's own features are gathered to the front in its own order."""
+    """Flatten; with padded widths each copy's own features are gathered to the front in its
+    own order."""
 
-    def __call__(self, flow, training, seed, updates):
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         lead = 1 if flow.shared else 2
         shape = tf.concat([tf.shape(flow.h)[:lead], [-1]], axis=0)
         width = int(np.prod(flow.h.shape[lead:]))
@@ -248,9 +260,10 @@ class FusedFlatten(FusedLayer):
         return Flow(_zero_padding(tf.gather(flat, order, axis=2, batch_dims=1), mask), False, mask)
 
 
-def _flatten_order(mask: np.ndarray, positions: int) -> tuple[np.ndarray, np.ndarray]:
-    """For padded (positions, width) features flattened row-major: per copy, the flat indices of its
-    real features in its own flattening order (then index 0 as filler), and the new prefix mask."""
+def _flatten_order(mask: np.ndarray, positions: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """For padded (positions, width) features flattened row-major: per copy, the flat indices
+    of its real features in its own flattening order (then index 0 as filler), and the new
+    prefix mask."""
     width = mask.shape[1]
     order = np.zeros((len(mask), positions * width), np.int32)
     for k, real in enumerate(mask):
@@ -278,13 +291,13 @@ class FusedBatchNormalization(FusedLayer):
         self.complement = tf.constant(1.0 - momentum, tf.float32)
         self.epsilon = tf.constant([float(layer.epsilon) for layer in layers], tf.float32)
 
-    def keras_variables(self, layer):
+    def keras_variables(self, layer: keras.layers.Layer) -> list[keras.Variable | None]:
         return [*_normalization_vars(layer), layer.moving_mean, layer.moving_variance]
 
-    def fallback_shapes(self, layer):
+    def fallback_shapes(self, layer: keras.layers.Layer) -> list[tuple[int, ...]]:
         return [tuple(layer.moving_mean.shape)] * 4
 
-    def __call__(self, flow, training, seed, updates):
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         gamma, beta, moving_mean, moving_variance = self.variables
         h = per_copy(flow, self.size)
         rank = h.shape.rank
@@ -313,14 +326,14 @@ class FusedLayerNormalization(FusedLayer):
         super().__init__(layers, position)
         self.epsilon = tf.constant([float(layer.epsilon) for layer in layers], tf.float32)
 
-    def keras_variables(self, layer):
+    def keras_variables(self, layer: keras.layers.Layer) -> list[keras.Variable | None]:
         return _normalization_vars(layer)
 
-    def fallback_shapes(self, layer):
+    def fallback_shapes(self, layer: keras.layers.Layer) -> list[tuple[int, ...]]:
         width = layer.input.shape[-1]
         return [(width,), (width,)]
 
-    def __call__(self, flow, training, seed, updates):
+    def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         gamma, beta = self.variables
         h = per_copy(flow, self.size)
         rank = h.shape.rank
@@ -333,7 +346,8 @@ class FusedLayerNormalization(FusedLayer):
 def _feature_moments(h: tf.Tensor, mask: np.ndarray | None) -> tuple[tf.Tensor, tf.Tensor]:
     """Mean and variance over the last axis, counting only each copy's real features."""
     if mask is None:
-        return tf.nn.moments(h, axes=[-1], keepdims=True)
+        mean, variance = tf.nn.moments(h, axes=[-1], keepdims=True)
+        return mean, variance
     weights = copy_axis(tf.constant(mask, tf.float32), h.shape.rank)
     count = tf.reduce_sum(weights, axis=-1, keepdims=True)
     mean = tf.reduce_sum(h * weights, axis=-1, keepdims=True) / count
