@@ -119,7 +119,11 @@ def search(configs: list[dict[str, Any]], fuse: bool, epochs: int, pack: int) ->
                 tuner.study.enqueue_trial(params)
             start = time.perf_counter()
             tuner.search(
-                x, y, validation_data=(x_val, y_val), epochs=epochs, n_trials=len(configs),
+                x,
+                y,
+                validation_data=(x_val, y_val),
+                epochs=epochs,
+                n_trials=len(configs),
                 batch_size=BATCH_SIZE,
             )
             seconds = time.perf_counter() - start
@@ -195,8 +199,9 @@ def summarize(setting: dict[str, Any]) -> dict[str, Any]:
         "ratio": statistics.median(f / a for f, a in zip(fused, alone, strict=True)),
         "per_repeat_ratios": [f / a for f, a in zip(fused, alone, strict=True)],
         "median_abs_delta": statistics.median(deltas) if deltas else None,
-        "best_fused": max(max(v for v in r["fused"]["val_accuracy"] if v is not None)
-                          for r in setting["repeats"]),
+        "best_fused": max(
+            max(v for v in r["fused"]["val_accuracy"] if v is not None) for r in setting["repeats"]
+        ),
         "states": sorted({s for r in setting["repeats"] for p in r.values() for s in p["states"]}),
     }
 

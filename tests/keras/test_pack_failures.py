@@ -1,4 +1,4 @@
-"""Convolutional searches in packs on every CPU, and packs that fail without taking the search down."""
+"""CNN searches in packs on every CPU, and packs that fail without taking the search down."""
 
 from __future__ import annotations
 

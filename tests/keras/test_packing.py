@@ -84,7 +84,9 @@ def test_a_packed_trial_ends_where_the_same_trial_trained_alone_ends(tmp_path, d
                 x, y, validation_data=(xv, yv), epochs=3, n_trials=4, batch_size=50, shuffle=False
             )
             values[fuse] = [(t.params, t.value) for t in tuner.study.trials]
-    for (packed_params, packed), (alone_params, alone) in zip(values[True], values[False]):
+    for (packed_params, packed), (alone_params, alone) in zip(
+        values[True], values[False], strict=True
+    ):
         assert packed_params == alone_params
         assert packed == pytest.approx(alone, rel=1e-4, abs=1e-5)
 
@@ -220,7 +222,8 @@ def test_a_pack_larger_than_the_memory_share_is_split(tmp_path, data, caplog, mo
     model = build(tftune.trial.FixedTrial({"units": 16, "lr": 0.01}), dropout=False)
     model.build((None, x.shape[1]))
     per_copy = _pack_sizing._copy_bytes(model, 32)
-    # weights, gradient and two slots of 30*16+16+16+1 parameters, and 3x the activations of 32 rows
+    # weights, gradient and two slots of 30*16+16+16+1 parameters, and 3x the activations of
+    # 32 rows
     assert per_copy == 4 * (4 * (30 * 16 + 16 + 16 + 1) + 3 * 32 * (16 + 1))
     monkeypatch.setattr(
         _pack_sizing, "MEMORY_SHARE", 2.5 * per_copy / _pack_sizing._free_memory_bytes()

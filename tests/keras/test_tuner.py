@@ -257,7 +257,7 @@ def test_a_promoted_trial_resumes_from_its_checkpoint(tmp_path, data):
     # trial 0 trained epochs 0-1, trial 1 epochs 0-3, the resumed trial only epochs 2-3
     assert recorder.epochs == [0, 1, 0, 1, 2, 3, 2, 3]
     # it started from the weights trial 0 had after its epoch 1 (not fresh ones)
-    for saved, loaded in zip(recorder.after_epoch[1], recorder.at_start[2]):
+    for saved, loaded in zip(recorder.after_epoch[1], recorder.at_start[2], strict=True):
         np.testing.assert_array_equal(saved, loaded)
     assert recorder.iterations == [
         0,

@@ -1,4 +1,4 @@
-"""Convolution and pooling layers: fused training equals each model trained alone, and blocker messages."""
+"""Convolution and pooling layers: fused training equals each model trained alone; blockers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from tftune.keras._fusion import FusedPack, fusion_blocker
 
-O = keras.optimizers
+optimizers = keras.optimizers
 L = keras.layers
 EPOCHS = 2
 
@@ -27,7 +27,8 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 def assert_matches_standalone(
     build: Callable[..., keras.Model], configs: list[tuple], x: np.ndarray, y: np.ndarray
 ) -> None:
-    """Train ``build(*config)`` fused and alone (same seed, same initial weights); logs and weights agree.
+    """Train ``build(*config)`` fused and alone (same seed, same initial weights); logs and
+    weights agree.
 
     Where the device has grouped-convolution gradients, the per-copy convolution is one grouped
     convolution whose float32 sums are ordered differently from a single-model convolution; over
@@ -55,7 +56,7 @@ def assert_matches_standalone(
             np.testing.assert_allclose(
                 fused_eval[k][name], value, rtol=1e-4, atol=1e-5, err_msg=f"eval {name} copy {k}"
             )
-        for a, b in zip(models[k].get_weights(), model.get_weights()):
+        for a, b in zip(models[k].get_weights(), model.get_weights(), strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
@@ -89,7 +90,7 @@ def test_conv2d_maxpool_flatten_dense_with_differing_filters(digits):
                 L.Flatten(),
                 L.Dense(10, activation="softmax"),
             ],
-            O.Adam(rate),
+            optimizers.Adam(rate),
             filters,
         )
 
@@ -115,7 +116,7 @@ def test_conv1d_global_average_pooling_dense(digits):
                 L.GlobalAveragePooling1D(),
                 L.Dense(10, activation="softmax"),
             ],
-            O.SGD(rate, momentum=0.9),
+            optimizers.SGD(rate, momentum=0.9),
             filters,
         )
 
@@ -129,7 +130,8 @@ def test_conv2d_batch_normalization_and_pooling(digits):
         return compiled(
             lambda: [
                 keras.Input((8, 8, 1)),
-                # no bias before BatchNormalization: its true gradient is zero, so RMSprop would amplify rounding noise
+                # no bias before BatchNormalization: its true gradient is zero, so RMSprop
+                # would amplify rounding noise
                 L.Conv2D(filters, 3, padding="same", use_bias=False),
                 L.BatchNormalization(momentum=0.8),
                 L.Activation("relu"),
@@ -139,7 +141,7 @@ def test_conv2d_batch_normalization_and_pooling(digits):
                 L.GlobalMaxPooling2D(),
                 L.Dense(10, activation="softmax"),
             ],
-            O.RMSprop(rate),
+            optimizers.RMSprop(rate),
             filters,
         )
 
@@ -160,7 +162,7 @@ def test_conv1d_pooling_then_flatten(digits):
                 L.Flatten(),
                 L.Dense(10, activation="softmax"),
             ],
-            O.AdamW(rate, weight_decay=0.05),
+            optimizers.AdamW(rate, weight_decay=0.05),
             filters,
         )
 
@@ -178,7 +180,7 @@ def test_flatten_after_differing_dense_widths(digits):
                 L.Flatten(),
                 L.Dense(10, activation="softmax"),
             ],
-            O.Adam(rate),
+            optimizers.Adam(rate),
             units,
         )
 
