@@ -8,7 +8,6 @@ import os
 import threading
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -198,14 +197,9 @@ def run_trial(
         reason = f"Interrupted by {type(interrupt).__name__}."
         finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
         raise
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the failure is logged below instead
-        frozen = finish_trial(study, trial, values, TrialState.COMPLETE)
-    if frozen.state == TrialState.FAIL:
-        _logger.warning(
-            "Trial %d failed: %s", frozen.number, frozen.system_attrs.get("fail_reason")
-        )
-    elif _logger.isEnabledFor(logging.INFO):
+    # Bad values are logged, not warned: a worker thread must leave the warnings state alone.
+    frozen = finish_trial(study, trial, values, TrialState.COMPLETE, suppress_warning=True)
+    if frozen.state == TrialState.COMPLETE and _logger.isEnabledFor(logging.INFO):
         _log_complete(study, frozen)
     return frozen
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import math
 import numbers
 import warnings
@@ -16,6 +17,8 @@ from tftune.trial._state import TrialState
 if TYPE_CHECKING:
     from tftune.study._study import Study
     from tftune.trial._trial import Trial
+
+_logger = logging.getLogger("tftune")
 
 
 def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
@@ -57,8 +60,14 @@ def finish_trial(
     values: Any,
     state: TrialState | None,
     fail_reason: str | None = None,
+    suppress_warning: bool = False,
 ) -> FrozenTrial:
-    """Store a trial's final state and values; return its finished snapshot."""
+    """Store a trial's final state and values; return its finished snapshot.
+
+    Values that cannot be stored fail the trial with a UserWarning, or with a log line instead
+    when ``suppress_warning`` is set (the optimize loop's worker threads must not touch the
+    process-wide warnings state).
+    """
     if state is not None and not isinstance(state, TrialState):
         raise TypeError(f"`state` must be a TrialState, got {state!r}.")
     if state is None:
@@ -71,9 +80,12 @@ def finish_trial(
         floats, fail_reason = check_values(values, len(study.directions))
         if fail_reason is not None:
             state = TrialState.FAIL
-            warnings.warn(
-                f"Trial #{frozen.number} failed: {fail_reason}", UserWarning, stacklevel=3
-            )
+            if suppress_warning:
+                _logger.warning("Trial %d failed: %s", frozen.number, fail_reason)
+            else:
+                warnings.warn(
+                    f"Trial #{frozen.number} failed: {fail_reason}", UserWarning, stacklevel=3
+                )
     elif state == TrialState.PRUNED:
         if values is not None:
             floats, _ = check_values(values, len(study.directions))
