@@ -7,7 +7,6 @@ import logging
 import math
 import numbers
 import warnings
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.storages._base import FAIL_REASON_KEY
@@ -25,9 +24,7 @@ def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, st
     """Turn an objective's return value into floats, or explain why it cannot be stored."""
     if isinstance(values, (str, bytes)) or values is None:
         items: list[Any] = [values]
-    elif isinstance(values, Sequence):
-        items = list(values)
-    elif hasattr(values, "__len__") and hasattr(values, "__iter__"):  # numpy arrays and the like
+    elif hasattr(values, "__len__") and hasattr(values, "__iter__"):  # sequences, numpy arrays
         items = list(values)
     else:
         items = [values]
