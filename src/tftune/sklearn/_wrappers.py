@@ -42,6 +42,27 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
+def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of the 2-D ``x`` sorted by their bytes, and where each row of ``x`` went.
+
+    Returns ``(distinct, inverse)``: ``distinct`` holds each different row once, in an order
+    given by the rows' contents alone, and ``distinct[inverse]`` is ``x``. Rows are the same only
+    when their bytes are (0.0 and -0.0 differ).
+    """
+    rows = np.ascontiguousarray(x)
+    row_bytes = np.dtype((np.void, rows.shape[1] * rows.itemsize))  # compared with memcmp
+    order = np.argsort(rows.view(row_bytes).ravel(), kind="stable")
+    sorted_rows = rows[order]
+    sorted_bytes = sorted_rows.view(row_bytes).ravel()
+    starts_a_new_row = np.empty(len(rows), dtype=bool)
+    starts_a_new_row[:1] = True
+    starts_a_new_row[1:] = sorted_bytes[1:] != sorted_bytes[:-1]
+    inverse = np.empty(len(rows), dtype=np.intp)
+    inverse[order] = np.cumsum(starts_a_new_row) - 1
+    distinct = sorted_rows if starts_a_new_row.all() else sorted_rows[starts_a_new_row]
+    return distinct, inverse
+
+
 class BaseKerasWrapper(BaseEstimator):
     """What KerasClassifier and KerasRegressor share: parameters, building, fitting, pickling.
 
@@ -191,13 +212,21 @@ class BaseKerasWrapper(BaseEstimator):
         self.history_ = self.model_.fit(x, y, **arguments).history
 
     def _predict_raw(self, x: Any) -> np.ndarray:
+        """The model's outputs for the rows of ``x``; permuting ``x`` permutes them exactly.
+
+        A row's float32 result can depend on its place in its batch and on the rows sharing it
+        (the matmul kernels block and vectorize over rows). So each distinct row is predicted
+        once, in an order given by the rows' contents alone, and the outputs are handed out to
+        the caller's rows: the batches are the same whatever the order of ``x``.
+        """
         check_is_fitted(self, "model_")
         x = validate_data(self, x, reset=False, dtype="float32")
-        return np.asarray(
-            self.model_.predict(
-                x, batch_size=self._option("batch_size"), verbose=self._option("verbose")
-            )
+        distinct, inverse = distinct_rows(x)
+        predictions = self.model_.predict(
+            distinct, batch_size=self._option("batch_size"), verbose=self._option("verbose")
         )
+        in_callers_order: np.ndarray = np.asarray(predictions)[inverse]
+        return in_callers_order
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
