@@ -268,7 +268,8 @@ def test_halving_grid_search(cancer):
 def test_unknown_parameter_names_the_build_function():
     with pytest.raises(
         ValueError,
-        match=r"Invalid parameter 'dropout' for KerasClassifier: .*create_model\(learning_rate, dropout_rate\)",
+        match=r"Invalid parameter 'dropout' for KerasClassifier: "
+        r".*create_model\(learning_rate, dropout_rate\)",
     ):
         KerasClassifier(build_fn=create_model).set_params(dropout=0.1)
 
