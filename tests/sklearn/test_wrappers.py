@@ -22,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tftune.sklearn import KerasClassifier, KerasRegressor
+from tftune.sklearn._wrappers import distinct_rows
 
 
 def create_model(learning_rate, dropout_rate):
@@ -91,6 +92,69 @@ _NOT_A_PLAIN_SIGNATURE = (
 )
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
+
+
+@pytest.fixture(scope="module")
+def rows_over_several_batches():
+    """500 rows (16 batches of 32, the last one partial), with duplicates and a 0.0/-0.0 pair."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 7)).astype("float32")
+    x[10:20] = x[0]  # identical rows are interchangeable
+    x[30], x[31] = 0.0, -0.0  # equal as numbers, different bytes
+    labels = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5)
+    return x, labels, rng.permutation(len(x))
+
+
+def test_distinct_rows_depend_on_the_contents_alone(rows_over_several_batches):
+    x, _, permutation = rows_over_several_batches
+    distinct, inverse = distinct_rows(x)
+    assert len(distinct) == len(x) - 10  # the copies of row 0 once; 0.0 and -0.0 rows apart
+    assert np.array_equal(distinct[inverse].view(np.uint32), x.view(np.uint32))
+    permuted_distinct, permuted_inverse = distinct_rows(x[permutation])
+    assert np.array_equal(permuted_distinct.view(np.uint32), distinct.view(np.uint32))
+    assert np.array_equal(permuted_inverse, inverse[permutation])
+
+
+def batch_position_regressor():
+    """A model whose result moves with the row's position in its batch, as a kernel's rounding
+    can (blocking and vectorization over rows), here by far more than a rounding error."""
+    return keras.Sequential(
+        [
+            keras.layers.Dense(4),
+            keras.layers.Lambda(
+                lambda h: h + 1e-3 * keras.ops.cumsum(keras.ops.ones_like(h), axis=0)
+            ),
+            keras.layers.Dense(1),
+        ]
+    )
+
+
+def test_a_permuted_input_gives_the_permuted_predictions_even_if_the_batch_matters(
+    rows_over_several_batches,
+):
+    x, labels, permutation = rows_over_several_batches
+    reg = KerasRegressor(batch_position_regressor, epochs=1, random_state=0).fit(x, labels)
+    predictions = reg.predict(x)
+    assert np.array_equal(reg.predict(x[permutation]), predictions[permutation])
+    assert np.array_equal(predictions[10:20], np.repeat(predictions[0], 10))
+
+
+@pytest.mark.parametrize("method", ["predict_proba", "predict", "score"])
+def test_classifier_methods_ignore_the_order_of_the_rows(rows_over_several_batches, method):
+    x, labels, permutation = rows_over_several_batches
+    clf = KerasClassifier(small_classifier, n_classes=3, epochs=2, random_state=0).fit(x, labels)
+    if method == "score":
+        assert clf.score(x[permutation], labels[permutation]) == clf.score(x, labels)
+    else:
+        in_order = getattr(clf, method)(x)
+        assert np.array_equal(getattr(clf, method)(x[permutation]), in_order[permutation])
+
+
+def test_regressor_predictions_ignore_the_order_of_the_rows(rows_over_several_batches):
+    x, labels, permutation = rows_over_several_batches
+    reg = KerasRegressor(small_regressor, n_outputs=2, epochs=2, random_state=0)
+    reg.fit(x, np.stack([labels, -labels], axis=1))
+    assert np.array_equal(reg.predict(x[permutation]), reg.predict(x)[permutation])
 
 
 def test_the_grid_search_recipe_runs_as_written(cancer):
@@ -204,7 +268,8 @@ def test_halving_grid_search(cancer):
 def test_unknown_parameter_names_the_build_function():
     with pytest.raises(
         ValueError,
-        match=r"Invalid parameter 'dropout' for KerasClassifier: .*create_model\(learning_rate, dropout_rate\)",
+        match=r"Invalid parameter 'dropout' for KerasClassifier: "
+        r".*create_model\(learning_rate, dropout_rate\)",
     ):
         KerasClassifier(build_fn=create_model).set_params(dropout=0.1)
 

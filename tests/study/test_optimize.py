@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+import sys
 import time
+import warnings
 
 import pytest
 
@@ -153,6 +156,59 @@ def test_threads_run_exactly_n_trials(storage_url):
     assert len(trials) == 12
     assert sorted(t.number for t in trials) == list(range(12))
     assert all(t.state == TrialState.COMPLETE for t in trials)
+
+
+@pytest.fixture
+def tftune_log(caplog):
+    """caplog's records of the ``tftune`` logger (which does not propagate to the root)."""
+    logger = logging.getLogger("tftune")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+@pytest.fixture
+def frequent_thread_switches():
+    """Let the interpreter switch threads every microsecond (5 ms by default) during the test."""
+    default = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(default)
+
+
+def test_threads_leave_the_process_wide_warning_filters_alone(
+    tftune_log, frequent_thread_switches
+):
+    """Bad values are logged from the worker threads; the process's filters stay as they were.
+
+    ``warnings.catch_warnings`` in a worker thread swaps the process-wide filter list, so
+    threads racing through it used to leave an ``ignore`` filter behind for the whole process
+    (and silenced the other threads while one finished a trial). A tiny switch interval makes
+    the threads interleave inside the trial's finishing step.
+    """
+    study = tftune.create_study(sampler=tftune.samplers.RandomSampler(seed=0))
+    filters_seen_by_objectives = set()
+
+    def objective(trial):
+        filters_seen_by_objectives.add(tuple(warnings.filters))
+        x = trial.suggest_float("x", 0, 1)
+        return (None, float("nan"), x)[trial.number % 3]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        filters_before = list(warnings.filters)
+        study.optimize(objective, n_trials=300, n_jobs=8)
+        filters_after = list(warnings.filters)
+        warnings.warn("heard after optimize", UserWarning, stacklevel=1)
+    assert filters_seen_by_objectives == {tuple(filters_before)}
+    assert filters_after == filters_before
+    assert [str(warning.message) for warning in caught] == ["heard after optimize"]
+    failed = [t.number for t in study.trials if t.state == TrialState.FAIL]
+    assert failed == [n for n in range(300) if n % 3 != 2]
+    logged = [r.getMessage() for r in tftune_log.records if r.levelno == logging.WARNING]
+    assert len(logged) == len(failed)
+    assert sum("each value must be a float, got None" in m for m in logged) == 100
+    assert sum("NaN is not a valid objective value" in m for m in logged) == 100
 
 
 def test_an_exception_in_a_thread_reaches_the_caller():

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+if TYPE_CHECKING:
+    from sklearn.utils import Tags
 
 #: Arguments routed to ``model.fit`` (and, for ``batch_size`` and ``verbose``, ``model.predict``).
 FIT_PARAMS = (
@@ -42,7 +45,28 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-class BaseKerasWrapper(BaseEstimator):
+def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of the 2-D ``x`` sorted by their bytes, and where each row of ``x`` went.
+
+    Returns ``(distinct, inverse)``: ``distinct`` holds each different row once, in an order
+    given by the rows' contents alone, and ``distinct[inverse]`` is ``x``. Rows are the same only
+    when their bytes are (0.0 and -0.0 differ).
+    """
+    rows = np.ascontiguousarray(x)
+    row_bytes = np.dtype((np.void, rows.shape[1] * rows.itemsize))  # compared with memcmp
+    order = np.argsort(rows.view(row_bytes).ravel(), kind="stable")
+    sorted_rows = rows[order]
+    sorted_bytes = sorted_rows.view(row_bytes).ravel()
+    starts_a_new_row = np.empty(len(rows), dtype=bool)
+    starts_a_new_row[:1] = True
+    starts_a_new_row[1:] = sorted_bytes[1:] != sorted_bytes[:-1]
+    inverse = np.empty(len(rows), dtype=np.intp)
+    inverse[order] = np.cumsum(starts_a_new_row) - 1
+    distinct = sorted_rows if starts_a_new_row.all() else sorted_rows[starts_a_new_row]
+    return distinct, inverse
+
+
+class BaseKerasWrapper(BaseEstimator):  # type: ignore[misc]  # scikit-learn has no type hints
     """What KerasClassifier and KerasRegressor share: parameters, building, fitting, pickling.
 
     Args:
@@ -85,7 +109,8 @@ class BaseKerasWrapper(BaseEstimator):
         build = self.build_fn if self.build_fn is not None else self.model
         if build is None:
             raise ValueError(
-                f"{type(self).__name__} needs `build_fn` (or `model`): a function returning a Keras model, got None."
+                f"{type(self).__name__} needs `build_fn` (or `model`): a function returning a "
+                "Keras model, got None."
             )
         if not callable(build):
             raise TypeError(
@@ -108,9 +133,10 @@ class BaseKerasWrapper(BaseEstimator):
             p.kind == inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
         ):
             return
+        build_name = getattr(self.build_fn or self.model, "__name__", "")
         raise ValueError(
             f"Invalid parameter {name!r} for {type(self).__name__}: it is neither an argument of "
-            f"build_fn {getattr(self.build_fn or self.model, '__name__', '')}{signature} nor one of "
+            f"build_fn {build_name}{signature} nor one of "
             f"{', '.join(FIT_PARAMS + COMPILE_PARAMS)}."
         )
 
@@ -144,16 +170,15 @@ class BaseKerasWrapper(BaseEstimator):
             and name not in kwargs
             and p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
         ]
+        build_name, own_name = getattr(build, "__name__", "build_fn"), type(self).__name__
         if missing:
             raise ValueError(
-                f"build_fn {getattr(build, '__name__', 'build_fn')} needs {missing} but {type(self).__name__} has no "
-                f"value for them: pass them as {type(self).__name__}(build_fn=..., {missing[0]}=...) or search over them."
+                f"build_fn {build_name} needs {missing} but {own_name} has no value for them: "
+                f"pass them as {own_name}(build_fn=..., {missing[0]}=...) or search over them."
             )
         model = build(**kwargs)
         if not isinstance(model, keras.Model):
-            raise TypeError(
-                f"build_fn {getattr(build, '__name__', 'build_fn')} must return a keras.Model, got {model!r}."
-            )
+            raise TypeError(f"build_fn {build_name} must return a keras.Model, got {model!r}.")
         if not model.compiled:
             model.compile(**self._compile_arguments(meta))
         return model
@@ -191,15 +216,23 @@ class BaseKerasWrapper(BaseEstimator):
         self.history_ = self.model_.fit(x, y, **arguments).history
 
     def _predict_raw(self, x: Any) -> np.ndarray:
+        """The model's outputs for the rows of ``x``; permuting ``x`` permutes them exactly.
+
+        A row's float32 result can depend on its place in its batch and on the rows sharing it
+        (the matmul kernels block and vectorize over rows). So each distinct row is predicted
+        once, in an order given by the rows' contents alone, and the outputs are handed out to
+        the caller's rows: the batches are the same whatever the order of ``x``.
+        """
         check_is_fitted(self, "model_")
         x = validate_data(self, x, reset=False, dtype="float32")
-        return np.asarray(
-            self.model_.predict(
-                x, batch_size=self._option("batch_size"), verbose=self._option("verbose")
-            )
+        distinct, inverse = distinct_rows(x)
+        predictions = self.model_.predict(
+            distinct, batch_size=self._option("batch_size"), verbose=self._option("verbose")
         )
+        in_callers_order: np.ndarray = np.asarray(predictions)[inverse]
+        return in_callers_order
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         tags.input_tags.allow_nan = False
@@ -209,7 +242,7 @@ class BaseKerasWrapper(BaseEstimator):
 _OWN_PARAMS = {"build_fn", "model", "random_state", *FIT_PARAMS, *COMPILE_PARAMS}
 
 
-class KerasClassifier(ClassifierMixin, BaseKerasWrapper):
+class KerasClassifier(ClassifierMixin, BaseKerasWrapper):  # type: ignore[misc]  # as above
     """A scikit-learn classifier whose model ``build_fn`` builds; labels may be ints or strings.
 
     One sigmoid output is read as a binary classifier, several outputs as class probabilities
@@ -243,23 +276,25 @@ class KerasClassifier(ClassifierMixin, BaseKerasWrapper):
             return np.hstack([1 - raw, raw])
         if raw.shape[1] != self.n_classes_:
             raise ValueError(
-                f"The model has {raw.shape[1]} outputs but the data has {self.n_classes_} classes; "
-                "build one output per class (softmax) or one sigmoid output for two classes."
+                f"The model has {raw.shape[1]} outputs but the data has {self.n_classes_} "
+                "classes; build one output per class (softmax) or one sigmoid output for two "
+                "classes."
             )
         return raw
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each sample, as labels from ``classes_``."""
         probabilities = self.predict_proba(X)  # raises NotFittedError before fit
-        return self.classes_[np.argmax(probabilities, axis=1)]
+        labels: np.ndarray = self.classes_[np.argmax(probabilities, axis=1)]
+        return labels
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = False
         return tags
 
 
-class KerasRegressor(RegressorMixin, BaseKerasWrapper):
+class KerasRegressor(RegressorMixin, BaseKerasWrapper):  # type: ignore[misc]  # as above
     """A scikit-learn regressor whose model ``build_fn`` builds; ``score`` is R²."""
 
     def fit(self, X: Any, y: Any, **fit_params: Any) -> KerasRegressor:
@@ -280,7 +315,7 @@ class KerasRegressor(RegressorMixin, BaseKerasWrapper):
         raw = raw.reshape(len(raw), -1)
         return raw[:, 0] if self.n_outputs_ == 1 and raw.shape[1] == 1 else raw
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags

@@ -8,7 +8,6 @@ import os
 import threading
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,8 @@ class _Budget:
 
 def _check_arguments(
     n_trials: Any, timeout: Any, n_jobs: Any, catch: Any, callbacks: Any
-) -> tuple:
+) -> tuple[tuple[type[BaseException], ...], list[Callable[[Study, FrozenTrial], None]], int]:
+    """Validate optimize's arguments; return ``catch`` as a tuple, the callbacks and n_jobs."""
     if n_trials is not None and (
         isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0
     ):
@@ -91,14 +91,19 @@ def optimize(
     """Run trials until the budget is spent; see :meth:`Study.optimize`."""
     if not callable(func):
         raise TypeError(f"`func` must be a callable taking a trial, got {func!r}.")
-    catch, callbacks, n_jobs = _check_arguments(n_trials, timeout, n_jobs, catch, callbacks)
+    catch_classes, callback_list, n_jobs = _check_arguments(
+        n_trials, timeout, n_jobs, catch, callbacks
+    )
     budget = _Budget(n_trials, timeout)
     study._stop_requested = False
     study._fail_stale_trials(force=True)
     progress = ProgressBar(study, n_trials, timeout) if show_progress_bar else None
-    run = lambda: _optimize_sequential(
-        study, func, budget, catch, callbacks, gc_after_trial, progress
-    )  # noqa: E731
+
+    def run() -> None:
+        _optimize_sequential(
+            study, func, budget, catch_classes, callback_list, gc_after_trial, progress
+        )
+
     try:
         if n_jobs == 1:
             run()
@@ -198,19 +203,15 @@ def run_trial(
         reason = f"Interrupted by {type(interrupt).__name__}."
         finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
         raise
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the failure is logged below instead
-        frozen = finish_trial(study, trial, values, TrialState.COMPLETE)
-    if frozen.state == TrialState.FAIL:
-        _logger.warning(
-            "Trial %d failed: %s", frozen.number, frozen.system_attrs.get("fail_reason")
-        )
-    elif _logger.isEnabledFor(logging.INFO):
+    # Bad values are logged, not warned: a worker thread must leave the warnings state alone.
+    frozen = finish_trial(study, trial, values, TrialState.COMPLETE, suppress_warning=True)
+    if frozen.state == TrialState.COMPLETE and _logger.isEnabledFor(logging.INFO):
         _log_complete(study, frozen)
     return frozen
 
 
 def _log_complete(study: Study, frozen: FrozenTrial) -> None:
+    """Log a complete trial's values and parameters (and the best so far, single-objective)."""
     if len(study.directions) > 1:
         _logger.info(
             "Trial %d finished with values %s and parameters %s.",
@@ -223,8 +224,8 @@ def _log_complete(study: Study, frozen: FrozenTrial) -> None:
     _logger.info(
         "Trial %d finished with value %s and parameters %s. Best is trial %d with value %s.",
         frozen.number,
-        frozen.values[0],
+        frozen.value,
         frozen.params,
         best.number,
-        best.values[0],  # type: ignore[index]
+        best.value,
     )

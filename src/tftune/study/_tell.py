@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import math
 import numbers
 import warnings
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.storages._base import FAIL_REASON_KEY
@@ -17,14 +17,14 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
     from tftune.trial._trial import Trial
 
+_logger = logging.getLogger("tftune")
+
 
 def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
     """Turn an objective's return value into floats, or explain why it cannot be stored."""
     if isinstance(values, (str, bytes)) or values is None:
         items: list[Any] = [values]
-    elif isinstance(values, Sequence):
-        items = list(values)
-    elif hasattr(values, "__len__") and hasattr(values, "__iter__"):  # numpy arrays and the like
+    elif hasattr(values, "__len__") and hasattr(values, "__iter__"):  # sequences, numpy arrays
         items = list(values)
     else:
         items = [values]
@@ -57,8 +57,14 @@ def finish_trial(
     values: Any,
     state: TrialState | None,
     fail_reason: str | None = None,
+    suppress_warning: bool = False,
 ) -> FrozenTrial:
-    """Store a trial's final state and values; return its finished snapshot."""
+    """Store a trial's final state and values; return its finished snapshot.
+
+    Values that cannot be stored fail the trial with a UserWarning, or with a log line instead
+    when ``suppress_warning`` is set (the optimize loop's worker threads must not touch the
+    process-wide warnings state).
+    """
     if state is not None and not isinstance(state, TrialState):
         raise TypeError(f"`state` must be a TrialState, got {state!r}.")
     if state is None:
@@ -71,9 +77,12 @@ def finish_trial(
         floats, fail_reason = check_values(values, len(study.directions))
         if fail_reason is not None:
             state = TrialState.FAIL
-            warnings.warn(
-                f"Trial #{frozen.number} failed: {fail_reason}", UserWarning, stacklevel=3
-            )
+            if suppress_warning:
+                _logger.warning("Trial %d failed: %s", frozen.number, fail_reason)
+            else:
+                warnings.warn(
+                    f"Trial #{frozen.number} failed: {fail_reason}", UserWarning, stacklevel=3
+                )
     elif state == TrialState.PRUNED:
         if values is not None:
             floats, _ = check_values(values, len(study.directions))
