@@ -23,7 +23,7 @@ WORKER = textwrap.dedent(
     from tftune.storages import RDBStorage
     tftune.logging.set_verbosity(logging.WARNING)
     url, name, n_trials, block_at = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    storage = RDBStorage(url, heartbeat_interval=0.2, grace_period=1.0)
+    storage = RDBStorage(url, heartbeat_interval=0.2, grace_period=float(sys.argv[5]))
     study = tftune.load_study(name, storage)
 
     def objective(trial):
@@ -39,9 +39,12 @@ WORKER = textwrap.dedent(
 )
 
 
-def _start_worker(url: str, name: str, n_trials: int, block_at: int = -1) -> subprocess.Popen:
+def _start_worker(
+    url: str, name: str, n_trials: int, block_at: int = -1, grace: float = 1.0
+) -> subprocess.Popen:
+    """A worker process; ``grace``: seconds before another worker fails its silent trials."""
     return subprocess.Popen(
-        [sys.executable, "-c", WORKER, url, name, str(n_trials), str(block_at)]
+        [sys.executable, "-c", WORKER, url, name, str(n_trials), str(block_at), str(grace)]
     )
 
 
@@ -124,7 +127,8 @@ def test_a_live_trial_is_not_failed_by_another_worker(sqlite_url):
 def test_four_processes_share_one_study(kind, request):
     url = request.getfixturevalue(f"{kind}_url")
     tftune.create_study(study_name="shared", storage=url)
-    workers = [_start_worker(url, "shared", n_trials=25) for _ in range(4)]
+    # a long grace: on two busy cores a live worker's heartbeat can lag a second behind
+    workers = [_start_worker(url, "shared", n_trials=25, grace=60.0) for _ in range(4)]
     assert [w.wait(timeout=120) for w in workers] == [0, 0, 0, 0]
     trials = tftune.load_study("shared", RDBStorage(url, heartbeat_interval=None)).trials
     assert len(trials) == 100
