@@ -249,7 +249,7 @@ class PackLog(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if "pack" in message or "one at a time" in message or "alone" in message:
-            self.lines.append(message[:300])
+            self.lines.append(message)
 
 
 def run_tftune(
@@ -334,7 +334,7 @@ def run_tftune(
         "failures": failures,
         "mismatched": mismatched,
         "packing_note": tuner.packing_note,
-        "pack_log": handler.lines[:40],
+        "pack_log": [line[:300] for line in handler.lines[:40]],  # counted above in full
         "packed_trials": packed,
         **check_best_model(tuner, x_val, y_val),
     }
