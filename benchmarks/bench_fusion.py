@@ -1213,8 +1213,19 @@ def render_markdown(env: dict[str, Any], cfg: Config, result: dict[str, Any]) ->
         "## Errors, failed trials and skipped contenders",
         "",
         *(problem_lines(cfg, result) or ["None."]),
+        "",
+        *conv_section(),
     ]
     return "\n".join(parts) + "\n"
+
+
+def conv_section() -> list[str]:
+    """The digits-CNN table of ``bench_fusion_conv.py`` (both CPU kernel paths), if it has run."""
+    path = RESULTS_DIR / "fusion_conv.md"
+    if not path.exists():
+        return []
+    body = path.read_text().split("\n", 1)[1].strip()  # without its title
+    return ["## Convolutions on both CPU kernel paths (`bench_fusion_conv.py`)", "", body]
 
 
 def repeat_rows(cfg: Config, result: dict[str, Any]) -> list[list[str]]:
