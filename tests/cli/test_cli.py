@@ -314,6 +314,77 @@ def test_export_to_a_file(capsys, sqlite_url, tmp_path):
     assert len(json.loads(target.read_text())) == 4
 
 
+def study_count(sqlite_url: str) -> int:
+    storage = RDBStorage(sqlite_url, heartbeat_interval=None, skip_table_creation=True)
+    try:
+        return len(tftune.get_all_study_summaries(storage))
+    finally:
+        storage.close()
+
+
+OUTPUT_COMMANDS = [
+    ["export", "demo", "--format", "csv"],
+    ["export", "demo", "--format", "json"],
+    ["plot", "demo", "--kind", "history"],
+]
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("force", [False, True])
+def test_output_never_overwrites_the_storage_database(
+    capsys, monkeypatch, sqlite_url, tmp_path, command, suffix, force
+):
+    add_demo_study(sqlite_url)
+    database = tmp_path / "tftune.db"
+    sibling = Path(f"{database}{suffix}")  # a -wal/-shm/-journal file is refused even if absent
+    before = sibling.read_bytes() if sibling.exists() else None
+    monkeypatch.chdir(tmp_path)  # the relative name and the default storage, as a user types it
+    extra = ["--force"] if force else []
+    code, out, err = run(capsys, *command, "--output", sibling.name, *extra)
+    assert code == 1 and out == "", err
+    assert err.startswith("tftune: error: --output must not be the study's storage file")
+    assert repr(sibling.name) in err and os.path.realpath(database) in err and err.count("\n") == 1
+    assert (sibling.read_bytes() if sibling.exists() else None) == before
+    assert study_count(sqlite_url) == 1
+
+
+def test_output_through_a_symlink_or_hard_link_to_the_storage_is_refused(
+    capsys, sqlite_url, tmp_path
+):
+    add_demo_study(sqlite_url)
+    database = tmp_path / "tftune.db"
+    (tmp_path / "sub").mkdir()
+    symlink = tmp_path / "link.db"
+    symlink.symlink_to(database)
+    hard_link = tmp_path / "hard.db"
+    os.link(database, hard_link)
+    before = database.read_bytes()
+    for target in (symlink, hard_link, tmp_path / "sub" / ".." / "tftune.db"):
+        code, _, err = run(
+            capsys, "export", "demo", "--format", "csv", "--output", str(target), "--force",
+            "--storage", sqlite_url,
+        )  # fmt: skip
+        assert code == 1 and "storage file" in err and repr(str(target)) in err, target
+    assert database.read_bytes() == before and study_count(sqlite_url) == 1
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
+def test_output_over_an_existing_file_needs_force(capsys, sqlite_url, tmp_path, command):
+    add_demo_study(sqlite_url)
+    target = tmp_path / "existing.out"
+    target.write_text("keep me")
+    code, out, err = run(capsys, *command, "--output", str(target), "--storage", sqlite_url)
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "--output must not be an existing file unless --force is given" in err
+    assert repr(str(target)) in err and target.read_text() == "keep me"
+    code, _, err = run(
+        capsys, *command, "--output", str(target), "--force", "--storage", sqlite_url
+    )
+    assert code == 0, err
+    assert target.read_text() != "keep me" and target.stat().st_size > 0
+
+
 # --- delete ------------------------------------------------------------------------------
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import tftune
-from tftune.cli import _export, _tables
+from tftune.cli import _export, _output, _tables
 from tftune.cli._errors import CliError
 from tftune.cli._storage import (
     checked_url,
@@ -139,6 +138,8 @@ def best_json(study: tftune.Study, front: list[FrozenTrial]) -> dict[str, object
 def run_export(args: argparse.Namespace) -> int:
     """Every trial of a study as CSV or JSON, to standard output or ``--output``."""
     fmt = parse_choice("--format", args.format, _export.FORMATS)
+    if args.output is not None:
+        _output.check_output("--output", args.output, args.storage, force=args.force)
     with opened_storage(args.storage) as storage:
         study = open_study(storage, args.study)
         trials = study.get_trials(deepcopy=False)
@@ -151,20 +152,11 @@ def run_export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    write_file(args.output, text)
+    _output.write_output("--output", args.output, text, force=args.force)
     print(
         f"Wrote {len(trials)} trial(s) of study {args.study!r} to {args.output}.", file=sys.stderr
     )
     return 0
-
-
-def write_file(path: str, text: str) -> None:
-    """Write ``text`` to ``path``; CliError naming ``--output`` when that fails."""
-    try:
-        with Path(path).open("w", encoding="utf-8", newline="") as file:
-            file.write(text)
-    except OSError as error:
-        raise CliError(f"--output {path!r} cannot be written: {error.strerror or error}") from None
 
 
 # --- tftune plot ---------------------------------------------------------------------------
@@ -174,6 +166,7 @@ PLOTS = ("history", "intermediate")
 def run_plot(args: argparse.Namespace) -> int:
     """A plot of a study as a self-contained HTML page (plotly.js embedded: works offline)."""
     kind = parse_choice("--kind", args.kind, PLOTS)
+    _output.check_output("--output", args.output, args.storage, force=args.force)
     try:
         from tftune import visualization
     except ImportError as error:  # pragma: no cover - plotly is missing
@@ -188,7 +181,8 @@ def run_plot(args: argparse.Namespace) -> int:
             )
         except (ImportError, ValueError) as error:
             raise CliError(str(error)) from None
-    write_file(args.output, figure.to_html(include_plotlyjs=True, full_html=True))
+    html = figure.to_html(include_plotlyjs=True, full_html=True)
+    _output.write_output("--output", args.output, html, force=args.force)
     print(f"Wrote the {kind} plot of study {args.study!r} to {args.output}.", file=sys.stderr)
     return 0
 

@@ -11,6 +11,7 @@ from tftune.cli._storage import STORAGE_ENV_VAR
 from tftune.storages import DEFAULT_STORAGE_URL
 
 DESCRIPTION = "Inspect, export and manage tftune studies stored in SQLite or PostgreSQL."
+FORCE_HELP = "overwrite an existing --output file (never the study's own database)"
 
 
 def storage_options() -> argparse.ArgumentParser:
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--output", metavar="FILE", help="file to write (default: standard output)"
     )
+    export.add_argument("--force", action="store_true", help=FORCE_HELP)
     export.set_defaults(run=_commands.run_export)
 
     plot = commands.add_parser(
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     plot.add_argument("--output", required=True, metavar="FILE", help="HTML file to write")
+    plot.add_argument("--force", action="store_true", help=FORCE_HELP)
     plot.set_defaults(run=_commands.run_plot)
 
     delete = commands.add_parser(
