@@ -172,6 +172,78 @@ def test_tables_show_brackets_as_text_not_rich_markup(capsys, sqlite_url):
     assert table_header(out)[3] == "[x]" and table_rows(out)[0][3] == "[red]label"
 
 
+#: Stored text that would drive a terminal: colour (ESC), bell, a C1 CSI, and rich markup.
+HOSTILE = "s\x1b[31m\x07\x9b[red]x[/red]"
+#: How the CLI shows it: each control character as a Python-style escape, brackets as text.
+SHOWN = "s\\x1b[31m\\x07\\x9b[red]x[/red]"
+RAW_CONTROLS = [chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]]
+
+
+def add_hostile_study(url: str) -> None:
+    """A study, parameter name, categorical value, user attribute and value all ``HOSTILE``."""
+    study = tftune.create_study(HOSTILE, storage=url)
+    study.enqueue_trial({HOSTILE: HOSTILE})
+    trial = study.ask()
+    trial.suggest_categorical(HOSTILE, [HOSTILE, "plain"])
+    trial.set_user_attr(HOSTILE, HOSTILE)
+    study.tell(trial, 1.0)
+
+
+def assert_no_raw_controls(text: str) -> None:
+    found = sorted({c for c in text if c in RAW_CONTROLS})
+    assert not found, f"raw control characters {found!r} in {text!r}"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["studies"], ["trials", HOSTILE], ["best", HOSTILE]],
+    ids=["studies", "trials", "best"],
+)
+def test_tables_escape_control_characters_from_the_database(capsys, sqlite_url, command):
+    add_hostile_study(sqlite_url)
+    code, out, err = run(capsys, *command, "--storage", sqlite_url)
+    assert code == 0, err
+    assert_no_raw_controls(out + err)
+    assert SHOWN in out  # the name in a cell, or the title (which shows it as a repr)
+    if command[0] != "studies":
+        assert table_header(out)[3] == SHOWN and table_rows(out)[0][3] == SHOWN
+
+
+@pytest.mark.parametrize("command", [["best", HOSTILE, "--json"], ["export", HOSTILE]])
+def test_json_on_standard_output_escapes_control_characters(capsys, sqlite_url, command):
+    add_hostile_study(sqlite_url)
+    if command[0] == "export":
+        command = [*command, "--format", "json"]
+    code, out, err = run(capsys, *command, "--storage", sqlite_url)
+    assert code == 0, err
+    assert_no_raw_controls(out)
+    data = json.loads(out)
+    record = data["best_trial"] if command[0] == "best" else data[0]
+    assert record["params"] == {HOSTILE: HOSTILE} and record["user_attrs"] == {HOSTILE: HOSTILE}
+
+
+def test_csv_is_escaped_on_a_terminal_and_exact_in_a_pipe(capsys, monkeypatch, sqlite_url):
+    add_hostile_study(sqlite_url)
+    argv = ["export", HOSTILE, "--format", "csv", "--storage", sqlite_url]
+    code, piped, _ = run(capsys, *argv)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(piped)))
+    assert rows[0][f"params_{HOSTILE}"] == HOSTILE and rows[0][f"user_attrs_{HOSTILE}"] == HOSTILE
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, shown, _ = run(capsys, *argv)
+    assert code == 0
+    assert_no_raw_controls(shown)
+    assert f"params_{SHOWN}" in shown and f"user_attrs_{SHOWN}" in shown
+
+
+def test_error_messages_escape_control_characters(capsys):
+    from tftune.cli import fail
+
+    assert fail(f"stored name {HOSTILE}\nsecond line") == 1
+    err = capsys.readouterr().err
+    assert err == f"tftune: error: stored name {SHOWN}\\x0asecond line\n"
+
+
 def test_trials_state_filter(capsys, sqlite_url):
     add_demo_study(sqlite_url)
     code, out, _ = run(capsys, "trials", "demo", "--state", "pruned", "--storage", sqlite_url)

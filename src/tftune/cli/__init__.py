@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def fail(message: str) -> int:
-    """Print ``tftune: error: message`` to standard error and return exit code 1."""
-    print(f"tftune: error: {message}", file=sys.stderr)
+    """Print ``tftune: error: message`` to standard error and return exit code 1 (control
+    characters escaped: a message may quote a name from the database).
+    """
+    from tftune.cli._text import printable
+
+    print(f"tftune: error: {printable(message)}", file=sys.stderr)
     return 1

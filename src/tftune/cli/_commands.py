@@ -7,6 +7,7 @@ import sys
 
 import tftune
 from tftune.cli import _export, _output, _tables
+from tftune.cli._text import printable
 from tftune.cli._errors import CliError
 from tftune.cli._storage import (
     checked_url,
@@ -150,7 +151,9 @@ def run_export(args: argparse.Namespace) -> int:
         else _export.trials_json(trials, n_objectives)
     )
     if args.output is None:
-        sys.stdout.write(text)
+        # JSON escapes control characters itself (ensure_ascii); CSV on a terminal is escaped
+        # here, and stays exact in a pipe or a redirected file.
+        sys.stdout.write(printable(text, newlines=True) if sys.stdout.isatty() else text)
         return 0
     _output.write_output("--output", args.output, text, force=args.force)
     print(

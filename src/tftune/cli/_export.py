@@ -66,7 +66,8 @@ def trial_record(trial: FrozenTrial, n_objectives: int) -> dict[str, Any]:
 
 def to_json(data: Any) -> str:
     """Strict, indented JSON text ending with a newline."""
-    return json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"
+    # ensure_ascii: control characters in stored names print as \u001b, never raw, on a terminal
+    return json.dumps(json_safe(data), indent=2, allow_nan=False, ensure_ascii=True) + "\n"
 
 
 def trials_json(trials: Sequence[FrozenTrial], n_objectives: int) -> str:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune.cli._text import printable
 from tftune.trial import FrozenTrial
 
 if TYPE_CHECKING:
@@ -105,17 +106,22 @@ def print_table(
     title: str | None = None,
     right_aligned: Container[str] = (),
 ) -> None:
-    """Print a rich table to standard output (text is shown as is, never read as rich markup)."""
+    """Print a rich table to standard output: text is never read as rich markup, and its
+    control characters are escaped (``printable``), since names and values come from the database.
+    """
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(title) if title is not None else None, title_justify="left")
+    def text(cell: str) -> Text:
+        return Text(printable(cell))
+
+    table = Table(title=text(title) if title is not None else None, title_justify="left")
     for column in columns:
         table.add_column(
-            Text(column), justify="right" if column in right_aligned else "left", overflow="fold"
+            text(column), justify="right" if column in right_aligned else "left", overflow="fold"
         )
     for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_row(*(text(cell) for cell in row))
     make_console().print(table)
 
 

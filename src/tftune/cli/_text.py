@@ -1,0 +1,25 @@
+"""The one rule for stored text shown on a terminal: control characters are escaped.
+
+Study names, parameter names and values, user attributes and error messages come from the
+database, so whoever wrote it chooses them. Printed raw, ``"\\x1b[2J"`` would clear the user's
+terminal and ``"\\x1b]52;..."`` could write to the clipboard. ``printable`` shows every C0
+control character (except tab, and newline where the output has lines), DEL and every C1
+control character as a Python-style escape: ``\\x1b``, ``\\x7f``, ``\\x9b``.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but tab, DEL, C1
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """``text`` with its control characters escaped (tab kept; newline kept if ``newlines``)."""
+    pattern = _CONTROL_BUT_NEWLINE if newlines else _CONTROL
+    return pattern.sub(_escape, text)
