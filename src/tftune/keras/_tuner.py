@@ -20,6 +20,7 @@ from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
 from tftune.keras._pack_sizing import auto_pack_size
 from tftune.keras._packing import PackedSearch, packing_blocker
+from tftune.keras._project import project_dir
 from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
 from tftune.storages._base import FIXED_PARAMS_KEY
@@ -139,7 +140,7 @@ class Tuner:
         self.fit_options = fit_options
         self.fuse = fuse
         self.pack_size = pack_size
-        self.project_dir = pathlib.Path(directory) / project_name
+        self.project_dir = project_dir(directory, project_name)  # checks the name first
         self.project_dir.mkdir(parents=True, exist_ok=True)
         if storage is None:
             storage = f"sqlite:///{self.project_dir / 'study.db'}"
