@@ -67,3 +67,14 @@ class HeartbeatThread:
                 _logger.log(
                     level, "Could not record the heartbeat of trials %s: %s", sorted(ids), error
                 )
+
+
+def stop_beating(storage: BaseStorage, trial_id: int) -> None:
+    """Stop the heartbeat of one trial of ``storage`` (a no-op for storages without one).
+
+    A trial that no longer beats is failed by the next stale-trial check of any worker once
+    the storage's grace period has passed.
+    """
+    heartbeat = getattr(storage, "_heartbeat", None)
+    if isinstance(heartbeat, HeartbeatThread):
+        heartbeat.discard(trial_id)

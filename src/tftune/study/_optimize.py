@@ -11,7 +11,9 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tftune.exceptions import SearchSpaceExhausted, TrialPruned
+from tftune.exceptions import SearchSpaceExhausted, TrialPruned, UpdateFinishedTrialError
+from tftune.storages._base import FAIL_REASON_KEY
+from tftune.storages._heartbeat import stop_beating
 from tftune.study._progress import ProgressBar
 from tftune.study._tell import finish_trial
 from tftune.trial._frozen import FrozenTrial
@@ -25,16 +27,20 @@ _logger = logging.getLogger("tftune")
 
 
 class _Budget:
-    """How many trials may still start, and until when; shared by the worker threads."""
+    """How many trials may still start, and until when; which are running; shared by the
+    worker threads. Closed when the study is interrupted: no trial starts after that."""
 
     def __init__(self, n_trials: int | None, timeout: float | None) -> None:
         self.remaining = n_trials
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self._lock = threading.Lock()
+        self._running: dict[int, Trial] = {}
+        self._closed = False
+        self.interrupted_by: BaseException | None = None
 
     def take(self, study: Study) -> bool:
         with self._lock:
-            if study._stop_requested:
+            if self._closed or study._stop_requested:
                 return False
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return False
@@ -43,6 +49,28 @@ class _Budget:
                     return False
                 self.remaining -= 1
             return True
+
+    def start(self, trial: Trial) -> bool:
+        """Count ``trial`` as running; False (and not counted) once the budget is closed."""
+        with self._lock:
+            if self._closed:
+                return False
+            self._running[trial._trial_id] = trial
+            return True
+
+    def end(self, trial: Trial) -> None:
+        with self._lock:
+            self._running.pop(trial._trial_id, None)
+
+    def close(self, error: BaseException) -> list[Trial]:
+        """Let no further trial start (``error`` interrupted the study); return the trials
+        running now."""
+        with self._lock:
+            self._closed = True
+            self.interrupted_by = error
+            running = list(self._running.values())
+            self._running.clear()
+            return running
 
 
 def _check_arguments(
@@ -109,6 +137,9 @@ def optimize(
             run()
         else:
             _run_in_threads(run, n_jobs, study)
+    except BaseException as error:
+        _fail_interrupted(study, budget.close(error), error)
+        raise
     finally:
         study._stop_requested = False
         if progress is not None:
@@ -135,7 +166,7 @@ def _run_in_threads(run: Callable[[], None], n_jobs: int, study: Study) -> None:
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.1)
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C in this thread: the caller fails the workers' trials
         study.stop()
         raise
     if errors:
@@ -153,13 +184,21 @@ def _optimize_sequential(
 ) -> None:
     while budget.take(study):
         try:
-            frozen = run_trial(study, func, catch)
+            trial = _ask(study)
+            if trial is None:  # the sampler has nothing left
+                study.stop()
+                break
+            if not budget.start(trial):  # interrupted while it was being asked for
+                _fail_interrupted(study, [trial], budget.interrupted_by)
+                break
+            try:
+                frozen = run_trial(study, func, catch, trial=trial)
+            finally:
+                budget.end(trial)
         finally:
             if gc_after_trial:
                 gc.collect()
-        if frozen is None:  # the sampler has nothing left
-            study.stop()
-            break
+        assert frozen is not None
         for callback in callbacks:
             callback(study, frozen.copy())
         if progress is not None:
@@ -179,20 +218,18 @@ def run_trial(
     of ``catch``. KeyboardInterrupt and other interrupts close the trial first.
     """
     if trial is None:
-        try:
-            trial = study.ask()
-        except SearchSpaceExhausted as exhausted:
-            _logger.info("%s", exhausted)
+        trial = _ask(study)
+        if trial is None:
             return None
     try:
         values = func(trial)
     except TrialPruned:
-        frozen = finish_trial(study, trial, None, TrialState.PRUNED)
+        frozen = _finish(study, trial, None, TrialState.PRUNED)
         _logger.info("Trial %d pruned.", frozen.number)
         return frozen
     except Exception as error:
         reason = "".join(traceback.format_exception(error))
-        frozen = finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
+        frozen = _finish(study, trial, None, TrialState.FAIL, fail_reason=reason)
         _logger.warning(
             "Trial %d failed with parameters %s: %r", frozen.number, frozen.params, error
         )
@@ -201,13 +238,78 @@ def run_trial(
         return frozen
     except BaseException as interrupt:  # KeyboardInterrupt, SystemExit: close the trial, stop
         reason = f"Interrupted by {type(interrupt).__name__}."
-        finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
+        _finish(study, trial, None, TrialState.FAIL, fail_reason=reason)
         raise
     # Bad values are logged, not warned: a worker thread must leave the warnings state alone.
-    frozen = finish_trial(study, trial, values, TrialState.COMPLETE, suppress_warning=True)
+    frozen = _finish(study, trial, values, TrialState.COMPLETE, suppress_warning=True)
     if frozen.state == TrialState.COMPLETE and _logger.isEnabledFor(logging.INFO):
         _log_complete(study, frozen)
     return frozen
+
+
+def _ask(study: Study) -> Trial | None:
+    """A new trial, or None when the sampler has nothing left (a finished grid)."""
+    try:
+        return study.ask()
+    except SearchSpaceExhausted as exhausted:
+        _logger.info("%s", exhausted)
+        return None
+
+
+def _finish(
+    study: Study,
+    trial: Trial,
+    values: Any,
+    state: TrialState,
+    fail_reason: str | None = None,
+    suppress_warning: bool = False,
+) -> FrozenTrial:
+    """:func:`finish_trial`; when that raises, the trial is failed if the storage still takes
+    a write, and its heartbeat stops either way, so that it does not stay RUNNING for as long
+    as this process lives."""
+    try:
+        return finish_trial(study, trial, values, state, fail_reason, suppress_warning)
+    except BaseException as error:
+        _abandon(study, trial, error)
+        raise
+
+
+def _abandon(study: Study, trial: Trial, error: BaseException) -> None:
+    """Close a trial whose finishing raised ``error``: mark it FAIL, stop its heartbeat."""
+    if not isinstance(error, UpdateFinishedTrialError):  # else it is finished already
+        reason = f"The trial could not be finished: {type(error).__name__}: {error}"
+        try:
+            study._storage.set_trial_state_values(
+                trial._trial_id, TrialState.FAIL, None, system_attrs={FAIL_REASON_KEY: reason}
+            )
+        except Exception as second:  # noqa: BLE001 - the first error is the one raised
+            _logger.warning(
+                "Trial %d could not be finished (%r) nor marked FAIL (%r); its heartbeat is "
+                "stopped, so a stale-trial check fails it after the grace period.",
+                trial.number,
+                error,
+                second,
+            )
+        else:
+            _logger.warning("Trial %d failed: %s", trial.number, reason)
+    stop_beating(study._storage, trial._trial_id)
+
+
+def _fail_interrupted(study: Study, trials: list[Trial], error: BaseException | None) -> None:
+    """Fail the trials still RUNNING when optimize is interrupted (their threads run on)."""
+    cause = type(error).__name__ if error is not None else "an error"
+    reason = (
+        f"The study was interrupted ({cause} in the thread that called optimize) while this "
+        "trial ran."
+    )
+    for trial in trials:
+        try:
+            if study._storage.get_trial(trial._trial_id).state != TrialState.RUNNING:
+                continue
+            finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
+            _logger.warning("Trial %d failed: %s", trial.number, reason)
+        except Exception as failure:  # noqa: BLE001 - the interrupt is the error to raise
+            _abandon(study, trial, failure)
 
 
 def _log_complete(study: Study, frozen: FrozenTrial) -> None:

@@ -16,7 +16,7 @@ from tftune.storages import BaseStorage, StudySummary, get_storage
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune._direction import StudyDirection, parse_direction
 from tftune.study._multi_objective import pareto_front
-from tftune.study._tell import finish_trial
+from tftune.study._tell import finish_trial, split_values
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 from tftune.trial._trial import Trial
@@ -193,21 +193,23 @@ class Study:
         """Finish a trial started with :meth:`ask` (or give its number).
 
         With ``values`` and no ``state`` the trial is COMPLETE; values that are not finite
-        numbers, or the wrong number of them, fail the trial with the reason stored (and a
-        warning) instead. A PRUNED trial keeps its last reported value.
+        numbers fail the trial with the reason stored (and a warning) instead. A PRUNED trial
+        keeps its last reported value. A trial of another study, a number with no trial, or
+        the wrong number of values raises ValueError and leaves the trial as it was.
         """
-        if isinstance(trial, Trial):
-            running = trial
-        elif isinstance(trial, int) and not isinstance(trial, bool):
-            trial_id = self._storage.get_trial_id_from_number(self._study_id, trial)
-            running = Trial(self, self._storage.get_trial(trial_id))
-        else:
-            raise TypeError(f"`trial` must be a Trial or a trial number, got {trial!r}.")
+        running = self._own_trial(trial)
         if running._frozen.state == TrialState.WAITING:
             raise UpdateFinishedTrialError(
                 f"Trial #{running.number} is WAITING (enqueued, not started); "
                 "tell() can finish only a RUNNING trial."
             )
+        if values is not None and state in (None, TrialState.COMPLETE, TrialState.PRUNED):
+            items, _ = split_values(values)
+            if items is not None and len(items) != len(self._directions):
+                raise ValueError(
+                    "`values` must hold one value per objective "
+                    f"({len(self._directions)}), got {len(items)}: {values!r}."
+                )
         try:
             return finish_trial(self, running, values, state)
         except UpdateFinishedTrialError as error:
@@ -216,6 +218,32 @@ class Study:
             raise UpdateFinishedTrialError(
                 f"{error} Pass skip_if_finished=True to tell() to ignore finished trials."
             ) from None
+
+    def _own_trial(self, trial: Any) -> Trial:
+        """``trial`` (a Trial or a trial number) as a Trial of this study; raise otherwise."""
+        if isinstance(trial, Trial):
+            other = trial.study
+            if other is not self and not (
+                other._study_id == self._study_id
+                and other.study_name == self.study_name
+                and _same_storage(other._storage, self._storage)
+            ):
+                raise ValueError(
+                    f"`trial` must be a trial of study {self.study_name!r}, got trial "
+                    f"#{trial.number} of study {other.study_name!r}."
+                )
+            return trial
+        if not isinstance(trial, int) or isinstance(trial, bool):
+            raise TypeError(f"`trial` must be a Trial or a trial number, got {trial!r}.")
+        try:
+            trial_id = self._storage.get_trial_id_from_number(self._study_id, trial)
+        except KeyError:
+            count = len(self.get_trials(deepcopy=False))
+            raise ValueError(
+                "`trial` must be a Trial of this study or the number of one of its "
+                f"{count} trial(s), got {trial!r}."
+            ) from None
+        return Trial(self, self._storage.get_trial(trial_id))
 
     def enqueue_trial(
         self,
@@ -291,6 +319,14 @@ def default_sampler(n_objectives: int) -> BaseSampler:
     TPE while trials are few, TPE after) for one objective; :class:`RandomSampler` for several,
     which the model-based samplers do not model."""
     return AutoSampler() if n_objectives == 1 else RandomSampler()
+
+
+def _same_storage(first: BaseStorage, second: BaseStorage) -> bool:
+    """Whether two storage objects hold the same studies: one object, or one database URL."""
+    if first is second:
+        return True
+    url = getattr(first, "url", None)
+    return url is not None and url == getattr(second, "url", None)
 
 
 def _checked(value: Any, cls: type, name: str) -> Any:

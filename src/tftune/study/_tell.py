@@ -7,6 +7,7 @@ import logging
 import math
 import numbers
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.storages._base import FAIL_REASON_KEY
@@ -20,35 +21,102 @@ if TYPE_CHECKING:
 _logger = logging.getLogger("tftune")
 
 
+def _show(value: Any) -> str:
+    """``repr(value)``, cut to 80 characters (a huge int or array stays readable)."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def _ndim(value: Any) -> int | None:
+    """The number of dimensions of an array or tensor (``None`` for other objects)."""
+    ndim = getattr(value, "ndim", None)
+    if isinstance(ndim, int) and not isinstance(ndim, bool):
+        return ndim
+    shape = getattr(value, "shape", None)
+    if shape is None or isinstance(shape, (str, bytes)):
+        return None
+    try:
+        return len(tuple(shape))
+    except TypeError:
+        return None
+
+
+def split_values(values: Any) -> tuple[list[Any] | None, str | None]:
+    """The items of an objective's return value, one per objective, or why it holds none.
+
+    A number, a 0-d array or a scalar tensor is one value; a list, a tuple or a 1-d array or
+    tensor holds one per objective. Sets, mappings and other containers hold none.
+    """
+    if values is None or isinstance(values, (str, bytes, bool, numbers.Number)):
+        return [values], None
+    ndim = _ndim(values)
+    if ndim == 0:
+        return [values], None
+    if ndim == 1 or (ndim is None and isinstance(values, Sequence)):
+        return list(values), None
+    if ndim is not None:
+        return None, (
+            f"The objective returned {_show(values)}; it must be a float or a 1-d sequence of "
+            f"floats, got a {ndim}-d array."
+        )
+    if hasattr(values, "__iter__") or hasattr(values, "__len__"):
+        return None, (
+            f"The objective returned {_show(values)}; it must be a float or a sequence of "
+            f"floats (a list, a tuple, a 1-d array), got a {type(values).__name__}."
+        )
+    return [values], None
+
+
+def _to_float(item: Any, values: Any) -> tuple[float | None, str | None]:
+    """One objective value as a float, or why it is not one."""
+    returned = f"The objective returned {_show(values)}"
+    got = f"got {_show(item)} ({type(item).__name__})"
+    dtype = getattr(item, "dtype", None)
+    if isinstance(item, bool) or (dtype is not None and "bool" in str(dtype)):
+        return None, f"{returned}; each value must be a float, {got}: a bool is not a number."
+    if item is None or isinstance(item, (str, bytes)) or _ndim(item) not in (None, 0):
+        return None, f"{returned}; each value must be a float, {got}."
+    try:
+        try:
+            number = float(item)  # numbers, numpy scalars and 0-d arrays, eager tensors
+        except TypeError:
+            numpy = getattr(item, "numpy", None)
+            if not callable(numpy):
+                raise
+            number = float(numpy())  # a scalar tensor without __float__
+    except Exception as error:  # noqa: BLE001 - any failure of a user's __float__ is the reason
+        return None, (
+            f"{returned}; each value must be a float, {got}, which float() refused: "
+            f"{type(error).__name__}: {error}"
+        )
+    if math.isnan(number):
+        return None, f"{returned}; NaN is not a valid objective value."
+    return number, None
+
+
 def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
     """Turn an objective's return value into floats, or explain why it cannot be stored."""
-    if isinstance(values, (str, bytes)) or values is None:
-        items: list[Any] = [values]
-    elif hasattr(values, "__len__") and hasattr(values, "__iter__"):  # sequences, numpy arrays
-        items = list(values)
-    else:
-        items = [values]
-    if len(items) != n_objectives:
+    try:
+        items, reason = split_values(values)
+        if items is None:
+            return None, reason
+        if len(items) != n_objectives:
+            return None, (
+                f"The objective returned {len(items)} value(s) ({_show(values)}) but the study "
+                f"has {n_objectives} objective(s)."
+            )
+        floats = []
+        for item in items:
+            number, reason = _to_float(item, values)
+            if number is None:
+                return None, reason
+            floats.append(number)
+        return floats, None
+    except Exception as error:  # noqa: BLE001 - a strange object's methods may raise anything
         return None, (
-            f"The objective returned {len(items)} value(s) ({values!r}) but the study has "
-            f"{n_objectives} objective(s)."
+            f"The objective returned an object of type {type(values).__name__} that could not "
+            f"be read as values: {type(error).__name__}: {error}"
         )
-    floats = []
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, numbers.Real):
-            try:
-                if isinstance(item, (str, bytes)):
-                    raise TypeError
-                item = float(item)  # numpy and tensor scalars
-            except (TypeError, ValueError):
-                return None, (
-                    f"The objective returned {values!r}; each value must be a float, got {item!r} "
-                    f"({type(item).__name__})."
-                )
-        if math.isnan(item):
-            return None, f"The objective returned {values!r}; NaN is not a valid objective value."
-        floats.append(float(item))
-    return floats, None
 
 
 def finish_trial(

@@ -1,0 +1,95 @@
+"""Study.tell refuses trials of other studies and the wrong number of values, changing nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import tftune
+from tftune.trial import TrialState
+
+
+def test_a_trial_of_another_in_memory_study_is_refused():
+    a, b = tftune.create_study(study_name="a"), tftune.create_study(study_name="b")
+    a.ask()
+    b_trial = b.ask()  # trial ids restart at 0 in each storage: the same id as a's trial 0
+    with pytest.raises(
+        ValueError, match=r"`trial` must be a trial of study 'a', got trial #0 of study 'b'"
+    ):
+        a.tell(b_trial, 123.0)
+    assert [t.state for t in a.trials] == [TrialState.RUNNING]
+    assert [t.state for t in b.trials] == [TrialState.RUNNING]
+    assert b.tell(b_trial, 1.0).values == [1.0]
+
+
+def test_a_trial_of_another_study_in_the_same_database_is_refused(storage_url):
+    storage = tftune.storages.get_storage(storage_url)
+    single = tftune.create_study(study_name="single", storage=storage)
+    double = tftune.create_study(
+        study_name="double", storage=storage, directions=["minimize", "maximize"]
+    )
+    single.ask()
+    double_trial = double.ask()
+    with pytest.raises(ValueError, match=r"got trial #0 of study 'double'"):
+        single.tell(double_trial, 1.0)
+    assert [t.state for t in double.trials] == [TrialState.RUNNING]
+    assert [t.state for t in single.trials] == [TrialState.RUNNING]
+    double.tell(double_trial, [1.0, 2.0])
+    assert [t.values for t in double.best_trials] == [[1.0, 2.0]]
+
+
+def test_the_same_study_loaded_twice_can_tell_each_others_trials(sqlite_url):
+    first = tftune.create_study(study_name="shared", storage=sqlite_url)
+    second = tftune.load_study("shared", sqlite_url)
+    assert second.tell(first.ask(), 0.5).state == TrialState.COMPLETE
+    assert first.trials[0].values == [0.5]
+
+
+def test_a_trial_number_that_does_not_exist_is_refused(storage_url):
+    study = tftune.create_study(storage=storage_url)
+    study.ask()
+    with pytest.raises(
+        ValueError,
+        match=r"`trial` must be a Trial of this study or the number of one of its 1 trial\(s\), "
+        r"got 5",
+    ):
+        study.tell(5, 1.0)
+    with pytest.raises(ValueError, match="got -1"):
+        study.tell(-1, 1.0)
+    assert [t.state for t in study.trials] == [TrialState.RUNNING]
+
+
+@pytest.mark.parametrize(
+    "directions, values",
+    [
+        (["minimize"], [1.0, 2.0]),
+        (["minimize", "maximize"], 1.0),
+        (["minimize", "maximize"], (1.0,)),
+    ],
+)
+def test_the_wrong_number_of_values_is_refused_and_the_trial_stays_running(
+    storage_url, directions, values
+):
+    study = tftune.create_study(storage=storage_url, directions=directions)
+    trial = study.ask()
+    count = len(values) if isinstance(values, (list, tuple)) else 1
+    message = f"`values` must hold one value per objective ({len(directions)}), got {count}: "
+    with pytest.raises(ValueError, match=re.escape(message + repr(values))):
+        study.tell(trial, values)
+    assert [t.state for t in study.trials] == [TrialState.RUNNING]
+    frozen = study.tell(trial, [0.5] * len(directions))
+    assert frozen.state == TrialState.COMPLETE and frozen.values == [0.5] * len(directions)
+
+
+def test_the_wrong_number_of_values_is_refused_for_a_pruned_trial_too():
+    study = tftune.create_study()
+    trial = study.ask()
+    with pytest.raises(ValueError, match=r"`values` must hold one value per objective \(1\)"):
+        study.tell(trial, [1.0, 2.0], state=TrialState.PRUNED)
+    assert study.trials[0].state == TrialState.RUNNING
+
+
+def test_one_value_in_a_list_is_accepted_for_one_objective():
+    study = tftune.create_study()
+    assert study.tell(study.ask(), [0.25]).values == [0.25]
