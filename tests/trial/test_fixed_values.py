@@ -1,10 +1,11 @@
-"""Enqueued (fixed) values: the objective sees what is stored and reloads, and what a storage
-cannot hold is rejected before anything is written, alike on every storage.
+"""Enqueued (fixed) values and parameter names: the objective sees what is stored and reloads,
+and what a storage cannot hold is rejected before anything is written, alike on every storage.
 
 Rules: a fixed value outside its range warns and is used, in the distribution's type (30.0 for
 an int parameter is 30); one the distribution cannot hold exactly raises ValueError naming the
 parameter: NaN or an infinity, a non-integral number or one beyond +-2**53 for an int
-parameter, a non-number for a numeric one, a non-choice for a categorical one.
+parameter, a non-number for a numeric one, a non-choice for a categorical one. Parameter names
+(and attribute keys) have at most 512 characters and no NUL.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import warnings
 import pytest
 
 import tftune
+from tftune.storages._rdb import _schema
+from tftune.trial._names import MAX_NAME_LENGTH, check_fixed_params
 
 
 def _run(storage_url, fixed, suggest):
@@ -106,3 +109,49 @@ def test_fixed_values_a_storage_cannot_hold_exactly_are_rejected_before_writing(
     assert trial.params == {}
     study.tell(trial, state=tftune.trial.TrialState.FAIL)
     assert study.trials[0].params == {}
+
+
+# --- names -------------------------------------------------------------------------------------
+def test_the_name_limit_is_the_schema_s():
+    assert _schema.trial_params.c.name.type.length == MAX_NAME_LENGTH
+    assert _schema.trial_attrs.c.key.type.length == MAX_NAME_LENGTH
+
+
+def test_names_of_the_limit_work_on_every_storage(storage_url):
+    study = tftune.create_study(storage=storage_url, study_name="names")
+    trial = study.ask()
+    name = "é" * MAX_NAME_LENGTH  # characters, not bytes
+    value = trial.suggest_float(name, 0, 1)
+    trial.set_user_attr(name, 1)
+    study.tell(trial, 0.0)
+    assert study.trials[0].params == {name: value}
+    if storage_url is not None:
+        reloaded = tftune.load_study(study_name="names", storage=storage_url).trials[0]
+        assert reloaded.params == {name: value} and reloaded.user_attrs == {name: 1}
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        (
+            "x" * (MAX_NAME_LENGTH + 1),
+            r"may have at most 512 characters \(the storage's limit\), "
+            r"got one of 513 characters: 'xxxx",
+        ),
+        ("a\x00b", r"cannot contain NUL characters .*, got 'a\\x00b'"),
+    ],
+    ids=["513 characters", "NUL"],
+)
+def test_long_and_nul_names_are_rejected_before_writing(storage_url, name, message):
+    study = tftune.create_study(storage=storage_url)
+    trial = study.ask()
+    with pytest.raises(ValueError, match=rf"A parameter name {message}"):
+        trial.suggest_float(name, 0, 1)
+    with pytest.raises(ValueError, match=rf"A parameter name {message}"):
+        trial.suggest_categorical(name, ["a"])
+    with pytest.raises(ValueError, match=rf"An attribute key {message}"):
+        trial.set_user_attr(name, 1)
+    with pytest.raises(ValueError, match=rf"A parameter name {message}"):
+        check_fixed_params({"ok": 1, name: 1.0})  # for enqueue_trial, before it queues
+    study.tell(trial, 0.0)
+    assert study.trials[0].params == {} and study.trials[0].user_attrs == {}

@@ -22,6 +22,7 @@ from tftune.distributions import (
 from tftune.search_space import to_distributions
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial._frozen import FrozenTrial
+from tftune.trial._names import check_name
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -121,8 +122,7 @@ class Trial:
         The value returned is the one stored and reloaded: the distribution's external form of
         the internal float written to the storage (a fixed value outside the range included).
         """
-        if not isinstance(name, str):
-            raise TypeError(f"A parameter name must be a string, got {name!r}.")
+        check_name(name)
         try:
             distribution = make_distribution()
         except (TypeError, ValueError) as error:
@@ -281,8 +281,7 @@ def _deprecated(old: str, new: str) -> None:
 
 
 def _check_json(key: str, value: Any) -> None:
-    if not isinstance(key, str):
-        raise TypeError(f"An attribute key must be a string, got {key!r}.")
+    check_name(key, "An attribute key")
     try:
         json.dumps(value, allow_nan=True)
     except (TypeError, ValueError):
