@@ -180,3 +180,12 @@ def test_fuzzed_bounds_either_name_the_parameter_or_sample_inside(kind, low, hig
     assert math.isfinite(value) and d.low <= value <= d.high
     assert type(value) is (float if kind == "float" else int)
     assert d.contains(d.to_internal_repr(value))
+
+
+def test_fixed_trial_errors_name_the_parameter_too():
+    fixed = tftune.trial.FixedTrial({"x": 1})
+    with pytest.raises(ValueError, match=r"Parameter 'x': `high` must lie within \+-2\*\*53"):
+        fixed.suggest_int("x", 0, 2**60)
+    with pytest.raises(TypeError, match=r"Parameter 'x': `log` must be a bool"):
+        fixed.suggest_float("x", 0, 1, log="yes")
+    assert fixed.suggest_int("x", np.int64(0), np.int64(3)) == 1
