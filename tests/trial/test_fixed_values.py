@@ -102,8 +102,8 @@ def test_fixed_values_a_storage_cannot_hold_exactly_are_rejected_before_writing(
     trial = study.ask()
     with pytest.raises(
         ValueError,
-        match=rf"Parameter 'p': the fixed value .* of trial #0 cannot be used for "
-        rf"(Int|Float|Categorical)Distribution\(.*\): {problem}",
+        match=rf"Parameter 'p': the fixed value .* of trial #0 lies outside the suggested "
+        rf"(Int|Float|Categorical)Distribution\(.*\) and cannot be used as given: {problem}",
     ):
         suggest(trial)
     assert trial.params == {}

@@ -146,22 +146,24 @@ class Trial:
 
     def _fixed_internal(self, name: str, value: Any, distribution: BaseDistribution) -> float:
         """The internal float of an enqueued value; one outside the range warns (and is used),
-        one the distribution cannot hold exactly raises ValueError."""
+        one the distribution cannot hold exactly raises ValueError, as any mismatch of a grid
+        trial does."""
         problem = _unusable_fixed_value(value, distribution)
+        internal = math.nan if problem is not None else distribution.to_internal_repr(value)
+        if problem is None and distribution.contains(internal):
+            return internal
+        message = (
+            f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} "
+            f"lies outside the suggested {distribution!r}"
+        )
         if problem is not None:
-            raise ValueError(
-                f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} cannot "
-                f"be used for {distribution!r}: {problem}."
-            )
-        internal = distribution.to_internal_repr(value)
-        if not distribution.contains(internal):
-            message = (
-                f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} "
-                f"lies outside the suggested {distribution!r}."
-            )
-            if "grid_key" in self._frozen.system_attrs:
-                raise ValueError(message + " Make the grid and the objective's suggestions agree.")
-            warnings.warn(message + " It is used as given.", UserWarning, stacklevel=4)
+            message += f" and cannot be used as given: {problem}"
+        message += "."
+        if "grid_key" in self._frozen.system_attrs:
+            raise ValueError(message + " Make the grid and the objective's suggestions agree.")
+        if problem is not None:
+            raise ValueError(message)
+        warnings.warn(message + " It is used as given.", UserWarning, stacklevel=4)
         return internal
 
     def _sampled_value(self, name: str, distribution: BaseDistribution) -> Any:
