@@ -80,6 +80,14 @@ def test_unsupported_scipy_distribution_in_a_space_names_its_parameter():
         to_distributions({"lr": stats.loguniform(1e-3, 1), "noise": stats.norm()})
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_scipy_bounds_tftune_rejects_name_the_parameter():
+    with pytest.raises(ValueError, match=r"Parameter 'n': `high` must lie within \+-2\*\*53"):
+        to_distribution("n", stats.randint(0, 2**60))
+    with pytest.raises(ValueError, match=r"Parameter 'x': `low` must be finite, got nan"):
+        to_distribution("x", stats.uniform(-1.7e308, 3.4e308))  # scipy's support: nan to nan
+
+
 def test_lists_and_tuples_become_categorical():
     assert to_distribution("act", ["relu", "tanh"]) == CategoricalDistribution(["relu", "tanh"])
     assert to_distribution("units", (32, 64, 128)) == CategoricalDistribution([32, 64, 128])

@@ -12,11 +12,17 @@ import abc
 import decimal
 import json
 import math
+import numbers
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 CategoricalChoiceType = None | bool | int | float | str
 _CHOICE_TYPES = (type(None), bool, int, float, str)
+
+MAX_EXACT_INT = 2**53
+"""The largest integer magnitude an int parameter may take: values are stored as floats (as in
+Optuna), and floats hold every integer exactly only up to 2**53."""
 
 
 class BaseDistribution(abc.ABC):
@@ -74,14 +80,41 @@ def _without_negative_zero(value: Any) -> Any:
     return value
 
 
+def _show(value: Any) -> str:
+    """``repr(value)``, or a description of an int too long for ``repr``."""
+    try:
+        return repr(value)
+    except ValueError:  # an int of more than 4300 digits
+        return f"<an int of {value.bit_length()} bits>"
+
+
 def _as_number(name: str, value: Any, kind: type) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"`{name}` must be a number, got {value!r} ({type(value).__name__}).")
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be finite, got {value!r}.")
-    if kind is int and value != int(value):
-        raise ValueError(f"`{name}` must be an integer, got {value!r}.")
-    return kind(value)
+    """``value`` as a Python ``int`` or ``float`` (``kind``): any real number but a bool, so
+    NumPy scalars too; finite, and for ``int`` integral."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number, got {_show(value)} ({type(value).__name__}).")
+    if isinstance(value, numbers.Integral) and kind is int:
+        return int(value)  # exact, however large: the range check judges its size
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"`{name}` must be finite (at most {sys.float_info.max!r} in size), "
+            f"got {_show(value)}."
+        ) from None
+    if not math.isfinite(number):
+        raise ValueError(f"`{name}` must be finite, got {_show(value)}.")
+    if kind is int:
+        if number != int(number):
+            raise ValueError(f"`{name}` must be an integer, got {_show(value)}.")
+        return int(number)
+    return number
+
+
+def _as_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"`{name}` must be a bool (True or False), got {name}={_show(value)}.")
+    return value
 
 
 def _check_range(low: float, high: float, log: bool, step: float | None) -> None:
@@ -116,15 +149,26 @@ class FloatDistribution(BaseDistribution):
 
     def __init__(self, low: float, high: float, log: bool = False, step: float | None = None):
         low, high = _as_number("low", low, float), _as_number("high", high, float)
+        log = _as_bool("log", log)
         if step is not None:
             step = _as_number("step", step, float)
         _check_range(low, high, log, step)
+        if not log and not math.isfinite(high - low):  # samplers scale by the width
+            raise ValueError(
+                f"`high - low` must be finite (at most {sys.float_info.max!r}), "
+                f"got low={low!r} and high={high!r}."
+            )
         if step is not None:
+            if not math.isfinite((high - low) / step):  # samplers count the grid points
+                raise ValueError(
+                    "`step` must leave a finite number of grid points, (high - low) / step, "
+                    f"got step={step!r} for low={low!r} and high={high!r}."
+                )
             high = _snap_high(low, high, step)
-        self.low, self.high, self.log, self.step = low, high, bool(log), step
+        self.low, self.high, self.log, self.step = low, high, log, step
 
     def to_internal_repr(self, external: Any) -> float:
-        if isinstance(external, bool) or not isinstance(external, (int, float)):
+        if isinstance(external, bool) or not isinstance(external, numbers.Real):
             raise TypeError(f"{self!r} takes a number, got {external!r}.")
         return float(external)
 
@@ -150,7 +194,14 @@ class IntDistribution(BaseDistribution):
 
     def __init__(self, low: int, high: int, log: bool = False, step: int = 1):
         low, high = _as_number("low", low, int), _as_number("high", high, int)
+        log = _as_bool("log", log)
         step = _as_number("step", step, int)
+        for bound, value in (("low", low), ("high", high)):
+            if abs(value) > MAX_EXACT_INT:
+                raise ValueError(
+                    f"`{bound}` must lie within +-2**53 (int parameters are stored as floats, "
+                    f"which hold integers exactly only that far), got {bound}={_show(value)}."
+                )
         _check_range(low, high, log, None)
         if step <= 0:
             raise ValueError(f"`step` must be > 0, got step={step!r}.")
@@ -159,12 +210,12 @@ class IntDistribution(BaseDistribution):
         self.low, self.high, self.log, self.step = (
             low,
             low + (high - low) // step * step,
-            bool(log),
+            log,
             step,
         )
 
     def to_internal_repr(self, external: Any) -> float:
-        if isinstance(external, bool) or not isinstance(external, (int, float)):
+        if isinstance(external, bool) or not isinstance(external, numbers.Real):
             raise TypeError(f"{self!r} takes an integer, got {external!r}.")
         return float(external)
 

@@ -36,7 +36,12 @@ def to_distribution(name: str, spec: Any) -> BaseDistribution:
         except (TypeError, ValueError) as error:
             raise type(error)(f"Parameter {name!r}: {error}") from None
     if hasattr(spec, "dist") and hasattr(spec, "rvs"):
-        return _from_scipy(name, spec)
+        try:
+            return _from_scipy(name, spec)
+        except (TypeError, ValueError) as error:
+            if str(error).startswith(f"Parameter {name!r}"):
+                raise
+            raise type(error)(f"Parameter {name!r}: {error}") from None
     raise TypeError(
         f"Parameter {name!r} must be a list of choices, a frozen scipy.stats distribution "
         f"({SUPPORTED_SCIPY}) or a tftune distribution, got {spec!r}."

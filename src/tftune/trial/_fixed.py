@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tftune.distributions import (
@@ -39,19 +39,25 @@ class FixedTrial:
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
-        value: float = self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+        value: float = self._suggest(
+            name, lambda: FloatDistribution(low, high, log=log, step=step)
+        )
         return value
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
-        value: int = self._suggest(name, IntDistribution(low, high, log=log, step=step))
+        value: int = self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
         return value
 
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
-        return self._suggest(name, CategoricalDistribution(choices))
+        return self._suggest(name, lambda: CategoricalDistribution(choices))
 
-    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+    def _suggest(self, name: str, make_distribution: Callable[[], BaseDistribution]) -> Any:
+        try:
+            distribution = make_distribution()
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"Parameter {name!r}: {error}") from None
         if name not in self._params:
             raise ValueError(
                 f"FixedTrial has no value for parameter {name!r}; it knows {sorted(self._params)}."

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.distributions import (
+    MAX_EXACT_INT,
     BaseDistribution,
     CategoricalChoiceType,
     CategoricalDistribution,
@@ -20,6 +22,7 @@ from tftune.distributions import (
 from tftune.search_space import to_distributions
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial._frozen import FrozenTrial
+from tftune.trial._names import check_name
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -114,10 +117,12 @@ class Trial:
         }
 
     def _suggest(self, name: str, make_distribution: Callable[..., BaseDistribution]) -> Any:
-        """The parameter's external value: already suggested, fixed, or sampled (of the
-        distribution's type, except a fixed value outside it, which is used as given)."""
-        if not isinstance(name, str):
-            raise TypeError(f"A parameter name must be a string, got {name!r}.")
+        """The parameter's external value: already suggested, fixed, or sampled.
+
+        The value returned is the one stored and reloaded: the distribution's external form of
+        the internal float written to the storage (a fixed value outside the range included).
+        """
+        check_name(name)
         try:
             distribution = make_distribution()
         except (TypeError, ValueError) as error:
@@ -128,36 +133,38 @@ class Trial:
             return frozen.params[name]
         fixed = frozen.system_attrs.get(FIXED_PARAMS_KEY)
         if fixed is not None and name in fixed:
-            value = self._fixed_value(name, fixed[name], distribution)
+            internal = self._fixed_internal(name, fixed[name], distribution)
         elif distribution.single():
-            value = distribution.to_external_repr(
-                distribution.to_internal_repr(_single_value(distribution))
-            )
+            internal = distribution.to_internal_repr(_single_value(distribution))
         else:
-            value = self._sampled_value(name, distribution)
-        self.study._storage.set_trial_param(
-            self._trial_id, name, distribution.to_internal_repr(value), distribution
-        )
+            internal = distribution.to_internal_repr(self._sampled_value(name, distribution))
+        value = distribution.to_external_repr(internal)
+        self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
         frozen.params[name] = value
         frozen.distributions[name] = distribution
         return value
 
-    def _fixed_value(self, name: str, value: Any, distribution: BaseDistribution) -> Any:
-        try:
-            internal = distribution.to_internal_repr(value)
-            contained = distribution.contains(internal)
-        except (TypeError, ValueError):
-            contained = False
-        if not contained:
-            message = (
-                f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} "
-                f"lies outside the suggested {distribution!r}."
-            )
-            if "grid_key" in self._frozen.system_attrs:
-                raise ValueError(message + " Make the grid and the objective's suggestions agree.")
-            warnings.warn(message + " It is used as given.", UserWarning, stacklevel=4)
-            return value
-        return distribution.to_external_repr(internal)
+    def _fixed_internal(self, name: str, value: Any, distribution: BaseDistribution) -> float:
+        """The internal float of an enqueued value; one outside the range warns (and is used),
+        one the distribution cannot hold exactly raises ValueError, as any mismatch of a grid
+        trial does."""
+        problem = _unusable_fixed_value(value, distribution)
+        internal = math.nan if problem is not None else distribution.to_internal_repr(value)
+        if problem is None and distribution.contains(internal):
+            return internal
+        message = (
+            f"Parameter {name!r}: the fixed value {value!r} of trial #{self.number} "
+            f"lies outside the suggested {distribution!r}"
+        )
+        if problem is not None:
+            message += f" and cannot be used as given: {problem}"
+        message += "."
+        if "grid_key" in self._frozen.system_attrs:
+            raise ValueError(message + " Make the grid and the objective's suggestions agree.")
+        if problem is not None:
+            raise ValueError(message)
+        warnings.warn(message + " It is used as given.", UserWarning, stacklevel=4)
+        return internal
 
     def _sampled_value(self, name: str, distribution: BaseDistribution) -> Any:
         sampler, study = self.study.sampler, self.study
@@ -232,6 +239,39 @@ class Trial:
         return f"Trial(number={self.number}, params={self._frozen.params!r})"
 
 
+def _unusable_fixed_value(value: Any, distribution: BaseDistribution) -> str | None:
+    """Why ``distribution`` cannot hold the fixed ``value`` exactly, or None if it can.
+
+    Numbers must be finite (SQLite cannot store NaN, and no range holds one); an int
+    parameter takes integers (an integral float such as 3.0 becomes 3) within +-2**53, the
+    integers a stored float holds exactly; a categorical one takes only its choices.
+    """
+    if isinstance(distribution, CategoricalDistribution):
+        try:
+            distribution.to_internal_repr(value)
+        except ValueError:
+            return "it is not one of the choices"
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return "it is not a number"
+    try:
+        number = float(value)
+    except OverflowError:
+        return "it is too large for a float"
+    if not math.isfinite(number):
+        return "a fixed number must be finite"
+    if isinstance(distribution, IntDistribution):
+        if isinstance(value, numbers.Integral):
+            exact = int(value)  # not ``number``: float(2**53 + 1) rounds to 2**53
+        elif number.is_integer():
+            exact = int(number)
+        else:
+            return "suggest_int takes an integer (an integral float such as 3.0 is taken as 3)"
+        if abs(exact) > MAX_EXACT_INT:
+            return "an int parameter must lie within +-2**53, the integers a float holds exactly"
+    return None
+
+
 def _single_value(distribution: BaseDistribution) -> Any:
     if isinstance(distribution, CategoricalDistribution):
         return distribution.choices[0]
@@ -243,8 +283,7 @@ def _deprecated(old: str, new: str) -> None:
 
 
 def _check_json(key: str, value: Any) -> None:
-    if not isinstance(key, str):
-        raise TypeError(f"An attribute key must be a string, got {key!r}.")
+    check_name(key, "An attribute key")
     try:
         json.dumps(value, allow_nan=True)
     except (TypeError, ValueError):
