@@ -155,3 +155,12 @@ def test_long_and_nul_names_are_rejected_before_writing(storage_url, name, messa
         check_fixed_params({"ok": 1, name: 1.0})  # for enqueue_trial, before it queues
     study.tell(trial, 0.0)
     assert study.trials[0].params == {} and study.trials[0].user_attrs == {}
+
+
+def test_enqueue_trial_refuses_names_no_storage_keeps_before_queueing(storage):
+    study = tftune.create_study(storage=storage)
+    with pytest.raises(ValueError, match="at most 512 characters"):
+        study.enqueue_trial({"x" * 513: 1.0})
+    with pytest.raises(ValueError, match="cannot contain NUL"):
+        study.enqueue_trial({"a\x00b": 1.0})
+    assert study.trials == []

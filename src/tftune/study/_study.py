@@ -18,6 +18,7 @@ from tftune._direction import StudyDirection, parse_direction
 from tftune.study._multi_objective import pareto_front
 from tftune.study._tell import finish_trial, split_values
 from tftune.trial._frozen import FrozenTrial
+from tftune.trial._names import check_fixed_params
 from tftune.trial._state import TrialState
 from tftune.trial._trial import Trial
 
@@ -258,6 +259,7 @@ class Study:
         """
         if not isinstance(params, Mapping):
             raise TypeError(f"`params` must be a dict of parameter name to value, got {params!r}.")
+        check_fixed_params(params)
         try:
             json.dumps(dict(params))
             json.dumps(dict(user_attrs or {}))
