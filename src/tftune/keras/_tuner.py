@@ -26,7 +26,7 @@ from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESU
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.samplers import BaseSampler
 from tftune.pruners import BasePruner
-from tftune.storages import BaseStorage
+from tftune.storages import BaseStorage, RetryFailedTrialCallback
 from tftune.study import Study, StudyDirection
 from tftune.study._progress import ProgressBar
 from tftune.trial import FixedTrial, FrozenTrial, Trial, TrialState
@@ -81,6 +81,11 @@ class Tuner:
             says why it cannot); ``False`` runs one trial at a time.
         pack_size: trials per pack; ``"auto"``: 32 on CPU, 128 on a GPU, fewer when the
             estimated memory of a pack would exceed a quarter of the free memory.
+        retry_failed: a trial whose worker died (its heartbeat stopped: a killed process, a
+            lost machine) runs again with the same parameters, up to this many times per
+            configuration; a whole pack's trials come back this way, and a promoted trial
+            resumes from its checkpoint again. ``0`` turns it off. Applies to a storage whose
+            ``failed_trial_callback`` is not set (``RetryFailedTrialCallback``).
     """
 
     history_attr = HISTORY_ATTR
@@ -103,6 +108,7 @@ class Tuner:
         fit_options: FitOptionsFn | None = None,
         fuse: bool | Literal["auto"] = "auto",
         pack_size: int | Literal["auto"] = "auto",
+        retry_failed: int = 3,
     ) -> None:
         if not callable(build):
             raise TypeError(
@@ -132,6 +138,8 @@ class Tuner:
             isinstance(pack_size, bool) or not isinstance(pack_size, int) or pack_size < 1
         ):
             raise ValueError(f"`pack_size` must be a positive int or 'auto', got {pack_size!r}.")
+        if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
+            raise ValueError(f"`retry_failed` must be a non-negative int, got {retry_failed!r}.")
         self.build = build
         self.objective = objective
         self.direction = infer_direction(objective, direction)
@@ -152,6 +160,9 @@ class Tuner:
             direction=self.direction,
             load_if_exists=True,
         )
+        storage_object = self.study._storage
+        if retry_failed and storage_object.failed_trial_callback is None:
+            storage_object.failed_trial_callback = RetryFailedTrialCallback(max_retry=retry_failed)
         self._failures_in_a_row = 0
         self.resume_promoted = resume_promoted and isinstance(self.study.pruner, PromotingPruner)
         self.max_checkpoints = max_checkpoints
