@@ -182,6 +182,8 @@ class RDBStorage(BaseStorage):
                 if isinstance(error, sa.exc.IntegrityError):
                     raise
                 raise _engine.connection_error(self.url, error) from error
+            except sa.exc.TimeoutError as error:  # every pooled connection in use, for too long
+                raise _engine.connection_error(self.url, error) from error
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _run_raw(self, work: Callable[[RawTransaction], T]) -> T:
@@ -191,9 +193,9 @@ class RDBStorage(BaseStorage):
         (the transaction may have committed), it is raised.
         """
         for attempt in range(_MAX_RETRIES):
-            try:
+            try:  # the pool does not wrap the driver's errors here (Engine.connect does)
                 raw = self._engine.raw_connection()
-            except sa.exc.DBAPIError as error:
+            except (sa.exc.DBAPIError, sa.exc.TimeoutError, self._dbapi.Error) as error:
                 raise _engine.connection_error(self.url, error) from error
             committing = False
             try:
