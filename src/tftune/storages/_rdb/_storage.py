@@ -114,6 +114,23 @@ class RDBStorage(BaseStorage):
         busy_timeout: seconds SQLite waits for a lock before it retries.
         engine_kwargs: extra arguments for ``sqlalchemy.create_engine``.
         skip_table_creation: open an existing database without creating tables.
+
+    PostgreSQL timeouts, so that a server that is down, frozen or unreachable ends in a
+    :class:`~tftune.exceptions.StorageError` that names the setting to raise, never in a call
+    that blocks forever. Defaults, each replaced by the same key in the URL query (which wins,
+    e.g. ``postgresql://u@host/db?connect_timeout=30&statement_timeout=300``) or in
+    ``engine_kwargs={"connect_args": {...}}``:
+
+    * ``connect_timeout=10``: seconds to open a connection;
+    * ``statement_timeout=60``: seconds (tftune's own parameter, 0 for none) a statement may run
+      on the server (sent as ``options=-c statement_timeout``) and, plus 2 s, that the client
+      waits for any answer on an open connection (psycopg 3.2+, found at run time); a timeout set
+      in ``options`` is kept and used for that bound too;
+    * ``keepalives=1``, ``keepalives_idle=30``, ``keepalives_interval=10``,
+      ``keepalives_count=3`` and ``tcp_user_timeout=30000`` (ms): the kernel drops a connection
+      to a peer that is gone (a dead machine, a network partition).
+
+    A timeout is not retried; other lost connections (a server restart) are, on a new one.
     """
 
     def __init__(
@@ -176,11 +193,13 @@ class RDBStorage(BaseStorage):
                         return work(conn)
             except sa.exc.DBAPIError as error:
                 retry = _engine.is_retryable(error) or error.connection_invalidated
-                if retry and attempt < _MAX_RETRIES - 1:
+                if retry and attempt < _MAX_RETRIES - 1 and not _engine.timeout_setting(error):
                     time.sleep(min(0.001 * 2**attempt, 0.5))
                     continue
                 if isinstance(error, sa.exc.IntegrityError):
                     raise
+                raise _engine.connection_error(self.url, error) from error
+            except sa.exc.TimeoutError as error:  # every pooled connection in use, for too long
                 raise _engine.connection_error(self.url, error) from error
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -191,9 +210,9 @@ class RDBStorage(BaseStorage):
         (the transaction may have committed), it is raised.
         """
         for attempt in range(_MAX_RETRIES):
-            try:
+            try:  # the pool does not wrap the driver's errors here (Engine.connect does)
                 raw = self._engine.raw_connection()
-            except sa.exc.DBAPIError as error:
+            except (sa.exc.DBAPIError, sa.exc.TimeoutError, self._dbapi.Error) as error:
                 raise _engine.connection_error(self.url, error) from error
             committing = False
             try:
@@ -218,7 +237,7 @@ class RDBStorage(BaseStorage):
                 if disconnected:
                     raw.invalidate()  # a server restart: drop the dead connection, take a new one
                 retry = not committing and (disconnected or _engine.is_retryable(error))
-                if retry and attempt < _MAX_RETRIES - 1:
+                if retry and attempt < _MAX_RETRIES - 1 and not _engine.timeout_setting(error):
                     time.sleep(min(0.001 * 2**attempt, 0.5))
                     continue
                 raise _engine.connection_error(self.url, error) from error
