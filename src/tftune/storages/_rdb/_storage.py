@@ -27,6 +27,7 @@ from tftune.exceptions import (
     UpdateFinishedTrialError,
 )
 from tftune.storages._base import FAIL_REASON_KEY, BaseStorage, StudySummary
+from tftune.storages._cache import StudyTrials
 from tftune.storages._heartbeat import HeartbeatThread
 from tftune.storages._rdb import _engine, _migrations
 from tftune.storages._rdb._compiled import CompiledStatements, RawTransaction, Statement
@@ -154,6 +155,9 @@ class RDBStorage(BaseStorage):
         self._finished: dict[int, FrozenTrial] = {}
         self._directions: dict[int, list[StudyDirection]] = {}
         self._finished_lock = threading.Lock()
+        self._study_trials: dict[int, StudyTrials] = {}  # see _refreshed
+        self._study_trials_lock = threading.Lock()
+        self._versions: dict[int, Any] = {}  # open trial id -> (state, heartbeat) when loaded
         self._heartbeat = HeartbeatThread(self) if heartbeat_interval else None
         if not skip_table_creation:
             self._run(self._create_schema, write=True)
@@ -296,6 +300,8 @@ class RDBStorage(BaseStorage):
         self._run(work, write=True)
         with self._finished_lock:
             self._finished.clear()  # trial ids of the deleted study are gone for good
+        with self._study_trials_lock:
+            self._study_trials.pop(study_id, None)
 
     def get_study_id_from_name(self, study_name: str) -> int:
         query = sa.select(s.studies.c.study_id).where(s.studies.c.study_name == study_name)
@@ -593,48 +599,65 @@ class RDBStorage(BaseStorage):
     def get_all_trials(
         self, study_id: int, *, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
-        t = s.trials
-
-        def work(conn: sa.Connection) -> list[FrozenTrial]:
-            self._study_row(conn, study_id)
-            query = (
-                sa.select(t.c.trial_id, t.c.state)
-                .where(t.c.study_id == study_id)
-                .order_by(t.c.number)
-            )
-            listing = [
-                (r.trial_id, r.state)
-                for r in conn.execute(query)
-                if states is None or TrialState(r.state) in states
-            ]
-            missing = [trial_id for trial_id, _ in listing if trial_id not in self._finished]
-            fresh = {}
-            for start in range(0, len(missing), _CHUNK):
-                chunk = missing[start : start + _CHUNK]
-                for trial in self._load(conn, sa.select(t).where(t.c.trial_id.in_(chunk))):
-                    fresh[trial._trial_id] = trial
-            return [fresh.get(trial_id) or self._finished[trial_id] for trial_id, _ in listing]
-
-        trials = self._run(work)
+        """The trials, from this object's cache of the study refreshed by one query for what
+        changed (see ``_refreshed``). With ``deepcopy=False`` the cached trials themselves are
+        returned: read-only for the caller."""
+        with self._study_trials_lock:
+            trials = self._refreshed(study_id).select(states)
         return [trial.copy() for trial in trials] if deepcopy else trials
 
     def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
+        with self._study_trials_lock:
+            return self._refreshed(study_id).count(states)
+
+    def _refreshed(self, study_id: int) -> StudyTrials:
+        """This object's cache of the study's trials, brought up to date (hold the lock).
+
+        One query finds what changed since the last refresh: trials newer than the newest one
+        seen (trial ids grow, and a study's trials are created under its row lock, so in id
+        order), trials open now (RUNNING or WAITING) and those open when last seen. Only the
+        new ones, the newly finished ones and the open ones whose ``(state, heartbeat)`` moved
+        are loaded: every write to an open trial refreshes its heartbeat (``_touch``,
+        ``_RESTART``, ``_START_CLAIMED``) or changes its state. Finished trials never change and
+        are never read again. Other processes' trials thus show up at the next read.
+        """
+        cache = self._study_trials.get(study_id)
+        if cache is None:
+            cache = StudyTrials(self.get_study_directions(study_id))
         t = s.trials
-        query = (
-            sa.select(t.c.state, sa.func.count())
-            .where(t.c.study_id == study_id)
-            .group_by(t.c.state)
+        known = {trial_id: self._versions.get(trial_id) for trial_id in cache.open}
+        listed = sa.or_(
+            sa.and_(t.c.study_id == study_id, t.c.trial_id > cache.last_id),
+            sa.and_(t.c.study_id == study_id, t.c.state.in_(_OPEN_STATES)),
         )
+        if known and len(known) <= _CHUNK:
+            listed = sa.or_(listed, t.c.trial_id.in_(list(known)))
+        query = sa.select(t.c.trial_id, t.c.state, t.c.heartbeat).where(listed)
 
-        def work(conn: sa.Connection) -> int:
+        def work(conn: sa.Connection) -> tuple[list[FrozenTrial], dict[int, Any]]:
             self._study_row(conn, study_id)
-            return sum(
-                n
-                for state, n in conn.execute(query)
-                if states is None or TrialState(state) in states
-            )
+            versions = {r.trial_id: (r.state, r.heartbeat) for r in conn.execute(query)}
+            load = [i for i, version in versions.items() if known.get(i) != version]
+            load += [i for i in known if i not in versions]  # finished (when not listed by id)
+            loaded = []
+            for start in range(0, len(load), _CHUNK):
+                chunk = load[start : start + _CHUNK]
+                loaded += self._load(conn, sa.select(t).where(t.c.trial_id.in_(chunk)))
+            return loaded, versions
 
-        return self._run(work)
+        try:
+            loaded, versions = self._run(work)
+        except StudyNotFoundError:
+            self._study_trials.pop(study_id, None)
+            raise
+        for trial in sorted(loaded, key=lambda trial: trial.number):
+            cache.put(trial)
+            if trial.state.is_finished():
+                self._versions.pop(trial._trial_id, None)
+            else:
+                self._versions[trial._trial_id] = versions.get(trial._trial_id)
+        self._study_trials[study_id] = cache
+        return cache
 
     def _best_query(self, study_id: int, maximize: bool) -> sa.Select[*tuple[Any, ...]]:
         """The id of the best complete trial: the direction's infinity, then finite values, then
@@ -656,11 +679,11 @@ class RDBStorage(BaseStorage):
         directions = self.get_study_directions(study_id)
         if len(directions) != 1:
             raise RuntimeError("get_best_trial is for single-objective studies; use best_trials.")
-        query = self._best_query(study_id, directions[0] == StudyDirection.MAXIMIZE)
-        best_id = self._run(lambda conn: conn.execute(query).scalar_one_or_none())
-        if best_id is None:
+        with self._study_trials_lock:  # kept up to date as trials finish, in _best_query's order
+            best = self._refreshed(study_id).best
+        if best is None:
             raise ValueError("No trial is complete yet, so there is no best trial.")
-        return self.get_trial(best_id)
+        return best.copy()
 
     def get_trial_id_from_number(self, study_id: int, number: int) -> int:
         query = sa.select(s.trials.c.trial_id).where(
