@@ -60,8 +60,6 @@ class IntersectionSearchSpace:
                     progress.space = dict(trial.distributions)
                 else:
                     progress.space = {
-                        k: d
-                        for k, d in progress.space.items()
-                        if trial.distributions.get(k) == d
+                        k: d for k, d in progress.space.items() if trial.distributions.get(k) == d
                     }
             return {k: d for k, d in (progress.space or {}).items() if not d.single()}
