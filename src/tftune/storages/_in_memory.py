@@ -12,6 +12,7 @@ from typing import Any
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import DuplicatedStudyError, StudyNotFoundError, UpdateFinishedTrialError
 from tftune.storages._base import BaseStorage, StudySummary
+from tftune.storages._cache import StudyTrials
 from tftune._direction import StudyDirection
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -24,6 +25,7 @@ class _StudyRecord:
         "user_attrs",
         "system_attrs",
         "trials",
+        "index",
         "waiting",
         "best",
         "created",
@@ -34,7 +36,8 @@ class _StudyRecord:
         self.directions = directions
         self.user_attrs: dict[str, Any] = {}
         self.system_attrs: dict[str, Any] = {}
-        self.trials: list[FrozenTrial] = []
+        self.index = StudyTrials()  # the trials by number, state and id (see _cache.py)
+        self.trials: list[FrozenTrial] = self.index.trials
         self.waiting: collections.deque[FrozenTrial] = collections.deque()
         self.best: FrozenTrial | None = None
         self.created = datetime.datetime.now()
@@ -99,14 +102,13 @@ class InMemoryStorage(BaseStorage):
             return [self._summary(study_id, record) for study_id, record in self._studies.items()]
 
     def _summary(self, study_id: int, record: _StudyRecord) -> StudySummary:
-        complete = [t for t in record.trials if t.state == TrialState.COMPLETE]
         best = record.best.values if record.best is not None else None
         return StudySummary(
             study_id,
             record.name,
             list(record.directions),
             len(record.trials),
-            len(complete),
+            record.index.count((TrialState.COMPLETE,)),
             list(best) if best else None,
             record.created,
         )
@@ -136,7 +138,7 @@ class InMemoryStorage(BaseStorage):
                 datetime_start=now,
                 trial_id=trial_id,
             )
-            record.trials.append(trial)
+            record.index.put(trial)
             self._trials[trial_id] = (study_id, trial)
             return trial.copy()
 
@@ -157,7 +159,7 @@ class InMemoryStorage(BaseStorage):
                     user_attrs=copy.deepcopy(template.user_attrs),
                     system_attrs=copy.deepcopy(template.system_attrs),
                 )
-                record.trials.append(trial)
+                record.index.put(trial)
                 record.waiting.append(trial)
                 self._trials[trial._trial_id] = (study_id, trial)
                 self._next_trial_id += 1
@@ -203,6 +205,7 @@ class InMemoryStorage(BaseStorage):
                 trial.datetime_start = datetime.datetime.now()
             if state.is_finished():
                 trial.datetime_complete = datetime.datetime.now()
+                self._studies[study_id].index.finished_in_place(trial)
             if state == TrialState.COMPLETE:
                 self._update_best(self._studies[study_id], trial)
 
@@ -244,17 +247,12 @@ class InMemoryStorage(BaseStorage):
         self, study_id: int, *, deepcopy: bool = True, states: Container[TrialState] | None = None
     ) -> list[FrozenTrial]:
         with self._lock:
-            trials = self._study(study_id).trials
-            if states is not None:
-                trials = [t for t in trials if t.state in states]
-            return copy.deepcopy(trials) if deepcopy else list(trials)
+            trials = self._study(study_id).index.select(states)
+            return copy.deepcopy(trials) if deepcopy else trials
 
     def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
         with self._lock:
-            trials = self._study(study_id).trials
-            if states is None:
-                return len(trials)
-            return sum(1 for t in trials if t.state in states)
+            return self._study(study_id).index.count(states)
 
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         with self._lock:

@@ -161,6 +161,7 @@ class GPSampler(BaseSampler):
                 table = self._tables[key] = ObservationTable(search_space)
             table.update(trials, sign)
             rows, losses = table.leaders(rung_min_trials(len(search_space)))
+            scan_from = table._scan_from
             if len(rows) < self.n_startup_trials:
                 return {}
             x_num, x_cat, numbers = (
@@ -180,7 +181,7 @@ class GPSampler(BaseSampler):
         model = self._fit(key, u_num, x_cat, y)
         liars = [
             row
-            for t in trials
+            for t in trials[scan_from:]  # the trials before are finished
             if t.state == TrialState.RUNNING
             and t._trial_id != trial._trial_id
             and (row := table.row(t)) is not None
