@@ -307,12 +307,18 @@ def distribution_to_json(distribution: BaseDistribution) -> str:
 
 def json_to_distribution(text: str) -> BaseDistribution:
     """Rebuild a distribution from :func:`distribution_to_json`'s output."""
-    data = json.loads(text)
+    data = json.loads(text)  # ValueError (or RecursionError) for text that is not JSON
     try:
         cls = _DISTRIBUTIONS[data["name"]]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown distribution in stored JSON: {text!r}.") from None
-    return cls(**data["attributes"])
+        raise ValueError(f"Unknown distribution in stored JSON: {text[:200]!r}.") from None
+    attributes = data.get("attributes")
+    if not isinstance(attributes, dict):
+        raise ValueError(f"Stored JSON of a {data['name']} has no attributes: {text[:200]!r}.")
+    try:
+        return cls(**attributes)
+    except TypeError as error:  # an attribute missing or unknown
+        raise ValueError(f"Stored JSON of a {data['name']}: {error} ({text[:200]!r}).") from None
 
 
 def check_distribution_compatibility(

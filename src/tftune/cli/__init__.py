@@ -2,8 +2,9 @@
 
 Run ``tftune --help``. Every command reads the database named by ``--storage`` (default:
 ``$TFTUNE_STORAGE``, else ``sqlite:///tftune.db``). Mistakes (an unknown study, a bad option
-value, an unreachable database) print one ``tftune: error: ...`` line and exit with code 1;
-malformed command lines exit with argparse's code 2. TensorFlow is never imported.
+value, an unreachable database) print one ``tftune: error: ...`` line and exit with code 1, and
+so does any other error (never a traceback); malformed command lines exit with argparse's
+code 2. TensorFlow is never imported.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `tftune export ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as error:  # a bug, or a database damaged in a way tftune does not expect
+        return fail(f"unexpected {type(error).__name__}: {error}")
 
 
 def fail(message: str) -> int:

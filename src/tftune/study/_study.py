@@ -18,7 +18,7 @@ from tftune._direction import StudyDirection, parse_direction
 from tftune.study._multi_objective import pareto_front
 from tftune.study._tell import finish_trial, split_values
 from tftune.trial._frozen import FrozenTrial
-from tftune.trial._names import check_fixed_params
+from tftune.trial._names import check_fixed_params, check_name
 from tftune.trial._state import TrialState
 from tftune.trial._trial import Trial
 
@@ -112,6 +112,7 @@ class Study:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serialisable value to the study."""
+        check_name(key, "An attribute key")
         try:
             json.dumps(value)
         except (TypeError, ValueError):

@@ -12,7 +12,8 @@ keys) in ``storages/_rdb/_schema.py``. PostgreSQL enforces it; SQLite and memory
 
 def check_name(name: Any, what: str = "A parameter name") -> None:
     """Raise unless ``name`` is a string every storage keeps as given: at most
-    :data:`MAX_NAME_LENGTH` characters and no NUL (PostgreSQL cannot store ``'\\x00'``)."""
+    :data:`MAX_NAME_LENGTH` characters, no NUL (PostgreSQL cannot store ``'\\x00'``) and no
+    lone surrogate (``'\\ud800'``: not UTF-8, so no database can store it)."""
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a string, got {name!r}.")
     if len(name) > MAX_NAME_LENGTH:
@@ -25,6 +26,13 @@ def check_name(name: Any, what: str = "A parameter name") -> None:
             f"{what} cannot contain NUL characters ('\\x00'; PostgreSQL cannot store "
             f"them), got {name!r}."
         )
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{what} must be valid Unicode text (no lone surrogates such as '\\ud800'; no "
+            f"database can store them), got {name!r}."
+        ) from None
 
 
 def check_fixed_params(params: Mapping[str, Any]) -> None:

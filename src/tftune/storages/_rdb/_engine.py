@@ -27,6 +27,7 @@ import functools
 import inspect
 import os
 import re
+import urllib.parse
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,14 +61,16 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def normalise_url(url: str) -> str:
-    """Check the URL's scheme and pick the driver tftune uses for it."""
+    """Check the URL's scheme (in any case) and pick the driver tftune uses for it; an existing
+    SQLite file this process cannot write is opened read-only (see :func:`_read_only_sqlite`)."""
     if not isinstance(url, str) or "://" not in url:
         raise ValueError(
             f"`storage` must be a database URL such as 'sqlite:///tftune.db' or "
             f"'postgresql://user@host/db', got {url!r}."
         )
     scheme, rest = url.split("://", 1)
-    dialect = scheme.split("+", 1)[0].lower()
+    scheme = scheme.lower()  # URL schemes are case-insensitive; SQLAlchemy's plugin names are not
+    dialect = scheme.split("+", 1)[0]
     if dialect == "postgres":
         dialect = "postgresql"
     if dialect not in SUPPORTED_SCHEMES:
@@ -77,7 +80,37 @@ def normalise_url(url: str) -> str:
         )
     if dialect == "postgresql" and "+" not in scheme:
         scheme = "postgresql+psycopg"
+    if dialect == "sqlite":
+        return _read_only_sqlite(f"{scheme}://{rest}")
     return f"{scheme}://{rest}"
+
+
+def _read_only_sqlite(url: str) -> str:
+    """``url``, or a read-only URI for an existing SQLite file that this process cannot write, or
+    whose directory it cannot write (WAL mode keeps its -wal and -shm files there).
+
+    ``mode=ro`` reads a WAL database consistently while a writer works on it, but SQLite needs
+    the -shm file for that: when it is missing and cannot be created, ``immutable=1`` is added
+    (no writer can be working then; the file is read without locks). Writes then fail with
+    "attempt to write a readonly database". A URL that is already a ``file:`` URI is kept.
+    """
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return url
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    path = os.path.abspath(database)
+    folder = os.path.dirname(path)
+    if not os.path.isfile(path) or (os.access(path, os.W_OK) and os.access(folder, os.W_OK)):
+        return url
+    query = {"mode": "ro", "uri": "true"}
+    shared = os.path.exists(f"{path}-shm") and os.path.exists(f"{path}-wal")
+    if not shared and not os.access(folder, os.W_OK):
+        query["immutable"] = "1"
+    read_only = parsed.set(database=f"file:{urllib.parse.quote(path)}").update_query_dict(query)
+    return read_only.render_as_string(hide_password=False)
 
 
 def safe_url(url: str) -> str:

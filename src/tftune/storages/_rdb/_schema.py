@@ -5,7 +5,9 @@ Bump ``SCHEMA_VERSION`` and add a step to ``_migrations.MIGRATIONS`` with every 
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -145,8 +147,35 @@ def encode_float(value: float) -> tuple[float | None, int]:
     return None, _POS_INF if value > 0 else _NEG_INF
 
 
-def decode_float(value: float | None, kind: int) -> float:
-    """Inverse of :func:`encode_float`."""
+def decode_float(value: Any, kind: Any) -> float:
+    """Inverse of :func:`encode_float`; ValueError for a pair tftune never writes (SQLite keeps
+    whatever a column is given, e.g. text in a FLOAT column)."""
     if kind == _FINITE:
-        return float(value)  # type: ignore[arg-type]
-    return {_POS_INF: math.inf, _NEG_INF: -math.inf}.get(kind, math.nan)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"value {shown(value)} is not a number")
+        return float(value)
+    if isinstance(kind, int) and kind in _NON_FINITE:
+        return _NON_FINITE[kind]
+    raise ValueError(f"value kind {shown(kind)} is not 0 (finite), 1 (+inf), 2 (-inf) or 3 (NaN)")
+
+
+_NON_FINITE = {_POS_INF: math.inf, _NEG_INF: -math.inf, _NAN: math.nan}
+
+
+def decode_json(text: Any) -> Any:
+    """``json.loads`` of a stored ``*_json`` column; ValueError (never RecursionError or
+    TypeError) for text tftune never writes."""
+    if not isinstance(text, str):
+        raise ValueError(f"JSON text expected, got {shown(text)}")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"JSON nested too deeply: {shown(text)}") from None
+    except ValueError as error:
+        raise ValueError(f"not valid JSON ({error}): {shown(text)}") from None
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for messages about stored rows."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

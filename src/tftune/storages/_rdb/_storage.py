@@ -7,9 +7,11 @@ Finished trials never change, so they are cached in this process and read from t
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Container, Sequence
@@ -19,7 +21,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tftune import __version__
-from tftune.distributions import BaseDistribution, distribution_to_json, json_to_distribution
+from tftune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    distribution_to_json,
+    json_to_distribution,
+)
 from tftune.exceptions import (
     DuplicatedStudyError,
     StorageError,
@@ -100,6 +107,11 @@ _INSERT_VALUE = sa.insert(s.trial_values).values(
 )
 _TRIAL_STATE = sa.select(_t.c.number, _t.c.state).where(_t.c.trial_id == _bp("tid"))
 
+#: The system attribute listing what was left out of a trial whose rows are damaged.
+LOAD_ERRORS_KEY = "load_errors"
+_logger = logging.getLogger(__name__)
+_warned: set[tuple[str, int]] = set()  # (url, trial id) of each damaged trial warned about
+
 
 class RDBStorage(BaseStorage):
     """Studies in a SQL database, safe for many processes on one SQLite file or one PostgreSQL.
@@ -132,6 +144,17 @@ class RDBStorage(BaseStorage):
       to a peer that is gone (a dead machine, a network partition).
 
     A timeout is not retried; other lost connections (a server restart) are, on a new one.
+
+    Damaged rows (written by something other than tftune, or by hand) never make a whole study
+    unreadable. A trial's damaged field is left out of its FrozenTrial: a param whose
+    distribution JSON or value is unusable, an attribute whose JSON is not valid (or nested too
+    deeply), an intermediate value whose value or kind is not one tftune writes, a time that is
+    not a number; its values are left out entirely (``values`` is ``None``) when one of them is
+    damaged or the objectives are not 0..n-1; an unknown state is read as FAIL and a number
+    that is not an integer as -1. Each problem is listed, naming the field, in the trial's
+    system attr ``"load_errors"`` and logged as a warning once per trial (per URL and process).
+    Damage to a study's own rows (its directions, start time or a study attr) raises a
+    StorageError naming the study and the field.
     """
 
     def __init__(
@@ -344,10 +367,8 @@ class RDBStorage(BaseStorage):
     def get_study_directions(self, study_id: int) -> list[StudyDirection]:
         directions = self._directions.get(study_id)  # a study's directions never change
         if directions is None:
-            text = self._run(lambda conn: self._study_row(conn, study_id).directions)
-            directions = self._directions[study_id] = [
-                StudyDirection[name] for name in json.loads(text)
-            ]
+            row = self._run(lambda conn: self._study_row(conn, study_id))
+            directions = self._directions[study_id] = _study_directions(row)
         return list(directions)
 
     def set_study_attr(self, study_id: int, key: str, value: Any, *, system: bool = False) -> None:
@@ -361,11 +382,11 @@ class RDBStorage(BaseStorage):
 
     def get_study_attrs(self, study_id: int, *, system: bool = False) -> dict[str, Any]:
         def work(conn: sa.Connection) -> dict[str, Any]:
-            self._study_row(conn, study_id)
+            row = self._study_row(conn, study_id)
             query = sa.select(s.study_attrs.c.key, s.study_attrs.c.value_json).where(
                 s.study_attrs.c.study_id == study_id, s.study_attrs.c.is_system == system
             )
-            return {key: json.loads(value) for key, value in conn.execute(query)}
+            return {key: _study_attr(row, key, value) for key, value in conn.execute(query)}
 
         return self._run(work)
 
@@ -383,21 +404,20 @@ class RDBStorage(BaseStorage):
             }
             summaries = []
             for row in conn.execute(sa.select(s.studies).order_by(s.studies.c.study_id)):
-                directions = [StudyDirection[name] for name in json.loads(row.directions)]
+                directions = _study_directions(row)
                 n_trials = sum(n for (sid, _), n in counts.items() if sid == row.study_id)
                 n_complete = counts.get((row.study_id, int(TrialState.COMPLETE)), 0)
                 best = None
                 if len(directions) == 1 and n_complete:
                     maximize = directions[0] == StudyDirection.MAXIMIZE
                     best_id = conn.execute(self._best_query(row.study_id, maximize)).scalar()
-                    best = [
-                        s.decode_float(r.value, r.kind)
-                        for r in conn.execute(
+                    best = _summary_values(
+                        conn.execute(
                             sa.select(v.c.value, v.c.kind)
                             .where(v.c.trial_id == best_id)
                             .order_by(v.c.objective)
                         )
-                    ]
+                    )
                 summaries.append(
                     StudySummary(
                         row.study_id,
@@ -406,7 +426,7 @@ class RDBStorage(BaseStorage):
                         n_trials,
                         n_complete,
                         best,
-                        _datetime(row.datetime_start),
+                        _study_start(row),
                     )
                 )
             return summaries
@@ -690,51 +710,30 @@ class RDBStorage(BaseStorage):
 
     def _load_raw(self, cursor: Any, ids: list[int]) -> list[FrozenTrial]:
         """``_load`` on the DBAPI cursor for the trials ``ids`` (the cache's hot path): the same
-        FrozenTrials, from the same columns, without SQLAlchemy's per-statement cost."""
+        FrozenTrials, from the same columns and the same row decoders, without SQLAlchemy's
+        per-statement cost."""
         mark = "?" if self._dialect == "sqlite" else "%s"
-        where = f"WHERE trial_id IN ({', '.join([mark] * len(ids))})"
-        args = tuple(ids)
+        where = f" WHERE trial_id IN ({', '.join([mark] * len(ids))})"
 
-        def rows(sql: str) -> list[Any]:
-            cursor.execute(sql + where, args)
-            return list(cursor.fetchall())
+        def rows(row: type[Any], table: sa.Table) -> list[Any]:
+            cursor.execute(f"SELECT {', '.join(row._fields)} FROM {table.name}{where}", tuple(ids))
+            return [row._make(values) for values in cursor.fetchall()]
 
-        by_id = {
-            r[0]: FrozenTrial(
-                number=r[1],
-                state=TrialState(r[2]),
-                datetime_start=_datetime(r[3]),
-                datetime_complete=_datetime(r[4]),
-                trial_id=r[0],
-            )
-            for r in rows(
-                "SELECT trial_id, number, state, datetime_start, datetime_complete "
-                f"FROM {s.trials.name} "
-            )
-        }
-        for trial_id, name, value, text in rows(
-            f"SELECT trial_id, name, value, distribution_json FROM {s.trial_params.name} "
-        ):
-            distribution = json_to_distribution(text)
-            by_id[trial_id].params[name] = distribution.to_external_repr(value)
-            by_id[trial_id].distributions[name] = distribution
-        values: dict[int, dict[int, float]] = {}
-        for trial_id, objective, value, kind in rows(
-            f"SELECT trial_id, objective, value, kind FROM {s.trial_values.name} "
-        ):
-            values.setdefault(trial_id, {})[objective] = s.decode_float(value, kind)
+        problems: dict[int, list[str]] = {}
+        by_id = {r.trial_id: _trial_from_row(r, problems) for r in rows(_TrialRow, s.trials)}
+        for r in rows(_ParamRow, s.trial_params):
+            _add_param(by_id[r.trial_id], r, problems[r.trial_id])
+        values: dict[int, dict[Any, tuple[Any, Any]]] = {}
+        for r in rows(_ValueRow, s.trial_values):
+            values.setdefault(r.trial_id, {})[r.objective] = (r.value, r.kind)
         for trial_id, by_objective in values.items():
-            by_id[trial_id].values = [by_objective[i] for i in sorted(by_objective)]
-        steps = rows(
-            f"SELECT trial_id, step, value, kind FROM {s.trial_intermediate_values.name} "
-        )
-        for trial_id, step, value, kind in sorted(steps, key=lambda r: r[1]):
-            by_id[trial_id].intermediate_values[step] = s.decode_float(value, kind)
-        for trial_id, is_system, key, text in rows(
-            f"SELECT trial_id, is_system, key, value_json FROM {s.trial_attrs.name} "
-        ):
-            trial = by_id[trial_id]
-            (trial.system_attrs if is_system else trial.user_attrs)[key] = json.loads(text)
+            by_id[trial_id].values = _decode_values(by_objective, problems[trial_id])
+        steps = rows(_IntermediateRow, s.trial_intermediate_values)
+        for r in sorted(steps, key=lambda row: _sortable_step(row.step)):
+            _add_intermediate(by_id[r.trial_id], r, problems[r.trial_id])
+        for r in rows(_AttrRow, s.trial_attrs):
+            _add_attr(by_id[r.trial_id], r, problems[r.trial_id])
+        _record_problems(self.url, by_id, problems)
         trials = list(by_id.values())
         finished = [trial for trial in trials if trial.state.is_finished()]
         if finished:
@@ -815,34 +814,22 @@ class RDBStorage(BaseStorage):
         rows = conn.execute(query).all()
         if not rows:
             return []
-        by_id = {
-            r.trial_id: FrozenTrial(
-                number=r.number,
-                state=TrialState(r.state),
-                datetime_start=_datetime(r.datetime_start),
-                datetime_complete=_datetime(r.datetime_complete),
-                trial_id=r.trial_id,
-            )
-            for r in rows
-        }
+        problems: dict[int, list[str]] = {}  # per trial id: what was left out, and why
+        by_id = {r.trial_id: _trial_from_row(r, problems) for r in rows}
         ids = list(by_id)
         for r in conn.execute(sa.select(s.trial_params).where(s.trial_params.c.trial_id.in_(ids))):
-            distribution = json_to_distribution(r.distribution_json)
-            by_id[r.trial_id].params[r.name] = distribution.to_external_repr(r.value)
-            by_id[r.trial_id].distributions[r.name] = distribution
-        values: dict[int, dict[int, float]] = {}
+            _add_param(by_id[r.trial_id], r, problems[r.trial_id])
+        values: dict[int, dict[Any, tuple[Any, Any]]] = {}
         for r in conn.execute(sa.select(s.trial_values).where(s.trial_values.c.trial_id.in_(ids))):
-            values.setdefault(r.trial_id, {})[r.objective] = s.decode_float(r.value, r.kind)
+            values.setdefault(r.trial_id, {})[r.objective] = (r.value, r.kind)
         for trial_id, by_objective in values.items():
-            by_id[trial_id].values = [by_objective[i] for i in sorted(by_objective)]
+            by_id[trial_id].values = _decode_values(by_objective, problems[trial_id])
         iv = s.trial_intermediate_values
         for r in conn.execute(sa.select(iv).where(iv.c.trial_id.in_(ids)).order_by(iv.c.step)):
-            by_id[r.trial_id].intermediate_values[r.step] = s.decode_float(r.value, r.kind)
+            _add_intermediate(by_id[r.trial_id], r, problems[r.trial_id])
         for r in conn.execute(sa.select(s.trial_attrs).where(s.trial_attrs.c.trial_id.in_(ids))):
-            target = (
-                by_id[r.trial_id].system_attrs if r.is_system else by_id[r.trial_id].user_attrs
-            )
-            target[r.key] = json.loads(r.value_json)
+            _add_attr(by_id[r.trial_id], r, problems[r.trial_id])
+        _record_problems(self.url, by_id, problems)
         trials = [by_id[r.trial_id] for r in rows]
         finished = [trial for trial in trials if trial.state.is_finished()]
         if finished:
@@ -914,3 +901,183 @@ def _quietly(action: Callable[[], Any], errors: type[BaseException]) -> None:
 
 def _datetime(epoch: float | None) -> datetime.datetime | None:
     return None if epoch is None else datetime.datetime.fromtimestamp(epoch)
+
+
+# --- decoding rows (see the class docstring for what happens to a damaged one) --------------
+_TrialRow = collections.namedtuple(
+    "_TrialRow", "trial_id number state datetime_start datetime_complete"
+)
+_ParamRow = collections.namedtuple("_ParamRow", "trial_id name value distribution_json")
+_ValueRow = collections.namedtuple("_ValueRow", "trial_id objective value kind")
+_IntermediateRow = collections.namedtuple("_IntermediateRow", "trial_id step value kind")
+_AttrRow = collections.namedtuple("_AttrRow", "trial_id is_system key value_json")
+
+
+def _sortable_step(step: Any) -> tuple[int, Any]:
+    """Sort key for raw intermediate rows: integer steps in order, damaged ones after them."""
+    return (0, step) if isinstance(step, int) and not isinstance(step, bool) else (1, 0)
+
+
+def _read_state(value: Any) -> TrialState:
+    """A trial row's state; FAIL for a number that is no TrialState."""
+    try:
+        return TrialState(value)
+    except ValueError:
+        return TrialState.FAIL
+
+
+def _read_datetime(field: str, epoch: Any, found: list[str]) -> datetime.datetime | None:
+    """A time column as a datetime; ``None`` (and a problem in ``found``) when it is not one."""
+    try:
+        if epoch is not None and (isinstance(epoch, bool) or not isinstance(epoch, (int, float))):
+            raise TypeError(epoch)
+        return _datetime(epoch)
+    except (TypeError, ValueError, OverflowError, OSError):
+        found.append(f"{field} {s.shown(epoch)} is not a time (seconds since 1970); left out")
+        return None
+
+
+def _trial_from_row(r: Any, problems: dict[int, list[str]]) -> FrozenTrial:
+    """The FrozenTrial of a ``tftune_trials`` row, without its children."""
+    found = problems[r.trial_id] = []
+    number = r.number
+    if isinstance(number, bool) or not isinstance(number, int):
+        found.append(f"number {s.shown(number)} is not an integer; read as -1")
+        number = -1
+    state = _read_state(r.state)
+    if state == TrialState.FAIL and r.state != int(TrialState.FAIL):
+        found.append(f"state {s.shown(r.state)} is not a trial state; read as FAIL")
+    return FrozenTrial(
+        number=number,
+        state=state,
+        datetime_start=_read_datetime("datetime_start", r.datetime_start, found),
+        datetime_complete=_read_datetime("datetime_complete", r.datetime_complete, found),
+        trial_id=r.trial_id,
+    )
+
+
+def _add_param(trial: FrozenTrial, r: Any, found: list[str]) -> None:
+    """Add a ``tftune_trial_params`` row to ``trial``, unless it is damaged."""
+    try:
+        distribution = json_to_distribution(r.distribution_json)
+    except (ValueError, TypeError, RecursionError) as error:
+        found.append(f"param {s.shown(r.name)}: distribution_json is unusable ({error}); left out")
+        return
+    value = r.value
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"value {s.shown(value)} is not a number")
+        if isinstance(distribution, CategoricalDistribution) and not distribution.contains(value):
+            raise ValueError(f"value {s.shown(value)} is not the index of one of its choices")
+        external = distribution.to_external_repr(value)
+    except (ValueError, TypeError, OverflowError, IndexError) as error:
+        found.append(f"param {s.shown(r.name)}: {error}; left out")
+        return
+    trial.params[r.name] = external
+    trial.distributions[r.name] = distribution
+
+
+def _decode_values(
+    by_objective: dict[Any, tuple[Any, Any]], found: list[str]
+) -> list[float] | None:
+    """A trial's values from its ``(value, kind)`` per objective; ``None`` when one is damaged."""
+    if set(by_objective) != set(range(len(by_objective))):
+        objectives = ", ".join(s.shown(objective) for objective in by_objective)
+        found.append(
+            f"values: objectives {objectives} are not 0..{len(by_objective) - 1}; left out"
+        )
+        return None
+    decoded = []
+    for objective in range(len(by_objective)):
+        try:
+            decoded.append(s.decode_float(*by_objective[objective]))
+        except ValueError as error:
+            found.append(f"values: objective {objective}: {error}; all values left out")
+            return None
+    return decoded
+
+
+def _add_intermediate(trial: FrozenTrial, r: Any, found: list[str]) -> None:
+    """Add a ``tftune_trial_intermediate_values`` row to ``trial``, unless it is damaged."""
+    try:
+        if isinstance(r.step, bool) or not isinstance(r.step, int):
+            raise ValueError("the step is not an integer")
+        trial.intermediate_values[r.step] = s.decode_float(r.value, r.kind)
+    except ValueError as error:
+        found.append(f"intermediate value at step {s.shown(r.step)}: {error}; left out")
+
+
+def _add_attr(trial: FrozenTrial, r: Any, found: list[str]) -> None:
+    """Add a ``tftune_trial_attrs`` row to ``trial``, unless its value is damaged."""
+    kind = "system attr" if r.is_system else "user attr"
+    try:
+        value = s.decode_json(r.value_json)
+    except ValueError as error:
+        found.append(f"{kind} {s.shown(r.key)}: {error}; left out")
+        return
+    (trial.system_attrs if r.is_system else trial.user_attrs)[r.key] = value
+
+
+def _record_problems(
+    url: str, by_id: dict[int, FrozenTrial], problems: dict[int, list[str]]
+) -> None:
+    """List each damaged trial's problems in its ``load_errors`` system attr; warn once each."""
+    for trial_id, found in problems.items():
+        if not found:
+            continue
+        trial = by_id[trial_id]
+        trial.system_attrs[LOAD_ERRORS_KEY] = list(found)
+        if (url, trial_id) not in _warned:
+            _warned.add((url, trial_id))
+            _logger.warning(
+                "Trial #%d (id %d) has damaged rows in the database; loaded without them: %s",
+                trial.number,
+                trial_id,
+                "; ".join(found),
+            )
+
+
+def _damaged_study(row: Any, field: str, error: Exception) -> StorageError:
+    return StorageError(
+        f"Study {row.study_name!r} (id {row.study_id}) is damaged in the database: "
+        f"its {field} cannot be read ({error})."
+    )
+
+
+def _study_directions(row: Any) -> list[StudyDirection]:
+    """A study row's directions; StorageError naming the study when they are damaged."""
+    try:
+        names = s.decode_json(row.directions)
+        if not isinstance(names, list) or not names:
+            raise ValueError(f"a list of direction names expected, got {s.shown(names)}")
+        for name in names:
+            if not isinstance(name, str) or name not in StudyDirection.__members__:
+                raise ValueError(f"{s.shown(name)} is not 'MINIMIZE' or 'MAXIMIZE'")
+    except ValueError as error:
+        raise _damaged_study(row, "directions", error) from None
+    return [StudyDirection[name] for name in names]
+
+
+def _study_attr(row: Any, key: str, text: Any) -> Any:
+    """A study attr's value; StorageError naming the study and the key when it is damaged."""
+    try:
+        return s.decode_json(text)
+    except ValueError as error:
+        raise _damaged_study(row, f"attr {s.shown(key)}", error) from None
+
+
+def _study_start(row: Any) -> datetime.datetime | None:
+    """A study row's start time; StorageError naming the study when it is damaged."""
+    found: list[str] = []
+    start = _read_datetime("datetime_start", row.datetime_start, found)
+    if found:
+        raise _damaged_study(row, "datetime_start", ValueError(found[0]))
+    return start
+
+
+def _summary_values(rows: Any) -> list[float] | None:
+    """The best trial's values for a study summary; ``None`` when one is damaged."""
+    try:
+        return [s.decode_float(r.value, r.kind) for r in rows]
+    except ValueError:
+        return None
