@@ -169,3 +169,22 @@ def test_an_unwritable_file_gets_a_read_only_uri(tmp_path, monkeypatch):
             tftune.create_study("t", storage=storage)
     finally:
         storage.close()
+
+
+def test_a_study_name_with_a_lone_surrogate_or_nul_is_refused_up_front(sqlite_url):
+    for name in ("\ud800", "a\x00b"):
+        with pytest.raises(ValueError, match="`study_name`"):
+            tftune.create_study(name, storage=sqlite_url)
+    assert tftune.get_all_study_names(sqlite_url) == []
+
+
+def test_an_attribute_nested_too_deeply_for_json_is_refused_with_its_key(sqlite_url):
+    study = tftune.create_study("s", storage=sqlite_url)
+    trial = study.ask()
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="Attribute 'k' is nested too deeply"):
+        trial.set_user_attr("k", deep)
+    study.tell(trial, 1.0)
+    assert study.trials[0].user_attrs == {}

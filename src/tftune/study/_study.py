@@ -346,6 +346,7 @@ def _check_study_name(study_name: Any) -> str:
             "`study_name` must be a non-empty string of at most 512 characters, "
             f"got {study_name!r}."
         )
+    check_name(study_name, "`study_name`")  # no NUL, no lone surrogate: every storage keeps it
     return study_name
 
 

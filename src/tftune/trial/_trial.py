@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
 import math
 import numbers
 import warnings
@@ -289,4 +290,9 @@ def _check_json(key: str, value: Any) -> None:
     except (TypeError, ValueError):
         raise TypeError(
             f"Attribute {key!r} must be JSON-serialisable (tftune never pickles), got {value!r}."
+        ) from None
+    except RecursionError:
+        raise ValueError(
+            f"Attribute {key!r} is nested too deeply to store as JSON "
+            f"(Python's recursion limit is {sys.getrecursionlimit()})."
         ) from None
