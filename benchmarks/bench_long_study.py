@@ -32,7 +32,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -123,21 +122,10 @@ def _storage_url(backend: str, pg_url: str) -> Iterator[str | None]:
         with tempfile.TemporaryDirectory(prefix="tftune_long_") as tmp:
             yield f"sqlite:///{tmp}/study.db"
     else:
-        import sqlalchemy as sa
+        from bench_storage import fresh_postgres_schema  # one home for the schema set-up
 
-        schema = f"tftune_long_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-            url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
-            try:
-                yield url.render_as_string(hide_password=False)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        finally:
-            admin.dispose()
+        with fresh_postgres_schema(pg_url) as url:
+            yield url
 
 
 def _make_sampler(lib_name: str, lib: Any, sampler: str) -> Any:
