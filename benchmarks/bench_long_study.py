@@ -15,7 +15,8 @@ skipped with a note.
 Results: ``benchmarks/results/long_study.{md,json}`` (``--quick``: ``long_study.quick.*``).
 
 Run:  .venv/bin/python benchmarks/bench_long_study.py [--quick] [--sizes 1000,10000]
-      [--backends memory,sqlite,postgresql] [--samplers default,random] [--no-optuna]
+      [--backends memory,sqlite,postgresql] [--samplers default,random]
+      [--pruners none,median,asha,hyperband] [--no-optuna] [--output STEM]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import argparse
 import contextlib
 import datetime
 import importlib
+import itertools
 import json
 import logging
 import os
@@ -45,6 +47,7 @@ GOAL_MS = 2.0  # storage + bookkeeping per trial at 20,000 trials on SQLite, def
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 5_000)
 PG_MAX_SIZE = 10_000
+STEPS = 9  # reports per trial when a pruner runs
 
 
 def _import(lib: str) -> Any | None:
@@ -114,6 +117,30 @@ def _objective(trial: Any) -> float:
     return x * x + y + (0.5 if c == "b" else 0.0)
 
 
+def _reporting_objective(lib: Any) -> Callable[[Any], float]:
+    """The objective with a learning curve of ``STEPS`` reports, each asking the pruner."""
+
+    def objective(trial: Any) -> float:
+        final = _objective(trial)
+        for step in range(STEPS):
+            trial.report(final + 1.0 / (step + 1), step)
+            if trial.should_prune():
+                raise lib.TrialPruned()
+        return final
+
+    return objective
+
+
+def _make_pruner(lib: Any, pruner: str) -> Any:
+    if pruner == "median":
+        return lib.pruners.MedianPruner()
+    if pruner == "asha":
+        return lib.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+    if pruner == "hyperband":
+        return lib.pruners.HyperbandPruner(min_resource=1, max_resource=STEPS, reduction_factor=3)
+    raise ValueError(f"--pruners: unknown pruner {pruner!r}")
+
+
 @contextlib.contextmanager
 def _storage_url(backend: str, pg_url: str) -> Iterator[str | None]:
     if backend == "memory":
@@ -136,7 +163,9 @@ def _make_sampler(lib_name: str, lib: Any, sampler: str) -> Any:
     return lib.samplers.TPESampler(seed=0)  # Optuna's default for one objective
 
 
-def run_one(lib_name: str, backend: str, sampler: str, size: int, pg_url: str) -> dict[str, Any]:
+def run_one(
+    lib_name: str, backend: str, sampler: str, size: int, pg_url: str, pruner: str = "none"
+) -> dict[str, Any]:
     lib = importlib.import_module(lib_name)
     logging.getLogger(lib_name).setLevel(logging.WARNING)
     if lib_name == "optuna":
@@ -147,13 +176,17 @@ def run_one(lib_name: str, backend: str, sampler: str, size: int, pg_url: str) -
         kwargs: dict[str, Any] = {}
         if url is not None:
             kwargs["storage"] = url
+        objective: Callable[[Any], float] = _objective
+        if pruner != "none":
+            kwargs["pruner"] = _make_pruner(lib, pruner)
+            objective = _reporting_objective(lib)
         study = lib.create_study(
             sampler=_timed_sampler(lib, _make_sampler(lib_name, lib, sampler), timer), **kwargs
         )
         start = time.perf_counter()
         stamps.append(start)
         study.optimize(
-            _objective,
+            objective,
             n_trials=size,
             callbacks=[lambda _study, _trial: stamps.append(time.perf_counter())],
             gc_after_trial=False,
@@ -176,6 +209,7 @@ def run_one(lib_name: str, backend: str, sampler: str, size: int, pg_url: str) -
         "library": lib_name,
         "backend": backend,
         "sampler": sampler,
+        "pruner": pruner,
         "trials": size,
         "total_s": total,
     }
@@ -221,11 +255,13 @@ def _markdown(env: dict[str, Any], results: list[dict[str, Any]], notes: list[st
         "*last*: mean over the first / last 10 % of the trials (median in brackets). Default "
         "sampler: tftune's AutoSampler (GP, then TPE after 200 complete trials), Optuna's TPE. "
         f"Goal: storage + bookkeeping ≤ {GOAL_MS:g} ms per trial at 20,000 trials on SQLite "
-        "with the default sampler, flat as the study grows.",
+        "with the default sampler, flat as the study grows. With a pruner, each trial reports "
+        f"{STEPS} steps and asks the pruner after each (until pruned): its reads and decisions "
+        "count as storage + bookkeeping.",
         "",
-        "| Library | Backend | Sampler | Trials | Storage first | Storage last "
+        "| Library | Backend | Sampler | Pruner | Trials | Storage first | Storage last "
         "| Sampler first | Sampler last | Total last | Run (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         f, last = r["first"], r["last"]
@@ -234,7 +270,8 @@ def _markdown(env: dict[str, Any], results: list[dict[str, Any]], notes: list[st
             return f"{part[key]['mean_ms']:.2f} ({part[key]['median_ms']:.2f})"
 
         lines.append(
-            f"| {r['library']} | {r['backend']} | {r['sampler']} | {r['trials']:,} "
+            f"| {r['library']} | {r['backend']} | {r['sampler']} | {r.get('pruner', 'none')} "
+            f"| {r['trials']:,} "
             f"| {cell(f, 'storage')} | {cell(last, 'storage')} | {cell(f, 'sampler')} "
             f"| {cell(last, 'sampler')} | {cell(last, 'total')} | {r['total_s']:.0f} |"
         )
@@ -249,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", help="comma-separated trial counts (overrides the default)")
     parser.add_argument("--backends", default="memory,sqlite,postgresql")
     parser.add_argument("--samplers", default="default,random")
+    parser.add_argument(
+        "--pruners", default="none", help="comma-separated: none, median, asha, hyperband"
+    )
     parser.add_argument("--postgres-url", default=os.environ.get("TFTUNE_PG_URL", DEFAULT_PG_URL))
     parser.add_argument("--no-optuna", action="store_true")
     parser.add_argument("--output", help="results file stem (default: long_study[.quick])")
@@ -283,12 +323,14 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             if backend == "postgresql" and size > PG_MAX_SIZE:
                 continue
-            for sampler in args.samplers.split(","):
+            for sampler, pruner in itertools.product(
+                args.samplers.split(","), args.pruners.split(",")
+            ):
                 for lib in libs:
-                    result = run_one(lib, backend, sampler, size, args.postgres_url)
+                    result = run_one(lib, backend, sampler, size, args.postgres_url, pruner)
                     results.append(result)
                     print(
-                        f"{lib:7s} {backend:10s} {sampler:8s} {size:>7,}: storage "
+                        f"{lib:7s} {backend:10s} {sampler:8s} {pruner:9s} {size:>7,}: storage "
                         f"{result['first']['storage']['mean_ms']:.2f} -> "
                         f"{result['last']['storage']['mean_ms']:.2f} ms/trial, sampler "
                         f"{result['first']['sampler']['mean_ms']:.2f} -> "

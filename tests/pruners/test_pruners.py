@@ -240,7 +240,7 @@ def test_asha_promotes_a_paused_trial_once_its_rung_ranks_it_high_enough(storage
     resumed = study.ask()
     assert resumed.system_attrs[RESUME_OF_KEY] == b
     assert study.pruner.promotions(study) == []
-    assert sorted(study.pruner._rung_values(study, "completed_rung_0", 1)) == [
+    assert study.pruner.rung_values(study, 0) == [
         0.5,
         0.9,
         0.95,

@@ -209,6 +209,32 @@ TRIAL_CASES = [
         lambda t: t.user_attrs == {},
     ),
     (
+        "param-name-not-utf8",
+        _P.format("name = CAST(X'78FF' AS TEXT)", "x"),
+        "param 'x\\udcff': the name is not valid UTF-8",
+        lambda t: t.params.keys() == {"c"},
+    ),
+    (
+        "param-distribution-not-utf8",
+        _P.format("distribution_json = CAST(X'7BFF' AS TEXT)", "x"),
+        "param 'x': distribution_json is not valid UTF-8",
+        lambda t: t.params.keys() == {"c"},
+    ),
+    (
+        "user-attr-not-utf8",
+        "UPDATE tftune_trial_attrs SET value_json = CAST(X'22FF22' AS TEXT) "
+        "WHERE trial_id = 2 AND key = 'u'",
+        "user attr 'u': the JSON text is not valid UTF-8",
+        lambda t: t.user_attrs == {},
+    ),
+    (
+        "attr-key-not-utf8",
+        "UPDATE tftune_trial_attrs SET key = CAST(X'75FF' AS TEXT) "
+        "WHERE trial_id = 2 AND key = 'u'",
+        "user attr 'u\\udcff': the key is not valid UTF-8",
+        lambda t: t.user_attrs == {},
+    ),
+    (
         "system-attr-not-json",
         _A.format('{"a":', "sys"),
         "system attr 'sys': not valid JSON",
@@ -355,3 +381,18 @@ def test_a_best_trial_with_a_damaged_value_gives_way_to_the_best_readable_one(
     study = tftune.load_study("s", storage=url)
     assert study.best_trial.number == 1
     assert study.best_value == 1.5
+
+
+def test_a_study_name_that_is_not_utf8_leaves_the_listing_readable(tmp_path, capsys):
+    path = tmp_path / "tftune.db"
+    url = make_db(path)
+    tftune.create_study("other", storage=url)
+    damage(
+        path, "UPDATE tftune_studies SET study_name = CAST(X'73FF' AS TEXT) WHERE study_name = 's'"
+    )
+    names = sorted(summary.study_name for summary in RDBStorage(url).get_all_studies())
+    assert names == ["other", "s\udcff"]
+    code, out, err = cli(capsys, "studies", "--storage", url)
+    assert code == 0 and "Traceback" not in err
+    assert "other" in out and "s\\udcff" in out  # escaped, as every stored name is
+    assert tftune.load_study("other", storage=url).trials == []

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import non_negative_int
+from tftune.pruners._rungs import BRACKET_KEY, STUDY_RUNGS
 from tftune.pruners._successive_halving import SuccessiveHalvingPruner, check_resource
 from tftune.trial._frozen import FrozenTrial
-from tftune.trial._state import TrialState
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
 
-BRACKET_KEY = "hyperband_bracket"
+__all__ = ["BRACKET_KEY", "HyperbandPruner"]
 
 
 class HyperbandPruner(BasePruner):
@@ -64,11 +64,11 @@ class HyperbandPruner(BasePruner):
         if self._brackets is None:
             max_resource = self.max_resource
             if max_resource == "auto":
-                complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-                steps = [t.last_step for t in complete if t.last_step is not None]
-                if not steps:
+                with STUDY_RUNGS.updated(study) as rungs:
+                    longest = rungs.max_complete_step
+                if longest is None:
                     return None
-                max_resource = max(steps) + 1
+                max_resource = longest + 1
             ratio = max(int(max_resource) / self.min_resource, 1.0)
             n_brackets = int(math.floor(math.log(ratio, self.reduction_factor) + 1e-9)) + 1
             self._brackets = []

@@ -4,19 +4,53 @@ step.
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from tftune._direction import StudyDirection
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import at_step, non_negative_int, positive_int
+from tftune.pruners._per_study import PerStudy
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
+
+
+class _StepValues:
+    """The complete trials' reported values (NaN left out), sorted, per step."""
+
+    def __init__(self) -> None:
+        self.n_complete = 0
+        self.by_step: dict[int, list[float]] = {}
+
+    def add(self, trial: FrozenTrial) -> None:
+        if trial.state != TrialState.COMPLETE:
+            return
+        self.n_complete += 1
+        for step, value in trial.intermediate_values.items():
+            if not math.isnan(value):
+                bisect.insort(self.by_step.setdefault(step, []), value)
+
+
+#: Shared by every percentile pruner: the index depends on the study only.
+_STEP_VALUES: PerStudy[_StepValues] = PerStudy(_StepValues, _StepValues.add)
+
+
+def percentile_of_sorted(values: list[float], percentile: float) -> float:
+    """``numpy.percentile(values, percentile)`` (linear interpolation, the same arithmetic)
+    of an ascending list, in O(1)."""
+    q = percentile / 100
+    n = len(values)
+    virtual = (n - 1) * q  # NumPy's virtual index for "linear"
+    below = min(max(math.floor(virtual), 0), n - 1)
+    above = min(below + 1, n - 1)
+    gamma = virtual - math.floor(virtual)
+    a, b = values[below], values[above]
+    diff = b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 class PercentilePruner(BasePruner):
@@ -60,19 +94,18 @@ class PercentilePruner(BasePruner):
             return False
         if math.isnan(trial.intermediate_values[step]):
             return True
-        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if len(complete) < self.n_startup_trials:
-            return False
-        others = [t.intermediate_values[step] for t in complete if step in t.intermediate_values]
-        others = [v for v in others if not math.isnan(v)]
-        if len(others) < self.n_min_trials:
-            return False
         maximize = study.direction == StudyDirection.MAXIMIZE
+        with _STEP_VALUES.updated(study) as index:
+            if index.n_complete < self.n_startup_trials:
+                return False
+            others = index.by_step.get(step, [])
+            if not others or len(others) < self.n_min_trials:
+                return False
+            threshold = percentile_of_sorted(
+                others, 100 - self.percentile if maximize else self.percentile
+            )
         values = [v for v in trial.intermediate_values.values() if not math.isnan(v)]
         best = max(values) if maximize else min(values)
-        threshold = float(
-            np.percentile(others, 100 - self.percentile if maximize else self.percentile)
-        )
         return best < threshold if maximize else best > threshold
 
 

@@ -8,6 +8,13 @@ from typing import TYPE_CHECKING, Any
 from tftune._direction import StudyDirection
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import non_negative_int
+from tftune.pruners._rungs import (
+    CHECKPOINT_KEY,
+    LINEAGE_KEY,
+    RESUME_OF_KEY,
+    STUDY_RUNGS,
+    lineage,
+)
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -15,24 +22,21 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
-#: A paused trial's checkpoint: ``{"path": ..., "epoch": ..., ...}`` (set by the Keras tuner).
-CHECKPOINT_KEY = "checkpoint"
-#: On a resumed trial: the number of the paused trial it continues.
-RESUME_OF_KEY = "resume_of"
-#: On a resumed trial: the number of the first trial of its configuration's line.
-LINEAGE_KEY = "lineage"
-
-
-def lineage(trial: FrozenTrial) -> int:
-    """The trial number that stands for a configuration however often it was resumed."""
-    return int(trial.system_attrs.get(LINEAGE_KEY, trial.number))
+__all__ = [
+    "CHECKPOINT_KEY",
+    "LINEAGE_KEY",
+    "RESUME_OF_KEY",
+    "SuccessiveHalvingPruner",
+    "estimate_min_resource",
+    "lineage",
+]
 
 
 def estimate_min_resource(study: Study) -> int | None:
     """ "auto": a hundredth of the steps the longest complete trial reported (at least 1)."""
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    steps = [t.last_step for t in complete if t.last_step is not None]
-    return max(max(steps) // 100, 1) if steps else None
+    with STUDY_RUNGS.updated(study) as rungs:
+        longest = rungs.max_complete_step
+    return None if longest is None else max(longest // 100, 1)
 
 
 def check_resource(name: str, value: Any) -> None:
@@ -40,9 +44,8 @@ def check_resource(name: str, value: Any) -> None:
         raise ValueError(f"`{name}` must be 'auto' or a positive int, got {value!r}.")
 
 
-def _has_rung_notes(trial: FrozenTrial) -> bool:
-    """Whether any successive-halving pruner (of any Hyperband bracket) saw the trial."""
-    return any("_rung_" in key or key == "hyperband_bracket" for key in trial.system_attrs)
+def _open_trials(study: Study) -> list[FrozenTrial]:
+    return study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
 
 
 class SuccessiveHalvingPruner(BasePruner):
@@ -107,29 +110,35 @@ class SuccessiveHalvingPruner(BasePruner):
             key = f"{self._rung_prefix}{rung}"
             study._storage.set_trial_attr(trial._trial_id, key, value, system=True)
             trial.system_attrs[key] = value
-            competing = self._rung_values(study, key, self.rung_step(rung, min_resource))
-            if len(competing) <= self.bootstrap_count:
-                return True
-            if not self._promotable(value, competing, study.direction):
-                return True
+            with STUDY_RUNGS.updated(study) as rungs:
+                competing = rungs.competing(
+                    key, self.rung_step(rung, min_resource), [*_open_trials(study), trial]
+                )
+                if len(competing) <= self.bootstrap_count:
+                    return True
+                if not self._promotable(value, competing, study.direction):
+                    return True
             rung += 1
         return False
 
-    def _rung_values(self, study: Study, key: str, rung_step: int) -> list[float]:
-        """The values recorded at a rung, one per configuration (a resumed trial carries its
-        paused predecessor's notes), and those of finished trials that reported the rung's step
-        without asking the pruner (so they never recorded it)."""
-        by_line: dict[int, float] = {}
-        for other in study.get_trials(deepcopy=False):
-            if key in other.system_attrs:
-                by_line[lineage(other)] = other.system_attrs[key]
-            elif (
-                other.state.is_finished()
-                and rung_step in other.intermediate_values
-                and not _has_rung_notes(other)
-            ):
-                by_line[lineage(other)] = other.intermediate_values[rung_step]
-        return [v for v in by_line.values() if not math.isnan(v)]
+    def rung_values(self, study: Study, rung: int) -> list[float]:
+        """The values competing at ``rung`` now, one per configuration, ascending (NaN left
+        out); empty while the first rung's step is unknown ("auto" with no complete trial)."""
+        min_resource = (
+            self.min_resource
+            if isinstance(self.min_resource, int)
+            else estimate_min_resource(study)
+        )
+        if min_resource is None:
+            return []
+        with STUDY_RUNGS.updated(study) as rungs:
+            return list(
+                rungs.competing(
+                    f"{self._rung_prefix}{rung}",
+                    self.rung_step(rung, min_resource),
+                    _open_trials(study),
+                )
+            )
 
     def promotions(self, study: Study) -> list[FrozenTrial]:
         """Paused trials that their rung now ranks in its top ``1 / reduction_factor``, the
@@ -138,10 +147,6 @@ class SuccessiveHalvingPruner(BasePruner):
         A trial is paused when it was pruned with a checkpoint on record; it is promoted once
         (a trial that resumes it names it in ``resume_of``).
         """
-        trials = study.get_trials(deepcopy=False)
-        resumed = {
-            t.system_attrs[RESUME_OF_KEY] for t in trials if RESUME_OF_KEY in t.system_attrs
-        }
         min_resource = (
             self.min_resource
             if isinstance(self.min_resource, int)
@@ -149,37 +154,53 @@ class SuccessiveHalvingPruner(BasePruner):
         )
         if min_resource is None:
             return []
+        open_trials = _open_trials(study)
         ranked = []
-        for trial in trials:
-            if (
-                trial.state != TrialState.PRUNED
-                or CHECKPOINT_KEY not in trial.system_attrs
-                or trial.number in resumed
-            ):
-                continue
-            rung = sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix)) - 1
-            if rung < 0:
-                continue
-            key = f"{self._rung_prefix}{rung}"
-            value = trial.system_attrs[key]
-            competing = self._rung_values(study, key, self.rung_step(rung, min_resource))
-            place = len(competing) // self.reduction_factor - 1
-            if place < 0 or math.isnan(value):
-                continue
-            ordered = sorted(competing, reverse=study.direction == StudyDirection.MAXIMIZE)
-            if (
-                (value >= ordered[place])
-                if study.direction == StudyDirection.MAXIMIZE
-                else (value <= ordered[place])
-            ):
-                ranked.append(
-                    (-rung, value if study.direction == StudyDirection.MINIMIZE else -value, trial)
+        with STUDY_RUNGS.updated(study) as rungs:
+            resumed = rungs.resumed | {
+                int(t.system_attrs[RESUME_OF_KEY])
+                for t in open_trials
+                if RESUME_OF_KEY in t.system_attrs
+            }
+            by_rung: dict[int, list[float]] = {}
+            for number in sorted(rungs.paused):
+                trial = rungs.paused[number]
+                if number in resumed:
+                    continue
+                rung = (
+                    sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix)) - 1
                 )
+                if rung < 0:
+                    continue
+                key = f"{self._rung_prefix}{rung}"
+                value = trial.system_attrs[key]
+                if rung not in by_rung:
+                    by_rung[rung] = rungs.competing(
+                        key, self.rung_step(rung, min_resource), open_trials
+                    )
+                competing = by_rung[rung]  # ascending
+                place = len(competing) // self.reduction_factor - 1
+                if place < 0 or math.isnan(value):
+                    continue
+                if study.direction == StudyDirection.MAXIMIZE:
+                    promoted = value >= competing[len(competing) - 1 - place]
+                else:
+                    promoted = value <= competing[place]
+                if promoted:
+                    ranked.append(
+                        (
+                            -rung,
+                            value if study.direction == StudyDirection.MINIMIZE else -value,
+                            trial,
+                        )
+                    )
         ranked.sort(key=lambda item: (item[0], item[1]))
         return [trial for *_, trial in ranked]
 
     def _promotable(self, value: float, competing: list[float], direction: StudyDirection) -> bool:
+        """Whether ``value`` is in the top ``1 / reduction_factor`` of the ascending
+        ``competing`` values (the best one while the rung holds fewer)."""
         place = max(len(competing) // self.reduction_factor - 1, 0)
         if direction == StudyDirection.MAXIMIZE:
-            return value >= sorted(competing, reverse=True)[place]
-        return value <= sorted(competing)[place]
+            return value >= competing[len(competing) - 1 - place]
+        return value <= competing[place]

@@ -133,6 +133,26 @@ class BaseStorage(abc.ABC):
     ) -> list[FrozenTrial]:
         """Return the study's trials ordered by number, optionally only those in ``states``."""
 
+    def get_finished_trials(self, study_id: int, *, start: int = 0) -> list[FrozenTrial]:
+        """The study's finished trials in the order this storage object learned that they
+        finished, from position ``start`` of that order on: a reader that passes the number of
+        trials it has read so far gets each finished trial exactly once, whatever order the
+        trials finish in. The trials are read-only.
+
+        This default keeps the order itself and reads every finished trial per call; storages
+        with a cache of the study (both of tftune's) answer from it in O(new trials).
+        """
+        finished = self.get_all_trials(
+            study_id, deepcopy=False, states=[s for s in TrialState if s.is_finished()]
+        )
+        logs = self.__dict__.setdefault("_finish_logs", {})
+        order, seen = logs.setdefault(study_id, ([], set()))
+        for trial in finished:
+            if trial._trial_id not in seen:
+                seen.add(trial._trial_id)
+                order.append(trial)
+        return list(order[start:])
+
     def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
         """Count the study's trials, optionally only those in ``states``."""
         return len(self.get_all_trials(study_id, deepcopy=False, states=states))

@@ -45,6 +45,7 @@ class StudyTrials:
         self.position: dict[int, int] = {}  # trial id -> index in ``trials``
         self.finished: dict[TrialState, list[FrozenTrial]] = {s: [] for s in _FINISHED_STATES}
         self.open: dict[int, FrozenTrial] = {}  # trial id -> the RUNNING or WAITING trial
+        self.finish_order: list[FrozenTrial] = []  # finished trials, in the order indexed
         self.last_id = -1  # the largest trial id seen
         self.best: FrozenTrial | None = None
         self._maximize: bool | None = None
@@ -85,6 +86,7 @@ class StudyTrials:
             self._index_finished(trial)
 
     def _index_finished(self, trial: FrozenTrial) -> None:
+        self.finish_order.append(trial)
         same_state = self.finished[trial.state]
         if not same_state or same_state[-1].number < trial.number:
             same_state.append(trial)
@@ -118,6 +120,10 @@ class StudyTrials:
         if len(parts) == 1:
             return list(parts[0])
         return sorted((t for part in parts for t in part), key=_by_number)
+
+    def finished_since(self, start: int) -> list[FrozenTrial]:
+        """The finished trials from position ``start`` of ``finish_order`` on; a new list."""
+        return self.finish_order[start:]
 
     def count(self, states: Container[TrialState] | None) -> int:
         """How many trials are in ``states`` (all when None)."""

@@ -250,6 +250,10 @@ class InMemoryStorage(BaseStorage):
             trials = self._study(study_id).index.select(states)
             return copy.deepcopy(trials) if deepcopy else trials
 
+    def get_finished_trials(self, study_id: int, *, start: int = 0) -> list[FrozenTrial]:
+        with self._lock:
+            return self._study(study_id).index.finished_since(start)
+
     def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
         with self._lock:
             return self._study(study_id).index.count(states)

@@ -289,10 +289,21 @@ def _require_psycopg() -> None:
         ) from None
 
 
+def decode_sqlite_text(data: bytes) -> str:
+    """SQLite text as ``str``. SQLite keeps whatever bytes a row was given: text that is not
+    UTF-8 keeps its bytes as lone surrogates (``surrogateescape``) instead of making every read
+    of the study fail, and the loaders report the field it damages (``_schema.check_utf8``)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape")
+
+
 def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        dbapi_connection.text_factory = decode_sqlite_text
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

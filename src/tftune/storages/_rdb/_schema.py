@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from sqlalchemy import (
@@ -162,11 +163,22 @@ def decode_float(value: Any, kind: Any) -> float:
 _NON_FINITE = {_POS_INF: math.inf, _NEG_INF: -math.inf, _NAN: math.nan}
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def check_utf8(text: Any, what: str) -> None:
+    """ValueError if ``text`` holds bytes that were not UTF-8 in the database (read as lone
+    surrogates: see ``_engine.decode_sqlite_text``)."""
+    if isinstance(text, str) and not text.isascii() and _ESCAPED_BYTE.search(text):
+        raise ValueError(f"{what} is not valid UTF-8: {shown(text)}")
+
+
 def decode_json(text: Any) -> Any:
     """``json.loads`` of a stored ``*_json`` column; ValueError (never RecursionError or
     TypeError) for text tftune never writes."""
     if not isinstance(text, str):
         raise ValueError(f"JSON text expected, got {shown(text)}")
+    check_utf8(text, "the JSON text")
     try:
         return json.loads(text)
     except RecursionError:

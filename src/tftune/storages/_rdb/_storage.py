@@ -648,6 +648,10 @@ class RDBStorage(BaseStorage):
             trials = self._refreshed(study_id).select(states)
         return [trial.copy() for trial in trials] if deepcopy else trials
 
+    def get_finished_trials(self, study_id: int, *, start: int = 0) -> list[FrozenTrial]:
+        with self._study_trials_lock:
+            return self._refreshed(study_id).finished_since(start)
+
     def get_n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
         with self._study_trials_lock:
             return self._refreshed(study_id).count(states)
@@ -965,6 +969,12 @@ def _trial_from_row(r: Any, problems: dict[int, list[str]]) -> FrozenTrial:
 def _add_param(trial: FrozenTrial, r: Any, found: list[str]) -> None:
     """Add a ``tftune_trial_params`` row to ``trial``, unless it is damaged."""
     try:
+        s.check_utf8(r.name, "the name")
+        s.check_utf8(r.distribution_json, "distribution_json")
+    except ValueError as error:
+        found.append(f"param {s.shown(r.name)}: {error}; left out")
+        return
+    try:
         distribution = json_to_distribution(r.distribution_json)
     except (ValueError, TypeError, RecursionError) as error:
         found.append(f"param {s.shown(r.name)}: distribution_json is unusable ({error}); left out")
@@ -1017,6 +1027,7 @@ def _add_attr(trial: FrozenTrial, r: Any, found: list[str]) -> None:
     """Add a ``tftune_trial_attrs`` row to ``trial``, unless its value is damaged."""
     kind = "system attr" if r.is_system else "user attr"
     try:
+        s.check_utf8(r.key, "the key")
         value = s.decode_json(r.value_json)
     except ValueError as error:
         found.append(f"{kind} {s.shown(r.key)}: {error}; left out")
