@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import _thread
+import os
+import signal
 import threading
 import time
 
@@ -107,3 +109,34 @@ def test_an_interrupt_of_the_main_thread_fails_the_worker_threads_trials(storage
             assert not thread.is_alive()
     # the workers' objectives returned: they neither changed those trials nor started others
     assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
+
+
+class _CtrlCWhileAsking(tftune.samplers.RandomSampler):
+    """Ctrl-C (a real SIGINT to this process) after the storage created trial #1, while the
+    study is still asking for it: the narrowest window of a one-thread optimize."""
+
+    def before_trial(self, study, trial):
+        super().before_trial(study, trial)
+        if trial.number == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_while_a_trial_is_being_asked_for_leaves_no_trial_running(storage_url):
+    study = tftune.create_study(storage=storage_url, sampler=_CtrlCWhileAsking(seed=0))
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=5)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL]
+    assert "KeyboardInterrupt" in study.trials[1].system_attrs["fail_reason"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_custom_sigint_handler_is_left_alone(storage_url):
+    calls = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: calls.append(signum))
+    try:
+        study = tftune.create_study(storage=storage_url, sampler=_CtrlCWhileAsking(seed=0))
+        study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=3)
+        assert calls == [signal.SIGINT]  # the user's handler ran, and the study went on
+        assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
+import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.exceptions import SearchSpaceExhausted, TrialPruned, UpdateFinishedTrialError
@@ -184,11 +186,13 @@ def _optimize_sequential(
 ) -> None:
     while budget.take(study):
         try:
-            trial = _ask(study)
+            with _ctrl_c_held():  # a trial is created and registered, or neither
+                trial = _ask(study)
+                started = trial is not None and budget.start(trial)
             if trial is None:  # the sampler has nothing left
                 study.stop()
                 break
-            if not budget.start(trial):  # interrupted while it was being asked for
+            if not started:  # interrupted while it was being asked for
                 _fail_interrupted(study, [trial], budget.interrupted_by)
                 break
             try:
@@ -203,6 +207,28 @@ def _optimize_sequential(
             callback(study, frozen.copy())
         if progress is not None:
             progress.update(frozen)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """In the main thread with Python's own SIGINT handler: hold a Ctrl-C that arrives inside
+    the block and raise it as KeyboardInterrupt when the block ends. Asking for a trial then
+    cannot be cut between the trial's creation in the storage and its registration in the
+    budget (where an interrupt fails it), so no trial is left RUNNING. Elsewhere: nothing."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    received: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if received:
+            raise KeyboardInterrupt
 
 
 def run_trial(
