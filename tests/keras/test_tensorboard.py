@@ -358,3 +358,12 @@ def test_a_bad_tensorboard_argument_is_refused(tmp_path):
         Tuner(build, directory=tmp_path, tensorboard=42)
     with pytest.raises(ValueError, match=r"`tensorboard` must be a log directory, got an empty"):
         Tuner(build, directory=tmp_path, tensorboard="")
+
+
+def test_without_the_tensorboard_package_the_tuner_names_the_extra(tmp_path, monkeypatch):
+    for name in [m for m in sys.modules if m.startswith("tftune._tensorboard")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # what an absent package reads as
+    with pytest.raises(ImportError, match=r"pip install 'tftune\[tensorboard\]'"):
+        Tuner(build, directory=tmp_path, tensorboard=tmp_path / "logs")
+    assert not (tmp_path / "untitled").exists()  # refused before any study was set up

@@ -149,7 +149,9 @@ class Tuner:
             raise ValueError(f"`pack_size` must be a positive int or 'auto', got {pack_size!r}.")
         if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
             raise ValueError(f"`retry_failed` must be a non-negative int, got {retry_failed!r}.")
-        _check_log_directory(tensorboard)
+        if tensorboard is not None:
+            _check_log_directory(tensorboard)
+            from tftune._tensorboard import HParamsLog  # lazily (an extra): fails before setup
         self.build = build
         self.objective = objective
         self.direction = infer_direction(objective, direction)
@@ -191,11 +193,13 @@ class Tuner:
         #: The TensorBoard log of the trials (``None`` without ``tensorboard=``).
         self.tensorboard: HParamsLog | None = None
         if tensorboard is not None:
-            from tftune._tensorboard import HParamsLog  # lazily: the `tensorboard` extra
-
-            self.tensorboard = HParamsLog(
-                tensorboard, self.study, objective, history_attr=HISTORY_ATTR
-            )
+            try:
+                self.tensorboard = HParamsLog(
+                    tensorboard, self.study, objective, history_attr=HISTORY_ATTR
+                )
+            except BaseException:
+                self.close()
+                raise
             self.epoch_callbacks.append(self.tensorboard.epoch_end)
             self._after_trial_callbacks.insert(0, self.tensorboard.trial_end)
 
@@ -538,8 +542,6 @@ def _value(trial: FrozenTrial) -> float:
 
 
 def _check_log_directory(tensorboard: object) -> None:
-    if tensorboard is None:
-        return
     if not isinstance(tensorboard, (str, os.PathLike)):
         raise TypeError(
             "`tensorboard` must be a log directory (a str or os.PathLike) or None, "
