@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import pathlib
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -162,7 +158,8 @@ def test_a_promoted_trial_continues_the_curve_of_the_trial_it_resumes(searched):
 
 def test_the_experiment_lists_the_domains_of_both_studies_and_every_metric(searched):
     logdir, _ = searched
-    accumulator = _accumulator(logdir)  # the merged experiment: TensorBoard's run '.'
+    [run] = (logdir / "_hparams_experiment").iterdir()  # the merged one, its latest version
+    accumulator = _accumulator(run)
     experiment = _plugin_data(accumulator, "_hparams_/experiment").experiment
     infos = {info.name: info for info in experiment.hparam_infos}
     assert sorted(infos) == ["activation", "broken", "lr", "units"]
@@ -209,67 +206,20 @@ def _status_name(status):
 
 
 # --- a real TensorBoard server ----------------------------------------------------------------
-#: ``tensorboard.main`` in TensorBoard's own no-TensorFlow mode (the module its no_tensorflow
-#: build provides): it reads the logs with its stub file system, as where TensorFlow is not
-#: installed, and starts in seconds instead of importing TensorFlow (the event reader above
-#: reads them through TensorFlow's file system).
-SERVE = """
-import sys, types
-sys.modules["tensorboard.compat.notf"] = types.ModuleType("tensorboard.compat.notf")
-from tensorboard.main import run_main
-sys.argv[0] = "tensorboard"
-run_main()
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def server(searched):
-    """A TensorBoard server on the logs (its base URL); stopped by PID at the end."""
+def server(searched, tensorboard_server):
+    """The base URL of a TensorBoard server (tests/conftest.py) once it serves every run (it
+    reads the event files with its own reader, the tests above with TensorFlow's)."""
     logdir, studies = searched
-    port, output = _free_port(), logdir.parent / "tensorboard.log"
-    arguments = ["--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port)]
-    command = [sys.executable, "-c", SERVE, *arguments, "--load_fast=false"]
-    url = f"http://127.0.0.1:{port}"
-    with open(output, "w") as log:
-        process = subprocess.Popen(
-            command,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not _has_loaded(url, _expected_runs(studies)):
-                if process.poll() is not None:
-                    pytest.fail(f"TensorBoard exited: {output.read_text()}")
-                if time.monotonic() > deadline:
-                    pytest.fail(
-                        f"TensorBoard served not every run within 60 s: {output.read_text()}"
-                    )
-                time.sleep(0.25)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    started = tensorboard_server(logdir)
+    started.wait_until(lambda url: _has_loaded(url, _expected_runs(studies)))
+    return started.url
 
 
 def _has_loaded(url, expected) -> bool:
-    """Whether the server answers with every run and session (it loads them in the background)."""
-    try:
-        runs = _get(f"{url}/data/runs")
-        groups = _post(f"{url}/data/plugin/hparams/session_groups", _groups_request([]))
-    except (urllib.error.URLError, ConnectionError):
-        return False
+    """Whether the server lists every run and session (it loads them in the background)."""
+    runs = _get(f"{url}/data/runs")
+    groups = _post(f"{url}/data/plugin/hparams/session_groups", _groups_request([]))
     return set(runs) >= set(expected) and groups.get("totalSize") == len(expected)
 
 
@@ -304,10 +254,11 @@ def _expected_runs(studies):
 
 
 def test_tensorboard_lists_every_trial_as_a_run_with_its_scalars(searched, server):
-    _, studies = searched
+    logdir, studies = searched
     expected = _expected_runs(studies)
     runs = _get(f"{server}/data/runs")
-    assert sorted(runs) == sorted([".", *expected])
+    [version] = (logdir / "_hparams_experiment").iterdir()  # the experiment's run
+    assert sorted(runs) == sorted([f"_hparams_experiment/{version.name}", *expected])
     tags = _get(f"{server}/data/plugin/scalars/tags")
     for run, trial in expected.items():
         history = trial.user_attrs.get("history", {})

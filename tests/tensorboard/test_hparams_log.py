@@ -10,6 +10,7 @@ import importlib
 import json
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -33,8 +34,14 @@ def _plugin_data(path, tag):
     return data
 
 
+def _experiment_run(logdir):
+    """The run of the log directory's experiment (one at a time, its latest version)."""
+    [run] = (logdir / "_hparams_experiment").iterdir()
+    return run
+
+
 def _experiment(logdir):
-    return _plugin_data(logdir, "_hparams_/experiment").experiment
+    return _plugin_data(_experiment_run(logdir), "_hparams_/experiment").experiment
 
 
 def _run_trial(log, study, suggest, epochs=1, state=TrialState.COMPLETE):
@@ -110,8 +117,7 @@ def test_the_experiment_grows_when_trials_bring_new_parameters_and_is_not_rewrit
         trial.suggest_categorical("norm", [None, "batch"])
 
     _run_trial(log, study, more)
-    [config] = tmp_path.glob("events.out.tfevents.*")
-    written = config.stat().st_ino
+    written = _experiment_run(tmp_path)
     infos = {h.name: h for h in _experiment(tmp_path).hparam_infos}
     assert sorted(infos) == ["lr", "norm", "units"]
     assert [v.number_value for v in infos["units"].domain_discrete.values] == [16.0, 32.0]
@@ -124,7 +130,7 @@ def test_the_experiment_grows_when_trials_bring_new_parameters_and_is_not_rewrit
     assert start.session_start_info.hparams["norm"].string_value == (norm or "None")
 
     _run_trial(log, study, more)  # nothing new: the experiment stays as written
-    assert config.stat().st_ino == written
+    assert _experiment_run(tmp_path) == written
 
     other = tftune.create_study(study_name="b")  # a second study in the same log directory
     _run_trial(
@@ -156,3 +162,30 @@ def test_a_new_study_of_the_same_name_may_not_write_into_the_old_ones_runs(tmp_p
     log = HParamsLog(tmp_path, study, "loss")  # the same study, searching on, goes on
     _run_trial(log, study, lambda t: t.suggest_int("n", 1, 3))
     assert sorted(p.name for p in (tmp_path / "s").iterdir() if p.is_dir()) == ["00000", "00001"]
+
+
+def _served_hparams(url):
+    request = urllib.request.Request(
+        f"{url}/data/plugin/hparams/experiment",
+        data=json.dumps({"experimentName": ""}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return sorted(info["name"] for info in json.load(response).get("hparamInfos", []))
+
+
+def test_a_running_tensorboard_shows_parameters_that_appear_later(tmp_path, tensorboard_server):
+    from tftune._tensorboard import HParamsLog
+
+    study = tftune.create_study(study_name="live")
+    log = HParamsLog(tmp_path, study, "loss")
+    _run_trial(log, study, lambda t: t.suggest_float("lr", 0.1, 1.0))
+    server = tensorboard_server(tmp_path, "--reload_interval=1")
+    server.wait_until(lambda url: _served_hparams(url) == ["lr"])
+
+    def more(trial):
+        trial.suggest_float("lr", 0.1, 1.0)
+        trial.suggest_int("units", 1, 4)
+
+    _run_trial(log, study, more)  # the server, running, drops the old experiment for the new
+    server.wait_until(lambda url: _served_hparams(url) == ["lr", "units"], timeout=30)

@@ -3,7 +3,9 @@
 Each study keeps its own experiment in its folder (``<logdir>/<study>/tftune-hparams.json``,
 grown as trials bring new parameters, metrics or wider ranges). TensorBoard reads a single
 experiment per log directory (the first it finds), so the one it sees is the merge of every
-study's, written at the log directory's root and rewritten whenever a study's grows.
+study's, in the run ``_hparams_experiment/<version>``. A running TensorBoard keeps the first
+experiment a run holds, so a grown one goes into a new run and the older one is deleted
+(TensorBoard drops the runs whose folder is gone).
 """
 
 from __future__ import annotations
@@ -12,18 +14,19 @@ import contextlib
 import json
 import os
 import pathlib
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
 from google.protobuf import json_format
 from tensorboard.plugins.hparams import api_pb2
 
-from tftune._tensorboard._events import replace_event_file, summary_event
+from tftune._tensorboard._events import event_file_name, replace_event_file, summary_event
 from tftune._tensorboard._hparams import experiment_summary, merge_experiments
 
 SIDECAR_NAME = "tftune-hparams.json"
-#: The merged experiment at the log directory's root (TensorBoard's run ``.``).
-ROOT_CONFIG_NAME = "events.out.tfevents.0000000000.tftune-hparams"
+#: The folder of the merged experiment's runs (one at a time: ``<MERGED_DIR>/<version>``).
+MERGED_DIR = "_hparams_experiment"
 LOCK_NAME = ".tftune-hparams.lock"
 
 
@@ -70,10 +73,17 @@ class StudyExperiment:
             for path in sorted(self.logdir.glob(f"*/{SIDECAR_NAME}"))
         ]
         merged = merge_experiments(studies)
-        replace_event_file(
-            self.logdir / ROOT_CONFIG_NAME,
+        runs = self.logdir / MERGED_DIR
+        older = [path for path in runs.glob("[0-9]*") if path.is_dir()]
+        version = max((int(path.name) for path in older if path.name.isdigit()), default=0) + 1
+        run = runs / f"{version:05d}"
+        run.mkdir(parents=True)
+        replace_event_file(  # (a folder without an event file yet is no run)
+            run / event_file_name(),
             [summary_event(experiment_summary(merged), wall_time=merged.time_created_secs)],
         )
+        for path in older:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _experiment_of(stored: dict[str, Any]) -> api_pb2.Experiment:
