@@ -280,6 +280,8 @@ class PackedSearch:
         for name, value in logs.items():
             member.history.setdefault(name, []).append(float(value))
         tuner, trial = self.tuner, member.trial
+        for callback in tuner.epoch_callbacks:
+            callback(trial, epoch, logs)
         loss = logs.get("loss", math.nan)
         if not math.isfinite(loss):
             return self._fail(

@@ -8,7 +8,7 @@ import os
 import pathlib
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import keras
 
@@ -31,10 +31,14 @@ from tftune.study import Study, StudyDirection
 from tftune.study._progress import ProgressBar
 from tftune.trial import FixedTrial, FrozenTrial, Trial, TrialState
 
+if TYPE_CHECKING:
+    from tftune._tensorboard import HParamsLog
+
 RESUMED_VALUES_ATTR = "resumed_intermediate_values"
 HISTORY_ATTR = "history"
 BuildFn = Callable[[Any], "keras.Model"]
 FitOptionsFn = Callable[[Any], Mapping[str, Any]]
+EpochCallback = Callable[[Trial, int, Mapping[str, Any]], None]
 _logger = logging.getLogger("tftune")
 
 
@@ -86,6 +90,10 @@ class Tuner:
             configuration; a whole pack's trials come back this way, and a promoted trial
             resumes from its checkpoint again. ``0`` turns it off. Applies to a storage whose
             ``failed_trial_callback`` is not set (``RetryFailedTrialCallback``).
+        tensorboard: a log directory: every trial becomes a run ``<project_name>/<number>``
+            there, with its hyperparameters, per-epoch metrics and final state, for
+            TensorBoard's HParams view (``tensorboard --logdir <dir>``). Needs the
+            ``tftune[tensorboard]`` extra.
     """
 
     history_attr = HISTORY_ATTR
@@ -109,6 +117,7 @@ class Tuner:
         fuse: bool | Literal["auto"] = "auto",
         pack_size: int | Literal["auto"] = "auto",
         retry_failed: int = 3,
+        tensorboard: str | os.PathLike[str] | None = None,
     ) -> None:
         if not callable(build):
             raise TypeError(
@@ -140,6 +149,9 @@ class Tuner:
             raise ValueError(f"`pack_size` must be a positive int or 'auto', got {pack_size!r}.")
         if isinstance(retry_failed, bool) or not isinstance(retry_failed, int) or retry_failed < 0:
             raise ValueError(f"`retry_failed` must be a non-negative int, got {retry_failed!r}.")
+        if tensorboard is not None:
+            _check_log_directory(tensorboard)
+            from tftune._tensorboard import HParamsLog  # lazily (an extra): fails before setup
         self.build = build
         self.objective = objective
         self.direction = infer_direction(objective, direction)
@@ -175,10 +187,27 @@ class Tuner:
         ]
         #: Why the last ``search()`` ran trials one at a time (``None`` when it used packs).
         self.packing_note: str | None = None
+        #: Called as ``callback(trial, epoch, logs)`` after each epoch of every trial (alone or
+        #: in a pack), before the pruner is asked.
+        self.epoch_callbacks: list[EpochCallback] = []
+        #: The TensorBoard log of the trials (``None`` without ``tensorboard=``).
+        self.tensorboard: HParamsLog | None = None
+        if tensorboard is not None:
+            try:
+                self.tensorboard = HParamsLog(
+                    tensorboard, self.study, objective, history_attr=HISTORY_ATTR
+                )
+            except BaseException:
+                self.close()
+                raise
+            self.epoch_callbacks.append(self.tensorboard.epoch_end)
+            self._after_trial_callbacks.insert(0, self.tensorboard.trial_end)
 
     # --- lifetime ------------------------------------------------------------------------------
     def close(self) -> None:
         """Release the study's storage (database connections, heartbeat thread)."""
+        if self.tensorboard is not None:
+            self.tensorboard.close()
         self.study._storage.close()
 
     def __enter__(self) -> Tuner:
@@ -299,7 +328,9 @@ class Tuner:
             initial_epoch, reporter.history = self._resume(trial, model)
         try:
             model.fit(
-                callbacks=[*user_callbacks, reporter], initial_epoch=initial_epoch, **arguments
+                callbacks=[*user_callbacks, *self._epoch_listener(trial), reporter],
+                initial_epoch=initial_epoch,
+                **arguments,
             )
         except TrialPruned:
             _store_history(trial, reporter)
@@ -319,6 +350,17 @@ class Tuner:
         value = reporter.history[self.objective][-1]
         self._keep_if_best(trial, model, value)
         return value
+
+    def _epoch_listener(self, trial: Trial) -> list[keras.callbacks.Callback]:
+        """A Keras callback running ``epoch_callbacks`` (none when there are none)."""
+        if not self.epoch_callbacks:
+            return []
+
+        def on_epoch_end(epoch: int, logs: Mapping[str, Any] | None) -> None:
+            for callback in self.epoch_callbacks:
+                callback(trial, epoch, logs or {})
+
+        return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
 
     # --- one trial's set-up (shared with packed search) --------------------------------------
     def _seed(self, trial: Trial) -> None:
@@ -497,6 +539,16 @@ def _value(trial: FrozenTrial) -> float:
     """A complete single-objective trial's value."""
     assert trial.value is not None
     return trial.value
+
+
+def _check_log_directory(tensorboard: object) -> None:
+    if not isinstance(tensorboard, (str, os.PathLike)):
+        raise TypeError(
+            "`tensorboard` must be a log directory (a str or os.PathLike) or None, "
+            f"got {tensorboard!r}."
+        )
+    if not os.fspath(tensorboard):
+        raise ValueError("`tensorboard` must be a log directory, got an empty path ''.")
 
 
 def _store_history(trial: Trial, reporter: TrialReportCallback) -> None:
