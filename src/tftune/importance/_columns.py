@@ -1,0 +1,79 @@
+"""One numeric column per parameter, from the trials that have it, for the evaluators.
+
+Numbers are taken as the sampler sees them: log10 of log-scale ones. Categorical values become
+the index of the choice among every choice the trials' distributions list (``True``, ``1`` and
+``1.0`` stay apart). Trials without the parameter (a conditional, define-by-run space) are
+marked absent rather than dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tftune.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from tftune.trial._frozen import FrozenTrial
+
+
+@dataclasses.dataclass(frozen=True)
+class ParamColumn:
+    """A parameter across trials: ``values[i]`` is meaningful where ``present[i]``."""
+
+    name: str
+    categorical: bool
+    values: np.ndarray
+    present: np.ndarray
+    low: float  # the declared range (transformed); for categories 0 and n_choices - 1
+    high: float
+    grid_step: float | None  # the spacing of int and stepped float values (transformed scale)
+
+    @property
+    def n_choices(self) -> int:
+        return int(self.high) + 1
+
+
+def choice_key(value: Any) -> tuple[str, str]:
+    """A key that keeps ``True``, ``1`` and ``1.0`` apart."""
+    return type(value).__name__, repr(value)
+
+
+def param_column(trials: Sequence[FrozenTrial], name: str) -> ParamColumn:
+    """The column of ``name``: ranges from every trial's distribution of it."""
+    distributions = [t.distributions[name] for t in trials if name in t.distributions]
+    present = np.array([name in t.params for t in trials], dtype=bool)
+    if any(isinstance(d, CategoricalDistribution) for d in distributions):
+        index: dict[tuple[str, str], int] = {}
+        for distribution in distributions:
+            for choice in getattr(distribution, "choices", ()):
+                index.setdefault(choice_key(choice), len(index))
+        for trial in trials:  # a value some distribution did not list (a changed space)
+            if name in trial.params:
+                index.setdefault(choice_key(trial.params[name]), len(index))
+        values = np.array(
+            [index[choice_key(t.params[name])] if name in t.params else np.nan for t in trials],
+            dtype=float,
+        )
+        return ParamColumn(name, True, values, present, 0.0, float(len(index) - 1), 1.0)
+    log = any(getattr(d, "log", False) for d in distributions)
+    raw = np.array([float(t.params[name]) if name in t.params else np.nan for t in trials])
+    lows = [
+        float(d.low) for d in distributions if isinstance(d, (FloatDistribution, IntDistribution))
+    ]
+    highs = [
+        float(d.high) for d in distributions if isinstance(d, (FloatDistribution, IntDistribution))
+    ]
+    seen = raw[present]
+    low = min([*lows, *seen.tolist()])
+    high = max([*highs, *seen.tolist()])
+    steps = {d.step for d in distributions if isinstance(d, (FloatDistribution, IntDistribution))}
+    step = float(next(iter(steps))) if len(steps) == 1 and None not in steps else None
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = np.log10(raw)
+        low, high = math.log10(low), math.log10(high)
+        step = None  # integer steps are not even on a log axis
+    return ParamColumn(name, False, raw, present, low, high, step)
