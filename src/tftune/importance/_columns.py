@@ -3,7 +3,7 @@
 Numbers are taken as the sampler sees them: log10 of log-scale ones. Categorical values become
 the index of the choice among every choice the trials' distributions list (``True``, ``1`` and
 ``1.0`` stay apart). Trials without the parameter (a conditional, define-by-run space) are
-marked absent rather than dropped.
+marked absent rather than dropped; each evaluator says how it treats them.
 """
 
 from __future__ import annotations

@@ -31,8 +31,8 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
 
     Each tree's variance decomposition is exact: leaves are boxes, the marginal in a parameter
     is a step function over the tree's split points, and both variances are weighted sums over
-    leaves (vectorised). Conditional parameters: "absent" is a value of its own (see
-    ``tftune.importance._forest``), so a parameter whose mere presence matters scores too.
+    leaves (vectorised). Conditional parameters are judged by their values where they exist
+    (absent ones are filled at random, see ``tftune.importance._forest``).
     """
 
     def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
@@ -50,7 +50,7 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
         if len(trials) < 2:
             warn_too_few(study, len(trials), 2, "fANOVA")
             return dict.fromkeys(names, 0.0)
-        data = features(trials, names)
+        data = features(trials, names, self.seed)
         importances = np.zeros(len(names))
         if data.varies.any():
             forest = fit_forest(

@@ -3,8 +3,9 @@ only: ``pip install 'tftune[sklearn]'``), and the feature matrix it is fitted on
 
 Every parameter is one column scaled to [0, 1]: numbers from their declared range (log10 for
 log-scale ones), categories as the centres of equal cells. A trial without the parameter
-(a conditional space) gets its own value below the range, in a cell ``n_absent / n_present``
-wide: "absent" is one more value the trees can split on, weighted by how often it happened.
+(a conditional space) gets a value drawn at random from the column's range (seeded), so the
+trees learn nothing from its mere absence: the effect of taking a branch goes to the parameter
+that chose it, and a conditional parameter is judged by its values where it exists.
 """
 
 from __future__ import annotations
@@ -30,32 +31,27 @@ class Features:
     varies: np.ndarray  # whether the column takes more than one value
 
 
-def encode(column: ParamColumn) -> tuple[np.ndarray, float]:
-    """The column in [0, 1] with absent trials below 0, and the domain's lower end."""
-    present = column.present
+def encode(column: ParamColumn, rng: np.random.Generator) -> np.ndarray:
+    """The column in [0, 1], absent trials filled with random values of the range."""
     if column.categorical:
         scaled = (column.values + 0.5) / column.n_choices
+        filler = (rng.integers(0, column.n_choices, len(scaled)) + 0.5) / column.n_choices
     else:
         width = column.high - column.low
         scaled = (
             (column.values - column.low) / width if width > 0 else np.full_like(column.values, 0.5)
         )
-    n_present = int(present.sum())
-    n_absent = len(present) - n_present
-    absent_width = n_absent / n_present if n_present else 1.0
-    return np.where(present, scaled, -absent_width / 2), -absent_width
+        filler = rng.uniform(0.0, 1.0, len(scaled))
+    return np.where(column.present, scaled, filler)
 
 
-def features(trials: Sequence[FrozenTrial], names: Sequence[str]) -> Features:
-    """The feature matrix of ``names`` over ``trials``."""
-    columns, lows = [], []
-    for name in names:
-        encoded, low = encode(param_column(trials, name))
-        columns.append(encoded)
-        lows.append(low)
+def features(trials: Sequence[FrozenTrial], names: Sequence[str], seed: int | None) -> Features:
+    """The feature matrix of ``names`` over ``trials`` (``seed`` fills absent values)."""
+    rng = np.random.default_rng(seed)
+    columns = [encode(param_column(trials, name), rng) for name in names]
     x = np.column_stack(columns) if columns else np.empty((len(trials), 0))
     varies = np.array([np.ptp(col) > 0 for col in columns], dtype=bool)
-    return Features(list(names), x, np.array(lows), np.ones(len(columns)), varies)
+    return Features(list(names), x, np.zeros(len(columns)), np.ones(len(columns)), varies)
 
 
 def fit_forest(

@@ -24,7 +24,8 @@ class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
     """scikit-learn's ``feature_importances_`` of a random forest (``n_trees`` trees of depth up
     to ``max_depth``, seeded by ``seed``) fitted on the complete trials. Needs scikit-learn.
 
-    Conditional parameters: "absent" is a value of its own (see ``tftune.importance._forest``).
+    Conditional parameters are judged by their values where they exist (absent ones are filled
+    at random, see ``tftune.importance._forest``).
     """
 
     def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
@@ -42,7 +43,7 @@ class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
         if len(trials) < 2:
             warn_too_few(study, len(trials), 2, "Mean decrease impurity")
             return dict.fromkeys(names, 0.0)
-        data = features(trials, names)
+        data = features(trials, names, self.seed)
         importances = np.zeros(len(names))
         if data.varies.any():
             forest = fit_forest(
