@@ -1,9 +1,8 @@
-"""Parameter importances: the driving parameter wins, conditional ones count, bad input is named."""
+"""Parameter importances: the driving parameter wins, conditional ones count, bad input named."""
 
 from __future__ import annotations
 
 import logging
-import math
 import subprocess
 import sys
 
@@ -68,11 +67,6 @@ def test_a_seed_makes_it_repeatable_and_params_restrict_it(study, evaluator):
 
 def test_maximizing_looks_at_the_largest_values():
     # PED-ANOVA compares the best trials with all: which ones are best depends on the direction
-    def objective(trial):
-        x = trial.suggest_float("x", 0, 1)
-        y = trial.suggest_float("y", 0, 1)
-        return x if trial.number % 2 else y  # irrelevant noise aside, see below
-
     def peaked(trial):
         x = trial.suggest_float("x", 0, 1)
         trial.suggest_float("y", 0, 1)
@@ -81,7 +75,6 @@ def test_maximizing_looks_at_the_largest_values():
     study = random_study(peaked, 200, directions=("maximize",))
     importances = get_param_importances(study)
     assert list(importances)[0] == "x" and importances["x"] > 0.8
-    assert objective is not None
 
 
 def conditional(trial):
@@ -178,4 +171,3 @@ def test_the_default_needs_no_scikit_learn():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-    assert math.isfinite(1.0)
