@@ -47,7 +47,7 @@ def test_intermediate_values_mark_pruned_trials(study):
 
 def test_history_refuses_several_objectives():
     study = tftune.create_study(directions=["minimize", "maximize"])
-    with pytest.raises(ValueError, match="single-objective studies; this one has 2 objectives"):
+    with pytest.raises(ValueError, match=r"study .* has 2 objectives: pass `target`"):
         plot_optimization_history(study)
 
 

@@ -70,7 +70,8 @@ def param_column(trials: Sequence[FrozenTrial], name: str) -> ParamColumn:
     low = min([*lows, *seen.tolist()])
     high = max([*highs, *seen.tolist()])
     steps = {d.step for d in distributions if isinstance(d, (FloatDistribution, IntDistribution))}
-    step = float(next(iter(steps))) if len(steps) == 1 and None not in steps else None
+    only = next(iter(steps)) if len(steps) == 1 else None
+    step = float(only) if only is not None else None
     if log:
         with np.errstate(divide="ignore", invalid="ignore"):
             raw = np.log10(raw)

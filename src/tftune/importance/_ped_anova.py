@@ -125,7 +125,8 @@ def quantile_mask(loss: np.ndarray, quantile: float) -> np.ndarray:
     """The trials whose loss is among the lowest ``quantile`` (at least two; ties included)."""
     n_kept = min(len(loss), max(MIN_TOP_TRIALS, math.ceil(quantile * len(loss))))
     cutoff = np.partition(loss, n_kept - 1)[n_kept - 1]
-    return loss <= cutoff
+    kept: np.ndarray = loss <= cutoff
+    return kept
 
 
 def value_grid(low: float, high: float, step: float | None) -> np.ndarray:
@@ -137,7 +138,7 @@ def value_grid(low: float, high: float, step: float | None) -> np.ndarray:
 
 def smoothed(counts: np.ndarray) -> np.ndarray:
     """Category frequencies with one pseudo-count shared by all categories."""
-    return (counts + 1.0 / len(counts)) / (counts.sum() + 1.0)
+    return np.asarray((counts + 1.0 / len(counts)) / (counts.sum() + 1.0))
 
 
 def parzen_pmf(values: np.ndarray, grid: np.ndarray) -> np.ndarray:

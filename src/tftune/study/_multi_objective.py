@@ -18,7 +18,8 @@ def loss_values(
 ) -> np.ndarray:
     """Objective values as an ``(n, k)`` array in which every objective is minimized."""
     signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
-    return np.asarray(values, dtype=float).reshape(-1, len(signs)) * signs
+    loss: np.ndarray = np.asarray(values, dtype=float).reshape(-1, len(signs)) * signs
+    return loss
 
 
 def nondominated_mask(loss: np.ndarray) -> np.ndarray:
