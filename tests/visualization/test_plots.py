@@ -79,4 +79,4 @@ def test_cli_writes_an_offline_html_page(study, sqlite_url, tmp_path, capsys):
         main(["plot", "curves", "--kind", "pie", "--output", str(output), "--storage", sqlite_url])
         == 1
     )
-    assert "--kind must be one of 'history', 'intermediate', got 'pie'" in capsys.readouterr().err
+    assert "--kind must be one of 'history', 'intermediate', 'slice'" in capsys.readouterr().err
