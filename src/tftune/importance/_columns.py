@@ -47,29 +47,38 @@ def param_column(trials: Sequence[FrozenTrial], name: str) -> ParamColumn:
     present = np.array([name in t.params for t in trials], dtype=bool)
     if any(isinstance(d, CategoricalDistribution) for d in distributions):
         index: dict[tuple[str, str], int] = {}
-        for distribution in distributions:
-            for choice in getattr(distribution, "choices", ()):
-                index.setdefault(choice_key(choice), len(index))
-        for trial in trials:  # a value some distribution did not list (a changed space)
-            if name in trial.params:
-                index.setdefault(choice_key(trial.params[name]), len(index))
-        values = np.array(
-            [index[choice_key(t.params[name])] if name in t.params else np.nan for t in trials],
-            dtype=float,
-        )
+        listed: set[tuple[Any, ...]] = set()
+        for distribution in distributions:  # a distribution per trial, mostly the same choices
+            choices = getattr(distribution, "choices", ())
+            key = (choices, tuple(map(type, choices)))  # keeps (1,) and (True,) apart
+            if key not in listed:
+                listed.add(key)
+                for choice in choices:
+                    index.setdefault(choice_key(choice), len(index))
+        cache: dict[tuple[type, Any], int] = {}  # (type, value) is cheaper than choice_key
+        codes = []
+        for trial in trials:  # a value no distribution listed (a changed space) is added
+            if name not in trial.params:
+                codes.append(-1)
+                continue
+            value = trial.params[name]
+            code = cache.get((type(value), value))
+            if code is None:
+                code = index.setdefault(choice_key(value), len(index))
+                cache[(type(value), value)] = code
+            codes.append(code)
+        values = np.array(codes, dtype=float)
+        values[values < 0] = np.nan
         return ParamColumn(name, True, values, present, 0.0, float(len(index) - 1), 1.0)
-    log = any(getattr(d, "log", False) for d in distributions)
     raw = np.array([float(t.params[name]) if name in t.params else np.nan for t in trials])
-    lows = [
-        float(d.low) for d in distributions if isinstance(d, (FloatDistribution, IntDistribution))
-    ]
-    highs = [
-        float(d.high) for d in distributions if isinstance(d, (FloatDistribution, IntDistribution))
-    ]
     seen = raw[present]
-    low = min([*lows, *seen.tolist()])
-    high = max([*highs, *seen.tolist()])
-    steps = {d.step for d in distributions if isinstance(d, (FloatDistribution, IntDistribution))}
+    low, high = float(seen.min()), float(seen.max())
+    log, steps = False, set()
+    for d in distributions:  # one pass: there is a distribution per trial
+        if isinstance(d, (FloatDistribution, IntDistribution)):
+            low, high = min(low, d.low), max(high, d.high)
+            log = log or d.log
+            steps.add(d.step)
     only = next(iter(steps)) if len(steps) == 1 else None
     step = float(only) if only is not None else None
     if log:
