@@ -66,6 +66,8 @@ def test_contour_of_more_params_is_a_matrix_and_skips_trials_without_a_param(stu
     sizes = sorted(len(trace.x) for trace in scatters)
     assert sizes == [count(study, "depth")] * 4 + [40, 40]
     assert list(figure.layout.xaxis3.ticktext) == ["a", "1", "1 (str)", "2.5", "None", "True"]
+    contours = [trace for trace in figure.data if trace.type == "contour"]
+    assert [trace.showscale for trace in contours].count(True) == 1
 
 
 def test_contour_of_one_param_is_empty_with_a_warning(study, caplog):

@@ -65,7 +65,8 @@ def plot_contour(
             if row == col:
                 continue
             x_axis, y_axis = axes[col], axes[row]
-            for trace in _panel(go, x_axis, y_axis, values, trials, target_name, row + col == 1):
+            first = not any(t.type == "contour" for t in figure.data)  # one colour bar
+            for trace in _panel(go, x_axis, y_axis, values, trials, target_name, first):
                 if size == 2:
                     figure.add_trace(trace)
                 else:
