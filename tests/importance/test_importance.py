@@ -171,3 +171,16 @@ def test_the_default_needs_no_scikit_learn():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_ped_anova_weights_a_branch_by_how_often_the_best_trials_take_it():
+    def objective(trial):
+        if trial.suggest_categorical("model", ["good", "bad"]) == "bad":
+            return 10.0 + trial.suggest_float("p", 0, 1)  # matters within a branch never best
+        return trial.suggest_float("x", 0, 1)
+
+    study = random_study(objective, 200)
+    importances = get_param_importances(study, normalize=False)
+    assert importances["p"] == 0.0 and importances["model"] > 0 and importances["x"] > 0
+    uniform = PedAnovaImportanceEvaluator(evaluate_on_local=False)
+    assert list(get_param_importances(study, evaluator=uniform))[-1] == "p"

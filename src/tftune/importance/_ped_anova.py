@@ -34,16 +34,18 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
     top ``region_quantile`` (all of them by default), per parameter: no model to fit, so it
     takes milliseconds for thousands of trials.
 
-    Each parameter's two Parzen densities (Gaussian kernels with Scott's bandwidth on a grid of
-    50 points for numbers, log10 for log-scale ones; smoothed frequencies for categories) are
-    compared by the Pearson divergence ``sum(p_top**2 / p_region) - 1``. With
-    ``evaluate_on_local`` the grid spans the values the region's trials took, else the declared
-    range. ``baseline_quantile`` is the older name of ``target_quantile``.
+    Each parameter's two Parzen densities on its declared range (Gaussian kernels with Scott's
+    bandwidth on a grid of 50 points for numbers, log10 for log-scale ones; smoothed frequencies
+    for categories) are compared by the Pearson divergence ``sum(p_top**2 / p_region) - 1``.
+    With ``evaluate_on_local=False`` the region's density is replaced by a uniform one: the
+    importance in the search space rather than during the study. ``baseline_quantile`` is the
+    older name of ``target_quantile``. Importances are scaled by ``(n_top / n_region)**2``.
 
-    Conditional parameters: the top and region sets are chosen among all trials, and each
-    parameter is judged on the trials of both sets that have it; one that fewer than two top
-    trials have scores 0. The target is minimized unless the study's first direction is
-    ``maximize``.
+    Conditional parameters: the top and region sets are chosen among all trials; a parameter
+    is judged on the trials of both sets that have it, its divergence weighted by
+    ``alpha**2 / beta`` (the shares of the top and of the region trials that have it), so a
+    branch the best trials rarely take counts little. Lower target values are better, unless
+    the study is maximized and no ``target`` is given.
     """
 
     def __init__(
@@ -86,38 +88,48 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         if len(trials) < MIN_TOP_TRIALS:
             warn_too_few(study, len(trials), MIN_TOP_TRIALS, "PED-ANOVA")
             return dict.fromkeys(names, 0.0)
-        loss = -values if study.directions[0] == StudyDirection.MAXIMIZE else values
+        maximize = target is None and study.directions[0] == StudyDirection.MAXIMIZE
+        loss = -values if maximize else values
         top = quantile_mask(loss, self.target_quantile)
         region = quantile_mask(loss, self.region_quantile)
-        importances = {
-            name: self._divergence(param_column(trials, name), top, region) for name in names
-        }
+        scale = (top.sum() / region.sum()) ** 2
+        importances = {}
+        for name in names:
+            column = param_column(trials, name)
+            top_has, region_has = top & column.present, region & column.present
+            alpha, beta = top_has.sum() / top.sum(), region_has.sum() / region.sum()
+            if not top_has.any():
+                importances[name] = 0.0
+                continue
+            divergence = self._divergence(
+                column, column.values[top_has], column.values[region_has]
+            )
+            importances[name] = float(scale * alpha**2 / beta * divergence)
         return sorted_importances(importances)
 
     def _divergence(self, column: ParamColumn, top: np.ndarray, region: np.ndarray) -> float:
-        top_values = column.values[top & column.present]
-        region_values = column.values[region & column.present]
-        if len(top_values) < MIN_TOP_TRIALS:
-            return 0.0
+        """Pearson divergence of the top values' density from the region values' (or from
+        the uniform density, unless ``evaluate_on_local``)."""
         if column.categorical:
             n_choices = column.n_choices
-            counts_region = np.bincount(region_values.astype(int), minlength=n_choices)
-            counts_top = np.bincount(top_values.astype(int), minlength=n_choices)
-            if self.evaluate_on_local:
-                seen = counts_region > 0
-                counts_region, counts_top = counts_region[seen], counts_top[seen]
-            if len(counts_region) < 2:
+            if n_choices < 2:
                 return 0.0
-            p_top, p_region = smoothed(counts_top), smoothed(counts_region)
+            p_top = smoothed(np.bincount(top.astype(int), minlength=n_choices))
+            p_region = (
+                smoothed(np.bincount(region.astype(int), minlength=n_choices))
+                if self.evaluate_on_local
+                else np.full(n_choices, 1.0 / n_choices)
+            )
         else:
-            if self.evaluate_on_local:
-                low, high = float(region_values.min()), float(region_values.max())
-            else:
-                low, high = column.low, column.high
-            if not high > low:
+            if not column.high > column.low:
                 return 0.0
-            grid = value_grid(low, high, column.grid_step)
-            p_top, p_region = parzen_pmf(top_values, grid), parzen_pmf(region_values, grid)
+            grid = value_grid(column.low, column.high, column.grid_step)
+            p_top = parzen_pmf(top, grid)
+            p_region = (
+                parzen_pmf(region, grid)
+                if self.evaluate_on_local
+                else np.full(len(grid), 1.0 / len(grid))
+            )
         return max(0.0, float(np.sum(p_top * p_top / p_region)) - 1.0)
 
 
