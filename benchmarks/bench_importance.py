@@ -9,8 +9,9 @@ a forked child (runs under 5 s are timed on their second call there, past the fo
 copy-on-write); a run slower than ``--slow`` seconds is not repeated, and one still running
 after ``--limit`` seconds is stopped and reported as such.
 
-Optuna's evaluators drop trials that lack one of the parameters, tftune's keep them (see
-``tftune.importance``), so fANOVA and MDI see more trials in tftune; the notes give both counts.
+Optuna's fANOVA and MDI drop trials that lack one of the parameters, tftune's keep them (see
+``tftune.importance``), so they see more trials in tftune; the notes give both counts. Both
+PED-ANOVAs use every trial.
 Goal: the default evaluator under 1 s at 10,000 trials.
 
 Results: ``benchmarks/results/importance.{md,json}`` (``--quick``: ``importance.quick.*``).
