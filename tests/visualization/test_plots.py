@@ -47,7 +47,7 @@ def test_intermediate_values_mark_pruned_trials(study):
 
 def test_history_refuses_several_objectives():
     study = tftune.create_study(directions=["minimize", "maximize"])
-    with pytest.raises(ValueError, match="single-objective studies; this one has 2 objectives"):
+    with pytest.raises(ValueError, match=r"study .* has 2 objectives: pass `target`"):
         plot_optimization_history(study)
 
 
@@ -79,4 +79,25 @@ def test_cli_writes_an_offline_html_page(study, sqlite_url, tmp_path, capsys):
         main(["plot", "curves", "--kind", "pie", "--output", str(output), "--storage", sqlite_url])
         == 1
     )
-    assert "--kind must be one of 'history', 'intermediate', got 'pie'" in capsys.readouterr().err
+    assert "--kind must be one of 'history', 'intermediate', 'slice'" in capsys.readouterr().err
+
+
+def test_plots_and_importances_load_neither_optuna_nor_scikit_learn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tftune\n"
+        "from tftune import visualization as v\n"
+        "s = tftune.create_study()\n"
+        "s.optimize(lambda t: t.suggest_float('x', 0, 1) + t.suggest_int('n', 1, 3), 8)\n"
+        "for plot in (v.plot_slice, v.plot_contour, v.plot_rank, v.plot_parallel_coordinate,\n"
+        "             v.plot_edf, v.plot_param_importances, v.plot_timeline):\n"
+        "    assert plot(s).data\n"
+        "m = tftune.create_study(directions=['minimize', 'minimize'])\n"
+        "m.optimize(lambda t: (t.suggest_float('x', 0, 1), t.suggest_float('y', 0, 1)), 5)\n"
+        "assert v.plot_pareto_front(m).data and v.plot_hypervolume_history(m, [2, 2]).data\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules} & {'optuna', 'sklearn'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

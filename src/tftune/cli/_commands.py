@@ -6,7 +6,7 @@ import argparse
 import sys
 
 import tftune
-from tftune.cli import _export, _output, _tables
+from tftune.cli import _export, _output, _plots, _tables
 from tftune.cli._text import printable
 from tftune.cli._errors import CliError
 from tftune.cli._storage import (
@@ -163,30 +163,47 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 # --- tftune plot ---------------------------------------------------------------------------
-PLOTS = ("history", "intermediate")
+PLOTS = tuple(_plots.PLOTS)
 
 
 def run_plot(args: argparse.Namespace) -> int:
     """A plot of a study as a self-contained HTML page (plotly.js embedded: works offline)."""
     kind = parse_choice("--kind", args.kind, PLOTS)
+    if args.evaluator is not None:
+        parse_choice("--evaluator", args.evaluator, _plots.EVALUATORS)
+    args.evaluator = (args.evaluator or "ped-anova").lower()
     _output.check_output("--output", args.output, args.storage, force=args.force)
     try:
-        from tftune import visualization
+        from tftune import visualization  # noqa: F401  (plotly is there)
     except ImportError as error:  # pragma: no cover - plotly is missing
         raise CliError(str(error)) from None
     with opened_storage(args.storage) as storage:
         study = open_study(storage, args.study)
         try:
-            figure = (
-                visualization.plot_optimization_history(study)
-                if kind == "history"
-                else visualization.plot_intermediate_values(study)
-            )
+            figure = _plots.make_figure(study, kind, args)
         except (ImportError, ValueError) as error:
             raise CliError(str(error)) from None
     html = figure.to_html(include_plotlyjs=True, full_html=True)
     _output.write_output("--output", args.output, html, force=args.force)
     print(f"Wrote the {kind} plot of study {args.study!r} to {args.output}.", file=sys.stderr)
+    return 0
+
+
+# --- tftune importance ---------------------------------------------------------------------
+def run_importance(args: argparse.Namespace) -> int:
+    """A table of parameter importances, most important first."""
+    args.evaluator = parse_choice("--evaluator", args.evaluator, _plots.EVALUATORS)
+    with opened_storage(args.storage) as storage:
+        study = open_study(storage, args.study)
+        try:
+            importances = _plots.importances(study, args)
+        except (ImportError, ValueError) as error:
+            raise CliError(str(error)) from None
+    which = f", objective {args.target_index}" if args.target_index is not None else ""
+    title = f"Parameter importances of study {args.study!r} ({args.evaluator}{which})"
+    rows = [[name, _tables.format_importance(value)] for name, value in importances.items()]
+    print(printable(title))  # above the table: a narrow table would wrap it
+    _tables.print_table(["Parameter", "Importance"], rows, right_aligned={"Importance"})
     return 0
 
 

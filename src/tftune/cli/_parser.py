@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tftune import __version__
-from tftune.cli import _commands
+from tftune.cli import _commands, _plots
 from tftune.cli._export import FORMATS
 from tftune.cli._storage import STORAGE_ENV_VAR
 from tftune.storages import DEFAULT_STORAGE_URL
@@ -23,6 +23,30 @@ def storage_options() -> argparse.ArgumentParser:
         help=f"database URL (default: ${STORAGE_ENV_VAR} if set, else {DEFAULT_STORAGE_URL})",
     )
     return parent
+
+
+def add_importance_options(
+    parser: argparse.ArgumentParser, *, evaluator_default: str | None
+) -> None:
+    """``--params``, ``--target-index``, ``--evaluator`` and ``--seed``."""
+    parser.add_argument(
+        "--params", nargs="+", metavar="NAME", help="only these parameters (default: all)"
+    )
+    parser.add_argument(
+        "--target-index",
+        type=int,
+        metavar="N",
+        help="the objective to use (required for studies with several objectives)",
+    )
+    parser.add_argument(
+        "--evaluator",
+        default=evaluator_default,
+        metavar="{" + ",".join(_plots.EVALUATORS) + "}",
+        help="importance evaluator (default: ped-anova; fanova and mdi need scikit-learn)",
+    )
+    parser.add_argument(
+        "--seed", type=int, metavar="N", help="random seed of the fanova and mdi forests"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,13 +96,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind",
         required=True,
         metavar="{" + ",".join(_commands.PLOTS) + "}",
-        help=(
-            "history: values and best so far; intermediate: learning curves, pruned trials marked"
-        ),
+        help="; ".join(f"{kind}: {what}" for kind, what in _plots.PLOTS.items()),
     )
     plot.add_argument("--output", required=True, metavar="FILE", help="HTML file to write")
     plot.add_argument("--force", action="store_true", help=FORCE_HELP)
+    add_importance_options(plot, evaluator_default=None)
+    plot.add_argument(
+        "--reference-point",
+        nargs="+",
+        type=float,
+        metavar="X",
+        help="--kind hypervolume: one number per objective, worse than the trials",
+    )
     plot.set_defaults(run=_commands.run_plot)
+
+    importance = commands.add_parser(
+        "importance",
+        parents=[storage],
+        help="how much each parameter mattered, most important first",
+    )
+    importance.add_argument("study", metavar="STUDY", help="study name")
+    add_importance_options(importance, evaluator_default="ped-anova")
+    importance.set_defaults(run=_commands.run_importance)
 
     delete = commands.add_parser(
         "delete", parents=[storage], help="delete a study and all its trials"

@@ -33,6 +33,11 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
+def format_importance(value: float) -> str:
+    """An importance to four decimals: ``0.8123``."""
+    return f"{value:.4f}"
+
+
 def format_values(values: Sequence[float] | None) -> str:
     """One or several objective values, comma-separated."""
     if not values:

@@ -11,3 +11,11 @@ def import_plotly() -> Any:
     except ImportError:
         raise ImportError("Plots need plotly: pip install 'tftune[plot]'.") from None
     return go
+
+
+def make_subplots(**kwargs: Any) -> Any:
+    """``plotly.subplots.make_subplots`` (plotly is loaded by then)."""
+    import_plotly()
+    from plotly.subplots import make_subplots as make
+
+    return make(**kwargs)

@@ -1,0 +1,85 @@
+"""The random forest that fANOVA and mean decrease in impurity read (scikit-learn, loaded here
+only: ``pip install 'tftune[sklearn]'``), and the feature matrix it is fitted on.
+
+Every parameter is one column scaled to [0, 1]: numbers from their declared range (log10 for
+log-scale ones), categories as the centres of equal cells. A trial without the parameter
+(a conditional space) gets a value drawn at random from the column's range (seeded), so the
+trees learn nothing from its mere absence: the effect of taking a branch goes to the parameter
+that chose it, and a conditional parameter is judged by its values where it exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tftune.importance._columns import ParamColumn, param_column
+from tftune.trial._frozen import FrozenTrial
+
+
+@dataclasses.dataclass(frozen=True)
+class Features:
+    """The matrix ``x`` (trials by parameters) and each column's domain ``[low, high]``."""
+
+    names: list[str]
+    x: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    varies: np.ndarray  # whether the column takes more than one value
+
+
+def encode(column: ParamColumn, rng: np.random.Generator) -> np.ndarray:
+    """The column in [0, 1], absent trials filled with random values of the range."""
+    if column.categorical:
+        scaled = (column.values + 0.5) / column.n_choices
+        filler = (rng.integers(0, column.n_choices, len(scaled)) + 0.5) / column.n_choices
+    else:
+        width = column.high - column.low
+        scaled = (
+            (column.values - column.low) / width if width > 0 else np.full_like(column.values, 0.5)
+        )
+        filler = rng.uniform(0.0, 1.0, len(scaled))
+    return np.where(column.present, scaled, filler)
+
+
+def features(trials: Sequence[FrozenTrial], names: Sequence[str], seed: int | None) -> Features:
+    """The feature matrix of ``names`` over ``trials`` (``seed`` fills absent values)."""
+    rng = np.random.default_rng(seed)
+    columns = [encode(param_column(trials, name), rng) for name in names]
+    x = np.column_stack(columns) if columns else np.empty((len(trials), 0))
+    varies = np.array([np.ptp(col) > 0 for col in columns], dtype=bool)
+    return Features(list(names), x, np.zeros(len(columns)), np.ones(len(columns)), varies)
+
+
+def fit_forest(
+    x: np.ndarray, y: np.ndarray, *, n_trees: int, max_depth: int, seed: int | None
+) -> Any:
+    """A scikit-learn ``RandomForestRegressor`` fitted on ``x``, ``y``."""
+    try:
+        from sklearn.ensemble import RandomForestRegressor
+    except ImportError:
+        raise ImportError(
+            "This importance evaluator needs scikit-learn: pip install 'tftune[sklearn]' "
+            "(PedAnovaImportanceEvaluator, the default, does not)."
+        ) from None
+    forest = RandomForestRegressor(
+        n_estimators=n_trees,
+        max_depth=max_depth,
+        min_samples_split=2,
+        min_samples_leaf=1,
+        random_state=seed,
+    )
+    forest.fit(x, y)
+    return forest
+
+
+def check_forest_arguments(n_trees: int, max_depth: int, seed: int | None) -> None:
+    """ValueError/TypeError naming the argument that is not a positive int (or an int seed)."""
+    for name, value in (("n_trees", n_trees), ("max_depth", max_depth)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"`seed` must be an int or None, got {seed!r}.")

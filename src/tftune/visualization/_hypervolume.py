@@ -1,0 +1,62 @@
+"""Hypervolume history: how much of objective space the trials so far dominate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tftune.hypervolume import compute_hypervolume
+from tftune.study._multi_objective import loss_values, nondominated_mask
+from tftune.study._target import complete_trials
+from tftune.visualization._common import empty_figure, no_trials_reason
+from tftune.visualization._plotly import import_plotly
+
+if TYPE_CHECKING:
+    from tftune.study._study import Study
+
+
+def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> Any:
+    """A plotly figure of the hypervolume that the complete trials up to each trial number
+    dominate, bounded by ``reference_point`` (one number per objective, in the objectives' own
+    directions: it must be worse than the trials for them to count).
+    """
+    go = import_plotly()
+    directions = study.directions
+    if len(directions) < 2:
+        raise ValueError(
+            "plot_hypervolume_history needs a study with several objectives; study "
+            f"{study.study_name!r} has 1."
+        )
+    reference = np.asarray(reference_point, dtype=float)
+    if reference.shape != (len(directions),) or not np.all(np.isfinite(reference)):
+        raise ValueError(
+            f"`reference_point` must be {len(directions)} finite numbers, one per objective, "
+            f"got {reference_point!r}."
+        )
+    title = f"Hypervolume history of {study.study_name!r}"
+    trials = complete_trials(study)
+    if not trials:
+        return empty_figure(title, no_trials_reason(study.study_name))
+    loss = loss_values([t.values for t in trials], directions)  # type: ignore[misc]
+    bound = loss_values([reference.tolist()], directions)[0]
+    history = []
+    front = np.empty((0, len(directions)))
+    volume = 0.0
+    for point in loss:
+        # the volume changes only when a trial inside the reference joins the front
+        inside = bool(np.all(point < bound))
+        dominated = bool(np.any(np.all(front <= point, axis=1)))
+        if inside and not dominated:
+            front = np.vstack((front, point))
+            front = front[nondominated_mask(front)]
+            volume = compute_hypervolume(front, bound, assume_pareto=True)
+        history.append(volume)
+    figure = go.Figure(
+        go.Scatter(
+            x=[t.number for t in trials], y=history, mode="lines+markers", name="Hypervolume"
+        )
+    )
+    figure.update_layout(title=title, xaxis_title="Trial", yaxis_title="Hypervolume")
+    return figure
