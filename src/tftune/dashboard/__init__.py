@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tftune.dashboard._server import DashboardServer
 
-__all__ = ["DashboardServer", "run_server"]
+__all__ = ["DashboardServer", "run_server", "wsgi"]
 
 INSTALL_HINT = "the tftune dashboard needs optuna-dashboard: pip install 'tftune[dashboard]'"
 
@@ -43,6 +43,15 @@ def run_server(
     _server_module().run_server(
         storage, host, port, allow_write=allow_write, allow_remote=allow_remote
     )
+
+
+def wsgi(storage: Any, *, allow_write: bool = False) -> Any:
+    """optuna-dashboard's WSGI app over a tftune storage (a URL, opened read-only unless
+    ``allow_write`` and never closed, or a storage object), for a WSGI server of your choice
+    (there is no authentication: put one in front of it before exposing it)."""
+    server = _server_module()
+    opened, _ = server.open_storage(storage, allow_write=allow_write)
+    return server.make_app(opened, allow_write=allow_write)
 
 
 def __getattr__(name: str) -> Any:
