@@ -7,7 +7,7 @@ import sqlite3
 import optuna
 import optuna_dashboard
 import pytest
-from conftest import N_COMPLETE, N_FAIL, N_PRUNED, dump
+from dashboard_studies import N_COMPLETE, N_FAIL, N_PRUNED, dump
 
 import tftune
 from tftune.dashboard._adapter import OptunaView

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from dashboard_studies import (
     HTML_ATTR,
     HTML_PARAM,
     HTML_STUDY,

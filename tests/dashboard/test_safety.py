@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import dump
+from dashboard_studies import dump
 
 from tftune.dashboard import _safety
 from tftune.dashboard._server import open_storage

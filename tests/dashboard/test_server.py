@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import dump
+from dashboard_studies import dump
 
 import tftune
 from tftune.cli import main
