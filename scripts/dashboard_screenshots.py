@@ -57,9 +57,9 @@ def objective(trial: tftune.Trial) -> float:
         history.append(round(loss, 4))
         trial.report(loss, epoch)
         if trial.should_prune():
-            trial.set_user_attr("history", {"val_loss": history})
+            trial.set_user_attr("epochs", len(history))
             raise tftune.TrialPruned()
-    trial.set_user_attr("history", {"val_loss": history})
+    trial.set_user_attr("epochs", len(history))
     return loss
 
 
@@ -112,7 +112,7 @@ def main() -> None:
                 )
                 table = page.locator("table").first
                 table.scroll_into_view_if_needed()
-                page.set_viewport_size({"width": 1280, "height": 900})
+                page.set_viewport_size({"width": 1440, "height": 900})
                 page.wait_for_timeout(500)
                 table.screenshot(path=OUT / "trial_table.png")
                 browser.close()
