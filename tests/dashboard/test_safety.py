@@ -8,7 +8,9 @@ from dashboard_studies import dump
 
 from tftune.dashboard import _safety
 from tftune.dashboard._server import open_storage
+from tftune import StudyDirection
 from tftune.exceptions import StorageError
+from tftune.storages import RDBStorage
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "LOCALHOST", "::1"])
@@ -43,8 +45,9 @@ def test_read_only_options_per_database():
     parsed = sa.make_url(url)
     assert parsed.database.startswith("file:/") and parsed.database.endswith("/some/dir/t.db")
     assert dict(parsed.query) == {"mode": "ro", "uri": "true"} and kwargs == {}
-    url, kwargs = _safety.read_only_options("postgresql+psycopg://u@127.0.0.1/db")
-    assert kwargs == {"connect_args": {"options": "-c default_transaction_read_only=on"}}
+    url, kwargs = _safety.read_only_options("postgresql+psycopg://u@127.0.0.1/db?options=-cx%3D1")
+    assert sa.make_url(url).query["options"] == "-cx=1 -c default_transaction_read_only=on"
+    assert kwargs == {}
 
 
 def test_a_read_only_storage_cannot_write_even_through_tftunes_own_api(studies_copy):
@@ -58,6 +61,19 @@ def test_a_read_only_storage_cannot_write_even_through_tftunes_own_api(studies_c
     finally:
         storage.close()
     assert dump(studies_copy) == before
+
+
+def test_a_read_only_postgresql_session_refuses_writes(postgres_url):
+    writer = RDBStorage(postgres_url, heartbeat_interval=None)
+    study_id = writer.create_new_study([StudyDirection.MINIMIZE], "pg")
+    writer.close()
+    storage, _ = open_storage(postgres_url, allow_write=False)
+    try:
+        assert storage.get_study_name_from_id(study_id) == "pg"  # the URL's search_path kept
+        with pytest.raises(StorageError, match="read-only transaction"):
+            storage.set_study_attr(study_id, "k", "v")
+    finally:
+        storage.close()
 
 
 def test_a_missing_file_is_not_created(tmp_path):

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 
 from tftune.storages._rdb import _engine
 
+#: The PostgreSQL session setting that makes every transaction read-only.
+READ_ONLY_POSTGRES = "-c default_transaction_read_only=on"
 #: Host names that always mean this machine.
 LOOPBACK_NAMES = ("localhost",)
 
@@ -79,8 +81,13 @@ def read_only_options(url: str) -> tuple[str, dict[str, Any]]:
             {"mode": "ro", "uri": "true"}
         )
         return uri.render_as_string(hide_password=False), {}
-    if sa.make_url(url).get_backend_name() == "postgresql":
-        return url, {"connect_args": {"options": "-c default_transaction_read_only=on"}}
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "postgresql":  # kept with any options the URL has
+        given = parsed.query.get("options", "")
+        given = given[-1] if isinstance(given, tuple) else given
+        options = f"{given} {READ_ONLY_POSTGRES}".strip()
+        read_only = parsed.update_query_dict({"options": options})
+        return read_only.render_as_string(hide_password=False), {}
     return url, {}
 
 
