@@ -26,6 +26,9 @@ trials only the cold visit). Also timed outside the browser: the storage read of
 Results: ``benchmarks/results/dashboard.{md,json}`` (``--quick``: ``dashboard.quick.*``).
 
 Run:  .venv/bin/python benchmarks/bench_dashboard.py [--quick] [--sizes 1000,10000,50000]
+      [--repeats 2] [--browser-max-size 50000] [--merge]
+(The committed results: a run of 1,000 and 10,000, then ``--sizes 50000 --browser-max-size
+10000 --merge``.)
 """
 
 from __future__ import annotations
@@ -336,7 +339,9 @@ def visit(browser: Browser, base: str, size: int) -> dict[str, float | None]:
     return times
 
 
-def measure(browser: Browser, backend: str, path: Path, size: int, repeats: int) -> dict[str, Any]:
+def measure(
+    browser: Browser, backend: str, path: Path, size: int, repeats: int, visits_too: bool
+) -> dict[str, Any]:
     app, read_all, close = apps(backend, path)
     server, base = serve(app)
     result: dict[str, Any] = {"pages": {}}
@@ -360,6 +365,11 @@ def measure(browser: Browser, backend: str, path: Path, size: int, repeats: int)
         server.server_close()
         app, read_all, close = apps(backend, path)
         server, base = serve(app)
+        result["browser"] = visits_too
+        if not visits_too:
+            result["cold"] = dict.fromkeys(PAGES)
+            result["pages"] = {name: {"median_s": None, "times_s": []} for name in PAGES}
+            return result
         result["cold"] = visit(browser, base, size)
         print(f"  {backend:6s} {size:>7,} cold   {_row(result['cold'])}", flush=True)
         visits = [visit(browser, base, size) for _ in range(repeats)]
@@ -383,7 +393,9 @@ def _row(times: dict[str, float | None]) -> str:
 
 
 # --- the report ----------------------------------------------------------------------------
-def _fmt(seconds: float | None) -> str:
+def _fmt(seconds: float | None, visited: bool = True) -> str:
+    if not visited:
+        return "not run"
     return f"> {PAGE_TIMEOUT_S:.0f} s" if seconds is None else f"{seconds:.2f} s"
 
 
@@ -404,7 +416,12 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
         f"Machine: {env['cpu']} ({env['cores']} cores, shared), Python {env['python']}, "
         f"Chromium headless (software rendering). tftune {env['git']}; optuna "
         f"{env['optuna']}, optuna-dashboard {env['optuna_dashboard']}, playwright "
-        f"{env['playwright']}. {env['date']}.",
+        f"{env['playwright']}. {env['date']}"
+        + (
+            f" (earlier sizes: tftune {env['earlier']['git']}, {env['earlier']['date']})."
+            if "earlier" in env
+            else "."
+        ),
         "",
         "Each study: COMPLETE trials with 4 parameters (float log, float step, int log, "
         f"categorical) and {N_STEPS} reported steps; the same trials in both storages "
@@ -413,7 +430,7 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
         "study in the app, as its links do; each time runs until the page's first plot holds "
         "every trial (read from plotly's data in the DOM) or its list is drawn. *cold*: the "
         "first visit after the server started (its first read of the study); then medians of "
-        f"{results['repeats']} warm visits (1 at 10,000; at 50,000 the cold visit only). "
+        f"{results['repeats']} warm visits (at 50,000 the cold visit only). "
         f"Pages not drawn within {PAGE_TIMEOUT_S:g} s are shown as such. Ratio: optuna's time "
         "/ tftune's (> 1: tftune faster).",
         "",
@@ -422,12 +439,25 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
     ]
     for size, by_backend in results["sizes"].items():
         ours, theirs = by_backend["tftune"], by_backend["optuna"]
+        shown = ours.get("browser", True)
         for name in PAGES:
             a, b = ours["pages"][name]["median_s"], theirs["pages"][name]["median_s"]
+            warm = bool(ours["pages"][name]["times_s"]) and shown
             lines.append(
-                f"| {int(size):,} | {name} | {_fmt(ours['cold'][name])} | {_fmt(a)} | "
-                f"{_fmt(theirs['cold'][name])} | {_fmt(b)} | {_ratio(a, b)} |"
+                f"| {int(size):,} | {name} | {_fmt(ours['cold'][name], shown)} | "
+                f"{_fmt(a, warm)} | {_fmt(theirs['cold'][name], shown)} | {_fmt(b, warm)} | "
+                f"{_ratio(a, b)} |"
             )
+    skipped = [
+        f"{int(n):,}" for n, r in results["sizes"].items() if not r["tftune"].get("browser", True)
+    ]
+    if skipped:
+        lines += [
+            "",
+            f"*not run*: the {', '.join(skipped)}-trial studies were built and their storage "
+            "reads timed (below), without the browser (`--browser-max-size`): a visit of the "
+            "10,000-trial study already takes minutes, its top page never drawing in 45 s.",
+        ]
     lines += [
         "",
         "The storage read behind every dashboard poll (`get_all_trials` of the storage the "
@@ -467,7 +497,8 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
             "",
             f"Goal at {GOAL_SIZE:,} trials: every page under {GOAL_S:g} s: "
             f"{'met' if met_time else 'NOT met'} (slowest "
-            f"{_fmt(max((t for t in worst if t is not None), default=None))}); no slower than "
+            f"{_fmt(None if None in worst else max(t for t in worst if t is not None))}); "
+            "no slower than "
             f"optuna-dashboard on Optuna's storage (within 10 % noise): "
             f"{'met' if met_peer else 'NOT met'}.",
         ]
@@ -478,8 +509,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--sizes", help="comma-separated study sizes")
+    parser.add_argument("--repeats", type=int, default=2, help="warm visits (none at 50,000)")
     parser.add_argument(
-        "--repeats", type=int, default=2, help="warm visits (1 at 10,000, none at 50,000)"
+        "--browser-max-size",
+        type=int,
+        default=50_000,
+        help="larger studies are built and their storage reads timed, without the browser",
+    )
+    parser.add_argument(
+        "--merge", action="store_true", help="add these sizes to the existing results file"
     )
     args = parser.parse_args()
     sizes = (
@@ -508,6 +546,11 @@ def main() -> int:
         "sizes": {},
         "build_s": {},
     }
+    stem = "dashboard.quick" if args.quick else "dashboard"
+    if args.merge and (RESULTS_DIR / f"{stem}.json").exists():
+        earlier = json.loads((RESULTS_DIR / f"{stem}.json").read_text())
+        results["sizes"], results["build_s"] = earlier["sizes"], earlier["build_s"]
+        results["environment"]["earlier"] = earlier["environment"]
     with (
         tempfile.TemporaryDirectory(prefix="tftune-bench-dashboard-") as folder,
         sync_playwright() as playwright,
@@ -520,9 +563,11 @@ def main() -> int:
             built_theirs, _ = build_optuna(ours_path, theirs_path)
             results["build_s"][str(size)] = {"tftune": built_ours, "optuna": built_theirs}
             print(f"built {size:,}: tftune {built_ours:.1f} s, optuna {built_theirs:.1f} s")
-            repeats = 1 if size >= 50_000 else args.repeats
+            repeats = 0 if size >= 50_000 else args.repeats
             results["sizes"][str(size)] = {
-                backend: measure(browser, backend, path, size, repeats)
+                backend: measure(
+                    browser, backend, path, size, repeats, size <= args.browser_max_size
+                )
                 for backend, path in (("tftune", ours_path), ("optuna", theirs_path))
             }
             write_report(results, args.quick)  # after each size: a long run keeps its results
