@@ -5,6 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-postgres,test}"
 python="${PYTHON:-python3}"
+# The dashboard's browser tests drive Debian's chromium (playwright cannot download a browser).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  else
+    echo "bootstrap: /usr/bin/chromium is missing (the dashboard tests need it):" \
+      "run 'apt-get install -y chromium' as root" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

@@ -241,6 +241,31 @@ def confirmed(question: str, study_name: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+# --- tftune dashboard ----------------------------------------------------------------------
+def run_dashboard(args: argparse.Namespace) -> int:
+    """Serve optuna-dashboard over the storage until Ctrl+C."""
+    given = resolve_storage_url(args.storage)
+    url = checked_url(given)
+    require_existing_sqlite_file(url, given)
+    try:
+        from tftune import dashboard
+
+        dashboard.run_server(
+            url,
+            args.host,
+            args.port,
+            allow_write=args.allow_write,
+            allow_remote=args.allow_remote,
+        )
+    except ImportError as error:
+        raise CliError(str(error)) from None
+    except ValueError as error:  # a host needing --allow-remote, a port out of range
+        raise CliError(str(error)) from None
+    except OSError as error:  # the port is taken, the address is not this machine's
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {error}") from None
+    return 0
+
+
 # --- tftune storage upgrade ----------------------------------------------------------------
 def run_storage_upgrade(args: argparse.Namespace) -> int:
     """Migrate the database schema to this tftune's version."""

@@ -126,6 +126,29 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     delete.set_defaults(run=_commands.run_delete)
 
+    dashboard = commands.add_parser(
+        "dashboard",
+        parents=[storage],
+        help="serve optuna-dashboard over the storage (read-only, on 127.0.0.1, by default)",
+    )
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    dashboard.add_argument(
+        "--port", type=int, default=8080, help="TCP port (default: 8080; 0: any free port)"
+    )
+    dashboard.add_argument(
+        "--allow-write",
+        action="store_true",
+        help="let the dashboard write to the storage (notes, attributes, deleting studies)",
+    )
+    dashboard.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than a loopback address (there is no authentication)",
+    )
+    dashboard.set_defaults(run=_commands.run_dashboard)
+
     storage_command = commands.add_parser("storage", help="manage the database itself")
     storage_actions = storage_command.add_subparsers(
         dest="action", metavar="ACTION", required=True

@@ -1,0 +1,182 @@
+"""Serving optuna-dashboard over a tftune storage: the WSGI app and a small threaded server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import socketserver
+import sys
+import threading
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from tftune.dashboard import _safety
+from tftune.storages import BaseStorage, RDBStorage
+from tftune.storages._rdb import _engine
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that does not log every request to standard error."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
+    """One thread per request (the page, its API calls and its polls overlap)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _ThreadingServer6(_ThreadingServer):
+    address_family = socket.AF_INET6
+
+
+def open_storage(storage: str | BaseStorage, *, allow_write: bool) -> tuple[BaseStorage, bool]:
+    """The tftune storage to show, and whether it was opened here (and is closed here).
+
+    A URL opens an existing database without creating tables or migrating it (read-only
+    unless ``allow_write``, see ``_safety``); a storage object is used as it is.
+    """
+    if isinstance(storage, BaseStorage):
+        return storage, False
+    if not isinstance(storage, str):
+        raise TypeError(
+            "`storage` must be a database URL such as 'sqlite:///tftune.db' or a tftune "
+            f"storage object, got {storage!r} ({type(storage).__name__})."
+        )
+    url = _engine.normalise_url(storage)
+    path = _safety.sqlite_file(url)
+    if path is not None and not os.path.isfile(path):
+        raise ValueError(f"`storage`: there is no SQLite database file at {path!r}.")
+    engine_kwargs: dict[str, Any] = {}
+    if not allow_write:
+        url, engine_kwargs = _safety.read_only_options(url)
+    opened = RDBStorage(
+        url, heartbeat_interval=None, skip_table_creation=True, engine_kwargs=engine_kwargs
+    )
+    return opened, True
+
+
+def make_app(storage: BaseStorage, *, allow_write: bool = False) -> Any:
+    """optuna-dashboard's WSGI app over ``storage`` (read-only unless ``allow_write``)."""
+    import optuna_dashboard
+
+    from tftune.dashboard._adapter import OptunaView
+
+    return optuna_dashboard.wsgi(OptunaView(storage, allow_write=allow_write))
+
+
+class DashboardServer:
+    """optuna-dashboard over a tftune storage on ``host:port`` (port 0: a free one).
+
+    ``serve_forever()`` blocks; ``start()`` serves from a thread; ``stop()`` ends both and
+    closes a storage this server opened.
+    """
+
+    def __init__(
+        self,
+        storage: str | BaseStorage,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        *,
+        allow_write: bool = False,
+        allow_remote: bool = False,
+    ) -> None:
+        _safety.check_host(host, allow_remote)
+        port = _safety.check_port(port)
+        self.remote = not _safety.is_loopback(host)
+        self.allow_write = bool(allow_write)
+        self.storage, self._owned = open_storage(storage, allow_write=self.allow_write)
+        try:
+            app = make_app(self.storage, allow_write=self.allow_write)
+            server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
+            self._server = make_server(
+                host.strip("[]"), port, app, server_class=server_class, handler_class=_QuietHandler
+            )
+        except BaseException:
+            self._close_owned_storage()
+            raise
+        self.host = host
+        self.port = int(self._server.server_address[1])
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The dashboard's address, e.g. ``http://127.0.0.1:8080/dashboard``."""
+        host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/dashboard"
+
+    def serve_forever(self) -> None:
+        """Serve until ``stop()`` (from another thread) or KeyboardInterrupt."""
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self._server.server_close()
+
+    def start(self) -> DashboardServer:
+        """Serve from a daemon thread; return self."""
+        self._thread = threading.Thread(
+            target=self.serve_forever, name="tftune-dashboard", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the storage if this server opened it."""
+        self._server.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.close()
+
+    def close(self) -> None:
+        """Release the socket, and the storage if this server opened it."""
+        self._server.server_close()
+        self._close_owned_storage()
+
+    def _close_owned_storage(self) -> None:
+        if self._owned:
+            self._owned = False
+            self.storage.close()
+
+
+def run_server(
+    storage: str | BaseStorage,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    allow_write: bool = False,
+    allow_remote: bool = False,
+) -> None:
+    """Serve optuna-dashboard over a tftune storage until interrupted (Ctrl+C).
+
+    Args:
+        storage: a database URL (an existing database: no table is created) or a tftune
+            storage object.
+        host: the address to bind; anything but a loopback address needs ``allow_remote``.
+        port: the TCP port (0: any free port; the address is printed).
+        allow_write: let the dashboard save notes, delete studies, set attributes and finish
+            running trials in the storage; without it every write is refused (HTTP 403).
+        allow_remote: allow a non-loopback ``host`` (there is no authentication; a warning is
+            printed).
+    """
+    server = DashboardServer(
+        storage, host, port, allow_write=allow_write, allow_remote=allow_remote
+    )
+    if server.remote:
+        print(_safety.remote_warning(host), file=sys.stderr, flush=True)
+    mode = "read-write" if server.allow_write else "read-only"
+    where = (
+        _safety.describe_url(storage)
+        if isinstance(storage, str)
+        else type(server.storage).__name__
+    )
+    print(f"tftune dashboard ({mode}) of {where} at {server.url}", flush=True)
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
