@@ -86,6 +86,7 @@ class Tuner:
             configuration; a whole pack's trials come back this way, and a promoted trial
             resumes from its checkpoint again. ``0`` turns it off. Applies to a storage whose
             ``failed_trial_callback`` is not set (``RetryFailedTrialCallback``).
+        keep_best: how many of the best trials keep their trained weights on disk.
     """
 
     history_attr = HISTORY_ATTR
@@ -109,6 +110,7 @@ class Tuner:
         fuse: bool | Literal["auto"] = "auto",
         pack_size: int | Literal["auto"] = "auto",
         retry_failed: int = 3,
+        keep_best: int = 1,
     ) -> None:
         if not callable(build):
             raise TypeError(
@@ -167,7 +169,7 @@ class Tuner:
         self.resume_promoted = resume_promoted and isinstance(self.study.pruner, PromotingPruner)
         self.max_checkpoints = max_checkpoints
         self.checkpoint_dir = self.project_dir / "checkpoints"
-        self._best_weights = BestWeights(self.study, self.project_dir)
+        self._best_weights = BestWeights(self.study, self.project_dir, keep=keep_best)
         self._after_trial_callbacks: list[Callable[[Study, FrozenTrial], None]] = [
             self._after_trial,
             self._count_failures,
