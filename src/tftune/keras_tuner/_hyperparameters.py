@@ -243,6 +243,9 @@ class Int(_Numerical):
     def _cast(self, value: float) -> int:
         return int(value)
 
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "default": self._default}
+
     def suggest(self, trial: TrialLike) -> int:
         low, high = self.min_value, self.max_value
         if self.sampling == "linear":
@@ -285,6 +288,8 @@ class Float(_Numerical):
     def suggest(self, trial: TrialLike) -> float:
         low, high = self.min_value, self.max_value
         if self.sampling == "linear":
+            if self.step is not None:  # the last grid point, as KerasTuner counts them
+                high = max(low, self._value_at(self._n_values() - 1))
             return trial.suggest_float(self.name, low, high, step=self.step)
         if self.step is not None:
             return float(trial.suggest_categorical(self.name, self._stepped_values()))
