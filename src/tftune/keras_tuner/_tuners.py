@@ -101,6 +101,14 @@ class _Reporter(keras.callbacks.Callback):  # type: ignore[misc]
         self.trial = trial
         self.objective = objective
 
+    @property
+    def model(self) -> Any:
+        return keras.callbacks.Callback.model.fget(self)
+
+    @model.setter
+    def model(self, model: Any) -> None:  # custom loops assign it (callback.model = model)
+        self.set_model(model)
+
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         logs = logs or {}
         if not self.objective.has_value(logs):
@@ -110,7 +118,7 @@ class _Reporter(keras.callbacks.Callback):  # type: ignore[misc]
             return
         self.trial.report(value, epoch)
         if self.trial.should_prune():
-            if getattr(self, "model", None) is not None:
+            if self.model is not None:
                 self.model.stop_training = True
             raise TrialPruned(f"Trial {self.trial.number} was pruned at epoch {epoch}.")
 
@@ -228,6 +236,11 @@ class Tuner:
     @property
     def project_dir(self) -> str:
         return str(self._engine.project_dir)
+
+    @property
+    def packing_note(self) -> str | None:
+        """Why the last packed ``search()`` ran trials one at a time (``None``: it used packs)."""
+        return self._engine.packing_note
 
     def close(self) -> None:
         """Release the storage (database connections, the heartbeat thread)."""
