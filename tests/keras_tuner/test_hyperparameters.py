@@ -125,9 +125,11 @@ def test_bad_declarations_raise_keras_tuners_errors(declare, error, match) -> No
 
 def test_conditional_scopes() -> None:
     hp = kt.HyperParameters()
-    with pytest.raises(ValueError, match="`HyperParameter` named: nope not defined"):
-        with hp.conditional_scope("nope", ["a"]):
-            pass
+    with (
+        pytest.raises(ValueError, match="`HyperParameter` named: nope not defined"),
+        hp.conditional_scope("nope", ["a"]),
+    ):
+        pass
     hp.Choice("model", ["mlp", "cnn"])
     with hp.conditional_scope("model", ["mlp"]):
         assert hp.Int("units", 8, 64, step=8) == 8
@@ -199,7 +201,9 @@ def test_reverse_log_values_crowd_the_top_of_the_range() -> None:
     values = []
     for _ in range(200):
         trial = study.ask()
-        values.append(trial_hyperparameters(trial, None).Float("m", 0.1, 1.0, sampling="reverse_log"))
+        values.append(
+            trial_hyperparameters(trial, None).Float("m", 0.1, 1.0, sampling="reverse_log")
+        )
         study.tell(trial, 0.0)
     assert sum(v > 0.9 for v in values) > sum(v < 0.2 for v in values) * 3
 

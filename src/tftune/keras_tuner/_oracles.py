@@ -162,20 +162,29 @@ class GridSearchOracle(Oracle):
 
     def sampler(self, space: HyperParameters) -> BaseSampler:
         sub_grids = [sub for sub in grid(space) if sub]
-        if not sub_grids:
-            return RandomSampler(seed=self.seed)  # nothing to tune: one default trial
-        return GridSampler(sub_grids)
+        if not space.space:
+            raise ValueError(
+                "GridSearch needs the search space before the search starts, and found no "
+                "hyperparameter: pass a `hypermodel` that declares them, or declare them "
+                "with `hyperparameters=` (for a run_trial() of your own)."
+            )
+        self._grid_size = GridSampler(sub_grids).grid_size if sub_grids else 1
+        return GridSampler(sub_grids) if sub_grids else RandomSampler(seed=self.seed)
 
     def trial_budget(self) -> int | None:
-        return self.max_trials
+        size = getattr(self, "_grid_size", None)
+        if self.max_trials is None:
+            return size
+        return self.max_trials if size is None else min(self.max_trials, size)
 
 
 class HyperbandOracle(Oracle):
     """Hyperband: random configurations under tftune's ``HyperbandPruner`` (brackets of
     successive halving up to ``max_epochs``, reduction ``factor``). A trial stopped at a rung
     keeps a checkpoint, and a promotion resumes it from there instead of training it again.
-    The search runs as many trials as KerasTuner's Hyperband would
-    (``hyperband_iterations`` times its brackets' rounds)."""
+    The search samples as many configurations as KerasTuner's Hyperband would
+    (``hyperband_iterations`` times the first round of each bracket); promotions continue
+    those trials and do not count."""
 
     def __init__(
         self,
@@ -205,6 +214,13 @@ class HyperbandOracle(Oracle):
         return self.max_epochs
 
     def trial_budget(self) -> int:
+        return self.hyperband_iterations * sum(
+            _round_size(self.max_epochs, self.factor, bracket, 0)
+            for bracket in range(_brackets(self.max_epochs, self.factor))
+        )
+
+    def keras_tuner_trials(self) -> int:
+        """KerasTuner's trial count, every round of every bracket (promotions included)."""
         return self.hyperband_iterations * sum(
             _round_size(self.max_epochs, self.factor, bracket, round_number)
             for bracket in range(_brackets(self.max_epochs, self.factor))

@@ -3,12 +3,13 @@
 A search takes one of two paths:
 
 * **packed**: a hypermodel without a ``fit`` of its own, one execution per trial, one metric
-  objective, no Keras callbacks and no in-process retries. ``tftune.keras.Tuner`` runs it:
-  trials train in fused packs when their models fuse, Hyperband promotions resume from
-  checkpoints, best weights are kept on disk.
+  objective and no Keras callbacks. ``tftune.keras.Tuner`` runs it: trials train in fused
+  packs when their models fuse, Hyperband promotions resume from checkpoints, best weights
+  are kept on disk. ``max_retries_per_trial`` retries a failing build here; a trial whose
+  training raises fails (a pack whose fused training fails reruns its trials one at a time).
 * **one by one**: everything else (``run_trial`` or ``HyperModel.fit`` overridden,
   ``executions_per_trial > 1``, a list of objectives, callbacks such as TensorBoard, which get
-  a copy and a log folder per trial and execution, ``max_retries_per_trial > 0``). Each trial
+  a copy and a log folder per trial and execution). Each trial
   runs KerasTuner's ``run_trial`` in a tftune study; a trial stopped by Hyperband's pruner
   stays stopped (no resumption).
 
@@ -55,6 +56,7 @@ from tftune.keras_tuner._trial import (
     trial_hyperparameters,
     trial_id,
 )
+from tftune.pruners._successive_halving import RESUME_OF_KEY
 from tftune.keras_tuner.errors import (
     FailedTrialError,
     FatalError,
@@ -70,7 +72,8 @@ from tftune.trial import Trial as TftuneTrial
 _logger = logging.getLogger("tftune")
 #: ``search()`` without ``max_trials`` (a grid search) stops when the sampler runs out.
 _UNBOUNDED = 10**9
-_UNSUPPORTED = ("distribution_strategy",)
+#: Rounds of ``search()``: the new trials, then the promotions (and retries) they queued.
+_MAX_ROUNDS = 64
 
 
 class _TrackedHyperModel(HyperModel):
@@ -296,26 +299,41 @@ class Tuner:
         used = sum(
             1
             for t in trials
-            if t.state != TrialState.WAITING and RETRY_OF_KEY not in t.system_attrs
+            if t.state != TrialState.WAITING
+            and RETRY_OF_KEY not in t.system_attrs
+            and RESUME_OF_KEY not in t.system_attrs  # a promotion continues a trial
         )
         return budget - used
 
+    def _queued_continuations(self) -> int:
+        """Queued trials that continue earlier ones (promotions, retries of dead workers)."""
+        return sum(
+            1
+            for t in self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+            if RESUME_OF_KEY in t.system_attrs or RETRY_OF_KEY in t.system_attrs
+        )
+
     def search(self, *fit_args: Any, **fit_kwargs: Any) -> None:
         """Run trials until ``max_trials``; the arguments go to ``run_trial`` (and ``fit``)."""
-        remaining = self.remaining_trials()
-        if remaining is not None and remaining <= 0:
-            _logger.info("The search is done: all %s trials ran.", self.oracle.trial_budget())
-            return
-        n_trials = _UNBOUNDED if remaining is None else remaining
         fit_kwargs = dict(fit_kwargs)
         epochs = self.oracle.fixed_epochs()
         if epochs is not None:
             fit_kwargs["epochs"] = epochs
         self._fatal = None
-        if self._packs(fit_args, fit_kwargs):
-            self._search_packed(fit_args, fit_kwargs, n_trials)
-        else:
-            self._search_one_by_one(fit_args, fit_kwargs, n_trials)
+        packs = self._packs(fit_args, fit_kwargs)
+        for _ in range(_MAX_ROUNDS):  # rounds: new trials, then the promotions they queued
+            remaining = self.remaining_trials()
+            n_trials = _UNBOUNDED if remaining is None else max(remaining, 0)
+            n_trials += self._queued_continuations()
+            if n_trials <= 0:
+                break
+            before = len(self.study.get_trials(deepcopy=False))
+            if packs:
+                self._search_packed(fit_args, fit_kwargs, n_trials)
+            else:
+                self._search_one_by_one(fit_args, fit_kwargs, n_trials)
+            if self._fatal is not None or len(self.study.get_trials(deepcopy=False)) == before:
+                break
         if self._fatal is not None:
             raise self._fatal
 
@@ -327,7 +345,6 @@ class Tuner:
             and self.hypermodel is not None
             and not self._fits_itself
             and self.executions_per_trial == 1
-            and self.oracle.max_retries_per_trial == 0
             and not isinstance(objective, (DefaultObjective, MultiObjective))
             and not fit_kwargs.get("callbacks")
             and len(fit_args) <= 2
@@ -371,16 +388,32 @@ class Tuner:
         )
 
     def _build_for_engine(self, trial: Any) -> Any:
-        """``build(trial)`` for ``tftune.keras.Tuner``: the hypermodel with this trial's hp."""
-        hp = self._hyperparameters_for(trial)
-        try:
-            return self._try_build(hp)
-        except FatalError as error:
-            self._fatal = error
-            self.study.stop()
-            raise
-        finally:
-            trial.set_user_attr(VALUES_ATTR, dict(hp.values))
+        """``build(trial)`` for ``tftune.keras.Tuner``: the hypermodel with this trial's hp,
+        the build retried ``max_retries_per_trial`` times (not after ``FailedTrialError``)."""
+        attempts = self.oracle.max_retries_per_trial + 1
+        for attempt in range(attempts):
+            hp = self._hyperparameters_for(trial)
+            try:
+                return self._try_build(hp)
+            except FatalError as error:
+                self._fatal = error
+                self.study.stop()
+                raise
+            except FailedTrialError:
+                raise
+            except Exception as error:
+                if attempt + 1 == attempts:
+                    raise
+                _logger.warning(
+                    "Building trial %d failed (%d of %d tries): %r",
+                    trial.number,
+                    attempt + 1,
+                    attempts,
+                    error,
+                )
+            finally:
+                trial.set_user_attr(VALUES_ATTR, dict(hp.values))
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _try_build(self, hp: HyperParameters) -> Any:
         """Build (and, with ``optimizer``/``loss``/``metrics``, compile) a model; a model over
