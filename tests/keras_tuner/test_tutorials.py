@@ -503,3 +503,108 @@ def test_visualize_with_tensorboard(mnist_like, tmp_path) -> None:  # type: igno
         folder = pathlib.Path(logdir, trial_id, "execution0")
         events = list(folder.rglob("events.out.tfevents.*"))
         assert {p.parent.name for p in events} == {"train", "validation"}
+
+
+# --- "Writing your own Tuner to support a custom training loop" (the older guide) --------------
+def build_conv_model(hp):  # type: ignore[no-untyped-def]
+    """Builds a convolutional model."""
+    inputs = tf.keras.Input(shape=(28, 28, 1))
+    x = inputs
+    for i in range(hp.Int("conv_layers", 1, 3, default=3)):
+        x = tf.keras.layers.Conv2D(
+            filters=hp.Int("filters_" + str(i), 4, 32, step=4, default=8),
+            kernel_size=hp.Int("kernel_size_" + str(i), 3, 5),
+            activation="relu",
+            padding="same",
+        )(x)
+
+        if hp.Choice("pooling" + str(i), ["max", "avg"]) == "max":
+            x = tf.keras.layers.MaxPooling2D()(x)
+        else:
+            x = tf.keras.layers.AveragePooling2D()(x)
+
+        x = tf.keras.layers.BatchNormalization()(x)
+        x = tf.keras.layers.ReLU()(x)
+
+    if hp.Choice("global_pooling", ["max", "avg"]) == "max":
+        x = tf.keras.layers.GlobalMaxPooling2D()(x)
+    else:
+        x = tf.keras.layers.GlobalAveragePooling2D()(x)
+    outputs = tf.keras.layers.Dense(10, activation="softmax")(x)
+
+    model = tf.keras.Model(inputs, outputs)
+
+    optimizer = hp.Choice("optimizer", ["adam", "sgd"])
+    model.compile(optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+class OnEpochEndTuner(keras_tuner.Tuner):
+    def run_trial(self, trial, train_ds):  # type: ignore[no-untyped-def]
+        hp = trial.hyperparameters
+
+        # Hyperparameters can be added anywhere inside `run_trial`.
+        # When the first trial is run, they will take on their default values.
+        # Afterwards, they will be tuned by the `Oracle`.
+        train_ds = train_ds.batch(hp.Int("batch_size", 32, 128, step=32, default=64))
+
+        model = self.hypermodel.build(trial.hyperparameters)
+        lr = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log", default=1e-3)
+        optimizer = tf.keras.optimizers.Adam(lr)
+        epoch_loss_metric = tf.keras.metrics.Mean()
+        loss_fn = tf.keras.losses.SparseCategoricalCrossentropy()
+
+        def run_train_step(data):  # type: ignore[no-untyped-def]
+            images = tf.dtypes.cast(data[0], "float32") / 255.0
+            labels = data[1]
+            with tf.GradientTape() as tape:
+                logits = model(images)
+                loss = loss_fn(labels, logits)
+                # Add any regularization losses.
+                if model.losses:
+                    loss += tf.math.add_n(model.losses)
+            gradients = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+            epoch_loss_metric.update_state(loss)
+            return loss
+
+        for epoch in range(2):
+            print(f"Epoch: {epoch}")
+
+            self.on_epoch_begin(trial, model, epoch, logs={})
+            for batch, data in enumerate(train_ds):
+                self.on_batch_begin(trial, model, batch, logs={})
+                batch_loss = float(run_train_step(data))
+                self.on_batch_end(trial, model, batch, logs={"loss": batch_loss})
+
+                if batch % 100 == 0:
+                    loss = epoch_loss_metric.result().numpy()
+                    print(f"Batch: {batch}, Average Loss: {loss}")
+
+            epoch_loss = epoch_loss_metric.result().numpy()
+            self.on_epoch_end(trial, model, epoch, logs={"loss": epoch_loss})
+            epoch_loss_metric.reset_state()  # Keras 3's name (the guide has reset_states)
+
+
+def test_older_custom_tuner_guide_reports_through_on_epoch_end(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    tuner = OnEpochEndTuner(
+        oracle=keras_tuner.oracles.BayesianOptimization(
+            objective=keras_tuner.Objective("loss", "min"), max_trials=2
+        ),
+        hypermodel=build_conv_model,
+        directory=tmp_path / "results",
+        project_name="mnist_custom_training",
+    )
+    x_train = np.random.randint(0, 255, (64, 28, 28, 1)).astype("uint8")
+    y_train = np.random.randint(0, 10, 64).astype(np.int64)
+    mnist_train = tf.data.Dataset.from_tensor_slices((x_train, y_train))
+    tuner.search(train_ds=mnist_train)
+    best_hps = tuner.get_best_hyperparameters()[0]
+    print(best_hps.values)
+    assert best_hps["conv_layers"] in (1, 2, 3) and "batch_size" in best_hps
+    best_model = tuner.get_best_models()[0]
+    trials = tuner.study.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 2
+    assert all(sorted(t.intermediate_values) == [0, 1] for t in trials)
+    assert tuner.study.best_trial.value == min(tuner.study.best_trial.intermediate_values.values())
+    assert best_model.count_params() > 0

@@ -473,6 +473,8 @@ class Tuner:
         for attempt in range(attempts):
             try:
                 results = self.run_trial(view, *fit_args, **dict(fit_kwargs))
+                if results is None:  # reported epoch by epoch (KerasTuner's older guide)
+                    results = self._reported_results()
                 validate_results(results, self.oracle.objective)
                 return results
             except (TrialPruned, FatalError):
@@ -512,6 +514,34 @@ class Tuner:
             validate_results(result, self.oracle.objective)
             results.append(result)
         return results[0] if len(results) == 1 else results
+
+    # --- KerasTuner's hooks for a run_trial of your own ----------------------------------------
+    def on_epoch_end(
+        self, trial: Trial, model: Any, epoch: int, logs: Mapping[str, Any] | None = None
+    ) -> None:
+        """Report the epoch's objective (for pruning and for a ``run_trial`` that returns
+        nothing) and remember ``model`` as the trial's model."""
+        if self.hypermodel is not None:
+            self.hypermodel.last_model = model
+        _Reporter(self._running, self.oracle.objective).on_epoch_end(epoch, dict(logs or {}))
+
+    def on_epoch_begin(self, trial: Trial, model: Any, epoch: int, logs: Any = None) -> None:
+        """Called by a ``run_trial`` of your own; does nothing."""
+
+    def on_batch_begin(self, trial: Trial, model: Any, batch: int, logs: Any = None) -> None:
+        """Called by a ``run_trial`` of your own; does nothing."""
+
+    def on_batch_end(self, trial: Trial, model: Any, batch: int, logs: Any = None) -> None:
+        """Called by a ``run_trial`` of your own; does nothing."""
+
+    def _reported_results(self) -> dict[str, float] | None:
+        """The best value the trial reported through ``on_epoch_end`` (or the callbacks), for
+        a ``run_trial`` that returns nothing."""
+        reported = list(self._running.intermediate_values.values())
+        if not reported:
+            return None
+        best = max(reported) if self.oracle.objective.direction == "max" else min(reported)
+        return {self.oracle.objective.name: best}
 
     @staticmethod
     def _trial_callbacks(callbacks: Sequence[Any], trial: Trial, execution: int) -> list[Any]:

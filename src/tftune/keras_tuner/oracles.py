@@ -8,7 +8,17 @@ from tftune.keras_tuner._oracles import (
     RandomSearchOracle,
 )
 
+# KerasTuner's older names for the same oracles.
+BayesianOptimization = BayesianOptimizationOracle
+GridSearch = GridSearchOracle
+Hyperband = HyperbandOracle
+RandomSearch = RandomSearchOracle
+
 __all__ = [
+    "BayesianOptimization",
+    "GridSearch",
+    "Hyperband",
+    "RandomSearch",
     "BayesianOptimizationOracle",
     "GridSearchOracle",
     "HyperbandOracle",
