@@ -2,7 +2,8 @@
 
 ``HyperParameters``, ``HyperModel``, ``Objective``, ``errors`` and ``oracles`` load without
 TensorFlow; the tuners (``RandomSearch``, ``BayesianOptimization``, ``Hyperband``,
-``GridSearch``, ``Tuner``) import Keras when first used, as ``tftune.keras`` does.
+``GridSearch``, ``Tuner``, ``SklearnTuner``) import Keras when first used, as ``tftune.keras``
+does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tftune.keras_tuner._hyperparameters import HyperParameters
 from tftune.keras_tuner._objective import Objective
 
 if TYPE_CHECKING:
+    from tftune.keras_tuner._sklearn import SklearnTuner
     from tftune.keras_tuner._tuners import (
         BayesianOptimization,
         GridSearch,
@@ -31,6 +33,10 @@ def __getattr__(name: str) -> Any:
         from tftune.keras_tuner import _tuners
 
         return getattr(_tuners, name)
+    if name == "SklearnTuner":
+        from tftune.keras_tuner._sklearn import SklearnTuner
+
+        return SklearnTuner
     raise AttributeError(f"module 'tftune.keras_tuner' has no attribute {name!r}")
 
 
@@ -42,6 +48,7 @@ __all__ = [
     "Hyperband",
     "Objective",
     "RandomSearch",
+    "SklearnTuner",
     "Tuner",
     "errors",
     "oracles",
