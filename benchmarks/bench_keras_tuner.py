@@ -219,22 +219,38 @@ def _around(gaps: list[float], trial: int, window: int = 10) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=("random", "bayesian", "memory"),
+        action="append",
+        help="rerun only these parts; the others are read from the last results JSON",
+    )
+    parser.add_argument("--bo-trials", type=int, default=None, help="BayesianOptimization trials")
     args = parser.parse_args(argv)
     random_trials, bo_trials, memory_trials = (6, 50, 30) if args.quick else (24, 200, 200)
-    checkpoints = [n for n in (50, 100, 200) if n <= bo_trials]
+    if args.bo_trials is not None:
+        bo_trials = args.bo_trials
     started = time.perf_counter()
     load_start = os.getloadavg()
+    stem = "keras_tuner.quick" if args.quick else "keras_tuner"
+    RESULTS.mkdir(exist_ok=True)
     results: dict[str, Any] = {"random": {}, "bayesian": {}, "memory": {}}
-    for contender in CONTENDERS:  # the order alternates between the measurements
-        results["random"][contender] = run_worker("random", contender, random_trials)
-        print("random", contender, results["random"][contender], flush=True)
-    for contender in reversed(CONTENDERS):
-        results["bayesian"][contender] = run_worker("bayesian", contender, bo_trials)
-        print("bayesian", contender, "done", flush=True)
-    for contender in CONTENDERS:
-        results["memory"][contender] = run_worker("memory", contender, memory_trials)
-        print("memory", contender, results["memory"][contender], flush=True)
+    if args.only:  # the parts not rerun come from the last results
+        results.update(json.loads((RESULTS / f"{stem}.json").read_text()))
+    plan = (
+        [("random", contender, random_trials) for contender in CONTENDERS]
+        + [("bayesian", contender, bo_trials) for contender in reversed(CONTENDERS)]
+        + [("memory", contender, memory_trials) for contender in CONTENDERS]
+    )  # (the order alternates between the measurements)
+    for kind, contender, trials in plan:
+        if args.only and kind not in args.only:
+            continue
+        results[kind][contender] = run_worker(kind, contender, trials)
+        print(kind, contender, "done", flush=True)
+        (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
     load_end = os.getloadavg()
+    bo_trials = min(len(r["gaps"]) for r in results["bayesian"].values())
+    checkpoints = [n for n in (50, 100, 200) if n <= bo_trials]
 
     lines = [
         "# KerasTuner 1.4.8 vs tftune.keras_tuner (one import changed)"
@@ -305,8 +321,6 @@ def main(argv: list[str] | None = None) -> None:
             f"**{m['after_mb'] - m['before_mb']:.0f}** | {m['seconds']:.0f} |"
         )
     lines += ["", "Goal: growth under 100 MB over 200 trials."]
-    stem = "keras_tuner.quick" if args.quick else "keras_tuner"
-    RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
     print("\n".join(lines))

@@ -521,7 +521,7 @@ def build_conv_model(hp):  # type: ignore[no-untyped-def]
         if hp.Choice("pooling" + str(i), ["max", "avg"]) == "max":
             x = tf.keras.layers.MaxPooling2D()(x)
         else:
-            x = tf.keras.layers.AveragePooling2D()(x)
+            x = tf.keras.layers.AveragePooling2D(2)(x)  # Keras 3 needs the pool size
 
         x = tf.keras.layers.BatchNormalization()(x)
         x = tf.keras.layers.ReLU()(x)

@@ -232,6 +232,7 @@ class Tuner:
         self._best = BestWeights(self.study, folder, keep=keep_best_models)
         self._failures_in_a_row = 0
         self._fatal: BaseException | None = None
+        self._running: Any = None  # the tftune trial a one-by-one search is running
         oracle.bind(self)
         self._enqueue_defaults()
 
