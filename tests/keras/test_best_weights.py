@@ -101,3 +101,21 @@ def test_a_crash_between_saving_a_new_best_and_its_tell_keeps_the_previous_best(
         loss = model.evaluate(xv, yv, verbose=0)[0]
         assert loss == pytest.approx(best.value, rel=1e-4)
         assert tuner.study.trials[crashed[0]].state == TrialState.FAIL
+
+
+def test_keep_best_keeps_the_files_of_the_k_best_trials(tmp_path, data):
+    x, y, xv, yv = data
+
+    def build(trial):
+        model = keras.Sequential([keras.layers.Dense(trial.suggest_int("units", 1, 8))])
+        model.add(keras.layers.Dense(1, activation="sigmoid"))
+        model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
+        return model
+
+    tuner = Tuner(build, objective="val_loss", directory=tmp_path, keep_best=3, fuse=False)
+    tuner.search(x, y, validation_data=(xv, yv), n_trials=6)
+    complete = sorted(tuner.study.trials, key=lambda t: (t.value, t.number))
+    kept = sorted(int(p.name.split("_")[1].split(".")[0]) for p in tuner.project_dir.glob("*.h5"))
+    assert kept == sorted(t.number for t in complete[:3])
+    with pytest.raises(ValueError, match=r"`keep` must be a positive int, got 0"):
+        Tuner(build, objective="val_loss", directory=tmp_path, project_name="b", keep_best=0)

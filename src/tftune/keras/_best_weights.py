@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tftune.study import Study, StudyDirection
-from tftune.trial import FrozenTrial, Trial
+from tftune.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
     import keras
@@ -26,26 +26,47 @@ _FILE = re.compile(r"trial_(\d+)\.weights\.h5")
 
 
 class BestWeights:
-    """Keeps ``directory/trial_<n>.weights.h5`` for the study's best trial."""
+    """Keeps ``directory/trial_<n>.weights.h5`` for the study's best trial (the ``keep`` best
+    ones with ``keep > 1``)."""
 
-    def __init__(self, study: Study, directory: pathlib.Path) -> None:
+    def __init__(self, study: Study, directory: pathlib.Path, keep: int = 1) -> None:
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+            raise ValueError(f"`keep` must be a positive int, got {keep!r}.")
         self.study = study
         self.directory = directory
+        self.keep = keep
 
     def may_be_best(self, number: int, value: float) -> bool:
-        """Whether trial ``number`` with ``value`` would be the study's best once told."""
+        """Whether trial ``number`` with ``value`` would be among the ``keep`` best once told."""
         if not math.isfinite(value):
             return False
-        try:
-            best = self.study.best_trial
-        except ValueError:  # no complete trial yet
+        if self.keep == 1:  # the storage's best trial: no scan of the study
+            try:
+                best = self.study.best_trial
+            except ValueError:  # no complete trial yet
+                return True
+            assert best.value is not None  # a complete single-objective trial has a value
+            return self._order(value, number) < self._order(best.value, best.number)
+        ranked = self._ranked()
+        if len(ranked) < self.keep:
             return True
-        best_value = best.value
-        assert best_value is not None  # a complete single-objective trial has a value
-        if value == best_value:
-            return number < best.number
+        return self._order(value, number) < self._order(*ranked[self.keep - 1])
+
+    def best_numbers(self) -> list[int]:
+        """The numbers of the ``keep`` best complete trials, best first."""
+        if self.keep == 1:
+            return [self.study.best_trial.number]
+        return [number for _, number in self._ranked()[: self.keep]]
+
+    def _ranked(self) -> list[tuple[float, int]]:
+        complete = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        pairs = [(t.value, t.number) for t in complete if t.value is not None]
+        return sorted(pairs, key=lambda pair: self._order(*pair))
+
+    def _order(self, value: float, number: int) -> tuple[float, int]:
+        """Sort key: better values first, ties to the earliest trial (as ``best_trial``)."""
         maximize = self.study.direction == StudyDirection.MAXIMIZE
-        return value > best_value if maximize else value < best_value
+        return (-value if maximize else value, number)
 
     def save(self, trial: Trial, model: keras.Model, input_shape: list[int | None] | None) -> None:
         """Write the trial's weights and record where they are (before the trial is told)."""
@@ -63,12 +84,12 @@ class BestWeights:
         files = {
             int(m.group(1)): p for p in self.directory.iterdir() if (m := _FILE.fullmatch(p.name))
         }
-        if len(files) < 2:
+        if len(files) <= self.keep:
             return
-        best = self.study.best_trial.number
+        kept = set(self.best_numbers())
         finished = {
             t.number for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()
         }
         for number, path in files.items():
-            if number != best and number in finished:
+            if number not in kept and number in finished:
                 path.unlink(missing_ok=True)

@@ -94,6 +94,7 @@ class Tuner:
             there, with its hyperparameters, per-epoch metrics and final state, for
             TensorBoard's HParams view (``tensorboard --logdir <dir>``). Needs the
             ``tftune[tensorboard]`` extra.
+        keep_best: how many of the best trials keep their trained weights on disk.
     """
 
     history_attr = HISTORY_ATTR
@@ -118,6 +119,7 @@ class Tuner:
         pack_size: int | Literal["auto"] = "auto",
         retry_failed: int = 3,
         tensorboard: str | os.PathLike[str] | None = None,
+        keep_best: int = 1,
     ) -> None:
         if not callable(build):
             raise TypeError(
@@ -179,7 +181,7 @@ class Tuner:
         self.resume_promoted = resume_promoted and isinstance(self.study.pruner, PromotingPruner)
         self.max_checkpoints = max_checkpoints
         self.checkpoint_dir = self.project_dir / "checkpoints"
-        self._best_weights = BestWeights(self.study, self.project_dir)
+        self._best_weights = BestWeights(self.study, self.project_dir, keep=keep_best)
         self._after_trial_callbacks: list[Callable[[Study, FrozenTrial], None]] = [
             self._after_trial,
             self._count_failures,
