@@ -6,25 +6,14 @@ space its variance, and the variance of its marginal in one parameter, are sums 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from tftune.importance._base import (
-    BaseImportanceEvaluator,
-    prepared_trials,
-    sorted_importances,
-    warn_too_few,
-)
-from tftune.importance._forest import check_forest_arguments, features, fit_forest
-from tftune.study._target import Target
-
-if TYPE_CHECKING:
-    from tftune.study._study import Study
+from tftune.importance._forest import Features, ForestImportanceEvaluator
 
 
-class FanovaImportanceEvaluator(BaseImportanceEvaluator):
+class FanovaImportanceEvaluator(ForestImportanceEvaluator):
     """The share of the objective's variance each parameter explains alone (its main effect),
     averaged over the trees of a random forest (``n_trees`` trees of depth up to ``max_depth``,
     seeded by ``seed``) fitted on the complete trials. Needs scikit-learn.
@@ -35,30 +24,11 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
     (absent ones are filled at random, see ``tftune.importance._forest``).
     """
 
-    def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
-        check_forest_arguments(n_trees, max_depth, seed)
-        self.n_trees, self.max_depth, self.seed = n_trees, max_depth, seed
+    label = "fANOVA"
 
-    def evaluate(
-        self,
-        study: Study,
-        params: Sequence[str] | None = None,
-        *,
-        target: Target | None = None,
-    ) -> dict[str, float]:
-        trials, names, values = prepared_trials(study, params, target, "fANOVA")
-        if len(trials) < 2:
-            warn_too_few(study, len(trials), 2, "fANOVA")
-            return dict.fromkeys(names, 0.0)
-        data = features(trials, names, self.seed)
-        importances = np.zeros(len(names))
-        if data.varies.any():
-            forest = fit_forest(
-                data.x, values, n_trees=self.n_trees, max_depth=self.max_depth, seed=self.seed
-            )
-            shares = [tree_main_effects(tree.tree_, data.low, data.high) for tree in forest]
-            importances = np.mean(shares, axis=0)
-        return sorted_importances(dict(zip(names, importances.tolist(), strict=True)))
+    def importances(self, forest: Any, data: Features) -> np.ndarray:
+        shares = [tree_main_effects(tree.tree_, data.low, data.high) for tree in forest]
+        return np.asarray(np.mean(shares, axis=0))
 
 
 def leaf_boxes(tree: Any, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -10,14 +10,25 @@ that chose it, and a conditional parameter is judged by its values where it exis
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tftune.importance._base import (
+    BaseImportanceEvaluator,
+    prepared_trials,
+    sorted_importances,
+    warn_too_few,
+)
 from tftune.importance._columns import ParamColumn, param_column
+from tftune.study._target import Target
 from tftune.trial._frozen import FrozenTrial
+
+if TYPE_CHECKING:
+    from tftune.study._study import Study
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,3 +94,39 @@ def check_forest_arguments(n_trees: int, max_depth: int, seed: int | None) -> No
             raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise TypeError(f"`seed` must be an int or None, got {seed!r}.")
+
+
+class ForestImportanceEvaluator(BaseImportanceEvaluator):
+    """An evaluator that reads a random forest fitted on the complete trials (``n_trees`` trees
+    of depth up to ``max_depth``, seeded by ``seed``): subclasses say how (``importances``)."""
+
+    #: The evaluator's name in warnings.
+    label = "forest"
+
+    def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: int | None = None) -> None:
+        check_forest_arguments(n_trees, max_depth, seed)
+        self.n_trees, self.max_depth, self.seed = n_trees, max_depth, seed
+
+    def evaluate(
+        self,
+        study: Study,
+        params: Sequence[str] | None = None,
+        *,
+        target: Target | None = None,
+    ) -> dict[str, float]:
+        trials, names, values = prepared_trials(study, params, target, self.label)
+        if len(trials) < 2:
+            warn_too_few(study, len(trials), 2, self.label)
+            return dict.fromkeys(names, 0.0)
+        data = features(trials, names, self.seed)
+        importances = np.zeros(len(names))
+        if data.varies.any():
+            forest = fit_forest(
+                data.x, values, n_trees=self.n_trees, max_depth=self.max_depth, seed=self.seed
+            )
+            importances = np.asarray(self.importances(forest, data))
+        return sorted_importances(dict(zip(names, importances.tolist(), strict=True)))
+
+    @abc.abstractmethod
+    def importances(self, forest: Any, data: Features) -> np.ndarray:
+        """One importance per column of ``data`` from the fitted ``forest``."""
