@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
 
 import keras
@@ -69,7 +70,9 @@ _NOT_A_PLAIN_SIGNATURE = (
 )
 
 
-@parametrize_with_checks(
+# scikit-learn's own parametrisation, with test ids free of memory addresses (its ids print the
+# build functions' reprs), so that parallel test workers collect the same tests.
+_ESTIMATOR_CHECKS = parametrize_with_checks(
     [
         KerasClassifier(
             small_classifier,
@@ -90,6 +93,16 @@ _NOT_A_PLAIN_SIGNATURE = (
         "check_no_attributes_set_in_init": _NOT_A_PLAIN_SIGNATURE
     },
 )
+
+
+def _check_id(value: object) -> str:
+    if isinstance(value, functools.partial):
+        options = ",".join(f"{key}={option}" for key, option in value.keywords.items())
+        return f"{value.func.__name__}({options})" if options else value.func.__name__
+    return f"{type(value).__name__}({value.build_fn.__name__})"
+
+
+@pytest.mark.parametrize(*_ESTIMATOR_CHECKS.args, ids=_check_id)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
