@@ -4,6 +4,8 @@ from tftune.samplers._auto import AutoSampler
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._grid import GridSampler
+from tftune.samplers._nsgaii import NSGAIISampler
+from tftune.samplers._nsgaiii import NSGAIIISampler
 from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
@@ -13,6 +15,8 @@ __all__ = [
     "BaseSampler",
     "GPSampler",
     "GridSampler",
+    "NSGAIISampler",
+    "NSGAIIISampler",
     "QMCSampler",
     "RandomSampler",
     "TPESampler",

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Any
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
 from tftune.pruners import BasePruner, NopPruner
-from tftune.samplers import AutoSampler, BaseSampler, RandomSampler
+from tftune.samplers._auto import AutoSampler
+from tftune.samplers._base import BaseSampler
+from tftune.samplers._random import RandomSampler
 from tftune.storages import BaseStorage, StudySummary, get_storage
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune._direction import StudyDirection, parse_direction
 from tftune.study._multi_objective import pareto_front
 from tftune.study._tell import finish_trial, split_values
+from tftune.trial._constraints import feasible, is_feasible
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_fixed_params, check_name
 from tftune.trial._state import TrialState
@@ -77,13 +80,21 @@ class Study:
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The best complete trial of a single-objective study."""
+        """The best complete trial of a single-objective study; in a constrained study the best
+        feasible one (ValueError if no complete trial is feasible)."""
         if len(self._directions) > 1:
             raise RuntimeError(
                 "best_trial is for single-objective studies; this one has "
                 f"{len(self._directions)} objectives, use `best_trials` (the Pareto front)."
             )
-        return self._storage.get_best_trial(self._study_id)
+        best = self._storage.get_best_trial(self._study_id)
+        if is_feasible(best):
+            return best
+        candidates = feasible(self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+        if not candidates:
+            raise ValueError("No feasible trials are completed yet.")
+        pick = max if self._directions[0] == StudyDirection.MAXIMIZE else min
+        return pick(candidates, key=lambda t: t.values[0]).copy()  # type: ignore[index]
 
     @property
     def best_value(self) -> float:
@@ -97,8 +108,9 @@ class Study:
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
-        """The Pareto front: complete trials that no other trial beats in every objective."""
-        complete = self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        """The Pareto front: complete trials that no other trial beats in every objective; in a
+        constrained study, of the feasible trials only (empty if none is feasible)."""
+        complete = feasible(self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
         return [trial.copy() for trial in pareto_front(complete, self._directions)]
 
     # --- attributes ------------------------------------------------------------------------
