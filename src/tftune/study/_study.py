@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
 from tftune.pruners import BasePruner, NopPruner
-from tftune.samplers._auto import AutoSampler
 from tftune.samplers._base import BaseSampler
-from tftune.samplers._random import RandomSampler
 from tftune.storages import BaseStorage, StudySummary, get_storage
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune._direction import StudyDirection, parse_direction
@@ -329,11 +327,13 @@ class Study:
 
 
 def default_sampler(n_objectives: int) -> BaseSampler:
-    """The sampler of a study created without one, chosen by the sampler benchmark
-    (benchmarks/results/samplers.md): :class:`AutoSampler` (a Gaussian process alternating with
-    TPE while trials are few, TPE after) for one objective; :class:`RandomSampler` for several,
-    which the model-based samplers do not model."""
-    return AutoSampler() if n_objectives == 1 else RandomSampler()
+    """The sampler of a study created without one, chosen by the sampler benchmarks
+    (benchmarks/results/samplers.md and multi_objective.md): :class:`AutoSampler`, a Gaussian
+    process alternating with TPE while trials are few and TPE after for one objective, and
+    multi-objective TPE for several."""
+    from tftune.samplers._auto import AutoSampler  # noqa: PLC0415 - samplers import this module
+
+    return AutoSampler()
 
 
 def _same_storage(first: BaseStorage, second: BaseStorage) -> bool:
@@ -378,8 +378,8 @@ def create_study(
         study_name: a unique name; one is generated when omitted.
         storage: ``None`` (in memory), a URL (``sqlite:///tftune.db``, ``postgresql://...``)
             or a storage object.
-        sampler: how parameters are chosen (default: :class:`AutoSampler` for one objective,
-            :class:`RandomSampler` for several; see :func:`default_sampler`).
+        sampler: how parameters are chosen (default: :class:`AutoSampler`; see
+            :func:`default_sampler`).
         pruner: how trials are stopped early (default: never).
         direction: ``"minimize"`` (default) or ``"maximize"``.
         directions: one direction per objective, for multi-objective studies.
