@@ -40,6 +40,7 @@ class Outcomes:
         self.values = np.full((64, 0), np.nan)
         self.penalty = np.zeros(64)
         self.constrained = False
+        self.constraints: dict[int, list[float]] = {}  # by trial number
 
     def add(self, trial: FrozenTrial) -> None:
         complete = trial.state == TrialState.COMPLETE and trial.values is not None
@@ -51,7 +52,18 @@ class Outcomes:
         constraints = get_constraints(trial)
         if constraints:
             self.constrained = True
+            self.constraints[trial.number] = list(constraints.values())
             self.penalty[trial.number] = sum(v for v in constraints.values() if v > 0.0)
+
+    def constraint_matrix(self, numbers: np.ndarray) -> np.ndarray:
+        """The constraint values of trials ``numbers``, shape (n, c); a trial without them
+        counts as satisfying each (0)."""
+        rows = [self.constraints.get(int(n), []) for n in numbers]
+        width = max((len(r) for r in rows), default=0)
+        matrix = np.zeros((len(rows), width))
+        for i, row in enumerate(rows):
+            matrix[i, : len(row)] = row
+        return matrix
 
     def reserve(self, number: int) -> None:
         size = len(self.penalty)
