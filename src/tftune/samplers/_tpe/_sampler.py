@@ -16,6 +16,7 @@ from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._multi_objective import ObjectiveSplit
+from tftune.samplers._tpe._multi_objective import min_bandwidth_factor as split_min_bandwidth
 from tftune.samplers._tpe._observations import ObservationTable, SpaceKey, rung_min_trials
 from tftune.samplers._tpe._parzen import ParzenEstimator, Workspace, min_bandwidth_factor
 from tftune.samplers._tpe._repeats import (
@@ -239,7 +240,8 @@ class TPESampler(BaseSampler):
             tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
                 table, grid, running_numeric, running_categorical
             )
-        min_sigma = (highs - lows) * min_bandwidth_factor(n_leaders, len(space))
+        bandwidth = split_min_bandwidth if split_by_objectives else min_bandwidth_factor
+        min_sigma = (highs - lows) * bandwidth(n_leaders, len(space))
         l_x = ParzenEstimator(
             good_numeric,
             lows,
