@@ -9,6 +9,7 @@ from tftune.samplers._nsgaiii import NSGAIIISampler
 from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
+from tftune.samplers import nsgaii  # noqa: E402 - the crossovers, as optuna.samplers.nsgaii
 
 __all__ = [
     "AutoSampler",
@@ -20,4 +21,5 @@ __all__ = [
     "QMCSampler",
     "RandomSampler",
     "TPESampler",
+    "nsgaii",
 ]

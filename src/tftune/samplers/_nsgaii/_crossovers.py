@@ -23,12 +23,17 @@ def _check_probability(value: Any, name: str) -> float:
     return float(value)
 
 
-def _check_positive(value: Any, name: str, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
+def _check_positive(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"`{name}` must be a float > 0, got {value!r}.")
+    return float(value)
+
+
+def _check_positive_or_none(value: Any, name: str) -> float | None:
+    if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        kind = "None or a float > 0" if allow_none else "a float > 0"
-        raise ValueError(f"`{name}` must be {kind}, got {value!r}.")
+        raise ValueError(f"`{name}` must be None or a float > 0, got {value!r}.")
     return float(value)
 
 
@@ -97,7 +102,7 @@ class BLXAlphaCrossover(BaseCrossover):
         bounds: np.ndarray,
     ) -> np.ndarray:
         low, high = parents_params.min(axis=0), parents_params.max(axis=0)
-        widen = self.alpha * (high - low)  # type: ignore[operator]
+        widen = self.alpha * (high - low)
         child: np.ndarray = rng.uniform(low - widen, high + widen)
         return child
 
@@ -147,7 +152,7 @@ class SBXCrossover(BaseCrossover):
         uniform_crossover_prob: float = 0.5,
         use_child_gene_prob: float = 0.5,
     ) -> None:
-        self.eta = _check_positive(eta, "eta", allow_none=True)
+        self.eta = _check_positive_or_none(eta, "eta")
         self.uniform_crossover_prob = _check_probability(
             uniform_crossover_prob, "uniform_crossover_prob"
         )
@@ -205,7 +210,7 @@ class VSBXCrossover(BaseCrossover):
         uniform_crossover_prob: float = 0.5,
         use_child_gene_prob: float = 0.5,
     ) -> None:
-        self.eta = _check_positive(eta, "eta", allow_none=True)
+        self.eta = _check_positive_or_none(eta, "eta")
         self.uniform_crossover_prob = _check_probability(
             uniform_crossover_prob, "uniform_crossover_prob"
         )
@@ -249,7 +254,7 @@ class SPXCrossover(BaseCrossover):
     expanded by ``epsilon`` around their centre (None: ``sqrt(d + 2)``)."""
 
     def __init__(self, epsilon: float | None = None) -> None:
-        self.epsilon = _check_positive(epsilon, "epsilon", allow_none=True)
+        self.epsilon = _check_positive_or_none(epsilon, "epsilon")
 
     @property
     def n_parents(self) -> int:
@@ -282,7 +287,7 @@ class UNDXCrossover(BaseCrossover):
 
     def __init__(self, sigma_xi: float = 0.5, sigma_eta: float | None = None) -> None:
         self.sigma_xi = _check_positive(sigma_xi, "sigma_xi")
-        self.sigma_eta = _check_positive(sigma_eta, "sigma_eta", allow_none=True)
+        self.sigma_eta = _check_positive_or_none(sigma_eta, "sigma_eta")
 
     @property
     def n_parents(self) -> int:

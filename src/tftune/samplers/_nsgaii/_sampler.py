@@ -43,12 +43,9 @@ def _check_int(value: Any, name: str, minimum: int) -> int:
     return value
 
 
-def _check_probability(value: Any, name: str, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
+def _check_probability(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        kind = "None or a float in [0, 1]" if allow_none else "a float in [0, 1]"
-        raise ValueError(f"`{name}` must be {kind}, got {value!r}.")
+        raise ValueError(f"`{name}` must be a float in [0, 1], got {value!r}.")
     return float(value)
 
 
@@ -111,11 +108,19 @@ class NSGAIISampler(BaseSampler):
         after_trial_strategy: Any = None,
     ) -> None:
         self.population_size = _check_int(population_size, "population_size", 2)
-        self.mutation_prob = _check_probability(mutation_prob, "mutation_prob", allow_none=True)
+        if mutation_prob is not None and (
+            isinstance(mutation_prob, bool)
+            or not isinstance(mutation_prob, (int, float))
+            or not 0.0 <= mutation_prob <= 1.0
+        ):
+            raise ValueError(
+                f"`mutation_prob` must be None or a float in [0, 1], got {mutation_prob!r}."
+            )
+        self.mutation_prob = None if mutation_prob is None else float(mutation_prob)
         self.crossover_prob = _check_probability(crossover_prob, "crossover_prob")
         self.swapping_prob = _check_probability(swapping_prob, "swapping_prob")
         if crossover is None:
-            crossover = UniformCrossover(self.swapping_prob)  # type: ignore[arg-type]
+            crossover = UniformCrossover(self.swapping_prob)
         if not isinstance(crossover, BaseCrossover):
             raise ValueError(
                 "`crossover` must be None or a crossover of tftune.samplers.nsgaii "

@@ -53,12 +53,12 @@ class Outcomes:
         self.constraints: dict[int, list[float]] = {}  # by trial number
 
     def add(self, trial: FrozenTrial) -> None:
-        complete = trial.state == TrialState.COMPLETE and trial.values is not None
-        if complete and self.values.shape[1] != len(trial.values):  # type: ignore[arg-type]
-            self.values = np.full((len(self.penalty), len(trial.values)), np.nan)
+        values = trial.values if trial.state == TrialState.COMPLETE else None
+        if values is not None and self.values.shape[1] != len(values):
+            self.values = np.full((len(self.penalty), len(values)), np.nan)
         self.reserve(trial.number)
-        if complete:
-            self.values[trial.number] = trial.values
+        if values is not None:
+            self.values[trial.number] = values
         constraints = get_constraints(trial)
         if constraints:
             self.constrained = True
@@ -113,7 +113,7 @@ class ObjectiveSplit:
             penalty = outcomes.penalty[numbers] if outcomes.constrained else np.zeros(size)
         if values.shape[1] != len(study.directions):  # no complete trial read yet
             values = np.full((size, len(study.directions)), np.nan)
-        loss = loss_values(values, study.directions)
+        loss = loss_values(values, study.directions)  # type: ignore[arg-type]
         complete = (table.kind[:size] == COMPLETE) & np.all(np.isfinite(loss), axis=1)
         feasible = np.flatnonzero(complete & (penalty <= 0.0))
         infeasible = np.flatnonzero(complete & (penalty > 0.0))
@@ -240,15 +240,13 @@ def _hypervolume_weights(loss: np.ndarray) -> np.ndarray:
     if n <= 1 or loss.shape[1] == 1:
         return np.ones(n)
     reference = reference_point(loss)
-    exclusive = (
-        (
-            lambda i: float(
-                _exclusive_areas_2d(loss[i : i + 1], np.delete(loss, i, 0), reference)[0]
-            )
-        )
-        if loss.shape[1] == 2
-        else (lambda i: _exclusive_volume(loss[i], np.delete(loss, i, axis=0), reference))
-    )
+
+    def exclusive(i: int) -> float:
+        others = np.delete(loss, i, axis=0)
+        if loss.shape[1] == 2:
+            return float(_exclusive_areas_2d(loss[i : i + 1], others, reference)[0])
+        return _exclusive_volume(loss[i], others, reference)
+
     contributions = np.array([exclusive(i) for i in range(n)])
     top = float(contributions.max())
     if not np.isfinite(top) or top <= 0.0:
