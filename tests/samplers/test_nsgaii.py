@@ -182,3 +182,29 @@ def test_constrained_nsga2_ends_with_a_feasible_front() -> None:
     assert study.best_trials and all(t.params["x0"] >= 0.3 for t in study.best_trials)
     late = study.trials[32:]
     assert sum(t.params["x0"] >= 0.3 for t in late) > 0.7 * len(late)
+
+
+def test_a_second_worker_breeds_from_the_saved_parents(sqlite_url) -> None:
+    first = tftune.create_study(
+        storage=sqlite_url,
+        directions=["minimize", "minimize"],
+        sampler=NSGAIISampler(population_size=4, seed=0),
+    )
+    first.optimize(zdt1, n_trials=10)
+    saved = first.system_attrs["NSGAIISampler:parent:2"]
+    worker = NSGAIISampler(population_size=4, seed=1)  # another process's sampler
+    second = tftune.load_study(study_name=first.study_name, storage=sqlite_url, sampler=worker)
+    second.optimize(zdt1, n_trials=6)
+    assert second.system_attrs["NSGAIISampler:parent:2"] == saved
+    generations = [t.system_attrs["NSGAIISampler:generation"] for t in second.trials]
+    assert generations == [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4
+
+
+def test_parallel_threads_share_one_set_of_generations() -> None:
+    study = tftune.create_study(
+        directions=["minimize", "minimize"], sampler=NSGAIISampler(population_size=6, seed=0)
+    )
+    study.optimize(zdt1, n_trials=30, n_jobs=2)
+    generations = [t.system_attrs["NSGAIISampler:generation"] for t in study.trials]
+    assert max(generations) >= 3
+    assert all(generations.count(g) >= 6 for g in range(max(generations)))
