@@ -4,16 +4,22 @@ from tftune.samplers._auto import AutoSampler
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._grid import GridSampler
+from tftune.samplers._nsgaii import NSGAIISampler
+from tftune.samplers._nsgaiii import NSGAIIISampler
 from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
+from tftune.samplers import nsgaii  # noqa: E402 - the crossovers, as optuna.samplers.nsgaii
 
 __all__ = [
     "AutoSampler",
     "BaseSampler",
     "GPSampler",
     "GridSampler",
+    "NSGAIISampler",
+    "NSGAIIISampler",
     "QMCSampler",
     "RandomSampler",
     "TPESampler",
+    "nsgaii",
 ]

@@ -10,6 +10,7 @@ from tftune.distributions import BaseDistribution
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._tpe import TPESampler
+from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -27,7 +28,8 @@ class AutoSampler(BaseSampler):
     (Levy, Ackley, Rosenbrock) the GP alone settles on one basin, and TPE's proposals from the
     whole good region get it out, for a small loss where the GP alone is best (Branin,
     Hartmann); see benchmarks/results/samplers.md. Both learn from the same trials, so
-    switching loses nothing.
+    switching loses nothing. A study with several objectives gets multi-objective TPE
+    throughout (the GP models one objective); see benchmarks/results/multi_objective.md.
 
     Args:
         seed: seeds both samplers.
@@ -35,6 +37,8 @@ class AutoSampler(BaseSampler):
         gp_max_dims: ... and the shared space has at most this many parameters.
         tpe_every: while the GP is in use, trial numbers ``tpe_every - 1``, ``2 * tpe_every - 1``,
             ... go to TPE; None: every trial to the GP.
+        constraints_func: ``(FrozenTrial) -> Sequence[float]``, evaluated when a trial
+            finishes (a value > 0 is a violation); both samplers prefer feasible trials.
     """
 
     def __init__(
@@ -44,11 +48,13 @@ class AutoSampler(BaseSampler):
         gp_max_trials: int = 200,
         gp_max_dims: int = 16,
         tpe_every: int | None = 2,
+        constraints_func: ConstraintsFunc | None = None,
     ) -> None:
         if tpe_every is not None and (
             isinstance(tpe_every, bool) or not isinstance(tpe_every, int) or tpe_every < 1
         ):
             raise ValueError(f"`tpe_every` must be None or an int >= 1, got {tpe_every!r}.")
+        self.constraints_func = check_constraints_func(constraints_func)
         self.gp = GPSampler(seed=seed)
         self.tpe = TPESampler(seed=seed)
         self.gp_max_trials = gp_max_trials
@@ -65,6 +71,8 @@ class AutoSampler(BaseSampler):
         self, study: Study, space: dict[str, BaseDistribution], trial_number: int = 0
     ) -> BaseSampler:
         """The sampler for trial ``trial_number`` over ``space`` in ``study`` now."""
+        if len(study.directions) > 1:
+            return self.tpe
         n_complete = study._storage.get_n_trials(study._study_id, states=(TrialState.COMPLETE,))
         if not (0 < len(space) <= self.gp_max_dims and n_complete < self.gp_max_trials):
             return self.tpe
@@ -97,5 +105,7 @@ class AutoSampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._choice.pop(trial._trial_id, None)
+        if self.constraints_func is not None:
+            record_constraints(self.constraints_func, study, trial, state)
         self.gp.after_trial(study, trial, state, values)
         self.tpe.after_trial(study, trial, state, values)

@@ -65,3 +65,68 @@ def pareto_front(
     return sorted(
         (t for t, kept in zip(trials, keep, strict=True) if kept), key=lambda t: t.number
     )
+
+
+def nondomination_ranks(
+    loss: np.ndarray, penalty: np.ndarray | None = None, n_needed: int | None = None
+) -> np.ndarray:
+    """Each row's front in a non-dominated sort of ``loss`` (minimized): 0 for the Pareto front,
+    1 for the front of what remains, and so on.
+
+    With ``penalty`` (each row's total constraint violation, 0 when feasible) the sort is Deb's
+    constrained one: the feasible rows are sorted by their objectives first, then the infeasible
+    ones rank after them, one rank per distinct penalty, the smallest first. With ``n_needed``
+    the sort stops once that many rows are ranked; the rest get the next rank.
+    """
+    loss = np.asarray(loss, dtype=float)
+    n = len(loss)
+    ranks = np.full(n, -1, dtype=np.int64)
+    feasible = np.ones(n, dtype=bool) if penalty is None else np.asarray(penalty) <= 0.0
+    limit = n if n_needed is None else min(n, n_needed)
+    remaining = np.flatnonzero(feasible)
+    rank, ranked = 0, 0
+    while len(remaining) and ranked < limit:
+        front = nondominated_mask(loss[remaining])
+        ranks[remaining[front]] = rank
+        ranked += int(front.sum())
+        remaining = remaining[~front]
+        rank += 1
+    if len(remaining):  # stopped early: the rest of the feasible rows share the next rank
+        ranks[remaining] = rank
+        rank += 1
+    if penalty is not None and not feasible.all():
+        infeasible = np.flatnonzero(~feasible)
+        _, by_penalty = np.unique(np.asarray(penalty)[infeasible], return_inverse=True)
+        ranks[infeasible] = rank + by_penalty.ravel()
+    return ranks
+
+
+def crowding_distance(loss: np.ndarray) -> np.ndarray:
+    """NSGA-II's crowding distance of each row of one front: per objective, the gap between its
+    neighbours divided by the objective's range, summed; the extreme rows get infinity."""
+    loss = np.asarray(loss, dtype=float)
+    n, k = loss.shape
+    distance = np.zeros(n)
+    if n <= 2:
+        return np.full(n, np.inf)
+    for j in range(k):
+        order = np.argsort(loss[:, j], kind="stable")
+        values = loss[order, j]
+        span = values[-1] - values[0]
+        if not np.isfinite(span) or span == 0.0:
+            continue
+        distance[order[0]] = distance[order[-1]] = np.inf
+        distance[order[1:-1]] += (values[2:] - values[:-2]) / span
+    return distance
+
+
+def constrained_dominates(
+    loss_a: np.ndarray, penalty_a: float, loss_b: np.ndarray, penalty_b: float
+) -> bool:
+    """Deb's constrained domination: a feasible row beats an infeasible one, of two infeasible
+    ones the smaller violation wins, and of two feasible ones Pareto domination decides."""
+    if penalty_a <= 0.0 and penalty_b <= 0.0:
+        return bool(np.all(loss_a <= loss_b) and np.any(loss_a < loss_b))
+    if penalty_a <= 0.0 or penalty_b <= 0.0:
+        return penalty_a <= 0.0
+    return penalty_a < penalty_b

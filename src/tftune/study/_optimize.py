@@ -348,7 +348,16 @@ def _log_complete(study: Study, frozen: FrozenTrial) -> None:
             frozen.params,
         )
         return
-    best = study.best_trial
+    try:
+        best = study.best_trial
+    except ValueError:  # a constrained study without a feasible trial yet
+        _logger.info(
+            "Trial %d finished with value %s and parameters %s. No trial is feasible yet.",
+            frozen.number,
+            frozen.value,
+            frozen.params,
+        )
+        return
     _logger.info(
         "Trial %d finished with value %s and parameters %s. Best is trial %d with value %s.",
         frozen.number,

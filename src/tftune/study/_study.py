@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
 from tftune.pruners import BasePruner, NopPruner
-from tftune.samplers import AutoSampler, BaseSampler, RandomSampler
+from tftune.samplers._base import BaseSampler
 from tftune.storages import BaseStorage, StudySummary, get_storage
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune._direction import StudyDirection, parse_direction
 from tftune.study._multi_objective import pareto_front
 from tftune.study._tell import finish_trial, split_values
+from tftune.trial._constraints import feasible, is_feasible
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_fixed_params, check_name
 from tftune.trial._state import TrialState
@@ -77,13 +78,21 @@ class Study:
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The best complete trial of a single-objective study."""
+        """The best complete trial of a single-objective study; in a constrained study the best
+        feasible one (ValueError if no complete trial is feasible)."""
         if len(self._directions) > 1:
             raise RuntimeError(
                 "best_trial is for single-objective studies; this one has "
                 f"{len(self._directions)} objectives, use `best_trials` (the Pareto front)."
             )
-        return self._storage.get_best_trial(self._study_id)
+        best = self._storage.get_best_trial(self._study_id)
+        if is_feasible(best):
+            return best
+        candidates = feasible(self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+        if not candidates:
+            raise ValueError("No feasible trials are completed yet.")
+        pick = max if self._directions[0] == StudyDirection.MAXIMIZE else min
+        return pick(candidates, key=lambda t: t.values[0]).copy()  # type: ignore[index]
 
     @property
     def best_value(self) -> float:
@@ -97,8 +106,9 @@ class Study:
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
-        """The Pareto front: complete trials that no other trial beats in every objective."""
-        complete = self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        """The Pareto front: complete trials that no other trial beats in every objective; in a
+        constrained study, of the feasible trials only (empty if none is feasible)."""
+        complete = feasible(self.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
         return [trial.copy() for trial in pareto_front(complete, self._directions)]
 
     # --- attributes ------------------------------------------------------------------------
@@ -317,11 +327,13 @@ class Study:
 
 
 def default_sampler(n_objectives: int) -> BaseSampler:
-    """The sampler of a study created without one, chosen by the sampler benchmark
-    (benchmarks/results/samplers.md): :class:`AutoSampler` (a Gaussian process alternating with
-    TPE while trials are few, TPE after) for one objective; :class:`RandomSampler` for several,
-    which the model-based samplers do not model."""
-    return AutoSampler() if n_objectives == 1 else RandomSampler()
+    """The sampler of a study created without one, chosen by the sampler benchmarks
+    (benchmarks/results/samplers.md and multi_objective.md): :class:`AutoSampler`, a Gaussian
+    process alternating with TPE while trials are few and TPE after for one objective, and
+    multi-objective TPE for several."""
+    from tftune.samplers._auto import AutoSampler  # noqa: PLC0415 - samplers import this module
+
+    return AutoSampler()
 
 
 def _same_storage(first: BaseStorage, second: BaseStorage) -> bool:
@@ -366,8 +378,8 @@ def create_study(
         study_name: a unique name; one is generated when omitted.
         storage: ``None`` (in memory), a URL (``sqlite:///tftune.db``, ``postgresql://...``)
             or a storage object.
-        sampler: how parameters are chosen (default: :class:`AutoSampler` for one objective,
-            :class:`RandomSampler` for several; see :func:`default_sampler`).
+        sampler: how parameters are chosen (default: :class:`AutoSampler`; see
+            :func:`default_sampler`).
         pruner: how trials are stopped early (default: never).
         direction: ``"minimize"`` (default) or ``"maximize"``.
         directions: one direction per objective, for multi-objective studies.

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from tftune.distributions import BaseDistribution
+from tftune.trial._constraints import constraints_from_attrs
 from tftune.trial._state import TrialState
 
 
@@ -68,6 +69,12 @@ class FrozenTrial:
                 "`value` is for single-objective studies, use `values` instead."
             )
         return self.values[0]
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """Constraint values by name, as Optuna 5 shows them (a value > 0 is a violation; see
+        ``tftune.trial._constraints``); empty when the study is not constrained."""
+        return constraints_from_attrs(self.system_attrs)
 
     @property
     def duration(self) -> datetime.timedelta | None:

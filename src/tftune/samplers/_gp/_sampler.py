@@ -15,8 +15,11 @@ from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._intersection import IntersectionSearchSpace
+from tftune.pruners._per_study import PerStudy
+from tftune.samplers._gp._feasibility import Feasibility
 from tftune.samplers._gp._model import GaussianProcess
 from tftune.samplers._random import RandomSampler, trial_seed
+from tftune.samplers._tpe._multi_objective import Outcomes
 from tftune.samplers._tpe._observations import ObservationTable, SpaceKey, rung_min_trials
 from tftune.samplers._tpe._repeats import (
     ENUMERATE_LIMIT,
@@ -25,6 +28,7 @@ from tftune.samplers._tpe._repeats import (
     new_mask,
 )
 from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_numeric
+from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -72,6 +76,11 @@ class GPSampler(BaseSampler):
         avoid_repeats: when every parameter is discrete (ints, stepped floats, categoricals),
             never propose a configuration that was already tried or is running, while untried
             ones remain. Candidates are scored on the grid either way.
+        constraints_func: ``(FrozenTrial) -> Sequence[float]``, evaluated when a trial
+            finishes (a value > 0 is a violation). In a constrained study (this function, or
+            constraints stored by another sampler) the incumbent is the best feasible trial and
+            log EI is weighted by each constraint GP's probability of feasibility (see
+            ``_feasibility``).
     """
 
     def __init__(
@@ -82,6 +91,7 @@ class GPSampler(BaseSampler):
         n_candidates: int = 256,
         max_fit_points: int = 256,
         avoid_repeats: bool = True,
+        constraints_func: ConstraintsFunc | None = None,
     ) -> None:
         if (
             isinstance(n_startup_trials, bool)
@@ -103,6 +113,8 @@ class GPSampler(BaseSampler):
         self.n_candidates = n_candidates
         self.max_fit_points = max_fit_points
         self.avoid_repeats = avoid_repeats
+        self.constraints_func = check_constraints_func(constraints_func)
+        self._outcomes: PerStudy[Outcomes] = PerStudy(Outcomes, Outcomes.add)
         self._tried: dict[SpaceKey, TriedConfigurations] = {}
         self._lock = threading.Lock()
         self._tables: dict[SpaceKey, ObservationTable] = {}
@@ -128,6 +140,8 @@ class GPSampler(BaseSampler):
     def after_trial(
         self, study: Study, trial: FrozenTrial, state: Any, values: Sequence[float] | None
     ) -> None:
+        if self.constraints_func is not None:
+            record_constraints(self.constraints_func, study, trial, state)
         self._random.after_trial(study, trial, state, values)
 
     def sample_relative(
@@ -172,12 +186,16 @@ class GPSampler(BaseSampler):
         axes = [NumericAxis(as_numeric(search_space[n])) for n in table.numeric_names]
         lows, spans = np.array([a.low for a in axes]), np.array([a.high - a.low for a in axes])
         u_num = (x_num - lows) / spans if axes else x_num
-        u_num, x_cat, losses = self._subset(u_num, x_cat, losses, numbers)
+        u_num, x_cat, losses, numbers = self._subset(u_num, x_cat, losses, numbers)
         finite = np.isfinite(losses)
         u_num, x_cat, losses = u_num[finite], x_cat[finite], losses[finite]
         if len(losses) < 2:
             return {}
         y = (losses - losses.mean()) / (losses.std() or 1.0)
+        with self._outcomes.updated(study) as outcomes:
+            constrained = outcomes.constrained
+            constraints = outcomes.constraint_matrix(numbers[finite]) if constrained else None
+        feasibility = None if constraints is None else Feasibility(u_num, x_cat, y, constraints)
         model = self._fit(key, u_num, x_cat, y)
         liars = [
             row
@@ -208,7 +226,9 @@ class GPSampler(BaseSampler):
             tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
                 table, grid.grid, liar_model, liar_cat
             )
-        best_u, best_c = self._maximise(model, u_num, x_cat, y, n_choices, rng, grid, tried)
+        best_u, best_c = self._maximise(
+            model, u_num, x_cat, y, n_choices, rng, grid, tried, feasibility
+        )
         proposal: dict[str, Any] = {}
         for j, (name, axis) in enumerate(zip(table.numeric_names, axes, strict=True)):
             proposal[name] = axis.from_model(float(lows[j] + best_u[j] * spans[j]))
@@ -220,16 +240,16 @@ class GPSampler(BaseSampler):
 
     def _subset(
         self, u_num: np.ndarray, x_cat: np.ndarray, losses: np.ndarray, numbers: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """At most ``max_fit_points`` observations: the best half and the most recent half."""
         if len(losses) <= self.max_fit_points:
-            return u_num, x_cat, losses
+            return u_num, x_cat, losses, numbers
         half = self.max_fit_points // 2
         best = np.argsort(losses, kind="stable")[:half]
         rest = np.setdiff1d(np.arange(len(losses)), best)
         recent = rest[np.argsort(numbers[rest])[-(self.max_fit_points - half) :]]
         keep = np.concatenate([best, recent])
-        return u_num[keep], x_cat[keep], losses[keep]
+        return u_num[keep], x_cat[keep], losses[keep], numbers[keep]
 
     def _fit(
         self, key: SpaceKey, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray
@@ -259,15 +279,17 @@ class GPSampler(BaseSampler):
         rng: np.random.Generator,
         grid: _UnitGrid,
         tried: set[bytes] | None,
+        feasibility: Feasibility | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The candidate with the highest log EI: random points, then local moves around the
         best trials, then rounds of ever finer moves around the best candidates so far (a
         pattern search: it polishes the continuous axes to ~1e-4 of their range); every
         candidate on the grid of the stepped axes, and (with ``tried``) none of the tried
-        configurations while others remain."""
+        configurations while others remain. In a constrained study, the best feasible trials
+        anchor the moves and feasibility weighs the score."""
         d_num, m = u_num.shape[1], self.n_candidates
-        best_y = float(y.min())
-        top = np.argsort(y)[:5]
+        best_y = float(y.min()) if feasibility is None else feasibility.incumbent
+        top = (np.argsort(y) if feasibility is None else feasibility.order)[:5]
         random_num = rng.random((m, d_num))
         random_cat = (
             np.stack([rng.integers(k, size=m) for k in n_choices], axis=1)
@@ -286,7 +308,7 @@ class GPSampler(BaseSampler):
             grid.snap(np.vstack([random_num, local_num])),
             np.vstack([random_cat, local_cat]),
         )
-        score = self._score(model, grid, tried, cand_num, cand_cat, best_y)
+        score = self._score(model, grid, tried, cand_num, cand_cat, best_y, feasibility)
         per_anchor = max(m // (4 * POLISH_ANCHORS), 1)
         for scale in grid.polish_scales():
             if not len(scale):
@@ -302,7 +324,7 @@ class GPSampler(BaseSampler):
             fine_cat = cand_cat[chosen]
             cand_num, cand_cat = np.vstack([cand_num, fine_num]), np.vstack([cand_cat, fine_cat])
             score = np.concatenate(
-                [score, self._score(model, grid, tried, fine_num, fine_cat, best_y)]
+                [score, self._score(model, grid, tried, fine_num, fine_cat, best_y, feasibility)]
             )
         if (
             tried is not None
@@ -313,9 +335,9 @@ class GPSampler(BaseSampler):
             untried = new_mask(grid.grid, tried, every_model, every_cat)
             if untried.any():  # a small grid nearly exhausted: choose among what is left
                 cand_num, cand_cat = grid.to_unit(every_model[untried]), every_cat[untried]
-                score = self._score(model, grid, None, cand_num, cand_cat, best_y)
+                score = self._score(model, grid, None, cand_num, cand_cat, best_y, feasibility)
         if not np.isfinite(score).any():  # every candidate tried: the grid is exhausted
-            score = self._score(model, grid, None, cand_num, cand_cat, best_y)
+            score = self._score(model, grid, None, cand_num, cand_cat, best_y, feasibility)
         best = int(np.argmax(score))
         return cand_num[best], cand_cat[best]
 
@@ -326,11 +348,15 @@ class GPSampler(BaseSampler):
         tried: set[bytes] | None,
         cand_num: np.ndarray,
         cand_cat: np.ndarray,
-        best_y: float,
+        best_y: float | None,
+        feasibility: Feasibility | None = None,
     ) -> np.ndarray:
-        """log EI of the candidates, -inf for the tried ones."""
+        """log EI of the candidates (plus their log probability of feasibility in a
+        constrained study; that alone while no trial is feasible), -inf for the tried ones."""
         mean, std = model.predict(cand_num, cand_cat)
-        score = log_expected_improvement(mean, std, best_y)
+        score = log_expected_improvement(mean, std, best_y) if best_y is not None else 0.0 * mean
+        if feasibility is not None:
+            score = score + feasibility.log_probability(cand_num, cand_cat)
         if tried is not None:
             score[~new_mask(grid.grid, tried, grid.to_model(cand_num), cand_cat)] = -np.inf
         return score

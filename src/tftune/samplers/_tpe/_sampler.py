@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import threading
-import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,8 @@ from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
+from tftune.samplers._tpe._multi_objective import ObjectiveSplit
+from tftune.samplers._tpe._multi_objective import min_bandwidth_factor as split_min_bandwidth
 from tftune.samplers._tpe._observations import ObservationTable, SpaceKey, rung_min_trials
 from tftune.samplers._tpe._parzen import ParzenEstimator, Workspace, min_bandwidth_factor
 from tftune.samplers._tpe._repeats import (
@@ -25,6 +26,7 @@ from tftune.samplers._tpe._repeats import (
     new_mask,
 )
 from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_numeric
+from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -68,6 +70,13 @@ class TPESampler(BaseSampler):
         avoid_repeats: when every parameter of the joint space is discrete (ints, stepped
             floats, categoricals), never propose a configuration that was already tried or is
             running, while untried ones remain.
+        constraints_func: ``(FrozenTrial) -> Sequence[float]``, evaluated when a trial
+            finishes (a value > 0 is a violation): only feasible trials compete for the good
+            group, the least violating fill it when too few are feasible.
+
+    With several objectives TPE is multi-objective (MOTPE, as Optuna 4.x): the good group is
+    the best non-dominated fronts, cut by hypervolume, and weighted by each trial's
+    hypervolume contribution (see ``_multi_objective``).
     """
 
     def __init__(
@@ -81,6 +90,7 @@ class TPESampler(BaseSampler):
         prior_weight: float = 1.0,
         gamma: Callable[[int], int] = default_gamma,
         avoid_repeats: bool = True,
+        constraints_func: ConstraintsFunc | None = None,
     ) -> None:
         if (
             isinstance(n_startup_trials, bool)
@@ -107,10 +117,11 @@ class TPESampler(BaseSampler):
         self.prior_weight = prior_weight
         self.gamma = gamma
         self.avoid_repeats = avoid_repeats
+        self.constraints_func = check_constraints_func(constraints_func)
+        self._objective_split = ObjectiveSplit()  # several objectives, or constraints
         self._tried: dict[SpaceKey, TriedConfigurations] = {}
         self._lock = threading.Lock()
         self._tables: dict[SpaceKey, ObservationTable] = {}  # per study and search space
-        self._warned_multi_objective = False
         self._intersection = IntersectionSearchSpace()
         self._workspaces = threading.local()  # per thread: the good and the bad estimator's arrays
 
@@ -159,6 +170,8 @@ class TPESampler(BaseSampler):
     def after_trial(
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
+        if self.constraints_func is not None:
+            record_constraints(self.constraints_func, study, trial, state)
         self._random.after_trial(study, trial, state, values)
 
     # --- observations and the proposal ----------------------------------------------------
@@ -166,17 +179,9 @@ class TPESampler(BaseSampler):
         self, study: Study, current: FrozenTrial, space: dict[str, BaseDistribution], salt: int
     ) -> dict[str, Any] | None:
         """TPE's proposal for ``space``, or None while too few trials are complete."""
-        if len(study.directions) > 1:
-            if not self._warned_multi_objective:
-                warnings.warn(
-                    "TPESampler models one objective; this study has several, "
-                    "so it samples at random.",
-                    UserWarning,
-                    stacklevel=5,
-                )
-                self._warned_multi_objective = True
-            return None
-        sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
+        split_by_objectives = self._objective_split.applies(study)
+        maximize = len(study.directions) == 1 and study.direction == StudyDirection.MAXIMIZE
+        sign = -1.0 if maximize else 1.0
         trials = study.get_trials(deepcopy=False)
         with self._lock:
             key = (id(study._storage), study._study_id, tuple(sorted(space.items())))
@@ -184,11 +189,20 @@ class TPESampler(BaseSampler):
             if table is None:
                 table = self._tables[key] = ObservationTable(space)
             table.update(trials, sign)
-            leaders, losses = table.leaders_by_loss(rung_min_trials(len(space)))
-            n_leaders = len(leaders)
-            if n_leaders < max(self.n_startup_trials, 1):
-                return None
-            good, bad = table.split(leaders, losses, max(1, self.gamma(n_leaders)))
+            if split_by_objectives:
+                n_leaders = table.n_complete()
+                if n_leaders < max(self.n_startup_trials, 1):
+                    return None
+                good, good_weights, bad = self._objective_split.split(
+                    study, table, max(1, self.gamma(n_leaders))
+                )
+            else:
+                leaders, losses = table.leaders_by_loss(rung_min_trials(len(space)))
+                n_leaders = len(leaders)
+                if n_leaders < max(self.n_startup_trials, 1):
+                    return None
+                good, bad = table.split(leaders, losses, max(1, self.gamma(n_leaders)))
+                good_weights = np.ones(len(good))
             good_ws, bad_ws = self._workspace_pair()
             good_numeric, good_categorical = table.numeric[good], table.categorical[good]
             bad_numeric = np.take(
@@ -226,14 +240,15 @@ class TPESampler(BaseSampler):
             tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
                 table, grid, running_numeric, running_categorical
             )
-        min_sigma = (highs - lows) * min_bandwidth_factor(n_leaders, len(space))
+        bandwidth = split_min_bandwidth if split_by_objectives else min_bandwidth_factor
+        min_sigma = (highs - lows) * bandwidth(n_leaders, len(space))
         l_x = ParzenEstimator(
             good_numeric,
             lows,
             highs,
             good_categorical,
             n_choices,
-            np.ones(len(good_numeric)),
+            good_weights,
             self.prior_weight,
             min_sigma,
             good_ws,
