@@ -165,6 +165,21 @@ class InMemoryStorage(BaseStorage):
                 self._next_trial_id += 1
             return True
 
+    def add_trials(self, study_id: int, trials: Sequence[FrozenTrial]) -> list[int]:
+        with self._lock:
+            record = self._study(study_id)
+            ids = []
+            for given in trials:
+                trial = copy.deepcopy(given)
+                trial.number, trial._trial_id = len(record.trials), self._next_trial_id
+                self._next_trial_id += 1
+                record.index.put(trial)
+                self._trials[trial._trial_id] = (study_id, trial)
+                if trial.state == TrialState.COMPLETE:
+                    self._update_best(record, trial)
+                ids.append(trial._trial_id)
+            return ids
+
     def _running(self, trial_id: int, *, allow_waiting: bool = True) -> tuple[int, FrozenTrial]:
         """The trial, if it may still change (RUNNING, or WAITING where allowed)."""
         try:
