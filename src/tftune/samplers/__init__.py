@@ -2,8 +2,10 @@
 
 from tftune.samplers._auto import AutoSampler
 from tftune.samplers._base import BaseSampler
+from tftune.samplers._brute_force import BruteForceSampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._grid import GridSampler
+from tftune.samplers._partial_fixed import PartialFixedSampler
 from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
@@ -11,8 +13,10 @@ from tftune.samplers._tpe import TPESampler
 __all__ = [
     "AutoSampler",
     "BaseSampler",
+    "BruteForceSampler",
     "GPSampler",
     "GridSampler",
+    "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
     "TPESampler",
