@@ -60,3 +60,15 @@ __all__ = [
     "storages",
     "trial",
 ]
+
+#: Subpackages loaded on first use (``optuna.visualization.plot_...`` after ``import optuna``),
+#: so that ``import tftune`` stays light.
+_LAZY_SUBPACKAGES = ("importance", "integration", "visualization")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"tftune.{name}")
+    raise AttributeError(f"module 'tftune' has no attribute {name!r}")

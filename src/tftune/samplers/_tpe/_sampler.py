@@ -14,6 +14,7 @@ import numpy as np
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
+from tftune.samplers._optuna_args import check_optuna_tpe_arguments
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._observations import ObservationTable, SpaceKey, rung_min_trials
@@ -68,11 +69,22 @@ class TPESampler(BaseSampler):
         avoid_repeats: when every parameter of the joint space is discrete (ints, stepped
             floats, categoricals), never propose a configuration that was already tried or is
             running, while untried ones remain.
+        consider_prior, consider_magic_clip, consider_endpoints, weights, group,
+            warn_independent_sampling: Optuna's arguments, accepted so that its code runs;
+            tftune's TPE always uses its prior, its own bandwidth floor and rank-based weights,
+            and models define-by-run branches one parameter at a time, so values other than
+            Optuna's defaults warn that they change nothing (see ``_optuna_args``).
     """
 
     def __init__(
         self,
         *,
+        consider_prior: bool | None = None,
+        consider_magic_clip: bool | None = None,
+        consider_endpoints: bool | None = None,
+        weights: Callable[[int], np.ndarray] | None = None,
+        group: bool = False,
+        warn_independent_sampling: bool | None = None,
         seed: int | None = None,
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
@@ -100,6 +112,14 @@ class TPESampler(BaseSampler):
             raise ValueError(f"`prior_weight` must be > 0, got {prior_weight!r}.")
         self._seed = seed
         self._random = RandomSampler(seed=seed)
+        check_optuna_tpe_arguments(
+            consider_prior=consider_prior,
+            consider_magic_clip=consider_magic_clip,
+            consider_endpoints=consider_endpoints,
+            weights=weights,
+            group=group,
+            warn_independent_sampling=warn_independent_sampling,
+        )
         self.n_startup_trials = n_startup_trials
         self.n_ei_candidates = n_ei_candidates
         self.multivariate = multivariate
