@@ -11,10 +11,26 @@ from tftune.storages._callbacks import (
 )
 from tftune.storages._in_memory import InMemoryStorage
 from tftune.storages._rdb import RDBStorage
+from tftune.storages.journal import (
+    BaseJournalBackend,
+    JournalFileBackend,
+    JournalFileOpenLock,
+    JournalFileSymlinkLock,
+    JournalStorage,
+)
+
+#: Optuna's older names, from before its journal module.
+JournalFileStorage = JournalFileBackend
+BaseJournalLogStorage = BaseJournalBackend
 
 __all__ = [
+    "BaseJournalLogStorage",
     "BaseStorage",
     "InMemoryStorage",
+    "JournalFileOpenLock",
+    "JournalFileStorage",
+    "JournalFileSymlinkLock",
+    "JournalStorage",
     "RDBStorage",
     "RetryFailedTrialCallback",
     "RetryHeartbeatStaleTrialCallback",
