@@ -10,6 +10,7 @@ import tftune as optuna
 from tftune.distributions import FloatDistribution
 from tftune.samplers import (
     BruteForceSampler,
+    CmaEsSampler,
     GPSampler,
     GridSampler,
     PartialFixedSampler,
@@ -157,3 +158,46 @@ def test_custom_sampler_subclassing_base_sampler():
     study.optimize(lambda t: t.suggest_float("x", 0, 4), n_trials=2)
     assert [t.params["x"] for t in study.trials] == [2.0, 2.0]
     assert FloatDistribution(0, 4) == study.trials[0].distributions["x"]
+
+
+def _sphere(trial):
+    x = [trial.suggest_float(f"x{i}", -3, 3) for i in range(4)]
+    k = trial.suggest_int("k", -5, 5)
+    trial.suggest_categorical("kind", ["a", "b"])
+    return sum((v - 1) ** 2 for v in x) + (k - 2) ** 2
+
+
+def test_cmaes_sampler_converges_where_random_search_does_not():
+    cma = optuna.create_study(sampler=CmaEsSampler(seed=0))
+    cma.optimize(_sphere, n_trials=80)
+    rand = optuna.create_study(sampler=RandomSampler(seed=0))
+    rand.optimize(_sphere, n_trials=80)
+    assert cma.best_value < rand.best_value / 3
+    late = [t.value for t in cma.trials[-16:]]
+    assert sorted(late)[len(late) // 2] < sorted(t.value for t in cma.trials[:16])[8]
+    assert all(t.params["kind"] in ("a", "b") and -5 <= t.params["k"] <= 5 for t in cma.trials)
+
+
+def test_cmaes_sampler_is_reproducible_and_takes_x0_and_popsize():
+    runs = []
+    for _ in range(2):
+        study = optuna.create_study(
+            sampler=CmaEsSampler(x0={"x0": 1.0, "x1": 1.0}, sigma0=0.1, seed=3, popsize=6),
+            direction="maximize",
+        )
+        study.optimize(
+            lambda t: -abs(t.suggest_float("x0", -3, 3)) - t.suggest_float("x1", -3, 3) ** 2,
+            n_trials=14,
+        )
+        runs.append([t.params for t in study.trials])
+    assert runs[0] == runs[1]
+    assert all(abs(p["x0"] - 1.0) < 1.5 for p in runs[0][1:7])  # the first generation near x0
+
+
+def test_cmaes_sampler_refuses_what_it_does_not_implement():
+    with pytest.raises(ValueError, match=r"restart_strategy='ipop'\) is not implemented"):
+        CmaEsSampler(restart_strategy="ipop")
+    with pytest.raises(ValueError, match="use_separable_cma"):
+        CmaEsSampler(use_separable_cma=True)
+    with pytest.raises(ValueError, match="popsize"):
+        CmaEsSampler(popsize=1)

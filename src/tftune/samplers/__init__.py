@@ -3,6 +3,7 @@
 from tftune.samplers._auto import AutoSampler
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._brute_force import BruteForceSampler
+from tftune.samplers._cmaes import CmaEsSampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._grid import GridSampler
 from tftune.samplers._partial_fixed import PartialFixedSampler
@@ -14,6 +15,7 @@ __all__ = [
     "AutoSampler",
     "BaseSampler",
     "BruteForceSampler",
+    "CmaEsSampler",
     "GPSampler",
     "GridSampler",
     "PartialFixedSampler",
