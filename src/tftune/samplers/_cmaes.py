@@ -59,8 +59,8 @@ class _Strategy:
         for _ in range(_RESAMPLES):
             x = self.mean + self.sigma * scale @ rng.standard_normal(self.d)
             if np.all((x >= 0) & (x <= 1)):
-                return x
-        return np.clip(x, 0.0, 1.0)
+                return np.asarray(x, dtype=float)
+        return np.asarray(np.clip(x, 0.0, 1.0), dtype=float)
 
     def tell(self, points: np.ndarray, losses: np.ndarray) -> None:
         """One generation's update from its ``popsize`` points and losses (lower is better)."""
@@ -180,7 +180,7 @@ class CmaEsSampler(BaseSampler):
         self._sigma0 = sigma0
         self._n_startup_trials = n_startup_trials
         self._popsize = popsize
-        self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**32)
+        self._seed = seed if seed is not None else _fresh_seed()
         self._independent = checked_sampler("independent_sampler", independent_sampler) or (
             RandomSampler(seed=seed)
         )
@@ -189,7 +189,7 @@ class CmaEsSampler(BaseSampler):
         self._lock = threading.Lock()
 
     def reseed_rng(self) -> None:
-        self._seed = int(np.random.SeedSequence().entropy % 2**32)
+        self._seed = _fresh_seed()
         self._independent.reseed_rng()
 
     def infer_relative_search_space(
@@ -267,6 +267,10 @@ class CmaEsSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
         self._independent.after_trial(study, trial, state, values)
+
+
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().generate_state(1)[0])
 
 
 def _bounds(distribution: FloatDistribution | IntDistribution) -> tuple[float, float]:
