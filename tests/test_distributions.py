@@ -204,12 +204,15 @@ def test_categorical_contains_is_false_outside(d):
 
 
 def test_external_values_of_the_wrong_type_are_rejected():
-    with pytest.raises(TypeError, match=r"takes a number, got 'a'"):
+    with pytest.raises(ValueError, match=r"takes a number \(or a numeric string\), got 'a'"):
         FloatDistribution(0, 1).to_internal_repr("a")
-    with pytest.raises(TypeError, match=r"takes a number, got True"):
-        FloatDistribution(0, 1).to_internal_repr(True)
-    with pytest.raises(TypeError, match=r"takes an integer, got None"):
+    with pytest.raises(TypeError, match=r"takes a number \(or a numeric string\), got None"):
         IntDistribution(0, 1).to_internal_repr(None)
+    with pytest.raises(ValueError, match=r"cannot take NaN, got nan"):
+        FloatDistribution(0, 1).to_internal_repr(float("nan"))
+    # As in Optuna, numeric strings and bools are cast with float().
+    assert FloatDistribution(0, 1).to_internal_repr("0.5") == 0.5
+    assert IntDistribution(0, 1).to_internal_repr(True) == 1.0
     with pytest.raises(ValueError, match=r"'c' is not one of the choices \['a', 'b'\]"):
         CategoricalDistribution(["a", "b"]).to_internal_repr("c")
 

@@ -24,13 +24,14 @@ from tftune.exceptions import TrialPruned
 from tftune.study import (
     Study,
     StudyDirection,
+    copy_study,
     create_study,
     delete_study,
     get_all_study_names,
     get_all_study_summaries,
     load_study,
 )
-from tftune.trial import FrozenTrial, Trial, TrialState
+from tftune.trial import FrozenTrial, Trial, TrialState, create_trial
 
 __all__ = [
     "CategoricalDistribution",
@@ -43,7 +44,9 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "copy_study",
     "create_study",
+    "create_trial",
     "delete_study",
     "distributions",
     "exceptions",
@@ -57,3 +60,15 @@ __all__ = [
     "storages",
     "trial",
 ]
+
+#: Subpackages loaded on first use (``optuna.visualization.plot_...`` after ``import optuna``),
+#: so that ``import tftune`` stays light.
+_LAZY_SUBPACKAGES = ("importance", "integration", "visualization")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"tftune.{name}")
+    raise AttributeError(f"module 'tftune' has no attribute {name!r}")

@@ -14,6 +14,7 @@ import json
 import math
 import numbers
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -144,6 +145,28 @@ def _snap_high(low: float, high: float, step: float) -> float:
         return float(d_low + n * d_step)
 
 
+class ExternalValueError(ValueError, TypeError):
+    """A value a numeric distribution cannot take: not float-castable, or NaN.
+
+    A ``ValueError`` as in Optuna, and a ``TypeError`` for code that checks the type.
+    """
+
+
+def _numeric_internal(distribution: BaseDistribution, external: Any) -> float:
+    """The internal float of a number, a bool or a numeric string, as Optuna casts them;
+    NaN and anything ``float()`` refuses raise ExternalValueError naming the value."""
+    try:
+        internal = float(external)
+    except (TypeError, ValueError, OverflowError):
+        raise ExternalValueError(
+            f"{distribution!r} takes a number (or a numeric string), got {_show(external)} "
+            f"({type(external).__name__})."
+        ) from None
+    if math.isnan(internal):
+        raise ExternalValueError(f"{distribution!r} cannot take NaN, got {_show(external)}.")
+    return internal
+
+
 class FloatDistribution(BaseDistribution):
     """Floats in ``[low, high]``, optionally on a log scale or a grid of ``step``."""
 
@@ -168,9 +191,7 @@ class FloatDistribution(BaseDistribution):
         self.low, self.high, self.log, self.step = low, high, log, step
 
     def to_internal_repr(self, external: Any) -> float:
-        if isinstance(external, bool) or not isinstance(external, numbers.Real):
-            raise TypeError(f"{self!r} takes a number, got {external!r}.")
-        return float(external)
+        return _numeric_internal(self, external)
 
     def to_external_repr(self, internal: float) -> float:
         return float(internal)
@@ -215,9 +236,7 @@ class IntDistribution(BaseDistribution):
         )
 
     def to_internal_repr(self, external: Any) -> float:
-        if isinstance(external, bool) or not isinstance(external, numbers.Real):
-            raise TypeError(f"{self!r} takes an integer, got {external!r}.")
-        return float(external)
+        return _numeric_internal(self, external)
 
     def to_external_repr(self, internal: float) -> int:
         return int(round(internal))
@@ -295,9 +314,85 @@ def _same_choice(a: Any, b: Any) -> bool:
     return a == b and (a is None) == (b is None)
 
 
-_DISTRIBUTIONS = {
-    cls.__name__: cls for cls in (FloatDistribution, IntDistribution, CategoricalDistribution)
-}
+def _legacy(old: str, new: str) -> None:
+    warnings.warn(
+        f"{old} is deprecated (as in Optuna); use {new} instead.", FutureWarning, stacklevel=3
+    )
+
+
+class UniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high)``, kept for studies written with old code."""
+
+    def __init__(self, low: float, high: float):
+        _legacy("UniformDistribution", "FloatDistribution(low, high)")
+        super().__init__(low, high)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+
+class LogUniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high, log=True)``."""
+
+    def __init__(self, low: float, high: float):
+        _legacy("LogUniformDistribution", "FloatDistribution(low, high, log=True)")
+        super().__init__(low, high, log=True)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+
+class DiscreteUniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high, step=q)``."""
+
+    def __init__(self, low: float, high: float, q: float):
+        _legacy("DiscreteUniformDistribution", "FloatDistribution(low, high, step=q)")
+        super().__init__(low, high, step=q)
+
+    @property
+    def q(self) -> float:
+        """The grid spacing (``step``)."""
+        assert self.step is not None
+        return self.step
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "q": self.q}
+
+
+class IntUniformDistribution(IntDistribution):
+    """Deprecated: ``IntDistribution(low, high, step=step)``."""
+
+    def __init__(self, low: int, high: int, step: int = 1):
+        _legacy("IntUniformDistribution", "IntDistribution(low, high, step=step)")
+        super().__init__(low, high, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "step": self.step}
+
+
+class IntLogUniformDistribution(IntDistribution):
+    """Deprecated: ``IntDistribution(low, high, log=True)`` (``step`` must stay 1)."""
+
+    def __init__(self, low: int, high: int, step: int = 1):
+        _legacy("IntLogUniformDistribution", "IntDistribution(low, high, log=True)")
+        super().__init__(low, high, log=True, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "step": self.step}
+
+
+#: Every distribution class, by the name stored in its JSON (Optuna's legacy ones included).
+DISTRIBUTION_CLASSES: tuple[type[BaseDistribution], ...] = (
+    FloatDistribution,
+    IntDistribution,
+    CategoricalDistribution,
+    UniformDistribution,
+    LogUniformDistribution,
+    DiscreteUniformDistribution,
+    IntUniformDistribution,
+    IntLogUniformDistribution,
+)
+_DISTRIBUTIONS = {cls.__name__: cls for cls in DISTRIBUTION_CLASSES}
 
 
 def distribution_to_json(distribution: BaseDistribution) -> str:

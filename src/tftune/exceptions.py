@@ -11,6 +11,12 @@ The tree::
     ├── UpdateFinishedTrialError    a finished trial cannot be changed (also a ``RuntimeError``)
     └── SearchSpaceExhausted        the sampler has nothing left to propose (a finished grid)
 
+    ExperimentalWarning             a feature whose interface may still change (a UserWarning)
+
+Optuna's names are aliases of these, so ``except optuna.exceptions.X`` keeps working after
+``import tftune as optuna``: ``OptunaError`` is ``TftuneError``, ``StorageInternalError`` is
+``StorageError``, and ``CLIUsageError`` is the error of a wrong command line.
+
 "This trial failed" is never an exception of the study: the trial is stored as failed with its
 reason and the study goes on. Only the objective's own exceptions propagate, unless listed in
 ``catch``.
@@ -52,3 +58,31 @@ class UpdateFinishedTrialError(TftuneError, RuntimeError):
 
 class SearchSpaceExhausted(TftuneError):
     """The sampler has evaluated every point of its search space (for example a finished grid)."""
+
+
+class CLIUsageError(TftuneError):
+    """The command line was used wrongly (an unknown option, a missing argument)."""
+
+
+class ExperimentalWarning(UserWarning):
+    """A feature whose interface may still change in a later release."""
+
+
+#: Optuna's names for the same errors.
+OptunaError = TftuneError
+StorageInternalError = StorageError
+
+__all__ = [
+    "CLIUsageError",
+    "DuplicatedStudyError",
+    "ExperimentalWarning",
+    "OptunaError",
+    "SchemaVersionError",
+    "SearchSpaceExhausted",
+    "StorageError",
+    "StorageInternalError",
+    "StudyNotFoundError",
+    "TftuneError",
+    "TrialPruned",
+    "UpdateFinishedTrialError",
+]

@@ -38,5 +38,29 @@ def disable_default_handler() -> None:
     _logger.propagate = True
 
 
+def enable_default_handler() -> None:
+    """Print to stderr again (the default), after :func:`disable_default_handler`."""
+    level = _logger.level
+    _configure()
+    _logger.setLevel(level or _logging.INFO)
+
+
+def enable_propagation() -> None:
+    """Pass tftune's records on to the root logger's handlers too."""
+    _logger.propagate = True
+
+
+def disable_propagation() -> None:
+    """Keep tftune's records from the root logger's handlers (the default)."""
+    _logger.propagate = False
+
+
+def get_logger(name: str) -> _logging.Logger:
+    """A logger under ``tftune`` (``get_logger("tftune.x")`` or a bare ``"x"``)."""
+    return _logging.getLogger(name if name.split(".")[0] == "tftune" else f"tftune.{name}")
+
+
 _configure()
 WARNING, INFO, DEBUG, ERROR = _logging.WARNING, _logging.INFO, _logging.DEBUG, _logging.ERROR
+CRITICAL = FATAL = _logging.CRITICAL
+WARN = _logging.WARNING

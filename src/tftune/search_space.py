@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tftune.distributions import (
     BaseDistribution,
@@ -18,6 +18,10 @@ from tftune.distributions import (
     FloatDistribution,
     IntDistribution,
 )
+
+if TYPE_CHECKING:
+    from tftune.study._study import Study
+    from tftune.trial._frozen import FrozenTrial
 
 SUPPORTED_SCIPY = "uniform, loguniform (reciprocal) and randint"
 
@@ -114,3 +118,37 @@ def validate_grid(
                 raise type(error)(f"Grid parameter {name!r}: {error}") from None
         checked.append({name: list(values) for name, values in sub_grid.items()})
     return checked
+
+
+def intersection_search_space(
+    trials: Sequence[FrozenTrial], include_pruned: bool = False
+) -> dict[str, BaseDistribution]:
+    """The parameters every COMPLETE trial (and PRUNED one, with ``include_pruned``) has,
+    with the same distribution in all of them, sorted by name (Optuna's function)."""
+    from tftune.trial._state import TrialState
+
+    states = (TrialState.COMPLETE, TrialState.PRUNED) if include_pruned else (TrialState.COMPLETE,)
+    space: dict[str, BaseDistribution] | None = None
+    for trial in trials:
+        if trial.state not in states:
+            continue
+        if space is None:
+            space = dict(trial.distributions)
+            continue
+        space = {
+            name: distribution
+            for name, distribution in space.items()
+            if trial.distributions.get(name) == distribution
+        }
+    return dict(sorted((space or {}).items()))
+
+
+class IntersectionSearchSpace:
+    """Optuna's object form of :func:`intersection_search_space`: ``calculate(study)`` gives
+    the search space the study's trials share (recomputed each call)."""
+
+    def __init__(self, include_pruned: bool = False) -> None:
+        self._include_pruned = include_pruned
+
+    def calculate(self, study: Study) -> dict[str, BaseDistribution]:
+        return intersection_search_space(study.get_trials(deepcopy=False), self._include_pruned)

@@ -6,6 +6,7 @@ from tftune.pruners._patient import PatientPruner
 from tftune.pruners._percentile import MedianPruner, PercentilePruner
 from tftune.pruners._successive_halving import SuccessiveHalvingPruner
 from tftune.pruners._threshold import ThresholdPruner
+from tftune.pruners._wilcoxon import WilcoxonPruner
 
 __all__ = [
     "BasePruner",
@@ -16,4 +17,5 @@ __all__ = [
     "PercentilePruner",
     "SuccessiveHalvingPruner",
     "ThresholdPruner",
+    "WilcoxonPruner",
 ]

@@ -2,10 +2,13 @@
 
 from tftune.samplers._auto import AutoSampler
 from tftune.samplers._base import BaseSampler
+from tftune.samplers._brute_force import BruteForceSampler
+from tftune.samplers._cmaes import CmaEsSampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._grid import GridSampler
 from tftune.samplers._nsgaii import NSGAIISampler
 from tftune.samplers._nsgaiii import NSGAIIISampler
+from tftune.samplers._partial_fixed import PartialFixedSampler
 from tftune.samplers._qmc import QMCSampler
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe import TPESampler
@@ -14,10 +17,13 @@ from tftune.samplers import nsgaii  # noqa: E402 - the crossovers, as optuna.sam
 __all__ = [
     "AutoSampler",
     "BaseSampler",
+    "BruteForceSampler",
+    "CmaEsSampler",
     "GPSampler",
     "GridSampler",
     "NSGAIISampler",
     "NSGAIIISampler",
+    "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
     "TPESampler",

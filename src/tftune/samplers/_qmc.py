@@ -16,6 +16,7 @@ from tftune.distributions import (
     IntDistribution,
 )
 from tftune.samplers._base import BaseSampler
+from tftune.samplers._optuna_args import checked_sampler, moot_argument
 from tftune.samplers._random import RandomSampler
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -49,20 +50,54 @@ def from_unit(distribution: BaseDistribution, u: float) -> Any:
     return int(round(value)) if isinstance(distribution, IntDistribution) else float(value)
 
 
+_ENGINES: dict[str, Any] = {"sobol": qmc.Sobol, "halton": qmc.Halton}
+
+
 class QMCSampler(BaseSampler):
-    """Trial *n* takes point *n* of a scrambled Sobol sequence over the search space.
+    """Trial *n* takes point *n* of a scrambled Sobol (or, with ``qmc_type="halton"``, Halton)
+    sequence over the search space.
 
     The space is the one the first complete trial used; parameters outside it (define-by-run
     branches) and the first trial itself are sampled at random. Give a ``seed`` when several
     workers share a study: they then walk one sequence together without repeating a point.
+    ``independent_sampler`` (default: random) samples the parameters outside the space.
+    Optuna's ``warn_*`` arguments are accepted; tftune gives neither warning.
     """
 
-    def __init__(self, *, seed: int | None = None, scramble: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        qmc_type: str = "sobol",
+        scramble: bool = True,
+        seed: int | None = None,
+        independent_sampler: BaseSampler | None = None,
+        warn_asynchronous_seeding: bool = True,
+        warn_independent_sampling: bool = True,
+    ) -> None:
+        if qmc_type not in _ENGINES:
+            raise ValueError(f"`qmc_type` must be one of {sorted(_ENGINES)}, got {qmc_type!r}.")
+        self._engine = _ENGINES[qmc_type]
         self._seed = (
             seed if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
         )
         self._scramble = scramble
-        self._random = RandomSampler(seed=seed)
+        self._random = checked_sampler("independent_sampler", independent_sampler) or (
+            RandomSampler(seed=seed)
+        )
+        moot_argument(
+            "QMCSampler",
+            "warn_independent_sampling",
+            warn_independent_sampling,
+            True,
+            "tftune does not warn when a parameter is sampled independently.",
+        )
+        moot_argument(
+            "QMCSampler",
+            "warn_asynchronous_seeding",
+            warn_asynchronous_seeding,
+            True,
+            "tftune does not warn about seeds.",
+        )
         self._space: dict[str, BaseDistribution] | None = None
         self._lock = threading.Lock()
 
@@ -84,7 +119,7 @@ class QMCSampler(BaseSampler):
         if not search_space:
             return {}
         names = sorted(search_space)
-        engine = qmc.Sobol(d=len(names), scramble=self._scramble, seed=self._seed)
+        engine = self._engine(d=len(names), scramble=self._scramble, seed=self._seed)
         if trial.number:
             engine.fast_forward(trial.number)
         point = engine.random(1)[0]

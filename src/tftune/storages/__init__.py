@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tftune.storages._base import BaseStorage, StudySummary
-from tftune.storages._callbacks import RetryFailedTrialCallback
+from tftune.storages._callbacks import (
+    RetryFailedTrialCallback,
+    RetryHeartbeatStaleTrialCallback,
+)
 from tftune.storages._in_memory import InMemoryStorage
 from tftune.storages._rdb import RDBStorage
+from tftune.storages.journal import (
+    BaseJournalBackend,
+    JournalFileBackend,
+    JournalFileOpenLock,
+    JournalFileSymlinkLock,
+    JournalStorage,
+)
+
+#: Optuna's older names, from before its journal module.
+JournalFileStorage = JournalFileBackend
+BaseJournalLogStorage = BaseJournalBackend
 
 __all__ = [
+    "BaseJournalLogStorage",
     "BaseStorage",
     "InMemoryStorage",
+    "JournalFileOpenLock",
+    "JournalFileStorage",
+    "JournalFileSymlinkLock",
+    "JournalStorage",
     "RDBStorage",
     "RetryFailedTrialCallback",
+    "RetryHeartbeatStaleTrialCallback",
     "StudySummary",
+    "fail_stale_trials",
     "get_storage",
 ]
+
+if TYPE_CHECKING:
+    from tftune.study import Study
 
 DEFAULT_STORAGE_URL = "sqlite:///tftune.db"
 
@@ -35,3 +61,10 @@ def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
         "or a storage object, "
         f"got {storage!r} ({type(storage).__name__})."
     )
+
+
+def fail_stale_trials(study: Study) -> None:
+    """Fail the study's RUNNING trials whose heartbeat stopped (their worker died) now,
+    calling the storage's ``failed_trial_callback`` for each; studies also do this on their
+    own before each new trial."""
+    study.fail_stale_trials()

@@ -14,6 +14,7 @@ from typing import Any
 
 from tftune.distributions import BaseDistribution
 from tftune._direction import StudyDirection
+from tftune.exceptions import UpdateFinishedTrialError
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -23,9 +24,17 @@ FIXED_PARAMS_KEY = "fixed_params"
 FAIL_REASON_KEY = "fail_reason"
 
 
+#: Study system attribute holding the objectives' names (``Study.set_metric_names``).
+METRIC_NAMES_KEY = "study:metric_names"
+
+
 @dataclasses.dataclass(frozen=True)
 class StudySummary:
-    """One line of ``get_all_studies``: a study's name, directions and progress."""
+    """One line of ``get_all_studies``: a study's name, directions and progress.
+
+    ``get_all_study_summaries`` fills in ``best_trial`` and the attributes, as Optuna's
+    summaries have them.
+    """
 
     study_id: int
     study_name: str
@@ -34,6 +43,19 @@ class StudySummary:
     n_complete: int
     best_values: list[float] | None
     datetime_start: Any = None
+    best_trial: FrozenTrial | None = None
+    user_attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    system_attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def direction(self) -> StudyDirection:
+        """The direction of a single-objective study."""
+        if len(self.directions) != 1:
+            raise RuntimeError(
+                f"Study {self.study_name!r} has {len(self.directions)} objectives; "
+                "use `directions`."
+            )
+        return self.directions[0]
 
 
 class BaseStorage(abc.ABC):
@@ -97,6 +119,12 @@ class BaseStorage(abc.ABC):
         With ``once_key``, the trials are added only by the first caller to use that key for the
         study; later callers get ``False`` and nothing is added.
         """
+
+    def add_trials(self, study_id: int, trials: Sequence[FrozenTrial]) -> list[int]:
+        """Insert finished (or RUNNING) trials as given, atomically, numbered after the
+        study's last trial; return their new ids. Storages that cannot do this raise
+        NotImplementedError (both of tftune's can)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot add finished trials.")
 
     @abc.abstractmethod
     def set_trial_param(
@@ -174,6 +202,59 @@ class BaseStorage(abc.ABC):
             if trial.number == number:
                 return trial._trial_id
         raise KeyError(f"Study {study_id} has no trial number {number}.")
+
+    # --- Optuna's per-field accessors, for custom code written against its storages -------
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        return self.get_study_attrs(study_id)
+
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        return self.get_study_attrs(study_id, system=True)
+
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        self.set_study_attr(study_id, key, value)
+
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        self.set_study_attr(study_id, key, value, system=True)
+
+    def get_trial_params(self, trial_id: int) -> dict[str, Any]:
+        """The trial's parameters, as the objective saw them."""
+        return self.get_trial(trial_id).params
+
+    def get_trial_param(self, trial_id: int, param_name: str) -> float:
+        """One parameter's internal value (a category's index); KeyError if it has none."""
+        trial = self.get_trial(trial_id)
+        if param_name not in trial.params:
+            raise KeyError(f"Trial #{trial.number} has no parameter {param_name!r}.")
+        return trial.distributions[param_name].to_internal_repr(trial.params[param_name])
+
+    def get_trial_user_attrs(self, trial_id: int) -> dict[str, Any]:
+        return self.get_trial(trial_id).user_attrs
+
+    def get_trial_system_attrs(self, trial_id: int) -> dict[str, Any]:
+        return self.get_trial(trial_id).system_attrs
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self.set_trial_attr(trial_id, key, value)
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self.set_trial_attr(trial_id, key, value, system=True)
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        return self.get_trial(trial_id).number
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        return self.get_trial_id_from_number(study_id, trial_number)
+
+    def check_trial_is_updatable(self, trial_id: int, trial_state: TrialState) -> None:
+        """Raise UpdateFinishedTrialError if a trial in ``trial_state`` is finished."""
+        if trial_state.is_finished():
+            number = self.get_trial_number_from_id(trial_id)
+            raise UpdateFinishedTrialError(
+                f"Trial #{number} is {trial_state.name}; only a running trial can be changed."
+            )
+
+    def remove_session(self) -> None:  # noqa: B027 - optional hook, a no-op
+        """Kept for Optuna code; tftune's storages hold no session to remove."""
 
     # --- heartbeats (storages shared by processes) -----------------------------------------
     def record_heartbeat(  # noqa: B027 - optional hook, a no-op

@@ -50,3 +50,12 @@ class RetryFailedTrialCallback:
     def retried_trial_number(trial: FrozenTrial) -> int | None:
         """The number of the original trial that ``trial`` retries, or ``None``."""
         return trial.system_attrs.get(RETRY_OF_KEY)
+
+    @staticmethod
+    def retry_history(trial: FrozenTrial) -> list[int]:
+        """The numbers of the trials ``trial`` retries, oldest first (empty if none)."""
+        return list(trial.system_attrs.get(RETRY_HISTORY_KEY, []))
+
+
+#: Optuna's newer name for the same callback.
+RetryHeartbeatStaleTrialCallback = RetryFailedTrialCallback

@@ -31,7 +31,9 @@ class _StudyRecord:
         "created",
     )
 
-    def __init__(self, name: str, directions: list[StudyDirection]) -> None:
+    def __init__(
+        self, name: str, directions: list[StudyDirection], created: datetime.datetime
+    ) -> None:
         self.name = name
         self.directions = directions
         self.user_attrs: dict[str, Any] = {}
@@ -40,7 +42,7 @@ class _StudyRecord:
         self.trials: list[FrozenTrial] = self.index.trials
         self.waiting: collections.deque[FrozenTrial] = collections.deque()
         self.best: FrozenTrial | None = None
-        self.created = datetime.datetime.now()
+        self.created = created
 
 
 class InMemoryStorage(BaseStorage):
@@ -54,6 +56,11 @@ class InMemoryStorage(BaseStorage):
         self._next_study_id = 0
         self._next_trial_id = 0
 
+    def now(self) -> datetime.datetime:
+        """The time stamped on new studies and on trials as they start and finish (a journal's
+        replica answers with the time its log recorded)."""
+        return datetime.datetime.now()
+
     # --- studies ---------------------------------------------------------------------------
     def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:
         with self._lock:
@@ -63,7 +70,7 @@ class InMemoryStorage(BaseStorage):
                 )
             study_id = self._next_study_id
             self._next_study_id += 1
-            self._studies[study_id] = _StudyRecord(study_name, list(directions))
+            self._studies[study_id] = _StudyRecord(study_name, list(directions), self.now())
             self._names[study_name] = study_id
             return study_id
 
@@ -121,7 +128,7 @@ class InMemoryStorage(BaseStorage):
 
     # --- trials ----------------------------------------------------------------------------
     def create_new_trial(self, study_id: int, *, create: bool = True) -> FrozenTrial | None:
-        now = datetime.datetime.now()
+        now = self.now()
         with self._lock:
             record = self._study(study_id)
             if record.waiting:
@@ -165,6 +172,21 @@ class InMemoryStorage(BaseStorage):
                 self._next_trial_id += 1
             return True
 
+    def add_trials(self, study_id: int, trials: Sequence[FrozenTrial]) -> list[int]:
+        with self._lock:
+            record = self._study(study_id)
+            ids = []
+            for given in trials:
+                trial = copy.deepcopy(given)
+                trial.number, trial._trial_id = len(record.trials), self._next_trial_id
+                self._next_trial_id += 1
+                record.index.put(trial)
+                self._trials[trial._trial_id] = (study_id, trial)
+                if trial.state == TrialState.COMPLETE:
+                    self._update_best(record, trial)
+                ids.append(trial._trial_id)
+            return ids
+
     def _running(self, trial_id: int, *, allow_waiting: bool = True) -> tuple[int, FrozenTrial]:
         """The trial, if it may still change (RUNNING, or WAITING where allowed)."""
         try:
@@ -202,9 +224,9 @@ class InMemoryStorage(BaseStorage):
                 trial.values = [float(v) for v in values]
             trial.state = state
             if state == TrialState.RUNNING:
-                trial.datetime_start = datetime.datetime.now()
+                trial.datetime_start = self.now()
             if state.is_finished():
-                trial.datetime_complete = datetime.datetime.now()
+                trial.datetime_complete = self.now()
                 self._studies[study_id].index.finished_in_place(trial)
             if state == TrialState.COMPLETE:
                 self._update_best(self._studies[study_id], trial)

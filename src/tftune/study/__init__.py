@@ -1,6 +1,9 @@
-"""Studies: create, load, run and inspect."""
+"""Studies: create, load, copy, run and inspect."""
 
 from tftune._direction import StudyDirection
+from tftune.storages._base import StudySummary
+from tftune.study._callbacks import MaxTrialsCallback
+from tftune.study._copy import copy_study
 from tftune.study._study import (
     Study,
     create_study,
@@ -11,8 +14,11 @@ from tftune.study._study import (
 )
 
 __all__ = [
+    "MaxTrialsCallback",
     "Study",
     "StudyDirection",
+    "StudySummary",
+    "copy_study",
     "create_study",
     "delete_study",
     "get_all_study_names",

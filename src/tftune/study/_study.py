@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -13,8 +14,9 @@ from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, Update
 from tftune.pruners import BasePruner, NopPruner
 from tftune.samplers._base import BaseSampler
 from tftune.storages import BaseStorage, StudySummary, get_storage
-from tftune.storages._base import FIXED_PARAMS_KEY
+from tftune.storages._base import FIXED_PARAMS_KEY, METRIC_NAMES_KEY
 from tftune._direction import StudyDirection, parse_direction
+from tftune.study._dataframe import DEFAULT_ATTRS
 from tftune.study._multi_objective import pareto_front
 from tftune.study._tell import finish_trial, split_values
 from tftune.trial._constraints import feasible, is_feasible
@@ -130,6 +132,45 @@ class Study:
                 f"Attribute {key!r} must be JSON-serialisable, got {value!r}."
             ) from None
         self._storage.set_study_attr(self._study_id, key, value)
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """The objectives' names given with :meth:`set_metric_names`, or ``None``."""
+        names = self.system_attrs.get(METRIC_NAMES_KEY)
+        return list(names) if names is not None else None
+
+    def set_metric_names(self, metric_names: list[str]) -> None:
+        """Name the objectives (one name each), for tables and plots."""
+        if isinstance(metric_names, str) or not all(isinstance(n, str) for n in metric_names):
+            raise TypeError(f"`metric_names` must be a list of strings, got {metric_names!r}.")
+        if len(metric_names) != len(self._directions):
+            raise ValueError(
+                f"`metric_names` must hold one name per objective ({len(self._directions)}), "
+                f"got {len(metric_names)}: {metric_names!r}."
+            )
+        self._storage.set_study_attr(
+            self._study_id, METRIC_NAMES_KEY, list(metric_names), system=True
+        )
+
+    # --- adding finished trials -----------------------------------------------------------
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Add a trial made with :func:`~tftune.trial.create_trial` (or copied from another
+        study), with its state, values, params and attributes; it gets the next number.
+
+        A WAITING trial is queued instead: the next trial to start takes its params.
+        """
+        self.add_trials([trial])
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """Add several trials as :meth:`add_trial` does, in order."""
+        from tftune.study._add import add_trials
+
+        add_trials(self._storage, self._study_id, list(trials))
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Attach a JSON-serialisable value for tftune's own use (as ``copy_study`` does)."""
+        check_name(key, "An attribute key")
+        self._storage.set_study_attr(self._study_id, key, value, system=True)
 
     # --- running ---------------------------------------------------------------------------
     def optimize(
@@ -299,6 +340,10 @@ class Study:
                 return True
         return False
 
+    def fail_stale_trials(self) -> None:
+        """Fail RUNNING trials whose worker stopped sending heartbeats, now."""
+        self._fail_stale_trials(force=True)
+
     def _fail_stale_trials(self, force: bool = False) -> None:
         """Fail trials of dead workers (rate-limited to once per heartbeat interval)."""
         interval = self._storage.heartbeat_interval
@@ -313,11 +358,24 @@ class Study:
                 self._storage.failed_trial_callback(self, trial)
 
     # --- export ----------------------------------------------------------------------------
-    def trials_dataframe(self, states: Container[TrialState] | None = None) -> pandas.DataFrame:
-        """The trials as a pandas DataFrame, one row per trial (needs pandas)."""
+    def trials_dataframe(
+        self,
+        attrs: Sequence[str] = DEFAULT_ATTRS,
+        multi_index: bool = False,
+        *,
+        states: Container[TrialState] | None = None,
+    ) -> pandas.DataFrame:
+        """The trials as a pandas DataFrame, one row per trial (needs pandas).
+
+        Args:
+            attrs: the trial attributes to show; dict attributes (``params``, ``user_attrs``,
+                ``system_attrs``, ``intermediate_values``) give one column per key.
+            multi_index: columns as ``("params", "x")`` pairs instead of ``params_x``.
+            states: only the trials in these states (default: all).
+        """
         from tftune.study._dataframe import trials_dataframe
 
-        return trials_dataframe(self, states)
+        return trials_dataframe(self, states, attrs, multi_index)
 
     def __repr__(self) -> str:
         return (
@@ -446,9 +504,29 @@ def delete_study(study_name: str, storage: str | BaseStorage) -> None:
     backend.delete_study(backend.get_study_id_from_name(study_name))
 
 
-def get_all_study_summaries(storage: str | BaseStorage) -> list[StudySummary]:
-    """One summary (name, directions, trial counts, best values) per study."""
-    return get_storage(storage).get_all_studies()
+def get_all_study_summaries(
+    storage: str | BaseStorage, include_best_trial: bool = True
+) -> list[StudySummary]:
+    """One summary per study: name, directions, trial counts, best values, user attributes
+    and (with ``include_best_trial``, for single-objective studies) the best trial."""
+    backend = get_storage(storage)
+    summaries = []
+    for summary in backend.get_all_studies():
+        best = None
+        if include_best_trial and len(summary.directions) == 1 and summary.n_complete:
+            try:
+                best = backend.get_best_trial(summary.study_id)
+            except ValueError:  # its best value is damaged: the summary has none either
+                best = None
+        summaries.append(
+            dataclasses.replace(
+                summary,
+                best_trial=best,
+                user_attrs=backend.get_study_attrs(summary.study_id),
+                system_attrs=backend.get_study_attrs(summary.study_id, system=True),
+            )
+        )
+    return summaries
 
 
 def get_all_study_names(storage: str | BaseStorage) -> list[str]:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime
+from collections.abc import Callable
 from typing import Any
 
-from tftune.distributions import (
-    BaseDistribution,
-    CategoricalChoiceType,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from tftune.distributions import BaseDistribution
+from tftune.trial._suggest import SuggestMethods, make_named
 
 
-class FixedTrial:
+class FixedTrial(SuggestMethods):
     """Answers every suggestion from ``params``, so a build function can be replayed.
 
     ``FixedTrial(study.best_params)`` gives the best trial's model back from the same code.
@@ -27,6 +23,8 @@ class FixedTrial:
         self._distributions: dict[str, BaseDistribution] = {}
         self.number = number
         self.user_attrs: dict[str, Any] = {}
+        self.system_attrs: dict[str, Any] = {}
+        self.datetime_start: datetime.datetime | None = datetime.datetime.now()
 
     @property
     def params(self) -> dict[str, Any]:
@@ -36,28 +34,8 @@ class FixedTrial:
     def distributions(self) -> dict[str, BaseDistribution]:
         return dict(self._distributions)
 
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        value: float = self._suggest(
-            name, lambda: FloatDistribution(low, high, log=log, step=step)
-        )
-        return value
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        value: int = self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
-        return value
-
-    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
-        return self._suggest(name, lambda: CategoricalDistribution(choices))
-
     def _suggest(self, name: str, make_distribution: Callable[[], BaseDistribution]) -> Any:
-        try:
-            distribution = make_distribution()
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"Parameter {name!r}: {error}") from None
+        distribution = make_named(name, make_distribution)
         if name not in self._params:
             raise ValueError(
                 f"FixedTrial has no value for parameter {name!r}; it knows {sorted(self._params)}."
@@ -75,3 +53,6 @@ class FixedTrial:
 
     def set_user_attr(self, key: str, value: Any) -> None:
         self.user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self.system_attrs[key] = value

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import warnings
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tftune.distributions import BaseDistribution
 from tftune.trial._constraints import constraints_from_attrs
 from tftune.trial._state import TrialState
+from tftune.trial._suggest import SuggestMethods, make_named
 
 
-class FrozenTrial:
+class FrozenTrial(SuggestMethods):
     """An immutable-by-convention record of a trial: its state, parameters, values and reports.
 
     ``params`` hold the values the objective saw; ``distributions`` the declared ranges.
@@ -33,10 +36,9 @@ class FrozenTrial:
 
     def __init__(
         self,
-        *,
         number: int,
         state: TrialState,
-        values: list[float] | None = None,
+        value: float | None = None,
         datetime_start: datetime.datetime | None = None,
         datetime_complete: datetime.datetime | None = None,
         params: dict[str, Any] | None = None,
@@ -45,10 +47,19 @@ class FrozenTrial:
         system_attrs: dict[str, Any] | None = None,
         intermediate_values: dict[int, float] | None = None,
         trial_id: int = -1,
+        *,
+        values: Sequence[float] | None = None,
     ) -> None:
+        if value is not None and values is not None:
+            raise ValueError(
+                f"Give either `value` or `values`, not both, got value={value!r} and "
+                f"values={values!r}."
+            )
         self.number = number
         self.state = state
-        self.values = values
+        self.values = [value] if value is not None else None
+        if values is not None:
+            self.values = list(values)
         self.datetime_start = datetime_start
         self.datetime_complete = datetime_complete
         self.params = params if params is not None else {}
@@ -69,6 +80,10 @@ class FrozenTrial:
                 "`value` is for single-objective studies, use `values` instead."
             )
         return self.values[0]
+
+    @value.setter
+    def value(self, value: float | None) -> None:
+        self.values = None if value is None else [value]
 
     @property
     def constraints(self) -> dict[str, float]:
@@ -103,6 +118,55 @@ class FrozenTrial:
             intermediate_values=dict(self.intermediate_values),
             trial_id=self._trial_id,
         )
+
+    # --- used as a trial: replay an objective on a stored trial (as Optuna allows) -------
+    def _suggest(self, name: str, make_distribution: Callable[[], BaseDistribution]) -> Any:
+        """The stored value of ``name``; ValueError if the trial has none. A value outside the
+        asked-for range warns (and is returned); a different kind of distribution raises."""
+        distribution = make_named(name, make_distribution)
+        if name not in self.params:
+            raise ValueError(
+                f"Trial #{self.number} has no value for parameter {name!r}; it has "
+                f"{sorted(self.params)}. Give it in the FrozenTrial's `params`."
+            )
+        value = self.params[name]
+        if not distribution.contains(distribution.to_internal_repr(value)):
+            warnings.warn(
+                f"The value {value!r} of parameter {name!r} lies outside {distribution!r}.",
+                UserWarning,
+                stacklevel=4,
+            )
+        old = self.distributions.get(name)
+        if old is not None and type(old) is not type(distribution):
+            raise ValueError(
+                f"Parameter {name!r} is stored as {old!r}; it cannot be asked for as "
+                f"{distribution!r} (another kind of distribution)."
+            )
+        self.distributions[name] = distribution
+        return value
+
+    def report(self, value: float, step: int) -> None:
+        """Does nothing: a stored trial takes no reports (and is never pruned)."""
+
+    def should_prune(self) -> bool:
+        """Always ``False``: a stored trial is never pruned."""
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self.user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self.system_attrs[key] = value
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self.number < other.number
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self.number <= other.number
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FrozenTrial):

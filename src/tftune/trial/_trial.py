@@ -8,15 +8,13 @@ import sys
 import math
 import numbers
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tftune.distributions import (
     MAX_EXACT_INT,
     BaseDistribution,
-    CategoricalChoiceType,
     CategoricalDistribution,
-    FloatDistribution,
     IntDistribution,
     check_distribution_compatibility,
 )
@@ -24,12 +22,13 @@ from tftune.search_space import to_distributions
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_name
+from tftune.trial._suggest import SuggestMethods, make_named
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
-class Trial:
+class Trial(SuggestMethods):
     """One evaluation of the objective: suggests parameters and receives reports.
 
     Parameters are chosen as the objective asks for them (define-by-run). Asking again for a
@@ -76,41 +75,6 @@ class Trial:
         return self._frozen.datetime_start
 
     # --- suggestions -----------------------------------------------------------------------
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        """A float in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
-        value: float = self._suggest(
-            name, lambda: FloatDistribution(low, high, log=log, step=step)
-        )
-        return value
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        """An integer in ``[low, high]``; on a log scale with ``log=True``, or every ``step``."""
-        value: int = self._suggest(name, lambda: IntDistribution(low, high, log=log, step=step))
-        return value
-
-    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any:
-        """One of ``choices`` (None, bool, int, float or str)."""
-        return self._suggest(name, lambda: CategoricalDistribution(choices))
-
-    def suggest_uniform(self, name: str, low: float, high: float) -> float:
-        """Deprecated: use ``suggest_float(name, low, high)``."""
-        _deprecated("suggest_uniform", "suggest_float(name, low, high)")
-        return self.suggest_float(name, low, high)
-
-    def suggest_loguniform(self, name: str, low: float, high: float) -> float:
-        """Deprecated: use ``suggest_float(name, low, high, log=True)``."""
-        _deprecated("suggest_loguniform", "suggest_float(name, low, high, log=True)")
-        return self.suggest_float(name, low, high, log=True)
-
-    def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
-        """Deprecated: use ``suggest_float(name, low, high, step=q)``."""
-        _deprecated("suggest_discrete_uniform", "suggest_float(name, low, high, step=q)")
-        return self.suggest_float(name, low, high, step=q)
-
     def suggest_params(self, space: Mapping[str, Any]) -> dict[str, Any]:
         """Suggest every parameter of a scikit-learn style space (lists, scipy.stats) at once."""
         return {
@@ -124,10 +88,7 @@ class Trial:
         the internal float written to the storage (a fixed value outside the range included).
         """
         check_name(name)
-        try:
-            distribution = make_distribution()
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"Parameter {name!r}: {error}") from None
+        distribution = make_named(name, make_distribution)
         frozen = self._frozen
         if name in frozen.distributions:
             check_distribution_compatibility(name, frozen.distributions[name], distribution)
@@ -167,18 +128,28 @@ class Trial:
         warnings.warn(message + " It is used as given.", UserWarning, stacklevel=4)
         return internal
 
-    def _sampled_value(self, name: str, distribution: BaseDistribution) -> Any:
-        sampler, study = self.study.sampler, self.study
+    @property
+    def relative_params(self) -> dict[str, Any]:
+        """The parameters the sampler chose jointly for this trial (its relative sample),
+        drawn on first use; a suggestion of the same name and distribution returns them."""
+        return dict(self._relative_sample())
+
+    def _relative_sample(self) -> dict[str, Any]:
         if self._relative is None:
+            sampler, study = self.study.sampler, self.study
             self._relative_space = sampler.infer_relative_search_space(study, self._frozen)
             self._relative = (
                 sampler.sample_relative(study, self._frozen, self._relative_space)
                 if self._relative_space
                 else {}
             )
-        if name in self._relative and self._relative_space.get(name) == distribution:
-            return self._relative[name]
-        return sampler.sample_independent(study, self._frozen, name, distribution)
+        return self._relative
+
+    def _sampled_value(self, name: str, distribution: BaseDistribution) -> Any:
+        relative = self._relative_sample()
+        if name in relative and self._relative_space.get(name) == distribution:
+            return relative[name]
+        return self.study.sampler.sample_independent(self.study, self._frozen, name, distribution)
 
     # --- reports and pruning ---------------------------------------------------------------
     def report(self, value: float, step: int) -> None:
@@ -277,10 +248,6 @@ def _single_value(distribution: BaseDistribution) -> Any:
     if isinstance(distribution, CategoricalDistribution):
         return distribution.choices[0]
     return distribution.low  # type: ignore[attr-defined]
-
-
-def _deprecated(old: str, new: str) -> None:
-    warnings.warn(f"Trial.{old} is deprecated; use {new} instead.", FutureWarning, stacklevel=3)
 
 
 def _check_json(key: str, value: Any) -> None:

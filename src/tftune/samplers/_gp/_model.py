@@ -39,15 +39,21 @@ def squared_distances(
 class GaussianProcess:
     """Fit on (inputs, standardised targets); predict means and standard deviations."""
 
-    def __init__(self, n_dims: int, theta: np.ndarray | None = None) -> None:
+    def __init__(
+        self, n_dims: int, theta: np.ndarray | None = None, deterministic: bool = False
+    ) -> None:
         self.n_dims = n_dims
+        self.deterministic = deterministic  # noise pinned at its floor: exact observations
         if theta is None or len(theta) != n_dims + 2:
             theta = np.concatenate([np.full(n_dims, _PRIOR_LOG_LENGTH[0]), [0.0, math.log(1e-3)]])
+        if deterministic:
+            theta = np.concatenate([theta[:-1], [_LOG_NOISE[0]]])
         self.theta = theta
 
     # --- hyperparameters -------------------------------------------------------------------
     def _bounds(self) -> list[tuple[float, float]]:
-        return [_LOG_LENGTH] * self.n_dims + [_LOG_SIGNAL, _LOG_NOISE]
+        noise = (_LOG_NOISE[0], _LOG_NOISE[0]) if self.deterministic else _LOG_NOISE
+        return [_LOG_LENGTH] * self.n_dims + [_LOG_SIGNAL, noise]
 
     def _objective(
         self, theta: np.ndarray, d2: np.ndarray, y: np.ndarray

@@ -14,6 +14,7 @@ from scipy.special import erfcx, ndtr
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
+from tftune.samplers._optuna_args import checked_sampler, moot_argument
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.pruners._per_study import PerStudy
 from tftune.samplers._gp._feasibility import Feasibility
@@ -69,6 +70,11 @@ class GPSampler(BaseSampler):
     the complete trials alone, at one fidelity.
 
     Args:
+        deterministic_objective: the objective returns the same value for the same
+            parameters: the model's noise is pinned at its floor (1e-6) instead of fitted.
+        independent_sampler: samples the startup trials and the parameters outside the joint
+            space (default: random).
+        warn_independent_sampling: accepted for Optuna code; tftune gives no such warning.
         seed: makes the proposals reproducible (per trial number).
         n_startup_trials: trials sampled at random before the model takes over.
         n_candidates: random candidates per proposal (as many again around the best trials).
@@ -86,6 +92,9 @@ class GPSampler(BaseSampler):
     def __init__(
         self,
         *,
+        deterministic_objective: bool = False,
+        independent_sampler: BaseSampler | None = None,
+        warn_independent_sampling: bool = True,
         seed: int | None = None,
         n_startup_trials: int = 10,
         n_candidates: int = 256,
@@ -108,7 +117,17 @@ class GPSampler(BaseSampler):
         ):
             raise ValueError(f"`max_fit_points` must be an int >= 10, got {max_fit_points!r}.")
         self._seed = seed
-        self._random = RandomSampler(seed=seed)
+        self._random = checked_sampler("independent_sampler", independent_sampler) or (
+            RandomSampler(seed=seed)
+        )
+        self.deterministic_objective = bool(deterministic_objective)
+        moot_argument(
+            "GPSampler",
+            "warn_independent_sampling",
+            warn_independent_sampling,
+            True,
+            "tftune does not warn when a parameter is sampled independently.",
+        )
         self.n_startup_trials = n_startup_trials
         self.n_candidates = n_candidates
         self.max_fit_points = max_fit_points
@@ -260,10 +279,12 @@ class GPSampler(BaseSampler):
             previous = self._models.get(key)
         n_dims = u_num.shape[1] + x_cat.shape[1]
         if previous is not None and len(y) < previous[1] * 1.1 + 1:
-            model = GaussianProcess(n_dims, previous[0].theta)
+            model = GaussianProcess(n_dims, previous[0].theta, self.deterministic_objective)
             model.condition(u_num, x_cat, y)
             return model
-        model = GaussianProcess(n_dims, previous[0].theta if previous else None)
+        model = GaussianProcess(
+            n_dims, previous[0].theta if previous else None, self.deterministic_objective
+        )
         model.fit(u_num, x_cat, y, max_iterations=50 if previous is None else 20)
         with self._lock:
             self._models[key] = (model, len(y))

@@ -13,6 +13,7 @@ import numpy as np
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
+from tftune.samplers._optuna_args import check_optuna_tpe_arguments
 from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._multi_objective import ObjectiveSplit
@@ -77,11 +78,22 @@ class TPESampler(BaseSampler):
     With several objectives TPE is multi-objective (MOTPE, as Optuna 4.x): the good group is
     the best non-dominated fronts, cut by hypervolume, and weighted by each trial's
     hypervolume contribution (see ``_multi_objective``).
+        consider_prior, consider_magic_clip, consider_endpoints, weights, group,
+            warn_independent_sampling: Optuna's arguments, accepted so that its code runs;
+            tftune's TPE always uses its prior, its own bandwidth floor and rank-based weights,
+            and models define-by-run branches one parameter at a time, so values other than
+            Optuna's defaults warn that they change nothing (see ``_optuna_args``).
     """
 
     def __init__(
         self,
         *,
+        consider_prior: bool | None = None,
+        consider_magic_clip: bool | None = None,
+        consider_endpoints: bool | None = None,
+        weights: Callable[[int], np.ndarray] | None = None,
+        group: bool = False,
+        warn_independent_sampling: bool | None = None,
         seed: int | None = None,
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
@@ -110,6 +122,14 @@ class TPESampler(BaseSampler):
             raise ValueError(f"`prior_weight` must be > 0, got {prior_weight!r}.")
         self._seed = seed
         self._random = RandomSampler(seed=seed)
+        check_optuna_tpe_arguments(
+            consider_prior=consider_prior,
+            consider_magic_clip=consider_magic_clip,
+            consider_endpoints=consider_endpoints,
+            weights=weights,
+            group=group,
+            warn_independent_sampling=warn_independent_sampling,
+        )
         self.n_startup_trials = n_startup_trials
         self.n_ei_candidates = n_ei_candidates
         self.multivariate = multivariate

@@ -130,6 +130,8 @@ class RDBStorage(BaseStorage):
         busy_timeout: seconds SQLite waits for a lock before it retries.
         engine_kwargs: extra arguments for ``sqlalchemy.create_engine``.
         skip_table_creation: open an existing database without creating tables.
+        skip_compatibility_check: open a database whose schema version differs from this
+            tftune's (at your own risk: reads and writes may fail).
 
     PostgreSQL timeouts, so that a server that is down, frozen or unreachable ends in a
     :class:`~tftune.exceptions.StorageError` that names the setting to raise, never in a call
@@ -170,6 +172,7 @@ class RDBStorage(BaseStorage):
         busy_timeout: float = 60.0,
         engine_kwargs: dict[str, Any] | None = None,
         skip_table_creation: bool = False,
+        skip_compatibility_check: bool = False,
     ) -> None:
         if heartbeat_interval is not None and not heartbeat_interval > 0:
             raise ValueError(
@@ -209,7 +212,13 @@ class RDBStorage(BaseStorage):
             raise StorageError(
                 f"The database at {_engine.safe_url(self.url)} holds no tftune schema."
             )
-        _migrations.check_version(version, _engine.safe_url(self.url))
+        if not skip_compatibility_check:
+            _migrations.check_version(version, _engine.safe_url(self.url))
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine (for custom queries; tftune's tables are ``tftune_*``)."""
+        return self._engine
 
     # --- the one transaction helper --------------------------------------------------------
     def _run(self, work: Callable[[sa.Connection], T], *, write: bool = False) -> T:
@@ -531,6 +540,73 @@ class RDBStorage(BaseStorage):
             return True
 
         return self._run(work, write=True)
+
+    def add_trials(self, study_id: int, trials: Sequence[FrozenTrial]) -> list[int]:
+        def work(conn: sa.Connection) -> list[int]:
+            if not trials:
+                return []
+            first = self._take_numbers(conn, study_id, len(trials))
+            ids: list[int] = []
+            for offset, trial in enumerate(trials):
+                running = trial.state == TrialState.RUNNING
+                row = dict(
+                    study_id=study_id,
+                    number=first + offset,
+                    state=int(trial.state),
+                    datetime_start=_epoch(trial.datetime_start),
+                    datetime_complete=_epoch(trial.datetime_complete),
+                    heartbeat=time.time() if running else None,
+                )
+                ids.append(
+                    conn.execute(sa.insert(s.trials).returning(s.trials.c.trial_id), row)
+                    .scalars()
+                    .one()
+                )
+            self._insert_trial_rows(conn, list(zip(ids, trials, strict=True)))
+            return ids
+
+        return self._run(work, write=True)
+
+    def _insert_trial_rows(
+        self, conn: sa.Connection, pairs: list[tuple[int, FrozenTrial]]
+    ) -> None:
+        """The params, values, intermediate values and attributes of newly inserted trials."""
+        params = [
+            dict(
+                trial_id=tid,
+                name=name,
+                value=trial.distributions[name].to_internal_repr(value),
+                distribution_json=distribution_to_json(trial.distributions[name]),
+            )
+            for tid, trial in pairs
+            for name, value in trial.params.items()
+        ]
+        values = [
+            dict(trial_id=tid, objective=i, value=enc[0], kind=enc[1])
+            for tid, trial in pairs
+            for i, enc in enumerate(s.encode_float(float(v)) for v in trial.values or [])
+        ]
+        steps = [
+            dict(trial_id=tid, step=step, value=enc[0], kind=enc[1])
+            for tid, trial in pairs
+            for step, enc in (
+                (step, s.encode_float(float(v))) for step, v in trial.intermediate_values.items()
+            )
+        ]
+        attrs = [
+            dict(trial_id=tid, is_system=system, key=key, value_json=json.dumps(value))
+            for tid, trial in pairs
+            for system, mapping in ((False, trial.user_attrs), (True, trial.system_attrs))
+            for key, value in mapping.items()
+        ]
+        for table, rows in (
+            (s.trial_params, params),
+            (s.trial_values, values),
+            (s.trial_intermediate_values, steps),
+            (s.trial_attrs, attrs),
+        ):
+            if rows:
+                conn.execute(sa.insert(table), rows)
 
     def _touch(
         self, tx: RawTransaction, trial_id: int, statement: Statement = _TOUCH_OPEN
@@ -907,6 +983,11 @@ def _quietly(action: Callable[[], Any], errors: type[BaseException]) -> None:
     """Run a clean-up step whose failure must not hide the error being handled."""
     with contextlib.suppress(errors):
         action()
+
+
+def _epoch(moment: datetime.datetime | None) -> float | None:
+    """Seconds since the epoch of a (naive, local) datetime, as the time columns hold."""
+    return None if moment is None else moment.timestamp()
 
 
 def _datetime(epoch: float | None) -> datetime.datetime | None:

@@ -1,0 +1,304 @@
+"""CMA-ES: an evolution strategy that adapts a full covariance matrix to the objective.
+
+Strong on continuous spaces of several dimensions (the sampler benchmark's 10-dimensional
+tasks). The optimizer's state is rebuilt from the study's trials (never pickled): every
+process replays the same generations, so workers sharing a study agree.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tftune._direction import StudyDirection
+from tftune.distributions import BaseDistribution, FloatDistribution, IntDistribution
+from tftune.samplers._base import BaseSampler
+from tftune.samplers._intersection import IntersectionSearchSpace
+from tftune.samplers._optuna_args import checked_sampler, moot_argument
+from tftune.samplers._random import RandomSampler, trial_seed
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from tftune.study._study import Study
+
+_RESAMPLES = 100  # draws tried for a point inside the box before clipping
+
+
+class _Strategy:
+    """CMA-ES on the unit cube (Hansen's standard parameters, weights for the best half)."""
+
+    def __init__(self, mean: np.ndarray, sigma: float, popsize: int | None) -> None:
+        d = len(mean)
+        self.d = d
+        self.popsize = popsize or 4 + int(3 * math.log(d))
+        mu = self.popsize // 2
+        weights = math.log(mu + 0.5) - np.log(np.arange(1, mu + 1))
+        self.weights = weights / weights.sum()
+        self.mu_eff = 1.0 / float((self.weights**2).sum())
+        self.c_sigma = (self.mu_eff + 2) / (d + self.mu_eff + 5)
+        self.d_sigma = 1 + 2 * max(0.0, math.sqrt((self.mu_eff - 1) / (d + 1)) - 1) + self.c_sigma
+        self.c_c = (4 + self.mu_eff / d) / (d + 4 + 2 * self.mu_eff / d)
+        self.c_1 = 2 / ((d + 1.3) ** 2 + self.mu_eff)
+        self.c_mu = min(
+            1 - self.c_1, 2 * (self.mu_eff - 2 + 1 / self.mu_eff) / ((d + 2) ** 2 + self.mu_eff)
+        )
+        self.chi_n = math.sqrt(d) * (1 - 1 / (4 * d) + 1 / (21 * d * d))
+        self.mean, self.sigma = mean.astype(float), float(sigma)
+        self.cov = np.eye(d)
+        self.p_sigma, self.p_c = np.zeros(d), np.zeros(d)
+        self.generation = 0
+
+    def sample(self, rng: np.random.Generator) -> np.ndarray:
+        eigenvalues, basis = np.linalg.eigh(self.cov)
+        scale = basis * np.sqrt(np.maximum(eigenvalues, 1e-20))
+        for _ in range(_RESAMPLES):
+            x = self.mean + self.sigma * scale @ rng.standard_normal(self.d)
+            if np.all((x >= 0) & (x <= 1)):
+                return np.asarray(x, dtype=float)
+        return np.asarray(np.clip(x, 0.0, 1.0), dtype=float)
+
+    def tell(self, points: np.ndarray, losses: np.ndarray) -> None:
+        """One generation's update from its ``popsize`` points and losses (lower is better)."""
+        order = np.argsort(losses, kind="stable")[: len(self.weights)]
+        y = (points[order] - self.mean) / self.sigma
+        y_w = self.weights @ y
+        self.mean = self.mean + self.sigma * y_w
+        eigenvalues, basis = np.linalg.eigh(self.cov)
+        inv_sqrt = basis @ np.diag(1 / np.sqrt(np.maximum(eigenvalues, 1e-20))) @ basis.T
+        cs, cc, c1, cmu = self.c_sigma, self.c_c, self.c_1, self.c_mu
+        self.p_sigma = (1 - cs) * self.p_sigma + math.sqrt(cs * (2 - cs) * self.mu_eff) * (
+            inv_sqrt @ y_w
+        )
+        norm = float(np.linalg.norm(self.p_sigma))
+        h_sigma = (
+            norm / math.sqrt(1 - (1 - cs) ** (2 * (self.generation + 1)))
+            < (1.4 + 2 / (self.d + 1)) * self.chi_n
+        )
+        self.p_c = (1 - cc) * self.p_c + h_sigma * math.sqrt(cc * (2 - cc) * self.mu_eff) * y_w
+        rank_mu = (y.T * self.weights) @ y
+        self.cov = (
+            (1 - c1 - cmu + (1 - h_sigma) * c1 * cc * (2 - cc)) * self.cov
+            + c1 * np.outer(self.p_c, self.p_c)
+            + cmu * rank_mu
+        )
+        self.cov = (self.cov + self.cov.T) / 2
+        self.sigma *= math.exp(min(1.0, (cs / self.d_sigma) * (norm / self.chi_n - 1)))
+        self.generation += 1
+
+
+class _Run:
+    """One study's strategy and how many of its complete trials it has consumed."""
+
+    def __init__(self, names: list[str], strategy: _Strategy) -> None:
+        self.names = names
+        self.strategy = strategy
+        self.consumed = 0
+
+
+class CmaEsSampler(BaseSampler):
+    """CMA-ES over the numeric parameters every trial shares (ints and stepped floats are
+    searched continuously and rounded); categorical and define-by-run parameters come from
+    ``independent_sampler``.
+
+    Generations are the study's complete trials in number order, ``popsize`` at a time (a
+    generation is used once no earlier-numbered trial is still running), after the first
+    ``n_startup_trials``; failed and pruned trials are left out.
+
+    Args:
+        x0: the initial mean, as ``{name: value}`` (default: the middle of each range).
+        sigma0: the initial step size on the unit cube (default: 1/6 of each range).
+        n_startup_trials: trials sampled by ``independent_sampler`` first.
+        independent_sampler: samples startup trials and parameters outside the space
+            (default: random).
+        warn_independent_sampling: accepted for Optuna code; tftune gives no such warning.
+        seed: makes the proposals reproducible (per trial number).
+        popsize: the population size (default: 4 + 3 ln d).
+
+    Optuna's ``restart_strategy``, ``use_separable_cma``, ``with_margin``, ``lr_adapt`` and
+    ``source_trials`` are not implemented: other values than their defaults raise ValueError.
+    """
+
+    def __init__(
+        self,
+        x0: dict[str, Any] | None = None,
+        sigma0: float | None = None,
+        n_startup_trials: int = 1,
+        independent_sampler: BaseSampler | None = None,
+        warn_independent_sampling: bool = True,
+        seed: int | None = None,
+        *,
+        consider_pruned_trials: bool = False,
+        restart_strategy: str | None = None,
+        popsize: int | None = None,
+        inc_popsize: int = 2,
+        use_separable_cma: bool = False,
+        with_margin: bool = False,
+        lr_adapt: bool = False,
+        source_trials: list[FrozenTrial] | None = None,
+    ) -> None:
+        for name, value, default in (
+            ("restart_strategy", restart_strategy, None),
+            ("use_separable_cma", use_separable_cma, False),
+            ("with_margin", with_margin, False),
+            ("lr_adapt", lr_adapt, False),
+            ("source_trials", source_trials, None),
+            ("consider_pruned_trials", consider_pruned_trials, False),
+        ):
+            if value != default:
+                raise ValueError(
+                    f"CmaEsSampler({name}={value!r}) is not implemented in tftune; "
+                    f"leave it at {default!r}."
+                )
+        del inc_popsize  # used only by restart strategies
+        if sigma0 is not None and not (isinstance(sigma0, (int, float)) and sigma0 > 0):
+            raise ValueError(f"`sigma0` must be a positive number, got {sigma0!r}.")
+        if popsize is not None and (
+            isinstance(popsize, bool) or not isinstance(popsize, int) or popsize < 2
+        ):
+            raise ValueError(f"`popsize` must be an int >= 2, got {popsize!r}.")
+        if (
+            isinstance(n_startup_trials, bool)
+            or not isinstance(n_startup_trials, int)
+            or n_startup_trials < 0
+        ):
+            raise ValueError(
+                f"`n_startup_trials` must be a non-negative int, got {n_startup_trials!r}."
+            )
+        moot_argument(
+            "CmaEsSampler",
+            "warn_independent_sampling",
+            warn_independent_sampling,
+            True,
+            "tftune does not warn when a parameter is sampled independently.",
+        )
+        self._x0 = dict(x0) if x0 is not None else None
+        self._sigma0 = sigma0
+        self._n_startup_trials = n_startup_trials
+        self._popsize = popsize
+        self._seed = seed if seed is not None else _fresh_seed()
+        self._independent = checked_sampler("independent_sampler", independent_sampler) or (
+            RandomSampler(seed=seed)
+        )
+        self._intersection = IntersectionSearchSpace()
+        self._runs: dict[tuple[int, int, tuple[str, ...]], _Run] = {}
+        self._lock = threading.Lock()
+
+    def reseed_rng(self) -> None:
+        self._seed = _fresh_seed()
+        self._independent.reseed_rng()
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {
+            name: d
+            for name, d in self._intersection.calculate(study).items()
+            if isinstance(d, (FloatDistribution, IntDistribution)) and not d.single()
+        }
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space or trial.number < self._n_startup_trials:
+            return {}
+        if len(study.directions) > 1:
+            raise ValueError("CmaEsSampler is for single-objective studies.")
+        names = sorted(search_space)
+        with self._lock:
+            run = self._run(study, names, search_space)
+            self._catch_up(study, run, search_space)
+            rng = np.random.default_rng(trial_seed(self._seed, trial.number))
+            point = run.strategy.sample(rng)
+        return {
+            name: _from_unit(search_space[name], float(u))
+            for name, u in zip(names, point, strict=True)
+        }
+
+    def _run(self, study: Study, names: list[str], space: dict[str, BaseDistribution]) -> _Run:
+        key = (id(study), len(study.directions), tuple(names))
+        run = self._runs.get(key)
+        if run is None:
+            x0 = self._x0 or {}
+            mean = np.array([_to_unit(space[n], x0[n]) if n in x0 else 0.5 for n in names])
+            run = self._runs[key] = _Run(
+                names, _Strategy(mean, self._sigma0 or 1 / 6, self._popsize)
+            )
+        return run
+
+    def _catch_up(self, study: Study, run: _Run, space: dict[str, BaseDistribution]) -> None:
+        """Feed the strategy every whole generation of complete trials not yet consumed."""
+        trials = study.get_trials(deepcopy=False)
+        running = [t.number for t in trials if t.state == TrialState.RUNNING]
+        oldest_running = min(running) if running else math.inf
+        usable = [
+            t
+            for t in trials
+            if t.state == TrialState.COMPLETE
+            and t.number >= self._n_startup_trials
+            and all(n in t.params for n in run.names)
+        ]
+        size = run.strategy.popsize
+        sign = -1.0 if study.directions[0] == StudyDirection.MAXIMIZE else 1.0
+        while len(usable) >= run.consumed + size:
+            generation = usable[run.consumed : run.consumed + size]
+            if generation[-1].number > oldest_running:
+                break  # an earlier trial may still join this generation
+            points = np.array(
+                [[_to_unit(space[n], t.params[n]) for n in run.names] for t in generation]
+            )
+            losses = np.array([sign * t.values[0] for t in generation])  # type: ignore[index]
+            run.strategy.tell(points, losses)
+            run.consumed += size
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
+    ) -> Any:
+        return self._independent.sample_independent(study, trial, param_name, distribution)
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._independent.before_trial(study, trial)
+
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
+    ) -> None:
+        self._independent.after_trial(study, trial, state, values)
+
+
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().generate_state(1)[0])
+
+
+def _bounds(distribution: FloatDistribution | IntDistribution) -> tuple[float, float]:
+    """The range on the scale CMA-ES searches: log for log ranges; ints widened by 0.5."""
+    pad = 0.5 if isinstance(distribution, IntDistribution) or distribution.step else 0.0
+    if isinstance(distribution, FloatDistribution) and distribution.step:
+        pad = distribution.step / 2
+    low, high = distribution.low - pad, distribution.high + pad
+    if distribution.log:
+        return math.log(max(low, distribution.low / 2)), math.log(high)
+    return low, high
+
+
+def _to_unit(distribution: BaseDistribution, value: Any) -> float:
+    assert isinstance(distribution, (FloatDistribution, IntDistribution))
+    low, high = _bounds(distribution)
+    x = math.log(value) if distribution.log else float(value)
+    return min(1.0, max(0.0, (x - low) / (high - low)))
+
+
+def _from_unit(distribution: BaseDistribution, u: float) -> Any:
+    assert isinstance(distribution, (FloatDistribution, IntDistribution))
+    low, high = _bounds(distribution)
+    x = low + u * (high - low)
+    value = math.exp(x) if distribution.log else x
+    if isinstance(distribution, IntDistribution) or distribution.step:
+        step = distribution.step or 1
+        k = round((value - distribution.low) / step)
+        value = distribution.low + k * step
+    value = min(max(value, distribution.low), distribution.high)
+    return int(round(value)) if isinstance(distribution, IntDistribution) else float(value)
