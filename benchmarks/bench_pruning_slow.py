@@ -1,6 +1,6 @@
 """Pruning on slow starters (issue 17): small learning rates learn slowly but end best.
 
-  PYTHONPATH=src python benchmarks/bench_pruning_slow.py --seeds 5
+  PYTHONPATH=src python benchmarks/bench_pruning_slow.py --seeds 40 [--curves steady]
 
 60 trials of up to 27 epochs per contender and seed, Hyperband min 1 / max 27 / factor 3 (ASHA
 min 1 / factor 3), curves from _pruning/slow_starters.py. Measured: the true final loss of the
@@ -134,7 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--curves",
+        choices=("slow", "steady"),
+        default="slow",
+        help="steady: the control where every configuration learns at one speed",
+    )
     args = parser.parse_args(argv)
+    os.environ["SLOW_STARTER_CURVES"] = args.curves  # read by the workers' curve module
     contenders = args.contenders.split(",")
     jobs = [(c, s) for c in contenders for s in range(args.seeds)]
     load_start = [round(x, 2) for x in os.getloadavg()]
