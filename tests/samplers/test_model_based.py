@@ -139,29 +139,3 @@ def test_auto_sampler_checks_tpe_every(value):
         ValueError, match=rf"`tpe_every` must be None or an int >= 1, got {value!r}"
     ):
         AutoSampler(tpe_every=value)
-
-
-def test_auto_sampler_leaves_mostly_categorical_spaces_to_tpe():
-    sampler = AutoSampler(seed=0, gp_max_trials=50, tpe_every=None)
-    study = tftune.create_study(sampler=sampler)
-    choices = ["a", "b", "c", "d", "e"]
-
-    def cells(trial):
-        ops = [trial.suggest_categorical(f"op{i}", choices) for i in range(3)]
-        return ops.count("a") + trial.suggest_float("x", 0.0, 1.0)
-
-    study.optimize(cells, n_trials=3)
-    space = sampler.tpe.infer_relative_search_space(study, study.trials[-1])
-    assert sampler.choose(study, space, 3) is sampler.tpe  # 3 of 4 categorical
-    numeric_first = {name: d for name, d in space.items() if name in ("x", "op0")}
-    assert sampler.choose(study, numeric_first, 3) is sampler.gp  # half: still the GP's
-    patient = AutoSampler(seed=0, gp_max_trials=50, tpe_every=None, gp_max_categorical_share=1)
-    assert patient.choose(study, space, 3) is patient.gp
-
-
-@pytest.mark.parametrize("value", [-0.1, 1.5, True, "half"])
-def test_auto_sampler_checks_gp_max_categorical_share(value):
-    with pytest.raises(
-        ValueError, match=r"`gp_max_categorical_share` must be a number in \[0, 1\], got "
-    ):
-        AutoSampler(gp_max_categorical_share=value)

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tftune.distributions import BaseDistribution, CategoricalDistribution
+from tftune.distributions import BaseDistribution
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._tpe import TPESampler
@@ -29,20 +29,12 @@ class AutoSampler(BaseSampler):
     Hartmann); see benchmarks/results/samplers.md. Both learn from the same trials, so
     switching loses nothing.
 
-    Spaces that are mostly categorical (more than ``gp_max_categorical_share`` of the shared
-    parameters) are TPE's from the start: the GP's Hamming kernel sees only "same or different"
-    per category and needs many trials to learn which categories go together, where TPE's
-    per-category kernels learn them at once (NAS-Bench-201's six 5-way operations:
-    benchmarks/results/samplers_generalisation.md).
-
     Args:
         seed: seeds both samplers.
         gp_max_trials: use the GP while fewer trials than this are complete.
         gp_max_dims: ... and the shared space has at most this many parameters.
         tpe_every: while the GP is in use, trial numbers ``tpe_every - 1``, ``2 * tpe_every - 1``,
             ... go to TPE; None: every trial to the GP.
-        gp_max_categorical_share: TPE alone where a larger share of the shared space's
-            parameters is categorical.
     """
 
     def __init__(
@@ -52,21 +44,11 @@ class AutoSampler(BaseSampler):
         gp_max_trials: int = 200,
         gp_max_dims: int = 16,
         tpe_every: int | None = 2,
-        gp_max_categorical_share: float = 0.5,
     ) -> None:
         if tpe_every is not None and (
             isinstance(tpe_every, bool) or not isinstance(tpe_every, int) or tpe_every < 1
         ):
             raise ValueError(f"`tpe_every` must be None or an int >= 1, got {tpe_every!r}.")
-        if isinstance(gp_max_categorical_share, bool) or not (
-            isinstance(gp_max_categorical_share, (int, float))
-            and 0.0 <= gp_max_categorical_share <= 1.0
-        ):
-            raise ValueError(
-                "`gp_max_categorical_share` must be a number in [0, 1], "
-                f"got {gp_max_categorical_share!r}."
-            )
-        self.gp_max_categorical_share = float(gp_max_categorical_share)
         self.gp = GPSampler(seed=seed)
         self.tpe = TPESampler(seed=seed)
         self.gp_max_trials = gp_max_trials
@@ -85,8 +67,6 @@ class AutoSampler(BaseSampler):
         """The sampler for trial ``trial_number`` over ``space`` in ``study`` now."""
         n_complete = study._storage.get_n_trials(study._study_id, states=(TrialState.COMPLETE,))
         if not (0 < len(space) <= self.gp_max_dims and n_complete < self.gp_max_trials):
-            return self.tpe
-        if categorical_share(space) > self.gp_max_categorical_share:
             return self.tpe
         if self.tpe_every is not None and trial_number % self.tpe_every == self.tpe_every - 1:
             return self.tpe
@@ -119,11 +99,3 @@ class AutoSampler(BaseSampler):
             self._choice.pop(trial._trial_id, None)
         self.gp.after_trial(study, trial, state, values)
         self.tpe.after_trial(study, trial, state, values)
-
-
-def categorical_share(space: dict[str, BaseDistribution]) -> float:
-    """The share of ``space``'s parameters that are categorical (0 for an empty space)."""
-    if not space:
-        return 0.0
-    n_categorical = sum(isinstance(d, CategoricalDistribution) for d in space.values())
-    return n_categorical / len(space)
