@@ -376,7 +376,12 @@ _CACHE: dict[str, Task] = {}
 def get_task(name: str) -> Task:
     """The task, built once per process."""
     if name not in _CACHE:
-        _CACHE[name] = ALL_TASKS[name]()
+        build = ALL_TASKS.get(name)
+        if build is None:  # the generalisation families (they import this module)
+            from _samplers.new_families import NEW_TASKS
+
+            build = NEW_TASKS[name]
+        _CACHE[name] = build()
     return _CACHE[name]
 
 

@@ -31,6 +31,8 @@ class HyperbandPruner(BasePruner):
         max_resource: the most steps a trial runs, or "auto" (the longest complete trial's).
         reduction_factor: eta, at least 2.
         bootstrap_count: as for SuccessiveHalvingPruner.
+        extrapolate_curves: as for SuccessiveHalvingPruner (each bracket compares trials by
+            their curves extrapolated to its next rung).
     """
 
     def __init__(
@@ -39,8 +41,12 @@ class HyperbandPruner(BasePruner):
         max_resource: int | str = "auto",
         reduction_factor: int = 3,
         bootstrap_count: int = 0,
+        extrapolate_curves: bool = True,
     ) -> None:
         check_resource("max_resource", max_resource)
+        if not isinstance(extrapolate_curves, bool):
+            raise ValueError(f"`extrapolate_curves` must be a bool, got {extrapolate_curves!r}.")
+        self.extrapolate_curves = extrapolate_curves
         if isinstance(min_resource, bool) or not isinstance(min_resource, int) or min_resource < 1:
             raise ValueError(f"`min_resource` must be a positive int, got {min_resource!r}.")
         if isinstance(max_resource, int) and max_resource < min_resource:
@@ -74,9 +80,14 @@ class HyperbandPruner(BasePruner):
             self._brackets = []
             for index in range(n_brackets):
                 bracket = SuccessiveHalvingPruner(
-                    self.min_resource, self.reduction_factor, index, self.bootstrap_count
+                    self.min_resource,
+                    self.reduction_factor,
+                    index,
+                    self.bootstrap_count,
+                    self.extrapolate_curves,
                 )
                 bracket._rung_prefix = f"bracket{index}_rung_"
+                bracket.max_step = int(max_resource)
                 self._brackets.append(bracket)
         return self._brackets
 

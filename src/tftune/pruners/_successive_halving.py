@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tftune._direction import StudyDirection
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import non_negative_int
+from tftune.pruners._curves import extrapolate
 from tftune.pruners._rungs import (
     CHECKPOINT_KEY,
     LINEAGE_KEY,
@@ -57,11 +58,18 @@ class SuccessiveHalvingPruner(BasePruner):
     holds fewer than ``reduction_factor`` values, only the best goes on). No worker ever waits
     for a rung to fill, and workers sharing a storage share the rungs.
 
+    With ``extrapolate_curves`` (the default), the value a trial records at a rung is its
+    curve extrapolated to the next rung's step (see ``_curves.extrapolate``; the current value
+    while it has fewer than three reports or stops improving), so a configuration that learns
+    slowly but steadily is not stopped for where it is now.
+
     Args:
         min_resource: steps before the first rung, or "auto" (1% of the longest complete trial).
         reduction_factor: eta, at least 2.
         min_early_stopping_rate: skip this many rungs at the start.
         bootstrap_count: prune at a rung until it holds more than this many values.
+        extrapolate_curves: compare trials by their extrapolated curves (else by the value at
+            the rung).
     """
 
     def __init__(
@@ -70,8 +78,14 @@ class SuccessiveHalvingPruner(BasePruner):
         reduction_factor: int = 4,
         min_early_stopping_rate: int = 0,
         bootstrap_count: int = 0,
+        extrapolate_curves: bool = True,
     ) -> None:
         check_resource("min_resource", min_resource)
+        if not isinstance(extrapolate_curves, bool):
+            raise ValueError(f"`extrapolate_curves` must be a bool, got {extrapolate_curves!r}.")
+        self.extrapolate_curves = extrapolate_curves
+        # The most steps a trial runs, where known (Hyperband sets it): no extrapolation past it.
+        self.max_step: int | None = None
         if (
             isinstance(reduction_factor, bool)
             or not isinstance(reduction_factor, int)
@@ -106,8 +120,14 @@ class SuccessiveHalvingPruner(BasePruner):
         if min_resource is None:
             return False
         rung = sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix))
+        minimize = study.direction == StudyDirection.MINIMIZE
         while step >= self.rung_step(rung, min_resource):
             key = f"{self._rung_prefix}{rung}"
+            if self.extrapolate_curves:
+                horizon = self.rung_step(rung + 1, min_resource)
+                if self.max_step is not None:
+                    horizon = min(horizon, self.max_step)
+                value = extrapolate(trial.intermediate_values, step, horizon, minimize)
             study._storage.set_trial_attr(trial._trial_id, key, value, system=True)
             trial.system_attrs[key] = value
             with STUDY_RUNGS.updated(study) as rungs:
