@@ -9,6 +9,7 @@ import threading
 from collections.abc import Container, Sequence
 from typing import Any
 
+from tftune._pickling import portable_state, restore_state
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import DuplicatedStudyError, StudyNotFoundError, UpdateFinishedTrialError
 from tftune.storages._base import BaseStorage, StudySummary
@@ -53,6 +54,14 @@ class InMemoryStorage(BaseStorage):
         self._trials: dict[int, tuple[int, FrozenTrial]] = {}
         self._next_study_id = 0
         self._next_trial_id = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled by value: the copy holds the same studies and trials, and a new lock."""
+        with self._lock:
+            return copy.deepcopy(portable_state(self))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
     # --- studies ---------------------------------------------------------------------------
     def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:

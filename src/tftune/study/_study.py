@@ -52,6 +52,17 @@ class Study:
         self._stop_requested = False
         self._next_stale_check = 0.0
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable with its storage (a database reopens by URL, memory copies by value),
+        sampler and pruner; a copy starts with no stop requested."""
+        state = dict(vars(self))
+        state["_stop_requested"] = False
+        state["_next_stale_check"] = 0.0
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+
     # --- directions and results ------------------------------------------------------------
     @property
     def directions(self) -> list[StudyDirection]:

@@ -178,6 +178,13 @@ class RDBStorage(BaseStorage):
         if grace_period is not None and not grace_period > 0:
             raise ValueError(f"`grace_period` must be > 0 or None, got {grace_period!r}.")
         self.url = _engine.normalise_url(url)
+        self._options: dict[str, Any] = dict(  # how to reopen this storage (see __setstate__)
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            failed_trial_callback=failed_trial_callback,
+            busy_timeout=busy_timeout,
+            engine_kwargs=engine_kwargs,
+        )
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period or (
             3 * heartbeat_interval if heartbeat_interval else None
@@ -210,6 +217,13 @@ class RDBStorage(BaseStorage):
                 f"The database at {_engine.safe_url(self.url)} holds no tftune schema."
             )
         _migrations.check_version(version, _engine.safe_url(self.url))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as its URL and options: the copy opens its own engine (and caches)."""
+        return {"url": self.url, "options": self._options}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        type(self).__init__(self, state["url"], **state["options"], skip_table_creation=True)
 
     # --- the one transaction helper --------------------------------------------------------
     def _run(self, work: Callable[[sa.Connection], T], *, write: bool = False) -> T:
