@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Container, Sequence
@@ -220,7 +221,7 @@ class RDBStorage(BaseStorage):
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled as its URL and options: the copy opens its own engine (and caches)."""
-        return {"url": self.url, "options": self._options}
+        return {"url": _portable_url(self.url), "options": self._options}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         type(self).__init__(self, state["url"], **state["options"], skip_table_creation=True)
@@ -915,6 +916,22 @@ class RDBStorage(BaseStorage):
 
         stale = self._run(work, write=True)
         return [self.get_trial(trial_id) for trial_id in stale]
+
+
+def _portable_url(url: str) -> str:
+    """``url`` with a relative SQLite path made absolute, so that a copy opened by a process
+    with another working directory opens the same file."""
+    parsed = sa.engine.make_url(url)
+    database = parsed.database
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not database
+        or database == ":memory:"
+        or database.startswith("file:")
+        or os.path.isabs(database)
+    ):
+        return url
+    return parsed.set(database=os.path.abspath(database)).render_as_string(hide_password=False)
 
 
 def _quietly(action: Callable[[], Any], errors: type[BaseException]) -> None:
