@@ -175,11 +175,17 @@ class LocalCluster:
         node_id: str = node.node_id
         return node_id
 
-    def kill_raylet(self, node: Any) -> int:
-        """SIGKILL the raylet of ``node`` (its workers die with it); return the PID."""
-        pid: int = node.all_processes["raylet"][0].process.pid
-        os.kill(pid, signal.SIGKILL)
-        return pid
+    def kill_node(self, node: Any) -> list[int]:
+        """SIGKILL ``node`` as a machine dies: its raylet and every worker process under it,
+        by PID, at once. Returns the PIDs."""
+        import psutil
+
+        raylet = psutil.Process(node.all_processes["raylet"][0].process.pid)
+        doomed = [*raylet.children(recursive=True), raylet]
+        for process in doomed:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        return [process.pid for process in doomed]
 
     def close(self) -> list[int]:
         """Stop every node, then SIGKILL (by PID) any process this one started that is left.

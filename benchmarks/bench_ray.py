@@ -57,12 +57,23 @@ def quiet() -> None:
 
 
 # --- contenders (each returns the wall seconds of one study of n trials) -------------------
+_STORAGES: dict[str, Any] = {}  # one storage object (one connection pool) per URL
+
+
+def storage_for(url: str) -> Any:
+    from tftune.storages import RDBStorage
+
+    if url not in _STORAGES:
+        _STORAGES[url] = RDBStorage(url)
+    return _STORAGES[url]
+
+
 def tftune_ray(url: str, n: int, workers: int, objective: Any) -> float:
     import tftune
 
     study = tftune.create_study(
         study_name=f"s-{uuid.uuid4().hex[:8]}",
-        storage=url,
+        storage=storage_for(url),
         sampler=tftune.samplers.RandomSampler(),
     )
     start = time.perf_counter()
@@ -112,7 +123,11 @@ def optuna_processes(url: str, n: int, workers: int) -> float:
     import optuna
 
     name = f"o-{uuid.uuid4().hex[:8]}"
-    optuna.create_study(study_name=name, storage=url)
+    key = "optuna:" + url
+    if key not in _STORAGES:
+        _STORAGES[key] = optuna.storages.RDBStorage(url)
+    storage = _STORAGES[key]
+    optuna.create_study(study_name=name, storage=storage)
     context = multiprocessing.get_context("spawn")
     shares = [n // workers + (1 if i < n % workers else 0) for i in range(workers)]
     processes = [context.Process(target=_optuna_worker, args=(url, name, k)) for k in shares]
@@ -123,17 +138,24 @@ def optuna_processes(url: str, n: int, workers: int) -> float:
         process.join(timeout=600)
     wall = time.perf_counter() - start
     assert [p.exitcode for p in processes] == [0] * workers
-    assert len(optuna.load_study(study_name=name, storage=url).trials) == n
+    assert len(optuna.load_study(study_name=name, storage=storage).trials) == n
     return wall
 
 
 def slope(run: Any, short: int, long: int, repeats: int) -> dict[str, Any]:
     """Median over repeats of (wall(long) - wall(short)) / (long - short), and the walls."""
     slopes, walls = [], []
-    for _ in range(repeats):
-        a, b = run(short), run(long)
-        walls.append([a, b])
-        slopes.append((b - a) / (long - short))
+    try:
+        for _ in range(repeats):
+            a, b = run(short), run(long)
+            walls.append([a, b])
+            slopes.append((b - a) / (long - short))
+    except Exception as error:  # noqa: BLE001 - recorded in the table, the others still run
+        return {
+            "ms_per_trial": None,
+            "walls_s": walls,
+            "error": f"{type(error).__name__}: {error}",
+        }
     return {"ms_per_trial": 1000 * statistics.median(slopes), "walls_s": walls}
 
 
@@ -190,6 +212,9 @@ def inner(args: argparse.Namespace) -> None:
         results["scaling_trials"] = [s_short, s_long]
     finally:
         ray.shutdown()
+        for storage in _STORAGES.values():
+            if hasattr(storage, "close"):
+                storage.close()
         results["left_running_after_close"] = cluster.close()
     results["load_before"] = load_before
     results["load_after"] = os.getloadavg()
@@ -238,24 +263,41 @@ def write(result: dict[str, Any]) -> None:
         "| contender | 1 worker | 2 workers | 2 workers x 2 |",
         "|---|---:|---:|---:|",
     ]
+    errors = []
     for key, label in names.items():
         one, two = book["1"][key]["ms_per_trial"], book["2"][key]["ms_per_trial"]
-        lines.append(f"| {label} | {one:.1f} | {two:.1f} | {2 * two:.1f} |")
+        double = None if two is None else 2 * two
+        lines.append(f"| {label} | {_ms(one)} | {_ms(two)} | {_ms(double)} |")
+        errors += [
+            f"{label}, {w} worker(s): {book[w][key]['error']}"
+            for w in ("1", "2")
+            if "error" in book[w][key]
+        ]
     ours = book["1"]["tftune_ray_sqlite"]["ms_per_trial"]
     tune = book["1"]["ray_tune_optuna"]["ms_per_trial"]
     scaling = result["scaling_50ms"]
     one, two = scaling["1"]["ms_per_trial"], scaling["2"]["ms_per_trial"]
-    lines += [
-        "",
-        f"Ray Tune + OptunaSearch / tftune on Ray (SQLite, 1 worker): {tune / ours:.1f}x.",
-        "",
-        "Scaling on a 50 ms objective (tftune, backend='ray', SQLite; studies of "
-        f"{result['scaling_trials'][0]} and {result['scaling_trials'][1]} trials): "
-        f"{one:.1f} ms per trial with 1 worker, {two:.1f} ms with 2: efficiency "
-        f"{one / (2 * two):.0%} from 1 to 2 workers (100 % = twice the trials per second).",
-        "",
-    ]
+    lines.append("")
+    if ours and tune:
+        lines.append(
+            f"Ray Tune + OptunaSearch / tftune on Ray (SQLite, 1 worker): {tune / ours:.1f}x."
+        )
+    if one and two:
+        lines += [
+            "",
+            "Scaling on a 50 ms objective (tftune, backend='ray', SQLite; studies of "
+            f"{result['scaling_trials'][0]} and {result['scaling_trials'][1]} trials): "
+            f"{one:.1f} ms per trial with 1 worker, {two:.1f} ms with 2: efficiency "
+            f"{one / (2 * two):.0%} from 1 to 2 workers (100 % = twice the trials per second).",
+        ]
+    if errors:
+        lines += ["", "Runs that failed:", ""] + [f"- {e}" for e in errors]
+    lines.append("")
     (RESULTS / "ray.md").write_text("\n".join(lines))
+
+
+def _ms(value: float | None) -> str:
+    return "failed" if value is None else f"{value:.1f}"
 
 
 def main() -> None:

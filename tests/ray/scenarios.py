@@ -123,7 +123,8 @@ def timeout(url: str) -> dict[str, Any]:
 
 
 def node_killed(url: str, cluster: LocalCluster) -> dict[str, Any]:
-    """Kill the worker node's raylet while it runs a trial (from a callback, deterministic)."""
+    """Kill the worker node (its raylet and workers, by PID) while it runs a trial; from a
+    callback, so the moment is deterministic."""
     worker = cluster.workers[0]
     worker_id = cluster.node_id(worker)
     killed: dict[str, Any] = {}
@@ -136,7 +137,7 @@ def node_killed(url: str, cluster: LocalCluster) -> dict[str, Any]:
             running = study.get_trials(states=(TrialState.RUNNING,))
             on_worker = [t.number for t in running if t.user_attrs.get("node") == worker_id]
             if on_worker:
-                killed.update(pid=cluster.kill_raylet(worker), at=time.time(), running=on_worker)
+                killed.update(pids=cluster.kill_node(worker), at=time.time(), running=on_worker)
                 return
             time.sleep(0.05)
 
@@ -147,6 +148,36 @@ def node_killed(url: str, cluster: LocalCluster) -> dict[str, Any]:
         "killed": killed,
         "worker_node": worker_id,
         "seconds": time.perf_counter() - start,
+    }
+
+
+def tune_adapter(url: str) -> dict[str, Any]:
+    """A small Ray Tune experiment whose suggestions come from a tftune study."""
+    from ray import tune
+
+    from tftune.integration.ray import TftuneSearch
+
+    def trainable(config: dict[str, Any]) -> None:
+        for step in range(2):
+            loss = (config["x"] - 0.5) ** 2 + config["nested"]["k"] + (1 - step)
+            tune.report({"loss": loss})
+
+    search = TftuneSearch(
+        metric="loss", mode="min", sampler=TPESampler(seed=2), study_name="tune", storage=url
+    )
+    tuner = tune.Tuner(
+        tune.with_resources(trainable, {"cpu": 1}),
+        param_space={"x": tune.uniform(-2.0, 2.0), "nested": {"k": tune.randint(1, 4)}},
+        tune_config=tune.TuneConfig(search_alg=search, num_samples=6, max_concurrent_trials=2),
+        run_config=tune.RunConfig(storage_path=str(WORKDIR / "tune"), name="tune", verbose=0),
+    )
+    results = tuner.fit()
+    study = tftune.load_study("tune", url)
+    return summary(study) | {
+        "tune_losses": sorted(r.metrics["loss"] for r in results),
+        "tune_configs": [r.config for r in results],
+        "values": [t.value for t in study.get_trials()],
+        "intermediate": [sorted(t.intermediate_values) for t in study.get_trials()],
     }
 
 
@@ -217,6 +248,7 @@ def run_all(postgres_url: str) -> None:
         "errors": lambda: errors(sqlite_url),
         "timeout": lambda: timeout(sqlite_url),
         "node_killed": lambda: node_killed(sqlite_url, cluster),
+        "tune_adapter": lambda: tune_adapter(sqlite_url),
     }
     try:
         ray.init(address=cluster.address, logging_level="WARNING")

@@ -1,0 +1,1 @@
+"""Adapters that let other tools use tftune's samplers and storage (each needs its extra)."""
