@@ -36,7 +36,8 @@ def test_grid_search_is_refused_with_the_parameter_named():
 
 
 def test_an_unsupported_domain_is_refused_with_its_name():
-    with pytest.raises(ValueError, match=r"`space\['x'\]` is a Float sampled by _?Normal, which TftuneSearch cannot"):
+    message = r"`space\['x'\]` is a Float sampled by _?Normal, which TftuneSearch cannot"
+    with pytest.raises(ValueError, match=message):
         convert_search_space({"x": tune.randn(0.0, 1.0)})
 
 
