@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
 .PHONY: setup demo test lint bench bench-quick
 
-EXTRAS := postgres,test,sklearn,tensorflow,lint
+EXTRAS := postgres,test,sklearn,tensorflow,lint,ray
 
 setup:
 	@scripts/bootstrap.sh $(EXTRAS)

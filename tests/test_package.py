@@ -8,10 +8,11 @@ import sys
 import tftune
 
 
-def test_import_does_not_load_tensorflow_or_keras():
+def test_import_does_not_load_tensorflow_keras_ray_or_optuna():
+    heavy = "('tensorflow', 'keras', 'ray', 'optuna')"
     code = (
-        "import sys, tftune; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
+        "import sys, tftune, tftune.study, tftune.storages, tftune.samplers; "
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -3,6 +3,7 @@
 ``KerasPruningCallback`` and ``TFKerasPruningCallback`` (Keras 3 callbacks that report a
 metric each epoch and raise TrialPruned), and ``OptunaSearchCV`` (tftune's ``StudySearchCV``).
 Each loads Keras or scikit-learn only when first used: ``import tftune.integration`` is cheap.
+``tftune.integration.ray`` (extra ``ray``) has ``TftuneSearch``, a Ray Tune searcher.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from tftune.samplers._tpe import TPESampler
 from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
+from tftune._pickling import portable_state, restore_state
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -62,6 +63,13 @@ class AutoSampler(BaseSampler):
         self.tpe_every = tpe_every
         self._choice: dict[int, BaseSampler] = {}
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable: locks are rebuilt and this process's caches left out."""
+        return portable_state(self, caches=("_choice",))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
     def reseed_rng(self) -> None:
         self.gp.reseed_rng()

@@ -13,6 +13,7 @@ from threadpoolctl import ThreadpoolController
 from tftune.distributions import BaseDistribution
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
+from tftune._pickling import portable_state, restore_state
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -63,6 +64,13 @@ class BaseSampler(abc.ABC):
 
     def reseed_rng(self) -> None:  # noqa: B027 - optional hook, a no-op
         """Give the sampler a fresh random state (used for forked workers)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable: locks are rebuilt and this process's caches left out."""
+        return portable_state(self, caches=())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from tftune.search_space import iter_grid, validate_grid
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
+from tftune._pickling import portable_state, restore_state
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -47,6 +48,13 @@ class GridSampler(BaseSampler):
         ]
         self._key = f"grid:{digest}"
         self._prepared: set[tuple[int, int]] = set()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable: locks are rebuilt and this process's caches left out."""
+        return portable_state(self, caches=("_prepared",))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
     @property
     def grid_size(self) -> int:

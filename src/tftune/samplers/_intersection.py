@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tftune.distributions import BaseDistribution
 from tftune.trial._state import TrialState
+from tftune._pickling import portable_state, restore_state
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -32,6 +33,13 @@ class IntersectionSearchSpace:
     def __init__(self) -> None:
         self._progress: dict[tuple[int, int], _Progress] = {}
         self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable: locks are rebuilt and this process's caches left out."""
+        return portable_state(self, caches=("_progress",))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
     def calculate(self, study: Study) -> dict[str, BaseDistribution]:
         trials = study.get_trials(deepcopy=False)

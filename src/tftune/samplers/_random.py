@@ -15,6 +15,7 @@ from tftune.distributions import (
 )
 from tftune.samplers._base import BaseSampler
 from tftune.trial._frozen import FrozenTrial
+from tftune._pickling import portable_state, restore_state
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -67,6 +68,15 @@ class RandomSampler(BaseSampler):
         self._shared_rng = random.Random(seed)
         self._lock = threading.Lock()
         self._trial_rngs: dict[int, random.Random] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable: locks are rebuilt and this process's caches left out."""
+        return portable_state(self, caches=("_trial_rngs",))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
+        if self._seed is None:  # copies of an unseeded sampler must not repeat each other
+            self._shared_rng = random.Random()
 
     def reseed_rng(self) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Container, Sequence
 from typing import Any
 
+from tftune._pickling import portable_state, restore_state
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import DuplicatedStudyError, StudyNotFoundError, UpdateFinishedTrialError
 from tftune.storages._base import BaseStorage, StudySummary
@@ -60,6 +61,14 @@ class InMemoryStorage(BaseStorage):
         """The time stamped on new studies and on trials as they start and finish (a journal's
         replica answers with the time its log recorded)."""
         return datetime.datetime.now()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled by value: the copy holds the same studies and trials, and a new lock."""
+        with self._lock:
+            return copy.deepcopy(portable_state(self))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
     # --- studies ---------------------------------------------------------------------------
     def create_new_study(self, directions: Sequence[StudyDirection], study_name: str) -> int:

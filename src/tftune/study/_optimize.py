@@ -52,6 +52,12 @@ class _Budget:
                 self.remaining -= 1
             return True
 
+    def give_back(self) -> None:
+        """Let one more trial start (the Ray backend's retry of a trial whose worker died)."""
+        with self._lock:
+            if self.remaining is not None:
+                self.remaining += 1
+
     def start(self, trial: Trial) -> bool:
         """Count ``trial`` as running; False (and not counted) once the budget is closed."""
         with self._lock:
@@ -106,6 +112,20 @@ def _check_arguments(
     return catch, callbacks, (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
 
 
+def _check_backend(backend: Any, resources_per_trial: Any, max_retries: Any) -> bool:
+    """Validate the backend arguments; whether the trials run on Ray."""
+    if backend not in ("threads", "ray"):
+        raise ValueError(f"`backend` must be 'threads' or 'ray', got {backend!r}.")
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"`max_retries` must be a non-negative int, got {max_retries!r}.")
+    if backend == "threads" and resources_per_trial is not None:
+        raise ValueError(
+            "`resources_per_trial` applies to backend='ray' only, got "
+            f"{resources_per_trial!r} with backend='threads'."
+        )
+    return bool(backend == "ray")
+
+
 def optimize(
     study: Study,
     func: ObjectiveFunc,
@@ -117,13 +137,18 @@ def optimize(
     callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None,
     gc_after_trial: bool,
     show_progress_bar: bool,
+    backend: str = "threads",
+    resources_per_trial: dict[str, float] | None = None,
+    max_retries: int = 3,
 ) -> None:
     """Run trials until the budget is spent; see :meth:`Study.optimize`."""
     if not callable(func):
         raise TypeError(f"`func` must be a callable taking a trial, got {func!r}.")
+    requested_jobs = n_jobs
     catch_classes, callback_list, n_jobs = _check_arguments(
         n_trials, timeout, n_jobs, catch, callbacks
     )
+    on_ray = _check_backend(backend, resources_per_trial, max_retries)
     budget = _Budget(n_trials, timeout)
     study._stop_requested = False
     study._fail_stale_trials(force=True)
@@ -135,7 +160,22 @@ def optimize(
         )
 
     try:
-        if n_jobs == 1:
+        if on_ray:
+            from tftune.study._ray_backend import check_resources, optimize_on_ray
+
+            optimize_on_ray(
+                study,
+                func,
+                budget=budget,
+                n_jobs=requested_jobs,
+                resources=check_resources(resources_per_trial),
+                max_retries=max_retries,
+                catch=catch_classes,
+                callbacks=callback_list,
+                gc_after_trial=gc_after_trial,
+                progress=progress,
+            )
+        elif n_jobs == 1:
             run()
         else:
             _run_in_threads(run, n_jobs, study)

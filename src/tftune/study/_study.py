@@ -55,6 +55,17 @@ class Study:
         self._stop_requested = False
         self._next_stale_check = 0.0
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable with its storage (a database reopens by URL, memory copies by value),
+        sampler and pruner; a copy starts with no stop requested."""
+        state = dict(vars(self))
+        state["_stop_requested"] = False
+        state["_next_stale_check"] = 0.0
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+
     # --- directions and results ------------------------------------------------------------
     @property
     def directions(self) -> list[StudyDirection]:
@@ -183,6 +194,10 @@ class Study:
         callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
         gc_after_trial: bool = False,
         show_progress_bar: bool = False,
+        *,
+        backend: str = "threads",
+        resources_per_trial: dict[str, float] | None = None,
+        max_retries: int = 3,
     ) -> None:
         """Run trials of ``func`` until ``n_trials`` ran, ``timeout`` seconds passed, the
         sampler has nothing left (a finished grid), or :meth:`stop` is called.
@@ -196,6 +211,13 @@ class Study:
             callbacks: called as ``callback(study, frozen_trial)`` after each trial.
             gc_after_trial: run the garbage collector after each trial.
             show_progress_bar: show trials done, the best value, elapsed time and ETA.
+            backend: ``"threads"`` (this process) or ``"ray"``: trials run as Ray actors on
+                the cluster ``ray.init()`` connects to (needs ``tftune[ray]``), ``n_jobs`` at
+                once (-1: one per cluster CPU).
+            resources_per_trial: with ``backend="ray"``, what each trial holds, e.g.
+                ``{"cpu": 1, "gpu": 0.25}`` (default one CPU).
+            max_retries: with ``backend="ray"``, how many times a configuration whose worker
+                died is run again (the dead worker's trial is failed with Ray's reason).
         """
         from tftune.study._optimize import optimize
 
@@ -209,6 +231,9 @@ class Study:
             callbacks=callbacks,
             gc_after_trial=gc_after_trial,
             show_progress_bar=show_progress_bar,
+            backend=backend,
+            resources_per_trial=resources_per_trial,
+            max_retries=max_retries,
         )
 
     def stop(self) -> None:

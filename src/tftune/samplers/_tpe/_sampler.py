@@ -30,6 +30,7 @@ from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_nume
 from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
+from tftune._pickling import portable_state, restore_state
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -144,6 +145,13 @@ class TPESampler(BaseSampler):
         self._tables: dict[SpaceKey, ObservationTable] = {}  # per study and search space
         self._intersection = IntersectionSearchSpace()
         self._workspaces = threading.local()  # per thread: the good and the bad estimator's arrays
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable: locks are rebuilt and this process's caches left out."""
+        return portable_state(self, caches=("_tried", "_tables"))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
     def reseed_rng(self) -> None:
         self._seed = None

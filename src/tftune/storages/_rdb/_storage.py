@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Container, Sequence
@@ -181,6 +182,13 @@ class RDBStorage(BaseStorage):
         if grace_period is not None and not grace_period > 0:
             raise ValueError(f"`grace_period` must be > 0 or None, got {grace_period!r}.")
         self.url = _engine.normalise_url(url)
+        self._options: dict[str, Any] = dict(  # how to reopen this storage (see __setstate__)
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            failed_trial_callback=failed_trial_callback,
+            busy_timeout=busy_timeout,
+            engine_kwargs=engine_kwargs,
+        )
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period or (
             3 * heartbeat_interval if heartbeat_interval else None
@@ -219,6 +227,13 @@ class RDBStorage(BaseStorage):
     def engine(self) -> sa.Engine:
         """The SQLAlchemy engine (for custom queries; tftune's tables are ``tftune_*``)."""
         return self._engine
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as its URL and options: the copy opens its own engine (and caches)."""
+        return {"url": _portable_url(self.url), "options": self._options}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        type(self).__init__(self, state["url"], **state["options"], skip_table_creation=True)
 
     # --- the one transaction helper --------------------------------------------------------
     def _run(self, work: Callable[[sa.Connection], T], *, write: bool = False) -> T:
@@ -977,6 +992,22 @@ class RDBStorage(BaseStorage):
 
         stale = self._run(work, write=True)
         return [self.get_trial(trial_id) for trial_id in stale]
+
+
+def _portable_url(url: str) -> str:
+    """``url`` with a relative SQLite path made absolute, so that a copy opened by a process
+    with another working directory opens the same file."""
+    parsed = sa.engine.make_url(url)
+    database = parsed.database
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not database
+        or database == ":memory:"
+        or database.startswith("file:")
+        or os.path.isabs(database)
+    ):
+        return url
+    return parsed.set(database=os.path.abspath(database)).render_as_string(hide_password=False)
 
 
 def _quietly(action: Callable[[], Any], errors: type[BaseException]) -> None:

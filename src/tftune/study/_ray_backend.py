@@ -1,0 +1,325 @@
+"""``study.optimize(..., backend="ray")``: the trials run as Ray actors on a cluster.
+
+The driver (the process that called optimize) asks for each trial, so the storage hands out
+every trial once and samplers see the running ones, as with threads. A worker actor runs the
+objective on the trial and finishes it in the storage: directly for a database server
+(PostgreSQL), or through a storage proxy actor on the driver's node for a SQLite file or an
+in-memory study (see ``tftune._ray._storage_proxy``). When a worker or its node dies, Ray tells
+the driver, which fails the trial with Ray's reason, enqueues it again (up to ``max_retries``
+times per configuration; a retry does not count against ``n_trials``) and starts a new worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from tftune.storages import InMemoryStorage, RDBStorage
+from tftune.storages._base import BaseStorage
+from tftune.storages._callbacks import RETRY_HISTORY_KEY, RetryFailedTrialCallback
+from tftune.storages._heartbeat import stop_beating
+from tftune.study._optimize import _ask, _Budget, _ctrl_c_held, _fail_interrupted
+from tftune.study._progress import ProgressBar
+from tftune.study._tell import finish_trial
+from tftune.trial._frozen import FrozenTrial
+from tftune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from tftune.study._study import ObjectiveFunc, Study
+    from tftune.trial._trial import Trial
+
+#: How long the driver waits for a result before it looks at the budget again (seconds).
+_POLL_SECONDS = 0.5
+_MAX_REASON_CHARS = 4000
+
+
+def check_resources(resources: Any) -> dict[str, float]:
+    """``resources_per_trial`` as a dict; raise ValueError naming the rule otherwise."""
+    if resources is None:
+        return {"cpu": 1.0}
+    if not isinstance(resources, Mapping):
+        raise ValueError(
+            "`resources_per_trial` must be a dict such as {'cpu': 1, 'gpu': 0.25}, "
+            f"got {resources!r}."
+        )
+    checked: dict[str, float] = {}
+    for key, amount in resources.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(
+                f"`resources_per_trial` keys must be resource names, got {key!r} in {resources!r}."
+            )
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not amount >= 0:
+            raise ValueError(
+                f"`resources_per_trial[{key!r}]` must be a number >= 0, got {amount!r}."
+            )
+        checked[key] = float(amount)
+    return checked
+
+
+@dataclasses.dataclass
+class _Running:
+    runner: Any
+    trial: Trial
+
+
+def optimize_on_ray(
+    study: Study,
+    func: ObjectiveFunc,
+    *,
+    budget: _Budget,
+    n_jobs: int,
+    resources: dict[str, float],
+    max_retries: int,
+    catch: tuple[type[BaseException], ...],
+    callbacks: list[Callable[[Study, FrozenTrial], None]],
+    gc_after_trial: bool,
+    progress: ProgressBar | None,
+) -> None:
+    """Run trials of ``func`` on the Ray cluster until ``budget`` is spent (see module doc)."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init()  # a local cluster, or the one RAY_ADDRESS names
+    _check_fits(ray, resources)
+    if n_jobs == -1:  # one per cluster CPU
+        cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
+        n_jobs = max(1, int(cpus // max(resources.get("cpu", 1.0), 1.0)))
+    storage = _storage_of(study)
+    server = None
+    run_study = study
+    if isinstance(storage, RDBStorage) and not storage.url.startswith("sqlite"):
+        worker_storage: BaseStorage = storage  # a database server: workers write directly
+    else:
+        from tftune._ray._storage_proxy import RayStorageProxy, start_storage_server
+
+        server = start_storage_server(storage)
+        worker_storage = RayStorageProxy(server)
+        if isinstance(storage, InMemoryStorage):  # the actor holds the study while it runs
+            from tftune.study._study import Study as StudyClass
+
+            run_study = StudyClass(study.study_name, worker_storage, study.sampler, study.pruner)
+    loop = _DriverLoop(
+        ray,
+        run_study,
+        _runner_factory(ray, run_study, worker_storage, func, catch, gc_after_trial, resources),
+        budget,
+        max_retries,
+        callbacks,
+        progress,
+    )
+    try:
+        loop.run(n_jobs)
+    finally:
+        loop.stop_workers()
+        if server is not None:
+            if isinstance(storage, InMemoryStorage):
+                storage.__setstate__(ray.get(server.snapshot.remote()).__getstate__())
+            ray.kill(server, no_restart=True)
+
+
+def _storage_of(study: Study) -> BaseStorage:
+    storage: BaseStorage = study._storage
+    return storage
+
+
+def _check_fits(ray: Any, resources: dict[str, float]) -> None:
+    """Raise ValueError when no node of the cluster has the resources one trial asks for
+    (its workers would wait forever)."""
+    wanted = _ray_resources(resources)
+    nodes = [node.get("Resources", {}) for node in ray.nodes() if node.get("Alive")]
+    if not any(all(node.get(k, 0.0) >= v for k, v in wanted.items()) for node in nodes):
+        raise ValueError(
+            f"`resources_per_trial` asks for {resources!r} per trial, but no node of the Ray "
+            f"cluster has that much; its nodes have {[_plain(node) for node in nodes]}."
+        )
+
+
+def _ray_resources(resources: dict[str, float]) -> dict[str, float]:
+    """tftune's ``{"cpu": 1, "gpu": 0.25}`` spelled as Ray's resource names."""
+    names = {"cpu": "CPU", "gpu": "GPU", "memory": "memory"}
+    return {names.get(k, k): v for k, v in resources.items() if v > 0}
+
+
+def _plain(node: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in node.items() if not k.startswith("node:") and "memory" not in k}
+
+
+def _runner_factory(
+    ray: Any,
+    study: Study,
+    storage: BaseStorage,
+    func: ObjectiveFunc,
+    catch: tuple[type[BaseException], ...],
+    gc_after_trial: bool,
+    resources: dict[str, float],
+) -> Callable[[], Any]:
+    """A function that starts one worker actor with the given resources."""
+    from tftune._ray._runner import TrialRunner
+
+    custom = {k: v for k, v in resources.items() if k not in ("cpu", "gpu", "memory")}
+    options: dict[str, Any] = dict(
+        num_cpus=resources.get("cpu", 1.0),
+        num_gpus=resources.get("gpu", 0.0),
+        max_restarts=0,
+        max_task_retries=0,  # a trial is never run twice: the driver retries it as a new trial
+    )
+    if custom:
+        options["resources"] = custom
+    if "memory" in resources:
+        options["memory"] = resources["memory"]
+    actor = ray.remote(TrialRunner).options(**options)
+    args = (study.study_name, storage, study.sampler, study.pruner, func, catch, gc_after_trial)
+
+    def start() -> Any:
+        return actor.remote(*args)
+
+    return start
+
+
+class _DriverLoop:
+    """Keeps the workers busy: starts them, asks, hands out, collects, fails and retries.
+
+    A new worker gets trials once it has started (Ray placed it and it answered), so a worker
+    that cannot be placed (the cluster lost the node it needed) holds up nothing.
+    """
+
+    def __init__(
+        self,
+        ray: Any,
+        study: Study,
+        start_runner: Callable[[], Any],
+        budget: _Budget,
+        max_retries: int,
+        callbacks: list[Callable[[Study, FrozenTrial], None]],
+        progress: ProgressBar | None,
+    ) -> None:
+        self._ray = ray
+        self._study = study
+        self._storage = _storage_of(study)
+        self._start_runner = start_runner
+        self._budget = budget
+        self._max_retries = max_retries
+        self._callbacks = callbacks
+        self._progress = progress
+        self._starting: dict[Any, Any] = {}  # the answer to its first call -> worker
+        self._idle: list[Any] = []
+        self._running: dict[Any, _Running] = {}
+        self._budget_spent = False
+        self._error: BaseException | None = None
+
+    def run(self, n_jobs: int) -> None:
+        for _ in range(n_jobs):
+            self._start()
+        while True:
+            if self._error is None and not self._budget_spent:
+                self._launch()
+            if self._past_deadline():  # no trial starts after the timeout, started workers or not
+                self._budget_spent = True
+            if not self._running and (
+                self._error is not None or self._budget_spent or not self._starting
+            ):
+                break
+            ready, _ = self._ray.wait(
+                list(self._running) + list(self._starting), num_returns=1, timeout=_POLL_SECONDS
+            )
+            for ref in ready:
+                if ref in self._starting:
+                    self._started(ref, self._starting.pop(ref))
+                else:
+                    self._collect(ref, self._running.pop(ref))
+        if self._error is not None:
+            raise self._error
+        if not self._budget_spent:
+            raise RuntimeError(
+                "Every Ray worker of this study died while starting; see the Ray logs."
+            )
+
+    def _past_deadline(self) -> bool:
+        deadline = self._budget.deadline
+        return deadline is not None and time.monotonic() >= deadline
+
+    def _start(self) -> None:
+        runner = self._start_runner()
+        self._starting[runner.pid.remote()] = runner
+
+    def _started(self, ref: Any, runner: Any) -> None:
+        try:
+            self._ray.get(ref)
+        except self._ray.exceptions.RayError:  # it died starting: not replaced, not retried
+            self._ray.kill(runner, no_restart=True)
+        else:
+            self._idle.append(runner)
+
+    def _launch(self) -> None:
+        while self._idle:
+            if not self._budget.take(self._study):
+                self._budget_spent = True
+                return
+            with _ctrl_c_held():  # a trial is created and registered, or neither
+                trial = _ask(self._study)
+                started = trial is not None and self._budget.start(trial)
+            if trial is None:  # the sampler has nothing left
+                self._study.stop()
+                self._budget_spent = True
+                return
+            if not started:
+                _fail_interrupted(self._study, [trial], self._budget.interrupted_by)
+                self._budget_spent = True
+                return
+            runner = self._idle.pop()
+            self._running[runner.run.remote(trial._trial_id)] = _Running(runner, trial)
+
+    def _collect(self, ref: Any, running: _Running) -> None:
+        exceptions = self._ray.exceptions
+        trial = running.trial
+        self._budget.end(trial)
+        try:
+            frozen: FrozenTrial = self._ray.get(ref)
+        except exceptions.RayTaskError as error:  # the objective raised (not one of `catch`)
+            self._idle.append(running.runner)
+            cause = getattr(error, "cause", None)  # the objective's own exception
+            self._stop(cause if isinstance(cause, BaseException) else error.as_instanceof_cause())
+            return
+        except (exceptions.RayActorError, exceptions.WorkerCrashedError) as died:
+            self._ray.kill(running.runner, no_restart=True)
+            frozen = self._fail_dead(trial, died)
+            self._start()
+        else:
+            self._idle.append(running.runner)
+        stop_beating(self._storage, trial._trial_id)
+        try:
+            for callback in self._callbacks:
+                callback(self._study, frozen.copy())
+        except Exception as error:  # as with threads: a failing callback stops the study
+            self._stop(error)
+        if self._progress is not None:
+            self._progress.update(frozen)
+
+    def _fail_dead(self, trial: Trial, died: BaseException) -> FrozenTrial:
+        """Fail the trial of a worker that died (unless it finished first); enqueue a retry."""
+        current = self._storage.get_trial(trial._trial_id)
+        if current.state.is_finished():
+            return current
+        reason = f"The Ray worker running this trial died: {type(died).__name__}: {died}"
+        finish_trial(
+            self._study, trial, None, TrialState.FAIL, fail_reason=reason[:_MAX_REASON_CHARS]
+        )
+        failed = self._storage.get_trial(trial._trial_id)  # with the params the worker chose
+        if len(failed.system_attrs.get(RETRY_HISTORY_KEY, [])) < self._max_retries:
+            RetryFailedTrialCallback(max_retry=self._max_retries)(self._study, failed)
+            self._budget.give_back()
+            self._budget_spent = False
+        return failed
+
+    def _stop(self, error: BaseException) -> None:
+        if self._error is None:
+            self._error = error
+        self._study.stop()
+
+    def stop_workers(self) -> None:
+        busy = [running.runner for running in self._running.values()]
+        for runner in self._idle + busy + list(self._starting.values()):
+            self._ray.kill(runner, no_restart=True)
+        self._idle, self._starting = [], {}
