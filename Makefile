@@ -11,9 +11,12 @@ demo: setup
 
 # The whole suite, then the TensorFlow tests again with oneDNN off: TensorFlow's kernels then
 # are those of a CPU without AVX-512 (no grouped-convolution gradients, other float sums).
+# Two worker processes, a test file each at a time: most tests wait on tracing, processes or
+# databases, so two share two cores well; a file's tests share its fixtures (Ray's cluster).
+PYTEST := .venv/bin/python -m pytest -q -n 2 --dist loadfile
 test: setup
-	.venv/bin/python -m pytest -q
-	TF_ENABLE_ONEDNN_OPTS=0 .venv/bin/python -m pytest -q tests/keras tests/sklearn
+	$(PYTEST)
+	TF_ENABLE_ONEDNN_OPTS=0 $(PYTEST) tests/keras tests/sklearn
 
 lint: setup
 	.venv/bin/ruff check .

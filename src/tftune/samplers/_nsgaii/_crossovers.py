@@ -135,16 +135,8 @@ def _mix_genes(
     return child
 
 
-class SBXCrossover(BaseCrossover):
-    """Simulated binary crossover (Deb and Agrawal 1995), bounded: the children's spread around
-    the parents follows a polynomial of index ``eta`` (larger: closer to the parents), scaled
-    so that they stay inside the bounds.
-
-    Args:
-        eta: the distribution index; None: 20 with several objectives, 2 with one.
-        uniform_crossover_prob: probability of swapping the two children's genes, per gene.
-        use_child_gene_prob: probability of taking a gene from the children, not the parents.
-    """
+class _PolynomialSpreadCrossover(BaseCrossover):
+    """Two parents, two children spread by a polynomial of index ``eta``, genes mixed after."""
 
     def __init__(
         self,
@@ -161,6 +153,18 @@ class SBXCrossover(BaseCrossover):
     @property
     def n_parents(self) -> int:
         return 2
+
+
+class SBXCrossover(_PolynomialSpreadCrossover):
+    """Simulated binary crossover (Deb and Agrawal 1995), bounded: the children's spread around
+    the parents follows a polynomial of index ``eta`` (larger: closer to the parents), scaled
+    so that they stay inside the bounds.
+
+    Args:
+        eta: the distribution index; None: 20 with several objectives, 2 with one.
+        uniform_crossover_prob: probability of swapping the two children's genes, per gene.
+        use_child_gene_prob: probability of taking a gene from the children, not the parents.
+    """
 
     def crossover(
         self,
@@ -194,7 +198,7 @@ class SBXCrossover(BaseCrossover):
         )
 
 
-class VSBXCrossover(BaseCrossover):
+class VSBXCrossover(_PolynomialSpreadCrossover):
     """Modified simulated binary crossover (Pan et al. 2021): SBX's polynomial spread without
     the bounds' scaling, each child drawn on either side of its parent.
 
@@ -203,22 +207,6 @@ class VSBXCrossover(BaseCrossover):
         uniform_crossover_prob: probability of swapping the two children's genes, per gene.
         use_child_gene_prob: probability of taking a gene from the children, not the parents.
     """
-
-    def __init__(
-        self,
-        eta: float | None = None,
-        uniform_crossover_prob: float = 0.5,
-        use_child_gene_prob: float = 0.5,
-    ) -> None:
-        self.eta = _check_positive_or_none(eta, "eta")
-        self.uniform_crossover_prob = _check_probability(
-            uniform_crossover_prob, "uniform_crossover_prob"
-        )
-        self.use_child_gene_prob = _check_probability(use_child_gene_prob, "use_child_gene_prob")
-
-    @property
-    def n_parents(self) -> int:
-        return 2
 
     def crossover(
         self,
