@@ -128,6 +128,7 @@ def test_a_killed_worker_node_fails_its_trial_with_rays_reason_and_it_is_retried
 
 def test_a_killed_driver_is_resumed_by_running_the_script_again(outcome):
     result = scenario(outcome, "driver_killed")
+    assert "first_exit" not in result, result  # the driver was still running when killed
     assert result["complete_at_kill"] >= 3
     assert result["rerun_exit"] == 0, result["rerun_output"]
     before, after = result["before"], result["after"]

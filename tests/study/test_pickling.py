@@ -12,8 +12,11 @@ import tftune
 from tftune.pruners import HyperbandPruner, MedianPruner, PatientPruner
 from tftune.samplers import (
     AutoSampler,
+    CmaEsSampler,
     GPSampler,
     GridSampler,
+    NSGAIIISampler,
+    NSGAIISampler,
     QMCSampler,
     RandomSampler,
     TPESampler,
@@ -29,10 +32,17 @@ def _objective(trial: tftune.Trial) -> float:
     return (trial.suggest_float("x", -1.0, 1.0) - 0.25) ** 2
 
 
+def _constraints(trial: tftune.trial.FrozenTrial) -> list[float]:
+    return [trial.params["x"] - 0.9]
+
+
 @pytest.mark.parametrize(
     "sampler",
     [RandomSampler(seed=1), TPESampler(seed=1), GPSampler(seed=1), AutoSampler(seed=1)]
-    + [QMCSampler(seed=1), GridSampler({"x": GRID})],
+    + [QMCSampler(seed=1), GridSampler({"x": GRID}), CmaEsSampler(seed=1)]
+    + [NSGAIISampler(seed=1, population_size=2), NSGAIIISampler(seed=1, population_size=2)]
+    + [TPESampler(seed=1, constraints_func=_constraints)]
+    + [GPSampler(seed=1, constraints_func=_constraints)],
     ids=lambda s: type(s).__name__,
 )
 def test_a_study_round_trips_with_its_sampler_and_keeps_working(sampler):

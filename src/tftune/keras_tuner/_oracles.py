@@ -206,8 +206,13 @@ class HyperbandOracle(Oracle):
         self.hyperband_iterations = hyperband_iterations
 
     def pruner(self) -> BasePruner:
+        # KerasTuner's Hyperband ranks trials by their value at each rung, not by where their
+        # curves are heading: the same rule here, so a search keeps KerasTuner's decisions.
         return HyperbandPruner(
-            min_resource=1, max_resource=self.max_epochs, reduction_factor=self.factor
+            min_resource=1,
+            max_resource=self.max_epochs,
+            reduction_factor=self.factor,
+            extrapolate_curves=False,
         )
 
     def fixed_epochs(self) -> int:

@@ -12,7 +12,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from tftune.trial._frozen import FrozenTrial
 
@@ -39,6 +39,13 @@ class PerStudy(Generic[Index]):
         self._by_storage: weakref.WeakKeyDictionary[
             BaseStorage, dict[int, tuple[list[int], Index]]
         ] = weakref.WeakKeyDictionary()
+
+    def __getstate__(self) -> dict[str, object]:
+        """A copy (another process's) starts empty: it rebuilds its indexes from the storage."""
+        return {"new": self._new, "add": self._add}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["new"], state["add"])  # type: ignore[misc]
 
     @contextmanager
     def updated(self, study: Study) -> Iterator[Index]:
