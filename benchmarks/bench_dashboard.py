@@ -139,12 +139,12 @@ def build_tftune(path: Path, size: int, seed: int = 0) -> float:
         for name, value in values.items():
             distribution = space[name]
             storage.set_trial_param(
-                trial._trial_id, name, distribution.to_internal_repr(value), distribution
+                trial.trial_id, name, distribution.to_internal_repr(value), distribution
             )
         loss = rng.random()
         for step in range(N_STEPS):
-            storage.set_trial_intermediate_value(trial._trial_id, step, loss + 1 / (step + 1))
-        storage.set_trial_state_values(trial._trial_id, TrialState.COMPLETE, [loss])
+            storage.set_trial_intermediate_value(trial.trial_id, step, loss + 1 / (step + 1))
+        storage.set_trial_state_values(trial.trial_id, TrialState.COMPLETE, [loss])
     storage.close()
     return time.perf_counter() - start
 
@@ -177,7 +177,7 @@ def build_optuna(source: Path, path: Path) -> tuple[float, float]:
             (
                 i,
                 trial.number,
-                study._study_id,
+                study.study_id,
                 "COMPLETE",
                 _sql_time(trial.datetime_start),
                 _sql_time(trial.datetime_complete),
@@ -215,7 +215,7 @@ def build_optuna(source: Path, path: Path) -> tuple[float, float]:
     connection.close()
     seconds = time.perf_counter() - start
     check = optuna.storages.RDBStorage(url)
-    read = check.get_all_trials(study._study_id, deepcopy=False)
+    read = check.get_all_trials(study.study_id, deepcopy=False)
     assert len(read) == len(trials), (len(read), len(trials))
     assert [t.params for t in read[:50]] == [t.params for t in trials[:50]]
     total = sum(t.value for t in read)

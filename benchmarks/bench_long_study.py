@@ -192,9 +192,9 @@ def run_one(
             gc_after_trial=False,
         )
         total = time.perf_counter() - start
-        if url is not None and hasattr(study._storage, "close"):
+        if url is not None and hasattr(study.storage, "close"):
             with contextlib.suppress(Exception):
-                study._storage.close()
+                study.storage.close()
     per_trial = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     model = [timer.by_number.get(n, 0.0) for n in range(len(per_trial))]
     window = max(1, len(per_trial) // 10)

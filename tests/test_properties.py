@@ -47,11 +47,11 @@ def fresh_study(storage, directions=("minimize",)):
 
 def reloaded(study):
     """The study's trials as a fresh load from its storage reads them."""
-    if isinstance(study._storage, InMemoryStorage):
+    if isinstance(study.storage, InMemoryStorage):
         return study.trials
     from tftune.storages import RDBStorage
 
-    other = RDBStorage(study._storage.url, heartbeat_interval=None)
+    other = RDBStorage(study.storage.url, heartbeat_interval=None)
     try:
         return tftune.load_study(study.study_name, other).trials
     finally:

@@ -155,8 +155,8 @@ def enqueue_promotions(study: Any) -> int:
                 ],
             },
         )
-        study._storage.enqueue_trials(
-            study._study_id, [template], once_key=f"promote:{paused.number}"
+        study.storage.enqueue_trials(
+            study.study_id, [template], once_key=f"promote:{paused.number}"
         )
         queued += 1
     return queued

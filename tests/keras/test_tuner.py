@@ -333,7 +333,7 @@ def test_closing_the_tuner_releases_its_database(tmp_path, data):
     x, y, xv, yv = data
     with Tuner(build, objective="val_loss", directory=tmp_path) as tuner:
         tuner.search(x, y, validation_data=(xv, yv), n_trials=1)
-        storage = tuner.study._storage
+        storage = tuner.study.storage
         assert storage._engine.pool.checkedin() > 0
     assert storage._engine.pool.checkedin() == 0
     assert storage._heartbeat._thread is None or not storage._heartbeat._thread.is_alive()

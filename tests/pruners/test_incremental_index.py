@@ -22,28 +22,28 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 def test_get_finished_trials_reads_each_finished_trial_once_in_finishing_order(storage_url):
     study = tftune.create_study(storage=storage_url)
     trials = [study.ask() for _ in range(4)]
-    storage, read = study._storage, []
+    storage, read = study.storage, []
     for index, state in ((2, TrialState.COMPLETE), (0, TrialState.FAIL), (3, TrialState.PRUNED)):
         study.tell(trials[index], 1.0 if state == TrialState.COMPLETE else None, state=state)
-        read += storage.get_finished_trials(study._study_id, start=len(read))
+        read += storage.get_finished_trials(study.study_id, start=len(read))
     assert [(t.number, t.state) for t in read] == [
         (2, TrialState.COMPLETE),
         (0, TrialState.FAIL),
         (3, TrialState.PRUNED),
     ]
-    assert storage.get_finished_trials(study._study_id, start=3) == []
-    assert [t.number for t in storage.get_finished_trials(study._study_id)] == [2, 0, 3]
+    assert storage.get_finished_trials(study.study_id, start=3) == []
+    assert [t.number for t in storage.get_finished_trials(study.study_id)] == [2, 0, 3]
 
 
 def test_get_finished_trials_sees_what_another_storage_object_finished(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     mine = tftune.create_study(storage=url, study_name="s")
     theirs = tftune.load_study(storage=url, study_name="s")
-    assert mine._storage is not theirs._storage
+    assert mine.storage is not theirs.storage
     trial = theirs.ask()
-    assert mine._storage.get_finished_trials(mine._study_id) == []
+    assert mine.storage.get_finished_trials(mine.study_id) == []
     theirs.tell(trial, 1.0)
-    (seen,) = mine._storage.get_finished_trials(mine._study_id)
+    (seen,) = mine.storage.get_finished_trials(mine.study_id)
     assert (seen.number, seen.values) == (0, [1.0])
 
 
@@ -52,11 +52,9 @@ def test_the_base_storage_default_keeps_the_finishing_order_too():
     study = tftune.create_study(storage=storage)
     trials = [study.ask() for _ in range(3)]
     study.tell(trials[1], 1.0)
-    read = tftune.storages.BaseStorage.get_finished_trials(storage, study._study_id)
+    read = tftune.storages.BaseStorage.get_finished_trials(storage, study.study_id)
     study.tell(trials[0], 0.0)
-    new = tftune.storages.BaseStorage.get_finished_trials(
-        storage, study._study_id, start=len(read)
-    )
+    new = tftune.storages.BaseStorage.get_finished_trials(storage, study.study_id, start=len(read))
     assert [t.number for t in read + new] == [1, 0]
 
 
@@ -138,12 +136,12 @@ def test_rung_values_match_a_rescan_with_resumed_and_unnoted_trials(storage_url,
             attrs = {RESUME_OF_KEY: old.number, LINEAGE_KEY: lineage(old)}
             attrs |= {k: v for k, v in old.system_attrs.items() if "_rung_" in k}
             template = tftune.FrozenTrial(number=-1, state=TrialState.WAITING, system_attrs=attrs)
-            study._storage.enqueue_trials(study._study_id, [template])
+            study.storage.enqueue_trials(study.study_id, [template])
         trial = study.ask()
         if kind < 0.35 and RESUME_OF_KEY not in trial.system_attrs:  # no pruner sees it
             for step in range(rng.randint(1, 4)):
-                study._storage.set_trial_intermediate_value(
-                    trial._trial_id, step, rng.choice([rng.random(), math.nan])
+                study.storage.set_trial_intermediate_value(
+                    trial.trial_id, step, rng.choice([rng.random(), math.nan])
                 )
         else:
             for step in range(rng.randint(1, 4)):
@@ -156,7 +154,7 @@ def test_rung_values_match_a_rescan_with_resumed_and_unnoted_trials(storage_url,
             state = rng.choice([TrialState.COMPLETE, TrialState.PRUNED])
             study.tell(done, 0.5 if state == TrialState.COMPLETE else None, state=state)
             if state == TrialState.PRUNED:
-                paused.append(study._storage.get_trial(done._trial_id))
+                paused.append(study.storage.get_trial(done.trial_id))
         for rung in range(3):
             key = f"completed_rung_{rung}"
             assert pruner.rung_values(study, rung) == _rescanned_rung_values(

@@ -108,7 +108,7 @@ def test_successive_halving_promotes_the_top_fraction_of_each_rung(storage_url):
     assert decisions(study, [0.9, 0.9]) == [False, True]
     # a better third trial passes rung 0 and rung 1
     assert decisions(study, [0.2, 0.2, 0.2]) == [False, False, False]
-    trials = tftune.load_study(study.study_name, study._storage).trials
+    trials = tftune.load_study(study.study_name, study.storage).trials
     assert trials[0].system_attrs["completed_rung_0"] == 0.5
     assert trials[2].system_attrs["completed_rung_1"] == 0.2
     assert "completed_rung_1" not in trials[1].system_attrs
@@ -236,7 +236,7 @@ def test_asha_promotes_a_paused_trial_once_its_rung_ranks_it_high_enough(storage
             "completed_rung_0": promoted.system_attrs["completed_rung_0"],
         },
     )
-    study._storage.enqueue_trials(study._study_id, [template])
+    study.storage.enqueue_trials(study.study_id, [template])
     resumed = study.ask()
     assert resumed.system_attrs[RESUME_OF_KEY] == b
     assert study.pruner.promotions(study) == []

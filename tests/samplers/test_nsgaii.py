@@ -108,7 +108,7 @@ def test_children_come_from_their_parents_without_mutation() -> None:
 def test_parents_are_chosen_once_per_generation_and_saved_on_the_study() -> None:
     sampler = NSGAIISampler(population_size=5, seed=0)
     study = tftune.create_study(directions=["minimize", "minimize"], sampler=sampler)
-    storage = study._storage
+    storage = study.storage
     starts: list[int] = []
     read = storage.get_finished_trials
 
@@ -122,7 +122,7 @@ def test_parents_are_chosen_once_per_generation_and_saved_on_the_study() -> None
     attrs = study.system_attrs
     parents = [attrs[f"NSGAIISampler:parent:{g}"] for g in (1, 2, 3)]
     assert all(len(p) == 5 for p in parents)
-    ids = {t._trial_id: t for t in study.trials}
+    ids = {t.trial_id: t for t in study.trials}
     assert all(ids[i].system_attrs["NSGAIISampler:generation"] < 3 for i in parents[2])
 
 

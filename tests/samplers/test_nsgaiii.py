@@ -83,6 +83,6 @@ def test_nsga3_spreads_a_three_objective_front() -> None:
     assert generations[-1] == 5
     parents = study.system_attrs["NSGAIIISampler:parent:5"]
     assert len(parents) == 10
-    by_id = {t._trial_id: t for t in study.trials}
+    by_id = {t.trial_id: t for t in study.trials}
     values = np.array([by_id[i].values for i in parents])
     assert np.all(values.max(axis=0) - values.min(axis=0) > 0.3)  # spread on every objective

@@ -33,7 +33,7 @@ def test_proposals_equal_a_fresh_sampler_on_a_growing_study():
     for i in range(60):
         trial = study.ask()
         value = mixed_objective(trial)
-        frozen = study._storage.get_trial(trial._trial_id)
+        frozen = study.storage.get_trial(trial.trial_id)
         space = sampler.infer_relative_search_space(study, frozen)
         fresh = TPESampler(seed=0, n_startup_trials=8).sample_relative(study, frozen, space)
         if fresh:

@@ -259,9 +259,9 @@ def test_a_damaged_trial_row_leaves_out_its_field_and_the_rest_readable(
     with caplog.at_level(logging.WARNING, logger="tftune"):
         trials = tftune.load_study("s", storage=url).trials
     assert len(trials) == 3
-    intact = [trial for trial in trials if trial._trial_id != 2]
+    intact = [trial for trial in trials if trial.trial_id != 2]
     assert [snapshot(t) for t in intact] == [snapshot(before[0]), snapshot(before[2])]
-    damaged = next(trial for trial in trials if trial._trial_id == 2)
+    damaged = next(trial for trial in trials if trial.trial_id == 2)
     errors = damaged.system_attrs["load_errors"]
     assert len(errors) == 1 and phrase in errors[0], errors
     assert check(damaged)
@@ -340,7 +340,7 @@ def test_an_unknown_state_counts_as_fail_in_filters_and_counts(tmp_path):
     study = tftune.load_study("s", storage=url)
     assert [t.number for t in study.get_trials(states=(TrialState.FAIL,))] == [1]
     assert [t.number for t in study.get_trials(states=(TrialState.COMPLETE,))] == [0, 2]
-    assert study._storage.get_n_trials(study._study_id, states=(TrialState.FAIL,)) == 1
+    assert study.storage.get_n_trials(study.study_id, states=(TrialState.FAIL,)) == 1
 
 
 def test_a_damaged_trial_is_warned_about_once(tmp_path, caplog):
@@ -352,7 +352,7 @@ def test_a_damaged_trial_is_warned_about_once(tmp_path, caplog):
         for _ in range(3):
             study = tftune.load_study("s", storage=url)
             _ = study.trials
-            study._storage.get_trial(2)
+            study.storage.get_trial(2)
         storage.get_trial(2)
     storage.close()
     warnings = [r.getMessage() for r in caplog.records if "(id 2)" in r.getMessage()]

@@ -118,7 +118,7 @@ def test_a_read_only_database_can_be_read(tmp_path, writable_folder):
     path = folder / "tftune.db"
     study = tftune.create_study("s", storage=f"sqlite:///{path}")
     study.optimize(lambda t: t.suggest_float("x", 2, 3), n_trials=2)
-    study._storage.close()
+    study.storage.close()
     assert sorted(os.listdir(folder)) == ["tftune.db"]  # WAL files gone with the last connection
     path.chmod(0o444)
     if not writable_folder:
@@ -152,7 +152,7 @@ def test_a_writable_database_url_is_left_as_given(tmp_path):
 
 def test_an_unwritable_file_gets_a_read_only_uri(tmp_path, monkeypatch):
     path = tmp_path / "a b?.db"
-    writer = tftune.create_study("s", storage=f"sqlite:///{path}")._storage
+    writer = tftune.create_study("s", storage=f"sqlite:///{path}").storage
     monkeypatch.setattr(_engine.os, "access", lambda p, mode: mode != os.W_OK)
     url = _engine.normalise_url(f"sqlite:///{path}")
     assert sa.make_url(url).query == {

@@ -34,7 +34,7 @@ def two_workers(request):
 def _new(storage, study_id: int) -> int:
     trial = storage.create_new_trial(study_id)
     assert trial is not None
-    return trial._trial_id
+    return trial.trial_id
 
 
 def test_open_trial_updates_are_seen(storage) -> None:
@@ -152,7 +152,7 @@ def test_another_workers_trials_become_visible(two_workers) -> None:
     for i in range(4):
         worker = (mine, other)[i % 2]
         worker.set_trial_state_values(_new(worker, study_id), TrialState.PRUNED)
-    other.set_trial_state_values(claimed._trial_id, TrialState.FAIL)
+    other.set_trial_state_values(claimed.trial_id, TrialState.FAIL)
     for reader in (mine, other):
         trials = reader.get_all_trials(study_id)
         assert [t.number for t in trials] == list(range(6))

@@ -17,8 +17,8 @@ MIN, MAX = StudyDirection.MINIMIZE, StudyDirection.MAXIMIZE
 
 def _finished(storage, study_id, value, state=TrialState.COMPLETE):
     trial = storage.create_new_trial(study_id)
-    storage.set_trial_state_values(trial._trial_id, state, None if value is None else [value])
-    return trial._trial_id
+    storage.set_trial_state_values(trial.trial_id, state, None if value is None else [value])
+    return trial.trial_id
 
 
 def test_study_identity_and_directions(storage):
@@ -54,11 +54,11 @@ def test_trial_numbers_params_and_values(storage):
         FloatDistribution(0.001, 1.0, log=True),
         CategoricalDistribution(["relu", None, 3]),
     )
-    storage.set_trial_param(first._trial_id, "x", 0.01, dist_x)
-    storage.set_trial_param(first._trial_id, "act", 1.0, dist_c)
-    storage.set_trial_param(first._trial_id, "n", 4.0, IntDistribution(1, 8))
-    storage.set_trial_state_values(first._trial_id, TrialState.COMPLETE, [0.25])
-    loaded = storage.get_trial(first._trial_id)
+    storage.set_trial_param(first.trial_id, "x", 0.01, dist_x)
+    storage.set_trial_param(first.trial_id, "act", 1.0, dist_c)
+    storage.set_trial_param(first.trial_id, "n", 4.0, IntDistribution(1, 8))
+    storage.set_trial_state_values(first.trial_id, TrialState.COMPLETE, [0.25])
+    loaded = storage.get_trial(first.trial_id)
     assert loaded.params == {"x": 0.01, "act": None, "n": 4}
     assert isinstance(loaded.params["n"], int)
     assert loaded.distributions == {"x": dist_x, "act": dist_c, "n": IntDistribution(1, 8)}
@@ -84,10 +84,10 @@ def test_non_finite_values_round_trip(storage):
     study_id = storage.create_new_study([MIN, MAX], "inf")
     trial = storage.create_new_trial(study_id)
     for step, value in enumerate([0.5, math.inf, -math.inf, math.nan]):
-        storage.set_trial_intermediate_value(trial._trial_id, step, value)
-    storage.set_trial_intermediate_value(trial._trial_id, 0, 0.75)  # a repeated step overwrites
-    storage.set_trial_state_values(trial._trial_id, TrialState.COMPLETE, [math.inf, -math.inf])
-    loaded = storage.get_trial(trial._trial_id)
+        storage.set_trial_intermediate_value(trial.trial_id, step, value)
+    storage.set_trial_intermediate_value(trial.trial_id, 0, 0.75)  # a repeated step overwrites
+    storage.set_trial_state_values(trial.trial_id, TrialState.COMPLETE, [math.inf, -math.inf])
+    loaded = storage.get_trial(trial.trial_id)
     assert loaded.values == [math.inf, -math.inf]
     assert loaded.intermediate_values[0] == 0.75
     assert loaded.intermediate_values[1] == math.inf and loaded.intermediate_values[2] == -math.inf
@@ -97,12 +97,12 @@ def test_non_finite_values_round_trip(storage):
 def test_trial_attrs_and_fail_reason(storage):
     study_id = storage.create_new_study([MIN], "attrs")
     trial = storage.create_new_trial(study_id)
-    storage.set_trial_attr(trial._trial_id, "note", {"a": [1, 2.5, "x"]})
-    storage.set_trial_attr(trial._trial_id, "seen", 1, system=True)
+    storage.set_trial_attr(trial.trial_id, "note", {"a": [1, 2.5, "x"]})
+    storage.set_trial_attr(trial.trial_id, "seen", 1, system=True)
     storage.set_trial_state_values(
-        trial._trial_id, TrialState.FAIL, system_attrs={"fail_reason": "boom"}
+        trial.trial_id, TrialState.FAIL, system_attrs={"fail_reason": "boom"}
     )
-    loaded = storage.get_trial(trial._trial_id)
+    loaded = storage.get_trial(trial.trial_id)
     assert loaded.user_attrs == {"note": {"a": [1, 2.5, "x"]}}
     assert loaded.system_attrs == {"seen": 1, "fail_reason": "boom"}
     assert loaded.state == TrialState.FAIL and loaded.values is None
@@ -169,7 +169,7 @@ def test_ties_for_the_best_trial_go_to_the_earliest_number(storage, direction):
     trials = [storage.create_new_trial(study_id) for _ in range(4)]
     worse = 9.0 if direction == MIN else -9.0
     for number, value in ((3, 0.5), (0, worse), (2, 0.5), (1, 0.5)):  # finished out of order
-        storage.set_trial_state_values(trials[number]._trial_id, TrialState.COMPLETE, [value])
+        storage.set_trial_state_values(trials[number].trial_id, TrialState.COMPLETE, [value])
     assert storage.get_best_trial(study_id).number == 1
 
 
@@ -202,5 +202,5 @@ def test_ids_are_never_reused_after_a_delete(storage):
     storage.delete_study(study_id)
     new_study = storage.create_new_study([MAX], "second")
     assert new_study != study_id
-    assert storage.create_new_trial(new_study)._trial_id != old_trial
+    assert storage.create_new_trial(new_study).trial_id != old_trial
     assert storage.get_study_directions(new_study) == [MAX]

@@ -13,7 +13,7 @@ def test_create_defaults_to_minimize_in_memory():
     study = tftune.create_study()
     assert study.direction == StudyDirection.MINIMIZE
     assert study.study_name.startswith("no-name-")
-    assert isinstance(study._storage, tftune.storages.InMemoryStorage)
+    assert isinstance(study.storage, tftune.storages.InMemoryStorage)
 
 
 def test_load_if_exists_continues_the_study(storage_url):

@@ -38,7 +38,7 @@ def test_a_trial_the_storage_refuses_to_finish_stops_beating_and_goes_stale(
     monkeypatch.undo()
     (trial,) = study.trials
     assert trial.state == TrialState.RUNNING  # every write was refused, the FAIL one too
-    assert trial._trial_id not in beating_storage._heartbeat.ids()
+    assert trial.trial_id not in beating_storage._heartbeat.ids()
     deadline = time.monotonic() + 10
     while study.trials[0].state == TrialState.RUNNING and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -371,7 +371,7 @@ class PackedSearch:
             f"The search stopped with {type(error).__name__} while this trial's pack was training."
         )
         for trial in trials:
-            frozen = self.study._storage.get_trial(trial._trial_id)
+            frozen = self.study.storage.get_trial(trial.trial_id)
             if frozen.state == TrialState.RUNNING:
                 trial.set_system_attr("fail_reason", reason)
                 self.study.tell(trial, state=TrialState.FAIL)

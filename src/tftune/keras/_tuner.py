@@ -174,7 +174,7 @@ class Tuner:
             direction=self.direction,
             load_if_exists=True,
         )
-        storage_object = self.study._storage
+        storage_object = self.study.storage
         if retry_failed and storage_object.failed_trial_callback is None:
             storage_object.failed_trial_callback = RetryFailedTrialCallback(max_retry=retry_failed)
         self._failures_in_a_row = 0
@@ -210,7 +210,7 @@ class Tuner:
         """Release the study's storage (database connections, heartbeat thread)."""
         if self.tensorboard is not None:
             self.tensorboard.close()
-        self.study._storage.close()
+        self.study.storage.close()
 
     def __enter__(self) -> Tuner:
         return self
@@ -441,8 +441,8 @@ class Tuner:
                     ],
                 },
             )
-            study._storage.enqueue_trials(
-                study._study_id, [template], once_key=f"promote:{paused.number}"
+            study.storage.enqueue_trials(
+                study.study_id, [template], once_key=f"promote:{paused.number}"
             )
 
     def _resume(self, trial: Trial, model: keras.Model) -> tuple[int, dict[str, list[float]]]:

@@ -107,7 +107,7 @@ class HyperbandPruner(BasePruner):
         while draw >= weights[bracket]:
             draw -= weights[bracket]
             bracket += 1
-        study._storage.set_trial_attr(trial._trial_id, BRACKET_KEY, bracket, system=True)
+        study.storage.set_trial_attr(trial.trial_id, BRACKET_KEY, bracket, system=True)
         trial.system_attrs[BRACKET_KEY] = bracket
         return bracket
 

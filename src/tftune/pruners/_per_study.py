@@ -49,7 +49,7 @@ class PerStudy(Generic[Index]):
 
     @contextmanager
     def updated(self, study: Study) -> Iterator[Index]:
-        storage, study_id = study._storage, study._study_id
+        storage, study_id = study.storage, study.study_id
         with self._lock:
             studies = self._by_storage.setdefault(storage, {})
             if study_id not in studies:

@@ -128,7 +128,7 @@ class SuccessiveHalvingPruner(BasePruner):
                 if self.max_step is not None:
                     horizon = min(horizon, self.max_step)
                 value = extrapolate(trial.intermediate_values, step, horizon, minimize)
-            study._storage.set_trial_attr(trial._trial_id, key, value, system=True)
+            study.storage.set_trial_attr(trial.trial_id, key, value, system=True)
             trial.system_attrs[key] = value
             with STUDY_RUNGS.updated(study) as rungs:
                 competing = rungs.competing(

@@ -81,7 +81,7 @@ class AutoSampler(BaseSampler):
         """The sampler for trial ``trial_number`` over ``space`` in ``study`` now."""
         if len(study.directions) > 1:
             return self.tpe
-        n_complete = study._storage.get_n_trials(study._study_id, states=(TrialState.COMPLETE,))
+        n_complete = study.storage.get_n_trials(study.study_id, states=(TrialState.COMPLETE,))
         if not (0 < len(space) <= self.gp_max_dims and n_complete < self.gp_max_trials):
             return self.tpe
         if self.tpe_every is not None and trial_number % self.tpe_every == self.tpe_every - 1:
@@ -93,14 +93,14 @@ class AutoSampler(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         space = self.tpe.infer_relative_search_space(study, trial)
         with self._lock:
-            self._choice[trial._trial_id] = self.choose(study, space, trial.number)
+            self._choice[trial.trial_id] = self.choose(study, space, trial.number)
         return space
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         with self._lock:
-            sampler = self._choice.get(trial._trial_id, self.tpe)
+            sampler = self._choice.get(trial.trial_id, self.tpe)
         return sampler.sample_relative(study, trial, search_space)
 
     def sample_independent(
@@ -112,7 +112,7 @@ class AutoSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, state: Any, values: Sequence[float] | None
     ) -> None:
         with self._lock:
-            self._choice.pop(trial._trial_id, None)
+            self._choice.pop(trial.trial_id, None)
         if self.constraints_func is not None:
             record_constraints(self.constraints_func, study, trial, state)
         self.gp.after_trial(study, trial, state, values)

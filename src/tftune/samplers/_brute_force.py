@@ -109,13 +109,13 @@ class BruteForceSampler(BaseSampler):
         if not self._avoid_premature_stop:
             states.append(TrialState.RUNNING)
         trials = [
-            t for t in study.get_trials(deepcopy=False, states=states) if t._trial_id != exclude
+            t for t in study.get_trials(deepcopy=False, states=states) if t.trial_id != exclude
         ]
-        running = {t._trial_id for t in trials if t.state == TrialState.RUNNING}
+        running = {t.trial_id for t in trials if t.state == TrialState.RUNNING}
         return trials, running
 
     def _order(self, trial: FrozenTrial) -> list[str]:
-        return self._orders.get(trial._trial_id) or list(trial.params)
+        return self._orders.get(trial.trial_id) or list(trial.params)
 
     def _exhausted(self, trials: list[FrozenTrial], path: Path) -> bool:
         """Whether every combination below ``path`` has a trial (``trials`` match ``path``)."""
@@ -152,8 +152,8 @@ class BruteForceSampler(BaseSampler):
     ) -> Any:
         size = grid_size(param_name, distribution)
         with self._lock:
-            self._orders[trial._trial_id] = [*trial.params, param_name]
-            trials, running = self._tried(study, exclude=trial._trial_id)
+            self._orders[trial.trial_id] = [*trial.params, param_name]
+            trials, running = self._tried(study, exclude=trial.trial_id)
             path: Path = []
             for name in trial.params:
                 known = trial.distributions[name]
@@ -167,7 +167,7 @@ class BruteForceSampler(BaseSampler):
                 below = _matching(trials, param_name, distribution, index)
                 if self._exhausted(below, [*path, (param_name, distribution, index)]):
                     continue
-                if below and all(t._trial_id in running for t in below):
+                if below and all(t.trial_id in running for t in below):
                     only_running.append(index)
                 else:
                     untried.append(index)
@@ -178,7 +178,7 @@ class BruteForceSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
         with self._lock:
-            self._orders[trial._trial_id] = list(trial.params)
+            self._orders[trial.trial_id] = list(trial.params)
 
 
 def _matching(

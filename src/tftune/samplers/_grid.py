@@ -65,7 +65,7 @@ class GridSampler(BaseSampler):
         return sorted({name for sub_grid in self._grid for name in sub_grid})
 
     def prepare(self, study: Study) -> None:
-        token = (id(study._storage), study._study_id)
+        token = (id(study.storage), study.study_id)
         if token in self._prepared:
             return
         templates = [
@@ -80,12 +80,12 @@ class GridSampler(BaseSampler):
             )
             for index, cell in enumerate(self._cells)
         ]
-        study._storage.enqueue_trials(study._study_id, templates, once_key=self._key)
+        study.storage.enqueue_trials(study.study_id, templates, once_key=self._key)
         self._prepared.add(token)
 
     def is_exhausted(self, study: Study) -> bool:
         # Called only when no WAITING trial was left to claim: every cell has been handed out.
-        return (id(study._storage), study._study_id) in self._prepared
+        return (id(study.storage), study.study_id) in self._prepared
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution

@@ -44,7 +44,7 @@ class IntersectionSearchSpace:
     def calculate(self, study: Study) -> dict[str, BaseDistribution]:
         trials = study.get_trials(deepcopy=False)
         with self._lock:
-            key = (id(study._storage), study._study_id)
+            key = (id(study.storage), study.study_id)
             progress = self._progress.get(key)
             if progress is None:
                 progress = self._progress[key] = _Progress()
@@ -56,12 +56,12 @@ class IntersectionSearchSpace:
                     continue
                 if prefix:
                     progress.scan_from = index + 1
-                if trial._trial_id in progress.seen:
+                if trial.trial_id in progress.seen:
                     if prefix:
-                        progress.seen.discard(trial._trial_id)
+                        progress.seen.discard(trial.trial_id)
                     continue
                 if not prefix:
-                    progress.seen.add(trial._trial_id)
+                    progress.seen.add(trial.trial_id)
                 if trial.state != TrialState.COMPLETE:
                     continue
                 if progress.space is None:

@@ -86,9 +86,9 @@ class RandomSampler(BaseSampler):
     def _rng_for(self, trial: FrozenTrial) -> random.Random:
         if self._seed is None:
             return self._shared_rng
-        rng = self._trial_rngs.get(trial._trial_id)
+        rng = self._trial_rngs.get(trial.trial_id)
         if rng is None:
-            rng = self._trial_rngs[trial._trial_id] = random.Random(
+            rng = self._trial_rngs[trial.trial_id] = random.Random(
                 trial_seed(self._seed, trial.number)
             )
         return rng
@@ -101,4 +101,4 @@ class RandomSampler(BaseSampler):
 
     def after_trial(self, study: Study, trial: FrozenTrial, state: Any, values: Any) -> None:
         with self._lock:
-            self._trial_rngs.pop(trial._trial_id, None)
+            self._trial_rngs.pop(trial.trial_id, None)

@@ -176,8 +176,8 @@ class BaseStorage(abc.ABC):
         logs = self.__dict__.setdefault("_finish_logs", {})
         order, seen = logs.setdefault(study_id, ([], set()))
         for trial in finished:
-            if trial._trial_id not in seen:
-                seen.add(trial._trial_id)
+            if trial.trial_id not in seen:
+                seen.add(trial.trial_id)
                 order.append(trial)
         return list(order[start:])
 
@@ -200,7 +200,7 @@ class BaseStorage(abc.ABC):
         """Return the id of the trial with ``number`` in the study."""
         for trial in self.get_all_trials(study_id, deepcopy=False):
             if trial.number == number:
-                return trial._trial_id
+                return trial.trial_id
         raise KeyError(f"Study {study_id} has no trial number {number}.")
 
     # --- Optuna's per-field accessors, for custom code written against its storages -------

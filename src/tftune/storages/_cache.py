@@ -57,7 +57,7 @@ class StudyTrials:
 
     def put(self, trial: FrozenTrial) -> None:
         """Add a new trial or replace an open one by its newer version."""
-        trial_id = trial._trial_id
+        trial_id = trial.trial_id
         index = self.position.get(trial_id)
         if index is None:
             self.last_id = max(self.last_id, trial_id)
@@ -68,7 +68,7 @@ class StudyTrials:
                 index = bisect.bisect(self.trials, trial.number, key=_by_number)
                 self.trials.insert(index, trial)
                 for i in range(index, len(self.trials)):
-                    self.position[self.trials[i]._trial_id] = i
+                    self.position[self.trials[i].trial_id] = i
         else:
             old = self.trials[index]
             if old.state.is_finished():
@@ -82,7 +82,7 @@ class StudyTrials:
 
     def finished_in_place(self, trial: FrozenTrial) -> None:
         """Index an open trial that its owner has just finished by changing it in place."""
-        if self.open.pop(trial._trial_id, None) is not None:
+        if self.open.pop(trial.trial_id, None) is not None:
             self._index_finished(trial)
 
     def _index_finished(self, trial: FrozenTrial) -> None:

@@ -44,7 +44,7 @@ class RetryFailedTrialCallback:
             user_attrs=dict(trial.user_attrs),
             system_attrs=system_attrs,
         )
-        study._storage.enqueue_trials(study._study_id, [template])
+        study.storage.enqueue_trials(study.study_id, [template])
 
     @staticmethod
     def retried_trial_number(trial: FrozenTrial) -> int | None:

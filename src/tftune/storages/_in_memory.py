@@ -87,7 +87,7 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             record = self._study(study_id)
             for trial in record.trials:
-                del self._trials[trial._trial_id]
+                del self._trials[trial.trial_id]
             del self._names[record.name]
             del self._studies[study_id]
 
@@ -177,7 +177,7 @@ class InMemoryStorage(BaseStorage):
                 )
                 record.index.put(trial)
                 record.waiting.append(trial)
-                self._trials[trial._trial_id] = (study_id, trial)
+                self._trials[trial.trial_id] = (study_id, trial)
                 self._next_trial_id += 1
             return True
 
@@ -190,10 +190,10 @@ class InMemoryStorage(BaseStorage):
                 trial.number, trial._trial_id = len(record.trials), self._next_trial_id
                 self._next_trial_id += 1
                 record.index.put(trial)
-                self._trials[trial._trial_id] = (study_id, trial)
+                self._trials[trial.trial_id] = (study_id, trial)
                 if trial.state == TrialState.COMPLETE:
                     self._update_best(record, trial)
-                ids.append(trial._trial_id)
+                ids.append(trial.trial_id)
             return ids
 
     def _running(self, trial_id: int, *, allow_waiting: bool = True) -> tuple[int, FrozenTrial]:
@@ -307,4 +307,4 @@ class InMemoryStorage(BaseStorage):
                 raise KeyError(
                     f"Study {self._studies[study_id].name!r} has no trial number {number}."
                 )
-            return trials[number]._trial_id
+            return trials[number].trial_id

@@ -63,12 +63,12 @@ class _Budget:
         with self._lock:
             if self._closed:
                 return False
-            self._running[trial._trial_id] = trial
+            self._running[trial.trial_id] = trial
             return True
 
     def end(self, trial: Trial) -> None:
         with self._lock:
-            self._running.pop(trial._trial_id, None)
+            self._running.pop(trial.trial_id, None)
 
     def close(self, error: BaseException) -> list[Trial]:
         """Let no further trial start (``error`` interrupted the study); return the trials
@@ -345,8 +345,8 @@ def _abandon(study: Study, trial: Trial, error: BaseException) -> None:
     if not isinstance(error, UpdateFinishedTrialError):  # else it is finished already
         reason = f"The trial could not be finished: {type(error).__name__}: {error}"
         try:
-            study._storage.set_trial_state_values(
-                trial._trial_id, TrialState.FAIL, None, system_attrs={FAIL_REASON_KEY: reason}
+            study.storage.set_trial_state_values(
+                trial.trial_id, TrialState.FAIL, None, system_attrs={FAIL_REASON_KEY: reason}
             )
         except Exception as second:  # noqa: BLE001 - the first error is the one raised
             _logger.warning(
@@ -358,7 +358,7 @@ def _abandon(study: Study, trial: Trial, error: BaseException) -> None:
             )
         else:
             _logger.warning("Trial %d failed: %s", trial.number, reason)
-    stop_beating(study._storage, trial._trial_id)
+    stop_beating(study.storage, trial.trial_id)
 
 
 def _fail_interrupted(study: Study, trials: list[Trial], error: BaseException | None) -> None:
@@ -370,7 +370,7 @@ def _fail_interrupted(study: Study, trials: list[Trial], error: BaseException | 
     )
     for trial in trials:
         try:
-            if study._storage.get_trial(trial._trial_id).state != TrialState.RUNNING:
+            if study.storage.get_trial(trial.trial_id).state != TrialState.RUNNING:
                 continue
             finish_trial(study, trial, None, TrialState.FAIL, fail_reason=reason)
             _logger.warning("Trial %d failed: %s", trial.number, reason)

@@ -120,7 +120,7 @@ def optimize_on_ray(
 
 
 def _storage_of(study: Study) -> BaseStorage:
-    storage: BaseStorage = study._storage
+    storage: BaseStorage = study.storage
     return storage
 
 
@@ -269,7 +269,7 @@ class _DriverLoop:
                 self._budget_spent = True
                 return
             runner = self._idle.pop()
-            self._running[runner.run.remote(trial._trial_id)] = _Running(runner, trial)
+            self._running[runner.run.remote(trial.trial_id)] = _Running(runner, trial)
 
     def _collect(self, ref: Any, running: _Running) -> None:
         exceptions = self._ray.exceptions
@@ -288,7 +288,7 @@ class _DriverLoop:
             self._start()
         else:
             self._idle.append(running.runner)
-        stop_beating(self._storage, trial._trial_id)
+        stop_beating(self._storage, trial.trial_id)
         try:
             for callback in self._callbacks:
                 callback(self._study, frozen.copy())
@@ -299,14 +299,14 @@ class _DriverLoop:
 
     def _fail_dead(self, trial: Trial, died: BaseException) -> FrozenTrial:
         """Fail the trial of a worker that died (unless it finished first); enqueue a retry."""
-        current = self._storage.get_trial(trial._trial_id)
+        current = self._storage.get_trial(trial.trial_id)
         if current.state.is_finished():
             return current
         reason = f"The Ray worker running this trial died: {type(died).__name__}: {died}"
         finish_trial(
             self._study, trial, None, TrialState.FAIL, fail_reason=reason[:_MAX_REASON_CHARS]
         )
-        failed = self._storage.get_trial(trial._trial_id)  # with the params the worker chose
+        failed = self._storage.get_trial(trial.trial_id)  # with the params the worker chose
         if len(failed.system_attrs.get(RETRY_HISTORY_KEY, [])) < self._max_retries:
             RetryFailedTrialCallback(max_retry=self._max_retries)(self._study, failed)
             self._budget.give_back()

@@ -66,6 +66,17 @@ class Study:
     def __setstate__(self, state: dict[str, Any]) -> None:
         vars(self).update(state)
 
+    # --- where it lives --------------------------------------------------------------------
+    @property
+    def storage(self) -> BaseStorage:
+        """The storage that holds this study (samplers, pruners and backends read it)."""
+        return self._storage
+
+    @property
+    def study_id(self) -> int:
+        """This study's id in its storage."""
+        return self._study_id
+
     # --- directions and results ------------------------------------------------------------
     @property
     def directions(self) -> list[StudyDirection]:
@@ -292,7 +303,7 @@ class Study:
             return finish_trial(self, running, values, state)
         except UpdateFinishedTrialError as error:
             if skip_if_finished:
-                return self._storage.get_trial(running._trial_id)
+                return self._storage.get_trial(running.trial_id)
             raise UpdateFinishedTrialError(
                 f"{error} Pass skip_if_finished=True to tell() to ignore finished trials."
             ) from None

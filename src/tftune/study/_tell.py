@@ -161,9 +161,7 @@ def finish_trial(
         {FAIL_REASON_KEY: fail_reason} if state == TrialState.FAIL and fail_reason else None
     )
     study.sampler.after_trial(study, frozen, state, floats)
-    study._storage.set_trial_state_values(
-        trial._trial_id, state, floats, system_attrs=system_attrs
-    )
+    study.storage.set_trial_state_values(trial.trial_id, state, floats, system_attrs=system_attrs)
     frozen.state, frozen.values = state, floats
     frozen.datetime_complete = datetime.datetime.now()
     if system_attrs:

@@ -101,5 +101,5 @@ def record_constraints(
             raise ValueError(f"Constraint values cannot be NaN, got {values!r}.")
         stored = values
     finally:
-        study._storage.set_trial_attr(trial._trial_id, CONSTRAINTS_KEY, stored, system=True)
+        study.storage.set_trial_attr(trial.trial_id, CONSTRAINTS_KEY, stored, system=True)
         trial.system_attrs[CONSTRAINTS_KEY] = stored

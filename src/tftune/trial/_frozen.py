@@ -70,6 +70,11 @@ class FrozenTrial(SuggestMethods):
         self._trial_id = trial_id
 
     @property
+    def trial_id(self) -> int:
+        """The trial's id in its storage (unique across the storage's studies)."""
+        return self._trial_id
+
+    @property
     def value(self) -> float | None:
         """The objective value of a single-objective trial (``None`` until it completes)."""
         if self.values is None:

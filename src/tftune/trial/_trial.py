@@ -37,12 +37,17 @@ class Trial(SuggestMethods):
 
     def __init__(self, study: Study, frozen: FrozenTrial) -> None:
         self.study = study
-        self._trial_id = frozen._trial_id
+        self._trial_id = frozen.trial_id
         self._frozen = frozen
         self._relative: dict[str, Any] | None = None
         self._relative_space: dict[str, BaseDistribution] = {}
 
     # --- identity --------------------------------------------------------------------------
+    @property
+    def trial_id(self) -> int:
+        """The trial's id in its storage (unique across the storage's studies)."""
+        return self._trial_id
+
     @property
     def number(self) -> int:
         """The trial's number in its study, counted from 0."""
@@ -101,7 +106,7 @@ class Trial(SuggestMethods):
         else:
             internal = distribution.to_internal_repr(self._sampled_value(name, distribution))
         value = distribution.to_external_repr(internal)
-        self.study._storage.set_trial_param(self._trial_id, name, internal, distribution)
+        self.study.storage.set_trial_param(self._trial_id, name, internal, distribution)
         frozen.params[name] = value
         frozen.distributions[name] = distribution
         return value
@@ -181,7 +186,7 @@ class Trial(SuggestMethods):
                 stacklevel=2,
             )
             return
-        self.study._storage.set_trial_intermediate_value(self._trial_id, step, value)
+        self.study.storage.set_trial_intermediate_value(self._trial_id, step, value)
         self._frozen.intermediate_values[step] = value
 
     def should_prune(self) -> bool:
@@ -198,13 +203,13 @@ class Trial(SuggestMethods):
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serialisable value to the trial."""
         _check_json(key, value)
-        self.study._storage.set_trial_attr(self._trial_id, key, value)
+        self.study.storage.set_trial_attr(self._trial_id, key, value)
         self._frozen.user_attrs[key] = value
 
     def set_system_attr(self, key: str, value: Any) -> None:
         """Attach a value for tftune's own use (samplers, pruners, front doors)."""
         _check_json(key, value)
-        self.study._storage.set_trial_attr(self._trial_id, key, value, system=True)
+        self.study.storage.set_trial_attr(self._trial_id, key, value, system=True)
         self._frozen.system_attrs[key] = value
 
     def __repr__(self) -> str:

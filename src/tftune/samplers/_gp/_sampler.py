@@ -195,7 +195,7 @@ class GPSampler(BaseSampler):
             return {}
         sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
         trials = study.get_trials(deepcopy=False)
-        key = (id(study._storage), study._study_id, tuple(sorted(search_space.items())))
+        key = (id(study.storage), study.study_id, tuple(sorted(search_space.items())))
         with self._lock:
             table = self._tables.get(key)
             if table is None:
@@ -228,7 +228,7 @@ class GPSampler(BaseSampler):
             row
             for t in trials[scan_from:]  # the trials before are finished
             if t.state == TrialState.RUNNING
-            and t._trial_id != trial._trial_id
+            and t.trial_id != trial.trial_id
             and (row := table.row(t)) is not None
         ]
         liar_model = np.array([r[0] for r in liars], dtype=float).reshape(len(liars), len(axes))

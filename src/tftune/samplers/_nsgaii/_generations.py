@@ -56,7 +56,7 @@ class Generations:
         if trial.state != TrialState.COMPLETE or not isinstance(generation, int):
             return
         index.members.setdefault(generation, []).append(trial)
-        index.by_id[trial._trial_id] = trial
+        index.by_id[trial.trial_id] = trial
         if generation > index.latest:
             index.latest, index.latest_count = generation, 1
         elif generation == index.latest:
@@ -69,9 +69,7 @@ class Generations:
             return generation
         with self._per_study.updated(study) as index:
             generation = index.latest + (index.latest_count >= self.population_size)
-        study._storage.set_trial_attr(
-            trial._trial_id, self.generation_key, generation, system=True
-        )
+        study.storage.set_trial_attr(trial.trial_id, self.generation_key, generation, system=True)
         trial.system_attrs[self.generation_key] = generation
         return generation
 
@@ -80,7 +78,7 @@ class Generations:
         with self._per_study.updated(study) as index:
             if generation in index.parents:
                 return index.parents[generation]
-            saved = study._storage.get_study_attrs(study._study_id, system=True)
+            saved = study.storage.get_study_attrs(study.study_id, system=True)
             first = generation
             while first - 1 not in index.parents:
                 first -= 1
@@ -92,10 +90,10 @@ class Generations:
                 candidates = index.members.get(g - 1, []) + index.parents[g - 1]
                 chosen = select(candidates, g)
                 index.parents[g] = chosen
-                study._storage.set_study_attr(
-                    study._study_id,
+                study.storage.set_study_attr(
+                    study.study_id,
                     self.parent_key_prefix + str(g),
-                    [t._trial_id for t in chosen],
+                    [t.trial_id for t in chosen],
                     system=True,
                 )
             return index.parents[generation]

@@ -88,9 +88,9 @@ class ObservationTable:
                 continue
             if advancing:
                 self._scan_from = index + 1
-            if trial._trial_id in self._seen:
+            if trial.trial_id in self._seen:
                 continue
-            self._seen.add(trial._trial_id)
+            self._seen.add(trial.trial_id)
             if trial.state == TrialState.COMPLETE:
                 self._add(trial, COMPLETE, (0.0, sign * trial.values[0]), sign)  # type: ignore[index]
             elif trial.state == TrialState.PRUNED:

@@ -212,7 +212,7 @@ class TPESampler(BaseSampler):
         sign = -1.0 if maximize else 1.0
         trials = study.get_trials(deepcopy=False)
         with self._lock:
-            key = (id(study._storage), study._study_id, tuple(sorted(space.items())))
+            key = (id(study.storage), study.study_id, tuple(sorted(space.items())))
             table = self._tables.get(key)
             if table is None:
                 table = self._tables[key] = ObservationTable(space)
@@ -245,7 +245,7 @@ class TPESampler(BaseSampler):
             row
             for t in trials[table._scan_from :]
             if t.state == TrialState.RUNNING
-            and t._trial_id != current._trial_id
+            and t.trial_id != current.trial_id
             and (row := table.row(t)) is not None
         ]
         running_numeric = np.array([r[0] for r in running], dtype=float).reshape(

@@ -777,9 +777,9 @@ class RDBStorage(BaseStorage):
         for trial in sorted(loaded, key=lambda trial: trial.number):
             cache.put(trial)
             if trial.state.is_finished():
-                self._versions.pop(trial._trial_id, None)
+                self._versions.pop(trial.trial_id, None)
             else:
-                self._versions[trial._trial_id] = versions.get(trial._trial_id)
+                self._versions[trial.trial_id] = versions.get(trial.trial_id)
         self._study_trials[study_id] = cache
         return cache
 
@@ -840,7 +840,7 @@ class RDBStorage(BaseStorage):
         if finished:
             with self._finished_lock:
                 for trial in finished:
-                    self._finished[trial._trial_id] = trial.copy()
+                    self._finished[trial.trial_id] = trial.copy()
         return trials
 
     def _read_raw(self, work: Callable[[Any], T]) -> T:
@@ -936,7 +936,7 @@ class RDBStorage(BaseStorage):
         if finished:
             with self._finished_lock:
                 for trial in finished:
-                    self._finished[trial._trial_id] = trial.copy()
+                    self._finished[trial.trial_id] = trial.copy()
         return trials
 
     # --- heartbeats ------------------------------------------------------------------------
