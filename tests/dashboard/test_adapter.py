@@ -54,8 +54,8 @@ def test_trial_reads_counts_states_and_best(storage):
     best = view.get_best_trial(study_id)
     complete = view.get_all_trials(study_id, states=(OPTUNA.COMPLETE,))
     assert best.value == min(t.value for t in complete)
-    assert view.get_trial_id_from_study_id_trial_number(study_id, 3) == complete[3].trial_id
-    assert view.get_trial(complete[3].trial_id).params == complete[3].params
+    assert view.get_trial_id_from_study_id_trial_number(study_id, 3) == complete[3]._trial_id
+    assert view.get_trial(complete[3]._trial_id).params == complete[3].params
     with pytest.raises(KeyError, match="no trial number 99"):
         view.get_trial_id_from_study_id_trial_number(study_id, 99)
 
@@ -81,7 +81,7 @@ def test_finished_trials_are_converted_once_and_new_ones_show_up(storage, studie
     other = RDBStorage(f"sqlite:///{studies_copy}", heartbeat_interval=None)  # another worker
     try:
         running = [t for t in first if t.state == OPTUNA.RUNNING][0]
-        other.set_trial_state_values(running.trial_id, TrialState.COMPLETE, [0.5])
+        other.set_trial_state_values(running._trial_id, TrialState.COMPLETE, [0.5])
         study = tftune.load_study("mixed", storage=other)
         study.optimize(lambda t: t.suggest_float("lr", 1e-4, 1e-1, log=True), n_trials=2)
     finally:
@@ -129,9 +129,9 @@ def test_allow_write_goes_to_tftunes_storage_and_creates_no_optuna_table(storage
     assert any("lr matters" in str(value) for value in system.values())
 
     running = storage.get_all_trials(1, states=(TrialState.RUNNING,))[0]
-    view.set_trial_user_attr(running.trial_id, "reviewed", True)
-    view.set_trial_state_values(running.trial_id, OPTUNA.COMPLETE, [0.25])
-    done = storage.get_trial(running.trial_id)
+    view.set_trial_user_attr(running._trial_id, "reviewed", True)
+    view.set_trial_state_values(running._trial_id, OPTUNA.COMPLETE, [0.25])
+    done = storage.get_trial(running._trial_id)
     assert done.user_attrs["reviewed"] is True
     assert (done.state, done.values) == (TrialState.COMPLETE, [0.25])
 

@@ -110,7 +110,7 @@ def test_every_field_of_every_trial_matches(studies_file):
             assert len(theirs) == len(ours) > 0
             for a, b in zip(ours, theirs, strict=True):
                 seen_states.add(a.state)
-                assert b.number == a.number and b.trial_id == a.trial_id
+                assert b.number == a.number and b._trial_id == a._trial_id
                 assert b.state.name == a.state.name
                 assert b.values == a.values
                 assert (b.datetime_start, b.datetime_complete) == (

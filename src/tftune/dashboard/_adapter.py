@@ -165,7 +165,7 @@ class OptunaView(optuna.storages.BaseStorage):
             converted = self._converted.setdefault(study_id, {})
             result = []
             for trial in trials:
-                known = converted.get(trial.trial_id)
+                known = converted.get(trial._trial_id)
                 if (
                     known is not None
                     and known[0] is trial
@@ -175,7 +175,7 @@ class OptunaView(optuna.storages.BaseStorage):
                     result.append(known[1])
                     continue
                 optuna_trial = self._converter.trial(trial)
-                converted[trial.trial_id] = (trial, optuna_trial)
+                converted[trial._trial_id] = (trial, optuna_trial)
                 result.append(optuna_trial)
             return result
 

@@ -122,5 +122,5 @@ class TrialConverter:
             user_attrs=dict(trial.user_attrs),
             system_attrs=dict(trial.system_attrs),
             intermediate_values=dict(trial.intermediate_values),
-            trial_id=trial.trial_id,
+            trial_id=trial._trial_id,
         )
