@@ -28,6 +28,30 @@ def test_pareto_front_marks_the_best_trials(multi_study):
     assert only_best.layout.yaxis.title.text == "b"
 
 
+def test_pareto_front_keeps_infeasible_trials_off_the_front(multi_study):
+    figure = plot_pareto_front(multi_study, constraints_func=lambda t: [t.params["x"] - 0.5])
+    infeasible, others, best = figure.data
+    assert (infeasible.name, others.name, best.name) == ("Infeasible Trial", "Trial", "Best Trial")
+    by_x = {t.values[0]: t for t in multi_study.trials}
+    assert all(x > 0.5 for x in infeasible.x) and all(x <= 0.5 for x in [*others.x, *best.x])
+    assert len(infeasible.x) + len(others.x) + len(best.x) == 30
+    # the front is that of the feasible trials alone: the best feasible second objective is on it
+    feasible = [t for t in by_x.values() if t.params["x"] <= 0.5]
+    assert min(t.values[1] for t in feasible) in best.y
+    with pytest.raises(ValueError, match="`constraints_func` returned NaN for trial 0"):
+        plot_pareto_front(multi_study, constraints_func=lambda t: [float("nan")])
+
+
+def test_pareto_front_reads_the_constraints_a_search_stored():
+    sampler = tftune.samplers.TPESampler(seed=1, constraints_func=lambda t: [t.params["x"] - 0.5])
+    study = tftune.create_study(directions=["minimize", "minimize"], sampler=sampler)
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.params["x"] ** 2), n_trials=12)
+    traces = {trace.name: trace for trace in plot_pareto_front(study).data}
+    infeasible = sorted(t.values[0] for t in study.trials if t.params["x"] > 0.5)
+    assert infeasible and sorted(traces["Infeasible Trial"].x) == infeasible
+    assert sorted(traces["Best Trial"].x) == sorted(t.values[0] for t in study.best_trials)
+
+
 def test_pareto_front_in_three_dimensions_and_with_targets(multi_study):
     figure = plot_pareto_front(
         multi_study, targets=lambda t: (t.values[0], t.values[1], t.params["y"])

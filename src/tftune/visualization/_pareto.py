@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.study._multi_objective import pareto_front
 from tftune.study._target import complete_trials
+from tftune.trial._constraints import is_feasible
 from tftune.trial._frozen import FrozenTrial
 from tftune.visualization._common import empty_figure, hover_texts, no_trials_reason
 from tftune.visualization._plotly import import_plotly
@@ -21,10 +23,15 @@ def plot_pareto_front(
     target_names: Sequence[str] | None = None,
     include_dominated_trials: bool = True,
     targets: Callable[[FrozenTrial], Sequence[float]] | None = None,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Any:
     """A plotly scatter (2-D, or 3-D for three axes) of the complete trials' objective values:
-    the Pareto front as "Best Trial", the others as "Trial" unless
-    ``include_dominated_trials=False``.
+    the feasible trials' Pareto front as "Best Trial", the other feasible ones as "Trial"
+    unless ``include_dominated_trials=False``, and infeasible ones as "Infeasible Trial".
+
+    A trial is feasible when every value ``constraints_func(trial)`` returns is <= 0 (Optuna's
+    rule); without ``constraints_func``, by the constraints stored on it (a study searched with
+    a ``constraints_func``), else every trial is.
 
     ``targets`` maps a trial to the two or three numbers to plot (by default its values); which
     trials are best is always decided by the study's own objectives and directions.
@@ -63,11 +70,15 @@ def plot_pareto_front(
     title = f"Pareto front of {study.study_name!r}"
     if not trials:
         return empty_figure(title, no_trials_reason(study.study_name))
-    best = pareto_front(trials, directions)
+    feasible = [t for t in trials if _feasible(t, constraints_func)]
+    best = pareto_front(feasible, directions)
     best_numbers = {t.number for t in best}
-    others = [t for t in trials if t.number not in best_numbers]
+    others = [t for t in feasible if t.number not in best_numbers]
+    infeasible = [t for t in trials if not _feasible(t, constraints_func)]
     figure = go.Figure()
     groups = [("Trial", others, "#cccccc"), ("Best Trial", best, "#d62728")]
+    if infeasible:
+        groups.insert(0, ("Infeasible Trial", infeasible, "#f2f2f2"))
     for name, group, color in groups:
         if name == "Trial" and not include_dominated_trials:
             continue
@@ -97,3 +108,17 @@ def plot_pareto_front(
         figure.update_layout(xaxis_title=target_names[0], yaxis_title=target_names[1])
     figure.update_layout(title=title)
     return figure
+
+
+def _feasible(
+    trial: FrozenTrial, constraints_func: Callable[[FrozenTrial], Sequence[float]] | None
+) -> bool:
+    if constraints_func is None:
+        return is_feasible(trial)
+    values = [float(v) for v in constraints_func(trial)]
+    if any(math.isnan(v) for v in values):
+        raise ValueError(
+            f"`constraints_func` returned NaN for trial {trial.number}: {values}; each value "
+            "must be a number (> 0: violated)."
+        )
+    return all(v <= 0.0 for v in values)
