@@ -502,7 +502,8 @@ def test_visualize_with_tensorboard(mnist_like, tmp_path) -> None:  # type: igno
     for trial_id in ("0", "1"):  # one folder per trial and execution, as KerasTuner writes
         folder = pathlib.Path(logdir, trial_id, "execution0")
         events = list(folder.rglob("events.out.tfevents.*"))
-        assert {p.parent.name for p in events} == {"train", "validation"}
+        assert {p.parent.name for p in events} == {"train", "validation", "execution0"}
+        [session] = folder.glob("events.out.tfevents.*.hparams")  # the trial's HParams
 
 
 # --- "Writing your own Tuner to support a custom training loop" (the older guide) --------------

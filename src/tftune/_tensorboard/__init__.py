@@ -16,5 +16,6 @@ except ImportError as missing:  # pragma: no cover - exercised in a venv without
     ) from missing
 
 from tftune._tensorboard._log import HParamsLog
+from tftune._tensorboard._session import HParamsSession
 
-__all__ = ["HParamsLog"]
+__all__ = ["HParamsLog", "HParamsSession"]

@@ -19,7 +19,6 @@ new tuner on the same folder resumes the search, and ``overwrite=True`` starts o
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import os
@@ -38,6 +37,7 @@ from tftune.keras import Tuner as KerasEngine
 from tftune.keras._best_weights import INPUT_SHAPE_ATTR, WEIGHTS_ATTR, BestWeights
 from tftune.keras._project import project_dir
 from tftune.keras._training import fresh_session, input_shape
+from tftune.keras_tuner._callbacks import trial_callbacks
 from tftune.keras_tuner._hypermodel import HyperModel, as_hypermodel, overrides_fit
 from tftune.keras_tuner._hyperparameters import HyperParameters
 from tftune.keras_tuner._objective import DefaultObjective, MultiObjective, Objective, score
@@ -507,7 +507,7 @@ class Tuner:
             fresh_session(None)
             if self.oracle.seed is not None:
                 keras.utils.set_random_seed(self.oracle.seed + trial.number + execution)
-            copies = self._trial_callbacks(callbacks, trial, execution)
+            copies = trial_callbacks(callbacks, trial.trial_id, execution, hp.values)
             copies.append(_Reporter(self._running, self.oracle.objective))
             model = self._try_build(hp)
             assert self.hypermodel is not None
@@ -543,18 +543,6 @@ class Tuner:
             return None
         best = max(reported) if self.oracle.objective.direction == "max" else min(reported)
         return {self.oracle.objective.name: best}
-
-    @staticmethod
-    def _trial_callbacks(callbacks: Sequence[Any], trial: Trial, execution: int) -> list[Any]:
-        """Fresh copies of the user's callbacks; a TensorBoard one logs to
-        ``log_dir/<trial_id>/execution<n>`` (as KerasTuner)."""
-        copies = [copy.deepcopy(callback) for callback in callbacks]
-        for callback in copies:
-            if type(callback).__name__ == "TensorBoard":
-                callback.log_dir = os.path.join(
-                    str(callback.log_dir), trial.trial_id, f"execution{execution}"
-                )
-        return copies
 
     def _after_trial(self, study: Study, frozen: FrozenTrial) -> None:
         self._best.remove_superseded(frozen)
