@@ -9,6 +9,7 @@ the trials is ``tftune.visualization.plot_terminator_improvement``.
 """
 
 from tftune.terminator._callback import TerminatorCallback
+from tftune.terminator._emmr import EMMREvaluator
 from tftune.terminator._error import (
     BaseErrorEvaluator,
     CrossValidationErrorEvaluator,
@@ -26,6 +27,7 @@ __all__ = [
     "BaseTerminator",
     "BestValueStagnationEvaluator",
     "CrossValidationErrorEvaluator",
+    "EMMREvaluator",
     "MedianErrorEvaluator",
     "RegretBoundEvaluator",
     "StaticErrorEvaluator",

@@ -33,11 +33,14 @@ def confidence_beta(n_params: int, n_trials: int, delta: float = 0.1) -> float:
 
 
 def fit_on_scores(
-    search_space: dict[str, BaseDistribution], trials: Sequence[FrozenTrial], scores: np.ndarray
+    search_space: dict[str, BaseDistribution],
+    trials: Sequence[FrozenTrial],
+    scores: np.ndarray,
+    deterministic: bool = False,
 ) -> tuple[GaussianProcess, np.ndarray, np.ndarray]:
     """A GP fitted on the trials' scores (already standardised); returns it and its inputs."""
     u_num, x_cat = unit_inputs(search_space, [t.params for t in trials])
-    model = GaussianProcess(u_num.shape[1] + x_cat.shape[1])
+    model = GaussianProcess(u_num.shape[1] + x_cat.shape[1], deterministic=deterministic)
     model.fit(u_num, x_cat, scores)
     return model, u_num, x_cat
 
