@@ -73,9 +73,10 @@ def test_cross_validation_error_needs_reported_scores():
 @pytest.mark.parametrize(
     ("scores", "message"),
     [
-        ([1.0], r"`scores` must be a sequence of at least 2 numbers, got \[1\.0\]"),
-        ("12", r"`scores` must be a sequence of at least 2 numbers, got '12'"),
-        ([1.0, float("nan")], r"`scores\[i\]` must be a finite number, got nan"),
+        ([1.0], r"`scores` must hold at least 2 numbers, got \[1\.0\]"),
+        ("12", r"`scores` must hold at least 2 numbers, got '12'"),
+        ([1.0, "a"], r"`scores` must hold finite numbers, got 'a' at index 1"),
+        ([1.0, float("nan")], r"`scores` must hold finite numbers, got nan at index 1"),
     ],
 )
 def test_report_cross_validation_scores_errors(scores, message):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,12 +55,20 @@ class CrossValidationErrorEvaluator(BaseErrorEvaluator):
         return float(math.sqrt((1.0 / k + 1.0 / (k - 1)) * float(np.var(scores))))
 
 
-def report_cross_validation_scores(trial: Trial, scores: Sequence[float]) -> None:
-    """Record a running trial's per-fold scores, for :class:`CrossValidationErrorEvaluator`."""
-    if isinstance(scores, (str, bytes)) or not isinstance(scores, Sequence) or len(scores) < 2:
-        raise ValueError(f"`scores` must be a sequence of at least 2 numbers, got {scores!r}.")
-    values = [finite_float("scores[i]", s) for s in scores]
-    trial.set_system_attr(CROSS_VALIDATION_SCORES_KEY, values)
+def report_cross_validation_scores(trial: Trial, scores: Iterable[float]) -> None:
+    """Record a running trial's per-fold scores (a list or a NumPy array, as scikit-learn's
+    ``cross_val_score`` returns), for :class:`CrossValidationErrorEvaluator`."""
+    values = list(scores) if not isinstance(scores, (str, bytes, Mapping)) else None
+    if values is None or len(values) < 2:
+        raise ValueError(f"`scores` must hold at least 2 numbers, got {scores!r}.")
+    for i, score in enumerate(values):
+        if (
+            isinstance(score, bool)
+            or not isinstance(score, numbers.Real)
+            or not math.isfinite(score)
+        ):
+            raise ValueError(f"`scores` must hold finite numbers, got {score!r} at index {i}.")
+    trial.set_system_attr(CROSS_VALIDATION_SCORES_KEY, [float(score) for score in values])
 
 
 class StaticErrorEvaluator(BaseErrorEvaluator):
