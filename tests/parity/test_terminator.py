@@ -124,3 +124,16 @@ def test_the_documented_emmr_pairing_and_stagnation_default():
 def test_min_n_trials_must_be_positive():
     with pytest.raises(ValueError, match="min_n_trials"):
         Terminator(min_n_trials=0)
+
+
+def test_loaded_lazily():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tftune as optuna; before = 'tftune.terminator' in sys.modules; "
+        "optuna.terminator.Terminator; "
+        "print(before, 'tftune.terminator' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "False"]
