@@ -3,6 +3,8 @@ keeps improving; stops a smooth study with MedianErrorEvaluator; its GP covarian
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -26,6 +28,8 @@ def test_small_on_a_smooth_function_large_while_improving():
     small = EMMREvaluator(seed=0).evaluate(smooth.trials, StudyDirection.MINIMIZE)
     large = EMMREvaluator(seed=0).evaluate(improving.trials, StudyDirection.MINIMIZE)
     assert 0 <= small < large / 100
+    exact = EMMREvaluator(deterministic_objective=True, seed=0)
+    assert math.isfinite(exact.evaluate(smooth.trials, StudyDirection.MINIMIZE))
 
 
 def test_no_estimate_before_min_n_trials_or_without_parameters():

@@ -153,3 +153,23 @@ def test_regret_bound_errors():
         RegretBoundEvaluator(top_trials_ratio=0)
     with pytest.raises(ValueError, match=r"`min_n_trials` must be an int >= 1, got 0"):
         RegretBoundEvaluator(min_n_trials=0)
+
+
+def test_regret_bound_on_a_mixed_space():
+    study = tftune.create_study(sampler=tftune.samplers.RandomSampler(seed=0))
+
+    def objective(trial):
+        lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
+        units = trial.suggest_int("units", 8, 64, step=8)
+        act = trial.suggest_categorical("act", ["relu", "tanh", "gelu"])
+        return (math.log10(lr) + 2) ** 2 + units / 64 + (act == "tanh")
+
+    study.optimize(objective, n_trials=25)
+    bound = RegretBoundEvaluator(seed=0).evaluate(study.trials, MIN)
+    assert math.isfinite(bound) and bound > 0
+    # the GP's inputs: two numbers on [0, 1] (log lr, stepped units), one category index
+    from tftune.samplers._gp._model import unit_inputs
+
+    u_num, x_cat = unit_inputs(study.trials[0].distributions, [study.trials[0].params])
+    assert u_num.shape == (1, 2) and x_cat.shape == (1, 1)
+    assert ((u_num >= 0) & (u_num <= 1)).all() and x_cat[0, 0] in (0, 1, 2)
