@@ -63,7 +63,7 @@ __all__ = [
 
 #: Subpackages loaded on first use (``optuna.visualization.plot_...`` after ``import optuna``),
 #: so that ``import tftune`` stays light.
-_LAZY_SUBPACKAGES = ("importance", "integration", "visualization")
+_LAZY_SUBPACKAGES = ("artifacts", "importance", "integration", "terminator", "visualization")
 
 
 def __getattr__(name: str) -> object:

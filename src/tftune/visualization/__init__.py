@@ -16,6 +16,7 @@ from tftune.visualization._parallel import plot_parallel_coordinate
 from tftune.visualization._pareto import plot_pareto_front
 from tftune.visualization._rank import plot_rank
 from tftune.visualization._slice import plot_slice
+from tftune.visualization._terminator import plot_terminator_improvement
 from tftune.visualization._timeline import plot_timeline
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]

@@ -10,11 +10,15 @@ the previous fit.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
 from scipy.optimize import minimize
+
+from tftune.distributions import BaseDistribution, CategoricalDistribution
+from tftune.samplers._tpe._transform import NumericAxis, as_numeric
 
 _SQRT5 = math.sqrt(5.0)
 _LOG_2PI = math.log(2 * math.pi)
@@ -151,3 +155,23 @@ class GaussianProcess:
         v = solve_triangular(self._lower, cross.T, lower=True)
         variance = np.maximum(self.signal - (v**2).sum(axis=0), 1e-12)
         return mean, np.sqrt(variance)
+
+
+def unit_inputs(
+    search_space: Mapping[str, BaseDistribution], params: Sequence[Mapping[str, Any]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parameter sets as this GP's inputs, in the space's order: numbers on [0, 1] of their
+    (log) axis, shape (n, d_num), and categories as choice indices, shape (n, d_cat)."""
+    numeric = [n for n, d in search_space.items() if not isinstance(d, CategoricalDistribution)]
+    categorical = [n for n in search_space if n not in numeric]
+    axes = [NumericAxis(as_numeric(search_space[n])) for n in numeric]
+    pairs = list(zip(numeric, axes, strict=True))
+    u_num = np.array(
+        [[(a.to_model(p[n]) - a.low) / (a.high - a.low) for n, a in pairs] for p in params],
+        dtype=float,
+    ).reshape(len(params), len(numeric))
+    x_cat = np.array(
+        [[search_space[n].to_internal_repr(p[n]) for n in categorical] for p in params],
+        dtype=np.int64,
+    ).reshape(len(params), len(categorical))
+    return u_num, x_cat
