@@ -95,6 +95,7 @@ def test_importance_and_visualization_entry_points():
         "plot_pareto_front",
         "plot_rank",
         "plot_slice",
+        "plot_terminator_improvement",
         "plot_timeline",
     ):
         assert callable(getattr(optuna.visualization, name))
