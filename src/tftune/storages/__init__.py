@@ -1,10 +1,12 @@
-"""Where studies live: in memory, or in SQLite/PostgreSQL through ``RDBStorage``."""
+"""Where studies live: in memory, in SQLite/PostgreSQL through ``RDBStorage``, in a journal
+file, or behind a gRPC storage server that many workers share (``GrpcStorageProxy``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from tftune.storages._base import BaseStorage, StudySummary
+from tftune.storages._grpc import GrpcStorageProxy, run_grpc_proxy_server
 from tftune.storages._callbacks import (
     RetryFailedTrialCallback,
     RetryHeartbeatStaleTrialCallback,
@@ -26,6 +28,7 @@ BaseJournalLogStorage = BaseJournalBackend
 __all__ = [
     "BaseJournalLogStorage",
     "BaseStorage",
+    "GrpcStorageProxy",
     "InMemoryStorage",
     "JournalFileOpenLock",
     "JournalFileStorage",
@@ -37,6 +40,7 @@ __all__ = [
     "StudySummary",
     "fail_stale_trials",
     "get_storage",
+    "run_grpc_proxy_server",
 ]
 
 if TYPE_CHECKING:
