@@ -2,8 +2,8 @@
 
 from tftune.sklearn import StudySearchCV
 
-#: The same estimator; Optuna's ``study``, ``enable_pruning``, ``max_iter`` and ``subsample``
-#: arguments are not taken (give ``storage``/``study_name``/``sampler`` instead).
+#: The same estimator, which takes Optuna's ``study``, ``enable_pruning``, ``max_iter``,
+#: ``subsample``, ``callbacks`` and ``catch`` arguments.
 OptunaSearchCV = StudySearchCV
 
 __all__ = ["OptunaSearchCV"]

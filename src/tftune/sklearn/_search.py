@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 import tftune
 from tftune.samplers import BaseSampler
 from tftune.search_space import to_distributions
+from tftune.sklearn._pruned_cv import check_partial_fit, cross_validate_with_pruning, rows
 from tftune.trial import FrozenTrial, TrialState
 
 _RESULT_ATTR = "cv_results"
@@ -58,7 +59,21 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         scoring, cv, refit, error_score, return_train_score, n_jobs, verbose: as in
             ``RandomizedSearchCV``; ``n_jobs`` runs the folds of a candidate in parallel.
         storage, study_name: keep the study in a database (``sqlite:///search.db``) to resume.
-        random_state: seed of the default sampler.
+        random_state: seed of the default sampler and of ``subsample``.
+        study: a study to run the candidates in (it must maximize), instead of one made from
+            ``storage``/``study_name``/``sampler``.
+        enable_pruning: train each candidate step by step with ``partial_fit`` (``max_iter``
+            steps, all folds each step), report the mean score after each step and stop
+            candidates the study's pruner prunes. The estimator needs ``partial_fit``.
+        max_iter: ``partial_fit`` steps per candidate with ``enable_pruning``.
+        subsample: search on this fraction (a float in (0, 1]) or number (an int) of the rows,
+            drawn without replacement (``sample_indices_``); the refit uses all of them.
+        callbacks, catch: passed to :meth:`Study.optimize`.
+
+    With ``study=``, ``enable_pruning``, ``max_iter``, ``subsample``, ``callbacks`` and
+    ``catch`` it takes Optuna's ``OptunaSearchCV`` arguments, and has its ``study_``,
+    ``trials_``, ``best_trial_``, ``n_trials_``, ``user_attrs_``, ``sample_indices_``,
+    ``trials_dataframe()`` and ``set_user_attr()``.
     """
 
     def __init__(
@@ -79,6 +94,12 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         storage: str | None = None,
         study_name: str | None = None,
         random_state: int | None = None,
+        study: tftune.Study | None = None,
+        enable_pruning: bool = False,
+        max_iter: int = 1000,
+        subsample: float | int = 1.0,
+        callbacks: Sequence[Callable[[tftune.Study, FrozenTrial], None]] | None = None,
+        catch: Iterable[type[Exception]] | type[Exception] = (),
     ) -> None:
         self.estimator = estimator
         self.param_distributions = param_distributions
@@ -95,6 +116,12 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         self.storage = storage
         self.study_name = study_name
         self.random_state = random_state
+        self.study = study
+        self.enable_pruning = enable_pruning
+        self.max_iter = max_iter
+        self.subsample = subsample
+        self.callbacks = callbacks
+        self.catch = catch
 
     # --- fitting ---------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> StudySearchCV:
@@ -108,31 +135,41 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             self.scoring is None or callable(self.scoring) or isinstance(self.scoring, str)
         )
         metric = self._refit_metric()
-        study = tftune.create_study(
-            study_name=self.study_name,
-            storage=self.storage,
-            direction="maximize",
-            load_if_exists=True,
-            sampler=self.sampler
-            if self.sampler is not None
-            else tftune.samplers.RandomSampler(seed=self.random_state),
-        )
+        study = self._study()
+        x_search, y_search, params_search = self._subsampled(X, y, fit_params)
 
         def objective(trial: tftune.Trial) -> float:
             params = trial.suggest_params(distributions)
             estimator = clone(self.estimator).set_params(**params)
-            scores = cross_validate(
-                estimator,
-                X,
-                y,
-                cv=cv,
-                scoring=self.scoring,
-                n_jobs=self.n_jobs,
-                verbose=self.verbose,
-                params=fit_params or None,
-                error_score=self.error_score,
-                return_train_score=self.return_train_score,
-            )
+            if self.enable_pruning:
+                scores = cross_validate_with_pruning(
+                    trial,
+                    estimator,
+                    x_search,
+                    y_search,
+                    cv=cv,
+                    scoring=self.scoring,
+                    multimetric=self.multimetric_,
+                    metrics=self._metric_names(),
+                    metric=metric,
+                    max_iter=self.max_iter,
+                    error_score=self.error_score,
+                    return_train_score=self.return_train_score,
+                    fit_params=params_search,
+                )
+            else:
+                scores = cross_validate(
+                    estimator,
+                    x_search,
+                    y_search,
+                    cv=cv,
+                    scoring=self.scoring,
+                    n_jobs=self.n_jobs,
+                    verbose=self.verbose,
+                    params=params_search or None,
+                    error_score=self.error_score,
+                    return_train_score=self.return_train_score,
+                )
             trial.set_user_attr(
                 _RESULT_ATTR, {k: [float(v) for v in values] for k, values in scores.items()}
             )
@@ -142,7 +179,13 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         remaining = max(0, self.n_trials - len(done))
         if remaining:
             with _log_level(tftune.logging.INFO if self.verbose else tftune.logging.WARNING):
-                study.optimize(objective, n_trials=remaining, timeout=self.timeout)
+                study.optimize(
+                    objective,
+                    n_trials=remaining,
+                    timeout=self.timeout,
+                    callbacks=self.callbacks,
+                    catch=self.catch,
+                )
         self.study_ = study
         trials = [
             t
@@ -153,7 +196,81 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError("No candidate finished, so there is nothing to choose from.")
         self.cv_results_ = _cv_results(trials, self._metric_names(), self.return_train_score)
         self._select_and_refit(X, y, metric, fit_params)
+        self.best_trial_ = trials[self.best_index_]
         return self
+
+    def _study(self) -> tftune.Study:
+        """The study the candidates run in: ``study``, or one made from the storage arguments."""
+        if self.study is None:
+            return tftune.create_study(
+                study_name=self.study_name,
+                storage=self.storage,
+                direction="maximize",
+                load_if_exists=True,
+                sampler=self.sampler
+                if self.sampler is not None
+                else tftune.samplers.RandomSampler(seed=self.random_state),
+            )
+        if not isinstance(self.study, tftune.Study):
+            raise TypeError(f"`study` must be a tftune Study or None, got {self.study!r}.")
+        given = [n for n in ("storage", "study_name", "sampler") if getattr(self, n) is not None]
+        if given:
+            raise ValueError(
+                f"`study` was given, so {given} would be ignored: give either a study or "
+                "`storage`/`study_name`/`sampler`."
+            )
+        directions = [d.name.lower() for d in self.study.directions]
+        if directions != ["maximize"]:
+            raise ValueError(
+                "`study` must have the single direction 'maximize' (candidates are ranked by "
+                f"score, higher is better), got {directions}."
+            )
+        return self.study
+
+    def _subsampled(
+        self, X: Any, y: Any, fit_params: dict[str, Any]
+    ) -> tuple[Any, Any, dict[str, Any]]:
+        """The rows the search runs on (``sample_indices_``), and fit parameters cut to them."""
+        n_samples = _num_samples(X)
+        size = _subsample_size(self.subsample, n_samples)
+        order = np.random.default_rng(self.random_state).permutation(n_samples)
+        self.sample_indices_ = np.sort(order[:size])
+        if size == n_samples:
+            return X, y, fit_params
+        index = self.sample_indices_
+        params = {
+            name: rows(value, index) if _is_per_sample(value, n_samples) else value
+            for name, value in fit_params.items()
+        }
+        return rows(X, index), rows(y, index), params
+
+    # --- Optuna's OptunaSearchCV attributes -------------------------------------------------
+    @property
+    def trials_(self) -> list[FrozenTrial]:
+        """Every trial of the search's study."""
+        check_is_fitted(self, "study_")
+        trials: list[FrozenTrial] = self.study_.trials
+        return trials
+
+    @property
+    def n_trials_(self) -> int:
+        return len(self.trials_)
+
+    @property
+    def user_attrs_(self) -> dict[str, Any]:
+        check_is_fitted(self, "study_")
+        attrs: dict[str, Any] = self.study_.user_attrs
+        return attrs
+
+    def trials_dataframe(self, *args: Any, **kwargs: Any) -> Any:
+        """The study's :meth:`Study.trials_dataframe` (pandas)."""
+        check_is_fitted(self, "study_")
+        return self.study_.trials_dataframe(*args, **kwargs)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Store ``value`` under ``key`` on the search's study."""
+        check_is_fitted(self, "study_")
+        self.study_.set_user_attr(key, value)
 
     def _check_arguments(self) -> None:
         if (
@@ -167,6 +284,18 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                 "`param_distributions` must be a non-empty dict of parameter name to values, "
                 f"got {self.param_distributions!r}."
             )
+        if not isinstance(self.enable_pruning, bool):
+            raise TypeError(
+                f"`enable_pruning` must be True or False, got {self.enable_pruning!r}."
+            )
+        if (
+            isinstance(self.max_iter, bool)
+            or not isinstance(self.max_iter, int)
+            or self.max_iter < 1
+        ):
+            raise ValueError(f"`max_iter` must be a positive int, got {self.max_iter!r}.")
+        if self.enable_pruning:
+            check_partial_fit(self.estimator)
 
     def _metric_names(self) -> list[str]:
         if not self.multimetric_:
@@ -239,6 +368,36 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         )
         score = scorer(best, X, y)
         return score
+
+
+def _num_samples(data: Any) -> int:
+    shape = getattr(data, "shape", None)
+    return int(shape[0]) if shape is not None else len(data)
+
+
+def _is_per_sample(value: Any, n_samples: int) -> bool:
+    """Whether a fit parameter has one entry per row (``sample_weight``), so is subsampled."""
+    return (
+        hasattr(value, "__len__")
+        and not isinstance(value, str | dict)
+        and (_num_samples(value) == n_samples)
+    )
+
+
+def _subsample_size(subsample: Any, n_samples: int) -> int:
+    """How many rows ``subsample`` keeps of ``n_samples``: a fraction in (0, 1] or a count."""
+    if isinstance(subsample, bool) or not isinstance(subsample, int | float):
+        raise TypeError(f"`subsample` must be a float in (0, 1] or an int, got {subsample!r}.")
+    if isinstance(subsample, float):
+        if not 0.0 < subsample <= 1.0:
+            raise ValueError(f"`subsample` as a fraction must be in (0, 1], got {subsample!r}.")
+        return max(1, int(round(subsample * n_samples)))
+    if not 1 <= subsample <= n_samples:
+        raise ValueError(
+            f"`subsample` as a number of rows must be in [1, {n_samples}] (the rows of X), "
+            f"got {subsample!r}."
+        )
+    return subsample
 
 
 @contextlib.contextmanager

@@ -215,6 +215,19 @@ class BaseKerasWrapper(BaseEstimator):  # type: ignore[misc]  # scikit-learn has
         arguments.update(fit_params)
         self.history_ = self.model_.fit(x, y, **arguments).history
 
+    def _partial_fit_keras(
+        self, x: np.ndarray, y: np.ndarray, meta: dict[str, Any], **fit_params: Any
+    ) -> None:
+        """One epoch on ``x``, ``y``: of a new model on the first call, then of the same one."""
+        if not hasattr(self, "model_"):
+            self.model_ = self._build_model(meta)
+            self.history_ = {}
+        arguments = {name: self._option(name) for name in FIT_PARAMS}
+        arguments.update(fit_params)
+        arguments["epochs"] = 1
+        for name, values in self.model_.fit(x, y, **arguments).history.items():
+            self.history_.setdefault(name, []).extend(values)
+
     def _predict_raw(self, x: Any) -> np.ndarray:
         """The model's outputs for the rows of ``x``; permuting ``x`` permutes them exactly.
 
@@ -263,6 +276,30 @@ class KerasClassifier(ClassifierMixin, BaseKerasWrapper):  # type: ignore[misc] 
         self._fit_keras(x, encoded.astype("int32"), meta, **fit_params)
         return self
 
+    def partial_fit(
+        self, X: Any, y: Any, classes: Any = None, **fit_params: Any
+    ) -> KerasClassifier:
+        """Train one epoch, continuing the model of earlier calls (a new one the first time).
+
+        ``classes`` (every label the data can have) is needed on the first call when ``y``
+        does not show them all; later calls must use labels among ``classes_``.
+        """
+        first = not hasattr(self, "model_")
+        x, y = validate_data(self, X, y, dtype="float32", ensure_min_samples=1, reset=first)
+        if first:
+            labels = np.unique(y if classes is None else np.asarray(classes))
+            self.classes_, self.n_classes_ = labels, len(labels)
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                f"`y` has labels {unknown.tolist()} that are not in classes_ "
+                f"{self.classes_.tolist()}: pass every label as `classes` on the first call."
+            )
+        encoded = np.searchsorted(self.classes_, y).astype("int32")
+        meta = {"n_features_in": x.shape[1], "n_classes": self.n_classes_, "n_outputs": 1}
+        self._partial_fit_keras(x, encoded, meta, **fit_params)
+        return self
+
     def _default_loss(self, meta: dict[str, Any]) -> str:
         return (
             "binary_crossentropy" if meta["n_classes"] <= 2 else "sparse_categorical_crossentropy"
@@ -304,6 +341,19 @@ class KerasRegressor(RegressorMixin, BaseKerasWrapper):  # type: ignore[misc]  #
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         meta = {"n_features_in": x.shape[1], "n_classes": None, "n_outputs": self.n_outputs_}
         self._fit_keras(x, y, meta, **fit_params)
+        return self
+
+    def partial_fit(self, X: Any, y: Any, **fit_params: Any) -> KerasRegressor:
+        """Train one epoch, continuing the model of earlier calls (a new one the first time)."""
+        first = not hasattr(self, "model_")
+        x, y = validate_data(
+            self, X, y, dtype="float32", multi_output=True, y_numeric=True, reset=first
+        )
+        y = np.asarray(y, dtype="float32")
+        if first:
+            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        meta = {"n_features_in": x.shape[1], "n_classes": None, "n_outputs": self.n_outputs_}
+        self._partial_fit_keras(x, y, meta, **fit_params)
         return self
 
     def _default_loss(self, meta: dict[str, Any]) -> str:
