@@ -297,7 +297,7 @@ def test_bad_arguments_are_named(tmp_path) -> None:  # type: ignore[no-untyped-d
         kt.RandomSearch(build_dense, "val_loss", max_trials=0, directory=tmp_path)
     with pytest.raises(ValueError, match=r"`executions_per_trial` must be a positive int, got 0"):
         kt.RandomSearch(build_dense, "val_loss", executions_per_trial=0, directory=tmp_path)
-    with pytest.raises(ValueError, match=r"`distribution_strategy` is not supported"):
+    with pytest.raises(TypeError, match=r"`distribution_strategy` must be a tf.distribute.*'x'"):
         kt.RandomSearch(build_dense, "val_loss", distribution_strategy="x", directory=tmp_path)
     with pytest.raises(ValueError, match=r"`project_name` must be one folder name.*'a/b'"):
         kt.RandomSearch(build_dense, "val_loss", project_name="a/b", directory=tmp_path)

@@ -137,6 +137,9 @@ class Tuner:
         hypermodel: a ``HyperModel`` or a function ``build(hp) -> compiled keras.Model``.
         max_model_size: trials whose model has more parameters fail.
         optimizer, loss, metrics: compile every model with these instead.
+        distribution_strategy: a ``tf.distribute.Strategy``: each trial's model is built and
+            compiled in its scope, so one trial trains on all of the strategy's devices; trials
+            then run one at a time, never fused into packs.
         directory, project_name: the study and the best weights live in
             ``directory/project_name`` (default ``./untitled_project``).
         overwrite: delete that folder first and start over (default: resume it).
@@ -174,11 +177,12 @@ class Tuner:
                 f"`oracle` must be a keras_tuner Oracle (for example "
                 f"oracles.RandomSearchOracle(...)), got {oracle!r}."
             )
-        if distribution_strategy is not None:
-            raise ValueError(
-                "`distribution_strategy` is not supported: tftune distributes a search by "
-                "running several processes on one storage (PostgreSQL); got "
-                f"{distribution_strategy!r}."
+        if distribution_strategy is not None and not callable(
+            getattr(distribution_strategy, "scope", None)
+        ):
+            raise TypeError(
+                "`distribution_strategy` must be a tf.distribute.Strategy (for example "
+                f"tf.distribute.MirroredStrategy()) or None, got {distribution_strategy!r}."
             )
         if (
             isinstance(executions_per_trial, bool)
@@ -201,6 +205,7 @@ class Tuner:
         self.hypermodel = None if inner is None else _TrackedHyperModel(inner)
         self._fits_itself = overrides_fit(inner)
         self.max_model_size = max_model_size
+        self.distribution_strategy = distribution_strategy
         self.optimizer, self.loss, self.metrics = optimizer, loss, metrics
         self.executions_per_trial = executions_per_trial
         self.tuner_id = tuner_id or "tuner0"
@@ -343,6 +348,7 @@ class Tuner:
         objective = self.oracle.objective
         return (
             type(self).run_trial is Tuner.run_trial
+            and self.distribution_strategy is None  # a strategy spreads one trial, not packs
             and self.hypermodel is not None
             and not self._fits_itself
             and self.executions_per_trial == 1
@@ -417,13 +423,20 @@ class Tuner:
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _try_build(self, hp: HyperParameters) -> Any:
-        """Build (and, with ``optimizer``/``loss``/``metrics``, compile) a model; a model over
-        ``max_model_size`` parameters fails the trial."""
+        """Build (and, with ``optimizer``/``loss``/``metrics``, compile) a model, inside the
+        ``distribution_strategy``'s scope when there is one; a model over ``max_model_size``
+        parameters fails the trial."""
         if self.hypermodel is None:
             raise FatalValueError(
                 "This tuner has no hypermodel; pass `hypermodel=` or override run_trial()."
             )
-        model = self.hypermodel.build(hp)
+        if self.distribution_strategy is None:
+            return self._build_and_compile(self.hypermodel, hp)
+        with self.distribution_strategy.scope():
+            return self._build_and_compile(self.hypermodel, hp)
+
+    def _build_and_compile(self, hypermodel: Any, hp: HyperParameters) -> Any:
+        model = hypermodel.build(hp)
         if self.optimizer is not None or self.loss is not None or self.metrics is not None:
             compile_arguments: dict[str, Any] = {
                 "optimizer": self.optimizer or model.optimizer,
