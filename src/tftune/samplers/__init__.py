@@ -4,6 +4,7 @@ from tftune.samplers._auto import AutoSampler
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._brute_force import BruteForceSampler
 from tftune.samplers._cmaes import CmaEsSampler
+from tftune.samplers._ga import BaseGASampler
 from tftune.samplers._gp import GPSampler
 from tftune.samplers._grid import GridSampler
 from tftune.samplers._nsgaii import NSGAIISampler
@@ -16,6 +17,7 @@ from tftune.samplers import nsgaii  # noqa: E402 - the crossovers, as optuna.sam
 
 __all__ = [
     "AutoSampler",
+    "BaseGASampler",
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",

@@ -97,3 +97,8 @@ class Generations:
                     system=True,
                 )
             return index.parents[generation]
+
+    def population(self, study: Study, generation: int) -> list[FrozenTrial]:
+        """The complete trials stamped with ``generation``, in the order they finished."""
+        with self._per_study.updated(study) as index:
+            return list(index.members.get(generation, []))
