@@ -85,6 +85,7 @@ class HyperbandPruner(BasePruner):
                     index,
                     self.bootstrap_count,
                     self.extrapolate_curves,
+                    curve_horizon="next_rung",
                 )
                 bracket._rung_prefix = f"bracket{index}_rung_"
                 bracket.max_step = int(max_resource)
