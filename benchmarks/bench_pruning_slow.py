@@ -45,6 +45,8 @@ CONTENDERS = (
     "tftune_tpe_asha",
     "tftune_tpe_asharung",
     "optuna_tpe_asha",
+    "tftune_random_asha",
+    "optuna_random_asha",
     "one_epoch_top_k",
 )
 
