@@ -3,7 +3,8 @@
   PYTHONPATH=src python benchmarks/bench_pruning_slow.py --seeds 40 [--curves steady]
 
 60 trials of up to 27 epochs per contender and seed, Hyperband min 1 / max 27 / factor 3 (ASHA
-min 1 / factor 3), curves from _pruning/slow_starters.py. Measured: the true final loss of the
+min 1 / factor 3; ``asharung``: tftune's ASHA with ``curve_horizon="next_rung"``, its rule
+before issue 17), curves from _pruning/slow_starters.py. Measured: the true final loss of the
 complete trial with the best reported final value, and the epochs trained; also, for equal
 steps, the same measure over the trials complete within ``BUDGET`` epochs (a third of the
 unpruned search's, the issue's compute budget). The one-epoch top-k
@@ -195,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         "min 1 / max 27 / factor 3, ASHA min 1 / factor 3, curves of "
         "`_pruning/slow_starters.py` (small learning rates learn slowly but end best). Best "
         "final: the noise-free final loss of the complete trial with the best reported final "
-        f"value; {args.seeds} seeds; lower is better (the optimum is -0.05).",
+        f"value; {args.seeds} seeds; lower is better (the optimum is -0.05). `asharung`: "
+        'tftune\'s ASHA with `curve_horizon="next_rung"`, its rule before issue 17.',
         "",
         f"Load average at start {load_start}, at end {payload['load_end']} (2 shared cores, "
         "`nice -n 5`); epochs do not depend on the load.",
