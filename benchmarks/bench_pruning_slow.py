@@ -3,8 +3,11 @@
   PYTHONPATH=src python benchmarks/bench_pruning_slow.py --seeds 40 [--curves steady]
 
 60 trials of up to 27 epochs per contender and seed, Hyperband min 1 / max 27 / factor 3 (ASHA
-min 1 / factor 3), curves from _pruning/slow_starters.py. Measured: the true final loss of the
-complete trial with the best reported final value, and the epochs trained. The one-epoch top-k
+min 1 / factor 3; ``asharung``: tftune's ASHA with ``curve_horizon="next_rung"``, its rule
+before issue 17), curves from _pruning/slow_starters.py. Measured: the true final loss of the
+complete trial with the best reported final value, and the epochs trained; also, for equal
+steps, the same measure over the trials complete within ``BUDGET`` epochs (a third of the
+unpruned search's, the issue's compute budget). The one-epoch top-k
 baseline ("Is One Epoch All You Need", arXiv 2307.15422) trains ``N_TRIALS`` random
 configurations for one epoch and the best ``TOP_K`` to the end. Writes
 results/pruning_slow_starters.{md,json}.
@@ -33,6 +36,7 @@ from _pruning.slow_starters import MAX_STEPS, final_loss, noisy_curve, suggest  
 RESULTS = Path(__file__).resolve().parent / "results"
 N_TRIALS = 60
 TOP_K = 8
+BUDGET = N_TRIALS * MAX_STEPS // 3  # a third of the unpruned search's epochs
 CONTENDERS = (
     "tftune_tpe_nop",
     "tftune_tpe_hyperband",
@@ -40,7 +44,10 @@ CONTENDERS = (
     "tftune_random_hyperband",
     "optuna_random_hyperband",
     "tftune_tpe_asha",
+    "tftune_tpe_asharung",
     "optuna_tpe_asha",
+    "tftune_random_asha",
+    "optuna_random_asha",
     "one_epoch_top_k",
 )
 
@@ -72,6 +79,10 @@ def _study(contender: str, seed: int) -> Any:
             min_resource=1, max_resource=MAX_STEPS, reduction_factor=3
         ),
         "asha": lambda: pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+        # tftune's ASHA before issue 17's change: extrapolation to the next rung only
+        "asharung": lambda: pruners.SuccessiveHalvingPruner(
+            min_resource=1, reduction_factor=3, curve_horizon="next_rung"
+        ),
     }[pruner_name]()
     return lib, lib.create_study(sampler=sampler, pruner=pruner, direction="minimize")
 
@@ -83,7 +94,7 @@ def run(job: tuple[str, int]) -> dict[str, Any]:
         return {**_one_epoch(seed), "contender": contender, "seed": seed}
     lib, study = _study(contender, seed)
     epochs = 0
-    finals: list[tuple[float, float]] = []  # (reported final, true final)
+    finals: list[tuple[float, float, int]] = []  # (reported final, true final, epochs so far)
 
     def objective(trial: Any) -> float:
         nonlocal epochs
@@ -94,19 +105,25 @@ def run(job: tuple[str, int]) -> dict[str, Any]:
             trial.report(value, epoch)
             if epoch < MAX_STEPS and trial.should_prune():
                 raise lib.TrialPruned()
-        finals.append((curve[-1], final_loss(params)))
+        finals.append((curve[-1], final_loss(params), epochs))
         return curve[-1]
 
     study.optimize(objective, n_trials=N_TRIALS)
-    best = min(finals) if finals else (float("inf"), float("inf"))
     return {
         "contender": contender,
         "seed": seed,
-        "best_true_final": best[1],
+        "best_true_final": _best(finals, None),
+        "best_true_final_at_budget": _best(finals, BUDGET),
         "epochs": epochs,
         "complete": len(finals),
         "seconds": time.perf_counter() - began,
     }
+
+
+def _best(finals: list[tuple[float, float, int]], budget: int | None) -> float:
+    """The true final of the best reported final among trials complete within ``budget``."""
+    within = [f for f in finals if budget is None or f[2] <= budget]
+    return min(within)[1] if within else float("inf")
 
 
 def _one_epoch(seed: int) -> dict[str, Any]:
@@ -124,6 +141,7 @@ def _one_epoch(seed: int) -> dict[str, Any]:
     best = min((curve[-1], final_loss(params)) for _, curve, params in top)
     return {
         "best_true_final": best[1],
+        "best_true_final_at_budget": best[1],  # within the budget (268 epochs)
         "epochs": N_TRIALS + TOP_K * (MAX_STEPS - 1),
         "complete": TOP_K,
     }
@@ -155,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         summary[c] = {
             "mean_best_final": statistics.fmean(finals),
             "median_best_final": statistics.median(finals),
+            "mean_best_final_at_budget": statistics.fmean(
+                r["best_true_final_at_budget"] for r in rows
+            ),
             "mean_epochs": statistics.fmean(r["epochs"] for r in rows),
             "seeds": len(rows),
         }
@@ -175,19 +196,24 @@ def main(argv: list[str] | None = None) -> int:
         "min 1 / max 27 / factor 3, ASHA min 1 / factor 3, curves of "
         "`_pruning/slow_starters.py` (small learning rates learn slowly but end best). Best "
         "final: the noise-free final loss of the complete trial with the best reported final "
-        f"value; {args.seeds} seeds; lower is better (the optimum is -0.05).",
+        f"value; {args.seeds} seeds; lower is better (the optimum is -0.05). `asharung`: "
+        'tftune\'s ASHA with `curve_horizon="next_rung"`, its rule before issue 17.',
         "",
         f"Load average at start {load_start}, at end {payload['load_end']} (2 shared cores, "
         "`nice -n 5`); epochs do not depend on the load.",
         "",
-        "| contender | mean best final | median | mean epochs | epochs vs unpruned |",
-        "|---|---|---|---|---|",
+        f"Equal steps: the same measure over the trials complete within {BUDGET} epochs (a third "
+        "of the unpruned search's).",
+        "",
+        "| contender | mean best final | median | mean epochs | epochs vs unpruned | "
+        f"mean best final within {BUDGET} epochs |",
+        "|---|---|---|---|---|---|",
     ]
     for c, row in summary.items():
         share = f"{row['mean_epochs'] / nop['mean_epochs']:.2f}" if nop else "-"
         lines.append(
             f"| {c} | {row['mean_best_final']:.4f} | {row['median_best_final']:.4f} | "
-            f"{row['mean_epochs']:.0f} | {share} |"
+            f"{row['mean_epochs']:.0f} | {share} | {row['mean_best_final_at_budget']:.4f} |"
         )
     (args.output_dir / "pruning_slow_starters.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

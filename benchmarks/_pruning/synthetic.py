@@ -14,6 +14,7 @@ trial's values and continue from its next step. ``enqueue_promotions`` mirrors
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -104,6 +105,12 @@ def tftune_pruner(name: str, max_steps: int) -> Any:
     if name == "median":
         return p.MedianPruner()
     if name in ("asha", "asha_noresume"):
+        # BENCH_ASHA_CURVE_HORIZON=next_rung: ASHA's rung rule before issue 17 (a before/after run)
+        horizon = os.environ.get("BENCH_ASHA_CURVE_HORIZON")
+        if horizon:
+            return p.SuccessiveHalvingPruner(
+                min_resource=1, reduction_factor=3, curve_horizon=horizon
+            )
         return p.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
     if name == "hyperband":
         return p.HyperbandPruner(min_resource=1, max_resource=max_steps, reduction_factor=3)

@@ -21,6 +21,13 @@ from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESU
 from tftune.trial import TrialState
 
 
+def asha_by_rung():
+    """ASHA deciding at every rung, also on one or two reports (``curve_horizon="next_rung"``):
+    Optuna's rung bookkeeping, which these tests script; the default waits for a curve to fit
+    (tests/pruners/test_asha_final_horizon.py)."""
+    return SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, curve_horizon="next_rung")
+
+
 def complete_with(study, curve, value=None):
     """A complete trial that reported ``curve`` (step i -> curve[i])."""
     trial = study.ask()
@@ -99,9 +106,7 @@ def test_patient_pruner_tolerates_a_stall_of_patience_steps():
 
 
 def test_successive_halving_promotes_the_top_fraction_of_each_rung(storage_url):
-    study = tftune.create_study(
-        storage=storage_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
-    )
+    study = tftune.create_study(storage=storage_url, pruner=asha_by_rung())
     # rungs at steps 1, 2, 4 ...: the first trial at a rung is the best there and goes on
     assert decisions(study, [0.5, 0.5, 0.5]) == [False, False, False]
     # a worse second trial: 2 values at rung 0, it must be the best (top half of 2): pruned
@@ -116,11 +121,9 @@ def test_successive_halving_promotes_the_top_fraction_of_each_rung(storage_url):
 
 def test_successive_halving_is_asynchronous_across_workers(sqlite_url):
     """Two workers' trials run interleaved; each decision uses the rung as it is then."""
-    pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    pruner = asha_by_rung()
     worker_a = tftune.create_study(study_name="asha", storage=sqlite_url, pruner=pruner)
-    worker_b = tftune.load_study(
-        "asha", sqlite_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
-    )
+    worker_b = tftune.load_study("asha", sqlite_url, pruner=asha_by_rung())
     a, b = worker_a.ask(), worker_b.ask()
     a.report(0.3, 0), b.report(0.4, 0)
     a.report(0.3, 1)
@@ -215,9 +218,7 @@ def _pause(study, curve):
 
 
 def test_asha_promotes_a_paused_trial_once_its_rung_ranks_it_high_enough(storage_url):
-    study = tftune.create_study(
-        storage=storage_url, pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
-    )
+    study = tftune.create_study(storage=storage_url, pruner=asha_by_rung())
     assert decisions(study, [0.5, 0.5]) == [False, False]  # alone at rung 0 (step 1): goes on
     b = _pause(study, [0.9, 0.9])
     assert study.pruner.promotions(study) == []  # 2 at rung 0: only the best (0.5) ranks

@@ -15,6 +15,9 @@ import math
 
 import numpy as np
 
+#: How far successive halving extrapolates a curve at a rung: to the trial's last step, or to
+#: the next rung's (see ``SuccessiveHalvingPruner``).
+CURVE_HORIZONS = ("final", "next_rung")
 #: Reports a fit needs (three parameters): fewer, and the current value counts.
 MIN_REPORTS = 3
 #: The most recent reports the fit uses.

@@ -32,7 +32,8 @@ class HyperbandPruner(BasePruner):
         reduction_factor: eta, at least 2.
         bootstrap_count: as for SuccessiveHalvingPruner.
         extrapolate_curves: as for SuccessiveHalvingPruner (each bracket compares trials by
-            their curves extrapolated to its next rung).
+            their curves extrapolated to its next rung, ``curve_horizon="next_rung"``: every
+            rung decides, so the most aggressive bracket stays aggressive).
     """
 
     def __init__(
@@ -85,6 +86,7 @@ class HyperbandPruner(BasePruner):
                     index,
                     self.bootstrap_count,
                     self.extrapolate_curves,
+                    curve_horizon="next_rung",
                 )
                 bracket._rung_prefix = f"bracket{index}_rung_"
                 bracket.max_step = int(max_resource)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tftune._direction import StudyDirection
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import non_negative_int
-from tftune.pruners._curves import extrapolate
+from tftune.pruners._curves import CURVE_HORIZONS, MIN_REPORTS, extrapolate
 from tftune.pruners._rungs import (
     CHECKPOINT_KEY,
     LINEAGE_KEY,
@@ -45,6 +45,15 @@ def check_resource(name: str, value: Any) -> None:
         raise ValueError(f"`{name}` must be 'auto' or a positive int, got {value!r}.")
 
 
+def check_curve_horizon(value: Any) -> str:
+    if value not in CURVE_HORIZONS:
+        raise ValueError(
+            f"`curve_horizon` must be one of {', '.join(map(repr, CURVE_HORIZONS))}, "
+            f"got {value!r}."
+        )
+    return str(value)
+
+
 def _open_trials(study: Study) -> list[FrozenTrial]:
     return study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
 
@@ -59,9 +68,16 @@ class SuccessiveHalvingPruner(BasePruner):
     for a rung to fill, and workers sharing a storage share the rungs.
 
     With ``extrapolate_curves`` (the default), the value a trial records at a rung is its
-    curve extrapolated to the next rung's step (see ``_curves.extrapolate``; the current value
-    while it has fewer than three reports or stops improving), so a configuration that learns
-    slowly but steadily is not stopped for where it is now.
+    curve extrapolated (see ``_curves.extrapolate``; the current value while it has fewer than
+    three reports or stops improving), so a configuration that learns slowly but steadily is
+    not stopped for where it is now. ``curve_horizon`` says how far:
+
+    * ``"final"`` (the default): to the last step a trial runs (the longest complete trial's,
+      or Hyperband's ``max_resource``; the next rung's step while none is known or once the
+      trial has reached it), and a rung reached with fewer than three reports keeps the trial
+      (its value is recorded, but one or two reports do not show where a curve is heading);
+    * ``"next_rung"``: to the next rung's step, and every rung decides (on the current value
+      while the curve is too short to fit).
 
     Args:
         min_resource: steps before the first rung, or "auto" (1% of the longest complete trial).
@@ -70,6 +86,8 @@ class SuccessiveHalvingPruner(BasePruner):
         bootstrap_count: prune at a rung until it holds more than this many values.
         extrapolate_curves: compare trials by their extrapolated curves (else by the value at
             the rung).
+        curve_horizon: "final" or "next_rung", as above (used only with
+            ``extrapolate_curves``).
     """
 
     def __init__(
@@ -79,11 +97,13 @@ class SuccessiveHalvingPruner(BasePruner):
         min_early_stopping_rate: int = 0,
         bootstrap_count: int = 0,
         extrapolate_curves: bool = True,
+        curve_horizon: str = "final",
     ) -> None:
         check_resource("min_resource", min_resource)
         if not isinstance(extrapolate_curves, bool):
             raise ValueError(f"`extrapolate_curves` must be a bool, got {extrapolate_curves!r}.")
         self.extrapolate_curves = extrapolate_curves
+        self.curve_horizon = check_curve_horizon(curve_horizon)
         # The most steps a trial runs, where known (Hyperband sets it): no extrapolation past it.
         self.max_step: int | None = None
         if (
@@ -124,12 +144,13 @@ class SuccessiveHalvingPruner(BasePruner):
         while step >= self.rung_step(rung, min_resource):
             key = f"{self._rung_prefix}{rung}"
             if self.extrapolate_curves:
-                horizon = self.rung_step(rung + 1, min_resource)
-                if self.max_step is not None:
-                    horizon = min(horizon, self.max_step)
+                horizon = self._horizon(study, step, self.rung_step(rung + 1, min_resource))
                 value = extrapolate(trial.intermediate_values, step, horizon, minimize)
             study.storage.set_trial_attr(trial.trial_id, key, value, system=True)
             trial.system_attrs[key] = value
+            if not self._decides(trial, step):
+                rung += 1
+                continue
             with STUDY_RUNGS.updated(study) as rungs:
                 competing = rungs.competing(
                     key, self.rung_step(rung, min_resource), [*_open_trials(study), trial]
@@ -140,6 +161,26 @@ class SuccessiveHalvingPruner(BasePruner):
                     return True
             rung += 1
         return False
+
+    def _horizon(self, study: Study, step: int, next_rung_step: int) -> int:
+        """The step a curve at ``step`` is extrapolated to (see ``curve_horizon``)."""
+        if self.curve_horizon == "next_rung":
+            return next_rung_step if self.max_step is None else min(next_rung_step, self.max_step)
+        final = self.max_step
+        if final is None:
+            with STUDY_RUNGS.updated(study) as rungs:
+                final = rungs.max_complete_step
+        return final if final is not None and final > step else next_rung_step
+
+    def _decides(self, trial: FrozenTrial, step: int) -> bool:
+        """Whether a rung reached at ``step`` may stop the trial: always, unless the curve is
+        extrapolated to its final step and is still too short to fit."""
+        if not self.extrapolate_curves or self.curve_horizon == "next_rung":
+            return True
+        reports = sum(
+            1 for s, v in trial.intermediate_values.items() if s <= step and math.isfinite(v)
+        )
+        return reports >= MIN_REPORTS
 
     def rung_values(self, study: Study, rung: int) -> list[float]:
         """The values competing at ``rung`` now, one per configuration, ascending (NaN left
