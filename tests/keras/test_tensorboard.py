@@ -69,7 +69,9 @@ def searched(tmp_path_factory):
             project_name=name,
             fuse=fuse,
             pack_size=4,
-            pruner=tftune.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2),
+            pruner=tftune.pruners.SuccessiveHalvingPruner(
+                min_resource=1, reduction_factor=2, curve_horizon="next_rung"
+            ),
             sampler=tftune.samplers.RandomSampler(seed=0),
             tensorboard=logdir,
         ) as tuner:

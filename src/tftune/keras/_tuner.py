@@ -485,7 +485,10 @@ class Tuner:
         """After each tell: drop superseded best weights and a promoted trial's used checkpoint."""
         self._best_weights.remove_superseded(trial)
         if RESUME_OF_KEY in trial.system_attrs:  # kept until now, so a retry could resume too
-            pathlib.Path(trial.system_attrs[CHECKPOINT_KEY]["path"]).unlink(missing_ok=True)
+            # The checkpoint it resumed from is the paused trial's: a resumed trial pruned again
+            # has just written its own, which a later promotion needs.
+            resumed = study.get_trials(deepcopy=False)[int(trial.system_attrs[RESUME_OF_KEY])]
+            pathlib.Path(resumed.system_attrs[CHECKPOINT_KEY]["path"]).unlink(missing_ok=True)
 
     @property
     def best_trial(self) -> FrozenTrial:
