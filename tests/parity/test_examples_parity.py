@@ -134,3 +134,16 @@ def test_cma_warm_start_checks_its_source_trials():
         optuna.create_study(sampler=optuna.samplers.CmaEsSampler(source_trials=other)).optimize(
             _sphere, n_trials=3
         )
+
+
+def test_import_tftune_leaves_scipy_stats_unloaded():
+    """Optuna's examples start with ``import optuna``: the QMC sampler loads scipy.stats (slow
+    to import) only when one is made."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tftune; assert 'scipy.stats' not in sys.modules; "
+        "tftune.samplers.QMCSampler(); assert 'scipy.stats' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
