@@ -32,7 +32,13 @@ _RESAMPLES = 100  # draws tried for a point inside the box before clipping
 class _Strategy:
     """CMA-ES on the unit cube (Hansen's standard parameters, weights for the best half)."""
 
-    def __init__(self, mean: np.ndarray, sigma: float, popsize: int | None) -> None:
+    def __init__(
+        self,
+        mean: np.ndarray,
+        sigma: float,
+        popsize: int | None,
+        cov: np.ndarray | None = None,
+    ) -> None:
         d = len(mean)
         self.d = d
         self.popsize = popsize or 4 + int(3 * math.log(d))
@@ -49,7 +55,7 @@ class _Strategy:
         )
         self.chi_n = math.sqrt(d) * (1 - 1 / (4 * d) + 1 / (21 * d * d))
         self.mean, self.sigma = mean.astype(float), float(sigma)
-        self.cov = np.eye(d)
+        self.cov = np.eye(d) if cov is None else np.array(cov, dtype=float)
         self.p_sigma, self.p_c = np.zeros(d), np.zeros(d)
         self.generation = 0
 
@@ -118,9 +124,13 @@ class CmaEsSampler(BaseSampler):
         warn_independent_sampling: accepted for Optuna code; tftune gives no such warning.
         seed: makes the proposals reproducible (per trial number).
         popsize: the population size (default: 4 + 3 ln d).
+        source_trials: warm starting (WS-CMA-ES): the initial mean, step size and covariance
+            are those of the best 10% of these trials of a similar task (their complete trials
+            over the same parameters, ranked in this study's direction), widened by 0.1 per
+            axis of the unit cube. Not with ``x0`` or ``sigma0``.
 
-    Optuna's ``restart_strategy``, ``use_separable_cma``, ``with_margin``, ``lr_adapt`` and
-    ``source_trials`` are not implemented: other values than their defaults raise ValueError.
+    Optuna's ``restart_strategy``, ``use_separable_cma``, ``with_margin`` and ``lr_adapt`` are
+    not implemented: other values than their defaults raise ValueError.
     """
 
     def __init__(
@@ -146,7 +156,6 @@ class CmaEsSampler(BaseSampler):
             ("use_separable_cma", use_separable_cma, False),
             ("with_margin", with_margin, False),
             ("lr_adapt", lr_adapt, False),
-            ("source_trials", source_trials, None),
             ("consider_pruned_trials", consider_pruned_trials, False),
         ):
             if value != default:
@@ -154,6 +163,11 @@ class CmaEsSampler(BaseSampler):
                     f"CmaEsSampler({name}={value!r}) is not implemented in tftune; "
                     f"leave it at {default!r}."
                 )
+        if source_trials is not None and (x0 is not None or sigma0 is not None):
+            raise ValueError(
+                "CmaEsSampler: `source_trials` cannot be combined with `x0` or `sigma0` (the "
+                "warm start sets both)."
+            )
         del inc_popsize  # used only by restart strategies
         if sigma0 is not None and not (isinstance(sigma0, (int, float)) and sigma0 > 0):
             raise ValueError(f"`sigma0` must be a positive number, got {sigma0!r}.")
@@ -177,6 +191,7 @@ class CmaEsSampler(BaseSampler):
             "tftune does not warn when a parameter is sampled independently.",
         )
         self._x0 = dict(x0) if x0 is not None else None
+        self._source_trials = list(source_trials) if source_trials is not None else None
         self._sigma0 = sigma0
         self._n_startup_trials = n_startup_trials
         self._popsize = popsize
@@ -223,11 +238,16 @@ class CmaEsSampler(BaseSampler):
         key = (id(study), len(study.directions), tuple(names))
         run = self._runs.get(key)
         if run is None:
-            x0 = self._x0 or {}
-            mean = np.array([_to_unit(space[n], x0[n]) if n in x0 else 0.5 for n in names])
-            run = self._runs[key] = _Run(
-                names, _Strategy(mean, self._sigma0 or 1 / 6, self._popsize)
-            )
+            if self._source_trials is not None:
+                mean, sigma, cov = _warm_start(
+                    self._source_trials, names, space, study.directions[0]
+                )
+                strategy = _Strategy(mean, sigma, self._popsize, cov)
+            else:
+                x0 = self._x0 or {}
+                mean = np.array([_to_unit(space[n], x0[n]) if n in x0 else 0.5 for n in names])
+                strategy = _Strategy(mean, self._sigma0 or 1 / 6, self._popsize)
+            run = self._runs[key] = _Run(names, strategy)
         return run
 
     def _catch_up(self, study: Study, run: _Run, space: dict[str, BaseDistribution]) -> None:
@@ -267,6 +287,55 @@ class CmaEsSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
         self._independent.after_trial(study, trial, state, values)
+
+
+#: WS-CMA-ES's priors (Nomura et al., 2021): the share of source trials kept, and the spread
+#: added around each of them on the unit cube.
+_WARM_TOP_SHARE = 0.1
+_WARM_SPREAD = 0.1
+
+
+def _warm_start(
+    source_trials: Sequence[FrozenTrial],
+    names: list[str],
+    space: dict[str, BaseDistribution],
+    direction: StudyDirection,
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Initial mean, step size and covariance from the best source trials (unit cube).
+
+    The best ones are treated as a mixture of Gaussians of spread ``_WARM_SPREAD`` around each;
+    the strategy starts from that mixture's mean and covariance, its scale split off as sigma.
+    """
+    sign = -1.0 if direction == StudyDirection.MAXIMIZE else 1.0
+    usable = [
+        t
+        for t in source_trials
+        if t.state == TrialState.COMPLETE
+        and t.values is not None
+        and len(t.values) == 1
+        and all(t.distributions.get(n) == space[n] for n in names)
+    ]
+    if not usable:
+        raise ValueError(
+            "CmaEsSampler(source_trials=...): no complete single-objective trial among the "
+            f"{len(source_trials)} source trials has the parameters {names} with this study's "
+            "distributions."
+        )
+    n_top = math.floor(len(usable) * _WARM_TOP_SHARE)
+    if n_top < 1:
+        raise ValueError(
+            "CmaEsSampler(source_trials=...) keeps the best 10% of the source trials, so it "
+            f"needs at least 10 compatible complete trials; got {len(usable)}."
+        )
+    best = sorted(usable, key=lambda t: sign * t.values[0])[:n_top]  # type: ignore[index]
+    points = np.array([[_to_unit(space[n], t.params[n]) for n in names] for t in best])
+    d = len(names)
+    mean = points.mean(axis=0)
+    centred = points - mean
+    mixture_cov = _WARM_SPREAD**2 * np.eye(d) + centred.T @ centred / n_top
+    det = float(np.linalg.det(mixture_cov))
+    sigma = max(det ** (1 / (2 * d)), 1e-10)
+    return mean, sigma, mixture_cov / sigma**2
 
 
 def _fresh_seed() -> int:

@@ -7,7 +7,6 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from tftune.distributions import (
     BaseDistribution,
@@ -50,7 +49,15 @@ def from_unit(distribution: BaseDistribution, u: float) -> Any:
     return int(round(value)) if isinstance(distribution, IntDistribution) else float(value)
 
 
-_ENGINES: dict[str, Any] = {"sobol": qmc.Sobol, "halton": qmc.Halton}
+#: The sequences, as named in scipy.stats.qmc (loaded on first use: scipy.stats is slow to
+#: import, and ``import tftune`` should not pay for it).
+_ENGINES = ("sobol", "halton")
+
+
+def _engine(qmc_type: str) -> Any:
+    from scipy.stats import qmc
+
+    return {"sobol": qmc.Sobol, "halton": qmc.Halton}[qmc_type]
 
 
 class QMCSampler(BaseSampler):
@@ -76,7 +83,7 @@ class QMCSampler(BaseSampler):
     ) -> None:
         if qmc_type not in _ENGINES:
             raise ValueError(f"`qmc_type` must be one of {sorted(_ENGINES)}, got {qmc_type!r}.")
-        self._engine = _ENGINES[qmc_type]
+        self._engine = _engine(qmc_type)
         self._seed = (
             seed if seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
         )

@@ -1,0 +1,1 @@
+"""Optuna's module path ``optuna.terminator.improvement``: the improvement evaluators."""
