@@ -220,3 +220,21 @@ def test_callbacks_catch_and_the_study_attributes(binary):
     frame = search.trials_dataframe()
     assert len(frame) == 6 and "params_C" in frame.columns
     del boom
+
+
+def test_fold_scores_feed_the_terminators_cross_validation_error(binary):
+    from tftune.terminator import CrossValidationErrorEvaluator
+
+    search = StudySearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, n_trials=3, cv=3)
+    search.fit(*binary)
+    trials = search.study_.get_trials(states=(TrialState.COMPLETE,))
+    error = CrossValidationErrorEvaluator().evaluate(trials, search.study_.direction)
+    assert np.isfinite(error) and error >= 0.0
+    nan_scores = StudySearchCV(
+        LogisticRegression(), {"C": [1.0]}, n_trials=1, cv=2, scoring=lambda e, x, y: np.nan
+    )
+    with (
+        pytest.warns(UserWarning, match=r"Failed to report cross validation scores"),
+        pytest.raises(ValueError, match=r"No candidate finished"),
+    ):
+        nan_scores.fit(*binary)

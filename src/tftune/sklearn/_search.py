@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -173,6 +174,7 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             trial.set_user_attr(
                 _RESULT_ATTR, {k: [float(v) for v in values] for k, values in scores.items()}
             )
+            _report_fold_scores(trial, scores[f"test_{metric}"])
             return float(np.mean(scores[f"test_{metric}"]))
 
         done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -368,6 +370,22 @@ class StudySearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         )
         score = scorer(best, X, y)
         return score
+
+
+def _report_fold_scores(trial: tftune.Trial, scores: Any) -> None:
+    """Keep the ranking metric's fold scores for the terminator's cross-validation error (as
+    Optuna's OptunaSearchCV does); a warning, not a failure, when they cannot be kept."""
+    from tftune.terminator import report_cross_validation_scores
+
+    try:
+        report_cross_validation_scores(trial, [float(v) for v in scores])
+    except ValueError as error:
+        warnings.warn(
+            "Failed to report cross validation scores for TerminatorCallback, with error: "
+            f"{error}",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _num_samples(data: Any) -> int:
