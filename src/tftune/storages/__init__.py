@@ -3,7 +3,7 @@ file, or behind a gRPC storage server that many workers share (``GrpcStorageProx
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tftune.storages._base import BaseStorage, StudySummary
 from tftune.storages._grpc import GrpcStorageProxy, run_grpc_proxy_server
@@ -12,7 +12,6 @@ from tftune.storages._callbacks import (
     RetryHeartbeatStaleTrialCallback,
 )
 from tftune.storages._in_memory import InMemoryStorage
-from tftune.storages._rdb import RDBStorage
 from tftune.storages.journal import (
     BaseJournalBackend,
     JournalFileBackend,
@@ -44,7 +43,18 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from tftune.storages._rdb import RDBStorage
     from tftune.study import Study
+
+
+def __getattr__(name: str) -> Any:
+    """``RDBStorage`` loads SQLAlchemy on first use, so ``import tftune`` stays quick."""
+    if name == "RDBStorage":
+        from tftune.storages._rdb import RDBStorage
+
+        return RDBStorage
+    raise AttributeError(f"module 'tftune.storages' has no attribute {name!r}")
+
 
 DEFAULT_STORAGE_URL = "sqlite:///tftune.db"
 
@@ -59,6 +69,8 @@ def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
     if isinstance(storage, BaseStorage):
         return storage
     if isinstance(storage, str):
+        from tftune.storages._rdb import RDBStorage
+
         return RDBStorage(storage)
     raise TypeError(
         "`storage` must be None, a database URL such as 'sqlite:///tftune.db', "
