@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
-from tftune.pruners import BasePruner, NopPruner
+from tftune.pruners import BasePruner, MedianPruner
 from tftune.samplers._base import BaseSampler
 from tftune.storages import BaseStorage, StudySummary, get_storage
 from tftune.storages._base import FIXED_PARAMS_KEY, METRIC_NAMES_KEY
@@ -51,7 +51,7 @@ class Study:
         self.sampler = _checked(sampler, BaseSampler, "sampler") or default_sampler(
             len(self._directions)
         )
-        self.pruner = _checked(pruner, BasePruner, "pruner") or NopPruner()
+        self.pruner = _checked(pruner, BasePruner, "pruner") or default_pruner()
         self._stop_requested = False
         self._next_stale_check = 0.0
 
@@ -430,6 +430,12 @@ def default_sampler(n_objectives: int) -> BaseSampler:
     return AutoSampler()
 
 
+def default_pruner() -> BasePruner:
+    """The pruner of a study created without one: Optuna's default, ``MedianPruner()``. It only
+    acts on trials that ask ``trial.should_prune()``; pass ``NopPruner()`` to never prune."""
+    return MedianPruner()
+
+
 def _same_storage(first: BaseStorage, second: BaseStorage) -> bool:
     """Whether two storage objects hold the same studies: one object, or one database URL."""
     if first is second:
@@ -474,7 +480,8 @@ def create_study(
             or a storage object.
         sampler: how parameters are chosen (default: :class:`AutoSampler`; see
             :func:`default_sampler`).
-        pruner: how trials are stopped early (default: never).
+        pruner: how trials are stopped early (default: ``MedianPruner()``, as in Optuna: it
+            prunes only trials that call ``trial.should_prune()``).
         direction: ``"minimize"`` (default) or ``"maximize"``.
         directions: one direction per objective, for multi-objective studies.
         load_if_exists: continue an existing study of the same name instead of failing.
