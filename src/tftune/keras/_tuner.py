@@ -181,6 +181,7 @@ class Tuner:
         if retry_failed and storage_object.failed_trial_callback is None:
             storage_object.failed_trial_callback = RetryFailedTrialCallback(max_retry=retry_failed)
         self._failures_in_a_row = 0
+        self._gradients: GradientRegistryCleaner | None = None  # made by each search()
         self.resume_promoted = resume_promoted and isinstance(self.study.pruner, PromotingPruner)
         self.max_checkpoints = max_checkpoints
         self.checkpoint_dir = self.project_dir / "checkpoints"
