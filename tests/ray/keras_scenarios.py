@@ -25,12 +25,15 @@ from _ray_sandbox import LocalCluster, network_report, print_result
 import tftune
 from tftune.keras import Tuner
 from tftune.keras._pack_job import EPOCH_CHECKPOINT_KEY, PackJob
+from tftune.pruners import SuccessiveHalvingPruner
+from tftune.pruners._successive_halving import RESUME_OF_KEY
 from tftune.samplers import RandomSampler
 from tftune.trial import TrialState
 
 WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
 N_TRIALS, EPOCHS = 8, 2
 KILL_TRIALS, KILL_EPOCHS = 4, 4
+ASHA_TRIALS, ASHA_EPOCHS = 16, 4
 
 
 def data(n: int = 256) -> tuple[np.ndarray, ...]:
@@ -69,6 +72,7 @@ def summary(study: tftune.Study) -> dict[str, Any]:
         "pids": [t.user_attrs.get("pid") for t in trials],
         "start_epochs": [t.user_attrs.get("start_epoch") for t in trials],
         "retry_of": [t.system_attrs.get("retry_of") for t in trials],
+        "resume_of": [t.system_attrs.get(RESUME_OF_KEY) for t in trials],
         "fail_reasons": [t.system_attrs.get("fail_reason") for t in trials],
         "intermediate": [
             [[step, value] for step, value in sorted(t.intermediate_values.items())]
@@ -115,6 +119,34 @@ def search() -> dict[str, Any]:
         "best_model_loss": loss,
         "weight_files": sorted(p.name for p in (directory / "tiny").glob("trial_*.weights.h5")),
     }
+    tuner.close()
+    return result
+
+
+def promotions() -> dict[str, Any]:
+    """ASHA on Ray: pruned copies pause (checkpoint in the shared directory), the driver
+    enqueues promotions, and later packs, on any worker, resume them. (16 trials in packs of
+    4: the first two packs start at once, so promotions join the third and fourth.)"""
+    x, y, xv, yv = data()
+    tuner = Tuner(
+        build,
+        objective="val_loss",
+        directory=WORKDIR / "asha",
+        project_name="asha",
+        sampler=RandomSampler(seed=0),
+        pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2),
+        pack_size=4,
+    )
+    tuner.search(
+        x,
+        y,
+        validation_data=(xv, yv),
+        epochs=ASHA_EPOCHS,
+        n_trials=ASHA_TRIALS,
+        backend="ray",
+        n_jobs=2,
+    )
+    result = summary(tuner.study) | {"packs": tuner.last_packs}
     tuner.close()
     return result
 
@@ -185,7 +217,11 @@ def run_all() -> None:
     try:
         ray.init(address=cluster.address, logging_level="WARNING")
         result["network"] = network_report()
-        for name, scenario in {"search": search, "worker_killed": worker_killed}.items():
+        for name, scenario in {
+            "search": search,
+            "promotions": promotions,
+            "worker_killed": worker_killed,
+        }.items():
             begin = time.perf_counter()
             try:
                 result[name] = scenario()

@@ -64,6 +64,22 @@ def test_best_model_on_the_driver_predicts_as_the_best_trial_reported(outcome):
     assert result["weight_files"] == [f"trial_{result['best_number']}.weights.h5"]
 
 
+def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
+    result = scenario(outcome, "promotions")
+    states, resume_of = result["states"], result["resume_of"]
+    assert "PRUNED" in states and "FAIL" not in states and "RUNNING" not in states
+    resumed = [n for n, of in enumerate(resume_of) if of is not None and states[n] != "WAITING"]
+    assert resumed, "no promoted trial ran"
+    for number in resumed:
+        paused = resume_of[number]
+        assert result["params"][number] == result["params"][paused]
+        before = dict(map(tuple, result["intermediate"][paused]))
+        after = dict(map(tuple, result["intermediate"][number]))
+        assert {s: v for s, v in after.items() if s <= max(before)} == before
+        assert max(after) > max(before)  # it trained on from the checkpoint
+        assert result["start_epochs"][number] == max(before) + 1
+
+
 def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(outcome):
     result = scenario(outcome, "worker_killed")
     killed = result["killed"]
