@@ -26,7 +26,8 @@ import tftune
 from tftune.keras import Tuner
 from tftune.keras._pack_job import EPOCH_CHECKPOINT_KEY, PackJob
 from tftune.pruners import SuccessiveHalvingPruner
-from tftune.pruners._successive_halving import RESUME_OF_KEY
+from tftune.keras._best_weights import WEIGHTS_ATTR
+from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
 from tftune.samplers import RandomSampler
 from tftune.trial import TrialState
 
@@ -145,8 +146,40 @@ def promotions() -> dict[str, Any]:
         n_trials=ASHA_TRIALS,
         backend="ray",
         n_jobs=2,
+        shared_dir=WORKDIR / "asha-shared",
     )
-    result = summary(tuner.study) | {"packs": tuner.last_packs}
+    trials = tuner.study.get_trials()
+    paths = [
+        t.system_attrs[CHECKPOINT_KEY]["path"] for t in trials if CHECKPOINT_KEY in t.system_attrs
+    ]
+    paths += [t.user_attrs[WEIGHTS_ATTR] for t in trials if WEIGHTS_ATTR in t.user_attrs]
+    result = summary(tuner.study) | {
+        "packs": tuner.last_packs,
+        "shared_dir": str(WORKDIR / "asha-shared"),
+        "paths": paths,
+        "best_model_loss": float(tuner.best_model().evaluate(xv, yv, verbose=0)),
+        "best_value": tuner.best_trial.value,
+    }
+    tuner.close()
+    return result
+
+
+def failing_build(trial: tftune.Trial) -> Any:
+    trial.suggest_int("units", 4, 16)
+    raise ValueError(f"no model for trial {trial.number}")
+
+
+def errors() -> dict[str, Any]:
+    """Every build fails: the trials fail with the worker's traceback, and the driver's
+    failure count stops the search with its error."""
+    x, y, xv, yv = data()
+    tuner = Tuner(failing_build, directory=WORKDIR / "errors", project_name="errors", pack_size=4)
+    try:
+        tuner.search(x, y, validation_data=(xv, yv), n_trials=8, backend="ray", n_jobs=2)
+        raised = None
+    except RuntimeError as error:
+        raised = str(error)
+    result = summary(tuner.study) | {"raised": raised}
     tuner.close()
     return result
 
@@ -220,6 +253,7 @@ def run_all() -> None:
         for name, scenario in {
             "search": search,
             "promotions": promotions,
+            "errors": errors,
             "worker_killed": worker_killed,
         }.items():
             begin = time.perf_counter()

@@ -78,6 +78,17 @@ def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
         assert {s: v for s, v in after.items() if s <= max(before)} == before
         assert max(after) > max(before)  # it trained on from the checkpoint
         assert result["start_epochs"][number] == max(before) + 1
+    # checkpoints and best weights went to the shared directory given, and load on the driver
+    assert result["paths"] and all(p.startswith(result["shared_dir"]) for p in result["paths"])
+    assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
+
+
+def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcome):
+    result = scenario(outcome, "errors")
+    assert result["raised"] is not None and "trials failed in a row" in result["raised"]
+    assert "no model for trial" in result["raised"]
+    assert set(result["states"]) == {"FAIL"}  # none left running
+    assert all("ValueError: no model for trial" in r for r in result["fail_reasons"])
 
 
 def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(outcome):
@@ -117,6 +128,10 @@ def test_search_rejects_an_unknown_backend_naming_the_parameter(tmp_path):
             tuner.search(x, x, n_trials=1, n_jobs=2)
         with pytest.raises(ValueError, match=r"`max_retries` must be a non-negative int, got -1"):
             tuner.search(x, x, n_trials=1, backend="ray", max_retries=-1)
+        with pytest.raises(ValueError, match=r"`resources_per_pack\['cpu'\]` must be a number"):
+            tuner.search(x, x, n_trials=1, backend="ray", resources_per_pack={"cpu": -1})
+        with pytest.raises(ValueError, match=r"`resources_per_pack` applies to backend='ray'"):
+            tuner.search(x, x, n_trials=1, resources_per_pack={"cpu": 1})
 
 
 def small_build(trial):

@@ -58,6 +58,15 @@ def train_pack(job: PackJob, trial_ids: Sequence[int]) -> dict[str, Any]:
     return {"pid": os.getpid(), "packs": search.packs}
 
 
+def check_pack_resources(resources: object) -> dict[str, float]:
+    """``resources_per_pack`` as a dict (the Ray backend's rule for ``resources_per_trial``);
+    raise ValueError naming the parameter otherwise."""
+    try:
+        return check_resources(resources)
+    except ValueError as error:
+        raise ValueError(str(error).replace("resources_per_trial", "resources_per_pack")) from None
+
+
 def pack_size_for(pack_size: int | str, resources: dict[str, float]) -> int:
     """``pack_size``, or with ``"auto"`` the default of the device a pack task holds."""
     if isinstance(pack_size, int):
@@ -153,6 +162,9 @@ class RaySearch:
         except exceptions.RayTaskError as error:  # the pack raised: the search stops
             cause = getattr(error, "cause", None)
             self._stop(cause if isinstance(cause, BaseException) else error)
+            self._fail_unfinished(  # (trials the pack had not closed itself)
+                pack, f"This trial's pack raised {type(cause or error).__name__}: {cause or error}"
+            )
         except (
             exceptions.WorkerCrashedError,  # its process was killed
             exceptions.OutOfMemoryError,  # Ray's memory monitor killed it
@@ -210,14 +222,23 @@ class RaySearch:
         reason = (
             f"The search stopped with {type(error).__name__} while this trial's pack was training."
         )
-        storage = self.study.storage
         for ref, pack in self.running.items():
             self.ray.cancel(ref, force=True)
-            for trial in pack.trials:
-                stop_beating(storage, trial.trial_id)
-                if not storage.get_trial(trial.trial_id).state.is_finished():
-                    finish_trial(self.study, trial, None, TrialState.FAIL, fail_reason=reason)
+            self._fail_unfinished(pack, reason)
         self.running = {}
+
+    def _fail_unfinished(self, pack: _Pack, reason: str) -> None:
+        storage = self.study.storage
+        for trial in pack.trials:
+            stop_beating(storage, trial.trial_id)
+            if not storage.get_trial(trial.trial_id).state.is_finished():
+                finish_trial(
+                    self.study,
+                    trial,
+                    None,
+                    TrialState.FAIL,
+                    fail_reason=reason[:_MAX_REASON_CHARS],
+                )
 
 
 def search_on_ray(
@@ -240,7 +261,7 @@ def search_on_ray(
 
     study = job.study
     assert study is not None
-    checked = check_resources(resources)
+    checked = check_pack_resources(resources)
     if user_callbacks is not None:
         study.optimize(
             dataclasses.replace(job, study=None).trial_objective(user_callbacks),

@@ -555,6 +555,10 @@ def _check_backend(
                     f"`{name}` applies to backend='ray' only, got {value!r} with "
                     "backend='threads'."
                 )
+    if backend == "ray":
+        from tftune.keras._ray_search import check_pack_resources
+
+        check_pack_resources(resources)
     return backend == "ray"
 
 
