@@ -9,8 +9,12 @@ that spacing is the bookkeeping per trial; with N workers, ``x N`` gives the wor
 trial holds. Each point is the median of ``--repeats`` runs. Logging of every library is
 silenced alike.
 
-Usage:  nice -n 5 .venv/bin/python benchmarks/bench_ray.py [--quick] [--repeats N]
-Writes benchmarks/results/ray.md and ray.json.
+With ``--keras`` it measures instead a tiny Keras search (``tftune.keras.Tuner``, trials in
+fused packs) in this process vs on Ray with 2 pack workers, in trials per minute, the wall
+clock of whole searches (workers' start included) and after the first pack of each worker.
+
+Usage:  nice -n 5 .venv/bin/python benchmarks/bench_ray.py [--quick] [--repeats N] [--keras]
+Writes benchmarks/results/ray.md and ray.json (``--keras``: ray_keras.md and ray_keras.json).
 """
 
 from __future__ import annotations
@@ -137,6 +141,159 @@ def optuna_processes(url: str, n: int, workers: int) -> list[float]:
     trials = optuna.load_study(study_name=name, storage=storage).trials
     assert len(trials) == n
     return [t.datetime_complete.timestamp() for t in trials]
+
+
+# --- the Keras search: in process vs packs on Ray ------------------------------------------
+KERAS_TRIALS, KERAS_PACK, KERAS_EPOCHS = 64, 16, 2
+
+
+def keras_data() -> tuple[Any, ...]:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1024, 8)).astype("float32")
+    y = (x @ rng.normal(size=(8, 1)) + 0.1 * rng.normal(size=(1024, 1))).astype("float32")
+    return x[:768], y[:768], x[768:], y[768:]
+
+
+def keras_build(trial: Any) -> Any:
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(trial.suggest_int("units", 8, 32), activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
+    rate = trial.suggest_float("lr", 1e-3, 3e-2, log=True)
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
+    return model
+
+
+def keras_search(workdir: Path, n: int, backend: str) -> dict[str, float]:
+    """One search of ``n`` trials; its wall seconds and the trials per minute after the first
+    pack of each worker finished."""
+    import tftune
+    from tftune.keras import Tuner
+
+    x, y, xv, yv = keras_data()
+    name = f"k-{uuid.uuid4().hex[:8]}"
+    extra: dict[str, Any] = {}
+    if backend != "threads":  # "ray", or "ray0": no retries, so no per-epoch checkpoints
+        extra = {"backend": "ray", "n_jobs": 2, "max_retries": 0 if backend == "ray0" else 3}
+    with Tuner(
+        keras_build,
+        directory=workdir / "keras",
+        project_name=name,
+        sampler=tftune.samplers.RandomSampler(seed=0),
+        pack_size=KERAS_PACK,
+    ) as tuner:
+        start = time.perf_counter()
+        tuner.search(x, y, validation_data=(xv, yv), epochs=KERAS_EPOCHS, n_trials=n, **extra)
+        seconds = time.perf_counter() - start
+        done = sorted(
+            t.datetime_complete.timestamp()
+            for t in tuner.study.get_trials(states=(tftune.TrialState.COMPLETE,))
+        )
+    workers = 1 if backend == "threads" else 2
+    skip = workers * KERAS_PACK  # the first pack of each worker: its start-up and tracing
+    after = (len(done) - skip) / (done[-1] - done[skip - 1]) * 60 if len(done) > skip else None
+    return {"seconds": seconds, "per_min": 60 * n / seconds, "steady_per_min": after}
+
+
+def keras_inner(args: argparse.Namespace) -> None:
+    """Inside the sandbox: both contenders, alternating, ``repeats`` times each."""
+    import ray
+    from _ray_sandbox import LocalCluster, network_report
+
+    quiet()
+    logging.getLogger("tftune").setLevel(logging.WARNING)
+    workdir = Path(os.environ["TFTUNE_SANDBOX_DIR"])
+    n = 32 if args.quick else KERAS_TRIALS
+    load_before = os.getloadavg()
+    cluster = LocalCluster(head_cpus=2, worker_cpus=())
+    runs: dict[str, list[dict[str, float]]] = {"threads": [], "ray": [], "ray0": []}
+    results: dict[str, Any] = {"n": n, "pack_size": KERAS_PACK, "epochs": KERAS_EPOCHS}
+    try:
+        ray.init(address=cluster.address, logging_level="WARNING", log_to_driver=False)
+        results["network"] = network_report()
+        for _ in range(args.repeats):
+            for backend in runs:
+                runs[backend].append(keras_search(workdir, n, backend))
+                print(json.dumps({backend: runs[backend][-1]}), flush=True)
+    finally:
+        ray.shutdown()
+        results["left_running_after_close"] = cluster.close()
+    results["runs"] = runs
+    results["load_before"] = load_before
+    results["load_after"] = os.getloadavg()
+    print_result(results)
+
+
+def write_keras(result: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "ray_keras.json").write_text(json.dumps(result, indent=1) + "\n")
+
+    def median(backend: str, key: str) -> float | None:
+        values = [run[key] for run in result["runs"][backend] if run[key] is not None]
+        return statistics.median(values) if values else None
+
+    rows = {
+        "threads": "in this process (`backend='threads'`)",
+        "ray": "Ray, 2 pack workers of 1 CPU (`backend='ray', n_jobs=2`)",
+        "ray0": "the same, `max_retries=0` (no per-epoch checkpoints)",
+    }
+    lines = [
+        "# A Keras search in packs: in process vs on Ray",
+        "",
+        "Written by `benchmarks/bench_ray.py --keras`"
+        + (" (`--quick`)" if result["quick"] else "")
+        + f"; {result['env']['cpus']} CPUs ({result['env']['cpu']}), shared with other "
+        f"users: load average {result['load_before'][0]:.1f} before, "
+        f"{result['load_after'][0]:.1f} after; run with nice {result['env']['nice']}. "
+        f"Ray {result['env']['ray']}, one local Ray node with 2 CPUs inside a private network "
+        "namespace; both contenders run in the same process, alternating.",
+        "",
+        f"A search of {result['n']} trials (a 1-hidden-layer MLP on 768 rows, "
+        f"{result['epochs']} epochs, packs of {result['pack_size']}, SQLite, RandomSampler); "
+        f"medians of {len(result['runs']['threads'])} runs. *Steady* leaves out the first pack "
+        "of each worker (workers' start, TensorFlow's import and tracing).",
+        "",
+        "| contender | seconds | trials/min | steady trials/min |",
+        "|---|---:|---:|---:|",
+    ]
+    for backend, label in rows.items():
+        if backend not in result["runs"]:
+            continue
+        seconds, per_min = median(backend, "seconds"), median(backend, "per_min")
+        steady_min = median(backend, "steady_per_min")
+        lines.append(f"| {label} | {_num(seconds)} | {_num(per_min)} | {_num(steady_min)} |")
+    threads, ray_ = median("threads", "per_min"), median("ray", "per_min")
+    if threads and ray_:
+        lines += ["", f"Ray / in process, trials per minute: {ray_ / threads:.2f}x."]
+    ray0 = median("ray0", "per_min") if "ray0" in result["runs"] else None
+    if ray_ and ray0:
+        lines += [
+            "",
+            "Per-epoch checkpoints (on with retries, so a retry after a lost worker resumes): "
+            f"without them the Ray search runs {ray0 / ray_:.2f}x the trials per minute.",
+        ]
+    lines += [
+        "",
+        "On this 2-CPU machine TensorFlow in one process already uses both CPUs, so two pack "
+        "workers find no idle CPU to gain from; what Ray adds per pack is each worker's start "
+        "and TensorFlow import (its first pack), the tracing of every pack in a worker "
+        "process, and every storage call (report, tell, attributes) made as a call to the "
+        "storage proxy actor. Single runs vary widely with the machine's load (see "
+        "ray_keras.json).",
+        "",
+    ]
+    (RESULTS / "ray_keras.md").write_text("\n".join(lines))
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def steady(run: Any, n: int, warmup: int, repeats: int) -> dict[str, Any]:
@@ -311,6 +468,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--keras", action="store_true", help="the Keras search instead")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--postgres", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -320,10 +478,23 @@ def main() -> None:
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
     if args.inner:
-        inner(args)
+        (keras_inner if args.keras else inner)(args)
         return
     if args.rewrite:
-        write(json.loads((RESULTS / "ray.json").read_text()))
+        if args.keras:
+            write_keras(json.loads((RESULTS / "ray_keras.json").read_text()))
+        else:
+            write(json.loads((RESULTS / "ray.json").read_text()))
+        return
+    if args.keras:
+        forwarded = ["--inner", "--keras", "--repeats", str(args.repeats)]
+        result, _ = run_sandboxed(
+            Path(__file__), forwarded + (["--quick"] if args.quick else []), timeout=3000
+        )
+        result["quick"] = args.quick
+        result["env"] = environment()
+        write_keras(result)
+        print((RESULTS / "ray_keras.md").read_text())
         return
     import sqlalchemy as sa
 

@@ -31,7 +31,8 @@ from tftune.trial import FrozenTrial, Trial, TrialState
 if TYPE_CHECKING:
     import keras
 
-    from tftune.keras._tuner import Tuner
+    from tftune.keras._pack_job import PackJob
+    from tftune.study import Study
 
 _logger = logging.getLogger("tftune")
 
@@ -89,30 +90,35 @@ class _Member:
 
 
 class PackedSearch:
-    """Runs a tuner's trials in packs; one instance per ``Tuner.search`` call."""
+    """Trains a :class:`~tftune.keras._pack_job.PackJob`'s trials in packs: asks for them
+    (:meth:`run`, in the tuner's process) or is given one pack (:meth:`run_pack`, on a Ray
+    worker). ``callbacks`` run after each trial's tell."""
 
     def __init__(
         self,
-        tuner: Tuner,
-        fit_arguments: dict[str, Any],
-        pack_size: int,
-        callbacks: Sequence[Callable[[Any, FrozenTrial], None]],
-        progress: Any,
+        job: PackJob,
+        callbacks: Sequence[Callable[[Any, FrozenTrial], None]] = (),
+        progress: Any = None,
     ) -> None:
-        self.tuner, self.study = tuner, tuner.study
-        self.pack_size = pack_size
+        if job.study is None:
+            raise ValueError("A packed search needs the job's study to ask trials from.")
+        self.job = job
+        self.study: Study = job.study
+        self.pack_size = job.pack_size
         self.callbacks, self.progress = list(callbacks), progress
+        fit_arguments = job.fit_arguments
         self.x, self.y, self.validation = _split_data(fit_arguments)
         self.epochs = int(fit_arguments.get("epochs", 1))
         self.batch_size = int(fit_arguments.get("batch_size") or KERAS_DEFAULT_BATCH_SIZE)
         self.shuffle = bool(fit_arguments.get("shuffle", True))
-        self.fit_arguments = fit_arguments
+        #: The trial numbers of each fused pack trained so far.
+        self.packs: list[list[int]] = []
 
     # --- the loop ----------------------------------------------------------------------------
     def run(self, n_trials: int | None, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
         remaining = n_trials
-        while not self.study._stop_requested and (deadline is None or time.monotonic() < deadline):
+        while not self.study.stop_requested and (deadline is None or time.monotonic() < deadline):
             size = self.pack_size if remaining is None else min(self.pack_size, remaining)
             if size <= 0:
                 return
@@ -121,7 +127,7 @@ class PackedSearch:
                 return
             if remaining is not None:
                 remaining -= len(trials)
-            self._run_pack(trials)
+            self.run_pack(trials)
 
     def _ask(self, size: int) -> list[Trial]:
         trials: list[Trial] = []
@@ -133,9 +139,10 @@ class PackedSearch:
             self.study.stop()
         return trials
 
-    def _run_pack(self, trials: list[Trial]) -> None:
-        tuner = self.tuner
-        tuner._gradients.release()
+    def run_pack(self, trials: list[Trial]) -> None:
+        """Train one pack of (running) trials to their end: fused where they fuse, the rest
+        one at a time."""
+        self.job.release_graphs()
         fresh_session(None)
         alone: list[Trial] = []
         members: list[_Member] = []
@@ -161,11 +168,11 @@ class PackedSearch:
     # --- preparing a trial -------------------------------------------------------------------
     def _prepare(self, trial: Trial) -> _Member | bool | None:
         """Build the trial's model; ``True`` when it must run alone, ``None`` when it failed."""
-        tuner = self.tuner
+        job = self.job
         try:
-            tuner._seed(trial)
-            options = tuner._fit_options(trial)
-            model = tuner.build(trial)
+            job.seed_trial(trial)
+            options = job.trial_fit_options(trial)
+            model = job.build(trial)
             check_model(model)
         except Exception as error:  # the same failures run_trial would catch
             self._finish(trial, state=TrialState.FAIL, error=error)
@@ -182,7 +189,7 @@ class PackedSearch:
             model,
             int(options.get("batch_size", self.batch_size)),
             int(options.get("epochs", self.epochs)),
-            tuner._resume_epoch(trial),
+            job.resume_epoch(trial),
         )
         if not model.built:
             model.build((None, *np.shape(self.x)[1:]))
@@ -204,16 +211,16 @@ class PackedSearch:
     def _train_one_pack(self, members: list[_Member]) -> list[Trial]:
         from tftune.keras._fusion import FusedPack
 
-        for member in members:  # a promoted trial starts from its checkpoint (loaded only now: a
-            if self.tuner._is_resuming(member.trial):  # trial that runs alone loads it itself)
-                member.initial_epoch, member.history = self.tuner._resume(
-                    member.trial, member.model
-                )
-        seed = None if self.tuner.seed is None else self.tuner.seed + members[0].trial.number
+        job = self.job
+        for member in members:  # a resumed trial starts from its checkpoint (loaded only now: a
+            if job.is_resuming(member.trial):  # trial that runs alone loads it itself)
+                member.initial_epoch, member.history = job.resume(member.trial, member.model)
+        seed = None if job.seed is None else job.seed + members[0].trial.number
         models = [member.model for member in members]
         try:
             pack = GuardedPack(lambda: FusedPack(models, seed=seed))
             _logger.info("Training trials %s as one pack of %d.", _numbers(members), len(members))
+            self.packs.append([member.trial.number for member in members])
             self._train_epochs(pack, members, seed)
         except PackFailed as failure:
             return self._unpack(members, failure)
@@ -279,28 +286,31 @@ class PackedSearch:
         """Record and report one epoch of one copy; ``False`` when its trial has finished."""
         for name, value in logs.items():
             member.history.setdefault(name, []).append(float(value))
-        tuner, trial = self.tuner, member.trial
-        for callback in tuner.epoch_callbacks:
+        job, trial = self.job, member.trial
+        for callback in job.epoch_callbacks:
             callback(trial, epoch, logs)
         loss = logs.get("loss", math.nan)
         if not math.isfinite(loss):
             return self._fail(
                 member, f"The training loss became {loss} at epoch {epoch}; the trial diverged."
             )
-        if tuner.objective not in logs:
+        if job.objective not in logs:
             return self._fail(
                 member,
-                f"Objective metric {tuner.objective!r} is not in the training logs; the model "
+                f"Objective metric {job.objective!r} is not in the training logs; the model "
                 f"reports {sorted(logs)}. Pass validation data for 'val_' metrics.",
             )
-        value = float(logs[tuner.objective])
+        value = float(logs[job.objective])
         trial.report(value, epoch)
         member.reported = True
         if not trial.should_prune():
+            if job.checkpoint_epochs and epoch + 1 < member.epochs:
+                pack.write_back(index)
+                job.save_epoch(trial, member.model, epoch, member.history)
             return True
-        if tuner.resume_promoted and math.isfinite(value):
+        if job.resume_promoted and math.isfinite(value):
             pack.write_back(index)
-            tuner._pause(trial, member.model, epoch)
+            job.pause(trial, member.model, epoch)
         self._store_history(member)
         self._finish(trial, state=TrialState.PRUNED)
         return False
@@ -311,15 +321,13 @@ class PackedSearch:
         return False
 
     def _complete(self, member: _Member) -> None:
-        tuner = self.tuner
         self._store_history(member)
-        value = member.history[tuner.objective][-1]
-        tuner._keep_if_best(member.trial, member.model, value)
+        value = member.history[self.job.objective][-1]
+        self.job.keep_if_best(member.trial, member.model, value)
         self._finish(member.trial, values=value)
 
     def _store_history(self, member: _Member) -> None:
-        if member.history:
-            member.trial.set_user_attr(self.tuner.history_attr, member.history)
+        self.job.store_history(member.trial, member.history)
 
     # --- finishing trials --------------------------------------------------------------------
     def _finish(
@@ -359,9 +367,7 @@ class PackedSearch:
             self.progress.update(frozen)
 
     def _run_alone(self, trial: Trial) -> None:
-        frozen = run_trial(
-            self.study, self.tuner._objective_for(self.fit_arguments), (Exception,), trial=trial
-        )
+        frozen = run_trial(self.study, self.job.trial_objective(), (Exception,), trial=trial)
         if frozen is not None:
             self._after_trial(frozen)
 

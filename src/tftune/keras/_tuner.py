@@ -2,43 +2,46 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import os
 import pathlib
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import keras
 
 import tftune
-from tftune.exceptions import TrialPruned
 from tftune.keras._best_weights import INPUT_SHAPE_ATTR, WEIGHTS_ATTR, BestWeights
-from tftune.keras._callback import TrialFailed, TrialReportCallback
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
 from tftune.keras._pack_sizing import auto_pack_size
+from tftune.keras._pack_job import (
+    EPOCH_CHECKPOINT_KEY,
+    HISTORY_ATTR,
+    RESUMED_VALUES_ATTR,
+    BuildFn,
+    EpochCallback,
+    FitOptionsFn,
+    PackJob,
+)
 from tftune.keras._packing import PackedSearch, packing_blocker
 from tftune.keras._project import project_dir
-from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
 from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.samplers import BaseSampler
-from tftune.pruners import BasePruner
+from tftune.pruners import BasePruner, NopPruner
 from tftune.storages import BaseStorage, RetryFailedTrialCallback
 from tftune.study import Study, StudyDirection
 from tftune.study._progress import ProgressBar
-from tftune.trial import FixedTrial, FrozenTrial, Trial, TrialState
+from tftune.trial import FixedTrial, FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from tftune._tensorboard import HParamsLog
 
-RESUMED_VALUES_ATTR = "resumed_intermediate_values"
-HISTORY_ATTR = "history"
-BuildFn = Callable[[Any], "keras.Model"]
-FitOptionsFn = Callable[[Any], Mapping[str, Any]]
-EpochCallback = Callable[[Trial, int, Mapping[str, Any]], None]
+__all__ = ["HISTORY_ATTR", "RESUMED_VALUES_ATTR", "Tuner"]
 _logger = logging.getLogger("tftune")
 
 
@@ -66,8 +69,8 @@ class Tuner:
         build: ``build(trial) -> compiled keras.Model``; suggest hyperparameters on ``trial``.
         objective: the metric to optimize, as named in the training logs (``"val_accuracy"``).
         direction: ``"minimize"``/``"maximize"``; inferred from the objective's name if omitted.
-        sampler, pruner: tftune sampler and pruner (defaults: ``create_study``'s, AutoSampler;
-            no pruning).
+        sampler, pruner: tftune sampler and pruner (defaults: AutoSampler, as ``create_study``;
+            no pruning, ``NopPruner()``: pass a pruner to stop trials early).
         storage: a database URL or storage object (default: SQLite under ``directory``).
         directory, project_name: where the study and the best weights are kept.
         seed: trial *n* runs with Keras seeded to ``seed + n`` (``None``: unseeded).
@@ -170,7 +173,7 @@ class Tuner:
             study_name=project_name,
             storage=storage,
             sampler=sampler,
-            pruner=pruner,
+            pruner=pruner if pruner is not None else NopPruner(),
             direction=self.direction,
             load_if_exists=True,
         )
@@ -178,6 +181,7 @@ class Tuner:
         if retry_failed and storage_object.failed_trial_callback is None:
             storage_object.failed_trial_callback = RetryFailedTrialCallback(max_retry=retry_failed)
         self._failures_in_a_row = 0
+        self._gradients: GradientRegistryCleaner | None = None  # made by each search()
         self.resume_promoted = resume_promoted and isinstance(self.study.pruner, PromotingPruner)
         self.max_checkpoints = max_checkpoints
         self.checkpoint_dir = self.project_dir / "checkpoints"
@@ -189,6 +193,8 @@ class Tuner:
         ]
         #: Why the last ``search()`` ran trials one at a time (``None`` when it used packs).
         self.packing_note: str | None = None
+        #: The trial numbers of each fused pack the last ``search()`` trained (on any backend).
+        self.last_packs: list[list[int]] = []
         #: Called as ``callback(trial, epoch, logs)`` after each epoch of every trial (alone or
         #: in a pack), before the pruner is asked.
         self.epoch_callbacks: list[EpochCallback] = []
@@ -229,22 +235,49 @@ class Tuner:
         epochs: int = 1,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
         show_progress_bar: bool = False,
+        backend: str = "threads",
+        n_jobs: int = -1,
+        resources_per_pack: dict[str, float] | None = None,
+        max_retries: int = 3,
+        shared_dir: str | os.PathLike[str] | None = None,
         **fit_kwargs: Any,
     ) -> Study:
         """Run trials; ``x``, ``y``, ``epochs``, ``callbacks`` and ``fit_kwargs`` go to
         ``model.fit``.
 
         Pass ``validation_data=(x_val, y_val)`` or ``validation_split=0.2`` for 'val_' objectives.
+
+        Args:
+            backend: ``"threads"`` trains here; ``"ray"`` trains each pack as one Ray task on
+                the cluster ``ray.init()`` connects to (needs ``tftune[ray]``), holding the
+                device it trains on. The data goes into Ray's object store once.
+            n_jobs: with ``backend="ray"``, packs training at once (-1: as many as the
+                cluster's resources hold).
+            resources_per_pack: with ``backend="ray"``, what each pack task holds, e.g.
+                ``{"cpu": 1}`` (the default) or ``{"gpu": 1}``; ``pack_size="auto"`` is
+                chosen for that device (32 copies on a CPU, 128 on a GPU).
+            max_retries: with ``backend="ray"``, how many times a configuration whose worker
+                died is run again; the retry goes on from its last completed epoch.
+            shared_dir: with ``backend="ray"``, a directory every node and this process can
+                read and write, for the best weights and checkpoints (default: the project
+                directory, which is shared on a single-machine cluster).
         """
         if n_trials is None and timeout is None:
             raise ValueError("search() needs `n_trials` or `timeout`, or it would never stop.")
+        on_ray = _check_backend(backend, n_jobs, resources_per_pack, max_retries, shared_dir)
         fit_arguments = dict(fit_kwargs, x=x, y=y, epochs=epochs)
         fit_arguments.setdefault("verbose", 0)
         user_callbacks = list(callbacks or [])
         self._failures_in_a_row = 0
+        self.last_packs = []
         self.packing_note = self._packing_blocker(fit_arguments, user_callbacks)
         if self.packing_note is not None and self.fuse == "auto" and n_trials != 1:
             _logger.info("Trials run one at a time: %s.", self.packing_note)
+        if on_ray and self.tensorboard is not None:
+            raise ValueError(
+                "`tensorboard` logging runs in this process only; it is not supported with "
+                "backend='ray' (got backend='ray' and a tensorboard log directory)."
+            )
 
         # Everything alive now (TensorFlow's modules, the data) outlives the search: move it out
         # of the collector's sight, so the per-trial collection only scans what trials create.
@@ -253,11 +286,24 @@ class Tuner:
         gc.freeze()
         try:
             self._promote(self.study)
-            if self.packing_note is None:
-                self._search_in_packs(fit_arguments, n_trials, timeout, show_progress_bar)
+            job = self.job(fit_arguments)
+            if on_ray:
+                self._search_on_ray(
+                    job,
+                    user_callbacks,
+                    n_trials=n_trials,
+                    timeout=timeout,
+                    n_jobs=n_jobs,
+                    resources=resources_per_pack,
+                    max_retries=max_retries,
+                    shared_dir=shared_dir,
+                    show_progress_bar=show_progress_bar,
+                )
+            elif self.packing_note is None:
+                self._search_in_packs(job, n_trials, timeout, show_progress_bar)
             else:
                 self.study.optimize(
-                    self._objective_for(fit_arguments, user_callbacks),
+                    job.trial_objective(user_callbacks),
                     n_trials=n_trials,
                     timeout=timeout,
                     catch=(Exception,),
@@ -284,130 +330,83 @@ class Tuner:
 
     def _search_in_packs(
         self,
-        fit_arguments: dict[str, Any],
+        job: PackJob,
         n_trials: int | None,
         timeout: float | None,
         show_progress_bar: bool,
     ) -> None:
-        pack_size = auto_pack_size() if self.pack_size == "auto" else self.pack_size
         progress = ProgressBar(self.study, n_trials, timeout) if show_progress_bar else None
-        self.study._stop_requested = False
-        self.study._fail_stale_trials(force=True)
+        self.study.clear_stop()
+        self.study.fail_stale_trials()
+        search = PackedSearch(job, self._after_trial_callbacks, progress)
         try:
-            PackedSearch(
-                self, fit_arguments, pack_size, self._after_trial_callbacks, progress
-            ).run(n_trials, timeout)
+            search.run(n_trials, timeout)
         finally:
-            self.study._stop_requested = False
+            self.last_packs = search.packs
+            self.study.clear_stop()
             if progress is not None:
                 progress.close()
 
-    def _objective_for(
-        self, fit_arguments: dict[str, Any], user_callbacks: Sequence[Any] = ()
-    ) -> Callable[[Trial], float]:
-        def objective(trial: Trial) -> float:
-            return self._run_trial(trial, fit_arguments, list(user_callbacks))
+    def _search_on_ray(
+        self,
+        job: PackJob,
+        user_callbacks: list[Any],
+        *,
+        n_trials: int | None,
+        timeout: float | None,
+        n_jobs: int,
+        resources: dict[str, float] | None,
+        max_retries: int,
+        shared_dir: str | os.PathLike[str] | None,
+        show_progress_bar: bool,
+    ) -> None:
+        from tftune.keras._ray_search import search_on_ray
 
-        return objective
-
-    def _run_trial(
-        self, trial: Trial, fit_arguments: dict[str, Any], user_callbacks: list[Any]
-    ) -> float:
-        self._gradients.release()  # the previous trial's graphs can go now
-        fresh_session(None)
-        self._seed(trial)
-        arguments = {**fit_arguments, **self._fit_options(trial)}
-        model = self.build(trial)
-        check_model(model)
-        on_prune = (
-            (lambda model, epoch: self._pause(trial, model, epoch))
-            if self.resume_promoted
-            else None
+        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir)
+        shared.mkdir(parents=True, exist_ok=True)
+        job = dataclasses.replace(
+            job,
+            weights_dir=shared,
+            checkpoint_dir=shared / "checkpoints",
+            epoch_callbacks=(),
+            checkpoint_epochs=max_retries > 0,
         )
-        reporter = TrialReportCallback(trial, self.objective, on_prune=on_prune)
-        initial_epoch = 0
-        if self._is_resuming(trial):
-            initial_epoch, reporter.history = self._resume(trial, model)
-        try:
-            model.fit(
-                callbacks=[*user_callbacks, *self._epoch_listener(trial), reporter],
-                initial_epoch=initial_epoch,
-                **arguments,
-            )
-        except TrialPruned:
-            _store_history(trial, reporter)
-            raise
-        except Exception as error:
-            _store_history(trial, reporter)
-            if is_out_of_memory(error):
-                raise TrialFailed(
-                    f"Out of memory while training trial {trial.number}: {error}"
-                ) from error
-            raise
-        _store_history(trial, reporter)
-        if self.objective not in reporter.history:
-            raise TrialFailed(
-                f"Training ran no epoch, so objective {self.objective!r} was never reported."
-            )
-        value = reporter.history[self.objective][-1]
-        self._keep_if_best(trial, model, value)
-        return value
-
-    def _epoch_listener(self, trial: Trial) -> list[keras.callbacks.Callback]:
-        """A Keras callback running ``epoch_callbacks`` (none when there are none)."""
-        if not self.epoch_callbacks:
-            return []
-
-        def on_epoch_end(epoch: int, logs: Mapping[str, Any] | None) -> None:
-            for callback in self.epoch_callbacks:
-                callback(trial, epoch, logs or {})
-
-        return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
-
-    # --- one trial's set-up (shared with packed search) --------------------------------------
-    def _seed(self, trial: Trial) -> None:
-        """Seed Keras for this trial (``seed + number``), so its model starts from the same
-        weights whether it trains alone or in a pack."""
-        if self.seed is not None:
-            keras.utils.set_random_seed(self.seed + trial.number)
-
-    def _fit_options(self, trial: Trial) -> dict[str, Any]:
-        if self.fit_options is None:
-            return {}
-        options = self.fit_options(trial)
-        if not isinstance(options, Mapping):
-            raise TrialFailed(
-                f"fit_options(trial) must return a dict of fit arguments, got {options!r}."
-            )
-        return dict(options)
-
-    @staticmethod
-    def _is_resuming(trial: Trial) -> bool:
-        return RESUME_OF_KEY in trial.system_attrs
-
-    @classmethod
-    def _resume_epoch(cls, trial: Trial) -> int:
-        """The epoch a trial starts at: 0, or the one after its checkpoint's for a promoted
-        trial."""
-        return (
-            int(trial.system_attrs[CHECKPOINT_KEY]["epoch"]) + 1 if cls._is_resuming(trial) else 0
+        if job.weights_dir != self._best_weights.directory:  # superseded files go from there
+            self._best_weights = BestWeights(self.study, shared, keep=self._best_weights.keep)
+        loop = search_on_ray(
+            job,
+            user_callbacks if self.packing_note is not None else None,
+            callbacks=self._after_trial_callbacks,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_jobs=n_jobs,
+            resources=resources,
+            pack_size=self.pack_size,
+            max_retries=max_retries,
+            show_progress_bar=show_progress_bar,
         )
+        if loop is not None:
+            self.last_packs = loop.packs
 
-    # --- pausing and resuming (ASHA promotions) --------------------------------------------
-    def _pause(self, trial: Trial, model: keras.Model, epoch: int) -> None:
-        """Keep a pruned trial's weights and optimizer state so a promotion can resume it."""
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        path = self.checkpoint_dir / f"trial_{trial.number}.weights.h5"
-        model.save_weights(path)
-        trial.set_system_attr(
-            CHECKPOINT_KEY, {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)}
+    def job(self, fit_arguments: dict[str, Any]) -> PackJob:
+        """The :class:`PackJob` that trains this tuner's trials on ``fit_arguments`` (for
+        every path: one at a time, in packs here, or in packs on Ray workers)."""
+        return PackJob(
+            build=self.build,
+            objective=self.objective,
+            study=self.study,
+            fit_arguments=fit_arguments,
+            seed=self.seed,
+            fit_options=self.fit_options,
+            pack_size=auto_pack_size() if self.pack_size == "auto" else self.pack_size,
+            resume_promoted=self.resume_promoted,
+            checkpoint_dir=self.checkpoint_dir,
+            max_checkpoints=self.max_checkpoints,
+            weights_dir=self.project_dir,
+            keep_best=self._best_weights.keep,
+            epoch_callbacks=self.epoch_callbacks,
+            gradients=self._gradients,
         )
-        paused = sorted(
-            self.checkpoint_dir.glob("trial_*.weights.h5"),
-            key=lambda p: int(p.stem.split("_")[1].split(".")[0]),
-        )
-        for old in paused[: max(0, len(paused) - self.max_checkpoints)]:
-            old.unlink(missing_ok=True)
 
     def _promote(self, study: Study, _trial: FrozenTrial | None = None) -> None:
         """Enqueue a resuming trial for each paused trial the pruner now promotes (once each,
@@ -445,22 +444,6 @@ class Tuner:
                 study.study_id, [template], once_key=f"promote:{paused.number}"
             )
 
-    def _resume(self, trial: Trial, model: keras.Model) -> tuple[int, dict[str, list[float]]]:
-        """Load the paused trial's checkpoint into ``model``; return the epoch to go on from and
-        the history so far."""
-        checkpoint = trial.system_attrs[CHECKPOINT_KEY]
-        if not model.built and checkpoint.get("input_shape"):
-            model.build(tuple(checkpoint["input_shape"]))
-        if model.optimizer is not None and model.built:
-            model.optimizer.build(model.trainable_variables)  # so its moments load too
-        model.load_weights(checkpoint["path"])
-        reported = trial.intermediate_values  # (a retry after a failed pack reported them)
-        for step, value in trial.system_attrs.get(RESUMED_VALUES_ATTR, []):
-            if int(step) not in reported:
-                trial.report(value, int(step))
-        history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
-        return self._resume_epoch(trial), history
-
     def _count_failures(self, study: Study, trial: FrozenTrial) -> None:
         if trial.state != TrialState.FAIL:
             self._failures_in_a_row = 0
@@ -476,11 +459,6 @@ class Tuner:
             )
 
     # --- the best trial --------------------------------------------------------------------
-    def _keep_if_best(self, trial: Trial, model: keras.Model, value: float) -> None:
-        """Save the trial's weights if its value may make it the study's best (before its tell)."""
-        if self._best_weights.may_be_best(trial.number, value):
-            self._best_weights.save(trial, model, input_shape(model))
-
     def _after_trial(self, study: Study, trial: FrozenTrial) -> None:
         """After each tell: drop superseded best weights and a promoted trial's used checkpoint."""
         self._best_weights.remove_superseded(trial)
@@ -489,6 +467,9 @@ class Tuner:
             # has just written its own, which a later promotion needs.
             resumed = study.get_trials(deepcopy=False)[int(trial.system_attrs[RESUME_OF_KEY])]
             pathlib.Path(resumed.system_attrs[CHECKPOINT_KEY]["path"]).unlink(missing_ok=True)
+        saved = trial.system_attrs.get(EPOCH_CHECKPOINT_KEY)
+        if saved is not None and trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
+            pathlib.Path(saved["path"]).unlink(missing_ok=True)  # (a failed one's retry needs it)
 
     @property
     def best_trial(self) -> FrozenTrial:
@@ -546,6 +527,44 @@ def _value(trial: FrozenTrial) -> float:
     return trial.value
 
 
+def _check_backend(
+    backend: object,
+    n_jobs: object,
+    resources: object,
+    max_retries: object,
+    shared_dir: object,
+) -> bool:
+    """Validate ``search()``'s backend arguments; whether the packs train on Ray."""
+    if backend not in ("threads", "ray"):
+        raise ValueError(f"`backend` must be 'threads' or 'ray', got {backend!r}.")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(
+            f"`n_jobs` must be a positive int or -1 (as the cluster holds), got {n_jobs!r}."
+        )
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ValueError(f"`max_retries` must be a non-negative int, got {max_retries!r}.")
+    if shared_dir is not None and not isinstance(shared_dir, (str, os.PathLike)):
+        raise TypeError(
+            f"`shared_dir` must be a directory (a str or os.PathLike) or None, got {shared_dir!r}."
+        )
+    if backend == "threads":
+        for name, value, default in (
+            ("n_jobs", n_jobs, -1),
+            ("resources_per_pack", resources, None),
+            ("shared_dir", shared_dir, None),
+        ):
+            if value != default:
+                raise ValueError(
+                    f"`{name}` applies to backend='ray' only, got {value!r} with "
+                    "backend='threads'."
+                )
+    if backend == "ray":
+        from tftune.keras._ray_search import check_pack_resources
+
+        check_pack_resources(resources)
+    return backend == "ray"
+
+
 def _check_log_directory(tensorboard: object) -> None:
     if not isinstance(tensorboard, (str, os.PathLike)):
         raise TypeError(
@@ -554,8 +573,3 @@ def _check_log_directory(tensorboard: object) -> None:
         )
     if not os.fspath(tensorboard):
         raise ValueError("`tensorboard` must be a log directory, got an empty path ''.")
-
-
-def _store_history(trial: Trial, reporter: TrialReportCallback) -> None:
-    if reporter.history:
-        trial.set_user_attr(HISTORY_ATTR, reporter.history)

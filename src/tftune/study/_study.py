@@ -251,6 +251,17 @@ class Study:
         """Ask a running :meth:`optimize` to start no further trials."""
         self._stop_requested = True
 
+    @property
+    def stop_requested(self) -> bool:
+        """Whether :meth:`stop` was called since the current run began (loops that ask for
+        trials themselves, such as a packed Keras search, check it before each ask)."""
+        return self._stop_requested
+
+    def clear_stop(self) -> None:
+        """Forget an earlier :meth:`stop`, so a new run starts trials again (:meth:`optimize`
+        does this itself at its start and end)."""
+        self._stop_requested = False
+
     def ask(self, fixed_distributions: Mapping[str, BaseDistribution] | None = None) -> Trial:
         """Start a trial to run outside :meth:`optimize`; finish it with :meth:`tell`.
 

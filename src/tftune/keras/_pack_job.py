@@ -1,0 +1,286 @@
+"""A pack job: everything the training of a tuner's trials needs, in one picklable object.
+
+The one-at-a-time path, the in-process packed path and the Ray path all train trials from a
+:class:`PackJob`: the user's build and fit-options functions, the seed, the objective, the
+``fit`` arguments (the data), the study (its storage: the database, or a proxy to it on a Ray
+worker), where checkpoints and best weights go, and the trial ids of one pack. The tuner makes
+one per ``search()`` call; the Ray path ships it to its workers once and gives each pack task
+its trial ids.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import keras
+
+from tftune.exceptions import TrialPruned
+from tftune.keras._best_weights import BestWeights
+from tftune.keras._callback import TrialFailed, TrialReportCallback
+from tftune.keras._memory import GradientRegistryCleaner
+from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
+from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
+from tftune.storages._callbacks import RETRY_OF_KEY
+
+if TYPE_CHECKING:
+    from tftune.study import Study
+    from tftune.trial import Trial
+
+RESUMED_VALUES_ATTR = "resumed_intermediate_values"
+HISTORY_ATTR = "history"
+#: A trial trained on a Ray worker keeps its last completed epoch here (``{"path", "epoch",
+#: "input_shape"}``), so a retry after the worker died resumes from it.
+EPOCH_CHECKPOINT_KEY = "epoch_checkpoint"
+BuildFn = Callable[[Any], "keras.Model"]
+FitOptionsFn = Callable[[Any], Mapping[str, Any]]
+EpochCallback = Callable[["Trial", int, Mapping[str, Any]], None]
+
+
+@dataclasses.dataclass
+class PackJob:
+    """How to train the trials of one ``Tuner.search`` call (see the module doc).
+
+    Attributes:
+        build: ``build(trial) -> compiled keras.Model``.
+        objective: the metric reported to the study each epoch.
+        study: the study (its storage) the packs ask their trials from; ``None`` for a job
+            that only trains given trials one at a time (each trial knows its study).
+        fit_arguments: the ``fit`` arguments of the search (``x``, ``y``, ``epochs``, ...).
+        seed: trial *n* runs with Keras seeded to ``seed + n`` (``None``: unseeded).
+        fit_options: ``fit_options(trial) -> dict`` of per-trial ``fit`` arguments.
+        pack_size: the most trials in one pack.
+        resume_promoted: pruned trials leave a checkpoint to be promoted from.
+        checkpoint_dir: where paused trials' (and per-epoch) checkpoints go.
+        max_checkpoints: the most paused trials kept on disk.
+        weights_dir: where the best trials' weights go (readable by the driver).
+        keep_best: how many of the best trials keep their weights.
+        epoch_callbacks: ``callback(trial, epoch, logs)`` after each epoch of every trial.
+        checkpoint_epochs: save every trial's weights after each completed epoch (the Ray
+            path), so a retry after a lost worker resumes from there.
+        trial_ids: the trials of one pack (empty for the job of a whole search).
+        gradients: drops the graphs of finished trials (made anew in each process).
+    """
+
+    build: BuildFn
+    objective: str
+    study: Study | None
+    fit_arguments: dict[str, Any]
+    seed: int | None = 0
+    fit_options: FitOptionsFn | None = None
+    pack_size: int = 32
+    resume_promoted: bool = False
+    checkpoint_dir: pathlib.Path = pathlib.Path("checkpoints")
+    max_checkpoints: int = 100
+    weights_dir: pathlib.Path = pathlib.Path(".")
+    keep_best: int = 1
+    epoch_callbacks: Sequence[EpochCallback] = ()
+    checkpoint_epochs: bool = False
+    trial_ids: tuple[int, ...] = ()
+    gradients: GradientRegistryCleaner | None = dataclasses.field(default=None, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(vars(self))
+        state["gradients"] = None  # what it remembers is this process's registry
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+
+    def for_trials(self, trial_ids: Sequence[int]) -> PackJob:
+        """This job for one pack of trials."""
+        return dataclasses.replace(self, trial_ids=tuple(trial_ids))
+
+    def release_graphs(self) -> None:
+        """Drop what TensorFlow keeps of the trials trained so far in this process."""
+        if self.gradients is None:
+            self.gradients = GradientRegistryCleaner()
+        self.gradients.release()
+
+    # --- one trial's set-up ------------------------------------------------------------------
+    def seed_trial(self, trial: Trial) -> None:
+        """Seed Keras for this trial (``seed + number``), so its model starts from the same
+        weights whether it trains alone, in a pack, or on another machine."""
+        if self.seed is not None:
+            keras.utils.set_random_seed(self.seed + trial.number)
+
+    def trial_fit_options(self, trial: Trial) -> dict[str, Any]:
+        """``fit_options(trial)``, checked to be a dict."""
+        if self.fit_options is None:
+            return {}
+        options = self.fit_options(trial)
+        if not isinstance(options, Mapping):
+            raise TrialFailed(
+                f"fit_options(trial) must return a dict of fit arguments, got {options!r}."
+            )
+        return dict(options)
+
+    @staticmethod
+    def checkpoint_of(trial: Trial) -> dict[str, Any] | None:
+        """The checkpoint a trial starts from, the later of a promotion's and a lost worker's
+        last completed epoch (``None``: it starts at epoch 0)."""
+        attrs = trial.system_attrs
+        found: list[dict[str, Any]] = []
+        if RESUME_OF_KEY in attrs:
+            found.append(attrs[CHECKPOINT_KEY])
+        saved = attrs.get(EPOCH_CHECKPOINT_KEY)
+        if saved is not None and pathlib.Path(saved["path"]).exists():
+            found.append(saved)
+        return max(found, key=lambda checkpoint: int(checkpoint["epoch"])) if found else None
+
+    @classmethod
+    def is_resuming(cls, trial: Trial) -> bool:
+        """Whether the trial goes on from a checkpoint instead of epoch 0."""
+        return cls.checkpoint_of(trial) is not None
+
+    @classmethod
+    def resume_epoch(cls, trial: Trial) -> int:
+        """The epoch a trial starts at: 0, or the one after its checkpoint's."""
+        checkpoint = cls.checkpoint_of(trial)
+        return 0 if checkpoint is None else int(checkpoint["epoch"]) + 1
+
+    # --- pausing and resuming ----------------------------------------------------------------
+    def pause(self, trial: Trial, model: keras.Model, epoch: int) -> None:
+        """Keep a pruned trial's weights and optimizer state so a promotion can resume it."""
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        path = self.checkpoint_dir / f"trial_{trial.number}.weights.h5"
+        model.save_weights(path)
+        trial.set_system_attr(
+            CHECKPOINT_KEY, {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)}
+        )
+        paused = sorted(
+            self.checkpoint_dir.glob("trial_*.weights.h5"),
+            key=lambda p: int(p.stem.split("_")[1].split(".")[0]),
+        )
+        for old in paused[: max(0, len(paused) - self.max_checkpoints)]:
+            old.unlink(missing_ok=True)
+
+    def save_epoch(
+        self, trial: Trial, model: keras.Model, epoch: int, history: Mapping[str, list[float]]
+    ) -> None:
+        """With ``checkpoint_epochs``: keep the trial's state after ``epoch`` (weights,
+        optimizer, reported values, history), so a retry after a lost worker goes on from it.
+
+        The file is named after the first trial of the retry chain, so retries overwrite it.
+        """
+        if not self.checkpoint_epochs:
+            return
+        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
+        origin = trial.system_attrs.get(RETRY_OF_KEY, trial.number)
+        path = self.checkpoint_dir / f"epoch_{origin}.weights.h5"
+        model.save_weights(path)
+        self.store_history(trial, history)
+        values = sorted(trial.intermediate_values.items())
+        trial.set_system_attr(RESUMED_VALUES_ATTR, [[step, value] for step, value in values])
+        trial.set_system_attr(
+            EPOCH_CHECKPOINT_KEY,
+            {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)},
+        )
+
+    def resume(self, trial: Trial, model: keras.Model) -> tuple[int, dict[str, list[float]]]:
+        """Load the trial's checkpoint into ``model``; return the epoch to go on from and the
+        history so far."""
+        checkpoint = self.checkpoint_of(trial)
+        assert checkpoint is not None
+        if not model.built and checkpoint.get("input_shape"):
+            model.build(tuple(checkpoint["input_shape"]))
+        if model.optimizer is not None and model.built:
+            model.optimizer.build(model.trainable_variables)  # so its moments load too
+        model.load_weights(checkpoint["path"])
+        reported = trial.intermediate_values  # (a retry after a failed pack reported them)
+        for step, value in trial.system_attrs.get(RESUMED_VALUES_ATTR, []):
+            if int(step) not in reported and int(step) <= int(checkpoint["epoch"]):
+                trial.report(value, int(step))
+        history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
+        return self.resume_epoch(trial), history
+
+    def keep_if_best(self, trial: Trial, model: keras.Model, value: float) -> None:
+        """Save the trial's weights if its value may make it the study's best (before its
+        tell)."""
+        best = BestWeights(trial.study, self.weights_dir, keep=self.keep_best)
+        if best.may_be_best(trial.number, value):
+            best.save(trial, model, input_shape(model))
+
+    def store_history(self, trial: Trial, history: Mapping[str, list[float]]) -> None:
+        """Keep the trial's per-epoch logs as its ``history`` user attribute."""
+        if history:
+            trial.set_user_attr(HISTORY_ATTR, dict(history))
+
+    # --- one trial alone ---------------------------------------------------------------------
+    def trial_objective(self, user_callbacks: Sequence[Any] = ()) -> Callable[[Trial], float]:
+        """The objective that trains one trial alone (for ``study.optimize`` or a pack's
+        leftovers)."""
+
+        def objective(trial: Trial) -> float:
+            return self.run_trial(trial, list(user_callbacks))
+
+        return objective
+
+    def run_trial(self, trial: Trial, user_callbacks: list[Any]) -> float:
+        """Build and train one trial with ``model.fit``; return its objective's last value."""
+        self.release_graphs()  # the previous trial's graphs can go now
+        fresh_session(None)
+        self.seed_trial(trial)
+        arguments = {**self.fit_arguments, **self.trial_fit_options(trial)}
+        model = self.build(trial)
+        check_model(model)
+        on_prune = (
+            (lambda model, epoch: self.pause(trial, model, epoch))
+            if self.resume_promoted
+            else None
+        )
+        reporter = TrialReportCallback(trial, self.objective, on_prune=on_prune)
+        initial_epoch = 0
+        if self.is_resuming(trial):
+            initial_epoch, reporter.history = self.resume(trial, model)
+        callbacks = [
+            *user_callbacks,
+            *self._epoch_listener(trial),
+            reporter,
+            *self._epoch_saver(trial, model, reporter),
+        ]
+        try:
+            model.fit(callbacks=callbacks, initial_epoch=initial_epoch, **arguments)
+        except TrialPruned:
+            self.store_history(trial, reporter.history)
+            raise
+        except Exception as error:
+            self.store_history(trial, reporter.history)
+            if is_out_of_memory(error):
+                raise TrialFailed(
+                    f"Out of memory while training trial {trial.number}: {error}"
+                ) from error
+            raise
+        self.store_history(trial, reporter.history)
+        if self.objective not in reporter.history:
+            raise TrialFailed(
+                f"Training ran no epoch, so objective {self.objective!r} was never reported."
+            )
+        value = reporter.history[self.objective][-1]
+        self.keep_if_best(trial, model, value)
+        return value
+
+    def _epoch_listener(self, trial: Trial) -> list[keras.callbacks.Callback]:
+        """A Keras callback running ``epoch_callbacks`` (none when there are none)."""
+        if not self.epoch_callbacks:
+            return []
+
+        def on_epoch_end(epoch: int, logs: Mapping[str, Any] | None) -> None:
+            for callback in self.epoch_callbacks:
+                callback(trial, epoch, logs or {})
+
+        return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
+
+    def _epoch_saver(
+        self, trial: Trial, model: keras.Model, reporter: TrialReportCallback
+    ) -> list[keras.callbacks.Callback]:
+        """A Keras callback saving each reported epoch (with ``checkpoint_epochs``)."""
+        if not self.checkpoint_epochs:
+            return []
+
+        def on_epoch_end(epoch: int, logs: Mapping[str, Any] | None) -> None:
+            self.save_epoch(trial, model, epoch, reporter.history)
+
+        return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]

@@ -1,0 +1,275 @@
+"""Scenarios of ``Tuner.search(..., backend="ray")``, run inside the sandbox (see
+benchmarks/_ray_sandbox.py) on one local cluster: a head node and one worker node, one CPU
+each. Prints one RESULT line that tests/ray/test_keras_ray.py asserts on.
+
+Usage (inside the sandbox):  python keras_scenarios.py all
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import ray
+from _ray_sandbox import LocalCluster, network_report, print_result
+
+import tftune
+from tftune.keras import Tuner
+from tftune.keras._pack_job import EPOCH_CHECKPOINT_KEY, PackJob
+from tftune.pruners import SuccessiveHalvingPruner
+from tftune.keras._best_weights import WEIGHTS_ATTR
+from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
+from tftune.samplers import RandomSampler
+from tftune.trial import TrialState
+
+WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
+N_TRIALS, EPOCHS = 8, 2
+KILL_TRIALS, KILL_EPOCHS = 4, 4
+ASHA_TRIALS, ASHA_EPOCHS = 16, 4
+
+
+def data(n: int = 256) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 6)).astype("float32")
+    y = (x @ rng.normal(size=(6, 1)) + 0.1 * rng.normal(size=(n, 1))).astype("float32")
+    cut = int(0.75 * n)
+    return x[:cut], y[:cut], x[cut:], y[cut:]
+
+
+def build(trial: tftune.Trial) -> Any:
+    import keras
+
+    trial.set_user_attr("pid", os.getpid())
+    trial.set_user_attr("start_epoch", PackJob.resume_epoch(trial))
+    units = trial.suggest_int("units", 4, 16)
+    rate = trial.suggest_float("lr", 1e-3, 3e-2, log=True)
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(units, activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
+    return model
+
+
+def summary(study: tftune.Study) -> dict[str, Any]:
+    trials = study.get_trials()
+    return {
+        "numbers": [t.number for t in trials],
+        "states": [t.state.name for t in trials],
+        "params": [t.params for t in trials],
+        "values": [t.value for t in trials],
+        "pids": [t.user_attrs.get("pid") for t in trials],
+        "start_epochs": [t.user_attrs.get("start_epoch") for t in trials],
+        "retry_of": [t.system_attrs.get("retry_of") for t in trials],
+        "resume_of": [t.system_attrs.get(RESUME_OF_KEY) for t in trials],
+        "fail_reasons": [t.system_attrs.get("fail_reason") for t in trials],
+        "intermediate": [
+            [[step, value] for step, value in sorted(t.intermediate_values.items())]
+            for t in trials
+        ],
+        "completed_at": [
+            t.datetime_complete.timestamp() if t.datetime_complete else None for t in trials
+        ],
+    }
+
+
+def search() -> dict[str, Any]:
+    """A tiny search: 8 trials in packs of 4 on two one-CPU workers; best_model() here."""
+    x, y, xv, yv = data()
+    directory = WORKDIR / "search"
+    tuner = Tuner(
+        build,
+        objective="val_loss",
+        directory=directory,
+        project_name="tiny",
+        sampler=RandomSampler(seed=3),
+        pack_size=4,
+    )
+    start = time.perf_counter()
+    tuner.search(
+        x,
+        y,
+        validation_data=(xv, yv),
+        epochs=EPOCHS,
+        batch_size=32,
+        n_trials=N_TRIALS,
+        backend="ray",
+        n_jobs=2,
+    )
+    seconds = time.perf_counter() - start
+    best = tuner.best_model()
+    loss = float(best.evaluate(xv, yv, verbose=0))
+    result = summary(tuner.study) | {
+        "seconds": seconds,
+        "packs": tuner.last_packs,
+        "driver_pid": os.getpid(),
+        "best_number": tuner.best_trial.number,
+        "best_value": tuner.best_trial.value,
+        "best_model_loss": loss,
+        "weight_files": sorted(p.name for p in (directory / "tiny").glob("trial_*.weights.h5")),
+    }
+    tuner.close()
+    return result
+
+
+def promotions() -> dict[str, Any]:
+    """ASHA on Ray: pruned copies pause (checkpoint in the shared directory), the driver
+    enqueues promotions, and later packs, on any worker, resume them. (16 trials in packs of
+    4: the first two packs start at once, so promotions join the third and fourth.)"""
+    x, y, xv, yv = data()
+    tuner = Tuner(
+        build,
+        objective="val_loss",
+        directory=WORKDIR / "asha",
+        project_name="asha",
+        sampler=RandomSampler(seed=0),
+        pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2),
+        pack_size=4,
+    )
+    tuner.search(
+        x,
+        y,
+        validation_data=(xv, yv),
+        epochs=ASHA_EPOCHS,
+        n_trials=ASHA_TRIALS,
+        backend="ray",
+        n_jobs=2,
+        shared_dir=WORKDIR / "asha-shared",
+    )
+    trials = tuner.study.get_trials()
+    paths = [
+        t.system_attrs[CHECKPOINT_KEY]["path"] for t in trials if CHECKPOINT_KEY in t.system_attrs
+    ]
+    paths += [t.user_attrs[WEIGHTS_ATTR] for t in trials if WEIGHTS_ATTR in t.user_attrs]
+    result = summary(tuner.study) | {
+        "packs": tuner.last_packs,
+        "shared_dir": str(WORKDIR / "asha-shared"),
+        "paths": paths,
+        "best_model_loss": float(tuner.best_model().evaluate(xv, yv, verbose=0)),
+        "best_value": tuner.best_trial.value,
+    }
+    tuner.close()
+    return result
+
+
+def failing_build(trial: tftune.Trial) -> Any:
+    trial.suggest_int("units", 4, 16)
+    raise ValueError(f"no model for trial {trial.number}")
+
+
+def errors() -> dict[str, Any]:
+    """Every build fails: the trials fail with the worker's traceback, and the driver's
+    failure count stops the search with its error."""
+    x, y, xv, yv = data()
+    tuner = Tuner(failing_build, directory=WORKDIR / "errors", project_name="errors", pack_size=4)
+    try:
+        tuner.search(x, y, validation_data=(xv, yv), n_trials=8, backend="ray", n_jobs=2)
+        raised = None
+    except RuntimeError as error:
+        raised = str(error)
+    result = summary(tuner.study) | {"raised": raised}
+    tuner.close()
+    return result
+
+
+def worker_killed() -> dict[str, Any]:
+    """SIGKILL the worker process of a running pack (by the PID its trials stored) once it
+    has checkpointed an epoch; its trials are failed and retried from that epoch."""
+    x, y, xv, yv = data(2048)
+    tuner = Tuner(
+        build,
+        objective="val_loss",
+        directory=WORKDIR / "killed",
+        project_name="killed",
+        sampler=RandomSampler(seed=4),
+        pack_size=2,
+    )
+    killed: dict[str, Any] = {}
+    stop = threading.Event()
+
+    def kill_a_pack() -> None:
+        study = tftune.load_study("killed", f"sqlite:///{WORKDIR / 'killed/killed/study.db'}")
+        deadline = time.monotonic() + 120
+        while not stop.is_set() and time.monotonic() < deadline:
+            running = study.get_trials(states=(TrialState.RUNNING,))
+            by_pid: dict[int, list[Any]] = {}
+            for trial in running:
+                if "pid" in trial.user_attrs:
+                    by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial)
+            for pid, pack in by_pid.items():  # a pack all of whose trials saved an epoch
+                if len(pack) == 2 and all(EPOCH_CHECKPOINT_KEY in t.system_attrs for t in pack):
+                    os.kill(pid, signal.SIGKILL)
+                    killed.update(pid=pid, at=time.time(), running=[t.number for t in pack])
+                    return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_pack, daemon=True)
+    killer.start()
+    start = time.perf_counter()
+    try:
+        tuner.search(
+            x,
+            y,
+            validation_data=(xv, yv),
+            epochs=KILL_EPOCHS,
+            batch_size=16,
+            n_trials=KILL_TRIALS,
+            backend="ray",
+            n_jobs=2,
+        )
+    finally:
+        stop.set()
+        killer.join(timeout=5)
+    result = summary(tuner.study) | {
+        "seconds": time.perf_counter() - start,
+        "killed": killed,
+        "packs": tuner.last_packs,
+        "best_model_loss": float(tuner.best_model().evaluate(xv, yv, verbose=0)),
+        "best_value": tuner.best_trial.value,
+    }
+    tuner.close()
+    return result
+
+
+def run_all() -> None:
+    started = time.perf_counter()
+    cluster = LocalCluster(head_cpus=1, worker_cpus=(1,))
+    result: dict[str, Any] = {"cluster_start_seconds": time.perf_counter() - started}
+    try:
+        ray.init(address=cluster.address, logging_level="WARNING")
+        result["network"] = network_report()
+        for name, scenario in {
+            "search": search,
+            "promotions": promotions,
+            "errors": errors,
+            "worker_killed": worker_killed,
+        }.items():
+            begin = time.perf_counter()
+            try:
+                result[name] = scenario()
+            except Exception:  # noqa: BLE001 - reported to the test, which fails on it
+                result[name] = {"error": traceback.format_exc()}
+            result[name]["wall_seconds"] = time.perf_counter() - begin
+        ray.shutdown()
+    finally:
+        result["left_running_after_close"] = cluster.close()
+    print_result(result)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "all":
+        run_all()
+    else:
+        raise SystemExit(f"unknown scenario {sys.argv[1]!r}")

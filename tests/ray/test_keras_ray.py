@@ -1,0 +1,170 @@
+"""Tuner.search(..., backend="ray") on a real two-node Ray cluster, in a private network
+namespace: packs train as Ray tasks, best_model() works on the driver, and a pack whose
+worker is killed has its trials failed with Ray's reason and retried from their last epoch.
+One sandboxed process runs the scenarios of keras_scenarios.py; each test checks one."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from _ray_sandbox import run_sandboxed
+
+from tftune.keras import Tuner
+
+SCENARIOS = Path(__file__).with_name("keras_scenarios.py")
+N_TRIALS, EPOCHS = 8, 2  # as in keras_scenarios.py
+KILL_TRIALS, KILL_EPOCHS = 4, 4
+
+pytestmark = pytest.mark.timeout(480)
+
+
+@pytest.fixture(scope="module")
+def outcome() -> dict[str, Any]:
+    result, _ = run_sandboxed(SCENARIOS, ["all"], timeout=400)
+    return result
+
+
+def scenario(outcome: dict[str, Any], name: str) -> dict[str, Any]:
+    result = outcome[name]
+    if "error" in result:
+        pytest.fail(f"scenario {name!r} raised:\n{result['error']}")
+    return result
+
+
+def test_ray_listens_on_loopback_only_and_every_process_is_stopped(outcome):
+    assert outcome["network"]["loopback_only"], outcome["network"]
+    assert outcome["left_running_after_close"] == []
+    assert outcome["leftover_pids"] == []
+
+
+def test_packs_of_trials_train_on_ray_workers_and_every_trial_completes(outcome):
+    result = scenario(outcome, "search")
+    assert result["numbers"] == list(range(N_TRIALS))
+    assert result["states"] == ["COMPLETE"] * N_TRIALS
+    pids = set(result["pids"])
+    assert None not in pids and result["driver_pid"] not in pids
+    # packs of 4 (pack_size=4), fused: every trial trained in exactly one pack
+    assert sorted(n for pack in result["packs"] for n in pack) == list(range(N_TRIALS))
+    assert all(len(pack) > 1 for pack in result["packs"])
+    for values in result["intermediate"]:
+        assert [step for step, _ in values] == list(range(EPOCHS))
+
+
+def test_best_model_on_the_driver_predicts_as_the_best_trial_reported(outcome):
+    result = scenario(outcome, "search")
+    pairs = zip(result["values"], result["states"], strict=True)
+    complete = [value for value, state in pairs if state == "COMPLETE"]
+    assert result["best_value"] == min(complete)
+    assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
+    assert result["weight_files"] == [f"trial_{result['best_number']}.weights.h5"]
+
+
+def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
+    result = scenario(outcome, "promotions")
+    states, resume_of = result["states"], result["resume_of"]
+    assert "PRUNED" in states and "FAIL" not in states and "RUNNING" not in states
+    resumed = [n for n, of in enumerate(resume_of) if of is not None and states[n] != "WAITING"]
+    assert resumed, "no promoted trial ran"
+    for number in resumed:
+        paused = resume_of[number]
+        assert result["params"][number] == result["params"][paused]
+        before = dict(map(tuple, result["intermediate"][paused]))
+        after = dict(map(tuple, result["intermediate"][number]))
+        assert {s: v for s, v in after.items() if s <= max(before)} == before
+        assert max(after) > max(before)  # it trained on from the checkpoint
+        assert result["start_epochs"][number] == max(before) + 1
+    # checkpoints and best weights went to the shared directory given, and load on the driver
+    assert result["paths"] and all(p.startswith(result["shared_dir"]) for p in result["paths"])
+    assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
+
+
+def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcome):
+    result = scenario(outcome, "errors")
+    assert result["raised"] is not None and "trials failed in a row" in result["raised"]
+    assert "no model for trial" in result["raised"]
+    assert set(result["states"]) == {"FAIL"}  # none left running
+    assert all("ValueError: no model for trial" in r for r in result["fail_reasons"])
+
+
+def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(outcome):
+    result = scenario(outcome, "worker_killed")
+    killed = result["killed"]
+    assert killed, "no running pack was seen with a checkpointed epoch"
+    states, retry_of = result["states"], result["retry_of"]
+    failed = [n for n, state in zip(result["numbers"], states, strict=True) if state == "FAIL"]
+    assert failed == killed["running"]  # exactly the trials of the killed pack
+    for number in failed:
+        reason = result["fail_reasons"][number]
+        assert "The Ray worker training this trial's pack died" in reason
+        assert "WorkerCrashedError" in reason  # Ray's own account follows
+        detected = result["completed_at"][number] - killed["at"]
+        assert 0 < detected < 15, detected  # Ray's notice, not a heartbeat grace period
+        retries = [n for n, of in enumerate(retry_of) if of == number]
+        assert len(retries) == 1 and states[retries[0]] == "COMPLETE"
+        retry = retries[0]
+        assert result["params"][retry] == result["params"][number]
+        assert result["start_epochs"][retry] >= 1  # from its checkpoint, not epoch 0
+        steps = [step for step, _ in result["intermediate"][retry]]
+        assert steps == list(range(KILL_EPOCHS))  # the epochs before the kill kept, once each
+    assert states.count("COMPLETE") == KILL_TRIALS  # the retries replace the lost trials
+    assert set(states) <= {"COMPLETE", "FAIL"}
+    pairs = zip(result["params"], retry_of, strict=True)
+    firsts = [tuple(params.items()) for params, of in pairs if of is None]
+    assert len(set(firsts)) == len(firsts) == KILL_TRIALS  # nothing else ran twice
+    assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
+
+
+def test_search_rejects_an_unknown_backend_naming_the_parameter(tmp_path):
+    with Tuner(lambda trial: None, directory=tmp_path) as tuner:
+        x = np.zeros((4, 2), "float32")
+        with pytest.raises(ValueError, match=r"`backend` must be 'threads' or 'ray', got 'dask'"):
+            tuner.search(x, x, n_trials=1, backend="dask")
+        with pytest.raises(ValueError, match=r"`n_jobs` applies to backend='ray' only, got 2"):
+            tuner.search(x, x, n_trials=1, n_jobs=2)
+        with pytest.raises(ValueError, match=r"`max_retries` must be a non-negative int, got -1"):
+            tuner.search(x, x, n_trials=1, backend="ray", max_retries=-1)
+        with pytest.raises(ValueError, match=r"`resources_per_pack\['cpu'\]` must be a number"):
+            tuner.search(x, x, n_trials=1, backend="ray", resources_per_pack={"cpu": -1})
+        with pytest.raises(ValueError, match=r"`resources_per_pack` applies to backend='ray'"):
+            tuner.search(x, x, n_trials=1, resources_per_pack={"cpu": 1})
+
+
+def small_build(trial):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(trial.suggest_int("u", 2, 8)),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
+    """The task's code without Ray: a job that crossed a pickle trains the trials it is given,
+    fused, saving each completed epoch for a retry (the last one completes instead)."""
+    from tftune.keras._pack_job import EPOCH_CHECKPOINT_KEY
+    from tftune.keras._ray_search import train_pack
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
+        job = tuner.job({"x": x, "y": y, "epochs": 3, "verbose": 0})
+        job = pickle.loads(pickle.dumps(dataclasses.replace(job, checkpoint_epochs=True)))
+        trials = [tuner.study.ask() for _ in range(3)]
+        report = train_pack(job, [trial.trial_id for trial in trials])
+        assert report["packs"] == [[0, 1, 2]]
+        finished = tuner.study.get_trials()
+        assert [t.state.name for t in finished] == ["COMPLETE"] * 3
+        for trial in finished:
+            assert sorted(trial.intermediate_values) == [0, 1, 2]
+            assert trial.system_attrs[EPOCH_CHECKPOINT_KEY]["epoch"] == 1  # the last before 2
+        assert tuner.best_model().predict(x, verbose=0).shape == (64, 1)
