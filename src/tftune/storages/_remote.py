@@ -17,6 +17,7 @@ from collections.abc import Container, Sequence
 from typing import Any
 
 from tftune._direction import StudyDirection
+from tftune._pickling import portable_state, restore_state
 from tftune.distributions import BaseDistribution
 from tftune.storages._base import BaseStorage, StudySummary
 from tftune.storages._cache import StudyTrials
@@ -46,16 +47,22 @@ def describe(storage: BaseStorage) -> dict[str, Any]:
 
 
 def dispatch(
-    storage: BaseStorage, method: str, args: Sequence[Any], kwargs: dict[str, Any]
+    storage: BaseStorage,
+    method: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    *,
+    caller_beats: bool = True,
 ) -> Any:
     """Run ``storage.<method>(*args, **kwargs)`` for a remote caller; ValueError for a name that
-    is not a public storage method."""
+    is not a public storage method. With ``caller_beats``, the caller's proxy sends the
+    heartbeats of the trials it creates, so the storage stops beating for them itself."""
     if method not in REMOTE_METHODS:
         raise ValueError(f"{method!r} is not a storage method a proxy may call.")
     if method == "describe":
         return describe(storage)
     result = getattr(storage, method)(*args, **kwargs)
-    if method == "create_new_trial" and isinstance(result, FrozenTrial):
+    if caller_beats and method == "create_new_trial" and isinstance(result, FrozenTrial):
         stop_beating(storage, result.trial_id)  # the caller's proxy beats for it, while it lives
     return result
 
@@ -67,6 +74,15 @@ class ForwardingStorage(BaseStorage):
         self._lock = threading.Lock()
         self._studies: dict[int, tuple[StudyTrials, list[int]]] = {}
         self._heartbeat: HeartbeatThread | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (to worker processes): a new lock and an empty local copy there."""
+        state = portable_state(self, caches=("_studies",))
+        state["_heartbeat"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        restore_state(self, state)
 
     @abc.abstractmethod
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
