@@ -19,6 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tftune.keras._fusion._align import is_slot
 from tftune.keras._fusion._conv import convolve, per_copy_formulation
 
 SOFTMAX_LIKE = ("softmax", "log_softmax")
@@ -386,9 +387,11 @@ FUSED_LAYERS: dict[str, type[FusedLayer]] = {
 
 
 def fuse_layers(chains: Sequence[Sequence[keras.layers.Layer]]) -> list[FusedLayer]:
-    """One fused layer per position of the (already checked) per-copy layer chains."""
+    """One fused layer per position of the (already checked and aligned) per-copy layer chains;
+    a position's kind is that of its real layers (padding slots stand in for the rest)."""
     fused = []
     for position in range(len(chains[0])):
         layers = [chain[position] for chain in chains]
-        fused.append(FUSED_LAYERS[type(layers[0]).__name__](layers, position))
+        kind = type(next(layer for layer in layers if not is_slot(layer))).__name__
+        fused.append(FUSED_LAYERS[kind](layers, position))
     return fused
