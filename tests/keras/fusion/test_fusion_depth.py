@@ -187,9 +187,12 @@ def test_models_that_cannot_align_keep_the_blocker_with_the_reason():
     ):
         FusedPack([plain, normed])
     activation = chain(keras.layers.Dense(4), keras.layers.Activation("relu", name="act"))
-    assert fusion_blocker([plain, activation]) == (
-        "layer 1 of copy 1 is Activation, copy 0 has Dense, and they do not align: "
-        "the last layer of copy 1 is Activation, copy 0 ends with Dense"
+    same_length = "layer 1 of copy 1 is Activation, copy 0 has Dense"
+    assert fusion_blocker([plain, activation]) == same_length
+    trailing = chain(keras.layers.Dense(4), keras.layers.Dense(2), keras.layers.Dropout(0.1))
+    assert fusion_blocker([plain, trailing]) == (
+        "copy 1 has 3 layers, copy 0 has 2, and they do not align: "
+        "the last layer of copy 1 is Dropout, copy 0 ends with Dense"
     )
     pooled = keras.Sequential([keras.Input((6, 2)), keras.layers.Flatten(), keras.layers.Dense(2)])
     reduced = keras.Sequential(

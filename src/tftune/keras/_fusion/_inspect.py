@@ -184,13 +184,12 @@ def aligned_layers(
             if reason:
                 return f"layer {index} of copy {copy} {reason}"
     positional = _positional_blocker(chains)
-    aligned = (
-        [list(chain) for chain in chains]
-        if positional is None
-        else align_chains(chains, shares_position)
-    )
-    if isinstance(aligned, str):
-        return f"{positional}, and they do not align: {aligned}"
+    aligned: list[list[Any]] | str = [list(chain) for chain in chains]
+    if positional is not None:
+        aligned = align_chains(chains, shares_position)
+        if isinstance(aligned, str):  # (chains of one length: the position that differs says it)
+            same_length = len({len(chain) for chain in chains}) == 1
+            return positional if same_length else f"{positional}, and they do not align: {aligned}"
     if len({tuple(chain[-1].output.shape[1:]) for chain in chains}) > 1:
         return "the copies' output shapes differ"
     return aligned
