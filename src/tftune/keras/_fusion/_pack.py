@@ -249,6 +249,9 @@ class FusedPack:
             live = tf.logical_and(self._active, tf.math.is_finite(losses))
             total = tf.reduce_sum(tf.where(live, losses, 0.0))
         grads = tape.gradient(total, [p.variable for p in trainables])
+        grads = [  # (a Dense with identity slots gathers its real copies' kernels)
+            tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads
+        ]
         self._apply(trainables, grads, live)
         valid_of = {id(p.variable): p.valid for p in self._params}
         for variable, value in updates:
@@ -301,11 +304,17 @@ class FusedPack:
                 tf.TensorSpec((None, *x.shape[1:]), tf.float32),
                 tf.TensorSpec((None, *y.shape[1:]), tf.float32),
             ]
+            # no AutoGraph: the step has no tensor-dependent Python control flow, and converting
+            # its code (and the Keras functions it calls) took about half of each trace
             train = tf.function(
-                lambda a, b: self._train_step(a, b, metrics), input_signature=signature
+                lambda a, b: self._train_step(a, b, metrics),
+                input_signature=signature,
+                autograph=False,
             )
             evaluate = tf.function(
-                lambda a, b: self._eval_step(a, b, metrics), input_signature=signature
+                lambda a, b: self._eval_step(a, b, metrics),
+                input_signature=signature,
+                autograph=False,
             )
             self._functions[key] = (train, evaluate, [name for name, _ in metrics])
         return self._functions[key]
