@@ -25,6 +25,7 @@ import datetime
 import json
 import logging
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -112,8 +113,34 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+class _PackCounter(logging.Handler):
+    """Records the size of each pack tftune trains (its INFO line), printing nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.sizes: list[int] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = re.search(r"as one pack of (\d+)\.$", record.getMessage())
+        if found:
+            self.sizes.append(int(found.group(1)))
+
+
+def _count_packs() -> _PackCounter:
+    """Count tftune's packs: its logger passes INFO records to the counter alone (its own
+    handlers stay at ERROR, so it prints no more than the other contender)."""
+    logger = logging.getLogger("tftune")
+    for handler in logger.handlers:
+        handler.setLevel(logging.ERROR)
+    counter = _PackCounter()
+    logger.addHandler(counter)
+    logger.setLevel(logging.INFO)
+    return counter
+
+
 def work_random_search(contender: str, trials: int, directory: str) -> dict[str, Any]:
     kt = _import(contender)
+    counter = _count_packs() if contender == "tftune" else None
     x_train, y_train, x_val, y_val = _data()
     tuner = kt.RandomSearch(
         hypermodel=build_model,
@@ -128,7 +155,11 @@ def work_random_search(contender: str, trials: int, directory: str) -> dict[str,
     tuner.search(x_train, y_train, epochs=2, validation_data=(x_val, y_val), verbose=0)
     seconds = time.perf_counter() - start
     best = tuner.oracle.get_best_trials(1)[0]
-    return {"seconds": seconds, "trials": trials, "best_val_accuracy": float(best.score)}
+    result = {"seconds": seconds, "trials": trials, "best_val_accuracy": float(best.score)}
+    if counter is not None:  # packs trained, their sizes, and the trials that ran alone
+        result["pack_sizes"] = counter.sizes
+        result["trials_alone"] = trials - sum(counter.sizes)
+    return result
 
 
 def work_bayesian(contender: str, trials: int, directory: str) -> dict[str, Any]:
@@ -272,16 +303,22 @@ def main(argv: list[str] | None = None) -> None:
         "",
         f"## 1. RandomSearch, getting-started model, {random_trials} trials of 2 epochs",
         "",
-        "| Contender | search s | configurations / min | best val_accuracy |",
-        "|---|---|---|---|",
+        "| Contender | search s | configurations / min | best val_accuracy | packs formed |",
+        "|---|---|---|---|---|",
     ]
     per_minute = {}
     for contender, label in CONTENDERS.items():
         r = results["random"][contender]
         per_minute[contender] = r["trials"] / r["seconds"] * 60
+        packs = (
+            f"{len(r['pack_sizes'])} (sizes {', '.join(map(str, r['pack_sizes'])) or '-'}; "
+            f"{r['trials_alone']} trials alone)"
+            if "pack_sizes" in r
+            else "-"
+        )
         lines.append(
             f"| {label} | {r['seconds']:.1f} | **{per_minute[contender]:.1f}** | "
-            f"{r['best_val_accuracy']:.4f} |"
+            f"{r['best_val_accuracy']:.4f} | {packs} |"
         )
     ratio = per_minute["tftune"] / per_minute["kerastuner"]
     lines += [

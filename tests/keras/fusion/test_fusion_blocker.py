@@ -51,17 +51,20 @@ def test_unsupported_layer():
 
 
 def test_different_layer_counts(builder):
+    # (chains that differ only by Dense and Dropout layers align: test_fusion_depth.py)
     deeper = keras.Sequential(
         [
             keras.Input((30,)),
             keras.layers.Dense(4),
-            keras.layers.Dense(4),
+            keras.layers.LayerNormalization(),
             keras.layers.Dense(4),
             keras.layers.Dense(1, activation="sigmoid"),
         ]
     )
     deeper.compile(optimizer=optimizers.Adam(), loss="binary_crossentropy")
-    with pytest.raises(ValueError, match="copy 1 has 4 layers, copy 0 has 3"):
+    with pytest.raises(
+        ValueError, match="copy 1 has 4 layers, copy 0 has 3, and they do not align: copy 1: "
+    ):
         FusedPack([builder(4, optimizers.Adam()), deeper])
 
 

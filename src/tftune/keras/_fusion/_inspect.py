@@ -8,6 +8,8 @@ from typing import Any
 import keras
 from keras.src.losses.losses import LossFunctionWrapper
 
+from tftune.keras._fusion._align import align_chains
+
 SUPPORTED_LAYERS = (
     "Dense",
     "Dropout",
@@ -140,15 +142,21 @@ def _as_list(axis: int | Sequence[int]) -> list[int]:
     return [axis] if isinstance(axis, int) else list(axis)
 
 
-def layers_blocker(chains: Sequence[Sequence[keras.layers.Layer]]) -> str | None:
-    """Why these per-copy layer chains cannot be stacked layer by layer, or None."""
+def shares_position(layer: keras.layers.Layer, other: keras.layers.Layer) -> bool:
+    """Whether two copies' layers can stand at one fused position: same kind, same shared
+    settings."""
+    return type(layer) is type(other) and all(
+        getattr(layer, name) == getattr(other, name)
+        for name in SHARED_SETTINGS.get(type(layer).__name__, ())
+    )
+
+
+def _positional_blocker(chains: Sequence[Sequence[keras.layers.Layer]]) -> str | None:
+    """Why these chains cannot be stacked position by position as they are, or None."""
     for copy, layers in enumerate(chains):
         if len(layers) != len(chains[0]):
             return f"copy {copy} has {len(layers)} layers, copy 0 has {len(chains[0])}"
         for index, layer in enumerate(layers):
-            reason = _own_layer_blocker(layer)
-            if reason:
-                return f"layer {index} of copy {copy} {reason}"
             first = chains[0][index]
             if type(layer) is not type(first):
                 return (
@@ -161,9 +169,36 @@ def layers_blocker(chains: Sequence[Sequence[keras.layers.Layer]]) -> str | None
                         f"layer {index} of copy {copy} uses {name} {getattr(layer, name)}, "
                         f"copy 0 {getattr(first, name)}"
                     )
+    return None
+
+
+def aligned_layers(
+    chains: Sequence[Sequence[keras.layers.Layer]],
+) -> list[list[Any]] | str:
+    """The per-copy chains as they fuse, position by position: as they are when they stack,
+    else padded with identity slots (``_align``) when they differ only by Dense and Dropout
+    layers; or why they cannot fuse."""
+    for copy, layers in enumerate(chains):
+        for index, layer in enumerate(layers):
+            reason = _own_layer_blocker(layer)
+            if reason:
+                return f"layer {index} of copy {copy} {reason}"
+    positional = _positional_blocker(chains)
+    aligned: list[list[Any]] | str = [list(chain) for chain in chains]
+    if positional is not None:
+        aligned = align_chains(chains, shares_position)
+        if isinstance(aligned, str):  # (chains of one length: the position that differs says it)
+            same_length = len({len(chain) for chain in chains}) == 1
+            return positional if same_length else f"{positional}, and they do not align: {aligned}"
     if len({tuple(chain[-1].output.shape[1:]) for chain in chains}) > 1:
         return "the copies' output shapes differ"
-    return None
+    return aligned
+
+
+def layers_blocker(chains: Sequence[Sequence[keras.layers.Layer]]) -> str | None:
+    """Why these per-copy layer chains cannot fuse (even padded with identity slots), or None."""
+    aligned = aligned_layers(chains)
+    return aligned if isinstance(aligned, str) else None
 
 
 def optimizer_blocker(optimizers: Sequence[keras.optimizers.Optimizer]) -> str | None:

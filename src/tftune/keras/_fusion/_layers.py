@@ -19,6 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tftune.keras._fusion._align import is_slot
 from tftune.keras._fusion._conv import convolve, per_copy_formulation
 
 SOFTMAX_LIKE = ("softmax", "log_softmax")
@@ -126,6 +127,8 @@ class FusedDense(FusedLayer):
         super().__init__(layers, position)
         self.activations = [layer.get_config()["activation"] for layer in layers]
         self.mask = width_mask([layer.units for layer in layers])
+        # the copies with a real Dense here; the others have an identity slot (``_align``)
+        self.real = [k for k, layer in enumerate(layers) if not is_slot(layer)]
 
     def keras_variables(self, layer: keras.layers.Layer) -> list[keras.Variable | None]:
         return [layer.kernel, layer.bias]
@@ -135,9 +138,39 @@ class FusedDense(FusedLayer):
 
     def __call__(self, flow: Flow, training: bool, seed: tf.Tensor, updates: Updates) -> Flow:
         kernel, bias = self.variables
+        if len(self.real) < self.size:
+            return self._with_slots(flow)
         z = _dense(flow, kernel)
         z = z + copy_axis(bias, z.shape.rank)
         return Flow(apply_activations(z, self.activations, self.mask), False, self.mask)
+
+    def _with_slots(self, flow: Flow) -> Flow:
+        """Only the real copies multiply, by their kernels cut to their own widest; the copies
+        with an identity slot pass their features through (an identity product, skipped)."""
+        kernel, bias = self.variables
+        real = [self.layers[k] for k in self.real]
+        inputs = max(layer.kernel.shape[0] for layer in real)
+        units = max(layer.units for layer in real)
+        own_kernel = tf.gather(kernel, self.real)[:, :inputs, :units]
+        h = flow.h[..., :inputs] if flow.shared else tf.gather(flow.h, self.real)[..., :inputs]
+        z = _dense(Flow(h, flow.shared, None), own_kernel)
+        z = z + copy_axis(tf.gather(bias, self.real)[:, :units], z.shape.rank)
+        own_mask = width_mask([layer.units for layer in real])
+        z = apply_activations(z, [self.activations[k] for k in self.real], own_mask)
+        slots = [k for k in range(self.size) if k not in self.real]
+        passed = per_copy(flow, len(slots)) if flow.shared else tf.gather(flow.h, slots)
+        width = max(layer.units for layer in self.layers)
+        z, passed = _to_width(z, width), _to_width(passed, width)
+        order = np.argsort(self.real + slots)  # back to copy order
+        return Flow(tf.gather(tf.concat([z, passed], axis=0), order), False, self.mask)
+
+
+def _to_width(h: tf.Tensor, width: int) -> tf.Tensor:
+    """Cut or zero-pad the last axis of ``h`` to ``width`` (cut features are padding, zero)."""
+    have = h.shape[-1]
+    if have >= width:
+        return h[..., :width]
+    return tf.pad(h, [[0, 0]] * (h.shape.rank - 1) + [[0, width - have]])
 
 
 def _dense(flow: Flow, kernel: tf.Tensor) -> tf.Tensor:
@@ -386,9 +419,11 @@ FUSED_LAYERS: dict[str, type[FusedLayer]] = {
 
 
 def fuse_layers(chains: Sequence[Sequence[keras.layers.Layer]]) -> list[FusedLayer]:
-    """One fused layer per position of the (already checked) per-copy layer chains."""
+    """One fused layer per position of the (already checked and aligned) per-copy layer chains;
+    a position's kind is that of its real layers (padding slots stand in for the rest)."""
     fused = []
     for position in range(len(chains[0])):
         layers = [chain[position] for chain in chains]
-        fused.append(FUSED_LAYERS[type(layers[0]).__name__](layers, position))
+        kind = type(next(layer for layer in layers if not is_slot(layer))).__name__
+        fused.append(FUSED_LAYERS[kind](layers, position))
     return fused

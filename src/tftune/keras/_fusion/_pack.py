@@ -11,7 +11,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tftune.keras._fusion._inspect import chain_layers, fusion_blocker, loss_spec, metric_specs
+from tftune.keras._fusion._align import is_slot
+from tftune.keras._fusion._inspect import (
+    aligned_layers,
+    chain_layers,
+    fusion_blocker,
+    loss_spec,
+    metric_specs,
+)
 from tftune.keras._fusion._layers import (
     Flow,
     FusedLayer,
@@ -69,6 +76,7 @@ class _Param:
     valid: tf.Tensor
     shapes: list[tuple[int, ...]]
     present: list[bool]
+    absent_anywhere: bool = False  # some copy lacks this weight (an identity slot, no bias)
     l1: tf.Tensor | None = None
     l2: tf.Tensor | None = None
     slots: dict[str, tf.Variable] = field(default_factory=dict)
@@ -114,7 +122,7 @@ class FusedPack:
         reason = fusion_blocker(models)
         if reason is not None:
             raise ValueError(reason)
-        chains = [_accepted(chain_layers(model)) for model in models]
+        chains = _accepted(aligned_layers([_accepted(chain_layers(model)) for model in models]))
         layers = fuse_layers(chains)
         states = [_read_copy(model, layers, k) for k, model in enumerate(models)]
         self._setup(
@@ -168,6 +176,7 @@ class FusedPack:
                     tf.constant(valid),
                     [a.shape for a in arrays],
                     present,
+                    not all(present),
                 )
                 layer.variables.append(param.variable)
                 factors = np.array(
@@ -240,6 +249,9 @@ class FusedPack:
             live = tf.logical_and(self._active, tf.math.is_finite(losses))
             total = tf.reduce_sum(tf.where(live, losses, 0.0))
         grads = tape.gradient(total, [p.variable for p in trainables])
+        grads = [  # (a Dense with identity slots gathers its real copies' kernels)
+            tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads
+        ]
         self._apply(trainables, grads, live)
         valid_of = {id(p.variable): p.valid for p in self._params}
         for variable, value in updates:
@@ -258,6 +270,12 @@ class FusedPack:
     def _apply(self, trainables: list[_Param], grads: list[tf.Tensor], live: tf.Tensor) -> None:
         optimizer = self._optimizer
         rates = optimizer.learning_rates(self._steps)
+        # a weight a copy lacks (an identity slot's kernel) has a gradient there, which must not
+        # count in that copy's global gradient norm: it takes no step
+        grads = [
+            tf.where(param.valid, grad, 0.0) if param.absent_anywhere else grad
+            for param, grad in zip(trainables, grads, strict=True)
+        ]
         grads = optimizer.clip_gradients(grads)
         for param, grad in zip(trainables, grads, strict=True):
             old = param.variable
@@ -286,11 +304,17 @@ class FusedPack:
                 tf.TensorSpec((None, *x.shape[1:]), tf.float32),
                 tf.TensorSpec((None, *y.shape[1:]), tf.float32),
             ]
+            # no AutoGraph: the step has no tensor-dependent Python control flow, and converting
+            # its code (and the Keras functions it calls) took about half of each trace
             train = tf.function(
-                lambda a, b: self._train_step(a, b, metrics), input_signature=signature
+                lambda a, b: self._train_step(a, b, metrics),
+                input_signature=signature,
+                autograph=False,
             )
             evaluate = tf.function(
-                lambda a, b: self._eval_step(a, b, metrics), input_signature=signature
+                lambda a, b: self._eval_step(a, b, metrics),
+                input_signature=signature,
+                autograph=False,
             )
             self._functions[key] = (train, evaluate, [name for name, _ in metrics])
         return self._functions[key]
@@ -424,6 +448,18 @@ def _read_copy(model: keras.Model, layers: list[FusedLayer], index: int) -> Copy
     values, present, slots = [], [], []
     for layer in layers:
         own = layer.layers[index]
+        if is_slot(own):  # a padding slot: fixed values, absent weights, zero optimizer slots
+            for definition, value in zip(layer.params, own.slot_values(), strict=True):
+                values.append(value)
+                present.append(False)
+                if definition.trainable:
+                    slots.append(
+                        {
+                            name: np.zeros(value.shape, np.float32)
+                            for name in KERAS_SLOTS[type(optimizer).__name__]
+                        }
+                    )
+            continue
         for definition, variable, shape in zip(
             layer.params, layer.keras_variables(own), layer.fallback_shapes(own), strict=True
         ):
