@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -110,16 +110,34 @@ def _split(order: list[int], models: Sequence[keras.Model], worth: float) -> lis
 
 
 def padded_macs(models: Sequence[keras.Model]) -> float:
-    """Multiply-adds per sample and copy of the models' kernels padded to the widest copy."""
-    total = 0.0
+    """Multiply-adds per sample and copy of the models' kernels padded to the widest copy.
+
+    Positions are those of the fused chain: models of different depth are aligned as the pack
+    aligns them, and a position where some copies hold only an identity slot costs the real
+    copies' share (the fused layer multiplies only those).
+    """
+    from tftune.keras._fusion._inspect import aligned_layers, chain_layers
+
+    chains = [chain_layers(model) for model in models]
+    aligned = None
+    if all(not isinstance(chain, str) for chain in chains):
+        found = aligned_layers(chains)  # type: ignore[arg-type]
+        aligned = None if isinstance(found, str) else found
     # not strict: models that fuse can list different layer counts (a functional model lists its
     # InputLayer, a Sequential one does not)
-    for layers in zip(*(model.layers for model in models), strict=False):
-        kernels: list[Any] = [getattr(layer, "kernel", None) for layer in layers]
-        if any(kernel is None for kernel in kernels):
+    columns = (
+        zip(*aligned, strict=True)
+        if aligned is not None
+        else zip(*(model.layers for model in models), strict=False)
+    )
+    total = 0.0
+    for layers in columns:
+        real = [layer for layer in layers if getattr(layer, "kernel", None) is not None]
+        if not real:
             continue
-        widest = np.max([tuple(kernel.shape) for kernel in kernels], axis=0)
-        total += float(np.prod(widest)) * _positions(layers[0])
+        widest = np.max([tuple(layer.kernel.shape) for layer in real], axis=0)
+        share = len(real) / len(layers)
+        total += float(np.prod(widest)) * _positions(real[0]) * share
     return total
 
 
