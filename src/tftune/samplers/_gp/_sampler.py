@@ -82,6 +82,13 @@ class GPSampler(BaseSampler):
     deepest step that many finished trials reported (pruned ones included): more points than
     the complete trials alone, at one fidelity.
 
+    With several objectives (as Optuna 4.x's GPSampler): one GP per objective, fitted on its
+    standardized losses (maximized objectives negated), and candidates scored by log expected
+    hypervolume improvement over the observed front, from 128 fixed quasi-random draws of the
+    posterior (see ``_multi_objective``); the same candidate search, running-trial believer and
+    fitting subset (the best half by non-dominated rank, then the most recent). Only complete
+    trials are fitted on there (pruned ones have no objective values).
+
     Args:
         deterministic_objective: the objective returns the same value for the same
             parameters: the model's noise is pinned at its floor (1e-6) instead of fitted.
@@ -99,7 +106,8 @@ class GPSampler(BaseSampler):
             finishes (a value > 0 is a violation). In a constrained study (this function, or
             constraints stored by another sampler) the incumbent is the best feasible trial and
             log EI is weighted by each constraint GP's probability of feasibility (see
-            ``_feasibility``).
+            ``_feasibility``); with several objectives, log EHVI over the feasible front plus
+            the same log probability (that alone while no trial is feasible), as Optuna does.
     """
 
     def __init__(
