@@ -349,6 +349,8 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         "the first 100 trials of each 200-trial run.",
         "",
     ]
+    if config.get("note"):
+        lines += [config["note"], ""]
     if OPTUNA_GP not in CONTENDERS:
         lines += [
             "Optuna's GPSampler is not in the table: it needs PyTorch, which is not installed "

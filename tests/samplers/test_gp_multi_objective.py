@@ -10,7 +10,7 @@ import pytest
 
 import tftune
 from tftune.hypervolume import compute_hypervolume, non_dominated_box_bounds
-from tftune.samplers import GPSampler, RandomSampler
+from tftune.samplers import AutoSampler, GPSampler, RandomSampler
 from tftune.samplers._gp._multi_objective import log_ehvi, normal_qmc_samples
 
 
@@ -221,3 +221,37 @@ def test_bad_input_is_refused_with_the_parameter_and_value() -> None:
     study = tftune.create_study(directions=["minimize", "minimize"], sampler=sampler)
     with pytest.raises(ValueError, match=r"Constraint values cannot be NaN, got \[nan\]"):
         study.optimize(zdt1, n_trials=1)
+
+
+# --- AutoSampler -------------------------------------------------------------------------------
+def test_auto_sampler_uses_the_gp_for_few_objectives_over_numbers_only() -> None:
+    sampler = AutoSampler(seed=0, gp_max_trials=12)
+    study = _run(zdt1, ["minimize", "minimize"], sampler, 10)
+    space = sampler.tpe.infer_relative_search_space(study, study.trials[-1])
+    # Every trial number: the single-objective rule of every second trial to TPE does not apply.
+    assert {sampler.choose(study, space, number) for number in range(10, 14)} == {sampler.gp}
+    study.optimize(zdt1, n_trials=2)
+    assert sampler.choose(study, space, 12) is sampler.tpe  # past gp_max_trials
+
+    def mixed(trial: tftune.Trial) -> tuple[float, float]:
+        trial.suggest_categorical("c", ["a", "b"])
+        return zdt1(trial)
+
+    with_categorical = AutoSampler(seed=0)
+    study = _run(mixed, ["minimize", "minimize"], with_categorical, 3)
+    space = with_categorical.tpe.infer_relative_search_space(study, study.trials[-1])
+    assert with_categorical.choose(study, space, 3) is with_categorical.tpe
+
+    four = AutoSampler(seed=0)
+    study = _run(lambda t: (*zdt1(t), *zdt1(t)), ["minimize"] * 4, four, 3)
+    space = four.tpe.infer_relative_search_space(study, study.trials[-1])
+    assert four.choose(study, space, 3) is four.tpe
+    assert AutoSampler(seed=0, gp_max_objectives=4).choose(study, space, 3).__class__ is GPSampler
+
+
+@pytest.mark.parametrize("value", [0, 2.5, True])
+def test_auto_sampler_checks_gp_max_objectives(value: object) -> None:
+    with pytest.raises(
+        ValueError, match=rf"`gp_max_objectives` must be an int >= 1, got {value!r}"
+    ):
+        AutoSampler(gp_max_objectives=value)  # type: ignore[arg-type]
