@@ -7,19 +7,23 @@ variable is a float; the hypervolume is that of the feasible trials, against a f
 point per problem (tftune.hypervolume.compute_hypervolume, the same for every contender), at
 100 and 200 evaluations (the first 100 trials of each 200-trial run).
 
-Contenders: tftune's default sampler (``create_study(directions=...)`` without a sampler, i.e.
-``AutoSampler``; with ``constraints_func`` for the constrained problems), tftune's
-NSGAIISampler and RandomSampler, Optuna's NSGAIISampler (its multi-objective default) and
-TPESampler (its multi-objective TPE), each with its defaults. Optuna's GPSampler needs PyTorch,
-which the bench extra does not install (see the results' note). Mann-Whitney U tests (two-sided)
-compare tftune's default with each Optuna sampler.
+Contenders: tftune's GPSampler (log EHVI, one GP per objective) and TPESampler (MOTPE), the two
+samplers tftune's default ``AutoSampler`` chooses between for several objectives (see DEFAULT),
+tftune's NSGAIISampler and RandomSampler, Optuna's NSGAIISampler (its multi-objective default)
+and TPESampler (its multi-objective TPE), each with its defaults and ``constraints_func`` for the
+constrained problems; Optuna's GPSampler too where PyTorch is installed (it needs it; the bench
+extra does not install it). Mann-Whitney U tests (two-sided) compare the default with each Optuna
+sampler.
 
 Ask time: a study of 950 random trials on ZDT1 is continued for 50 trials by tftune's default
-and Optuna's TPE; the median time of ask() plus the trial's suggestions is reported.
+and Optuna's TPE; the median time of ask() plus the trial's suggestions is reported. GP ask
+time: the same with 190 random trials continued for 10 (the GP's regime: AutoSampler uses it
+below 200 complete trials), tftune's GPSampler against Optuna's TPE (and GPSampler, if present).
 
 Results: ``benchmarks/results/multi_objective.{md,json}`` (``.quick.*`` with --quick).
 Run:  nice -n 5 .venv/bin/python benchmarks/bench_multi_objective.py [--seeds 5] [--full]
-      (--full: 20 seeds, the issue's protocol)
+      (--full: 20 seeds, the issue's protocol; --cache FILE keeps finished runs in a JSON-lines
+      file and reuses them, so a run can be extended by more seeds)
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from _environment import cpu_model, dist_version, git  # noqa: E402
 RESULTS_DIR = HERE / "results"
 BUDGETS = (100, 200)
 ASK_PREFILL, ASK_TIMED = 950, 50
+GP_ASK_PREFILL, GP_ASK_TIMED = 190, 10
 
 
 # --- problems --------------------------------------------------------------------------------
@@ -107,10 +112,12 @@ def _tftune_study(sampler_name: str, problem: Problem, seed: int) -> Any:
 
     cf = constraints_of if problem.constrained else None
     directions = ["minimize"] * problem.n_obj
-    if sampler_name == "default":  # the class create_study uses, seeded
-        sampler: Any = tftune.samplers.AutoSampler(seed=seed, constraints_func=cf)
-        return tftune.create_study(directions=directions, sampler=sampler)
-    if sampler_name == "nsga2":
+    sampler: Any
+    if sampler_name == "gp":
+        sampler = tftune.samplers.GPSampler(seed=seed, constraints_func=cf)
+    elif sampler_name == "tpe":
+        sampler = tftune.samplers.TPESampler(seed=seed, constraints_func=cf)
+    elif sampler_name == "nsga2":
         sampler = tftune.samplers.NSGAIISampler(seed=seed, constraints_func=cf)
     else:
         sampler = tftune.samplers.RandomSampler(seed=seed)
@@ -123,20 +130,36 @@ def _optuna_study(sampler_name: str, problem: Problem, seed: int) -> Any:
     cf = constraints_of if problem.constrained else None
     if sampler_name == "nsga2":
         sampler: Any = optuna.samplers.NSGAIISampler(seed=seed, constraints_func=cf)
+    elif sampler_name == "gp":
+        sampler = optuna.samplers.GPSampler(seed=seed, constraints_func=cf)
     else:
         sampler = optuna.samplers.TPESampler(seed=seed, constraints_func=cf)
     return optuna.create_study(directions=["minimize"] * problem.n_obj, sampler=sampler)
 
 
+def has_torch() -> bool:
+    """Whether Optuna's GPSampler can run here (it needs PyTorch)."""
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
+GP = "tftune GPSampler (log EHVI)"
 CONTENDERS: dict[str, Callable[[Problem, int], Any]] = {
-    "tftune default (MOTPE)": lambda p, s: _tftune_study("default", p, s),
+    GP: lambda p, s: _tftune_study("gp", p, s),
+    "tftune TPESampler (MOTPE)": lambda p, s: _tftune_study("tpe", p, s),
     "tftune NSGAIISampler": lambda p, s: _tftune_study("nsga2", p, s),
     "tftune RandomSampler": lambda p, s: _tftune_study("random", p, s),
     "Optuna NSGAIISampler": lambda p, s: _optuna_study("nsga2", p, s),
     "Optuna TPESampler (MOTPE)": lambda p, s: _optuna_study("tpe", p, s),
 }
-DEFAULT = "tftune default (MOTPE)"
-PEERS = ("Optuna TPESampler (MOTPE)", "Optuna NSGAIISampler")
+OPTUNA_GP = "Optuna GPSampler (log EHVI)"
+if has_torch():
+    CONTENDERS[OPTUNA_GP] = lambda p, s: _optuna_study("gp", p, s)
+#: The sampler tftune's AutoSampler uses for these problems (2-3 objectives, floats only,
+#: fewer than 200 complete trials): its GPSampler.
+DEFAULT = GP
+PEERS = ("Optuna TPESampler (MOTPE)", "Optuna NSGAIISampler", "tftune TPESampler (MOTPE)")
 
 
 def silence() -> None:
@@ -189,8 +212,11 @@ def run_job(job: tuple[str, str, int]) -> dict[str, Any]:
 
 
 # --- ask time --------------------------------------------------------------------------------
-def ask_times(library: str) -> list[float]:
-    """Seconds of ask() + suggestions for trials 950..999 of a ZDT1 study (950 random first)."""
+def ask_times(
+    library: str, sampler_name: str = "auto", prefill: int = ASK_PREFILL, timed: int = ASK_TIMED
+) -> list[float]:
+    """Seconds of ask() + suggestions for trials ``prefill`` .. ``prefill + timed - 1`` of a
+    ZDT1 study (``prefill`` random trials first)."""
     problem = Problem("ZDT1")
     if library == "tftune":
         import tftune
@@ -198,18 +224,20 @@ def ask_times(library: str) -> list[float]:
         study = tftune.create_study(
             directions=["minimize", "minimize"], sampler=tftune.samplers.RandomSampler(seed=0)
         )
-        study.optimize(problem, n_trials=ASK_PREFILL)
-        study.sampler = tftune.samplers.AutoSampler(seed=0)
+        study.optimize(problem, n_trials=prefill)
+        samplers = {"auto": tftune.samplers.AutoSampler, "gp": tftune.samplers.GPSampler}
+        study.sampler = samplers[sampler_name](seed=0)
     else:
         import optuna
 
         study = optuna.create_study(
             directions=["minimize", "minimize"], sampler=optuna.samplers.RandomSampler(seed=0)
         )
-        study.optimize(problem, n_trials=ASK_PREFILL)
-        study.sampler = optuna.samplers.TPESampler(seed=0)
+        study.optimize(problem, n_trials=prefill)
+        samplers = {"tpe": optuna.samplers.TPESampler, "gp": optuna.samplers.GPSampler}
+        study.sampler = samplers[sampler_name](seed=0)
     times = []
-    for _ in range(ASK_TIMED):
+    for _ in range(timed):
         started = time.perf_counter()
         trial = study.ask()
         x = np.array([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(10)])
@@ -243,7 +271,9 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
                 for c in CONTENDERS
             }
             cell["median"] = {c: statistics.median(v) for c, v in by.items() if v}
-            cell["p_vs_default"] = {p: mann_whitney(by[DEFAULT], by[p]) for p in PEERS}
+            cell["p_vs_default"] = {
+                p: mann_whitney(by[DEFAULT], by[p]) for p in PEERS if by[p] and by[DEFAULT]
+            }
             table[problem][str(budget)] = cell
     beats_tpe_100 = [
         p
@@ -260,6 +290,14 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
     ]
     ask_median = {k: statistics.median(v) for k, v in asks.items()}
     ratio = ask_median["tftune"] / ask_median["optuna"]
+    gp_beats_motpe = {
+        budget: [
+            p
+            for p in PROBLEMS
+            if table[p][budget]["median"][GP] > table[p][budget]["median"][PEERS[2]]
+        ]
+        for budget in ("100", "200")
+    }
     goals = {
         "beats_optuna_motpe_at_100": {
             "problems": beats_tpe_100,
@@ -273,11 +311,23 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
         },
         "ask_time_ratio_at_1000": {"ratio": ratio, "met": ratio <= 0.1},
     }
-    return {"table": table, "ask_median_s": ask_median, "goals": goals}
+    return {
+        "table": table,
+        "ask_median_s": ask_median,
+        "goals": goals,
+        "gp_beats_tftune_motpe": gp_beats_motpe,
+    }
 
 
 def _fmt(x: float) -> str:
     return f"{x:.4g}"
+
+
+def _best_p(n: int) -> str:
+    """The smallest two-sided Mann-Whitney p with ``n`` against ``n`` samples."""
+    from math import comb
+
+    return f"{2 / comb(2 * n, n):.2g}"
 
 
 def write_report(result: dict[str, Any], suffix: str) -> None:
@@ -294,18 +344,27 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         "",
         "Hypervolume of the feasible trials against the fixed reference point (higher is "
         "better), median over seeds; p: two-sided Mann-Whitney U test of tftune's default "
-        "against that Optuna sampler. HV at 100 evaluations is that of the first 100 trials "
-        "of each 200-trial run.",
+        f"for these problems ({DEFAULT}: AutoSampler's choice for 2-3 objectives over floats "
+        "below 200 complete trials) against that sampler. HV at 100 evaluations is that of "
+        "the first 100 trials of each 200-trial run.",
         "",
     ]
+    if config.get("note"):
+        lines += [config["note"], ""]
+    if OPTUNA_GP not in CONTENDERS:
+        lines += [
+            "Optuna's GPSampler is not in the table: it needs PyTorch, which is not installed "
+            "here (the bench extra does not install it; a CPU build is several hundred MB).",
+            "",
+        ]
     names = list(CONTENDERS)
     for budget in BUDGETS:
         lines += [
             f"## {budget} evaluations",
             "",
             "| problem | reference point | " + " | ".join(names) + " | p vs Optuna TPE | "
-            "p vs Optuna NSGA-II |",
-            "|---" * (len(names) + 4) + "|",
+            "p vs Optuna NSGA-II | p vs tftune MOTPE |",
+            "|---" * (len(names) + 5) + "|",
         ]
         for problem, (_, _, reference) in PROBLEMS.items():
             cell = summary["table"][problem][str(budget)]
@@ -318,7 +377,7 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
                 )
                 for n in names
             ]
-            ps = [f"{cell['p_vs_default'][p]:.3f}" for p in PEERS]
+            ps = [f"{cell['p_vs_default'].get(p, float('nan')):.3f}" for p in PEERS]
             lines.append(f"| {problem} | {reference} | " + " | ".join(meds + ps) + " |")
         lines.append("")
     ask = summary["ask_median_s"]
@@ -331,10 +390,35 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         "",
         "| sampler | ms per ask |",
         "|---|---|",
-        f"| tftune default (MOTPE) | {ask['tftune'] * 1e3:.2f} |",
+        f"| tftune default (AutoSampler: MOTPE past 200 trials) | {ask['tftune'] * 1e3:.2f} |",
         f"| Optuna TPESampler (MOTPE) | {ask['optuna'] * 1e3:.2f} |",
         "",
         f"Ratio tftune / Optuna: {goals['ask_time_ratio_at_1000']['ratio']:.3f}.",
+        "",
+        "## Time per ask at 200 trials (the GP's regime)",
+        "",
+        f"ZDT1 (10 floats), {GP_ASK_PREFILL} random trials, then {GP_ASK_TIMED} asks timed "
+        "(median):",
+        "",
+        "| sampler | ms per ask |",
+        "|---|---|",
+        *[
+            f"| {name} | {ask[key] * 1e3:.1f} |"
+            for key, name in (
+                ("tftune_gp_200", GP),
+                ("optuna_tpe_200", "Optuna TPESampler (MOTPE)"),
+                ("optuna_gp_200", OPTUNA_GP),
+            )
+            if key in ask
+        ],
+        "",
+        "## GPSampler against tftune's MOTPE (AutoSampler's choice)",
+        "",
+        *[
+            f"- GPSampler's median is higher on {len(v)} of {len(PROBLEMS)} problems at {b} "
+            f"evaluations: {', '.join(v) or 'none'}."
+            for b, v in summary["gp_beats_tftune_motpe"].items()
+        ],
         "",
         "## Goals (issue 16)",
         "",
@@ -349,17 +433,13 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         f"{goals['ask_time_ratio_at_1000']['ratio']:.3f}: "
         f"**{'met' if goals['ask_time_ratio_at_1000']['met'] else 'not met'}**.",
         "",
-        "With 5 seeds a Mann-Whitney test can only reach p = 0.008 at best; read single "
-        "medians with care.",
+        f"With {config['seeds']} seeds a Mann-Whitney test can only reach p = "
+        f"{_best_p(config['seeds'])} at best; read single medians with care.",
         "",
         "## Notes",
         "",
-        "- Optuna's GPSampler is not in the table: it needs PyTorch, which the bench extra "
-        "does not install (a CPU build of PyTorch alone is several hundred MB), and its "
-        "multi-objective mode (log EHVI) costs seconds per trial at 200 trials on this "
-        "machine's 2 shared cores. tftune's GPSampler models one objective; tftune's default "
-        "for several objectives is multi-objective TPE.",
-        "- Wall seconds per 200-trial run (median, objective included):",
+        "- Wall seconds per 200-trial run (median, objective included; the machine's load "
+        "above weighs on every contender alike):",
         "",
         "| sampler | s |",
         "|---|---|",
@@ -378,21 +458,48 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="20 seeds (the issue's protocol)")
     parser.add_argument("--quick", action="store_true", help="2 seeds, results in *.quick.*")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--cache", type=Path, help="JSON-lines file of finished runs to reuse")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the .md from the existing .json"
+    )
     args = parser.parse_args()
+    if args.report_only:
+        suffix = ".quick" if args.quick else ""
+        result = json.loads((RESULTS_DIR / f"multi_objective{suffix}.json").read_text())
+        write_report(result, suffix)
+        return
     seeds = 20 if args.full else 2 if args.quick else args.seeds
     silence()
     load_before = os.getloadavg()[0]
     jobs = [(c, p, s) for s in range(seeds) for p in PROBLEMS for c in CONTENDERS]
     started = time.perf_counter()
+    runs = []
+    if args.cache is not None and args.cache.exists():
+        cached = {
+            (r["contender"], r["problem"], r["seed"]): r
+            for r in map(json.loads, args.cache.read_text().splitlines())
+        }
+        runs = [cached[j] for j in jobs if j in cached]
+        jobs = [j for j in jobs if j not in cached]
+        print(f"{len(runs)} runs from the cache, {len(jobs)} to run", flush=True)
     with multiprocessing.get_context("spawn").Pool(
         args.processes, initializer=worker_init
     ) as pool:
-        runs = []
         for i, run in enumerate(pool.imap_unordered(run_job, jobs), 1):
             runs.append(run)
+            if args.cache is not None:
+                with args.cache.open("a") as cache:
+                    cache.write(json.dumps(run) + "\n")
             if i % 20 == 0:
                 print(f"{i}/{len(jobs)} runs, {time.perf_counter() - started:.0f} s", flush=True)
-    asks = {"tftune": ask_times("tftune"), "optuna": ask_times("optuna")}
+    asks = {
+        "tftune": ask_times("tftune", "auto"),
+        "optuna": ask_times("optuna", "tpe"),
+        "tftune_gp_200": ask_times("tftune", "gp", GP_ASK_PREFILL, GP_ASK_TIMED),
+        "optuna_tpe_200": ask_times("optuna", "tpe", GP_ASK_PREFILL, GP_ASK_TIMED),
+    }
+    if has_torch():
+        asks["optuna_gp_200"] = ask_times("optuna", "gp", GP_ASK_PREFILL, GP_ASK_TIMED)
     summary = summarise(runs, asks)
     result = {
         "config": {
@@ -406,6 +513,7 @@ def main() -> None:
             "load_after": round(os.getloadavg()[0], 2),
             "git": git("rev-parse", "--short", "HEAD"),
             "optuna": dist_version("optuna"),
+            "torch": dist_version("torch") if has_torch() else None,
             "pymoo": dist_version("pymoo"),
             "python": platform.python_version(),
             "wall_s": round(time.perf_counter() - started, 1),

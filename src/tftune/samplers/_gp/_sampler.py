@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,9 +18,19 @@ from tftune.samplers._intersection import IntersectionSearchSpace
 from tftune.pruners._per_study import PerStudy
 from tftune.samplers._gp._feasibility import Feasibility
 from tftune.samplers._gp._model import GaussianProcess
+from tftune.samplers._gp._multi_objective import (
+    N_QMC_SAMPLES,
+    HypervolumeImprovement,
+    normal_qmc_samples,
+)
 from tftune.samplers._random import RandomSampler, trial_seed
 from tftune.samplers._tpe._multi_objective import Outcomes
-from tftune.samplers._tpe._observations import ObservationTable, SpaceKey, rung_min_trials
+from tftune.samplers._tpe._observations import (
+    COMPLETE,
+    ObservationTable,
+    SpaceKey,
+    rung_min_trials,
+)
 from tftune.samplers._tpe._repeats import (
     ENUMERATE_LIMIT,
     DiscreteGrid,
@@ -30,6 +39,7 @@ from tftune.samplers._tpe._repeats import (
 )
 from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_numeric
 from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
+from tftune.study._multi_objective import loss_values, nondomination_ranks
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 from tftune._pickling import portable_state, restore_state
@@ -38,6 +48,8 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2 * math.pi)
+#: An acquisition function: (numeric unit coordinates, category indices) -> scores.
+Acquisition = Callable[[np.ndarray, np.ndarray], np.ndarray]
 # The acquisition's polishing rounds, and how many of the best candidates each round moves around.
 POLISH_ROUNDS = 4
 POLISH_ANCHORS = 3
@@ -70,6 +82,13 @@ class GPSampler(BaseSampler):
     deepest step that many finished trials reported (pruned ones included): more points than
     the complete trials alone, at one fidelity.
 
+    With several objectives (as Optuna 4.x's GPSampler): one GP per objective, fitted on its
+    standardized losses (maximized objectives negated), and candidates scored by log expected
+    hypervolume improvement over the observed front, from 128 fixed quasi-random draws of the
+    posterior (see ``_multi_objective``); the same candidate search, running-trial believer and
+    fitting subset (the best half by non-dominated rank, then the most recent). Only complete
+    trials are fitted on there (pruned ones have no objective values).
+
     Args:
         deterministic_objective: the objective returns the same value for the same
             parameters: the model's noise is pinned at its floor (1e-6) instead of fitted.
@@ -87,7 +106,8 @@ class GPSampler(BaseSampler):
             finishes (a value > 0 is a violation). In a constrained study (this function, or
             constraints stored by another sampler) the incumbent is the best feasible trial and
             log EI is weighted by each constraint GP's probability of feasibility (see
-            ``_feasibility``).
+            ``_feasibility``); with several objectives, log EHVI over the feasible front plus
+            the same log probability (that alone while no trial is feasible), as Optuna does.
     """
 
     def __init__(
@@ -139,9 +159,9 @@ class GPSampler(BaseSampler):
         self._lock = threading.Lock()
         self._tables: dict[SpaceKey, ObservationTable] = {}
         # The model of each space and its data size at the last fit.
-        self._models: dict[SpaceKey, tuple[GaussianProcess, int]] = {}
+        # (With several objectives, keyed by (space key, objective index).)
+        self._models: dict[Hashable, tuple[GaussianProcess, int]] = {}
         self._intersection = IntersectionSearchSpace()
-        self._warned = False
 
     def __getstate__(self) -> dict[str, Any]:
         """Picklable: locks are rebuilt and this process's caches left out."""
@@ -184,15 +204,7 @@ class GPSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if len(study.directions) > 1:
-            if not self._warned:
-                warnings.warn(
-                    "GPSampler models one objective; this study has several, "
-                    "so it samples at random.",
-                    UserWarning,
-                    stacklevel=4,
-                )
-                self._warned = True
-            return {}
+            return self._sample_relative_multi(study, trial, search_space)
         sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
         trials = study.get_trials(deepcopy=False)
         key = (id(study.storage), study.study_id, tuple(sorted(search_space.items())))
@@ -224,28 +236,35 @@ class GPSampler(BaseSampler):
             constraints = outcomes.constraint_matrix(numbers[finite]) if constrained else None
         feasibility = None if constraints is None else Feasibility(u_num, x_cat, y, constraints)
         model = self._fit(key, u_num, x_cat, y)
-        liars = [
-            row
-            for t in trials[scan_from:]  # the trials before are finished
-            if t.state == TrialState.RUNNING
-            and t.trial_id != trial.trial_id
-            and (row := table.row(t)) is not None
-        ]
-        liar_model = np.array([r[0] for r in liars], dtype=float).reshape(len(liars), len(axes))
-        liar_cat = np.array([r[1] for r in liars], dtype=np.int64).reshape(
-            len(liars), x_cat.shape[1]
-        )
-        if liars:  # kriging believer: pretend the running trials returned the model's mean
-            liar_num = (liar_model - lows) / spans
-            liar_y, _ = model.predict(liar_num, liar_cat)
-            model.condition(
-                np.vstack([u_num, liar_num]),
-                np.vstack([x_cat, liar_cat]),
-                np.concatenate([y, liar_y]),
-            )
+        liar_model, liar_cat = _running(trials[scan_from:], trial, table, x_cat.shape[1])
+        _believe([model], u_num, x_cat, y[:, None], (liar_model - lows) / spans, liar_cat)
         rng = np.random.default_rng(
             None if self._seed is None else [trial_seed(self._seed, trial.number), 7]
         )
+        n_choices, grid, tried = self._grid(key, search_space, table, axes, liar_model, liar_cat)
+        best_y = float(y.min()) if feasibility is None else feasibility.incumbent
+        top = (np.argsort(y) if feasibility is None else feasibility.order)[:5]
+
+        def acquisition(cand_num: np.ndarray, cand_cat: np.ndarray) -> np.ndarray:
+            return self._log_ei(model, cand_num, cand_cat, best_y, feasibility)
+
+        best_u, best_c = self._maximise(
+            acquisition, top, u_num, x_cat, n_choices, rng, grid, tried
+        )
+        return self._proposal(search_space, table, axes, lows, spans, best_u, best_c)
+
+    def _grid(
+        self,
+        key: SpaceKey,
+        search_space: dict[str, BaseDistribution],
+        table: ObservationTable,
+        axes: list[NumericAxis],
+        liar_model: np.ndarray,
+        liar_cat: np.ndarray,
+    ) -> tuple[list[int], _UnitGrid, set[bytes] | None]:
+        """The categories' sizes, the grid of the stepped axes, and (when repeats are avoided
+        on a finite grid) the configurations tried or running."""
+        lows, spans = np.array([a.low for a in axes]), np.array([a.high - a.low for a in axes])
         n_choices = [len(as_categorical(search_space[n]).choices) for n in table.categorical_names]
         grid = _UnitGrid(DiscreteGrid(axes, n_choices), lows, spans)
         tried: set[bytes] | None = None
@@ -253,9 +272,19 @@ class GPSampler(BaseSampler):
             tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
                 table, grid.grid, liar_model, liar_cat
             )
-        best_u, best_c = self._maximise(
-            model, u_num, x_cat, y, n_choices, rng, grid, tried, feasibility
-        )
+        return n_choices, grid, tried
+
+    @staticmethod
+    def _proposal(
+        search_space: dict[str, BaseDistribution],
+        table: ObservationTable,
+        axes: list[NumericAxis],
+        lows: np.ndarray,
+        spans: np.ndarray,
+        best_u: np.ndarray,
+        best_c: np.ndarray,
+    ) -> dict[str, Any]:
+        """The parameters of the chosen candidate (unit cube and category indices)."""
         proposal: dict[str, Any] = {}
         for j, (name, axis) in enumerate(zip(table.numeric_names, axes, strict=True)):
             proposal[name] = axis.from_model(float(lows[j] + best_u[j] * spans[j]))
@@ -265,21 +294,111 @@ class GPSampler(BaseSampler):
             proposal[name] = distribution.choices[int(best_c[j])]
         return proposal
 
+    def _sample_relative_multi(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        """Several objectives: log EHVI under one GP per objective (see ``_multi_objective``),
+        plus the log probability of feasibility in a constrained study (that alone while no
+        trial is feasible). Complete trials only: pruned ones carry no objective values."""
+        directions = study.directions
+        trials = study.get_trials(deepcopy=False)
+        key = (id(study.storage), study.study_id, tuple(sorted(search_space.items())))
+        with self._lock:
+            table = self._tables.get(key)
+            if table is None:
+                table = self._tables[key] = ObservationTable(search_space)
+            table.update(trials, 1.0)
+            rows = np.flatnonzero(table.kind[: len(table)] == COMPLETE)
+            scan_from = table._scan_from
+            if len(rows) < self.n_startup_trials:
+                return {}
+            x_num, x_cat = table.numeric[rows], table.categorical[rows]
+            numbers = table.number[rows]
+        with self._outcomes.updated(study) as outcomes:
+            outcomes.reserve(int(numbers.max(initial=0)))
+            values = outcomes.values[numbers]
+            constrained = outcomes.constrained
+            constraints = outcomes.constraint_matrix(numbers) if constrained else None
+        if values.shape[1] != len(directions):  # no complete trial read yet
+            return {}
+        loss = loss_values(values, directions)  # type: ignore[arg-type]
+        finite = np.all(np.isfinite(loss), axis=1)
+        x_num, x_cat, loss, numbers = x_num[finite], x_cat[finite], loss[finite], numbers[finite]
+        if constraints is not None:
+            constraints = constraints[finite]
+        if len(loss) < 2:
+            return {}
+        penalty = None if constraints is None else np.maximum(constraints, 0.0).sum(axis=1)
+        ranks = nondomination_ranks(loss, penalty)
+        if len(loss) > self.max_fit_points:
+            keep = self._kept(ranks, numbers)
+            x_num, x_cat, loss, ranks = x_num[keep], x_cat[keep], loss[keep], ranks[keep]
+            constraints = None if constraints is None else constraints[keep]
+        axes = [NumericAxis(as_numeric(search_space[n])) for n in table.numeric_names]
+        lows, spans = np.array([a.low for a in axes]), np.array([a.high - a.low for a in axes])
+        u_num = (x_num - lows) / spans if axes else x_num
+        y = (loss - loss.mean(axis=0)) / np.where(loss.std(axis=0) > 0, loss.std(axis=0), 1.0)
+        models = [self._fit((key, j), u_num, x_cat, y[:, j]) for j in range(y.shape[1])]
+        feasibility = (
+            None
+            if constraints is None
+            else Feasibility(u_num, x_cat, ranks.astype(float), constraints)
+        )
+        liar_model, liar_cat = _running(trials[scan_from:], trial, table, x_cat.shape[1])
+        _believe(models, u_num, x_cat, y, (liar_model - lows) / spans, liar_cat)
+        seed = None if self._seed is None else trial_seed(self._seed, trial.number)
+        rng = np.random.default_rng(None if seed is None else [seed, 7])
+        qmc_seed = int(np.random.default_rng(None if seed is None else [seed, 11]).integers(2**31))
+        feasible = np.ones(len(y), bool) if constraints is None else np.all(constraints <= 0, 1)
+        ehvi = (
+            HypervolumeImprovement(
+                models, y[feasible], normal_qmc_samples(y.shape[1], N_QMC_SAMPLES, qmc_seed)
+            )
+            if feasible.any()
+            else None
+        )
+
+        def acquisition(cand_num: np.ndarray, cand_cat: np.ndarray) -> np.ndarray:
+            score = ehvi(cand_num, cand_cat) if ehvi is not None else np.zeros(len(cand_num))
+            if feasibility is not None:
+                score = score + feasibility.log_probability(cand_num, cand_cat)
+            return score
+
+        # Local moves start from the best-ranked trials (the front; in a constrained study the
+        # feasible front, else the least violating), the most recent first among equals.
+        order = (
+            np.lexsort((-np.arange(len(ranks)), ranks))
+            if feasibility is None
+            else feasibility.order
+        )
+        top = order[:5]
+        n_choices, grid, tried = self._grid(key, search_space, table, axes, liar_model, liar_cat)
+        best_u, best_c = self._maximise(
+            acquisition, top, u_num, x_cat, n_choices, rng, grid, tried
+        )
+        return self._proposal(search_space, table, axes, lows, spans, best_u, best_c)
+
     def _subset(
         self, u_num: np.ndarray, x_cat: np.ndarray, losses: np.ndarray, numbers: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """At most ``max_fit_points`` observations: the best half and the most recent half."""
         if len(losses) <= self.max_fit_points:
             return u_num, x_cat, losses, numbers
-        half = self.max_fit_points // 2
-        best = np.argsort(losses, kind="stable")[:half]
-        rest = np.setdiff1d(np.arange(len(losses)), best)
-        recent = rest[np.argsort(numbers[rest])[-(self.max_fit_points - half) :]]
-        keep = np.concatenate([best, recent])
+        keep = self._kept(losses, numbers)
         return u_num[keep], x_cat[keep], losses[keep], numbers[keep]
 
+    def _kept(self, ranks: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+        """Rows of the ``max_fit_points // 2`` best ``ranks`` (stable), then of the most recent
+        of the others, up to ``max_fit_points``."""
+        half = self.max_fit_points // 2
+        best = np.argsort(ranks, kind="stable")[:half]
+        rest = np.setdiff1d(np.arange(len(ranks)), best)
+        recent = rest[np.argsort(numbers[rest])[-(self.max_fit_points - half) :]]
+        keep: np.ndarray = np.concatenate([best, recent])
+        return keep
+
     def _fit(
-        self, key: SpaceKey, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray
+        self, key: Hashable, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray
     ) -> GaussianProcess:
         """Refit the hyperparameters when the data grew by a tenth since the last fit, else
         only condition on the new data."""
@@ -300,25 +419,21 @@ class GPSampler(BaseSampler):
 
     def _maximise(
         self,
-        model: GaussianProcess,
+        acquisition: Acquisition,
+        top: np.ndarray,
         u_num: np.ndarray,
         x_cat: np.ndarray,
-        y: np.ndarray,
         n_choices: list[int],
         rng: np.random.Generator,
         grid: _UnitGrid,
         tried: set[bytes] | None,
-        feasibility: Feasibility | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The candidate with the highest log EI: random points, then local moves around the
-        best trials, then rounds of ever finer moves around the best candidates so far (a
-        pattern search: it polishes the continuous axes to ~1e-4 of their range); every
-        candidate on the grid of the stepped axes, and (with ``tried``) none of the tried
-        configurations while others remain. In a constrained study, the best feasible trials
-        anchor the moves and feasibility weighs the score."""
+        """The candidate with the highest acquisition: random points, then local moves around
+        the best trials (rows ``top`` of the observations), then rounds of ever finer moves
+        around the best candidates so far (a pattern search: it polishes the continuous axes to
+        ~1e-4 of their range); every candidate on the grid of the stepped axes, and (with
+        ``tried``) none of the tried configurations while others remain."""
         d_num, m = u_num.shape[1], self.n_candidates
-        best_y = float(y.min()) if feasibility is None else feasibility.incumbent
-        top = (np.argsort(y) if feasibility is None else feasibility.order)[:5]
         random_num = rng.random((m, d_num))
         random_cat = (
             np.stack([rng.integers(k, size=m) for k in n_choices], axis=1)
@@ -337,7 +452,7 @@ class GPSampler(BaseSampler):
             grid.snap(np.vstack([random_num, local_num])),
             np.vstack([random_cat, local_cat]),
         )
-        score = self._score(model, grid, tried, cand_num, cand_cat, best_y, feasibility)
+        score = _masked(acquisition, grid, tried, cand_num, cand_cat)
         per_anchor = max(m // (4 * POLISH_ANCHORS), 1)
         for scale in grid.polish_scales():
             if not len(scale):
@@ -352,9 +467,7 @@ class GPSampler(BaseSampler):
             )
             fine_cat = cand_cat[chosen]
             cand_num, cand_cat = np.vstack([cand_num, fine_num]), np.vstack([cand_cat, fine_cat])
-            score = np.concatenate(
-                [score, self._score(model, grid, tried, fine_num, fine_cat, best_y, feasibility)]
-            )
+            score = np.concatenate([score, _masked(acquisition, grid, tried, fine_num, fine_cat)])
         if (
             tried is not None
             and not np.isfinite(score).any()
@@ -364,31 +477,80 @@ class GPSampler(BaseSampler):
             untried = new_mask(grid.grid, tried, every_model, every_cat)
             if untried.any():  # a small grid nearly exhausted: choose among what is left
                 cand_num, cand_cat = grid.to_unit(every_model[untried]), every_cat[untried]
-                score = self._score(model, grid, None, cand_num, cand_cat, best_y, feasibility)
+                score = _masked(acquisition, grid, None, cand_num, cand_cat)
         if not np.isfinite(score).any():  # every candidate tried: the grid is exhausted
-            score = self._score(model, grid, None, cand_num, cand_cat, best_y, feasibility)
+            score = _masked(acquisition, grid, None, cand_num, cand_cat)
         best = int(np.argmax(score))
         return cand_num[best], cand_cat[best]
 
     @staticmethod
-    def _score(
+    def _log_ei(
         model: GaussianProcess,
-        grid: _UnitGrid,
-        tried: set[bytes] | None,
         cand_num: np.ndarray,
         cand_cat: np.ndarray,
         best_y: float | None,
         feasibility: Feasibility | None = None,
     ) -> np.ndarray:
         """log EI of the candidates (plus their log probability of feasibility in a
-        constrained study; that alone while no trial is feasible), -inf for the tried ones."""
+        constrained study; that alone while no trial is feasible)."""
         mean, std = model.predict(cand_num, cand_cat)
         score = log_expected_improvement(mean, std, best_y) if best_y is not None else 0.0 * mean
         if feasibility is not None:
             score = score + feasibility.log_probability(cand_num, cand_cat)
-        if tried is not None:
-            score[~new_mask(grid.grid, tried, grid.to_model(cand_num), cand_cat)] = -np.inf
         return score
+
+
+def _running(
+    trials: Sequence[FrozenTrial], trial: FrozenTrial, table: ObservationTable, n_cat: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The other workers' running trials among ``trials``, on the table's axes (model scale)
+    and as category indices."""
+    liars = [
+        row
+        for t in trials  # the trials before are finished
+        if t.state == TrialState.RUNNING
+        and t.trial_id != trial.trial_id
+        and (row := table.row(t)) is not None
+    ]
+    n_num = len(table.numeric_names)
+    liar_model = np.array([r[0] for r in liars], dtype=float).reshape(len(liars), n_num)
+    liar_cat = np.array([r[1] for r in liars], dtype=np.int64).reshape(len(liars), n_cat)
+    return liar_model, liar_cat
+
+
+def _believe(
+    models: list[GaussianProcess],
+    u_num: np.ndarray,
+    x_cat: np.ndarray,
+    y: np.ndarray,
+    liar_num: np.ndarray,
+    liar_cat: np.ndarray,
+) -> None:
+    """Kriging believer: condition each model (column ``j`` of ``y``) as if the running trials
+    had returned its mean there."""
+    if not len(liar_num):
+        return
+    for j, model in enumerate(models):
+        liar_y, _ = model.predict(liar_num, liar_cat)
+        model.condition(
+            np.vstack([u_num, liar_num]),
+            np.vstack([x_cat, liar_cat]),
+            np.concatenate([y[:, j], liar_y]),
+        )
+
+
+def _masked(
+    acquisition: Acquisition,
+    grid: _UnitGrid,
+    tried: set[bytes] | None,
+    cand_num: np.ndarray,
+    cand_cat: np.ndarray,
+) -> np.ndarray:
+    """The acquisition of the candidates, -inf for the tried ones."""
+    score = acquisition(cand_num, cand_cat)
+    if tried is not None:
+        score[~new_mask(grid.grid, tried, grid.to_model(cand_num), cand_cat)] = -np.inf
+    return score
 
 
 class _UnitGrid:
