@@ -109,11 +109,13 @@ def test_user_attrs_persist(sqlite_url):
         study.set_user_attr("model", object())
 
 
-def test_the_default_sampler_is_auto_and_multi_objective_tpe_for_several(sqlite_url):
+def test_the_default_sampler_is_auto_with_a_gp_for_several_numeric_objectives(sqlite_url):
     assert type(tftune.create_study().sampler) is tftune.samplers.AutoSampler
     two = tftune.create_study(directions=["minimize", "maximize"])
     assert type(two.sampler) is tftune.samplers.AutoSampler
-    assert two.sampler.choose(two, {"x": tftune.FloatDistribution(0, 1)}) is two.sampler.tpe
+    assert two.sampler.choose(two, {"x": tftune.FloatDistribution(0, 1)}) is two.sampler.gp
+    choices = tftune.CategoricalDistribution(["a", "b"])
+    assert two.sampler.choose(two, {"c": choices}) is two.sampler.tpe
     tftune.create_study(study_name="two", storage=sqlite_url, directions=["minimize", "maximize"])
     assert (
         type(tftune.load_study(study_name="two", storage=sqlite_url).sampler)

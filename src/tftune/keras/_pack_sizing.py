@@ -121,7 +121,7 @@ def padded_macs(models: Sequence[keras.Model]) -> float:
     chains = [chain_layers(model) for model in models]
     aligned = None
     if all(not isinstance(chain, str) for chain in chains):
-        found = aligned_layers(chains)  # type: ignore[arg-type]
+        found = aligned_layers(chains)
         aligned = None if isinstance(found, str) else found
     # not strict: models that fuse can list different layer counts (a functional model lists its
     # InputLayer, a Sequential one does not)
