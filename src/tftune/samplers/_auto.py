@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler
-from tftune.samplers._gp import GPSampler
 from tftune.samplers._tpe import TPESampler
 from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
 from tftune.trial._frozen import FrozenTrial
@@ -78,6 +77,8 @@ class AutoSampler(BaseSampler):
             )
         self.gp_max_objectives = gp_max_objectives
         self.constraints_func = check_constraints_func(constraints_func)
+        from tftune.samplers._gp import GPSampler  # SciPy's optimizers: loaded when used
+
         self.gp = GPSampler(seed=seed)
         self.tpe = TPESampler(seed=seed)
         self.gp_max_trials = gp_max_trials
