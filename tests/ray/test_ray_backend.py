@@ -113,7 +113,8 @@ def test_a_killed_worker_node_fails_its_trial_with_rays_reason_and_it_is_retried
     for number in failed:
         reason = result["fail_reasons"][number]
         assert "The Ray worker running this trial died" in reason
-        assert "ActorDiedError" in reason  # Ray's own account follows
+        # Ray's own account follows: the actor died, or (a busy node) it became unreachable first
+        assert "ActorDiedError" in reason or "ActorUnavailableError" in reason, reason
         detected = result["completed_at"][number] - result["killed"]["at"]
         assert 0 < detected < 15, detected  # Ray's notice, not a heartbeat grace period
         retries = [n for n, of in enumerate(retry_of) if of == number]
