@@ -48,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -242,22 +243,26 @@ def serve(app: Any) -> tuple[_Server, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/dashboard"
 
 
-def apps(backend: str, path: Path) -> tuple[Any, Callable[[], Any], Callable[[], None]]:
-    """The WSGI app, a function that reads all trials as each dashboard poll does, a closer."""
+def apps(
+    backend: str, path: Path, warm: bool = True
+) -> tuple[Any, Callable[[], Any], Callable[[], None]]:
+    """The WSGI app, a function that reads all trials as each dashboard poll does, a closer.
+    tftune's is what ``tftune dashboard`` serves (``make_app``: the adapter, the fast study
+    route; with ``warm`` its answers built from a thread as the server starts)."""
     url = f"sqlite:///{path}"
     if backend == "tftune":
-        from tftune.dashboard._adapter import OptunaView
-        from tftune.dashboard._server import open_storage
+        from tftune.dashboard._server import make_app, open_storage, start_warming
 
         storage, _ = open_storage(url, allow_write=False)
-        view = OptunaView(storage)
-        import optuna_dashboard
+        app = make_app(storage)
+        warmer = start_warming(app) if warm else None
 
-        return (
-            optuna_dashboard.wsgi(view),
-            lambda: view.get_all_trials(1, deepcopy=False),
-            storage.close,
-        )
+        def close() -> None:
+            if warmer is not None:
+                warmer.join(timeout=300)
+            storage.close()
+
+        return app, lambda: app.storage.get_all_trials(1, deepcopy=False), close
     import optuna
     import optuna_dashboard
 
@@ -267,6 +272,47 @@ def apps(backend: str, path: Path) -> tuple[Any, Callable[[], Any], Callable[[],
         lambda: theirs.get_all_trials(1, deepcopy=False),
         theirs.engine.dispose,
     )
+
+
+def api_times(base: str, repeats: int = 3) -> dict[str, float]:
+    """The study route over HTTP from a client (no browser): the first answer of a server
+    that has not read the study yet, the median of ``repeats`` more, and its size plain and
+    as a browser gets it (with ``Accept-Encoding: gzip``)."""
+    url = base.replace("/dashboard", "/api/studies/1?after=0")
+
+    def get(gzip: bool = False) -> tuple[float, int]:
+        headers = {"Accept-Encoding": "gzip"} if gzip else {}
+        start = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+            size = len(response.read())
+        return time.perf_counter() - start, size
+
+    first, plain = get()
+    again = statistics.median(get()[0] for _ in range(repeats))
+    return {"first_s": first, "again_s": again, "bytes": plain, "bytes_gzip": get(True)[1]}
+
+
+BROWSER_FETCH_JS = """async (url) => {
+  const t0 = performance.now(); const r = await fetch(url); const t1 = performance.now();
+  const text = await r.text(); const t2 = performance.now();
+  const d = JSON.parse(text); const t3 = performance.now();
+  return [t1 - t0, t2 - t1, t3 - t2, d.trials.length]; }"""
+
+
+def browser_fetch(browser: Browser, base: str, size: int) -> dict[str, float]:
+    """The study route fetched and parsed in the page, as the dashboard does (median of 3, ms):
+    until its headers (the server's work), the body, JSON.parse."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base.replace("/dashboard", "/api/meta"), timeout=PAGE_TIMEOUT_S * 1000)
+    url = base.replace("/dashboard", "/api/studies/1?after=0")
+    runs = [page.evaluate(BROWSER_FETCH_JS, url) for _ in range(3)]
+    context.close()
+    assert all(r[3] == size for r in runs), runs
+    return {
+        key: statistics.median(r[i] for r in runs)
+        for i, key in enumerate(("server_ms", "body_ms", "parse_ms"))
+    }
 
 
 SPA_GO_JS = """(path) => { window.history.pushState({}, '', path);
@@ -310,15 +356,30 @@ class Browser:
         self.browser.close()
 
 
-def visit(browser: Browser, base: str, size: int) -> dict[str, float | None]:
+def visit(
+    browser: Browser, base: str, size: int
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
     """One user's visit: open the dashboard (its study list, a full page load), then go to
     each page of the study in the app, as its links do; seconds until each page is drawn
     (None past PAGE_TIMEOUT_S; the browser is then relaunched and the visit goes on at the
-    next page in a new one)."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)  # the script into the cache
+    next page in a new one), and seconds until the page's last answer of the study route
+    arrived (None: the page asked none)."""
+    finished: list[float] = []
+
+    def on_finished(request: Any) -> None:
+        if "/api/studies/1?" in request.url:
+            finished.append(time.perf_counter())
+
+    def new_page() -> tuple[Any, Any]:
+        context = browser.new_context()
+        page = context.new_page()
+        page.on("requestfinished", on_finished)
+        page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)  # the script into the cache
+        return context, page
+
+    context, page = new_page()
     times: dict[str, float | None] = dict.fromkeys(PAGES)
+    data: dict[str, float | None] = dict.fromkeys(PAGES)
     fresh = True
     for name, (path, predicate) in PAGES.items():
         start = time.perf_counter()
@@ -327,25 +388,39 @@ def visit(browser: Browser, base: str, size: int) -> dict[str, float | None]:
         else:
             page.evaluate(SPA_GO_JS, "/dashboard" + path)
         fresh = False
-        if _wait(page, predicate, size):
-            times[name] = time.perf_counter() - start
+        drawn = _wait(page, predicate, size)
+        end = time.perf_counter()
+        arrived = [t - start for t in finished if start <= t <= end]
+        data[name] = max(arrived) if arrived else None
+        if drawn:
+            times[name] = end - start
         else:
             browser.restart()
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)
+            context, page = new_page()
             fresh = True
     context.close()
-    return times
+    return times, data
 
 
 def measure(
     browser: Browser, backend: str, path: Path, size: int, repeats: int, visits_too: bool
 ) -> dict[str, Any]:
-    app, read_all, close = apps(backend, path)
+    app, read_all, close = apps(backend, path, warm=False)
     server, base = serve(app)
     result: dict[str, Any] = {"pages": {}}
     try:
+        result["api"] = api_times(base)
+        print(
+            f"  {backend:6s} {size:>7,} study route first {result['api']['first_s']:.2f} s, "
+            f"again {result['api']['again_s']:.3f} s, {result['api']['bytes'] / 1e6:.1f} MB "
+            f"({result['api']['bytes_gzip'] / 1e6:.2f} MB gzip)",
+            flush=True,
+        )
+        close()  # a fresh server for the storage reads: its first read of the study
+        server.shutdown()
+        server.server_close()
+        app, read_all, close = apps(backend, path, warm=False)
+        server, base = serve(app)
         start = time.perf_counter()
         read_all()
         result["read_first_ms"] = (time.perf_counter() - start) * 1000
@@ -370,17 +445,22 @@ def measure(
             result["cold"] = dict.fromkeys(PAGES)
             result["pages"] = {name: {"median_s": None, "times_s": []} for name in PAGES}
             return result
-        result["cold"] = visit(browser, base, size)
+        result["cold"], result["cold_data"] = visit(browser, base, size)
         print(f"  {backend:6s} {size:>7,} cold   {_row(result['cold'])}", flush=True)
         visits = [visit(browser, base, size) for _ in range(repeats)]
-        for i, times in enumerate(visits):
+        for i, (times, data) in enumerate(visits):
             print(f"  {backend:6s} {size:>7,} warm {i} {_row(times)}", flush=True)
+            print(f"  {backend:6s} {size:>7,} data {i} {_row(data)}", flush=True)
         for name in PAGES:
-            done = [v[name] for v in visits] or [result["cold"][name]]
+            done = [v[0][name] for v in visits] or [result["cold"][name]]
+            data_at = [v[1][name] for v in visits if v[1][name] is not None]
             result["pages"][name] = {
                 "median_s": statistics.median(done) if None not in done else None,
                 "times_s": done,
+                "data_median_s": statistics.median(data_at) if data_at else None,
             }
+        result["browser_fetch_ms"] = browser_fetch(browser, base, size)
+        print(f"  {backend:6s} {size:>7,} in the page {result['browser_fetch_ms']}", flush=True)
     finally:
         close()
         server.shutdown()
@@ -403,6 +483,79 @@ def _ratio(a: float | None, b: float | None) -> str:
     if a is None or b is None or a == 0:
         return "n/a"
     return f"{b / a:.2f}x"
+
+
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _data(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds:.2f} s"
+
+
+def _split_tables(results: dict[str, Any]) -> list[str]:
+    """Where a page's time goes: the study route's answer (server), its transfer and parse
+    in the page, and when each page had its data against when it was drawn."""
+    lines = [
+        "",
+        "The study route every page asks (`GET /api/studies/1?after=0`: every trial), from a "
+        "Python HTTP client: the first answer of a server that has not read the study (no "
+        "warm-up), then the median of 3 more; its size, plain and gzipped (tftune's route "
+        "gzips for a browser; optuna-dashboard's does not).",
+        "",
+        "| trials | tftune first | tftune again | optuna first | optuna again "
+        "| ratio (again) | JSON | tftune gzip |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size, by_backend in results["sizes"].items():
+        ours, theirs = by_backend["tftune"].get("api"), by_backend["optuna"].get("api")
+        if ours is None or theirs is None:
+            continue
+        lines.append(
+            f"| {int(size):,} | {_ms(ours['first_s'])} | {_ms(ours['again_s'])} | "
+            f"{_ms(theirs['first_s'])} | {_ms(theirs['again_s'])} | "
+            f"{theirs['again_s'] / max(ours['again_s'], 1e-9):.0f}x | "
+            f"{ours['bytes'] / 1e6:.1f} MB | {ours['bytes_gzip'] / 1e6:.2f} MB |"
+        )
+    lines += [
+        "",
+        "The same route fetched and parsed inside the page (warm server, median of 3): until "
+        "its headers (the server's work and the wait), reading the body, `JSON.parse`.",
+        "",
+        "| trials | storage | headers | body | JSON.parse |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for size, by_backend in results["sizes"].items():
+        for backend in ("tftune", "optuna"):
+            fetched = by_backend[backend].get("browser_fetch_ms")
+            if fetched is not None:
+                lines.append(
+                    f"| {int(size):,} | {backend} | {fetched['server_ms']:.0f} ms | "
+                    f"{fetched['body_ms']:.0f} ms | {fetched['parse_ms']:.0f} ms |"
+                )
+    lines += [
+        "",
+        "Each page's data against its drawing (warm visits, medians): *data* is when the "
+        "page's last answer of the study route arrived (n/a: the page asked none, it drew "
+        "what the app already held); the rest, up to *drawn*, is the front end (React, "
+        "plotly).",
+        "",
+        "| trials | page | tftune data | tftune drawn | optuna data | optuna drawn |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for size, by_backend in results["sizes"].items():
+        ours, theirs = by_backend["tftune"], by_backend["optuna"]
+        if not ours.get("browser", True) or "data_median_s" not in next(
+            iter(ours["pages"].values())
+        ):
+            continue
+        for name in PAGES:
+            a, b = ours["pages"][name], theirs["pages"][name]
+            lines.append(
+                f"| {int(size):,} | {name} | {_data(a['data_median_s'])} | "
+                f"{_fmt(a['median_s'])} | {_data(b['data_median_s'])} | {_fmt(b['median_s'])} |"
+            )
+    return lines
 
 
 def write_report(results: dict[str, Any], quick: bool) -> None:
@@ -458,6 +611,7 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
             "reads timed (below), without the browser (`--browser-max-size`): a visit of the "
             "10,000-trial study already takes minutes, its top page never drawing in 45 s.",
         ]
+    lines += _split_tables(results)
     lines += [
         "",
         "The storage read behind every dashboard poll (`get_all_trials` of the storage the "

@@ -76,9 +76,16 @@ def make_app(storage: BaseStorage, *, allow_write: bool = False) -> StudyDetailA
 
 
 def _warm(app: StudyDetailApi) -> None:
-    """Build every study's answer once, so that the first page finds it made."""
     with contextlib.suppress(Exception):  # the first request meets the error and reports it
         app.warm()
+
+
+def start_warming(app: StudyDetailApi) -> threading.Thread:
+    """Build every study's answer once from a daemon thread, so that the first page finds it
+    made; returns the thread."""
+    thread = threading.Thread(target=_warm, args=(app,), name="tftune-dashboard-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 class DashboardServer:
@@ -115,10 +122,7 @@ class DashboardServer:
         self.host = host
         self.port = int(self._server.server_address[1])
         self._thread: threading.Thread | None = None
-        self._warmer = threading.Thread(
-            target=_warm, args=(app,), name="tftune-dashboard-warm", daemon=True
-        )
-        self._warmer.start()
+        self._warmer = start_warming(app)
 
     @property
     def url(self) -> str:
