@@ -168,7 +168,8 @@ def build_optuna(source: Path, path: Path) -> tuple[float, float]:
     ours.close()
     url = f"sqlite:///{path}"
     theirs = optuna.storages.RDBStorage(url)
-    study = optuna.create_study(study_name=STUDY, storage=theirs)
+    optuna.create_study(study_name=STUDY, storage=theirs)
+    study_id = theirs.get_study_id_from_name(STUDY)
     theirs.remove_session()
     theirs.engine.dispose()
     jsons: dict[Any, str] = {}
@@ -178,7 +179,7 @@ def build_optuna(source: Path, path: Path) -> tuple[float, float]:
             (
                 i,
                 trial.number,
-                study.study_id,
+                study_id,
                 "COMPLETE",
                 _sql_time(trial.datetime_start),
                 _sql_time(trial.datetime_complete),
@@ -216,7 +217,7 @@ def build_optuna(source: Path, path: Path) -> tuple[float, float]:
     connection.close()
     seconds = time.perf_counter() - start
     check = optuna.storages.RDBStorage(url)
-    read = check.get_all_trials(study.study_id, deepcopy=False)
+    read = check.get_all_trials(study_id, deepcopy=False)
     assert len(read) == len(trials), (len(read), len(trials))
     assert [t.params for t in read[:50]] == [t.params for t in trials[:50]]
     total = sum(t.value for t in read)
@@ -450,7 +451,7 @@ def measure(
         visits = [visit(browser, base, size) for _ in range(repeats)]
         for i, (times, data) in enumerate(visits):
             print(f"  {backend:6s} {size:>7,} warm {i} {_row(times)}", flush=True)
-            print(f"  {backend:6s} {size:>7,} data {i} {_row(data)}", flush=True)
+            print(f"  {backend:6s} {size:>7,} data {i} {_row(data, _data)}", flush=True)
         for name in PAGES:
             done = [v[0][name] for v in visits] or [result["cold"][name]]
             data_at = [v[1][name] for v in visits if v[1][name] is not None]
@@ -468,8 +469,9 @@ def measure(
     return result
 
 
-def _row(times: dict[str, float | None]) -> str:
-    return "  ".join(f"{name.split()[0]} {_fmt(t)}" for name, t in times.items())
+def _row(times: dict[str, float | None], fmt: Callable[[float | None], str] | None = None) -> str:
+    shown = fmt or _fmt
+    return "  ".join(f"{name.split()[0]} {shown(t)}" for name, t in times.items())
 
 
 # --- the report ----------------------------------------------------------------------------
