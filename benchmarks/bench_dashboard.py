@@ -34,6 +34,7 @@ Run:  .venv/bin/python benchmarks/bench_dashboard.py [--quick] [--sizes 1000,100
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import datetime
 import json
@@ -41,6 +42,7 @@ import logging
 import os
 import platform
 import random
+import re
 import socketserver
 import sqlite3
 import statistics
@@ -661,6 +663,161 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
     (RESULTS_DIR / f"{stem}.md").write_text("\n".join(lines) + "\n")
 
 
+# --- where the front end's time goes --------------------------------------------------------
+PLOT_CHECK = re.compile(r"if\(null===document\.getElementById\((\w+)\)\)return")
+BUNDLE = "optuna_dashboard/public/bundle.js"
+
+
+def _plot_ids(bundle: list[str]) -> dict[str, str]:
+    """The dashboard's plot element ids by the minified name that holds them."""
+    found: dict[str, str] = {}
+    for line in bundle:
+        for name, value in re.findall(r"[,;{ ](\w+)=\"((?:plot|graph)-[a-z-]+)\"", line):
+            found.setdefault(name, value)
+    return found
+
+
+def summarise_profile(profile: dict[str, Any], bundle: list[str]) -> dict[str, float]:
+    """A CPU profile's milliseconds: idle (waiting), garbage collection, each plot drawn
+    (a dashboard function that starts by finding its plot's element, all it calls included),
+    and the rest of the JS (React, the app)."""
+    ids = _plot_ids(bundle)
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    parent = {child: node["id"] for node in profile["nodes"] for child in node.get("children", [])}
+    plot_of: dict[int, str | None] = {}
+
+    def plot(node_id: int) -> str | None:
+        frame = nodes[node_id]["callFrame"]
+        line, column = frame["lineNumber"], frame["columnNumber"]
+        if 0 <= line < len(bundle) and bundle[line][column : column + 1] == "(":
+            match = PLOT_CHECK.search(bundle[line], column, column + 400)  # its first statements
+            if match is not None:
+                return ids.get(match.group(1), match.group(1))
+        return None
+
+    totals: dict[str, float] = collections.Counter()
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        name = nodes[sample]["callFrame"]["functionName"]
+        if name in ("(idle)", "(garbage collector)", "(program)"):
+            totals[name.strip("()")] += delta / 1000
+            continue
+        node: int | None = sample
+        where = "other JS"
+        while node is not None:
+            if node not in plot_of:
+                plot_of[node] = plot(node)
+            if plot_of[node] is not None:
+                where = f"plot {plot_of[node]}"
+                break
+            node = parent.get(node)
+        totals[where] += delta / 1000
+    return dict(totals)
+
+
+def profile_pages(browser: Browser, base: str, size: int, bundle: list[str]) -> dict[str, Any]:
+    """Each page of the study loaded on its own (a warm server) under Chrome's CPU profiler."""
+    result: dict[str, Any] = {}
+    for name, (path, predicate) in PAGES.items():
+        if name == "study list":
+            continue
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)
+        finished: list[float] = []
+
+        def on_finished(request: Any, finished: list[float] = finished) -> None:
+            if "/api/studies/1?" in request.url:
+                finished.append(time.perf_counter())
+
+        page.on("requestfinished", on_finished)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+        cdp.send("Profiler.start")
+        start = time.perf_counter()
+        page.goto(base + path, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+        drawn = _wait(page, predicate, size)
+        seconds = time.perf_counter() - start
+        data = [t - start for t in finished if t >= start]
+        if not drawn:  # its renderer is busy: no profile to take from it
+            result[name] = {"drawn_s": None, "data_s": min(data) if data else None}
+            browser.restart()
+            continue
+        profile = cdp.send("Profiler.stop")["profile"]
+        result[name] = {
+            "drawn_s": seconds,
+            "data_s": min(data) if data else None,
+            "ms": summarise_profile(profile, bundle),
+        }
+        print(f"  profile {size:>7,} {name}: {seconds:.2f} s {result[name]}", flush=True)
+        context.close()
+    return result
+
+
+def run_profile(sizes: list[int]) -> int:
+    """``--profile``: where each page's time goes, for tftune's server, written to
+    ``results/dashboard.profile.{md,json}``."""
+    import optuna_dashboard
+    from playwright.sync_api import sync_playwright
+
+    bundle_path = Path(optuna_dashboard.__file__).parent / "public" / "bundle.js"
+    bundle = bundle_path.read_text().split("\n")
+    results: dict[str, Any] = {"git": git("rev-parse", "--short", "HEAD"), "sizes": {}}
+    with (
+        tempfile.TemporaryDirectory(prefix="tftune-bench-dashboard-") as folder,
+        sync_playwright() as playwright,
+    ):
+        browser = Browser(playwright)
+        for size in sizes:
+            path = Path(folder) / f"tftune-{size}.db"
+            build_tftune(path, size)
+            app, _, close = apps("tftune", path, warm=False)
+            app.warm()  # the server's side ready: the profile is the front end's
+            server, base = serve(app)
+            try:
+                results["sizes"][str(size)] = profile_pages(browser, base, size, bundle)
+            finally:
+                close()
+                server.shutdown()
+                server.server_close()
+        browser.close()
+    (RESULTS_DIR / "dashboard.profile.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [
+        "# Dashboard: where each page's time goes (tftune's server, Chrome's CPU profiler)",
+        "",
+        f"tftune {results['git']}. Each page loaded on its own (a full page load: the 6 MB "
+        "script parsed again) from a server whose answers are built; sampled every 1 ms. "
+        "*data*: the study route's first answer arrived; *idle*: the page's main thread "
+        "waiting (for the network, timers); *program*: the browser's own native work outside "
+        "JS (layout, painting, software WebGL); *plot X*: drawing plot X (plotly, all it "
+        "calls); *other JS*: React and the app.",
+        "",
+        "| trials | page | drawn | data | idle | program | GC | plots | other JS |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for size, pages in results["sizes"].items():
+        for name, found in pages.items():
+            ms = found.get("ms", {})
+            plots = ", ".join(
+                f"{key[5:]} {value / 1000:.2f} s"
+                for key, value in sorted(ms.items(), key=lambda kv: -kv[1])
+                if key.startswith("plot ") and value >= 50
+            )
+            lines.append(
+                f"| {int(size):,} | {name} | {_fmt(found['drawn_s'])} | "
+                f"{_data(found['data_s'])} | "
+                + " | ".join(
+                    f"{ms[key] / 1000:.2f} s" if key in ms else "n/a"
+                    for key in ("idle", "program", "garbage collector")
+                )
+                + f" | {plots or 'n/a'} | "
+                + (f"{ms['other JS'] / 1000:.2f} s |" if "other JS" in ms else "n/a |")
+            )
+    (RESULTS_DIR / "dashboard.profile.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -675,6 +832,9 @@ def main() -> int:
     parser.add_argument(
         "--merge", action="store_true", help="add these sizes to the existing results file"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile each page's front end (tftune only)"
+    )
     args = parser.parse_args()
     sizes = (
         [int(s) for s in args.sizes.split(",")]
@@ -684,6 +844,9 @@ def main() -> int:
     if not os.path.exists(CHROMIUM):
         print(f"{CHROMIUM} is missing: run scripts/bootstrap.sh", file=sys.stderr)
         return 1
+    if args.profile:
+        quiet()
+        return run_profile(sizes)
     quiet()
     from playwright.sync_api import sync_playwright
 
