@@ -191,6 +191,12 @@ def test_unusual_requests_are_answered_by_optuna_dashboard(storage):
     assert json.loads(_call(app, "/api/studies/99")[2]) == {"reason": "study_id=99 is not found"}
 
 
+def detail_trial_id(answer: bytes, index: int) -> int:
+    """The trial id of the answer's trial at ``index``."""
+    trial_id: int = json.loads(answer)["trials"][index]["trial_id"]
+    return trial_id
+
+
 def test_large_answers_are_gzipped_for_a_browser_that_takes_it(storage):
     app = make_app(storage)
     _, plain_headers, plain = _call(app, "/api/studies/1")
@@ -199,6 +205,12 @@ def test_large_answers_are_gzipped_for_a_browser_that_takes_it(storage):
     assert headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
     assert headers["Content-Length"] == str(len(packed)) and len(packed) < len(plain) / 3
     assert gzip.decompress(packed) == plain
+    assert _call(app, "/api/studies/1", Accept_Encoding="gzip")[2] == packed  # kept, the same
+    storage.set_trial_state_values(
+        detail_trial_id(plain, 13), tftune.trial.TrialState.COMPLETE, [0.5]
+    )  # the answer changes: so does its gzip
+    changed = gzip.decompress(_call(app, "/api/studies/1", Accept_Encoding="gzip")[2])
+    assert changed == _call(app, "/api/studies/1")[2] != plain
     _, small_headers, small = _call(app, "/api/studies/1", "after=13", Accept_Encoding="gzip")
     assert "Content-Encoding" not in small_headers and json.loads(small)["trials"]
 

@@ -101,15 +101,17 @@ class StudyDetailApi:
         self.storage = storage
         self._studies: dict[int, _Study] = {}
         self._lock = threading.Lock()
+        self._packed: dict[int, tuple[bytes, bytes]] = {}  # study: its last large answer, gzipped
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET":
             match = _ROUTE.fullmatch(environ.get("PATH_INFO", ""))
             after = _after(environ.get("QUERY_STRING", ""))
             if match is not None and after is not None:
-                body = self.study_detail(int(match.group(1)), after)
+                study_id = int(match.group(1))
+                body = self.study_detail(study_id, after)
                 if body is not None:
-                    return _respond(body, environ, start_response)
+                    return self._respond(study_id, body, environ, start_response)
         result: Iterable[bytes] = self.app(environ, start_response)
         return result
 
@@ -161,6 +163,23 @@ class StudyDetailApi:
             parts.append(json.dumps(key) + ": " + text)
         return ("{" + ", ".join(parts) + "}").encode()
 
+    def _respond(
+        self, study_id: int, body: bytes, environ: dict[str, Any], start_response: StartResponse
+    ) -> list[bytes]:
+        headers = [("Content-Type", "application/json"), ("Vary", "Accept-Encoding")]
+        if len(body) >= GZIP_MIN_BYTES and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+            with self._lock:
+                packed = self._packed.get(study_id)
+            if packed is None or packed[0] != body:  # the same answer as last time: its gzip
+                packed = (body, gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0))
+                with self._lock:
+                    self._packed[study_id] = packed
+            body = packed[1]
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response("200 OK", headers)
+        return [body]
+
     def _kept(self, study_id: int, name: str) -> _Study:
         with self._lock:
             kept = self._studies.get(study_id)
@@ -177,13 +196,3 @@ def _after(query: str) -> int | None:
         return 0
     value = values[-1]
     return int(value) if _DIGITS.fullmatch(value) else None
-
-
-def _respond(body: bytes, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-    headers = [("Content-Type", "application/json"), ("Vary", "Accept-Encoding")]
-    if len(body) >= GZIP_MIN_BYTES and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
-        body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-        headers.append(("Content-Encoding", "gzip"))
-    headers.append(("Content-Length", str(len(body))))
-    start_response("200 OK", headers)
-    return [body]
