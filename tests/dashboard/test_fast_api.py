@@ -70,7 +70,8 @@ def _normalised(detail: dict[str, Any]) -> dict[str, Any]:
 
 
 def _assert_same(ours: bytes, theirs: bytes) -> None:
-    """Field by field (the first difference named), then byte for byte."""
+    """Field by field (the first difference named), then byte for byte up to the order of a
+    merged categorical's choices (see ``_normalised``)."""
     mine, reference = _normalised(json.loads(ours)), _normalised(json.loads(theirs))
     assert list(mine) == list(reference)
     for key in reference:
@@ -82,7 +83,9 @@ def _assert_same(ours: bytes, theirs: bytes) -> None:
                 assert list(a) == list(b)
         else:
             assert mine[key] == reference[key], key
-    assert ours == theirs
+    assert json.dumps(mine) == json.dumps(reference)  # every key in the same order
+    assert json.dumps(json.loads(ours)).encode() == ours  # written as optuna-dashboard's bottle
+    assert json.dumps(json.loads(theirs)).encode() == theirs  # writes it
 
 
 def _build_edges(storage: RDBStorage) -> int:
@@ -165,9 +168,17 @@ def test_answers_follow_new_trials_notes_and_finished_trials(storage, studies_co
     trial.suggest_categorical("new", ["p", "q"])
     study.tell(trial, 0.01)
 
-    for query in ("", "after=13"):
-        ours = _call(writable, "/api/studies/1", query)[2]
-        _assert_same(ours, _call(_theirs(storage), "/api/studies/1", query)[2])
+    _call(writable, "/api/studies/2")  # its Pareto front kept, then a trial that changes it
+    two = tftune.load_study(study_name="two-goals", storage=storage)
+    two.enqueue_trial({"x": 0.0, "y": 9})  # after the WAITING one the study holds
+    two.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_int("y", 0, 9)), n_trials=2)
+    for study_id, query in ((1, ""), (1, "after=13"), (2, "")):
+        ours = _call(writable, f"/api/studies/{study_id}", query)[2]
+        _assert_same(ours, _call(_theirs(storage), f"/api/studies/{study_id}", query)[2])
+    assert {"x": 0.0, "y": 9} in [
+        {p["name"]: json.loads(p["param_external_value"]) for p in t["params"]}
+        for t in json.loads(_call(writable, "/api/studies/2")[2])["best_trials"]
+    ]
     detail = json.loads(_call(writable, "/api/studies/1")[2])
     assert detail["note"] == {"version": 1, "body": "study note"}
     assert detail["trials"][13]["note"] == {"version": 1, "body": "trial note"}
@@ -226,3 +237,67 @@ def test_the_server_warms_its_answers_and_serves_them_over_http(studies_copy):
         assert [t["number"] for t in detail["trials"]] == list(range(14))
     finally:
         server.stop()
+
+
+def _optuna_trial(number: int, state: str, attrs: dict[str, Any], **params: Any) -> Any:
+    import optuna
+
+    from tftune.dashboard._convert import to_optuna_distribution
+    from tftune.distributions import CategoricalDistribution, FloatDistribution
+
+    spaces = {"x": FloatDistribution(0, 1), "c": CategoricalDistribution(["p", "q", "r"])}
+    trial = optuna.trial.create_trial(
+        state=optuna.trial.TrialState[state],
+        value=0.5 if state == "COMPLETE" else None,
+        params=params,
+        distributions={k: to_optuna_distribution(spaces[k]) for k in params},
+        user_attrs=attrs,
+        intermediate_values={0: 1.0} if number == 2 else None,
+    )
+    trial.number = number
+    return trial
+
+
+def _space(space: list[tuple[str, Any]]) -> list[tuple[str, str, Any]]:
+    """A search space with a categorical's choices as a set (optuna-dashboard merges them
+    through one)."""
+    return [
+        (name, type(d).__name__, set(d.choices) if hasattr(d, "choices") else repr(d))
+        for name, d in space
+    ]
+
+
+def test_search_spaces_are_optuna_dashboards_of_the_trials_as_they_are_now():
+    from optuna_dashboard._inmemory_cache import _CachedExtraStudyProperty
+
+    from tftune.dashboard._search_spaces import SearchSpaces
+
+    history = [
+        [_optuna_trial(0, "COMPLETE", {"a": 1}, x=0.2), _optuna_trial(1, "WAITING", {})],
+        [
+            _optuna_trial(0, "COMPLETE", {"a": 1}, x=0.2),
+            _optuna_trial(1, "RUNNING", {"b": True, "a": 2.5}, x=0.9),
+            _optuna_trial(2, "COMPLETE", {"c": "s"}, x=0.1, c="q"),
+        ],
+        [
+            _optuna_trial(0, "COMPLETE", {"a": 1}, x=0.2),
+            _optuna_trial(1, "FAIL", {"b": True, "a": "text"}, x=0.9),
+            _optuna_trial(2, "COMPLETE", {"c": "s"}, x=0.1, c="q"),
+            _optuna_trial(3, "COMPLETE", {"d": 4, "a": 0}, x=0.5, c="r"),
+        ],
+    ]
+    kept = SearchSpaces()
+    for trials in history:
+        fresh = _CachedExtraStudyProperty()
+        fresh.update(trials)
+        expected = (
+            fresh.intersection_search_space,
+            fresh.union_search_space,
+            fresh.union_user_attrs,
+            fresh.has_intermediate_values,
+        )
+        found = kept.update(trials)
+        assert [_space(s) for s in found[:2]] == [_space(s) for s in expected[:2]]
+        assert found[2:] == expected[2:]
+    assert expected[2] == [("d", True), ("a", False), ("c", False), ("b", False)]
+    assert [name for name, _ in expected[0]] == ["x"] and expected[3] is True
