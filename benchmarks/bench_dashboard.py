@@ -319,7 +319,19 @@ def browser_fetch(browser: Browser, base: str, size: int) -> dict[str, float]:
 
 
 SPA_GO_JS = """(path) => { window.history.pushState({}, '', path);
-  window.dispatchEvent(new PopStateEvent('popstate', {state: {}})); }"""
+  window.dispatchEvent(new PopStateEvent('popstate', {state: {}})); return true; }"""
+
+
+def _go(page: Any, path: str) -> bool:
+    """Go to ``path`` inside the app, as its links do; False if the page's renderer is still
+    busy (drawing the last page) after PAGE_TIMEOUT_S (``evaluate`` would wait for ever)."""
+    try:
+        page.wait_for_function(SPA_GO_JS, arg=path, timeout=PAGE_TIMEOUT_S * 1000)
+        return True
+    except Exception as error:
+        if "Timeout" not in type(error).__name__:
+            raise
+        return False
 
 
 def _wait(page: Any, predicate: str, size: int) -> bool:
@@ -386,12 +398,13 @@ def visit(
     fresh = True
     for name, (path, predicate) in PAGES.items():
         start = time.perf_counter()
+        navigated = True
         if name == "study list" or fresh:
             page.goto(base + path, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
         else:
-            page.evaluate(SPA_GO_JS, "/dashboard" + path)
+            navigated = _go(page, "/dashboard" + path)
         fresh = False
-        drawn = _wait(page, predicate, size)
+        drawn = navigated and _wait(page, predicate, size)
         end = time.perf_counter()
         arrived = [t - start for t in finished if start <= t <= end]
         data[name] = max(arrived) if arrived else None
