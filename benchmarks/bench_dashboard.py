@@ -43,6 +43,7 @@ import os
 import platform
 import random
 import re
+import signal
 import socketserver
 import sqlite3
 import statistics
@@ -322,30 +323,72 @@ SPA_GO_JS = """(path) => { window.history.pushState({}, '', path);
   window.dispatchEvent(new PopStateEvent('popstate', {state: {}})); return true; }"""
 
 
+def _renderers() -> list[int]:
+    """The process ids of the Chromium renderers this process started (its descendants)."""
+    parents: dict[int, int] = {}
+    renderers = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if b"--type=renderer" in cmdline.read():
+                    renderers.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    me, mine = os.getpid(), []
+    for pid in renderers:
+        seen, up = 0, pid
+        while up in parents and up != me and seen < 64:
+            up, seen = parents[up], seen + 1
+        if up == me:
+            mine.append(pid)
+    return mine
+
+
+def _guarded(call: Callable[[], Any]) -> bool:
+    """Run a wait on the page; False if it timed out. A renderer busy drawing (a plot of
+    10,000 lines, drawn again at each poll) keeps even a timed-out wait waiting: past
+    PAGE_TIMEOUT_S + 15 s this process's renderers are killed (the wait then fails)."""
+
+    def kill() -> None:
+        for pid in _renderers():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+    watchdog = threading.Timer(PAGE_TIMEOUT_S + 15, kill)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        call()
+        return True
+    except Exception as error:  # a page that never draws is a result
+        text = f"{type(error).__name__} {error}".lower()
+        if not any(word in text for word in ("timeout", "crash", "closed")):
+            raise
+        return False
+    finally:
+        watchdog.cancel()
+
+
 def _go(page: Any, path: str) -> bool:
     """Go to ``path`` inside the app, as its links do; False if the page's renderer is still
     busy (drawing the last page) after PAGE_TIMEOUT_S (``evaluate`` would wait for ever)."""
-    try:
-        page.wait_for_function(SPA_GO_JS, arg=path, timeout=PAGE_TIMEOUT_S * 1000)
-        return True
-    except Exception as error:
-        if "Timeout" not in type(error).__name__:
-            raise
-        return False
+    return _guarded(
+        lambda: page.wait_for_function(SPA_GO_JS, arg=path, timeout=PAGE_TIMEOUT_S * 1000)
+    )
 
 
 def _wait(page: Any, predicate: str, size: int) -> bool:
-    try:
-        page.wait_for_function(
+    return _guarded(
+        lambda: page.wait_for_function(
             f"() => {{ const N = {size}; return {predicate}; }}",
             timeout=PAGE_TIMEOUT_S * 1000,
             polling=50,
         )
-        return True
-    except Exception as error:  # a page that never draws is a result
-        if "Timeout" not in type(error).__name__:
-            raise
-        return False
+    )
 
 
 class Browser:
