@@ -34,6 +34,7 @@ Run:  .venv/bin/python benchmarks/bench_dashboard.py [--quick] [--sizes 1000,100
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import datetime
 import json
@@ -41,6 +42,8 @@ import logging
 import os
 import platform
 import random
+import re
+import signal
 import socketserver
 import sqlite3
 import statistics
@@ -48,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -167,7 +171,8 @@ def build_optuna(source: Path, path: Path) -> tuple[float, float]:
     ours.close()
     url = f"sqlite:///{path}"
     theirs = optuna.storages.RDBStorage(url)
-    study = optuna.create_study(study_name=STUDY, storage=theirs)
+    optuna.create_study(study_name=STUDY, storage=theirs)
+    study_id = theirs.get_study_id_from_name(STUDY)
     theirs.remove_session()
     theirs.engine.dispose()
     jsons: dict[Any, str] = {}
@@ -177,7 +182,7 @@ def build_optuna(source: Path, path: Path) -> tuple[float, float]:
             (
                 i,
                 trial.number,
-                study.study_id,
+                study_id,
                 "COMPLETE",
                 _sql_time(trial.datetime_start),
                 _sql_time(trial.datetime_complete),
@@ -215,7 +220,7 @@ def build_optuna(source: Path, path: Path) -> tuple[float, float]:
     connection.close()
     seconds = time.perf_counter() - start
     check = optuna.storages.RDBStorage(url)
-    read = check.get_all_trials(study.study_id, deepcopy=False)
+    read = check.get_all_trials(study_id, deepcopy=False)
     assert len(read) == len(trials), (len(read), len(trials))
     assert [t.params for t in read[:50]] == [t.params for t in trials[:50]]
     total = sum(t.value for t in read)
@@ -242,22 +247,26 @@ def serve(app: Any) -> tuple[_Server, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/dashboard"
 
 
-def apps(backend: str, path: Path) -> tuple[Any, Callable[[], Any], Callable[[], None]]:
-    """The WSGI app, a function that reads all trials as each dashboard poll does, a closer."""
+def apps(
+    backend: str, path: Path, warm: bool = True
+) -> tuple[Any, Callable[[], Any], Callable[[], None]]:
+    """The WSGI app, a function that reads all trials as each dashboard poll does, a closer.
+    tftune's is what ``tftune dashboard`` serves (``make_app``: the adapter, the fast study
+    route; with ``warm`` its answers built from a thread as the server starts)."""
     url = f"sqlite:///{path}"
     if backend == "tftune":
-        from tftune.dashboard._adapter import OptunaView
-        from tftune.dashboard._server import open_storage
+        from tftune.dashboard._server import make_app, open_storage, start_warming
 
         storage, _ = open_storage(url, allow_write=False)
-        view = OptunaView(storage)
-        import optuna_dashboard
+        app = make_app(storage)
+        warmer = start_warming(app) if warm else None
 
-        return (
-            optuna_dashboard.wsgi(view),
-            lambda: view.get_all_trials(1, deepcopy=False),
-            storage.close,
-        )
+        def close() -> None:
+            if warmer is not None:
+                warmer.join(timeout=300)
+            storage.close()
+
+        return app, lambda: app.storage.get_all_trials(1, deepcopy=False), close
     import optuna
     import optuna_dashboard
 
@@ -269,22 +278,117 @@ def apps(backend: str, path: Path) -> tuple[Any, Callable[[], Any], Callable[[],
     )
 
 
+def api_times(base: str, repeats: int = 3) -> dict[str, float]:
+    """The study route over HTTP from a client (no browser): the first answer of a server
+    that has not read the study yet, the median of ``repeats`` more, and its size plain and
+    as a browser gets it (with ``Accept-Encoding: gzip``)."""
+    url = base.replace("/dashboard", "/api/studies/1?after=0")
+
+    def get(gzip: bool = False) -> tuple[float, int]:
+        headers = {"Accept-Encoding": "gzip"} if gzip else {}
+        start = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+            size = len(response.read())
+        return time.perf_counter() - start, size
+
+    first, plain = get()
+    again = statistics.median(get()[0] for _ in range(repeats))
+    return {"first_s": first, "again_s": again, "bytes": plain, "bytes_gzip": get(True)[1]}
+
+
+BROWSER_FETCH_JS = """async (url) => {
+  const t0 = performance.now(); const r = await fetch(url); const t1 = performance.now();
+  const text = await r.text(); const t2 = performance.now();
+  const d = JSON.parse(text); const t3 = performance.now();
+  return [t1 - t0, t2 - t1, t3 - t2, d.trials.length]; }"""
+
+
+def browser_fetch(browser: Browser, base: str, size: int) -> dict[str, float]:
+    """The study route fetched and parsed in the page, as the dashboard does (median of 3, ms):
+    until its headers (the server's work), the body, JSON.parse."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base.replace("/dashboard", "/api/meta"), timeout=PAGE_TIMEOUT_S * 1000)
+    url = base.replace("/dashboard", "/api/studies/1?after=0")
+    runs = [page.evaluate(BROWSER_FETCH_JS, url) for _ in range(3)]
+    context.close()
+    assert all(r[3] == size for r in runs), runs
+    return {
+        key: statistics.median(r[i] for r in runs)
+        for i, key in enumerate(("server_ms", "body_ms", "parse_ms"))
+    }
+
+
 SPA_GO_JS = """(path) => { window.history.pushState({}, '', path);
-  window.dispatchEvent(new PopStateEvent('popstate', {state: {}})); }"""
+  window.dispatchEvent(new PopStateEvent('popstate', {state: {}})); return true; }"""
+
+
+def _renderers() -> list[int]:
+    """The process ids of the Chromium renderers this process started (its descendants)."""
+    parents: dict[int, int] = {}
+    renderers = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if b"--type=renderer" in cmdline.read():
+                    renderers.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    me, mine = os.getpid(), []
+    for pid in renderers:
+        seen, up = 0, pid
+        while up in parents and up != me and seen < 64:
+            up, seen = parents[up], seen + 1
+        if up == me:
+            mine.append(pid)
+    return mine
+
+
+def _guarded(call: Callable[[], Any]) -> bool:
+    """Run a wait on the page; False if it timed out. A renderer busy drawing (a plot of
+    10,000 lines, drawn again at each poll) keeps even a timed-out wait waiting: past
+    PAGE_TIMEOUT_S + 15 s this process's renderers are killed (the wait then fails)."""
+
+    def kill() -> None:
+        for pid in _renderers():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+    watchdog = threading.Timer(PAGE_TIMEOUT_S + 15, kill)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        call()
+        return True
+    except Exception as error:  # a page that never draws is a result
+        text = f"{type(error).__name__} {error}".lower()
+        if not any(word in text for word in ("timeout", "crash", "closed")):
+            raise
+        return False
+    finally:
+        watchdog.cancel()
+
+
+def _go(page: Any, path: str) -> bool:
+    """Go to ``path`` inside the app, as its links do; False if the page's renderer is still
+    busy (drawing the last page) after PAGE_TIMEOUT_S (``evaluate`` would wait for ever)."""
+    return _guarded(
+        lambda: page.wait_for_function(SPA_GO_JS, arg=path, timeout=PAGE_TIMEOUT_S * 1000)
+    )
 
 
 def _wait(page: Any, predicate: str, size: int) -> bool:
-    try:
-        page.wait_for_function(
+    return _guarded(
+        lambda: page.wait_for_function(
             f"() => {{ const N = {size}; return {predicate}; }}",
             timeout=PAGE_TIMEOUT_S * 1000,
             polling=50,
         )
-        return True
-    except Exception as error:  # a page that never draws is a result
-        if "Timeout" not in type(error).__name__:
-            raise
-        return False
+    )
 
 
 class Browser:
@@ -310,42 +414,72 @@ class Browser:
         self.browser.close()
 
 
-def visit(browser: Browser, base: str, size: int) -> dict[str, float | None]:
+def visit(
+    browser: Browser, base: str, size: int
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
     """One user's visit: open the dashboard (its study list, a full page load), then go to
     each page of the study in the app, as its links do; seconds until each page is drawn
     (None past PAGE_TIMEOUT_S; the browser is then relaunched and the visit goes on at the
-    next page in a new one)."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)  # the script into the cache
+    next page in a new one), and seconds until the page's last answer of the study route
+    arrived (None: the page asked none)."""
+    finished: list[float] = []
+
+    def on_finished(request: Any) -> None:
+        if "/api/studies/1?" in request.url:
+            finished.append(time.perf_counter())
+
+    def new_page() -> tuple[Any, Any]:
+        context = browser.new_context()
+        page = context.new_page()
+        page.on("requestfinished", on_finished)
+        page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)  # the script into the cache
+        return context, page
+
+    context, page = new_page()
     times: dict[str, float | None] = dict.fromkeys(PAGES)
+    data: dict[str, float | None] = dict.fromkeys(PAGES)
     fresh = True
     for name, (path, predicate) in PAGES.items():
         start = time.perf_counter()
+        navigated = True
         if name == "study list" or fresh:
             page.goto(base + path, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
         else:
-            page.evaluate(SPA_GO_JS, "/dashboard" + path)
+            navigated = _go(page, "/dashboard" + path)
         fresh = False
-        if _wait(page, predicate, size):
-            times[name] = time.perf_counter() - start
+        drawn = navigated and _wait(page, predicate, size)
+        end = time.perf_counter()
+        arrived = [t - start for t in finished if start <= t <= end]
+        data[name] = max(arrived) if arrived else None
+        if drawn:
+            times[name] = end - start
         else:
             browser.restart()
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)
+            context, page = new_page()
             fresh = True
     context.close()
-    return times
+    return times, data
 
 
 def measure(
     browser: Browser, backend: str, path: Path, size: int, repeats: int, visits_too: bool
 ) -> dict[str, Any]:
-    app, read_all, close = apps(backend, path)
+    app, read_all, close = apps(backend, path, warm=False)
     server, base = serve(app)
     result: dict[str, Any] = {"pages": {}}
     try:
+        result["api"] = api_times(base)
+        print(
+            f"  {backend:6s} {size:>7,} study route first {result['api']['first_s']:.2f} s, "
+            f"again {result['api']['again_s']:.3f} s, {result['api']['bytes'] / 1e6:.1f} MB "
+            f"({result['api']['bytes_gzip'] / 1e6:.2f} MB gzip)",
+            flush=True,
+        )
+        close()  # a fresh server for the storage reads: its first read of the study
+        server.shutdown()
+        server.server_close()
+        app, read_all, close = apps(backend, path, warm=False)
+        server, base = serve(app)
         start = time.perf_counter()
         read_all()
         result["read_first_ms"] = (time.perf_counter() - start) * 1000
@@ -370,17 +504,22 @@ def measure(
             result["cold"] = dict.fromkeys(PAGES)
             result["pages"] = {name: {"median_s": None, "times_s": []} for name in PAGES}
             return result
-        result["cold"] = visit(browser, base, size)
+        result["cold"], result["cold_data"] = visit(browser, base, size)
         print(f"  {backend:6s} {size:>7,} cold   {_row(result['cold'])}", flush=True)
         visits = [visit(browser, base, size) for _ in range(repeats)]
-        for i, times in enumerate(visits):
+        for i, (times, data) in enumerate(visits):
             print(f"  {backend:6s} {size:>7,} warm {i} {_row(times)}", flush=True)
+            print(f"  {backend:6s} {size:>7,} data {i} {_row(data, _data)}", flush=True)
         for name in PAGES:
-            done = [v[name] for v in visits] or [result["cold"][name]]
+            done = [v[0][name] for v in visits] or [result["cold"][name]]
+            data_at = [v[1][name] for v in visits if v[1][name] is not None]
             result["pages"][name] = {
                 "median_s": statistics.median(done) if None not in done else None,
                 "times_s": done,
+                "data_median_s": statistics.median(data_at) if data_at else None,
             }
+        result["browser_fetch_ms"] = browser_fetch(browser, base, size)
+        print(f"  {backend:6s} {size:>7,} in the page {result['browser_fetch_ms']}", flush=True)
     finally:
         close()
         server.shutdown()
@@ -388,8 +527,9 @@ def measure(
     return result
 
 
-def _row(times: dict[str, float | None]) -> str:
-    return "  ".join(f"{name.split()[0]} {_fmt(t)}" for name, t in times.items())
+def _row(times: dict[str, float | None], fmt: Callable[[float | None], str] | None = None) -> str:
+    shown = fmt or _fmt
+    return "  ".join(f"{name.split()[0]} {shown(t)}" for name, t in times.items())
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -403,6 +543,79 @@ def _ratio(a: float | None, b: float | None) -> str:
     if a is None or b is None or a == 0:
         return "n/a"
     return f"{b / a:.2f}x"
+
+
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _data(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds:.2f} s"
+
+
+def _split_tables(results: dict[str, Any]) -> list[str]:
+    """Where a page's time goes: the study route's answer (server), its transfer and parse
+    in the page, and when each page had its data against when it was drawn."""
+    lines = [
+        "",
+        "The study route every page asks (`GET /api/studies/1?after=0`: every trial), from a "
+        "Python HTTP client: the first answer of a server that has not read the study (no "
+        "warm-up), then the median of 3 more; its size, plain and gzipped (tftune's route "
+        "gzips for a browser; optuna-dashboard's does not).",
+        "",
+        "| trials | tftune first | tftune again | optuna first | optuna again "
+        "| ratio (again) | JSON | tftune gzip |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size, by_backend in results["sizes"].items():
+        ours, theirs = by_backend["tftune"].get("api"), by_backend["optuna"].get("api")
+        if ours is None or theirs is None:
+            continue
+        lines.append(
+            f"| {int(size):,} | {_ms(ours['first_s'])} | {_ms(ours['again_s'])} | "
+            f"{_ms(theirs['first_s'])} | {_ms(theirs['again_s'])} | "
+            f"{theirs['again_s'] / max(ours['again_s'], 1e-9):.0f}x | "
+            f"{ours['bytes'] / 1e6:.1f} MB | {ours['bytes_gzip'] / 1e6:.2f} MB |"
+        )
+    lines += [
+        "",
+        "The same route fetched and parsed inside the page (warm server, median of 3): until "
+        "its headers (the server's work and the wait), reading the body, `JSON.parse`.",
+        "",
+        "| trials | storage | headers | body | JSON.parse |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for size, by_backend in results["sizes"].items():
+        for backend in ("tftune", "optuna"):
+            fetched = by_backend[backend].get("browser_fetch_ms")
+            if fetched is not None:
+                lines.append(
+                    f"| {int(size):,} | {backend} | {fetched['server_ms']:.0f} ms | "
+                    f"{fetched['body_ms']:.0f} ms | {fetched['parse_ms']:.0f} ms |"
+                )
+    lines += [
+        "",
+        "Each page's data against its drawing (warm visits, medians): *data* is when the "
+        "page's last answer of the study route arrived (n/a: the page asked none, it drew "
+        "what the app already held); the rest, up to *drawn*, is the front end (React, "
+        "plotly).",
+        "",
+        "| trials | page | tftune data | tftune drawn | optuna data | optuna drawn |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for size, by_backend in results["sizes"].items():
+        ours, theirs = by_backend["tftune"], by_backend["optuna"]
+        if not ours.get("browser", True) or "data_median_s" not in next(
+            iter(ours["pages"].values())
+        ):
+            continue
+        for name in PAGES:
+            a, b = ours["pages"][name], theirs["pages"][name]
+            lines.append(
+                f"| {int(size):,} | {name} | {_data(a['data_median_s'])} | "
+                f"{_fmt(a['median_s'])} | {_data(b['data_median_s'])} | {_fmt(b['median_s'])} |"
+            )
+    return lines
 
 
 def write_report(results: dict[str, Any], quick: bool) -> None:
@@ -458,6 +671,7 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
             "reads timed (below), without the browser (`--browser-max-size`): a visit of the "
             "10,000-trial study already takes minutes, its top page never drawing in 45 s.",
         ]
+    lines += _split_tables(results)
     lines += [
         "",
         "The storage read behind every dashboard poll (`get_all_trials` of the storage the "
@@ -505,6 +719,161 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
     (RESULTS_DIR / f"{stem}.md").write_text("\n".join(lines) + "\n")
 
 
+# --- where the front end's time goes --------------------------------------------------------
+PLOT_CHECK = re.compile(r"if\(null===document\.getElementById\((\w+)\)\)return")
+BUNDLE = "optuna_dashboard/public/bundle.js"
+
+
+def _plot_ids(bundle: list[str]) -> dict[str, str]:
+    """The dashboard's plot element ids by the minified name that holds them."""
+    found: dict[str, str] = {}
+    for line in bundle:
+        for name, value in re.findall(r"[,;{ ](\w+)=\"((?:plot|graph)-[a-z-]+)\"", line):
+            found.setdefault(name, value)
+    return found
+
+
+def summarise_profile(profile: dict[str, Any], bundle: list[str]) -> dict[str, float]:
+    """A CPU profile's milliseconds: idle (waiting), garbage collection, each plot drawn
+    (a dashboard function that starts by finding its plot's element, all it calls included),
+    and the rest of the JS (React, the app)."""
+    ids = _plot_ids(bundle)
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    parent = {child: node["id"] for node in profile["nodes"] for child in node.get("children", [])}
+    plot_of: dict[int, str | None] = {}
+
+    def plot(node_id: int) -> str | None:
+        frame = nodes[node_id]["callFrame"]
+        line, column = frame["lineNumber"], frame["columnNumber"]
+        if 0 <= line < len(bundle) and bundle[line][column : column + 1] == "(":
+            match = PLOT_CHECK.search(bundle[line], column, column + 400)  # its first statements
+            if match is not None:
+                return ids.get(match.group(1), match.group(1))
+        return None
+
+    totals: dict[str, float] = collections.Counter()
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
+        name = nodes[sample]["callFrame"]["functionName"]
+        if name in ("(idle)", "(garbage collector)", "(program)"):
+            totals[name.strip("()")] += delta / 1000
+            continue
+        node: int | None = sample
+        where = "other JS"
+        while node is not None:
+            if node not in plot_of:
+                plot_of[node] = plot(node)
+            if plot_of[node] is not None:
+                where = f"plot {plot_of[node]}"
+                break
+            node = parent.get(node)
+        totals[where] += delta / 1000
+    return dict(totals)
+
+
+def profile_pages(browser: Browser, base: str, size: int, bundle: list[str]) -> dict[str, Any]:
+    """Each page of the study loaded on its own (a warm server) under Chrome's CPU profiler."""
+    result: dict[str, Any] = {}
+    for name, (path, predicate) in PAGES.items():
+        if name == "study list":
+            continue
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)
+        finished: list[float] = []
+
+        def on_finished(request: Any, finished: list[float] = finished) -> None:
+            if "/api/studies/1?" in request.url:
+                finished.append(time.perf_counter())
+
+        page.on("requestfinished", on_finished)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 1000})
+        cdp.send("Profiler.start")
+        start = time.perf_counter()
+        page.goto(base + path, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+        drawn = _wait(page, predicate, size)
+        seconds = time.perf_counter() - start
+        data = [t - start for t in finished if t >= start]
+        if not drawn:  # its renderer is busy: no profile to take from it
+            result[name] = {"drawn_s": None, "data_s": min(data) if data else None}
+            browser.restart()
+            continue
+        profile = cdp.send("Profiler.stop")["profile"]
+        result[name] = {
+            "drawn_s": seconds,
+            "data_s": min(data) if data else None,
+            "ms": summarise_profile(profile, bundle),
+        }
+        print(f"  profile {size:>7,} {name}: {seconds:.2f} s {result[name]}", flush=True)
+        context.close()
+    return result
+
+
+def run_profile(sizes: list[int]) -> int:
+    """``--profile``: where each page's time goes, for tftune's server, written to
+    ``results/dashboard.profile.{md,json}``."""
+    import optuna_dashboard
+    from playwright.sync_api import sync_playwright
+
+    bundle_path = Path(optuna_dashboard.__file__).parent / "public" / "bundle.js"
+    bundle = bundle_path.read_text().split("\n")
+    results: dict[str, Any] = {"git": git("rev-parse", "--short", "HEAD"), "sizes": {}}
+    with (
+        tempfile.TemporaryDirectory(prefix="tftune-bench-dashboard-") as folder,
+        sync_playwright() as playwright,
+    ):
+        browser = Browser(playwright)
+        for size in sizes:
+            path = Path(folder) / f"tftune-{size}.db"
+            build_tftune(path, size)
+            app, _, close = apps("tftune", path, warm=False)
+            app.warm()  # the server's side ready: the profile is the front end's
+            server, base = serve(app)
+            try:
+                results["sizes"][str(size)] = profile_pages(browser, base, size, bundle)
+            finally:
+                close()
+                server.shutdown()
+                server.server_close()
+        browser.close()
+    (RESULTS_DIR / "dashboard.profile.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [
+        "# Dashboard: where each page's time goes (tftune's server, Chrome's CPU profiler)",
+        "",
+        f"tftune {results['git']}. Each page loaded on its own (a full page load: the 6 MB "
+        "script parsed again) from a server whose answers are built; sampled every 1 ms. "
+        "*data*: the study route's first answer arrived; *idle*: the page's main thread "
+        "waiting (for the network, timers); *program*: the browser's own native work outside "
+        "JS (layout, painting, software WebGL); *plot X*: drawing plot X (plotly, all it "
+        "calls); *other JS*: React and the app.",
+        "",
+        "| trials | page | drawn | data | idle | program | GC | plots | other JS |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for size, pages in results["sizes"].items():
+        for name, found in pages.items():
+            ms = found.get("ms", {})
+            plots = ", ".join(
+                f"{key[5:]} {value / 1000:.2f} s"
+                for key, value in sorted(ms.items(), key=lambda kv: -kv[1])
+                if key.startswith("plot ") and value >= 50
+            )
+            lines.append(
+                f"| {int(size):,} | {name} | {_fmt(found['drawn_s'])} | "
+                f"{_data(found['data_s'])} | "
+                + " | ".join(
+                    f"{ms[key] / 1000:.2f} s" if key in ms else "n/a"
+                    for key in ("idle", "program", "garbage collector")
+                )
+                + f" | {plots or 'n/a'} | "
+                + (f"{ms['other JS'] / 1000:.2f} s |" if "other JS" in ms else "n/a |")
+            )
+    (RESULTS_DIR / "dashboard.profile.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -519,6 +888,9 @@ def main() -> int:
     parser.add_argument(
         "--merge", action="store_true", help="add these sizes to the existing results file"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile each page's front end (tftune only)"
+    )
     args = parser.parse_args()
     sizes = (
         [int(s) for s in args.sizes.split(",")]
@@ -528,6 +900,9 @@ def main() -> int:
     if not os.path.exists(CHROMIUM):
         print(f"{CHROMIUM} is missing: run scripts/bootstrap.sh", file=sys.stderr)
         return 1
+    if args.profile:
+        quiet()
+        return run_profile(sizes)
     quiet()
     from playwright.sync_api import sync_playwright
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import socketserver
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from tftune.dashboard import _safety
 from tftune.storages import BaseStorage, RDBStorage
 from tftune.storages._rdb import _engine
+
+if TYPE_CHECKING:
+    from tftune.dashboard._fast_api import StudyDetailApi
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -59,13 +63,29 @@ def open_storage(storage: str | BaseStorage, *, allow_write: bool) -> tuple[Base
     return opened, True
 
 
-def make_app(storage: BaseStorage, *, allow_write: bool = False) -> Any:
-    """optuna-dashboard's WSGI app over ``storage`` (read-only unless ``allow_write``)."""
+def make_app(storage: BaseStorage, *, allow_write: bool = False) -> StudyDetailApi:
+    """optuna-dashboard's WSGI app over ``storage`` (read-only unless ``allow_write``), its
+    study route answered by ``StudyDetailApi``."""
     import optuna_dashboard
 
     from tftune.dashboard._adapter import OptunaView
+    from tftune.dashboard._fast_api import StudyDetailApi
 
-    return optuna_dashboard.wsgi(OptunaView(storage, allow_write=allow_write))
+    view = OptunaView(storage, allow_write=allow_write)
+    return StudyDetailApi(optuna_dashboard.wsgi(view), view)
+
+
+def _warm(app: StudyDetailApi) -> None:
+    with contextlib.suppress(Exception):  # the first request meets the error and reports it
+        app.warm()
+
+
+def start_warming(app: StudyDetailApi) -> threading.Thread:
+    """Build every study's answer once from a daemon thread, so that the first page finds it
+    made; returns the thread."""
+    thread = threading.Thread(target=_warm, args=(app,), name="tftune-dashboard-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 class DashboardServer:
@@ -89,6 +109,7 @@ class DashboardServer:
         self.remote = not _safety.is_loopback(host)
         self.allow_write = bool(allow_write)
         self.storage, self._owned = open_storage(storage, allow_write=self.allow_write)
+        self._warmer: threading.Thread | None = None
         try:
             app = make_app(self.storage, allow_write=self.allow_write)
             server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
@@ -101,6 +122,7 @@ class DashboardServer:
         self.host = host
         self.port = int(self._server.server_address[1])
         self._thread: threading.Thread | None = None
+        self._warmer = start_warming(app)
 
     @property
     def url(self) -> str:
@@ -136,6 +158,8 @@ class DashboardServer:
         self._close_owned_storage()
 
     def _close_owned_storage(self) -> None:
+        if self._warmer is not None and self._warmer.is_alive():  # not while it reads
+            self._warmer.join(timeout=30)
         if self._owned:
             self._owned = False
             self.storage.close()
