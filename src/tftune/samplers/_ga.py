@@ -73,4 +73,3 @@ class BaseGASampler(BaseSampler, abc.ABC):
         return self._generations().parents(
             study, generation, lambda candidates, g: self.select_parent(study, g)
         )
-
