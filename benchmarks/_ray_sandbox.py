@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,20 @@ def stop_leftovers(workdir: Path) -> list[str]:
 def print_result(result: dict[str, Any]) -> None:
     """Print a script's result for :func:`run_sandboxed`."""
     print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def run_scenarios(
+    scenarios: Mapping[str, Callable[[], dict[str, Any]]], result: dict[str, Any]
+) -> None:
+    """Run each scenario in turn, keeping under its name what it returned (or its traceback,
+    for the caller to fail on) and its wall time."""
+    for name, scenario in scenarios.items():
+        begin = time.perf_counter()
+        try:
+            result[name] = scenario()
+        except Exception:  # noqa: BLE001 - reported to the caller, which fails on it
+            result[name] = {"error": traceback.format_exc()}
+        result[name]["wall_seconds"] = time.perf_counter() - begin
 
 
 def network_report() -> dict[str, Any]:

@@ -12,7 +12,6 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import ray
-from _ray_sandbox import LocalCluster, network_report, print_result
+from _ray_sandbox import LocalCluster, network_report, print_result, run_scenarios
 
 import tftune
 from tftune.keras import Tuner
@@ -250,18 +249,13 @@ def run_all() -> None:
     try:
         ray.init(address=cluster.address, logging_level="WARNING")
         result["network"] = network_report()
-        for name, scenario in {
+        scenarios = {
             "search": search,
             "promotions": promotions,
             "errors": errors,
             "worker_killed": worker_killed,
-        }.items():
-            begin = time.perf_counter()
-            try:
-                result[name] = scenario()
-            except Exception:  # noqa: BLE001 - reported to the test, which fails on it
-                result[name] = {"error": traceback.format_exc()}
-            result[name]["wall_seconds"] = time.perf_counter() - begin
+        }
+        run_scenarios(scenarios, result)
         ray.shutdown()
     finally:
         result["left_running_after_close"] = cluster.close()

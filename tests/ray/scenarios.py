@@ -13,12 +13,11 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
 import ray
-from _ray_sandbox import LocalCluster, network_report, print_result
+from _ray_sandbox import LocalCluster, network_report, print_result, run_scenarios
 
 import tftune
 from tftune.samplers import GridSampler, RandomSampler, TPESampler
@@ -256,13 +255,7 @@ def run_all(postgres_url: str) -> None:
     try:
         ray.init(address=cluster.address, logging_level="WARNING")
         result["network"] = network_report()
-        for name, scenario in scenarios.items():
-            begin = time.perf_counter()
-            try:
-                result[name] = scenario()
-            except Exception:  # noqa: BLE001 - reported to the test, which fails on it
-                result[name] = {"error": traceback.format_exc()}
-            result[name]["wall_seconds"] = time.perf_counter() - begin
+        run_scenarios(scenarios, result)
         ray.shutdown()
         begin = time.perf_counter()
         result["driver_killed"] = driver_killed(cluster.address, f"sqlite:///{WORKDIR / 'r.db'}")

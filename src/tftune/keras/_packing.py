@@ -89,6 +89,19 @@ class _Member:
         return (self.batch_size, self.epochs, self.initial_epoch)
 
 
+def ask_pack(study: Study, size: int) -> tuple[list[Trial], bool]:
+    """Up to ``size`` new trials of ``study`` for one pack, and whether its sampler has nothing
+    left to propose (a finished grid)."""
+    trials: list[Trial] = []
+    try:
+        while len(trials) < size:
+            trials.append(study.ask())
+    except SearchSpaceExhausted as exhausted:
+        _logger.info("%s", exhausted)
+        return trials, True
+    return trials, False
+
+
 class PackedSearch:
     """Trains a :class:`~tftune.keras._pack_job.PackJob`'s trials in packs: asks for them
     (:meth:`run`, in the tuner's process) or is given one pack (:meth:`run_pack`, on a Ray
@@ -130,12 +143,8 @@ class PackedSearch:
             self.run_pack(trials)
 
     def _ask(self, size: int) -> list[Trial]:
-        trials: list[Trial] = []
-        try:
-            while len(trials) < size:
-                trials.append(self.study.ask())
-        except SearchSpaceExhausted as exhausted:
-            _logger.info("%s", exhausted)
+        trials, exhausted = ask_pack(self.study, size)
+        if exhausted:
             self.study.stop()
         return trials
 

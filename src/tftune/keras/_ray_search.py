@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tftune.exceptions import SearchSpaceExhausted
 from tftune.keras._pack_job import PackJob
 from tftune.keras._pack_sizing import AUTO_PACK_SIZE
 from tftune.storages import InMemoryStorage, RDBStorage, RetryFailedTrialCallback
@@ -139,12 +138,10 @@ class RaySearch:
 
     def _launch(self) -> bool:
         size = self.pack_size if self.remaining is None else min(self.pack_size, self.remaining)
-        trials: list[Trial] = []
-        try:
-            while len(trials) < size:
-                trials.append(self.study.ask())
-        except SearchSpaceExhausted as exhausted:
-            _logger.info("%s", exhausted)
+        from tftune.keras._packing import ask_pack
+
+        trials, exhausted = ask_pack(self.study, size)
+        if exhausted:
             self.exhausted = True
         if not trials:
             self.exhausted = True

@@ -191,6 +191,21 @@ class GPSampler(BaseSampler):
             record_constraints(self.constraints_func, study, trial, state)
         self._random.after_trial(study, trial, state, values)
 
+    def _updated_table(
+        self,
+        key: Any,
+        search_space: dict[str, BaseDistribution],
+        trials: Sequence[FrozenTrial],
+        sign: float,
+    ) -> ObservationTable:
+        """The observations kept under ``key`` (a study and ``search_space``), brought up to
+        date with ``trials`` (losses times ``sign``); call with ``self._lock`` held."""
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = ObservationTable(search_space)
+        table.update(trials, sign)
+        return table
+
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
@@ -209,10 +224,7 @@ class GPSampler(BaseSampler):
         trials = study.get_trials(deepcopy=False)
         key = (id(study.storage), study.study_id, tuple(sorted(search_space.items())))
         with self._lock:
-            table = self._tables.get(key)
-            if table is None:
-                table = self._tables[key] = ObservationTable(search_space)
-            table.update(trials, sign)
+            table = self._updated_table(key, search_space, trials, sign)
             rows, losses = table.leaders(rung_min_trials(len(search_space)))
             scan_from = table._scan_from
             if len(rows) < self.n_startup_trials:
@@ -304,10 +316,7 @@ class GPSampler(BaseSampler):
         trials = study.get_trials(deepcopy=False)
         key = (id(study.storage), study.study_id, tuple(sorted(search_space.items())))
         with self._lock:
-            table = self._tables.get(key)
-            if table is None:
-                table = self._tables[key] = ObservationTable(search_space)
-            table.update(trials, 1.0)
+            table = self._updated_table(key, search_space, trials, 1.0)
             rows = np.flatnonzero(table.kind[: len(table)] == COMPLETE)
             scan_from = table._scan_from
             if len(rows) < self.n_startup_trials:
