@@ -45,6 +45,7 @@ from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
@@ -53,6 +54,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from _environment import cpu_model, dist_version, git  # noqa: E402
+from _multi_objective import keras_task  # noqa: E402
 
 RESULTS_DIR = HERE / "results"
 BUDGETS = (100, 200)
@@ -72,16 +74,23 @@ PROBLEMS: dict[str, tuple[str, dict[str, int], list[float]]] = {
     "Binh-Korn (constrained)": ("bnh", {}, [140.0, 55.0]),
     "C2-DTLZ2 (constrained)": ("c2dtlz2", {"n_var": 11, "n_obj": 2}, [2.5, 2.5]),
 }
+#: The Keras task (``_multi_objective/keras_task.py``): validation error and parameter count.
+KERAS = "Digits MLP (Keras, packed)"
+PROBLEMS[KERAS] = ("keras", {}, keras_task.REFERENCE)
 
 
 class Problem:
     """A pymoo problem seen as a define-by-run objective: floats x0..x{d-1} in its bounds."""
 
     def __init__(self, name: str) -> None:
-        from pymoo.problems import get_problem
-
         pymoo_name, kwargs, reference = PROBLEMS[name]
         self.name = name
+        if name == KERAS:
+            self.reference = np.asarray(reference, dtype=float)
+            self.n_obj, self.constrained = 2, False
+            return
+        from pymoo.problems import get_problem
+
         self.problem = get_problem(pymoo_name, **kwargs)
         self.reference = np.asarray(reference, dtype=float)
         self.n_obj = int(self.problem.n_obj)
@@ -160,6 +169,12 @@ if has_torch():
 #: fewer than 200 complete trials): its GPSampler.
 DEFAULT = GP
 PEERS = ("Optuna TPESampler (MOTPE)", "Optuna NSGAIISampler", "tftune TPESampler (MOTPE)")
+#: The Keras task's contenders (its runs are ~100x dearer): the default and the peers.
+KERAS_CONTENDERS = (DEFAULT, *PEERS)
+
+
+def contenders_of(problem: str) -> list[str]:
+    return [c for c in CONTENDERS if problem != KERAS or c in KERAS_CONTENDERS]
 
 
 def silence() -> None:
@@ -190,7 +205,10 @@ def run_job(job: tuple[str, str, int]) -> dict[str, Any]:
     problem = Problem(problem_name)
     study = CONTENDERS[contender](problem, seed)
     started = time.perf_counter()
-    study.optimize(problem, n_trials=max(BUDGETS))
+    if problem_name == KERAS:
+        keras_task.run_study(study, max(BUDGETS))
+    else:
+        study.optimize(problem, n_trials=max(BUDGETS))
     elapsed = time.perf_counter() - started
     trials = sorted(study.trials, key=lambda t: t.number)
     values, feasible = [], []
@@ -208,6 +226,7 @@ def run_job(job: tuple[str, str, int]) -> dict[str, Any]:
         "hypervolume": hv,
         "seconds": elapsed,
         "n_feasible_200": int(sum(feasible)),
+        "load_average": round(os.getloadavg()[0], 2),
     }
 
 
@@ -258,7 +277,10 @@ def mann_whitney(a: list[float], b: list[float]) -> float:
 
 def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[str, Any]:
     table: dict[str, dict[str, dict[str, Any]]] = {}
-    for problem in PROBLEMS:
+    ran = [
+        p for p in PROBLEMS if any(r["problem"] == p and r["contender"] == DEFAULT for r in runs)
+    ]
+    for problem in ran:
         table[problem] = {}
         for budget in BUDGETS:
             cell: dict[str, Any] = {}
@@ -271,18 +293,17 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
                 for c in CONTENDERS
             }
             cell["median"] = {c: statistics.median(v) for c, v in by.items() if v}
+            cell["seeds"] = {c: len(v) for c, v in by.items() if v}
             cell["p_vs_default"] = {
                 p: mann_whitney(by[DEFAULT], by[p]) for p in PEERS if by[p] and by[DEFAULT]
             }
             table[problem][str(budget)] = cell
     beats_tpe_100 = [
-        p
-        for p in PROBLEMS
-        if table[p]["100"]["median"][DEFAULT] > table[p]["100"]["median"][PEERS[0]]
+        p for p in ran if table[p]["100"]["median"][DEFAULT] > table[p]["100"]["median"][PEERS[0]]
     ]
     not_worse_nsga_200 = [
         p
-        for p in PROBLEMS
+        for p in ran
         if not (
             table[p]["200"]["median"][DEFAULT] < table[p]["200"]["median"][PEERS[1]]
             and table[p]["200"]["p_vs_default"][PEERS[1]] < 0.05
@@ -292,27 +313,47 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
     ratio = ask_median["tftune"] / ask_median["optuna"]
     gp_beats_motpe = {
         budget: [
-            p
-            for p in PROBLEMS
-            if table[p][budget]["median"][GP] > table[p][budget]["median"][PEERS[2]]
+            p for p in ran if table[p][budget]["median"][GP] > table[p][budget]["median"][PEERS[2]]
         ]
         for budget in ("100", "200")
     }
     goals = {
         "beats_optuna_motpe_at_100": {
             "problems": beats_tpe_100,
-            "share": len(beats_tpe_100) / len(PROBLEMS),
-            "met": len(beats_tpe_100) / len(PROBLEMS) >= 0.75,
+            "share": len(beats_tpe_100) / len(ran),
+            "met": len(beats_tpe_100) / len(ran) >= 0.75,
         },
         "no_worse_than_optuna_nsga2_at_200": {
             "problems": not_worse_nsga_200,
-            "share": len(not_worse_nsga_200) / len(PROBLEMS),
-            "met": len(not_worse_nsga_200) == len(PROBLEMS),
+            "share": len(not_worse_nsga_200) / len(ran),
+            "met": len(not_worse_nsga_200) == len(ran),
         },
         "ask_time_ratio_at_1000": {"ratio": ratio, "met": ratio <= 0.1},
     }
+    per_trial = {
+        kind: {
+            c: statistics.median(secs)
+            for c in CONTENDERS
+            if (
+                secs := [
+                    r["seconds"] / max(BUDGETS)
+                    for r in runs
+                    if r["contender"] == c and (r["problem"] == KERAS) == (kind == "keras")
+                ]
+            )
+        }
+        for kind in ("numeric", "keras")
+    }
+    loads = [r["load_average"] for r in runs if "load_average" in r]
     return {
+        "problems": ran,
         "table": table,
+        "seconds_per_trial": per_trial,
+        "load_average_at_run_ends": (
+            {"min": min(loads), "median": statistics.median(loads), "max": max(loads)}
+            if loads
+            else None
+        ),
         "ask_median_s": ask_median,
         "goals": goals,
         "gp_beats_tftune_motpe": gp_beats_motpe,
@@ -338,8 +379,9 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         f"Run {config['date']} on {config['cpu']} ({config['cores']} cores, shared; load "
         f"average {config['load_before']} before, {config['load_after']} after), "
         f"`nice -n 5`, {config['processes']} worker processes of one thread each. "
-        f"{config['seeds']} seeds per problem and sampler (the issue's protocol asks for 20: "
-        "run with `--full`); pymoo 0.6.2 problem definitions. tftune "
+        f"Seeds per problem and sampler: the `seeds` column (the issue's protocol asks for 20; "
+        f"this run stopped at its time limit: {config.get('stop_note', 'no limit')}); "
+        "pymoo 0.6.2 problem definitions. tftune "
         f"{config['git']}, Optuna {config['optuna']}.",
         "",
         "Hypervolume of the feasible trials against the fixed reference point (higher is "
@@ -362,23 +404,30 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         lines += [
             f"## {budget} evaluations",
             "",
-            "| problem | reference point | " + " | ".join(names) + " | p vs Optuna TPE | "
+            "| problem | reference point | seeds | " + " | ".join(names) + " | p vs Optuna TPE | "
             "p vs Optuna NSGA-II | p vs tftune MOTPE |",
-            "|---" * (len(names) + 5) + "|",
+            "|---" * (len(names) + 6) + "|",
         ]
-        for problem, (_, _, reference) in PROBLEMS.items():
+        for problem in summary["problems"]:
+            reference = PROBLEMS[problem][2]
             cell = summary["table"][problem][str(budget)]
             best = max(cell["median"].values())
             meds = [
-                (
-                    f"**{_fmt(cell['median'][n])}**"
-                    if cell["median"][n] == best
-                    else _fmt(cell["median"][n])
-                )
+                "-"
+                if n not in cell["median"]
+                else f"**{_fmt(cell['median'][n])}**"
+                if cell["median"][n] == best
+                else _fmt(cell["median"][n])
                 for n in names
             ]
+            seeds = sorted(set(cell["seeds"].values()))
             ps = [f"{cell['p_vs_default'].get(p, float('nan')):.3f}" for p in PEERS]
-            lines.append(f"| {problem} | {reference} | " + " | ".join(meds + ps) + " |")
+            ref = f"[1.0, {reference[1]:.4g}]" if problem == KERAS else str(reference)
+            lines.append(
+                f"| {problem} | {ref} | {'-'.join(map(str, seeds))} | "
+                + " | ".join(meds + ps)
+                + " |"
+            )
         lines.append("")
     ask = summary["ask_median_s"]
     goals = summary["goals"]
@@ -415,7 +464,8 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         "## GPSampler against tftune's MOTPE (AutoSampler's choice)",
         "",
         *[
-            f"- GPSampler's median is higher on {len(v)} of {len(PROBLEMS)} problems at {b} "
+            f"- GPSampler's median is higher on {len(v)} of {len(summary['problems'])} problems "
+            f"at {b} "
             f"evaluations: {', '.join(v) or 'none'}."
             for b, v in summary["gp_beats_tftune_motpe"].items()
         ],
@@ -424,29 +474,42 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         "",
         f"- Default beats Optuna's MOTPE (higher median) on >= 75 % of the problems at 100 "
         f"evaluations: {len(goals['beats_optuna_motpe_at_100']['problems'])} of "
-        f"{len(PROBLEMS)} ({goals['beats_optuna_motpe_at_100']['share']:.0%}): "
+        f"{len(summary['problems'])} ({goals['beats_optuna_motpe_at_100']['share']:.0%}): "
         f"**{'met' if goals['beats_optuna_motpe_at_100']['met'] else 'not met'}**.",
         f"- No worse than Optuna's NSGA-II at 200 (not lower with p < 0.05): "
-        f"{len(goals['no_worse_than_optuna_nsga2_at_200']['problems'])} of {len(PROBLEMS)}: "
+        f"{len(goals['no_worse_than_optuna_nsga2_at_200']['problems'])} of "
+        f"{len(summary['problems'])}: "
         f"**{'met' if goals['no_worse_than_optuna_nsga2_at_200']['met'] else 'not met'}**.",
         f"- Ask time <= 1/10 of Optuna's MOTPE at 1,000 trials: ratio "
         f"{goals['ask_time_ratio_at_1000']['ratio']:.3f}: "
         f"**{'met' if goals['ask_time_ratio_at_1000']['met'] else 'not met'}**.",
         "",
-        f"With {config['seeds']} seeds a Mann-Whitney test can only reach p = "
-        f"{_best_p(config['seeds'])} at best; read single medians with care.",
+        f"With n seeds a side a Mann-Whitney test can reach p = {_best_p(4)} at best for n = 4, "
+        f"{_best_p(8)} for n = 8, {_best_p(20)} for n = 20; read single medians with care.",
         "",
-        "## Notes",
+        "## Time per trial",
         "",
-        "- Wall seconds per 200-trial run (median, objective included; the machine's load "
-        "above weighs on every contender alike):",
+        "Wall seconds per trial of the 200-trial runs (median over runs; objective included: "
+        "pymoo's functions cost microseconds, the Keras task's training dominates its column). "
+        "Load average at the end of each run: "
+        + (
+            "min {min}, median {median}, max {max}".format(**summary["load_average_at_run_ends"])
+            if summary.get("load_average_at_run_ends")
+            else "not recorded"
+        )
+        + "; it weighs on every contender alike.",
         "",
-        "| sampler | s |",
-        "|---|---|",
+        "| sampler | s per trial (pymoo problems) | s per trial (Keras task) |",
+        "|---|---|---|",
     ]
+    per_trial = summary["seconds_per_trial"]
     for name in names:
-        secs = [r["seconds"] for r in result["runs"] if r["contender"] == name]
-        lines.append(f"| {name} | {statistics.median(secs):.2f} |")
+        numeric = per_trial["numeric"].get(name)
+        keras = per_trial["keras"].get(name)
+        lines.append(
+            f"| {name} | {'-' if numeric is None else f'{numeric:.3f}'} | "
+            f"{'-' if keras is None else f'{keras:.3f}'} |"
+        )
     lines.append("")
     (RESULTS_DIR / f"multi_objective{suffix}.md").write_text("\n".join(lines))
     (RESULTS_DIR / f"multi_objective{suffix}.json").write_text(json.dumps(result, indent=1))
@@ -460,6 +523,12 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--cache", type=Path, help="JSON-lines file of finished runs to reuse")
     parser.add_argument(
+        "--deadline-s", type=float, help="stop starting runs after this many seconds, report"
+    )
+    parser.add_argument(
+        "--note", default="", help="a paragraph for the report (where runs came from)"
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="rewrite the .md from the existing .json"
     )
     args = parser.parse_args()
@@ -471,7 +540,14 @@ def main() -> None:
     seeds = 20 if args.full else 2 if args.quick else args.seeds
     silence()
     load_before = os.getloadavg()[0]
-    jobs = [(c, p, s) for s in range(seeds) for p in PROBLEMS for c in CONTENDERS]
+    # Seed-major, so that a run cut by its deadline has whole seeds; the Keras task (~100x
+    # dearer) gets one seed per two of the pymoo problems.
+    numeric = [p for p in PROBLEMS if p != KERAS]
+    jobs = []
+    for s in range(seeds):
+        jobs += [(c, p, s) for p in numeric for c in CONTENDERS]
+        if s % 2 == 1:
+            jobs += [(c, KERAS, s // 2) for c in contenders_of(KERAS)]
     started = time.perf_counter()
     runs = []
     if args.cache is not None and args.cache.exists():
@@ -482,10 +558,15 @@ def main() -> None:
         runs = [cached[j] for j in jobs if j in cached]
         jobs = [j for j in jobs if j not in cached]
         print(f"{len(runs)} runs from the cache, {len(jobs)} to run", flush=True)
+    stop_note = "all runs finished"
     with multiprocessing.get_context("spawn").Pool(
         args.processes, initializer=worker_init
     ) as pool:
         for i, run in enumerate(pool.imap_unordered(run_job, jobs), 1):
+            if args.deadline_s is not None and time.perf_counter() - started > args.deadline_s:
+                stop_note = f"stopped after {i - 1} of {len(jobs)} new runs"
+                pool.terminate()
+                break
             runs.append(run)
             if args.cache is not None:
                 with args.cache.open("a") as cache:
@@ -508,6 +589,8 @@ def main() -> None:
             "cores": os.cpu_count(),
             "processes": args.processes,
             "seeds": seeds,
+            "stop_note": stop_note,
+            "note": args.note,
             "budgets": list(BUDGETS),
             "load_before": round(load_before, 2),
             "load_after": round(os.getloadavg()[0], 2),

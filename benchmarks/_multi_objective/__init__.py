@@ -1,0 +1,1 @@
+"""Helpers of the multi-objective benchmark (bench_multi_objective.py)."""
