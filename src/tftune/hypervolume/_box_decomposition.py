@@ -44,6 +44,30 @@ def non_dominated_box_bounds(
         top = points[:, 0].min() if len(points) else reference[0]
         return np.array([[-np.inf]]), np.array([[top]])
     points = points[np.argsort(points[:, -1], kind="stable")]
+    if k == 2:
+        return _staircase(points, reference)
+    return _sweep(points, reference)
+
+
+def _staircase(points: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two objectives, the front sorted by its second objective: strip ``i`` is
+    ``(-inf, x_i) x [z_i, z_{i+1})`` with ``x = (r_1, front's x)``, ``z = (-inf, front's z, r_2)``
+    (the sweep's boxes, built at once)."""
+    n = len(points)
+    lower = np.column_stack([np.full(n + 1, -np.inf), np.concatenate([[-np.inf], points[:, 1]])])
+    upper = np.column_stack(
+        [
+            np.concatenate([reference[:1], points[:, 0]]),
+            np.concatenate([points[:, 1], reference[1:]]),
+        ]
+    )
+    return lower, upper
+
+
+def _sweep(points: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sweep of the module's docstring over ``points``: non-dominated, unique, sorted by the
+    last objective, all strictly inside ``reference``."""
+    k = reference.size
     # The free region of the first k - 1 objectives: disjoint boxes [low, high), opened at z.
     low = np.full((1, k - 1), -np.inf)
     high = reference[None, :-1].copy()
