@@ -92,3 +92,27 @@ def test_boxes_not_in_the_strip_layout_take_the_box_by_box_path() -> None:
         mo.log_ehvi(mean, std, samples, lower, upper),
         atol=1e-9,
     )
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_hypervolume_improvement_scores_candidates_by_the_plain_formula(k: int) -> None:
+    from tftune.samplers._gp._model import GaussianProcess
+
+    rng = np.random.default_rng(20 + k)
+    x = rng.random((25, 3))
+    loss = np.column_stack([np.sin(3 * x[:, j]) + x[:, (j + 1) % 3] for j in range(k)])
+    y = (loss - loss.mean(axis=0)) / loss.std(axis=0)
+    models = []
+    for j in range(k):
+        model = GaussianProcess(3)
+        model.fit(x, np.empty((25, 0), np.int64), y[:, j], max_iterations=10)
+        models.append(model)
+    samples = mo.normal_qmc_samples(k, 32, seed=k)
+    ehvi = mo.HypervolumeImprovement(models, y, samples)
+    candidates = rng.random((40, 3))
+    no_cat = np.empty((40, 0), np.int64)
+    posterior = [m.predict(candidates, no_cat) for m in models]
+    mean = np.stack([p[0] for p in posterior], axis=1)
+    std = np.stack([p[1] for p in posterior], axis=1)
+    plain = _plain_log_ehvi(mean, std, samples, ehvi.lower, ehvi.upper)
+    np.testing.assert_allclose(ehvi(candidates, no_cat), plain, atol=1e-9)

@@ -8,6 +8,10 @@ quasi-random draws of the posterior (scrambled Sobol points mapped to normal one
 every candidate, so the acquisition is a deterministic function of the candidate) of the
 hypervolume each draw adds, summed box by box (each factor clamped away from 0, as Optuna
 does, so that the log stays finite where no draw improves).
+
+Speed: with two objectives the boxes are the staircase's strips, and each draw's sum over them
+comes from two binary searches into prefix sums (``_Strips``: O(log b) a draw instead of O(b));
+with more objectives the cells are evaluated in chunks that stay in the CPU's cache.
 """
 
 from __future__ import annotations
@@ -186,9 +190,12 @@ class HypervolumeImprovement:
         self.samples = samples
         front = front_loss[nondominated_mask(front_loss)]
         self.lower, self.upper = non_dominated_box_bounds(front, reference_point(front_loss))
+        self._strips = _Strips.of(self.lower, self.upper)  # the prefix sums, once per ask
 
     def __call__(self, cand_num: np.ndarray, cand_cat: np.ndarray) -> np.ndarray:
         posterior = [model.predict(cand_num, cand_cat) for model in self.models]
         mean = np.stack([p[0] for p in posterior], axis=1)
         std = np.stack([p[1] for p in posterior], axis=1)
-        return log_ehvi(mean, std, self.samples, self.lower, self.upper)
+        if self._strips is not None:
+            return self._strips.log_ehvi(mean, std, self.samples)
+        return _log_ehvi_boxes(mean, std, self.samples, self.lower, self.upper)
