@@ -5,7 +5,10 @@ objectives (6 and 7 variables), WFG4 (2 objectives, 6 variables), and two constr
 Binh-Korn (2 variables, 2 constraints) and C2-DTLZ2 (2 objectives, 11 variables). Every
 variable is a float; the hypervolume is that of the feasible trials, against a fixed reference
 point per problem (tftune.hypervolume.compute_hypervolume, the same for every contender), at
-100 and 200 evaluations (the first 100 trials of each 200-trial run).
+100 and 200 evaluations (the first 100 trials of each 200-trial run). A Keras task too
+(``_multi_objective/keras_task.py``): a digits MLP, validation error against parameter count,
+trials trained in fused packs of 25; the same pack evaluation for every sampler, which only
+tftune's GPSampler and MOTPE and Optuna's NSGA-II and MOTPE run (its runs cost ~100x more).
 
 Contenders: tftune's GPSampler (log EHVI, one GP per objective) and TPESampler (MOTPE), the two
 samplers tftune's default ``AutoSampler`` chooses between for several objectives (see DEFAULT),
