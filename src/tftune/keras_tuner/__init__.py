@@ -3,7 +3,7 @@
 ``HyperParameters``, ``HyperModel``, ``Objective``, ``errors`` and ``oracles`` load without
 TensorFlow; the tuners (``RandomSearch``, ``BayesianOptimization``, ``Hyperband``,
 ``GridSearch``, ``Tuner``, ``SklearnTuner``) import Keras when first used, as ``tftune.keras``
-does.
+does, and so does ``applications`` (KerasTuner's ready-made hypermodels).
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ def __getattr__(name: str) -> Any:
         from tftune.keras_tuner import _tuners
 
         return getattr(_tuners, name)
+    if name == "applications":
+        import importlib
+
+        return importlib.import_module("tftune.keras_tuner.applications")
     if name == "SklearnTuner":
         from tftune.keras_tuner._sklearn import SklearnTuner
 
@@ -50,6 +54,7 @@ __all__ = [
     "RandomSearch",
     "SklearnTuner",
     "Tuner",
+    "applications",
     "errors",
     "oracles",
 ]
