@@ -9,8 +9,9 @@ trials are compared at a *rung*, the deepest step that at least that many finish
 reached (a complete trial has reached every step; a pruned one the steps it reported). The
 samplers then learn from every trial that reached the rung instead of from the few complete
 ones, each on one footing: its *predicted final value*, its curve up to the rung extrapolated to
-the longest complete trial's last step (see ``tftune.pruners.extrapolate``). Comparing raw values at an early rung would teach the samplers
-that configurations which learn fast are good, though slow starters may end better.
+the longest complete trial's last step (see ``tftune.pruners.extrapolate``). Comparing raw
+values at an early rung would teach the samplers that configurations which learn fast are
+good, though slow starters may end better.
 """
 
 from __future__ import annotations
