@@ -1,6 +1,7 @@
 """Pruning on slow starters (issue 17): small learning rates learn slowly but end best.
 
   PYTHONPATH=src python benchmarks/bench_pruning_slow.py --seeds 40 [--curves steady]
+  PYTHONPATH=src python benchmarks/bench_pruning_slow.py --seeds 10 --curves mf_hartmann6
 
 60 trials of up to 27 epochs per contender and seed, Hyperband min 1 / max 27 / factor 3 (ASHA
 min 1 / factor 3; ``asharung``: tftune's ASHA with ``curve_horizon="next_rung"``, its rule
@@ -9,8 +10,14 @@ complete trial with the best reported final value, and the epochs trained; also,
 steps, the same measure over the trials complete within ``BUDGET`` epochs (a third of the
 unpruned search's, the issue's compute budget). The one-epoch top-k
 baseline ("Is One Epoch All You Need", arXiv 2307.15422) trains ``N_TRIALS`` random
-configurations for one epoch and the best ``TOP_K`` to the end. Writes
-results/pruning_slow_starters.{md,json}.
+configurations for one epoch and the best ``TOP_K`` to the end. ``ashapoint``: tftune's ASHA
+on the point prediction of the final value without the "cannot beat the best" rule
+(``curve_confidence=None, beat_best=False``), its default before the optimistic bound.
+``--curves mf_hartmann3|mf_hartmann6``: the same search on MF-Hartmann (_pruning/mf_hartmann.py,
+fidelity k/27 at epoch k; best final: the noise-free f(x, 1) of the chosen trial). Writes
+results/pruning_slow_starters{,_steady,_mf_hartmann3,_mf_hartmann6}.json (after every job, so a
+stopped run keeps its seeds) and .md; p: Wilcoxon signed-rank, paired by seed, against
+tftune_tpe_asha.
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _pruning.slow_starters import MAX_STEPS, final_loss, noisy_curve, suggest  # noqa: E402
+from _pruning import slow_starters  # noqa: E402
+from _pruning.mf_hartmann import TASKS as MF_TASKS  # noqa: E402
+from _pruning.slow_starters import MAX_STEPS  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 N_TRIALS = 60
@@ -44,6 +53,7 @@ CONTENDERS = (
     "tftune_random_hyperband",
     "optuna_random_hyperband",
     "tftune_tpe_asha",
+    "tftune_tpe_ashapoint",
     "tftune_tpe_asharung",
     "optuna_tpe_asha",
     "tftune_random_asha",
@@ -79,6 +89,10 @@ def _study(contender: str, seed: int) -> Any:
             min_resource=1, max_resource=MAX_STEPS, reduction_factor=3
         ),
         "asha": lambda: pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+        # tftune's ASHA on the point prediction, no "cannot beat the best" rule
+        "ashapoint": lambda: pruners.SuccessiveHalvingPruner(
+            min_resource=1, reduction_factor=3, curve_confidence=None, beat_best=False
+        ),
         # tftune's ASHA before issue 17's change: extrapolation to the next rung only
         "asharung": lambda: pruners.SuccessiveHalvingPruner(
             min_resource=1, reduction_factor=3, curve_horizon="next_rung"
@@ -87,25 +101,55 @@ def _study(contender: str, seed: int) -> Any:
     return lib, lib.create_study(sampler=sampler, pruner=pruner, direction="minimize")
 
 
-def run(job: tuple[str, int]) -> dict[str, Any]:
-    contender, seed = job
+class Curves:
+    """The objective's curves: ``suggest(trial)``, ``curve(params, seed, number)`` (MAX_STEPS
+    reports) and ``final(params)`` (the noise-free final, lower is better)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.task = MF_TASKS.get(name)
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        if self.task is None:
+            return slow_starters.suggest(trial)
+        return {f"x{i}": trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(self.task.dim)}
+
+    def _x(self, params: dict[str, Any]) -> list[float]:
+        assert self.task is not None
+        return [params[f"x{i}"] for i in range(self.task.dim)]
+
+    def curve(self, params: dict[str, Any], seed: int, number: int) -> list[float]:
+        if self.task is None:
+            return slow_starters.noisy_curve(params, np.random.default_rng([seed, number]))
+        x = self._x(params)
+        return [self.task.observe(seed, x, k, MAX_STEPS) for k in range(MAX_STEPS)]
+
+    def final(self, params: dict[str, Any]) -> float:
+        if self.task is None:
+            return slow_starters.final_loss(params)
+        return self.task.true_value(self._x(params), 1.0)
+
+
+def run(job: tuple[str, int, str]) -> dict[str, Any]:
+    contender, seed, curves_name = job
+    curves = Curves(curves_name)
     began = time.perf_counter()
     if contender == "one_epoch_top_k":
-        return {**_one_epoch(seed), "contender": contender, "seed": seed}
+        return {**_one_epoch(seed, curves), "contender": contender, "seed": seed}
     lib, study = _study(contender, seed)
     epochs = 0
     finals: list[tuple[float, float, int]] = []  # (reported final, true final, epochs so far)
 
     def objective(trial: Any) -> float:
         nonlocal epochs
-        params = suggest(trial)
-        curve = noisy_curve(params, np.random.default_rng([seed, trial.number]))
+        params = curves.suggest(trial)
+        curve = curves.curve(params, seed, trial.number)
         for epoch, value in enumerate(curve, 1):
             epochs += 1
             trial.report(value, epoch)
             if epoch < MAX_STEPS and trial.should_prune():
                 raise lib.TrialPruned()
-        finals.append((curve[-1], final_loss(params), epochs))
+        finals.append((curve[-1], curves.final(params), epochs))
         return curve[-1]
 
     study.optimize(objective, n_trials=N_TRIALS)
@@ -126,25 +170,46 @@ def _best(finals: list[tuple[float, float, int]], budget: int | None) -> float:
     return min(within)[1] if within else float("inf")
 
 
-def _one_epoch(seed: int) -> dict[str, Any]:
+def _one_epoch(seed: int, curves: Curves) -> dict[str, Any]:
     import tftune
 
     study = tftune.create_study(sampler=tftune.samplers.RandomSampler(seed=seed))
     drawn = []
     for _ in range(N_TRIALS):
         trial = study.ask()
-        params = suggest(trial)
-        curve = noisy_curve(params, np.random.default_rng([seed, trial.number]))
+        params = curves.suggest(trial)
+        curve = curves.curve(params, seed, trial.number)
         drawn.append((curve[0], curve, params))
         study.tell(trial, curve[0])
     top = sorted(drawn, key=lambda item: item[0])[:TOP_K]
-    best = min((curve[-1], final_loss(params)) for _, curve, params in top)
+    best = min((curve[-1], curves.final(params)) for _, curve, params in top)
     return {
         "best_true_final": best[1],
         "best_true_final_at_budget": best[1],  # within the budget (268 epochs)
         "epochs": N_TRIALS + TOP_K * (MAX_STEPS - 1),
         "complete": TOP_K,
     }
+
+
+def _paired_p(
+    results: list[dict[str, Any]], a: str, b: str, key: str = "best_true_final"
+) -> float | None:
+    """Two-sided Wilcoxon signed-rank p of ``a`` against ``b``, paired by seed (None if
+    either is missing, a == b or every pair ties)."""
+    from scipy.stats import wilcoxon
+
+    by_seed = {(r["contender"], r["seed"]): r[key] for r in results}
+    seeds = sorted({r["seed"] for r in results})
+    pairs = [
+        (by_seed[a, s], by_seed[b, s]) for s in seeds if (a, s) in by_seed and (b, s) in by_seed
+    ]
+    if a == b or not pairs or all(x == y for x, y in pairs):
+        return None
+    return float(wilcoxon([x for x, _ in pairs], [y for _, y in pairs]).pvalue)
+
+
+def _fmt_p(p: float | None) -> str:
+    return "-" if p is None else f"{p:.3g}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,18 +219,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
     parser.add_argument(
         "--curves",
-        choices=("slow", "steady"),
+        choices=("slow", "steady", *MF_TASKS),
         default="slow",
         help="steady: the control where every configuration learns at one speed",
     )
     args = parser.parse_args(argv)
     os.environ["SLOW_STARTER_CURVES"] = args.curves  # read by the workers' curve module
     contenders = args.contenders.split(",")
-    jobs = [(c, s) for c in contenders for s in range(args.seeds)]
+    # seed-major: a stopped run has every contender of its first seeds
+    jobs = [(c, s, args.curves) for s in range(args.seeds) for c in contenders]
     load_start = [round(x, 2) for x in os.getloadavg()]
     began = time.perf_counter()
+    suffix = "" if args.curves == "slow" else f"_{args.curves}"
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    partial = args.output_dir / f"pruning_slow_starters{suffix}.json"
+    results = []
     with multiprocessing.get_context("spawn").Pool(2) as pool:
-        results = pool.map(run, jobs)
+        for result in pool.imap_unordered(run, jobs):
+            results.append(result)
+            partial.write_text(json.dumps({"partial": True, "results": results}, indent=1))
     summary = {}
     for c in contenders:
         rows = [r for r in results if r["contender"] == c]
@@ -178,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "mean_epochs": statistics.fmean(r["epochs"] for r in rows),
             "seeds": len(rows),
+            "p_vs_tftune_tpe_asha": _paired_p(results, c, "tftune_tpe_asha"),
+            "p_vs_tftune_tpe_asha_at_budget": _paired_p(
+                results, c, "tftune_tpe_asha", "best_true_final_at_budget"
+            ),
         }
     payload = {
         "results": results,
@@ -186,8 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_end": [round(x, 2) for x in os.getloadavg()],
         "elapsed_s": time.perf_counter() - began,
     }
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    (args.output_dir / "pruning_slow_starters.json").write_text(json.dumps(payload, indent=1))
+    partial.write_text(json.dumps(payload, indent=1))
     nop = summary.get("tftune_tpe_nop")
     lines = [
         "# Pruning on slow starters",
@@ -206,16 +281,18 @@ def main(argv: list[str] | None = None) -> int:
         "of the unpruned search's).",
         "",
         "| contender | mean best final | median | mean epochs | epochs vs unpruned | "
-        f"mean best final within {BUDGET} epochs |",
-        "|---|---|---|---|---|---|",
+        f"mean best final within {BUDGET} epochs | p vs tftune_tpe_asha (final; within) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for c, row in summary.items():
         share = f"{row['mean_epochs'] / nop['mean_epochs']:.2f}" if nop else "-"
         lines.append(
             f"| {c} | {row['mean_best_final']:.4f} | {row['median_best_final']:.4f} | "
-            f"{row['mean_epochs']:.0f} | {share} | {row['mean_best_final_at_budget']:.4f} |"
+            f"{row['mean_epochs']:.0f} | {share} | {row['mean_best_final_at_budget']:.4f} | "
+            f"{_fmt_p(row['p_vs_tftune_tpe_asha'])}; "
+            f"{_fmt_p(row['p_vs_tftune_tpe_asha_at_budget'])} |"
         )
-    (args.output_dir / "pruning_slow_starters.md").write_text("\n".join(lines) + "\n")
+    (args.output_dir / f"pruning_slow_starters{suffix}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

@@ -9,6 +9,9 @@ standardised with the training rows' mean and deviation):
 * ``digits``: an MLP ``Dense(units, relu) -> Dropout -> Dense(units, relu) -> Dropout ->
   Dense(10, softmax)``, Adam, sparse categorical cross-entropy; space: units 16..256 (log int),
   learning rate 1e-4..1e-1 (log), dropout 0..0.5; batch size 32.
+* ``digits_cnn`` (bench_pruning_keras.py only): the digits as 8x8x1 images, ``Conv2D(filters, 3,
+  relu) -> MaxPooling2D(2) -> Flatten -> Dropout -> Dense(10, softmax)``; space: filters 4..32
+  (log int), learning rate 1e-4..1e-1 (log), dropout 0..0.5; batch size 32.
 
 Objective: ``val_accuracy`` (maximize). Held-out metric: test accuracy of the model a tool hands
 back. Every trial's weights are seeded from its configuration (``config_seed``), so the same
@@ -66,6 +69,7 @@ def load_task(task: str) -> dict[str, Any]:
     from sklearn.preprocessing import StandardScaler
 
     x, y = (load_breast_cancer if task == "breast_cancer" else load_digits)(return_X_y=True)
+    # digits_cnn: the same rows as digits, standardised the same way, reshaped in the model
     x_train, x_rest, y_train, y_rest = train_test_split(
         x, y, test_size=0.4, random_state=0, stratify=y
     )
@@ -97,6 +101,12 @@ def suggest(task: str):  # -> Callable[[trial], dict]
                 "units": trial.suggest_int("units", 16, 128, log=True),
                 "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64]),
             }
+        if task == "digits_cnn":
+            return {
+                "filters": trial.suggest_int("filters", 4, 32, log=True),
+                "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True),
+                "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+            }
         return {
             "units": trial.suggest_int("units", 16, 256, log=True),
             "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True),
@@ -113,6 +123,12 @@ def kerastuner_params(task: str, hp: Any) -> dict[str, Any]:
             "dropout": hp.Float("dropout", 0.0, 0.5),
             "units": hp.Int("units", 16, 128, sampling="log"),
             "batch_size": hp.Choice("batch_size", [16, 32, 64]),
+        }
+    if task == "digits_cnn":
+        return {
+            "filters": hp.Int("filters", 4, 32, sampling="log"),
+            "learning_rate": hp.Float("learning_rate", 1e-4, 1e-1, sampling="log"),
+            "dropout": hp.Float("dropout", 0.0, 0.5),
         }
     return {
         "units": hp.Int("units", 16, 256, sampling="log"),
@@ -134,6 +150,23 @@ def config_seed(seed: int, params: dict[str, Any]) -> int:
 def build_model(task: str, params: dict[str, Any]) -> Any:
     import keras
 
+    if task == "digits_cnn":
+        model = keras.Sequential(
+            [
+                keras.layers.Reshape((8, 8, 1)),
+                keras.layers.Conv2D(int(params["filters"]), 3, activation="relu"),
+                keras.layers.MaxPooling2D(2),
+                keras.layers.Flatten(),
+                keras.layers.Dropout(params["dropout"]),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
     layers = [
         keras.layers.Dense(int(params["units"]), activation="relu"),
         keras.layers.Dropout(params["dropout"]),

@@ -1,6 +1,7 @@
 """Pruners stop unpromising trials early, from the values they report each step."""
 
 from tftune.pruners._base import BasePruner, NopPruner
+from tftune.pruners._curves import extrapolate, optimistic_bound
 from tftune.pruners._hyperband import HyperbandPruner
 from tftune.pruners._patient import PatientPruner
 from tftune.pruners._percentile import MedianPruner, PercentilePruner
@@ -18,4 +19,6 @@ __all__ = [
     "SuccessiveHalvingPruner",
     "ThresholdPruner",
     "WilcoxonPruner",
+    "extrapolate",
+    "optimistic_bound",
 ]

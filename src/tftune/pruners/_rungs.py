@@ -91,6 +91,7 @@ class StudyRungs:
         self.unnoted: list[FrozenTrial] = []  # finished trials no pruner saw
         self._unnoted_steps: dict[int, RungValues] = {}  # step -> their values there
         self.max_complete_step: int | None = None
+        self.final_range: tuple[float, float] | None = None  # complete trials' min, max final
         self.paused: dict[int, FrozenTrial] = {}  # number -> PRUNED trial with a checkpoint
         self.resumed: set[int] = set()  # numbers of paused trials a finished trial resumed
 
@@ -98,6 +99,10 @@ class StudyRungs:
         line = lineage(trial)
         if trial.state == TrialState.COMPLETE and trial.last_step is not None:
             self.max_complete_step = max(self.max_complete_step or 0, trial.last_step)
+            final = trial.intermediate_values[trial.last_step]
+            if math.isfinite(final):
+                low, high = self.final_range or (final, final)
+                self.final_range = (min(low, final), max(high, final))
         if trial.state == TrialState.PRUNED and CHECKPOINT_KEY in trial.system_attrs:
             self.paused[trial.number] = trial
         if RESUME_OF_KEY in trial.system_attrs:
@@ -111,6 +116,13 @@ class StudyRungs:
         for step, values in self._unnoted_steps.items():
             if step in trial.intermediate_values:
                 values.put(line, trial.number, trial.intermediate_values[step])
+
+    def may_beat_best_final(self, bound: float, minimize: bool) -> bool:
+        """Whether ``bound`` (an optimistic final value) beats or ties the complete trials' best
+        last report (True while none is complete)."""
+        if self.final_range is None or math.isnan(bound):
+            return self.final_range is None
+        return bound <= self.final_range[0] if minimize else bound >= self.final_range[1]
 
     def unnoted_at(self, step: int) -> RungValues:
         """The unnoted finished trials' values at ``step`` (indexed on first use)."""

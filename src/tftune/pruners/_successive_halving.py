@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 from tftune._direction import StudyDirection
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import non_negative_int
-from tftune.pruners._curves import CURVE_HORIZONS, MIN_REPORTS, extrapolate
+from tftune.pruners._curves import (
+    CURVE_HORIZONS,
+    MIN_REPORTS,
+    check_confidence,
+    extrapolate,
+    optimistic_bound,
+)
 from tftune.pruners._rungs import (
     CHECKPOINT_KEY,
     LINEAGE_KEY,
@@ -54,6 +60,11 @@ def check_curve_horizon(value: Any) -> str:
     return str(value)
 
 
+def _reports(trial: FrozenTrial, step: int) -> int:
+    """The trial's finite reports up to ``step``."""
+    return sum(1 for s, v in trial.intermediate_values.items() if s <= step and math.isfinite(v))
+
+
 def _open_trials(study: Study) -> list[FrozenTrial]:
     return study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
 
@@ -79,6 +90,15 @@ class SuccessiveHalvingPruner(BasePruner):
     * ``"next_rung"``: to the next rung's step, and every rung decides (on the current value
       while the curve is too short to fit).
 
+    ``curve_confidence`` (with ``curve_horizon="final"``): record not the predicted final value
+    but an optimistic bound on it at this confidence (``_curves.optimistic_bound``: the best
+    value the reports do not rule out), so a curve whose shape is still uncertain is not
+    stopped for a point estimate. ``beat_best``: a rung also stops a trial whose bound cannot
+    beat the best final value of the complete trials (the trial is hopeless whatever its
+    place at the rung), once the trial has more than three reports (with three, every rate
+    fits exactly and no uncertainty can be measured). Both are the defaults (issue 17's
+    slow-starter benchmark) and apply only with ``curve_horizon="final"``.
+
     Args:
         min_resource: steps before the first rung, or "auto" (1% of the longest complete trial).
         reduction_factor: eta, at least 2.
@@ -88,6 +108,10 @@ class SuccessiveHalvingPruner(BasePruner):
             the rung).
         curve_horizon: "final" or "next_rung", as above (used only with
             ``extrapolate_curves``).
+        curve_confidence: None (the point prediction) or a confidence level in (0, 1) (used
+            only with ``extrapolate_curves`` and ``curve_horizon="final"``).
+        beat_best: also stop trials whose bound cannot beat (or tie) the best complete final
+            value (used only with ``extrapolate_curves`` and ``curve_horizon="final"``).
     """
 
     def __init__(
@@ -98,12 +122,18 @@ class SuccessiveHalvingPruner(BasePruner):
         bootstrap_count: int = 0,
         extrapolate_curves: bool = True,
         curve_horizon: str = "final",
+        curve_confidence: float | None = 0.99,
+        beat_best: bool = True,
     ) -> None:
         check_resource("min_resource", min_resource)
         if not isinstance(extrapolate_curves, bool):
             raise ValueError(f"`extrapolate_curves` must be a bool, got {extrapolate_curves!r}.")
         self.extrapolate_curves = extrapolate_curves
         self.curve_horizon = check_curve_horizon(curve_horizon)
+        self.curve_confidence = check_confidence("curve_confidence", curve_confidence)
+        if not isinstance(beat_best, bool):
+            raise ValueError(f"`beat_best` must be a bool, got {beat_best!r}.")
+        self.beat_best = beat_best
         # The most steps a trial runs, where known (Hyperband sets it): no extrapolation past it.
         self.max_step: int | None = None
         if (
@@ -145,13 +175,26 @@ class SuccessiveHalvingPruner(BasePruner):
             key = f"{self._rung_prefix}{rung}"
             if self.extrapolate_curves:
                 horizon = self._horizon(study, step, self.rung_step(rung + 1, min_resource))
-                value = extrapolate(trial.intermediate_values, step, horizon, minimize)
+                if self.curve_confidence is None or self.curve_horizon != "final":
+                    value = extrapolate(trial.intermediate_values, step, horizon, minimize)
+                else:
+                    value = optimistic_bound(
+                        trial.intermediate_values, step, horizon, minimize, self.curve_confidence
+                    )
             study.storage.set_trial_attr(trial.trial_id, key, value, system=True)
             trial.system_attrs[key] = value
             if not self._decides(trial, step):
                 rung += 1
                 continue
             with STUDY_RUNGS.updated(study) as rungs:
+                if (
+                    self.beat_best
+                    and self.extrapolate_curves
+                    and self.curve_horizon == "final"
+                    and _reports(trial, step) > MIN_REPORTS
+                    and not rungs.may_beat_best_final(value, minimize)
+                ):
+                    return True
                 competing = rungs.competing(
                     key, self.rung_step(rung, min_resource), [*_open_trials(study), trial]
                 )
@@ -177,10 +220,7 @@ class SuccessiveHalvingPruner(BasePruner):
         extrapolated to its final step and is still too short to fit."""
         if not self.extrapolate_curves or self.curve_horizon == "next_rung":
             return True
-        reports = sum(
-            1 for s, v in trial.intermediate_values.items() if s <= step and math.isfinite(v)
-        )
-        return reports >= MIN_REPORTS
+        return _reports(trial, step) >= MIN_REPORTS
 
     def rung_values(self, study: Study, rung: int) -> list[float]:
         """The values competing at ``rung`` now, one per configuration, ascending (NaN left

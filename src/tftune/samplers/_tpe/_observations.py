@@ -7,7 +7,11 @@ study's trial list every trial is finished; each proposal only looks at trials p
 Pruned trials (BOHB-like): while fewer than ``rung_min_trials(d)`` trials are complete, the
 trials are compared at a *rung*, the deepest step that at least that many finished trials have
 reached (a complete trial has reached every step; a pruned one the steps it reported). The
-samplers then learn from every trial's value at the rung instead of from the few complete ones.
+samplers then learn from every trial that reached the rung instead of from the few complete
+ones, each on one footing: its *predicted final value*, its curve up to the rung extrapolated to
+the longest complete trial's last step (see ``tftune.pruners.extrapolate``). Comparing raw
+values at an early rung would teach the samplers that configurations which learn fast are
+good, though slow starters may end better.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from tftune.distributions import BaseDistribution
+from tftune.pruners import extrapolate
 from tftune.samplers._tpe._transform import is_numeric, to_model_value
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -55,6 +60,9 @@ class ObservationTable:
             dict[int, float]
         ] = []  # each row's finite intermediate values, as losses
         self._pruned_steps: Counter[int] = Counter()  # step -> pruned trials that reported it
+        self._deepest_step: int | None = None  # the deepest step a finished trial reported
+        self._complete_step: int | None = None  # the deepest step a complete trial reported
+        self._predicted: dict[tuple[int, int, int], float] = {}  # (row, rung, horizon) -> loss
         self._by_loss = np.empty(
             0, dtype=np.int64
         )  # complete rows by (loss, row), up to _by_loss_upto
@@ -116,6 +124,11 @@ class ObservationTable:
             step: sign * v for step, v in trial.intermediate_values.items() if math.isfinite(v)
         }
         self.reports.append(reports)
+        if reports:
+            last = max(reports)
+            self._deepest_step = max(self._deepest_step or last, last)
+            if kind == COMPLETE:
+                self._complete_step = max(self._complete_step or last, last)
         if kind == PRUNED:
             self._pruned_steps.update(reports.keys())
         self._size += 1
@@ -144,7 +157,8 @@ class ObservationTable:
 
     def leaders(self, n_min: int) -> tuple[np.ndarray, np.ndarray]:
         """The rows compared on one footing and their losses: the complete trials' final values,
-        or at the rung (see :meth:`rung`) every finished trial's value there (a complete trial
+        or at the rung (see :meth:`rung`) every trial that reached it, by its final value as
+        predicted from its reports up to the rung (see :meth:`predicted_final`; a complete trial
         that did not report the rung's step counts with its final value)."""
         size = self._size
         step = self.rung(n_min)
@@ -152,8 +166,24 @@ class ObservationTable:
             complete = np.flatnonzero(self.kind[:size] == COMPLETE)
             return complete, self.rank_key[complete, 1]
         rows = [i for i in range(size) if self.kind[i] == COMPLETE or step in self.reports[i]]
-        losses = [self.reports[i].get(step, self.rank_key[i, 1]) for i in rows]
+        losses = [
+            self.predicted_final(i, step) if step in self.reports[i] else self.rank_key[i, 1]
+            for i in rows
+        ]
         return np.array(rows, dtype=np.int64), np.array(losses, dtype=float)
+
+    def predicted_final(self, row: int, step: int) -> float:
+        """Row ``row``'s loss at the last step a trial runs (the longest complete trial's, else
+        the deepest step reported), predicted from its reports up to ``step``."""
+        horizon = self._complete_step if self._complete_step is not None else self._deepest_step
+        if horizon is None or horizon <= step:
+            return self.reports[row][step]
+        key = (row, step, horizon)
+        loss = self._predicted.get(key)
+        if loss is None:
+            reports = {s: v for s, v in self.reports[row].items() if s <= step}
+            loss = self._predicted[key] = extrapolate(reports, step, horizon, minimize=True)
+        return loss
 
     def leaders_by_loss(self, n_min: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`leaders` ordered by (loss, row), as a stable sort of their losses orders them."""
