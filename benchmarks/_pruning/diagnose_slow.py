@@ -15,6 +15,7 @@ complete trials: no rung comparisons of pruned trials), ``random_asha``, ``tpe_n
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing
 import statistics
@@ -44,7 +45,7 @@ def run(job: tuple[str, int, str]) -> dict[str, Any]:
         if variant.startswith("random")
         else tftune.samplers.TPESampler(seed=seed)
     )
-    kwargs = eval(pruner_kwargs) if pruner_kwargs else {}  # noqa: S307 - a probe's CLI
+    kwargs = json.loads(pruner_kwargs) if pruner_kwargs else {}
     pruner = (
         tftune.pruners.NopPruner()
         if variant.endswith("nop")
@@ -88,7 +89,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=12)
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--pruner-kwargs", default="", help="extra ASHA arguments, a dict")
+    parser.add_argument("--pruner-kwargs", default="", help="extra ASHA arguments, a JSON object")
     args = parser.parse_args()
     jobs = [
         (v, s, args.pruner_kwargs) for v in args.variants.split(",") for s in range(args.seeds)
