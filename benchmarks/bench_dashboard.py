@@ -432,7 +432,9 @@ def visit(
         context = browser.new_context()
         page = context.new_page()
         page.on("requestfinished", on_finished)
-        page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000)  # the script into the cache
+        # the script into the cache (a busy server may not answer in time: the next page's
+        # own load then counts it)
+        _guarded(lambda: page.goto(base + "/nothing", timeout=PAGE_TIMEOUT_S * 1000))
         return context, page
 
     context, page = new_page()
@@ -533,6 +535,16 @@ def _row(times: dict[str, float | None], fmt: Callable[[float | None], str] | No
 
 
 # --- the report ----------------------------------------------------------------------------
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _default_max_curves() -> int:
+    from tftune.dashboard._curves import DEFAULT_MAX_CURVES
+
+    return DEFAULT_MAX_CURVES
+
+
 def _fmt(seconds: float | None, visited: bool = True) -> str:
     if not visited:
         return "not run"
@@ -646,6 +658,16 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
         f"{results['repeats']} warm visits (at 50,000 the cold visit only). "
         f"Pages not drawn within {PAGE_TIMEOUT_S:g} s are shown as such. Ratio: optuna's time "
         "/ tftune's (> 1: tftune faster).",
+        "",
+        f"tftune serves its default `--max-curves {env.get('max_curves', 'n/a')}`: past that "
+        "many trials the top page leaves its intermediate-values plot out (and says so); "
+        "optuna-dashboard draws it. Load average at the start "
+        + (
+            ", ".join(f"{x:.1f}" for x in env["load_average"])
+            if "load_average" in env
+            else "not recorded"
+        )
+        + f", at the end {_load()}.",
         "",
         "| trials | page | tftune cold | tftune | optuna cold | optuna | ratio |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -916,6 +938,8 @@ def main() -> int:
             "optuna_dashboard": dist_version("optuna-dashboard"),
             "playwright": dist_version("playwright"),
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "load_average": os.getloadavg(),
+            "max_curves": _default_max_curves(),
         },
         "repeats": args.repeats,
         "sizes": {},

@@ -256,6 +256,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
             args.port,
             allow_write=args.allow_write,
             allow_remote=args.allow_remote,
+            max_curves=args.max_curves,
         )
     except ImportError as error:
         raise CliError(str(error)) from None

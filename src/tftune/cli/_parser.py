@@ -14,6 +14,17 @@ DESCRIPTION = "Inspect, export and manage tftune studies stored in SQLite or Pos
 FORCE_HELP = "overwrite an existing --output file (never the study's own database)"
 
 
+def _non_negative_int(text: str) -> int:
+    """An argparse type: an int >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {text!r}")
+    return value
+
+
 def storage_options() -> argparse.ArgumentParser:
     """The ``--storage`` option every command shares."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -146,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote",
         action="store_true",
         help="allow a --host other than a loopback address (there is no authentication)",
+    )
+    dashboard.add_argument(
+        "--max-curves",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="past N trials' lines the study page leaves its intermediate-values plot out "
+        "and says so (default: 500; 0: no limit)",
     )
     dashboard.set_defaults(run=_commands.run_dashboard)
 

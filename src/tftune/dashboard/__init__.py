@@ -37,21 +37,28 @@ def run_server(
     *,
     allow_write: bool = False,
     allow_remote: bool = False,
+    max_curves: int | None = None,
 ) -> None:
     """Serve optuna-dashboard over a tftune storage (a URL or a storage object) until
     interrupted; see :func:`tftune.dashboard._server.run_server`."""
     _server_module().run_server(
-        storage, host, port, allow_write=allow_write, allow_remote=allow_remote
+        storage,
+        host,
+        port,
+        allow_write=allow_write,
+        allow_remote=allow_remote,
+        max_curves=max_curves,
     )
 
 
-def wsgi(storage: Any, *, allow_write: bool = False) -> Any:
+def wsgi(storage: Any, *, allow_write: bool = False, max_curves: int | None = None) -> Any:
     """optuna-dashboard's WSGI app over a tftune storage (a URL, opened read-only unless
     ``allow_write`` and never closed, or a storage object), for a WSGI server of your choice
-    (there is no authentication: put one in front of it before exposing it)."""
+    (there is no authentication: put one in front of it before exposing it); ``max_curves``
+    as in :func:`run_server`."""
     server = _server_module()
     opened, _ = server.open_storage(storage, allow_write=allow_write)
-    return server.make_app(opened, allow_write=allow_write)
+    return server.make_app(opened, allow_write=allow_write, max_curves=max_curves)
 
 
 def __getattr__(name: str) -> Any:

@@ -34,6 +34,7 @@ from optuna_dashboard._serializer import serialize_study_detail
 from optuna_dashboard._storage import get_study
 from optuna_dashboard.preferential._study import _SYSTEM_ATTR_PREFERENTIAL_STUDY
 
+from tftune.dashboard._curves import DEFAULT_MAX_CURVES, apply_limit, check_max_curves
 from tftune.dashboard._search_spaces import SearchSpaces
 from tftune.dashboard._trial_json import TrialTexts
 
@@ -81,11 +82,19 @@ class _Study:
 
 class StudyDetailApi:
     """optuna-dashboard's WSGI ``app`` over ``storage``, with ``GET /api/studies/<id>``
-    answered from kept trial texts (thread-safe)."""
+    answered from kept trial texts (thread-safe); past ``max_curves`` lines (0: no limit) the
+    intermediate-values plot is left out and said so (``_curves``)."""
 
-    def __init__(self, app: Any, storage: optuna.storages.BaseStorage) -> None:
+    def __init__(
+        self,
+        app: Any,
+        storage: optuna.storages.BaseStorage,
+        *,
+        max_curves: int = DEFAULT_MAX_CURVES,
+    ) -> None:
         self.app = app
         self.storage = storage
+        self.max_curves = check_max_curves(max_curves)
         self._studies: dict[int, _Study] = {}
         self._lock = threading.Lock()
         self._packed: dict[int, tuple[bytes, bytes]] = {}  # study: its last large answer, gzipped
@@ -143,6 +152,7 @@ class StudyDetailApi:
                 get_plotly_graph_objects(system_attrs),
                 [],  # skipped trials: only in a preferential study's answer
             )
+            apply_limit(detail, trials, self.max_curves)
             texts = kept.texts.texts(trials[after:], system_attrs)
         parts = []
         for key, value in detail.items():

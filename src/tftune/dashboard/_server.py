@@ -63,16 +63,21 @@ def open_storage(storage: str | BaseStorage, *, allow_write: bool) -> tuple[Base
     return opened, True
 
 
-def make_app(storage: BaseStorage, *, allow_write: bool = False) -> StudyDetailApi:
+def make_app(
+    storage: BaseStorage, *, allow_write: bool = False, max_curves: int | None = None
+) -> StudyDetailApi:
     """optuna-dashboard's WSGI app over ``storage`` (read-only unless ``allow_write``), its
-    study route answered by ``StudyDetailApi``."""
+    study route answered by ``StudyDetailApi`` (``max_curves``: see ``_curves``; None: its
+    default, 0: no limit)."""
     import optuna_dashboard
 
     from tftune.dashboard._adapter import OptunaView
+    from tftune.dashboard._curves import DEFAULT_MAX_CURVES
     from tftune.dashboard._fast_api import StudyDetailApi
 
     view = OptunaView(storage, allow_write=allow_write)
-    return StudyDetailApi(optuna_dashboard.wsgi(view), view)
+    limit = DEFAULT_MAX_CURVES if max_curves is None else max_curves
+    return StudyDetailApi(optuna_dashboard.wsgi(view), view, max_curves=limit)
 
 
 def _warm(app: StudyDetailApi) -> None:
@@ -103,6 +108,7 @@ class DashboardServer:
         *,
         allow_write: bool = False,
         allow_remote: bool = False,
+        max_curves: int | None = None,
     ) -> None:
         _safety.check_host(host, allow_remote)
         port = _safety.check_port(port)
@@ -111,7 +117,7 @@ class DashboardServer:
         self.storage, self._owned = open_storage(storage, allow_write=self.allow_write)
         self._warmer: threading.Thread | None = None
         try:
-            app = make_app(self.storage, allow_write=self.allow_write)
+            app = make_app(self.storage, allow_write=self.allow_write, max_curves=max_curves)
             server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
             self._server = make_server(
                 host.strip("[]"), port, app, server_class=server_class, handler_class=_QuietHandler
@@ -172,6 +178,7 @@ def run_server(
     *,
     allow_write: bool = False,
     allow_remote: bool = False,
+    max_curves: int | None = None,
 ) -> None:
     """Serve optuna-dashboard over a tftune storage until interrupted (Ctrl+C).
 
@@ -184,9 +191,16 @@ def run_server(
             running trials in the storage; without it every write is refused (HTTP 403).
         allow_remote: allow a non-loopback ``host`` (there is no authentication; a warning is
             printed).
+        max_curves: past this many trials' lines the study page leaves its
+            intermediate-values plot out and says so (None: 500; 0: no limit).
     """
     server = DashboardServer(
-        storage, host, port, allow_write=allow_write, allow_remote=allow_remote
+        storage,
+        host,
+        port,
+        allow_write=allow_write,
+        allow_remote=allow_remote,
+        max_curves=max_curves,
     )
     if server.remote:
         print(_safety.remote_warning(host), file=sys.stderr, flush=True)
