@@ -40,6 +40,28 @@ def constraints_from_attrs(system_attrs: Mapping[str, Any]) -> dict[str, float]:
     return found
 
 
+def constraint_attrs(constraints: Mapping[str, float]) -> dict[str, float]:
+    """The system attributes that hold named ``constraints``; NaN is a ValueError, a value
+    that is not a real number a TypeError."""
+    attrs: dict[str, float] = {}
+    for name, value in constraints.items():
+        if isinstance(value, (bool, str)) or not isinstance(value, (int, float)):
+            try:
+                if isinstance(value, (bool, str)):
+                    raise TypeError
+                number = float(value)  # numpy scalars
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"Constraint {name!r} must be a float, got {value!r} ({type(value).__name__})."
+                ) from None
+        else:
+            number = float(value)
+        if math.isnan(number):
+            raise ValueError(f"Constraint {name!r} cannot be NaN, got {value!r}.")
+        attrs[NAMED_PREFIX + str(name)] = number
+    return attrs
+
+
 def get_constraints(trial: FrozenTrial) -> dict[str, float]:
     """``trial``'s constraint values by name (empty if the study is not constrained)."""
     return constraints_from_attrs(trial.system_attrs)

@@ -23,7 +23,7 @@ class FrozenTrial(SuggestMethods):
     __slots__ = (
         "number",
         "state",
-        "values",
+        "_values",
         "datetime_start",
         "datetime_complete",
         "params",
@@ -88,7 +88,22 @@ class FrozenTrial(SuggestMethods):
 
     @value.setter
     def value(self, value: float | None) -> None:
+        if self._values is not None and len(self._values) > 1:
+            raise RuntimeError(
+                f"Trial #{self.number} has {len(self._values)} objective values; "
+                "set `values` instead of `value`."
+            )
         self.values = None if value is None else [value]
+
+    @property
+    def values(self) -> list[float] | None:
+        """The objective values (one per objective), ``None`` until the trial completes; a
+        sequence assigned is kept as a list."""
+        return self._values
+
+    @values.setter
+    def values(self, values: Sequence[float] | None) -> None:
+        self._values = values if values is None or type(values) is list else list(values)
 
     @property
     def constraints(self) -> dict[str, float]:
