@@ -276,3 +276,24 @@ def test_frozen_trial_values_are_a_list_and_value_refuses_several_objectives():
         trial.value = 0.1
     with pytest.raises(RuntimeError, match="has 2 objective values"):
         _ = trial.value
+
+
+def test_set_constraint_on_every_kind_of_trial():
+    study = optuna.create_study()
+    trial = study.ask()
+    trial.set_constraint("cost", 1.5)
+    trial.set_constraint("limit", "-2")  # anything float() takes
+    with pytest.warns(UserWarning, match="Constraint 'cost' is already set to 1.5"):
+        trial.set_constraint("cost", 3.0)
+    with pytest.raises(ValueError, match="Constraint 'x' cannot be NaN"):
+        trial.set_constraint("x", float("nan"))
+    with pytest.raises(TypeError, match="Constraint 'x' must be a float, got 'foo'"):
+        trial.set_constraint("x", "foo")
+    study.tell(trial, 1.0)
+    assert study.trials[0].constraints == {"cost": 1.5, "limit": -2.0}
+    fixed = FixedTrial({})
+    fixed.set_constraint("cost", 1)
+    assert fixed.system_attrs == {"constraints:cost": 1.0}
+    frozen = create_trial(value=1.0)
+    frozen.set_constraint("cost", 0)
+    assert frozen.constraints == {"cost": 0.0}

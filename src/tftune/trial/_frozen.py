@@ -11,6 +11,7 @@ from tftune.distributions import BaseDistribution
 from tftune.trial._constraints import constraints_from_attrs
 from tftune.trial._state import TrialState
 from tftune.trial._suggest import SuggestMethods, make_named
+from tftune.trial._constraints import set_constraint
 
 
 class FrozenTrial(SuggestMethods):
@@ -177,6 +178,10 @@ class FrozenTrial(SuggestMethods):
 
     def set_system_attr(self, key: str, value: Any) -> None:
         self.system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Set the named constraint ``key`` (feasible when every value is <= 0)."""
+        set_constraint(self, key, value)
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, FrozenTrial):

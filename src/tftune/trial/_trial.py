@@ -23,6 +23,7 @@ from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_name
 from tftune.trial._suggest import SuggestMethods, make_named
+from tftune.trial._constraints import set_constraint
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -229,6 +230,10 @@ class Trial(SuggestMethods):
         _check_json(key, value)
         self.study.storage.set_trial_attr(self._trial_id, key, value, system=True)
         self._frozen.system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Set the named constraint ``key`` (feasible when every value is <= 0)."""
+        set_constraint(self, key, value)
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self._frozen.params!r})"

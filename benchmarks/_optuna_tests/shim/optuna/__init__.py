@@ -67,7 +67,7 @@ class _PrivateModule(types.ModuleType):
         if name.startswith("__"):
             raise AttributeError(name)
         spelled = _ALIASES.get(self.__name__, {}).get(name)
-        if spelled is None:
+        if spelled is None or spelled[0] == "private":
             return _Private(f"{self.__name__}.{name}")
         kind, where = spelled
         if kind == "public":
