@@ -15,7 +15,16 @@ def module_of(nodeid: str) -> str:
     return path.removeprefix("tests/")
 
 
+_PATH = re.compile(r"(?<![\w.\-])(?:/[\w.\-]+)+/([\w.\-]+)")
+
+
+def scrub_paths(text: str) -> str:
+    """``/any/dir/file.py`` -> ``file.py``: results name no machine's directories."""
+    return _PATH.sub(r"\1", text)
+
+
 def _normalize(message: str) -> str:
+    message = scrub_paths(message)
     message = message.strip().splitlines()[0] if message.strip() else ""
     message = re.sub(r"^\S+\.py:\d+: ", "", message)
     message = re.sub(r"0x[0-9a-f]+", "0x..", message)
@@ -118,7 +127,7 @@ def summarize(
         m["kinds"][kind] += 1
         total_causes[norm] += 1
         total_kinds[kind] += 1
-        failures.append({"nodeid": nodeid, "kind": kind, "cause": norm})
+        failures.append({"nodeid": scrub_paths(nodeid), "kind": kind, "cause": norm})
     table = []
     for name in sorted(modules):
         m = modules[name]
