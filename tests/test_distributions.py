@@ -451,12 +451,16 @@ def test_categorical_index_of_true_1_and_1_0_are_distinct():
         d.to_internal_repr(False)
 
 
-def test_check_distribution_compatibility_names_the_parameter():
-    check_distribution_compatibility("x", FloatDistribution(0, 1), FloatDistribution(0, 1))
-    with pytest.raises(
-        ValueError, match=r"Parameter 'x' was already suggested in this trial as FloatDistribution"
-    ):
-        check_distribution_compatibility("x", FloatDistribution(0, 1), FloatDistribution(0, 2))
+def test_check_distribution_compatibility_allows_a_new_range_not_a_new_kind():
+    check_distribution_compatibility(FloatDistribution(0, 1), FloatDistribution(0, 2))
+    with pytest.raises(ValueError, match=r"another kind of distribution"):
+        check_distribution_compatibility(FloatDistribution(0, 1), IntDistribution(0, 1))
+    with pytest.raises(ValueError, match=r"Cannot change `log`"):
+        check_distribution_compatibility(IntDistribution(1, 9), IntDistribution(1, 9, log=True))
+    with pytest.raises(ValueError, match=r"does not support changing choices"):
+        check_distribution_compatibility(
+            CategoricalDistribution([1, 2]), CategoricalDistribution([1, 3])
+        )
 
 
 @SETTINGS

@@ -145,6 +145,17 @@ def _snap_high(low: float, high: float, step: float) -> float:
         return float(d_low + n * d_step)
 
 
+def _warn_high_adjusted(low: float, high: float, step: float, adjusted: float) -> None:
+    """Optuna's warning when ``[low, high]`` is not a whole number of steps."""
+    if adjusted != high:
+        warnings.warn(
+            f"The range [{low!r}, {high!r}] is not divisible by `step`={step!r}; "
+            f"`high` is replaced by {adjusted!r}.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 class ExternalValueError(ValueError, TypeError):
     """A value a numeric distribution cannot take: not float-castable, or NaN.
 
@@ -187,7 +198,9 @@ class FloatDistribution(BaseDistribution):
                     "`step` must leave a finite number of grid points, (high - low) / step, "
                     f"got step={step!r} for low={low!r} and high={high!r}."
                 )
-            high = _snap_high(low, high, step)
+            snapped = _snap_high(low, high, step)
+            _warn_high_adjusted(low, high, step, snapped)
+            high = snapped
         self.low, self.high, self.log, self.step = low, high, log, step
 
     def to_internal_repr(self, external: Any) -> float:
@@ -228,12 +241,9 @@ class IntDistribution(BaseDistribution):
             raise ValueError(f"`step` must be > 0, got step={step!r}.")
         if log and step != 1:
             raise ValueError(f"`step` must be 1 when log=True, got step={step!r}.")
-        self.low, self.high, self.log, self.step = (
-            low,
-            low + (high - low) // step * step,
-            log,
-            step,
-        )
+        snapped = low + (high - low) // step * step
+        _warn_high_adjusted(low, high, step, snapped)
+        self.low, self.high, self.log, self.step = low, snapped, log, step
 
     def to_internal_repr(self, external: Any) -> float:
         return _numeric_internal(self, external)
@@ -417,11 +427,26 @@ def json_to_distribution(text: str) -> BaseDistribution:
 
 
 def check_distribution_compatibility(
-    name: str, old: BaseDistribution, new: BaseDistribution
+    dist_old: BaseDistribution, dist_new: BaseDistribution
 ) -> None:
-    """Raise if ``name`` was already suggested in this trial with a different distribution."""
-    if old != new:
+    """Raise ValueError if one parameter name cannot take both distributions (Optuna's rule):
+    they are of different kinds, one is on a log scale and the other not, or they are
+    categorical with different choices. Other differences (a changed range or step) are
+    compatible."""
+    if type(dist_old) is not type(dist_new):
         raise ValueError(
-            f"Parameter {name!r} was already suggested in this trial as {old!r}; "
-            f"it cannot be suggested again as {new!r}. Use one distribution per name in a trial."
+            f"Cannot use another kind of distribution for the same parameter name: "
+            f"{dist_old!r} and then {dist_new!r}."
+        )
+    if isinstance(dist_old, FloatDistribution | IntDistribution):
+        assert isinstance(dist_new, FloatDistribution | IntDistribution)
+        if dist_old.log != dist_new.log:
+            raise ValueError(
+                f"Cannot change `log` for the same parameter name: {dist_old!r} and then "
+                f"{dist_new!r}."
+            )
+    if isinstance(dist_old, CategoricalDistribution) and dist_old != dist_new:
+        raise ValueError(
+            f"CategoricalDistribution does not support changing choices for the same "
+            f"parameter name: {dist_old!r} and then {dist_new!r}."
         )

@@ -83,15 +83,23 @@ def test_invalid_arguments_raise_value_error():
 
 def test_high_is_snapped_to_the_step_grid():
     assert D.FloatDistribution(0.0, 1.0, step=0.3).high == pytest.approx(0.9)
-    assert D.IntDistribution(0, 10, step=3).high == 9
+    with pytest.warns(UserWarning, match="not divisible"):
+        assert D.IntDistribution(0, 10, step=3).high == 9
 
 
 def test_check_distribution_compatibility_refuses_another_kind():
-    with pytest.raises(ValueError, match="already suggested"):
+    with pytest.raises(ValueError, match="another kind of distribution"):
         D.check_distribution_compatibility(
-            "x", D.FloatDistribution(0, 1), D.CategoricalDistribution([0, 1])
+            D.FloatDistribution(0, 1), D.CategoricalDistribution([0, 1])
         )
-    D.check_distribution_compatibility("x", D.IntDistribution(0, 1), D.IntDistribution(0, 1))
+    D.check_distribution_compatibility(D.IntDistribution(0, 1), D.IntDistribution(0, 5))
+
+
+def test_a_range_that_is_not_a_whole_number_of_steps_warns_and_shrinks():
+    with pytest.warns(UserWarning, match=r"not divisible by `step`=3; `high` is replaced by 9"):
+        assert D.IntDistribution(0, 10, step=3).high == 9
+    with pytest.warns(UserWarning, match=r"`high` is replaced by 1.0"):
+        assert D.FloatDistribution(0, 1.2, step=0.5).high == 1.0
 
 
 @pytest.mark.parametrize(

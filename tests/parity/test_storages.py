@@ -141,3 +141,23 @@ def test_study_objects_accept_storage_urls_and_objects(tmp_path):
         FloatDistribution(0, 1)
         == optuna.load_study(study_name="a", storage=url).trials[0].distributions["x"]
     )
+
+
+def test_journal_redis_backend_round_trips_a_study():
+    import fakeredis
+
+    from tftune.storages import JournalStorage
+    from tftune.storages.journal import JournalRedisBackend
+
+    server = fakeredis.FakeServer()
+    backend = JournalRedisBackend("redis://localhost", prefix="p")
+    backend.use_client(fakeredis.FakeStrictRedis(server=server))
+    study = optuna.create_study(storage=JournalStorage(backend), study_name="r")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    other = JournalRedisBackend("redis://localhost", prefix="p")
+    other.use_client(fakeredis.FakeStrictRedis(server=server))
+    loaded = optuna.load_study(study_name="r", storage=JournalStorage(other))
+    assert [t.params for t in loaded.trials] == [t.params for t in study.trials]
+    assert backend.key == "p:tftune-journal"
+    with pytest.raises(TypeError, match="`url` must be a Redis URL string, got None"):
+        JournalRedisBackend(None)  # type: ignore[arg-type]

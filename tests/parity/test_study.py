@@ -286,3 +286,14 @@ def test_trials_dataframe_multi_objective_and_metric_names():
 
 def test_trials_dataframe_of_an_empty_study():
     assert optuna.create_study().trials_dataframe().empty
+
+
+def test_the_study_study_module_holds_the_same_objects():
+    from tftune.study import study as study_module
+
+    assert study_module.Study is optuna.Study
+    assert study_module.create_study is optuna.create_study
+    assert study_module.load_study is optuna.load_study
+    s = study_module.create_study()
+    s.optimize(_quadratic, n_trials=2)
+    assert isinstance(s, study_module.Study) and len(s.trials) == 2

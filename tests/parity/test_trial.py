@@ -216,3 +216,84 @@ def test_base_trial_covers_every_kind_of_trial():
     study = optuna.create_study()
     for trial in (study.ask(), FixedTrial({}), _frozen()):
         assert isinstance(trial, optuna.trial.BaseTrial)
+
+
+def test_suggesting_a_name_again_with_a_new_range_warns_and_keeps_the_value():
+    trial = optuna.create_study().ask()
+    first = trial.suggest_float("x", 10, 20)
+    with pytest.warns(UserWarning, match="returns the first value"):
+        assert trial.suggest_float("x", 10, 30) == first
+    with pytest.raises(ValueError, match="Cannot change `log`"):
+        trial.suggest_float("x", 10, 20, log=True)
+    trial.suggest_categorical("c", [1, 2, 3])
+    with pytest.raises(ValueError, match="does not support changing choices"):
+        trial.suggest_categorical("c", [1, 2])
+
+
+def test_suggest_int_warns_when_the_range_is_not_a_whole_number_of_steps():
+    trial = optuna.create_study().ask()
+    with pytest.warns(UserWarning, match=r"\[0, 10\] is not divisible by `step`=3"):
+        assert trial.suggest_int("x", 0, 10, step=3) in (0, 3, 6, 9)
+
+
+def test_report_takes_integral_steps_of_any_number_type():
+    import numpy as np
+
+    trial = optuna.create_study().ask()
+    trial.report(1.0, 1.0)
+    trial.report(2.0, np.int64(2))
+    assert trial.intermediate_values == {1: 1.0, 2: 2.0}
+    with pytest.raises(TypeError, match="`step` must be an int, got None"):
+        trial.report(1.0, None)
+    with pytest.raises(TypeError, match="`step` must be an int, got 'foo'"):
+        trial.report(1.0, "foo")
+    with pytest.raises(ValueError, match="`step` must be >= 0, got -1"):
+        trial.report(1.0, -1)
+
+
+def test_create_trial_with_named_constraints():
+    trial = create_trial(
+        value=0.2,
+        params={"x": 10},
+        distributions={"x": FloatDistribution(5, 12)},
+        constraints={"cost": 1.5, "limit": -2.5},
+    )
+    assert trial.constraints == {"cost": 1.5, "limit": -2.5}
+    study = optuna.create_study()
+    study.add_trial(trial)
+    assert study.trials[0].constraints == {"cost": 1.5, "limit": -2.5}
+    with pytest.raises(ValueError, match="Constraint 'cost' cannot be NaN"):
+        create_trial(value=0.2, constraints={"cost": float("nan")})
+    with pytest.raises(TypeError, match="Constraint 'cost' must be a float, got 'foo'"):
+        create_trial(value=0.2, constraints={"cost": "foo"})
+
+
+def test_frozen_trial_values_are_a_list_and_value_refuses_several_objectives():
+    trial = create_trial(values=[0.2, 0.3])
+    trial.values = (0.1, 0.2)
+    assert trial.values == [0.1, 0.2]
+    with pytest.raises(RuntimeError, match="has 2 objective values"):
+        trial.value = 0.1
+    with pytest.raises(RuntimeError, match="has 2 objective values"):
+        _ = trial.value
+
+
+def test_set_constraint_on_every_kind_of_trial():
+    study = optuna.create_study()
+    trial = study.ask()
+    trial.set_constraint("cost", 1.5)
+    trial.set_constraint("limit", "-2")  # anything float() takes
+    with pytest.warns(UserWarning, match="Constraint 'cost' is already set to 1.5"):
+        trial.set_constraint("cost", 3.0)
+    with pytest.raises(ValueError, match="Constraint 'x' cannot be NaN"):
+        trial.set_constraint("x", float("nan"))
+    with pytest.raises(TypeError, match="Constraint 'x' must be a float, got 'foo'"):
+        trial.set_constraint("x", "foo")
+    study.tell(trial, 1.0)
+    assert study.trials[0].constraints == {"cost": 1.5, "limit": -2.0}
+    fixed = FixedTrial({})
+    fixed.set_constraint("cost", 1)
+    assert fixed.system_attrs == {"constraints:cost": 1.0}
+    frozen = create_trial(value=1.0)
+    frozen.set_constraint("cost", 0)
+    assert frozen.constraints == {"cost": 0.0}

@@ -31,17 +31,17 @@ def test_the_same_name_returns_the_same_value(trial):
     assert trial.suggest_float("x", 0, 1) == first
 
 
-def test_the_same_name_with_another_distribution_is_an_error(trial):
-    trial.suggest_float("x", 0, 1)
+def test_the_same_name_with_another_kind_of_distribution_is_an_error(trial):
+    first = trial.suggest_float("x", 0, 1)
+    with pytest.warns(UserWarning, match=r"the suggestion as FloatDistribution\(low=0.0, high=2"):
+        assert trial.suggest_float("x", 0, 2) == first  # a new range: the first value stays
     with pytest.raises(
         ValueError,
         match=(
             r"Parameter 'x' was already suggested in this trial as "
-            r"FloatDistribution\(low=0.0, high=1.0"
+            r"FloatDistribution\(low=0.0, high=1.0.*another kind of distribution"
         ),
     ):
-        trial.suggest_float("x", 0, 2)
-    with pytest.raises(ValueError, match="Parameter 'x' was already suggested"):
         trial.suggest_int("x", 0, 1)
 
 
@@ -115,8 +115,10 @@ def test_reports(trial):
     trial.report(0.4, step=1)
     with pytest.warns(UserWarning, match="already reported step 1; the new value 0.3 is ignored"):
         trial.report(0.3, 1)
-    with pytest.raises(TypeError, match="`step` must be a non-negative int, got -1"):
+    with pytest.raises(ValueError, match="`step` must be >= 0, got -1"):
         trial.report(0.1, -1)
+    with pytest.raises(TypeError, match=r"`step` must be an int, got 1.5 \(float\)"):
+        trial.report(0.1, 1.5)
     with pytest.raises(TypeError, match=r"`value` must be a float, got 'high' \(str\)"):
         trial.report("high", 2)
     trial.report(math.inf, 2)

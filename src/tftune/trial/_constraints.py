@@ -40,6 +40,40 @@ def constraints_from_attrs(system_attrs: Mapping[str, Any]) -> dict[str, float]:
     return found
 
 
+def constraint_entry(key: str, value: Any) -> tuple[str, float]:
+    """The system attribute and float that hold the named constraint ``key``: the value is
+    anything ``float()`` takes (a TypeError otherwise), but not NaN (a ValueError)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"Constraint {key!r} must be a float, got {value!r} ({type(value).__name__})."
+        ) from None
+    if math.isnan(number):
+        raise ValueError(f"Constraint {key!r} cannot be NaN, got {value!r}.")
+    return NAMED_PREFIX + str(key), number
+
+
+def constraint_attrs(constraints: Mapping[str, Any]) -> dict[str, float]:
+    """The system attributes that hold named ``constraints`` (see :func:`constraint_entry`)."""
+    return dict(constraint_entry(key, value) for key, value in constraints.items())
+
+
+def set_constraint(trial: Any, key: str, value: Any) -> None:
+    """``trial.set_constraint(key, value)`` of every kind of trial: stores the named constraint
+    through ``trial.set_system_attr``; a constraint already set is kept and warns."""
+    attr, number = constraint_entry(key, value)
+    if attr in trial.system_attrs:
+        warnings.warn(
+            f"Constraint {key!r} is already set to {trial.system_attrs[attr]!r}; "
+            f"the new value {number!r} is ignored.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    trial.set_system_attr(attr, number)
+
+
 def get_constraints(trial: FrozenTrial) -> dict[str, float]:
     """``trial``'s constraint values by name (empty if the study is not constrained)."""
     return constraints_from_attrs(trial.system_attrs)

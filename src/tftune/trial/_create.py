@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tftune.distributions import BaseDistribution
+from tftune.trial._constraints import constraint_attrs
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -22,14 +23,19 @@ def create_trial(
     user_attrs: dict[str, Any] | None = None,
     system_attrs: dict[str, Any] | None = None,
     intermediate_values: dict[int, float] | None = None,
+    constraints: Mapping[str, float] | None = None,
 ) -> FrozenTrial:
     """A trial with the given results, checked as :func:`check_trial` does, for
     :meth:`Study.add_trial`: results from earlier runs or other tools warm-start a study.
 
     Start and completion times are now (none for a WAITING trial); the number is given when
-    the study adds it.
+    the study adds it. ``constraints`` (name to value, > 0 a violation) become the trial's
+    :attr:`FrozenTrial.constraints`; NaN is a ValueError, a value that is not a number a
+    TypeError.
     """
     now = datetime.datetime.now()
+    attrs = dict(system_attrs or {})
+    attrs.update(constraint_attrs(constraints or {}))
     trial = FrozenTrial(
         number=-1,
         state=state,
@@ -40,7 +46,7 @@ def create_trial(
         params=dict(params or {}),
         distributions=dict(distributions or {}),
         user_attrs=dict(user_attrs or {}),
-        system_attrs=dict(system_attrs or {}),
+        system_attrs=attrs,
         intermediate_values=dict(intermediate_values or {}),
     )
     check_trial(trial)

@@ -8,6 +8,7 @@ from typing import Any
 
 from tftune.distributions import BaseDistribution
 from tftune.trial._suggest import SuggestMethods, make_named
+from tftune.trial._constraints import set_constraint
 
 
 class FixedTrial(SuggestMethods):
@@ -56,3 +57,7 @@ class FixedTrial(SuggestMethods):
 
     def set_system_attr(self, key: str, value: Any) -> None:
         self.system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Set the named constraint ``key`` (feasible when every value is <= 0)."""
+        set_constraint(self, key, value)

@@ -11,6 +11,7 @@ from tftune.distributions import BaseDistribution
 from tftune.trial._constraints import constraints_from_attrs
 from tftune.trial._state import TrialState
 from tftune.trial._suggest import SuggestMethods, make_named
+from tftune.trial._constraints import set_constraint
 
 
 class FrozenTrial(SuggestMethods):
@@ -23,7 +24,7 @@ class FrozenTrial(SuggestMethods):
     __slots__ = (
         "number",
         "state",
-        "values",
+        "_values",
         "datetime_start",
         "datetime_complete",
         "params",
@@ -88,7 +89,22 @@ class FrozenTrial(SuggestMethods):
 
     @value.setter
     def value(self, value: float | None) -> None:
+        if self._values is not None and len(self._values) > 1:
+            raise RuntimeError(
+                f"Trial #{self.number} has {len(self._values)} objective values; "
+                "set `values` instead of `value`."
+            )
         self.values = None if value is None else [value]
+
+    @property
+    def values(self) -> list[float] | None:
+        """The objective values (one per objective), ``None`` until the trial completes; a
+        sequence assigned is kept as a list."""
+        return self._values
+
+    @values.setter
+    def values(self, values: Sequence[float] | None) -> None:
+        self._values = values if values is None or type(values) is list else list(values)
 
     @property
     def constraints(self) -> dict[str, float]:
@@ -162,6 +178,10 @@ class FrozenTrial(SuggestMethods):
 
     def set_system_attr(self, key: str, value: Any) -> None:
         self.system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Set the named constraint ``key`` (feasible when every value is <= 0)."""
+        set_constraint(self, key, value)
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, FrozenTrial):

@@ -23,6 +23,7 @@ from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_name
 from tftune.trial._suggest import SuggestMethods, make_named
+from tftune.trial._constraints import set_constraint
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -96,8 +97,7 @@ class Trial(SuggestMethods):
         distribution = make_named(name, make_distribution)
         frozen = self._frozen
         if name in frozen.distributions:
-            check_distribution_compatibility(name, frozen.distributions[name], distribution)
-            return frozen.params[name]
+            return self._suggested_again(name, frozen.distributions[name], distribution)
         fixed = frozen.system_attrs.get(FIXED_PARAMS_KEY)
         if fixed is not None and name in fixed:
             internal = self._fixed_internal(name, fixed[name], distribution)
@@ -109,6 +109,26 @@ class Trial(SuggestMethods):
         self.study.storage.set_trial_param(self._trial_id, name, internal, distribution)
         frozen.params[name] = value
         frozen.distributions[name] = distribution
+        return value
+
+    def _suggested_again(self, name: str, old: BaseDistribution, new: BaseDistribution) -> Any:
+        """The value of a name suggested earlier in this trial: an incompatible distribution
+        raises ValueError, a compatible but different one warns (the first value is kept)."""
+        try:
+            check_distribution_compatibility(old, new)
+        except ValueError as error:
+            raise ValueError(
+                f"Parameter {name!r} was already suggested in this trial as {old!r}; it cannot "
+                f"be suggested again as {new!r} ({error}) Use one distribution per name."
+            ) from None
+        value = self._frozen.params[name]
+        if old != new:
+            warnings.warn(
+                f"Parameter {name!r} was already suggested in this trial as {old!r}; the "
+                f"suggestion as {new!r} returns the first value, {value!r}.",
+                UserWarning,
+                stacklevel=4,
+            )
         return value
 
     def _fixed_internal(self, name: str, value: Any, distribution: BaseDistribution) -> float:
@@ -168,8 +188,7 @@ class Trial(SuggestMethods):
                 "report() is for single-objective studies; "
                 "pruning several objectives is not supported."
             )
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise TypeError(f"`step` must be a non-negative int, got {step!r}.")
+        step = _as_step(step)
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             try:
                 value = float(value)  # numpy and tensor scalars
@@ -211,6 +230,10 @@ class Trial(SuggestMethods):
         _check_json(key, value)
         self.study.storage.set_trial_attr(self._trial_id, key, value, system=True)
         self._frozen.system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Set the named constraint ``key`` (feasible when every value is <= 0)."""
+        set_constraint(self, key, value)
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self._frozen.params!r})"
@@ -268,3 +291,18 @@ def _check_json(key: str, value: Any) -> None:
             f"Attribute {key!r} is nested too deeply to store as JSON "
             f"(Python's recursion limit is {sys.getrecursionlimit()})."
         ) from None
+
+
+def _as_step(step: Any) -> int:
+    """``report``'s step as an int: ints, numpy ints and integral floats (``1.0``) are taken,
+    as Optuna does; anything else is a TypeError, a negative step a ValueError."""
+    if isinstance(step, bool):
+        raise TypeError(f"`step` must be an int, got {step!r}.")
+    integral = isinstance(step, numbers.Integral)
+    if integral or (isinstance(step, numbers.Real) and float(step).is_integer()):
+        number = int(step)
+    else:
+        raise TypeError(f"`step` must be an int, got {step!r} ({type(step).__name__}).")
+    if number < 0:
+        raise ValueError(f"`step` must be >= 0, got {step!r}.")
+    return number

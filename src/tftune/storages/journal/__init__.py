@@ -7,6 +7,7 @@ from tftune.storages.journal._locks import (
     JournalFileOpenLock,
     JournalFileSymlinkLock,
 )
+from tftune.storages.journal._redis import JournalRedisBackend
 from tftune.storages.journal._storage import JournalStorage
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "JournalFileBackend",
     "JournalFileOpenLock",
     "JournalFileSymlinkLock",
+    "JournalRedisBackend",
     "JournalStorage",
 ]
