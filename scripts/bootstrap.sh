@@ -15,6 +15,16 @@ if [ ! -x /usr/bin/chromium ]; then
       "run 'apt-get install -y chromium' as root" >&2
   fi
 fi
+# JournalRedisBackend's test runs a real Redis server.
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
+  else
+    echo "bootstrap: redis-server is missing (a storage test needs it):" \
+      "run 'apt-get install -y redis-server' as root" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

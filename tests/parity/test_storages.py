@@ -143,21 +143,63 @@ def test_study_objects_accept_storage_urls_and_objects(tmp_path):
     )
 
 
-def test_journal_redis_backend_round_trips_a_study():
-    import fakeredis
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real Redis server on a free loopback port, stopped by its PID afterwards."""
+    import shutil
+    import socket
+    import subprocess
+    import time
 
+    server = shutil.which("redis-server")
+    assert server, "redis-server is missing: `make setup` installs it (apt package redis-server)"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            server,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"redis-server did not listen on 127.0.0.1:{port} in 20 s")
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_journal_redis_backend_round_trips_a_study(redis_url):
     from tftune.storages import JournalStorage
     from tftune.storages.journal import JournalRedisBackend
 
-    server = fakeredis.FakeServer()
-    backend = JournalRedisBackend("redis://localhost", prefix="p")
-    backend.use_client(fakeredis.FakeStrictRedis(server=server))
+    backend = JournalRedisBackend(redis_url, prefix="p")
     study = optuna.create_study(storage=JournalStorage(backend), study_name="r")
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
-    other = JournalRedisBackend("redis://localhost", prefix="p")
-    other.use_client(fakeredis.FakeStrictRedis(server=server))
+    other = JournalRedisBackend(redis_url, prefix="p")
     loaded = optuna.load_study(study_name="r", storage=JournalStorage(other))
     assert [t.params for t in loaded.trials] == [t.params for t in study.trials]
     assert backend.key == "p:tftune-journal"
+    unprefixed = JournalRedisBackend(redis_url)
+    with pytest.raises(KeyError, match="r"):
+        optuna.load_study(study_name="r", storage=JournalStorage(unprefixed))
     with pytest.raises(TypeError, match="`url` must be a Redis URL string, got None"):
         JournalRedisBackend(None)  # type: ignore[arg-type]

@@ -72,19 +72,32 @@ def loads(data: bytes) -> Any:
     return _Unpickler(io.BytesIO(data)).load()
 
 
-def portable_error(error: Exception) -> Exception:
-    """``error`` itself when the other side may rebuild it (a builtin or tftune exception whose
-    pickle round trip works), else a RuntimeError naming its type and message."""
+def describe_error(error: Exception) -> tuple[str, str, tuple[Any, ...]]:
+    """``(module, class name, args)`` of ``error`` when the other side may rebuild it (a builtin
+    or tftune exception with plain-data arguments), else of a RuntimeError naming its type.
+
+    Exceptions travel as this triple, not as their own pickles: a library that replaces how
+    exceptions pickle (tblib does, once imported) must not change what crosses the wire."""
     kind = type(error)
-    allowed = (kind.__module__ == "builtins" and _is_builtin_exception(kind.__name__)) or (
-        (kind.__module__, kind.__qualname__) in _ALLOWED
+    module, name = kind.__module__, kind.__qualname__
+    allowed = (module == "builtins" and _is_builtin_exception(name)) or (
+        (module, name) in _ALLOWED
     )
     if allowed:
         try:
-            loads(dumps(error))
-            return error
-        except Exception:  # noqa: BLE001 - an exception that does not pickle: described instead
+            args = tuple(loads(dumps(tuple(error.args))))
+            rebuild_error((module, name, args))
+            return module, name, args
+        except Exception:  # noqa: BLE001 - arguments that do not travel: described instead
             pass
-    return RuntimeError(
-        f"The storage server raised {kind.__module__}.{kind.__qualname__}: {error}"
-    )
+    return "builtins", "RuntimeError", (f"The storage server raised {module}.{name}: {error}",)
+
+
+def rebuild_error(description: tuple[str, str, tuple[Any, ...]]) -> Exception:
+    """The exception that :func:`describe_error` described (only allowlisted classes)."""
+    module, name, args = description
+    kind = _Unpickler(io.BytesIO(b"")).find_class(module, name)
+    if not (isinstance(kind, type) and issubclass(kind, Exception)):
+        raise pickle.UnpicklingError(f"{module}.{name} is not an exception class.")
+    error: Exception = kind(*args)
+    return error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tftune.storages._grpc._codec import dumps, loads
+from tftune.storages._grpc._codec import dumps, loads, rebuild_error
 from tftune.storages._grpc._server import CHANNEL_OPTIONS, METHOD, SERVICE
 from tftune.storages._remote import ForwardingStorage
 
@@ -60,7 +60,7 @@ class GrpcStorageProxy(ForwardingStorage):
             ) from None
         ok, result = loads(answer)
         if not ok:
-            raise result
+            raise rebuild_error(result)
         return result
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tftune.storages._base import BaseStorage
-from tftune.storages._grpc._codec import dumps, loads, portable_error
+from tftune.storages._grpc._codec import describe_error, dumps, loads
 from tftune.storages._remote import dispatch
 
 SERVICE = "tftune.StorageProxy"
@@ -29,7 +29,7 @@ def _answer(storage: BaseStorage, request: bytes) -> bytes:
         method, args, kwargs = loads(request)
         return dumps((True, dispatch(storage, method, args, kwargs)))
     except Exception as error:  # noqa: BLE001 - handed to the caller, raised there
-        return dumps((False, portable_error(error)))
+        return dumps((False, describe_error(error)))
 
 
 def _is_loopback(host: str) -> bool:
