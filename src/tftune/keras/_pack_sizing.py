@@ -83,7 +83,8 @@ def _gpu_memory_limit() -> int | None:
 
 def split_by_width(models: Sequence[keras.Model], batch_size: int) -> list[list[int]]:
     """The indices of ``models`` (ascending) in the packs to train: one pack, or, where their
-    widths differ enough, packs of similar widths (narrower first), each at least ``MIN_SPLIT_SIZE``.
+    widths differ enough, packs of similar widths (narrower first), each at least
+    ``MIN_SPLIT_SIZE``.
 
     Each split tries the models ordered by every width bucket key (``width_keys``: their whole
     padded cost, then the width of each kernel layer in turn) and keeps the cut that costs the

@@ -288,7 +288,9 @@ class FusedPack:
                 (param.slots[name], value, slots[name]) for name, value in new_slots.items()
             ]
             for target, value in zip(
-                [target for target, _, _ in targets], _gated(param, live, all_live, targets)
+                [target for target, _, _ in targets],
+                _gated(param, live, all_live, targets),
+                strict=True,
             ):
                 target.assign(value)
 
