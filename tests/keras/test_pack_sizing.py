@@ -66,3 +66,34 @@ def test_packs_are_not_split_on_a_gpu(monkeypatch):
     monkeypatch.setattr(_pack_sizing, "device_kind", lambda: "GPU")
     units = (4096, 4, 4096, 4, 4, 4096, 4, 4096)
     assert len(split_by_width([mlp(u) for u in units], 256)) == 1
+
+
+def two_layer(first: int, second: int) -> keras.Model:
+    model = keras.Sequential(
+        [
+            keras.Input((64,)),
+            keras.layers.Dense(first, activation="relu"),
+            keras.layers.Dense(second, activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile("adam", "mse")
+    return model
+
+
+def test_width_keys_are_the_cost_then_each_kernel_width():
+    assert _pack_sizing.width_keys(two_layer(32, 8)) == (64 * 32 + 32 * 8 + 8, 32.0, 8.0, 1.0)
+
+
+def test_split_groups_by_a_layer_width_when_the_whole_cost_interleaves(monkeypatch):
+    monkeypatch.setattr(_pack_sizing, "device_kind", lambda: "CPU")
+    # narrow-first copies (32 then 400-480 units) and wide-first ones (256 then 4-16) have
+    # interleaved whole costs: ordered by that cost no cut separates them, by width one does
+    shapes = [(32, 480), (256, 4), (32, 400), (256, 16), (32, 480), (256, 4), (32, 400), (256, 16)]
+    models = [two_layer(*shape) for shape in shapes]
+    costs = [padded_macs([model]) for model in models]
+    assert sorted(range(8), key=costs.__getitem__)[:4] != [0, 2, 4, 6]  # interleaved
+    parts = split_by_width(models, batch_size=256)
+    assert sorted(parts) == [[0, 2, 4, 6], [1, 3, 5, 7]]
+    split_cost = sum(len(p) * padded_macs([models[i] for i in p]) for p in parts)
+    assert split_cost < 0.2 * 8 * padded_macs(models)

@@ -83,30 +83,61 @@ def _gpu_memory_limit() -> int | None:
 
 def split_by_width(models: Sequence[keras.Model], batch_size: int) -> list[list[int]]:
     """The indices of ``models`` (ascending) in the packs to train: one pack, or, where their
-    widths differ enough, packs of similar widths (narrowest first), each at least
-    ``MIN_SPLIT_SIZE``."""
-    order = sorted(range(len(models)), key=lambda index: padded_macs([models[index]]))
-    return [
-        sorted(part)
-        for part in _split(order, models, SPLIT_WORTH_MACS[device_kind()] / batch_size)
-    ]
+    widths differ enough, packs of similar widths (narrower first), each at least
+    ``MIN_SPLIT_SIZE``.
 
-
-def _split(order: list[int], models: Sequence[keras.Model], worth: float) -> list[list[int]]:
-    if len(order) < 2 * MIN_SPLIT_SIZE:
-        return [order]
-    whole = len(order) * padded_macs([models[i] for i in order])
-    cost, cut = min(
-        (
-            cut * padded_macs([models[i] for i in order[:cut]])
-            + (len(order) - cut) * padded_macs([models[i] for i in order[cut:]]),
-            cut,
-        )
-        for cut in range(MIN_SPLIT_SIZE, len(order) - MIN_SPLIT_SIZE + 1)
+    Each split tries the models ordered by every width bucket key (``width_keys``: their whole
+    padded cost, then the width of each kernel layer in turn) and keeps the cut that costs the
+    fewest ``padded_macs``; the trials themselves keep the order they were sampled in.
+    """
+    keys = [width_keys(model) for model in models]
+    parts = _split(
+        list(range(len(models))),
+        keys,
+        _columns(models),
+        SPLIT_WORTH_MACS[device_kind()] / batch_size,
     )
-    if whole - cost <= worth:
-        return [order]
-    return [*_split(order[:cut], models, worth), *_split(order[cut:], models, worth)]
+    return [sorted(part) for part in parts]
+
+
+def width_keys(model: keras.Model) -> tuple[float, ...]:
+    """What copies are grouped by: the model's padded cost alone, then the output width of each
+    of its kernel layers (first to last)."""
+    widths = [
+        float(layer.kernel.shape[-1])
+        for layer in model.layers
+        if getattr(layer, "kernel", None) is not None
+    ]
+    return (padded_macs([model]), *widths)
+
+
+def _split(
+    indices: list[int],
+    keys: Sequence[tuple[float, ...]],
+    columns: Sequence[Sequence[keras.layers.Layer]],
+    worth: float,
+) -> list[list[int]]:
+    """Split ``indices`` in two where that saves more than ``worth``, recursively; a part's cost
+    is ``padded_macs`` of its copies, at the positions the whole pack aligned."""
+    if len(indices) < 2 * MIN_SPLIT_SIZE:
+        return [indices]
+
+    def cost(part: Sequence[int]) -> float:
+        return len(part) * _columns_macs([[layers[i] for i in part] for layers in columns])
+
+    whole = cost(indices)
+    best = (whole, indices, indices[:0])
+    for position in range(max(len(keys[i]) for i in indices)):
+        order = sorted(
+            indices, key=lambda i: (keys[i][position] if position < len(keys[i]) else 0.0, i)
+        )
+        for cut in range(MIN_SPLIT_SIZE, len(order) - MIN_SPLIT_SIZE + 1):
+            total = cost(order[:cut]) + cost(order[cut:])
+            if total < best[0]:
+                best = (total, order[:cut], order[cut:])
+    if whole - best[0] <= worth:
+        return [indices]
+    return [*_split(best[1], keys, columns, worth), *_split(best[2], keys, columns, worth)]
 
 
 def padded_macs(models: Sequence[keras.Model]) -> float:
@@ -116,6 +147,11 @@ def padded_macs(models: Sequence[keras.Model]) -> float:
     aligns them, and a position where some copies hold only an identity slot costs the real
     copies' share (the fused layer multiplies only those).
     """
+    return _columns_macs(_columns(models))
+
+
+def _columns(models: Sequence[keras.Model]) -> list[list[keras.layers.Layer]]:
+    """The models' layers by position of the fused chain (aligned as the pack aligns them)."""
     from tftune.keras._fusion._inspect import aligned_layers, chain_layers
 
     chains = [chain_layers(model) for model in models]
@@ -130,6 +166,10 @@ def padded_macs(models: Sequence[keras.Model]) -> float:
         if aligned is not None
         else zip(*(model.layers for model in models), strict=False)
     )
+    return [list(layers) for layers in columns]
+
+
+def _columns_macs(columns: Sequence[Sequence[keras.layers.Layer]]) -> float:
     total = 0.0
     for layers in columns:
         real = [layer for layer in layers if getattr(layer, "kernel", None) is not None]

@@ -277,16 +277,22 @@ class FusedPack:
             for param, grad in zip(trainables, grads, strict=True)
         ]
         grads = optimizer.clip_gradients(grads)
+        all_live = tf.reduce_all(live)
         for param, grad in zip(trainables, grads, strict=True):
             old = param.variable
             slots = {name: slot.read_value() for name, slot in param.slots.items()}
             new, new_slots = optimizer.update(
                 optimizer.decay(old, rates), grad, slots, rates, self._steps
             )
-            gate = tf.logical_and(param.valid, copy_axis(live, old.shape.rank))
-            old.assign(tf.where(gate, new, old))
-            for name, value in new_slots.items():
-                param.slots[name].assign(tf.where(gate, value, slots[name]))
+            targets = [(old, new, old.read_value())] + [
+                (param.slots[name], value, slots[name]) for name, value in new_slots.items()
+            ]
+            for target, value in zip(
+                [target for target, _, _ in targets],
+                _gated(param, live, all_live, targets),
+                strict=True,
+            ):
+                target.assign(value)
 
     def _eval_step(
         self, x: tf.Tensor, y: tf.Tensor, metrics: Metrics
@@ -422,6 +428,33 @@ class FusedPack:
         )
         pack._epoch = self._epoch
         return pack
+
+
+def _gated(
+    param: _Param,
+    live: tf.Tensor,
+    all_live: tf.Tensor,
+    targets: list[tuple[tf.Variable, tf.Tensor, tf.Tensor]],
+) -> list[tf.Tensor]:
+    """The values to assign: the new ones where the copy trains, the old ones elsewhere.
+
+    Padded entries need no gate: their gradient, optimizer slots and weight are exactly zero,
+    so every update rule leaves them zero. Only a weight some copy lacks (an identity slot's
+    kernel, a missing bias) keeps the mask of real entries. When every copy trains (the
+    common case) the per-element selection is skipped: it took a third of an Adam step.
+    """
+    rank = param.variable.shape.rank
+    if param.absent_anywhere:
+        gate = tf.logical_and(param.valid, copy_axis(live, rank))
+        return [tf.where(gate, new, old) for _, new, old in targets]
+    gate = copy_axis(live, rank)
+    return list(
+        tf.cond(
+            all_live,
+            lambda: [new for _, new, _ in targets],
+            lambda: [tf.where(gate, new, old) for _, new, old in targets],
+        )
+    )
 
 
 def _accepted(checked: T | str) -> T:
