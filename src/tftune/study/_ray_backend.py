@@ -4,9 +4,13 @@ The driver (the process that called optimize) asks for each trial, so the storag
 every trial once and samplers see the running ones, as with threads. A worker actor runs the
 objective on the trial and finishes it in the storage: directly for a database server
 (PostgreSQL), or through a storage proxy actor on the driver's node for a SQLite file or an
-in-memory study (see ``tftune._ray._storage_proxy``). When a worker or its node dies, Ray tells
+in-memory study (see ``tftune._ray._storage_proxy``). The trial travels with the task, and the
+writes of a short trial come back with its result, which the driver stores in one batch (see
+``tftune._ray._write_buffer``); a worker whose trials are short holds its next trial queued, so
+the driver's ask overlaps the trial. When a worker or its node dies, Ray tells
 the driver, which fails the trial with Ray's reason, enqueues it again (up to ``max_retries``
-times per configuration; a retry does not count against ``n_trials``) and starts a new worker.
+times per configuration; a retry does not count against ``n_trials``) and starts a new worker;
+a trial queued at a worker that died is failed and retried alike.
 """
 
 from __future__ import annotations
