@@ -418,6 +418,15 @@ def write_keras(result: dict[str, Any]) -> None:
                 f"{verdict}.",
                 "",
             ]
+    lines += [
+        "Both searches on Ray pay their start in every run: Ray Tune starts its trainables "
+        "(each imports TensorFlow), tftune starts a task per pack whose worker imports "
+        "TensorFlow and traces the fused pack. With `--quick` each tftune worker trains one "
+        "pack, so the search is all start-up and has no steady number; the full run "
+        "(no `--quick`) trains two packs per worker. Single runs vary widely with the machine's "
+        "load (see ray_keras.json).",
+        "",
+    ]
     (RESULTS / "ray_keras.md").write_text("\n".join(lines))
 
 
