@@ -150,9 +150,10 @@ def small_build(trial):
 
 def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
     """The task's code without Ray: a job that crossed a pickle trains the trials it is given,
-    fused, saving each completed epoch for a retry (the last one completes instead)."""
+    fused, saving each completed epoch for a retry (the last one completes instead); the best
+    weights come back in its report, for the driver to store."""
     from tftune.keras._pack_job import EPOCH_CHECKPOINT_KEY
-    from tftune.keras._ray_search import train_pack
+    from tftune.keras._ray_search import store_weights, train_pack
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
@@ -167,4 +168,7 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
         for trial in finished:
             assert sorted(trial.intermediate_values) == [0, 1, 2]
             assert trial.system_attrs[EPOCH_CHECKPOINT_KEY]["epoch"] == 1  # the last before 2
+        with pytest.raises(FileNotFoundError, match="weights of the best trial"):
+            tuner.best_model()  # not written where the driver reads them: they are in the report
+        store_weights(job.weights_dir, report["weights"])
         assert tuner.best_model().predict(x, verbose=0).shape == (64, 1)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from tftune.storages._base import BaseStorage
-from tftune.storages._remote import ForwardingStorage, dispatch
+from collections.abc import Sequence
+
+from tftune.storages._remote import ForwardingStorage, Write, dispatch, run_writes
 
 
 class StorageServer:
@@ -27,6 +29,15 @@ class StorageServer:
             # The storage keeps beating for the trials it creates: Ray, not a heartbeat,
             # reports a dead worker, and the workers' proxies send none.
             return True, dispatch(self._storage, method, args, kwargs, caller_beats=False)
+        except Exception as error:  # noqa: BLE001 - handed to the caller, raised there
+            return False, error
+
+    def call_batch(self, writes: Sequence[Write]) -> tuple[bool, Any]:
+        """Run a batch of trial writes in order: ``(True, None)``, or ``(False, exception)``
+        for the first that raised (the rest are not run)."""
+        try:
+            run_writes(self._storage, writes)
+            return True, None
         except Exception as error:  # noqa: BLE001 - handed to the caller, raised there
             return False, error
 
@@ -65,3 +76,11 @@ class RayStorageProxy(ForwardingStorage):
         if not ok:
             raise result
         return result
+
+    def apply_writes(self, writes: Sequence[Write]) -> None:
+        """The batch as one call to the server."""
+        import ray
+
+        ok, error = ray.get(self._server.call_batch.remote(list(writes)))
+        if not ok:
+            raise error

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 
 from tftune.exceptions import TrialPruned
-from tftune.keras._best_weights import BestWeights
+from tftune.keras._best_weights import WEIGHTS_ATTR, BestWeights
 from tftune.keras._callback import TrialFailed, TrialReportCallback
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
@@ -61,6 +61,9 @@ class PackJob:
         checkpoint_epochs: save every trial's weights after each completed epoch (the Ray
             path), so a retry after a lost worker resumes from there.
         trial_ids: the trials of one pack (empty for the job of a whole search).
+        weights_stage: on a Ray worker, the local directory best weights are written to; they
+            travel to the driver with the pack's result, which stores them under
+            ``weights_dir`` (the path the trial records), so no directory need be shared.
         gradients: drops the graphs of finished trials (made anew in each process).
     """
 
@@ -79,6 +82,7 @@ class PackJob:
     epoch_callbacks: Sequence[EpochCallback] = ()
     checkpoint_epochs: bool = False
     trial_ids: tuple[int, ...] = ()
+    weights_stage: pathlib.Path | None = None
     gradients: GradientRegistryCleaner | None = dataclasses.field(default=None, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -199,9 +203,13 @@ class PackJob:
     def keep_if_best(self, trial: Trial, model: keras.Model, value: float) -> None:
         """Save the trial's weights if its value may make it the study's best (before its
         tell)."""
-        best = BestWeights(trial.study, self.weights_dir, keep=self.keep_best)
+        stage = self.weights_stage
+        best = BestWeights(trial.study, stage or self.weights_dir, keep=self.keep_best)
         if best.may_be_best(trial.number, value):
             best.save(trial, model, input_shape(model))
+            if stage is not None:  # where the driver will keep it
+                name = pathlib.Path(trial.user_attrs[WEIGHTS_ATTR]).name
+                trial.set_user_attr(WEIGHTS_ATTR, str(self.weights_dir / name))
 
     def store_history(self, trial: Trial, history: Mapping[str, list[float]]) -> None:
         """Keep the trial's per-epoch logs as its ``history`` user attribute."""

@@ -5,8 +5,11 @@ search does, and hands their ids to a Ray task that holds one device (``resource
 one CPU by default). The task rebuilds the trials' models from the :class:`PackJob` (put into
 Ray's object store once, with the data) and trains them with :class:`PackedSearch`, reporting
 every epoch and telling every trial through the storage: directly for a database server, or
-through the storage proxy actor for a SQLite file or an in-memory study. Best weights and
-checkpoints go to the job's shared directory, so ``best_model()`` reads them on the driver.
+through the storage proxy actor for a SQLite file or an in-memory study. Best weights are
+written in a directory of the worker's own and travel back with the pack's result through Ray's
+object store; the driver stores them in the project (or shared) directory, so ``best_model()``
+works on the driver with no directory shared between machines. (Checkpoints for promotions and
+for retries after a lost worker still go to the shared directory.)
 
 After each pack the driver runs the tuner's after-trial callbacks (superseded best weights
 removed, failures counted, promotions enqueued: a promoted trial joins a later pack, on any
@@ -21,6 +24,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import pathlib
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -33,7 +39,7 @@ from tftune.storages._callbacks import RETRY_HISTORY_KEY
 from tftune.storages._heartbeat import stop_beating
 from tftune.study import Study
 from tftune.study._progress import ProgressBar
-from tftune.study._ray_backend import check_resources
+from tftune.study._ray_backend import check_fits, check_resources
 from tftune.study._tell import finish_trial
 from tftune.trial import FrozenTrial, Trial, TrialState
 
@@ -45,16 +51,31 @@ AfterTrial = Callable[[Study, FrozenTrial], None]
 
 
 def train_pack(job: PackJob, trial_ids: Sequence[int]) -> dict[str, Any]:
-    """The Ray task: train the (running) trials ``trial_ids`` as one pack; return where it ran
-    and the trial numbers of each fused pack it trained."""
+    """The Ray task: train the (running) trials ``trial_ids`` as one pack; return where it ran,
+    the trial numbers of each fused pack it trained, and the best weights it saved (file name
+    -> bytes, written in a directory of this worker's own and removed)."""
     from tftune.keras._packing import PackedSearch
 
     study = job.study
     assert study is not None
     trials = [Trial(study, study.storage.get_trial(trial_id)) for trial_id in trial_ids]
-    search = PackedSearch(job.for_trials(trial_ids))
-    search.run_pack(trials)
-    return {"pid": os.getpid(), "packs": search.packs}
+    stage = pathlib.Path(tempfile.mkdtemp(prefix="tftune-weights-"))
+    try:
+        search = PackedSearch(dataclasses.replace(job.for_trials(trial_ids), weights_stage=stage))
+        search.run_pack(trials)
+        weights = {path.name: path.read_bytes() for path in stage.iterdir()}
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return {"pid": os.getpid(), "packs": search.packs, "weights": weights, "stage": str(stage)}
+
+
+def store_weights(directory: pathlib.Path, weights: dict[str, bytes]) -> None:
+    """Write the weights a pack sent back (see :func:`train_pack`) into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in weights.items():
+        if pathlib.Path(name).name != name:  # only plain file names come from a worker
+            raise ValueError(f"A pack sent weights under {name!r}, which is not a file name.")
+        (directory / name).write_bytes(data)
 
 
 def check_pack_resources(resources: object) -> dict[str, float]:
@@ -88,6 +109,7 @@ class RaySearch:
         job_ref: Any,
         task: Any,
         *,
+        weights_dir: pathlib.Path,
         pack_size: int,
         n_trials: int | None,
         timeout: float | None,
@@ -96,6 +118,7 @@ class RaySearch:
         progress: ProgressBar | None,
     ) -> None:
         self.ray, self.study, self.job_ref, self.task = ray, study, job_ref, task
+        self.weights_dir = weights_dir
         self.pack_size = pack_size
         self.remaining = n_trials
         self.deadline = None if timeout is None else time.monotonic() + timeout
@@ -170,6 +193,7 @@ class RaySearch:
         ) as died:
             self._fail_dead(pack, died)
         else:
+            store_weights(self.weights_dir, report["weights"])  # before the callbacks prune
             self.packs.extend(report["packs"])
             self.pids.add(int(report["pid"]))
         storage = self.study.storage
@@ -259,6 +283,9 @@ def search_on_ray(
     study = job.study
     assert study is not None
     checked = check_pack_resources(resources)
+    if not ray.is_initialized():
+        ray.init()  # a local cluster, or the one RAY_ADDRESS names
+    check_fits(ray, checked, "resources_per_pack", "pack")
     if user_callbacks is not None:
         study.optimize(
             dataclasses.replace(job, study=None).trial_objective(user_callbacks),
@@ -273,8 +300,6 @@ def search_on_ray(
             max_retries=max_retries,
         )
         return None
-    if not ray.is_initialized():
-        ray.init()  # a local cluster, or the one RAY_ADDRESS names
     storage: BaseStorage = study.storage
     server = None
     driver_study = study
@@ -298,6 +323,7 @@ def search_on_ray(
         driver_study,
         job_ref,
         task,
+        weights_dir=job.weights_dir,
         pack_size=size,
         n_trials=n_trials,
         timeout=timeout,

@@ -37,6 +37,13 @@ REMOTE_METHODS = frozenset(
 
 _OPEN = [TrialState.RUNNING, TrialState.WAITING]
 
+#: The writes of a running trial that may be held back and sent later in one batch.
+TRIAL_WRITES = frozenset(
+    {"set_trial_param", "set_trial_attr", "set_trial_intermediate_value", "set_trial_state_values"}
+)
+#: One held-back write: the method's name, its positional and its keyword arguments.
+Write = tuple[str, tuple[Any, ...], dict[str, Any]]
+
 
 def describe(storage: BaseStorage) -> dict[str, Any]:
     """What a proxy copies from the storage it reaches: its heartbeat settings."""
@@ -65,6 +72,25 @@ def dispatch(
     if caller_beats and method == "create_new_trial" and isinstance(result, FrozenTrial):
         stop_beating(storage, result.trial_id)  # the caller's proxy beats for it, while it lives
     return result
+
+
+def apply_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
+    """Run a batch of trial writes on ``storage`` in order (one call to a remote one).
+
+    Raises ValueError for a method that is not a trial write; the first write that raises
+    stops the batch, and its error is raised."""
+    if isinstance(storage, ForwardingStorage):
+        storage.apply_writes(writes)
+    else:
+        run_writes(storage, writes)
+
+
+def run_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
+    """:func:`apply_writes` as one storage method call per write (a server runs a batch so)."""
+    for method, args, kwargs in writes:
+        if method not in TRIAL_WRITES:
+            raise ValueError(f"{method!r} is not a trial write; a batch holds only those.")
+        getattr(storage, method)(*args, **kwargs)
 
 
 class ForwardingStorage(BaseStorage):
@@ -169,6 +195,11 @@ class ForwardingStorage(BaseStorage):
 
     def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
         self._call("set_trial_attr", trial_id, key, value, system=system)
+
+    def apply_writes(self, writes: Sequence[Write]) -> None:
+        """Run a batch of trial writes in order (see :func:`apply_writes`); a proxy whose
+        server takes a batch overrides this to send it as one call."""
+        run_writes(self, writes)
 
     # --- trials: reads ---------------------------------------------------------------------
     def get_trial(self, trial_id: int) -> FrozenTrial:

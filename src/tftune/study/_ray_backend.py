@@ -4,14 +4,19 @@ The driver (the process that called optimize) asks for each trial, so the storag
 every trial once and samplers see the running ones, as with threads. A worker actor runs the
 objective on the trial and finishes it in the storage: directly for a database server
 (PostgreSQL), or through a storage proxy actor on the driver's node for a SQLite file or an
-in-memory study (see ``tftune._ray._storage_proxy``). When a worker or its node dies, Ray tells
+in-memory study (see ``tftune._ray._storage_proxy``). The trial travels with the task, and the
+writes of a short trial come back with its result, which the driver stores in one batch (see
+``tftune._ray._write_buffer``); a worker whose trials are short holds its next trial queued, so
+the driver's ask overlaps the trial. When a worker or its node dies, Ray tells
 the driver, which fails the trial with Ray's reason, enqueues it again (up to ``max_retries``
-times per configuration; a retry does not count against ``n_trials``) and starts a new worker.
+times per configuration; a retry does not count against ``n_trials``) and starts a new worker;
+a trial queued at a worker that died is failed and retried alike.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,19 +24,32 @@ from typing import TYPE_CHECKING, Any
 from tftune.storages import InMemoryStorage, RDBStorage
 from tftune.storages._base import BaseStorage
 from tftune.storages._callbacks import RETRY_HISTORY_KEY, RetryFailedTrialCallback
+from tftune.exceptions import UpdateFinishedTrialError
 from tftune.storages._heartbeat import stop_beating
-from tftune.study._optimize import _ask, _Budget, _ctrl_c_held, _fail_interrupted
+from tftune.storages._remote import apply_writes
+from tftune.study._optimize import (
+    _ask,
+    _Budget,
+    _ctrl_c_held,
+    _fail_interrupted,
+    _log_complete,
+    _logger,
+)
 from tftune.study._progress import ProgressBar
 from tftune.study._tell import finish_trial
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
 if TYPE_CHECKING:
+    from tftune._ray._runner import Outcome
     from tftune.study._study import ObjectiveFunc, Study
     from tftune.trial._trial import Trial
 
 #: How long the driver waits for a result before it looks at the budget again (seconds).
 _POLL_SECONDS = 0.5
+#: A worker whose last trial ran shorter than this gets its next trial while it still runs one
+#: (queued at the actor), so it does not wait for the driver's ask between trials.
+_PIPELINE_SECONDS = 0.1
 _MAX_REASON_CHARS = 4000
 
 
@@ -58,9 +76,17 @@ def check_resources(resources: Any) -> dict[str, float]:
     return checked
 
 
+@dataclasses.dataclass(eq=False)
+class _Worker:
+    runner: Any
+    in_flight: int = 0
+    short: bool = False  # its last trial ran under _PIPELINE_SECONDS: give it the next early
+    dead: bool = False
+
+
 @dataclasses.dataclass
 class _Running:
-    runner: Any
+    worker: _Worker
     trial: Trial
 
 
@@ -82,7 +108,7 @@ def optimize_on_ray(
 
     if not ray.is_initialized():
         ray.init()  # a local cluster, or the one RAY_ADDRESS names
-    _check_fits(ray, resources)
+    check_fits(ray, resources)
     if n_jobs == -1:  # one per cluster CPU
         cpus = ray.cluster_resources().get("CPU", 1)  # type: ignore[no-untyped-call]
         n_jobs = max(1, int(cpus // max(resources.get("cpu", 1.0), 1.0)))
@@ -124,15 +150,17 @@ def _storage_of(study: Study) -> BaseStorage:
     return storage
 
 
-def _check_fits(ray: Any, resources: dict[str, float]) -> None:
-    """Raise ValueError when no node of the cluster has the resources one trial asks for
-    (its workers would wait forever)."""
+def check_fits(
+    ray: Any, resources: dict[str, float], name: str = "resources_per_trial", unit: str = "trial"
+) -> None:
+    """Raise ValueError when no node of the cluster has the resources one ``unit`` (a trial,
+    a pack) asks for: its workers would wait forever."""
     wanted = _ray_resources(resources)
     nodes = [node.get("Resources", {}) for node in ray.nodes() if node.get("Alive")]
     if not any(all(node.get(k, 0.0) >= v for k, v in wanted.items()) for node in nodes):
         raise ValueError(
-            f"`resources_per_trial` asks for {resources!r} per trial, but no node of the Ray "
-            f"cluster has that much; its nodes have {[_plain(node) for node in nodes]}."
+            f"`{name}` must fit on one node of the Ray cluster, got {resources!r} per {unit}; "
+            f"no node has that much, its nodes have {[_plain(node) for node in nodes]}."
         )
 
 
@@ -182,7 +210,9 @@ class _DriverLoop:
     """Keeps the workers busy: starts them, asks, hands out, collects, fails and retries.
 
     A new worker gets trials once it has started (Ray placed it and it answered), so a worker
-    that cannot be placed (the cluster lost the node it needed) holds up nothing.
+    that cannot be placed (the cluster lost the node it needed) holds up nothing. A worker whose
+    trials are short holds two at a time (the second queued at the actor, RUNNING in the
+    storage): it starts the next as soon as one ends.
     """
 
     def __init__(
@@ -204,7 +234,7 @@ class _DriverLoop:
         self._callbacks = callbacks
         self._progress = progress
         self._starting: dict[Any, Any] = {}  # the answer to its first call -> worker
-        self._idle: list[Any] = []
+        self._workers: list[_Worker] = []
         self._running: dict[Any, _Running] = {}
         self._budget_spent = False
         self._error: BaseException | None = None
@@ -250,10 +280,20 @@ class _DriverLoop:
         except self._ray.exceptions.RayError:  # it died starting: not replaced, not retried
             self._ray.kill(runner, no_restart=True)
         else:
-            self._idle.append(runner)
+            self._workers.append(_Worker(runner))
+
+    def _free(self) -> _Worker | None:
+        """A worker to give a trial to: an idle one, else a short-trial one running one."""
+        idle = [w for w in self._workers if w.in_flight == 0]
+        if idle:
+            return idle[0]
+        early = [w for w in self._workers if w.in_flight == 1 and w.short]
+        return early[0] if early else None
 
     def _launch(self) -> None:
-        while self._idle:
+        from tftune._ray._runner import snapshot
+
+        while (worker := self._free()) is not None:
             if not self._budget.take(self._study):
                 self._budget_spent = True
                 return
@@ -268,26 +308,30 @@ class _DriverLoop:
                 _fail_interrupted(self._study, [trial], self._budget.interrupted_by)
                 self._budget_spent = True
                 return
-            runner = self._idle.pop()
-            self._running[runner.run.remote(trial.trial_id)] = _Running(runner, trial)
+            worker.in_flight += 1
+            self._running[worker.runner.run.remote(snapshot(trial))] = _Running(worker, trial)
 
     def _collect(self, ref: Any, running: _Running) -> None:
         exceptions = self._ray.exceptions
-        trial = running.trial
+        trial, worker = running.trial, running.worker
         self._budget.end(trial)
+        worker.in_flight -= 1
         try:
-            frozen: FrozenTrial = self._ray.get(ref)
+            outcome: Outcome = self._ray.get(ref)
         except exceptions.RayTaskError as error:  # the objective raised (not one of `catch`)
-            self._idle.append(running.runner)
             cause = getattr(error, "cause", None)  # the objective's own exception
             self._stop(cause if isinstance(cause, BaseException) else error.as_instanceof_cause())
             return
         except (exceptions.RayActorError, exceptions.WorkerCrashedError) as died:
-            self._ray.kill(running.runner, no_restart=True)
+            if not worker.dead:  # the first of its trials to report the death: replace it
+                worker.dead = True
+                self._workers.remove(worker)
+                self._ray.kill(worker.runner, no_restart=True)
+                self._start()
             frozen = self._fail_dead(trial, died)
-            self._start()
         else:
-            self._idle.append(running.runner)
+            worker.short = outcome.seconds < _PIPELINE_SECONDS
+            frozen = self._store(outcome)
         stop_beating(self._storage, trial.trial_id)
         try:
             for callback in self._callbacks:
@@ -296,6 +340,16 @@ class _DriverLoop:
             self._stop(error)
         if self._progress is not None:
             self._progress.update(frozen)
+
+    def _store(self, outcome: Outcome) -> FrozenTrial:
+        """Store the writes the worker held back (its trial's end among them)."""
+        try:
+            apply_writes(self._storage, outcome.writes)
+        except UpdateFinishedTrialError:  # finished meanwhile elsewhere: the storage's wins
+            return self._storage.get_trial(outcome.trial.trial_id)
+        if outcome.trial.state == TrialState.COMPLETE and _logger.isEnabledFor(logging.INFO):
+            _log_complete(self._study, outcome.trial)
+        return outcome.trial
 
     def _fail_dead(self, trial: Trial, died: BaseException) -> FrozenTrial:
         """Fail the trial of a worker that died (unless it finished first); enqueue a retry."""
@@ -306,7 +360,7 @@ class _DriverLoop:
         finish_trial(
             self._study, trial, None, TrialState.FAIL, fail_reason=reason[:_MAX_REASON_CHARS]
         )
-        failed = self._storage.get_trial(trial.trial_id)  # with the params the worker chose
+        failed = self._storage.get_trial(trial.trial_id)  # with the params the worker sent
         if len(failed.system_attrs.get(RETRY_HISTORY_KEY, [])) < self._max_retries:
             RetryFailedTrialCallback(max_retry=self._max_retries)(self._study, failed)
             self._budget.give_back()
@@ -319,7 +373,6 @@ class _DriverLoop:
         self._study.stop()
 
     def stop_workers(self) -> None:
-        busy = [running.runner for running in self._running.values()]
-        for runner in self._idle + busy + list(self._starting.values()):
+        for runner in [w.runner for w in self._workers] + list(self._starting.values()):
             self._ray.kill(runner, no_restart=True)
-        self._idle, self._starting = [], {}
+        self._workers, self._starting = [], {}
