@@ -71,6 +71,18 @@ def log_expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> 
     return out
 
 
+def posterior_incumbent(
+    model: GaussianProcess, u_num: np.ndarray, x_cat: np.ndarray, n_top: int = 5
+) -> tuple[float, np.ndarray]:
+    """EI's incumbent and the anchors of the local moves: the lowest posterior mean at the
+    observations, and the ``n_top`` rows with the lowest means. Not the lowest observed value:
+    on a noisy objective that is one lucky draw, and EI measured from it undervalues the region
+    the model believes best; on an exact one (noise at its floor) the two agree."""
+    mean = model.predict(u_num, x_cat)[0]
+    top: np.ndarray = np.argsort(mean, kind="stable")[:n_top]
+    return float(mean[top[0]]), top
+
+
 class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimization for mixed spaces, without PyTorch.
 
@@ -272,12 +284,7 @@ class GPSampler(BaseSampler):
             return table_configuration(table, search_space, best_row)
         best_y: float | None
         if feasibility is None:
-            # The incumbent by the model's mean at the observations, not the lowest observed
-            # value: on a noisy objective that is one lucky draw, and EI measured from it
-            # undervalues the region the model believes best.
-            fitted_mean = model.predict(u_num, x_cat)[0]
-            best_y = float(fitted_mean.min())
-            top = np.argsort(fitted_mean, kind="stable")[:5]
+            best_y, top = posterior_incumbent(model, u_num, x_cat)
         else:
             best_y, top = feasibility.incumbent, feasibility.order[:5]
 
