@@ -122,11 +122,14 @@ def mann_whitney(a: Sequence[float], b: Sequence[float]) -> float | None:
 
 
 def task_row(at: dict[str, dict[int, float]], samplers: Sequence[str]) -> dict[str, Any]:
-    """Median, mean, seeds and mean rank (over the seeds every sampler of the row ran, 1 =
-    best, ties share) per sampler; the verdict and Mann-Whitney p of Auto against Optuna TPE."""
+    """Median, mean, seeds and mean rank (1 = best, ties share) per sampler, over the seeds
+    every sampler of the row ran; the verdict and Mann-Whitney p of Auto against Optuna TPE."""
     from scipy import stats
 
     present = [s for s in samplers if s in at]
+    common = sorted(set.intersection(*(set(at[s]) for s in present))) if present else []
+    # Every number of the row on the seeds all its samplers ran (a cut-short run has fewer).
+    at = {s: {seed: at[s][seed] for seed in common} for s in present}
     row: dict[str, Any] = {"per": {}}
     for s in present:
         values = list(at[s].values())
@@ -135,7 +138,6 @@ def task_row(at: dict[str, dict[int, float]], samplers: Sequence[str]) -> dict[s
             "mean": statistics.fmean(values),
             "seeds": len(values),
         }
-    common = sorted(set.intersection(*(set(at[s]) for s in present))) if present else []
     if common:
         ranks: dict[str, list[float]] = {s: [] for s in present}
         for seed in common:
@@ -157,7 +159,8 @@ def bayesmark_score(
 ) -> dict[str, float]:
     """Bayesmark's normalised score with the tasks' known optima: per task, S = the true loss of
     the incumbent after ``budget`` evaluations, clipped at ``clip`` = the median true loss of
-    random search's single evaluations (all its evaluations of the task pooled);
+    random search's single evaluations (all its evaluations of the task pooled), on the seeds
+    every sampler ran;
     ``normalised = (mean over seeds of S - optimum) / (clip - optimum)`` and the score is
     ``100 * (1 - mean over tasks)``: 100 = the optimum on every seed, 0 = one random guess."""
     from _samplers.tasks import get_task
@@ -176,10 +179,13 @@ def bayesmark_score(
             continue
         clip = float(np.median(pooled))
         at = regrets(runs, task, samplers, budget)
+        common = set.intersection(*(set(v) for v in at.values())) if at else set()
+        if not common:
+            continue
         for s in samplers:
             if s not in at:
                 continue
-            values = [min(r + optimum, clip) for r in at[s].values()]
+            values = [min(at[s][seed] + optimum, clip) for seed in sorted(common)]
             norms[s].append(
                 0.0 if clip <= optimum else (statistics.fmean(values) - optimum) / (clip - optimum)
             )
