@@ -1,5 +1,6 @@
 """Discrete spaces: candidates are scored on the grid, and no configuration is proposed twice
-while untried ones remain."""
+while untried ones remain, but for the one noise probe (the best configuration proposed again
+after ``PROBE_AFTER`` model-based trials; see test_samplers_noise_probe.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 import tftune
 from tftune.distributions import FloatDistribution, IntDistribution
 from tftune.samplers import AutoSampler, GPSampler, TPESampler
-from tftune.samplers._tpe._repeats import DiscreteGrid
+from tftune.samplers._tpe._repeats import PROBE_AFTER, DiscreteGrid
 from tftune.samplers._tpe._transform import NumericAxis
 
 SAMPLERS = {
@@ -36,14 +37,18 @@ def test_model_proposals_are_new_configurations_until_the_grid_is_exhausted(name
     study = tftune.create_study(sampler=SAMPLERS[name]())
     study.optimize(bowl, n_trials=34)
     seen = configurations(study)
+    probe = 5 + PROBE_AFTER
+    values = [t.value for t in study.trials]
+    best = seen[int(np.argmin(values[:probe]))]
+    assert seen[probe] == best  # the noise probe: the best so far, once (the objective is exact)
     for i in range(
-        5, 30
+        5, 31
     ):  # the model's proposals (after the 5 random ones), while configurations are left
-        if len(set(seen[:i])) < 30:
+        if len(set(seen[:i])) < 30 and i != probe:
             assert seen[i] not in seen[:i], (i, seen[i])
     assert (
         len(set(seen)) == 30
-    )  # every configuration tried; then repeats are allowed (trials 30-33 ran)
+    )  # every configuration tried; then repeats are allowed (trials 31-33 ran)
 
 
 @pytest.mark.parametrize("name", SAMPLERS)
@@ -73,8 +78,13 @@ def test_the_default_sampler_avoids_repeats_on_a_small_integer_grid():
         n_trials=40,
     )
     values = [(t.params["x"], t.params["y"]) for t in study.trials]
-    assert len(set(values[10:])) == 30  # 30 model proposals, no two alike (the grid has 50)
-    assert not set(values[10:]) & set(values[:10])
+    model = values[10:]
+    # 30 model proposals, no two alike (the grid has 50), and none of the random ones, but for
+    # at most one noise probe (none here: two random trials already drew one configuration
+    # and got one value, so the objective is known to repeat its values)
+    assert len(set(model)) == 30
+    assert not set(model) & set(values[:10])
+    assert len(set(values[:10])) < 10
 
 
 def test_a_continuous_parameter_turns_the_check_off():

@@ -33,9 +33,11 @@ from tftune.samplers._tpe._observations import (
 )
 from tftune.samplers._tpe._repeats import (
     ENUMERATE_LIMIT,
+    PROBE_AFTER,
     DiscreteGrid,
     TriedConfigurations,
     new_mask,
+    table_configuration,
 )
 from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_numeric
 from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
@@ -67,6 +69,18 @@ def log_expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> 
     bracket = _INV_SQRT_2PI + 0.5 * zb * erfcx(-zb / math.sqrt(2))  # EI / (std * exp(-z^2 / 2))
     out[~above] = np.log(std[~above]) - 0.5 * zb**2 + np.log(np.maximum(bracket, 1e-300))
     return out
+
+
+def posterior_incumbent(
+    model: GaussianProcess, u_num: np.ndarray, x_cat: np.ndarray, n_top: int = 5
+) -> tuple[float, np.ndarray]:
+    """EI's incumbent and the anchors of the local moves: the lowest posterior mean at the
+    observations, and the ``n_top`` rows with the lowest means. Not the lowest observed value:
+    on a noisy objective that is one lucky draw, and EI measured from it undervalues the region
+    the model believes best; on an exact one (noise at its floor) the two agree."""
+    mean = model.predict(u_num, x_cat)[0]
+    top: np.ndarray = np.argsort(mean, kind="stable")[:n_top]
+    return float(mean[top[0]]), top
 
 
 class GPSampler(BaseSampler):
@@ -101,7 +115,10 @@ class GPSampler(BaseSampler):
         max_fit_points: the most observations the model is fitted on.
         avoid_repeats: when every parameter is discrete (ints, stepped floats, categoricals),
             never propose a configuration that was already tried or is running, while untried
-            ones remain. Candidates are scored on the grid either way.
+            ones remain, unless the objective turns out noisy (after ``PROBE_AFTER`` model-based
+            trials the best configuration is proposed once more; when any configuration holds
+            two different values, repeats are allowed: see ``_repeats``). Candidates are scored
+            on the grid either way.
         constraints_func: ``(FrozenTrial) -> Sequence[float]``, evaluated when a trial
             finishes (a value > 0 is a violation). In a constrained study (this function, or
             constraints stored by another sampler) the incumbent is the best feasible trial and
@@ -229,6 +246,7 @@ class GPSampler(BaseSampler):
             scan_from = table._scan_from
             if len(rows) < self.n_startup_trials:
                 return {}
+            best_row = int(rows[np.argmin(losses)])
             x_num, x_cat, numbers = (
                 table.numeric[rows],
                 table.categorical[rows],
@@ -254,8 +272,21 @@ class GPSampler(BaseSampler):
             None if self._seed is None else [trial_seed(self._seed, trial.number), 7]
         )
         n_choices, grid, tried = self._grid(key, search_space, table, axes, liar_model, liar_cat)
-        best_y = float(y.min()) if feasibility is None else feasibility.incumbent
-        top = (np.argsort(y) if feasibility is None else feasibility.order)[:5]
+        tracker = self._tried.get(key)
+        if tracker is not None and tracker.noisy:  # two values of one configuration
+            tried = None
+        elif (
+            tracker is not None
+            and feasibility is None
+            and len(rows) >= self.n_startup_trials + PROBE_AFTER
+            and tracker.probe_due(table, grid.grid, best_row, liar_model, liar_cat)
+        ):
+            return table_configuration(table, search_space, best_row)
+        best_y: float | None
+        if feasibility is None:
+            best_y, top = posterior_incumbent(model, u_num, x_cat)
+        else:
+            best_y, top = feasibility.incumbent, feasibility.order[:5]
 
         def acquisition(cand_num: np.ndarray, cand_cat: np.ndarray) -> np.ndarray:
             return self._log_ei(model, cand_num, cand_cat, best_y, feasibility)

@@ -6,6 +6,15 @@ configurations it has already tried: on the HPOBench tables (five 10-value ordin
 half of a Gaussian process's first 100 proposals were repeats. Scoring the candidates *on* the
 grid and leaving out the tried (and running) configurations spends every evaluation on
 something new, until the grid is exhausted.
+
+That is right for a deterministic objective only: where the same configuration returns
+different values (a noisy table, a training run without a fixed seed), a second evaluation of a
+good configuration is worth more than a first one of a mediocre configuration, whose one lucky
+draw may become the incumbent. So, once ``PROBE_AFTER`` model-based trials are complete and no
+configuration was evaluated twice, the sampler proposes the best configuration so far again
+(the noise probe: one evaluation per study). If any configuration (the probe or another) then
+holds two different values, the objective is noisy and repeats are no longer avoided; the models
+see the repeated values, so the GP can fit the noise.
 """
 
 from __future__ import annotations
@@ -13,14 +22,18 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-from tftune.samplers._tpe._observations import ObservationTable
-from tftune.samplers._tpe._transform import NumericAxis
+from tftune.samplers._tpe._observations import COMPLETE, ObservationTable
+from tftune.distributions import BaseDistribution
+from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_numeric
 
 # Grids up to this many configurations are enumerated when no candidate is new.
 ENUMERATE_LIMIT = 20_000
+# Model-based trials (complete, beyond the startup ones) before the noise probe.
+PROBE_AFTER = 10
 
 
 class DiscreteGrid:
@@ -97,12 +110,17 @@ class DiscreteGrid:
 
 
 class TriedConfigurations:
-    """The keys of every configuration a table holds, updated as the table grows (thread-safe)."""
+    """The keys of every configuration a table holds, updated as the table grows (thread-safe),
+    and whether a configuration was evaluated twice (:attr:`repeated`) with different values
+    (:attr:`noisy`)."""
 
     def __init__(self) -> None:
         self._keys: set[bytes] = set()
+        self._first_loss: dict[bytes, float] = {}
         self._upto = 0
         self._lock = threading.Lock()
+        self.repeated = False
+        self.noisy = False
 
     def with_running(
         self,
@@ -115,15 +133,47 @@ class TriedConfigurations:
         with self._lock:
             size = len(table)
             if self._upto < size:
-                self._keys.update(
-                    grid.keys(
-                        table.numeric[self._upto : size], table.categorical[self._upto : size]
-                    )
+                keys = grid.keys(
+                    table.numeric[self._upto : size], table.categorical[self._upto : size]
                 )
+                for offset, key in enumerate(keys):
+                    self._keys.add(key)
+                    row = self._upto + offset
+                    if table.kind[row] == COMPLETE:
+                        self._see(key, float(table.rank_key[row, 1]))
                 self._upto = size
             if not len(running_numeric) and not len(running_categorical):
                 return self._keys
             return self._keys | set(grid.keys(running_numeric, running_categorical))
+
+    def _see(self, key: bytes, loss: float) -> None:
+        """A complete evaluation of configuration ``key`` (under the lock)."""
+        if not math.isfinite(loss):
+            return
+        first = self._first_loss.get(key)
+        if first is None:
+            self._first_loss[key] = loss
+            return
+        self.repeated = True
+        if abs(loss - first) > 1e-12 * max(1.0, abs(loss), abs(first)):
+            self.noisy = True
+
+    def probe_due(
+        self,
+        table: ObservationTable,
+        grid: DiscreteGrid,
+        best_row: int,
+        running_numeric: np.ndarray,
+        running_categorical: np.ndarray,
+    ) -> bool:
+        """Whether this proposal is the noise probe (see the module docstring): no configuration
+        was evaluated twice yet, and the best one (row ``best_row``) is not running now. The
+        caller checks that ``PROBE_AFTER`` model-based trials are complete."""
+        if self.repeated or self.noisy:
+            return False
+        rows = slice(best_row, best_row + 1)
+        best = grid.keys(table.numeric[rows], table.categorical[rows])
+        return best[0] not in set(grid.keys(running_numeric, running_categorical))
 
 
 def new_mask(
@@ -132,3 +182,16 @@ def new_mask(
     """True for each candidate (already on the grid) whose configuration is not in ``tried``
     (the tried and the running configurations)."""
     return np.array([key not in tried for key in grid.keys(numeric, categorical)], dtype=bool)
+
+
+def table_configuration(
+    table: ObservationTable, space: dict[str, BaseDistribution], row: int
+) -> dict[str, Any]:
+    """The parameters of the table's row ``row`` (a configuration proposed again)."""
+    proposal: dict[str, Any] = {
+        name: NumericAxis(as_numeric(space[name])).from_model(float(table.numeric[row, j]))
+        for j, name in enumerate(table.numeric_names)
+    }
+    for j, name in enumerate(table.categorical_names):
+        proposal[name] = as_categorical(space[name]).choices[int(table.categorical[row, j])]
+    return proposal

@@ -22,9 +22,11 @@ from tftune.samplers._tpe._observations import ObservationTable, SpaceKey, rung_
 from tftune.samplers._tpe._parzen import ParzenEstimator, Workspace, min_bandwidth_factor
 from tftune.samplers._tpe._repeats import (
     ENUMERATE_LIMIT,
+    PROBE_AFTER,
     DiscreteGrid,
     TriedConfigurations,
     new_mask,
+    table_configuration,
 )
 from tftune.samplers._tpe._transform import NumericAxis, as_categorical, as_numeric
 from tftune.trial._constraints import ConstraintsFunc, check_constraints_func, record_constraints
@@ -71,7 +73,10 @@ class TPESampler(BaseSampler):
             rank behind, the deepest first.
         avoid_repeats: when every parameter of the joint space is discrete (ints, stepped
             floats, categoricals), never propose a configuration that was already tried or is
-            running, while untried ones remain.
+            running, while untried ones remain, unless the objective turns out noisy: after
+            ``PROBE_AFTER`` (10) model-based trials the best configuration is proposed once
+            more, and when any configuration holds two different values repeats are allowed
+            (see ``_repeats``).
         constraints_func: ``(FrozenTrial) -> Sequence[float]``, evaluated when a trial
             finishes (a value > 0 is a violation): only feasible trials compete for the good
             group, the least violating fill it when too few are feasible.
@@ -265,9 +270,19 @@ class TPESampler(BaseSampler):
         grid = DiscreteGrid(axes, n_choices)
         tried: set[bytes] | None = None
         if self.avoid_repeats and salt == 0 and grid.is_finite and not table.has_extra_params:
-            tried = self._tried.setdefault(key, TriedConfigurations()).with_running(
-                table, grid, running_numeric, running_categorical
-            )
+            tracker = self._tried.setdefault(key, TriedConfigurations())
+            if not tracker.noisy:
+                tried = tracker.with_running(table, grid, running_numeric, running_categorical)
+            if tracker.noisy:  # a configuration gave two values: repeats are informative
+                tried = None
+            elif (
+                not split_by_objectives
+                and n_leaders >= self.n_startup_trials + PROBE_AFTER
+                and tracker.probe_due(
+                    table, grid, int(leaders[0]), running_numeric, running_categorical
+                )
+            ):
+                return table_configuration(table, space, int(leaders[0]))
         bandwidth = split_min_bandwidth if split_by_objectives else min_bandwidth_factor
         min_sigma = (highs - lows) * bandwidth(n_leaders, len(space))
         l_x = ParzenEstimator(
