@@ -6,6 +6,8 @@ from typing import Any
 
 import keras
 
+from tftune.keras_tuner._hypermodel import HyperModel
+
 
 def check_image_input(owner: str, input_shape: Any, input_tensor: Any) -> None:
     """Raise unless exactly the input KerasTuner's applications need is given."""
@@ -48,3 +50,32 @@ def compile_classifier(model: Any, optimizer: Any) -> Any:
     """Compile as KerasTuner's applications do: one-hot labels, accuracy."""
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
     return model
+
+
+class ImageClassifierHyperModel(HyperModel):
+    """The arguments ResNet and Xception share: an image input and an optional softmax top.
+
+    Args:
+        include_top: whether to end with a softmax classifier (and compile the model).
+        input_shape: ``(height, width, channels)``; this or ``input_tensor`` is required.
+        input_tensor: a Keras tensor to build on instead of a new input.
+        classes: the number of classes (required with ``include_top``); labels are one-hot.
+        **kwargs: ``name`` and ``tunable``, as for every ``HyperModel``.
+    """
+
+    def __init__(
+        self,
+        include_top: bool = True,
+        input_shape: Any = None,
+        input_tensor: Any = None,
+        classes: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        check_classes(owner, classes, required=include_top)
+        check_image_input(owner, input_shape, input_tensor)
+        self.include_top = include_top
+        self.input_shape = input_shape
+        self.input_tensor = input_tensor
+        self.classes = classes

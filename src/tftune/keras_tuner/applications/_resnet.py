@@ -13,12 +13,10 @@ from typing import Any
 import keras
 from keras import layers
 
-from tftune.keras_tuner._hypermodel import HyperModel
 from tftune.keras_tuner._hyperparameters import HyperParameters
 from tftune.keras_tuner.applications._grouped_conv import GroupedConv2D
 from tftune.keras_tuner.applications._inputs import (
-    check_classes,
-    check_image_input,
+    ImageClassifierHyperModel,
     compile_classifier,
     image_input,
 )
@@ -95,32 +93,12 @@ _STAGES = {
 }
 
 
-class HyperResNet(HyperModel):
+class HyperResNet(ImageClassifierHyperModel):
     """A ResNet hypermodel (KerasTuner's ``keras_tuner.applications.HyperResNet``).
 
-    Args:
-        include_top: whether to end with a softmax classifier (and compile the model).
-        input_shape: ``(height, width, channels)``; this or ``input_tensor`` is required.
-        input_tensor: a Keras tensor to build on instead of a new input.
-        classes: the number of classes (required with ``include_top``); labels are one-hot.
-        **kwargs: ``name`` and ``tunable``, as for every ``HyperModel``.
+    Takes ``include_top``, ``input_shape``, ``input_tensor`` and ``classes`` (see
+    :class:`ImageClassifierHyperModel`).
     """
-
-    def __init__(
-        self,
-        include_top: bool = True,
-        input_shape: Any = None,
-        input_tensor: Any = None,
-        classes: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        check_classes("HyperResNet", classes, required=include_top)
-        check_image_input("HyperResNet", input_shape, input_tensor)
-        self.include_top = include_top
-        self.input_shape = input_shape
-        self.input_tensor = input_tensor
-        self.classes = classes
 
     def build(self, hp: HyperParameters) -> Any:
         version = hp.Choice("version", ["v1", "v2", "next"], default="v2")

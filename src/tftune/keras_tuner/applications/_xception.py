@@ -14,11 +14,9 @@ from typing import Any
 import keras
 from keras import layers
 
-from tftune.keras_tuner._hypermodel import HyperModel
 from tftune.keras_tuner._hyperparameters import HyperParameters
 from tftune.keras_tuner.applications._inputs import (
-    check_classes,
-    check_image_input,
+    ImageClassifierHyperModel,
     compile_classifier,
     image_input,
 )
@@ -61,32 +59,12 @@ def _dense(x: Any, units: int, activation: str, batchnorm: bool, dropout_rate: f
     return layers.Dropout(dropout_rate)(x) if dropout_rate > 0 else x
 
 
-class HyperXception(HyperModel):
+class HyperXception(ImageClassifierHyperModel):
     """An Xception hypermodel (KerasTuner's ``keras_tuner.applications.HyperXception``).
 
-    Args:
-        include_top: whether to end with dense layers and a softmax (and compile the model).
-        input_shape: ``(height, width, channels)``; this or ``input_tensor`` is required.
-        input_tensor: a Keras tensor to build on instead of a new input.
-        classes: the number of classes (required with ``include_top``); labels are one-hot.
-        **kwargs: ``name`` and ``tunable``, as for every ``HyperModel``.
+    Takes ``include_top``, ``input_shape``, ``input_tensor`` and ``classes`` (see
+    :class:`ImageClassifierHyperModel`).
     """
-
-    def __init__(
-        self,
-        include_top: bool = True,
-        input_shape: Any = None,
-        input_tensor: Any = None,
-        classes: int | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        check_classes("HyperXception", classes, required=include_top)
-        check_image_input("HyperXception", input_shape, input_tensor)
-        self.include_top = include_top
-        self.input_shape = input_shape
-        self.input_tensor = input_tensor
-        self.classes = classes
 
     def build(self, hp: HyperParameters) -> Any:
         activation = str(hp.Choice("activation", ["relu", "selu"]))
