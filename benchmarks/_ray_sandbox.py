@@ -145,6 +145,15 @@ def run_scenarios(
         result[name]["wall_seconds"] = time.perf_counter() - begin
 
 
+def scenario_result(outcome: dict[str, Any], name: str) -> dict[str, Any]:
+    """What scenario ``name`` returned in :func:`run_scenarios`'s ``outcome``; raises
+    ``AssertionError`` with the scenario's traceback if it raised."""
+    result: dict[str, Any] = outcome[name]
+    if "error" in result:
+        raise AssertionError(f"scenario {name!r} raised:\n{result['error']}")
+    return result
+
+
 def network_report() -> dict[str, Any]:
     """The namespace's interfaces and listening addresses; ``loopback_only`` is the verdict."""
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _ray_sandbox import run_sandboxed
+from _ray_sandbox import run_sandboxed, scenario_result
 
 from tftune.keras import Tuner
 
@@ -29,13 +29,6 @@ def outcome() -> dict[str, Any]:
     return result
 
 
-def scenario(outcome: dict[str, Any], name: str) -> dict[str, Any]:
-    result = outcome[name]
-    if "error" in result:
-        pytest.fail(f"scenario {name!r} raised:\n{result['error']}")
-    return result
-
-
 def test_ray_listens_on_loopback_only_and_every_process_is_stopped(outcome):
     assert outcome["network"]["loopback_only"], outcome["network"]
     assert outcome["left_running_after_close"] == []
@@ -43,7 +36,7 @@ def test_ray_listens_on_loopback_only_and_every_process_is_stopped(outcome):
 
 
 def test_packs_of_trials_train_on_ray_workers_and_every_trial_completes(outcome):
-    result = scenario(outcome, "search")
+    result = scenario_result(outcome, "search")
     assert result["numbers"] == list(range(N_TRIALS))
     assert result["states"] == ["COMPLETE"] * N_TRIALS
     pids = set(result["pids"])
@@ -56,7 +49,7 @@ def test_packs_of_trials_train_on_ray_workers_and_every_trial_completes(outcome)
 
 
 def test_best_model_on_the_driver_predicts_as_the_best_trial_reported(outcome):
-    result = scenario(outcome, "search")
+    result = scenario_result(outcome, "search")
     pairs = zip(result["values"], result["states"], strict=True)
     complete = [value for value, state in pairs if state == "COMPLETE"]
     assert result["best_value"] == min(complete)
@@ -65,7 +58,7 @@ def test_best_model_on_the_driver_predicts_as_the_best_trial_reported(outcome):
 
 
 def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
-    result = scenario(outcome, "promotions")
+    result = scenario_result(outcome, "promotions")
     states, resume_of = result["states"], result["resume_of"]
     assert "PRUNED" in states and "FAIL" not in states and "RUNNING" not in states
     resumed = [n for n, of in enumerate(resume_of) if of is not None and states[n] != "WAITING"]
@@ -84,7 +77,7 @@ def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
 
 
 def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcome):
-    result = scenario(outcome, "errors")
+    result = scenario_result(outcome, "errors")
     assert result["raised"] is not None and "trials failed in a row" in result["raised"]
     assert "no model for trial" in result["raised"]
     assert set(result["states"]) == {"FAIL"}  # none left running
@@ -92,7 +85,7 @@ def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcom
 
 
 def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(outcome):
-    result = scenario(outcome, "worker_killed")
+    result = scenario_result(outcome, "worker_killed")
     killed = result["killed"]
     assert killed, "no running pack was seen with a checkpointed epoch"
     states, retry_of = result["states"], result["retry_of"]

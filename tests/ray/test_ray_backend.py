@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from _ray_sandbox import POSTGRES_SOCKET_URL, run_sandboxed
+from _ray_sandbox import POSTGRES_SOCKET_URL, run_sandboxed, scenario_result
 
 # Created and dropped from here over TCP; the sandbox reaches it through the Unix socket.
 PG_BASE = os.environ.get(
@@ -47,13 +47,6 @@ def outcome() -> dict[str, Any]:
     return result
 
 
-def scenario(outcome: dict[str, Any], name: str) -> dict[str, Any]:
-    result = outcome[name]
-    if "error" in result:
-        pytest.fail(f"scenario {name!r} raised:\n{result['error']}")
-    return result
-
-
 def test_ray_listens_on_loopback_only_and_every_process_is_stopped(outcome):
     assert outcome["network"]["interfaces"] == ["lo"]
     assert outcome["network"]["n_listening"] > 0  # Ray's ports are there, all on loopback
@@ -64,7 +57,7 @@ def test_ray_listens_on_loopback_only_and_every_process_is_stopped(outcome):
 
 @pytest.mark.parametrize("storage", ["sqlite", "postgres", "memory"])
 def test_a_define_by_run_study_runs_its_trials_on_ray_workers(outcome, storage):
-    result = scenario(outcome, storage)
+    result = scenario_result(outcome, storage)
     assert result["numbers"] == list(range(10))
     assert result["states"] == ["COMPLETE"] * 10
     assert result["callback_numbers"] == list(range(10))
@@ -74,12 +67,13 @@ def test_a_define_by_run_study_runs_its_trials_on_ray_workers(outcome, storage):
 
 
 def test_the_same_seed_gives_the_same_study_on_every_storage(outcome):
-    params = [scenario(outcome, name)["params"] for name in ("sqlite", "postgres", "memory")]
+    names = ("sqlite", "postgres", "memory")
+    params = [scenario_result(outcome, name)["params"] for name in names]
     assert params[0] == params[1] == params[2]
 
 
 def test_grid_cells_run_exactly_once_and_a_finished_grid_adds_nothing(outcome):
-    result = scenario(outcome, "grid")
+    result = scenario_result(outcome, "grid")
     cells = [(p["a"], p["b"]) for p in result["params"]]
     assert sorted(cells) == sorted(itertools.product([1, 2, 3], [10, 20, 30]))
     assert result["states"] == ["COMPLETE"] * 9
@@ -87,7 +81,7 @@ def test_grid_cells_run_exactly_once_and_a_finished_grid_adds_nothing(outcome):
 
 
 def test_an_objective_error_fails_the_trial_and_is_raised_in_the_driver(outcome):
-    result = scenario(outcome, "errors")
+    result = scenario_result(outcome, "errors")
     assert result["raised"]["type"] == "ValueError"
     assert result["raised"]["message"].startswith("boom in trial ")
     assert "FAIL" in result["raised_study"]["states"]
@@ -98,14 +92,14 @@ def test_an_objective_error_fails_the_trial_and_is_raised_in_the_driver(outcome)
 
 
 def test_no_trial_starts_after_the_timeout_and_none_is_left_running(outcome):
-    result = scenario(outcome, "timeout")
+    result = scenario_result(outcome, "timeout")
     assert "RUNNING" not in result["states"]
     assert all(started <= TIMEOUT + 0.2 for started in result["started_at"])
     assert result["seconds"] < TIMEOUT + 15  # workers' start, one trial, the shutdown
 
 
 def test_a_killed_worker_node_fails_its_trial_with_rays_reason_and_it_is_retried(outcome):
-    result = scenario(outcome, "node_killed")
+    result = scenario_result(outcome, "node_killed")
     assert result["killed"], "the worker node was never seen running a trial"
     states, retry_of = result["states"], result["retry_of"]
     failed = [n for n, state in zip(result["numbers"], states, strict=True) if state == "FAIL"]
@@ -128,7 +122,7 @@ def test_a_killed_worker_node_fails_its_trial_with_rays_reason_and_it_is_retried
 
 
 def test_a_killed_driver_is_resumed_by_running_the_script_again(outcome):
-    result = scenario(outcome, "driver_killed")
+    result = scenario_result(outcome, "driver_killed")
     assert "first_exit" not in result, result  # the driver was still running when killed
     assert result["complete_at_kill"] >= 3
     assert result["rerun_exit"] == 0, result["rerun_output"]
@@ -146,7 +140,7 @@ def test_a_killed_driver_is_resumed_by_running_the_script_again(outcome):
 
 
 def test_ray_tune_runs_an_experiment_with_suggestions_from_a_tftune_study(outcome):
-    result = scenario(outcome, "tune_adapter")
+    result = scenario_result(outcome, "tune_adapter")
     assert result["states"] == ["COMPLETE"] * 6
     assert sorted(result["values"]) == result["tune_losses"]  # the final results were told
     assert result["intermediate"] == [[1, 2]] * 6  # and every reported result on the way

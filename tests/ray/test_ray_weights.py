@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _ray_sandbox import run_sandboxed
+from _ray_sandbox import run_sandboxed, scenario_result
 
 SCENARIOS = Path(__file__).with_name("weights_scenarios.py")
 N_TRIALS = 6  # as in weights_scenarios.py
@@ -22,13 +22,6 @@ def outcome() -> dict[str, Any]:
     return result
 
 
-def scenario(outcome: dict[str, Any], name: str) -> dict[str, Any]:
-    result = outcome[name]
-    if "error" in result:
-        pytest.fail(f"scenario {name!r} raised:\n{result['error']}")
-    return result
-
-
 def test_ray_listens_on_loopback_only_and_every_process_is_stopped(outcome):
     assert outcome["network"]["loopback_only"], outcome["network"]
     assert outcome["left_running_after_close"] == []
@@ -36,7 +29,7 @@ def test_ray_listens_on_loopback_only_and_every_process_is_stopped(outcome):
 
 
 def test_best_weights_reach_the_driver_through_ray_not_a_shared_directory(outcome):
-    result = scenario(outcome, "weights")
+    result = scenario_result(outcome, "weights")
     assert result["states"] == ["COMPLETE"] * N_TRIALS
     assert result["driver_pid"] not in result["pids"]
     # the workers wrote their weights in a temporary directory of their own...
@@ -50,6 +43,7 @@ def test_best_weights_reach_the_driver_through_ray_not_a_shared_directory(outcom
 
 
 def test_a_pack_bigger_than_every_node_fails_at_once_with_a_clear_error(outcome):
-    result = scenario(outcome, "too_big")  # (the pytest.raises(match=...) ran in the scenario)
+    # (the pytest.raises(match=...) ran in the scenario)
+    result = scenario_result(outcome, "too_big")
     assert result["n_trials"] == 0  # no trial was asked
     assert result["seconds"] < 30  # no waiting for a node that never comes
