@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from tftune._direction import StudyDirection
+from tftune._experimental import experimental_class
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import non_negative_int
 from tftune.trial._frozen import FrozenTrial
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_class("2.8.0")
 class PatientPruner(BasePruner):
     """Prune only a trial that has not improved by ``min_delta`` for ``patience`` steps, and
     then only if ``wrapped_pruner`` agrees (``None``: stalling alone prunes).

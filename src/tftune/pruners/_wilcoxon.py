@@ -7,6 +7,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from tftune._direction import StudyDirection
+from tftune._experimental import experimental_class
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import non_negative_int
 from tftune.trial._frozen import FrozenTrial
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_class("3.6.0")
 class WilcoxonPruner(BasePruner):
     """Stop a trial once a one-sided Wilcoxon signed-rank test is sure, at ``p_threshold``,
     that it is worse than the best trial on the instances both evaluated.

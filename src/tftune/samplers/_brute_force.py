@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_class
 from tftune.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -66,6 +67,7 @@ def index_of(distribution: BaseDistribution, value: Any) -> int | None:
     return int(round((internal - distribution.low) / step))  # type: ignore[attr-defined]
 
 
+@experimental_class("3.1.0")
 class BruteForceSampler(BaseSampler):
     """Tries every combination of a finite search space once, then the study stops.
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tftune._experimental import experimental_class
 from tftune.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -60,6 +61,7 @@ def _engine(qmc_type: str) -> Any:
     return {"sobol": qmc.Sobol, "halton": qmc.Halton}[qmc_type]
 
 
+@experimental_class("3.0.0")
 class QMCSampler(BaseSampler):
     """Trial *n* takes point *n* of a scrambled Sobol (or, with ``qmc_type="halton"``, Halton)
     sequence over the search space.
