@@ -122,3 +122,13 @@ def test_threshold_pruner_nan_bound_is_a_value_error() -> None:
 def test_experimental_pruners_warn(build: object, name: str) -> None:
     with pytest.warns(ExperimentalWarning, match=rf"{name} is experimental"):
         build()  # type: ignore[operator]
+
+
+def test_bootstrap_count_needs_a_fixed_resource() -> None:
+    from tftune.pruners import HyperbandPruner, SuccessiveHalvingPruner
+
+    with pytest.raises(ValueError, match=r"needs an int `max_resource`.*bootstrap_count=1"):
+        HyperbandPruner(max_resource="auto", bootstrap_count=1)
+    with pytest.raises(ValueError, match=r"needs an int `min_resource`.*min_resource='auto'"):
+        SuccessiveHalvingPruner(min_resource="auto", bootstrap_count=2)
+    HyperbandPruner(max_resource=27, bootstrap_count=1)  # fine with a fixed resource
