@@ -132,3 +132,26 @@ def test_bootstrap_count_needs_a_fixed_resource() -> None:
     with pytest.raises(ValueError, match=r"needs an int `min_resource`.*min_resource='auto'"):
         SuccessiveHalvingPruner(min_resource="auto", bootstrap_count=2)
     HyperbandPruner(max_resource=27, bootstrap_count=1)  # fine with a fixed resource
+
+
+@pytest.mark.parametrize(
+    ("best_reports", "reports", "message"),
+    [
+        ({1: 1.0}, {1: math.nan}, r"trial #1 reported a NaN or infinite value"),
+        ({1: math.nan}, {1: 1.0}, r"the best trial #0 reported a NaN or infinite value"),
+        ({1: math.inf}, {1: 1.0}, r"the best trial #0 reported a NaN or infinite value"),
+        ({}, {1: 1.0}, r"the best trial #0 reported nothing"),
+        ({1: 1.0}, {1: 1.0, 2: 2.0}, r"reported steps the best trial #0 did not"),
+    ],
+)
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_wilcoxon_pruner_warns_when_it_cannot_compare(
+    best_reports: dict[int, float], reports: dict[int, float], message: str, direction: str
+) -> None:
+    study = tftune.create_study(direction=direction, pruner=WilcoxonPruner())
+    study.add_trial(tftune.trial.create_trial(value=0.0, intermediate_values=best_reports))
+    trial = study.ask()
+    with pytest.warns(UserWarning, match=message):
+        for step, value in reports.items():
+            trial.report(value, step)
+            assert not trial.should_prune()
