@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.visualization._common import empty_figure, no_trials_reason
 from tftune.visualization._plotly import import_plotly
 
@@ -15,6 +16,7 @@ _BLUE, _RED = "99, 110, 250", "239, 85, 59"
 _FADED = 0.25  # opacity of the points before ``min_n_trials``, where the terminator waits
 
 
+@experimental_func("3.2.0")
 def plot_terminator_improvement(
     study: Study,
     plot_error: bool = False,
