@@ -173,15 +173,14 @@ class BruteForceSampler(BaseSampler):
             size = grid_size(name, distribution)
         except ValueError:
             return True  # an infinite parameter from another sampler: nothing to enumerate
-        below = [  # every branch, not only up to the first open one: each is checked
-            self._exhausted(
-                _matching(trials, name, distribution, index),
-                [*path, (name, distribution, index)],
-                running,
-            )
-            for index in range(size)
+        by_index = _by_index(trials, name, distribution)
+        # Only the branches that have trials need a look (an empty one is open), but each of
+        # those is checked, not only those up to the first open branch.
+        below = [
+            self._exhausted(group, [*path, (name, distribution, index)], running)
+            for index, group in by_index.items()
         ]
-        return all(below)
+        return len(by_index) == size and all(below)
 
     # --- sampler interface ---------------------------------------------------------------
     def is_exhausted(self, study: Study) -> bool:
@@ -213,8 +212,9 @@ class BruteForceSampler(BaseSampler):
             _agreed_distribution(param_name, [*peers, trial], _describe(path), distribution)
             untried, only_running = [], []
             frozen_running = frozenset(running)
+            by_index = _by_index(trials, param_name, distribution)
             for index in range(size):
-                below = _matching(trials, param_name, distribution, index)
+                below = by_index.get(index, [])
                 path_below = [*path, (param_name, distribution, index)]
                 if self._exhausted(below, path_below, frozen_running):
                     continue
@@ -259,6 +259,19 @@ def _agreed_distribution(
                 f"parameter {name!r} is {other!r} in one trial and {first!r} in another."
             )
     return first
+
+
+def _by_index(
+    trials: list[FrozenTrial], name: str, distribution: BaseDistribution
+) -> dict[int, list[FrozenTrial]]:
+    """``trials`` grouped by the index of their value of ``name`` (one pass)."""
+    groups: dict[int, list[FrozenTrial]] = {}
+    for trial in trials:
+        if name in trial.params:
+            index = index_of(distribution, trial.params[name])
+            if index is not None:
+                groups.setdefault(index, []).append(trial)
+    return groups
 
 
 def _matching(
