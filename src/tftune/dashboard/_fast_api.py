@@ -190,7 +190,6 @@ class StudyDetailApi:
             parts.append(json.dumps(key) + ": " + text)
         return ("{" + ", ".join(parts) + "}").encode(), f'"{state.hexdigest()}"'
 
-
     def _respond(
         self,
         study_id: int,
