@@ -57,11 +57,16 @@ def test_the_page_loads_the_script_before_the_app_and_keeps_its_csp(storage):
     assert status.startswith("200")
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert int(headers["Content-Length"]) == len(body)
-    script_at = body.index(f'<script src="{_front_end.SCRIPT_PATH}"></script>'.encode())
-    assert script_at < body.index(_front_end.BUNDLE_TAG)
-    status, headers, script = _get(app, _front_end.SCRIPT_PATH)
+    script_v = _front_end.etag(_front_end.script(7)).strip('"')
+    script_at = body.index(f'<script src="{_front_end.SCRIPT_PATH}?v={script_v}">'.encode())
+    bundle_v = app.front_end.bundle()[2].strip('"')
+    assert script_at < body.index(f'<script defer src="/static/bundle.js?v={bundle_v}">'.encode())
+    assert _front_end.BUNDLE_TAG not in body
+    status, headers, script = _get(app, f"{_front_end.SCRIPT_PATH}?v={script_v}")
     assert status.startswith("200") and headers["Content-Type"] == "text/javascript"
+    assert headers["Cache-Control"].startswith("max-age=")  # its name changes with it
     assert b"var MAX_LINES = 7;" in script
+    assert _get(app, _front_end.SCRIPT_PATH)[1]["Cache-Control"] == "no-cache"
 
 
 def test_the_bundle_is_served_patched_gzipped_and_revalidated(storage):

@@ -127,7 +127,8 @@ class StudyDetailApi:
 
     def warm(self) -> None:
         """Build every study's trial texts now (a server calls it from a thread as it starts,
-        so that the first page finds them made)."""
+        so that the first page finds them made), and the app's bundle as served."""
+        self.front_end.bundle()
         for study in self.storage.get_all_studies():
             self.study_detail(study._study_id, 0)
 

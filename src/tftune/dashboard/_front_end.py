@@ -43,7 +43,9 @@ StartResponse = Callable[..., Any]
 
 SCRIPT_PATH = "/static/tftune-dashboard.js"
 BUNDLE_PATH = "/static/bundle.js"
-BUNDLE_MAX_AGE_S = 600
+#: the page names the script and the bundle with their ETag (``?v=``): a browser keeps them
+#: this long without asking again, and a changed file comes under a new name
+VERSIONED_MAX_AGE_S = 7 * 24 * 3600
 PLOT_ID = "plot-parallel-coordinate"
 #: the bundle's text (0.21.0) -> what it becomes: the trials its parallel coordinates draw pass
 #: through the cap; its flag of a study's poll in flight is a plain object, not React state
@@ -175,6 +177,25 @@ def etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
+_BUILT: dict[tuple[Path, float], tuple[bytes, bytes, str, bool]] = {}
+_BUILD_LOCK = threading.Lock()
+
+
+def _served_bundle(path: Path) -> tuple[bytes, bytes, str, bool]:
+    """``path``'s bundle patched (or as it is), gzipped, its ETag, whether it was patched;
+    made once per process while the file is unchanged (a few seconds of a core)."""
+    key = (path, path.stat().st_mtime)
+    with _BUILD_LOCK:
+        made = _BUILT.get(key)
+        if made is None:
+            text = path.read_text(encoding="utf-8")
+            patched = patch_bundle(text)
+            plain = (patched if patched is not None else text).encode("utf-8")
+            packed = gzip.compress(plain, compresslevel=6, mtime=0)
+            made = _BUILT[key] = (plain, packed, etag(plain), patched is not None)
+        return made
+
+
 def _wants_gzip(environ: dict[str, Any]) -> bool:
     return "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
 
@@ -187,21 +208,13 @@ class FrontEnd:
         self.max_lines = max_lines
         self._bundle_file = bundle
         self._script = script(max_lines)
-        self._lock = threading.Lock()
-        self._bundle: tuple[bytes, bytes, str] | None = None  # plain, gzipped, ETag
         self.patched: bool | None = None  # None: the bundle not read yet
 
     def bundle(self) -> tuple[bytes, bytes, str]:
-        """The bundle as served: plain, gzipped, its ETag (made once)."""
-        with self._lock:
-            if self._bundle is None:
-                text = self._bundle_file.read_text(encoding="utf-8")
-                patched = patch_bundle(text)
-                self.patched = patched is not None
-                plain = (patched if patched is not None else text).encode("utf-8")
-                packed = gzip.compress(plain, compresslevel=6, mtime=0)
-                self._bundle = (plain, packed, etag(plain))
-            return self._bundle
+        """The bundle as served: plain, gzipped, its ETag (made once per process and file)."""
+        made = _served_bundle(self._bundle_file)
+        self.patched = made[3]
+        return made[:3]
 
     def answer(
         self, environ: dict[str, Any], start_response: StartResponse, app: Any
@@ -227,8 +240,8 @@ class FrontEnd:
         content_type: str,
     ) -> list[bytes]:
         tag = etag(plain) if packed is None else self.bundle()[2]
-        # the 6 MB bundle kept a while, as optuna-dashboard's is (by its Last-Modified)
-        keep = "no-cache" if packed is None else f"max-age={BUNDLE_MAX_AGE_S}"
+        versioned = environ.get("QUERY_STRING", "") == "v=" + tag.strip('"')
+        keep = f"max-age={VERSIONED_MAX_AGE_S}, immutable" if versioned else "no-cache"
         headers = [("ETag", tag), ("Cache-Control", keep), ("Vary", "Accept-Encoding")]
         if environ.get("HTTP_IF_NONE_MATCH") == tag:
             start_response("304 Not Modified", headers)
@@ -260,8 +273,12 @@ class FrontEnd:
                 close()
         status, headers = caught["status"], caught["headers"]
         if status.startswith("200") and BUNDLE_TAG in body:
-            tag = f'<script src="{SCRIPT_PATH}"></script>'.encode()
-            body = body.replace(BUNDLE_TAG, tag + BUNDLE_TAG, 1)
+            script_v, bundle_v = etag(self._script).strip('"'), self.bundle()[2].strip('"')
+            tags = (
+                f'<script src="{SCRIPT_PATH}?v={script_v}"></script>'
+                f'<script defer src="{BUNDLE_PATH}?v={bundle_v}"></script>'
+            )
+            body = body.replace(BUNDLE_TAG, tags.encode(), 1)
             headers = [
                 (k, v)
                 for k, v in headers
