@@ -79,7 +79,8 @@ CHROMIUM_ARGS = [
 ]
 STUDY = "bench"
 
-#: page name -> (path after /dashboard, JS predicate on the page, with N the study's size)
+#: page name -> (path after /dashboard, JS predicate on the page, with N the study's size and
+#: L the lines the parallel coordinates draw: N, or tftune's --max-lines where N is larger)
 PAGES: dict[str, tuple[str, str]] = {
     "study list": ("", f"document.body.innerText.includes('1. {STUDY}')"),
     "top (history)": (
@@ -96,7 +97,7 @@ PAGES: dict[str, tuple[str, str]] = {
         "/studies/1/smartSelection",
         "(() => { const e = document.getElementById('plot-parallel-coordinate');"
         " const d = e && e.data; return !!(d && d.length && d[0].dimensions &&"
-        " d[0].dimensions.length && d[0].dimensions[0].values.length == N); })()",
+        " d[0].dimensions.length && d[0].dimensions[0].values.length == L); })()",
     ),
     "trial list": ("/studies/1/trials", "document.body.innerText.includes('Trial 0 (trial_id=')"),
 }
@@ -310,7 +311,7 @@ def browser_fetch(browser: Browser, base: str, size: int) -> dict[str, float]:
     page = context.new_page()
     page.goto(base.replace("/dashboard", "/api/meta"), timeout=PAGE_TIMEOUT_S * 1000)
     url = base.replace("/dashboard", "/api/studies/1?after=0")
-    runs = [page.evaluate(BROWSER_FETCH_JS, url) for _ in range(3)]
+    runs = [page.evaluate(BROWSER_FETCH_JS, url) for _ in range(3 if size < 10_000 else 1)]
     context.close()
     assert all(r[3] == size for r in runs), runs
     return {
@@ -381,10 +382,11 @@ def _go(page: Any, path: str) -> bool:
     )
 
 
-def _wait(page: Any, predicate: str, size: int) -> bool:
+def _wait(page: Any, predicate: str, size: int, lines: int | None = None) -> bool:
+    drawn = size if lines is None else lines
     return _guarded(
         lambda: page.wait_for_function(
-            f"() => {{ const N = {size}; return {predicate}; }}",
+            f"() => {{ const N = {size}, L = {drawn}; return {predicate}; }}",
             timeout=PAGE_TIMEOUT_S * 1000,
             polling=50,
         )
@@ -415,7 +417,7 @@ class Browser:
 
 
 def visit(
-    browser: Browser, base: str, size: int
+    browser: Browser, base: str, size: int, lines: int | None = None
 ) -> tuple[dict[str, float | None], dict[str, float | None]]:
     """One user's visit: open the dashboard (its study list, a full page load), then go to
     each page of the study in the app, as its links do; seconds until each page is drawn
@@ -449,7 +451,7 @@ def visit(
         else:
             navigated = _go(page, "/dashboard" + path)
         fresh = False
-        drawn = navigated and _wait(page, predicate, size)
+        drawn = navigated and _wait(page, predicate, size, lines)
         end = time.perf_counter()
         arrived = [t - start for t in finished if start <= t <= end]
         data[name] = max(arrived) if arrived else None
@@ -463,70 +465,143 @@ def visit(
     return times, data
 
 
-def measure(
-    browser: Browser, backend: str, path: Path, size: int, repeats: int, visits_too: bool
-) -> dict[str, Any]:
+def prepare(backend: str, path: Path, size: int) -> dict[str, Any]:
+    """The study route over HTTP and the storage reads, each from a fresh server."""
     app, read_all, close = apps(backend, path, warm=False)
     server, base = serve(app)
     result: dict[str, Any] = {"pages": {}}
     try:
-        result["api"] = api_times(base)
+        result["api"] = api_times(base, 3 if size < 10_000 else 2)
         print(
             f"  {backend:6s} {size:>7,} study route first {result['api']['first_s']:.2f} s, "
             f"again {result['api']['again_s']:.3f} s, {result['api']['bytes'] / 1e6:.1f} MB "
             f"({result['api']['bytes_gzip'] / 1e6:.2f} MB gzip)",
             flush=True,
         )
+    finally:
         close()  # a fresh server for the storage reads: its first read of the study
         server.shutdown()
         server.server_close()
-        app, read_all, close = apps(backend, path, warm=False)
-        server, base = serve(app)
+    app, read_all, close = apps(backend, path, warm=False)
+    try:
         start = time.perf_counter()
         read_all()
         result["read_first_ms"] = (time.perf_counter() - start) * 1000
         reads = []
-        for _ in range(5 if size < 50_000 else 2):
+        for _ in range(5 if size < 10_000 else 3):
             start = time.perf_counter()
             read_all()
             reads.append((time.perf_counter() - start) * 1000)
         result["read_again_ms"] = statistics.median(reads)
-        print(
-            f"  {backend:6s} {size:>7,} get_all_trials first {result['read_first_ms']:.0f} ms, "
-            f"again {result['read_again_ms']:.1f} ms",
-            flush=True,
-        )
-        close()  # a fresh server for the browser: its first read of the study is the cold one
-        server.shutdown()
-        server.server_close()
-        app, read_all, close = apps(backend, path)
-        server, base = serve(app)
-        result["browser"] = visits_too
-        if not visits_too:
-            result["cold"] = dict.fromkeys(PAGES)
-            result["pages"] = {name: {"median_s": None, "times_s": []} for name in PAGES}
-            return result
-        result["cold"], result["cold_data"] = visit(browser, base, size)
-        print(f"  {backend:6s} {size:>7,} cold   {_row(result['cold'])}", flush=True)
-        visits = [visit(browser, base, size) for _ in range(repeats)]
-        for i, (times, data) in enumerate(visits):
-            print(f"  {backend:6s} {size:>7,} warm {i} {_row(times)}", flush=True)
-            print(f"  {backend:6s} {size:>7,} data {i} {_row(data, _data)}", flush=True)
-        for name in PAGES:
-            done = [v[0][name] for v in visits] or [result["cold"][name]]
-            data_at = [v[1][name] for v in visits if v[1][name] is not None]
-            result["pages"][name] = {
-                "median_s": statistics.median(done) if None not in done else None,
-                "times_s": done,
-                "data_median_s": statistics.median(data_at) if data_at else None,
-            }
-        result["browser_fetch_ms"] = browser_fetch(browser, base, size)
-        print(f"  {backend:6s} {size:>7,} in the page {result['browser_fetch_ms']}", flush=True)
     finally:
         close()
-        server.shutdown()
-        server.server_close()
+    print(
+        f"  {backend:6s} {size:>7,} get_all_trials first {result['read_first_ms']:.0f} ms, "
+        f"again {result['read_again_ms']:.1f} ms",
+        flush=True,
+    )
     return result
+
+
+REDRAW_JS = """() => { window.__draws = 0; window.__busy = 0;
+  document.querySelectorAll('.js-plotly-plot').forEach(e => e.on('plotly_afterplot',
+    () => { window.__draws++; }));
+  new PerformanceObserver(l => l.getEntries().forEach(e => { window.__busy += e.duration; }))
+    .observe({entryTypes: ['longtask']}); return true; }"""
+REDRAW_WINDOW_S = 25.0
+
+
+def redraws(browser: Browser, base: str, size: int) -> dict[str, float] | None:
+    """The top page, once drawn, left alone for REDRAW_WINDOW_S (its polls find nothing
+    new): plots drawn again, and the main thread's long tasks (ms); None if it never drew."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        path, predicate = PAGES["top (history)"]
+        page.goto(base + path, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
+        if not _wait(page, predicate, size) or not _guarded(lambda: page.evaluate(REDRAW_JS)):
+            browser.restart()
+            return None
+        polls: list[str] = []
+        page.on("response", lambda r: polls.append(r.url) if "?after=" in r.url else None)
+        time.sleep(REDRAW_WINDOW_S)
+        found: list[float] = []
+        if not _guarded(lambda: found.extend(page.evaluate("() => [__draws, __busy]"))):
+            browser.restart()
+            return None
+        return {"draws": found[0], "busy_ms": found[1], "polls": len(polls)}
+    finally:
+        with contextlib.suppress(Exception):
+            context.close()
+
+
+def lines_drawn(backend: str, size: int) -> int:
+    """How many lines the parallel coordinates draw: tftune's --max-lines default caps it."""
+    if backend != "tftune":
+        return size
+    from tftune.dashboard._limits import DEFAULT_MAX_LINES
+
+    return size if DEFAULT_MAX_LINES == 0 else min(size, DEFAULT_MAX_LINES)
+
+
+def measure_pair(
+    browser: Browser, paths: dict[str, Path], size: int, repeats: int, visits_too: bool
+) -> dict[str, dict[str, Any]]:
+    """Both storages at one size: the route and the reads (``prepare``), then a cold visit
+    of each (its server just started), then ``repeats`` rounds of one warm visit each, in
+    alternating order (tftune first in even rounds), with the load average at each visit;
+    then the poll redraws and the route fetched in the page."""
+    results = {backend: prepare(backend, path, size) for backend, path in paths.items()}
+    for result in results.values():
+        result["browser"] = visits_too
+    if not visits_too:
+        for result in results.values():
+            result["cold"] = dict.fromkeys(PAGES)
+            result["pages"] = {name: {"median_s": None, "times_s": []} for name in PAGES}
+        return results
+    running: dict[str, tuple[Any, Callable[[], None], Any, str]] = {}
+    try:
+        for backend, path in paths.items():  # a server each, its cold visit before the next
+            app, _, close = apps(backend, path)
+            server, base = serve(app)
+            running[backend] = (app, close, server, base)
+            results[backend]["cold"], results[backend]["cold_data"] = visit(
+                browser, base, size, lines_drawn(backend, size)
+            )
+            print(f"  {backend:6s} {size:>7,} cold   {_row(results[backend]['cold'])}", flush=True)
+        visits: dict[str, list[Any]] = {backend: [] for backend in paths}
+        loads: list[float] = []
+        for i in range(repeats):
+            order = list(paths) if i % 2 == 0 else list(reversed(list(paths)))
+            for backend in order:
+                loads.append(os.getloadavg()[0])
+                times, data = visit(browser, running[backend][3], size, lines_drawn(backend, size))
+                visits[backend].append((times, data))
+                print(f"  {backend:6s} {size:>7,} warm {i} {_row(times)}", flush=True)
+                print(f"  {backend:6s} {size:>7,} data {i} {_row(data, _data)}", flush=True)
+        for backend, result in results.items():
+            result["visit_loads"] = loads
+            for name in PAGES:
+                done = [v[0][name] for v in visits[backend]] or [result["cold"][name]]
+                data_at = [v[1][name] for v in visits[backend] if v[1][name] is not None]
+                result["pages"][name] = {
+                    "median_s": statistics.median(done) if None not in done else None,
+                    "times_s": done,
+                    "data_median_s": statistics.median(data_at) if data_at else None,
+                }
+        for backend in paths:
+            result = results[backend]
+            result["redraws"] = redraws(browser, running[backend][3], size)
+            print(f"  {backend:6s} {size:>7,} redraws {result['redraws']}", flush=True)
+            with contextlib.suppress(Exception):  # a page that never answers in time
+                result["browser_fetch_ms"] = browser_fetch(browser, running[backend][3], size)
+            print(f"  {backend:6s} {size:>7,} in the page {result.get('browser_fetch_ms')}")
+    finally:
+        for _, close, server, _ in running.values():
+            close()
+            server.shutdown()
+            server.server_close()
+    return results
 
 
 def _row(times: dict[str, float | None], fmt: Callable[[float | None], str] | None = None) -> str:
@@ -627,6 +702,34 @@ def _split_tables(results: dict[str, Any]) -> list[str]:
                 f"| {int(size):,} | {name} | {_data(a['data_median_s'])} | "
                 f"{_fmt(a['median_s'])} | {_data(b['data_median_s'])} | {_fmt(b['median_s'])} |"
             )
+    lines += ["", "Load average (1 minute) at the start of each warm visit, in order:", ""]
+    for size, by_backend in results["sizes"].items():
+        loads = by_backend["tftune"].get("visit_loads")
+        if loads:
+            lines.append(f"- {int(size):,} trials: " + ", ".join(f"{x:.1f}" for x in loads))
+    lines += [
+        "",
+        f"Poll redraws: the top page, once drawn, left alone for {REDRAW_WINDOW_S:g} s (its "
+        "polls find nothing new): how many times its plots were drawn again, and the page's "
+        "main-thread long tasks (> 50 ms) in that time. tftune's front end takes an "
+        "unchanged answer without drawing again (`_front_end`).",
+        "",
+        "| trials | storage | polls | plots drawn again | long tasks |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for size, by_backend in results["sizes"].items():
+        for backend in ("tftune", "optuna"):
+            if "redraws" not in by_backend[backend]:
+                continue
+            found = by_backend[backend]["redraws"]
+            lines.append(
+                f"| {int(size):,} | {backend} | "
+                + (
+                    "not drawn | n/a | n/a |"
+                    if found is None
+                    else f"{found['polls']} | {found['draws']:.0f} | {found['busy_ms']:.0f} ms |"
+                )
+            )
     return lines
 
 
@@ -661,7 +764,13 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
         "",
         f"tftune serves its default `--max-curves {env.get('max_curves', 'n/a')}`: past that "
         "many trials the top page leaves its intermediate-values plot out (and says so); "
-        "optuna-dashboard draws it. Load average at the start "
+        "optuna-dashboard draws it; and its default `--max-lines "
+        f"{env.get('max_lines', 'n/a')}`: past that many trials the parallel coordinates "
+        "draw that many lines (the best fifth and an even sample of the rest, with a notice; "
+        "the trial table below lists every trial), so tftune's smart-selection row counts "
+        "until that many lines are drawn, optuna-dashboard's until every trial is. Visits "
+        "interleaved: a cold visit each, then warm rounds alternating which goes first. "
+        "Load average at the start "
         + (
             ", ".join(f"{x:.1f}" for x in env["load_average"])
             if "load_average" in env
@@ -814,7 +923,7 @@ def profile_pages(browser: Browser, base: str, size: int, bundle: list[str]) -> 
         cdp.send("Profiler.start")
         start = time.perf_counter()
         page.goto(base + path, wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
-        drawn = _wait(page, predicate, size)
+        drawn = _wait(page, predicate, size, lines_drawn("tftune", size))
         seconds = time.perf_counter() - start
         data = [t - start for t in finished if t >= start]
         if not drawn:  # its renderer is busy: no profile to take from it
@@ -940,6 +1049,7 @@ def main() -> int:
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "load_average": os.getloadavg(),
             "max_curves": _default_max_curves(),
+            "max_lines": lines_drawn("tftune", 10**9),
         },
         "repeats": args.repeats,
         "sizes": {},
@@ -963,12 +1073,13 @@ def main() -> int:
             results["build_s"][str(size)] = {"tftune": built_ours, "optuna": built_theirs}
             print(f"built {size:,}: tftune {built_ours:.1f} s, optuna {built_theirs:.1f} s")
             repeats = 0 if size >= 50_000 else args.repeats
-            results["sizes"][str(size)] = {
-                backend: measure(
-                    browser, backend, path, size, repeats, size <= args.browser_max_size
-                )
-                for backend, path in (("tftune", ours_path), ("optuna", theirs_path))
-            }
+            results["sizes"][str(size)] = measure_pair(
+                browser,
+                {"tftune": ours_path, "optuna": theirs_path},
+                size,
+                repeats,
+                size <= args.browser_max_size,
+            )
             write_report(results, args.quick)  # after each size: a long run keeps its results
         browser.close()
     print((RESULTS_DIR / ("dashboard.quick.md" if args.quick else "dashboard.md")).read_text())

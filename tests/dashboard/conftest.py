@@ -1,11 +1,16 @@
-"""Fixtures of the dashboard tests: the test studies in a SQLite file."""
+"""Fixtures of the dashboard tests: the test studies in a SQLite file; one Chromium for all
+the browser tests, and a fresh recording page of it."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from dashboard_browser import CHROMIUM, CHROMIUM_ARGS, Page
 from dashboard_studies import build_studies
 
 
@@ -27,3 +32,26 @@ def studies_copy(studies_file: Path, tmp_path: Path) -> Path:
     source.close()
     destination.close()
     return target
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium context for every browser test (its HTTP cache keeps the
+    dashboard's 6 MB script)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/bootstrap.sh (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = launched.new_context(viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Page]:
+    opened = Page(browser)
+    yield opened
+    opened.page.close()

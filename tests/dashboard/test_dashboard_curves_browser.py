@@ -10,22 +10,10 @@ from typing import Any
 
 import pytest
 from dashboard_studies import N_COMPLETE, N_PRUNED, N_STEPS_COMPLETE, N_STEPS_PRUNED
-from test_browser import CHROMIUM, CHROMIUM_ARGS, CliDashboard, Page
+from dashboard_browser import CliDashboard, Page
 
 TIMEOUT_MS = 90_000  # a loaded machine: the 6 MB script of a fresh page takes its time
 NOTICE = "not drawn: 12 trials would each be a line, over the limit of 11"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = launched.new_context(viewport={"width": 1280, "height": 900})
-        yield context
-        context.close()
-        launched.close()
 
 
 @pytest.fixture

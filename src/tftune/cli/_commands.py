@@ -257,6 +257,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
             allow_write=args.allow_write,
             allow_remote=args.allow_remote,
             max_curves=args.max_curves,
+            max_lines=args.max_lines,
         )
     except ImportError as error:
         raise CliError(str(error)) from None

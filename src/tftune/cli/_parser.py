@@ -166,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="past N trials' lines the study page leaves its intermediate-values plot out "
         "and says so (default: 500; 0: no limit)",
     )
+    dashboard.add_argument(
+        "--max-lines",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="the parallel coordinates plot draws at most N trials, the best and an even "
+        "sample of the rest, and says so (default: 1000; 0: no limit)",
+    )
     dashboard.set_defaults(run=_commands.run_dashboard)
 
     storage_command = commands.add_parser("storage", help="manage the database itself")

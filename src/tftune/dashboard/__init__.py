@@ -30,35 +30,19 @@ def _server_module() -> Any:
     return _server
 
 
-def run_server(
-    storage: Any,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    *,
-    allow_write: bool = False,
-    allow_remote: bool = False,
-    max_curves: int | None = None,
-) -> None:
+def run_server(storage: Any, *args: Any, **kwargs: Any) -> None:
     """Serve optuna-dashboard over a tftune storage (a URL or a storage object) until
-    interrupted; see :func:`tftune.dashboard._server.run_server`."""
-    _server_module().run_server(
-        storage,
-        host,
-        port,
-        allow_write=allow_write,
-        allow_remote=allow_remote,
-        max_curves=max_curves,
-    )
+    interrupted; arguments as :func:`tftune.dashboard._server.run_server` (``host``,
+    ``port``, ``allow_write``, ``allow_remote``, ``max_curves``, ``max_lines``)."""
+    _server_module().run_server(storage, *args, **kwargs)
 
 
-def wsgi(storage: Any, *, allow_write: bool = False, max_curves: int | None = None) -> Any:
+def wsgi(storage: Any, **kwargs: Any) -> Any:
     """optuna-dashboard's WSGI app over a tftune storage (a URL, opened read-only unless
     ``allow_write`` and never closed, or a storage object), for a WSGI server of your choice
-    (there is no authentication: put one in front of it before exposing it); ``max_curves``
-    as in :func:`run_server`."""
-    server = _server_module()
-    opened, _ = server.open_storage(storage, allow_write=allow_write)
-    return server.make_app(opened, allow_write=allow_write, max_curves=max_curves)
+    (there is no authentication: put one in front of it before exposing it); ``allow_write``,
+    ``max_curves`` and ``max_lines`` as in :func:`run_server`."""
+    return _server_module().wsgi(storage, **kwargs)
 
 
 def __getattr__(name: str) -> Any:

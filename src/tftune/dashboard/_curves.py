@@ -19,20 +19,16 @@ from typing import Any
 
 from optuna.trial import FrozenTrial, TrialState
 
-#: the default ``max_curves`` of ``tftune dashboard`` (``--max-curves``; 0: no limit)
-DEFAULT_MAX_CURVES = 500
+from tftune.dashboard._limits import DEFAULT_MAX_CURVES, check_limit
+
+__all__ = ["DEFAULT_MAX_CURVES", "NOTICE_KEY", "apply_limit", "check_max_curves", "notice"]
 #: the key of the study user attribute that marks a left-out plot
 NOTICE_KEY = "tftune: intermediate values plot"
 
 
 def check_max_curves(max_curves: Any) -> int:
     """``max_curves`` as an int (0: no limit); a clear error for anything else."""
-    if isinstance(max_curves, bool) or not isinstance(max_curves, int) or max_curves < 0:
-        raise ValueError(
-            "`max_curves` must be an int >= 0 (0: no limit), got "
-            f"{max_curves!r} ({type(max_curves).__name__})."
-        )
-    return max_curves
+    return check_limit("max_curves", max_curves)
 
 
 def count_curves(trials: Sequence[FrozenTrial]) -> int:

@@ -19,14 +19,17 @@ trials for up to 10 s, this route reads the storage (the adapter's incremental r
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import optuna
+import optuna_dashboard
 from optuna.trial import FrozenTrial, TrialState
 from optuna_dashboard._custom_plot_data import get_plotly_graph_objects
 from optuna_dashboard._pareto_front import get_pareto_front_trials
@@ -35,9 +38,12 @@ from optuna_dashboard._storage import get_study
 from optuna_dashboard.preferential._study import _SYSTEM_ATTR_PREFERENTIAL_STUDY
 
 from tftune.dashboard._curves import DEFAULT_MAX_CURVES, apply_limit, check_max_curves
+from tftune.dashboard._front_end import FrontEnd
+from tftune.dashboard._limits import DEFAULT_MAX_LINES, check_limit
 from tftune.dashboard._search_spaces import SearchSpaces
 from tftune.dashboard._trial_json import TrialTexts
 
+BUNDLE_FILE = Path(optuna_dashboard.__file__).parent / "public" / "bundle.js"
 _ROUTE = re.compile(r"/api/studies/([0-9]+)/*")
 _DIGITS = re.compile(r"[0-9]+")
 #: smaller answers go uncompressed (gzip would cost more than it saves)
@@ -83,7 +89,9 @@ class _Study:
 class StudyDetailApi:
     """optuna-dashboard's WSGI ``app`` over ``storage``, with ``GET /api/studies/<id>``
     answered from kept trial texts (thread-safe); past ``max_curves`` lines (0: no limit) the
-    intermediate-values plot is left out and said so (``_curves``)."""
+    intermediate-values plot is left out and said so (``_curves``); the page, the app's
+    bundle and tftune's script come from ``FrontEnd`` (past ``max_lines`` trials, 0: no limit,
+    the parallel coordinates draw a sample; unchanged answers are not drawn again)."""
 
     def __init__(
         self,
@@ -91,10 +99,13 @@ class StudyDetailApi:
         storage: optuna.storages.BaseStorage,
         *,
         max_curves: int = DEFAULT_MAX_CURVES,
+        max_lines: int = DEFAULT_MAX_LINES,
     ) -> None:
         self.app = app
         self.storage = storage
         self.max_curves = check_max_curves(max_curves)
+        self.max_lines = check_limit("max_lines", max_lines)
+        self.front_end = FrontEnd(self.max_lines, BUNDLE_FILE)
         self._studies: dict[int, _Study] = {}
         self._lock = threading.Lock()
         self._packed: dict[int, tuple[bytes, bytes]] = {}  # study: its last large answer, gzipped
@@ -105,21 +116,32 @@ class StudyDetailApi:
             after = _after(environ.get("QUERY_STRING", ""))
             if match is not None and after is not None:
                 study_id = int(match.group(1))
-                body = self.study_detail(study_id, after)
-                if body is not None:
-                    return self._respond(study_id, body, environ, start_response)
+                answer = self.study_answer(study_id, after)
+                if answer is not None:
+                    return self._respond(study_id, *answer, environ, start_response)
+        served = self.front_end.answer(environ, start_response, self.app)
+        if served is not None:
+            return served
         result: Iterable[bytes] = self.app(environ, start_response)
         return result
 
     def warm(self) -> None:
         """Build every study's trial texts now (a server calls it from a thread as it starts,
-        so that the first page finds them made)."""
+        so that the first page finds them made), and the app's bundle as served."""
+        self.front_end.bundle()
         for study in self.storage.get_all_studies():
             self.study_detail(study._study_id, 0)
 
     def study_detail(self, study_id: int, after: int) -> bytes | None:
         """The route's JSON for ``study_id`` with the trials from index ``after`` on; None
         where optuna-dashboard's own handler should answer (unknown or preferential study)."""
+        answer = self.study_answer(study_id, after)
+        return None if answer is None else answer[0]
+
+    def study_answer(self, study_id: int, after: int) -> tuple[bytes, str] | None:
+        """``study_detail``'s JSON and its ETag: a hash of the study's fields and of every
+        trial's text, not only those from ``after`` on, so that it names the state a page
+        holds once it has taken the answer (the same for every ``after``)."""
         study = get_study(self.storage, study_id)
         if study is None:
             return None
@@ -153,17 +175,36 @@ class StudyDetailApi:
                 [],  # skipped trials: only in a preferential study's answer
             )
             apply_limit(detail, trials, self.max_curves)
-            texts = kept.texts.texts(trials[after:], system_attrs)
+            every = kept.texts.texts(trials, system_attrs)
+        texts = every[after:]
         parts = []
+        state = hashlib.blake2b(digest_size=16)
         for key, value in detail.items():
-            text = "[" + ", ".join(texts) + "]" if key == "trials" else json.dumps(value)
+            if key == "trials":
+                text = "[" + ", ".join(texts) + "]"
+                for trial_text in every:
+                    state.update(trial_text.encode())
+                    state.update(b"\n")
+            else:
+                text = json.dumps(value)
+                state.update(json.dumps(key).encode() + text.encode() + b"\n")
             parts.append(json.dumps(key) + ": " + text)
-        return ("{" + ", ".join(parts) + "}").encode()
+        return ("{" + ", ".join(parts) + "}").encode(), f'"{state.hexdigest()}"'
 
     def _respond(
-        self, study_id: int, body: bytes, environ: dict[str, Any], start_response: StartResponse
+        self,
+        study_id: int,
+        body: bytes,
+        tag: str,
+        environ: dict[str, Any],
+        start_response: StartResponse,
     ) -> list[bytes]:
-        headers = [("Content-Type", "application/json"), ("Vary", "Accept-Encoding")]
+        # the browser revalidates (no-cache): 304 for the answer it holds
+        headers = [("ETag", tag), ("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
+        if environ.get("HTTP_IF_NONE_MATCH") == tag:
+            start_response("304 Not Modified", headers)
+            return []
+        headers.insert(0, ("Content-Type", "application/json"))
         if len(body) >= GZIP_MIN_BYTES and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
             with self._lock:
                 packed = self._packed.get(study_id)

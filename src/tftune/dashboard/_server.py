@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from tftune.dashboard import _safety
+from tftune.dashboard._limits import resolve_limits
 from tftune.storages import BaseStorage, RDBStorage
 from tftune.storages._rdb import _engine
 
@@ -64,20 +65,39 @@ def open_storage(storage: str | BaseStorage, *, allow_write: bool) -> tuple[Base
 
 
 def make_app(
-    storage: BaseStorage, *, allow_write: bool = False, max_curves: int | None = None
+    storage: BaseStorage,
+    *,
+    allow_write: bool = False,
+    max_curves: int | None = None,
+    max_lines: int | None = None,
 ) -> StudyDetailApi:
     """optuna-dashboard's WSGI app over ``storage`` (read-only unless ``allow_write``), its
-    study route answered by ``StudyDetailApi`` (``max_curves``: see ``_curves``; None: its
-    default, 0: no limit)."""
+    study route answered by ``StudyDetailApi``; ``max_curves`` (see ``_curves``) and
+    ``max_lines`` (see ``_front_end``): None, the default, 0: no limit."""
+    max_curves, max_lines = resolve_limits(max_curves, max_lines)
     import optuna_dashboard
 
     from tftune.dashboard._adapter import OptunaView
-    from tftune.dashboard._curves import DEFAULT_MAX_CURVES
     from tftune.dashboard._fast_api import StudyDetailApi
 
     view = OptunaView(storage, allow_write=allow_write)
-    limit = DEFAULT_MAX_CURVES if max_curves is None else max_curves
-    return StudyDetailApi(optuna_dashboard.wsgi(view), view, max_curves=limit)
+    return StudyDetailApi(
+        optuna_dashboard.wsgi(view), view, max_curves=max_curves, max_lines=max_lines
+    )
+
+
+def wsgi(
+    storage: str | BaseStorage,
+    *,
+    allow_write: bool = False,
+    max_curves: int | None = None,
+    max_lines: int | None = None,
+) -> StudyDetailApi:
+    """``make_app`` over a storage or a URL (opened as ``open_storage`` does, never closed);
+    the limits are checked before anything is opened."""
+    resolve_limits(max_curves, max_lines)
+    opened, _ = open_storage(storage, allow_write=allow_write)
+    return make_app(opened, allow_write=allow_write, max_curves=max_curves, max_lines=max_lines)
 
 
 def _warm(app: StudyDetailApi) -> None:
@@ -109,15 +129,22 @@ class DashboardServer:
         allow_write: bool = False,
         allow_remote: bool = False,
         max_curves: int | None = None,
+        max_lines: int | None = None,
     ) -> None:
         _safety.check_host(host, allow_remote)
         port = _safety.check_port(port)
+        resolve_limits(max_curves, max_lines)  # before the storage is opened
         self.remote = not _safety.is_loopback(host)
         self.allow_write = bool(allow_write)
         self.storage, self._owned = open_storage(storage, allow_write=self.allow_write)
         self._warmer: threading.Thread | None = None
         try:
-            app = make_app(self.storage, allow_write=self.allow_write, max_curves=max_curves)
+            app = make_app(
+                self.storage,
+                allow_write=self.allow_write,
+                max_curves=max_curves,
+                max_lines=max_lines,
+            )
             server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
             self._server = make_server(
                 host.strip("[]"), port, app, server_class=server_class, handler_class=_QuietHandler
@@ -179,6 +206,7 @@ def run_server(
     allow_write: bool = False,
     allow_remote: bool = False,
     max_curves: int | None = None,
+    max_lines: int | None = None,
 ) -> None:
     """Serve optuna-dashboard over a tftune storage until interrupted (Ctrl+C).
 
@@ -193,6 +221,8 @@ def run_server(
             printed).
         max_curves: past this many trials' lines the study page leaves its
             intermediate-values plot out and says so (None: 500; 0: no limit).
+        max_lines: the parallel coordinates plot draws at most this many trials, the best
+            and an even sample of the rest, and says so (None: 1000; 0: no limit).
     """
     server = DashboardServer(
         storage,
@@ -201,6 +231,7 @@ def run_server(
         allow_write=allow_write,
         allow_remote=allow_remote,
         max_curves=max_curves,
+        max_lines=max_lines,
     )
     if server.remote:
         print(_safety.remote_warning(host), file=sys.stderr, flush=True)
