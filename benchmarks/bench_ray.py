@@ -226,7 +226,18 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
     this process (``'threads'``)."""
     import tftune
     from tftune.keras import Tuner
+    from tftune.keras._ray_search import timing_logger
 
+    timings: list[dict[str, Any]] = []
+
+    class Timings(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            timings.append(dict(getattr(record, "pack_timing", {})))
+
+    handler = Timings()
+    timing_logger.addHandler(handler)
+    timing_logger.setLevel(logging.DEBUG)
+    timing_logger.propagate = False
     settings = KERAS_TASKS[task]
     x, y, xv, yv = keras_data(task)
     n, pack = settings["n_packs"], settings["pack"]
@@ -255,6 +266,7 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
             t.datetime_complete.timestamp()
             for t in tuner.study.get_trials(states=(tftune.TrialState.COMPLETE,))
         ]
+    timing_logger.removeHandler(handler)
     assert len(done) == n, (len(done), n)
     skip = (KERAS_WORKERS if backend == "ray" else 1) * pack
     return {
@@ -262,6 +274,7 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
         "seconds": seconds,
         "per_min": 60 * n / seconds,
         "steady": keras_steady(done, skip),
+        "pack_timings": timings,  # per pack on Ray: seconds to start, training, back
     }
 
 
