@@ -34,9 +34,7 @@ def storage(request: Any, tmp_path: Path) -> Iterator[RDBStorage]:
     admin = sa.create_engine(PG_BASE)
     with admin.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    opened = RDBStorage(
-        f"{PG_BASE}?options=-csearch_path%3D{schema}", heartbeat_interval=None
-    )
+    opened = RDBStorage(f"{PG_BASE}?options=-csearch_path%3D{schema}", heartbeat_interval=None)
     try:
         yield opened
     finally:
@@ -96,9 +94,7 @@ def test_a_write_to_a_finished_trial_keeps_the_writes_before_it_and_raises(stora
     storage.set_trial_state_values(done, TrialState.FAIL)
     later = new_trial(storage, study_id)
     with pytest.raises(UpdateFinishedTrialError, match="only a running trial can be changed"):
-        storage.apply_writes(
-            writes_of(first, 0.5) + writes_of(done, 0.1) + writes_of(later, 0.2)
-        )
+        storage.apply_writes(writes_of(first, 0.5) + writes_of(done, 0.1) + writes_of(later, 0.2))
     assert storage.get_trial(first).state == TrialState.COMPLETE  # before it: stored
     assert storage.get_trial(done).state == TrialState.FAIL
     assert storage.get_trial(done).params == {}
