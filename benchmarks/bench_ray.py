@@ -339,6 +339,10 @@ def keras_inner(args: argparse.Namespace) -> None:
     if args.quick:
         for settings in KERAS_TASKS.values():
             settings.update(n_packs=settings["n_packs"] // 2, n_tune=4)
+    if args.pack:  # one task, packs of that size, two per worker
+        for task in [task for task in KERAS_TASKS if task != args.task]:
+            del KERAS_TASKS[task]
+        KERAS_TASKS[args.task].update(pack=args.pack, n_packs=2 * KERAS_WORKERS * args.pack)
     load_before = os.getloadavg()
     cluster = LocalCluster(head_cpus=KERAS_WORKERS, worker_cpus=())
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {
@@ -370,9 +374,9 @@ def keras_inner(args: argparse.Namespace) -> None:
     print_result(results)
 
 
-def write_keras(result: dict[str, Any]) -> None:
+def write_keras(result: dict[str, Any], stem: str = "ray_keras") -> None:
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ray_keras.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
 
     def median(task: str, name: str, key: str) -> float | None:
         values = [run[key] for run in result["runs"][task][name] if run[key] is not None]
@@ -435,13 +439,15 @@ def write_keras(result: dict[str, Any]) -> None:
     lines += [
         "Both searches on Ray pay their start in every run: Ray Tune starts its trainables "
         "(each imports TensorFlow), tftune starts a task per pack whose worker imports "
-        "TensorFlow and traces the fused pack. With `--quick` each tftune worker trains one "
-        "pack, so the search is all start-up and has no steady number; the full run "
-        "(no `--quick`) trains two packs per worker. Single runs vary widely with the machine's "
-        "load (see ray_keras.json).",
+        "TensorFlow (once per worker process) and traces each fused pack. With `--quick` each "
+        "tftune worker trains one pack, so the search is all start-up and has no steady "
+        "number; the full run trains two packs per worker. The searches on Ray here run with "
+        "`max_retries=0`, so without per-epoch checkpoints (the default, `max_retries` on, "
+        "saves every trial's weights after each epoch so a retry resumes from there). Single "
+        f"runs vary widely with the machine's load (see {stem}.json).",
         "",
     ]
-    (RESULTS / "ray_keras.md").write_text("\n".join(lines))
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines))
 
 
 def _pack_timing_lines(runs: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -695,6 +701,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--keras", action="store_true", help="the Keras search instead")
+    parser.add_argument(
+        "--pack", type=int, default=0, help="with --keras: only --task, packs of this size"
+    )
+    parser.add_argument("--task", default="recipe", choices=sorted(KERAS_TASKS))
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--postgres", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -706,21 +716,24 @@ def main() -> None:
     if args.inner:
         (keras_inner if args.keras else inner)(args)
         return
+    stem = "ray_keras" if not args.pack else f"ray_keras_{args.task}_pack{args.pack}"
     if args.rewrite:
         if args.keras:
-            write_keras(json.loads((RESULTS / "ray_keras.json").read_text()))
+            write_keras(json.loads((RESULTS / f"{stem}.json").read_text()), stem)
         else:
             write(json.loads((RESULTS / "ray.json").read_text()))
         return
     if args.keras:
         forwarded = ["--inner", "--keras", "--repeats", str(args.repeats)]
+        if args.pack:
+            forwarded += ["--pack", str(args.pack), "--task", args.task]
         result, _ = run_sandboxed(
             Path(__file__), forwarded + (["--quick"] if args.quick else []), timeout=3000
         )
         result["quick"] = args.quick
         result["env"] = environment()
-        write_keras(result)
-        print((RESULTS / "ray_keras.md").read_text())
+        write_keras(result, stem)
+        print((RESULTS / f"{stem}.md").read_text())
         return
     import sqlalchemy as sa
 
