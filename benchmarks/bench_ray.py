@@ -226,7 +226,18 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
     this process (``'threads'``)."""
     import tftune
     from tftune.keras import Tuner
+    from tftune.keras._ray_search import timing_logger
 
+    timings: list[dict[str, Any]] = []
+
+    class Timings(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            timings.append(dict(getattr(record, "pack_timing", {})))
+
+    handler = Timings()
+    timing_logger.addHandler(handler)
+    timing_logger.setLevel(logging.DEBUG)
+    timing_logger.propagate = False
     settings = KERAS_TASKS[task]
     x, y, xv, yv = keras_data(task)
     n, pack = settings["n_packs"], settings["pack"]
@@ -255,6 +266,7 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
             t.datetime_complete.timestamp()
             for t in tuner.study.get_trials(states=(tftune.TrialState.COMPLETE,))
         ]
+    timing_logger.removeHandler(handler)
     assert len(done) == n, (len(done), n)
     skip = (KERAS_WORKERS if backend == "ray" else 1) * pack
     return {
@@ -262,6 +274,7 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
         "seconds": seconds,
         "per_min": 60 * n / seconds,
         "steady": keras_steady(done, skip),
+        "pack_timings": timings,  # per pack on Ray: seconds to start, training, back
     }
 
 
@@ -326,6 +339,10 @@ def keras_inner(args: argparse.Namespace) -> None:
     if args.quick:
         for settings in KERAS_TASKS.values():
             settings.update(n_packs=settings["n_packs"] // 2, n_tune=4)
+    if args.pack:  # one task, packs of that size, two per worker
+        for task in [task for task in KERAS_TASKS if task != args.task]:
+            del KERAS_TASKS[task]
+        KERAS_TASKS[args.task].update(pack=args.pack, n_packs=2 * KERAS_WORKERS * args.pack)
     load_before = os.getloadavg()
     cluster = LocalCluster(head_cpus=KERAS_WORKERS, worker_cpus=())
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {
@@ -357,9 +374,9 @@ def keras_inner(args: argparse.Namespace) -> None:
     print_result(results)
 
 
-def write_keras(result: dict[str, Any]) -> None:
+def write_keras(result: dict[str, Any], stem: str = "ray_keras") -> None:
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ray_keras.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
 
     def median(task: str, name: str, key: str) -> float | None:
         values = [run[key] for run in result["runs"][task][name] if run[key] is not None]
@@ -405,6 +422,7 @@ def write_keras(result: dict[str, Any]) -> None:
             seconds, per_min = median(task, name, "seconds"), median(task, name, "per_min")
             steady_min = median(task, name, "steady")
             lines.append(f"| {label} | {_num(seconds)} | {_num(per_min)} | {_num(steady_min)} |")
+        lines += _pack_timing_lines(result["runs"][task])
         packs, tune_ = median(task, "packs", "per_min"), median(task, "tune", "per_min")
         s_packs, s_tune = median(task, "packs", "steady"), median(task, "tune", "steady")
         lines.append("")
@@ -421,87 +439,128 @@ def write_keras(result: dict[str, Any]) -> None:
     lines += [
         "Both searches on Ray pay their start in every run: Ray Tune starts its trainables "
         "(each imports TensorFlow), tftune starts a task per pack whose worker imports "
-        "TensorFlow and traces the fused pack. With `--quick` each tftune worker trains one "
-        "pack, so the search is all start-up and has no steady number; the full run "
-        "(no `--quick`) trains two packs per worker. Single runs vary widely with the machine's "
-        "load (see ray_keras.json).",
+        "TensorFlow (once per worker process) and traces each fused pack. With `--quick` each "
+        "tftune worker trains one pack, so the search is all start-up and has no steady "
+        "number; the full run trains two packs per worker. The searches on Ray here run with "
+        "`max_retries=0`, so without per-epoch checkpoints (the default, `max_retries` on, "
+        "saves every trial's weights after each epoch so a retry resumes from there). Single "
+        f"runs vary widely with the machine's load (see {stem}.json).",
         "",
     ]
-    (RESULTS / "ray_keras.md").write_text("\n".join(lines))
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines))
+
+
+def _pack_timing_lines(runs: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Where a pack's time went on Ray (medians over the packs of every run), next to a pack
+    in this process."""
+    timings = [t for run in runs["packs"] for t in run.get("pack_timings", [])]
+    if not timings:
+        return []
+
+    def med(key: str, first: bool) -> str:
+        values = [t[key] for t in timings if t["first_in_process"] == first]
+        return f"{statistics.median(values):.1f} s" if values else "-"
+
+    threads = [
+        run["seconds"] / (run["n"] / t["trials"]) for run in runs["threads"] for t in timings[:1]
+    ]
+    in_process = f"{statistics.median(threads):.1f} s" if threads else "-"
+    return [
+        "",
+        f"A pack on Ray ({len(timings)} packs): from the driver's call to the pack's start "
+        f"{med('waited', True)} for a worker's first pack (Ray places the task, the worker "
+        f"process starts, imports TensorFlow and unpickles the job and data), "
+        f"{med('waited', False)} for its later packs; training (building, tracing the fused "
+        f"pack, fitting, reporting each epoch through the storage) {med('trained', True)} "
+        f"(first pack of a worker), {med('trained', False)} (later packs), with 2 packs "
+        f"training at once on the 2 cores; back to the driver {med('returned', False)}. "
+        f"A pack in this process, one at a time: {in_process} of whole search time.",
+    ]
 
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def steady(run: Any, n: int, warmup: int, repeats: int) -> dict[str, Any]:
-    """Median over repeats of the time between trial completions once ``warmup`` trials are
-    done: (last completion - completion number ``warmup``) / (n - 1 - warmup)."""
-    spacings = []
+BOOK_WORKERS = (1, 2, 4)
+BOOK_CONTENDERS = (
+    "tftune_ray_sqlite",
+    "tftune_ray_postgres",
+    "ray_tune_optuna",
+    "optuna_processes_postgres",
+)
+
+
+def spacing(run: Any, n: int, warmup: int) -> float | str:
+    """Seconds between trial completions once ``warmup`` trials are done in one study:
+    (last completion - completion number ``warmup``) / (n - 1 - warmup); the error's text
+    if it failed."""
     try:
-        for _ in range(repeats):
-            done = sorted(run(n))
-            spacings.append((done[-1] - done[warmup]) / (n - 1 - warmup))
+        done = sorted(run(n))
     except Exception as error:  # noqa: BLE001 - recorded in the table, the others still run
-        return {"ms_per_trial": None, "error": f"{type(error).__name__}: {error}"}
-    return {
-        "ms_per_trial": 1000 * statistics.median(spacings),
-        "runs_ms": [1000 * x for x in spacings],
+        return f"{type(error).__name__}: {error}"
+    return (done[-1] - done[warmup]) / (n - 1 - warmup)
+
+
+def summarise(runs: list[float | str]) -> dict[str, Any]:
+    """The median of the runs that worked (ms), every run, and the first error if any."""
+    good = [1000 * x for x in runs if not isinstance(x, str)]
+    point: dict[str, Any] = {
+        "ms_per_trial": statistics.median(good) if good else None,
+        "runs_ms": good,
     }
+    errors = [x for x in runs if isinstance(x, str)]
+    if errors:
+        point["error"] = errors[0]
+    return point
 
 
 def inner(args: argparse.Namespace) -> None:
-    """Inside the sandbox: start the node, measure, print the result."""
+    """Inside the sandbox: start the node, measure (contenders interleaved in each round),
+    print the result."""
     import ray
     from _ray_sandbox import LocalCluster, network_report
 
     quiet()
     workdir = Path(os.environ["TFTUNE_SANDBOX_DIR"])
     n, warmup = (30, 5) if args.quick else (80, 10)
+    s_n = 24 if args.quick else 50
     load_before = os.getloadavg()
-    # 4 CPU slots (on 2 cores): the scaling runs hold up to 4 workers of a sleeping objective.
+    # 4 CPU slots (on the 2 cores): up to 4 workers of a trivial or sleeping objective.
     cluster = LocalCluster(head_cpus=4, worker_cpus=())
     results: dict[str, Any] = {"n": n, "warmup": warmup, "repeats": args.repeats}
     try:
         ray.init(address=cluster.address, logging_level="WARNING", log_to_driver=False)
         results["network"] = network_report()
         sqlite = f"sqlite:///{workdir / 'bench.db'}"
-        bookkeeping: dict[str, dict[str, Any]] = {}
-        for workers in (1, 2):
-            point = bookkeeping[str(workers)] = {}
-            point["tftune_ray_sqlite"] = steady(
-                lambda k, w=workers: tftune_ray(sqlite, k, w, trivial), n, warmup, args.repeats
-            )
-            point["tftune_ray_postgres"] = steady(
-                lambda k, w=workers: tftune_ray(args.postgres, k, w, trivial),
-                n,
-                warmup,
-                args.repeats,
-            )
-            point["ray_tune_optuna"] = steady(
-                lambda k, w=workers: ray_tune(k, w, workdir), n, warmup, args.repeats
-            )
-            point["optuna_processes_postgres"] = steady(
-                lambda k, w=workers: optuna_processes(args.postgres, k, w),
-                n,
-                warmup,
-                args.repeats,
-            )
-            print(
-                json.dumps({workers: {k: v["ms_per_trial"] for k, v in point.items()}}), flush=True
-            )
-        results["bookkeeping"] = bookkeeping
-        s_n = 24 if args.quick else 50
-        results["scaling_50ms"] = {
-            str(workers): steady(
-                lambda k, w=workers: tftune_ray(sqlite, k, w, sleepy),
-                s_n,
-                warmup,
-                args.repeats,
-            )
-            for workers in (1, 2, 4)
+        contenders = {
+            "tftune_ray_sqlite": lambda k, w: tftune_ray(sqlite, k, w, trivial),
+            "tftune_ray_postgres": lambda k, w: tftune_ray(args.postgres, k, w, trivial),
+            "ray_tune_optuna": lambda k, w: ray_tune(k, w, workdir),
+            "optuna_processes_postgres": lambda k, w: optuna_processes(args.postgres, k, w),
         }
+        book: dict[str, dict[str, list[float | str]]] = {
+            str(w): {name: [] for name in contenders} for w in BOOK_WORKERS
+        }
+        scaling: dict[str, list[float | str]] = {str(w): [] for w in BOOK_WORKERS}
+        loads = []
+        for round_ in range(args.repeats):  # A, B, C, D, A, B, C, D, ...
+            for workers in BOOK_WORKERS:
+                for name, run in contenders.items():
+                    book[str(workers)][name].append(
+                        spacing(lambda k, r=run, w=workers: r(k, w), n, warmup)
+                    )
+                scaling[str(workers)].append(
+                    spacing(lambda k, w=workers: tftune_ray(sqlite, k, w, sleepy), s_n, warmup)
+                )
+            loads.append(os.getloadavg()[0])
+            print(json.dumps({"round": round_, "book": book, "scaling": scaling}), flush=True)
+        results["bookkeeping"] = {
+            w: {name: summarise(runs) for name, runs in point.items()} for w, point in book.items()
+        }
+        results["scaling_50ms"] = {w: summarise(runs) for w, runs in scaling.items()}
         results["scaling_trials"] = s_n
+        results["load_per_round"] = loads
     finally:
         ray.shutdown()
         for storage in _STORAGES.values():
@@ -550,29 +609,24 @@ def write(result: dict[str, Any]) -> None:
         "Milliseconds of wall clock between trial completions in steady state, a trivial "
         f"objective (studies of {result['n']} trials; the spacing after the first "
         f"{result['warmup']} completions, so workers' start-up is excluded; median of "
-        f"{result['repeats']} runs). With 2 workers, x 2 is the worker time each trial holds.",
+        f"{result['repeats']} rounds, the contenders interleaved in each round). With N "
+        "workers, the spacing x N is the worker time each trial holds.",
         "",
-        "| contender | 1 worker | 2 workers | 2 workers x 2 |",
-        "|---|---:|---:|---:|",
+        "| contender | " + " | ".join(f"{w} worker(s)" for w in book) + " |",
+        "|---|" + "---:|" * len(book),
     ]
     errors = []
     for key, label in names.items():
-        one, two = book["1"][key]["ms_per_trial"], book["2"][key]["ms_per_trial"]
-        double = None if two is None else 2 * two
-        lines.append(f"| {label} | {_ms(one)} | {_ms(two)} | {_ms(double)} |")
+        cells = [_ms(book[w][key]["ms_per_trial"]) for w in book]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
         errors += [
             f"{label}, {w} worker(s): {book[w][key]['error']}"
-            for w in ("1", "2")
+            for w in book
             if "error" in book[w][key]
         ]
     ours = book["1"]["tftune_ray_sqlite"]["ms_per_trial"]
-    tune = book["1"]["ray_tune_optuna"]["ms_per_trial"]
     scaling = result["scaling_50ms"]
     lines.append("")
-    if ours and tune:
-        lines.append(
-            f"Ray Tune + OptunaSearch / tftune on Ray (SQLite, 1 worker): {tune / ours:.1f}x."
-        )
     one = scaling["1"]["ms_per_trial"]
     if one:
         points = ", ".join(
@@ -602,14 +656,36 @@ def write(result: dict[str, Any]) -> None:
         lines += [
             "",
             f"Goal, at most 2 ms of bookkeeping per trial on the Ray backend: {verdict} "
-            f"({ours:.1f} ms with 1 worker on SQLite). A trial of the Ray backend costs one "
-            "Ray task round trip (the trial travels with the task; its writes come back with "
-            "the result and the driver stores them in one batch) plus the driver's ask; a "
-            "worker whose trials are short holds the next one queued, so the ask overlaps the "
-            "trial. On this machine every contender is slow (Optuna on PostgreSQL takes "
-            f"{_ms(book['1']['optuna_processes_postgres']['ms_per_trial'])} ms per trial in one "
-            "process).",
+            f"({ours:.1f} ms with 1 worker on SQLite; before the batches below, commit "
+            "d4eccf9 at load 27: 3.2 ms on SQLite and 32.7 ms on PostgreSQL, one run each). "
+            "Where a trial's time went (cProfile "
+            "of the driver, 300 trials): the driver's ask (the sampler, and the trial created "
+            "RUNNING in its own transaction, which is what makes a worker's death safe) is most "
+            "of the driver's time; each Ray call (submit, wait, get) costs about a millisecond, "
+            "and each stored write was a transaction of its own. Now a worker whose trials and "
+            "asks take well under a millisecond gets up to 8 trials per Ray call (each asked "
+            "RUNNING before the call leaves, failed and retried if its worker dies), holds a "
+            "second call queued, and the writes of a call's trials are stored in one "
+            "transaction (`RDBStorage.apply_writes`). On PostgreSQL a commit waits for the "
+            "server's log flush on this machine's shared disk (several ms): a trial costs its "
+            "ask's commit plus a share of one for its batch of writes.",
         ]
+    ratios = [
+        f"{tune_ms / ours_ms:.1f}x with {w}"
+        for w in book
+        if (ours_ms := book[w]["tftune_ray_sqlite"]["ms_per_trial"])
+        and (tune_ms := book[w]["ray_tune_optuna"]["ms_per_trial"])
+    ]
+    if ratios:
+        lines += [
+            "",
+            "Ray Tune + OptunaSearch / tftune on Ray (SQLite): "
+            + ", ".join(ratios)
+            + " worker(s).",
+        ]
+    if "load_per_round" in result:
+        loads = ", ".join(f"{x:.1f}" for x in result["load_per_round"])
+        lines += ["", f"Load average (1 min) after each round: {loads}."]
     if errors:
         lines += ["", "Runs that failed:", ""] + [f"- {e}" for e in errors]
     lines.append("")
@@ -625,6 +701,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--keras", action="store_true", help="the Keras search instead")
+    parser.add_argument(
+        "--pack", type=int, default=0, help="with --keras: only --task, packs of this size"
+    )
+    parser.add_argument("--task", default="recipe", choices=sorted(KERAS_TASKS))
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--postgres", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -636,21 +716,24 @@ def main() -> None:
     if args.inner:
         (keras_inner if args.keras else inner)(args)
         return
+    stem = "ray_keras" if not args.pack else f"ray_keras_{args.task}_pack{args.pack}"
     if args.rewrite:
         if args.keras:
-            write_keras(json.loads((RESULTS / "ray_keras.json").read_text()))
+            write_keras(json.loads((RESULTS / f"{stem}.json").read_text()), stem)
         else:
             write(json.loads((RESULTS / "ray.json").read_text()))
         return
     if args.keras:
         forwarded = ["--inner", "--keras", "--repeats", str(args.repeats)]
+        if args.pack:
+            forwarded += ["--pack", str(args.pack), "--task", args.task]
         result, _ = run_sandboxed(
             Path(__file__), forwarded + (["--quick"] if args.quick else []), timeout=3000
         )
         result["quick"] = args.quick
         result["env"] = environment()
-        write_keras(result)
-        print((RESULTS / "ray_keras.md").read_text())
+        write_keras(result, stem)
+        print((RESULTS / f"{stem}.md").read_text())
         return
     import sqlalchemy as sa
 

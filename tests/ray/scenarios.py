@@ -27,6 +27,7 @@ from tftune.trial import TrialState
 WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
 RESUME_TRIALS = 8
 TIMEOUT = 5.0
+BATCHED_TRIALS, BATCH_RAISES_AT = 60, 30
 
 
 def where(trial: tftune.Trial) -> None:
@@ -119,6 +120,29 @@ def timeout(url: str) -> dict[str, Any]:
     study.optimize(slow_quadratic, timeout=TIMEOUT, n_jobs=2, backend="ray")
     started_at = [t.datetime_start.timestamp() - began for t in study.get_trials()]
     return summary(study) | {"seconds": time.perf_counter() - start, "started_at": started_at}
+
+
+def fast(trial: tftune.Trial) -> float:
+    """A trial far shorter than a Ray call: the driver sends such trials a few per call."""
+    x = trial.suggest_float("x", -2.0, 2.0)
+    if trial.number == BATCH_RAISES_AT and trial.study.study_name == "batch-raises":
+        raise ValueError(f"boom in trial {trial.number}")
+    trial.set_user_attr("task", ray.get_runtime_context().get_task_id())
+    return x**2
+
+
+def batched(url: str) -> dict[str, Any]:
+    study = tftune.create_study(study_name="batched", storage=url, sampler=RandomSampler(3))
+    study.optimize(fast, n_trials=BATCHED_TRIALS, n_jobs=1, backend="ray")
+    raises = tftune.create_study(study_name="batch-raises", storage=url, sampler=RandomSampler())
+    try:
+        raises.optimize(fast, n_trials=BATCHED_TRIALS, n_jobs=1, backend="ray")
+        error = None
+    except ValueError as caught:
+        error = str(caught)
+    tasks = [t.user_attrs.get("task") for t in study.get_trials()]
+    raised = summary(raises) | {"tasks": [t.user_attrs.get("task") for t in raises.get_trials()]}
+    return summary(study) | {"tasks": tasks, "raised": error, "raised_study": raised}
 
 
 def node_killed(url: str, cluster: LocalCluster) -> dict[str, Any]:
@@ -249,6 +273,7 @@ def run_all(postgres_url: str) -> None:
         "grid": lambda: grid(sqlite_url),
         "errors": lambda: errors(sqlite_url),
         "timeout": lambda: timeout(sqlite_url),
+        "batched": lambda: batched(sqlite_url),
         "node_killed": lambda: node_killed(sqlite_url, cluster),
         "tune_adapter": lambda: tune_adapter(sqlite_url),
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,8 +155,12 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
         job = tuner.job({"x": x, "y": y, "epochs": 3, "verbose": 0})
         job = pickle.loads(pickle.dumps(dataclasses.replace(job, checkpoint_epochs=True)))
         trials = [tuner.study.ask() for _ in range(3)]
+        begin = time.time()
         report = train_pack(job, [trial.trial_id for trial in trials])
         assert report["packs"] == [[0, 1, 2]]
+        # when it trained, for the driver's per-pack timings
+        assert begin <= report["began"] <= report["ended"] <= time.time()
+        assert isinstance(report["first_in_process"], bool)
         finished = tuner.study.get_trials()
         assert [t.state.name for t in finished] == ["COMPLETE"] * 3
         for trial in finished:

@@ -4,6 +4,7 @@ each test checks one scenario's outcome."""
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 import uuid
@@ -20,6 +21,7 @@ PG_BASE = os.environ.get(
 )
 SCENARIOS = Path(__file__).with_name("scenarios.py")
 RESUME_TRIALS, TIMEOUT = 8, 5.0  # as in scenarios.py
+BATCHED_TRIALS, BATCH_RAISES_AT, MAX_BATCH = 60, 30, 8  # as in scenarios.py, _ray_backend.py
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -96,6 +98,35 @@ def test_no_trial_starts_after_the_timeout_and_none_is_left_running(outcome):
     assert "RUNNING" not in result["states"]
     assert all(started <= TIMEOUT + 0.2 for started in result["started_at"])
     assert result["seconds"] < TIMEOUT + 15  # workers' start, one trial, the shutdown
+
+
+def test_short_trials_go_a_few_per_ray_call_and_each_is_stored_once(outcome):
+    result = scenario_result(outcome, "batched")
+    assert result["numbers"] == list(range(BATCHED_TRIALS))
+    assert result["states"] == ["COMPLETE"] * BATCHED_TRIALS
+    assert len({p["x"] for p in result["params"]}) == BATCHED_TRIALS
+    per_call = collections.Counter(result["tasks"])
+    assert None not in per_call
+    assert max(per_call.values()) > 1, per_call  # trials shared a Ray call
+    assert max(per_call.values()) <= MAX_BATCH, per_call
+
+
+def test_a_trial_raising_in_a_batch_fails_the_ones_after_it_that_were_not_run(outcome):
+    result = scenario_result(outcome, "batched")
+    assert result["raised"] == f"boom in trial {BATCH_RAISES_AT}"
+    study = result["raised_study"]
+    assert "RUNNING" not in study["states"]
+    assert study["states"][BATCH_RAISES_AT] == "FAIL"
+    assert "ValueError: boom" in study["fail_reasons"][BATCH_RAISES_AT]
+    for number, state in enumerate(study["states"]):
+        if number != BATCH_RAISES_AT and state == "FAIL":  # queued behind it in its call
+            assert number > BATCH_RAISES_AT and study["tasks"][number] is None
+            assert study["fail_reasons"][number] == (
+                "Not run: a trial before it in the same Ray call raised."
+            )
+        elif number != BATCH_RAISES_AT:
+            assert state == "COMPLETE"
+    assert study["states"][:BATCH_RAISES_AT] == ["COMPLETE"] * BATCH_RAISES_AT
 
 
 def test_a_killed_worker_node_fails_its_trial_with_rays_reason_and_it_is_retried(outcome):

@@ -77,6 +77,21 @@ class TrialRunner:
         """This worker's process id."""
         return os.getpid()
 
+    def run_batch(self, frozens: list[FrozenTrial]) -> list[Outcome]:
+        """:meth:`run` on each trial in turn (a batch of short trials costs one Ray call).
+
+        When one raises, the writes of the trials before it are stored before the error
+        leaves, and the trials after it are not run (they stay RUNNING for the driver to
+        fail)."""
+        outcomes: list[Outcome] = []
+        for frozen in frozens:
+            try:
+                outcomes.append(self.run(frozen))
+            except BaseException:
+                self._storage.send([w for outcome in outcomes for w in outcome.writes])
+                raise
+        return outcomes
+
     def run(self, frozen: FrozenTrial) -> Outcome:
         """Run the objective on the (RUNNING) trial ``frozen``; return it finished, with the
         writes it held back (see :mod:`tftune._ray._write_buffer`).

@@ -14,7 +14,7 @@ from typing import Any
 from tftune.storages._base import BaseStorage
 from collections.abc import Sequence
 
-from tftune.storages._remote import ForwardingStorage, Write, dispatch, run_writes
+from tftune.storages._remote import ForwardingStorage, Write, dispatch
 
 
 class StorageServer:
@@ -33,10 +33,13 @@ class StorageServer:
             return False, error
 
     def call_batch(self, writes: Sequence[Write]) -> tuple[bool, Any]:
-        """Run a batch of trial writes in order: ``(True, None)``, or ``(False, exception)``
-        for the first that raised (the rest are not run)."""
+        """Run a batch of trial writes in order (in one transaction on a database):
+        ``(True, None)``, or ``(False, exception)`` for the first that raised (the rest are not
+        run)."""
+        from tftune._ray._write_buffer import store_writes
+
         try:
-            run_writes(self._storage, writes)
+            store_writes(self._storage, writes)
             return True, None
         except Exception as error:  # noqa: BLE001 - handed to the caller, raised there
             return False, error

@@ -30,6 +30,17 @@ from tftune.trial._state import TrialState
 FLUSH_DELAY = 0.1
 
 
+def store_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
+    """Store a batch of held-back writes: in one transaction on a database storage
+    (``RDBStorage.apply_writes``), in one call to a remote one, else one call per write."""
+    from tftune.storages import RDBStorage
+
+    if isinstance(storage, RDBStorage):
+        storage.apply_writes(writes)
+    else:
+        apply_writes(storage, writes)
+
+
 class TrialWriteBuffer(ForwardingStorage):
     """``storage`` with the writes of one trial at a time (see :meth:`hold`) held back."""
 
@@ -63,9 +74,14 @@ class TrialWriteBuffer(ForwardingStorage):
         if error is not None:
             raise error
         if send and writes:
-            apply_writes(self._storage, writes)
+            store_writes(self._storage, writes)
             return []
         return writes
+
+    def send(self, writes: Sequence[Write]) -> None:
+        """Store ``writes`` (held back from earlier trials) now."""
+        if writes:
+            store_writes(self._storage, writes)
 
     def _flush_loop(self) -> None:
         while True:
@@ -85,7 +101,7 @@ class TrialWriteBuffer(ForwardingStorage):
             if not writes:  # released meanwhile
                 return
             try:
-                apply_writes(self._storage, writes)
+                store_writes(self._storage, writes)
             except BaseException as error:  # noqa: BLE001 - raised by release(), in the trial
                 with self._changed:
                     self._error = error

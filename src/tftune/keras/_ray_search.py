@@ -44,6 +44,9 @@ from tftune.study._tell import finish_trial
 from tftune.trial import FrozenTrial, Trial, TrialState
 
 _logger = logging.getLogger("tftune")
+#: One DEBUG record per pack with where its time went (``extra``: ``pack_timing``, a dict).
+timing_logger = logging.getLogger("tftune.ray.packs")
+_trained_here = False  # whether this worker process trained a pack before
 #: How long the driver waits for a pack before it looks at the budget again (seconds).
 _POLL_SECONDS = 0.5
 _MAX_REASON_CHARS = 4000
@@ -56,6 +59,9 @@ def train_pack(job: PackJob, trial_ids: Sequence[int]) -> dict[str, Any]:
     -> bytes, written in a directory of this worker's own and removed)."""
     from tftune.keras._packing import PackedSearch
 
+    global _trained_here
+    began, first = time.time(), not _trained_here
+    _trained_here = True
     study = job.study
     assert study is not None
     trials = [Trial(study, study.storage.get_trial(trial_id)) for trial_id in trial_ids]
@@ -66,7 +72,15 @@ def train_pack(job: PackJob, trial_ids: Sequence[int]) -> dict[str, Any]:
         weights = {path.name: path.read_bytes() for path in stage.iterdir()}
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return {"pid": os.getpid(), "packs": search.packs, "weights": weights, "stage": str(stage)}
+    return {
+        "pid": os.getpid(),
+        "packs": search.packs,
+        "weights": weights,
+        "stage": str(stage),
+        "began": began,
+        "ended": time.time(),
+        "first_in_process": first,
+    }
 
 
 def store_weights(directory: pathlib.Path, weights: dict[str, bytes]) -> None:
@@ -97,6 +111,7 @@ def pack_size_for(pack_size: int | str, resources: dict[str, float]) -> int:
 @dataclasses.dataclass
 class _Pack:
     trials: list[Trial]
+    launched: float = dataclasses.field(default_factory=time.time)
 
 
 class RaySearch:
@@ -196,6 +211,7 @@ class RaySearch:
             store_weights(self.weights_dir, report["weights"])  # before the callbacks prune
             self.packs.extend(report["packs"])
             self.pids.add(int(report["pid"]))
+            self._log_timing(pack, report)
         storage = self.study.storage
         for trial in pack.trials:
             stop_beating(storage, trial.trial_id)
@@ -207,6 +223,27 @@ class RaySearch:
                 self._stop(error)
             if self.progress is not None:
                 self.progress.update(frozen)
+
+    @staticmethod
+    def _log_timing(pack: _Pack, report: dict[str, Any]) -> None:
+        if not timing_logger.isEnabledFor(logging.DEBUG):
+            return
+        timing = {
+            "trials": len(pack.trials),
+            "waited": report["began"] - pack.launched,  # placement, worker start, unpickling
+            "trained": report["ended"] - report["began"],
+            "returned": time.time() - report["ended"],
+            "first_in_process": report["first_in_process"],
+            "pid": report["pid"],
+        }
+        timing_logger.debug(
+            "Pack of %d: %.1f s to start, %.1f s training, %.1f s back.",
+            timing["trials"],
+            timing["waited"],
+            timing["trained"],
+            timing["returned"],
+            extra={"pack_timing": timing},
+        )
 
     def _fail_dead(self, pack: _Pack, died: BaseException) -> None:
         """Fail the unfinished trials of a pack whose worker died; enqueue their retries."""

@@ -7,10 +7,12 @@ objective on the trial and finishes it in the storage: directly for a database s
 in-memory study (see ``tftune._ray._storage_proxy``). The trial travels with the task, and the
 writes of a short trial come back with its result, which the driver stores in one batch (see
 ``tftune._ray._write_buffer``); a worker whose trials are short holds its next trial queued, so
-the driver's ask overlaps the trial. When a worker or its node dies, Ray tells
-the driver, which fails the trial with Ray's reason, enqueues it again (up to ``max_retries``
-times per configuration; a retry does not count against ``n_trials``) and starts a new worker;
-a trial queued at a worker that died is failed and retried alike.
+the driver's ask overlaps the trial; when trials and asks both take well under a millisecond, a
+worker gets them a few at a time (one Ray call for the batch, their writes stored in one
+transaction), each asked (RUNNING) before the batch leaves. When a worker or its node dies, Ray
+tells the driver, which fails the trial with Ray's reason, enqueues it again (up to
+``max_retries`` times per configuration; a retry does not count against ``n_trials``) and starts
+a new worker; a trial queued at a worker that died is failed and retried alike.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from tftune.storages._base import BaseStorage
 from tftune.storages._callbacks import RETRY_HISTORY_KEY, RetryFailedTrialCallback
 from tftune.exceptions import UpdateFinishedTrialError
 from tftune.storages._heartbeat import stop_beating
-from tftune.storages._remote import apply_writes
 from tftune.study._optimize import (
     _ask,
     _Budget,
@@ -50,6 +51,10 @@ _POLL_SECONDS = 0.5
 #: A worker whose last trial ran shorter than this gets its next trial while it still runs one
 #: (queued at the actor), so it does not wait for the driver's ask between trials.
 _PIPELINE_SECONDS = 0.1
+#: A worker gets as many trials per Ray call as its last trials and the driver's asks take in
+#: this many seconds (at most _MAX_BATCH): a call's cost is spread only where it dominates.
+_BATCH_SECONDS = 0.005
+_MAX_BATCH = 8
 _MAX_REASON_CHARS = 4000
 
 
@@ -81,13 +86,14 @@ class _Worker:
     runner: Any
     in_flight: int = 0
     short: bool = False  # its last trial ran under _PIPELINE_SECONDS: give it the next early
+    batch: int = 1  # trials per call (see _BATCH_SECONDS)
     dead: bool = False
 
 
 @dataclasses.dataclass
 class _Running:
     worker: _Worker
-    trial: Trial
+    trials: list[Trial]
 
 
 def optimize_on_ray(
@@ -238,6 +244,7 @@ class _DriverLoop:
         self._running: dict[Any, _Running] = {}
         self._budget_spent = False
         self._error: BaseException | None = None
+        self._ask_seconds = 0.0  # the driver's ask, a moving average
 
     def run(self, n_jobs: int) -> None:
         for _ in range(n_jobs):
@@ -294,33 +301,49 @@ class _DriverLoop:
         from tftune._ray._runner import snapshot
 
         while (worker := self._free()) is not None:
-            if not self._budget.take(self._study):
-                self._budget_spent = True
+            trials: list[Trial] = []
+            while len(trials) < worker.batch and (trial := self._ask()) is not None:
+                trials.append(trial)
+            if trials:
+                worker.in_flight += 1
+                ref = worker.runner.run_batch.remote([snapshot(trial) for trial in trials])
+                self._running[ref] = _Running(worker, trials)
+            if self._budget_spent:
                 return
-            with _ctrl_c_held():  # a trial is created and registered, or neither
-                trial = _ask(self._study)
-                started = trial is not None and self._budget.start(trial)
-            if trial is None:  # the sampler has nothing left
-                self._study.stop()
-                self._budget_spent = True
-                return
-            if not started:
-                _fail_interrupted(self._study, [trial], self._budget.interrupted_by)
-                self._budget_spent = True
-                return
-            worker.in_flight += 1
-            self._running[worker.runner.run.remote(snapshot(trial))] = _Running(worker, trial)
+
+    def _ask(self) -> Trial | None:
+        """A new trial, started in the budget; ``None`` (the budget marked spent) when the
+        budget or the sampler has none left or an interrupt came."""
+        if not self._budget.take(self._study):
+            self._budget_spent = True
+            return None
+        begin = time.perf_counter()
+        with _ctrl_c_held():  # a trial is created and registered, or neither
+            trial = _ask(self._study)
+            started = trial is not None and self._budget.start(trial)
+        self._ask_seconds += 0.2 * (time.perf_counter() - begin - self._ask_seconds)
+        if trial is None:  # the sampler has nothing left
+            self._study.stop()
+            self._budget_spent = True
+            return None
+        if not started:
+            _fail_interrupted(self._study, [trial], self._budget.interrupted_by)
+            self._budget_spent = True
+            return None
+        return trial
 
     def _collect(self, ref: Any, running: _Running) -> None:
         exceptions = self._ray.exceptions
-        trial, worker = running.trial, running.worker
-        self._budget.end(trial)
+        trials, worker = running.trials, running.worker
+        for trial in trials:
+            self._budget.end(trial)
         worker.in_flight -= 1
         try:
-            outcome: Outcome = self._ray.get(ref)
+            outcomes: list[Outcome] = self._ray.get(ref)
         except exceptions.RayTaskError as error:  # the objective raised (not one of `catch`)
             cause = getattr(error, "cause", None)  # the objective's own exception
             self._stop(cause if isinstance(cause, BaseException) else error.as_instanceof_cause())
+            self._fail_not_run(trials)
             return
         except (exceptions.RayActorError, exceptions.WorkerCrashedError) as died:
             if not worker.dead:  # the first of its trials to report the death: replace it
@@ -328,28 +351,52 @@ class _DriverLoop:
                 self._workers.remove(worker)
                 self._ray.kill(worker.runner, no_restart=True)
                 self._start()
-            frozen = self._fail_dead(trial, died)
+            finished = [self._fail_dead(trial, died) for trial in trials]
         else:
-            worker.short = outcome.seconds < _PIPELINE_SECONDS
-            frozen = self._store(outcome)
-        stop_beating(self._storage, trial.trial_id)
-        try:
-            for callback in self._callbacks:
-                callback(self._study, frozen.copy())
-        except Exception as error:  # as with threads: a failing callback stops the study
-            self._stop(error)
-        if self._progress is not None:
-            self._progress.update(frozen)
+            seconds = max(outcome.seconds for outcome in outcomes)
+            worker.short = seconds < _PIPELINE_SECONDS
+            per_call = max(seconds, self._ask_seconds, 1e-6)
+            worker.batch = max(1, min(_MAX_BATCH, int(_BATCH_SECONDS / per_call)))
+            finished = self._store(outcomes)
+        for frozen in finished:
+            stop_beating(self._storage, frozen.trial_id)
+            try:
+                for callback in self._callbacks:
+                    callback(self._study, frozen.copy())
+            except Exception as error:  # as with threads: a failing callback stops the study
+                self._stop(error)
+            if self._progress is not None:
+                self._progress.update(frozen)
 
-    def _store(self, outcome: Outcome) -> FrozenTrial:
-        """Store the writes the worker held back (its trial's end among them)."""
+    def _store(self, outcomes: list[Outcome]) -> list[FrozenTrial]:
+        """Store the writes the worker held back (its trials' ends among them), in one batch;
+        one trial at a time if one was finished meanwhile elsewhere (the storage's wins)."""
+        from tftune._ray._write_buffer import store_writes
+
         try:
-            apply_writes(self._storage, outcome.writes)
-        except UpdateFinishedTrialError:  # finished meanwhile elsewhere: the storage's wins
-            return self._storage.get_trial(outcome.trial.trial_id)
-        if outcome.trial.state == TrialState.COMPLETE and _logger.isEnabledFor(logging.INFO):
-            _log_complete(self._study, outcome.trial)
-        return outcome.trial
+            store_writes(self._storage, [w for outcome in outcomes for w in outcome.writes])
+            finished = [outcome.trial for outcome in outcomes]
+        except UpdateFinishedTrialError:
+            finished = []
+            for outcome in outcomes:
+                try:
+                    store_writes(self._storage, outcome.writes)
+                    finished.append(outcome.trial)
+                except UpdateFinishedTrialError:
+                    finished.append(self._storage.get_trial(outcome.trial.trial_id))
+        if _logger.isEnabledFor(logging.INFO):
+            for frozen in finished:
+                if frozen.state == TrialState.COMPLETE:
+                    _log_complete(self._study, frozen)
+        return finished
+
+    def _fail_not_run(self, trials: list[Trial]) -> None:
+        """After a trial raised: fail the trials of its batch that were not run."""
+        for trial in trials:
+            stop_beating(self._storage, trial.trial_id)
+            if not self._storage.get_trial(trial.trial_id).state.is_finished():
+                reason = "Not run: a trial before it in the same Ray call raised."
+                finish_trial(self._study, trial, None, TrialState.FAIL, fail_reason=reason)
 
     def _fail_dead(self, trial: Trial, died: BaseException) -> FrozenTrial:
         """Fail the trial of a worker that died (unless it finished first); enqueue a retry."""

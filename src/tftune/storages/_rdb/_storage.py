@@ -39,6 +39,7 @@ from tftune.storages._base import FAIL_REASON_KEY, BaseStorage, StudySummary
 from tftune.storages._cache import StudyTrials
 from tftune.storages._heartbeat import HeartbeatThread
 from tftune.storages._rdb import _engine, _migrations
+from tftune.storages._rdb._batch import JoinedTransactions
 from tftune.storages._rdb._compiled import CompiledStatements, RawTransaction, Statement
 from tftune.storages._rdb import _schema as s
 from tftune._direction import StudyDirection
@@ -215,6 +216,7 @@ class RDBStorage(BaseStorage):
         self._study_trials: dict[int, StudyTrials] = {}  # see _refreshed
         self._study_trials_lock = threading.Lock()
         self._versions: dict[int, Any] = {}  # open trial id -> (state, heartbeat) when loaded
+        self._joined = JoinedTransactions()  # see apply_writes
         self._heartbeat = HeartbeatThread(self) if heartbeat_interval else None
         if not skip_table_creation:
             self._run(self._create_schema, write=True)
@@ -266,6 +268,9 @@ class RDBStorage(BaseStorage):
         Lock conflicts and connections found dead are retried; a failure during COMMIT is not
         (the transaction may have committed), it is raised.
         """
+        joined = self._joined.current()
+        if joined is not None:  # inside apply_writes: part of its transaction
+            return work(joined)
         for attempt in range(_MAX_RETRIES):
             try:  # the pool does not wrap the driver's errors here (Engine.connect does)
                 raw = self._engine.raw_connection()
@@ -717,6 +722,34 @@ class RDBStorage(BaseStorage):
             tx.execute(self._upsert_trial_attr, row)
 
         self._run_raw(work)
+
+    def apply_writes(self, writes: Sequence[tuple[str, tuple[Any, ...], dict[str, Any]]]) -> None:
+        """Run a batch of trial writes (``(method, args, kwargs)`` of ``set_trial_param``,
+        ``set_trial_attr``, ``set_trial_intermediate_value``, ``set_trial_state_values``) in
+        order, in one transaction (one commit; see ``_batch.py``).
+
+        Raises ValueError for any other method. When a write raises (a trial finished
+        meanwhile), the batch is rolled back and run again one transaction per write: the
+        writes before it are stored, its error is raised, the rest are not run (as when each
+        write is its own call)."""
+        from tftune.storages._remote import TRIAL_WRITES
+
+        for method, _, _ in writes:
+            if method not in TRIAL_WRITES:
+                raise ValueError(f"{method!r} is not a trial write; a batch holds only those.")
+        if not writes:
+            return
+
+        def work(tx: RawTransaction) -> None:
+            with self._joined.joined(tx):
+                for method, args, kwargs in writes:
+                    getattr(self, method)(*args, **kwargs)
+
+        try:
+            self._run_raw(work)
+        except (UpdateFinishedTrialError, KeyError, ValueError):
+            for method, args, kwargs in writes:
+                getattr(self, method)(*args, **kwargs)
 
     # --- trials: reads ---------------------------------------------------------------------
     def get_trial(self, trial_id: int) -> FrozenTrial:

@@ -1,0 +1,110 @@
+"""RDBStorage.apply_writes: a batch of trial writes in one transaction, on real SQLite and
+PostgreSQL databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tftune._direction import StudyDirection
+from tftune.distributions import FloatDistribution
+from tftune.exceptions import UpdateFinishedTrialError
+from tftune.storages import RDBStorage
+from tftune.trial import TrialState
+
+PG_BASE = os.environ.get(
+    "TFTUNE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def storage(request: Any, tmp_path: Path) -> Iterator[RDBStorage]:
+    if request.param == "sqlite":
+        opened = RDBStorage(f"sqlite:///{tmp_path / 'b.db'}", heartbeat_interval=None)
+        yield opened
+        opened.close()
+        return
+    schema = f"b_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    opened = RDBStorage(f"{PG_BASE}?options=-csearch_path%3D{schema}", heartbeat_interval=None)
+    try:
+        yield opened
+    finally:
+        opened.close()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def writes_of(trial_id: int, value: float) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
+    return [
+        ("set_trial_param", (trial_id, "x", 0.25, FloatDistribution(0.0, 1.0)), {}),
+        ("set_trial_attr", (trial_id, "node", "n1"), {}),
+        ("set_trial_intermediate_value", (trial_id, 0, 3.0), {}),
+        ("set_trial_state_values", (trial_id, TrialState.COMPLETE, [value]), {}),
+    ]
+
+
+def new_trial(storage: RDBStorage, study_id: int) -> int:
+    trial = storage.create_new_trial(study_id)
+    assert trial is not None
+    return trial.trial_id
+
+
+def transactions(storage: RDBStorage) -> list[int]:
+    """A counter of the connections the storage takes from its pool (one per transaction)."""
+    counted = [0]
+
+    def taken(*_: Any) -> None:
+        counted[0] += 1
+
+    sa.event.listen(storage.engine.pool, "checkout", taken)
+    return counted
+
+
+def test_a_batch_of_two_trials_writes_is_stored_in_one_commit(storage):
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
+    first, second = new_trial(storage, study_id), new_trial(storage, study_id)
+    counted = transactions(storage)
+    storage.apply_writes(writes_of(first, 0.5) + writes_of(second, 0.75))
+    assert counted[0] == 1
+    third = new_trial(storage, study_id)
+    counted[0] = 0
+    for method, args, kwargs in writes_of(third, 0.5):  # the same writes one call each
+        getattr(storage, method)(*args, **kwargs)
+    assert counted[0] == 4
+    for trial_id, value in ((first, 0.5), (second, 0.75)):
+        stored = storage.get_trial(trial_id)
+        assert stored.state == TrialState.COMPLETE and stored.values == [value]
+        assert stored.params == {"x": 0.25} and stored.user_attrs == {"node": "n1"}
+        assert stored.intermediate_values == {0: 3.0}
+
+
+def test_a_write_to_a_finished_trial_keeps_the_writes_before_it_and_raises(storage):
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
+    first, done = new_trial(storage, study_id), new_trial(storage, study_id)
+    storage.set_trial_state_values(done, TrialState.FAIL)
+    later = new_trial(storage, study_id)
+    with pytest.raises(UpdateFinishedTrialError, match="only a running trial can be changed"):
+        storage.apply_writes(writes_of(first, 0.5) + writes_of(done, 0.1) + writes_of(later, 0.2))
+    assert storage.get_trial(first).state == TrialState.COMPLETE  # before it: stored
+    assert storage.get_trial(done).state == TrialState.FAIL
+    assert storage.get_trial(done).params == {}
+    assert storage.get_trial(later).state == TrialState.RUNNING  # after it: not run
+    assert storage.get_trial(later).params == {}
+
+
+def test_a_batch_holds_only_trial_writes(storage):
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
+    trial_id = new_trial(storage, study_id)
+    with pytest.raises(ValueError, match="'delete_study' is not a trial write"):
+        storage.apply_writes(writes_of(trial_id, 0.5) + [("delete_study", (study_id,), {})])
+    assert storage.get_trial(trial_id).state == TrialState.RUNNING  # nothing of it was run
