@@ -351,8 +351,8 @@ def write_markdown(payload: dict[str, Any], path: Path) -> None:
         lines += ["", "## Ask time at 1,000 trials", ""]
         lines += [
             "Median ms per `study.ask()` plus the suggest calls, on a study holding 1,000 "
-            "complete random trials of a sphere (runner.time_asks); both samplers in the same "
-            "process, one after the other.",
+            "complete random trials of a sphere (runner.time_asks_interleaved); both samplers "
+            "in the same process, their asks alternating (A, B, A, B, ...).",
             "",
             f"| params | {DEFAULT} ms | {REFERENCE} ms | ratio |",
             "|---|---|---|---|",
@@ -364,7 +364,11 @@ def write_markdown(payload: dict[str, Any], path: Path) -> None:
             mine, theirs = row.get(DEFAULT), row.get(REFERENCE)
             ratio = f"{mine / theirs:.3f}" if mine and theirs else "-"
             lines.append(f"| {d} | {mine:.2f} | {theirs:.2f} | {ratio} |")
-        lines += ["", f"Load average during the timing: {overhead['load']}."]
+        lines += [
+            "",
+            f"Load average at the start of the timing {overhead['load']}, at its end "
+            f"{overhead.get('load_end', '-')}.",
+        ]
     for part, tasks in payload["parts"].items():
         lines += ["", f"## {part.replace('_', '-')} tasks", ""]
         for budget in BUDGETS:
@@ -452,18 +456,17 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
 
 def cmd_overhead(args: argparse.Namespace) -> int:
-    from _samplers.runner import time_asks
+    from _samplers.runner import time_asks_interleaved
 
     worker_init()
     rows = []
     load = [round(x, 2) for x in os.getloadavg()]
     for d in (5, 10):
-        for contender in (DEFAULT, REFERENCE):
-            result = time_asks(contender, 1000, d, args.asks)
-            result.pop("all_ms")
+        for result in time_asks_interleaved([DEFAULT, REFERENCE], 1000, d, args.asks):
             rows.append(result)
-            print(f"[overhead] {contender} d={d}: {result['median_ms']:.2f} ms", flush=True)
-    OVERHEAD.write_text(json.dumps({"rows": rows, "load": load}))
+            print(f"[overhead] {result['contender']} d={d}: {result['median_ms']:.2f} ms")
+    load_end = [round(x, 2) for x in os.getloadavg()]
+    OVERHEAD.write_text(json.dumps({"rows": rows, "load": load, "load_end": load_end}))
     return 0
 
 

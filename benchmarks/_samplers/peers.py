@@ -7,8 +7,8 @@ tell x 8) drive every library the same way. Only the samplers differ:
   tftune_tpe       tftune TPESampler(seed=seed), default settings
   tftune_gp        tftune GPSampler(seed=seed), only if ``hasattr(tftune.samplers, "GPSampler")``
   tftune_auto      tftune AutoSampler(seed=seed) (GP, then TPE), only if tftune.samplers has it
-  tftune_auto_onehot  AutoSampler whose GP has one lengthscale per category; opt-in (the
-                   categorical-kernel measurement of bench_generalisation.py)
+  tftune_auto_hamming  AutoSampler whose GP has the earlier Hamming categorical kernel (one
+                   lengthscale per categorical); opt-in, the kernel measurement's reference
   tftune_qmc       tftune QMCSampler(seed=seed)
   tftune_random    tftune RandomSampler(seed=seed)
   optuna_tpe       optuna TPESampler(seed=seed), default settings
@@ -405,7 +405,7 @@ LABELS = {
     "tftune_tpe": "tftune TPE",
     "tftune_gp": "tftune GP",
     "tftune_auto": "tftune Auto",
-    "tftune_auto_onehot": "tftune Auto, GP with one-hot ARD categories",
+    "tftune_auto_hamming": "tftune Auto, GP with the Hamming categorical kernel",
     "tftune_qmc": "tftune QMC",
     "tftune_random": "tftune Random",
     "optuna_tpe": "Optuna TPE",
@@ -419,7 +419,7 @@ LABELS = {
 }
 # SMAC3 is opt-in: about 1 s per ask at 100 trials on the 2-core machine (its random forest and
 # local search), too slow for the whole suite; bench_generalisation.py runs it.
-OPT_IN = {"tftune_auto_onehot", "keras_tuner_bo", "optuna_cmaes", "smac_hpo", "hebo"}
+OPT_IN = {"tftune_auto_hamming", "keras_tuner_bo", "optuna_cmaes", "smac_hpo", "hebo"}
 
 
 def _torch_problem() -> str | None:
@@ -460,12 +460,12 @@ def build_registry() -> tuple[dict[str, Callable[[int], Driver]], dict[str, str]
             "tftune", ts.AutoSampler(seed=seed), LABELS["tftune_auto"]
         )
 
-        def auto_onehot(seed: int) -> Driver:
+        def auto_hamming(seed: int) -> Driver:
             sampler = ts.AutoSampler(seed=seed)
-            sampler.gp = ts.GPSampler(seed=seed, categorical_kernel="onehot")
-            return StudyDriver("tftune", sampler, LABELS["tftune_auto_onehot"])
+            sampler.gp = ts.GPSampler(seed=seed, categorical_kernel="hamming")
+            return StudyDriver("tftune", sampler, LABELS["tftune_auto_hamming"])
 
-        registry["tftune_auto_onehot"] = auto_onehot
+        registry["tftune_auto_hamming"] = auto_hamming
     else:
         unavailable["tftune_auto"] = "tftune.samplers has no AutoSampler (yet)"
     registry["tftune_qmc"] = lambda seed: StudyDriver(

@@ -18,15 +18,26 @@ def _data(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.
     return x_num, x_cat, (y - y.mean()) / y.std()
 
 
-def test_onehot_inputs_have_one_lengthscale_per_choice():
-    model = GaussianProcess(3, category_sizes=[4, 2])  # 1 number + 4 + 2 choices
-    assert model.n_dims == 7
-    assert len(model.theta) == 7 + 2
-    x_num = np.array([[0.5], [0.5]])
-    x_cat = np.array([[2, 1], [2, 1]])
-    onehot, empty = model._inputs(x_num, x_cat)
-    assert onehot.tolist() == [[0.5, 0, 0, 1, 0, 0, 1]] * 2
-    assert empty.shape == (2, 0)
+def test_onehot_inputs_have_one_lengthscale_per_choice_of_3_or_more():
+    # 1 number, a 4-way categorical (4 one-hot inputs), a 2-way one (stays Hamming), a 3-way
+    model = GaussianProcess(4, category_sizes=[4, 2, 3])
+    assert model.n_dims == 1 + 4 + 3 + 1
+    assert len(model.theta) == model.n_dims + 2
+    x_num = np.array([[0.5], [0.25]])
+    x_cat = np.array([[2, 1, 0], [0, 0, 2]])
+    onehot, rest = model._inputs(x_num, x_cat)
+    assert onehot.tolist() == [[0.5, 0, 0, 1, 0, 1, 0, 0], [0.25, 1, 0, 0, 0, 0, 0, 1]]
+    assert rest.tolist() == [[1], [0]]  # the 2-way categorical, as a choice index
+    # the one-hot lengthscales start sqrt(2) longer: a mismatch costs what Hamming's does
+    assert np.allclose(np.exp(model.theta[1:8]), 0.5 * np.sqrt(2))
+    assert np.allclose(np.exp(model.theta[[0, 8]]), 0.5)
+
+
+def test_two_choice_categoricals_keep_the_hamming_model():
+    model = GaussianProcess(3, category_sizes=[2, 2])
+    x_num, x_cat = np.array([[0.1]]), np.array([[1, 0]])
+    same_num, same_cat = model._inputs(x_num, x_cat)
+    assert model.n_dims == 3 and same_num is x_num and same_cat is x_cat
 
 
 def test_without_sizes_the_model_is_the_hamming_one():
@@ -58,7 +69,8 @@ def test_gp_sampler_with_onehot_kernel_finds_the_good_choice():
         x = trial.suggest_float("x", -1.0, 1.0)
         return {"bad": 5.0, "ok": 1.0, "good": 0.0, "fine": 0.5}[c] + x * x
 
-    sampler = GPSampler(seed=0, categorical_kernel="onehot", n_startup_trials=5)
+    sampler = GPSampler(seed=0, n_startup_trials=5)  # "onehot" is the default
+    assert sampler.categorical_kernel == "onehot"
     study = tftune.create_study(sampler=sampler)
     study.optimize(objective, n_trials=25)
     assert study.best_params["c"] == "good"

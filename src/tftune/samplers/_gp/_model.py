@@ -2,8 +2,10 @@
 
 Kernel: Matern 5/2 with one lengthscale per dimension; a categorical dimension contributes
 ``[c != c'] / lengthscale^2`` to the squared distance (a Hamming kernel), or, with
-``category_sizes``, ``1 / l_c^2 + 1 / l_c'^2`` with one lengthscale per category (one-hot
-inputs with ARD: some categories may differ more from the rest than others). Hyperparameters
+``category_sizes``, a categorical of 3 or more choices contributes ``1 / l_c^2 + 1 / l_c'^2``
+with one lengthscale per choice (one-hot inputs with ARD: one choice may differ from the rest
+more than the others do). With 2 choices the two forms are the same kernel, so those keep the
+Hamming form (one lengthscale, not two). Hyperparameters
 (log lengthscales, log signal variance, log noise variance) maximise the log marginal
 likelihood plus weak log-normal priors, with analytic gradients and L-BFGS-B, warm-started from
 the previous fit.
@@ -53,15 +55,19 @@ class GaussianProcess:
         category_sizes: Sequence[int] | None = None,
     ) -> None:
         """``n_dims``: numeric plus categorical inputs. ``category_sizes`` (the number of
-        choices of each categorical input, in order): one-hot inputs, one lengthscale each."""
+        choices of each categorical input, in order): those of 3 or more choices become one-hot
+        inputs, one lengthscale each, placed after the numeric ones (then the other
+        categoricals)."""
         self.sizes = None if category_sizes is None else tuple(int(k) for k in category_sizes)
-        n_onehot = 0
-        if self.sizes is not None:
-            n_dims, n_onehot = n_dims - len(self.sizes) + sum(self.sizes), sum(self.sizes)
+        self._onehot = [j for j, k in enumerate(self.sizes or ()) if k >= 3]
+        n_onehot = sum(self.sizes[j] for j in self._onehot) if self.sizes else 0
+        n_dims += n_onehot - len(self._onehot)
         self.n_dims = n_dims
         # A mismatch costs 1/l_c^2 + 1/l_c'^2: each one-hot prior at sqrt(2) x the Hamming one.
         self._prior_means = np.full(n_dims, _PRIOR_LOG_LENGTH[0])
-        self._prior_means[n_dims - n_onehot :] += 0.5 * math.log(2.0)
+        n_rest = len(self.sizes or ()) - len(self._onehot)
+        first = n_dims - n_rest - n_onehot
+        self._prior_means[first : first + n_onehot] += 0.5 * math.log(2.0)
         self.deterministic = deterministic  # noise pinned at its floor: exact observations
         if theta is None or len(theta) != n_dims + 2:
             theta = np.concatenate([self._prior_means, [0.0, math.log(1e-3)]])
@@ -130,14 +136,17 @@ class GaussianProcess:
         self._condition(x_num, x_cat, y)
 
     def _inputs(self, x_num: np.ndarray, x_cat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The kernel's inputs: with ``category_sizes``, categories become one-hot columns."""
-        if self.sizes is None:
+        """The kernel's inputs: with ``category_sizes``, the categoricals of 3 or more choices
+        become one-hot columns after the numeric ones."""
+        if not self._onehot:
             return x_num, x_cat
+        assert self.sizes is not None
         columns = [x_num] + [
-            (x_cat[:, j][:, None] == np.arange(k)[None, :]).astype(float)
-            for j, k in enumerate(self.sizes)
+            (x_cat[:, j][:, None] == np.arange(self.sizes[j])[None, :]).astype(float)
+            for j in self._onehot
         ]
-        return np.concatenate(columns, axis=1), np.zeros((len(x_num), 0), dtype=np.int64)
+        rest = [j for j in range(x_cat.shape[1]) if j not in self._onehot]
+        return np.concatenate(columns, axis=1), x_cat[:, rest]
 
     def condition(self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray) -> None:
         """Condition on data with the current hyperparameters (no refit)."""

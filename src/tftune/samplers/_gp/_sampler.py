@@ -125,10 +125,11 @@ class GPSampler(BaseSampler):
             log EI is weighted by each constraint GP's probability of feasibility (see
             ``_feasibility``); with several objectives, log EHVI over the feasible front plus
             the same log probability (that alone while no trial is feasible), as Optuna does.
-        categorical_kernel: ``"hamming"``: one lengthscale per categorical parameter (every
-            pair of choices equally far apart); ``"onehot"``: one lengthscale per choice (a
-            mismatch costs ``1 / l_c^2 + 1 / l_c'^2``). See benchmarks/results/
-            samplers_generalisation.md for the measurement behind the default.
+        categorical_kernel: ``"onehot"``: a categorical of 3 or more choices gets one
+            lengthscale per choice (a mismatch costs ``1 / l_c^2 + 1 / l_c'^2``: one choice may
+            stand apart from the others); ``"hamming"``: one lengthscale per categorical (every
+            pair of choices equally far apart). 2-choice categoricals are the same either way.
+            See benchmarks/results/samplers_generalisation.md for the measurement.
     """
 
     def __init__(
@@ -143,7 +144,7 @@ class GPSampler(BaseSampler):
         max_fit_points: int = 256,
         avoid_repeats: bool = True,
         constraints_func: ConstraintsFunc | None = None,
-        categorical_kernel: str = "hamming",
+        categorical_kernel: str = "onehot",
     ) -> None:
         if categorical_kernel not in ("hamming", "onehot"):
             raise ValueError(
