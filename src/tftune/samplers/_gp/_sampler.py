@@ -86,8 +86,9 @@ def posterior_incumbent(
 class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimization for mixed spaces, without PyTorch.
 
-    Float and int parameters (log ones in log space) live on [0, 1]; categorical ones get a
-    Hamming kernel. Each proposal maximises log expected improvement over random candidates and
+    Float and int parameters (log ones in log space) live on [0, 1]; a categorical one gets one
+    lengthscale per choice (3+ choices; see ``categorical_kernel``) or a Hamming kernel (2
+    choices). Each proposal maximises log expected improvement over random candidates and
     perturbations of the best trials. Running trials of other workers are added at the model's
     predicted value ("kriging believer"), so parallel workers propose different points. Past
     ``max_fit_points`` observations, the model is fitted on the best half and the most recent
