@@ -9,7 +9,7 @@ tuned on (issue 17), with a development part and two held-out parts.
 The families are in _samplers/new_families.py (development: HPOBench tables and one task of each
 new family; held-out: the other tables, instances and problems; held-out 2: random noisy tables
 added for the 10-seed rerun and looked at only at the end). Every finished run is appended at
-once, as one line, to results/samplers_generalisation.runs.jsonl (keyed by task, contender,
+once, as one line, to results/samplers_generalisation.runs.jsonl.gz (keyed by task, contender,
 seed; a later line replaces an earlier one), so an interrupted run keeps what it finished and
 ``--samplers tftune_auto`` reruns one contender after a change. Jobs run seed by seed, so a run
 cut short has the same seeds on every task. ``report`` writes the tables (md + json).
