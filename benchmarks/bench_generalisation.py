@@ -9,7 +9,7 @@ tuned on (issue 17), with a development part and two held-out parts.
 The families are in _samplers/new_families.py (development: HPOBench tables and one task of each
 new family; held-out: the other tables, instances and problems; held-out 2: random noisy tables
 added for the 10-seed rerun and looked at only at the end). Every finished run is appended at
-once, as one line, to results/samplers_generalisation.runs.jsonl (keyed by task, contender,
+once, as one line, to results/samplers_generalisation.runs.jsonl.gz (keyed by task, contender,
 seed; a later line replaces an earlier one), so an interrupted run keeps what it finished and
 ``--samplers tftune_auto`` reruns one contender after a change. Jobs run seed by seed, so a run
 cut short has the same seeds on every task. ``report`` writes the tables (md + json).
@@ -18,6 +18,7 @@ cut short has the same seeds on every task. ``report`` writes the tables (md + j
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import multiprocessing
@@ -39,7 +40,7 @@ from _samplers.tasks import HPOBENCH  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STEM = "samplers_generalisation"
-RUNS = RESULTS / f"{STEM}.runs.jsonl"
+RUNS = RESULTS / f"{STEM}.runs.jsonl.gz"  # gzip members, one JSON line each
 OVERHEAD = RESULTS / f"{STEM}.overhead.json"
 DEFAULT_SAMPLERS = ("tftune_auto", "optuna_tpe", "random_search")
 BUDGETS = (50, 100, 200)
@@ -57,10 +58,12 @@ PART_FLAGS["all"] = tuple(PARTS)
 
 # --- runs ------------------------------------------------------------------------------------
 def load_runs(path: Path = RUNS) -> dict[str, dict[str, Any]]:
-    """``{"task|contender|seed": run}`` from the runs file (the last line of a key wins)."""
+    """``{"task|contender|seed": run}`` from the runs file (the last line of a key wins); a
+    ``.gz`` file is read as gzip (any number of members), any other as plain text."""
     runs: dict[str, dict[str, Any]] = {}
     if path.exists():
-        for line in path.read_text().splitlines():
+        text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else None
+        for line in (path.read_text() if text is None else text).splitlines():
             if line.strip():
                 run = json.loads(line)
                 runs[f"{run['task']}|{run['contender']}|{run['seed']}"] = run
@@ -68,8 +71,11 @@ def load_runs(path: Path = RUNS) -> dict[str, dict[str, Any]]:
 
 
 def append_run(path: Path, run: dict[str, Any]) -> None:
-    """One line, one ``write`` on an O_APPEND descriptor: concurrent runners do not interleave."""
+    """One line (a gzip member of its own for a ``.gz`` file), one ``write`` on an O_APPEND
+    descriptor: concurrent runners do not interleave."""
     data = (json.dumps(run) + "\n").encode()
+    if path.suffix == ".gz":
+        data = gzip.compress(data, mtime=0)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, data)
@@ -226,6 +232,64 @@ def summarize(runs: dict[str, dict[str, Any]], samplers: Sequence[str]) -> dict[
     return {"table": table, "parts": parts, "overall": overall}
 
 
+def extra_rows(
+    runs: dict[str, dict[str, Any]], extra: str, samplers: Sequence[str]
+) -> dict[str, Any]:
+    """Per task and budget that ``extra`` reached: the rows of ``samplers`` + ``extra`` on their
+    common seeds, Mann-Whitney p of Auto against ``extra``, and mean ranks over those rows."""
+    tasks = sorted({r["task"] for r in runs.values() if r["contender"] == extra})
+    contenders = [*samplers, extra]
+    rows: dict[str, Any] = {}
+    for budget in BUDGETS:
+        for task in tasks:
+            at = regrets(runs, task, contenders, budget)
+            if extra not in at or not all(s in at for s in samplers):
+                continue
+            row = task_row(at, contenders)
+            common = sorted(set.intersection(*(set(at[s]) for s in contenders)))
+            row["p_auto_vs_extra"] = mann_whitney(
+                [at[DEFAULT][k] for k in common], [at[extra][k] for k in common]
+            )
+            rows[f"{task}@{budget}"] = row
+    ranks: dict[str, dict[str, float]] = {}
+    for budget in BUDGETS:
+        mine = [r for k, r in rows.items() if k.endswith(f"@{budget}")]
+        if mine:
+            ranks[str(budget)] = {
+                s: statistics.fmean(r["per"][s]["mean_rank"] for r in mine) for s in contenders
+            }
+            ranks[str(budget)]["tasks"] = len(mine)
+    return {"rows": rows, "mean_rank": ranks, "contenders": contenders}
+
+
+def _extra_markdown(extra: str, data: dict[str, Any]) -> list[str]:
+    contenders = data["contenders"]
+    lines = [
+        "",
+        f"## Opt-in contender `{extra}` (its own tasks and seeds)",
+        "",
+        "Every cell on the seeds all four contenders ran on that task; p: Mann-Whitney U of "
+        f"tftune Auto against {extra}.",
+        "",
+        "| task @ budget | " + " | ".join(contenders) + " | p Auto vs " + extra + " |",
+        "|" + "---|" * (len(contenders) + 2),
+    ]
+    for key, row in data["rows"].items():
+        cells = [
+            f"{row['per'][s]['median']:.4g} (rank {row['per'][s]['mean_rank']:.2f}, "
+            f"n={row['per'][s]['seeds']})"
+            for s in contenders
+        ]
+        lines.append(f"| {key} | " + " | ".join(cells) + f" | {_p(row['p_auto_vs_extra'])} |")
+    lines += ["", "Mean rank over these rows:", ""]
+    lines += ["| budget | tasks | " + " | ".join(contenders) + " |"]
+    lines += ["|" + "---|" * (len(contenders) + 2)]
+    for budget, ranks in data["mean_rank"].items():
+        cells = [f"{ranks[s]:.2f}" for s in contenders]
+        lines.append(f"| {budget} | {ranks['tasks']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 # --- markdown --------------------------------------------------------------------------------
 def _p(p: float | None) -> str:
     if p is None:
@@ -287,8 +351,8 @@ def write_markdown(payload: dict[str, Any], path: Path) -> None:
         lines += ["", "## Ask time at 1,000 trials", ""]
         lines += [
             "Median ms per `study.ask()` plus the suggest calls, on a study holding 1,000 "
-            "complete random trials of a sphere (runner.time_asks); both samplers in the same "
-            "process, one after the other.",
+            "complete random trials of a sphere (runner.time_asks_interleaved); both samplers "
+            "in the same process, their asks alternating (A, B, A, B, ...).",
             "",
             f"| params | {DEFAULT} ms | {REFERENCE} ms | ratio |",
             "|---|---|---|---|",
@@ -300,7 +364,11 @@ def write_markdown(payload: dict[str, Any], path: Path) -> None:
             mine, theirs = row.get(DEFAULT), row.get(REFERENCE)
             ratio = f"{mine / theirs:.3f}" if mine and theirs else "-"
             lines.append(f"| {d} | {mine:.2f} | {theirs:.2f} | {ratio} |")
-        lines += ["", f"Load average during the timing: {overhead['load']}."]
+        lines += [
+            "",
+            f"Load average at the start of the timing {overhead['load']}, at its end "
+            f"{overhead.get('load_end', '-')}.",
+        ]
     for part, tasks in payload["parts"].items():
         lines += ["", f"## {part.replace('_', '-')} tasks", ""]
         for budget in BUDGETS:
@@ -321,6 +389,8 @@ def write_markdown(payload: dict[str, Any], path: Path) -> None:
                     + f" | {row.get('verdict', '-')} | {_p(row.get('p_value'))} |"
                 )
             lines.append("")
+    for extra, data in payload.get("extras", {}).items():
+        lines += _extra_markdown(extra, data)
     notes = RESULTS / f"{STEM}.notes.md"
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]
@@ -371,30 +441,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compact(args: argparse.Namespace) -> int:
+    """Rewrite the runs file as one gzip stream of its current runs (no runner may be writing);
+    ``--merge`` adds the runs of other files (theirs win on a shared key)."""
+    runs = load_runs(args.runs)
+    for other in args.merge or ():
+        runs.update(load_runs(other))
+    text = "".join(json.dumps(run) + "\n" for run in runs.values())
+    temporary = args.runs.with_name(args.runs.name + ".tmp")
+    temporary.write_bytes(gzip.compress(text.encode(), compresslevel=9, mtime=0))
+    temporary.replace(args.runs)
+    print(f"[compact] {len(runs)} runs, {args.runs.stat().st_size / 1e6:.2f} MB", flush=True)
+    return 0
+
+
 def cmd_overhead(args: argparse.Namespace) -> int:
-    from _samplers.runner import time_asks
+    from _samplers.runner import time_asks_interleaved
 
     worker_init()
     rows = []
     load = [round(x, 2) for x in os.getloadavg()]
     for d in (5, 10):
-        for contender in (DEFAULT, REFERENCE):
-            result = time_asks(contender, 1000, d, args.asks)
-            result.pop("all_ms")
+        for result in time_asks_interleaved([DEFAULT, REFERENCE], 1000, d, args.asks):
             rows.append(result)
-            print(f"[overhead] {contender} d={d}: {result['median_ms']:.2f} ms", flush=True)
-    OVERHEAD.write_text(json.dumps({"rows": rows, "load": load}))
+            print(f"[overhead] {result['contender']} d={d}: {result['median_ms']:.2f} ms")
+    load_end = [round(x, 2) for x in os.getloadavg()]
+    OVERHEAD.write_text(json.dumps({"rows": rows, "load": load, "load_end": load_end}))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     runs = load_runs(args.runs)
-    samplers = list(
-        dict.fromkeys(
-            [*args.samplers.split(","), *sorted({r["contender"] for r in runs.values()})]
-        )
-    )
+    samplers = args.samplers.split(",")
+    # Opt-in contenders (HEBO, variants) ran on fewer tasks or seeds: their own tables, so the
+    # main ones keep every seed of the default contenders.
+    extras = sorted({r["contender"] for r in runs.values()} - set(samplers))
     summary = summarize(runs, samplers)
+    summary["extras"] = {e: extra_rows(runs, e, samplers) for e in extras}
     loads = [r["started_load"] for r in runs.values() if "started_load" in r]
     payload: dict[str, Any] = {
         **summary,
@@ -432,10 +515,13 @@ def main(argv: list[str] | None = None) -> int:
     over.add_argument("--asks", type=int, default=20)
     report = sub.add_parser("report")
     report.add_argument("--samplers", default=",".join(DEFAULT_SAMPLERS))
-    for p in (run, report):
+    compact = sub.add_parser("compact")
+    compact.add_argument("--merge", type=Path, action="append", help="another runs file")
+    for p in (run, report, compact):
         p.add_argument("--runs", type=Path, default=RUNS)
     args = parser.parse_args(argv)
-    return {"run": cmd_run, "overhead": cmd_overhead, "report": cmd_report}[args.command](args)
+    commands = {"run": cmd_run, "overhead": cmd_overhead, "report": cmd_report}
+    return {**commands, "compact": cmd_compact}[args.command](args)
 
 
 def _versions() -> str:

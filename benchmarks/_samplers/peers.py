@@ -7,6 +7,8 @@ tell x 8) drive every library the same way. Only the samplers differ:
   tftune_tpe       tftune TPESampler(seed=seed), default settings
   tftune_gp        tftune GPSampler(seed=seed), only if ``hasattr(tftune.samplers, "GPSampler")``
   tftune_auto      tftune AutoSampler(seed=seed) (GP, then TPE), only if tftune.samplers has it
+  tftune_auto_hamming  AutoSampler whose GP has the earlier Hamming categorical kernel (one
+                   lengthscale per categorical); opt-in, the kernel measurement's reference
   tftune_qmc       tftune QMCSampler(seed=seed)
   tftune_random    tftune RandomSampler(seed=seed)
   optuna_tpe       optuna TPESampler(seed=seed), default settings
@@ -15,6 +17,8 @@ tell x 8) drive every library the same way. Only the samplers differ:
                    the issue's optional CMA-ES, measured to see whether tftune should have one
   hyperopt_tpe     hyperopt tpe.suggest, driven like hyperopt.fmin drives it (see HyperoptDriver)
   keras_tuner_bo   KerasTuner BayesianOptimizationOracle; opt-in (--samplers), see KERAS_TUNER_NOTE
+  smac_hpo         SMAC3's HPO facade; opt-in
+  hebo             HEBO 0.3.6 at its defaults, in its own venv (HEBO_PYTHON); opt-in, see HEBO_NOTE
   random_search    plain uniform random search (numpy), the library-neutral reference
 
 The registry is built at import time from what is installed; ``UNAVAILABLE`` says why a
@@ -330,11 +334,78 @@ class SmacDriver(Driver):
         self.smac.tell(token, TrialValue(cost=float(value)))
 
 
+# --- HEBO: in its own environment, as a subprocess -----------------------------------------------
+HEBO_NOTE = (
+    "HEBO 0.3.6 pins numpy<1.25 and pymoo==0.6.0, which cannot share this environment (numpy 2): "
+    "it runs in its own venv as a subprocess (_samplers/hebo_worker.py); set HEBO_PYTHON to that "
+    "venv's python (benchmarks/README.md, 'HEBO'). Opt-in: tens of seconds per ask on 2 cores."
+)
+
+
+class HeboDriver(Driver):
+    """HEBO at its defaults, asked and told one point at a time through hebo_worker.py."""
+
+    label = "HEBO"
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def start(self, space: Sequence[Param]) -> None:
+        import dataclasses
+        import json
+        import subprocess
+        import sys
+
+        self.space = tuple(space)
+        worker = Path(__file__).resolve().parent / "hebo_worker.py"
+        env = {**os.environ, "PYTHONPATH": "", "PYTHONWARNINGS": "ignore"}
+        self._json = json
+        self._process = subprocess.Popen(
+            [os.environ["HEBO_PYTHON"], str(worker)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=sys.stderr,
+            text=True,
+            env=env,
+        )
+        payload = [dataclasses.asdict(p) for p in self.space]
+        for p in payload:
+            p["choices"] = list(range(len(p["choices"])))  # indices: any choice type travels
+        self._call({"space": payload, "seed": self.seed})
+
+    def _call(self, message: dict[str, Any]) -> dict[str, Any]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(self._json.dumps(message) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"hebo_worker exited with {self._process.wait()}")
+        answer: dict[str, Any] = self._json.loads(line)
+        return answer
+
+    def ask(self) -> tuple[Any, dict[str, Any]]:
+        raw = self._call({"ask": True})["params"]
+        params = {
+            p.name: p.choices[raw[p.name]] if p.kind == "cat" else raw[p.name] for p in self.space
+        }
+        return None, params
+
+    def tell(self, token: Any, value: float) -> None:
+        self._call({"tell": float(value)})
+
+    def __del__(self) -> None:
+        process = getattr(self, "_process", None)
+        if process is not None and process.poll() is None:
+            process.stdin.close()
+            process.wait(timeout=30)
+
+
 # --- the registry --------------------------------------------------------------------------------
 LABELS = {
     "tftune_tpe": "tftune TPE",
     "tftune_gp": "tftune GP",
     "tftune_auto": "tftune Auto",
+    "tftune_auto_hamming": "tftune Auto, GP with the Hamming categorical kernel",
     "tftune_qmc": "tftune QMC",
     "tftune_random": "tftune Random",
     "optuna_tpe": "Optuna TPE",
@@ -344,10 +415,11 @@ LABELS = {
     "random_search": "random search",
     "optuna_cmaes": "Optuna CMA-ES",
     "smac_hpo": "SMAC3 HPO",
+    "hebo": "HEBO",
 }
 # SMAC3 is opt-in: about 1 s per ask at 100 trials on the 2-core machine (its random forest and
 # local search), too slow for the whole suite; bench_generalisation.py runs it.
-OPT_IN = {"keras_tuner_bo", "optuna_cmaes", "smac_hpo"}
+OPT_IN = {"tftune_auto_hamming", "keras_tuner_bo", "optuna_cmaes", "smac_hpo", "hebo"}
 
 
 def _torch_problem() -> str | None:
@@ -387,6 +459,13 @@ def build_registry() -> tuple[dict[str, Callable[[int], Driver]], dict[str, str]
         registry["tftune_auto"] = lambda seed: StudyDriver(
             "tftune", ts.AutoSampler(seed=seed), LABELS["tftune_auto"]
         )
+
+        def auto_hamming(seed: int) -> Driver:
+            sampler = ts.AutoSampler(seed=seed)
+            sampler.gp = ts.GPSampler(seed=seed, categorical_kernel="hamming")
+            return StudyDriver("tftune", sampler, LABELS["tftune_auto_hamming"])
+
+        registry["tftune_auto_hamming"] = auto_hamming
     else:
         unavailable["tftune_auto"] = "tftune.samplers has no AutoSampler (yet)"
     registry["tftune_qmc"] = lambda seed: StudyDriver(
@@ -434,6 +513,11 @@ def build_registry() -> tuple[dict[str, Callable[[int], Driver]], dict[str, str]
         registry["smac_hpo"] = SmacDriver
     else:
         unavailable["smac_hpo"] = problem
+    hebo_python = os.environ.get("HEBO_PYTHON")
+    if hebo_python and os.access(hebo_python, os.X_OK):
+        registry["hebo"] = HeboDriver
+    else:
+        unavailable["hebo"] = HEBO_NOTE
     registry["random_search"] = RandomSearchDriver
     return registry, unavailable
 

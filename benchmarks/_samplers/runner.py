@@ -195,5 +195,54 @@ def time_asks(contender: str, n: int, d: int, n_asks: int, seed: int = 0) -> dic
     }
 
 
+def _timed_study(contender: str, n: int, d: int, seed: int) -> Any:
+    from _samplers.peers import load_lib, study_lib
+
+    lib_name = study_lib(contender)
+    lib = load_lib(lib_name)  # type: ignore[arg-type]
+    driver = _registry()[contender](seed)
+    if lib_name == "tftune":
+        storage = lib.storages.InMemoryStorage()
+        name = _prefill_tftune(storage, n, d, seed + 1)
+        return lib.load_study(study_name=name, storage=storage, sampler=driver.sampler)
+    study = lib.create_study(sampler=driver.sampler, direction="minimize")
+    _prefill_optuna(study, n, d, seed + 1)
+    return study
+
+
+def time_asks_interleaved(
+    contenders: list[str], n: int, d: int, n_asks: int, seed: int = 0
+) -> list[dict[str, Any]]:
+    """As ``time_asks``, but every contender's study is prefilled first and the asks
+    alternate (A, B, A, B, ...), so a change of the machine's load hits all of them alike."""
+    studies = {c: _timed_study(c, n, d, seed) for c in contenders}
+    gc.collect()
+    times: dict[str, list[float]] = {c: [] for c in contenders}
+    cpu: dict[str, list[float]] = {c: [] for c in contenders}
+    for _ in range(n_asks):
+        for contender, study in studies.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            trial = study.ask()
+            xs = [trial.suggest_float(f"x{j}", -5.0, 5.0) for j in range(d)]
+            times[contender].append((time.perf_counter() - t0) * 1000)
+            cpu[contender].append((time.process_time() - c0) * 1000)
+            study.tell(trial, sum(x * x for x in xs))
+    return [
+        {
+            "contender": c,
+            "n": n,
+            "d": d,
+            "n_asks": n_asks,
+            "median_ms": statistics.median(times[c]),
+            "median_cpu_ms": statistics.median(cpu[c]),
+            "min_ms": min(times[c]),
+            "max_ms": max(times[c]),
+            "loadavg_1m": os.getloadavg()[0],
+            "interleaved": True,
+        }
+        for c in contenders
+    ]
+
+
 def nan_to_none(value: float) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value

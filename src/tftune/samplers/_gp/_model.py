@@ -1,7 +1,11 @@
 """A Gaussian process on [0, 1]^d x categories, in NumPy and SciPy.
 
 Kernel: Matern 5/2 with one lengthscale per dimension; a categorical dimension contributes
-``[c != c'] / lengthscale^2`` to the squared distance (a Hamming kernel). Hyperparameters
+``[c != c'] / lengthscale^2`` to the squared distance (a Hamming kernel), or, with
+``category_sizes``, a categorical of 3 or more choices contributes ``1 / l_c^2 + 1 / l_c'^2``
+with one lengthscale per choice (one-hot inputs with ARD: one choice may differ from the rest
+more than the others do). With 2 choices the two forms are the same kernel, so those keep the
+Hamming form (one lengthscale, not two). Hyperparameters
 (log lengthscales, log signal variance, log noise variance) maximise the log marginal
 likelihood plus weak log-normal priors, with analytic gradients and L-BFGS-B, warm-started from
 the previous fit.
@@ -44,12 +48,29 @@ class GaussianProcess:
     """Fit on (inputs, standardised targets); predict means and standard deviations."""
 
     def __init__(
-        self, n_dims: int, theta: np.ndarray | None = None, deterministic: bool = False
+        self,
+        n_dims: int,
+        theta: np.ndarray | None = None,
+        deterministic: bool = False,
+        category_sizes: Sequence[int] | None = None,
     ) -> None:
+        """``n_dims``: numeric plus categorical inputs. ``category_sizes`` (the number of
+        choices of each categorical input, in order): those of 3 or more choices become one-hot
+        inputs, one lengthscale each, placed after the numeric ones (then the other
+        categoricals)."""
+        self.sizes = None if category_sizes is None else tuple(int(k) for k in category_sizes)
+        self._onehot = [j for j, k in enumerate(self.sizes or ()) if k >= 3]
+        n_onehot = sum(self.sizes[j] for j in self._onehot) if self.sizes else 0
+        n_dims += n_onehot - len(self._onehot)
         self.n_dims = n_dims
+        # A mismatch costs 1/l_c^2 + 1/l_c'^2: each one-hot prior at sqrt(2) x the Hamming one.
+        self._prior_means = np.full(n_dims, _PRIOR_LOG_LENGTH[0])
+        n_rest = len(self.sizes or ()) - len(self._onehot)
+        first = n_dims - n_rest - n_onehot
+        self._prior_means[first : first + n_onehot] += 0.5 * math.log(2.0)
         self.deterministic = deterministic  # noise pinned at its floor: exact observations
         if theta is None or len(theta) != n_dims + 2:
-            theta = np.concatenate([np.full(n_dims, _PRIOR_LOG_LENGTH[0]), [0.0, math.log(1e-3)]])
+            theta = np.concatenate([self._prior_means, [0.0, math.log(1e-3)]])
         if deterministic:
             theta = np.concatenate([theta[:-1], [_LOG_NOISE[0]]])
         self.theta = theta
@@ -90,8 +111,8 @@ class GaussianProcess:
             grad[index] += (theta[index] - mean) / std**2
         return float(nll), grad
 
-    def _priors(self) -> Iterator[tuple[slice, tuple[float, float]]]:
-        yield slice(0, self.n_dims), _PRIOR_LOG_LENGTH
+    def _priors(self) -> Iterator[tuple[slice, tuple[Any, float]]]:
+        yield slice(0, self.n_dims), (self._prior_means, _PRIOR_LOG_LENGTH[1])
         yield slice(self.n_dims, self.n_dims + 1), _PRIOR_LOG_SIGNAL
         yield slice(self.n_dims + 1, self.n_dims + 2), _PRIOR_LOG_NOISE
 
@@ -99,6 +120,7 @@ class GaussianProcess:
         self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray, max_iterations: int = 50
     ) -> None:
         """Choose hyperparameters for the data, then condition on it."""
+        x_num, x_cat = self._inputs(x_num, x_cat)
         d2 = squared_distances(x_num, x_cat, x_num, x_cat)
         result = minimize(
             self._objective,
@@ -111,10 +133,26 @@ class GaussianProcess:
         )
         if np.all(np.isfinite(result.x)):
             self.theta = result.x
-        self.condition(x_num, x_cat, y)
+        self._condition(x_num, x_cat, y)
+
+    def _inputs(self, x_num: np.ndarray, x_cat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The kernel's inputs: with ``category_sizes``, the categoricals of 3 or more choices
+        become one-hot columns after the numeric ones."""
+        if not self._onehot:
+            return x_num, x_cat
+        assert self.sizes is not None
+        columns = [x_num] + [
+            (x_cat[:, j][:, None] == np.arange(self.sizes[j])[None, :]).astype(float)
+            for j in self._onehot
+        ]
+        rest = [j for j in range(x_cat.shape[1]) if j not in self._onehot]
+        return np.concatenate(columns, axis=1), x_cat[:, rest]
 
     def condition(self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray) -> None:
         """Condition on data with the current hyperparameters (no refit)."""
+        self._condition(*self._inputs(x_num, x_cat), y)
+
+    def _condition(self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray) -> None:
         self.x_num, self.x_cat = x_num, x_cat
         kernel = self._kernel(x_num, x_cat, x_num, x_cat) + (self.noise + 1e-9) * np.eye(len(y))
         self._lower = np.linalg.cholesky(kernel)
@@ -150,6 +188,7 @@ class GaussianProcess:
     # --- predictions -----------------------------------------------------------------------
     def predict(self, x_num: np.ndarray, x_cat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and standard deviation (of the latent function) at the points."""
+        x_num, x_cat = self._inputs(x_num, x_cat)
         cross = self._kernel(x_num, x_cat, self.x_num, self.x_cat)  # (m, n)
         mean = cross @ self._alpha
         v = solve_triangular(self._lower, cross.T, lower=True)

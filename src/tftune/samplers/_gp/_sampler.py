@@ -86,8 +86,9 @@ def posterior_incumbent(
 class GPSampler(BaseSampler):
     """Gaussian-process Bayesian optimization for mixed spaces, without PyTorch.
 
-    Float and int parameters (log ones in log space) live on [0, 1]; categorical ones get a
-    Hamming kernel. Each proposal maximises log expected improvement over random candidates and
+    Float and int parameters (log ones in log space) live on [0, 1]; a categorical one gets one
+    lengthscale per choice (3+ choices; see ``categorical_kernel``) or a Hamming kernel (2
+    choices). Each proposal maximises log expected improvement over random candidates and
     perturbations of the best trials. Running trials of other workers are added at the model's
     predicted value ("kriging believer"), so parallel workers propose different points. Past
     ``max_fit_points`` observations, the model is fitted on the best half and the most recent
@@ -125,6 +126,11 @@ class GPSampler(BaseSampler):
             log EI is weighted by each constraint GP's probability of feasibility (see
             ``_feasibility``); with several objectives, log EHVI over the feasible front plus
             the same log probability (that alone while no trial is feasible), as Optuna does.
+        categorical_kernel: ``"onehot"``: a categorical of 3 or more choices gets one
+            lengthscale per choice (a mismatch costs ``1 / l_c^2 + 1 / l_c'^2``: one choice may
+            stand apart from the others); ``"hamming"``: one lengthscale per categorical (every
+            pair of choices equally far apart). 2-choice categoricals are the same either way.
+            See benchmarks/results/samplers_generalisation.md for the measurement.
     """
 
     def __init__(
@@ -139,7 +145,13 @@ class GPSampler(BaseSampler):
         max_fit_points: int = 256,
         avoid_repeats: bool = True,
         constraints_func: ConstraintsFunc | None = None,
+        categorical_kernel: str = "onehot",
     ) -> None:
+        if categorical_kernel not in ("hamming", "onehot"):
+            raise ValueError(
+                f"`categorical_kernel` must be 'hamming' or 'onehot', got {categorical_kernel!r}."
+            )
+        self.categorical_kernel = categorical_kernel
         if (
             isinstance(n_startup_trials, bool)
             or not isinstance(n_startup_trials, int)
@@ -265,7 +277,7 @@ class GPSampler(BaseSampler):
             constrained = outcomes.constrained
             constraints = outcomes.constraint_matrix(numbers[finite]) if constrained else None
         feasibility = None if constraints is None else Feasibility(u_num, x_cat, y, constraints)
-        model = self._fit(key, u_num, x_cat, y)
+        model = self._fit(key, u_num, x_cat, y, self._sizes(search_space, table))
         liar_model, liar_cat = _running(trials[scan_from:], trial, table, x_cat.shape[1])
         _believe([model], u_num, x_cat, y[:, None], (liar_model - lows) / spans, liar_cat)
         rng = np.random.default_rng(
@@ -378,7 +390,8 @@ class GPSampler(BaseSampler):
         lows, spans = np.array([a.low for a in axes]), np.array([a.high - a.low for a in axes])
         u_num = (x_num - lows) / spans if axes else x_num
         y = (loss - loss.mean(axis=0)) / np.where(loss.std(axis=0) > 0, loss.std(axis=0), 1.0)
-        models = [self._fit((key, j), u_num, x_cat, y[:, j]) for j in range(y.shape[1])]
+        sizes = self._sizes(search_space, table)
+        models = [self._fit((key, j), u_num, x_cat, y[:, j], sizes) for j in range(y.shape[1])]
         feasibility = (
             None
             if constraints is None
@@ -437,21 +450,34 @@ class GPSampler(BaseSampler):
         keep: np.ndarray = np.concatenate([best, recent])
         return keep
 
+    def _sizes(
+        self, search_space: dict[str, BaseDistribution], table: ObservationTable
+    ) -> list[int] | None:
+        """The categories' sizes for a one-hot kernel; None for the Hamming one."""
+        if self.categorical_kernel != "onehot":
+            return None
+        return [len(as_categorical(search_space[n]).choices) for n in table.categorical_names]
+
     def _fit(
-        self, key: Hashable, u_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray
+        self,
+        key: Hashable,
+        u_num: np.ndarray,
+        x_cat: np.ndarray,
+        y: np.ndarray,
+        sizes: list[int] | None = None,
     ) -> GaussianProcess:
         """Refit the hyperparameters when the data grew by a tenth since the last fit, else
         only condition on the new data."""
         with self._lock:
             previous = self._models.get(key)
         n_dims = u_num.shape[1] + x_cat.shape[1]
+        theta = previous[0].theta if previous else None
+        det = self.deterministic_objective
         if previous is not None and len(y) < previous[1] * 1.1 + 1:
-            model = GaussianProcess(n_dims, previous[0].theta, self.deterministic_objective)
+            model = GaussianProcess(n_dims, theta, det, sizes)
             model.condition(u_num, x_cat, y)
             return model
-        model = GaussianProcess(
-            n_dims, previous[0].theta if previous else None, self.deterministic_objective
-        )
+        model = GaussianProcess(n_dims, theta, det, sizes)
         model.fit(u_num, x_cat, y, max_iterations=50 if previous is None else 20)
         with self._lock:
             self._models[key] = (model, len(y))
