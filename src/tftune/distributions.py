@@ -391,6 +391,31 @@ class IntLogUniformDistribution(IntDistribution):
         return {"low": self.low, "high": self.high, "step": self.step}
 
 
+def convert_legacy(distribution: BaseDistribution) -> BaseDistribution:
+    """A legacy distribution (``UniformDistribution``...) as the Float/IntDistribution it
+    stands for, with Optuna's FutureWarning; any other distribution as it is. Studies and
+    trials store only the current classes."""
+    if not isinstance(distribution, _LEGACY):
+        return distribution
+    current: BaseDistribution
+    if isinstance(distribution, FloatDistribution):
+        current = FloatDistribution(
+            distribution.low, distribution.high, log=distribution.log, step=distribution.step
+        )
+    else:
+        assert isinstance(distribution, IntDistribution)
+        current = IntDistribution(
+            distribution.low, distribution.high, log=distribution.log, step=distribution.step
+        )
+    warnings.warn(
+        f"{distribution!r} is deprecated and internally converted to {current!r}. "
+        "See https://github.com/optuna/optuna/issues/2941.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return current
+
+
 #: Every distribution class, by the name stored in its JSON (Optuna's legacy ones included).
 DISTRIBUTION_CLASSES: tuple[type[BaseDistribution], ...] = (
     FloatDistribution,
@@ -450,3 +475,12 @@ def check_distribution_compatibility(
             f"CategoricalDistribution does not support changing choices for the same "
             f"parameter name: {dist_old!r} and then {dist_new!r}."
         )
+
+
+_LEGACY = (
+    UniformDistribution,
+    LogUniformDistribution,
+    DiscreteUniformDistribution,
+    IntUniformDistribution,
+    IntLogUniformDistribution,
+)

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tftune.distributions import BaseDistribution
+from tftune.distributions import BaseDistribution, convert_legacy
 from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
 from tftune.pruners import BasePruner, MedianPruner
 from tftune.samplers._base import BaseSampler
@@ -279,7 +279,8 @@ class Study:
             )
         self.sampler.before_trial(self, frozen)
         trial = Trial(self, frozen)
-        for name, distribution in (fixed_distributions or {}).items():
+        for name, given in (fixed_distributions or {}).items():
+            distribution = convert_legacy(given)
             trial._suggest(name, lambda d=distribution: d)
         return trial
 
