@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tftune.exceptions import SearchSpaceExhausted, TrialPruned, UpdateFinishedTrialError
 from tftune.storages._base import FAIL_REASON_KEY
 from tftune.storages._heartbeat import stop_beating
-from tftune.study._progress import ProgressBar
+from tftune.study._progress import ProgressBar, progress_bar_for
 from tftune.study._tell import finish_trial
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -152,7 +152,7 @@ def optimize(
     budget = _Budget(n_trials, timeout)
     study._stop_requested = False
     study._fail_stale_trials(force=True)
-    progress = ProgressBar(study, n_trials, timeout) if show_progress_bar else None
+    progress = progress_bar_for(study, n_trials, timeout, n_jobs) if show_progress_bar else None
 
     def run() -> None:
         _optimize_sequential(
