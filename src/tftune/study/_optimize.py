@@ -144,6 +144,12 @@ def optimize(
     """Run trials until the budget is spent; see :meth:`Study.optimize`."""
     if not callable(func):
         raise TypeError(f"`func` must be a callable taking a trial, got {func!r}.")
+    running = _running_here()
+    if id(study) in running:
+        raise RuntimeError(
+            f"Nested optimization is not allowed: optimize() of study {study.study_name!r} "
+            "was called from inside an objective or a callback of its own running optimize()."
+        )
     requested_jobs = n_jobs
     catch_classes, callback_list, n_jobs = _check_arguments(
         n_trials, timeout, n_jobs, catch, callbacks
@@ -159,6 +165,7 @@ def optimize(
             study, func, budget, catch_classes, callback_list, gc_after_trial, progress
         )
 
+    running.add(id(study))
     try:
         if on_ray:
             from tftune.study._ray_backend import check_resources, optimize_on_ray
@@ -183,9 +190,21 @@ def optimize(
         _fail_interrupted(study, budget.close(error), error)
         raise
     finally:
+        running.discard(id(study))
         study._stop_requested = False
         if progress is not None:
             progress.close()
+
+
+#: The studies whose optimize() this thread is inside (calling it again there is refused).
+_IN_OPTIMIZE = threading.local()
+
+
+def _running_here() -> set[int]:
+    running: set[int] | None = getattr(_IN_OPTIMIZE, "studies", None)
+    if running is None:
+        running = _IN_OPTIMIZE.studies = set()
+    return running
 
 
 def _run_in_threads(run: Callable[[], None], n_jobs: int, study: Study) -> None:

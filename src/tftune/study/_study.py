@@ -18,7 +18,7 @@ from tftune.storages._base import FIXED_PARAMS_KEY, METRIC_NAMES_KEY
 from tftune._direction import StudyDirection, parse_direction
 from tftune.study._dataframe import DEFAULT_ATTRS
 from tftune.study._multi_objective import pareto_front
-from tftune.study._tell import finish_trial, split_values
+from tftune.study._tell import FinishedTrialTellError, check_values, finish_trial, split_values
 from tftune.trial._constraints import feasible, is_feasible
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_fixed_params, check_name
@@ -304,6 +304,13 @@ class Study:
                 f"Trial #{running.number} is WAITING (enqueued, not started); "
                 "tell() can finish only a RUNNING trial."
             )
+        if state == TrialState.COMPLETE:  # asked for explicitly: refuse what cannot be stored
+            _, reason = check_values(values, len(self._directions))
+            if reason is not None:
+                raise ValueError(
+                    f"tell(state=COMPLETE) needs one finite number per objective; {reason} "
+                    "The trial is still running."
+                )
         if values is not None and state in (None, TrialState.COMPLETE, TrialState.PRUNED):
             items, _ = split_values(values)
             if items is not None and len(items) != len(self._directions):
@@ -316,7 +323,7 @@ class Study:
         except UpdateFinishedTrialError as error:
             if skip_if_finished:
                 return self._storage.get_trial(running.trial_id)
-            raise UpdateFinishedTrialError(
+            raise FinishedTrialTellError(
                 f"{error} Pass skip_if_finished=True to tell() to ignore finished trials."
             ) from None
 

@@ -17,9 +17,7 @@ from tftune.distributions import BaseDistribution, check_distribution_compatibil
 if TYPE_CHECKING:
     from tftune.study._study import Study
 
-_KNOWN: weakref.WeakKeyDictionary[Study, dict[str, BaseDistribution]] = (
-    weakref.WeakKeyDictionary()
-)
+_KNOWN: weakref.WeakKeyDictionary[Study, dict[str, BaseDistribution]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 

@@ -46,8 +46,8 @@ class JournalStorage(BaseStorage):
     plain file that NFS serves safely (see :class:`JournalFileBackend`).
 
     Reads replay what other processes appended since the last read. A journal that Optuna
-    wrote opens too (its entries are read as Optuna reads them); tftune appends its own. Heartbeats (failing the
-    trials of dead workers) need an RDBStorage.
+    wrote opens too (its entries are read as Optuna reads them); tftune appends its own.
+    Heartbeats (failing the trials of dead workers) need an RDBStorage.
     """
 
     def __init__(self, log_storage: BaseJournalBackend) -> None:
