@@ -204,7 +204,13 @@ class FloatDistribution(BaseDistribution):
         self.low, self.high, self.log, self.step = low, high, log, step
 
     def to_internal_repr(self, external: Any) -> float:
-        return _numeric_internal(self, external)
+        internal = _numeric_internal(self, external)
+        if self.log and internal <= 0.0:
+            raise ExternalValueError(
+                f"{self!r} is on a log scale and takes only positive numbers, got "
+                f"{_show(external)}."
+            )
+        return internal
 
     def to_external_repr(self, internal: float) -> float:
         return float(internal)
@@ -438,6 +444,8 @@ def distribution_to_json(distribution: BaseDistribution) -> str:
 def json_to_distribution(text: str) -> BaseDistribution:
     """Rebuild a distribution from :func:`distribution_to_json`'s output."""
     data = json.loads(text)  # ValueError (or RecursionError) for text that is not JSON
+    if isinstance(data, dict) and "type" in data:
+        return _abbreviated(data, text)
     try:
         cls = _DISTRIBUTIONS[data["name"]]
     except (KeyError, TypeError):
@@ -449,6 +457,28 @@ def json_to_distribution(text: str) -> BaseDistribution:
         return cls(**attributes)
     except TypeError as error:  # an attribute missing or unknown
         raise ValueError(f"Stored JSON of a {data['name']}: {error} ({text[:200]!r}).") from None
+
+
+def _abbreviated(data: dict[str, Any], text: str) -> BaseDistribution:
+    """Optuna's short form: ``{"type": "float" | "int" | "categorical", ...attributes}``."""
+    kind = data["type"]
+    attributes = {k: v for k, v in data.items() if k != "type"}
+    classes: dict[str, type[BaseDistribution]] = {
+        "float": FloatDistribution,
+        "int": IntDistribution,
+        "categorical": CategoricalDistribution,
+    }
+    if kind not in classes:
+        raise ValueError(
+            f"Unknown distribution type {kind!r} in stored JSON (float, int or categorical): "
+            f"{text[:200]!r}."
+        )
+    try:
+        return classes[kind](**attributes)
+    except TypeError as error:  # an attribute missing or unknown
+        raise ValueError(
+            f"Stored JSON of a {kind} distribution: {error} ({text[:200]!r})."
+        ) from None
 
 
 def check_distribution_compatibility(
