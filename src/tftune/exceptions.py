@@ -11,7 +11,7 @@ The tree::
     ├── UpdateFinishedTrialError    a finished trial cannot be changed (also a ``RuntimeError``)
     └── SearchSpaceExhausted        the sampler has nothing left to propose (a finished grid)
 
-    ExperimentalWarning             a feature whose interface may still change (a UserWarning)
+    ExperimentalWarning             a feature whose interface may still change (a Warning)
 
 Optuna's names are aliases of these, so ``except optuna.exceptions.X`` keeps working after
 ``import tftune as optuna``: ``OptunaError`` is ``TftuneError``, ``StorageInternalError`` is
@@ -64,8 +64,9 @@ class CLIUsageError(TftuneError):
     """The command line was used wrongly (an unknown option, a missing argument)."""
 
 
-class ExperimentalWarning(UserWarning):
-    """A feature whose interface may still change in a later release."""
+class ExperimentalWarning(Warning):
+    """A feature whose interface may still change in a later release (Optuna's category: a
+    plain ``Warning``, so filters on ``UserWarning`` leave it alone)."""
 
 
 #: Optuna's names for the same errors.

@@ -197,7 +197,7 @@ def test_cmaes_sampler_is_reproducible_and_takes_x0_and_popsize():
 def test_cmaes_sampler_refuses_what_it_does_not_implement():
     with pytest.raises(ValueError, match=r"restart_strategy='ipop'\) is not implemented"):
         CmaEsSampler(restart_strategy="ipop")
-    with pytest.raises(ValueError, match="use_separable_cma"):
-        CmaEsSampler(use_separable_cma=True)
+    with pytest.raises(ValueError, match=r"lr_adapt=True\) is not implemented"):
+        CmaEsSampler(lr_adapt=True)
     with pytest.raises(ValueError, match="popsize"):
         CmaEsSampler(popsize=1)

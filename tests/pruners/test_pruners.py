@@ -84,7 +84,11 @@ def test_percentile_pruner_for_maximisation():
 
 def test_a_nan_report_is_pruned_as_diverged():
     study = tftune.create_study(pruner=MedianPruner(n_startup_trials=0))
-    assert decisions(study, [1.0, math.nan]) == [False, True]
+    assert decisions(study, [math.nan]) == [False]  # nothing to compare with yet
+    complete_with(study, [1.0, 1.0])
+    assert decisions(study, [math.nan, math.nan]) == [True, True]  # only NaN: diverged
+    # NaN after a good value: judged by the best value (as Optuna's).
+    assert decisions(study, [0.5, math.nan]) == [False, False]
 
 
 def test_threshold_pruner():
@@ -92,7 +96,7 @@ def test_threshold_pruner():
     assert decisions(study, [5.0, 11.0]) == [False, True]
     assert decisions(study, [-1.0]) == [True]
     assert decisions(study, [math.inf]) == [True]
-    with pytest.raises(ValueError, match="needs `lower` or `upper`"):
+    with pytest.raises(TypeError, match="needs `lower` or `upper`"):
         ThresholdPruner()
     with pytest.raises(ValueError, match=r"`lower` must be <= `upper`, got lower=2 and upper=1"):
         ThresholdPruner(lower=2, upper=1)
@@ -100,8 +104,10 @@ def test_threshold_pruner():
 
 def test_patient_pruner_tolerates_a_stall_of_patience_steps():
     study = tftune.create_study(pruner=PatientPruner(None, patience=2, min_delta=0.05))
-    # improves, then stalls: pruned once three reports in a row fail to beat 0.5 by 0.05
-    assert decisions(study, [1.0, 0.5, 0.49, 0.48, 0.47]) == [False, False, False, False, True]
+    # Optuna's rule: pruned once the best of the last three reports is worse than the best
+    # before them by more than 0.05; a slow improvement or a plateau is not pruned
+    assert decisions(study, [0.5, 0.49, 0.48, 0.47, 0.46]) == [False] * 5
+    assert decisions(study, [0.5, 0.4, 0.6, 0.6, 0.6]) == [False, False, False, False, True]
     assert decisions(study, [1.0, 0.9, 0.8, 0.7, 0.6]) == [False] * 5
 
 

@@ -363,3 +363,23 @@ def test_two_workers_preparing_the_same_grid_at_once_on_postgresql(postgres_url)
     finally:
         storage_a.close()
         storage_b.close()
+
+
+def test_numpy_arrays_are_accepted_as_grid_values():
+    import numpy as np
+
+    sampler = tftune.samplers.GridSampler(
+        {"a": np.linspace(0, 1, 3), "b": [np.int64(1), 2], "c": ("x", "y")}
+    )
+    study = tftune.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("a", 0, 1) + t.suggest_int("b", 0, 3), None)
+    cells = {(t.params["a"], t.params["b"]) for t in study.trials}
+    assert cells == {(a, b) for a in (0.0, 0.5, 1.0) for b in (1, 2)}
+    assert all(type(t.params["a"]) is float and type(t.params["b"]) is int for t in study.trials)
+
+
+def test_a_two_dimensional_array_is_refused():
+    import numpy as np
+
+    with pytest.raises(TypeError, match=r"must be 1-D, got an array of shape \(2, 2\)"):
+        tftune.samplers.GridSampler({"a": np.zeros((2, 2))})

@@ -64,6 +64,12 @@ class HyperbandPruner(BasePruner):
         self.min_resource, self.max_resource = min_resource, max_resource
         self.reduction_factor = reduction_factor
         self.bootstrap_count = non_negative_int("bootstrap_count", bootstrap_count)
+        if self.bootstrap_count > 0 and max_resource == "auto":
+            raise ValueError(
+                "`bootstrap_count` > 0 needs an int `max_resource` (with 'auto' the first "
+                f"trials run unpruned to measure it), got bootstrap_count={bootstrap_count!r} "
+                "and max_resource='auto'."
+            )
         self._brackets: list[SuccessiveHalvingPruner] | None = None
 
     def brackets(self, study: Study) -> list[SuccessiveHalvingPruner] | None:

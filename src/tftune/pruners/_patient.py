@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from tftune._direction import StudyDirection
+from tftune._experimental import experimental_class
 from tftune.pruners._base import BasePruner
 from tftune.pruners._checks import non_negative_int
 from tftune.trial._frozen import FrozenTrial
@@ -14,12 +15,14 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_class("2.8.0")
 class PatientPruner(BasePruner):
-    """Prune only a trial that has not improved by ``min_delta`` for ``patience`` steps, and
-    then only if ``wrapped_pruner`` agrees (``None``: stalling alone prunes).
+    """Prune only a trial whose recent reports fell behind, and then only if
+    ``wrapped_pruner`` agrees (``None``: falling behind alone prunes).
 
-    A trial improves when its best value in the last ``patience + 1`` reports beats its best
-    value before them by more than ``min_delta``.
+    A trial falls behind when the best of its last ``patience + 1`` reports is worse than its
+    best report before them by more than ``min_delta`` (Optuna's rule: a plateau is not
+    falling behind). NaN reports are left out; with only NaN on either side it is not pruned.
     """
 
     def __init__(
@@ -44,14 +47,12 @@ class PatientPruner(BasePruner):
         before, recent = values[: -(self.patience + 1)], values[-(self.patience + 1) :]
         before = [v for v in before if not math.isnan(v)]
         recent = [v for v in recent if not math.isnan(v)]
-        if not before:
+        if not before or not recent:
             return False
-        if not recent:
-            stalled = True
-        elif study.direction == StudyDirection.MAXIMIZE:
-            stalled = max(recent) - max(before) <= self.min_delta
+        if study.direction == StudyDirection.MAXIMIZE:
+            behind = max(before) - self.min_delta > max(recent)
         else:
-            stalled = min(before) - min(recent) <= self.min_delta
-        if not stalled:
+            behind = min(before) + self.min_delta < min(recent)
+        if not behind:
             return False
         return self.wrapped_pruner is None or self.wrapped_pruner.prune(study, trial)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from tftune._direction import StudyDirection
 from tftune.pruners._base import BasePruner
-from tftune.pruners._checks import at_step, non_negative_int, positive_int
+from tftune.pruners._checks import first_in_interval, non_negative_int, positive_int
 from tftune.pruners._per_study import PerStudy
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -64,7 +64,11 @@ class PercentilePruner(BasePruner):
         interval_steps: decide every this many steps after the warm-up.
         n_min_trials: how many complete trials must have reported this step.
 
-    A trial whose latest report is NaN is pruned (it diverged).
+    Decisions are taken at the first report of each interval (reports need not fall on
+    the interval's steps). As Optuna's: nothing is pruned before a trial is complete; a trial
+    that reported only NaN is pruned (it diverged); NaN reports are left out of its best
+    value and of the others' values, and if no other trial has a value at the step the trial
+    is not pruned.
     """
 
     def __init__(
@@ -90,21 +94,23 @@ class PercentilePruner(BasePruner):
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         step = trial.last_step
-        if step is None or not at_step(step, self.n_warmup_steps, self.interval_steps):
+        if step is None or not first_in_interval(
+            step, trial.intermediate_values, self.n_warmup_steps, self.interval_steps
+        ):
             return False
-        if math.isnan(trial.intermediate_values[step]):
-            return True
         maximize = study.direction == StudyDirection.MAXIMIZE
         with _STEP_VALUES.updated(study) as index:
-            if index.n_complete < self.n_startup_trials:
+            if index.n_complete == 0 or index.n_complete < self.n_startup_trials:
                 return False
+            values = [v for v in trial.intermediate_values.values() if not math.isnan(v)]
+            if not values:
+                return True
             others = index.by_step.get(step, [])
             if not others or len(others) < self.n_min_trials:
                 return False
             threshold = percentile_of_sorted(
                 others, 100 - self.percentile if maximize else self.percentile
             )
-        values = [v for v in trial.intermediate_values.values() if not math.isnan(v)]
         best = max(values) if maximize else min(values)
         return best < threshold if maximize else best > threshold
 

@@ -148,6 +148,12 @@ class SuccessiveHalvingPruner(BasePruner):
             "min_early_stopping_rate", min_early_stopping_rate
         )
         self.bootstrap_count = non_negative_int("bootstrap_count", bootstrap_count)
+        if self.bootstrap_count > 0 and min_resource == "auto":
+            raise ValueError(
+                "`bootstrap_count` > 0 needs an int `min_resource` (with 'auto' the first "
+                f"trials run unpruned to measure it), got bootstrap_count={bootstrap_count!r} "
+                "and min_resource='auto'."
+            )
         self._rung_prefix = "completed_rung_"
 
     def rung_step(self, rung: int, min_resource: int) -> int:

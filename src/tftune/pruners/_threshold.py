@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from tftune.pruners._base import BasePruner
-from tftune.pruners._checks import at_step, non_negative_int, positive_int
+from tftune.pruners._checks import first_in_interval, non_negative_int, positive_int
 from tftune.trial._frozen import FrozenTrial
 
 if TYPE_CHECKING:
@@ -19,6 +19,8 @@ class ThresholdPruner(BasePruner):
     Args:
         lower, upper: the bounds (at least one); ``None`` leaves that side open.
         n_warmup_steps, interval_steps: as for MedianPruner.
+
+    A bound of the wrong type, or neither bound, is a TypeError (as in Optuna).
     """
 
     def __init__(
@@ -29,11 +31,13 @@ class ThresholdPruner(BasePruner):
         interval_steps: int = 1,
     ) -> None:
         if lower is None and upper is None:
-            raise ValueError("ThresholdPruner needs `lower` or `upper` (or both), got neither.")
+            raise TypeError("ThresholdPruner needs `lower` or `upper` (or both), got neither.")
         for name, bound in (("lower", lower), ("upper", upper)):
-            if bound is not None and (
-                isinstance(bound, bool) or not isinstance(bound, (int, float)) or math.isnan(bound)
-            ):
+            if bound is None:
+                continue
+            if isinstance(bound, bool) or not isinstance(bound, (int, float)):
+                raise TypeError(f"`{name}` must be a number or None, got {bound!r}.")
+            if math.isnan(bound):
                 raise ValueError(f"`{name}` must be a number or None, got {bound!r}.")
         if lower is not None and upper is not None and lower > upper:
             raise ValueError(
@@ -45,7 +49,9 @@ class ThresholdPruner(BasePruner):
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         step = trial.last_step
-        if step is None or not at_step(step, self.n_warmup_steps, self.interval_steps):
+        if step is None or not first_in_interval(
+            step, trial.intermediate_values, self.n_warmup_steps, self.interval_steps
+        ):
             return False
         value = trial.intermediate_values[step]
         if not math.isfinite(value):

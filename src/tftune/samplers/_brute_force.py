@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_class
 from tftune.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -66,6 +66,7 @@ def index_of(distribution: BaseDistribution, value: Any) -> int | None:
     return int(round((internal - distribution.low) / step))  # type: ignore[attr-defined]
 
 
+@experimental_class("3.1.0")
 class BruteForceSampler(BaseSampler):
     """Tries every combination of a finite search space once, then the study stops.
 
@@ -102,14 +103,24 @@ class BruteForceSampler(BaseSampler):
             self._rng = random.Random()
 
     # --- the tree of tried combinations --------------------------------------------------
-    def _tried(self, study: Study, exclude: int | None) -> tuple[list[FrozenTrial], set[int]]:
+    def _tried(
+        self,
+        study: Study,
+        exclude: int | None,
+        finishing: FrozenTrial | None = None,
+    ) -> tuple[list[FrozenTrial], set[int]]:
         """The trials that count as tried (see ``avoid_premature_stop``), and which of those
-        are still running."""
-        states = [s for s in TrialState if s.is_finished()]
-        if not self._avoid_premature_stop:
-            states.append(TrialState.RUNNING)
+        are still running (``finishing``: the trial being told, with its final state)."""
         trials = [
-            t for t in study.get_trials(deepcopy=False, states=states) if t.trial_id != exclude
+            finishing if finishing is not None and t.trial_id == finishing.trial_id else t
+            for t in study.get_trials(deepcopy=False)
+            if t.trial_id != exclude
+        ]
+        trials = [
+            t
+            for t in trials
+            if t.state.is_finished()
+            or (t.state == TrialState.RUNNING and not self._avoid_premature_stop)
         ]
         running = {t.trial_id for t in trials if t.state == TrialState.RUNNING}
         return trials, running
@@ -117,35 +128,65 @@ class BruteForceSampler(BaseSampler):
     def _order(self, trial: FrozenTrial) -> list[str]:
         return self._orders.get(trial.trial_id) or list(trial.params)
 
-    def _exhausted(self, trials: list[FrozenTrial], path: Path) -> bool:
-        """Whether every combination below ``path`` has a trial (``trials`` match ``path``)."""
+    def _exhausted(
+        self, trials: list[FrozenTrial], path: Path, running: frozenset[int] = frozenset()
+    ) -> bool:
+        """Whether every combination below ``path`` has a trial (``trials`` match ``path``).
+
+        A complete trial that ends here makes this branch a complete combination; so does a
+        running, failed or pruned one below the root (it holds the branch, or stopped
+        before suggesting the rest) unless another trial goes on. The trials must agree on the
+        parameter that follows and on its distribution, and a complete trial must not end
+        where another goes on (the search space must not change): ValueError otherwise.
+        """
         if not trials:
             return False
         names = {name for name, _, _ in path}
-        following: Counter[str] = Counter()
+        following: dict[str, list[FrozenTrial]] = {}
+        ended_finished = ended_running = False
         for trial in trials:
             rest = [name for name in self._order(trial) if name not in names]
             if not rest:
-                return True  # a trial ended here: this branch is a complete combination
-            following[rest[0]] += 1
-        name = following.most_common(1)[0][0]
-        distribution = next(t.distributions[name] for t in trials if name in t.distributions)
+                if trial.trial_id in running or trial.state != TrialState.COMPLETE:
+                    ended_running = True
+                else:
+                    ended_finished = True
+                continue
+            following.setdefault(rest[0], []).append(trial)
+        where = _describe(path)
+        if len(following) > 1:
+            raise ValueError(
+                f"BruteForceSampler needs the same search space in every trial: after {where} "
+                f"trials went on with different parameters {sorted(following)}."
+            )
+        if ended_finished and following:
+            raise ValueError(
+                f"BruteForceSampler needs the same search space in every trial: a trial ended "
+                f"after {where}, another went on with {next(iter(following))!r}."
+            )
+        if ended_finished or (ended_running and not following):
+            return ended_finished or bool(path)
+        ((name, group),) = following.items()
+        distribution = _agreed_distribution(name, group, where)
+        trials = group
         try:
             size = grid_size(name, distribution)
         except ValueError:
             return True  # an infinite parameter from another sampler: nothing to enumerate
-        return all(
-            self._exhausted(
-                _matching(trials, name, distribution, index), [*path, (name, distribution, index)]
-            )
-            for index in range(size)
-        )
+        by_index = _by_index(trials, name, distribution)
+        # Only the branches that have trials need a look (an empty one is open), but each of
+        # those is checked, not only those up to the first open branch.
+        below = [
+            self._exhausted(group, [*path, (name, distribution, index)], running)
+            for index, group in by_index.items()
+        ]
+        return len(by_index) == size and all(below)
 
     # --- sampler interface ---------------------------------------------------------------
     def is_exhausted(self, study: Study) -> bool:
         with self._lock:
-            trials, _ = self._tried(study, exclude=None)
-            return self._exhausted(trials, [])
+            trials, running = self._tried(study, exclude=None)
+            return self._exhausted(trials, [], frozenset(running))
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution
@@ -162,10 +203,20 @@ class BruteForceSampler(BaseSampler):
                     continue
                 path.append((name, known, index))
                 trials = _matching(trials, name, known, index)
+            names = {name for name, _, _ in path}
+            peers = [
+                t
+                for t in trials
+                if [n for n in self._order(t) if n not in names][:1] == [param_name]
+            ]
+            _agreed_distribution(param_name, [*peers, trial], _describe(path), distribution)
             untried, only_running = [], []
+            frozen_running = frozenset(running)
+            by_index = _by_index(trials, param_name, distribution)
             for index in range(size):
-                below = _matching(trials, param_name, distribution, index)
-                if self._exhausted(below, [*path, (param_name, distribution, index)]):
+                below = by_index.get(index, [])
+                path_below = [*path, (param_name, distribution, index)]
+                if self._exhausted(below, path_below, frozen_running):
                     continue
                 if below and all(t.trial_id in running for t in below):
                     only_running.append(index)
@@ -179,6 +230,48 @@ class BruteForceSampler(BaseSampler):
     ) -> None:
         with self._lock:
             self._orders[trial.trial_id] = list(trial.params)
+            told = trial.copy()
+            told.state = state
+            trials, running = self._tried(study, exclude=None, finishing=told)
+            exhausted = self._exhausted(trials, [], frozenset(running))
+        if exhausted:
+            study.stop()  # as Optuna's: optimize() ends once every combination was tried
+
+
+def _describe(path: Path) -> str:
+    if not path:
+        return "the start"
+    return ", ".join(f"{name}={value_at(d, i)!r}" for name, d, i in path)
+
+
+def _agreed_distribution(
+    name: str, trials: list[FrozenTrial], where: str, new: BaseDistribution | None = None
+) -> BaseDistribution:
+    """The distribution that ``trials`` (and ``new``) give ``name``; ValueError if they differ."""
+    seen = [t.distributions[name] for t in trials if name in t.distributions]
+    if new is not None:
+        seen.append(new)
+    first = seen[0]
+    for other in seen[1:]:
+        if other != first:
+            raise ValueError(
+                f"BruteForceSampler needs the same search space in every trial: after {where} "
+                f"parameter {name!r} is {other!r} in one trial and {first!r} in another."
+            )
+    return first
+
+
+def _by_index(
+    trials: list[FrozenTrial], name: str, distribution: BaseDistribution
+) -> dict[int, list[FrozenTrial]]:
+    """``trials`` grouped by the index of their value of ``name`` (one pass)."""
+    groups: dict[int, list[FrozenTrial]] = {}
+    for trial in trials:
+        if name in trial.params:
+            index = index_of(distribution, trial.params[name])
+            if index is not None:
+                groups.setdefault(index, []).append(trial)
+    return groups
 
 
 def _matching(

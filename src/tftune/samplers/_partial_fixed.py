@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_class
 from tftune.distributions import BaseDistribution
 from tftune.samplers._base import BaseSampler
 from tftune.trial._frozen import FrozenTrial
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_class("2.4.0")
 class PartialFixedSampler(BaseSampler):
     """Gives every parameter in ``fixed_params`` its fixed value and leaves the others to
     ``base_sampler`` (which then models only the free ones).

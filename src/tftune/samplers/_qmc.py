@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tftune._experimental import experimental_class
 from tftune.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -49,6 +50,14 @@ def from_unit(distribution: BaseDistribution, u: float) -> Any:
     return int(round(value)) if isinstance(distribution, IntDistribution) else float(value)
 
 
+#: The trials whose space becomes the sampler's.
+_FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+def _varying(space: dict[str, BaseDistribution]) -> dict[str, BaseDistribution]:
+    return {k: d for k, d in sorted(space.items()) if not d.single()}
+
+
 #: The sequences, as named in scipy.stats.qmc (loaded on first use: scipy.stats is slow to
 #: import, and ``import tftune`` should not pay for it).
 _ENGINES = ("sobol", "halton")
@@ -60,13 +69,16 @@ def _engine(qmc_type: str) -> Any:
     return {"sobol": qmc.Sobol, "halton": qmc.Halton}[qmc_type]
 
 
+@experimental_class("3.0.0")
 class QMCSampler(BaseSampler):
     """Trial *n* takes point *n* of a scrambled Sobol (or, with ``qmc_type="halton"``, Halton)
     sequence over the search space.
 
-    The space is the one the first complete trial used; parameters outside it (define-by-run
-    branches) and the first trial itself are sampled at random. Give a ``seed`` when several
-    workers share a study: they then walk one sequence together without repeating a point.
+    The space is the one the first finished (complete or pruned) trial used (until one has
+    finished, the running trials' parameters so far); parameters outside it (define-by-run
+    branches) and the first trial itself are sampled at random. Points are indexed by trial
+    number, not by a counter of calls as in Optuna. Give a ``seed`` when several workers
+    share a study: they then walk one sequence together without repeating a point.
     ``independent_sampler`` (default: random) samples the parameters outside the space.
     Optuna's ``warn_*`` arguments are accepted; tftune gives neither warning.
     """
@@ -111,14 +123,21 @@ class QMCSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
+        """The space of the first finished (complete or pruned) trial; before one exists, the
+        union of the running trials' spaces so far (as Optuna's: parallel workers do not all
+        wait for the first trial to finish)."""
         with self._lock:
-            if self._space is None:
-                for done in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-                    self._space = {
-                        k: d for k, d in sorted(done.distributions.items()) if not d.single()
-                    }
-                    break
-            return dict(self._space or {})
+            if self._space is not None:
+                return dict(self._space)
+            finished = study.get_trials(deepcopy=False, states=_FINISHED)
+            if finished:
+                first = min(finished, key=lambda t: t.number)
+                self._space = _varying(first.distributions)
+                return dict(self._space)
+        union: dict[str, BaseDistribution] = {}
+        for running in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            union.update(running.distributions)
+        return _varying(union)
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.storages._base import BaseStorage, StudySummary
 from tftune.storages._grpc import GrpcStorageProxy, run_grpc_proxy_server
 from tftune.storages._callbacks import (
@@ -79,6 +80,7 @@ def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
     )
 
 
+@experimental_func("2.9.0")
 def fail_stale_trials(study: Study) -> None:
     """Fail the study's RUNNING trials whose heartbeat stopped (their worker died) now,
     calling the storage's ``failed_trial_callback`` for each; studies also do this on their

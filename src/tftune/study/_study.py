@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.distributions import BaseDistribution, convert_legacy
 from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
 from tftune.pruners import BasePruner, MedianPruner
@@ -161,6 +162,7 @@ class Study:
         names = self.system_attrs.get(METRIC_NAMES_KEY)
         return list(names) if names is not None else None
 
+    @experimental_func("3.2.0")
     def set_metric_names(self, metric_names: list[str]) -> None:
         """Name the objectives (one name each), for tables and plots."""
         if isinstance(metric_names, str) or not all(isinstance(n, str) for n in metric_names):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.stats import norm
 
+from tftune._experimental import experimental_class
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution
 from tftune.samplers._base import single_threaded_blas
@@ -50,6 +51,7 @@ def posterior_covariance(
     return float((moved[0] - mean[1]) * (std[0] ** 2 + model.noise + 1e-9))
 
 
+@experimental_class("4.0.0")
 class EMMREvaluator(BaseImprovementEvaluator):
     """A bound of how much the expected minimum simple regret changed with the last trial: GPs
     fitted on all complete trials and on all but the last one (same hyperparameters), the

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tftune._experimental import experimental_class
 from tftune._direction import StudyDirection
 from tftune.terminator._checks import finite_float
 from tftune.trial._state import TrialState
@@ -38,6 +39,7 @@ def best_complete_trial(trials: Sequence[FrozenTrial], direction: StudyDirection
     return pick(complete, key=lambda t: float(t.value))  # type: ignore[arg-type]
 
 
+@experimental_class("3.2.0")
 class CrossValidationErrorEvaluator(BaseErrorEvaluator):
     """The standard error of the best trial's score from its k cross-validation folds
     (reported with :func:`report_cross_validation_scores`), corrected for the folds'
@@ -71,6 +73,7 @@ def report_cross_validation_scores(trial: Trial, scores: Iterable[float]) -> Non
     trial.set_system_attr(CROSS_VALIDATION_SCORES_KEY, [float(score) for score in values])
 
 
+@experimental_class("3.2.0")
 class StaticErrorEvaluator(BaseErrorEvaluator):
     """A fixed error: stop once the improvement bound falls below ``constant``."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING
 
+from tftune._experimental import experimental_class
 from tftune._direction import StudyDirection
 from tftune.terminator._checks import positive_int
 from tftune.trial._state import TrialState
@@ -24,6 +25,7 @@ class BaseImprovementEvaluator(abc.ABC):
         """The improvement, from the study's trials (all states; COMPLETE ones count)."""
 
 
+@experimental_class("3.4.0")
 class BestValueStagnationEvaluator(BaseImprovementEvaluator):
     """``max_stagnation_trials`` minus the complete trials since the best one: below 0 (the
     default error, ``StaticErrorEvaluator(0)``) once the best value has not improved for more

@@ -6,6 +6,7 @@ import math
 import sys
 from typing import TYPE_CHECKING
 
+from tftune._experimental import experimental_class
 from tftune.terminator._checks import positive_int
 from tftune.terminator._error import BaseErrorEvaluator
 from tftune.terminator._improvement import BaseImprovementEvaluator
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from tftune.trial import FrozenTrial
 
 
+@experimental_class("4.0.0")
 class MedianErrorEvaluator(BaseErrorEvaluator):
     """``threshold_ratio`` times the median of the paired improvement evaluator's values on the
     first ``warm_up_trials + i`` complete trials, ``i = 1 .. n_initial_trials``, without the

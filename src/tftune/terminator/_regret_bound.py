@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tftune._experimental import experimental_class
 from tftune._direction import StudyDirection
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import single_threaded_blas
@@ -83,6 +84,7 @@ def scores_of(trials: Sequence[FrozenTrial], direction: StudyDirection) -> np.nd
     return scores
 
 
+@experimental_class("3.2.0")
 class RegretBoundEvaluator(BaseImprovementEvaluator):
     """How much the best value may still improve, with high probability: a GP (tftune's
     ``GPSampler`` model) is fitted on the best ``max(top_trials_ratio * n, min_n_trials)``

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tftune._experimental import experimental_func
 from tftune.hypervolume import compute_hypervolume
 from tftune.study._multi_objective import loss_values, nondominated_mask
 from tftune.study._target import complete_trials
@@ -58,6 +59,7 @@ def check_reference(study: Study, reference_point: Sequence[float]) -> np.ndarra
     return reference
 
 
+@experimental_func("3.3.0")
 def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> Any:
     """A plotly figure of the hypervolume that the complete trials up to each trial number
     dominate, bounded by ``reference_point`` (one number per objective, in the objectives' own

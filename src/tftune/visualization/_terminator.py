@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.visualization._common import empty_figure, no_trials_reason
 from tftune.visualization._plotly import import_plotly
 
@@ -70,6 +71,7 @@ def improvement_data(
     return ImprovementData(numbers, improvements, errors)
 
 
+@experimental_func("3.2.0")
 def plot_terminator_improvement(
     study: Study,
     plot_error: bool = False,

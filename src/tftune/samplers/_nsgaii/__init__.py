@@ -9,12 +9,15 @@ from tftune.samplers._nsgaii._crossovers import (
     UniformCrossover,
     VSBXCrossover,
 )
+from tftune.samplers._nsgaii._mutations import BaseMutation, PolynomialMutation
 from tftune.samplers._nsgaii._sampler import NSGAIISampler
 
 __all__ = [
     "BLXAlphaCrossover",
     "BaseCrossover",
+    "BaseMutation",
     "NSGAIISampler",
+    "PolynomialMutation",
     "SBXCrossover",
     "SPXCrossover",
     "UNDXCrossover",

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from tftune._experimental import experimental_class
+
 _EPS = 1e-10
 
 
@@ -49,12 +51,15 @@ class BaseCrossover(abc.ABC):
     def crossover(
         self,
         parents_params: np.ndarray,
-        rng: np.random.Generator,
-        multi_objective: bool,
+        rng: Any,
+        study: Any,
         bounds: np.ndarray,
     ) -> np.ndarray:
-        """A child, shape (d,), from ``parents_params`` (shape (n_parents, d)); ``bounds``
-        (shape (d, 2)) holds each axis's low and high."""
+        """A child, shape (d,), from ``parents_params`` (shape (n_parents, d)).
+
+        Optuna's signature: ``rng`` is a ``numpy.random.RandomState`` (the sampler's), ``study``
+        the study (or a bool: whether it has several objectives), ``bounds`` (shape (d, 2))
+        each axis's low and high."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -74,8 +79,8 @@ class UniformCrossover(BaseCrossover):
     def crossover(
         self,
         parents_params: np.ndarray,
-        rng: np.random.Generator,
-        multi_objective: bool,
+        rng: Any,
+        study: Any,
         bounds: np.ndarray,
     ) -> np.ndarray:
         swap = rng.random(parents_params.shape[1]) < self.swapping_prob
@@ -83,6 +88,7 @@ class UniformCrossover(BaseCrossover):
         return child
 
 
+@experimental_class("3.0.0")
 class BLXAlphaCrossover(BaseCrossover):
     """Blend crossover (Eshelman and Schaffer 1993): uniform in the parents' box widened by
     ``alpha`` times its width on each side."""
@@ -97,8 +103,8 @@ class BLXAlphaCrossover(BaseCrossover):
     def crossover(
         self,
         parents_params: np.ndarray,
-        rng: np.random.Generator,
-        multi_objective: bool,
+        rng: Any,
+        study: Any,
         bounds: np.ndarray,
     ) -> np.ndarray:
         low, high = parents_params.min(axis=0), parents_params.max(axis=0)
@@ -107,18 +113,25 @@ class BLXAlphaCrossover(BaseCrossover):
         return child
 
 
-def _default_eta(eta: float | None, multi_objective: bool) -> float:
+def is_multi_objective(study: Any) -> bool:
+    """Whether ``study`` (a study, or a bool saying so) has several objectives."""
+    if isinstance(study, bool):
+        return study
+    return len(study.directions) > 1
+
+
+def _default_eta(eta: float | None, study: Any) -> float:
     """SBX's and VSBX's distribution index: ``eta`` if given, else 20 with several objectives
     (children close to their parents) and 2 with one (Optuna's defaults)."""
     if eta is not None:
         return eta
-    return 20.0 if multi_objective else 2.0
+    return 20.0 if is_multi_objective(study) else 2.0
 
 
 def _mix_genes(
     children: tuple[np.ndarray, np.ndarray],
     parents: np.ndarray,
-    rng: np.random.Generator,
+    rng: Any,
     use_child_gene_prob: float,
     uniform_crossover_prob: float,
 ) -> np.ndarray:
@@ -155,6 +168,7 @@ class _PolynomialSpreadCrossover(BaseCrossover):
         return 2
 
 
+@experimental_class("3.0.0")
 class SBXCrossover(_PolynomialSpreadCrossover):
     """Simulated binary crossover (Deb and Agrawal 1995), bounded: the children's spread around
     the parents follows a polynomial of index ``eta`` (larger: closer to the parents), scaled
@@ -169,11 +183,11 @@ class SBXCrossover(_PolynomialSpreadCrossover):
     def crossover(
         self,
         parents_params: np.ndarray,
-        rng: np.random.Generator,
-        multi_objective: bool,
+        rng: Any,
+        study: Any,
         bounds: np.ndarray,
     ) -> np.ndarray:
-        eta = _default_eta(self.eta, multi_objective)
+        eta = _default_eta(self.eta, study)
         low, high = parents_params.min(axis=0), parents_params.max(axis=0)
         gap = np.maximum(high - low, _EPS)
         u = rng.random(parents_params.shape[1])
@@ -198,6 +212,7 @@ class SBXCrossover(_PolynomialSpreadCrossover):
         )
 
 
+@experimental_class("3.0.0")
 class VSBXCrossover(_PolynomialSpreadCrossover):
     """Modified simulated binary crossover (Pan et al. 2021): SBX's polynomial spread without
     the bounds' scaling, each child drawn on either side of its parent.
@@ -211,11 +226,11 @@ class VSBXCrossover(_PolynomialSpreadCrossover):
     def crossover(
         self,
         parents_params: np.ndarray,
-        rng: np.random.Generator,
-        multi_objective: bool,
+        rng: Any,
+        study: Any,
         bounds: np.ndarray,
     ) -> np.ndarray:
-        eta = _default_eta(self.eta, multi_objective)
+        eta = _default_eta(self.eta, study)
         x1, x2 = parents_params[0], parents_params[1]
         u = rng.random(len(x1))
         beta1 = (1.0 / np.maximum(2.0 * u, _EPS)) ** (1.0 / (eta + 1.0))
@@ -237,6 +252,7 @@ class VSBXCrossover(_PolynomialSpreadCrossover):
         )
 
 
+@experimental_class("3.0.0")
 class SPXCrossover(BaseCrossover):
     """Simplex crossover (Tsutsui et al. 1999): uniform in the simplex of the three parents,
     expanded by ``epsilon`` around their centre (None: ``sqrt(d + 2)``)."""
@@ -251,8 +267,8 @@ class SPXCrossover(BaseCrossover):
     def crossover(
         self,
         parents_params: np.ndarray,
-        rng: np.random.Generator,
-        multi_objective: bool,
+        rng: Any,
+        study: Any,
         bounds: np.ndarray,
     ) -> np.ndarray:
         n = len(parents_params)
@@ -267,6 +283,7 @@ class SPXCrossover(BaseCrossover):
         return child
 
 
+@experimental_class("3.0.0")
 class UNDXCrossover(BaseCrossover):
     """Unimodal normal distribution crossover (Ono et al. 1997): normal around the midpoint of
     the first two parents, with spread ``sigma_xi`` along the line through them and
@@ -284,8 +301,8 @@ class UNDXCrossover(BaseCrossover):
     def crossover(
         self,
         parents_params: np.ndarray,
-        rng: np.random.Generator,
-        multi_objective: bool,
+        rng: Any,
+        study: Any,
         bounds: np.ndarray,
     ) -> np.ndarray:
         first, second, third = parents_params
@@ -299,6 +316,6 @@ class UNDXCrossover(BaseCrossover):
         unit = direction / length if length > _EPS else np.zeros(d)
         off_line = (third - first) - float(np.dot(third - first, unit)) * unit
         distance = float(np.linalg.norm(off_line))
-        across = rng.normal(0.0, sigma_eta, d)
+        across = np.asarray(rng.normal(0.0, sigma_eta, d), dtype=float)
         across -= float(np.dot(across, unit)) * unit  # only the part orthogonal to the line
         return child + distance * across

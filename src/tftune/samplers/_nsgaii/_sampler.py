@@ -10,7 +10,9 @@ import numpy as np
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler
 from tftune.samplers._intersection import IntersectionSearchSpace
+from tftune._experimental import warn_experimental_argument
 from tftune.samplers._nsgaii._crossovers import BaseCrossover, UniformCrossover
+from tftune.samplers._nsgaii._mutations import BaseMutation
 from tftune.samplers._nsgaii._generations import Generations
 from tftune.samplers._random import RandomSampler
 from tftune.samplers._tpe._transform import NumericAxis, as_numeric, is_numeric, to_model_value
@@ -77,8 +79,11 @@ class NSGAIISampler(BaseSampler):
     Args:
         population_size: complete trials per generation (at least 2, and at least the
             crossover's number of parents).
-        mutation_prob: probability that a parameter is drawn afresh at random instead of
-            inherited; None: ``1 / number of parameters``.
+        mutation: a mutation from ``tftune.samplers.nsgaii`` (``PolynomialMutation``) that
+            changes a numeric parameter chosen for mutation; None: the parameter is drawn
+            afresh at random (categorical ones always are).
+        mutation_prob: probability that a parameter is mutated instead of inherited;
+            None: ``1 / number of parameters``.
         crossover: a crossover from ``tftune.samplers.nsgaii``; None: ``UniformCrossover``.
         crossover_prob: probability that a child is a crossover of parents rather than a copy
             of one.
@@ -97,6 +102,7 @@ class NSGAIISampler(BaseSampler):
         self,
         *,
         population_size: int = 50,
+        mutation: BaseMutation | None = None,
         mutation_prob: float | None = None,
         crossover: BaseCrossover | None = None,
         crossover_prob: float = 0.9,
@@ -108,6 +114,12 @@ class NSGAIISampler(BaseSampler):
         after_trial_strategy: Any = None,
     ) -> None:
         self.population_size = _check_int(population_size, "population_size", 2)
+        if mutation is not None and not isinstance(mutation, BaseMutation):
+            raise ValueError(
+                "`mutation` must be None or a mutation of tftune.samplers.nsgaii "
+                f"(PolynomialMutation, ...), got {mutation!r}."
+            )
+        self.mutation = mutation
         if mutation_prob is not None and (
             isinstance(mutation_prob, bool)
             or not isinstance(mutation_prob, (int, float))
@@ -139,6 +151,8 @@ class NSGAIISampler(BaseSampler):
         ):
             if strategy is not None and not callable(strategy):
                 raise TypeError(f"`{name}` must be None or a callable, got {strategy!r}.")
+            if strategy is not None:
+                warn_experimental_argument(name)
         self.crossover = crossover
         self.constraints_func = check_constraints_func(constraints_func)
         self._elite_strategy = elite_population_selection_strategy
@@ -225,7 +239,7 @@ class NSGAIISampler(BaseSampler):
         rng: np.random.Generator,
     ) -> dict[str, Any]:
         """A child of ``parents``: a crossover (or a copy of one parent), then mutation, which
-        leaves a parameter out so that it is drawn at random."""
+        changes a parameter with ``mutation`` or leaves it out so that it is drawn at random."""
         population = Population(parents, study)
         if rng.random() < self.crossover_prob and len(parents) >= self.crossover.n_parents:
             child = self._crossover(study, search_space, population, rng)
@@ -235,7 +249,26 @@ class NSGAIISampler(BaseSampler):
         mutation_prob = (
             self.mutation_prob if self.mutation_prob is not None else 1.0 / max(1, len(child))
         )
-        return {name: value for name, value in child.items() if rng.random() >= mutation_prob}
+        params: dict[str, Any] = {}
+        for name, value in child.items():
+            if rng.random() >= mutation_prob:
+                params[name] = value
+            elif self.mutation is not None and is_numeric(search_space[name]):
+                params[name] = self._mutate(study, search_space[name], value, rng)
+        return params
+
+    def _mutate(
+        self, study: Study, distribution: BaseDistribution, value: Any, rng: np.random.Generator
+    ) -> Any:
+        """``value`` changed by ``mutation`` on its model axis, clipped into the bounds."""
+        assert self.mutation is not None
+        axis = NumericAxis(as_numeric(distribution))
+        bounds = np.array([axis.low, axis.high])
+        legacy_rng = np.random.RandomState(int(rng.integers(2**32)))
+        moved = self.mutation.mutation(
+            to_model_value(distribution, value), legacy_rng, study, bounds
+        )
+        return axis.from_model(float(np.clip(moved, axis.low, axis.high)))
 
     def _crossover(
         self,
@@ -248,7 +281,7 @@ class NSGAIISampler(BaseSampler):
         categorical = [n for n in search_space if not is_numeric(search_space[n])]
         axes = [NumericAxis(as_numeric(search_space[n])) for n in numeric]
         bounds = np.array([[a.low, a.high] for a in axes]).reshape(len(axes), 2)
-        multi_objective = len(study.directions) > 1
+        legacy_rng = np.random.RandomState(int(rng.integers(2**32)))  # Optuna's rng type
         for attempt in range(MAX_CROSSOVER_TRIES):
             chosen = self._tournament(population, rng)
             parents = [population.trials[i] for i in chosen]
@@ -256,7 +289,7 @@ class NSGAIISampler(BaseSampler):
                 [[to_model_value(search_space[n], p.params[n]) for n in numeric] for p in parents]
             ).reshape(len(parents), len(numeric))
             child_numeric = (
-                self.crossover.crossover(values, rng, multi_objective, bounds)
+                self.crossover.crossover(values, legacy_rng, study, bounds)
                 if numeric
                 else np.empty(0)
             )

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from tftune._experimental import experimental_class
 from tftune.samplers._nsgaii._crossovers import BaseCrossover
+from tftune.samplers._nsgaii._mutations import BaseMutation
 from tftune.samplers._nsgaii._sampler import NSGAIISampler, Population
 from tftune.samplers._nsgaiii._reference_points import (
     associate,
@@ -18,6 +20,7 @@ from tftune.samplers._nsgaiii._reference_points import (
 from tftune.trial._constraints import ConstraintsFunc
 
 
+@experimental_class("3.2.0")
 class NSGAIIISampler(NSGAIISampler):
     """Multi-objective search with NSGA-III, with Optuna's arguments and defaults.
 
@@ -36,6 +39,7 @@ class NSGAIIISampler(NSGAIISampler):
         self,
         *,
         population_size: int = 50,
+        mutation: BaseMutation | None = None,
         mutation_prob: float | None = None,
         crossover: BaseCrossover | None = None,
         crossover_prob: float = 0.9,
@@ -50,6 +54,7 @@ class NSGAIIISampler(NSGAIISampler):
     ) -> None:
         super().__init__(
             population_size=population_size,
+            mutation=mutation,
             mutation_prob=mutation_prob,
             crossover=crossover,
             crossover_prob=crossover_prob,

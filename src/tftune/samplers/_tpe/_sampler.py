@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tftune._direction import StudyDirection
+from tftune._experimental import warn_experimental_argument
 from tftune.distributions import BaseDistribution, CategoricalDistribution
 from tftune.samplers._base import BaseSampler, single_threaded_blas
 from tftune.samplers._optuna_args import check_optuna_tpe_arguments
@@ -43,6 +45,11 @@ def default_gamma(n_complete: int) -> int:
     return min(int(math.ceil(0.1 * n_complete)), 25)
 
 
+def hyperopt_gamma(n_complete: int) -> int:
+    """hyperopt's (v0.1.2) size of the good group: ``ceil(sqrt(n) / 4)``, at most 25."""
+    return min(int(math.ceil(0.25 * n_complete**0.5)), 25)
+
+
 def default_weights(n: int) -> np.ndarray:
     """Weights of the 'bad' observations, ordered from the best to the worst: once there are
     many, the nearly-good ones count less (a ramp) and the 25 worst count fully, so the bad
@@ -63,6 +70,7 @@ class TPESampler(BaseSampler):
             highest good/bad density ratio is proposed.
         multivariate: model the parameters that every trial shares jointly (captures their
             interactions); the others (define-by-run branches) are modelled one at a time.
+            None (Optuna's default) is True, also with several objectives.
         constant_liar: treat other workers' running trials as bad, so that parallel workers
             spread out instead of proposing the same point.
         prior_weight: weight of the wide prior kernel in each density.
@@ -103,7 +111,7 @@ class TPESampler(BaseSampler):
         seed: int | None = None,
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
-        multivariate: bool = True,
+        multivariate: bool | None = True,
         constant_liar: bool = True,
         prior_weight: float = 1.0,
         gamma: Callable[[int], int] = default_gamma,
@@ -126,6 +134,13 @@ class TPESampler(BaseSampler):
             raise ValueError(f"`n_ei_candidates` must be a positive int, got {n_ei_candidates!r}.")
         if not prior_weight > 0:
             raise ValueError(f"`prior_weight` must be > 0, got {prior_weight!r}.")
+        if group and multivariate is False:
+            raise ValueError(
+                "TPESampler: `group=True` needs the multivariate TPE; got multivariate=False "
+                "(leave it at True or None)."
+            )
+        if group:
+            warn_experimental_argument("group")
         self._seed = seed
         self._random = RandomSampler(seed=seed)
         check_optuna_tpe_arguments(
@@ -138,7 +153,7 @@ class TPESampler(BaseSampler):
         )
         self.n_startup_trials = n_startup_trials
         self.n_ei_candidates = n_ei_candidates
-        self.multivariate = multivariate
+        self.multivariate = True if multivariate is None else bool(multivariate)
         self.constant_liar = constant_liar
         self.prior_weight = prior_weight
         self.gamma = gamma
@@ -161,6 +176,27 @@ class TPESampler(BaseSampler):
     def reseed_rng(self) -> None:
         self._seed = None
         self._random.reseed_rng()
+
+    @staticmethod
+    def hyperopt_parameters() -> dict[str, Any]:
+        """hyperopt's (v0.1.2) defaults as ``TPESampler`` arguments: 20 random startup trials,
+        24 candidates, a good group of ``ceil(sqrt(n) / 4)``. Deprecated in Optuna 5.0, so it
+        warns (FutureWarning) as Optuna's does; the weights stay tftune's."""
+        warnings.warn(
+            "TPESampler.hyperopt_parameters has been deprecated in v5.0.0 (as in Optuna); "
+            "pass the arguments it returns to TPESampler yourself.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return {
+            "consider_prior": True,
+            "prior_weight": 1.0,
+            "consider_magic_clip": True,
+            "consider_endpoints": False,
+            "n_startup_trials": 20,
+            "n_ei_candidates": 24,
+            "gamma": hyperopt_gamma,
+        }
 
     def _workspace_pair(self) -> tuple[Workspace, Workspace]:
         """This thread's workspaces for l(x) and g(x) (the arrays persist across proposals)."""

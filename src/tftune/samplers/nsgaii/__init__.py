@@ -1,4 +1,5 @@
-"""NSGA-II's crossovers, where Optuna users import them (``optuna.samplers.nsgaii``)."""
+"""NSGA-II's crossovers and mutations, where Optuna users import them
+(``optuna.samplers.nsgaii``)."""
 
 from tftune.samplers._nsgaii import (
     BaseCrossover,
@@ -9,10 +10,13 @@ from tftune.samplers._nsgaii import (
     UniformCrossover,
     VSBXCrossover,
 )
+from tftune.samplers._nsgaii._mutations import BaseMutation, PolynomialMutation
 
 __all__ = [
     "BLXAlphaCrossover",
     "BaseCrossover",
+    "BaseMutation",
+    "PolynomialMutation",
     "SBXCrossover",
     "SPXCrossover",
     "UNDXCrossover",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tftune._experimental import experimental_class
 from tftune.storages._grpc._codec import dumps, loads, rebuild_error
 from tftune.storages._grpc._server import CHANNEL_OPTIONS, METHOD, SERVICE
 from tftune.storages._remote import ForwardingStorage
 
 
+@experimental_class("4.2.0")
 class GrpcStorageProxy(ForwardingStorage):
     """A worker's view of the storage a gRPC storage server holds (Optuna's name and arguments).
 

@@ -13,6 +13,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from tftune._experimental import experimental_func
 from tftune.storages._base import BaseStorage
 from tftune.storages._grpc._codec import describe_error, dumps, loads
 from tftune.storages._remote import dispatch
@@ -80,6 +81,7 @@ def get_server(
     return server
 
 
+@experimental_func("4.2.0")
 def run_grpc_proxy_server(
     storage: BaseStorage | str,
     *,

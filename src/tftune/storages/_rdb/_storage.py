@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tftune import __version__
+from tftune._experimental import warn_experimental_argument
 from tftune.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -181,6 +182,8 @@ class RDBStorage(BaseStorage):
             )
         if grace_period is not None and not grace_period > 0:
             raise ValueError(f"`grace_period` must be > 0 or None, got {grace_period!r}.")
+        if heartbeat_interval not in (None, 30.0):  # Optuna's experimental argument, when set
+            warn_experimental_argument("heartbeat_interval")
         self.url = _engine.normalise_url(url)
         self._options: dict[str, Any] = dict(  # how to reopen this storage (see __setstate__)
             heartbeat_interval=heartbeat_interval,

@@ -7,9 +7,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from tftune._experimental import experimental_class
 from tftune.storages.journal._file import BaseJournalBackend
 
 
+@experimental_class("3.1.0")
 class JournalRedisBackend(BaseJournalBackend):
     """A journal kept in the Redis server at ``url`` (``redis://host:port/db``).
 
