@@ -204,7 +204,13 @@ class FloatDistribution(BaseDistribution):
         self.low, self.high, self.log, self.step = low, high, log, step
 
     def to_internal_repr(self, external: Any) -> float:
-        return _numeric_internal(self, external)
+        internal = _numeric_internal(self, external)
+        if self.log and internal <= 0.0:
+            raise ExternalValueError(
+                f"{self!r} is on a log scale and takes only positive numbers, got "
+                f"{_show(external)}."
+            )
+        return internal
 
     def to_external_repr(self, internal: float) -> float:
         return float(internal)
@@ -391,6 +397,31 @@ class IntLogUniformDistribution(IntDistribution):
         return {"low": self.low, "high": self.high, "step": self.step}
 
 
+def convert_legacy(distribution: BaseDistribution) -> BaseDistribution:
+    """A legacy distribution (``UniformDistribution``...) as the Float/IntDistribution it
+    stands for, with Optuna's FutureWarning; any other distribution as it is. Studies and
+    trials store only the current classes."""
+    if not isinstance(distribution, _LEGACY):
+        return distribution
+    current: BaseDistribution
+    if isinstance(distribution, FloatDistribution):
+        current = FloatDistribution(
+            distribution.low, distribution.high, log=distribution.log, step=distribution.step
+        )
+    else:
+        assert isinstance(distribution, IntDistribution)
+        current = IntDistribution(
+            distribution.low, distribution.high, log=distribution.log, step=distribution.step
+        )
+    warnings.warn(
+        f"{distribution!r} is deprecated and internally converted to {current!r}. "
+        "See https://github.com/optuna/optuna/issues/2941.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return current
+
+
 #: Every distribution class, by the name stored in its JSON (Optuna's legacy ones included).
 DISTRIBUTION_CLASSES: tuple[type[BaseDistribution], ...] = (
     FloatDistribution,
@@ -413,6 +444,8 @@ def distribution_to_json(distribution: BaseDistribution) -> str:
 def json_to_distribution(text: str) -> BaseDistribution:
     """Rebuild a distribution from :func:`distribution_to_json`'s output."""
     data = json.loads(text)  # ValueError (or RecursionError) for text that is not JSON
+    if isinstance(data, dict) and "type" in data:
+        return _abbreviated(data, text)
     try:
         cls = _DISTRIBUTIONS[data["name"]]
     except (KeyError, TypeError):
@@ -424,6 +457,28 @@ def json_to_distribution(text: str) -> BaseDistribution:
         return cls(**attributes)
     except TypeError as error:  # an attribute missing or unknown
         raise ValueError(f"Stored JSON of a {data['name']}: {error} ({text[:200]!r}).") from None
+
+
+def _abbreviated(data: dict[str, Any], text: str) -> BaseDistribution:
+    """Optuna's short form: ``{"type": "float" | "int" | "categorical", ...attributes}``."""
+    kind = data["type"]
+    attributes = {k: v for k, v in data.items() if k != "type"}
+    classes: dict[str, type[BaseDistribution]] = {
+        "float": FloatDistribution,
+        "int": IntDistribution,
+        "categorical": CategoricalDistribution,
+    }
+    if kind not in classes:
+        raise ValueError(
+            f"Unknown distribution type {kind!r} in stored JSON (float, int or categorical): "
+            f"{text[:200]!r}."
+        )
+    try:
+        return classes[kind](**attributes)
+    except TypeError as error:  # an attribute missing or unknown
+        raise ValueError(
+            f"Stored JSON of a {kind} distribution: {error} ({text[:200]!r})."
+        ) from None
 
 
 def check_distribution_compatibility(
@@ -450,3 +505,12 @@ def check_distribution_compatibility(
             f"CategoricalDistribution does not support changing choices for the same "
             f"parameter name: {dist_old!r} and then {dist_new!r}."
         )
+
+
+_LEGACY = (
+    UniformDistribution,
+    LogUniformDistribution,
+    DiscreteUniformDistribution,
+    IntUniformDistribution,
+    IntLogUniformDistribution,
+)

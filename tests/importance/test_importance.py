@@ -110,13 +110,18 @@ def test_several_objectives_need_a_target():
 
 def test_empty_one_trial_and_single_valued_studies(caplog):
     empty = tftune.create_study()
-    with pytest.raises(ValueError, match="needs complete trials with a finite target value"):
-        get_param_importances(empty)
+    assert get_param_importances(empty) == {}  # as Optuna answers
+    with pytest.raises(ValueError, match="`params` names 'x', which no complete trial has"):
+        get_param_importances(empty, params=["x"])
     one = random_study(driven, 1)
     with caplog.at_level(logging.WARNING, logger="tftune"):
         for evaluator in EVALUATORS:
+            assert get_param_importances(
+                one, evaluator=evaluator, normalize=False
+            ) == dict.fromkeys(["kind", "lr", "noise", "x"], 0.0)
+            # normalized, no parameter stands out: equal shares, as Optuna's
             assert get_param_importances(one, evaluator=evaluator) == dict.fromkeys(
-                ["kind", "lr", "noise", "x"], 0.0
+                ["kind", "lr", "noise", "x"], 0.25
             )
     assert "needs at least 2 complete trials" in caplog.text
 

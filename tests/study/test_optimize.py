@@ -260,9 +260,41 @@ def test_progress_bar_shows_trials_and_best_value(capsys):
     study = tftune.create_study(study_name="progress-demo")
     study.optimize(quadratic, n_trials=5, show_progress_bar=True)
     err = capsys.readouterr().err
-    assert "progress-demo" in err
-    assert "5/5" in err
-    assert f"best #{study.best_trial.number}: {study.best_value:.6g}" in err
+    assert "5/5 [" in err and "it/s]" in err and "100%|██████████|" in err
+    best = f"Best trial: {study.best_trial.number}. Best value: {study.best_value:.6g}: "
+    assert best in err
+    assert err.count("\n") == 1  # not a terminal: only the final line
+
+
+def test_progress_bar_by_time_formats_the_budget(capsys):
+    from tftune.study._progress import format_interval
+
+    assert [format_interval(s) for s in (59, 60, 3600, 864000)] == [
+        "00:59",
+        "01:00",
+        "1:00:00",
+        "240:00:00",
+    ]
+    study = tftune.create_study()
+    study.optimize(
+        quadratic,
+        timeout=3600,
+        n_trials=None,
+        show_progress_bar=True,
+        callbacks=[lambda s, t: s.stop()],
+    )
+    assert "/1:00:00" in capsys.readouterr().err
+
+
+def test_progress_bar_warns_when_it_cannot_be_shown(capsys):
+    study = tftune.create_study()
+    with pytest.warns(UserWarning, match="n_trials and timeout are None"):
+        study.optimize(quadratic, show_progress_bar=True, callbacks=[lambda s, t: s.stop()])
+    with pytest.warns(
+        UserWarning, match="timeout-based progress bar is not supported with n_jobs"
+    ):
+        study.optimize(quadratic, timeout=0.2, n_jobs=2, show_progress_bar=True)
+    assert "%|" not in capsys.readouterr().err
 
 
 def test_log_line_per_trial(caplog):

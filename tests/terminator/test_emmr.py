@@ -73,3 +73,13 @@ def test_bad_arguments_are_named():
         EMMREvaluator(min_n_trials=1)
     with pytest.raises(ValueError, match=r"`delta` must be a number in \(0, 1\), got 0"):
         EMMREvaluator(delta=0)
+
+
+def test_optunas_public_margin_name_gives_the_no_estimate_value():
+    import sys
+
+    from tftune.terminator.improvement.emmr import MARGIN_FOR_NUMARICAL_STABILITY
+
+    assert MARGIN_FOR_NUMARICAL_STABILITY == 0.1
+    assert sys.float_info.max * MARGIN_FOR_NUMARICAL_STABILITY == NO_ESTIMATE
+    assert EMMREvaluator().evaluate([], StudyDirection.MAXIMIZE) == NO_ESTIMATE

@@ -55,7 +55,7 @@ def test_importance_bars_put_the_most_important_on_top(study):
     assert list(bars.y) == list(expected)[::-1]
     assert list(bars.x) == pytest.approx(list(expected.values())[::-1])
     assert bars.y[-1] == "x"  # x drives the objective
-    assert figure.layout.xaxis.title.text == "Importance for Objective Value"
+    assert figure.layout.xaxis.title.text == "Hyperparameter Importance"
     forest = plot_param_importances(
         study, evaluator=FanovaImportanceEvaluator(n_trees=8, seed=0), params=["x", "lr"]
     )

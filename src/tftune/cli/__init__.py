@@ -22,8 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     from tftune.cli._parser import build_parser
 
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given in ([], ["help"]):  # as Optuna's command: the overview, exit code 0
+        build_parser().print_help()
+        return 0
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(given)
     except SystemExit as exit_:  # --help, --version, or a malformed command line
         return exit_.code if isinstance(exit_.code, int) else 0
     try:

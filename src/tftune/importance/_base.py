@@ -69,9 +69,10 @@ def get_param_importances(
     """How much each parameter mattered, from the study's COMPLETE trials, most important first.
 
     ``evaluator`` defaults to :class:`PedAnovaImportanceEvaluator` (fast, no scikit-learn).
-    With ``normalize`` the importances sum to 1 (all stay 0 when none matters). A study with
-    several objectives needs ``target``. Fewer than two usable trials give every parameter 0
-    (with a warning); no complete trial at all is a ValueError.
+    With ``normalize`` the importances sum to 1 (equal shares when none matters, as Optuna
+    does). A study with several objectives needs ``target``. Fewer than two usable trials give
+    every parameter 0 unnormalized (with a warning); a study with no complete trial gives {}
+    (a ValueError when ``params`` names parameters).
     """
     if evaluator is None:
         from tftune.importance._ped_anova import PedAnovaImportanceEvaluator
@@ -81,11 +82,15 @@ def get_param_importances(
         raise TypeError(
             f"`evaluator` must be a BaseImportanceEvaluator, got {type(evaluator).__name__}."
         )
+    if params is None and not complete_trials(study):
+        return {}  # nothing to judge yet (as Optuna answers)
     importances = evaluator.evaluate(study, params=params, target=target)
-    if normalize:
+    if normalize and importances:
         total = sum(importances.values())
         if total > 0:
             importances = {name: value / total for name, value in importances.items()}
+        else:  # none stands out: equal shares, as Optuna normalizes
+            importances = dict.fromkeys(importances, 1.0 / len(importances))
     return sorted_importances(importances)
 
 

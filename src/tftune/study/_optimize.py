@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tftune.exceptions import SearchSpaceExhausted, TrialPruned, UpdateFinishedTrialError
 from tftune.storages._base import FAIL_REASON_KEY
 from tftune.storages._heartbeat import stop_beating
-from tftune.study._progress import ProgressBar
+from tftune.study._progress import ProgressBar, progress_bar_for
 from tftune.study._tell import finish_trial
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -144,6 +144,12 @@ def optimize(
     """Run trials until the budget is spent; see :meth:`Study.optimize`."""
     if not callable(func):
         raise TypeError(f"`func` must be a callable taking a trial, got {func!r}.")
+    running = _running_here()
+    if id(study) in running:
+        raise RuntimeError(
+            f"Nested optimization is not allowed: optimize() of study {study.study_name!r} "
+            "was called from inside an objective or a callback of its own running optimize()."
+        )
     requested_jobs = n_jobs
     catch_classes, callback_list, n_jobs = _check_arguments(
         n_trials, timeout, n_jobs, catch, callbacks
@@ -152,13 +158,14 @@ def optimize(
     budget = _Budget(n_trials, timeout)
     study._stop_requested = False
     study._fail_stale_trials(force=True)
-    progress = ProgressBar(study, n_trials, timeout) if show_progress_bar else None
+    progress = progress_bar_for(study, n_trials, timeout, n_jobs) if show_progress_bar else None
 
     def run() -> None:
         _optimize_sequential(
             study, func, budget, catch_classes, callback_list, gc_after_trial, progress
         )
 
+    running.add(id(study))
     try:
         if on_ray:
             from tftune.study._ray_backend import check_resources, optimize_on_ray
@@ -183,9 +190,21 @@ def optimize(
         _fail_interrupted(study, budget.close(error), error)
         raise
     finally:
+        running.discard(id(study))
         study._stop_requested = False
         if progress is not None:
             progress.close()
+
+
+#: The studies whose optimize() this thread is inside (calling it again there is refused).
+_IN_OPTIMIZE = threading.local()
+
+
+def _running_here() -> set[int]:
+    running: set[int] | None = getattr(_IN_OPTIMIZE, "studies", None)
+    if running is None:
+        running = _IN_OPTIMIZE.studies = set()
+    return running
 
 
 def _run_in_threads(run: Callable[[], None], n_jobs: int, study: Study) -> None:

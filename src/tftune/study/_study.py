@@ -10,7 +10,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune._experimental import experimental_func
-from tftune.distributions import BaseDistribution
+from tftune.distributions import BaseDistribution, convert_legacy
 from tftune.exceptions import DuplicatedStudyError, SearchSpaceExhausted, UpdateFinishedTrialError
 from tftune.pruners import BasePruner, MedianPruner
 from tftune.samplers._base import BaseSampler
@@ -19,7 +19,7 @@ from tftune.storages._base import FIXED_PARAMS_KEY, METRIC_NAMES_KEY
 from tftune._direction import StudyDirection, parse_direction
 from tftune.study._dataframe import DEFAULT_ATTRS
 from tftune.study._multi_objective import pareto_front
-from tftune.study._tell import finish_trial, split_values
+from tftune.study._tell import FinishedTrialTellError, check_values, finish_trial, split_values
 from tftune.trial._constraints import feasible, is_feasible
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_fixed_params, check_name
@@ -281,7 +281,8 @@ class Study:
             )
         self.sampler.before_trial(self, frozen)
         trial = Trial(self, frozen)
-        for name, distribution in (fixed_distributions or {}).items():
+        for name, given in (fixed_distributions or {}).items():
+            distribution = convert_legacy(given)
             trial._suggest(name, lambda d=distribution: d)
         return trial
 
@@ -305,6 +306,13 @@ class Study:
                 f"Trial #{running.number} is WAITING (enqueued, not started); "
                 "tell() can finish only a RUNNING trial."
             )
+        if state == TrialState.COMPLETE:  # asked for explicitly: refuse what cannot be stored
+            _, reason = check_values(values, len(self._directions))
+            if reason is not None:
+                raise ValueError(
+                    f"tell(state=COMPLETE) needs one finite number per objective; {reason} "
+                    "The trial is still running."
+                )
         if values is not None and state in (None, TrialState.COMPLETE, TrialState.PRUNED):
             items, _ = split_values(values)
             if items is not None and len(items) != len(self._directions):
@@ -317,7 +325,7 @@ class Study:
         except UpdateFinishedTrialError as error:
             if skip_if_finished:
                 return self._storage.get_trial(running.trial_id)
-            raise UpdateFinishedTrialError(
+            raise FinishedTrialTellError(
                 f"{error} Pass skip_if_finished=True to tell() to ignore finished trials."
             ) from None
 

@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune.exceptions import UpdateFinishedTrialError
 from tftune.storages._base import FAIL_REASON_KEY
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
     from tftune.trial._trial import Trial
 
 _logger = logging.getLogger("tftune")
+
+
+class FinishedTrialTellError(UpdateFinishedTrialError, ValueError):
+    """``tell`` of a finished trial: an UpdateFinishedTrialError, and a ValueError as Optuna
+    raises there."""
 
 
 def _show(value: Any) -> str:

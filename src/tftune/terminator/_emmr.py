@@ -24,8 +24,11 @@ from tftune.trial._state import TrialState
 if TYPE_CHECKING:
     from tftune.trial import FrozenTrial
 
+#: The fraction of the largest float returned while the evaluator cannot judge (Optuna's
+#: name, spelling included).
+MARGIN_FOR_NUMARICAL_STABILITY = 0.1
 #: What the evaluator returns while it cannot judge (never below any error: no stop).
-NO_ESTIMATE = sys.float_info.max * 0.1
+NO_ESTIMATE = sys.float_info.max * MARGIN_FOR_NUMARICAL_STABILITY
 
 
 def posterior_covariance(

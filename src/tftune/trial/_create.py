@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tftune.distributions import BaseDistribution
+from tftune.distributions import BaseDistribution, convert_legacy
 from tftune.trial._constraints import constraint_attrs
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
@@ -44,7 +44,7 @@ def create_trial(
         datetime_start=None if state == TrialState.WAITING else now,
         datetime_complete=now if state.is_finished() else None,
         params=dict(params or {}),
-        distributions=dict(distributions or {}),
+        distributions={n: convert_legacy(d) for n, d in (distributions or {}).items()},
         user_attrs=dict(user_attrs or {}),
         system_attrs=attrs,
         intermediate_values=dict(intermediate_values or {}),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from tftune.distributions import BaseDistribution
 from tftune.trial._suggest import SuggestMethods, make_named
-from tftune.trial._constraints import set_constraint
+from tftune.trial._constraints import constraints_from_attrs, set_constraint
 
 
 class FixedTrial(SuggestMethods):
@@ -42,6 +43,20 @@ class FixedTrial(SuggestMethods):
                 f"FixedTrial has no value for parameter {name!r}; it knows {sorted(self._params)}."
             )
         value = self._params[name]
+        try:
+            internal = distribution.to_internal_repr(value)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"FixedTrial's value {value!r} of parameter {name!r} is not one of "
+                f"{distribution!r}: {error}"
+            ) from None
+        if not distribution.contains(internal):
+            warnings.warn(
+                f"FixedTrial's value {value!r} of parameter {name!r} is out of the range of "
+                f"{distribution!r}; it is used as given.",
+                UserWarning,
+                stacklevel=4,
+            )
         self._suggested[name] = value
         self._distributions[name] = distribution
         return value
@@ -61,3 +76,8 @@ class FixedTrial(SuggestMethods):
     def set_constraint(self, key: str, value: float) -> None:
         """Set the named constraint ``key`` (feasible when every value is <= 0)."""
         set_constraint(self, key, value)
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """The constraint values set so far, by name (``set_constraint``)."""
+        return constraints_from_attrs(self.system_attrs)

@@ -23,7 +23,8 @@ from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_name
 from tftune.trial._suggest import SuggestMethods, make_named
-from tftune.trial._constraints import set_constraint
+from tftune.trial._param_distributions import check_param_distribution
+from tftune.trial._constraints import constraints_from_attrs, set_constraint
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -98,6 +99,7 @@ class Trial(SuggestMethods):
         frozen = self._frozen
         if name in frozen.distributions:
             return self._suggested_again(name, frozen.distributions[name], distribution)
+        check_param_distribution(self.study, name, distribution)
         fixed = frozen.system_attrs.get(FIXED_PARAMS_KEY)
         if fixed is not None and name in fixed:
             internal = self._fixed_internal(name, fixed[name], distribution)
@@ -188,7 +190,6 @@ class Trial(SuggestMethods):
                 "report() is for single-objective studies; "
                 "pruning several objectives is not supported."
             )
-        step = _as_step(step)
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             try:
                 value = float(value)  # numpy and tensor scalars
@@ -196,6 +197,7 @@ class Trial(SuggestMethods):
                 raise TypeError(
                     f"`value` must be a float, got {value!r} ({type(value).__name__})."
                 ) from None
+        step = _as_step(step)  # after the value, as Optuna checks them
         step, value = int(step), float(value)
         if step in self._frozen.intermediate_values:
             warnings.warn(
@@ -234,6 +236,11 @@ class Trial(SuggestMethods):
     def set_constraint(self, key: str, value: float) -> None:
         """Set the named constraint ``key`` (feasible when every value is <= 0)."""
         set_constraint(self, key, value)
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """The constraint values set so far, by name (``set_constraint``)."""
+        return constraints_from_attrs(self._frozen.system_attrs)
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self._frozen.params!r})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,17 @@ def empty_figure(title: str, reason: str) -> Any:
     figure = import_plotly().Figure()
     figure.update_layout(title=title)
     return figure
+
+
+def warn_default_target_name(target: object, target_name: str) -> None:
+    """Optuna's UserWarning: a custom ``target`` labelled with the default name."""
+    if target is not None and target_name == DEFAULT_TARGET_NAME:
+        warnings.warn(
+            "`target` is specified, but `target_name` is the default value, "
+            f"{DEFAULT_TARGET_NAME!r}.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def no_trials_reason(study_name: str) -> str:

@@ -16,7 +16,12 @@ import numpy as np
 from tftune._direction import StudyDirection
 from tftune.study._target import Target, complete_trials, resolve_target
 from tftune.trial._constraints import is_feasible
-from tftune.visualization._common import DEFAULT_TARGET_NAME, empty_figure, no_trials_reason
+from tftune.visualization._common import (
+    DEFAULT_TARGET_NAME,
+    empty_figure,
+    no_trials_reason,
+    warn_default_target_name,
+)
 from tftune.visualization._plotly import import_plotly
 
 if TYPE_CHECKING:
@@ -26,7 +31,7 @@ _INFEASIBLE_COLOR = "#cccccc"
 _BAND_COLOR = "rgba(255,0,0,0.2)"
 
 
-class _History:
+class History:
     """One study's complete trials: numbers, values, feasibility and the best so far."""
 
     def __init__(self, study: Study, target: Target | None, caller: str) -> None:
@@ -41,6 +46,11 @@ class _History:
         if target is None:
             maximize = study.directions[0] == StudyDirection.MAXIMIZE
             self.best = _best_so_far(self.values, self.feasible, maximize)
+
+    def finite_best(self) -> list[tuple[int, float]]:
+        """``(number, best so far)`` from the first feasible trial on."""
+        assert self.best is not None
+        return [(n, b) for n, b in zip(self.numbers, self.best, strict=True) if _ok(b)]
 
     def shown(self, feasible: bool) -> tuple[list[int], list[float], list[str]]:
         keep = [f == feasible for f in self.feasible]
@@ -59,7 +69,7 @@ def _best_so_far(values: list[float], feasible: list[bool], maximize: bool) -> l
     return [float(v) for v in accumulate(masked)] if len(masked) else []
 
 
-def _studies(study: Study | Sequence[Study]) -> list[Study]:
+def studies_of(study: Study | Sequence[Study]) -> list[Study]:
     from tftune.study._study import Study
 
     if isinstance(study, Study):
@@ -88,15 +98,13 @@ def plot_optimization_history(
     objectives needs ``target``; a custom ``target`` has no direction, so its plot has no
     best-so-far line (as in Optuna).
     """
-    studies = _studies(study)
+    warn_default_target_name(target, target_name)
+    studies = studies_of(study)
     caller = "plot_optimization_history"
     if not studies:
         return empty_figure("Optimization history", "No studies were given; the figure is empty.")
-    histories = [_History(s, target, caller) for s in studies]
-    if len(studies) == 1:
-        title = f"Optimization history of {studies[0].study_name!r}"
-    else:
-        title = "Optimization history of " + ", ".join(repr(s.study_name) for s in studies)
+    histories = [History(s, target, caller) for s in studies]
+    title = history_title(studies)
     if not any(h.numbers for h in histories):
         return empty_figure(title, no_trials_reason(", ".join(h.name for h in histories)))
     if error_bar:
@@ -110,7 +118,7 @@ def plot_optimization_history(
     return figure
 
 
-def _add_history(figure: Any, history: _History, target_name: str, several: bool) -> None:
+def _add_history(figure: Any, history: History, target_name: str, several: bool) -> None:
     go = import_plotly()
     suffix = f" of {history.name}" if several else ""
     numbers, values, hovertext = history.shown(feasible=True)
@@ -120,7 +128,7 @@ def _add_history(figure: Any, history: _History, target_name: str, several: bool
         )
     )
     if history.best is not None:
-        finite = [(n, b) for n, b in zip(history.numbers, history.best, strict=True) if _ok(b)]
+        finite = history.finite_best()
         figure.add_trace(
             go.Scatter(
                 x=[n for n, _ in finite],
@@ -148,18 +156,33 @@ def _ok(value: float) -> bool:
     return math.isfinite(value)
 
 
-def _error_bar_figure(studies: list[Study], histories: list[_History], target_name: str) -> Any:
+Summary = tuple[list[int], list[float], list[float]]
+
+
+def error_bar_data(
+    studies: list[Study], histories: list[History]
+) -> tuple[Summary, Summary | None]:
+    """Trial numbers, mean and standard deviation across studies of the values, and of the
+    best values so far (None for a custom target); what both renderers of
+    ``error_bar=True`` draw."""
     if len({s.directions[0] for s in studies}) > 1 and histories[0].best is not None:
         directions = [s.directions[0].name.lower() for s in studies]
         raise ValueError(
             "`error_bar=True` averages the best values of studies with one direction; "
             f"got directions {directions}."
         )
-    go = import_plotly()
     size = 1 + max(n for h in histories for n in h.numbers)
-    values = _per_number(size, [(h.numbers, h.values, h.feasible) for h in histories])
+    values = _summary(_per_number(size, [(h.numbers, h.values, h.feasible) for h in histories]))
+    best = None
+    if all(h.best is not None for h in histories):
+        best = _summary(_best_per_number(size, histories))
+    return values, best
+
+
+def _error_bar_figure(studies: list[Study], histories: list[History], target_name: str) -> Any:
+    (numbers, means, stds), best = error_bar_data(studies, histories)
+    go = import_plotly()
     figure = go.Figure()
-    numbers, means, stds = _summary(values)
     figure.add_trace(
         go.Scatter(
             x=numbers,
@@ -169,8 +192,8 @@ def _error_bar_figure(studies: list[Study], histories: list[_History], target_na
             name=target_name,
         )
     )
-    if all(h.best is not None for h in histories):
-        numbers, means, stds = _summary(_best_per_number(size, histories))
+    if best is not None:
+        numbers, means, stds = best
         upper = [m + s for m, s in zip(means, stds, strict=True)]
         lower = [m - s for m, s in zip(means, stds, strict=True)]
         figure.add_trace(go.Scatter(x=numbers, y=means, mode="lines", name="Best value"))
@@ -187,9 +210,19 @@ def _error_bar_figure(studies: list[Study], histories: list[_History], target_na
                 showlegend=False,
             )
         )
-    title = f"Optimization history of {len(studies)} studies (mean and standard deviation)"
+    title = error_bar_title(studies)
     figure.update_layout(title=title, xaxis_title="Trial", yaxis_title=target_name)
     return figure
+
+
+def error_bar_title(studies: list[Study]) -> str:
+    return f"Optimization history of {len(studies)} studies (mean and standard deviation)"
+
+
+def history_title(studies: list[Study]) -> str:
+    if len(studies) == 1:
+        return f"Optimization history of {studies[0].study_name!r}"
+    return "Optimization history of " + ", ".join(repr(s.study_name) for s in studies)
 
 
 def _per_number(
@@ -204,7 +237,7 @@ def _per_number(
     return found
 
 
-def _best_per_number(size: int, histories: list[_History]) -> list[list[float]]:
+def _best_per_number(size: int, histories: list[History]) -> list[list[float]]:
     """For each trial number, each study's best value so far (carried over numbers where the
     study has no complete trial; none before its first feasible one)."""
     found: list[list[float]] = [[] for _ in range(size)]

@@ -18,29 +18,13 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
-@experimental_func("3.3.0")
-def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> Any:
-    """A plotly figure of the hypervolume that the complete trials up to each trial number
-    dominate, bounded by ``reference_point`` (one number per objective, in the objectives' own
-    directions: it must be worse than the trials for them to count).
-    """
-    go = import_plotly()
+def hypervolume_history(study: Study, reference: np.ndarray) -> tuple[list[int], list[float]]:
+    """The complete trials' numbers and the hypervolume of those up to each (both renderers'
+    data); ``reference`` is checked by ``check_reference``."""
     directions = study.directions
-    if len(directions) < 2:
-        raise ValueError(
-            "plot_hypervolume_history needs a study with several objectives; study "
-            f"{study.study_name!r} has 1."
-        )
-    reference = np.asarray(reference_point, dtype=float)
-    if reference.shape != (len(directions),) or not np.all(np.isfinite(reference)):
-        raise ValueError(
-            f"`reference_point` must be {len(directions)} finite numbers, one per objective, "
-            f"got {reference_point!r}."
-        )
-    title = f"Hypervolume history of {study.study_name!r}"
     trials = complete_trials(study)
     if not trials:
-        return empty_figure(title, no_trials_reason(study.study_name))
+        return [], []
     loss = loss_values([t.values for t in trials], directions)  # type: ignore[misc]
     bound = loss_values([reference.tolist()], directions)[0]
     history = []
@@ -55,10 +39,38 @@ def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> 
             front = front[nondominated_mask(front)]
             volume = compute_hypervolume(front, bound, assume_pareto=True)
         history.append(volume)
-    figure = go.Figure(
-        go.Scatter(
-            x=[t.number for t in trials], y=history, mode="lines+markers", name="Hypervolume"
+    return [t.number for t in trials], history
+
+
+def check_reference(study: Study, reference_point: Sequence[float]) -> np.ndarray:
+    """``reference_point`` as an array, or ValueError (a single objective, a wrong size)."""
+    directions = study.directions
+    if len(directions) < 2:
+        raise ValueError(
+            "plot_hypervolume_history needs a study with several objectives; study "
+            f"{study.study_name!r} has 1."
         )
-    )
+    reference = np.asarray(reference_point, dtype=float)
+    if reference.shape != (len(directions),) or not np.all(np.isfinite(reference)):
+        raise ValueError(
+            f"`reference_point` must be {len(directions)} finite numbers, one per objective, "
+            f"got {reference_point!r}."
+        )
+    return reference
+
+
+@experimental_func("3.3.0")
+def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> Any:
+    """A plotly figure of the hypervolume that the complete trials up to each trial number
+    dominate, bounded by ``reference_point`` (one number per objective, in the objectives' own
+    directions: it must be worse than the trials for them to count).
+    """
+    go = import_plotly()
+    reference = check_reference(study, reference_point)
+    title = f"Hypervolume history of {study.study_name!r}"
+    numbers, history = hypervolume_history(study, reference)
+    if not numbers:
+        return empty_figure(title, no_trials_reason(study.study_name))
+    figure = go.Figure(go.Scatter(x=numbers, y=history, mode="lines+markers", name="Hypervolume"))
     figure.update_layout(title=title, xaxis_title="Trial", yaxis_title="Hypervolume")
     return figure

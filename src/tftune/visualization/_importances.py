@@ -2,16 +2,67 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tftune.importance import BaseImportanceEvaluator, get_param_importances
 from tftune.study._target import Target, complete_trials
-from tftune.visualization._common import DEFAULT_TARGET_NAME, empty_figure, no_trials_reason
+from tftune.visualization._common import (
+    DEFAULT_TARGET_NAME,
+    empty_figure,
+    no_trials_reason,
+    warn_default_target_name,
+)
 from tftune.visualization._plotly import import_plotly
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
+
+#: Optuna's label of the importance axis.
+XAXIS_TITLE = "Hyperparameter Importance"
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportancesData:
+    """One ``(name, {param: importance})`` series per objective, and the parameters' order
+    from least to most important (of the first series)."""
+
+    title: str
+    series: list[tuple[str, dict[str, float]]]
+    order: list[str]
+    empty_reason: str
+
+
+def importances_data(
+    study: Study,
+    evaluator: BaseImportanceEvaluator | None,
+    params: Sequence[str] | None,
+    target: Target | None,
+    target_name: str,
+) -> ImportancesData:
+    """What both renderers of ``plot_param_importances`` draw (no series: no trials)."""
+    warn_default_target_name(target, target_name)
+    title = f"Hyperparameter importances of {study.study_name!r}"
+    reason = no_trials_reason(study.study_name)
+    if not complete_trials(study):
+        return ImportancesData(title, [], [], reason)
+    if target is None and len(study.directions) > 1:
+        series = [
+            (
+                f"{target_name} {i}",
+                get_param_importances(
+                    study, evaluator=evaluator, params=params, target=_objective(i)
+                ),
+            )
+            for i in range(len(study.directions))
+        ]
+    else:
+        importances = get_param_importances(
+            study, evaluator=evaluator, params=params, target=target
+        )
+        series = [(target_name, importances)]
+    return ImportancesData(title, series, list(series[0][1])[::-1], reason)
 
 
 def plot_param_importances(
@@ -29,27 +80,12 @@ def plot_param_importances(
     (``target_name 0``, ``target_name 1``...), as Optuna draws it.
     """
     go = import_plotly()
-    title = f"Hyperparameter importances of {study.study_name!r}"
-    if not complete_trials(study):
-        return empty_figure(title, no_trials_reason(study.study_name))
-    if target is None and len(study.directions) > 1:
-        series = [
-            (
-                f"{target_name} {i}",
-                get_param_importances(
-                    study, evaluator=evaluator, params=params, target=_objective(i)
-                ),
-            )
-            for i in range(len(study.directions))
-        ]
-    else:
-        importances = get_param_importances(
-            study, evaluator=evaluator, params=params, target=target
-        )
-        series = [(target_name, importances)]
-    order = list(series[0][1])[::-1]  # plotly draws the first bar at the bottom
+    data = importances_data(study, evaluator, params, target, target_name)
+    if not data.series:
+        return empty_figure(data.title, data.empty_reason)
+    order = data.order  # plotly draws the first bar at the bottom
     figure = go.Figure()
-    for name, importances in series:
+    for name, importances in data.series:
         figure.add_trace(
             go.Bar(
                 x=[importances[p] for p in order],
@@ -62,10 +98,10 @@ def plot_param_importances(
             )
         )
     figure.update_layout(
-        title=title,
-        xaxis_title=f"Importance for {target_name}",
+        title=data.title,
+        xaxis_title=XAXIS_TITLE,
         yaxis_title="Hyperparameter",
-        showlegend=len(series) > 1,
+        showlegend=len(data.series) > 1,
     )
     return figure
 

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 from tftune.visualization._plotly import import_plotly
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
 
-_STYLE = {
+STYLE = {
     TrialState.COMPLETE: {"color": "#1f77b4", "dash": "solid"},
     TrialState.PRUNED: {"color": "#d62728", "dash": "dot"},
     TrialState.RUNNING: {"color": "#2ca02c", "dash": "solid"},
     TrialState.FAIL: {"color": "#7f7f7f", "dash": "dash"},
 }
+
+
+def reported_trials(study: Study) -> list[FrozenTrial]:
+    """The trials that reported values and have started; what both renderers draw."""
+    return [
+        t
+        for t in study.get_trials(deepcopy=False)
+        if t.intermediate_values and t.state != TrialState.WAITING
+    ]
 
 
 def plot_intermediate_values(study: Study) -> Any:
@@ -26,12 +36,10 @@ def plot_intermediate_values(study: Study) -> Any:
     """
     go = import_plotly()
     figure = go.Figure()
-    for trial in study.get_trials(deepcopy=False):
-        if not trial.intermediate_values or trial.state == TrialState.WAITING:
-            continue
+    for trial in reported_trials(study):
         steps = sorted(trial.intermediate_values)
         values = [trial.intermediate_values[s] for s in steps]
-        style = _STYLE[trial.state]
+        style = STYLE[trial.state]
         symbols = ["circle"] * len(steps)
         if trial.state == TrialState.PRUNED:
             symbols[-1] = "x"

@@ -38,6 +38,51 @@ def plot_pareto_front(
     ``target_names`` label the axes (default ``Objective 0``, ``Objective 1``...).
     """
     go = import_plotly()
+    trials, coordinates, target_names = pareto_setup(study, target_names, targets)
+    n_axes = len(target_names)
+    directions = study.directions
+    title = f"Pareto front of {study.study_name!r}"
+    if not trials:
+        return empty_figure(title, no_trials_reason(study.study_name))
+    figure = go.Figure()
+    for name, group, color in pareto_groups(
+        trials, directions, constraints_func, include_dominated_trials
+    ):
+        points = [coordinates(t) for t in group]
+        columns: list[list[float]] = [[p[i] for p in points] for i in range(n_axes)]
+        common = {
+            "mode": "markers",
+            "name": name,
+            "text": hover_texts(group),
+            "marker": {"color": color, "line": {"width": 0.5, "color": "Grey"}},
+        }
+        if n_axes == 3:
+            figure.add_trace(
+                go.Scatter3d(x=list(columns[0]), y=list(columns[1]), z=list(columns[2]), **common)
+            )
+        else:
+            figure.add_trace(go.Scatter(x=list(columns[0]), y=list(columns[1]), **common))
+    if n_axes == 3:
+        figure.update_layout(
+            scene={
+                "xaxis_title": target_names[0],
+                "yaxis_title": target_names[1],
+                "zaxis_title": target_names[2],
+            }
+        )
+    else:
+        figure.update_layout(xaxis_title=target_names[0], yaxis_title=target_names[1])
+    figure.update_layout(title=title)
+    return figure
+
+
+def pareto_setup(
+    study: Study,
+    target_names: Sequence[str] | None,
+    targets: Callable[[FrozenTrial], Sequence[float]] | None,
+) -> tuple[list[FrozenTrial], Callable[[FrozenTrial], list[float]], list[str]]:
+    """The complete trials, the point of a trial and the axes' names, after the checks that
+    both renderers of ``plot_pareto_front`` share."""
     directions = study.directions
     if len(directions) < 2:
         raise ValueError(
@@ -67,47 +112,28 @@ def plot_pareto_front(
         raise ValueError(
             f"`target_names` must name each of the {n_axes} axes, got {list(target_names)!r}."
         )
-    title = f"Pareto front of {study.study_name!r}"
-    if not trials:
-        return empty_figure(title, no_trials_reason(study.study_name))
+    return trials, coordinates, list(target_names)
+
+
+def pareto_groups(
+    trials: list[FrozenTrial],
+    directions: Sequence[Any],
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None,
+    include_dominated_trials: bool,
+) -> list[tuple[str, list[FrozenTrial], str]]:
+    """``(name, trials, colour)`` to draw in order: infeasible (if any), dominated (unless left
+    out) and the feasible Pareto front; what both renderers of ``plot_pareto_front`` draw."""
     feasible = [t for t in trials if _feasible(t, constraints_func)]
     best = pareto_front(feasible, directions)
     best_numbers = {t.number for t in best}
     others = [t for t in feasible if t.number not in best_numbers]
     infeasible = [t for t in trials if not _feasible(t, constraints_func)]
-    figure = go.Figure()
-    groups = [("Trial", others, "#cccccc"), ("Best Trial", best, "#d62728")]
+    groups = [("Best Trial", best, "#d62728")]
+    if include_dominated_trials:
+        groups.insert(0, ("Trial", others, "#cccccc"))
     if infeasible:
         groups.insert(0, ("Infeasible Trial", infeasible, "#f2f2f2"))
-    for name, group, color in groups:
-        if name == "Trial" and not include_dominated_trials:
-            continue
-        points = [coordinates(t) for t in group]
-        columns: list[list[float]] = [[p[i] for p in points] for i in range(n_axes)]
-        common = {
-            "mode": "markers",
-            "name": name,
-            "text": hover_texts(group),
-            "marker": {"color": color, "line": {"width": 0.5, "color": "Grey"}},
-        }
-        if n_axes == 3:
-            figure.add_trace(
-                go.Scatter3d(x=list(columns[0]), y=list(columns[1]), z=list(columns[2]), **common)
-            )
-        else:
-            figure.add_trace(go.Scatter(x=list(columns[0]), y=list(columns[1]), **common))
-    if n_axes == 3:
-        figure.update_layout(
-            scene={
-                "xaxis_title": target_names[0],
-                "yaxis_title": target_names[1],
-                "zaxis_title": target_names[2],
-            }
-        )
-    else:
-        figure.update_layout(xaxis_title=target_names[0], yaxis_title=target_names[1])
-    figure.update_layout(title=title)
-    return figure
+    return groups
 
 
 def _feasible(

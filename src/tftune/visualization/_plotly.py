@@ -5,6 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
+def is_available() -> bool:
+    """Whether plotly can be imported, so that the plots of ``tftune.visualization`` work."""
+    try:
+        import plotly.graph_objects  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def import_plotly() -> Any:
     try:
         import plotly.graph_objects as go

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from tftune.study._target import Target, complete_trials, param_names, resolve_target
+from tftune.trial._frozen import FrozenTrial
 from tftune.visualization._common import (
     DEFAULT_TARGET_NAME,
     ParamAxis,
@@ -16,6 +18,7 @@ from tftune.visualization._common import (
     hover_texts,
     no_trials_reason,
     param_axis,
+    warn_default_target_name,
 )
 from tftune.visualization._plotly import import_plotly, make_subplots
 
@@ -23,6 +26,37 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 COLORSCALE = "RdYlBu_r"
+
+
+@dataclasses.dataclass(frozen=True)
+class RankData:
+    """The complete trials, their target values, their ranks in [0, 1] and the axes."""
+
+    title: str
+    trials: list[FrozenTrial]
+    values: np.ndarray
+    ranks: np.ndarray
+    axes: list[ParamAxis]
+    empty_reason: str
+
+
+def rank_data(
+    study: Study, params: Sequence[str] | None, target: Target | None, target_name: str
+) -> RankData:
+    """What both renderers of ``plot_rank`` draw (no axes: an empty plot)."""
+    warn_default_target_name(target, target_name)
+    function = resolve_target(study, target, "plot_rank")
+    trials = complete_trials(study)
+    title = f"Rank plot of {study.study_name!r}"
+    names = param_names(trials, params) if trials else []
+    values = np.array([function(t) for t in trials], dtype=float)
+    ranks = (rankdata(values) - 1) / max(1, len(values) - 1) if len(values) else values
+    reason = (
+        no_trials_reason(study.study_name)
+        if not trials
+        else f"Study {study.study_name!r} has no parameters to plot."
+    )
+    return RankData(title, trials, values, ranks, [param_axis(trials, n) for n in names], reason)
 
 
 def plot_rank(
@@ -40,17 +74,16 @@ def plot_rank(
     it has the panel's parameters.
     """
     go = import_plotly()
-    function = resolve_target(study, target, "plot_rank")
-    trials = complete_trials(study)
-    title = f"Rank plot of {study.study_name!r}"
-    if not trials:
-        return empty_figure(title, no_trials_reason(study.study_name))
-    names = param_names(trials, params)
-    if not names:
-        return empty_figure(title, f"Study {study.study_name!r} has no parameters to plot.")
-    values = np.array([function(t) for t in trials], dtype=float)
-    ranks = (rankdata(values) - 1) / max(1, len(values) - 1)
-    axes = [param_axis(trials, name) for name in names]
+    data = rank_data(study, params, target, target_name)
+    if not data.axes:
+        return empty_figure(data.title, data.empty_reason)
+    title, trials, values, ranks, axes = (
+        data.title,
+        data.trials,
+        data.values,
+        data.ranks,
+        data.axes,
+    )
 
     def points(x_axis: ParamAxis, y_axis: ParamAxis | None, first: bool) -> Any:
         mask = x_axis.present if y_axis is None else x_axis.present & y_axis.present

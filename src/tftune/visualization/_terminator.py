@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from tftune._experimental import experimental_func
@@ -13,7 +14,61 @@ if TYPE_CHECKING:
     from tftune.terminator import BaseErrorEvaluator, BaseImprovementEvaluator
 
 _BLUE, _RED = "99, 110, 250", "239, 85, 59"
+TITLE = "Terminator Improvement Plot"
 _FADED = 0.25  # opacity of the points before ``min_n_trials``, where the terminator waits
+
+
+@dataclasses.dataclass(frozen=True)
+class ImprovementData:
+    """After each trial (from the first complete one): its number, the improvement bound and,
+    when asked for, the error; what both renderers of the terminator plot draw."""
+
+    numbers: list[int]
+    improvements: list[float]
+    errors: list[float]
+
+    def y_range(self, min_n_trials: int) -> tuple[float, float]:
+        """The plotted range, padded by 5 %, leaving out the faded points when there are
+        later ones."""
+        shown = self.improvements
+        if len(self.numbers) > min_n_trials:
+            shown = self.improvements[min_n_trials:]
+        low = min(self.improvements + self.errors)
+        high = max(shown + self.errors)
+        padding = 0.05 * (high - low)
+        return low - padding, high + padding
+
+
+def improvement_data(
+    study: Study,
+    plot_error: bool,
+    improvement_evaluator: BaseImprovementEvaluator | None,
+    error_evaluator: BaseErrorEvaluator | None,
+    min_n_trials: int,
+) -> ImprovementData:
+    from tftune.terminator._checks import positive_int
+    from tftune.terminator._terminator import default_evaluators, single_direction
+    from tftune.trial._state import TrialState
+
+    positive_int("min_n_trials", min_n_trials)
+    direction = single_direction(study, "plot_terminator_improvement")
+    improvement_evaluator, error_evaluator = default_evaluators(
+        improvement_evaluator, error_evaluator
+    )
+    numbers: list[int] = []
+    improvements: list[float] = []
+    errors: list[float] = []
+    complete = []
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state == TrialState.COMPLETE:
+            complete.append(trial)
+        if not complete:
+            continue
+        numbers.append(trial.number)
+        improvements.append(improvement_evaluator.evaluate(list(complete), direction))
+        if plot_error:
+            errors.append(error_evaluator.evaluate(list(complete), direction))
+    return ImprovementData(numbers, improvements, errors)
 
 
 @experimental_func("3.2.0")
@@ -29,30 +84,12 @@ def plot_terminator_improvement(
     ``plot_error``, the error evaluator's ("Error"); the terminator stops a study where the
     first falls below the second. Defaults as ``Terminator``'s (the regret bound, and the
     cross-validation error, which needs ``report_cross_validation_scores``)."""
-    from tftune.terminator._checks import positive_int
-    from tftune.terminator._terminator import default_evaluators, single_direction
-    from tftune.trial._state import TrialState
-
     go = import_plotly()
-    positive_int("min_n_trials", min_n_trials)
-    direction = single_direction(study, "plot_terminator_improvement")
-    improvement_evaluator, error_evaluator = default_evaluators(
-        improvement_evaluator, error_evaluator
+    data = improvement_data(
+        study, plot_error, improvement_evaluator, error_evaluator, min_n_trials
     )
-    title = "Terminator Improvement Plot"
-    numbers: list[int] = []
-    improvements: list[float] = []
-    errors: list[float] = []
-    complete = []
-    for trial in study.get_trials(deepcopy=False):
-        if trial.state == TrialState.COMPLETE:
-            complete.append(trial)
-        if not complete:
-            continue
-        numbers.append(trial.number)
-        improvements.append(improvement_evaluator.evaluate(list(complete), direction))
-        if plot_error:
-            errors.append(error_evaluator.evaluate(list(complete), direction))
+    numbers, improvements, errors = data.numbers, data.improvements, data.errors
+    title = TITLE
     if not numbers:
         return empty_figure(title, no_trials_reason(study.study_name))
     figure = go.Figure()
@@ -75,11 +112,9 @@ def plot_terminator_improvement(
         )
     if plot_error:
         figure.add_trace(_line(go, numbers, errors, "Error", _RED))
-    shown = improvements[min_n_trials:] if len(numbers) > min_n_trials else improvements
-    low, high = min(improvements + errors), max(shown + errors)
-    padding = 0.05 * (high - low)
+    low, high = data.y_range(min_n_trials)
     figure.update_layout(title=title, xaxis_title="Trial", yaxis_title="Terminator Improvement")
-    figure.update_yaxes(range=[low - padding, high + padding])
+    figure.update_yaxes(range=[low, high])
     return figure
 
 

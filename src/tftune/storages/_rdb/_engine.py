@@ -126,8 +126,12 @@ def create_engine(
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {}).update(timeout=busy_timeout, check_same_thread=False)
-        if parsed.database in (None, "", ":memory:"):
-            kwargs.setdefault("poolclass", StaticPool)
+        if parsed.database in (None, "", ":memory:") and "poolclass" not in kwargs:
+            # one connection holds an in-memory database: StaticPool, whose size is fixed
+            # (Optuna's callers may pass pool sizes; they mean nothing here)
+            kwargs["poolclass"] = StaticPool
+            for sizing in ("pool_size", "max_overflow", "pool_timeout"):
+                kwargs.pop(sizing, None)
         engine = sa.create_engine(url, **kwargs)
         _configure_sqlite(engine, busy_timeout)
         return engine

@@ -22,6 +22,7 @@ from tftune.exceptions import TftuneError
 from tftune.storages._base import BaseStorage, StudySummary
 from tftune.storages._in_memory import InMemoryStorage
 from tftune.storages.journal._file import BaseJournalBackend
+from tftune.storages.journal._optuna_log import apply_optuna_entry, is_optuna_entry
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
@@ -44,8 +45,9 @@ class JournalStorage(BaseStorage):
     (``JournalStorage(JournalFileBackend("tftune.log"))``): no database server needed, and a
     plain file that NFS serves safely (see :class:`JournalFileBackend`).
 
-    Reads replay what other processes appended since the last read. Heartbeats (failing the
-    trials of dead workers) need an RDBStorage.
+    Reads replay what other processes appended since the last read. A journal that Optuna
+    wrote opens too (its entries are read as Optuna reads them); tftune appends its own.
+    Heartbeats (failing the trials of dead workers) need an RDBStorage.
     """
 
     def __init__(self, log_storage: BaseJournalBackend) -> None:
@@ -68,13 +70,18 @@ class JournalStorage(BaseStorage):
         with self._lock:
             for entry in self._backend.read_logs(self._applied):
                 self._applied += 1
-                self._replica.clock = datetime.datetime.fromtimestamp(entry["time"])
                 try:
-                    outcome: Any = _OPERATIONS[entry["op"]](self._replica, entry)
+                    outcome: Any = self._apply(entry)
                 except (TftuneError, KeyError, ValueError, RuntimeError) as error:
                     outcome = _Failed(error)
                 if entry.get("id") in self._mine:
                     self._mine[entry["id"]] = outcome
+
+    def _apply(self, entry: Entry) -> Any:
+        if is_optuna_entry(entry):  # a journal that Optuna wrote
+            return apply_optuna_entry(self._replica, entry)
+        self._replica.clock = datetime.datetime.fromtimestamp(entry["time"])
+        return _OPERATIONS[entry["op"]](self._replica, entry)
 
     def _write(self, op: str, **arguments: Any) -> Any:
         """Append one operation, replay up to it, and return its outcome (or raise its error)."""
