@@ -102,3 +102,40 @@ def test_stable_features_stay_silent(tmp_path: Any) -> None:
         tftune.storages.RDBStorage(f"sqlite:///{tmp_path}/s.db")
         study = tftune.create_study()
         study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+
+
+MATPLOTLIB_PLOTS = [
+    "plot_contour",
+    "plot_edf",
+    "plot_intermediate_values",
+    "plot_optimization_history",
+    "plot_parallel_coordinate",
+    "plot_param_importances",
+    "plot_rank",
+    "plot_slice",
+    "plot_timeline",
+]
+
+
+@pytest.mark.parametrize("name", MATPLOTLIB_PLOTS)
+def test_matplotlib_plots_warn_as_optunas_do(name: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import tftune.visualization.matplotlib as mpl_plots
+
+    study = tftune.create_study()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), 4)
+    with pytest.warns(ExperimentalWarning, match=rf"\b{name} is experimental"):
+        getattr(mpl_plots, name)(study)
+    with pytest.warns(ExperimentalWarning, match=r"\bis_available is experimental"):
+        assert mpl_plots.is_available()
+
+
+def test_plotly_plots_stay_silent() -> None:
+    study = tftune.create_study()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExperimentalWarning)
+        tftune.visualization.plot_optimization_history(study)
+        tftune.visualization.plot_slice(study)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.study._target import Target
 from tftune.visualization._common import DEFAULT_TARGET_NAME
 from tftune.visualization._edf import edf_data
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_func("2.2.0")
 def plot_edf(
     study: Study | Sequence[Study],
     *,

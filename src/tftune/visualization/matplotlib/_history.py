@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tftune._experimental import experimental_func
 from tftune.study._target import Target
 from tftune.visualization._common import (
     DEFAULT_TARGET_NAME,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 _INFEASIBLE_COLOR = "#cccccc"
 
 
+@experimental_func("2.2.0")
 def plot_optimization_history(
     study: Study | Sequence[Study],
     *,

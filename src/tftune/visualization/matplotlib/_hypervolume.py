@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.visualization._common import no_trials_reason
 from tftune.visualization._hypervolume import check_reference, hypervolume_history
 from tftune.visualization.matplotlib._axes import empty_axes, new_axes
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_func("3.3.0")
 def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> Any:
     """``tftune.visualization.plot_hypervolume_history`` as a matplotlib Axes."""
     import_pyplot()

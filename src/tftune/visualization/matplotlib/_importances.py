@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tftune._experimental import experimental_func
 from tftune.importance import BaseImportanceEvaluator
 from tftune.study._target import Target
 from tftune.visualization._common import DEFAULT_TARGET_NAME
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_func("2.2.0")
 def plot_param_importances(
     study: Study,
     evaluator: BaseImportanceEvaluator | None = None,

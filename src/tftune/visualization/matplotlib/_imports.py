@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tftune._experimental import experimental_func
 
+
+@experimental_func("2.2.0")
 def is_available() -> bool:
     """Whether matplotlib can be imported, so that ``tftune.visualization.matplotlib`` works."""
     try:

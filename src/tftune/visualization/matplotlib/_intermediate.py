@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.trial._state import TrialState
 from tftune.visualization._intermediate import STYLE, reported_trials
 from tftune.visualization.matplotlib._axes import new_axes
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 _DASHES = {"solid": "-", "dot": ":", "dash": "--"}
 
 
+@experimental_func("2.2.0")
 def plot_intermediate_values(study: Study) -> Any:
     """``tftune.visualization.plot_intermediate_values`` as a matplotlib Axes: a line per
     trial that reported values, styled by its state (pruned ones end in an ``x``)."""

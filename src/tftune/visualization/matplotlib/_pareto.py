@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.trial._frozen import FrozenTrial
 from tftune.visualization._common import no_trials_reason
 from tftune.visualization._pareto import pareto_groups, pareto_setup
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_func("2.8.0")
 def plot_pareto_front(
     study: Study,
     *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.study._target import Target
 from tftune.visualization._common import DEFAULT_TARGET_NAME, ParamAxis
 from tftune.visualization._rank import RankData, rank_data
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_func("3.2.0")
 def plot_rank(
     study: Study,
     params: Sequence[str] | None = None,

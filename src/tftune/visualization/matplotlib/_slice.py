@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tftune._experimental import experimental_func
 from tftune.study._target import Target
 from tftune.visualization._common import DEFAULT_TARGET_NAME
 from tftune.visualization._slice import slice_data
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_func("2.2.0")
 def plot_slice(
     study: Study,
     params: Sequence[str] | None = None,

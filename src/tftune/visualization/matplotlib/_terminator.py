@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.visualization._common import no_trials_reason
 from tftune.visualization._terminator import TITLE, improvement_data
 from tftune.visualization.matplotlib._axes import empty_axes, new_axes
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 _BLUE, _RED = "#636efa", "#ef553b"
 
 
+@experimental_func("3.2.0")
 def plot_terminator_improvement(
     study: Study,
     plot_error: bool = False,

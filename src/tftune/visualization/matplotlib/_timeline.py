@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tftune._experimental import experimental_func
 from tftune.visualization._timeline import COLORS, timeline_data
 from tftune.visualization.matplotlib._axes import empty_axes, new_axes
 from tftune.visualization.matplotlib._imports import import_pyplot
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 
+@experimental_func("3.2.0")
 def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     """``tftune.visualization.plot_timeline`` as a matplotlib Axes: a horizontal bar per
     started trial from its start to its end (now, while it runs), coloured by state."""
