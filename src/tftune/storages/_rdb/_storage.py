@@ -217,6 +217,13 @@ class RDBStorage(BaseStorage):
         self._study_trials_lock = threading.Lock()
         self._versions: dict[int, Any] = {}  # open trial id -> (state, heartbeat) when loaded
         self._joined = JoinedTransactions()  # see apply_writes
+        # An in-memory SQLite database lives on one shared connection (StaticPool): threads
+        # take turns on it, or one's BEGIN lands inside another's transaction.
+        self._one_connection: contextlib.AbstractContextManager[Any] = (
+            threading.RLock()
+            if isinstance(self._engine.pool, sa.pool.StaticPool)
+            else contextlib.nullcontext()
+        )
         self._heartbeat = HeartbeatThread(self) if heartbeat_interval else None
         if not skip_table_creation:
             self._run(self._create_schema, write=True)
@@ -243,6 +250,10 @@ class RDBStorage(BaseStorage):
     # --- the one transaction helper --------------------------------------------------------
     def _run(self, work: Callable[[sa.Connection], T], *, write: bool = False) -> T:
         """Run ``work(conn)`` in one transaction; retry lock conflicts; map driver errors."""
+        with self._one_connection:
+            return self._run_unshared(work, write=write)
+
+    def _run_unshared(self, work: Callable[[sa.Connection], T], *, write: bool) -> T:
         for attempt in range(_MAX_RETRIES):
             try:
                 with self._engine.connect() as conn:
@@ -271,6 +282,10 @@ class RDBStorage(BaseStorage):
         joined = self._joined.current()
         if joined is not None:  # inside apply_writes: part of its transaction
             return work(joined)
+        with self._one_connection:
+            return self._run_raw_unshared(work)
+
+    def _run_raw_unshared(self, work: Callable[[RawTransaction], T]) -> T:
         for attempt in range(_MAX_RETRIES):
             try:  # the pool does not wrap the driver's errors here (Engine.connect does)
                 raw = self._engine.raw_connection()
@@ -882,6 +897,10 @@ class RDBStorage(BaseStorage):
     def _read_raw(self, work: Callable[[Any], T]) -> T:
         """Run ``work(cursor)`` in one read-only transaction on a pooled DBAPI connection;
         retry lock conflicts and dead connections."""
+        with self._one_connection:
+            return self._read_raw_unshared(work)
+
+    def _read_raw_unshared(self, work: Callable[[Any], T]) -> T:
         for attempt in range(_MAX_RETRIES):
             try:
                 raw = self._engine.raw_connection()
