@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
+    parser.add_argument("--workers", type=int, default=2, help="parallel jobs (processes)")
     args = parser.parse_args(argv)
     jobs = [
         (task, c, seed, args.trials, args.epochs)
@@ -277,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     env = {"OMP_NUM_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1"}
     os.environ.update(env)
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
+    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         for result in pool.imap_unordered(run, jobs):
             payload["results"].append(result)
             payload["load_end"] = [round(x, 2) for x in os.getloadavg()]
