@@ -11,6 +11,7 @@ from tftune.pruners._checks import non_negative_int
 from tftune.pruners._curves import (
     CURVE_HORIZONS,
     MIN_REPORTS,
+    calibrated_margin,
     check_confidence,
     extrapolate,
     optimistic_bound,
@@ -191,8 +192,11 @@ class SuccessiveHalvingPruner(BasePruner):
                     self.beat_best
                     and self.extrapolate_curves
                     and self.curve_horizon == "final"
-                    and _reports(trial, step) > MIN_REPORTS
-                    and not rungs.may_beat_best_final(value, minimize)
+                    and _reports(trial, step) >= MIN_REPORTS
+                    and not rungs.may_beat_best_final(
+                        self._beat_best_bound(study, key, value, _reports(trial, step), minimize),
+                        minimize,
+                    )
                 ):
                     return True
                 competing = rungs.competing(
@@ -204,6 +208,24 @@ class SuccessiveHalvingPruner(BasePruner):
                     return True
             rung += 1
         return False
+
+    def _beat_best_bound(
+        self, study: Study, key: str, value: float, reports: int, minimize: bool
+    ) -> float:
+        """The bound the "cannot beat the best" rule tests: the recorded one, or with three
+        reports (an exact fit, no noise measured) the point prediction widened by the margin
+        that the complete trials' predictions at this rung needed (``_curves.calibrated_margin``;
+        the best possible value, which never prunes, while too few are complete)."""
+        if reports > MIN_REPORTS or self.curve_confidence is None:
+            return value
+        sign = 1.0 if minimize else -1.0
+        errors = [
+            sign * (t.system_attrs[key] - t.value)
+            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if key in t.system_attrs and t.value is not None
+        ]
+        margin = calibrated_margin(errors, self.curve_confidence)
+        return -sign * math.inf if margin is None else value - sign * margin
 
     def _horizon(self, study: Study, step: int, next_rung_step: int) -> int:
         """The step a curve at ``step`` is extrapolated to (see ``curve_horizon``)."""
