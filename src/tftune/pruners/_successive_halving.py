@@ -96,8 +96,10 @@ class SuccessiveHalvingPruner(BasePruner):
     value the reports do not rule out), so a curve whose shape is still uncertain is not
     stopped for a point estimate. ``beat_best``: a rung also stops a trial whose bound cannot
     beat the best final value of the complete trials (the trial is hopeless whatever its
-    place at the rung), once the trial has more than three reports (with three, every rate
-    fits exactly and no uncertainty can be measured). Both are the defaults (issue 17's
+    place at the rung), once the trial has more than three reports, or with three (an exact
+    fit, no uncertainty measured) once its point prediction widened by the margin the complete
+    trials' predictions at that rung needed still cannot (``_curves.calibrated_margin``, from
+    ten complete trials on). Both are the defaults (issue 17's
     slow-starter benchmark) and apply only with ``curve_horizon="final"``.
 
     Args:
