@@ -176,8 +176,8 @@ class ObservationTable:
         size = self._size
         step = self.rung(n_min)
         if step is None:
-            rows = np.flatnonzero(self.ranked[:size])
-            return rows, self._final_losses()[rows]
+            ranked = np.flatnonzero(self.ranked[:size])
+            return ranked, self._final_losses()[ranked]
         rows = [i for i in range(size) if self.kind[i] == COMPLETE or step in self.reports[i]]
         losses = [
             self.predicted_final(i, step) if step in self.reports[i] else self.rank_key[i, 1]
