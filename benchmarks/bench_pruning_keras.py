@@ -211,7 +211,7 @@ def render(payload: dict[str, Any], trials: int, epochs: int) -> str:
         "fewer than 2 seeds or all tied).",
         "",
         f"Load average at start {payload['load_start']}, at end {payload.get('load_end')} (2 "
-        "shared cores, `nice -n 5`); epochs do not depend on the load.",
+        "shared cores, `nice -n 19`); epochs do not depend on the load.",
         "",
         "| task | contender | seeds | mean epochs | test acc within budget | p | "
         "test acc at the end | p |",
@@ -244,11 +244,47 @@ def render(payload: dict[str, Any], trials: int, epochs: int) -> str:
             mean_epochs = statistics.fmean(r["epochs"] for r in rs)
             head = f"| {task} | {c} | {len(rs)} | {mean_epochs:.0f} | "
             lines.append(head + " | ".join(cells) + " |")
+    lines += _goal_lines(results, budget)
     errors = [r for r in payload["results"] if "error" in r]
     if errors:
         lines += ["", "Errors: " + "; ".join(f"{r['task']}/{r['contender']}/{r['seed']}: "
                                              f"{r['error'][:200]}" for r in errors)]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _mean(by: dict[Any, dict[str, Any]], seeds: list[int], c: str, b: int | None) -> float:
+    """Mean best test accuracy of contender ``c`` over ``seeds`` (0 where it has none)."""
+    values = [best_test(by[c, s]["events"], b) for s in seeds]
+    return statistics.fmean(v if v is not None else 0.0 for v in values)
+
+
+def _goal_lines(results: list[dict[str, Any]], budget: int) -> list[str]:
+    """Issue 17's Keras goal per task, on the seeds every needed contender has: tftune's TPE +
+    ASHA within one validation row (1 / validation rows of accuracy) of the unpruned search's
+    final test accuracy at no more than a third of its epochs, and no worse than Optuna's TPE +
+    Hyperband within the budget."""
+    from _pruning import keras_tasks as kt_tasks
+
+    lines = ["", "| task | seeds | one val row | asha - nop (end) | asha epochs / nop | "
+             "asha - optuna_tpe_hyperband (budget) |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for task in TASKS:
+        by = {(r["contender"], r["seed"]): r for r in results if r["task"] == task}
+        need = ("tftune_tpe_asha", "tftune_tpe_nop", "optuna_tpe_hyperband")
+        seeds = sorted({s for _, s in by if all((c, s) in by for c in need)})
+        if not seeds:
+            continue
+        row = 1.0 / kt_tasks.load_task(task)["sizes"]["y_val"]
+
+        share = statistics.fmean(by["tftune_tpe_asha", s]["epochs"] for s in seeds) / (
+            statistics.fmean(by["tftune_tpe_nop", s]["epochs"] for s in seeds)
+        )
+        gap = _mean(by, seeds, "tftune_tpe_asha", None) - _mean(by, seeds, "tftune_tpe_nop", None)
+        vs = _mean(by, seeds, "tftune_tpe_asha", budget) - _mean(
+            by, seeds, "optuna_tpe_hyperband", budget
+        )
+        lines.append(f"| {task} | {len(seeds)} | {row:.4f} | {gap:+.4f} | {share:.2f} | "
+                     f"{vs:+.4f} |")  # fmt: skip
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", default=",".join(TASKS))
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--output-dir", type=Path, default=RESULTS)
+    parser.add_argument("--workers", type=int, default=2, help="parallel jobs (processes)")
     args = parser.parse_args(argv)
     jobs = [
         (task, c, seed, args.trials, args.epochs)
@@ -277,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.perf_counter()
     env = {"OMP_NUM_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1"}
     os.environ.update(env)
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
+    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         for result in pool.imap_unordered(run, jobs):
             payload["results"].append(result)
             payload["load_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -274,8 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         f"value; {args.seeds} seeds; lower is better (the optimum is -0.05). `asharung`: "
         'tftune\'s ASHA with `curve_horizon="next_rung"`, its rule before issue 17.',
         "",
-        f"Load average at start {load_start}, at end {payload['load_end']} (2 shared cores, "
-        "`nice -n 5`); epochs do not depend on the load.",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Load average at start "
+        f"{load_start}, at end {payload['load_end']} (2 shared cores, `nice -n 19`); epochs do "
+        "not depend on the load.",
         "",
         f"Equal steps: the same measure over the trials complete within {BUDGET} epochs (a third "
         "of the unpruned search's).",

@@ -1,5 +1,6 @@
 """Samplers learn from pruned trials: while few trials are complete, they compare trials at the
-deepest step that enough trials reported (BOHB-like), and trials short of it rank behind."""
+deepest step that enough trials reported (BOHB-like), and trials short of it rank behind; once
+enough are complete, the pruned ones rank with them by their predicted final values."""
 
 from __future__ import annotations
 
@@ -104,9 +105,62 @@ def test_trials_short_of_the_rung_rank_behind_it():
     assert list(good) == expected[:2]
 
 
-def test_complete_trials_alone_are_used_once_there_are_enough():
+def test_pruned_trials_rank_with_the_complete_ones_once_there_are_enough():
     study = scripted_study(RandomSampler(seed=0), n_pruned=12, n_complete=10)
     table = table_of(study)
+    assert table.rung(10) is None
     leaders, losses = table.leaders(10)
-    assert sorted(table.number[leaders]) == list(range(12, 22))
-    assert np.allclose(losses, [loss_at(table.numeric[i], 5) for i in leaders])
+    assert sorted(table.number[leaders]) == list(range(22))
+    complete = table.kind[leaders] == 0
+    assert np.allclose(losses[complete], [loss_at(table.numeric[i], 5) for i in leaders[complete]])
+    # two reports are too few to fit a curve: a pruned trial's last report counts
+    pruned = leaders[~complete]
+    assert np.allclose(losses[~complete], [loss_at(table.numeric[i], 1) for i in pruned])
+    rows, ordered = table.leaders_by_loss(10)
+    assert sorted(rows) == sorted(leaders) and np.all(np.diff(ordered) >= 0)
+    assert np.allclose(ordered, np.sort(losses))
+
+
+def exponential(final: float, step: int) -> float:
+    return final + 0.5 * 0.7**step
+
+
+def test_pruned_trials_count_with_their_curve_extrapolated_to_the_last_step():
+    study = tftune.create_study(sampler=RandomSampler(seed=0))
+    finals = np.linspace(-0.19, 0.1, 10)
+    for number, final in enumerate(finals):  # complete, 20 steps
+        study.enqueue_trial({"x0": 0.1 * number, "x1": 0.5})
+        trial = study.ask()
+        for name in SPACE:
+            trial.suggest_float(name, 0.0, 1.0)
+        for step in range(20):
+            trial.report(exponential(float(final), step), step)
+        study.tell(trial, exponential(float(final), 19))
+    study.enqueue_trial({"x0": 0.95, "x1": 0.5})  # pruned at step 6, heading for -0.2
+    trial = study.ask()
+    for name in SPACE:
+        trial.suggest_float(name, 0.0, 1.0)
+    for step in range(7):
+        trial.report(exponential(-0.2, step), step)
+    study.tell(trial, state=TrialState.PRUNED)
+    table = table_of(study)
+    rows, losses = table.leaders_by_loss(10)
+    assert table.number[rows[0]] == 10  # the best, though its last report is behind others
+    assert np.count_nonzero(finals < exponential(-0.2, 6)) >= 2
+    assert abs(losses[0] - exponential(-0.2, 19)) < 1e-6
+
+
+def test_a_longer_complete_trial_moves_the_horizon_of_the_predictions():
+    study = scripted_study(RandomSampler(seed=0), n_pruned=0, n_complete=10)
+    point = np.array([0.5, 0.5])
+    run_trial(study, point, steps=4, prune=True)
+    table = table_of(study)
+    _, before = table.leaders_by_loss(10)
+    run_trial(study, np.array([0.0, 0.0]), steps=40, prune=False)
+    table.update(study.get_trials(deepcopy=False), sign=1.0)
+    rows, after = table.leaders_by_loss(10)
+    pruned = int(np.flatnonzero(table.kind[rows] == 1)[0])
+    reports = {s: loss_at(point, s) for s in range(4)}
+    expected = tftune.pruners.extrapolate(reports, 3, 40, minimize=True)
+    assert abs(after[pruned] - expected) < 1e-9
+    assert expected < before.max() + 1.0 and len(after) == len(before) + 1

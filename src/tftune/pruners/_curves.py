@@ -129,6 +129,24 @@ def optimistic_bound(
     return sign * min(bound, sign * point)
 
 
+#: Complete trials a calibrated margin needs (see :func:`calibrated_margin`): as many as TPE's
+#: random start and its rung threshold (``rung_min_trials``) ask before they rank trials.
+MIN_CALIBRATION = 10
+
+
+def calibrated_margin(errors: list[float], confidence: float) -> float | None:
+    """How much more optimistic than a point prediction a bound must be, measured on the
+    study's own trials where the point prediction had no noise estimate (three reports, an
+    exact fit): ``errors`` are, for complete trials, the prediction recorded at the rung minus
+    the final value they reached (as losses: positive where the prediction was too pessimistic).
+    The margin is their ``confidence`` quantile (interpolated; at least 0), or None while fewer
+    than ``MIN_CALIBRATION`` complete trials say how far off such predictions go."""
+    finite = [e for e in errors if math.isfinite(e)]
+    if len(finite) < MIN_CALIBRATION:
+        return None
+    return max(float(np.quantile(np.array(finite), confidence)), 0.0)
+
+
 def check_confidence(name: str, value: object) -> float | None:
     """A confidence level in (0, 1), or None (no bound: the point prediction)."""
     if value is None:

@@ -11,6 +11,7 @@ from tftune.pruners._checks import non_negative_int
 from tftune.pruners._curves import (
     CURVE_HORIZONS,
     MIN_REPORTS,
+    calibrated_margin,
     check_confidence,
     extrapolate,
     optimistic_bound,
@@ -95,8 +96,10 @@ class SuccessiveHalvingPruner(BasePruner):
     value the reports do not rule out), so a curve whose shape is still uncertain is not
     stopped for a point estimate. ``beat_best``: a rung also stops a trial whose bound cannot
     beat the best final value of the complete trials (the trial is hopeless whatever its
-    place at the rung), once the trial has more than three reports (with three, every rate
-    fits exactly and no uncertainty can be measured). Both are the defaults (issue 17's
+    place at the rung), once the trial has more than three reports, or with three (an exact
+    fit, no uncertainty measured) once its point prediction widened by the margin the complete
+    trials' predictions at that rung needed still cannot (``_curves.calibrated_margin``, from
+    ten complete trials on). Both are the defaults (issue 17's
     slow-starter benchmark) and apply only with ``curve_horizon="final"``.
 
     Args:
@@ -197,8 +200,11 @@ class SuccessiveHalvingPruner(BasePruner):
                     self.beat_best
                     and self.extrapolate_curves
                     and self.curve_horizon == "final"
-                    and _reports(trial, step) > MIN_REPORTS
-                    and not rungs.may_beat_best_final(value, minimize)
+                    and _reports(trial, step) >= MIN_REPORTS
+                    and not rungs.may_beat_best_final(
+                        self._beat_best_bound(study, key, value, _reports(trial, step), minimize),
+                        minimize,
+                    )
                 ):
                     return True
                 competing = rungs.competing(
@@ -210,6 +216,24 @@ class SuccessiveHalvingPruner(BasePruner):
                     return True
             rung += 1
         return False
+
+    def _beat_best_bound(
+        self, study: Study, key: str, value: float, reports: int, minimize: bool
+    ) -> float:
+        """The bound the "cannot beat the best" rule tests: the recorded one, or with three
+        reports (an exact fit, no noise measured) the point prediction widened by the margin
+        that the complete trials' predictions at this rung needed (``_curves.calibrated_margin``;
+        the best possible value, which never prunes, while too few are complete)."""
+        if reports > MIN_REPORTS or self.curve_confidence is None:
+            return value
+        sign = 1.0 if minimize else -1.0
+        errors = [
+            sign * (t.system_attrs[key] - t.value)
+            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if key in t.system_attrs and t.value is not None
+        ]
+        margin = calibrated_margin(errors, self.curve_confidence)
+        return -sign * math.inf if margin is None else value - sign * margin
 
     def _horizon(self, study: Study, step: int, next_rung_step: int) -> int:
         """The step a curve at ``step`` is extrapolated to (see ``curve_horizon``)."""

@@ -63,9 +63,15 @@ class ObservationTable:
         self._deepest_step: int | None = None  # the deepest step a finished trial reported
         self._complete_step: int | None = None  # the deepest step a complete trial reported
         self._predicted: dict[tuple[int, int, int], float] = {}  # (row, rung, horizon) -> loss
-        self._by_loss = np.empty(
-            0, dtype=np.int64
-        )  # complete rows by (loss, row), up to _by_loss_upto
+        # The rows ranked by their final value once enough trials are complete (complete rows,
+        # and pruned rows with a report: see :meth:`leaders`), their final losses (a pruned
+        # row's predicted at _final_horizon), and those rows by (loss, row), up to
+        # _by_loss_upto.
+        self.ranked = np.empty(capacity, dtype=bool)
+        self._final = np.empty(capacity)
+        self._final_upto = 0
+        self._final_horizon: int | None = None
+        self._by_loss = np.empty(0, dtype=np.int64)
         self._by_loss_upto = 0
         # Whether some trial had parameters outside this space (define-by-run branches): then a
         # repeat of this space's values is not a repeated configuration.
@@ -123,6 +129,7 @@ class ObservationTable:
         reports = {
             step: sign * v for step, v in trial.intermediate_values.items() if math.isfinite(v)
         }
+        self.ranked[i] = kind == COMPLETE or bool(reports)
         self.reports.append(reports)
         if reports:
             last = max(reports)
@@ -134,7 +141,8 @@ class ObservationTable:
         self._size += 1
 
     def _grow(self) -> None:
-        for name in ("numeric", "categorical", "kind", "number", "rank_key"):
+        names = ("numeric", "categorical", "kind", "number", "rank_key", "ranked", "_final")
+        for name in names:
             array = getattr(self, name)
             grown = np.empty((2 * len(array), *array.shape[1:]), dtype=array.dtype)
             grown[: len(array)] = array
@@ -156,15 +164,20 @@ class ObservationTable:
         return max(reached) if reached else None
 
     def leaders(self, n_min: int) -> tuple[np.ndarray, np.ndarray]:
-        """The rows compared on one footing and their losses: the complete trials' final values,
-        or at the rung (see :meth:`rung`) every trial that reached it, by its final value as
-        predicted from its reports up to the rung (see :meth:`predicted_final`; a complete trial
-        that did not report the rung's step counts with its final value)."""
+        """The rows compared on one footing and their losses, by final values: at the rung (see
+        :meth:`rung`) every trial that reached it, by its final value as predicted from its
+        reports up to the rung (see :meth:`predicted_final`; a complete trial that did not
+        report the rung's step counts with its final value); with no rung (enough complete
+        trials), the complete trials by their final values and the pruned ones with a report by
+        the final value predicted from all their reports. (Ranking only the complete trials
+        would size TPE's good group by them alone: after 60 trials of which ASHA let 10
+        finish, one good point, where the pruned trials' predictions say how far the rest
+        are behind.)"""
         size = self._size
         step = self.rung(n_min)
         if step is None:
-            complete = np.flatnonzero(self.kind[:size] == COMPLETE)
-            return complete, self.rank_key[complete, 1]
+            ranked = np.flatnonzero(self.ranked[:size])
+            return ranked, self._final_losses()[ranked]
         rows = [i for i in range(size) if self.kind[i] == COMPLETE or step in self.reports[i]]
         losses = [
             self.predicted_final(i, step) if step in self.reports[i] else self.rank_key[i, 1]
@@ -172,10 +185,28 @@ class ObservationTable:
         ]
         return np.array(rows, dtype=np.int64), np.array(losses, dtype=float)
 
+    def _horizon(self) -> int | None:
+        return self._complete_step if self._complete_step is not None else self._deepest_step
+
+    def _final_losses(self) -> np.ndarray:
+        """Every row's final loss: a complete row's own, a pruned row's predicted from all its
+        reports (computed once per row and horizon; inf without a report)."""
+        horizon = self._horizon()
+        if horizon != self._final_horizon:
+            self._final_horizon, self._final_upto = horizon, 0
+            self._by_loss, self._by_loss_upto = np.empty(0, dtype=np.int64), 0
+        for i in range(self._final_upto, self._size):
+            if self.kind[i] == COMPLETE or not self.reports[i]:
+                self._final[i] = self.rank_key[i, 1]
+            else:
+                self._final[i] = self.predicted_final(i, max(self.reports[i]))
+        self._final_upto = self._size
+        return self._final
+
     def predicted_final(self, row: int, step: int) -> float:
         """Row ``row``'s loss at the last step a trial runs (the longest complete trial's, else
         the deepest step reported), predicted from its reports up to ``step``."""
-        horizon = self._complete_step if self._complete_step is not None else self._deepest_step
+        horizon = self._horizon()
         if horizon is None or horizon <= step:
             return self.reports[row][step]
         key = (row, step, horizon)
@@ -188,22 +219,21 @@ class ObservationTable:
     def leaders_by_loss(self, n_min: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`leaders` ordered by (loss, row), as a stable sort of their losses orders them."""
         if self.rung(n_min) is None:
-            complete = self._complete_by_loss()
-            return complete, self.rank_key[complete, 1]
+            rows = self._ranked_by_loss()
+            return rows, self._final[rows]
         rows, losses = self.leaders(n_min)
         order = np.argsort(losses, kind="stable")
         return rows[order], losses[order]
 
-    def _complete_by_loss(self) -> np.ndarray:
-        """The complete rows ordered by (loss, row): the order kept from the last call, with the
-        rows added since merged in."""
+    def _ranked_by_loss(self) -> np.ndarray:
+        """The ranked rows ordered by (final loss, row): the order kept from the last call (while
+        the horizon stays), with the rows added since merged in."""
+        final = self._final_losses()
         start, size = self._by_loss_upto, self._size
         if start < size:
-            new = start + np.flatnonzero(self.kind[start:size] == COMPLETE)
-            new = new[np.argsort(self.rank_key[new, 1], kind="stable")]
-            at = np.searchsorted(
-                self.rank_key[self._by_loss, 1], self.rank_key[new, 1], side="right"
-            )
+            new = start + np.flatnonzero(self.ranked[start:size])
+            new = new[np.argsort(final[new], kind="stable")]
+            at = np.searchsorted(final[self._by_loss], final[new], side="right")
             self._by_loss = np.insert(self._by_loss, at, new)
             self._by_loss_upto = size
         return self._by_loss
