@@ -288,6 +288,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--rounds", type=int, default=1, help="interleaved repeats of section 1 (medians quoted)"
     )
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help="run nothing: rewrite the markdown table from the results JSON (a stopped run's)",
+    )
     args = parser.parse_args(argv)
     random_trials, bo_trials, memory_trials = (6, 50, 30) if args.quick else (24, 200, 200)
     if args.bo_trials is not None:
@@ -300,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
     previous_date = _previous_date(RESULTS / f"{stem}.md")
-    if args.only:  # the parts not rerun come from the last results
+    if args.only or args.table_only:  # the parts not rerun come from the last results
         results.update(json.loads((RESULTS / f"{stem}.json").read_text()))
         for kind in results:
             if kind not in args.only:
@@ -315,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
         + [("bayesian", contender, bo_trials) for contender in reversed(CONTENDERS)]
         + [("memory", contender, memory_trials) for contender in CONTENDERS]
     )  # (the order alternates between the measurements)
-    for kind, contender, trials in plan:
+    for kind, contender, trials in [] if args.table_only else plan:
         if args.only and kind not in args.only:
             continue
         load_before = os.getloadavg()[0]
@@ -329,6 +334,11 @@ def main(argv: list[str] | None = None) -> None:
         print(kind, contender, "done", result.get("seconds"), os.getloadavg()[0], flush=True)
         (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
     load_end = os.getloadavg()
+    if args.table_only:
+        runs = [r["load"] for c in CONTENDERS for r in results["random"][c].get("runs", [])]
+        load_start = tuple(min(pair) for pair in zip(*runs, strict=True)) if runs else load_start
+        load_end = tuple(max(pair) for pair in zip(*runs, strict=True)) if runs else load_end
+        args.rounds = max(len(results["random"][c].get("runs", [1])) for c in CONTENDERS)
     bo_trials = min(len(results["bayesian"][c]["gaps"]) for c in CONTENDERS)
     checkpoints = [n for n in (50, 100, 200) if n <= bo_trials]
 
@@ -336,14 +346,24 @@ def main(argv: list[str] | None = None) -> None:
         "# KerasTuner 1.4.8 vs tftune.keras_tuner (one import changed)"
         + (" (quick)" if args.quick else ""),
         "",
-        f"- Date: {_now()}",
-        f"- Machine: {os.cpu_count()} CPUs, {cpu_model()}; load average at start "
-        f"{', '.join(f'{v:.2f}' for v in load_start)}, at end "
-        f"{', '.join(f'{v:.2f}' for v in load_end)} (shared machine)",
+        f"- Date: {results['random'].get('date', _now()) if args.table_only else _now()}",
+        f"- Machine: {os.cpu_count()} CPUs, {cpu_model()}; "
+        + (
+            "1-minute load average over section 1's runs: lowest "
+            f"{', '.join(f'{v:.2f}' for v in load_start)} (before, after a run), highest "
+            f"{', '.join(f'{v:.2f}' for v in load_end)} (shared machine)"
+            if args.table_only
+            else f"load average at start {', '.join(f'{v:.2f}' for v in load_start)}, at end "
+            f"{', '.join(f'{v:.2f}' for v in load_end)} (shared machine)"
+        ),
         f"- tftune (git {git('rev-parse', '--short', 'HEAD')}), TensorFlow "
         f"{dist_version('tensorflow')}, Keras {dist_version('keras')}, KerasTuner "
         f"{dist_version('keras-tuner')}",
-        f"- Total benchmark time: {time.perf_counter() - started:.0f} s",
+        (
+            "- Table rewritten from the results JSON (`--table-only`) after the run was stopped"
+            if args.table_only
+            else f"- Total benchmark time: {time.perf_counter() - started:.0f} s"
+        ),
         "",
         "Each measurement runs in a fresh process per contender, with the same user code; only "
         "the import differs (`import keras_tuner` / `import tftune.keras_tuner as keras_tuner`). "
