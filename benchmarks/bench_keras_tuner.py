@@ -15,7 +15,11 @@ Measures, side by side in one run, each contender in its own fresh process:
 Results go to ``benchmarks/results/keras_tuner.{md,json}`` (``--quick``: fewer trials, written
 to ``keras_tuner.quick.{md,json}``).
 
-Run:  .venv/bin/python benchmarks/bench_keras_tuner.py [--quick]
+``--rounds N`` repeats section 1 N times, interleaved (KerasTuner, tftune, KerasTuner, ...),
+each run in a fresh process, and quotes the medians and the ratio of the medians with the load
+average around each run: on a shared machine the load changes between runs.
+
+Run:  .venv/bin/python benchmarks/bench_keras_tuner.py [--quick] [--only random] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -247,6 +251,30 @@ def _around(gaps: list[float], trial: int, window: int = 10) -> float:
     return statistics.mean(part) if part else float("nan")
 
 
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _previous_date(table: Path) -> str:
+    """The date line of the last results table (for the sections this run does not redo)."""
+    if table.exists():
+        for line in table.read_text().splitlines():
+            if line.startswith("- Date: "):
+                return line.removeprefix("- Date: ")
+    return "an earlier run"
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median search time (the lower middle one of an even count), with the
+    seconds of every round under ``runs``."""
+    ordered = sorted(runs, key=lambda run: run["seconds"])
+    median = dict(ordered[(len(ordered) - 1) // 2])
+    median["seconds"] = statistics.median(run["seconds"] for run in runs)
+    keys = ("seconds", "load", "best_val_accuracy")
+    median["runs"] = [{k: run[k] for k in keys} for run in runs]
+    return median
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -257,6 +285,14 @@ def main(argv: list[str] | None = None) -> None:
         help="rerun only these parts; the others are read from the last results JSON",
     )
     parser.add_argument("--bo-trials", type=int, default=None, help="BayesianOptimization trials")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="interleaved repeats of section 1 (medians quoted)"
+    )
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help="run nothing: rewrite the markdown table from the results JSON (a stopped run's)",
+    )
     args = parser.parse_args(argv)
     random_trials, bo_trials, memory_trials = (6, 50, 30) if args.quick else (24, 200, 200)
     if args.bo_trials is not None:
@@ -266,41 +302,92 @@ def main(argv: list[str] | None = None) -> None:
     stem = "keras_tuner.quick" if args.quick else "keras_tuner"
     RESULTS.mkdir(exist_ok=True)
     results: dict[str, Any] = {"random": {}, "bayesian": {}, "memory": {}}
-    if args.only:  # the parts not rerun come from the last results
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
+    previous_date = _previous_date(RESULTS / f"{stem}.md")
+    if args.only or args.table_only:  # the parts not rerun come from the last results
         results.update(json.loads((RESULTS / f"{stem}.json").read_text()))
+        for kind in results:
+            if kind not in args.only:
+                results[kind].setdefault("date", previous_date)
+    rounds: dict[str, list[dict[str, Any]]] = {contender: [] for contender in CONTENDERS}
     plan = (
-        [("random", contender, random_trials) for contender in CONTENDERS]
+        [
+            ("random", contender, random_trials)
+            for _ in range(args.rounds)
+            for contender in CONTENDERS
+        ]
         + [("bayesian", contender, bo_trials) for contender in reversed(CONTENDERS)]
         + [("memory", contender, memory_trials) for contender in CONTENDERS]
     )  # (the order alternates between the measurements)
-    for kind, contender, trials in plan:
+    for kind, contender, trials in [] if args.table_only else plan:
         if args.only and kind not in args.only:
             continue
-        results[kind][contender] = run_worker(kind, contender, trials)
-        print(kind, contender, "done", flush=True)
+        load_before = os.getloadavg()[0]
+        result = run_worker(kind, contender, trials)
+        if kind == "random":  # one of the interleaved rounds; the median run stands for all
+            result["load"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+            rounds[contender].append(result)
+            result = _median_run(rounds[contender])
+        results[kind][contender] = result
+        results[kind]["date"] = _now()
+        print(kind, contender, "done", result.get("seconds"), os.getloadavg()[0], flush=True)
         (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
     load_end = os.getloadavg()
-    bo_trials = min(len(r["gaps"]) for r in results["bayesian"].values())
+    if args.table_only:
+        runs = [r["load"] for c in CONTENDERS for r in results["random"][c].get("runs", [])]
+        load_start = tuple(min(pair) for pair in zip(*runs, strict=True)) if runs else load_start
+        load_end = tuple(max(pair) for pair in zip(*runs, strict=True)) if runs else load_end
+        args.rounds = max(len(results["random"][c].get("runs", [1])) for c in CONTENDERS)
+    bo_trials = min(len(results["bayesian"][c]["gaps"]) for c in CONTENDERS)
     checkpoints = [n for n in (50, 100, 200) if n <= bo_trials]
 
     lines = [
         "# KerasTuner 1.4.8 vs tftune.keras_tuner (one import changed)"
         + (" (quick)" if args.quick else ""),
         "",
-        f"- Date: {datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}",
-        f"- Machine: {os.cpu_count()} CPUs, {cpu_model()}; load average at start "
-        f"{', '.join(f'{v:.2f}' for v in load_start)}, at end "
-        f"{', '.join(f'{v:.2f}' for v in load_end)} (shared machine)",
+        f"- Date: {results['random'].get('date', _now()) if args.table_only else _now()}",
+        f"- Machine: {os.cpu_count()} CPUs, {cpu_model()}; "
+        + (
+            "1-minute load average over section 1's runs: lowest "
+            f"{', '.join(f'{v:.2f}' for v in load_start)} (before, after a run), highest "
+            f"{', '.join(f'{v:.2f}' for v in load_end)} (shared machine)"
+            if args.table_only
+            else f"load average at start {', '.join(f'{v:.2f}' for v in load_start)}, at end "
+            f"{', '.join(f'{v:.2f}' for v in load_end)} (shared machine)"
+        ),
         f"- tftune (git {git('rev-parse', '--short', 'HEAD')}), TensorFlow "
         f"{dist_version('tensorflow')}, Keras {dist_version('keras')}, KerasTuner "
         f"{dist_version('keras-tuner')}",
-        f"- Total benchmark time: {time.perf_counter() - started:.0f} s",
+        (
+            "- Table rewritten from the results JSON (`--table-only`) after the run was stopped"
+            if args.table_only
+            else f"- Total benchmark time: {time.perf_counter() - started:.0f} s"
+        ),
         "",
         "Each measurement runs in a fresh process per contender, with the same user code; only "
         "the import differs (`import keras_tuner` / `import tftune.keras_tuner as keras_tuner`). "
         "TensorFlow, KerasTuner and tftune logging silenced alike, `verbose=0`, CPU only. "
-        "One run of each (no repeats): read the ratios, not the last digit.",
+        + (
+            "One run of each (no repeats): read the ratios, not the last digit."
+            if args.rounds == 1
+            else f"Section 1: {args.rounds} interleaved rounds (KerasTuner, tftune, KerasTuner, "
+            "...), medians quoted; sections 2 and 3: one run of each."
+        ),
         "",
+        *(
+            [
+                f"Rerun here: section(s) {', '.join(sorted(args.only))}; the others are the "
+                "rows of the earlier run of "
+                + ", ".join(
+                    sorted({str(results[k].get("date")) for k in results if k not in args.only})
+                )
+                + " (its machine load and git revision, not this one's).",
+                "",
+            ]
+            if args.only
+            else []
+        ),
         f"## 1. RandomSearch, getting-started model, {random_trials} trials of 2 epochs",
         "",
         "| Contender | search s | configurations / min | best val_accuracy | packs formed |",
@@ -321,9 +408,26 @@ def main(argv: list[str] | None = None) -> None:
             f"{r['best_val_accuracy']:.4f} | {packs} |"
         )
     ratio = per_minute["tftune"] / per_minute["kerastuner"]
+    runs = {c: results["random"][c].get("runs") for c in CONTENDERS}
+    if all(runs.values()):
+        lines += [
+            "",
+            "| Round | KerasTuner s (load before, after) | tftune s (load before, after) "
+            "| ratio |",
+            "|---|---|---|---|",
+        ]
+        pairs = zip(runs["kerastuner"], runs["tftune"], strict=False)
+        for number, (a, b) in enumerate(pairs, 1):
+            lines.append(
+                f"| {number} | {a['seconds']:.1f} ({a['load'][0]:.1f}, {a['load'][1]:.1f}) | "
+                f"{b['seconds']:.1f} ({b['load'][0]:.1f}, {b['load'][1]:.1f}) | "
+                f"{a['seconds'] / b['seconds']:.1f}x |"
+            )
     lines += [
         "",
-        f"tftune / KerasTuner configurations per minute: **{ratio:.1f}x** (goal: at least 10x).",
+        f"tftune / KerasTuner configurations per minute: **{ratio:.1f}x** (goal: at least 10x"
+        + ("; the ratio of the medians" if all(runs.values()) else "")
+        + ").",
         "",
         f"## 2. BayesianOptimization: the tuner's own seconds per trial ({bo_trials} trials)",
         "",

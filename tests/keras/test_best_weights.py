@@ -77,7 +77,9 @@ def test_a_crash_between_saving_a_new_best_and_its_tell_keeps_the_previous_best(
         model.compile(keras.optimizers.Adam(rate), "binary_crossentropy", metrics=["accuracy"])
         return model
 
-    with Tuner(build, objective="val_loss", directory=tmp_path, pack_size=4) as tuner:
+    # two packs of two: a pack tells its best copy first, so the second pack's best is a new
+    # best saved while the first pack's best is already told
+    with Tuner(build, objective="val_loss", directory=tmp_path, pack_size=2) as tuner:
         for rate in (1e-6, 1e-5, 1e-3, 1e-1):  # each better than the one before it
             tuner.study.enqueue_trial({"lr": rate})
         real_tell = tuner.study.tell

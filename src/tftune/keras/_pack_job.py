@@ -200,12 +200,21 @@ class PackJob:
         history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
         return self.resume_epoch(trial), history
 
-    def keep_if_best(self, trial: Trial, model: keras.Model, value: float) -> None:
+    def keep_if_best(
+        self,
+        trial: Trial,
+        model: keras.Model,
+        value: float,
+        prepare: Callable[[], None] | None = None,
+    ) -> None:
         """Save the trial's weights if its value may make it the study's best (before its
-        tell)."""
+        tell); ``prepare()`` runs first, only then (a pack writes the copy's weights into its
+        model)."""
         stage = self.weights_stage
         best = BestWeights(trial.study, stage or self.weights_dir, keep=self.keep_best)
         if best.may_be_best(trial.number, value):
+            if prepare is not None:
+                prepare()
             best.save(trial, model, input_shape(model))
             if stage is not None:  # where the driver will keep it
                 name = pathlib.Path(trial.user_attrs[WEIGHTS_ATTR]).name

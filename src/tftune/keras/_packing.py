@@ -11,6 +11,7 @@ fused run one at a time, with the reason logged.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -25,6 +26,7 @@ import numpy as np
 from tftune.exceptions import SearchSpaceExhausted
 from tftune.keras._pack_sizing import copies_that_fit, split_by_width
 from tftune.keras._training import check_model, fresh_session
+from tftune.study import StudyDirection
 from tftune.study._optimize import run_trial
 from tftune.trial import FrozenTrial, Trial, TrialState
 
@@ -284,10 +286,11 @@ class PackedSearch:
             pack, members = _repacked(pack, members)
             if all(member.finished for member in members):
                 return
-        for index, member in enumerate(members):
-            if not member.finished:
-                pack.write_back(index)
-                self._complete(member)
+        # the best copy first: the others then rarely beat the study's best, so they need no
+        # write-back into their models and no weights file
+        finishing = [(index, m) for index, m in enumerate(members) if not m.finished]
+        for index, member in sorted(finishing, key=lambda pair: self._rank(pair[1])):
+            self._complete(member, functools.partial(pack.write_back, index))
 
     def _after_epoch(
         self, pack: Any, index: int, member: _Member, logs: dict[str, float], epoch: int
@@ -329,10 +332,19 @@ class PackedSearch:
         self._finish(member.trial, state=TrialState.FAIL, reason=reason)
         return False
 
-    def _complete(self, member: _Member) -> None:
+    def _rank(self, member: _Member) -> tuple[bool, float, int]:
+        """Sort key of a finishing member: finite values first, better first, ties to the
+        earliest trial (as the study's best trial breaks them)."""
+        value = member.history[self.job.objective][-1]
+        if not math.isfinite(value):
+            return (True, 0.0, member.trial.number)
+        maximize = self.study.direction == StudyDirection.MAXIMIZE
+        return (False, -value if maximize else value, member.trial.number)
+
+    def _complete(self, member: _Member, write_back: Callable[[], None]) -> None:
         self._store_history(member)
         value = member.history[self.job.objective][-1]
-        self.job.keep_if_best(member.trial, member.model, value)
+        self.job.keep_if_best(member.trial, member.model, value, prepare=write_back)
         self._finish(member.trial, values=value)
 
     def _store_history(self, member: _Member) -> None:
