@@ -6,6 +6,9 @@ mirrors keras/src/optimizers/<name>.py and the clipping / weight decay of base_o
 
 from __future__ import annotations
 
+import functools
+import logging
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -162,7 +165,7 @@ class FusedOptimizer:
         local_step = copy_axis(tf.cast(steps + 1, tf.float32), rank)
         beta_1, beta_2 = self._hyper("beta_1", rank), self._hyper("beta_2", rank)
         alpha = lr * tf.sqrt(1 - tf.pow(beta_2, local_step)) / (1 - tf.pow(beta_1, local_step))
-        new, m, v = _adam_kernel(
+        new, m, v = adam_kernel()(
             variable,
             grad,
             slots["momentum"],
@@ -206,7 +209,7 @@ class FusedOptimizer:
         }
 
 
-def _adam_rule(
+def adam_rule(
     variable: tf.Tensor,
     grad: tf.Tensor,
     momentum: tf.Tensor,
@@ -223,9 +226,30 @@ def _adam_rule(
     return variable - (m * alpha) / (tf.sqrt(v) + epsilon), m, v
 
 
-#: The Adam update compiled by XLA into one pass over the stacked weights: unfused, its eight
-#: element-wise operations each read and wrote the whole (K, ...) tensors (3x the CPU time).
-_adam_kernel = tf.function(_adam_rule, jit_compile=True, autograph=False)
+#: Set to "0" to keep XLA out of the fused Adam update (it is probed once otherwise).
+XLA_SETTING = "TFTUNE_XLA"
+_LOG = logging.getLogger(__name__)
+
+
+@functools.cache
+def adam_kernel() -> Callable[..., tuple[tf.Tensor, tf.Tensor, tf.Tensor]]:
+    """The Adam update compiled by XLA into one pass over the stacked weights (unfused, its
+    eight element-wise operations each read and write the whole (K, ...) tensors: 3x the CPU
+    time), or the plain update where XLA does not compile on the default device (a device
+    plugin without XLA) or ``TFTUNE_XLA=0``. Decided once per process, by a probe."""
+    if os.environ.get(XLA_SETTING, "1") == "0":
+        return adam_rule
+    compiled: Callable[..., tuple[tf.Tensor, tf.Tensor, tf.Tensor]] = tf.function(
+        adam_rule, jit_compile=True, autograph=False
+    )
+    with tf.init_scope():  # run the probe eagerly, even when asked while a step is traced
+        ones = tf.ones((2,))
+        try:
+            compiled(ones, ones, ones, ones, ones, ones, ones, ones)
+        except Exception as error:  # any failure to compile or run means: not here
+            _LOG.info("XLA is not available here (%s); fused Adam runs unfused", error)
+            return adam_rule
+    return compiled
 
 
 def keras_slot(
