@@ -9,7 +9,8 @@ from tftune.exceptions import UpdateFinishedTrialError
 from tftune.trial import TrialState
 
 
-def test_optimize_inside_its_own_optimize_is_refused_but_another_study_may_run():
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_optimize_inside_its_own_optimize_is_refused_but_another_study_may_run(n_jobs):
     outer, other = tftune.create_study(), tftune.create_study()
     seen = []
 
@@ -20,8 +21,9 @@ def test_optimize_inside_its_own_optimize_is_refused_but_another_study_may_run()
         seen.append(trial.number)
         return 1.0
 
-    outer.optimize(objective, n_trials=2)
-    assert seen == [0, 1] and len(other.trials) == 2
+    outer.optimize(objective, n_trials=2, n_jobs=n_jobs)
+    assert sorted(seen) == [0, 1] and len(other.trials) == 2
+    assert [t.state for t in outer.trials] == [TrialState.COMPLETE] * 2
     outer.optimize(lambda t: 3.0, n_trials=1)  # the flag is cleared afterwards
     assert len(outer.trials) == 3
 

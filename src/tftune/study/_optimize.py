@@ -161,9 +161,14 @@ def optimize(
     progress = progress_bar_for(study, n_trials, timeout, n_jobs) if show_progress_bar else None
 
     def run() -> None:
-        _optimize_sequential(
-            study, func, budget, catch_classes, callback_list, gc_after_trial, progress
-        )
+        here = _running_here()  # the thread that runs the objectives: a worker with n_jobs > 1
+        here.add(id(study))
+        try:
+            _optimize_sequential(
+                study, func, budget, catch_classes, callback_list, gc_after_trial, progress
+            )
+        finally:
+            here.discard(id(study))
 
     running.add(id(study))
     try:
