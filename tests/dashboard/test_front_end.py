@@ -51,6 +51,15 @@ def test_a_bundle_without_the_texts_is_served_unchanged():
     assert _front_end.patch_bundle(doubled) is None
 
 
+def test_an_unknown_bundle_is_served_as_it_is_with_a_warning(tmp_path, caplog):
+    other = tmp_path / "bundle.js"
+    other.write_text("console.log('another version');", encoding="utf-8")
+    with caplog.at_level("WARNING", logger=_front_end.__name__):
+        plain, packed, _ = _front_end.FrontEnd(10, other).bundle()
+    assert plain == other.read_bytes() and gzip.decompress(packed) == plain
+    assert "served unpatched, so polls redraw every plot" in caplog.text
+
+
 def test_the_page_loads_the_script_before_the_app_and_keeps_its_csp(storage):
     app = make_app(storage, max_lines=7)
     status, headers, body = _get(app, "/dashboard/studies/1")

@@ -30,19 +30,43 @@ def _server_module() -> Any:
     return _server
 
 
-def run_server(storage: Any, *args: Any, **kwargs: Any) -> None:
+def run_server(
+    storage: Any,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    allow_write: bool = False,
+    allow_remote: bool = False,
+    max_curves: int | None = None,
+    max_lines: int | None = None,
+) -> None:
     """Serve optuna-dashboard over a tftune storage (a URL or a storage object) until
-    interrupted; arguments as :func:`tftune.dashboard._server.run_server` (``host``,
-    ``port``, ``allow_write``, ``allow_remote``, ``max_curves``, ``max_lines``)."""
-    _server_module().run_server(storage, *args, **kwargs)
+    interrupted; the arguments are those of :func:`tftune.dashboard._server.run_server`."""
+    _server_module().run_server(
+        storage,
+        host,
+        port,
+        allow_write=allow_write,
+        allow_remote=allow_remote,
+        max_curves=max_curves,
+        max_lines=max_lines,
+    )
 
 
-def wsgi(storage: Any, **kwargs: Any) -> Any:
+def wsgi(
+    storage: Any,
+    *,
+    allow_write: bool = False,
+    max_curves: int | None = None,
+    max_lines: int | None = None,
+) -> Any:
     """optuna-dashboard's WSGI app over a tftune storage (a URL, opened read-only unless
     ``allow_write`` and never closed, or a storage object), for a WSGI server of your choice
     (there is no authentication: put one in front of it before exposing it); ``allow_write``,
     ``max_curves`` and ``max_lines`` as in :func:`run_server`."""
-    return _server_module().wsgi(storage, **kwargs)
+    return _server_module().wsgi(
+        storage, allow_write=allow_write, max_curves=max_curves, max_lines=max_lines
+    )
 
 
 def __getattr__(name: str) -> Any:

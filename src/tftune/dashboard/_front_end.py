@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -82,16 +83,15 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
     return sent.then(function (response) {
       var tag = response.headers.get("ETag");
       if (!response.ok || !tag) { return response; }
-      var mark = tag, seen = taken[match[1]];
-      taken[match[1]] = mark;
-      if (seen !== mark) { return response; }
+      var seen = taken[match[1]];
+      taken[match[1]] = tag;
+      if (seen !== tag) { return response; }
       if (response.body) { response.body.cancel().catch(function () {}); }
       return new Response('{"tftune": "unchanged"}', {
         status: 412, statusText: "unchanged (tftune: nothing new to draw)",
         headers: {"Content-Type": "application/json"}});
     });
   };
-  window.__tftuneUnchanged = taken;
 
   var capped = new WeakMap(), notices = {};
   function number(n) { return n.toLocaleString("en-US"); }
@@ -179,6 +179,7 @@ def etag(body: bytes) -> str:
 
 _BUILT: dict[tuple[Path, float], tuple[bytes, bytes, str, bool]] = {}
 _BUILD_LOCK = threading.Lock()
+_LOG = logging.getLogger(__name__)
 
 
 def _served_bundle(path: Path) -> tuple[bytes, bytes, str, bool]:
@@ -190,6 +191,12 @@ def _served_bundle(path: Path) -> tuple[bytes, bytes, str, bool]:
         if made is None:
             text = path.read_text(encoding="utf-8")
             patched = patch_bundle(text)
+            if patched is None:
+                _LOG.warning(
+                    "%s is not optuna-dashboard 0.21.0's front end: it is served unpatched, so "
+                    "polls redraw every plot and --max-lines does not apply",
+                    path,
+                )
             plain = (patched if patched is not None else text).encode("utf-8")
             packed = gzip.compress(plain, compresslevel=6, mtime=0)
             made = _BUILT[key] = (plain, packed, etag(plain), patched is not None)
@@ -208,13 +215,10 @@ class FrontEnd:
         self.max_lines = max_lines
         self._bundle_file = bundle
         self._script = script(max_lines)
-        self.patched: bool | None = None  # None: the bundle not read yet
 
     def bundle(self) -> tuple[bytes, bytes, str]:
         """The bundle as served: plain, gzipped, its ETag (made once per process and file)."""
-        made = _served_bundle(self._bundle_file)
-        self.patched = made[3]
-        return made[:3]
+        return _served_bundle(self._bundle_file)[:3]
 
     def answer(
         self, environ: dict[str, Any], start_response: StartResponse, app: Any
