@@ -281,3 +281,14 @@ def test_suggest_params_twice_returns_the_same_values():
     trial = study.ask()
     space = {"lr": stats.loguniform(1e-3, 1), "units": [16, 32]}
     assert trial.suggest_params(space) == trial.suggest_params(space)
+
+
+def test_grids_take_numpy_arrays_and_scalars_as_plain_values():
+    import numpy as np
+
+    grid = {"x": np.linspace(0.0, 1.0, 3), "n": [np.int64(2), 3]}
+    cells = list(iter_grid(grid))
+    assert cells[0] == {"x": 0.0, "n": 2} and len(cells) == 6
+    assert all(type(cell["x"]) is float and type(cell["n"]) is int for cell in cells)
+    with pytest.raises(TypeError, match=r"must be 1-D, got an array of shape \(2, 2\)"):
+        validate_grid({"x": np.zeros((2, 2))})

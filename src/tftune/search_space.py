@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tftune.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -91,6 +93,19 @@ def iter_grid(
             yield dict(zip(names, values, strict=True))
 
 
+def _plain_values(values: Any) -> Any:
+    """A 1-D NumPy array, or a sequence holding NumPy scalars, as a list of Python values."""
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            raise TypeError(
+                f"Grid values given as an array must be 1-D, got an array of shape {values.shape}."
+            )
+        return values.tolist()
+    if isinstance(values, (list, tuple)) and any(isinstance(v, np.generic) for v in values):
+        return [v.item() if isinstance(v, np.generic) else v for v in values]
+    return values
+
+
 def validate_grid(
     grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
 ) -> list[dict[str, list[Any]]]:
@@ -105,7 +120,9 @@ def validate_grid(
     for sub_grid in sub_grids:
         if not isinstance(sub_grid, Mapping):
             raise TypeError(f"`search_space` must be a dict of lists, got {sub_grid!r}.")
-        for name, values in sub_grid.items():
+        plain = {}
+        for name, given in sub_grid.items():
+            values = _plain_values(given)
             if not isinstance(name, str):
                 raise TypeError(f"Grid parameter names must be strings, got {name!r}.")
             if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
@@ -116,7 +133,8 @@ def validate_grid(
                 CategoricalDistribution(values)  # the same rules: non-empty, JSON scalars
             except (TypeError, ValueError) as error:
                 raise type(error)(f"Grid parameter {name!r}: {error}") from None
-        checked.append({name: list(values) for name, values in sub_grid.items()})
+            plain[name] = list(values)
+        checked.append(plain)
     return checked
 
 

@@ -8,7 +8,6 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 from tftune.distributions import BaseDistribution
 from tftune.samplers._base import BaseSampler
@@ -22,27 +21,6 @@ if TYPE_CHECKING:
     from tftune.study._study import Study
 
 GRID_ID_KEY = "grid_id"
-
-
-def _plain_values(values: Any) -> Any:
-    """A 1-D NumPy array, or a sequence holding NumPy scalars, as a list of Python values."""
-    if isinstance(values, np.ndarray):
-        if values.ndim != 1:
-            raise TypeError(
-                f"Grid values given as an array must be 1-D, got an array of shape {values.shape}."
-            )
-        return values.tolist()
-    if isinstance(values, (list, tuple)) and any(isinstance(v, np.generic) for v in values):
-        return [v.item() if isinstance(v, np.generic) else v for v in values]
-    return values
-
-
-def _plain(search_space: Any) -> Any:
-    if isinstance(search_space, Mapping):
-        return {name: _plain_values(values) for name, values in search_space.items()}
-    if isinstance(search_space, (list, tuple)):
-        return [_plain(sub) if isinstance(sub, Mapping) else sub for sub in search_space]
-    return search_space
 
 
 class GridSampler(BaseSampler):
@@ -64,7 +42,7 @@ class GridSampler(BaseSampler):
         search_space: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Sequence[Any]]],
         seed: int | None = None,
     ) -> None:
-        self._grid = validate_grid(_plain(search_space))
+        self._grid = validate_grid(search_space)
         self._cells = list(iter_grid(self._grid))
         if seed is not None:
             random.Random(seed).shuffle(self._cells)
