@@ -195,15 +195,15 @@ class SuccessiveHalvingPruner(BasePruner):
             if not self._decides(trial, step):
                 rung += 1
                 continue
+            reports = _reports(trial, step)
             with STUDY_RUNGS.updated(study) as rungs:
                 if (
                     self.beat_best
                     and self.extrapolate_curves
                     and self.curve_horizon == "final"
-                    and _reports(trial, step) >= MIN_REPORTS
+                    and reports >= MIN_REPORTS
                     and not rungs.may_beat_best_final(
-                        self._beat_best_bound(study, key, value, _reports(trial, step), minimize),
-                        minimize,
+                        self._beat_best_bound(study, key, value, reports, minimize), minimize
                     )
                 ):
                     return True

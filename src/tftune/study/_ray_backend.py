@@ -244,7 +244,7 @@ class _DriverLoop:
         self._running: dict[Any, _Running] = {}
         self._budget_spent = False
         self._error: BaseException | None = None
-        self._ask_seconds = 0.0  # the driver's ask, a moving average
+        self._ask_seconds: float | None = None  # the driver's ask, a moving average
 
     def run(self, n_jobs: int) -> None:
         for _ in range(n_jobs):
@@ -321,7 +321,9 @@ class _DriverLoop:
         with _ctrl_c_held():  # a trial is created and registered, or neither
             trial = _ask(self._study)
             started = trial is not None and self._budget.start(trial)
-        self._ask_seconds += 0.2 * (time.perf_counter() - begin - self._ask_seconds)
+        took = time.perf_counter() - begin
+        previous = took if self._ask_seconds is None else self._ask_seconds
+        self._ask_seconds = previous + 0.2 * (took - previous)  # starts at the first ask
         if trial is None:  # the sampler has nothing left
             self._study.stop()
             self._budget_spent = True
@@ -355,7 +357,7 @@ class _DriverLoop:
         else:
             seconds = max(outcome.seconds for outcome in outcomes)
             worker.short = seconds < _PIPELINE_SECONDS
-            per_call = max(seconds, self._ask_seconds, 1e-6)
+            per_call = max(seconds, self._ask_seconds or 0.0, 1e-6)
             worker.batch = max(1, min(_MAX_BATCH, int(_BATCH_SECONDS / per_call)))
             finished = self._store(outcomes)
         for frozen in finished:
