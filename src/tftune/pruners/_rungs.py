@@ -94,6 +94,8 @@ class StudyRungs:
         self.final_range: tuple[float, float] | None = None  # complete trials' min, max final
         self.paused: dict[int, FrozenTrial] = {}  # number -> PRUNED trial with a checkpoint
         self.resumed: set[int] = set()  # numbers of paused trials a finished trial resumed
+        # rung key -> (value recorded there, final value) of the complete trials that noted it
+        self.complete_noted: dict[str, list[tuple[float, float]]] = {}
 
     def add(self, trial: FrozenTrial) -> None:
         line = lineage(trial)
@@ -111,6 +113,9 @@ class StudyRungs:
             for key, value in trial.system_attrs.items():
                 if is_rung_key(key):
                     self.noted.setdefault(key, RungValues()).put(line, trial.number, value)
+                    if trial.state == TrialState.COMPLETE and trial.value is not None:
+                        pair = (value, trial.value)
+                        self.complete_noted.setdefault(key, []).append(pair)
             return
         self.unnoted.append(trial)
         for step, values in self._unnoted_steps.items():
@@ -123,6 +128,13 @@ class StudyRungs:
         if self.final_range is None or math.isnan(bound):
             return self.final_range is None
         return bound <= self.final_range[0] if minimize else bound >= self.final_range[1]
+
+    def prediction_errors(self, key: str, minimize: bool) -> list[float]:
+        """For the complete trials that recorded the rung ``key``: the value recorded there minus
+        the final value they reached, as losses (positive where the record was too
+        pessimistic; see ``_curves.calibrated_margin``)."""
+        sign = 1.0 if minimize else -1.0
+        return [sign * (recorded - final) for recorded, final in self.complete_noted.get(key, ())]
 
     def unnoted_at(self, step: int) -> RungValues:
         """The unnoted finished trials' values at ``step`` (indexed on first use)."""

@@ -21,6 +21,7 @@ from tftune.pruners._rungs import (
     LINEAGE_KEY,
     RESUME_OF_KEY,
     STUDY_RUNGS,
+    StudyRungs,
     lineage,
 )
 from tftune.trial._frozen import FrozenTrial
@@ -203,7 +204,7 @@ class SuccessiveHalvingPruner(BasePruner):
                     and self.curve_horizon == "final"
                     and reports >= MIN_REPORTS
                     and not rungs.may_beat_best_final(
-                        self._beat_best_bound(study, key, value, reports, minimize), minimize
+                        self._beat_best_bound(rungs, key, reports, value, minimize), minimize
                     )
                 ):
                     return True
@@ -218,7 +219,7 @@ class SuccessiveHalvingPruner(BasePruner):
         return False
 
     def _beat_best_bound(
-        self, study: Study, key: str, value: float, reports: int, minimize: bool
+        self, rungs: StudyRungs, key: str, reports: int, value: float, minimize: bool
     ) -> float:
         """The bound the "cannot beat the best" rule tests: the recorded one, or with three
         reports (an exact fit, no noise measured) the point prediction widened by the margin
@@ -227,12 +228,7 @@ class SuccessiveHalvingPruner(BasePruner):
         if reports > MIN_REPORTS or self.curve_confidence is None:
             return value
         sign = 1.0 if minimize else -1.0
-        errors = [
-            sign * (t.system_attrs[key] - t.value)
-            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            if key in t.system_attrs and t.value is not None
-        ]
-        margin = calibrated_margin(errors, self.curve_confidence)
+        margin = calibrated_margin(rungs.prediction_errors(key, minimize), self.curve_confidence)
         return -sign * math.inf if margin is None else value - sign * margin
 
     def _horizon(self, study: Study, step: int, next_rung_step: int) -> int:
