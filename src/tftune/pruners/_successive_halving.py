@@ -170,8 +170,6 @@ class SuccessiveHalvingPruner(BasePruner):
         if step is None:
             return False
         value = trial.intermediate_values[step]
-        if math.isnan(value):
-            return True
         min_resource = (
             self.min_resource
             if isinstance(self.min_resource, int)
@@ -181,7 +179,11 @@ class SuccessiveHalvingPruner(BasePruner):
             return False
         rung = sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix))
         minimize = study.direction == StudyDirection.MINIMIZE
+        rung_reached = False
         while step >= self.rung_step(rung, min_resource):
+            if math.isnan(value):  # Optuna's rule: NaN at a rung stops the trial
+                return True
+            rung_reached = True
             key = f"{self._rung_prefix}{rung}"
             if self.extrapolate_curves:
                 horizon = self._horizon(study, step, self.rung_step(rung + 1, min_resource))
@@ -193,30 +195,52 @@ class SuccessiveHalvingPruner(BasePruner):
                     )
             study.storage.set_trial_attr(trial.trial_id, key, value, system=True)
             trial.system_attrs[key] = value
-            if not self._decides(trial, step):
-                rung += 1
-                continue
             reports = _reports(trial, step)
             with STUDY_RUNGS.updated(study) as rungs:
-                if (
-                    self.beat_best
-                    and self.extrapolate_curves
-                    and self.curve_horizon == "final"
-                    and reports >= MIN_REPORTS
-                    and not rungs.may_beat_best_final(
-                        self._beat_best_bound(rungs, key, reports, value, minimize), minimize
-                    )
-                ):
-                    return True
                 competing = rungs.competing(
                     key, self.rung_step(rung, min_resource), [*_open_trials(study), trial]
                 )
                 if len(competing) <= self.bootstrap_count:
                     return True
-                if not self._promotable(value, competing, study.direction):
+                if self._decides(rungs, reports) and (
+                    self._hopeless(rungs, key, reports, value, minimize)
+                    or not self._promotable(value, competing, study.direction)
+                ):
                     return True
             rung += 1
-        return False
+        return self._between_rungs(study, trial, step, rung, min_resource, rung_reached)
+
+    def _between_rungs(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        step: int,
+        next_rung: int,
+        min_resource: int,
+        rung_reached: bool,
+    ) -> bool:
+        """Whether a report that reached no rung stops the trial: "cannot beat the best" (see
+        the class docstring) needs no rung, so it runs at every report of a curve with more
+        than three reports, not only at rungs."""
+        if (
+            rung_reached
+            or not self.beat_best
+            or not self.extrapolate_curves
+            or self.curve_horizon != "final"
+            or _reports(trial, step) <= MIN_REPORTS
+            or not math.isfinite(trial.intermediate_values[step])
+        ):
+            return False
+        minimize = study.direction == StudyDirection.MINIMIZE
+        horizon = self._horizon(study, step, self.rung_step(next_rung, min_resource))
+        if self.curve_confidence is None:
+            bound = extrapolate(trial.intermediate_values, step, horizon, minimize)
+        else:
+            bound = optimistic_bound(
+                trial.intermediate_values, step, horizon, minimize, self.curve_confidence
+            )
+        with STUDY_RUNGS.updated(study) as rungs:
+            return not rungs.may_beat_best_final(bound, minimize)
 
     def _beat_best_bound(
         self, rungs: StudyRungs, key: str, reports: int, value: float, minimize: bool
@@ -241,12 +265,30 @@ class SuccessiveHalvingPruner(BasePruner):
                 final = rungs.max_complete_step
         return final if final is not None and final > step else next_rung_step
 
-    def _decides(self, trial: FrozenTrial, step: int) -> bool:
-        """Whether a rung reached at ``step`` may stop the trial: always, unless the curve is
-        extrapolated to its final step and is still too short to fit."""
+    def _decides(self, rungs: StudyRungs, reports: int) -> bool:
+        """Whether a rung may stop a trial with ``reports`` finite reports by its value there:
+        always, unless the curve is extrapolated to a known final step and is still too short
+        to fit (with no final step known, as before any trial completes, the horizon is the
+        next rung's and every rung decides, as with ``curve_horizon="next_rung"``)."""
         if not self.extrapolate_curves or self.curve_horizon == "next_rung":
             return True
-        return _reports(trial, step) >= MIN_REPORTS
+        if self.max_step is None and rungs.max_complete_step is None:
+            return True
+        return reports >= MIN_REPORTS
+
+    def _hopeless(
+        self, rungs: StudyRungs, key: str, reports: int, value: float, minimize: bool
+    ) -> bool:
+        """The "cannot beat the best" rule at a rung (see the class docstring)."""
+        return (
+            self.beat_best
+            and self.extrapolate_curves
+            and self.curve_horizon == "final"
+            and reports >= MIN_REPORTS
+            and not rungs.may_beat_best_final(
+                self._beat_best_bound(rungs, key, reports, value, minimize), minimize
+            )
+        )
 
     def rung_values(self, study: Study, rung: int) -> list[float]:
         """The values competing at ``rung`` now, one per configuration, ascending (NaN left

@@ -165,11 +165,8 @@ class Trial(SuggestMethods):
         if self._relative is None:
             sampler, study = self.study.sampler, self.study
             self._relative_space = sampler.infer_relative_search_space(study, self._frozen)
-            self._relative = (
-                sampler.sample_relative(study, self._frozen, self._relative_space)
-                if self._relative_space
-                else {}
-            )
+            # called with an empty space too, as Optuna does (samplers return {} for it)
+            self._relative = sampler.sample_relative(study, self._frozen, self._relative_space)
         return self._relative
 
     def _sampled_value(self, name: str, distribution: BaseDistribution) -> Any:
