@@ -75,7 +75,8 @@ def test_a_hopeless_curve_is_pruned_once_it_can_be_fitted():
     for _ in range(5):
         run(study, FAST)
     assert run(study, HOPELESS) == 3  # not at epoch 1 (one report), at epoch 3
-    assert run(study, [1.0, math.nan]) == 2  # a diverged run stops at once, as before
+    # a diverged run stops at its next rung (epoch 3), Optuna's rule: NaN off a rung is kept
+    assert run(study, [1.0, math.nan, math.nan]) == 3
 
 
 def test_a_maximised_slow_starter_is_kept_and_a_hopeless_one_pruned():

@@ -91,8 +91,9 @@ def test_a_flat_bad_curve_is_stopped_once_it_cannot_beat_the_best():
         return study
 
     assert run(study_with(beat_best=False), FLAT_BAD) is None
-    # at epoch 9: the first rung with more than three reports, so a measured uncertainty
-    assert run(study_with(beat_best=True), FLAT_BAD) == 9
+    # at epoch 4: the first report past three, so a measured uncertainty (the rule needs no
+    # rung: it runs at every report)
+    assert run(study_with(beat_best=True), FLAT_BAD) == 4
 
 
 def test_beat_best_keeps_everything_while_no_trial_is_complete():

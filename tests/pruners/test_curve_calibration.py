@@ -65,8 +65,8 @@ def test_a_curve_in_the_rungs_top_third_that_cannot_beat_the_best_stops_at_three
 
 
 def test_with_too_few_complete_trials_three_reports_do_not_stop_it():
-    # no margin yet: the rule waits for the fourth report, and the curve is stopped at epoch 9
-    assert run(study_with(MIN_CALIBRATION - 1), exponential(0.30)) == 9
+    # no margin yet: the rule waits for the fourth report, and the curve is stopped at epoch 4
+    assert run(study_with(MIN_CALIBRATION - 1), exponential(0.30)) == 4
 
 
 def test_without_beat_best_the_rung_ranking_alone_keeps_it():
@@ -76,10 +76,10 @@ def test_without_beat_best_the_rung_ranking_alone_keeps_it():
 def test_a_margin_measured_on_pessimistic_predictions_keeps_a_curve_that_may_still_win():
     # the complete trials seemed to settle near 0.8 after three epochs, then dropped to 0.2:
     # their three-report predictions were 0.6 too pessimistic, so one predicted at 0.30 may
-    # still beat 0.05 and goes on to epoch 9 (where its flat curve is measured and stopped)
+    # still beat 0.05 and goes on to epoch 4 (where its flat curve is measured and stopped)
     study = tftune.create_study(pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=3))
     assert run(study, exponential(0.05)) is None
     late_drop = [1.0, 0.9, 0.85] + [0.2] * (STEPS - 3)
     for _ in range(MIN_CALIBRATION - 1):
         assert run(study, late_drop, obey=False) is None
-    assert run(study, exponential(0.30)) == 9
+    assert run(study, exponential(0.30)) == 4

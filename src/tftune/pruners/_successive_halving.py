@@ -87,8 +87,9 @@ class SuccessiveHalvingPruner(BasePruner):
 
     * ``"final"`` (the default): to the last step a trial runs (the longest complete trial's,
       or Hyperband's ``max_resource``; the next rung's step while none is known or once the
-      trial has reached it), and a rung reached with fewer than three reports keeps the trial
-      (its value is recorded, but one or two reports do not show where a curve is heading);
+      trial has reached it), and once that last step is known, a rung reached with fewer than
+      three reports keeps the trial (its value is recorded, but one or two reports do not show
+      where a curve is heading; before it is known every rung decides, as Optuna's do);
     * ``"next_rung"``: to the next rung's step, and every rung decides (on the current value
       while the curve is too short to fit).
 
@@ -102,6 +103,13 @@ class SuccessiveHalvingPruner(BasePruner):
     trials' predictions at that rung needed still cannot (``_curves.calibrated_margin``, from
     ten complete trials on). Both are the defaults (issue 17's
     slow-starter benchmark) and apply only with ``curve_horizon="final"``.
+
+    "Cannot beat the best" compares a trial with the complete trials, not with the other
+    values at its rung, so it needs no rung: it is tested at every report of a curve with
+    more than three reports, and a trial whose bound falls behind the best between two rungs
+    stops there rather than training on to the next rung (whose ranking, which does need the
+    rung, still decides there). A NaN report stops a trial at a rung (not between rungs), and a
+    rung stops every trial until it holds more than ``bootstrap_count`` values, as in Optuna.
 
     Args:
         min_resource: steps before the first rung, or "auto" (1% of the longest complete trial).
