@@ -21,8 +21,8 @@ def _data(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.
 def test_onehot_inputs_have_one_lengthscale_per_choice_of_3_or_more():
     # 1 number, a 4-way categorical (4 one-hot inputs), a 2-way one (stays Hamming), a 3-way
     model = GaussianProcess(4, category_sizes=[4, 2, 3])
-    assert model.n_dims == 1 + 4 + 3 + 1
-    assert len(model.theta) == model.n_dims + 2
+    assert model.n_kernel_dims == 1 + 4 + 3 + 1
+    assert len(model.theta) == model.n_kernel_dims + 2
     x_num = np.array([[0.5], [0.25]])
     x_cat = np.array([[2, 1, 0], [0, 0, 2]])
     onehot, rest = model._inputs(x_num, x_cat)
@@ -37,7 +37,7 @@ def test_two_choice_categoricals_keep_the_hamming_model():
     model = GaussianProcess(3, category_sizes=[2, 2])
     x_num, x_cat = np.array([[0.1]]), np.array([[1, 0]])
     same_num, same_cat = model._inputs(x_num, x_cat)
-    assert model.n_dims == 3 and same_num is x_num and same_cat is x_cat
+    assert model.n_kernel_dims == 3 and same_num is x_num and same_cat is x_cat
 
 
 def test_without_sizes_the_model_is_the_hamming_one():
@@ -82,3 +82,27 @@ def test_unknown_categorical_kernel_is_refused():
     expected = r"`categorical_kernel` must be 'hamming' or 'onehot', got 'rbf'"
     with pytest.raises(ValueError, match=expected):
         GPSampler(categorical_kernel="rbf")
+
+
+def test_an_unconditioned_copy_keeps_the_onehot_kernel_and_its_fit():
+    rng = np.random.default_rng(2)
+    x_num, x_cat, y = _data(rng, 30)
+    model = GaussianProcess(2, category_sizes=[4])
+    model.fit(x_num, x_cat, y)
+    copy = model.unconditioned()
+    assert (copy.n_inputs, copy.n_kernel_dims, copy.sizes) == (2, 5, (4,))
+    assert np.array_equal(copy.theta, model.theta)
+    copy.condition(x_num, x_cat, y)
+    assert np.allclose(copy.predict(x_num, x_cat)[0], model.predict(x_num, x_cat)[0])
+
+
+def test_constraint_gps_use_the_objectives_categorical_kernel():
+    from tftune.samplers._gp._feasibility import Feasibility
+
+    rng = np.random.default_rng(3)
+    x_num, x_cat, y = _data(rng, 20)
+    constraints = (x_cat == 0).astype(float) - 0.5
+    onehot = Feasibility(x_num, x_cat, y, constraints, category_sizes=[4])
+    hamming = Feasibility(x_num, x_cat, y, constraints)
+    assert [m.n_kernel_dims for m in onehot.constraint_models] == [5]
+    assert [m.n_kernel_dims for m in hamming.constraint_models] == [2]

@@ -43,7 +43,7 @@ def posterior_covariance(
     ``z`` at ``a`` (with the model's noise) moves the mean at ``b`` by
     ``cov(a, b) / (var(a) + noise) * (z - mean(a))``, so one extra observation gives it."""
     mean, std = model.predict(np.vstack([a[0], b[0]]), np.vstack([a[1], b[1]]))
-    probe = GaussianProcess(model.n_dims, model.theta, model.deterministic)
+    probe = model.unconditioned()
     probe.condition(
         np.vstack([u_num, a[0]]), np.vstack([x_cat, a[1]]), np.append(y, mean[0] + 1.0)
     )
@@ -106,7 +106,7 @@ class EMMREvaluator(BaseImprovementEvaluator):
         self, search_space: dict[str, BaseDistribution], complete: list[FrozenTrial], y: np.ndarray
     ) -> float:
         now, u_num, x_cat = fit_on_scores(search_space, complete, y, self._deterministic)
-        before = GaussianProcess(now.n_dims, now.theta, now.deterministic)
+        before = now.unconditioned()
         before.condition(u_num[:-1], x_cat[:-1], y[:-1])
         best_now, best_before = int(np.argmax(y)), int(np.argmax(y[:-1]))
 

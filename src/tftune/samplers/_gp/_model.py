@@ -49,20 +49,24 @@ class GaussianProcess:
 
     def __init__(
         self,
-        n_dims: int,
+        n_inputs: int,
         theta: np.ndarray | None = None,
         deterministic: bool = False,
         category_sizes: Sequence[int] | None = None,
     ) -> None:
-        """``n_dims``: numeric plus categorical inputs. ``category_sizes`` (the number of
-        choices of each categorical input, in order): those of 3 or more choices become one-hot
-        inputs, one lengthscale each, placed after the numeric ones (then the other
-        categoricals)."""
+        """``n_inputs``: numeric plus categorical inputs (the columns of ``u_num`` and
+        ``x_cat``). ``category_sizes`` (the number of choices of each categorical input, in
+        order): those of 3 or more choices become one-hot inputs, one lengthscale each, placed
+        after the numeric ones (then the other categoricals); ``n_kernel_dims`` is then the
+        expanded width, the number of lengthscales (``n_inputs`` without one-hot inputs)."""
+        #: Numeric plus categorical inputs, as given.
+        self.n_inputs = n_inputs
         self.sizes = None if category_sizes is None else tuple(int(k) for k in category_sizes)
         self._onehot = [j for j, k in enumerate(self.sizes or ()) if k >= 3]
         n_onehot = sum(self.sizes[j] for j in self._onehot) if self.sizes else 0
-        n_dims += n_onehot - len(self._onehot)
-        self.n_dims = n_dims
+        n_dims = n_inputs + n_onehot - len(self._onehot)
+        #: The kernel's dimensions (one lengthscale each): one-hot inputs expanded.
+        self.n_kernel_dims = n_dims
         # A mismatch costs 1/l_c^2 + 1/l_c'^2: each one-hot prior at sqrt(2) x the Hamming one.
         self._prior_means = np.full(n_dims, _PRIOR_LOG_LENGTH[0])
         n_rest = len(self.sizes or ()) - len(self._onehot)
@@ -75,17 +79,22 @@ class GaussianProcess:
             theta = np.concatenate([theta[:-1], [_LOG_NOISE[0]]])
         self.theta = theta
 
+    def unconditioned(self) -> GaussianProcess:
+        """A GP with this one's inputs, kernel and hyperparameters, conditioned on nothing
+        (to condition on other data with the same fit)."""
+        return GaussianProcess(self.n_inputs, self.theta, self.deterministic, self.sizes)
+
     # --- hyperparameters -------------------------------------------------------------------
     def _bounds(self) -> list[tuple[float, float]]:
         noise = (_LOG_NOISE[0], _LOG_NOISE[0]) if self.deterministic else _LOG_NOISE
-        return [_LOG_LENGTH] * self.n_dims + [_LOG_SIGNAL, noise]
+        return [_LOG_LENGTH] * self.n_kernel_dims + [_LOG_SIGNAL, noise]
 
     def _objective(
         self, theta: np.ndarray, d2: np.ndarray, y: np.ndarray
     ) -> tuple[float, np.ndarray]:
         """Negative (log marginal likelihood + log prior) and its gradient."""
         n = len(y)
-        inv_l2 = np.exp(-2.0 * theta[: self.n_dims])
+        inv_l2 = np.exp(-2.0 * theta[: self.n_kernel_dims])
         signal, noise = math.exp(theta[-2]), math.exp(theta[-1])
         scaled = d2 * inv_l2  # (n, n, d)
         r2 = scaled.sum(axis=2)
@@ -103,7 +112,7 @@ class GaussianProcess:
         dk_dr2 = -(5.0 / 6.0) * signal * (1.0 + _SQRT5 * r) * e
         grad = np.empty_like(theta)
         # dK/dlog(l_j) = dk/d(r^2) * (-2 * scaled_j)
-        grad[: self.n_dims] = -0.5 * np.einsum("ij,ijk->k", inner * dk_dr2, -2.0 * scaled)
+        grad[: self.n_kernel_dims] = -0.5 * np.einsum("ij,ijk->k", inner * dk_dr2, -2.0 * scaled)
         grad[-2] = -0.5 * np.sum(inner * (signal * k0))
         grad[-1] = -0.5 * noise * np.trace(inner)
         for index, (mean, std) in self._priors():
@@ -112,9 +121,9 @@ class GaussianProcess:
         return float(nll), grad
 
     def _priors(self) -> Iterator[tuple[slice, tuple[Any, float]]]:
-        yield slice(0, self.n_dims), (self._prior_means, _PRIOR_LOG_LENGTH[1])
-        yield slice(self.n_dims, self.n_dims + 1), _PRIOR_LOG_SIGNAL
-        yield slice(self.n_dims + 1, self.n_dims + 2), _PRIOR_LOG_NOISE
+        yield slice(0, self.n_kernel_dims), (self._prior_means, _PRIOR_LOG_LENGTH[1])
+        yield slice(self.n_kernel_dims, self.n_kernel_dims + 1), _PRIOR_LOG_SIGNAL
+        yield slice(self.n_kernel_dims + 1, self.n_kernel_dims + 2), _PRIOR_LOG_NOISE
 
     def fit(
         self, x_num: np.ndarray, x_cat: np.ndarray, y: np.ndarray, max_iterations: int = 50
@@ -169,7 +178,7 @@ class GaussianProcess:
     def _kernel(
         self, a_num: np.ndarray, a_cat: np.ndarray, b_num: np.ndarray, b_cat: np.ndarray
     ) -> np.ndarray:
-        inv_l2 = np.exp(-2.0 * self.theta[: self.n_dims])
+        inv_l2 = np.exp(-2.0 * self.theta[: self.n_kernel_dims])
         n_num = a_num.shape[1]
         r2 = np.zeros((len(a_num), len(b_num)))
         if n_num:  # expanded squares: no (n, m, d) array

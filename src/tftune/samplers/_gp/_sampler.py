@@ -276,8 +276,11 @@ class GPSampler(BaseSampler):
         with self._outcomes.updated(study) as outcomes:
             constrained = outcomes.constrained
             constraints = outcomes.constraint_matrix(numbers[finite]) if constrained else None
-        feasibility = None if constraints is None else Feasibility(u_num, x_cat, y, constraints)
-        model = self._fit(key, u_num, x_cat, y, self._sizes(search_space, table))
+        sizes = self._sizes(search_space, table)
+        feasibility = (
+            None if constraints is None else Feasibility(u_num, x_cat, y, constraints, sizes)
+        )
+        model = self._fit(key, u_num, x_cat, y, sizes)
         liar_model, liar_cat = _running(trials[scan_from:], trial, table, x_cat.shape[1])
         _believe([model], u_num, x_cat, y[:, None], (liar_model - lows) / spans, liar_cat)
         rng = np.random.default_rng(
@@ -395,7 +398,7 @@ class GPSampler(BaseSampler):
         feasibility = (
             None
             if constraints is None
-            else Feasibility(u_num, x_cat, ranks.astype(float), constraints)
+            else Feasibility(u_num, x_cat, ranks.astype(float), constraints, sizes)
         )
         liar_model, liar_cat = _running(trials[scan_from:], trial, table, x_cat.shape[1])
         _believe(models, u_num, x_cat, y, (liar_model - lows) / spans, liar_cat)
@@ -470,14 +473,14 @@ class GPSampler(BaseSampler):
         only condition on the new data."""
         with self._lock:
             previous = self._models.get(key)
-        n_dims = u_num.shape[1] + x_cat.shape[1]
+        n_inputs = u_num.shape[1] + x_cat.shape[1]
         theta = previous[0].theta if previous else None
         det = self.deterministic_objective
         if previous is not None and len(y) < previous[1] * 1.1 + 1:
-            model = GaussianProcess(n_dims, theta, det, sizes)
+            model = GaussianProcess(n_inputs, theta, det, sizes)
             model.condition(u_num, x_cat, y)
             return model
-        model = GaussianProcess(n_dims, theta, det, sizes)
+        model = GaussianProcess(n_inputs, theta, det, sizes)
         model.fit(u_num, x_cat, y, max_iterations=50 if previous is None else 20)
         with self._lock:
             self._models[key] = (model, len(y))
