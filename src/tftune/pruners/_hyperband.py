@@ -94,7 +94,7 @@ class HyperbandPruner(BasePruner):
                     self.extrapolate_curves,
                     curve_horizon="next_rung",
                 )
-                bracket._rung_prefix = f"bracket{index}_rung_"
+                bracket.rung_prefix = f"bracket{index}_rung_"
                 bracket.max_step = int(max_resource)
                 self._brackets.append(bracket)
         return self._brackets

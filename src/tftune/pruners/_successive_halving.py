@@ -166,7 +166,20 @@ class SuccessiveHalvingPruner(BasePruner):
                 f"trials run unpruned to measure it), got bootstrap_count={bootstrap_count!r} "
                 "and min_resource='auto'."
             )
-        self._rung_prefix = "completed_rung_"
+        #: The system attributes a rung's values are recorded under (``<prefix><rung>``);
+        #: Hyperband gives each bracket its own.
+        self.rung_prefix = "completed_rung_"
+
+    def resolved_min_resource(self, study: Study) -> int | None:
+        """``min_resource``, or with "auto" its estimate from ``study`` (None while no trial
+        is complete)."""
+        if isinstance(self.min_resource, int):
+            return self.min_resource
+        return estimate_min_resource(study)
+
+    def _rungs_recorded(self, trial: FrozenTrial) -> int:
+        """How many of this pruner's rungs the trial has recorded a value at."""
+        return sum(1 for key in trial.system_attrs if key.startswith(self.rung_prefix))
 
     def rung_step(self, rung: int, min_resource: int) -> int:
         # int ** int is typed Any (a negative exponent gives a float); this one is >= 0.
@@ -178,21 +191,17 @@ class SuccessiveHalvingPruner(BasePruner):
         if step is None:
             return False
         value = trial.intermediate_values[step]
-        min_resource = (
-            self.min_resource
-            if isinstance(self.min_resource, int)
-            else estimate_min_resource(study)
-        )
+        min_resource = self.resolved_min_resource(study)
         if min_resource is None:
             return False
-        rung = sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix))
+        rung = self._rungs_recorded(trial)
         minimize = study.direction == StudyDirection.MINIMIZE
         rung_reached = False
         while step >= self.rung_step(rung, min_resource):
             if math.isnan(value):  # Optuna's rule: NaN at a rung stops the trial
                 return True
             rung_reached = True
-            key = f"{self._rung_prefix}{rung}"
+            key = f"{self.rung_prefix}{rung}"
             if self.extrapolate_curves:
                 horizon = self._horizon(study, step, self.rung_step(rung + 1, min_resource))
                 if self.curve_confidence is None or self.curve_horizon != "final":
@@ -301,17 +310,13 @@ class SuccessiveHalvingPruner(BasePruner):
     def rung_values(self, study: Study, rung: int) -> list[float]:
         """The values competing at ``rung`` now, one per configuration, ascending (NaN left
         out); empty while the first rung's step is unknown ("auto" with no complete trial)."""
-        min_resource = (
-            self.min_resource
-            if isinstance(self.min_resource, int)
-            else estimate_min_resource(study)
-        )
+        min_resource = self.resolved_min_resource(study)
         if min_resource is None:
             return []
         with STUDY_RUNGS.updated(study) as rungs:
             return list(
                 rungs.competing(
-                    f"{self._rung_prefix}{rung}",
+                    f"{self.rung_prefix}{rung}",
                     self.rung_step(rung, min_resource),
                     _open_trials(study),
                 )
@@ -324,11 +329,7 @@ class SuccessiveHalvingPruner(BasePruner):
         A trial is paused when it was pruned with a checkpoint on record; it is promoted once
         (a trial that resumes it names it in ``resume_of``).
         """
-        min_resource = (
-            self.min_resource
-            if isinstance(self.min_resource, int)
-            else estimate_min_resource(study)
-        )
+        min_resource = self.resolved_min_resource(study)
         if min_resource is None:
             return []
         open_trials = _open_trials(study)
@@ -344,12 +345,10 @@ class SuccessiveHalvingPruner(BasePruner):
                 trial = rungs.paused[number]
                 if number in resumed:
                     continue
-                rung = (
-                    sum(1 for key in trial.system_attrs if key.startswith(self._rung_prefix)) - 1
-                )
+                rung = self._rungs_recorded(trial) - 1
                 if rung < 0:
                     continue
-                key = f"{self._rung_prefix}{rung}"
+                key = f"{self.rung_prefix}{rung}"
                 value = trial.system_attrs[key]
                 if rung not in by_rung:
                     by_rung[rung] = rungs.competing(
