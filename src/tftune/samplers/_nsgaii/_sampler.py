@@ -51,6 +51,12 @@ def _check_probability(value: Any, name: str) -> float:
     return float(value)
 
 
+def legacy_random_state(rng: np.random.Generator) -> np.random.RandomState:
+    """A ``RandomState`` seeded from ``rng``: the rng type Optuna's crossover and mutation
+    operators take."""
+    return np.random.RandomState(int(rng.integers(2**32)))
+
+
 class Population:
     """A population's objectives as losses and its constraint violations (None: unconstrained),
     in the order of ``trials``."""
@@ -264,7 +270,7 @@ class NSGAIISampler(BaseSampler):
         assert self.mutation is not None
         axis = NumericAxis(as_numeric(distribution))
         bounds = np.array([axis.low, axis.high])
-        legacy_rng = np.random.RandomState(int(rng.integers(2**32)))
+        legacy_rng = legacy_random_state(rng)
         moved = self.mutation.mutation(
             to_model_value(distribution, value), legacy_rng, study, bounds
         )
@@ -281,7 +287,7 @@ class NSGAIISampler(BaseSampler):
         categorical = [n for n in search_space if not is_numeric(search_space[n])]
         axes = [NumericAxis(as_numeric(search_space[n])) for n in numeric]
         bounds = np.array([[a.low, a.high] for a in axes]).reshape(len(axes), 2)
-        legacy_rng = np.random.RandomState(int(rng.integers(2**32)))  # Optuna's rng type
+        legacy_rng = legacy_random_state(rng)
         for attempt in range(MAX_CROSSOVER_TRIES):
             chosen = self._tournament(population, rng)
             parents = [population.trials[i] for i in chosen]
