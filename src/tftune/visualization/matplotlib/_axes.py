@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,11 +32,17 @@ def empty_axes(title: str, reason: str) -> Any:
     return new_axes(title)
 
 
+def on_axis(axis: ParamAxis, numeric: np.ndarray) -> np.ndarray:
+    """Values of ``axis`` in its numeric form (log10 on log axes) where matplotlib puts them:
+    the value itself on linear and log axes (the axis is log-scaled), the index for
+    categories."""
+    shown: np.ndarray = 10.0**numeric if axis.kind == "log" else numeric
+    return shown
+
+
 def positions(axis: ParamAxis, mask: np.ndarray | None = None) -> np.ndarray:
-    """The (masked) present values where matplotlib puts them: the value itself on linear and
-    log axes (the axis is log-scaled), the index of the label for categories."""
-    numeric = axis.numeric(mask)
-    return 10.0**numeric if axis.kind == "log" else numeric
+    """The (masked) present values where matplotlib puts them (see :func:`on_axis`)."""
+    return on_axis(axis, axis.numeric(mask))
 
 
 def style_axis(ax: Any, axis: ParamAxis, which: str, label: bool = True) -> None:
@@ -50,6 +57,34 @@ def style_axis(ax: Any, axis: ParamAxis, which: str, label: bool = True) -> None
             ax.set_yticks(ticks, axis.labels)
     if label:
         (ax.set_xlabel if which == "x" else ax.set_ylabel)(axis.name)
+
+
+def label_by_trial(ax: Any, y_label: str, legend: bool = True) -> None:
+    """A history's axes: trial numbers along x, ``y_label`` along y, the legend at its best
+    place."""
+    ax.set_xlabel("Trial")
+    ax.set_ylabel(y_label)
+    if legend:
+        ax.legend(loc="best")
+
+
+def pair_grid(
+    size: int, title: str, draw: Callable[[Any, int, int, bool, bool], Any]
+) -> tuple[np.ndarray, Any]:
+    """A pair plot: a ``size`` x ``size`` grid of Axes, the diagonal off, and
+    ``draw(ax, col, row, x_label, y_label)`` in every other cell (x labels on the bottom
+    row, y labels on the left column). Returns the grid and the first mappable ``draw``
+    returned (None if none did), for one colour bar."""
+    grid = grid_of_axes(size, title)
+    mappable = None
+    for row in range(size):
+        for col in range(size):
+            if row == col:
+                grid[row, col].axis("off")
+                continue
+            drawn = draw(grid[row, col], col, row, row == size - 1, col == 0)
+            mappable = mappable if mappable is not None else drawn
+    return grid, mappable
 
 
 def grid_of_axes(size: int, title: str) -> np.ndarray:

@@ -14,8 +14,9 @@ from tftune.visualization._contour import ContourPanel, contour_data
 from tftune.visualization.matplotlib._axes import (
     CMAP,
     empty_axes,
-    grid_of_axes,
     new_axes,
+    on_axis,
+    pair_grid,
     style_axis,
 )
 from tftune.visualization.matplotlib._imports import import_pyplot
@@ -46,17 +47,13 @@ def plot_contour(
         mappable = _draw(ax, data.panel(data.axes[0], data.axes[1]), True, True)
         _colorbar(ax, mappable, target_name)
         return ax
-    grid = grid_of_axes(size, data.title)
-    mappable = None
-    for row in range(size):
-        for col in range(size):
-            ax = grid[row, col]
-            if row == col:
-                ax.axis("off")
-                continue
-            panel = data.panel(data.axes[col], data.axes[row])
-            drawn = _draw(ax, panel, row == size - 1, col == 0)
-            mappable = mappable or drawn
+    grid, mappable = pair_grid(
+        size,
+        data.title,
+        lambda ax, col, row, x_label, y_label: _draw(
+            ax, data.panel(data.axes[col], data.axes[row]), x_label, y_label
+        ),
+    )
     if mappable is not None:
         _colorbar(grid, mappable, target_name)
     return grid
@@ -67,11 +64,9 @@ def _draw(ax: Any, panel: ContourPanel, x_label: bool, y_label: bool) -> Any:
     mappable = None
     if panel.surface is not None:
         grid_x, grid_y, grid_z = panel.surface
-        shown_x = 10.0**grid_x if panel.x_axis.kind == "log" else grid_x
-        shown_y = 10.0**grid_y if panel.y_axis.kind == "log" else grid_y
+        shown_x, shown_y = on_axis(panel.x_axis, grid_x), on_axis(panel.y_axis, grid_y)
         mappable = ax.contourf(shown_x, shown_y, grid_z, levels=15, cmap=CMAP)
-    x = 10.0**panel.x if panel.x_axis.kind == "log" else panel.x
-    y = 10.0**panel.y if panel.y_axis.kind == "log" else panel.y
+    x, y = on_axis(panel.x_axis, panel.x), on_axis(panel.y_axis, panel.y)
     ax.scatter(x, y, c="black", s=12, edgecolors="white", linewidths=0.5, zorder=3)
     style_axis(ax, panel.x_axis, "x", x_label)
     style_axis(ax, panel.y_axis, "y", y_label)

@@ -21,7 +21,7 @@ from tftune.visualization._history import (
     history_title,
     studies_of,
 )
-from tftune.visualization.matplotlib._axes import empty_axes, new_axes
+from tftune.visualization.matplotlib._axes import empty_axes, label_by_trial, new_axes
 from tftune.visualization.matplotlib._imports import import_pyplot
 
 if TYPE_CHECKING:
@@ -67,9 +67,7 @@ def plot_optimization_history(
             ax.scatter(
                 numbers, values, s=15, color=_INFEASIBLE_COLOR, label="Infeasible trial" + suffix
             )
-    ax.set_xlabel("Trial")
-    ax.set_ylabel(target_name)
-    ax.legend(loc="best")
+    label_by_trial(ax, target_name)
     return ax
 
 
@@ -81,7 +79,5 @@ def _error_bar(studies: list[Study], histories: list[History], target_name: str)
         at, mean, std = (np.asarray(v, dtype=float) for v in best)
         ax.plot(at, mean, label="Best value")
         ax.fill_between(at, mean - std, mean + std, color="red", alpha=0.2)
-    ax.set_xlabel("Trial")
-    ax.set_ylabel(target_name)
-    ax.legend(loc="best")
+    label_by_trial(ax, target_name)
     return ax

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tftune._experimental import experimental_func
 from tftune.visualization._common import no_trials_reason
 from tftune.visualization._hypervolume import check_reference, hypervolume_history
-from tftune.visualization.matplotlib._axes import empty_axes, new_axes
+from tftune.visualization.matplotlib._axes import empty_axes, label_by_trial, new_axes
 from tftune.visualization.matplotlib._imports import import_pyplot
 
 if TYPE_CHECKING:
@@ -26,6 +26,5 @@ def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> 
         return empty_axes(title, no_trials_reason(study.study_name))
     ax = new_axes(title)
     ax.plot(numbers, history, marker="o", markersize=3, label="Hypervolume")
-    ax.set_xlabel("Trial")
-    ax.set_ylabel("Hypervolume")
+    label_by_trial(ax, "Hypervolume", legend=False)
     return ax

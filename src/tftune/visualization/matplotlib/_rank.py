@@ -12,7 +12,7 @@ from tftune.visualization._rank import RankData, rank_data
 from tftune.visualization.matplotlib._axes import (
     RANK_CMAP,
     empty_axes,
-    grid_of_axes,
+    pair_grid,
     new_axes,
     positions,
     style_axis,
@@ -48,16 +48,13 @@ def plot_rank(
         ax.figure.colorbar(mappable, ax=ax).set_label(label)
         return ax
     size = len(data.axes)
-    grid = grid_of_axes(size, data.title)
-    mappable = None
-    for row in range(size):
-        for col in range(size):
-            if row == col:
-                grid[row, col].axis("off")
-                continue
-            mappable = _draw(
-                grid[row, col], data, data.axes[col], data.axes[row], row == size - 1, col == 0
-            )
+    grid, mappable = pair_grid(
+        size,
+        data.title,
+        lambda ax, col, row, x_label, y_label: _draw(
+            ax, data, data.axes[col], data.axes[row], x_label, y_label
+        ),
+    )
     grid[0, 0].figure.colorbar(mappable, ax=grid.ravel().tolist()).set_label(label)
     return grid
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from tftune._experimental import experimental_func
 from tftune.visualization._common import no_trials_reason
 from tftune.visualization._terminator import TITLE, improvement_data
-from tftune.visualization.matplotlib._axes import empty_axes, new_axes
+from tftune.visualization.matplotlib._axes import empty_axes, label_by_trial, new_axes
 from tftune.visualization.matplotlib._imports import import_pyplot
 
 if TYPE_CHECKING:
@@ -46,7 +46,5 @@ def plot_terminator_improvement(
     low, high = data.y_range(min_n_trials)
     if high > low:
         ax.set_ylim(low, high)
-    ax.set_xlabel("Trial")
-    ax.set_ylabel("Terminator Improvement")
-    ax.legend(loc="best")
+    label_by_trial(ax, "Terminator Improvement")
     return ax
