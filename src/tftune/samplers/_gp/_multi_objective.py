@@ -63,7 +63,18 @@ def log_ehvi(
     Two objectives' staircase (the strips ``non_dominated_box_bounds`` returns) is summed in
     ``O(log b)`` per draw from prefix sums (see ``_Strips``); other boxes cell by cell.
     """
-    strips = _Strips.of(lower, upper)
+    return _log_ehvi_of(_Strips.of(lower, upper), mean, std, samples, lower, upper)
+
+
+def _log_ehvi_of(
+    strips: _Strips | None,
+    mean: np.ndarray,
+    std: np.ndarray,
+    samples: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> np.ndarray:
+    """``log_ehvi`` with the strips of ``(lower, upper)`` already found (None: not strips)."""
     if strips is not None:
         return strips.log_ehvi(mean, std, samples)
     return _log_ehvi_boxes(mean, std, samples, lower, upper)
@@ -196,6 +207,4 @@ class HypervolumeImprovement:
         posterior = [model.predict(cand_num, cand_cat) for model in self.models]
         mean = np.stack([p[0] for p in posterior], axis=1)
         std = np.stack([p[1] for p in posterior], axis=1)
-        if self._strips is not None:
-            return self._strips.log_ehvi(mean, std, self.samples)
-        return _log_ehvi_boxes(mean, std, self.samples, self.lower, self.upper)
+        return _log_ehvi_of(self._strips, mean, std, self.samples, self.lower, self.upper)
