@@ -249,6 +249,10 @@ class SuccessiveHalvingPruner(BasePruner):
         ):
             return False
         minimize = study.direction == StudyDirection.MINIMIZE
+        with STUDY_RUNGS.updated(study) as rungs:
+            # the bound is never worse than the current value: no fit needed if that may win
+            if rungs.may_beat_best_final(trial.intermediate_values[step], minimize):
+                return False
         horizon = self._horizon(study, step, self.rung_step(next_rung, min_resource))
         if self.curve_confidence is None:
             bound = extrapolate(trial.intermediate_values, step, horizon, minimize)
