@@ -11,7 +11,10 @@ its trial ids.
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
+import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +23,7 @@ import keras
 from tftune.exceptions import TrialPruned
 from tftune.keras._best_weights import WEIGHTS_ATTR, BestWeights
 from tftune.keras._callback import TrialFailed, TrialReportCallback
+from tftune.keras._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
@@ -31,9 +35,11 @@ if TYPE_CHECKING:
 
 RESUMED_VALUES_ATTR = "resumed_intermediate_values"
 HISTORY_ATTR = "history"
-#: A trial trained on a Ray worker keeps its last completed epoch here (``{"path", "epoch",
-#: "input_shape"}``), so a retry after the worker died resumes from it.
+#: Formerly where a trial's last completed epoch was recorded; now the :class:`EpochStore` keeps
+#: it (kept so trials stored by older versions still read).
 EPOCH_CHECKPOINT_KEY = "epoch_checkpoint"
+#: A trial that went on from a checkpoint records the epoch it started at here.
+RESUMED_AT_KEY = "resumed_at_epoch"
 BuildFn = Callable[[Any], "keras.Model"]
 FitOptionsFn = Callable[[Any], Mapping[str, Any]]
 EpochCallback = Callable[["Trial", int, Mapping[str, Any]], None]
@@ -60,6 +66,8 @@ class PackJob:
         epoch_callbacks: ``callback(trial, epoch, logs)`` after each epoch of every trial.
         checkpoint_epochs: save every trial's weights after each completed epoch (the Ray
             path), so a retry after a lost worker resumes from there.
+        epoch_store: where those go (default: a :class:`DirectoryEpochStore` in
+            ``checkpoint_dir``; on Ray, an actor on the driver's node).
         trial_ids: the trials of one pack (empty for the job of a whole search).
         weights_stage: on a Ray worker, the local directory best weights are written to; they
             travel to the driver with the pack's result, which stores them under
@@ -81,13 +89,21 @@ class PackJob:
     keep_best: int = 1
     epoch_callbacks: Sequence[EpochCallback] = ()
     checkpoint_epochs: bool = False
+    epoch_store: EpochStore | None = None
     trial_ids: tuple[int, ...] = ()
     weights_stage: pathlib.Path | None = None
     gradients: GradientRegistryCleaner | None = dataclasses.field(default=None, compare=False)
+    #: This process's epoch checkpoints: count, bytes and seconds (weights to bytes, sent).
+    saved: dict[str, float] = dataclasses.field(default_factory=dict, compare=False)
+    #: The epoch checkpoints fetched for the trials resuming here (by trial id).
+    fetched: dict[int, dict[str, Any] | None] = dataclasses.field(
+        default_factory=dict, compare=False
+    )
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(vars(self))
         state["gradients"] = None  # what it remembers is this process's registry
+        state["saved"], state["fetched"] = {}, {}  # (this process's)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -95,7 +111,13 @@ class PackJob:
 
     def for_trials(self, trial_ids: Sequence[int]) -> PackJob:
         """This job for one pack of trials."""
-        return dataclasses.replace(self, trial_ids=tuple(trial_ids))
+        return dataclasses.replace(self, trial_ids=tuple(trial_ids), saved={}, fetched={})
+
+    def epoch_checkpoints(self) -> EpochStore:
+        """Where the per-epoch checkpoints go (see ``epoch_store``)."""
+        if self.epoch_store is None:
+            self.epoch_store = DirectoryEpochStore(self.checkpoint_dir)
+        return self.epoch_store
 
     def release_graphs(self) -> None:
         """Drop what TensorFlow keeps of the trials trained so far in this process."""
@@ -121,29 +143,35 @@ class PackJob:
             )
         return dict(options)
 
-    @staticmethod
-    def checkpoint_of(trial: Trial) -> dict[str, Any] | None:
-        """The checkpoint a trial starts from, the later of a promotion's and a lost worker's
-        last completed epoch (``None``: it starts at epoch 0)."""
+    def checkpoint_of(self, trial: Trial) -> dict[str, Any] | None:
+        """The checkpoint a trial starts from, the later of a promotion's and the last
+        completed epoch of the trial its retry replaces (``None``: it starts at epoch 0)."""
         attrs = trial.system_attrs
         found: list[dict[str, Any]] = []
         if RESUME_OF_KEY in attrs:
             found.append(attrs[CHECKPOINT_KEY])
-        saved = attrs.get(EPOCH_CHECKPOINT_KEY)
-        if saved is not None and pathlib.Path(saved["path"]).exists():
+        saved = self._epoch_checkpoint(trial)
+        if saved is not None:
             found.append(saved)
         return max(found, key=lambda checkpoint: int(checkpoint["epoch"])) if found else None
 
-    @classmethod
-    def is_resuming(cls, trial: Trial) -> bool:
+    def is_resuming(self, trial: Trial) -> bool:
         """Whether the trial goes on from a checkpoint instead of epoch 0."""
-        return cls.checkpoint_of(trial) is not None
+        return self.checkpoint_of(trial) is not None
 
-    @classmethod
-    def resume_epoch(cls, trial: Trial) -> int:
+    def resume_epoch(self, trial: Trial) -> int:
         """The epoch a trial starts at: 0, or the one after its checkpoint's."""
-        checkpoint = cls.checkpoint_of(trial)
+        checkpoint = self.checkpoint_of(trial)
         return 0 if checkpoint is None else int(checkpoint["epoch"]) + 1
+
+    def _epoch_checkpoint(self, trial: Trial) -> dict[str, Any] | None:
+        """A retry's epoch checkpoint (fetched once, into a local file), or ``None``."""
+        if not self.checkpoint_epochs or RETRY_OF_KEY not in trial.system_attrs:
+            return None  # (only a retry finds one: its chain's first trial saved it)
+        if trial.trial_id not in self.fetched:
+            found = self.epoch_checkpoints().latest(chain_of(trial))
+            self.fetched[trial.trial_id] = None if found is None else _local_copy(*found)
+        return self.fetched[trial.trial_id]
 
     # --- pausing and resuming ----------------------------------------------------------------
     def pause(self, trial: Trial, model: keras.Model, epoch: int) -> None:
@@ -165,23 +193,29 @@ class PackJob:
         self, trial: Trial, model: keras.Model, epoch: int, history: Mapping[str, list[float]]
     ) -> None:
         """With ``checkpoint_epochs``: keep the trial's state after ``epoch`` (weights,
-        optimizer, reported values, history), so a retry after a lost worker goes on from it.
-
-        The file is named after the first trial of the retry chain, so retries overwrite it.
-        """
+        optimizer, reported values, history) in the epoch store, as its retry chain's latest,
+        so a retry after a lost worker goes on from it."""
         if not self.checkpoint_epochs:
             return
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        origin = trial.system_attrs.get(RETRY_OF_KEY, trial.number)
-        path = self.checkpoint_dir / f"epoch_{origin}.weights.h5"
-        model.save_weights(path)
-        self.store_history(trial, history)
-        values = sorted(trial.intermediate_values.items())
-        trial.set_system_attr(RESUMED_VALUES_ATTR, [[step, value] for step, value in values])
-        trial.set_system_attr(
-            EPOCH_CHECKPOINT_KEY,
-            {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)},
+        began = time.perf_counter()
+        weights = _weights_bytes(model)
+        encoded = time.perf_counter()
+        checkpoint = EpochCheckpoint(
+            chain=chain_of(trial),
+            epoch=epoch,
+            input_shape=input_shape(model),
+            values=[[step, value] for step, value in sorted(trial.intermediate_values.items())],
+            history={name: list(values) for name, values in history.items()},
         )
+        self.epoch_checkpoints().put(checkpoint, weights)
+        sent = time.perf_counter()
+        for key, amount in (
+            ("count", 1),
+            ("bytes", len(weights)),
+            ("encode_seconds", encoded - began),
+            ("send_seconds", sent - encoded),
+        ):
+            self.saved[key] = self.saved.get(key, 0) + amount
 
     def resume(self, trial: Trial, model: keras.Model) -> tuple[int, dict[str, list[float]]]:
         """Load the trial's checkpoint into ``model``; return the epoch to go on from and the
@@ -193,12 +227,18 @@ class PackJob:
         if model.optimizer is not None and model.built:
             model.optimizer.build(model.trainable_variables)  # so its moments load too
         model.load_weights(checkpoint["path"])
+        if checkpoint.get("fetched"):
+            pathlib.Path(checkpoint["path"]).unlink(missing_ok=True)
         reported = trial.intermediate_values  # (a retry after a failed pack reported them)
-        for step, value in trial.system_attrs.get(RESUMED_VALUES_ATTR, []):
+        values = checkpoint.get("values", trial.system_attrs.get(RESUMED_VALUES_ATTR, []))
+        for step, value in values:
             if int(step) not in reported and int(step) <= int(checkpoint["epoch"]):
                 trial.report(value, int(step))
-        history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
-        return self.resume_epoch(trial), history
+        saved = checkpoint.get("history", trial.user_attrs.get(HISTORY_ATTR, {}))
+        history = {k: list(v) for k, v in saved.items()}
+        start = int(checkpoint["epoch"]) + 1
+        trial.set_system_attr(RESUMED_AT_KEY, start)
+        return start, history
 
     def keep_if_best(
         self,
@@ -301,3 +341,24 @@ class PackJob:
             self.save_epoch(trial, model, epoch, reporter.history)
 
         return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
+
+
+def chain_of(trial: Trial) -> int:
+    """The number of the first trial of the trial's retry chain (its own, if not a retry)."""
+    return int(trial.system_attrs.get(RETRY_OF_KEY, trial.number))
+
+
+def _weights_bytes(model: keras.Model) -> bytes:
+    """The model's ``.weights.h5`` file (with the optimizer's state) as bytes."""
+    with tempfile.TemporaryDirectory(prefix="tftune-epoch-") as scratch:
+        path = pathlib.Path(scratch) / "model.weights.h5"
+        model.save_weights(path)
+        return path.read_bytes()
+
+
+def _local_copy(checkpoint: EpochCheckpoint, weights: bytes) -> dict[str, Any]:
+    """A fetched checkpoint as a local file (removed once loaded) and its record."""
+    handle, name = tempfile.mkstemp(prefix="tftune-resume-", suffix=".weights.h5")
+    with os.fdopen(handle, "wb") as file:
+        file.write(weights)
+    return dataclasses.asdict(checkpoint) | {"path": name, "fetched": True}
