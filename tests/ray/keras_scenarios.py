@@ -24,7 +24,7 @@ from tiny_keras import data, search_on_ray
 
 import tftune
 from tftune.keras._best_weights import WEIGHTS_ATTR
-from tftune.keras._epoch_store import DirectoryEpochStore
+from tftune._ray._epoch_store import DirectoryEpochStore
 from tftune.keras._pack_job import RESUMED_AT_KEY
 from tftune.pruners import SuccessiveHalvingPruner
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY

@@ -160,7 +160,7 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
     """The task's code without Ray: a job that crossed a pickle trains the trials it is given,
     fused, saving each completed epoch for a retry (the last one completes instead); the best
     weights come back in its report, for the driver to store."""
-    from tftune.keras._epoch_store import DirectoryEpochStore
+    from tftune._ray._epoch_store import DirectoryEpochStore
     from tftune.keras._ray_search import store_weights, train_pack
 
     rng = np.random.default_rng(0)

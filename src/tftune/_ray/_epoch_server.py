@@ -1,7 +1,7 @@
 """Per-epoch pack checkpoints on the driver's disk, reached from workers on any node.
 
 The driver starts one actor on its own node holding a
-:class:`~tftune.keras._epoch_store.DirectoryEpochStore` under the study's directory; workers
+:class:`~tftune._ray._epoch_store.DirectoryEpochStore` under the study's directory; workers
 get a :class:`RayEpochStore`, whose calls are calls to that actor. A pack's worker sends each
 completed epoch's weights as bytes; a retry, on whatever node, fetches them back.
 """
@@ -12,7 +12,7 @@ import pathlib
 from collections.abc import Sequence
 from typing import Any
 
-from tftune.keras._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
+from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
 
 
 def start_epoch_server(directory: pathlib.Path) -> Any:

@@ -23,7 +23,7 @@ import keras
 from tftune.exceptions import TrialPruned
 from tftune.keras._best_weights import WEIGHTS_ATTR, BestWeights
 from tftune.keras._callback import TrialFailed, TrialReportCallback
-from tftune.keras._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
+from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
@@ -94,10 +94,10 @@ class PackJob:
     weights_stage: pathlib.Path | None = None
     gradients: GradientRegistryCleaner | None = dataclasses.field(default=None, compare=False)
     #: This process's epoch checkpoints: count, bytes and seconds (weights to bytes, sent).
-    saved: dict[str, float] = dataclasses.field(default_factory=dict, compare=False)
+    saved: dict[str, float] = dataclasses.field(default_factory=dict, compare=False, repr=False)
     #: The epoch checkpoints fetched for the trials resuming here (by trial id).
     fetched: dict[int, dict[str, Any] | None] = dataclasses.field(
-        default_factory=dict, compare=False
+        default_factory=dict, compare=False, repr=False
     )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -166,7 +166,7 @@ class PackJob:
 
     def _epoch_checkpoint(self, trial: Trial) -> dict[str, Any] | None:
         """A retry's epoch checkpoint (fetched once, into a local file), or ``None``."""
-        if not self.checkpoint_epochs or RETRY_OF_KEY not in trial.system_attrs:
+        if RETRY_OF_KEY not in trial.system_attrs:
             return None  # (only a retry finds one: its chain's first trial saved it)
         if trial.trial_id not in self.fetched:
             found = self.epoch_checkpoints().latest(chain_of(trial))

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tftune.keras._epoch_store import EpochStore
+from tftune._ray._epoch_store import EpochStore
 from tftune.keras._pack_job import PackJob, chain_of
 from tftune.keras._pack_sizing import AUTO_PACK_SIZE
 from tftune.storages import InMemoryStorage, RDBStorage, RetryFailedTrialCallback

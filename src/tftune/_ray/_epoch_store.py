@@ -9,7 +9,8 @@ save replaces the chain's previous one.
 :class:`DirectoryEpochStore` keeps them as files in one directory. On Ray it lives in an actor
 on the driver's node (see :mod:`tftune._ray._epoch_server`), so the checkpoints of a worker on
 any node reach the driver's disk as bytes, and a retry on any node fetches them back: no
-directory need be shared between machines.
+directory need be shared between machines. Nothing here imports Keras or Ray (so the actor
+starts without TensorFlow).
 """
 
 from __future__ import annotations

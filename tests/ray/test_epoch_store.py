@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 
 from tftune.keras import Tuner
-from tftune.keras._epoch_store import DirectoryEpochStore, EpochCheckpoint
+from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint
 from tftune.keras._pack_job import RESUMED_AT_KEY
 from tftune.storages import RetryFailedTrialCallback
 from tftune.trial import TrialState
