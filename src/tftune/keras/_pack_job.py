@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import keras
 
+from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
 from tftune.exceptions import TrialPruned
 from tftune.keras._best_weights import WEIGHTS_ATTR, BestWeights
 from tftune.keras._callback import TrialFailed, TrialReportCallback
-from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._training import check_model, fresh_session, input_shape, is_out_of_memory
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 RESUMED_VALUES_ATTR = "resumed_intermediate_values"
 HISTORY_ATTR = "history"
-#: Formerly where a trial's last completed epoch was recorded; now the :class:`EpochStore` keeps
-#: it (kept so trials stored by older versions still read).
+#: No longer written (an :class:`EpochStore` keeps a trial's last completed epoch); trials
+#: stored by earlier versions still carry it.
 EPOCH_CHECKPOINT_KEY = "epoch_checkpoint"
 #: A trial that went on from a checkpoint records the epoch it started at here.
 RESUMED_AT_KEY = "resumed_at_epoch"
