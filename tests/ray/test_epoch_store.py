@@ -4,12 +4,13 @@ a retry resuming from what the trial it replaces saved (weights, optimizer state
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 
 from tftune.keras import Tuner
 from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint
-from tftune.keras._pack_job import RESUMED_AT_KEY
+from tftune.keras._pack_job import RESUMED_AT_KEY, PackJob
 from tftune.storages import RetryFailedTrialCallback
 from tftune.trial import TrialState
 
@@ -96,3 +97,19 @@ def test_a_retry_resumes_from_the_last_epoch_its_failed_trial_saved(tmp_path):
             np.testing.assert_array_equal(np.asarray(saved), np.asarray(loaded))
         fresh = tuner.study.ask()  # not a retry: nothing to resume
         assert job.resume_epoch(fresh) == 0
+
+
+def test_a_pack_checkpoints_an_epoch_while_its_checkpoints_took_at_most_the_budget():
+    job = PackJob(build, "loss", None, {}, checkpoint_epochs=True, checkpoint_budget=0.1)
+    job.began = time.monotonic() - 10.0  # it has trained for 10 s
+    assert job.checkpoints_epoch(0)  # the first epoch always
+    job.saved["pack_seconds"] = 0.9
+    assert job.checkpoints_epoch(1)  # 0.9 s of 10 s
+    job.saved["pack_seconds"] = 1.5
+    assert not job.checkpoints_epoch(2)  # 1.5 s of 10 s: over 10 %
+    job.saved["pack_seconds"] = 0.0
+    assert job.checkpoints_epoch(1) and not job.checkpoints_epoch(2)  # one answer per epoch
+    assert job.saved["epochs"] == 2 and job.saved["skipped_epochs"] == 1
+    assert not dataclasses.replace(job, checkpoint_epochs=False).checkpoints_epoch(5)
+    fresh = job.for_trials([3, 4])  # another pack: its own plan and its own clock
+    assert fresh.planned == {} and fresh.saved == {} and fresh.began > job.began

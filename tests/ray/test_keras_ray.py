@@ -167,7 +167,8 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
     with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
         job = tuner.job({"x": x, "y": y, "epochs": 3, "verbose": 0})
-        job = pickle.loads(pickle.dumps(dataclasses.replace(job, checkpoint_epochs=True)))
+        every_epoch = dataclasses.replace(job, checkpoint_epochs=True, checkpoint_budget=1.0)
+        job = pickle.loads(pickle.dumps(every_epoch))
         trials = [tuner.study.ask() for _ in range(3)]
         begin = time.time()
         report = train_pack(job, [trial.trial_id for trial in trials])

@@ -40,6 +40,8 @@ HISTORY_ATTR = "history"
 EPOCH_CHECKPOINT_KEY = "epoch_checkpoint"
 #: A trial that went on from a checkpoint records the epoch it started at here.
 RESUMED_AT_KEY = "resumed_at_epoch"
+#: The most of a pack's time its per-epoch checkpoints may take (see ``checkpoints_epoch``).
+CHECKPOINT_BUDGET = 0.1
 BuildFn = Callable[[Any], "keras.Model"]
 FitOptionsFn = Callable[[Any], Mapping[str, Any]]
 EpochCallback = Callable[["Trial", int, Mapping[str, Any]], None]
@@ -68,6 +70,8 @@ class PackJob:
             path), so a retry after a lost worker resumes from there.
         epoch_store: where those go (default: a :class:`DirectoryEpochStore` in
             ``checkpoint_dir``; on Ray, an actor on the driver's node).
+        checkpoint_budget: the most of a pack's time its checkpoints may take; an epoch is
+            checkpointed only while they took less (see :meth:`checkpoints_epoch`).
         trial_ids: the trials of one pack (empty for the job of a whole search).
         weights_stage: on a Ray worker, the local directory best weights are written to; they
             travel to the driver with the pack's result, which stores them under
@@ -90,11 +94,16 @@ class PackJob:
     epoch_callbacks: Sequence[EpochCallback] = ()
     checkpoint_epochs: bool = False
     epoch_store: EpochStore | None = None
+    checkpoint_budget: float = CHECKPOINT_BUDGET
     trial_ids: tuple[int, ...] = ()
     weights_stage: pathlib.Path | None = None
     gradients: GradientRegistryCleaner | None = dataclasses.field(default=None, compare=False)
     #: This process's epoch checkpoints: count, bytes and seconds (weights to bytes, sent).
     saved: dict[str, float] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    #: When this pack began (``time.monotonic``), and which epochs it checkpoints.
+    began: float = dataclasses.field(default_factory=time.monotonic, compare=False, repr=False)
+    planned: dict[int, bool] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    mark: float = dataclasses.field(default=0.0, compare=False, repr=False)
     #: The epoch checkpoints fetched for the trials resuming here (by trial id).
     fetched: dict[int, dict[str, Any] | None] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
@@ -103,7 +112,7 @@ class PackJob:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(vars(self))
         state["gradients"] = None  # what it remembers is this process's registry
-        state["saved"], state["fetched"] = {}, {}  # (this process's)
+        state["saved"], state["fetched"], state["planned"] = {}, {}, {}  # (this process's)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -111,7 +120,14 @@ class PackJob:
 
     def for_trials(self, trial_ids: Sequence[int]) -> PackJob:
         """This job for one pack of trials."""
-        return dataclasses.replace(self, trial_ids=tuple(trial_ids), saved={}, fetched={})
+        return dataclasses.replace(
+            self,
+            trial_ids=tuple(trial_ids),
+            saved={},
+            fetched={},
+            planned={},
+            began=time.monotonic(),
+        )
 
     def epoch_checkpoints(self) -> EpochStore:
         """Where the per-epoch checkpoints go (see ``epoch_store``)."""
@@ -189,6 +205,24 @@ class PackJob:
         for old in paused[: max(0, len(paused) - self.max_checkpoints)]:
             old.unlink(missing_ok=True)
 
+    def checkpoints_epoch(self, epoch: int) -> bool:
+        """Whether this pack checkpoints ``epoch`` (with ``checkpoint_epochs``): the first
+        time, and then while its checkpoints so far (copying each trial's weights out of the
+        pack, saving, sending) took at most ``checkpoint_budget`` of its time. One answer per
+        epoch for all the pack's trials; a retry goes on after the last epoch checkpointed."""
+        if not self.checkpoint_epochs:
+            return False
+        if epoch not in self.planned:
+            now = time.monotonic()
+            spent = self.saved.get("pack_seconds", 0.0)
+            take = spent <= self.checkpoint_budget * (now - self.began)
+            self.planned[epoch] = take
+            self.saved["epochs" if take else "skipped_epochs"] = (
+                self.saved.get("epochs" if take else "skipped_epochs", 0) + 1
+            )
+            self.mark = now  # (the epoch's checkpoints are timed from here)
+        return self.planned[epoch]
+
     def save_epoch(
         self, trial: Trial, model: keras.Model, epoch: int, history: Mapping[str, list[float]]
     ) -> None:
@@ -209,13 +243,16 @@ class PackJob:
         )
         self.epoch_checkpoints().put(checkpoint, weights)
         sent = time.perf_counter()
+        now = time.monotonic()
         for key, amount in (
             ("count", 1),
             ("bytes", len(weights)),
             ("encode_seconds", encoded - began),
             ("send_seconds", sent - encoded),
+            ("pack_seconds", now - self.mark if self.mark else sent - began),
         ):
             self.saved[key] = self.saved.get(key, 0) + amount
+        self.mark = now
 
     def resume(self, trial: Trial, model: keras.Model) -> tuple[int, dict[str, list[float]]]:
         """Load the trial's checkpoint into ``model``; return the epoch to go on from and the
