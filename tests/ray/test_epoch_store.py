@@ -7,6 +7,7 @@ import dataclasses
 import time
 
 import numpy as np
+import pytest
 
 from tftune.keras import Tuner
 from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint
@@ -36,18 +37,18 @@ def test_a_chain_keeps_its_latest_checkpoint_only(tmp_path):
     assert store.latest(1) is None
     assert store.names() == [
         "epoch_0_1.json",
-        "epoch_0_1.weights.h5",
+        "epoch_0_1.npz",
         "epoch_10_0.json",
-        "epoch_10_0.weights.h5",
+        "epoch_10_0.npz",
     ]
     store.discard([0, 7])
-    assert store.names() == ["epoch_10_0.json", "epoch_10_0.weights.h5"]
+    assert store.names() == ["epoch_10_0.json", "epoch_10_0.npz"]
 
 
 def test_weights_without_their_record_are_no_checkpoint(tmp_path):
     store = DirectoryEpochStore(tmp_path)
     store.put(checkpoint(3, 0), b"w0")
-    (tmp_path / "epoch_3_1.weights.h5").write_bytes(b"half-written save")
+    (tmp_path / "epoch_3_1.npz").write_bytes(b"half-written save")
     assert store.latest(3) == (checkpoint(3, 0), b"w0")
 
 
@@ -113,3 +114,24 @@ def test_a_pack_checkpoints_an_epoch_while_its_checkpoints_took_at_most_the_budg
     assert not dataclasses.replace(job, checkpoint_epochs=False).checkpoints_epoch(5)
     fresh = job.for_trials([3, 4])  # another pack: its own plan and its own clock
     assert fresh.planned == {} and fresh.saved == {} and fresh.began > job.began
+
+
+def test_a_model_state_loads_only_into_a_model_with_the_same_variables():
+    import keras
+
+    from tftune.keras._pack_job import load_model_state, model_state
+
+    def model(units: int) -> keras.Model:
+        built = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units)])
+        built.compile(optimizer="adam", loss="mse")
+        built.optimizer.build(built.trainable_variables)
+        return built
+
+    saved = model(4)
+    state = model_state(saved)
+    same = model(4)
+    load_model_state(same, state)
+    for a, b in zip(saved.weights, same.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    with pytest.raises(ValueError, match=r"does not fit this model: its model variables have"):
+        load_model_state(model(5), state)

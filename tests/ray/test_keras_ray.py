@@ -18,7 +18,7 @@ from _ray_sandbox import run_sandboxed, scenario_result
 from tftune.keras import Tuner
 
 SCENARIOS = Path(__file__).with_name("keras_scenarios.py")
-EXTS = ("json", "weights.h5")
+EXTS = ("json", "npz")
 N_TRIALS, EPOCHS = 8, 2  # as in keras_scenarios.py
 KILL_TRIALS, KILL_EPOCHS = 4, 4
 

@@ -3,7 +3,7 @@
 The driver starts one actor on its own node holding a
 :class:`~tftune._ray._epoch_store.DirectoryEpochStore` under the study's directory; workers
 get a :class:`RayEpochStore`, whose calls are calls to that actor. A pack's worker sends each
-completed epoch's weights as bytes; a retry, on whatever node, fetches them back.
+checkpointed epoch's model state as bytes; a retry, on whatever node, fetches them back.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ class RayEpochStore(EpochStore):
     def __init__(self, server: Any) -> None:
         self.server = server
 
-    def put(self, checkpoint: EpochCheckpoint, weights: bytes) -> None:
+    def put(self, checkpoint: EpochCheckpoint, state: bytes) -> None:
         import ray
 
-        ray.get(self.server.put.remote(checkpoint, weights))
+        ray.get(self.server.put.remote(checkpoint, state))
 
     def latest(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
         import ray

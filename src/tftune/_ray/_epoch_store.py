@@ -1,7 +1,7 @@
 """Where a pack keeps each trial's last completed epoch, so a retry after a lost worker goes on.
 
-A checkpoint is the model's weights (with the optimizer's state: Keras saves both in one
-``.weights.h5`` file) and what a retry needs besides them: the epoch, the values reported so far
+A checkpoint is the model's state (its variables and its optimizer's, as ``.npz`` bytes) and
+what a retry needs besides them: the epoch, the values reported so far
 and the per-epoch history. It belongs to a *chain*: the number of the first trial of a retry
 chain (a retry's ``retry_of``), so a retry finds what the trial it replaces saved, and each
 save replaces the chain's previous one.
@@ -24,12 +24,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-_NAME = re.compile(r"epoch_(\d+)_(\d+)\.(weights\.h5|json)")
+_NAME = re.compile(r"epoch_(\d+)_(\d+)\.(npz|json)")
 
 
 @dataclasses.dataclass(frozen=True)
 class EpochCheckpoint:
-    """What a retry resumes from, besides the weights (see the module doc).
+    """What a retry resumes from, besides the model's state (see the module doc).
 
     Attributes:
         chain: the number of the first trial of the retry chain.
@@ -55,15 +55,15 @@ class EpochCheckpoint:
 
 
 class EpochStore(abc.ABC):
-    """Keeps the latest :class:`EpochCheckpoint` of each chain with its weights (bytes)."""
+    """Keeps the latest :class:`EpochCheckpoint` of each chain with its model state (bytes)."""
 
     @abc.abstractmethod
-    def put(self, checkpoint: EpochCheckpoint, weights: bytes) -> None:
+    def put(self, checkpoint: EpochCheckpoint, state: bytes) -> None:
         """Keep ``checkpoint`` as its chain's latest; the chain's older ones go."""
 
     @abc.abstractmethod
     def latest(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
-        """The chain's latest checkpoint and its weights, or ``None`` if it has none."""
+        """The chain's latest checkpoint and its model state, or ``None`` if it has none."""
 
     @abc.abstractmethod
     def discard(self, chains: Sequence[int]) -> None:
@@ -71,16 +71,16 @@ class EpochStore(abc.ABC):
 
 
 class DirectoryEpochStore(EpochStore):
-    """An :class:`EpochStore` in ``directory``: ``epoch_<chain>_<epoch>.weights.h5`` and a
-    ``.json`` beside it, written last (a checkpoint whose ``.json`` is missing is not one)."""
+    """An :class:`EpochStore` in ``directory``: ``epoch_<chain>_<epoch>.npz`` and a ``.json``
+    beside it, written last (a checkpoint whose ``.json`` is missing is not one)."""
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = pathlib.Path(directory)
 
-    def put(self, checkpoint: EpochCheckpoint, weights: bytes) -> None:
+    def put(self, checkpoint: EpochCheckpoint, state: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         stem = f"epoch_{checkpoint.chain}_{checkpoint.epoch}"
-        _write(self.directory / f"{stem}.weights.h5", weights)
+        _write(self.directory / f"{stem}.npz", state)
         _write(self.directory / f"{stem}.json", checkpoint.to_json().encode())
         for path, epoch in self._files(checkpoint.chain):
             if epoch != checkpoint.epoch:
@@ -94,10 +94,10 @@ class DirectoryEpochStore(EpochStore):
             stem = self.directory / f"epoch_{chain}_{epoch}"
             try:
                 meta = stem.with_name(f"{stem.name}.json").read_text()
-                weights = stem.with_name(f"{stem.name}.weights.h5").read_bytes()
+                state = stem.with_name(f"{stem.name}.npz").read_bytes()
             except FileNotFoundError:  # removed meanwhile by a newer save
                 continue
-            return EpochCheckpoint.from_json(meta), weights
+            return EpochCheckpoint.from_json(meta), state
         return None
 
     def discard(self, chains: Sequence[int]) -> None:

@@ -11,14 +11,14 @@ its trial ids.
 from __future__ import annotations
 
 import dataclasses
-import os
+import io
 import pathlib
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import keras
+import numpy as np
 
 from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
 from tftune.exceptions import TrialPruned
@@ -181,12 +181,16 @@ class PackJob:
         return 0 if checkpoint is None else int(checkpoint["epoch"]) + 1
 
     def _epoch_checkpoint(self, trial: Trial) -> dict[str, Any] | None:
-        """A retry's epoch checkpoint (fetched once, into a local file), or ``None``."""
+        """A retry's epoch checkpoint (fetched once, its state as bytes), or ``None``."""
         if RETRY_OF_KEY not in trial.system_attrs:
             return None  # (only a retry finds one: its chain's first trial saved it)
         if trial.trial_id not in self.fetched:
             found = self.epoch_checkpoints().latest(chain_of(trial))
-            self.fetched[trial.trial_id] = None if found is None else _local_copy(*found)
+            if found is None:
+                self.fetched[trial.trial_id] = None
+            else:
+                checkpoint, state = found
+                self.fetched[trial.trial_id] = dataclasses.asdict(checkpoint) | {"state": state}
         return self.fetched[trial.trial_id]
 
     # --- pausing and resuming ----------------------------------------------------------------
@@ -232,7 +236,7 @@ class PackJob:
         if not self.checkpoint_epochs:
             return
         began = time.perf_counter()
-        weights = _weights_bytes(model)
+        weights = model_state(model)
         encoded = time.perf_counter()
         checkpoint = EpochCheckpoint(
             chain=chain_of(trial),
@@ -263,9 +267,10 @@ class PackJob:
             model.build(tuple(checkpoint["input_shape"]))
         if model.optimizer is not None and model.built:
             model.optimizer.build(model.trainable_variables)  # so its moments load too
-        model.load_weights(checkpoint["path"])
-        if checkpoint.get("fetched"):
-            pathlib.Path(checkpoint["path"]).unlink(missing_ok=True)
+        if "state" in checkpoint:  # an epoch checkpoint
+            load_model_state(model, checkpoint.pop("state"))
+        else:  # a promotion's
+            model.load_weights(checkpoint["path"])
         reported = trial.intermediate_values  # (a retry after a failed pack reported them)
         values = checkpoint.get("values", trial.system_attrs.get(RESUMED_VALUES_ATTR, []))
         for step, value in values:
@@ -385,17 +390,33 @@ def chain_of(trial: Trial) -> int:
     return int(trial.system_attrs.get(RETRY_OF_KEY, trial.number))
 
 
-def _weights_bytes(model: keras.Model) -> bytes:
-    """The model's ``.weights.h5`` file (with the optimizer's state) as bytes."""
-    with tempfile.TemporaryDirectory(prefix="tftune-epoch-") as scratch:
-        path = pathlib.Path(scratch) / "model.weights.h5"
-        model.save_weights(path)
-        return path.read_bytes()
+def model_state(model: keras.Model) -> bytes:
+    """The model's variables and its optimizer's (in their order) as ``.npz`` bytes: about ten
+    times faster to write than a ``.weights.h5`` file."""
+    buffer = io.BytesIO()
+    arrays = {f"model_{i}": np.asarray(v) for i, v in enumerate(model.weights)}
+    if model.optimizer is not None:
+        optimizer = enumerate(model.optimizer.variables)
+        arrays |= {f"optimizer_{i}": np.asarray(v) for i, v in optimizer}
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # (numpy types it as allow_pickle)
+    return buffer.getvalue()
 
 
-def _local_copy(checkpoint: EpochCheckpoint, weights: bytes) -> dict[str, Any]:
-    """A fetched checkpoint as a local file (removed once loaded) and its record."""
-    handle, name = tempfile.mkstemp(prefix="tftune-resume-", suffix=".weights.h5")
-    with os.fdopen(handle, "wb") as file:
-        file.write(weights)
-    return dataclasses.asdict(checkpoint) | {"path": name, "fetched": True}
+def load_model_state(model: keras.Model, state: bytes) -> None:
+    """Assign what :func:`model_state` saved to ``model`` (built, its optimizer built); raise
+    ValueError when the model does not have the variables saved."""
+    with np.load(io.BytesIO(state)) as saved:
+        groups = [("model", list(model.weights))]
+        if model.optimizer is not None:
+            groups.append(("optimizer", list(model.optimizer.variables)))
+        for prefix, variables in groups:
+            names = [name for name in saved.files if name.startswith(f"{prefix}_")]
+            shapes = [tuple(v.shape) for v in variables]
+            stored = [saved[f"{prefix}_{i}"].shape for i in range(len(names))]
+            if shapes != stored:
+                raise ValueError(
+                    f"The checkpoint does not fit this model: its {prefix} variables have "
+                    f"shapes {stored}, the model's {shapes}."
+                )
+            for i, variable in enumerate(variables):
+                variable.assign(saved[f"{prefix}_{i}"])
