@@ -8,18 +8,19 @@ every epoch and telling every trial through the storage: directly for a database
 through the storage proxy actor for a SQLite file or an in-memory study. Best weights are
 written in a directory of the worker's own and travel back with the pack's result through Ray's
 object store; the driver stores them in the project (or shared) directory, so ``best_model()``
-works on the driver with no directory shared between machines. Each completed epoch's weights
-and optimizer state go as bytes to a checkpoint actor on the driver's node, which keeps the
-latest per trial under the study's directory (see :mod:`tftune._ray._epoch_server`); the
-driver removes them once the trial is done. (Checkpoints for promotions still go to the shared
-directory.)
+works on the driver with no directory shared between machines. After a completed epoch (the
+first, then while checkpoints took at most ``PackJob.checkpoint_budget`` of the pack's time)
+every trial's weights and optimizer state go as bytes to a checkpoint actor on the driver's
+node, which keeps the latest per trial under the study's directory (see
+:mod:`tftune._ray._epoch_server`); the driver removes them once the trial is done.
+(Checkpoints for promotions still go to the shared directory.)
 
 After each pack the driver runs the tuner's after-trial callbacks (superseded best weights
 removed, failures counted, promotions enqueued: a promoted trial joins a later pack, on any
 worker). When a pack's worker dies, Ray tells the driver within seconds: the pack's unfinished
 trials fail with Ray's reason and are enqueued again (up to ``max_retries`` times per
-configuration; a retry does not count against ``n_trials``), and a retry goes on from its last
-completed epoch's checkpoint.
+configuration; a retry does not count against ``n_trials``), and a retry goes on after its last
+checkpointed epoch, on whatever node it runs.
 """
 
 from __future__ import annotations
