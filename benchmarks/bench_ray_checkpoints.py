@@ -191,9 +191,9 @@ def write(result: dict[str, Any]) -> None:
         f"{len(left)}.",
         "",
         "Where a checkpointed epoch's milliseconds go: saving to bytes (`.npz` of the model's "
-        "and the optimizer's variables) and sending are the two right-hand columns; the rest, "
-        "most of it, is copying each trial's weights and optimizer state out of the fused "
-        "pack into its model (`write_back`, one copy at a time). The first checkpointed epoch "
+        "and the optimizer's variables) and sending are the *to bytes* and *send* columns; the "
+        "rest, most of it, is copying each trial's weights and optimizer state out of the fused"
+        " pack into its model (`write_back`, one copy at a time). The first checkpointed epoch "
         "is always taken, so a pack of a few seconds pays about one; the budget keeps later "
         "ones to at most 10 % of a longer pack's time. Before the budget, with every epoch "
         "checkpointed as `.weights.h5`: see ray_checkpoints_every_epoch.md (2.95x and 1.68x).",
