@@ -150,6 +150,8 @@ KERAS_TASKS: dict[str, dict[str, int]] = {
     "digits_cnn": {"epochs": 5, "batch": 64, "n_packs": 64, "pack": 16, "n_tune": 6},
 }
 KERAS_WORKERS = 2
+#: CPUs each pack task holds (``resources_per_pack``); ``--cpus-per-pack`` sets it.
+KERAS_PACK_CPUS = 1
 KERAS_CONTENDERS = ("packs", "tune", "threads")
 
 
@@ -243,7 +245,8 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
     n, pack = settings["n_packs"], settings["pack"]
     extra: dict[str, Any] = {}
     if backend == "ray":
-        extra = {"backend": "ray", "n_jobs": KERAS_WORKERS, "max_retries": 0}
+        extra = {"backend": "ray", "n_jobs": _pack_jobs(), "max_retries": 0}
+        extra["resources_per_pack"] = {"cpu": KERAS_PACK_CPUS}
     with Tuner(
         keras_tftune_build(task),
         directory=workdir / "keras",
@@ -268,7 +271,7 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
         ]
     timing_logger.removeHandler(handler)
     assert len(done) == n, (len(done), n)
-    skip = (KERAS_WORKERS if backend == "ray" else 1) * pack
+    skip = (_pack_jobs() if backend == "ray" else 1) * pack
     return {
         "n": n,
         "seconds": seconds,
@@ -276,6 +279,11 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
         "steady": keras_steady(done, skip),
         "pack_timings": timings,  # per pack on Ray: seconds to start, training, back
     }
+
+
+def _pack_jobs() -> int:
+    """Packs training at once on Ray: as many as the CPUs hold."""
+    return max(1, KERAS_WORKERS // KERAS_PACK_CPUS)
 
 
 def keras_tune(workdir: Path, task: str) -> dict[str, Any]:
@@ -333,6 +341,8 @@ def keras_inner(args: argparse.Namespace) -> None:
     import ray
     from _ray_sandbox import LocalCluster, network_report
 
+    global KERAS_PACK_CPUS
+    KERAS_PACK_CPUS = args.cpus_per_pack
     quiet()
     logging.getLogger("tftune").setLevel(logging.WARNING)
     workdir = Path(os.environ["TFTUNE_SANDBOX_DIR"])
@@ -342,13 +352,17 @@ def keras_inner(args: argparse.Namespace) -> None:
     if args.pack:  # one task, packs of that size, two per worker
         for task in [task for task in KERAS_TASKS if task != args.task]:
             del KERAS_TASKS[task]
-        KERAS_TASKS[args.task].update(pack=args.pack, n_packs=2 * KERAS_WORKERS * args.pack)
+        KERAS_TASKS[args.task].update(pack=args.pack, n_packs=2 * _pack_jobs() * args.pack)
     load_before = os.getloadavg()
     cluster = LocalCluster(head_cpus=KERAS_WORKERS, worker_cpus=())
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {
         task: {name: [] for name in KERAS_CONTENDERS} for task in KERAS_TASKS
     }
-    results: dict[str, Any] = {"tasks": KERAS_TASKS, "workers": KERAS_WORKERS}
+    results: dict[str, Any] = {
+        "tasks": KERAS_TASKS,
+        "workers": KERAS_WORKERS,
+        "cpus_per_pack": KERAS_PACK_CPUS,
+    }
     try:
         ray.init(
             address=cluster.address,
@@ -382,8 +396,11 @@ def write_keras(result: dict[str, Any], stem: str = "ray_keras") -> None:
         values = [run[key] for run in result["runs"][task][name] if run[key] is not None]
         return statistics.median(values) if values else None
 
+    cpus = int(result.get("cpus_per_pack", 1))
+    jobs = max(1, int(result["workers"]) // cpus)
+    holds = f", resources_per_pack={{'cpu': {cpus}}}" if cpus != 1 else ""
     labels = {
-        "packs": "tftune packs on Ray (`Tuner.search(backend='ray', n_jobs=2)`)",
+        "packs": f"tftune packs on Ray (`Tuner.search(backend='ray', n_jobs={jobs}{holds})`)",
         "tune": "Ray Tune, one plain Keras trial per trainable (2 at a time)",
         "threads": "tftune packs in this process (`backend='threads'`)",
     }
@@ -422,7 +439,7 @@ def write_keras(result: dict[str, Any], stem: str = "ray_keras") -> None:
             seconds, per_min = median(task, name, "seconds"), median(task, name, "per_min")
             steady_min = median(task, name, "steady")
             lines.append(f"| {label} | {_num(seconds)} | {_num(per_min)} | {_num(steady_min)} |")
-        lines += _pack_timing_lines(result["runs"][task])
+        lines += _pack_timing_lines(result["runs"][task], jobs, cpus)
         packs, tune_ = median(task, "packs", "per_min"), median(task, "tune", "per_min")
         s_packs, s_tune = median(task, "packs", "steady"), median(task, "tune", "steady")
         lines.append("")
@@ -450,7 +467,9 @@ def write_keras(result: dict[str, Any], stem: str = "ray_keras") -> None:
     (RESULTS / f"{stem}.md").write_text("\n".join(lines))
 
 
-def _pack_timing_lines(runs: dict[str, list[dict[str, Any]]]) -> list[str]:
+def _pack_timing_lines(
+    runs: dict[str, list[dict[str, Any]]], jobs: int = 2, cpus: int = 1
+) -> list[str]:
     """Where a pack's time went on Ray (medians over the packs of every run), next to a pack
     in this process."""
     timings = [t for run in runs["packs"] for t in run.get("pack_timings", [])]
@@ -472,8 +491,9 @@ def _pack_timing_lines(runs: dict[str, list[dict[str, Any]]]) -> list[str]:
         f"process starts, imports TensorFlow and unpickles the job and data), "
         f"{med('waited', False)} for its later packs; training (building, tracing the fused "
         f"pack, fitting, reporting each epoch through the storage) {med('trained', True)} "
-        f"(first pack of a worker), {med('trained', False)} (later packs), with 2 packs "
-        f"training at once on the 2 cores; back to the driver {med('returned', False)}. "
+        f"(first pack of a worker), {med('trained', False)} (later packs), with {jobs} "
+        f"pack(s) of {cpus} CPU(s) training at once on the 2 cores; back to the driver "
+        f"{med('returned', False)}. "
         f"A pack in this process, one at a time: {in_process} of whole search time.",
     ]
 
@@ -705,6 +725,9 @@ def main() -> None:
         "--pack", type=int, default=0, help="with --keras: only --task, packs of this size"
     )
     parser.add_argument("--task", default="recipe", choices=sorted(KERAS_TASKS))
+    parser.add_argument(
+        "--cpus-per-pack", type=int, default=1, help="with --keras: resources_per_pack's cpu"
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--postgres", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -717,6 +740,8 @@ def main() -> None:
         (keras_inner if args.keras else inner)(args)
         return
     stem = "ray_keras" if not args.pack else f"ray_keras_{args.task}_pack{args.pack}"
+    if args.cpus_per_pack != 1:
+        stem += f"_cpu{args.cpus_per_pack}"
     if args.rewrite:
         if args.keras:
             write_keras(json.loads((RESULTS / f"{stem}.json").read_text()), stem)
@@ -725,6 +750,7 @@ def main() -> None:
         return
     if args.keras:
         forwarded = ["--inner", "--keras", "--repeats", str(args.repeats)]
+        forwarded += ["--cpus-per-pack", str(args.cpus_per_pack)]
         if args.pack:
             forwarded += ["--pack", str(args.pack), "--task", args.task]
         result, _ = run_sandboxed(

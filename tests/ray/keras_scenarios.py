@@ -17,49 +17,23 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np
 import ray
+import tiny_keras
 from _ray_sandbox import LocalCluster, network_report, print_result, run_scenarios
+from tiny_keras import data, search_on_ray
 
 import tftune
-from tftune.keras import Tuner
-from tftune.keras._pack_job import EPOCH_CHECKPOINT_KEY, PackJob
-from tftune.pruners import SuccessiveHalvingPruner
 from tftune.keras._best_weights import WEIGHTS_ATTR
+from tftune._ray._epoch_store import DirectoryEpochStore
+from tftune.keras._pack_job import RESUMED_AT_KEY
+from tftune.pruners import SuccessiveHalvingPruner
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
-from tftune.samplers import RandomSampler
 from tftune.trial import TrialState
 
 WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
 N_TRIALS, EPOCHS = 8, 2
 KILL_TRIALS, KILL_EPOCHS = 4, 4
 ASHA_TRIALS, ASHA_EPOCHS = 16, 4
-
-
-def data(n: int = 256) -> tuple[np.ndarray, ...]:
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(n, 6)).astype("float32")
-    y = (x @ rng.normal(size=(6, 1)) + 0.1 * rng.normal(size=(n, 1))).astype("float32")
-    cut = int(0.75 * n)
-    return x[:cut], y[:cut], x[cut:], y[cut:]
-
-
-def build(trial: tftune.Trial) -> Any:
-    import keras
-
-    trial.set_user_attr("pid", os.getpid())
-    trial.set_user_attr("start_epoch", PackJob.resume_epoch(trial))
-    units = trial.suggest_int("units", 4, 16)
-    rate = trial.suggest_float("lr", 1e-3, 3e-2, log=True)
-    model = keras.Sequential(
-        [
-            keras.Input((6,)),
-            keras.layers.Dense(units, activation="relu"),
-            keras.layers.Dense(1),
-        ]
-    )
-    model.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
-    return model
 
 
 def summary(study: tftune.Study) -> dict[str, Any]:
@@ -70,7 +44,7 @@ def summary(study: tftune.Study) -> dict[str, Any]:
         "params": [t.params for t in trials],
         "values": [t.value for t in trials],
         "pids": [t.user_attrs.get("pid") for t in trials],
-        "start_epochs": [t.user_attrs.get("start_epoch") for t in trials],
+        "start_epochs": [t.system_attrs.get(RESUMED_AT_KEY, 0) for t in trials],
         "retry_of": [t.system_attrs.get("retry_of") for t in trials],
         "resume_of": [t.system_attrs.get(RESUME_OF_KEY) for t in trials],
         "fail_reasons": [t.system_attrs.get("fail_reason") for t in trials],
@@ -86,27 +60,12 @@ def summary(study: tftune.Study) -> dict[str, Any]:
 
 def search() -> dict[str, Any]:
     """A tiny search: 8 trials in packs of 4 on two one-CPU workers; best_model() here."""
-    x, y, xv, yv = data()
+    arrays = data()
+    _, _, xv, yv = arrays
     directory = WORKDIR / "search"
-    tuner = Tuner(
-        build,
-        objective="val_loss",
-        directory=directory,
-        project_name="tiny",
-        sampler=RandomSampler(seed=3),
-        pack_size=4,
-    )
+    tuner = tiny_keras.tuner(directory, "tiny", seed=3)
     start = time.perf_counter()
-    tuner.search(
-        x,
-        y,
-        validation_data=(xv, yv),
-        epochs=EPOCHS,
-        batch_size=32,
-        n_trials=N_TRIALS,
-        backend="ray",
-        n_jobs=2,
-    )
+    search_on_ray(tuner, arrays, epochs=EPOCHS, batch_size=32, n_trials=N_TRIALS)
     seconds = time.perf_counter() - start
     best = tuner.best_model()
     loss = float(best.evaluate(xv, yv, verbose=0))
@@ -118,6 +77,7 @@ def search() -> dict[str, Any]:
         "best_value": tuner.best_trial.value,
         "best_model_loss": loss,
         "weight_files": sorted(p.name for p in (directory / "tiny").glob("trial_*.weights.h5")),
+        "epoch_files_left": DirectoryEpochStore(tuner.checkpoint_dir).names(),
     }
     tuner.close()
     return result
@@ -127,24 +87,15 @@ def promotions() -> dict[str, Any]:
     """ASHA on Ray: pruned copies pause (checkpoint in the shared directory), the driver
     enqueues promotions, and later packs, on any worker, resume them. (16 trials in packs of
     4: the first two packs start at once, so promotions join the third and fourth.)"""
-    x, y, xv, yv = data()
-    tuner = Tuner(
-        build,
-        objective="val_loss",
-        directory=WORKDIR / "asha",
-        project_name="asha",
-        sampler=RandomSampler(seed=0),
-        pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2),
-        pack_size=4,
-    )
-    tuner.search(
-        x,
-        y,
-        validation_data=(xv, yv),
+    arrays = data()
+    _, _, xv, yv = arrays
+    pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    tuner = tiny_keras.tuner(WORKDIR / "asha", "asha", seed=0, pruner=pruner)
+    search_on_ray(
+        tuner,
+        arrays,
         epochs=ASHA_EPOCHS,
         n_trials=ASHA_TRIALS,
-        backend="ray",
-        n_jobs=2,
         shared_dir=WORKDIR / "asha-shared",
     )
     trials = tuner.study.get_trials()
@@ -171,10 +122,9 @@ def failing_build(trial: tftune.Trial) -> Any:
 def errors() -> dict[str, Any]:
     """Every build fails: the trials fail with the worker's traceback, and the driver's
     failure count stops the search with its error."""
-    x, y, xv, yv = data()
-    tuner = Tuner(failing_build, directory=WORKDIR / "errors", project_name="errors", pack_size=4)
+    tuner = tiny_keras.tuner(WORKDIR / "errors", "errors", seed=0, build=failing_build)
     try:
-        tuner.search(x, y, validation_data=(xv, yv), n_trials=8, backend="ray", n_jobs=2)
+        search_on_ray(tuner, data(), n_trials=8)
         raised = None
     except RuntimeError as error:
         raised = str(error)
@@ -184,17 +134,15 @@ def errors() -> dict[str, Any]:
 
 
 def worker_killed() -> dict[str, Any]:
-    """SIGKILL the worker process of a running pack (by the PID its trials stored) once it
-    has checkpointed an epoch; its trials are failed and retried from that epoch."""
-    x, y, xv, yv = data(2048)
-    tuner = Tuner(
-        build,
-        objective="val_loss",
-        directory=WORKDIR / "killed",
-        project_name="killed",
-        sampler=RandomSampler(seed=4),
-        pack_size=2,
-    )
+    """Kill (SIGKILL, by the PID its trials stored) the worker process of a running pack once
+    each of its trials has a checkpointed epoch; its trials are failed and retried from there.
+
+    The checkpoints reach the driver's disk through the checkpoint actor; the killer reads
+    them there, with the worker stopped (SIGSTOP) so the epoch it sees is its last."""
+    arrays = data(2048)
+    _, _, xv, yv = arrays
+    tuner = tiny_keras.tuner(WORKDIR / "killed", "killed", seed=4, pack_size=2)
+    store = DirectoryEpochStore(tuner.checkpoint_dir)
     killed: dict[str, Any] = {}
     stop = threading.Event()
 
@@ -206,11 +154,14 @@ def worker_killed() -> dict[str, Any]:
             by_pid: dict[int, list[Any]] = {}
             for trial in running:
                 if "pid" in trial.user_attrs:
-                    by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial)
+                    by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial.number)
             for pid, pack in by_pid.items():  # a pack all of whose trials saved an epoch
-                if len(pack) == 2 and all(EPOCH_CHECKPOINT_KEY in t.system_attrs for t in pack):
+                if len(pack) == 2 and all(store.latest(n) is not None for n in pack):
+                    os.kill(pid, signal.SIGSTOP)
+                    time.sleep(1.0)  # a checkpoint on its way is stored meanwhile
+                    saved = {n: found[0].epoch for n in pack if (found := store.latest(n))}
                     os.kill(pid, signal.SIGKILL)
-                    killed.update(pid=pid, at=time.time(), running=[t.number for t in pack])
+                    killed.update(pid=pid, at=time.time(), running=pack, epochs=saved)
                     return
             time.sleep(0.05)
 
@@ -218,16 +169,7 @@ def worker_killed() -> dict[str, Any]:
     killer.start()
     start = time.perf_counter()
     try:
-        tuner.search(
-            x,
-            y,
-            validation_data=(xv, yv),
-            epochs=KILL_EPOCHS,
-            batch_size=16,
-            n_trials=KILL_TRIALS,
-            backend="ray",
-            n_jobs=2,
-        )
+        search_on_ray(tuner, arrays, epochs=KILL_EPOCHS, batch_size=16, n_trials=KILL_TRIALS)
     finally:
         stop.set()
         killer.join(timeout=5)
@@ -237,6 +179,7 @@ def worker_killed() -> dict[str, Any]:
         "packs": tuner.last_packs,
         "best_model_loss": float(tuner.best_model().evaluate(xv, yv, verbose=0)),
         "best_value": tuner.best_trial.value,
+        "epoch_files_left": store.names(),
     }
     tuner.close()
     return result

@@ -18,6 +18,7 @@ from _ray_sandbox import run_sandboxed, scenario_result
 from tftune.keras import Tuner
 
 SCENARIOS = Path(__file__).with_name("keras_scenarios.py")
+EXTS = ("json", "npz")
 N_TRIALS, EPOCHS = 8, 2  # as in keras_scenarios.py
 KILL_TRIALS, KILL_EPOCHS = 4, 4
 
@@ -56,6 +57,7 @@ def test_best_model_on_the_driver_predicts_as_the_best_trial_reported(outcome):
     assert result["best_value"] == min(complete)
     assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
     assert result["weight_files"] == [f"trial_{result['best_number']}.weights.h5"]
+    assert result["epoch_files_left"] == []  # removed as each pack completed
 
 
 def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
@@ -102,15 +104,27 @@ def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(
         assert len(retries) == 1 and states[retries[0]] == "COMPLETE"
         retry = retries[0]
         assert result["params"][retry] == result["params"][number]
-        assert result["start_epochs"][retry] >= 1  # from its checkpoint, not epoch 0
+        # it went on after the last epoch the killed worker checkpointed (on the driver's
+        # disk, through the checkpoint actor), not from epoch 0
+        last = killed["epochs"][str(number)]
+        assert result["start_epochs"][retry] == last + 1
         steps = [step for step, _ in result["intermediate"][retry]]
         assert steps == list(range(KILL_EPOCHS))  # the epochs before the kill kept, once each
+        before = dict(map(tuple, result["intermediate"][number]))
+        after = dict(map(tuple, result["intermediate"][retry]))
+        # (a retry trained again from epoch 0 runs with another seed: other values)
+        assert {s: v for s, v in after.items() if s <= last} == {
+            s: v for s, v in before.items() if s <= last
+        }
     assert states.count("COMPLETE") == KILL_TRIALS  # the retries replace the lost trials
     assert set(states) <= {"COMPLETE", "FAIL"}
     pairs = zip(result["params"], retry_of, strict=True)
     firsts = [tuple(params.items()) for params, of in pairs if of is None]
     assert len(set(firsts)) == len(firsts) == KILL_TRIALS  # nothing else ran twice
+    complete = [n for n, state in enumerate(states) if state == "COMPLETE"]
+    assert sorted(n for pack in result["packs"] for n in pack) == complete  # each once
     assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
+    assert result["epoch_files_left"] == []  # each trial's checkpoint went once it was done
 
 
 def test_search_rejects_an_unknown_backend_naming_the_parameter(tmp_path):
@@ -146,14 +160,15 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
     """The task's code without Ray: a job that crossed a pickle trains the trials it is given,
     fused, saving each completed epoch for a retry (the last one completes instead); the best
     weights come back in its report, for the driver to store."""
-    from tftune.keras._pack_job import EPOCH_CHECKPOINT_KEY
+    from tftune._ray._epoch_store import DirectoryEpochStore
     from tftune.keras._ray_search import store_weights, train_pack
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
     with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
         job = tuner.job({"x": x, "y": y, "epochs": 3, "verbose": 0})
-        job = pickle.loads(pickle.dumps(dataclasses.replace(job, checkpoint_epochs=True)))
+        every_epoch = dataclasses.replace(job, checkpoint_epochs=True, checkpoint_budget=1.0)
+        job = pickle.loads(pickle.dumps(every_epoch))
         trials = [tuner.study.ask() for _ in range(3)]
         begin = time.time()
         report = train_pack(job, [trial.trial_id for trial in trials])
@@ -165,7 +180,11 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
         assert [t.state.name for t in finished] == ["COMPLETE"] * 3
         for trial in finished:
             assert sorted(trial.intermediate_values) == [0, 1, 2]
-            assert trial.system_attrs[EPOCH_CHECKPOINT_KEY]["epoch"] == 1  # the last before 2
+        # each trial's latest epoch kept, the last before 2 (the driver removes them)
+        store = DirectoryEpochStore(job.checkpoint_dir)
+        assert store.names() == [f"epoch_{n}_1.{ext}" for n in range(3) for ext in EXTS]
+        saved = report["checkpoints"]
+        assert saved["count"] == 3 * 2 and saved["bytes"] > 3 * 2 * 1000
         with pytest.raises(FileNotFoundError, match="weights of the best trial"):
             tuner.best_model()  # not written where the driver reads them: they are in the report
         store_weights(job.weights_dir, report["weights"])

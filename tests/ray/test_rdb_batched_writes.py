@@ -3,10 +3,7 @@ PostgreSQL databases."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,33 +12,17 @@ import sqlalchemy as sa
 from tftune._direction import StudyDirection
 from tftune.distributions import FloatDistribution
 from tftune.exceptions import UpdateFinishedTrialError
-from tftune.storages import RDBStorage
+from tftune.storages import InMemoryStorage, RDBStorage
+from tftune.storages._remote import apply_trials_writes
 from tftune.trial import TrialState
-
-PG_BASE = os.environ.get(
-    "TFTUNE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def storage(request: Any, tmp_path: Path) -> Iterator[RDBStorage]:
-    if request.param == "sqlite":
-        opened = RDBStorage(f"sqlite:///{tmp_path / 'b.db'}", heartbeat_interval=None)
-        yield opened
-        opened.close()
-        return
-    schema = f"b_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_BASE)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    opened = RDBStorage(f"{PG_BASE}?options=-csearch_path%3D{schema}", heartbeat_interval=None)
-    try:
-        yield opened
-    finally:
-        opened.close()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def storage(request: Any) -> Iterator[RDBStorage]:
+    """A database storage on each kind of database (the shared ``*_url`` fixtures)."""
+    opened = RDBStorage(request.getfixturevalue(f"{request.param}_url"), heartbeat_interval=None)
+    yield opened
+    opened.close()
 
 
 def writes_of(trial_id: int, value: float) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
@@ -88,18 +69,51 @@ def test_a_batch_of_two_trials_writes_is_stored_in_one_commit(storage):
         assert stored.intermediate_values == {0: 3.0}
 
 
-def test_a_write_to_a_finished_trial_keeps_the_writes_before_it_and_raises(storage):
+def test_a_write_to_a_finished_trial_rolls_the_whole_batch_back_and_raises(storage):
     study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
     first, done = new_trial(storage, study_id), new_trial(storage, study_id)
     storage.set_trial_state_values(done, TrialState.FAIL)
     later = new_trial(storage, study_id)
+    counted = transactions(storage)
     with pytest.raises(UpdateFinishedTrialError, match="only a running trial can be changed"):
         storage.apply_writes(writes_of(first, 0.5) + writes_of(done, 0.1) + writes_of(later, 0.2))
-    assert storage.get_trial(first).state == TrialState.COMPLETE  # before it: stored
-    assert storage.get_trial(done).state == TrialState.FAIL
+    assert counted[0] == 1  # no second try of its own
+    for trial_id, state in ((first, TrialState.RUNNING), (done, TrialState.FAIL)):
+        assert storage.get_trial(trial_id).state == state  # nothing of the batch stored
+        assert storage.get_trial(trial_id).params == {}
+    assert storage.get_trial(later).state == TrialState.RUNNING
+
+
+def test_trials_writes_refused_as_a_batch_are_stored_trial_by_trial_once(storage):
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
+    first, done = new_trial(storage, study_id), new_trial(storage, study_id)
+    storage.set_trial_state_values(done, TrialState.FAIL)
+    later = new_trial(storage, study_id)
+    counted = transactions(storage)
+    batches = [writes_of(first, 0.5), writes_of(done, 0.1), writes_of(later, 0.2)]
+    refused = apply_trials_writes(storage, batches)
+    assert counted[0] == 1 + 3  # the batch, then one transaction per trial
+    assert refused[0] is None and refused[2] is None
+    assert isinstance(refused[1], UpdateFinishedTrialError)
+    assert storage.get_trial(first).values == [0.5] and storage.get_trial(later).values == [0.2]
+    assert storage.get_trial(done).state == TrialState.FAIL  # the storage's state wins
     assert storage.get_trial(done).params == {}
-    assert storage.get_trial(later).state == TrialState.RUNNING  # after it: not run
-    assert storage.get_trial(later).params == {}
+    counted[0] = 0
+    assert apply_trials_writes(storage, [writes_of(new_trial(storage, study_id), 1.0)]) == [None]
+    assert counted[0] == 1 + 1  # (the trial's creation, its writes): no fallback
+
+
+def test_trials_writes_on_a_storage_without_transactions_keep_the_stored_state():
+    storage = InMemoryStorage()
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
+    first, done = new_trial(storage, study_id), new_trial(storage, study_id)
+    storage.set_trial_state_values(done, TrialState.FAIL)
+    refused = apply_trials_writes(storage, [writes_of(first, 0.5), writes_of(done, 0.1)])
+    # the first trial's writes were stored by the batch; again, they find it finished
+    assert [error is None for error in refused] == [False, False]
+    assert storage.get_trial(first).state == TrialState.COMPLETE
+    assert storage.get_trial(first).values == [0.5]
+    assert storage.get_trial(done).state == TrialState.FAIL
 
 
 def test_a_batch_holds_only_trial_writes(storage):

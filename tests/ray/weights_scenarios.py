@@ -18,69 +18,27 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np
 import pytest
 import ray
+import tiny_keras
 from _ray_sandbox import LocalCluster, network_report, print_result, run_scenarios
+from tiny_keras import data, search_on_ray
 
 import tftune
-from tftune.keras import Tuner
 from tftune.keras._best_weights import WEIGHTS_ATTR
-from tftune.samplers import RandomSampler
 
 WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
 WORKER_TMP = WORKDIR / "worker_tmp"
 N_TRIALS, EPOCHS = 6, 2
 
 
-def data(n: int = 192) -> tuple[np.ndarray, ...]:
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(n, 5)).astype("float32")
-    y = (x @ rng.normal(size=(5, 1))).astype("float32")
-    cut = int(0.75 * n)
-    return x[:cut], y[:cut], x[cut:], y[cut:]
-
-
-def build(trial: tftune.Trial) -> Any:
-    import keras
-
-    trial.set_user_attr("pid", os.getpid())
-    trial.set_user_attr("tmp", tempfile.gettempdir())
-    model = keras.Sequential(
-        [
-            keras.Input((5,)),
-            keras.layers.Dense(trial.suggest_int("units", 4, 12), activation="relu"),
-            keras.layers.Dense(1),
-        ]
-    )
-    rate = trial.suggest_float("lr", 1e-3, 3e-2)
-    model.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
-    return model
-
-
 def weights_through_ray() -> dict[str, Any]:
     """A packed search whose best weights reach the driver through Ray's object store."""
-    x, y, xv, yv = data()
+    arrays = data(192, seed=1)
+    _, _, xv, yv = arrays
     directory = WORKDIR / "driver"
-    tuner = Tuner(
-        build,
-        objective="val_loss",
-        directory=directory,
-        project_name="w",
-        sampler=RandomSampler(seed=4),
-        pack_size=3,
-    )
-    tuner.search(
-        x,
-        y,
-        validation_data=(xv, yv),
-        epochs=EPOCHS,
-        batch_size=32,
-        n_trials=N_TRIALS,
-        backend="ray",
-        n_jobs=2,
-        max_retries=0,
-    )
+    tuner = tiny_keras.tuner(directory, "w", seed=4, pack_size=3)
+    search_on_ray(tuner, arrays, epochs=EPOCHS, batch_size=32, n_trials=N_TRIALS, max_retries=0)
     best = tuner.best_trial
     loss = float(tuner.best_model().evaluate(xv, yv, verbose=0))
     trials = tuner.study.get_trials()
@@ -102,23 +60,15 @@ def weights_through_ray() -> dict[str, Any]:
 
 def too_big() -> dict[str, Any]:
     """Packs (and trials) asking for more than any node has: a clear error, at once."""
-    x, y, xv, yv = data()
+    arrays = data(192, seed=1)
     begin = time.perf_counter()
-    with Tuner(build, directory=WORKDIR / "big", project_name="b", pack_size=2) as tuner:
+    with tiny_keras.tuner(WORKDIR / "big", "b", seed=0, pack_size=2) as tuner:
         with pytest.raises(
             ValueError,
             match=r"`resources_per_pack` must fit on one node of the Ray cluster, got "
             r"\{'cpu': 64\.0\} per pack; no node has that much, its nodes have .*'CPU': 1\.0",
         ):
-            tuner.search(
-                x,
-                y,
-                validation_data=(xv, yv),
-                epochs=1,
-                n_trials=2,
-                backend="ray",
-                resources_per_pack={"cpu": 64},
-            )
+            search_on_ray(tuner, arrays, epochs=1, n_trials=2, resources_per_pack={"cpu": 64})
         n_trials = len(tuner.study.get_trials())
     study = tftune.create_study()
     with pytest.raises(

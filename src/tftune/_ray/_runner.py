@@ -88,7 +88,7 @@ class TrialRunner:
             try:
                 outcomes.append(self.run(frozen))
             except BaseException:
-                self._storage.send([w for outcome in outcomes for w in outcome.writes])
+                self._storage.send([outcome.writes for outcome in outcomes])
                 raise
         return outcomes
 

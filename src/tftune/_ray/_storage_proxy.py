@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tftune.storages._base import BaseStorage
 from collections.abc import Sequence
 
-from tftune.storages._remote import ForwardingStorage, Write, dispatch
+from tftune.storages._base import BaseStorage
+from tftune.storages._remote import ForwardingStorage, Write, apply_writes, dispatch
 
 
 class StorageServer:
@@ -36,10 +36,8 @@ class StorageServer:
         """Run a batch of trial writes in order (in one transaction on a database):
         ``(True, None)``, or ``(False, exception)`` for the first that raised (the rest are not
         run)."""
-        from tftune._ray._write_buffer import store_writes
-
         try:
-            store_writes(self._storage, writes)
+            apply_writes(self._storage, writes)
             return True, None
         except Exception as error:  # noqa: BLE001 - handed to the caller, raised there
             return False, error

@@ -22,23 +22,18 @@ from collections.abc import Container, Sequence
 from typing import Any
 
 from tftune.storages._base import BaseStorage
-from tftune.storages._remote import TRIAL_WRITES, ForwardingStorage, Write, apply_writes
+from tftune.storages._remote import (
+    TRIAL_WRITES,
+    ForwardingStorage,
+    Write,
+    apply_trials_writes,
+    apply_writes,
+)
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
 #: Seconds a held-back write waits at most before the background thread sends it.
 FLUSH_DELAY = 0.1
-
-
-def store_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
-    """Store a batch of held-back writes: in one transaction on a database storage
-    (``RDBStorage.apply_writes``), in one call to a remote one, else one call per write."""
-    from tftune.storages import RDBStorage
-
-    if isinstance(storage, RDBStorage):
-        storage.apply_writes(writes)
-    else:
-        apply_writes(storage, writes)
 
 
 class TrialWriteBuffer(ForwardingStorage):
@@ -74,14 +69,15 @@ class TrialWriteBuffer(ForwardingStorage):
         if error is not None:
             raise error
         if send and writes:
-            store_writes(self._storage, writes)
+            apply_writes(self._storage, writes)
             return []
         return writes
 
-    def send(self, writes: Sequence[Write]) -> None:
-        """Store ``writes`` (held back from earlier trials) now."""
-        if writes:
-            store_writes(self._storage, writes)
+    def send(self, batches: Sequence[Sequence[Write]]) -> None:
+        """Store the writes held back from earlier trials (one batch per trial) now; a trial
+        finished meanwhile elsewhere keeps the storage's state."""
+        if any(batches):
+            apply_trials_writes(self._storage, batches)
 
     def _flush_loop(self) -> None:
         while True:
@@ -101,7 +97,7 @@ class TrialWriteBuffer(ForwardingStorage):
             if not writes:  # released meanwhile
                 return
             try:
-                store_writes(self._storage, writes)
+                apply_writes(self._storage, writes)
             except BaseException as error:  # noqa: BLE001 - raised by release(), in the trial
                 with self._changed:
                     self._error = error

@@ -11,12 +11,16 @@ its trial ids.
 from __future__ import annotations
 
 import dataclasses
+import io
 import pathlib
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import keras
+import numpy as np
 
+from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
 from tftune.exceptions import TrialPruned
 from tftune.keras._best_weights import WEIGHTS_ATTR, BestWeights
 from tftune.keras._callback import TrialFailed, TrialReportCallback
@@ -31,9 +35,13 @@ if TYPE_CHECKING:
 
 RESUMED_VALUES_ATTR = "resumed_intermediate_values"
 HISTORY_ATTR = "history"
-#: A trial trained on a Ray worker keeps its last completed epoch here (``{"path", "epoch",
-#: "input_shape"}``), so a retry after the worker died resumes from it.
+#: No longer written (an :class:`EpochStore` keeps a trial's last completed epoch); trials
+#: stored by earlier versions still carry it.
 EPOCH_CHECKPOINT_KEY = "epoch_checkpoint"
+#: A trial that went on from a checkpoint records the epoch it started at here.
+RESUMED_AT_KEY = "resumed_at_epoch"
+#: The most of a pack's time its per-epoch checkpoints may take (see ``checkpoints_epoch``).
+CHECKPOINT_BUDGET = 0.1
 BuildFn = Callable[[Any], "keras.Model"]
 FitOptionsFn = Callable[[Any], Mapping[str, Any]]
 EpochCallback = Callable[["Trial", int, Mapping[str, Any]], None]
@@ -60,6 +68,10 @@ class PackJob:
         epoch_callbacks: ``callback(trial, epoch, logs)`` after each epoch of every trial.
         checkpoint_epochs: save every trial's weights after each completed epoch (the Ray
             path), so a retry after a lost worker resumes from there.
+        epoch_store: where those go (default: a :class:`DirectoryEpochStore` in
+            ``checkpoint_dir``; on Ray, an actor on the driver's node).
+        checkpoint_budget: the most of a pack's time its checkpoints may take; an epoch is
+            checkpointed only while they took less (see :meth:`checkpoints_epoch`).
         trial_ids: the trials of one pack (empty for the job of a whole search).
         weights_stage: on a Ray worker, the local directory best weights are written to; they
             travel to the driver with the pack's result, which stores them under
@@ -81,13 +93,26 @@ class PackJob:
     keep_best: int = 1
     epoch_callbacks: Sequence[EpochCallback] = ()
     checkpoint_epochs: bool = False
+    epoch_store: EpochStore | None = None
+    checkpoint_budget: float = CHECKPOINT_BUDGET
     trial_ids: tuple[int, ...] = ()
     weights_stage: pathlib.Path | None = None
     gradients: GradientRegistryCleaner | None = dataclasses.field(default=None, compare=False)
+    #: This process's epoch checkpoints: count, bytes and seconds (weights to bytes, sent).
+    saved: dict[str, float] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    #: When this pack began (``time.monotonic``), and which epochs it checkpoints.
+    began: float = dataclasses.field(default_factory=time.monotonic, compare=False, repr=False)
+    planned: dict[int, bool] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    mark: float = dataclasses.field(default=0.0, compare=False, repr=False)
+    #: The epoch checkpoints fetched for the trials resuming here (by trial id).
+    fetched: dict[int, dict[str, Any] | None] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(vars(self))
         state["gradients"] = None  # what it remembers is this process's registry
+        state["saved"], state["fetched"], state["planned"] = {}, {}, {}  # (this process's)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -95,7 +120,20 @@ class PackJob:
 
     def for_trials(self, trial_ids: Sequence[int]) -> PackJob:
         """This job for one pack of trials."""
-        return dataclasses.replace(self, trial_ids=tuple(trial_ids))
+        return dataclasses.replace(
+            self,
+            trial_ids=tuple(trial_ids),
+            saved={},
+            fetched={},
+            planned={},
+            began=time.monotonic(),
+        )
+
+    def epoch_checkpoints(self) -> EpochStore:
+        """Where the per-epoch checkpoints go (see ``epoch_store``)."""
+        if self.epoch_store is None:
+            self.epoch_store = DirectoryEpochStore(self.checkpoint_dir)
+        return self.epoch_store
 
     def release_graphs(self) -> None:
         """Drop what TensorFlow keeps of the trials trained so far in this process."""
@@ -121,29 +159,39 @@ class PackJob:
             )
         return dict(options)
 
-    @staticmethod
-    def checkpoint_of(trial: Trial) -> dict[str, Any] | None:
-        """The checkpoint a trial starts from, the later of a promotion's and a lost worker's
-        last completed epoch (``None``: it starts at epoch 0)."""
+    def checkpoint_of(self, trial: Trial) -> dict[str, Any] | None:
+        """The checkpoint a trial starts from, the later of a promotion's and the last
+        completed epoch of the trial its retry replaces (``None``: it starts at epoch 0)."""
         attrs = trial.system_attrs
         found: list[dict[str, Any]] = []
         if RESUME_OF_KEY in attrs:
             found.append(attrs[CHECKPOINT_KEY])
-        saved = attrs.get(EPOCH_CHECKPOINT_KEY)
-        if saved is not None and pathlib.Path(saved["path"]).exists():
+        saved = self._epoch_checkpoint(trial)
+        if saved is not None:
             found.append(saved)
         return max(found, key=lambda checkpoint: int(checkpoint["epoch"])) if found else None
 
-    @classmethod
-    def is_resuming(cls, trial: Trial) -> bool:
+    def is_resuming(self, trial: Trial) -> bool:
         """Whether the trial goes on from a checkpoint instead of epoch 0."""
-        return cls.checkpoint_of(trial) is not None
+        return self.checkpoint_of(trial) is not None
 
-    @classmethod
-    def resume_epoch(cls, trial: Trial) -> int:
+    def resume_epoch(self, trial: Trial) -> int:
         """The epoch a trial starts at: 0, or the one after its checkpoint's."""
-        checkpoint = cls.checkpoint_of(trial)
+        checkpoint = self.checkpoint_of(trial)
         return 0 if checkpoint is None else int(checkpoint["epoch"]) + 1
+
+    def _epoch_checkpoint(self, trial: Trial) -> dict[str, Any] | None:
+        """A retry's epoch checkpoint (fetched once, its state as bytes), or ``None``."""
+        if RETRY_OF_KEY not in trial.system_attrs:
+            return None  # (only a retry finds one: its chain's first trial saved it)
+        if trial.trial_id not in self.fetched:
+            found = self.epoch_checkpoints().latest(chain_of(trial))
+            if found is None:
+                self.fetched[trial.trial_id] = None
+            else:
+                checkpoint, state = found
+                self.fetched[trial.trial_id] = dataclasses.asdict(checkpoint) | {"state": state}
+        return self.fetched[trial.trial_id]
 
     # --- pausing and resuming ----------------------------------------------------------------
     def pause(self, trial: Trial, model: keras.Model, epoch: int) -> None:
@@ -161,27 +209,54 @@ class PackJob:
         for old in paused[: max(0, len(paused) - self.max_checkpoints)]:
             old.unlink(missing_ok=True)
 
+    def checkpoints_epoch(self, epoch: int) -> bool:
+        """Whether this pack checkpoints ``epoch`` (with ``checkpoint_epochs``): the first
+        time, and then while its checkpoints so far (copying each trial's weights out of the
+        pack, saving, sending) took at most ``checkpoint_budget`` of its time. One answer per
+        epoch for all the pack's trials; a retry goes on after the last epoch checkpointed."""
+        if not self.checkpoint_epochs:
+            return False
+        if epoch not in self.planned:
+            now = time.monotonic()
+            spent = self.saved.get("pack_seconds", 0.0)
+            take = spent <= self.checkpoint_budget * (now - self.began)
+            self.planned[epoch] = take
+            self.saved["epochs" if take else "skipped_epochs"] = (
+                self.saved.get("epochs" if take else "skipped_epochs", 0) + 1
+            )
+            self.mark = now  # (the epoch's checkpoints are timed from here)
+        return self.planned[epoch]
+
     def save_epoch(
         self, trial: Trial, model: keras.Model, epoch: int, history: Mapping[str, list[float]]
     ) -> None:
         """With ``checkpoint_epochs``: keep the trial's state after ``epoch`` (weights,
-        optimizer, reported values, history), so a retry after a lost worker goes on from it.
-
-        The file is named after the first trial of the retry chain, so retries overwrite it.
-        """
+        optimizer, reported values, history) in the epoch store, as its retry chain's latest,
+        so a retry after a lost worker goes on from it."""
         if not self.checkpoint_epochs:
             return
-        self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        origin = trial.system_attrs.get(RETRY_OF_KEY, trial.number)
-        path = self.checkpoint_dir / f"epoch_{origin}.weights.h5"
-        model.save_weights(path)
-        self.store_history(trial, history)
-        values = sorted(trial.intermediate_values.items())
-        trial.set_system_attr(RESUMED_VALUES_ATTR, [[step, value] for step, value in values])
-        trial.set_system_attr(
-            EPOCH_CHECKPOINT_KEY,
-            {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)},
+        began = time.perf_counter()
+        weights = model_state(model)
+        encoded = time.perf_counter()
+        checkpoint = EpochCheckpoint(
+            chain=chain_of(trial),
+            epoch=epoch,
+            input_shape=input_shape(model),
+            values=[[step, value] for step, value in sorted(trial.intermediate_values.items())],
+            history={name: list(values) for name, values in history.items()},
         )
+        self.epoch_checkpoints().put(checkpoint, weights)
+        sent = time.perf_counter()
+        now = time.monotonic()
+        for key, amount in (
+            ("count", 1),
+            ("bytes", len(weights)),
+            ("encode_seconds", encoded - began),
+            ("send_seconds", sent - encoded),
+            ("pack_seconds", now - self.mark if self.mark else sent - began),
+        ):
+            self.saved[key] = self.saved.get(key, 0) + amount
+        self.mark = now
 
     def resume(self, trial: Trial, model: keras.Model) -> tuple[int, dict[str, list[float]]]:
         """Load the trial's checkpoint into ``model``; return the epoch to go on from and the
@@ -192,13 +267,20 @@ class PackJob:
             model.build(tuple(checkpoint["input_shape"]))
         if model.optimizer is not None and model.built:
             model.optimizer.build(model.trainable_variables)  # so its moments load too
-        model.load_weights(checkpoint["path"])
+        if "state" in checkpoint:  # an epoch checkpoint
+            load_model_state(model, checkpoint.pop("state"))
+        else:  # a promotion's
+            model.load_weights(checkpoint["path"])
         reported = trial.intermediate_values  # (a retry after a failed pack reported them)
-        for step, value in trial.system_attrs.get(RESUMED_VALUES_ATTR, []):
+        values = checkpoint.get("values", trial.system_attrs.get(RESUMED_VALUES_ATTR, []))
+        for step, value in values:
             if int(step) not in reported and int(step) <= int(checkpoint["epoch"]):
                 trial.report(value, int(step))
-        history = {k: list(v) for k, v in trial.user_attrs.get(HISTORY_ATTR, {}).items()}
-        return self.resume_epoch(trial), history
+        saved = checkpoint.get("history", trial.user_attrs.get(HISTORY_ATTR, {}))
+        history = {k: list(v) for k, v in saved.items()}
+        start = int(checkpoint["epoch"]) + 1
+        trial.set_system_attr(RESUMED_AT_KEY, start)
+        return start, history
 
     def keep_if_best(
         self,
@@ -301,3 +383,40 @@ class PackJob:
             self.save_epoch(trial, model, epoch, reporter.history)
 
         return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
+
+
+def chain_of(trial: Trial) -> int:
+    """The number of the first trial of the trial's retry chain (its own, if not a retry)."""
+    return int(trial.system_attrs.get(RETRY_OF_KEY, trial.number))
+
+
+def model_state(model: keras.Model) -> bytes:
+    """The model's variables and its optimizer's (in their order) as ``.npz`` bytes: about ten
+    times faster to write than a ``.weights.h5`` file."""
+    buffer = io.BytesIO()
+    arrays = {f"model_{i}": np.asarray(v) for i, v in enumerate(model.weights)}
+    if model.optimizer is not None:
+        optimizer = enumerate(model.optimizer.variables)
+        arrays |= {f"optimizer_{i}": np.asarray(v) for i, v in optimizer}
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # (numpy types it as allow_pickle)
+    return buffer.getvalue()
+
+
+def load_model_state(model: keras.Model, state: bytes) -> None:
+    """Assign what :func:`model_state` saved to ``model`` (built, its optimizer built); raise
+    ValueError when the model does not have the variables saved."""
+    with np.load(io.BytesIO(state)) as saved:
+        groups = [("model", list(model.weights))]
+        if model.optimizer is not None:
+            groups.append(("optimizer", list(model.optimizer.variables)))
+        for prefix, variables in groups:
+            names = [name for name in saved.files if name.startswith(f"{prefix}_")]
+            shapes = [tuple(v.shape) for v in variables]
+            stored = [saved[f"{prefix}_{i}"].shape for i in range(len(names))]
+            if shapes != stored:
+                raise ValueError(
+                    f"The checkpoint does not fit this model: its {prefix} variables have "
+                    f"shapes {stored}, the model's {shapes}."
+                )
+            for i, variable in enumerate(variables):
+                variable.assign(saved[f"{prefix}_{i}"])

@@ -316,7 +316,7 @@ class PackedSearch:
         trial.report(value, epoch)
         member.reported = True
         if not trial.should_prune():
-            if job.checkpoint_epochs and epoch + 1 < member.epochs:
+            if epoch + 1 < member.epochs and job.checkpoints_epoch(epoch):
                 pack.write_back(index)
                 job.save_epoch(trial, member.model, epoch, member.history)
             return True

@@ -8,15 +8,19 @@ every epoch and telling every trial through the storage: directly for a database
 through the storage proxy actor for a SQLite file or an in-memory study. Best weights are
 written in a directory of the worker's own and travel back with the pack's result through Ray's
 object store; the driver stores them in the project (or shared) directory, so ``best_model()``
-works on the driver with no directory shared between machines. (Checkpoints for promotions and
-for retries after a lost worker still go to the shared directory.)
+works on the driver with no directory shared between machines. After a completed epoch (the
+first, then while checkpoints took at most ``PackJob.checkpoint_budget`` of the pack's time)
+every trial's weights and optimizer state go as bytes to a checkpoint actor on the driver's
+node, which keeps the latest per trial under the study's directory (see
+:mod:`tftune._ray._epoch_server`); the driver removes them once the trial is done.
+(Checkpoints for promotions still go to the shared directory.)
 
 After each pack the driver runs the tuner's after-trial callbacks (superseded best weights
 removed, failures counted, promotions enqueued: a promoted trial joins a later pack, on any
 worker). When a pack's worker dies, Ray tells the driver within seconds: the pack's unfinished
 trials fail with Ray's reason and are enqueued again (up to ``max_retries`` times per
-configuration; a retry does not count against ``n_trials``), and a retry goes on from its last
-completed epoch's checkpoint.
+configuration; a retry does not count against ``n_trials``), and a retry goes on after its last
+checkpointed epoch, on whatever node it runs.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tftune.keras._pack_job import PackJob
+from tftune._ray._epoch_store import EpochStore
+from tftune.keras._pack_job import PackJob, chain_of
 from tftune.keras._pack_sizing import AUTO_PACK_SIZE
 from tftune.storages import InMemoryStorage, RDBStorage, RetryFailedTrialCallback
 from tftune.storages._base import BaseStorage
@@ -66,8 +71,9 @@ def train_pack(job: PackJob, trial_ids: Sequence[int]) -> dict[str, Any]:
     assert study is not None
     trials = [Trial(study, study.storage.get_trial(trial_id)) for trial_id in trial_ids]
     stage = pathlib.Path(tempfile.mkdtemp(prefix="tftune-weights-"))
+    pack_job = dataclasses.replace(job.for_trials(trial_ids), weights_stage=stage)
     try:
-        search = PackedSearch(dataclasses.replace(job.for_trials(trial_ids), weights_stage=stage))
+        search = PackedSearch(pack_job)
         search.run_pack(trials)
         weights = {path.name: path.read_bytes() for path in stage.iterdir()}
     finally:
@@ -80,6 +86,7 @@ def train_pack(job: PackJob, trial_ids: Sequence[int]) -> dict[str, Any]:
         "began": began,
         "ended": time.time(),
         "first_in_process": first,
+        "checkpoints": dict(pack_job.saved),
     }
 
 
@@ -131,8 +138,10 @@ class RaySearch:
         max_retries: int,
         callbacks: Sequence[AfterTrial],
         progress: ProgressBar | None,
+        epoch_store: EpochStore | None = None,
     ) -> None:
         self.ray, self.study, self.job_ref, self.task = ray, study, job_ref, task
+        self.epoch_store = epoch_store
         self.weights_dir = weights_dir
         self.pack_size = pack_size
         self.remaining = n_trials
@@ -146,6 +155,8 @@ class RaySearch:
         self.packs: list[list[int]] = []
         #: The process ids of the workers that trained packs.
         self.pids: set[int] = set()
+        #: The packs' epoch checkpoints: count, bytes, seconds (see ``PackJob.saved``).
+        self.checkpoints: dict[str, float] = {}
 
     def run(self, n_jobs: int) -> None:
         try:
@@ -200,6 +211,7 @@ class RaySearch:
             self._fail_unfinished(  # (trials the pack had not closed itself)
                 pack, f"This trial's pack raised {type(cause or error).__name__}: {cause or error}"
             )
+            self._discard_checkpoints(pack.trials)
         except (
             exceptions.WorkerCrashedError,  # its process was killed
             exceptions.OutOfMemoryError,  # Ray's memory monitor killed it
@@ -211,6 +223,9 @@ class RaySearch:
             store_weights(self.weights_dir, report["weights"])  # before the callbacks prune
             self.packs.extend(report["packs"])
             self.pids.add(int(report["pid"]))
+            for key, amount in report["checkpoints"].items():
+                self.checkpoints[key] = self.checkpoints.get(key, 0) + amount
+            self._discard_checkpoints(pack.trials)  # every one of them finished
             self._log_timing(pack, report)
         storage = self.study.storage
         for trial in pack.trials:
@@ -235,6 +250,7 @@ class RaySearch:
             "returned": time.time() - report["ended"],
             "first_in_process": report["first_in_process"],
             "pid": report["pid"],
+            "checkpoints": report["checkpoints"],
         }
         timing_logger.debug(
             "Pack of %d: %.1f s to start, %.1f s training, %.1f s back.",
@@ -252,14 +268,19 @@ class RaySearch:
         )[:_MAX_REASON_CHARS]
         storage = self.study.storage
         retried = 0
+        done: list[Trial] = []  # (their checkpoints can go)
         for trial in pack.trials:
             if storage.get_trial(trial.trial_id).state.is_finished():
+                done.append(trial)
                 continue
             finish_trial(self.study, trial, None, TrialState.FAIL, fail_reason=reason)
             failed = storage.get_trial(trial.trial_id)  # with what the worker stored
             if len(failed.system_attrs.get(RETRY_HISTORY_KEY, [])) < self.max_retries:
                 RetryFailedTrialCallback(max_retry=self.max_retries)(self.study, failed)
                 retried += 1
+            else:
+                done.append(trial)
+        self._discard_checkpoints(done)
         _logger.warning(
             "The Ray worker of the pack of trials %s died; %d trial(s) will run again.",
             [trial.number for trial in pack.trials],
@@ -269,6 +290,11 @@ class RaySearch:
             self.remaining += retried  # a retry does not count against n_trials
         if retried:
             self.exhausted = False
+
+    def _discard_checkpoints(self, trials: Sequence[Trial]) -> None:
+        """Remove the epoch checkpoints of finished trials that no retry will resume."""
+        if self.epoch_store is not None:
+            self.epoch_store.discard(sorted({chain_of(trial) for trial in trials}))
 
     def _stop(self, error: BaseException) -> None:
         if self.error is None:
@@ -352,7 +378,15 @@ def search_on_ray(
         if isinstance(storage, InMemoryStorage):  # the actor holds the study while it runs
             driver_study = worker_study
     size = pack_size_for(pack_size, checked)
-    job_ref = ray.put(dataclasses.replace(job, study=worker_study, pack_size=size))
+    epoch_server, epoch_store = None, None
+    if job.checkpoint_epochs:
+        from tftune._ray._epoch_server import RayEpochStore, start_epoch_server
+
+        epoch_server = start_epoch_server(job.checkpoint_dir)
+        epoch_store = RayEpochStore(epoch_server)
+    job_ref = ray.put(
+        dataclasses.replace(job, study=worker_study, pack_size=size, epoch_store=epoch_store)
+    )
     task = ray.remote(train_pack).options(**_task_options(checked))
     progress = ProgressBar(driver_study, n_trials, timeout) if show_progress_bar else None
     loop = RaySearch(
@@ -367,6 +401,7 @@ def search_on_ray(
         max_retries=max_retries,
         callbacks=callbacks,
         progress=progress,
+        epoch_store=epoch_store,
     )
     driver_study.clear_stop()
     driver_study.fail_stale_trials()
@@ -380,6 +415,8 @@ def search_on_ray(
             if isinstance(storage, InMemoryStorage):
                 storage.__setstate__(ray.get(server.snapshot.remote()).__getstate__())
             ray.kill(server, no_restart=True)
+        if epoch_server is not None:  # (what it wrote stays, for retries still to run)
+            ray.kill(epoch_server, no_restart=True)
     return loop
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from tftune._direction import StudyDirection
 from tftune._pickling import portable_state, restore_state
 from tftune.distributions import BaseDistribution
+from tftune.exceptions import UpdateFinishedTrialError
 from tftune.storages._base import BaseStorage, StudySummary
 from tftune.storages._cache import StudyTrials
 from tftune.storages._heartbeat import HeartbeatThread, stop_beating
@@ -75,14 +76,41 @@ def dispatch(
 
 
 def apply_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
-    """Run a batch of trial writes on ``storage`` in order (one call to a remote one).
+    """Store a batch of trial writes in order: in one transaction on a database storage (all
+    or nothing: ``RDBStorage.apply_writes``), in one call to a remote one, else one call per
+    write (the writes before the one that raised are stored).
 
     Raises ValueError for a method that is not a trial write; the first write that raises
     stops the batch, and its error is raised."""
-    if isinstance(storage, ForwardingStorage):
-        storage.apply_writes(writes)
+    batch = getattr(storage, "apply_writes", None)  # RDBStorage, ForwardingStorage
+    if callable(batch):
+        batch(writes)
     else:
         run_writes(storage, writes)
+
+
+def apply_trials_writes(
+    storage: BaseStorage, batches: Sequence[Sequence[Write]]
+) -> list[UpdateFinishedTrialError | None]:
+    """Store the writes of several trials (one batch per trial) as one batch; when one was
+    finished meanwhile elsewhere, store them trial by trial instead (the only fallback).
+
+    Returns, per trial, ``None`` (its writes stored) or the error that refused them: the
+    storage's state of that trial wins. (On a storage without transactions the trials stored
+    before the refused one are then refused too, as finished: their stored state is theirs.)"""
+    try:
+        apply_writes(storage, [write for batch in batches for write in batch])
+        return [None] * len(batches)
+    except UpdateFinishedTrialError:
+        pass
+    outcomes: list[UpdateFinishedTrialError | None] = []
+    for batch in batches:
+        try:
+            apply_writes(storage, batch)
+            outcomes.append(None)
+        except UpdateFinishedTrialError as error:
+            outcomes.append(error)
+    return outcomes
 
 
 def run_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:

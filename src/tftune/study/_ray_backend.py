@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from tftune.storages import InMemoryStorage, RDBStorage
 from tftune.storages._base import BaseStorage
 from tftune.storages._callbacks import RETRY_HISTORY_KEY, RetryFailedTrialCallback
-from tftune.exceptions import UpdateFinishedTrialError
 from tftune.storages._heartbeat import stop_beating
 from tftune.study._optimize import (
     _ask,
@@ -373,19 +372,13 @@ class _DriverLoop:
     def _store(self, outcomes: list[Outcome]) -> list[FrozenTrial]:
         """Store the writes the worker held back (its trials' ends among them), in one batch;
         one trial at a time if one was finished meanwhile elsewhere (the storage's wins)."""
-        from tftune._ray._write_buffer import store_writes
+        from tftune.storages._remote import apply_trials_writes
 
-        try:
-            store_writes(self._storage, [w for outcome in outcomes for w in outcome.writes])
-            finished = [outcome.trial for outcome in outcomes]
-        except UpdateFinishedTrialError:
-            finished = []
-            for outcome in outcomes:
-                try:
-                    store_writes(self._storage, outcome.writes)
-                    finished.append(outcome.trial)
-                except UpdateFinishedTrialError:
-                    finished.append(self._storage.get_trial(outcome.trial.trial_id))
+        refused = apply_trials_writes(self._storage, [outcome.writes for outcome in outcomes])
+        finished = [
+            outcome.trial if error is None else self._storage.get_trial(outcome.trial.trial_id)
+            for outcome, error in zip(outcomes, refused, strict=True)
+        ]
         if _logger.isEnabledFor(logging.INFO):
             for frozen in finished:
                 if frozen.state == TrialState.COMPLETE:

@@ -741,12 +741,11 @@ class RDBStorage(BaseStorage):
     def apply_writes(self, writes: Sequence[tuple[str, tuple[Any, ...], dict[str, Any]]]) -> None:
         """Run a batch of trial writes (``(method, args, kwargs)`` of ``set_trial_param``,
         ``set_trial_attr``, ``set_trial_intermediate_value``, ``set_trial_state_values``) in
-        order, in one transaction (one commit; see ``_batch.py``).
+        order, in one transaction (one commit; see ``_batch.py``): all of them or none.
 
         Raises ValueError for any other method. When a write raises (a trial finished
-        meanwhile), the batch is rolled back and run again one transaction per write: the
-        writes before it are stored, its error is raised, the rest are not run (as when each
-        write is its own call)."""
+        meanwhile), the batch is rolled back and its error raised (the caller may store the
+        trials one by one: ``storages._remote.apply_trials_writes``)."""
         from tftune.storages._remote import TRIAL_WRITES
 
         for method, _, _ in writes:
@@ -760,11 +759,7 @@ class RDBStorage(BaseStorage):
                 for method, args, kwargs in writes:
                     getattr(self, method)(*args, **kwargs)
 
-        try:
-            self._run_raw(work)
-        except (UpdateFinishedTrialError, KeyError, ValueError):
-            for method, args, kwargs in writes:
-                getattr(self, method)(*args, **kwargs)
+        self._run_raw(work)
 
     # --- trials: reads ---------------------------------------------------------------------
     def get_trial(self, trial_id: int) -> FrozenTrial:

@@ -1,0 +1,129 @@
+"""Where a pack keeps each trial's last completed epoch, so a retry after a lost worker goes on.
+
+A checkpoint is the model's state (its variables and its optimizer's, as ``.npz`` bytes) and
+what a retry needs besides them: the epoch, the values reported so far
+and the per-epoch history. It belongs to a *chain*: the number of the first trial of a retry
+chain (a retry's ``retry_of``), so a retry finds what the trial it replaces saved, and each
+save replaces the chain's previous one.
+
+:class:`DirectoryEpochStore` keeps them as files in one directory. On Ray it lives in an actor
+on the driver's node (see :mod:`tftune._ray._epoch_server`), so the checkpoints of a worker on
+any node reach the driver's disk as bytes, and a retry on any node fetches them back: no
+directory need be shared between machines. Nothing here imports Keras or Ray (so the actor
+starts without TensorFlow).
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import json
+import os
+import pathlib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+_NAME = re.compile(r"epoch_(\d+)_(\d+)\.(npz|json)")
+
+
+@dataclasses.dataclass(frozen=True)
+class EpochCheckpoint:
+    """What a retry resumes from, besides the model's state (see the module doc).
+
+    Attributes:
+        chain: the number of the first trial of the retry chain.
+        epoch: the last completed epoch (the retry starts at ``epoch + 1``).
+        input_shape: the model's input shape, to build it before loading (``None``: built).
+        values: the ``[step, value]`` pairs reported up to ``epoch``.
+        history: the per-epoch logs up to ``epoch`` (``model.fit``'s ``history``).
+    """
+
+    chain: int
+    epoch: int
+    input_shape: list[int | None] | None
+    values: list[list[float]]
+    history: dict[str, list[float]]
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> EpochCheckpoint:
+        fields: dict[str, Any] = json.loads(text)
+        return cls(**fields)
+
+
+class EpochStore(abc.ABC):
+    """Keeps the latest :class:`EpochCheckpoint` of each chain with its model state (bytes)."""
+
+    @abc.abstractmethod
+    def put(self, checkpoint: EpochCheckpoint, state: bytes) -> None:
+        """Keep ``checkpoint`` as its chain's latest; the chain's older ones go."""
+
+    @abc.abstractmethod
+    def latest(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
+        """The chain's latest checkpoint and its model state, or ``None`` if it has none."""
+
+    @abc.abstractmethod
+    def discard(self, chains: Sequence[int]) -> None:
+        """Remove every checkpoint of ``chains`` (their trials finished)."""
+
+
+class DirectoryEpochStore(EpochStore):
+    """An :class:`EpochStore` in ``directory``: ``epoch_<chain>_<epoch>.npz`` and a ``.json``
+    beside it, written last (a checkpoint whose ``.json`` is missing is not one)."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = pathlib.Path(directory)
+
+    def put(self, checkpoint: EpochCheckpoint, state: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stem = f"epoch_{checkpoint.chain}_{checkpoint.epoch}"
+        _write(self.directory / f"{stem}.npz", state)
+        _write(self.directory / f"{stem}.json", checkpoint.to_json().encode())
+        for path, epoch in self._files(checkpoint.chain):
+            if epoch != checkpoint.epoch:
+                path.unlink(missing_ok=True)
+
+    def latest(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
+        epochs = sorted(
+            {epoch for path, epoch in self._files(chain) if path.suffix == ".json"}, reverse=True
+        )
+        for epoch in epochs:
+            stem = self.directory / f"epoch_{chain}_{epoch}"
+            try:
+                meta = stem.with_name(f"{stem.name}.json").read_text()
+                state = stem.with_name(f"{stem.name}.npz").read_bytes()
+            except FileNotFoundError:  # removed meanwhile by a newer save
+                continue
+            return EpochCheckpoint.from_json(meta), state
+        return None
+
+    def discard(self, chains: Sequence[int]) -> None:
+        for chain in chains:
+            for path, _ in self._files(chain):
+                path.unlink(missing_ok=True)
+
+    def names(self) -> list[str]:
+        """The files kept (sorted), for a look at what is on disk."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(p.name for p in self.directory.iterdir() if _NAME.fullmatch(p.name))
+
+    def _files(self, chain: int) -> list[tuple[pathlib.Path, int]]:
+        if not self.directory.is_dir():
+            return []
+        found = []
+        for path in self.directory.glob(f"epoch_{chain}_*"):
+            match = _NAME.fullmatch(path.name)
+            if match is not None and int(match[1]) == chain:
+                found.append((path, int(match[2])))
+        return found
+
+
+def _write(path: pathlib.Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` at once: a reader sees the old file or the new one."""
+    part = path.with_name(f".{path.name}.part")
+    part.write_bytes(data)
+    os.replace(part, path)

@@ -1,0 +1,137 @@
+"""The per-epoch checkpoints a retry after a lost worker resumes from: the directory store, and
+a retry resuming from what the trial it replaces saved (weights, optimizer state, values)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+
+from tftune.keras import Tuner
+from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint
+from tftune.keras._pack_job import RESUMED_AT_KEY, PackJob
+from tftune.storages import RetryFailedTrialCallback
+from tftune.trial import TrialState
+
+
+def checkpoint(chain: int, epoch: int) -> EpochCheckpoint:
+    return EpochCheckpoint(
+        chain=chain,
+        epoch=epoch,
+        input_shape=[None, 3],
+        values=[[step, 1.0 / (step + 1)] for step in range(epoch + 1)],
+        history={"loss": [1.0 / (step + 1) for step in range(epoch + 1)]},
+    )
+
+
+def test_a_chain_keeps_its_latest_checkpoint_only(tmp_path):
+    store = DirectoryEpochStore(tmp_path / "ckpt")
+    assert store.latest(0) is None and store.names() == []
+    store.put(checkpoint(0, 0), b"w0")
+    store.put(checkpoint(10, 0), b"other chain")  # chain 10 is not chain 1 or 0's prefix
+    store.put(checkpoint(0, 1), b"w1")
+    assert store.latest(0) == (checkpoint(0, 1), b"w1")
+    assert store.latest(10) == (checkpoint(10, 0), b"other chain")
+    assert store.latest(1) is None
+    assert store.names() == [
+        "epoch_0_1.json",
+        "epoch_0_1.npz",
+        "epoch_10_0.json",
+        "epoch_10_0.npz",
+    ]
+    store.discard([0, 7])
+    assert store.names() == ["epoch_10_0.json", "epoch_10_0.npz"]
+
+
+def test_weights_without_their_record_are_no_checkpoint(tmp_path):
+    store = DirectoryEpochStore(tmp_path)
+    store.put(checkpoint(3, 0), b"w0")
+    (tmp_path / "epoch_3_1.npz").write_bytes(b"half-written save")
+    assert store.latest(3) == (checkpoint(3, 0), b"w0")
+
+
+def build(trial):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(trial.suggest_int("u", 2, 8)),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    return model
+
+
+def test_a_retry_resumes_from_the_last_epoch_its_failed_trial_saved(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 3)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+    with Tuner(build, directory=tmp_path, objective="loss") as tuner:
+        job = dataclasses.replace(
+            tuner.job({"x": x, "y": y, "epochs": 4, "verbose": 0}), checkpoint_epochs=True
+        )
+        first = tuner.study.ask()
+        model = build(first)
+        history = model.fit(x, y, epochs=2, verbose=0).history
+        for epoch, loss in enumerate(history["loss"]):
+            first.report(loss, epoch)
+        job.save_epoch(first, model, 1, history)
+        tuner.study.tell(first, state=TrialState.FAIL)  # as the driver does for a lost worker
+        RetryFailedTrialCallback(max_retry=1)(tuner.study, tuner.study.trials[0])
+        retry = tuner.study.ask()
+        assert job.resume_epoch(retry) == 2 and job.is_resuming(retry)
+        resumed = build(retry)
+        assert retry.params == first.params and retry.number == 1
+        start, resumed_history = job.resume(retry, resumed)
+        assert start == 2 and resumed_history == history
+        assert retry.intermediate_values == dict(enumerate(history["loss"]))
+        assert tuner.study.trials[1].system_attrs[RESUMED_AT_KEY] == 2
+        for saved, loaded in zip(model.weights, resumed.weights, strict=True):
+            np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
+        assert int(resumed.optimizer.iterations.numpy()) == 2 * 1  # 2 epochs of one batch
+        for saved, loaded in zip(
+            model.optimizer.variables, resumed.optimizer.variables, strict=True
+        ):
+            np.testing.assert_array_equal(np.asarray(saved), np.asarray(loaded))
+        fresh = tuner.study.ask()  # not a retry: nothing to resume
+        assert job.resume_epoch(fresh) == 0
+
+
+def test_a_pack_checkpoints_an_epoch_while_its_checkpoints_took_at_most_the_budget():
+    job = PackJob(build, "loss", None, {}, checkpoint_epochs=True, checkpoint_budget=0.1)
+    job.began = time.monotonic() - 10.0  # it has trained for 10 s
+    assert job.checkpoints_epoch(0)  # the first epoch always
+    job.saved["pack_seconds"] = 0.9
+    assert job.checkpoints_epoch(1)  # 0.9 s of 10 s
+    job.saved["pack_seconds"] = 1.5
+    assert not job.checkpoints_epoch(2)  # 1.5 s of 10 s: over 10 %
+    job.saved["pack_seconds"] = 0.0
+    assert job.checkpoints_epoch(1) and not job.checkpoints_epoch(2)  # one answer per epoch
+    assert job.saved["epochs"] == 2 and job.saved["skipped_epochs"] == 1
+    assert not dataclasses.replace(job, checkpoint_epochs=False).checkpoints_epoch(5)
+    fresh = job.for_trials([3, 4])  # another pack: its own plan and its own clock
+    assert fresh.planned == {} and fresh.saved == {} and fresh.began > job.began
+
+
+def test_a_model_state_loads_only_into_a_model_with_the_same_variables():
+    import keras
+
+    from tftune.keras._pack_job import load_model_state, model_state
+
+    def model(units: int) -> keras.Model:
+        built = keras.Sequential([keras.Input((3,)), keras.layers.Dense(units)])
+        built.compile(optimizer="adam", loss="mse")
+        built.optimizer.build(built.trainable_variables)
+        return built
+
+    saved = model(4)
+    state = model_state(saved)
+    same = model(4)
+    load_model_state(same, state)
+    for a, b in zip(saved.weights, same.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    with pytest.raises(ValueError, match=r"does not fit this model: its model variables have"):
+        load_model_state(model(5), state)
