@@ -2,7 +2,8 @@
 
 ``max_curves``: past this many trials' lines the study page leaves its intermediate-values
 plot out (``_curves``). ``max_lines``: the parallel coordinates plot draws at most this many
-trials (``_front_end``). For both, None means the default and 0 no limit.
+trials (``_front_end``). For both, None means the default and 0 no limit. ``WEBGL_ABOVE``: past
+this many trials the scatter plots are drawn with WebGL (nothing is left out).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import Any
 DEFAULT_MAX_CURVES = 500
 #: the default ``max_lines`` of ``tftune dashboard`` (``--max-lines``; 0: no limit)
 DEFAULT_MAX_LINES = 1000
+#: a scatter plot (history, slice, rank) of more trials than this is drawn with WebGL
+#: (plotly's ``scattergl``: the same points, one canvas) rather than one SVG shape per point
+WEBGL_ABOVE = 1000
 
 
 def check_limit(name: str, value: Any) -> int:
