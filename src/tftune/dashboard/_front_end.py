@@ -26,6 +26,11 @@ trial (software WebGL here: 11 s at 10,000 trials).
   under the limit the plot gets the very same trials. Selecting ranges on the plot picks
   among the drawn lines.
 
+* **The timeline draws at most ``max_lines`` trials.** It draws one SVG bar per trial (about a
+  second at 10,000) but opens on the last 100: its trials pass through
+  ``window.__tftuneLast``, which past ``max_lines`` keeps the last ``max_lines`` and every
+  running or waiting one, and shows a notice saying so.
+
 * **Large scatter plots are drawn with WebGL.** The history, slice and rank plots draw one SVG
   shape per trial (at 10,000 trials over a second each, most of it styling each point); past
   ``WEBGL_ABOVE`` trials (``_limits``) their point traces are plotly's ``scattergl`` (the same
@@ -56,6 +61,8 @@ BUNDLE_PATH = "/static/bundle.js"
 #: this long without asking again, and a changed file comes under a new name
 VERSIONED_MAX_AGE_S = 7 * 24 * 3600
 PLOT_ID = "plot-parallel-coordinate"
+#: the timeline's element id, and the bundle's name for it (checked in ``patch_bundle``)
+TIMELINE_ID, TIMELINE_VAR = "graph-timeline", "Ib"
 #: what a patched scatter trace's type becomes: the script's choice for its trial count
 _SCATTER = '(window.__tftuneScatter||(()=>"scatter"))'
 #: the bundle's text (0.21.0) -> what it becomes: the trials its parallel coordinates draw pass
@@ -88,6 +95,12 @@ PATCHES: tuple[tuple[str, str], ...] = (
             ("{type:@,x:n.filter((t,r)=>e.is_feasible[r])", "n.length"),
         )
     ),
+    # the timeline's trials (e) pass through the cap of the last max_lines (and the active)
+    (
+        f"Lb=(e,t)=>{{if(null===document.getElementById({TIMELINE_VAR}))return;",
+        f'Lb=(e,t)=>{{e=(window.__tftuneLast||((p,e)=>e))("{TIMELINE_ID}",e);'
+        f"if(null===document.getElementById({TIMELINE_VAR}))return;",
+    ),
     # the rank plot's ranks: an indexOf and a lastIndexOf in the sorted values for each value
     # (quadratic: 10,000 trials, 10^8 steps) become one pass over the sorted values
     (
@@ -102,7 +115,8 @@ BUNDLE_TAG = b'<script defer src="/static/bundle.js"></script>'
 SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
 (function () {
   "use strict";
-  var MAX_LINES = %(max_lines)d, WEBGL_ABOVE = %(webgl_above)d;
+  var MAX_LINES = %(max_lines)d;
+  var WEBGL_ABOVE = %(webgl_above)d;
   var ROUTE = /\\/api\\/studies\\/([0-9]+)\\?after=([0-9]+)$/;
   var realFetch = window.fetch.bind(window);
   var taken = {};
@@ -163,7 +177,29 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
     setTimeout(show, 0);
     return known.trials;
   };
+  var latest = new WeakMap(), ACTIVE = {Running: 1, Waiting: 1};
+  function last(trials) {
+    var n = trials.length, from = n - MAX_LINES;
+    var drawn = trials.filter(function (t, i) { return i >= from || ACTIVE[t.state] === 1; });
+    var text = "Timeline: " + number(drawn.length) + " of " + number(n) + " trials drawn, " +
+      "the last " + number(MAX_LINES) + " and every running or waiting one (limit " +
+      number(MAX_LINES) + "; `tftune dashboard --max-lines 0` draws every trial). " +
+      "It opens on the last 100, as before.";
+    return {trials: drawn, notice: text};
+  }
+  window.__tftuneLast = function (plotId, trials) {
+    if (!MAX_LINES || !Array.isArray(trials) || trials.length <= MAX_LINES) {
+      notices[plotId] = null;
+      return trials;
+    }
+    var known = latest.get(trials);
+    if (known === undefined) { known = last(trials); latest.set(trials, known); }
+    notices[plotId] = known.notice;
+    setTimeout(show, 0);
+    return known.trials;
+  };
   function show() {
+    var bottom = 16;
     Object.keys(notices).forEach(function (plotId) {
       var id = "tftune-notice-" + plotId, box = document.getElementById(id);
       var text = document.getElementById(plotId) ? notices[plotId] : null;
@@ -179,6 +215,8 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
       }
       if (box.textContent !== text) { box.textContent = text; }
       box.hidden = false;
+      box.style.bottom = bottom + "px";  // notices of two plots one above the other
+      bottom += box.offsetHeight + 8;
     });
   }
   setInterval(show, 500);
@@ -215,6 +253,8 @@ def patch_bundle(text: str) -> str | None:
     found exactly once (and the first just after the parallel coordinates' id)."""
     at = text.find(PATCHES[0][0])
     if f'"{PLOT_ID}"' not in text[max(0, at - 800) : max(0, at)]:
+        return None
+    if text.count(f'{TIMELINE_VAR}="{TIMELINE_ID}"') != 1:
         return None
     for old, new in PATCHES:
         if text.count(old) != 1:

@@ -1,9 +1,10 @@
 """The dashboard's two drawing limits, checked in one place.
 
 ``max_curves``: past this many trials' lines the study page leaves its intermediate-values
-plot out (``_curves``). ``max_lines``: the parallel coordinates plot draws at most this many
-trials (``_front_end``). For both, None means the default and 0 no limit. ``WEBGL_ABOVE``: past
-this many trials the scatter plots are drawn with WebGL (nothing is left out).
+plot out (``_curves``). ``max_lines``: the parallel coordinates plot and the timeline draw at
+most this many trials (``_front_end``). For both, None means the default and 0 no limit.
+``WEBGL_ABOVE``: past this many trials the scatter plots are drawn with WebGL (nothing is
+left out).
 """
 
 from __future__ import annotations
