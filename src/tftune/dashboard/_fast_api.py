@@ -144,7 +144,8 @@ class StudyDetailApi:
     def study_answer(self, study_id: int, after: int) -> tuple[bytes, str] | None:
         """``study_detail``'s JSON and its ETag: a hash of the study's fields and of every
         trial's text, not only those from ``after`` on, so that it names the state a page
-        holds once it has taken the answer (the same for every ``after``)."""
+        holds once it has taken the answer (the same for every ``after``); the trials' part
+        is ``TrialTexts``' running digest (each finished trial's text hashed once)."""
         study = get_study(self.storage, study_id)
         if study is None:
             return None
@@ -179,15 +180,14 @@ class StudyDetailApi:
             )
             apply_limit(detail, trials, self.max_curves)
             every = kept.texts.texts(trials, system_attrs)
+            trials_digest = kept.texts.digest()
         texts = every[after:]
         parts = []
         state = hashlib.blake2b(digest_size=16)
         for key, value in detail.items():
             if key == "trials":
                 text = "[" + ", ".join(texts) + "]"
-                for trial_text in every:
-                    state.update(trial_text.encode())
-                    state.update(b"\n")
+                state.update(b"trials " + trials_digest + b"\n")
             else:
                 text = json.dumps(value)
                 state.update(json.dumps(key).encode() + text.encode() + b"\n")
