@@ -1,4 +1,4 @@
-"""Two additions to optuna-dashboard's front end, served with its pages.
+"""tftune's additions to optuna-dashboard's front end, served with its pages.
 
 optuna-dashboard 0.21.0's front end asks the study route again at every poll (every 2 to 10 s)
 and on every page it opens, and it replaces the study's state with any 2xx answer, even one
@@ -25,12 +25,10 @@ trial (software WebGL here: 11 s at 10,000 trials).
   shows a notice saying so. The trial table below the plot still lists every trial; at or
   under the limit the plot gets the very same trials. Selecting ranges on the plot picks
   among the drawn lines.
-
 * **The timeline draws at most ``max_lines`` trials.** It draws one SVG bar per trial (about a
   second at 10,000) but opens on the last 100: its trials pass through
   ``window.__tftuneLast``, which past ``max_lines`` keeps the last ``max_lines`` and every
-  running or waiting one, and shows a notice saying so.
-
+  running or waiting one, and shows a notice saying so (notices of two plots stack).
 * **Large scatter plots are drawn with WebGL.** The history, slice and rank plots draw one SVG
   shape per trial (at 10,000 trials over a second each, most of it styling each point); past
   ``WEBGL_ABOVE`` trials (``_limits``) their point traces are plotly's ``scattergl`` (the same
