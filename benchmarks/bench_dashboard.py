@@ -57,6 +57,8 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from _chromium import VIEWPORT, available, launch  # noqa: E402
+from _chromium import MISSING as CHROMIUM_MISSING  # noqa: E402
 from _environment import cpu_model, dist_version, git  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -67,16 +69,6 @@ N_STEPS = 3
 GOAL_S = 3.0  # every page of the 10,000-trial study
 GOAL_SIZE = 10_000
 PAGE_TIMEOUT_S = 45.0
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 STUDY = "bench"
 
 #: page name -> (path after /dashboard, JS predicate on the page, with N the study's size and
@@ -402,10 +394,10 @@ class Browser:
         self.browser = self._launch()
 
     def _launch(self) -> Any:
-        return self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return launch(self.playwright)
 
     def new_context(self) -> Any:
-        return self.browser.new_context(viewport={"width": 1280, "height": 900})
+        return self.browser.new_context(viewport=VIEWPORT)
 
     def restart(self) -> None:
         with contextlib.suppress(Exception):  # a browser stuck in a page: its processes go
@@ -533,6 +525,12 @@ def redraws(browser: Browser, base: str, size: int) -> dict[str, float] | None:
     finally:
         with contextlib.suppress(Exception):
             context.close()
+
+
+def _webgl_above() -> int:
+    from tftune.dashboard._limits import WEBGL_ABOVE
+
+    return WEBGL_ABOVE
 
 
 def lines_drawn(backend: str, size: int) -> int:
@@ -768,7 +766,12 @@ def write_report(results: dict[str, Any], quick: bool) -> None:
         f"{env.get('max_lines', 'n/a')}`: past that many trials the parallel coordinates "
         "draw that many lines (the best fifth and an even sample of the rest, with a notice; "
         "the trial table below lists every trial), so tftune's smart-selection row counts "
-        "until that many lines are drawn, optuna-dashboard's until every trial is. Visits "
+        "until that many lines are drawn, optuna-dashboard's until every trial is; its "
+        "timeline draws the last that many trials (and every running one, with a notice; it "
+        "opens on the last 100, as optuna-dashboard's). Past "
+        f"{env.get('webgl_above', 'n/a')} trials tftune's history, slice and rank plots "
+        "draw every point with WebGL (plotly's scattergl), optuna-dashboard's one SVG shape "
+        "per point. Visits "
         "interleaved: a cold visit each, then warm rounds alternating which goes first. "
         "Load average at the start "
         + (
@@ -1028,8 +1031,8 @@ def main() -> int:
         if args.sizes
         else list(QUICK_SIZES if args.quick else FULL_SIZES)
     )
-    if not os.path.exists(CHROMIUM):
-        print(f"{CHROMIUM} is missing: run scripts/bootstrap.sh", file=sys.stderr)
+    if not available():
+        print(CHROMIUM_MISSING, file=sys.stderr)
         return 1
     if args.profile:
         quiet()
@@ -1050,6 +1053,7 @@ def main() -> int:
             "load_average": os.getloadavg(),
             "max_curves": _default_max_curves(),
             "max_lines": lines_drawn("tftune", 10**9),
+            "webgl_above": _webgl_above(),
         },
         "repeats": args.repeats,
         "sizes": {},

@@ -12,6 +12,7 @@ Run:  .venv/bin/python scripts/dashboard_screenshots.py
 from __future__ import annotations
 
 import math
+import sys
 import tempfile
 from pathlib import Path
 
@@ -21,17 +22,11 @@ from playwright.sync_api import sync_playwright
 import tftune
 from tftune.dashboard import DashboardServer
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "dashboard"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the one home of the Chromium launch
+from _chromium import launch  # noqa: E402
+
+OUT = ROOT / "docs" / "dashboard"
 TIMEOUT_MS = 60_000
 
 
@@ -88,7 +83,7 @@ def main() -> None:
         server = DashboardServer(url, port=0).start()
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = launch(playwright)
                 page = browser.new_page(viewport={"width": 1280, "height": 720})
                 page.set_default_timeout(TIMEOUT_MS)
                 page.goto(server.url)

@@ -3,14 +3,13 @@ the browser tests, and a fresh recording page of it."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_browser import CHROMIUM, CHROMIUM_ARGS, Page
+from dashboard_browser import MISSING, VIEWPORT, Page, available, launch
 from dashboard_studies import build_studies
 
 
@@ -38,13 +37,13 @@ def studies_copy(studies_file: Path, tmp_path: Path) -> Path:
 def browser() -> Iterator[Any]:
     """One headless Chromium context for every browser test (its HTTP cache keeps the
     dashboard's 6 MB script)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/bootstrap.sh (apt-get install chromium)")
+    if not available():
+        pytest.fail(MISSING)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = launched.new_context(viewport={"width": 1280, "height": 900})
+        launched = launch(playwright)
+        context = launched.new_context(viewport=VIEWPORT)
         yield context
         context.close()
         launched.close()

@@ -11,7 +11,7 @@ import pytest
 from test_fast_api import _call
 
 from tftune.dashboard import _front_end, wsgi
-from tftune.dashboard._fast_api import BUNDLE_FILE
+from tftune.dashboard._fast_api import BUNDLE_FILE, StudyDetailApi
 from tftune.dashboard._server import DashboardServer, make_app
 from tftune.storages import RDBStorage
 from tftune.trial import TrialState
@@ -119,3 +119,20 @@ def test_a_bad_limit_is_refused_before_the_storage_is_opened(bad, tmp_path):
         with pytest.raises(ValueError, match=pattern):
             DashboardServer(missing, port=0, **{name: bad})
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_the_script_names_its_webgl_threshold_and_a_bad_one_is_refused(storage):
+    assert b"var WEBGL_ABOVE = 1000;" in _front_end.script(7)
+    assert b"var WEBGL_ABOVE = 0;" in _front_end.script(7, 0)
+    app = make_app(storage)
+    with pytest.raises(ValueError, match=r"`webgl_above` must be an int >= 0 .*got -1"):
+        StudyDetailApi(app.app, app.storage, webgl_above=-1)
+
+
+def test_a_bundle_whose_timeline_has_another_name_is_served_unchanged():
+    text = BUNDLE_FILE.read_text(encoding="utf-8")
+    assert (
+        _front_end.patch_bundle(text.replace('Ib="graph-timeline"', 'Jb="graph-timeline"')) is None
+    )
+    patched = _front_end.patch_bundle(text)
+    assert patched is not None and patched.count("window.__tftuneScatter") == 7

@@ -105,3 +105,44 @@ def test_past_max_lines_the_parallel_coordinates_draw_a_sample_and_say_so(
     page.page.wait_for_timeout(800)
     assert not notice.is_visible()
     assert page.errors == []
+
+
+def _timeline_expected(path: Path, limit: int) -> int:
+    """The trials of study "mixed" the timeline keeps: the last ``limit`` and the active."""
+    storage = RDBStorage(f"sqlite:///{path}", heartbeat_interval=None, skip_table_creation=True)
+    try:
+        trials = storage.get_all_trials(storage.get_study_id_from_name("mixed"))
+    finally:
+        storage.close()
+    active = (TrialState.RUNNING, TrialState.WAITING)
+    earlier = [t for t in trials[: len(trials) - limit] if t.state in active]
+    return limit + len(earlier)
+
+
+@pytest.mark.parametrize("served", [{"max_lines": 5}], indirect=True)
+def test_past_max_lines_the_timeline_draws_the_last_trials_and_says_so(page, served, studies_copy):
+    page.page.goto(f"{served.url}/studies/1")
+    page.wait_for_plot("graph-timeline")
+    page.wait_for_plot("plot-history")
+    bars = sum(trace["n"] for trace in page.plots()["graph-timeline"])
+    assert bars == _timeline_expected(studies_copy, 5)
+    total = N_COMPLETE + N_PRUNED + N_FAIL + 1
+    assert _history_points(page) == N_COMPLETE + N_PRUNED  # the history keeps every trial
+    notice = page.page.locator("#tftune-notice-graph-timeline")
+    notice.wait_for()
+    assert notice.inner_text().startswith(f"Timeline: {bars} of {total} trials drawn, the last 5")
+    assert "--max-lines 0" in notice.inner_text()
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("served", [{}], indirect=True)
+def test_under_max_lines_the_timeline_draws_every_trial_without_a_notice(page, served):
+    page.page.goto(f"{served.url}/studies/1")
+    page.wait_for_plot("graph-timeline")
+    page.wait_for_plot("plot-history")
+    assert sum(trace["n"] for trace in page.plots()["graph-timeline"]) == (
+        N_COMPLETE + N_PRUNED + N_FAIL + 1
+    )
+    page.page.wait_for_timeout(800)
+    assert page.page.locator("#tftune-notice-graph-timeline").count() == 0
+    assert page.errors == []

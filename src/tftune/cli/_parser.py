@@ -172,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="the parallel coordinates plot draws at most N trials, the best and an even "
-        "sample of the rest, and says so (default: 1000; 0: no limit)",
+        "sample of the rest, the timeline the last N, and each says so (default: 1000; 0: "
+        "no limit)",
     )
     dashboard.set_defaults(run=_commands.run_dashboard)
 

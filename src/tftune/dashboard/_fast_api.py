@@ -39,7 +39,7 @@ from optuna_dashboard.preferential._study import _SYSTEM_ATTR_PREFERENTIAL_STUDY
 
 from tftune.dashboard._curves import DEFAULT_MAX_CURVES, apply_limit, check_max_curves
 from tftune.dashboard._front_end import FrontEnd
-from tftune.dashboard._limits import DEFAULT_MAX_LINES, check_limit
+from tftune.dashboard._limits import DEFAULT_MAX_LINES, WEBGL_ABOVE, check_limit
 from tftune.dashboard._search_spaces import SearchSpaces
 from tftune.dashboard._trial_json import TrialTexts
 
@@ -91,7 +91,8 @@ class StudyDetailApi:
     answered from kept trial texts (thread-safe); past ``max_curves`` lines (0: no limit) the
     intermediate-values plot is left out and said so (``_curves``); the page, the app's
     bundle and tftune's script come from ``FrontEnd`` (past ``max_lines`` trials, 0: no limit,
-    the parallel coordinates draw a sample; unchanged answers are not drawn again)."""
+    the parallel coordinates draw a sample; unchanged answers are not drawn again; past
+    ``webgl_above`` trials, 0: never, the scatter plots are drawn with WebGL)."""
 
     def __init__(
         self,
@@ -100,12 +101,14 @@ class StudyDetailApi:
         *,
         max_curves: int = DEFAULT_MAX_CURVES,
         max_lines: int = DEFAULT_MAX_LINES,
+        webgl_above: int = WEBGL_ABOVE,
     ) -> None:
         self.app = app
         self.storage = storage
         self.max_curves = check_max_curves(max_curves)
         self.max_lines = check_limit("max_lines", max_lines)
-        self.front_end = FrontEnd(self.max_lines, BUNDLE_FILE)
+        webgl_above = check_limit("webgl_above", webgl_above)
+        self.front_end = FrontEnd(self.max_lines, BUNDLE_FILE, webgl_above=webgl_above)
         self._studies: dict[int, _Study] = {}
         self._lock = threading.Lock()
         self._packed: dict[int, tuple[bytes, bytes]] = {}  # study: its last large answer, gzipped
@@ -141,7 +144,8 @@ class StudyDetailApi:
     def study_answer(self, study_id: int, after: int) -> tuple[bytes, str] | None:
         """``study_detail``'s JSON and its ETag: a hash of the study's fields and of every
         trial's text, not only those from ``after`` on, so that it names the state a page
-        holds once it has taken the answer (the same for every ``after``)."""
+        holds once it has taken the answer (the same for every ``after``); the trials' part
+        is ``TrialTexts``' running digest (each finished trial's text hashed once)."""
         study = get_study(self.storage, study_id)
         if study is None:
             return None
@@ -176,15 +180,14 @@ class StudyDetailApi:
             )
             apply_limit(detail, trials, self.max_curves)
             every = kept.texts.texts(trials, system_attrs)
+            trials_digest = kept.texts.digest()
         texts = every[after:]
         parts = []
         state = hashlib.blake2b(digest_size=16)
         for key, value in detail.items():
             if key == "trials":
                 text = "[" + ", ".join(texts) + "]"
-                for trial_text in every:
-                    state.update(trial_text.encode())
-                    state.update(b"\n")
+                state.update(b"trials " + trials_digest + b"\n")
             else:
                 text = json.dumps(value)
                 state.update(json.dumps(key).encode() + text.encode() + b"\n")

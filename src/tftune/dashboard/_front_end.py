@@ -1,4 +1,4 @@
-"""Two additions to optuna-dashboard's front end, served with its pages.
+"""tftune's additions to optuna-dashboard's front end, served with its pages.
 
 optuna-dashboard 0.21.0's front end asks the study route again at every poll (every 2 to 10 s)
 and on every page it opens, and it replaces the study's state with any 2xx answer, even one
@@ -25,9 +25,18 @@ trial (software WebGL here: 11 s at 10,000 trials).
   shows a notice saying so. The trial table below the plot still lists every trial; at or
   under the limit the plot gets the very same trials. Selecting ranges on the plot picks
   among the drawn lines.
+* **The timeline draws at most ``max_lines`` trials.** It draws one SVG bar per trial (about a
+  second at 10,000) but opens on the last 100: its trials pass through
+  ``window.__tftuneLast``, which past ``max_lines`` keeps the last ``max_lines`` and every
+  running or waiting one, and shows a notice saying so (notices of two plots stack).
+* **Large scatter plots are drawn with WebGL.** The history, slice and rank plots draw one SVG
+  shape per trial (at 10,000 trials over a second each, most of it styling each point); past
+  ``WEBGL_ABOVE`` trials (``_limits``) their point traces are plotly's ``scattergl`` (the same
+  points, colours and hover texts on one canvas). The rank plot's ranks, quadratic in the
+  trials in the bundle, are computed in one pass (``window.__tftuneRanks``, the same numbers).
 
 If the bundle is not optuna-dashboard 0.21.0's (a patched text is not found once) it is
-served unchanged: every trial is drawn and every poll draws again.
+served unchanged: every trial is drawn, as SVG, and every poll draws again.
 """
 
 from __future__ import annotations
@@ -40,6 +49,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from tftune.dashboard._limits import WEBGL_ABOVE
+
 StartResponse = Callable[..., Any]
 
 SCRIPT_PATH = "/static/tftune-dashboard.js"
@@ -48,6 +59,10 @@ BUNDLE_PATH = "/static/bundle.js"
 #: this long without asking again, and a changed file comes under a new name
 VERSIONED_MAX_AGE_S = 7 * 24 * 3600
 PLOT_ID = "plot-parallel-coordinate"
+#: the timeline's element id, and the bundle's name for it (checked in ``patch_bundle``)
+TIMELINE_ID, TIMELINE_VAR = "graph-timeline", "Ib"
+#: what a patched scatter trace's type becomes: the script's choice for its trial count
+_SCATTER = '(window.__tftuneScatter||(()=>"scatter"))'
 #: the bundle's text (0.21.0) -> what it becomes: the trials its parallel coordinates draw pass
 #: through the cap; its flag of a study's poll in flight is a plain object, not React state
 #: (every component of the page drew again when a poll began and when it ended)
@@ -63,6 +78,34 @@ PATCHES: tuple[tuple[str, str], ...] = (
         "p(M_(C_({},d),{[r]:!1}));const i=null==(n=e.response)",
         "window.__tftuneBusy[r]=!1;const i=null==(n=e.response)",
     ),
+    *(
+        (old.replace("@", '"scatter"'), old.replace("@", f"{_SCATTER}({count})"))
+        for old, count in (
+            # the history plot's feasible, infeasible and unselected trials (of study r)
+            ('mode:"markers",type:@,text:o.map(e=>pb(e))', "r.trials.length"),
+            ('mode:"markers",type:@,text:l.map(e=>pb(e))', "r.trials.length"),
+            ('mode:"markers",type:@,text:n.map(e=>pb(e))', "r.trials.length"),
+            # the slice plot's infeasible and feasible trials (of e)
+            ("h=[{type:@,x:p,y:u,", "e.length"),
+            ('{type:@,x:d,y:c,mode:"markers",name:"Feasible Trial"', "e.length"),
+            # the rank plot's infeasible and feasible trials (of n, the x values)
+            ("a=[{type:@,x:n.filter((t,r)=>!e.is_feasible[r])", "n.length"),
+            ("{type:@,x:n.filter((t,r)=>e.is_feasible[r])", "n.length"),
+        )
+    ),
+    # the timeline's trials (e) pass through the cap of the last max_lines (and the active)
+    (
+        f"Lb=(e,t)=>{{if(null===document.getElementById({TIMELINE_VAR}))return;",
+        f'Lb=(e,t)=>{{e=(window.__tftuneLast||((p,e)=>e))("{TIMELINE_ID}",e);'
+        f"if(null===document.getElementById({TIMELINE_VAR}))return;",
+    ),
+    # the rank plot's ranks: an indexOf and a lastIndexOf in the sorted values for each value
+    # (quadratic: 10,000 trials, 10^8 steps) become one pass over the sorted values
+    (
+        "DE=e=>{const t=e.slice().sort((e,t)=>e-t),r=[];",
+        "DE=e=>{if(window.__tftuneRanks)return window.__tftuneRanks(e);"
+        "const t=e.slice().sort((e,t)=>e-t),r=[];",
+    ),
 )
 #: the page's tag that loads the app: the script goes before it
 BUNDLE_TAG = b'<script defer src="/static/bundle.js"></script>'
@@ -71,6 +114,7 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
 (function () {
   "use strict";
   var MAX_LINES = %(max_lines)d;
+  var WEBGL_ABOVE = %(webgl_above)d;
   var ROUTE = /\\/api\\/studies\\/([0-9]+)\\?after=([0-9]+)$/;
   var realFetch = window.fetch.bind(window);
   var taken = {};
@@ -131,7 +175,29 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
     setTimeout(show, 0);
     return known.trials;
   };
+  var latest = new WeakMap(), ACTIVE = {Running: 1, Waiting: 1};
+  function last(trials) {
+    var n = trials.length, from = n - MAX_LINES;
+    var drawn = trials.filter(function (t, i) { return i >= from || ACTIVE[t.state] === 1; });
+    var text = "Timeline: " + number(drawn.length) + " of " + number(n) + " trials drawn, " +
+      "the last " + number(MAX_LINES) + " and every running or waiting one (limit " +
+      number(MAX_LINES) + "; `tftune dashboard --max-lines 0` draws every trial). " +
+      "It opens on the last 100, as before.";
+    return {trials: drawn, notice: text};
+  }
+  window.__tftuneLast = function (plotId, trials) {
+    if (!MAX_LINES || !Array.isArray(trials) || trials.length <= MAX_LINES) {
+      notices[plotId] = null;
+      return trials;
+    }
+    var known = latest.get(trials);
+    if (known === undefined) { known = last(trials); latest.set(trials, known); }
+    notices[plotId] = known.notice;
+    setTimeout(show, 0);
+    return known.trials;
+  };
   function show() {
+    var bottom = 16;
     Object.keys(notices).forEach(function (plotId) {
       var id = "tftune-notice-" + plotId, box = document.getElementById(id);
       var text = document.getElementById(plotId) ? notices[plotId] : null;
@@ -147,16 +213,37 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
       }
       if (box.textContent !== text) { box.textContent = text; }
       box.hidden = false;
+      box.style.bottom = bottom + "px";  // notices of two plots one above the other
+      bottom += box.offsetHeight + 8;
     });
   }
   setInterval(show, 500);
+
+  window.__tftuneScatter = function (n) {
+    return WEBGL_ABOVE > 0 && n > WEBGL_ABOVE ? "scattergl" : "scatter";
+  };
+  /* the app's ranks (ties: the mean of their first and last index in the sorted values, as
+     indexOf and lastIndexOf find them: NaN matches nothing), in one pass */
+  window.__tftuneRanks = function (values) {
+    var sorted = values.slice().sort(function (a, b) { return a - b; });
+    var first = new Map(), last = new Map(), i;
+    for (i = 0; i < sorted.length; i++) {
+      if (!first.has(sorted[i])) { first.set(sorted[i], i); }
+      last.set(sorted[i], i);
+    }
+    return values.map(function (v) {
+      var n = v === v ? first.get(v) : -1, m = v === v ? last.get(v) : -1;
+      return (n + m) * (m - n + 1) / 2 / (m - n + 1);
+    });
+  };
 })();
 """
 
 
-def script(max_lines: int) -> bytes:
-    """The script the dashboard's page loads before the app (``max_lines``: 0, no limit)."""
-    return (SCRIPT % {"max_lines": max_lines}).encode()
+def script(max_lines: int, webgl_above: int = WEBGL_ABOVE) -> bytes:
+    """The script the dashboard's page loads before the app (``max_lines``: 0, no limit;
+    ``webgl_above``: 0, never WebGL)."""
+    return (SCRIPT % {"max_lines": max_lines, "webgl_above": webgl_above}).encode()
 
 
 def patch_bundle(text: str) -> str | None:
@@ -164,6 +251,8 @@ def patch_bundle(text: str) -> str | None:
     found exactly once (and the first just after the parallel coordinates' id)."""
     at = text.find(PATCHES[0][0])
     if f'"{PLOT_ID}"' not in text[max(0, at - 800) : max(0, at)]:
+        return None
+    if text.count(f'{TIMELINE_VAR}="{TIMELINE_ID}"') != 1:
         return None
     for old, new in PATCHES:
         if text.count(old) != 1:
@@ -211,10 +300,10 @@ class FrontEnd:
     """Serves the script, the patched bundle and the page that loads the script (thread-safe);
     ``answer`` returns None for any other request."""
 
-    def __init__(self, max_lines: int, bundle: Path) -> None:
+    def __init__(self, max_lines: int, bundle: Path, *, webgl_above: int = WEBGL_ABOVE) -> None:
         self.max_lines = max_lines
         self._bundle_file = bundle
-        self._script = script(max_lines)
+        self._script = script(max_lines, webgl_above)
 
     def bundle(self) -> tuple[bytes, bytes, str]:
         """The bundle as served: plain, gzipped, its ETag (made once per process and file)."""

@@ -1,8 +1,10 @@
 """The dashboard's two drawing limits, checked in one place.
 
 ``max_curves``: past this many trials' lines the study page leaves its intermediate-values
-plot out (``_curves``). ``max_lines``: the parallel coordinates plot draws at most this many
-trials (``_front_end``). For both, None means the default and 0 no limit.
+plot out (``_curves``). ``max_lines``: the parallel coordinates plot and the timeline draw at
+most this many trials (``_front_end``). For both, None means the default and 0 no limit.
+``WEBGL_ABOVE``: past this many trials the scatter plots are drawn with WebGL (nothing is
+left out).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import Any
 DEFAULT_MAX_CURVES = 500
 #: the default ``max_lines`` of ``tftune dashboard`` (``--max-lines``; 0: no limit)
 DEFAULT_MAX_LINES = 1000
+#: a scatter plot (history, slice, rank) of more trials than this is drawn with WebGL
+#: (plotly's ``scattergl``: the same points, one canvas) rather than one SVG shape per point
+WEBGL_ABOVE = 1000
 
 
 def check_limit(name: str, value: Any) -> int:

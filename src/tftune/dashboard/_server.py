@@ -222,7 +222,8 @@ def run_server(
         max_curves: past this many trials' lines the study page leaves its
             intermediate-values plot out and says so (None: 500; 0: no limit).
         max_lines: the parallel coordinates plot draws at most this many trials, the best
-            and an even sample of the rest, and says so (None: 1000; 0: no limit).
+            and an even sample of the rest, the timeline the last ones (and every running
+            one), and each says so (None: 1000; 0: no limit).
     """
     server = DashboardServer(
         storage,

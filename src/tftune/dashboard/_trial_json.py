@@ -5,11 +5,13 @@
 each distinct distribution's JSON. Notes, artifacts and attributes are left to
 optuna-dashboard's own helpers, so their rules stay theirs. ``TrialTexts`` keeps each finished
 trial's JSON text until the trial object or the study's system attrs (notes and artifacts live
-there) change. The tests check the output equal to optuna-dashboard's, byte for byte.
+there) change, and a running digest of the texts (the study route's ETag) that hashes each
+finished trial's text once. The tests check the output equal to optuna-dashboard's, byte for byte.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
@@ -117,14 +119,45 @@ def trial_dict(
 
 class TrialTexts:
     """Each trial's JSON text for one study, kept while the trial object (the adapter hands
-    out the same object until the trial changes) and the study's system attrs are unchanged
-    (not thread-safe: lock outside)."""
+    out the same object until the trial changes) and the study's system attrs are unchanged;
+    and a digest of the texts, kept for the leading finished trials (not thread-safe: lock
+    outside)."""
 
     def __init__(self, study_id: int) -> None:
         self.study_id = study_id
         self._system_attrs: dict[str, Any] | None = None
         self._texts: dict[int, tuple[FrozenTrial, str]] = {}
         self._distribution_json = DistributionJson()
+        self._hashed: list[str] = []  # the leading finished trials' texts in ``_prefix``
+        self._prefix = hashlib.blake2b(digest_size=16)
+        self._digest = self._prefix.digest()
+
+    def digest(self) -> bytes:
+        """A hash of the texts the last ``texts`` call returned (each and a newline)."""
+        return self._digest
+
+    def _update_digest(self, trials: Sequence[FrozenTrial], texts: list[str]) -> None:
+        """Feed the running hash only what changed: the texts after the leading run of
+        finished trials whose texts (the very objects) are those already hashed."""
+        hashed = self._hashed
+        same, limit = 0, min(len(hashed), len(texts))
+        while same < limit and hashed[same] is texts[same]:
+            same += 1
+        if same < len(hashed):  # a hashed text changed (or its trial went): start again
+            self._prefix, hashed, same = hashlib.blake2b(digest_size=16), [], 0
+            self._hashed = hashed
+        prefix = self._prefix
+        for index in range(same, len(texts)):
+            if not trials[index].state.is_finished():
+                break
+            prefix.update(texts[index].encode())
+            prefix.update(b"\n")
+            hashed.append(texts[index])
+        tail = prefix.copy()
+        for text in texts[len(hashed) :]:
+            tail.update(text.encode())
+            tail.update(b"\n")
+        self._digest = tail.digest()
 
     def texts(
         self, trials: Sequence[FrozenTrial], study_system_attrs: dict[str, Any]
@@ -145,4 +178,5 @@ class TrialTexts:
             )
             texts[trial._trial_id] = (trial, text)
             result.append(text)
+        self._update_digest(trials, result)
         return result
