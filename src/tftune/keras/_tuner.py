@@ -257,10 +257,12 @@ class Tuner:
                 ``{"cpu": 1}`` (the default) or ``{"gpu": 1}``; ``pack_size="auto"`` is
                 chosen for that device (32 copies on a CPU, 128 on a GPU).
             max_retries: with ``backend="ray"``, how many times a configuration whose worker
-                died is run again; the retry goes on from its last completed epoch.
+                died is run again; the retry goes on after its last checkpointed epoch
+                (checkpoints reach this process through Ray, with no shared directory).
             shared_dir: with ``backend="ray"``, a directory every node and this process can
-                read and write, for the best weights and checkpoints (default: the project
-                directory, which is shared on a single-machine cluster).
+                read and write, for the best weights and the checkpoints that promotions
+                resume from (default: the project directory, which is shared on a
+                single-machine cluster).
         """
         if n_trials is None and timeout is None:
             raise ValueError("search() needs `n_trials` or `timeout`, or it would never stop.")
