@@ -57,8 +57,8 @@ def check_trial(trial: FrozenTrial) -> None:
     """Raise ValueError unless ``trial`` is consistent enough to store.
 
     The rules (Optuna's): only a WAITING trial lacks a start time; a finished one has a
-    completion time; a FAIL one has no values; a COMPLETE one has values, none NaN; params and distributions name the
-    same parameters, and each value lies in its distribution.
+    completion time; a FAIL one has no values; a COMPLETE one has values, none NaN; params
+    and distributions name the same parameters, and each value lies in its distribution.
     """
     if not isinstance(trial.state, TrialState):
         raise ValueError(f"`state` must be a TrialState, got {trial.state!r}.")
