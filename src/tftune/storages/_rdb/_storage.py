@@ -339,6 +339,24 @@ class RDBStorage(BaseStorage):
             self._heartbeat.stop()
         self._engine.dispose()
 
+    # --- schema versions (Optuna's RDBStorage methods, over tftune's numbered versions) -------
+    def get_current_version(self) -> str:
+        """The schema version the database holds (a string, as Optuna's revision ids are)."""
+        return str(self._run(_migrations.read_version))
+
+    def get_head_version(self) -> str:
+        """The schema version this tftune writes."""
+        return str(s.SCHEMA_VERSION)
+
+    def get_all_versions(self) -> list[str]:
+        """Every schema version tftune has had, newest first."""
+        return [str(version) for version in range(s.SCHEMA_VERSION, 0, -1)]
+
+    def upgrade(self) -> None:
+        """Migrate the database to :meth:`get_head_version` (nothing to do when it is there;
+        a storage opened with ``skip_compatibility_check`` may hold an older schema)."""
+        self._run(lambda conn: _migrations.upgrade(conn, __version__), write=True)
+
     def _upsert(
         self, conn: sa.Connection, table: sa.Table, keys: Sequence[str], row: dict[str, Any]
     ) -> None:
