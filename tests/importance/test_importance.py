@@ -119,7 +119,8 @@ def test_forests_refuse_named_parameters_of_a_dynamic_space(evaluator):
         get_param_importances(study, evaluator=evaluator, params=["x"])
 
 
-def test_several_objectives_need_a_target():
+@pytest.mark.parametrize("evaluator", EVALUATORS[1:], ids=IDS[1:])
+def test_forests_need_a_target_for_several_objectives(evaluator):
     def objective(trial):
         x = trial.suggest_float("x", 0, 1)
         y = trial.suggest_float("y", 0, 1)
@@ -127,9 +128,23 @@ def test_several_objectives_need_a_target():
 
     study = random_study(objective, 60, directions=("minimize", "minimize"))
     with pytest.raises(ValueError, match=r"has 2 objectives: pass `target`"):
-        get_param_importances(study)
-    second = get_param_importances(study, target=lambda t: t.values[1])
+        get_param_importances(study, evaluator=evaluator)
+    second = get_param_importances(study, evaluator=evaluator, target=lambda t: t.values[1])
     assert list(second)[0] == "y"
+
+
+def test_ped_anova_judges_what_reaches_the_pareto_front_without_a_target():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        trial.suggest_float("noise", 0, 1)
+        return x, (1 - x) + 3 * y  # the front is y = 0, along all of x
+
+    study = random_study(objective, 300, directions=("minimize", "minimize"))
+    importances = get_param_importances(study)
+    assert list(importances)[0] == "y" and importances["y"] > 0.9
+    second = get_param_importances(study, target=lambda t: t.values[0])
+    assert list(second)[0] == "x"
 
 
 def test_empty_one_trial_and_single_valued_studies(caplog):
