@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import copy
 import datetime
 import json
 import logging
@@ -803,10 +804,11 @@ class RDBStorage(BaseStorage):
     ) -> list[FrozenTrial]:
         """The trials, from this object's cache of the study refreshed by one query for what
         changed (see ``_refreshed``). With ``deepcopy=False`` the cached trials themselves are
-        returned: read-only for the caller."""
+        returned: read-only for the caller; with ``deepcopy=True`` deep copies (nested attribute
+        values included), as the other storages give."""
         with self._study_trials_lock:
             trials = self._refreshed(study_id).select(states)
-        return [trial.copy() for trial in trials] if deepcopy else trials
+        return copy.deepcopy(trials) if deepcopy else trials
 
     def get_finished_trials(self, study_id: int, *, start: int = 0) -> list[FrozenTrial]:
         with self._study_trials_lock:
