@@ -165,14 +165,7 @@ def optimize(
         here.add(id(study))
         try:
             _optimize_sequential(
-                study,
-                func,
-                budget,
-                catch_classes,
-                callback_list,
-                gc_after_trial,
-                progress,
-                reseed_sampler_rng=n_jobs > 1,
+                study, func, budget, catch_classes, callback_list, gc_after_trial, progress
             )
         finally:
             here.discard(id(study))
@@ -254,15 +247,8 @@ def _optimize_sequential(
     callbacks: list[Callable[[Study, FrozenTrial], None]],
     gc_after_trial: bool,
     progress: ProgressBar | None,
-    *,
-    reseed_sampler_rng: bool = False,
 ) -> None:
-    """Run trials one after another while the budget lasts. With ``reseed_sampler_rng`` (the
-    worker threads of ``n_jobs > 1``) the sampler's random state is reseeded before each trial,
-    as Optuna's ``BaseSampler.reseed_rng`` documents for parallel runs."""
     while budget.take(study):
-        if reseed_sampler_rng:
-            study.sampler.reseed_rng()
         try:
             with _ctrl_c_held():  # a trial is created and registered, or neither
                 trial = _ask(study)
