@@ -130,7 +130,7 @@ def validate_grid(
                     f"Grid parameter {name!r} must be a list of values, got {values!r}."
                 )
             try:
-                CategoricalDistribution(values)  # the same rules: non-empty, JSON scalars
+                CategoricalDistribution(values)  # the same rules: non-empty (odd values warn)
             except (TypeError, ValueError) as error:
                 raise type(error)(f"Grid parameter {name!r}: {error}") from None
             plain[name] = list(values)
