@@ -147,7 +147,7 @@ def trial_losses(
         return trials, names, -values if maximize else values
     trials = complete_trials(study)
     names = param_names(trials, params)
-    loss = loss_values([t.values for t in trials], study.directions)
+    loss = loss_values([t.values or [] for t in trials], study.directions)  # COMPLETE: set
     finite = np.all(np.isfinite(loss), axis=1)
     if not finite.any():
         raise ValueError(
