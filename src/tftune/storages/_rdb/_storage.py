@@ -230,6 +230,11 @@ class RDBStorage(BaseStorage):
             self._run(self._create_schema, write=True)
         version = self._run(_migrations.read_version)
         if version is None:
+            revision = self._run(_migrations.optuna_revision)
+            if revision is not None:
+                raise StorageError(
+                    _migrations.optuna_database_error(_engine.safe_url(self.url), revision)
+                )
             raise StorageError(
                 f"The database at {_engine.safe_url(self.url)} holds no tftune schema."
             )
@@ -327,6 +332,9 @@ class RDBStorage(BaseStorage):
         if self._dialect == "postgresql":  # serialise concurrent first opens of one database
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(8207342301)"))
         if _migrations.read_version(conn) is not None:
+            return
+        revision = _migrations.optuna_revision(conn)
+        if revision is not None:  # not mixed with tftune's tables: refused in __init__
             return
         s.metadata.create_all(conn)
         conn.execute(
