@@ -116,3 +116,14 @@ def test_values_with_a_pruned_or_failed_state_are_refused(state):
 def test_one_value_in_a_list_is_accepted_for_one_objective():
     study = tftune.create_study()
     assert study.tell(study.ask(), [0.25]).values == [0.25]
+
+
+def test_a_waiting_trial_cannot_be_told():
+    study = tftune.create_study()
+    study.enqueue_trial({})
+    number = study.trials[-1].number
+    with pytest.raises(ValueError, match=r"Trial #0 is WAITING \(enqueued, not started\)"):
+        study.tell(number, 1.0)
+    with pytest.raises(tftune.exceptions.UpdateFinishedTrialError):
+        study.tell(number, 1.0)
+    assert study.trials[0].state == TrialState.WAITING

@@ -19,7 +19,12 @@ from tftune.storages._base import FIXED_PARAMS_KEY, METRIC_NAMES_KEY
 from tftune._direction import StudyDirection, parse_direction
 from tftune.study._dataframe import DEFAULT_ATTRS
 from tftune.study._multi_objective import pareto_front
-from tftune.study._tell import FinishedTrialTellError, check_values, finish_trial
+from tftune.study._tell import (
+    FinishedTrialTellError,
+    WaitingTrialTellError,
+    check_values,
+    finish_trial,
+)
 from tftune.trial._constraints import feasible, is_feasible
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_fixed_params, check_name
@@ -304,7 +309,7 @@ class Study:
         """
         running = self._own_trial(trial)
         if running._frozen.state == TrialState.WAITING:
-            raise UpdateFinishedTrialError(
+            raise WaitingTrialTellError(
                 f"Trial #{running.number} is WAITING (enqueued, not started); "
                 "tell() can finish only a RUNNING trial."
             )

@@ -27,6 +27,11 @@ class FinishedTrialTellError(UpdateFinishedTrialError, ValueError):
     raises there."""
 
 
+class WaitingTrialTellError(UpdateFinishedTrialError, ValueError):
+    """``tell`` of a WAITING (enqueued, not started) trial: an UpdateFinishedTrialError, and a
+    ValueError as Optuna raises there."""
+
+
 def _show(value: Any) -> str:
     """``repr(value)``, cut to 80 characters (a huge int or array stays readable)."""
     text = repr(value)
