@@ -174,7 +174,8 @@ HARNESS_NOTES = [
     "Classification reads a test's own source: a test decorated with `mock.patch` is a "
     "wrapper whose code lives in `unittest/mock.py`, so until this run its patch targets "
     "(`optuna.study._optimize.gc.collect`, `optuna.storages.journal._redis.redis`, ...) went "
-    "unseen and 7 tests that patch Optuna's internals were counted (576 before, 569 after). "
+    "unseen and 7 tests that patch Optuna's internals were counted (576 before, 569 after; "
+    "all 7 failed with tftune, so the run before, 481 / 576, reads 481 / 569 = 84.5% now). "
     "`plugin.py` now unwraps the function first; the rule in `rules.py` is unchanged.",
     "`optuna.visualization._plotly_imports._imports` and "
     "`optuna.visualization.matplotlib._matplotlib_imports._imports` are answered by the shim "
