@@ -397,15 +397,34 @@ class _Opaque:
         (_Opaque(), "<opaque>", "_Opaque"),
     ],
 )
-def test_unsupported_choice_types(bad, shown, type_name):
-    with pytest.raises(
-        TypeError,
+def test_unsupported_choice_types_warn_and_are_used(bad, shown, type_name):
+    with pytest.warns(
+        UserWarning,
         match=(
-            r"`choices` may hold only None, bool, int, float and str "
-            rf".*got {shown} of type {type_name}"
+            r"`choices` should hold only None, bool, int, float and str.*"
+            rf"got {shown} of type {type_name}\. It is used as given"
         ),
     ):
-        CategoricalDistribution(["ok", bad])
+        distribution = CategoricalDistribution(["ok", bad])
+    assert distribution.choices == ("ok", bad)
+    assert distribution.to_internal_repr(bad) == 1.0
+    assert hash(distribution) == hash(distribution)
+
+
+def test_a_choice_json_cannot_hold_is_refused_when_stored():
+    from tftune.distributions import distribution_to_json, json_to_distribution
+
+    with pytest.warns(UserWarning):
+        listed = CategoricalDistribution([[1, 2], {"a": 1}])
+    assert json_to_distribution(distribution_to_json(listed)) == listed
+    with pytest.warns(UserWarning):
+        opaque = CategoricalDistribution([_Opaque()])
+    with pytest.raises(
+        TypeError,
+        match=r"CategoricalDistribution\(choices=\[<opaque>\]\) cannot be "
+        r"stored: its choices must be None, bool, int, float, str or other JSON",
+    ):
+        distribution_to_json(opaque)
 
 
 @pytest.mark.parametrize("bad, shown", [("abc", "'abc'"), ({"a": 1}, r"\{'a': 1\}"), (3, "3")])

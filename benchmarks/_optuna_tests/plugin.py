@@ -37,7 +37,9 @@ def _classify(item: pytest.Item) -> list[str]:
     if function is None:
         return ["not-a-function"]
     try:
-        path = inspect.getsourcefile(function) or str(item.path)
+        # ``inspect.unwrap``: a test decorated with ``mock.patch`` is a wrapper whose code
+        # lives in ``unittest/mock.py``; its own source (and its patch targets) are the test's.
+        path = inspect.getsourcefile(inspect.unwrap(function)) or str(item.path)
     except TypeError:
         path = str(item.path)
     callspec = getattr(item, "callspec", None)

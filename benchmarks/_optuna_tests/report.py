@@ -169,6 +169,44 @@ def _last_error_line(message: str) -> str:
     return lines[-1] if lines else message.strip().splitlines()[-1] if message.strip() else ""
 
 
+#: How the harness itself changed, so that rates of different runs can be compared.
+HARNESS_NOTES = [
+    "Classification reads a test's own source: a test decorated with `mock.patch` is a "
+    "wrapper whose code lives in `unittest/mock.py`, so until this run its patch targets "
+    "(`optuna.study._optimize.gc.collect`, `optuna.storages.journal._redis.redis`, ...) went "
+    "unseen and 7 tests that patch Optuna's internals were counted (576 before, 569 after; "
+    "all 7 failed with tftune, so the run before, 481 / 576, reads 481 / 569 = 84.5% now). "
+    "`plugin.py` now unwraps the function first; the rule in `rules.py` is unchanged.",
+    "`optuna.visualization._plotly_imports._imports` and "
+    "`optuna.visualization.matplotlib._matplotlib_imports._imports` are answered by the shim "
+    "with a harness flag whose `is_successful()` says whether plotly / matplotlib imports. "
+    "Optuna's EDF and timeline test files use them only at module level, to decide whether to "
+    "import `go` and `plt`; the tests that name them stay excluded as internal, so the flag "
+    "only lets those files import and their other tests run their real assertions.",
+]
+
+#: Failures left on purpose: tftune's documented behaviour differs there.
+KEPT_DIFFERENCES = [
+    "Default sampler: `AutoSampler` (GP for small, TPE for larger studies), not TPE "
+    "(`test_create_study_default_sampler`, `test_load_study_default_sampler`).",
+    "Grid and brute-force samplers start no trial once their space is exhausted "
+    "(SearchSpaceExhausted) instead of running a repeat; a changed space after that cannot "
+    "raise either (grid `test_study_optimize_with_exceeding_number_of_trials`, brute force "
+    "increasing/decreasing search space). The brute-force order is tftune's, not Optuna's "
+    "seeded stream (the two premature-stop tests check Optuna's exact draws).",
+    "`n_jobs > 1` does not reseed the sampler per trial: tftune's seeded samplers give trial "
+    "n the same parameters with threads as without (`test_optimize_with_reseeding[*-1]`).",
+    "A failed trial keeps its traceback in `system_attrs['fail_reason']`, so a data frame "
+    "of failed trials has that column (`test_trials_dataframe_with_failure`).",
+    "User attributes must be JSON in every storage, in memory too (`enqueue_trial` in "
+    "`test_intersection_search_space` passes distributions as user attributes).",
+    "`study.stop()` outside `optimize` does not raise: tftune's Keras search loops call it.",
+    "RDBStorage opens tftune's schema only; an Optuna database (the `test_upgrade_*` "
+    "assets) is refused, untouched, with a StorageError naming its revision and the way over "
+    "(Optuna's `copy_study` into a journal file, which both read).",
+]
+
+
 def write_markdown(summary: dict[str, Any]) -> str:
     total = summary["total"]
     setup = summary["setup"]
@@ -214,4 +252,6 @@ def write_markdown(summary: dict[str, Any]) -> str:
     lines += ["", "## Most common failure causes", "", "| count | cause |", "|---:|---|"]
     for c, n in total["top_causes"][:30]:
         lines.append(f"| {n} | {c.replace('|', '/')} |")
+    lines += ["", "## Harness notes", ""] + [f"- {note}" for note in HARNESS_NOTES]
+    lines += ["", "## Differences kept on purpose", ""] + [f"- {d}" for d in KEPT_DIFFERENCES]
     return "\n".join(lines) + "\n"

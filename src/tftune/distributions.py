@@ -59,7 +59,9 @@ class BaseDistribution(abc.ABC):
             cached = hash(
                 (
                     type(self).__name__,
-                    json.dumps(_without_negative_zero(self._asdict()), sort_keys=True),
+                    json.dumps(
+                        _without_negative_zero(self._asdict()), sort_keys=True, default=repr
+                    ),
                 )
             )
             self.__dict__["_hash"] = cached
@@ -281,10 +283,13 @@ class CategoricalDistribution(BaseDistribution):
             raise ValueError(f"`choices` must contain at least one element, got {choices!r}.")
         for choice in choices:
             if not isinstance(choice, _CHOICE_TYPES):
-                raise TypeError(
-                    "`choices` may hold only None, bool, int, float and str "
-                    "(they are stored as JSON), "
-                    f"got {choice!r} of type {type(choice).__name__}."
+                warnings.warn(
+                    "`choices` should hold only None, bool, int, float and str, which every "
+                    f"storage can keep (as JSON); got {choice!r} of type "
+                    f"{type(choice).__name__}. It is used as given (as Optuna does): an "
+                    "in-memory study takes it, a database or journal only if it is JSON.",
+                    UserWarning,
+                    stacklevel=2,
                 )
         self.choices = tuple(choices)
 
@@ -437,8 +442,16 @@ _DISTRIBUTIONS = {cls.__name__: cls for cls in DISTRIBUTION_CLASSES}
 
 
 def distribution_to_json(distribution: BaseDistribution) -> str:
-    """Serialise a distribution to JSON."""
-    return json.dumps({"name": type(distribution).__name__, "attributes": distribution._asdict()})
+    """Serialise a distribution to JSON; TypeError naming the choice JSON cannot hold."""
+    try:
+        return json.dumps(
+            {"name": type(distribution).__name__, "attributes": distribution._asdict()}
+        )
+    except TypeError as error:
+        raise TypeError(
+            f"{distribution!r} cannot be stored: its choices must be None, bool, int, float, "
+            f"str or other JSON values ({error}). Use such choices, or an in-memory study."
+        ) from None
 
 
 def json_to_distribution(text: str) -> BaseDistribution:

@@ -130,7 +130,7 @@ def validate_grid(
                     f"Grid parameter {name!r} must be a list of values, got {values!r}."
                 )
             try:
-                CategoricalDistribution(values)  # the same rules: non-empty, JSON scalars
+                CategoricalDistribution(values)  # the same rules: non-empty (odd values warn)
             except (TypeError, ValueError) as error:
                 raise type(error)(f"Grid parameter {name!r}: {error}") from None
             plain[name] = list(values)
@@ -163,10 +163,19 @@ def intersection_search_space(
 
 class IntersectionSearchSpace:
     """Optuna's object form of :func:`intersection_search_space`: ``calculate(study)`` gives
-    the search space the study's trials share (recomputed each call)."""
+    the search space the study's trials share (recomputed each call). One object serves one
+    study: ``calculate`` of another study raises ValueError, as in Optuna."""
 
     def __init__(self, include_pruned: bool = False) -> None:
         self._include_pruned = include_pruned
+        self._study_name: str | None = None
 
     def calculate(self, study: Study) -> dict[str, BaseDistribution]:
+        if self._study_name is None:
+            self._study_name = study.study_name
+        elif study.study_name != self._study_name:
+            raise ValueError(
+                "An IntersectionSearchSpace serves one study: it was used with study "
+                f"{self._study_name!r}, got study {study.study_name!r}. Create one per study."
+            )
         return intersection_search_space(study.get_trials(deepcopy=False), self._include_pruned)

@@ -1,4 +1,4 @@
-"""Parameter importances: the driving parameter wins, conditional ones count, bad input named."""
+"""Parameter importances: the driving parameter wins, conditional ones as in Optuna."""
 
 from __future__ import annotations
 
@@ -85,17 +85,42 @@ def conditional(trial):
     return 1.0 + 0.01 * (trial.number % 3)
 
 
-@pytest.mark.parametrize("evaluator", EVALUATORS, ids=IDS)
-def test_conditional_parameters_are_judged_not_dropped(evaluator):
+def test_ped_anova_judges_conditional_parameters_too():
     study = random_study(conditional, 120)
-    importances = get_param_importances(study, evaluator=evaluator)
+    importances = get_param_importances(study, evaluator=EVALUATORS[0])
     assert set(importances) == {"model", "depth", "alpha"}
     # the branch counts for `model`, the tree's depth within it; the linear `alpha` is noise
     assert importances["alpha"] < 0.1
     assert importances["depth"] > 0.1 and importances["model"] > 0.1
 
 
-def test_several_objectives_need_a_target():
+@pytest.mark.parametrize("evaluator", EVALUATORS[1:], ids=IDS[1:])
+def test_forests_judge_the_shared_parameters_by_default(evaluator):
+    study = random_study(conditional, 60)
+    importances = get_param_importances(study, evaluator=evaluator)
+    assert set(importances) == {"model"}  # as Optuna's: the intersection search space
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS[1:], ids=IDS[1:])
+def test_forests_judge_a_named_conditional_parameter_on_the_trials_that_have_it(evaluator):
+    study = random_study(conditional, 60)
+    importances = get_param_importances(study, evaluator=evaluator, params=["depth"])
+    assert list(importances) == ["depth"] and importances["depth"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS[1:], ids=IDS[1:])
+def test_forests_refuse_named_parameters_of_a_dynamic_space(evaluator):
+    study = random_study(lambda t: t.suggest_float("x", 0.1, t.number + 0.1) ** 2, 3)
+    with pytest.raises(
+        ValueError,
+        match=r"cannot be assessed on a dynamic search space when `params` is given: 'x' is "
+        r"FloatDistribution\(low=0\.1, high=0\.1.*in trial #0 but .*high=1\.1.* in trial #1",
+    ):
+        get_param_importances(study, evaluator=evaluator, params=["x"])
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS[1:], ids=IDS[1:])
+def test_forests_need_a_target_for_several_objectives(evaluator):
     def objective(trial):
         x = trial.suggest_float("x", 0, 1)
         y = trial.suggest_float("y", 0, 1)
@@ -103,9 +128,23 @@ def test_several_objectives_need_a_target():
 
     study = random_study(objective, 60, directions=("minimize", "minimize"))
     with pytest.raises(ValueError, match=r"has 2 objectives: pass `target`"):
-        get_param_importances(study)
-    second = get_param_importances(study, target=lambda t: t.values[1])
+        get_param_importances(study, evaluator=evaluator)
+    second = get_param_importances(study, evaluator=evaluator, target=lambda t: t.values[1])
     assert list(second)[0] == "y"
+
+
+def test_ped_anova_judges_what_reaches_the_pareto_front_without_a_target():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        trial.suggest_float("noise", 0, 1)
+        return x, (1 - x) + 3 * y  # the front is y = 0, along all of x
+
+    study = random_study(objective, 300, directions=("minimize", "minimize"))
+    importances = get_param_importances(study)
+    assert list(importances)[0] == "y" and importances["y"] > 0.9
+    second = get_param_importances(study, target=lambda t: t.values[0])
+    assert list(second)[0] == "x"
 
 
 def test_empty_one_trial_and_single_valued_studies(caplog):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import tftune as optuna
 from tftune.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from tftune.search_space import IntersectionSearchSpace, intersection_search_space
@@ -42,3 +44,12 @@ def test_intersection_search_space_of_a_study():
         "kind": CategoricalDistribution(["a", "b"]),
         "lr": FloatDistribution(1e-3, 1e-1, log=True),
     }
+
+
+def test_an_intersection_search_space_object_serves_one_study():
+    space = IntersectionSearchSpace()
+    first, second = optuna.create_study(), optuna.create_study()
+    assert space.calculate(first) == {}
+    assert space.calculate(first) == {}  # the same study again is fine
+    with pytest.raises(ValueError, match=r"serves one study: it was used with study '.*', got"):
+        space.calculate(second)

@@ -199,6 +199,21 @@ def test_a_single_valued_param_need_not_be_in_the_grid():
             lambda t: t.suggest_float("q", 0.0, 1.0, step=0.5),
             r"Parameter 'q': the fixed value 0\.25 of trial #0 lies outside",
         ),
+    ],
+    ids=["float-range", "int-range", "int-step", "float-step"],
+)
+def test_a_grid_value_outside_the_suggested_range_warns_and_is_used(grid, objective, message):
+    study = tftune.create_study(sampler=GridSampler(grid))
+    with pytest.warns(UserWarning, match=message + r".*It is used as given"):
+        study.optimize(lambda trial: (objective(trial), 0.0)[1])
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * len(study.trials)
+    ((name, values),) = grid.items()
+    assert sorted(t.params[name] for t in study.trials) == sorted(values)
+
+
+@pytest.mark.parametrize(
+    "grid, objective, message",
+    [
         (
             {"act": ["relu", "swish"]},
             lambda t: t.suggest_categorical("act", ["relu", "tanh"]),
@@ -211,9 +226,9 @@ def test_a_single_valued_param_need_not_be_in_the_grid():
             r"Parameter 'x': the fixed value 'a' of trial #0 lies outside",
         ),
     ],
-    ids=["float-range", "int-range", "int-step", "float-step", "categorical", "wrong-type"],
+    ids=["categorical", "wrong-type"],
 )
-def test_a_grid_value_outside_the_suggested_range_raises(grid, objective, message):
+def test_a_grid_value_the_distribution_cannot_hold_raises(grid, objective, message):
     study = tftune.create_study(sampler=GridSampler(grid))
     with pytest.raises(
         ValueError, match=message + r".*Make the grid and the objective's suggestions agree"

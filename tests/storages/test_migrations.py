@@ -70,3 +70,25 @@ def test_a_missing_step_is_reported(sqlite_url):
         _migrations.upgrade_database(sqlite_url)
     with pytest.raises(SchemaVersionError):  # the failed upgrade rolled back: still refused
         RDBStorage(sqlite_url)
+
+
+def test_optuna_style_version_methods_on_an_up_to_date_database(sqlite_url):
+    storage = RDBStorage(sqlite_url)
+    head = str(_schema.SCHEMA_VERSION)
+    assert storage.get_current_version() == storage.get_head_version() == head
+    assert storage.get_all_versions()[0] == head
+    storage.upgrade()  # nothing to do
+    assert storage.get_current_version() == head
+    storage.close()
+
+
+def test_the_storage_method_upgrades_an_old_schema_it_was_allowed_to_open(sqlite_url, monkeypatch):
+    tftune.create_study(study_name="kept", storage=sqlite_url).optimize(lambda t: 1.0, n_trials=1)
+    _set_version(sqlite_url, _schema.SCHEMA_VERSION - 1)
+    monkeypatch.setitem(_migrations.MIGRATIONS, _schema.SCHEMA_VERSION - 1, lambda conn: None)
+    storage = RDBStorage(sqlite_url, skip_compatibility_check=True)
+    assert storage.get_current_version() == str(_schema.SCHEMA_VERSION - 1)
+    storage.upgrade()
+    assert storage.get_current_version() == storage.get_head_version()
+    storage.close()
+    assert len(tftune.load_study("kept", sqlite_url).trials) == 1

@@ -1,4 +1,5 @@
-"""Study.tell refuses trials of other studies and the wrong number of values, changing nothing."""
+"""Study.tell refuses trials of other studies, changing nothing; the wrong number of values fails
+the trial with a warning (Optuna's rule), or is refused when COMPLETE was asked for."""
 
 from __future__ import annotations
 
@@ -68,28 +69,61 @@ def test_a_trial_number_that_does_not_exist_is_refused(storage_url):
         (["minimize", "maximize"], (1.0,)),
     ],
 )
-def test_the_wrong_number_of_values_is_refused_and_the_trial_stays_running(
+def test_the_wrong_number_of_values_fails_the_trial_with_a_warning(
     storage_url, directions, values
 ):
     study = tftune.create_study(storage=storage_url, directions=directions)
     trial = study.ask()
     count = len(values) if isinstance(values, (list, tuple)) else 1
-    message = f"`values` must hold one value per objective ({len(directions)}), got {count}: "
-    with pytest.raises(ValueError, match=re.escape(message + repr(values))):
-        study.tell(trial, values)
+    message = (
+        f"Trial #0 failed: The objective returned {count} value(s) ({values!r}) but the study "
+        f"has {len(directions)} objective(s)."
+    )
+    with pytest.warns(UserWarning, match=re.escape(message)):
+        frozen = study.tell(trial, values)
+    assert frozen.state == TrialState.FAIL and frozen.values is None
+    assert study.trials[0].state == TrialState.FAIL
+
+
+@pytest.mark.parametrize(
+    "directions, values",
+    [(["minimize"], [1.0, 2.0]), (["minimize", "maximize"], 1.0)],
+)
+def test_the_wrong_number_of_values_is_refused_when_complete_is_asked_for(
+    storage_url, directions, values
+):
+    study = tftune.create_study(storage=storage_url, directions=directions)
+    trial = study.ask()
+    with pytest.raises(ValueError, match=r"tell\(state=COMPLETE\) needs one finite number per "):
+        study.tell(trial, values, state=TrialState.COMPLETE)
     assert [t.state for t in study.trials] == [TrialState.RUNNING]
     frozen = study.tell(trial, [0.5] * len(directions))
     assert frozen.state == TrialState.COMPLETE and frozen.values == [0.5] * len(directions)
 
 
-def test_the_wrong_number_of_values_is_refused_for_a_pruned_trial_too():
+@pytest.mark.parametrize("state", [TrialState.PRUNED, TrialState.FAIL])
+def test_values_with_a_pruned_or_failed_state_are_refused(state):
     study = tftune.create_study()
     trial = study.ask()
-    with pytest.raises(ValueError, match=r"`values` must hold one value per objective \(1\)"):
-        study.tell(trial, [1.0, 2.0], state=TrialState.PRUNED)
+    with pytest.raises(
+        ValueError, match=rf"`values` must be None when `state` is {state.name}, got 1\.0\."
+    ):
+        study.tell(trial, 1.0, state=state)
     assert study.trials[0].state == TrialState.RUNNING
+    assert study.tell(trial, state=state).state == state
 
 
 def test_one_value_in_a_list_is_accepted_for_one_objective():
     study = tftune.create_study()
     assert study.tell(study.ask(), [0.25]).values == [0.25]
+
+
+def test_a_waiting_trial_cannot_be_told():
+    study = tftune.create_study()
+    study.enqueue_trial({})
+    number = study.trials[-1].number
+    with pytest.raises(ValueError, match=r"Trial #0 is WAITING \(enqueued, not started\)"):
+        study.tell(number, 1.0)
+    with pytest.raises(tftune.exceptions.UpdateFinishedTrialError):
+        study.tell(number, 1.0)
+    assert study.trials[0].state == TrialState.WAITING

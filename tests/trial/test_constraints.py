@@ -17,6 +17,9 @@ from tftune.trial._constraints import (
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 
+# The deprecated `constraints_func` is still what most of these tests exercise.
+pytestmark = pytest.mark.filterwarnings("ignore:`constraints_func` of the samplers:FutureWarning")
+
 
 def _quiet() -> None:
     tftune.logging.set_verbosity(tftune.logging.WARNING)
@@ -122,3 +125,45 @@ def test_best_trials_is_empty_when_nothing_is_feasible() -> None:
     trial.set_system_attr(CONSTRAINTS_KEY, [0.5])
     study.tell(trial, (1.0, 1.0))
     assert study.best_trials == []
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda f: tftune.samplers.NSGAIISampler(constraints_func=f),
+        lambda f: tftune.samplers.NSGAIIISampler(constraints_func=f),
+        lambda f: tftune.samplers.TPESampler(constraints_func=f),
+    ],
+    ids=["nsgaii", "nsgaiii", "tpe"],
+)
+def test_a_samplers_constraints_func_is_deprecated_but_still_works(make) -> None:
+    _quiet()
+    with pytest.warns(
+        FutureWarning,
+        match=r"`constraints_func` of the samplers is deprecated.*"
+        r"Trial\.set_constraint",
+    ):
+        sampler = make(lambda t: [t.params["x"] - 0.5])
+    study = tftune.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert all(t.system_attrs[CONSTRAINTS_KEY] == [t.params["x"] - 0.5] for t in study.trials)
+
+
+def test_no_constraints_func_no_warning(recwarn) -> None:
+    tftune.samplers.NSGAIISampler()
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_a_nan_constraint_stops_optimize_but_the_complete_trial_is_kept() -> None:
+    _quiet()
+    sampler = tftune.samplers.NSGAIISampler(
+        population_size=2, constraints_func=lambda t: (math.nan,)
+    )
+    study = tftune.create_study(directions=["minimize"] * 2, sampler=sampler)
+    with pytest.raises(ValueError, match="Constraint values cannot be NaN"):
+        study.optimize(lambda t: [t.suggest_float(f"x{i}", 0, 1) for i in range(2)], n_trials=4)
+    (trial,) = study.trials
+    assert trial.state == TrialState.COMPLETE
+    assert trial.values == list(trial.params.values())
+    assert trial.constraints == {}

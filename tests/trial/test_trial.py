@@ -73,10 +73,6 @@ def test_the_same_name_with_another_kind_of_distribution_is_an_error(trial):
             r"Parameter 'act': `choices` must contain at least one element",
         ),
         (
-            lambda t: t.suggest_categorical("act", [[1, 2]]),
-            r"Parameter 'act': `choices` may hold only None, bool, int, float and str",
-        ),
-        (
             lambda t: t.suggest_float("x", float("nan"), 1.0),
             r"Parameter 'x': `low` must be finite, got nan",
         ),
@@ -145,3 +141,17 @@ def test_user_attrs(trial):
     assert trial.user_attrs == {"fold_scores": [0.9, 0.8]}
     with pytest.raises(TypeError, match="Attribute 'model' must be JSON-serialisable"):
         trial.set_user_attr("model", object())
+
+
+def test_a_non_primitive_choice_warns_and_is_suggested_in_memory(trial):
+    with pytest.warns(UserWarning, match=r"got \[1, 2\] of type list\. It is used as given"):
+        assert trial.suggest_categorical("act", [[1, 2]]) == [1, 2]
+
+
+def test_a_fixed_trial_warns_for_the_choice_and_refuses_a_value_not_in_it():
+    fixed = tftune.trial.FixedTrial({"x": "baz"})
+    with (
+        pytest.warns(UserWarning, match="`choices` should hold only None"),
+        pytest.raises(ValueError, match="'baz'"),
+    ):
+        fixed.suggest_categorical("x", [{"foo": "bar"}])

@@ -20,7 +20,10 @@ def study(sqlite_url):
         trial = study.ask()
         for step, value in enumerate(curve):
             trial.report(value, step)
-        study.tell(trial, curve[-1], state=TrialState.PRUNED if number == 1 else None)
+        if number == 1:  # a pruned trial keeps its last reported value
+            study.tell(trial, state=TrialState.PRUNED)
+        else:
+            study.tell(trial, curve[-1])
     return study
 
 

@@ -20,8 +20,8 @@ class FanovaImportanceEvaluator(ForestImportanceEvaluator):
 
     Each tree's variance decomposition is exact: leaves are boxes, the marginal in a parameter
     is a step function over the tree's split points, and both variances are weighted sums over
-    leaves (vectorised). Conditional parameters are judged by their values where they exist
-    (absent ones are filled at random, see ``tftune.importance._forest``).
+    leaves (vectorised). Conditional parameters are left out unless named in ``params`` (as
+    in Optuna; see ``tftune.importance._forest``).
     """
 
     label = "fANOVA"

@@ -2,10 +2,12 @@
 only: ``pip install 'tftune[sklearn]'``), and the feature matrix it is fitted on.
 
 Every parameter is one column scaled to [0, 1]: numbers from their declared range (log10 for
-log-scale ones), categories as the centres of equal cells. A trial without the parameter
-(a conditional space) gets a value drawn at random from the column's range (seeded), so the
-trees learn nothing from its mere absence: the effect of taking a branch goes to the parameter
-that chose it, and a conditional parameter is judged by its values where it exists.
+log-scale ones), categories as the centres of equal cells.
+
+Which parameters and trials, as Optuna's forest evaluators: with ``params=None`` the
+parameters every complete trial has with the same distribution (the intersection search space;
+conditional parameters are left out, PED-ANOVA judges those); with ``params`` the trials that
+have all of them, which must agree on their distributions (ValueError on a dynamic space).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tftune.importance._base import (
     warn_too_few,
 )
 from tftune.importance._columns import ParamColumn, param_column
+from tftune.search_space import intersection_search_space
 from tftune.study._target import Target
 from tftune.trial._frozen import FrozenTrial
 
@@ -40,6 +43,35 @@ class Features:
     low: np.ndarray
     high: np.ndarray
     varies: np.ndarray  # whether the column takes more than one value
+
+
+def shared_space(
+    trials: list[FrozenTrial],
+    names: list[str],
+    values: np.ndarray,
+    params: Sequence[str] | None,
+) -> tuple[list[FrozenTrial], list[str], np.ndarray]:
+    """The trials and parameters a forest is fitted on (module docstring), with their targets."""
+    if params is None:
+        return trials, list(intersection_search_space(trials)), values
+    keep = np.array([all(name in t.distributions for name in names) for t in trials], dtype=bool)
+    kept = [t for t, k in zip(trials, keep, strict=True) if k]
+    if not kept:
+        raise ValueError(
+            f"`params` {names!r}: no complete trial has all of them; pass parameters that "
+            "appear together in at least one complete trial."
+        )
+    first = kept[0].distributions
+    for trial in kept[1:]:
+        changed = [name for name in names if trial.distributions[name] != first[name]]
+        if changed:
+            raise ValueError(
+                "Parameter importances cannot be assessed on a dynamic search space when "
+                f"`params` is given: {changed[0]!r} is {first[changed[0]]!r} in trial "
+                f"#{kept[0].number} but {trial.distributions[changed[0]]!r} in trial "
+                f"#{trial.number}."
+            )
+    return kept, names, values[keep]
 
 
 def encode(column: ParamColumn, rng: np.random.Generator) -> np.ndarray:
@@ -115,6 +147,7 @@ class ForestImportanceEvaluator(BaseImportanceEvaluator):
         target: Target | None = None,
     ) -> dict[str, float]:
         trials, names, values = prepared_trials(study, params, target, self.label)
+        trials, names, values = shared_space(trials, names, values, params)
         if len(trials) < 2:
             warn_too_few(study, len(trials), 2, self.label)
             return dict.fromkeys(names, 0.0)

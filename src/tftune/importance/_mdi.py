@@ -13,8 +13,8 @@ class MeanDecreaseImpurityImportanceEvaluator(ForestImportanceEvaluator):
     """scikit-learn's ``feature_importances_`` of a random forest (``n_trees`` trees of depth up
     to ``max_depth``, seeded by ``seed``) fitted on the complete trials. Needs scikit-learn.
 
-    Conditional parameters are judged by their values where they exist (absent ones are filled
-    at random, see ``tftune.importance._forest``).
+    Conditional parameters are left out unless named in ``params`` (as in Optuna; see
+    ``tftune.importance._forest``).
     """
 
     label = "Mean decrease impurity"

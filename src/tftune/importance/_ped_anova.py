@@ -18,7 +18,9 @@ from tftune.importance._base import (
     warn_too_few,
 )
 from tftune.importance._columns import ParamColumn, param_column
-from tftune.study._target import Target
+from tftune.study._multi_objective import loss_values, nondomination_ranks
+from tftune.study._target import Target, complete_trials, param_names
+from tftune.trial._frozen import FrozenTrial
 
 if TYPE_CHECKING:
     from tftune.study._study import Study
@@ -45,7 +47,9 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
     is judged on the trials of both sets that have it, its divergence weighted by
     ``alpha**2 / beta`` (the shares of the top and of the region trials that have it), so a
     branch the best trials rarely take counts little. Lower target values are better, unless
-    the study is maximized and no ``target`` is given.
+    the study is maximized and no ``target`` is given. A study with several objectives and no
+    ``target`` ranks trials by non-dominated sorting (the Pareto front first, each front's trials
+    tied), so the importances say what it takes to reach the front, as in Optuna 5.
     """
 
     def __init__(
@@ -84,12 +88,10 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         *,
         target: Target | None = None,
     ) -> dict[str, float]:
-        trials, names, values = prepared_trials(study, params, target, "PED-ANOVA")
+        trials, names, loss = trial_losses(study, params, target)
         if len(trials) < MIN_TOP_TRIALS:
             warn_too_few(study, len(trials), MIN_TOP_TRIALS, "PED-ANOVA")
             return dict.fromkeys(names, 0.0)
-        maximize = target is None and study.directions[0] == StudyDirection.MAXIMIZE
-        loss = -values if maximize else values
         top = quantile_mask(loss, self.target_quantile)
         region = quantile_mask(loss, self.region_quantile)
         scale = (top.sum() / region.sum()) ** 2
@@ -131,6 +133,29 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
                 else np.full(len(grid), 1.0 / len(grid))
             )
         return max(0.0, float(np.sum(p_top * p_top / p_region)) - 1.0)
+
+
+def trial_losses(
+    study: Study, params: Sequence[str] | None, target: Target | None
+) -> tuple[list[FrozenTrial], list[str], np.ndarray]:
+    """The usable complete trials, the parameter names, and each trial's loss (lower is better):
+    the target, the objective (negated when maximized), or the non-domination rank of the
+    objectives of a study with several."""
+    if target is not None or len(study.directions) == 1:
+        trials, names, values = prepared_trials(study, params, target, "PED-ANOVA")
+        maximize = target is None and study.directions[0] == StudyDirection.MAXIMIZE
+        return trials, names, -values if maximize else values
+    trials = complete_trials(study)
+    names = param_names(trials, params)
+    loss = loss_values([t.values or [] for t in trials], study.directions)  # COMPLETE: set
+    finite = np.all(np.isfinite(loss), axis=1)
+    if not finite.any():
+        raise ValueError(
+            "PED-ANOVA needs complete trials with finite objective values; study "
+            f"{study.study_name!r} has none."
+        )
+    kept = [t for t, keep in zip(trials, finite, strict=True) if keep]
+    return kept, names, nondomination_ranks(loss[finite]).astype(float)
 
 
 def quantile_mask(loss: np.ndarray, quantile: float) -> np.ndarray:

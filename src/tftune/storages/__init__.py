@@ -12,12 +12,16 @@ from tftune.storages._callbacks import (
     RetryFailedTrialCallback,
     RetryHeartbeatStaleTrialCallback,
 )
+from tftune.storages._deprecated_locks import (
+    DeprecatedJournalFileOpenLock as JournalFileOpenLock,
+)
+from tftune.storages._deprecated_locks import (
+    DeprecatedJournalFileSymlinkLock as JournalFileSymlinkLock,
+)
 from tftune.storages._in_memory import InMemoryStorage
 from tftune.storages.journal import (
     BaseJournalBackend,
     JournalFileBackend,
-    JournalFileOpenLock,
-    JournalFileSymlinkLock,
     JournalStorage,
 )
 

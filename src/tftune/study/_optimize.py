@@ -365,8 +365,10 @@ def _finish(
 
 
 def _abandon(study: Study, trial: Trial, error: BaseException) -> None:
-    """Close a trial whose finishing raised ``error``: mark it FAIL, stop its heartbeat."""
-    if not isinstance(error, UpdateFinishedTrialError):  # else it is finished already
+    """Close a trial whose finishing raised ``error``: mark it FAIL unless it is finished
+    already (the sampler's ``after_trial`` raised after the outcome was stored), stop its
+    heartbeat."""
+    if not isinstance(error, UpdateFinishedTrialError) and not _finished(study, trial):
         reason = f"The trial could not be finished: {type(error).__name__}: {error}"
         try:
             study.storage.set_trial_state_values(
@@ -383,6 +385,13 @@ def _abandon(study: Study, trial: Trial, error: BaseException) -> None:
         else:
             _logger.warning("Trial %d failed: %s", trial.number, reason)
     stop_beating(study.storage, trial.trial_id)
+
+
+def _finished(study: Study, trial: Trial) -> bool:
+    try:
+        return study.storage.get_trial(trial.trial_id).state.is_finished()
+    except Exception:  # noqa: BLE001 - an unreadable storage: try to fail the trial anyway
+        return False
 
 
 def _fail_interrupted(study: Study, trials: list[Trial], error: BaseException | None) -> None:

@@ -19,7 +19,12 @@ from tftune.storages._base import FIXED_PARAMS_KEY, METRIC_NAMES_KEY
 from tftune._direction import StudyDirection, parse_direction
 from tftune.study._dataframe import DEFAULT_ATTRS
 from tftune.study._multi_objective import pareto_front
-from tftune.study._tell import FinishedTrialTellError, check_values, finish_trial, split_values
+from tftune.study._tell import (
+    FinishedTrialTellError,
+    WaitingTrialTellError,
+    check_values,
+    finish_trial,
+)
 from tftune.trial._constraints import feasible, is_feasible
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._names import check_fixed_params, check_name
@@ -295,14 +300,16 @@ class Study:
     ) -> FrozenTrial:
         """Finish a trial started with :meth:`ask` (or give its number).
 
-        With ``values`` and no ``state`` the trial is COMPLETE; values that are not finite
-        numbers fail the trial with the reason stored (and a warning) instead. A PRUNED trial
-        keeps its last reported value. A trial of another study, a number with no trial, or
-        the wrong number of values raises ValueError and leaves the trial as it was.
+        With ``values`` and no ``state`` the trial is COMPLETE; values that cannot be stored
+        (not finite numbers, or not one per objective) fail the trial with the reason stored
+        and a UserWarning instead, as in Optuna. ``state=COMPLETE`` with such values, values
+        given with ``state`` PRUNED or FAIL, a trial of another study or a number with no trial
+        raise ValueError and leave the trial as it was. A PRUNED trial keeps its last reported
+        value.
         """
         running = self._own_trial(trial)
         if running._frozen.state == TrialState.WAITING:
-            raise UpdateFinishedTrialError(
+            raise WaitingTrialTellError(
                 f"Trial #{running.number} is WAITING (enqueued, not started); "
                 "tell() can finish only a RUNNING trial."
             )
@@ -313,13 +320,11 @@ class Study:
                     f"tell(state=COMPLETE) needs one finite number per objective; {reason} "
                     "The trial is still running."
                 )
-        if values is not None and state in (None, TrialState.COMPLETE, TrialState.PRUNED):
-            items, _ = split_values(values)
-            if items is not None and len(items) != len(self._directions):
-                raise ValueError(
-                    "`values` must hold one value per objective "
-                    f"({len(self._directions)}), got {len(items)}: {values!r}."
-                )
+        if values is not None and state in (TrialState.PRUNED, TrialState.FAIL):
+            raise ValueError(
+                f"`values` must be None when `state` is {state.name}, got {values!r}. "
+                "The trial is still running."
+            )
         try:
             return finish_trial(self, running, values, state)
         except UpdateFinishedTrialError as error:

@@ -27,6 +27,11 @@ class FinishedTrialTellError(UpdateFinishedTrialError, ValueError):
     raises there."""
 
 
+class WaitingTrialTellError(UpdateFinishedTrialError, ValueError):
+    """``tell`` of a WAITING (enqueued, not started) trial: an UpdateFinishedTrialError, and a
+    ValueError as Optuna raises there."""
+
+
 def _show(value: Any) -> str:
     """``repr(value)``, cut to 80 characters (a huge int or array stays readable)."""
     text = repr(value)
@@ -137,7 +142,8 @@ def finish_trial(
 
     Values that cannot be stored fail the trial with a UserWarning, or with a log line instead
     when ``suppress_warning`` is set (the optimize loop's worker threads must not touch the
-    process-wide warnings state).
+    process-wide warnings state). When the sampler's ``after_trial`` raises (a constraint
+    function returned NaN), the outcome is stored first and the error propagates.
     """
     if state is not None and not isinstance(state, TrialState):
         raise TypeError(f"`state` must be a TrialState, got {state!r}.")
@@ -166,8 +172,12 @@ def finish_trial(
     system_attrs = (
         {FAIL_REASON_KEY: fail_reason} if state == TrialState.FAIL and fail_reason else None
     )
-    study.sampler.after_trial(study, frozen, state, floats)
-    study.storage.set_trial_state_values(trial.trial_id, state, floats, system_attrs=system_attrs)
+    try:
+        study.sampler.after_trial(study, frozen, state, floats)
+    finally:  # as Optuna's: the outcome is stored even when the sampler's hook raises
+        study.storage.set_trial_state_values(
+            trial.trial_id, state, floats, system_attrs=system_attrs
+        )
     frozen.state, frozen.values = state, floats
     frozen.datetime_complete = datetime.datetime.now()
     if system_attrs:

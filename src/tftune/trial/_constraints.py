@@ -104,11 +104,23 @@ def feasible(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
 
 
 def check_constraints_func(constraints_func: Any) -> ConstraintsFunc | None:
-    """``constraints_func`` if it is None or callable, else a TypeError naming it."""
+    """``constraints_func`` if it is None or callable, else a TypeError naming it.
+
+    A sampler's ``constraints_func`` still works but is deprecated, as in Optuna 5.0: a
+    FutureWarning points to ``Trial.set_constraint``, which names each constraint.
+    """
     if constraints_func is not None and not callable(constraints_func):
         raise TypeError(
             "`constraints_func` must be None or a callable `(FrozenTrial) -> Sequence[float]`, "
             f"got {constraints_func!r}."
+        )
+    if constraints_func is not None:
+        warnings.warn(
+            "`constraints_func` of the samplers is deprecated (as in Optuna 5.0.0) and may be "
+            "removed in a later version. Use `Trial.set_constraint(name, value)` in the "
+            "objective instead.",
+            FutureWarning,
+            stacklevel=3,
         )
     return constraints_func  # type: ignore[no-any-return]
 

@@ -57,8 +57,8 @@ def check_trial(trial: FrozenTrial) -> None:
     """Raise ValueError unless ``trial`` is consistent enough to store.
 
     The rules (Optuna's): only a WAITING trial lacks a start time; a finished one has a
-    completion time; a COMPLETE one has values, none NaN; params and distributions name the
-    same parameters, and each value lies in its distribution.
+    completion time; a FAIL one has no values; a COMPLETE one has values, none NaN; params
+    and distributions name the same parameters, and each value lies in its distribution.
     """
     if not isinstance(trial.state, TrialState):
         raise ValueError(f"`state` must be a TrialState, got {trial.state!r}.")
@@ -66,6 +66,8 @@ def check_trial(trial: FrozenTrial) -> None:
         raise ValueError(f"A {trial.state.name} trial needs `datetime_start`, got None.")
     if trial.state.is_finished() and trial.datetime_complete is None:
         raise ValueError(f"A {trial.state.name} trial needs `datetime_complete`, got None.")
+    if trial.state == TrialState.FAIL and trial.values is not None:
+        raise ValueError(f"A FAIL trial has no values, got values={trial.values!r}.")
     if trial.state == TrialState.COMPLETE:
         if trial.values is None:
             raise ValueError("A COMPLETE trial needs `value` or `values`, got neither.")

@@ -14,6 +14,9 @@ class TrialState(enum.IntEnum):
     FAIL = 3
     WAITING = 4
 
+    #: ``str(state)`` is ``TrialState.COMPLETE``, as in Optuna (not IntEnum's ``1``).
+    __str__ = enum.Enum.__str__
+
     def is_finished(self) -> bool:
         """COMPLETE, PRUNED and FAIL are final: such a trial never changes again."""
         return self in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)

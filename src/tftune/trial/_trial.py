@@ -134,9 +134,8 @@ class Trial(SuggestMethods):
         return value
 
     def _fixed_internal(self, name: str, value: Any, distribution: BaseDistribution) -> float:
-        """The internal float of an enqueued value; one outside the range warns (and is used),
-        one the distribution cannot hold exactly raises ValueError, as any mismatch of a grid
-        trial does."""
+        """The internal float of an enqueued (or grid) value; one outside the range warns and is
+        used, as in Optuna; one the distribution cannot hold exactly raises ValueError."""
         problem = _unusable_fixed_value(value, distribution)
         internal = math.nan if problem is not None else distribution.to_internal_repr(value)
         if problem is None and distribution.contains(internal):
@@ -148,9 +147,9 @@ class Trial(SuggestMethods):
         if problem is not None:
             message += f" and cannot be used as given: {problem}"
         message += "."
-        if "grid_key" in self._frozen.system_attrs:
-            raise ValueError(message + " Make the grid and the objective's suggestions agree.")
         if problem is not None:
+            if "grid_key" in self._frozen.system_attrs:
+                message += " Make the grid and the objective's suggestions agree."
             raise ValueError(message)
         warnings.warn(message + " It is used as given.", UserWarning, stacklevel=4)
         return internal

@@ -27,6 +27,30 @@ def read_version(conn: sa.Connection) -> int | None:
     return conn.execute(sa.select(_schema.schema_info.c.version)).scalar_one_or_none()
 
 
+def optuna_revision(conn: sa.Connection) -> str | None:
+    """The schema revision of an Optuna database (its ``alembic_version``), ``"unknown"`` when
+    it has Optuna's ``version_info`` table without one, or ``None`` if it is not Optuna's."""
+    inspector = sa.inspect(conn)
+    if not inspector.has_table("version_info") or not inspector.has_table("studies"):
+        return None
+    if inspector.has_table("alembic_version"):
+        revision = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        if revision is not None:
+            return str(revision)
+    return "unknown"
+
+
+def optuna_database_error(url: str, revision: str) -> str:
+    """Why tftune will not open an Optuna database, and how to bring its studies over."""
+    return (
+        f"The database at {url} holds Optuna's schema (revision {revision}), which tftune does "
+        "not read or change. Copy its studies into a journal file that both read, with Optuna: "
+        "optuna.copy_study(from_study_name=..., from_storage=URL, to_storage=optuna.storages."
+        "JournalStorage(optuna.storages.journal.JournalFileBackend(PATH))), then open PATH with "
+        "tftune's JournalStorage."
+    )
+
+
 def check_version(version: int, url: str, current: int = _schema.SCHEMA_VERSION) -> None:
     """Raise SchemaVersionError unless ``version`` is the one this tftune writes."""
     if version > current:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import copy
 import datetime
 import json
 import logging
@@ -229,6 +230,11 @@ class RDBStorage(BaseStorage):
             self._run(self._create_schema, write=True)
         version = self._run(_migrations.read_version)
         if version is None:
+            revision = self._run(_migrations.optuna_revision)
+            if revision is not None:
+                raise StorageError(
+                    _migrations.optuna_database_error(_engine.safe_url(self.url), revision)
+                )
             raise StorageError(
                 f"The database at {_engine.safe_url(self.url)} holds no tftune schema."
             )
@@ -327,6 +333,9 @@ class RDBStorage(BaseStorage):
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(8207342301)"))
         if _migrations.read_version(conn) is not None:
             return
+        revision = _migrations.optuna_revision(conn)
+        if revision is not None:  # not mixed with tftune's tables: refused in __init__
+            return
         s.metadata.create_all(conn)
         conn.execute(
             sa.insert(s.schema_info).values(
@@ -338,6 +347,24 @@ class RDBStorage(BaseStorage):
         if self._heartbeat is not None:
             self._heartbeat.stop()
         self._engine.dispose()
+
+    # --- schema versions (Optuna's RDBStorage methods, over tftune's numbered versions) -------
+    def get_current_version(self) -> str:
+        """The schema version the database holds (a string, as Optuna's revision ids are)."""
+        return str(self._run(_migrations.read_version))
+
+    def get_head_version(self) -> str:
+        """The schema version this tftune writes."""
+        return str(s.SCHEMA_VERSION)
+
+    def get_all_versions(self) -> list[str]:
+        """Every schema version tftune has had, newest first."""
+        return [str(version) for version in range(s.SCHEMA_VERSION, 0, -1)]
+
+    def upgrade(self) -> None:
+        """Migrate the database to :meth:`get_head_version` (nothing to do when it is there;
+        a storage opened with ``skip_compatibility_check`` may hold an older schema)."""
+        self._run(lambda conn: _migrations.upgrade(conn, __version__), write=True)
 
     def _upsert(
         self, conn: sa.Connection, table: sa.Table, keys: Sequence[str], row: dict[str, Any]
@@ -780,10 +807,11 @@ class RDBStorage(BaseStorage):
     ) -> list[FrozenTrial]:
         """The trials, from this object's cache of the study refreshed by one query for what
         changed (see ``_refreshed``). With ``deepcopy=False`` the cached trials themselves are
-        returned: read-only for the caller."""
+        returned: read-only for the caller; with ``deepcopy=True`` deep copies (nested attribute
+        values included), as the other storages give."""
         with self._study_trials_lock:
             trials = self._refreshed(study_id).select(states)
-        return [trial.copy() for trial in trials] if deepcopy else trials
+        return copy.deepcopy(trials) if deepcopy else trials
 
     def get_finished_trials(self, study_id: int, *, start: int = 0) -> list[FrozenTrial]:
         with self._study_trials_lock:
