@@ -97,3 +97,13 @@ def test_split_groups_by_a_layer_width_when_the_whole_cost_interleaves(monkeypat
     assert sorted(parts) == [[0, 2, 4, 6], [1, 3, 5, 7]]
     split_cost = sum(len(p) * padded_macs([models[i] for i in p]) for p in parts)
     assert split_cost < 0.2 * 8 * padded_macs(models)
+
+
+def test_evaluation_takes_every_row_at_once_where_the_activations_fit(monkeypatch):
+    models = [mlp(32) for _ in range(4)]
+    assert _pack_sizing.evaluation_batch(models, 32, rows=600) == 600
+    # 4 copies x (32 + 32 + 10 features) a row: 1,000 floats hold 3 rows, fewer than a batch
+    monkeypatch.setattr(_pack_sizing, "EVALUATION_FLOATS", 1_000)
+    assert _pack_sizing.evaluation_batch(models, 32, rows=600) == 32
+    monkeypatch.setattr(_pack_sizing, "EVALUATION_FLOATS", 4 * 74 * 50)
+    assert _pack_sizing.evaluation_batch(models, 32, rows=600) == 50

@@ -25,6 +25,14 @@ INPUT_SHAPE_ATTR = "input_shape"
 _FILE = re.compile(r"trial_(\d+)\.weights\.h5")
 
 
+def rank_key(direction: StudyDirection, value: float, number: int) -> tuple[bool, float, int]:
+    """Sort key of a trial's value: finite values first, better first, ties to the earliest
+    trial (as the storages' ``best_trial`` breaks them)."""
+    if not math.isfinite(value):
+        return (True, 0.0, number)
+    return (False, -value if direction == StudyDirection.MAXIMIZE else value, number)
+
+
 class BestWeights:
     """Keeps ``directory/trial_<n>.weights.h5`` for the study's best trial (the ``keep`` best
     ones with ``keep > 1``)."""
@@ -63,10 +71,8 @@ class BestWeights:
         pairs = [(t.value, t.number) for t in complete if t.value is not None]
         return sorted(pairs, key=lambda pair: self._order(*pair))
 
-    def _order(self, value: float, number: int) -> tuple[float, int]:
-        """Sort key: better values first, ties to the earliest trial (as ``best_trial``)."""
-        maximize = self.study.direction == StudyDirection.MAXIMIZE
-        return (-value if maximize else value, number)
+    def _order(self, value: float, number: int) -> tuple[bool, float, int]:
+        return rank_key(self.study.direction, value, number)
 
     def save(self, trial: Trial, model: keras.Model, input_shape: list[int | None] | None) -> None:
         """Write the trial's weights and record where they are (before the trial is told)."""

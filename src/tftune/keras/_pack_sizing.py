@@ -24,6 +24,9 @@ MEMORY_SHARE = 0.25
 SPLIT_WORTH_MACS = {"CPU": 3e7, "GPU": math.inf}
 #: The smallest part a split may leave.
 MIN_SPLIT_SIZE = 4
+#: The most float32 activations (rows x copies x features, 128 MB) one evaluation call of a pack
+#: may hold: evaluating in few large calls saves a step's fixed cost per training batch.
+EVALUATION_FLOATS = 2**25
 
 
 def device_kind() -> str:
@@ -47,13 +50,26 @@ def copies_that_fit(models: Sequence[keras.Model], batch_size: int) -> int:
 
 
 def _copy_bytes(model: keras.Model, batch_size: int) -> int:
+    return 4 * (4 * int(model.count_params()) + 3 * batch_size * _activations(model))
+
+
+def _activations(model: keras.Model) -> int:
+    """Activations per sample: the sizes of every layer's output."""
     activations = 0
     for layer in model.layers:
         shape = getattr(layer, "output", None)
         shape = getattr(shape, "shape", None)
         if shape is not None:
             activations += int(np.prod([d for d in shape[1:] if d is not None]))
-    return 4 * (4 * int(model.count_params()) + 3 * batch_size * activations)
+    return activations
+
+
+def evaluation_batch(models: Sequence[keras.Model], batch_size: int, rows: int) -> int:
+    """Rows per evaluation call of a pack of ``models``: all ``rows`` where the activations fit
+    in ``EVALUATION_FLOATS``, else as many as fit, never fewer than the training ``batch_size``
+    (the logs are means over all rows either way)."""
+    per_row = len(models) * max(_activations(model) for model in models)
+    return max(batch_size, min(rows, EVALUATION_FLOATS // max(per_row, 1)))
 
 
 def _free_memory_bytes() -> int:

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tftune.exceptions import SearchSpaceExhausted
-from tftune.keras._pack_sizing import copies_that_fit, split_by_width
+from tftune.keras._best_weights import rank_key
+from tftune.keras._pack_sizing import copies_that_fit, evaluation_batch, split_by_width
 from tftune.keras._training import check_model, fresh_session
-from tftune.study import StudyDirection
 from tftune.study._optimize import run_trial
 from tftune.trial import FrozenTrial, Trial, TrialState
 
@@ -259,6 +259,13 @@ class PackedSearch:
 
     def _train_epochs(self, pack: Any, members: list[_Member], seed: int | None) -> None:
         first = members[0]
+        evaluation_rows = (
+            0
+            if self.validation is None
+            else evaluation_batch(
+                [member.model for member in members], first.batch_size, len(self.validation[0])
+            )
+        )
         for epoch in range(first.initial_epoch, first.epochs):
             train_logs = pack.fit_epoch(
                 self.x,
@@ -268,7 +275,7 @@ class PackedSearch:
                 seed=None if seed is None else seed + epoch,
             )
             val_logs = (
-                pack.evaluate(*self.validation, batch_size=first.batch_size)
+                pack.evaluate(*self.validation, batch_size=evaluation_rows)
                 if self.validation is not None
                 else [{}] * pack.size
             )
@@ -333,13 +340,9 @@ class PackedSearch:
         return False
 
     def _rank(self, member: _Member) -> tuple[bool, float, int]:
-        """Sort key of a finishing member: finite values first, better first, ties to the
-        earliest trial (as the study's best trial breaks them)."""
+        """Sort key of a finishing member (``rank_key``: the order of the best weights)."""
         value = member.history[self.job.objective][-1]
-        if not math.isfinite(value):
-            return (True, 0.0, member.trial.number)
-        maximize = self.study.direction == StudyDirection.MAXIMIZE
-        return (False, -value if maximize else value, member.trial.number)
+        return rank_key(self.study.direction, value, member.trial.number)
 
     def _complete(self, member: _Member, write_back: Callable[[], None]) -> None:
         self._store_history(member)

@@ -35,6 +35,17 @@ OPTIMIZERS = {
         global_clipnorm=0.3 if k % 3 == 1 else None,
         clipnorm=0.3 if k % 3 == 2 else None,
     ),
+    # no global norm: a position some copies lack stacks the weights of the others alone, each
+    # with its own decay, clipping and learning rate
+    "adamw-local-clips": lambda k: optimizers.AdamW(
+        2e-3 * (k + 1),
+        weight_decay=0.05 * k,
+        clipnorm=0.3 if k % 3 == 1 else None,
+        clipvalue=0.01 if k % 3 == 2 else None,
+    ),
+    "rmsprop": lambda k: optimizers.RMSprop(
+        1e-3 * (k + 1), momentum=0.5 if k % 2 else 0.0, centered=k % 3 == 0
+    ),
 }
 
 

@@ -92,6 +92,11 @@ class FusedLayer:
         self.position = position
         self.size = len(layers)
         self.variables: list[tf.Variable] = []
+        #: The copies this position's stacked weights hold, in order, when only some copies
+        #: have them (the others pass their features through); ``None``: every copy.
+        self.rows: list[int] | None = None
+        #: The copies whose weights the pack may stack alone (``rows`` if it does).
+        self.row_candidates: list[int] | None = None
 
     def keras_variables(self, layer: keras.layers.Layer) -> list[keras.Variable | None]:
         """The copy's Keras variable for each ParamDef (None when the copy lacks it)."""
@@ -129,6 +134,8 @@ class FusedDense(FusedLayer):
         self.mask = width_mask([layer.units for layer in layers])
         # the copies with a real Dense here; the others have an identity slot (``_align``)
         self.real = [k for k, layer in enumerate(layers) if not is_slot(layer)]
+        if len(self.real) < self.size:
+            self.row_candidates = self.real
 
     def keras_variables(self, layer: keras.layers.Layer) -> list[keras.Variable | None]:
         return [layer.kernel, layer.bias]
@@ -151,10 +158,12 @@ class FusedDense(FusedLayer):
         real = [self.layers[k] for k in self.real]
         inputs = max(layer.kernel.shape[0] for layer in real)
         units = max(layer.units for layer in real)
-        own_kernel = tf.gather(kernel, self.real)[:, :inputs, :units]
+        if self.rows is None:  # the weights of every copy, padded to the widest of all
+            kernel = tf.gather(kernel, self.real)[:, :inputs, :units]
+            bias = tf.gather(bias, self.real)[:, :units]
         h = flow.h[..., :inputs] if flow.shared else tf.gather(flow.h, self.real)[..., :inputs]
-        z = _dense(Flow(h, flow.shared, None), own_kernel)
-        z = z + copy_axis(tf.gather(bias, self.real)[:, :units], z.shape.rank)
+        z = _dense(Flow(h, flow.shared, None), kernel)
+        z = z + copy_axis(bias, z.shape.rank)
         own_mask = width_mask([layer.units for layer in real])
         z = apply_activations(z, [self.activations[k] for k in self.real], own_mask)
         slots = [k for k in range(self.size) if k not in self.real]

@@ -68,7 +68,9 @@ class CopyState:
 @dataclass
 class _Param:
     """A stacked weight: (K, *padded) variable, mask of real entries, per-copy true shapes and
-    regularizers."""
+    regularizers. Where only some copies have the weight (``rows``: a Dense position others fill
+    with an identity slot) the variable stacks those alone, padded to their widest, and the
+    others' fixed values wait in ``outside``."""
 
     layer: FusedLayer
     definition: ParamDef
@@ -80,6 +82,12 @@ class _Param:
     l1: tf.Tensor | None = None
     l2: tf.Tensor | None = None
     slots: dict[str, tf.Variable] = field(default_factory=dict)
+    rows: list[int] | None = None
+    outside: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def held(self, per_copy: tf.Tensor) -> tf.Tensor:
+        """A per-copy (K, ...) tensor cut to the copies this weight stacks."""
+        return per_copy if self.rows is None else tf.gather(per_copy, self.rows)
 
 
 def _stack_padded(
@@ -148,6 +156,7 @@ class FusedPack:
         self._optimizer = FusedOptimizer(
             type(models[0].optimizer).__name__, [s.hyper for s in states]
         )
+        self._held_optimizers: dict[tuple[int, ...], FusedOptimizer] = {}
         self._params = self._stack_params(states)
         self._steps = tf.Variable(np.array([s.step for s in states], np.int64), trainable=False)
         self._active = tf.Variable(np.array([s.active for s in states]), trainable=False)
@@ -160,14 +169,20 @@ class FusedPack:
         self._functions: dict[tuple[tuple[int, ...], tuple[int, ...]], Compiled] = {}
 
     def _stack_params(self, states: list[CopyState]) -> list[_Param]:
+        # a global gradient norm sums every weight of a copy: all weights then stack every copy
+        compact = not self._optimizer.uses["global_clipnorm"]
         params, index, trainable_index = [], 0, 0
         for layer in self._layers:
+            layer.rows = layer.row_candidates if compact else None
+            held = list(range(self.size)) if layer.rows is None else layer.rows
             for definition, *keras_vars in zip(
                 layer.params, *(layer.keras_variables(own) for own in layer.layers), strict=True
             ):
                 arrays = [s.values[index] for s in states]
                 present = [s.present[index] for s in states]
-                stacked, valid = _stack_padded(arrays, present)
+                stacked, valid = _stack_padded(
+                    [arrays[k] for k in held], [present[k] for k in held]
+                )
                 variable = tf.Variable(stacked, trainable=definition.trainable)
                 param = _Param(
                     layer,
@@ -176,13 +191,15 @@ class FusedPack:
                     tf.constant(valid),
                     [a.shape for a in arrays],
                     present,
-                    not all(present),
+                    not all(present[k] for k in held),
+                    rows=layer.rows,
+                    outside={k: a for k, a in enumerate(arrays) if k not in held},
                 )
                 layer.variables.append(param.variable)
                 factors = np.array(
                     [
                         _regularizer_factors(v.regularizer if v is not None else None)
-                        for v in keras_vars
+                        for v in (keras_vars[k] for k in held)
                     ]
                 )
                 if factors.any():
@@ -192,9 +209,9 @@ class FusedPack:
                     )
                 if definition.trainable:
                     for slot in self._optimizer.slot_names:
-                        slot_arrays = [s.slots[trainable_index][slot] for s in states]
+                        slot_arrays = [states[k].slots[trainable_index][slot] for k in held]
                         param.slots[slot] = tf.Variable(
-                            _stack_padded(slot_arrays, [True] * len(states))[0], trainable=False
+                            _stack_padded(slot_arrays, [True] * len(held))[0], trainable=False
                         )
                     trainable_index += 1
                 params.append(param)
@@ -226,8 +243,11 @@ class FusedPack:
         for param in self._params:
             if param.l1 is not None:
                 axes = list(range(1, param.variable.shape.rank))
-                total += param.l1 * tf.reduce_sum(tf.abs(param.variable), axes)
-                total += param.l2 * tf.reduce_sum(tf.square(param.variable), axes)
+                penalty = param.l1 * tf.reduce_sum(tf.abs(param.variable), axes)
+                penalty += param.l2 * tf.reduce_sum(tf.square(param.variable), axes)
+                if param.rows is not None:
+                    penalty = tf.scatter_nd(tf.constant(param.rows)[:, None], penalty, [self.size])
+                total += penalty
         return total
 
     def _losses(
@@ -268,31 +288,51 @@ class FusedPack:
         self._rng_step.assign_add(1)
 
     def _apply(self, trainables: list[_Param], grads: list[tf.Tensor], live: tf.Tensor) -> None:
-        optimizer = self._optimizer
-        rates = optimizer.learning_rates(self._steps)
+        rates = self._optimizer.learning_rates(self._steps)
         # a weight a copy lacks (an identity slot's kernel) has a gradient there, which must not
         # count in that copy's global gradient norm: it takes no step
         grads = [
             tf.where(param.valid, grad, 0.0) if param.absent_anywhere else grad
             for param, grad in zip(trainables, grads, strict=True)
         ]
-        grads = optimizer.clip_gradients(grads)
-        all_live = tf.reduce_all(live)
+        if self._optimizer.uses["global_clipnorm"]:  # (every weight stacks every copy then)
+            grads = self._optimizer.clip_gradients(grads)
+        else:
+            grads = [
+                self._optimizer_of(param).clip_gradients([grad])[0]
+                for param, grad in zip(trainables, grads, strict=True)
+            ]
         for param, grad in zip(trainables, grads, strict=True):
+            optimizer, held_rates, held_live = (
+                self._optimizer_of(param),
+                param.held(rates),
+                param.held(live),
+            )
             old = param.variable
             slots = {name: slot.read_value() for name, slot in param.slots.items()}
             new, new_slots = optimizer.update(
-                optimizer.decay(old, rates), grad, slots, rates, self._steps
+                optimizer.decay(old, held_rates), grad, slots, held_rates, param.held(self._steps)
             )
             targets = [(old, new, old.read_value())] + [
                 (param.slots[name], value, slots[name]) for name, value in new_slots.items()
             ]
             for target, value in zip(
                 [target for target, _, _ in targets],
-                _gated(param, live, all_live, targets),
+                _gated(param, held_live, tf.reduce_all(held_live), targets),
                 strict=True,
             ):
                 target.assign(value)
+
+    def _optimizer_of(self, param: _Param) -> FusedOptimizer:
+        """The optimizer with the hyperparameters of the copies ``param`` stacks."""
+        if param.rows is None:
+            return self._optimizer
+        key = tuple(param.rows)
+        if key not in self._held_optimizers:
+            self._held_optimizers[key] = FusedOptimizer(
+                self._optimizer.kind, [self._optimizer.hyper[k] for k in key]
+            )
+        return self._held_optimizers[key]
 
     def _eval_step(
         self, x: tf.Tensor, y: tf.Tensor, metrics: Metrics
@@ -379,12 +419,19 @@ class FusedPack:
         """Copy ``index``'s current unpadded weights, slots, step count and hyperparameters."""
         values, present, slots = [], [], []
         for param in self._params:
-            region = tuple(slice(0, n) for n in param.shapes[index])
-            values.append(param.variable[index].numpy()[region])
             present.append(param.present[index])
+            if index in param.outside:  # a weight this copy lacks: its fixed values
+                values.append(param.outside[index])
+                if param.definition.trainable:
+                    shape = param.shapes[index]
+                    slots.append({name: np.zeros(shape, np.float32) for name in param.slots})
+                continue
+            row = index if param.rows is None else param.rows.index(index)
+            region = tuple(slice(0, n) for n in param.shapes[index])
+            values.append(param.variable[row].numpy()[region])
             if param.definition.trainable:
                 slots.append(
-                    {name: slot[index].numpy()[region] for name, slot in param.slots.items()}
+                    {name: slot[row].numpy()[region] for name, slot in param.slots.items()}
                 )
         return CopyState(
             values,
