@@ -96,6 +96,10 @@ def test_a_retry_resumes_from_the_last_epoch_its_failed_trial_saved(tmp_path):
             model.optimizer.variables, resumed.optimizer.variables, strict=True
         ):
             np.testing.assert_array_equal(np.asarray(saved), np.asarray(loaded))
+        again = build(retry)  # its pack failed before it reported: it runs alone, resumed again
+        assert job.resume(retry, again)[0] == 2
+        for saved, loaded in zip(model.weights, again.weights, strict=True):
+            np.testing.assert_array_equal(saved.numpy(), loaded.numpy())
         fresh = tuner.study.ask()  # not a retry: nothing to resume
         assert job.resume_epoch(fresh) == 0
 

@@ -267,8 +267,8 @@ class PackJob:
             model.build(tuple(checkpoint["input_shape"]))
         if model.optimizer is not None and model.built:
             model.optimizer.build(model.trainable_variables)  # so its moments load too
-        if "state" in checkpoint:  # an epoch checkpoint
-            load_model_state(model, checkpoint.pop("state"))
+        if "state" in checkpoint:  # an epoch checkpoint (kept: a pack that fails may run the
+            load_model_state(model, checkpoint["state"])  # trial alone and resume it again)
         else:  # a promotion's
             model.load_weights(checkpoint["path"])
         reported = trial.intermediate_values  # (a retry after a failed pack reported them)
