@@ -734,6 +734,11 @@ def main() -> None:
         "--rewrite", action="store_true", help="rewrite ray.md from ray.json, measure nothing"
     )
     args = parser.parse_args()
+    if not 1 <= args.cpus_per_pack <= KERAS_WORKERS:
+        parser.error(
+            f"--cpus-per-pack must be 1..{KERAS_WORKERS} (the cluster's CPUs), "
+            f"got {args.cpus_per_pack!r}"
+        )
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
     if args.inner:

@@ -45,6 +45,17 @@ def test_a_chain_keeps_its_latest_checkpoint_only(tmp_path):
     assert store.names() == ["epoch_10_0.json", "epoch_10_0.npz"]
 
 
+def test_a_write_cut_short_is_never_read_and_goes_with_its_chain(tmp_path):
+    store = DirectoryEpochStore(tmp_path)
+    store.put(checkpoint(2, 0), b"w0")
+    (tmp_path / ".epoch_2_1.npz.part").write_bytes(b"half")  # killed between write and rename
+    (tmp_path / ".epoch_12_0.npz.part").write_bytes(b"other chain")
+    assert store.latest(2) == (checkpoint(2, 0), b"w0")
+    assert ".epoch_2_1.npz.part" in store.names()
+    store.discard([2])
+    assert store.names() == [".epoch_12_0.npz.part"]
+
+
 def test_weights_without_their_record_are_no_checkpoint(tmp_path):
     store = DirectoryEpochStore(tmp_path)
     store.put(checkpoint(3, 0), b"w0")

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 _NAME = re.compile(r"epoch_(\d+)_(\d+)\.(npz|json)")
+#: A write cut short (see ``_write``): never read, removed with its chain.
+_PART = re.compile(r"\.epoch_(\d+)_(\d+)\.(npz|json)\.part")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,12 +106,20 @@ class DirectoryEpochStore(EpochStore):
         for chain in chains:
             for path, _ in self._files(chain):
                 path.unlink(missing_ok=True)
+            for part in self.directory.glob(f".epoch_{chain}_*.part"):
+                match = _PART.fullmatch(part.name)
+                if match is not None and int(match[1]) == chain:
+                    part.unlink(missing_ok=True)
 
     def names(self) -> list[str]:
-        """The files kept (sorted), for a look at what is on disk."""
+        """The files kept (sorted), writes cut short included, for a look at what is on disk."""
         if not self.directory.is_dir():
             return []
-        return sorted(p.name for p in self.directory.iterdir() if _NAME.fullmatch(p.name))
+        return sorted(
+            p.name
+            for p in self.directory.iterdir()
+            if _NAME.fullmatch(p.name) or _PART.fullmatch(p.name)
+        )
 
     def _files(self, chain: int) -> list[tuple[pathlib.Path, int]]:
         if not self.directory.is_dir():

@@ -126,6 +126,7 @@ class PackJob:
             saved={},
             fetched={},
             planned={},
+            mark=0.0,
             began=time.monotonic(),
         )
 
@@ -375,12 +376,15 @@ class PackJob:
     def _epoch_saver(
         self, trial: Trial, model: keras.Model, reporter: TrialReportCallback
     ) -> list[keras.callbacks.Callback]:
-        """A Keras callback saving each reported epoch (with ``checkpoint_epochs``)."""
+        """A Keras callback saving the epochs that ``checkpoints_epoch`` takes (with
+        ``checkpoint_epochs``), within the same budget as a pack's."""
         if not self.checkpoint_epochs:
             return []
 
         def on_epoch_end(epoch: int, logs: Mapping[str, Any] | None) -> None:
-            self.save_epoch(trial, model, epoch, reporter.history)
+            if self.checkpoints_epoch(epoch):
+                self.mark = 0.0  # (a trial alone: only the save itself is checkpoint time)
+                self.save_epoch(trial, model, epoch, reporter.history)
 
         return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
 
