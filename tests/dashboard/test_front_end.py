@@ -139,9 +139,8 @@ def test_a_bad_webgl_above_is_refused_before_the_storage_is_opened(bad, tmp_path
 def test_the_script_names_its_webgl_threshold_and_a_bad_one_is_refused(storage):
     assert b"var WEBGL_ABOVE = 1000;" in _front_end.script(7)
     assert b"var WEBGL_ABOVE = 3;" in _front_end.script(7, 3)
-    assert b"var WEBGL_ABOVE = 25;" in make_app(storage, webgl_above=25).front_end.answer(
-        {"REQUEST_METHOD": "GET", "PATH_INFO": _front_end.SCRIPT_PATH}, lambda *a: None, None
-    )[0]
+    served = _get(make_app(storage, webgl_above=25), _front_end.SCRIPT_PATH)[2]
+    assert b"var WEBGL_ABOVE = 25;" in served
     app = make_app(storage)
     with pytest.raises(ValueError, match=r"`webgl_above` must be an int >= 1 .*got -1"):
         StudyDetailApi(app.app, app.storage, webgl_above=-1)

@@ -135,7 +135,8 @@ def long_served(studies_copy: Path, request: Any) -> Iterator[DashboardServer]:
 
 
 @pytest.mark.parametrize(
-    ("long_served", "kept"), [({"max_lines": 5}, 100), ({"max_lines": 110}, 110)],
+    ("long_served", "kept"),
+    [({"max_lines": 5}, 100), ({"max_lines": 110}, 110)],
     indirect=["long_served"],
 )
 def test_past_max_lines_the_timeline_draws_the_last_trials_and_the_running_and_says_so(
