@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import gzip
 import re
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dashboard_browser import CliDashboard
 from test_fast_api import _call
 
 from tftune.cli._parser import build_parser
@@ -144,6 +146,17 @@ def test_the_script_names_its_webgl_threshold_and_a_bad_one_is_refused(storage):
     app = make_app(storage)
     with pytest.raises(ValueError, match=r"`webgl_above` must be an int >= 1 .*got -1"):
         StudyDetailApi(app.app, app.storage, webgl_above=-1)
+
+
+def test_the_webgl_above_flag_reaches_the_served_script(studies_copy):
+    dashboard = CliDashboard(f"sqlite:///{studies_copy}", "--webgl-above", "7")
+    try:
+        base = dashboard.url.removesuffix("/dashboard")
+        with urllib.request.urlopen(base + _front_end.SCRIPT_PATH, timeout=30) as answer:
+            served = answer.read()
+    finally:
+        dashboard.stop()
+    assert b"var WEBGL_ABOVE = 7;" in served
 
 
 def test_the_webgl_above_cli_flag(capsys):
