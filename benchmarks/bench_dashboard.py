@@ -867,6 +867,18 @@ def _plot_ids(bundle: list[str]) -> dict[str, str]:
     return found
 
 
+def served_bundle_lines() -> list[str]:
+    """optuna-dashboard's bundle as tftune's server serves it (patched; as it is when it is
+    not 0.21.0's), by line: Chrome's profile positions are in that text."""
+    import optuna_dashboard
+
+    from tftune.dashboard._front_end import patch_bundle
+
+    text = (Path(optuna_dashboard.__file__).parent / "public" / "bundle.js").read_text("utf-8")
+    patched = patch_bundle(text)
+    return (text if patched is None else patched).split("\n")
+
+
 def summarise_profile(profile: dict[str, Any], bundle: list[str]) -> dict[str, float]:
     """A CPU profile's milliseconds: idle (waiting), garbage collection, each plot drawn
     (a dashboard function that starts by finding its plot's element, all it calls included),
@@ -947,11 +959,9 @@ def profile_pages(browser: Browser, base: str, size: int, bundle: list[str]) -> 
 def run_profile(sizes: list[int]) -> int:
     """``--profile``: where each page's time goes, for tftune's server, written to
     ``results/dashboard.profile.{md,json}``."""
-    import optuna_dashboard
     from playwright.sync_api import sync_playwright
 
-    bundle_path = Path(optuna_dashboard.__file__).parent / "public" / "bundle.js"
-    bundle = bundle_path.read_text().split("\n")
+    bundle = served_bundle_lines()
     results: dict[str, Any] = {"git": git("rev-parse", "--short", "HEAD"), "sizes": {}}
     with (
         tempfile.TemporaryDirectory(prefix="tftune-bench-dashboard-") as folder,

@@ -4,12 +4,16 @@ script, the bundle is served patched, the study route's ETag names the study's s
 from __future__ import annotations
 
 import gzip
+import re
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dashboard_browser import CliDashboard
 from test_fast_api import _call
 
+from tftune.cli._parser import build_parser
 from tftune.dashboard import _front_end, wsgi
 from tftune.dashboard._fast_api import BUNDLE_FILE, StudyDetailApi
 from tftune.dashboard._server import DashboardServer, make_app
@@ -58,6 +62,8 @@ def test_an_unknown_bundle_is_served_as_it_is_with_a_warning(tmp_path, caplog):
         plain, packed, _ = _front_end.FrontEnd(10, other).bundle()
     assert plain == other.read_bytes() and gzip.decompress(packed) == plain
     assert "served unpatched, so polls redraw every plot" in caplog.text
+    assert "--webgl-above do not apply (scatter plots stay SVG)" in caplog.text
+    assert "the rank plot's ranks stay quadratic in the trials" in caplog.text
 
 
 def test_the_page_loads_the_script_before_the_app_and_keeps_its_csp(storage):
@@ -121,12 +127,47 @@ def test_a_bad_limit_is_refused_before_the_storage_is_opened(bad, tmp_path):
     assert not (tmp_path / "missing.db").exists()
 
 
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "10", True])
+def test_a_bad_webgl_above_is_refused_before_the_storage_is_opened(bad, tmp_path):
+    missing = f"sqlite:///{tmp_path / 'missing.db'}"
+    pattern = r"`webgl_above` must be an int >= 1 \(a trial count; .*\), got "
+    with pytest.raises(ValueError, match=pattern + re.escape(repr(bad))):
+        wsgi(missing, webgl_above=bad)
+    with pytest.raises(ValueError, match=pattern):
+        DashboardServer(missing, port=0, webgl_above=bad)
+    assert not (tmp_path / "missing.db").exists()
+
+
 def test_the_script_names_its_webgl_threshold_and_a_bad_one_is_refused(storage):
     assert b"var WEBGL_ABOVE = 1000;" in _front_end.script(7)
-    assert b"var WEBGL_ABOVE = 0;" in _front_end.script(7, 0)
+    assert b"var WEBGL_ABOVE = 3;" in _front_end.script(7, 3)
+    served = _get(make_app(storage, webgl_above=25), _front_end.SCRIPT_PATH)[2]
+    assert b"var WEBGL_ABOVE = 25;" in served
     app = make_app(storage)
-    with pytest.raises(ValueError, match=r"`webgl_above` must be an int >= 0 .*got -1"):
+    with pytest.raises(ValueError, match=r"`webgl_above` must be an int >= 1 .*got -1"):
         StudyDetailApi(app.app, app.storage, webgl_above=-1)
+
+
+def test_the_webgl_above_flag_reaches_the_served_script(studies_copy):
+    dashboard = CliDashboard(f"sqlite:///{studies_copy}", "--webgl-above", "7")
+    try:
+        base = dashboard.url.removesuffix("/dashboard")
+        with urllib.request.urlopen(base + _front_end.SCRIPT_PATH, timeout=30) as answer:
+            served = answer.read()
+    finally:
+        dashboard.stop()
+    assert b"var WEBGL_ABOVE = 7;" in served
+
+
+def test_the_webgl_above_cli_flag(capsys):
+    parser = build_parser()
+    args = parser.parse_args(["dashboard", "--storage", "sqlite:///x.db", "--webgl-above", "7"])
+    assert args.webgl_above == 7
+    assert parser.parse_args(["dashboard", "--storage", "sqlite:///x.db"]).webgl_above is None
+    for bad in ("0", "-3", "x"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["dashboard", "--storage", "sqlite:///x.db", "--webgl-above", bad])
+        assert f"--webgl-above: must be an int >= 1, got '{bad}'" in capsys.readouterr().err
 
 
 def test_a_bundle_whose_timeline_has_another_name_is_served_unchanged():

@@ -12,6 +12,7 @@ import pytest
 from dashboard_browser import Page
 from dashboard_studies import N_COMPLETE, N_FAIL, N_PRUNED
 
+import tftune
 from tftune.dashboard import DashboardServer
 from tftune.storages import RDBStorage
 from tftune.trial import TrialState
@@ -107,31 +108,64 @@ def test_past_max_lines_the_parallel_coordinates_draw_a_sample_and_say_so(
     assert page.errors == []
 
 
-def _timeline_expected(path: Path, limit: int) -> int:
-    """The trials of study "mixed" the timeline keeps: the last ``limit`` and the active."""
-    storage = RDBStorage(f"sqlite:///{path}", heartbeat_interval=None, skip_table_creation=True)
+LONG_TRIALS = 130  # study "long" (the 4th): trial 0 left RUNNING, then 129 COMPLETE
+TIMELINE_RANGE_JS = "() => document.getElementById('graph-timeline').layout.yaxis.range"
+
+
+def _add_long_study(path: Path) -> None:
+    storage = RDBStorage(f"sqlite:///{path}", heartbeat_interval=None)
     try:
-        trials = storage.get_all_trials(storage.get_study_id_from_name("mixed"))
+        tftune.create_study(study_name="long", storage=storage)
+        study_id = storage.get_study_id_from_name("long")
+        storage.create_new_trial(study_id)  # stale: it stays RUNNING
+        for number in range(1, LONG_TRIALS):
+            trial = storage.create_new_trial(study_id)
+            assert trial is not None
+            storage.set_trial_state_values(trial.trial_id, TrialState.COMPLETE, [number / 10])
     finally:
         storage.close()
-    active = (TrialState.RUNNING, TrialState.WAITING)
-    earlier = [t for t in trials[: len(trials) - limit] if t.state in active]
-    return limit + len(earlier)
+
+
+@pytest.fixture
+def long_served(studies_copy: Path, request: Any) -> Iterator[DashboardServer]:
+    _add_long_study(studies_copy)
+    server = DashboardServer(f"sqlite:///{studies_copy}", port=0, **request.param).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("long_served", "kept"),
+    [({"max_lines": 5}, 100), ({"max_lines": 110}, 110)],
+    indirect=["long_served"],
+)
+def test_past_max_lines_the_timeline_draws_the_last_trials_and_the_running_and_says_so(
+    page, long_served, kept
+):
+    page.page.goto(f"{long_served.url}/studies/4")
+    page.wait_for_plot("graph-timeline")
+    bars = sum(trace["n"] for trace in page.plots()["graph-timeline"])
+    assert bars == kept + 1  # the last ones and the early running trial
+    # it opens on the last 100 trials: the newest, not the early running one
+    assert page.page.evaluate(TIMELINE_RANGE_JS) == [LONG_TRIALS - 100, LONG_TRIALS]
+    notice = page.page.locator("#tftune-notice-graph-timeline")
+    notice.wait_for()
+    assert notice.inner_text().startswith(
+        f"Timeline: {bars} of {LONG_TRIALS} trials drawn, the last {kept} and every running"
+    )
+    assert "--max-lines 0" in notice.inner_text()
+    assert page.errors == []
 
 
 @pytest.mark.parametrize("served", [{"max_lines": 5}], indirect=True)
-def test_past_max_lines_the_timeline_draws_the_last_trials_and_says_so(page, served, studies_copy):
+def test_under_100_trials_a_small_max_lines_leaves_the_timeline_whole(page, served):
     page.page.goto(f"{served.url}/studies/1")
     page.wait_for_plot("graph-timeline")
-    page.wait_for_plot("plot-history")
-    bars = sum(trace["n"] for trace in page.plots()["graph-timeline"])
-    assert bars == _timeline_expected(studies_copy, 5)
-    total = N_COMPLETE + N_PRUNED + N_FAIL + 1
-    assert _history_points(page) == N_COMPLETE + N_PRUNED  # the history keeps every trial
-    notice = page.page.locator("#tftune-notice-graph-timeline")
-    notice.wait_for()
-    assert notice.inner_text().startswith(f"Timeline: {bars} of {total} trials drawn, the last 5")
-    assert "--max-lines 0" in notice.inner_text()
+    assert sum(trace["n"] for trace in page.plots()["graph-timeline"]) == (
+        N_COMPLETE + N_PRUNED + N_FAIL + 1
+    )
+    page.page.wait_for_timeout(800)
+    assert page.page.locator("#tftune-notice-graph-timeline").count() == 0
     assert page.errors == []
 
 

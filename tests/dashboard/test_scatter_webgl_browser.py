@@ -4,51 +4,66 @@ bundle's own, number for number."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from dashboard_studies import N_COMPLETE, N_PRUNED
 
+import tftune
 from tftune.dashboard import _front_end
 from tftune.dashboard._fast_api import BUNDLE_FILE
-from tftune.dashboard._front_end import FrontEnd
-from tftune.dashboard._server import make_app
+from tftune.dashboard._server import DashboardServer
 from tftune.storages import RDBStorage
 
 DRAWN = N_COMPLETE + N_PRUNED  # the history and slice plots' points of study "mixed"
+#: study "constrained" (the 4th): x, feasible while x <= 0.5
+XS = (0.1, 0.9, 0.3, 0.7, 0.2, 0.8, 0.6)
+INFEASIBLE = sum(x > 0.5 for x in XS)
 
 
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def _add_constrained_study(path: Path) -> None:
+    storage = RDBStorage(f"sqlite:///{path}", heartbeat_interval=None)
+    try:
+        # the dashboard reads the constraints a sampler's constraints_func records
+        # (deprecated, still written where optuna-dashboard looks)
+        with pytest.warns(FutureWarning, match="constraints_func"):
+            sampler = tftune.samplers.TPESampler(
+                seed=0, constraints_func=lambda t: [t.params["x"] - 0.5]
+            )
+        study = tftune.create_study(study_name="constrained", storage=storage, sampler=sampler)
+        for x in XS:
+            study.enqueue_trial({"x": x})
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=len(XS))
+    finally:
+        storage.close()
 
 
 @pytest.fixture
 def served(studies_copy: Path, request: Any) -> Iterator[str]:
-    """The dashboard over the test studies with ``webgl_above`` = ``request.param``."""
-    storage = RDBStorage(f"sqlite:///{studies_copy}", heartbeat_interval=None)
-    app = make_app(storage)
-    app.front_end = FrontEnd(app.max_lines, BUNDLE_FILE, webgl_above=request.param)
-    server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/dashboard"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    storage.close()
+    """The dashboard over the test studies (and "constrained") with ``webgl_above`` =
+    ``request.param``."""
+    _add_constrained_study(studies_copy)
+    server = DashboardServer(f"sqlite:///{studies_copy}", port=0, webgl_above=request.param)
+    server.start()
+    yield server.url
+    server.stop()
 
 
 def _types(page: Any, dom_id: str) -> dict[str, tuple[str, int]]:
     return {t["name"]: (t["type"], t["n"]) for t in page.plots()[dom_id] if t["name"]}
 
 
+def _notice(page: Any, dom_id: str) -> str | None:
+    """The text of ``dom_id``'s notice once shown, None when there is none after a while."""
+    box = page.page.locator(f"#tftune-notice-{dom_id}")
+    page.page.wait_for_timeout(800)  # the notices are shown within 500 ms
+    return box.inner_text() if box.count() and box.is_visible() else None
+
+
 @pytest.mark.parametrize(
-    ("served", "kind"), [(3, "scattergl"), (0, "scatter")], indirect=["served"]
+    ("served", "kind"), [(3, "scattergl"), (1000, "scatter")], indirect=["served"]
 )
 def test_past_webgl_above_the_scatter_plots_draw_the_same_points_with_webgl(page, served, kind):
     page.page.goto(f"{served}/studies/1")
@@ -56,6 +71,7 @@ def test_past_webgl_above_the_scatter_plots_draw_the_same_points_with_webgl(page
     history = _types(page, "plot-history")
     assert history["Objective 0 of mixed"] == (kind, DRAWN)
     assert history["Best Value of mixed"][0] == "scatter"  # a line of a few points: SVG
+    notice = _notice(page, "plot-history")
     page.page.goto(f"{served}/studies/1/analytics")
     page.wait_for_plot("plot-slice", f"d.some(t => t.x.length === {DRAWN})")
     assert _types(page, "plot-slice")["Feasible Trial"] == (kind, DRAWN)
@@ -63,8 +79,36 @@ def test_past_webgl_above_the_scatter_plots_draw_the_same_points_with_webgl(page
     rank = page.plots()["graph-rank"]
     assert [t["type"] for t in rank] == [kind, kind]
     assert sum(t["n"] for t in rank) == N_COMPLETE  # the complete trials
-    if kind == "scattergl":  # drawn on a WebGL canvas of the plot
+    if kind == "scattergl":  # drawn on a WebGL canvas of the plot, and said so
         assert page.page.locator("#plot-slice canvas.gl-canvas-context").count() == 1
+        assert notice == (
+            f"History plot: {DRAWN} trials drawn with WebGL (scattergl: the same points on one "
+            f"canvas), as there are more than 3 (`tftune dashboard --webgl-above {DRAWN}` or "
+            "more draws them as SVG)."
+        )
+        assert (_notice(page, "plot-slice") or "").startswith("Slice plot: ")
+        assert (_notice(page, "graph-rank") or "").startswith(f"Rank plot: {N_COMPLETE} trials")
+    else:
+        assert notice is None
+        assert _notice(page, "plot-slice") is None and _notice(page, "graph-rank") is None
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(
+    ("served", "kind"), [(3, "scattergl"), (1000, "scatter")], indirect=["served"]
+)
+def test_the_infeasible_trials_are_drawn_with_webgl_too(page, served, kind):
+    page.page.goto(f"{served}/studies/4")
+    page.wait_for_plot("plot-history", f"d.some(t => t.x.length === {INFEASIBLE})")
+    history = _types(page, "plot-history")
+    assert history["Objective 0 of constrained"] == (kind, len(XS) - INFEASIBLE)
+    assert history["Infeasible Trial of constrained"] == (kind, INFEASIBLE)
+    assert all(k == kind for name, (k, _) in history.items() if "Unselected" in name)
+    page.page.goto(f"{served}/studies/4/analytics")
+    page.wait_for_plot("plot-slice", f"d.some(t => t.x.length === {INFEASIBLE})")
+    slice_plot = _types(page, "plot-slice")
+    assert slice_plot["Infeasible Trial"] == (kind, INFEASIBLE)
+    assert slice_plot["Feasible Trial"] == (kind, len(XS) - INFEASIBLE)
     assert page.errors == []
 
 

@@ -258,6 +258,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
             allow_remote=args.allow_remote,
             max_curves=args.max_curves,
             max_lines=args.max_lines,
+            webgl_above=args.webgl_above,
         )
     except ImportError as error:
         raise CliError(str(error)) from None

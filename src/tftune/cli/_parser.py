@@ -25,6 +25,17 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1, got {text!r}")
+    return value
+
+
 def storage_options() -> argparse.ArgumentParser:
     """The ``--storage`` option every command shares."""
     parent = argparse.ArgumentParser(add_help=False)
@@ -174,6 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the parallel coordinates plot draws at most N trials, the best and an even "
         "sample of the rest, the timeline the last N, and each says so (default: 1000; 0: "
         "no limit)",
+    )
+    dashboard.add_argument(
+        "--webgl-above",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="past N trials the history, slice and rank plots are drawn with WebGL and the "
+        "page says so (default: 1000; an N above the study's trial count keeps them SVG)",
     )
     dashboard.set_defaults(run=_commands.run_dashboard)
 

@@ -39,6 +39,7 @@ def run_server(
     allow_remote: bool = False,
     max_curves: int | None = None,
     max_lines: int | None = None,
+    webgl_above: int | None = None,
 ) -> None:
     """Serve optuna-dashboard over a tftune storage (a URL or a storage object) until
     interrupted; the arguments are those of :func:`tftune.dashboard._server.run_server`."""
@@ -50,6 +51,7 @@ def run_server(
         allow_remote=allow_remote,
         max_curves=max_curves,
         max_lines=max_lines,
+        webgl_above=webgl_above,
     )
 
 
@@ -59,13 +61,18 @@ def wsgi(
     allow_write: bool = False,
     max_curves: int | None = None,
     max_lines: int | None = None,
+    webgl_above: int | None = None,
 ) -> Any:
     """optuna-dashboard's WSGI app over a tftune storage (a URL, opened read-only unless
     ``allow_write`` and never closed, or a storage object), for a WSGI server of your choice
     (there is no authentication: put one in front of it before exposing it); ``allow_write``,
-    ``max_curves`` and ``max_lines`` as in :func:`run_server`."""
+    ``max_curves``, ``max_lines`` and ``webgl_above`` as in :func:`run_server`."""
     return _server_module().wsgi(
-        storage, allow_write=allow_write, max_curves=max_curves, max_lines=max_lines
+        storage,
+        allow_write=allow_write,
+        max_curves=max_curves,
+        max_lines=max_lines,
+        webgl_above=webgl_above,
     )
 
 

@@ -39,7 +39,12 @@ from optuna_dashboard.preferential._study import _SYSTEM_ATTR_PREFERENTIAL_STUDY
 
 from tftune.dashboard._curves import DEFAULT_MAX_CURVES, apply_limit, check_max_curves
 from tftune.dashboard._front_end import FrontEnd
-from tftune.dashboard._limits import DEFAULT_MAX_LINES, WEBGL_ABOVE, check_limit
+from tftune.dashboard._limits import (
+    DEFAULT_MAX_LINES,
+    WEBGL_ABOVE,
+    check_limit,
+    check_webgl_above,
+)
 from tftune.dashboard._search_spaces import SearchSpaces
 from tftune.dashboard._trial_json import TrialTexts
 
@@ -92,7 +97,7 @@ class StudyDetailApi:
     intermediate-values plot is left out and said so (``_curves``); the page, the app's
     bundle and tftune's script come from ``FrontEnd`` (past ``max_lines`` trials, 0: no limit,
     the parallel coordinates draw a sample; unchanged answers are not drawn again; past
-    ``webgl_above`` trials, 0: never, the scatter plots are drawn with WebGL)."""
+    ``webgl_above`` trials, at least 1, the scatter plots are drawn with WebGL)."""
 
     def __init__(
         self,
@@ -107,7 +112,7 @@ class StudyDetailApi:
         self.storage = storage
         self.max_curves = check_max_curves(max_curves)
         self.max_lines = check_limit("max_lines", max_lines)
-        webgl_above = check_limit("webgl_above", webgl_above)
+        webgl_above = check_webgl_above(webgl_above)
         self.front_end = FrontEnd(self.max_lines, BUNDLE_FILE, webgl_above=webgl_above)
         self._studies: dict[int, _Study] = {}
         self._lock = threading.Lock()

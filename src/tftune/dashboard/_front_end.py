@@ -27,12 +27,14 @@ trial (software WebGL here: 11 s at 10,000 trials).
   among the drawn lines.
 * **The timeline draws at most ``max_lines`` trials.** It draws one SVG bar per trial (about a
   second at 10,000) but opens on the last 100: its trials pass through
-  ``window.__tftuneLast``, which past ``max_lines`` keeps the last ``max_lines`` and every
-  running or waiting one, and shows a notice saying so (notices of two plots stack).
+  ``window.__tftuneLast``, which past ``max(max_lines, 100)`` keeps that many last ones and
+  every running or waiting one, in trial order (so the last 100 it opens on are the newest),
+  and shows a notice saying so (notices of two plots stack).
 * **Large scatter plots are drawn with WebGL.** The history, slice and rank plots draw one SVG
   shape per trial (at 10,000 trials over a second each, most of it styling each point); past
   ``WEBGL_ABOVE`` trials (``_limits``) their point traces are plotly's ``scattergl`` (the same
-  points, colours and hover texts on one canvas). The rank plot's ranks, quadratic in the
+  points, colours and hover texts on one canvas), and a notice says so and how to keep them
+  SVG (``--webgl-above``). The rank plot's ranks, quadratic in the
   trials in the bundle, are computed in one pass (``window.__tftuneRanks``, the same numbers).
 
 If the bundle is not optuna-dashboard 0.21.0's (a patched text is not found once) it is
@@ -63,6 +65,8 @@ PLOT_ID = "plot-parallel-coordinate"
 TIMELINE_ID, TIMELINE_VAR = "graph-timeline", "Ib"
 #: what a patched scatter trace's type becomes: the script's choice for its trial count
 _SCATTER = '(window.__tftuneScatter||(()=>"scatter"))'
+#: the plots whose point traces are patched, by their element ids (their notices' keys)
+HISTORY_ID, SLICE_ID, RANK_ID = "plot-history", "plot-slice", "graph-rank"
 #: the bundle's text (0.21.0) -> what it becomes: the trials its parallel coordinates draw pass
 #: through the cap; its flag of a study's poll in flight is a plain object, not React state
 #: (every component of the page drew again when a poll began and when it ended)
@@ -79,18 +83,18 @@ PATCHES: tuple[tuple[str, str], ...] = (
         "window.__tftuneBusy[r]=!1;const i=null==(n=e.response)",
     ),
     *(
-        (old.replace("@", '"scatter"'), old.replace("@", f"{_SCATTER}({count})"))
-        for old, count in (
+        (old.replace("@", '"scatter"'), old.replace("@", f'{_SCATTER}("{plot}",{count})'))
+        for old, plot, count in (
             # the history plot's feasible, infeasible and unselected trials (of study r)
-            ('mode:"markers",type:@,text:o.map(e=>pb(e))', "r.trials.length"),
-            ('mode:"markers",type:@,text:l.map(e=>pb(e))', "r.trials.length"),
-            ('mode:"markers",type:@,text:n.map(e=>pb(e))', "r.trials.length"),
+            ('mode:"markers",type:@,text:o.map(e=>pb(e))', HISTORY_ID, "r.trials.length"),
+            ('mode:"markers",type:@,text:l.map(e=>pb(e))', HISTORY_ID, "r.trials.length"),
+            ('mode:"markers",type:@,text:n.map(e=>pb(e))', HISTORY_ID, "r.trials.length"),
             # the slice plot's infeasible and feasible trials (of e)
-            ("h=[{type:@,x:p,y:u,", "e.length"),
-            ('{type:@,x:d,y:c,mode:"markers",name:"Feasible Trial"', "e.length"),
+            ("h=[{type:@,x:p,y:u,", SLICE_ID, "e.length"),
+            ('{type:@,x:d,y:c,mode:"markers",name:"Feasible Trial"', SLICE_ID, "e.length"),
             # the rank plot's infeasible and feasible trials (of n, the x values)
-            ("a=[{type:@,x:n.filter((t,r)=>!e.is_feasible[r])", "n.length"),
-            ("{type:@,x:n.filter((t,r)=>e.is_feasible[r])", "n.length"),
+            ("a=[{type:@,x:n.filter((t,r)=>!e.is_feasible[r])", RANK_ID, "n.length"),
+            ("{type:@,x:n.filter((t,r)=>e.is_feasible[r])", RANK_ID, "n.length"),
         )
     ),
     # the timeline's trials (e) pass through the cap of the last max_lines (and the active)
@@ -138,6 +142,8 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
   };
 
   var capped = new WeakMap(), notices = {};
+  var NAMES = {"plot-history": "History plot", "plot-slice": "Slice plot",
+    "graph-rank": "Rank plot"};
   function number(n) { return n.toLocaleString("en-US"); }
   function choose(trials, study) {
     var n = trials.length, sign = 1, i;
@@ -176,22 +182,23 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
     return known.trials;
   };
   var latest = new WeakMap(), ACTIVE = {Running: 1, Waiting: 1};
-  function last(trials) {
-    var n = trials.length, from = n - MAX_LINES;
+  function last(trials, keep) {
+    var n = trials.length, from = n - keep;
     var drawn = trials.filter(function (t, i) { return i >= from || ACTIVE[t.state] === 1; });
     var text = "Timeline: " + number(drawn.length) + " of " + number(n) + " trials drawn, " +
-      "the last " + number(MAX_LINES) + " and every running or waiting one (limit " +
-      number(MAX_LINES) + "; `tftune dashboard --max-lines 0` draws every trial). " +
-      "It opens on the last 100, as before.";
+      "the last " + number(keep) + " and every running or waiting one (limit " +
+      number(MAX_LINES) + ", at least the 100 it opens on; `tftune dashboard --max-lines 0` " +
+      "draws every trial). It opens on the last 100, as before.";
     return {trials: drawn, notice: text};
   }
   window.__tftuneLast = function (plotId, trials) {
-    if (!MAX_LINES || !Array.isArray(trials) || trials.length <= MAX_LINES) {
+    var keep = Math.max(MAX_LINES, 100);  /* the app opens on the last 100 (e.slice(-100)) */
+    if (!MAX_LINES || !Array.isArray(trials) || trials.length <= keep) {
       notices[plotId] = null;
       return trials;
     }
     var known = latest.get(trials);
-    if (known === undefined) { known = last(trials); latest.set(trials, known); }
+    if (known === undefined) { known = last(trials, keep); latest.set(trials, known); }
     notices[plotId] = known.notice;
     setTimeout(show, 0);
     return known.trials;
@@ -219,8 +226,14 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
   }
   setInterval(show, 500);
 
-  window.__tftuneScatter = function (n) {
-    return WEBGL_ABOVE > 0 && n > WEBGL_ABOVE ? "scattergl" : "scatter";
+  window.__tftuneScatter = function (plotId, n) {
+    var webgl = n > WEBGL_ABOVE;
+    notices[plotId] = webgl ? NAMES[plotId] + ": " + number(n) + " trials drawn with WebGL " +
+      "(scattergl: the same points on one canvas), as there are more than " +
+      number(WEBGL_ABOVE) + " (`tftune dashboard --webgl-above " + String(n) +
+      "` or more draws them as SVG)." : null;
+    setTimeout(show, 0);
+    return webgl ? "scattergl" : "scatter";
   };
   /* the app's ranks (ties: the mean of their first and last index in the sorted values, as
      indexOf and lastIndexOf find them: NaN matches nothing), in one pass */
@@ -242,7 +255,7 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
 
 def script(max_lines: int, webgl_above: int = WEBGL_ABOVE) -> bytes:
     """The script the dashboard's page loads before the app (``max_lines``: 0, no limit;
-    ``webgl_above``: 0, never WebGL)."""
+    past ``webgl_above`` trials, at least 1, the scatter plots are WebGL)."""
     return (SCRIPT % {"max_lines": max_lines, "webgl_above": webgl_above}).encode()
 
 
@@ -283,7 +296,9 @@ def _served_bundle(path: Path) -> tuple[bytes, bytes, str, bool]:
             if patched is None:
                 _LOG.warning(
                     "%s is not optuna-dashboard 0.21.0's front end: it is served unpatched, so "
-                    "polls redraw every plot and --max-lines does not apply",
+                    "polls redraw every plot, --max-lines and --webgl-above do not apply "
+                    "(scatter plots stay SVG) and the rank plot's ranks stay quadratic in the "
+                    "trials",
                     path,
                 )
             plain = (patched if patched is not None else text).encode("utf-8")

@@ -70,11 +70,13 @@ def make_app(
     allow_write: bool = False,
     max_curves: int | None = None,
     max_lines: int | None = None,
+    webgl_above: int | None = None,
 ) -> StudyDetailApi:
     """optuna-dashboard's WSGI app over ``storage`` (read-only unless ``allow_write``), its
     study route answered by ``StudyDetailApi``; ``max_curves`` (see ``_curves``) and
-    ``max_lines`` (see ``_front_end``): None, the default, 0: no limit."""
-    max_curves, max_lines = resolve_limits(max_curves, max_lines)
+    ``max_lines`` (see ``_front_end``): None, the default, 0: no limit; past ``webgl_above``
+    trials (None: 1000) the scatter plots are drawn with WebGL."""
+    max_curves, max_lines, webgl_above = resolve_limits(max_curves, max_lines, webgl_above)
     import optuna_dashboard
 
     from tftune.dashboard._adapter import OptunaView
@@ -82,7 +84,11 @@ def make_app(
 
     view = OptunaView(storage, allow_write=allow_write)
     return StudyDetailApi(
-        optuna_dashboard.wsgi(view), view, max_curves=max_curves, max_lines=max_lines
+        optuna_dashboard.wsgi(view),
+        view,
+        max_curves=max_curves,
+        max_lines=max_lines,
+        webgl_above=webgl_above,
     )
 
 
@@ -92,12 +98,19 @@ def wsgi(
     allow_write: bool = False,
     max_curves: int | None = None,
     max_lines: int | None = None,
+    webgl_above: int | None = None,
 ) -> StudyDetailApi:
     """``make_app`` over a storage or a URL (opened as ``open_storage`` does, never closed);
     the limits are checked before anything is opened."""
-    resolve_limits(max_curves, max_lines)
+    resolve_limits(max_curves, max_lines, webgl_above)
     opened, _ = open_storage(storage, allow_write=allow_write)
-    return make_app(opened, allow_write=allow_write, max_curves=max_curves, max_lines=max_lines)
+    return make_app(
+        opened,
+        allow_write=allow_write,
+        max_curves=max_curves,
+        max_lines=max_lines,
+        webgl_above=webgl_above,
+    )
 
 
 def _warm(app: StudyDetailApi) -> None:
@@ -130,10 +143,11 @@ class DashboardServer:
         allow_remote: bool = False,
         max_curves: int | None = None,
         max_lines: int | None = None,
+        webgl_above: int | None = None,
     ) -> None:
         _safety.check_host(host, allow_remote)
         port = _safety.check_port(port)
-        resolve_limits(max_curves, max_lines)  # before the storage is opened
+        resolve_limits(max_curves, max_lines, webgl_above)  # before the storage is opened
         self.remote = not _safety.is_loopback(host)
         self.allow_write = bool(allow_write)
         self.storage, self._owned = open_storage(storage, allow_write=self.allow_write)
@@ -144,6 +158,7 @@ class DashboardServer:
                 allow_write=self.allow_write,
                 max_curves=max_curves,
                 max_lines=max_lines,
+                webgl_above=webgl_above,
             )
             server_class = _ThreadingServer6 if ":" in host else _ThreadingServer
             self._server = make_server(
@@ -207,6 +222,7 @@ def run_server(
     allow_remote: bool = False,
     max_curves: int | None = None,
     max_lines: int | None = None,
+    webgl_above: int | None = None,
 ) -> None:
     """Serve optuna-dashboard over a tftune storage until interrupted (Ctrl+C).
 
@@ -224,6 +240,8 @@ def run_server(
         max_lines: the parallel coordinates plot draws at most this many trials, the best
             and an even sample of the rest, the timeline the last ones (and every running
             one), and each says so (None: 1000; 0: no limit).
+        webgl_above: past this many trials the history, slice and rank plots are drawn
+            with WebGL and the page says so (None: 1000; at least 1).
     """
     server = DashboardServer(
         storage,
@@ -233,6 +251,7 @@ def run_server(
         allow_remote=allow_remote,
         max_curves=max_curves,
         max_lines=max_lines,
+        webgl_above=webgl_above,
     )
     if server.remote:
         print(_safety.remote_warning(host), file=sys.stderr, flush=True)
