@@ -182,7 +182,10 @@ HARNESS_NOTES = [
     "with a harness flag whose `is_successful()` says whether plotly / matplotlib imports. "
     "Optuna's EDF and timeline test files use them only at module level, to decide whether to "
     "import `go` and `plt`; the tests that name them stay excluded as internal, so the flag "
-    "only lets those files import and their other tests run their real assertions.",
+    "only lets those files import and their other tests run their real assertions. Before "
+    "the flag, those two files failed at collection (EDF 10 tests, timeline 6): 16 of this "
+    "run's passes come with the harness change, so the run before, on this harness, would "
+    "read at most 497 / 569 (87.3%).",
 ]
 
 #: Failures left on purpose: tftune's documented behaviour differs there.
