@@ -114,15 +114,31 @@ def test_bad_specs_name_the_parameter(spec, error, message):
         to_distribution("x", spec)
 
 
+class _Opaque:
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
 def test_a_non_primitive_choice_in_a_space_warns_and_is_kept():
-    with pytest.warns(UserWarning, match=r"got \[1, 2\] of type list\. It is used as given"):
+    with pytest.warns(
+        UserWarning, match=r"^Parameter 'x': .*got \[1, 2\] of type list\. It is used as given"
+    ) as record:
         assert to_distribution("x", [[1, 2]]).choices == ([1, 2],)
+    assert [w.filename for w in record] == [__file__]
 
 
-@pytest.mark.parametrize("values", [[{"name": "adam"}], [[1, 2]]], ids=["dict", "list"])
+@pytest.mark.parametrize(
+    "values",
+    [[{"name": "adam"}], [[1, 2]], [_Opaque(), "relu"]],
+    ids=["dict", "list", "opaque"],
+)
 def test_a_non_primitive_grid_value_warns_and_is_kept(values):
-    with pytest.warns(UserWarning, match=r"`choices` should hold only None.*It is used as given"):
+    with pytest.warns(
+        UserWarning,
+        match=r"^Grid parameter 'opt': `choices` should hold only None.*It is used as given",
+    ) as record:
         assert validate_grid({"opt": values}) == [{"opt": values}]
+    assert {w.filename for w in record} == {__file__}
 
 
 def test_to_distributions_needs_a_dict():

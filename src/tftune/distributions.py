@@ -18,6 +18,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from tftune._warn import warn_at_user
+
 CategoricalChoiceType = None | bool | int | float | str
 _CHOICE_TYPES = (type(None), bool, int, float, str)
 
@@ -150,11 +152,10 @@ def _snap_high(low: float, high: float, step: float) -> float:
 def _warn_high_adjusted(low: float, high: float, step: float, adjusted: float) -> None:
     """Optuna's warning when ``[low, high]`` is not a whole number of steps."""
     if adjusted != high:
-        warnings.warn(
+        warn_at_user(
             f"The range [{low!r}, {high!r}] is not divisible by `step`={step!r}; "
             f"`high` is replaced by {adjusted!r}.",
             UserWarning,
-            stacklevel=4,
         )
 
 
@@ -283,13 +284,12 @@ class CategoricalDistribution(BaseDistribution):
             raise ValueError(f"`choices` must contain at least one element, got {choices!r}.")
         for choice in choices:
             if not isinstance(choice, _CHOICE_TYPES):
-                warnings.warn(
+                warn_at_user(
                     "`choices` should hold only None, bool, int, float and str, which every "
                     f"storage can keep (as JSON); got {choice!r} of type "
                     f"{type(choice).__name__}. It is used as given (as Optuna does): an "
                     "in-memory study takes it, a database or journal only if it is JSON.",
                     UserWarning,
-                    stacklevel=2,
                 )
         self.choices = tuple(choices)
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tftune._warn import build_named
 from tftune.distributions import (
     BaseDistribution,
     CategoricalDistribution,
@@ -37,10 +39,7 @@ def to_distribution(name: str, spec: Any) -> BaseDistribution:
     if isinstance(spec, BaseDistribution):
         return spec
     if isinstance(spec, (list, tuple)):
-        try:
-            return CategoricalDistribution(spec)
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"Parameter {name!r}: {error}") from None
+        return build_named(f"Parameter {name!r}", lambda: CategoricalDistribution(spec))
     if hasattr(spec, "dist") and hasattr(spec, "rvs"):
         try:
             return _from_scipy(name, spec)
@@ -129,10 +128,10 @@ def validate_grid(
                 raise TypeError(
                     f"Grid parameter {name!r} must be a list of values, got {values!r}."
                 )
-            try:
-                CategoricalDistribution(values)  # the same rules: non-empty (odd values warn)
-            except (TypeError, ValueError) as error:
-                raise type(error)(f"Grid parameter {name!r}: {error}") from None
+            # the same rules: non-empty (odd values warn)
+            build_named(
+                f"Grid parameter {name!r}", functools.partial(CategoricalDistribution, values)
+            )
             plain[name] = list(values)
         checked.append(plain)
     return checked

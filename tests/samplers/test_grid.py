@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing
 import threading
 import time
@@ -398,3 +399,25 @@ def test_a_two_dimensional_array_is_refused():
 
     with pytest.raises(TypeError, match=r"must be 1-D, got an array of shape \(2, 2\)"):
         tftune.samplers.GridSampler({"a": np.zeros((2, 2))})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Obj:
+    """An object JSON cannot hold (equal to its copies, as the in-memory storage copies)."""
+
+    name: str
+
+
+def test_a_grid_of_an_opaque_object_warns_at_the_caller_and_runs_in_memory():
+    obj = _Obj("adam")
+    with pytest.warns(
+        UserWarning, match=r"^Grid parameter 'act': `choices` should hold only None.*_Obj"
+    ) as record:
+        sampler = GridSampler({"act": [obj, "relu"]})
+    assert {w.filename for w in record} == {__file__}
+    study = tftune.create_study(sampler=sampler)
+    seen = []
+    with pytest.warns(UserWarning, match=r"^Parameter 'act': `choices` should hold only None"):
+        study.optimize(lambda t: seen.append(t.suggest_categorical("act", [obj, "relu"])) or 0.0)
+    assert sorted(seen, key=repr) == sorted([obj, "relu"], key=repr)
+    assert sampler.grid_size == 2

@@ -76,8 +76,8 @@ def test_the_wrong_number_of_values_fails_the_trial_with_a_warning(
     trial = study.ask()
     count = len(values) if isinstance(values, (list, tuple)) else 1
     message = (
-        f"Trial #0 failed: The objective returned {count} value(s) ({values!r}) but the study "
-        f"has {len(directions)} objective(s)."
+        f"Trial #0 failed: The values given to tell were {count} value(s) ({values!r}) but "
+        f"the study has {len(directions)} objective(s)."
     )
     with pytest.warns(UserWarning, match=re.escape(message)):
         frozen = study.tell(trial, values)
@@ -94,11 +94,24 @@ def test_the_wrong_number_of_values_is_refused_when_complete_is_asked_for(
 ):
     study = tftune.create_study(storage=storage_url, directions=directions)
     trial = study.ask()
-    with pytest.raises(ValueError, match=r"tell\(state=COMPLETE\) needs one finite number per "):
+    with pytest.raises(
+        ValueError,
+        match=r"tell\(state=COMPLETE\) needs one finite number per objective; The values given "
+        r"to tell were \d value\(s\) .* The trial is still running\.",
+    ):
         study.tell(trial, values, state=TrialState.COMPLETE)
     assert [t.state for t in study.trials] == [TrialState.RUNNING]
+    assert study.storage.get_trial(trial.trial_id).state == TrialState.RUNNING
     frozen = study.tell(trial, [0.5] * len(directions))
     assert frozen.state == TrialState.COMPLETE and frozen.values == [0.5] * len(directions)
+
+
+def test_the_wrong_number_of_values_from_the_objective_says_the_objective_returned(caplog):
+    study = tftune.create_study()
+    study.optimize(lambda t: [1.0, 2.0], n_trials=1)
+    assert study.trials[0].state == TrialState.FAIL
+    message = "Trial 0 failed: The objective returned 2 value(s) ([1.0, 2.0]) but the study "
+    assert [r.getMessage() for r in caplog.records if message in r.getMessage()]
 
 
 @pytest.mark.parametrize("state", [TrialState.PRUNED, TrialState.FAIL])

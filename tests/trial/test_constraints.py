@@ -133,8 +133,9 @@ def test_best_trials_is_empty_when_nothing_is_feasible() -> None:
         lambda f: tftune.samplers.NSGAIISampler(constraints_func=f),
         lambda f: tftune.samplers.NSGAIIISampler(constraints_func=f),
         lambda f: tftune.samplers.TPESampler(constraints_func=f),
+        lambda f: tftune.samplers.GPSampler(constraints_func=f),
     ],
-    ids=["nsgaii", "nsgaiii", "tpe"],
+    ids=["nsgaii", "nsgaiii", "tpe", "gp"],
 )
 def test_a_samplers_constraints_func_is_deprecated_but_still_works(make) -> None:
     _quiet()
@@ -142,8 +143,9 @@ def test_a_samplers_constraints_func_is_deprecated_but_still_works(make) -> None
         FutureWarning,
         match=r"`constraints_func` of the samplers is deprecated.*"
         r"Trial\.set_constraint",
-    ):
+    ) as record:
         sampler = make(lambda t: [t.params["x"] - 0.5])
+    assert {w.filename for w in record if w.category is FutureWarning} == {__file__}
     study = tftune.create_study(sampler=sampler)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     assert all(t.system_attrs[CONSTRAINTS_KEY] == [t.params["x"] - 0.5] for t in study.trials)

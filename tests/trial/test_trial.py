@@ -155,3 +155,27 @@ def test_a_fixed_trial_warns_for_the_choice_and_refuses_a_value_not_in_it():
         pytest.raises(ValueError, match="'baz'"),
     ):
         fixed.suggest_categorical("x", [{"foo": "bar"}])
+
+
+class _Obj:
+    """An object JSON cannot hold."""
+
+
+def test_a_non_primitive_choice_warning_names_the_parameter_at_the_callers_line(trial):
+    with pytest.warns(
+        UserWarning, match=r"^Parameter 'act': `choices` should hold only None.*of type _Obj"
+    ) as record:
+        trial.suggest_categorical("act", [_Obj()])
+    assert [w.filename for w in record] == [__file__]
+
+
+def test_a_choice_a_database_cannot_store_names_the_parameter(sqlite_url):
+    trial = tftune.create_study(storage=sqlite_url).ask()
+    with (
+        pytest.warns(UserWarning, match=r"^Parameter 'act': `choices` should hold only None"),
+        pytest.raises(
+            TypeError, match=r"^Parameter 'act': CategoricalDistribution.*cannot be stored"
+        ),
+    ):
+        trial.suggest_categorical("act", [_Obj(), "relu"])
+    assert trial.params == {}

@@ -74,24 +74,19 @@ def shared_space(
     return kept, names, values[keep]
 
 
-def encode(column: ParamColumn, rng: np.random.Generator) -> np.ndarray:
-    """The column in [0, 1], absent trials filled with random values of the range."""
+def encode(column: ParamColumn) -> np.ndarray:
+    """The column in [0, 1] (every trial kept by :func:`shared_space` has the parameter)."""
     if column.categorical:
-        scaled = (column.values + 0.5) / column.n_choices
-        filler = (rng.integers(0, column.n_choices, len(scaled)) + 0.5) / column.n_choices
-    else:
-        width = column.high - column.low
-        scaled = (
-            (column.values - column.low) / width if width > 0 else np.full_like(column.values, 0.5)
-        )
-        filler = rng.uniform(0.0, 1.0, len(scaled))
-    return np.where(column.present, scaled, filler)
+        return (column.values + 0.5) / column.n_choices
+    width = column.high - column.low
+    if width > 0:
+        return (column.values - column.low) / width
+    return np.full_like(column.values, 0.5)
 
 
-def features(trials: Sequence[FrozenTrial], names: Sequence[str], seed: int | None) -> Features:
-    """The feature matrix of ``names`` over ``trials`` (``seed`` fills absent values)."""
-    rng = np.random.default_rng(seed)
-    columns = [encode(param_column(trials, name), rng) for name in names]
+def features(trials: Sequence[FrozenTrial], names: Sequence[str]) -> Features:
+    """The feature matrix of ``names`` over ``trials``, which all have every one of them."""
+    columns = [encode(param_column(trials, name)) for name in names]
     x = np.column_stack(columns) if columns else np.empty((len(trials), 0))
     varies = np.array([np.ptp(col) > 0 for col in columns], dtype=bool)
     return Features(list(names), x, np.zeros(len(columns)), np.ones(len(columns)), varies)
@@ -151,7 +146,7 @@ class ForestImportanceEvaluator(BaseImportanceEvaluator):
         if len(trials) < 2:
             warn_too_few(study, len(trials), 2, self.label)
             return dict.fromkeys(names, 0.0)
-        data = features(trials, names, self.seed)
+        data = features(trials, names)
         importances = np.zeros(len(names))
         if data.varies.any():
             forest = fit_forest(

@@ -46,9 +46,9 @@ class GridSampler(BaseSampler):
         self._cells = list(iter_grid(self._grid))
         if seed is not None:
             random.Random(seed).shuffle(self._cells)
-        digest = hashlib.sha1(json.dumps([self._grid, seed], sort_keys=True).encode()).hexdigest()[
-            :16
-        ]
+        digest = hashlib.sha1(
+            json.dumps([self._grid, seed], sort_keys=True, default=repr).encode()
+        ).hexdigest()[:16]
         self._key = f"grid:{digest}"
         self._prepared: set[tuple[int, int]] = set()
 

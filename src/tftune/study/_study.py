@@ -314,7 +314,7 @@ class Study:
                 "tell() can finish only a RUNNING trial."
             )
         if state == TrialState.COMPLETE:  # asked for explicitly: refuse what cannot be stored
-            _, reason = check_values(values, len(self._directions))
+            _, reason = check_values(values, len(self._directions), by_tell=True)
             if reason is not None:
                 raise ValueError(
                     f"tell(state=COMPLETE) needs one finite number per objective; {reason} "
@@ -326,7 +326,7 @@ class Study:
                 "The trial is still running."
             )
         try:
-            return finish_trial(self, running, values, state)
+            return finish_trial(self, running, values, state, by_tell=True)
         except UpdateFinishedTrialError as error:
             if skip_if_finished:
                 return self._storage.get_trial(running.trial_id)

@@ -52,7 +52,14 @@ def _ndim(value: Any) -> int | None:
         return None
 
 
-def split_values(values: Any) -> tuple[list[Any] | None, str | None]:
+def _returned(values: Any, by_tell: bool) -> str:
+    """The start of a reason: who gave ``values`` (the objective, or a call of ``tell``)."""
+    if by_tell:
+        return f"The values given to tell were {_show(values)}"
+    return f"The objective returned {_show(values)}"
+
+
+def split_values(values: Any, by_tell: bool = False) -> tuple[list[Any] | None, str | None]:
     """The items of an objective's return value, one per objective, or why it holds none.
 
     A number, a 0-d array or a scalar tensor is one value; a list, a tuple or a 1-d array or
@@ -67,20 +74,20 @@ def split_values(values: Any) -> tuple[list[Any] | None, str | None]:
         return list(values), None
     if ndim is not None:
         return None, (
-            f"The objective returned {_show(values)}; it must be a float or a 1-d sequence of "
+            f"{_returned(values, by_tell)}; it must be a float or a 1-d sequence of "
             f"floats, got a {ndim}-d array."
         )
     if hasattr(values, "__iter__") or hasattr(values, "__len__"):
         return None, (
-            f"The objective returned {_show(values)}; it must be a float or a sequence of "
+            f"{_returned(values, by_tell)}; it must be a float or a sequence of "
             f"floats (a list, a tuple, a 1-d array), got a {type(values).__name__}."
         )
     return [values], None
 
 
-def _to_float(item: Any, values: Any) -> tuple[float | None, str | None]:
+def _to_float(item: Any, values: Any, by_tell: bool) -> tuple[float | None, str | None]:
     """One objective value as a float, or why it is not one."""
-    returned = f"The objective returned {_show(values)}"
+    returned = _returned(values, by_tell)
     got = f"got {_show(item)} ({type(item).__name__})"
     dtype = getattr(item, "dtype", None)
     if isinstance(item, bool) or (dtype is not None and "bool" in str(dtype)):
@@ -105,12 +112,20 @@ def _to_float(item: Any, values: Any) -> tuple[float | None, str | None]:
     return number, None
 
 
-def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, str | None]:
-    """Turn an objective's return value into floats, or explain why it cannot be stored."""
+def check_values(
+    values: Any, n_objectives: int, by_tell: bool = False
+) -> tuple[list[float] | None, str | None]:
+    """Turn an objective's return value (or the values given to ``tell``, ``by_tell``) into
+    floats, or explain why they cannot be stored."""
     try:
-        items, reason = split_values(values)
+        items, reason = split_values(values, by_tell)
         if items is None:
             return None, reason
+        if len(items) != n_objectives and by_tell:
+            return None, (
+                f"The values given to tell were {len(items)} value(s) ({_show(values)}) but "
+                f"the study has {n_objectives} objective(s)."
+            )
         if len(items) != n_objectives:
             return None, (
                 f"The objective returned {len(items)} value(s) ({_show(values)}) but the study "
@@ -118,15 +133,16 @@ def check_values(values: Any, n_objectives: int) -> tuple[list[float] | None, st
             )
         floats = []
         for item in items:
-            number, reason = _to_float(item, values)
+            number, reason = _to_float(item, values, by_tell)
             if number is None:
                 return None, reason
             floats.append(number)
         return floats, None
     except Exception as error:  # noqa: BLE001 - a strange object's methods may raise anything
         return None, (
-            f"The objective returned an object of type {type(values).__name__} that could not "
-            f"be read as values: {type(error).__name__}: {error}"
+            f"{'The values given to tell were' if by_tell else 'The objective returned'} an "
+            f"object of type {type(values).__name__} that could not be read as values: "
+            f"{type(error).__name__}: {error}"
         )
 
 
@@ -137,6 +153,7 @@ def finish_trial(
     state: TrialState | None,
     fail_reason: str | None = None,
     suppress_warning: bool = False,
+    by_tell: bool = False,
 ) -> FrozenTrial:
     """Store a trial's final state and values; return its finished snapshot.
 
@@ -154,7 +171,7 @@ def finish_trial(
     frozen = trial._frozen
     floats: list[float] | None = None
     if state == TrialState.COMPLETE:
-        floats, fail_reason = check_values(values, len(study.directions))
+        floats, fail_reason = check_values(values, len(study.directions), by_tell)
         if fail_reason is not None:
             state = TrialState.FAIL
             if suppress_warning:

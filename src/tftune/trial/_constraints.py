@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tftune._warn import user_stacklevel
 from tftune.trial._state import TrialState
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def check_constraints_func(constraints_func: Any) -> ConstraintsFunc | None:
             "removed in a later version. Use `Trial.set_constraint(name, value)` in the "
             "objective instead.",
             FutureWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
     return constraints_func  # type: ignore[no-any-return]
 

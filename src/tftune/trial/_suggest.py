@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tftune._warn import build_named
 from tftune.distributions import (
     BaseDistribution,
     CategoricalChoiceType,
@@ -64,11 +65,9 @@ class SuggestMethods:
 
 
 def make_named(name: str, make_distribution: Callable[[], BaseDistribution]) -> BaseDistribution:
-    """The distribution, with an error in its arguments reported under the parameter's name."""
-    try:
-        return make_distribution()
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"Parameter {name!r}: {error}") from None
+    """The distribution, with an error or a warning about its arguments reported under the
+    parameter's name (the warning at the user's line)."""
+    return build_named(f"Parameter {name!r}", make_distribution)
 
 
 def _deprecated(old: str, new: str) -> None:

@@ -108,7 +108,10 @@ class Trial(SuggestMethods):
         else:
             internal = distribution.to_internal_repr(self._sampled_value(name, distribution))
         value = distribution.to_external_repr(internal)
-        self.study.storage.set_trial_param(self._trial_id, name, internal, distribution)
+        try:
+            self.study.storage.set_trial_param(self._trial_id, name, internal, distribution)
+        except TypeError as error:  # a choice the storage cannot keep (not JSON)
+            raise TypeError(f"Parameter {name!r}: {error}") from error
         frozen.params[name] = value
         frozen.distributions[name] = distribution
         return value
