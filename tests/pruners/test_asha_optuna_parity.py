@@ -89,3 +89,21 @@ def test_without_beat_best_nothing_stops_a_curve_between_rungs():
     for step in range(1, 10):
         flat.report(0.8 + 0.001 * (-1) ** step, step)
         assert not flat.should_prune()
+
+
+def test_a_curve_at_the_final_step_is_not_stopped_between_rungs():
+    # the complete trial ended at 0.062 at step 3, its last; a slower curve cannot beat it,
+    # but at its own final report it has nothing left to train: stopping it then would only
+    # throw its final value away (and ASHA could promote it with no epoch left to run)
+    study = tftune.create_study(pruner=SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    best = study.ask()
+    for step, value in enumerate((0.5, 0.2, 0.1, 0.062)):
+        best.report(value, step)
+        best.should_prune()
+    study.tell(best, 0.062)
+    slow = study.ask()
+    answers = []
+    for step, value in enumerate((0.93, 0.75, 0.60, 0.48)):
+        slow.report(value, step)
+        answers.append(slow.should_prune())
+    assert answers == [False, False, True, False]  # stopped before the end, not at it

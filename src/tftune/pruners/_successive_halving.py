@@ -250,6 +250,9 @@ class SuccessiveHalvingPruner(BasePruner):
             return False
         minimize = study.direction == StudyDirection.MINIMIZE
         with STUDY_RUNGS.updated(study) as rungs:
+            final = self.max_step if self.max_step is not None else rungs.max_complete_step
+            if final is not None and step >= final:
+                return False  # trained to the end: stopping it now saves nothing
             # the bound is never worse than the current value: no fit needed if that may win
             if rungs.may_beat_best_final(trial.intermediate_values[step], minimize):
                 return False
