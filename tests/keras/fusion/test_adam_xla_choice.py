@@ -1,5 +1,5 @@
-"""The fused Adam update: XLA-compiled where it compiles, the plain update when turned off,
-with the same numbers either way."""
+"""The fused Adam update: XLA-compiled where it compiles and the weight is big enough to pay
+for the compile, the plain update when turned off, with the same numbers either way."""
 
 from __future__ import annotations
 
@@ -40,3 +40,16 @@ def test_where_xla_compiles_it_gives_the_plain_updates_numbers(monkeypatch, fres
     for got, want in zip(compiled, plain, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
     assert not np.allclose(compiled[0], _inputs()[0].numpy())  # the weights moved
+
+
+def test_only_weights_big_enough_to_pay_for_the_compile_are_compiled(monkeypatch, fresh_choice):
+    monkeypatch.delenv(_optimizers.XLA_SETTING, raising=False)
+    small = _optimizers.adam_kernel_for(_optimizers.XLA_MIN_ELEMENTS - 1)
+    big = _optimizers.adam_kernel_for(_optimizers.XLA_MIN_ELEMENTS)
+    assert small is _optimizers.adam_rule
+    assert big is _optimizers.adam_kernel() and big is not _optimizers.adam_rule
+
+
+def test_turned_off_big_weights_take_the_plain_update_too(monkeypatch, fresh_choice):
+    monkeypatch.setenv(_optimizers.XLA_SETTING, "0")
+    assert _optimizers.adam_kernel_for(10 * _optimizers.XLA_MIN_ELEMENTS) is _optimizers.adam_rule
