@@ -86,16 +86,24 @@ def search() -> dict[str, Any]:
 def promotions() -> dict[str, Any]:
     """ASHA on Ray: pruned copies pause (checkpoint in the shared directory), the driver
     enqueues promotions, and later packs, on any worker, resume them. (16 trials in packs of
-    4: the first two packs start at once, so promotions join the third and fourth.)"""
+    4, one pack at a time so that the rung decisions do not hang on which pack reports first:
+    the first pack's configurations learn fast, and those that report after a better one pause
+    at the first rungs; the second pack's learn slowly, which puts the paused ones in the top
+    half: their promotions join the third pack, on whichever worker it runs.)"""
     arrays = data()
     _, _, xv, yv = arrays
     pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
     tuner = tiny_keras.tuner(WORKDIR / "asha", "asha", seed=0, pruner=pruner)
+    for lr in (3e-2, 2.5e-2, 2e-2, 1.5e-2):
+        tuner.study.enqueue_trial({"units": 16, "lr": lr})
+    for units in (4, 5, 6, 7):
+        tuner.study.enqueue_trial({"units": units, "lr": 1e-3})
     search_on_ray(
         tuner,
         arrays,
         epochs=ASHA_EPOCHS,
         n_trials=ASHA_TRIALS,
+        n_jobs=1,
         shared_dir=WORKDIR / "asha-shared",
     )
     trials = tuner.study.get_trials()
