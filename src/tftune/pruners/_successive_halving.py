@@ -93,6 +93,14 @@ class SuccessiveHalvingPruner(BasePruner):
     * ``"next_rung"``: to the next rung's step, and every rung decides (on the current value
       while the curve is too short to fit).
 
+    With ``curve_horizon="final"`` a rung also records the value the trial reported there
+    (``reported_key``) and ranks the trials twice, by prediction and by that value: it stops a
+    trial only if it is outside the top ``1 / reduction_factor`` of both (a paused trial is
+    promoted from either). A prediction from a few noisy reports swings far more than the
+    values do (with three reports, an exact fit, one report's noise moves the predicted
+    final several times as much), and where every configuration learns at a similar speed the
+    value at the rung ranks them better; where fast learners stall early, the prediction does.
+
     ``curve_confidence`` (with ``curve_horizon="final"``): record not the predicted final value
     but an optimistic bound on it at this confidence (``_curves.optimistic_bound``: the best
     value the reports do not rule out), so a curve whose shape is still uncertain is not
@@ -212,20 +220,55 @@ class SuccessiveHalvingPruner(BasePruner):
                     )
             study.storage.set_trial_attr(trial.trial_id, key, value, system=True)
             trial.system_attrs[key] = value
+            reported_key = self.reported_key(rung)
+            if reported_key is not None:
+                reported = trial.intermediate_values[step]
+                study.storage.set_trial_attr(trial.trial_id, reported_key, reported, system=True)
+                trial.system_attrs[reported_key] = reported
             reports = _reports(trial, step)
+            rung_step = self.rung_step(rung, min_resource)
+            open_trials = [*_open_trials(study), trial]
             with STUDY_RUNGS.updated(study) as rungs:
-                competing = rungs.competing(
-                    key, self.rung_step(rung, min_resource), [*_open_trials(study), trial]
-                )
+                competing = rungs.competing(key, rung_step, open_trials)
                 if len(competing) <= self.bootstrap_count:
                     return True
                 if self._decides(rungs, reports) and (
                     self._hopeless(rungs, key, reports, value, minimize)
-                    or not self._promotable(value, competing, study.direction)
+                    or not self._kept(rungs, trial, rung, rung_step, open_trials, competing, study)
                 ):
                     return True
             rung += 1
         return self._between_rungs(study, trial, step, rung, min_resource, rung_reached)
+
+    def reported_key(self, rung: int) -> str | None:
+        """The system attribute a trial's reported value at ``rung`` is recorded under, beside
+        its prediction (None where the rung ranks only one value: without the final horizon's
+        prediction, the value recorded at the rung is the one ranked)."""
+        if not self.extrapolate_curves or self.curve_horizon != "final":
+            return None
+        return f"{self.rung_prefix.removesuffix('rung_')}reported_rung_{rung}"
+
+    def _kept(
+        self,
+        rungs: StudyRungs,
+        trial: FrozenTrial,
+        rung: int,
+        rung_step: int,
+        open_trials: list[FrozenTrial],
+        competing: list[float],
+        study: Study,
+    ) -> bool:
+        """Whether the rung lets ``trial`` go on: its prediction is in the top
+        ``1 / reduction_factor`` of the predictions there, or its reported value of the values
+        reported there (see ``reported_key``; a rung stops only a trial behind on both)."""
+        key = f"{self.rung_prefix}{rung}"
+        if self._promotable(trial.system_attrs[key], competing, study.direction):
+            return True
+        reported_key = self.reported_key(rung)
+        if reported_key is None or reported_key not in trial.system_attrs:
+            return False
+        reported = rungs.competing(reported_key, rung_step, open_trials)
+        return self._promotable(trial.system_attrs[reported_key], reported, study.direction)
 
     def _between_rungs(
         self,
@@ -334,7 +377,8 @@ class SuccessiveHalvingPruner(BasePruner):
         highest rung first (ASHA's promotion rule): each may resume from its checkpoint.
 
         A trial is paused when it was pruned with a checkpoint on record; it is promoted once
-        (a trial that resumes it names it in ``resume_of``).
+        (a trial that resumes it names it in ``resume_of``). As at the rung, it is in the top
+        by its prediction or by its reported value there (see ``reported_key``).
         """
         min_resource = self.resolved_min_resource(study)
         if min_resource is None:
@@ -347,7 +391,22 @@ class SuccessiveHalvingPruner(BasePruner):
                 for t in open_trials
                 if RESUME_OF_KEY in t.system_attrs
             }
-            by_rung: dict[int, list[float]] = {}
+            by_key: dict[str, list[float]] = {}
+
+            def in_top(trial: FrozenTrial, key: str | None, step: int) -> bool:
+                if key is None or key not in trial.system_attrs:
+                    return False
+                if key not in by_key:
+                    by_key[key] = rungs.competing(key, step, open_trials)
+                competing = by_key[key]  # ascending
+                place = len(competing) // self.reduction_factor - 1
+                value = trial.system_attrs[key]
+                if place < 0 or math.isnan(value):
+                    return False
+                if study.direction == StudyDirection.MAXIMIZE:
+                    return bool(value >= competing[len(competing) - 1 - place])
+                return bool(value <= competing[place])
+
             for number in sorted(rungs.paused):
                 trial = rungs.paused[number]
                 if number in resumed:
@@ -356,27 +415,11 @@ class SuccessiveHalvingPruner(BasePruner):
                 if rung < 0:
                     continue
                 key = f"{self.rung_prefix}{rung}"
-                value = trial.system_attrs[key]
-                if rung not in by_rung:
-                    by_rung[rung] = rungs.competing(
-                        key, self.rung_step(rung, min_resource), open_trials
-                    )
-                competing = by_rung[rung]  # ascending
-                place = len(competing) // self.reduction_factor - 1
-                if place < 0 or math.isnan(value):
-                    continue
-                if study.direction == StudyDirection.MAXIMIZE:
-                    promoted = value >= competing[len(competing) - 1 - place]
-                else:
-                    promoted = value <= competing[place]
-                if promoted:
-                    ranked.append(
-                        (
-                            -rung,
-                            value if study.direction == StudyDirection.MINIMIZE else -value,
-                            trial,
-                        )
-                    )
+                step = self.rung_step(rung, min_resource)
+                if in_top(trial, key, step) or in_top(trial, self.reported_key(rung), step):
+                    value = trial.system_attrs[key]
+                    sort_value = value if study.direction == StudyDirection.MINIMIZE else -value
+                    ranked.append((-rung, sort_value, trial))
         ranked.sort(key=lambda item: (item[0], item[1]))
         return [trial for *_, trial in ranked]
 
