@@ -12,7 +12,8 @@ unpruned search's, the issue's compute budget). The one-epoch top-k
 baseline ("Is One Epoch All You Need", arXiv 2307.15422) trains ``N_TRIALS`` random
 configurations for one epoch and the best ``TOP_K`` to the end. ``ashapoint``: tftune's ASHA
 on the point prediction of the final value without the "cannot beat the best" rule
-(``curve_confidence=None, beat_best=False``), its default before the optimistic bound.
+(``curve_confidence=None, beat_best=False``), its default before the optimistic bound (but
+with the rung's second ranking, by the reported value, as every final-horizon ASHA).
 ``--curves mf_hartmann3|mf_hartmann6``: the same search on MF-Hartmann (_pruning/mf_hartmann.py,
 fidelity k/27 at epoch k; best final: the noise-free f(x, 1) of the chosen trial). Writes
 results/pruning_slow_starters{,_steady,_mf_hartmann3,_mf_hartmann6}.json (after every job, so a
