@@ -29,6 +29,11 @@ Run:  .venv/bin/python benchmarks/bench_dashboard.py [--quick] [--sizes 1000,100
       [--repeats 2] [--browser-max-size 50000] [--merge]
 (The committed results: a run of 1,000 and 10,000, then ``--sizes 50000 --browser-max-size
 10000 --merge``.)
+
+``--profile``: where each page's front-end time goes (Chrome's CPU profiler, tftune only:
+``dashboard.profile.*``). ``--against REF --sizes 10000 [--repeats N]``: a change measured on a
+shared machine: the working tree's ``tftune dashboard`` and ``REF``'s (its ``src`` from git),
+each its own process over the same study, visited in turns (``dashboard_against.*``).
 """
 
 from __future__ import annotations
