@@ -29,6 +29,11 @@ Run:  .venv/bin/python benchmarks/bench_dashboard.py [--quick] [--sizes 1000,100
       [--repeats 2] [--browser-max-size 50000] [--merge]
 (The committed results: a run of 1,000 and 10,000, then ``--sizes 50000 --browser-max-size
 10000 --merge``.)
+
+``--profile``: where each page's front-end time goes (Chrome's CPU profiler, tftune only:
+``dashboard.profile.*``). ``--against REF --sizes 10000 [--repeats N]``: a change measured on a
+shared machine: the working tree's ``tftune dashboard`` and ``REF``'s (its ``src`` from git),
+each its own process over the same study, visited in turns (``dashboard_against.*``).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ import signal
 import socketserver
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -1018,6 +1024,129 @@ def run_profile(sizes: list[int]) -> int:
     return 0
 
 
+# --- tftune's front end against an earlier commit's ----------------------------------------
+def _cli_dashboard(src: Path, url: str) -> tuple[subprocess.Popen[str], str]:
+    """``tftune dashboard`` of the package under ``src`` over ``url``, on a free port of
+    127.0.0.1, in a subprocess; its page's address once it says so (within 120 s)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tftune", "dashboard", "--storage", url, "--port", "0"],
+        env=dict(os.environ, PYTHONPATH=str(src)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    found: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if " at http://" in line and not found:
+                found.append(line.rsplit(" at ", 1)[1].strip())
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + 120
+    while not found and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    if not found:
+        _stop(process)
+        raise RuntimeError(f"tftune dashboard of {src} did not start")
+    return process, found[0]
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Ctrl+C (the command closes its storage), then a kill after 15 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def run_against(ref: str, size: int, repeats: int) -> int:
+    """``--against REF``: the working tree's dashboard and ``REF``'s (its ``src`` from git),
+    each its own ``tftune dashboard`` over the same study of ``size`` trials, visited in
+    turns (a visit each, then ``repeats`` rounds in alternating order, the load average at
+    each visit): written to ``results/dashboard_against.{md,json}``."""
+    from playwright.sync_api import sync_playwright
+
+    sides = {"before": ref, "after": "working tree"}
+    revision = git("rev-parse", "--short", ref)
+    results: dict[str, Any] = {
+        "before": f"{ref} ({revision})",
+        "after": f"working tree on {git('rev-parse', '--short', 'HEAD')}",
+        "size": size,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "visits": [],
+    }
+    with (
+        tempfile.TemporaryDirectory(prefix="tftune-bench-dashboard-") as folder,
+        sync_playwright() as playwright,
+    ):
+        archive = subprocess.run(
+            ["git", "archive", ref, "src"], cwd=HERE.parent, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        db = Path(folder) / f"tftune-{size}.db"
+        build_tftune(db, size)
+        sources = {"before": Path(folder) / "src", "after": HERE.parent / "src"}
+        running: dict[str, tuple[subprocess.Popen[str], str]] = {}
+        browser = Browser(playwright)
+        try:
+            for side, src in sources.items():
+                running[side] = _cli_dashboard(src, f"sqlite:///{db}")
+                api = running[side][1].replace("/dashboard", "/api/studies/1?after=0")
+                with urllib.request.urlopen(api, timeout=300) as answer:  # its study read
+                    answer.read()
+            for i in range(repeats + 1):
+                order = list(sides) if i % 2 == 0 else list(reversed(list(sides)))
+                for side in order:
+                    load = os.getloadavg()[0]
+                    times, _ = visit(browser, running[side][1], size, lines_drawn("tftune", size))
+                    results["visits"].append({"side": side, "load": load, "times_s": times})
+                    print(f"  {side:6s} {i} load {load:.1f} {_row(times)}", flush=True)
+        finally:
+            browser.close()
+            for process, _ in running.values():
+                _stop(process)
+    write_against(results)
+    return 0
+
+
+def write_against(results: dict[str, Any]) -> None:
+    """``run_against``'s table: each page's median over each side's visits, and the ratio."""
+    (RESULTS_DIR / "dashboard_against.json").write_text(json.dumps(results, indent=2) + "\n")
+    loads = [v["load"] for v in results["visits"]]
+    lines = [
+        "# Dashboard: the front end before and after a change, visited in turns",
+        "",
+        f"{results['size']:,} COMPLETE trials (the study of `bench_dashboard.py`), "
+        f"{results['date']}. *before*: `tftune dashboard` of {results['before']}; *after*: "
+        f"of the {results['after']}; each its own process over the same SQLite file, its "
+        "study read once before the first visit. A visit as in `bench_dashboard.py` (the study "
+        "list, a full page load, then each page inside the app, until its first plot holds "
+        "every trial it draws); one visit each, then rounds in alternating order; medians of "
+        "every visit (the first one's included). Load average (1 minute) at each visit, in "
+        f"order: {', '.join(f'{x:.1f}' for x in loads)}.",
+        "",
+        "| page | before | after | before / after | visits each |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name in PAGES:
+        medians = {}
+        for side in ("before", "after"):
+            times = [v["times_s"][name] for v in results["visits"] if v["side"] == side]
+            medians[side] = statistics.median(times) if times and None not in times else None
+        count = sum(v["side"] == "after" for v in results["visits"])
+        lines.append(
+            f"| {name} | {_fmt(medians['before'])} | {_fmt(medians['after'])} | "
+            f"{_ratio(medians['after'], medians['before'])} | {count} |"
+        )
+    (RESULTS_DIR / "dashboard_against.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -1035,6 +1164,11 @@ def main() -> int:
     parser.add_argument(
         "--profile", action="store_true", help="profile each page's front end (tftune only)"
     )
+    parser.add_argument(
+        "--against",
+        metavar="REF",
+        help="the working tree's dashboard against REF's, visited in turns (one size)",
+    )
     args = parser.parse_args()
     sizes = (
         [int(s) for s in args.sizes.split(",")]
@@ -1047,6 +1181,9 @@ def main() -> int:
     if args.profile:
         quiet()
         return run_profile(sizes)
+    if args.against:
+        quiet()
+        return run_against(args.against, sizes[0], args.repeats)
     quiet()
     from playwright.sync_api import sync_playwright
 

@@ -301,3 +301,33 @@ def test_search_spaces_are_optuna_dashboards_of_the_trials_as_they_are_now():
         assert found[2:] == expected[2:]
     assert expected[2] == [("d", True), ("a", False), ("c", False), ("b", False)]
     assert [name for name, _ in expected[0]] == ["x"] and expected[3] is True
+
+
+def test_named_constraints_reach_the_trials_constraints(storage):
+    """``Trial.set_constraint`` stores each constraint apart ("constraints:<name>"), where
+    optuna-dashboard does not look (it answers ``[]``): the route lists their values."""
+    study = tftune.create_study(study_name="named", storage=storage)
+    study_id = storage.get_study_id_from_name("named")
+    for x in (0.2, 0.9):
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        trial.set_constraint("x_over", x - 0.5)
+        trial.set_constraint("budget", -1.0)
+        study.tell(trial, x)
+    plain = study.ask()
+    plain.suggest_float("x", 0, 1)
+    study.tell(plain, 0.5)
+    listed = study.ask()  # a sampler's constraints_func list and a named one: both
+    listed.suggest_float("x", 0, 1)
+    trial_id = storage.get_trial_id_from_number(study_id, listed.number)
+    storage.set_trial_attr(trial_id, "constraints", [0.25], system=True)
+    listed.set_constraint("late", 2.0)
+    study.tell(listed, 0.5)
+    trials = json.loads(_call(make_app(storage), f"/api/studies/{study_id}")[2])["trials"]
+    assert [sorted(t["constraints"]) for t in trials[:2]] == [
+        [-1.0, pytest.approx(-0.3)],
+        [-1.0, pytest.approx(0.4)],
+    ]
+    assert [t["constraints"] for t in trials[2:]] == [[], [0.25, 2.0]]  # the list's first
+    theirs = json.loads(_call(_theirs(storage), f"/api/studies/{study_id}")[2])["trials"]
+    assert [t["constraints"] for t in theirs] == [[], [], [], [0.25]]

@@ -18,33 +18,47 @@ from tftune.dashboard._server import DashboardServer
 from tftune.storages import RDBStorage
 
 DRAWN = N_COMPLETE + N_PRUNED  # the history and slice plots' points of study "mixed"
-#: study "constrained" (the 4th): x, feasible while x <= 0.5
+#: the constrained studies: x, feasible while x <= 0.5; the 4th's constraints recorded by a
+#: sampler's constraints_func, the 5th's set by name in the objective (``Trial.set_constraint``)
 XS = (0.1, 0.9, 0.3, 0.7, 0.2, 0.8, 0.6)
 INFEASIBLE = sum(x > 0.5 for x in XS)
+LISTED, NAMED = 4, 5
 
 
-def _add_constrained_study(path: Path) -> None:
+def _named_constraint(trial: tftune.Trial) -> float:
+    x = trial.suggest_float("x", 0, 1)
+    trial.set_constraint("x_over_half", x - 0.5)
+    trial.set_constraint("always_met", -1.0)
+    return x
+
+
+def _add_constrained_studies(path: Path) -> None:
     storage = RDBStorage(f"sqlite:///{path}", heartbeat_interval=None)
     try:
-        # the dashboard reads the constraints a sampler's constraints_func records
-        # (deprecated, still written where optuna-dashboard looks)
+        # a sampler's constraints_func (deprecated) records the list where optuna-dashboard
+        # looks
         with pytest.warns(FutureWarning, match="constraints_func"):
             sampler = tftune.samplers.TPESampler(
                 seed=0, constraints_func=lambda t: [t.params["x"] - 0.5]
             )
-        study = tftune.create_study(study_name="constrained", storage=storage, sampler=sampler)
-        for x in XS:
-            study.enqueue_trial({"x": x})
-        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=len(XS))
+        listed = tftune.create_study(study_name="constrained", storage=storage, sampler=sampler)
+        named = tftune.create_study(study_name="named-constraints", storage=storage)
+        for study, objective in (
+            (listed, lambda t: t.suggest_float("x", 0, 1)),
+            (named, _named_constraint),
+        ):
+            for x in XS:
+                study.enqueue_trial({"x": x})
+            study.optimize(objective, n_trials=len(XS))
     finally:
         storage.close()
 
 
 @pytest.fixture
 def served(studies_copy: Path, request: Any) -> Iterator[str]:
-    """The dashboard over the test studies (and "constrained") with ``webgl_above`` =
+    """The dashboard over the test studies (and the constrained ones) with ``webgl_above`` =
     ``request.param``."""
-    _add_constrained_study(studies_copy)
+    _add_constrained_studies(studies_copy)
     server = DashboardServer(f"sqlite:///{studies_copy}", port=0, webgl_above=request.param)
     server.start()
     yield server.url
@@ -95,16 +109,19 @@ def test_past_webgl_above_the_scatter_plots_draw_the_same_points_with_webgl(page
 
 
 @pytest.mark.parametrize(
+    ("study_id", "name"), [(LISTED, "constrained"), (NAMED, "named-constraints")]
+)
+@pytest.mark.parametrize(
     ("served", "kind"), [(3, "scattergl"), (1000, "scatter")], indirect=["served"]
 )
-def test_the_infeasible_trials_are_drawn_with_webgl_too(page, served, kind):
-    page.page.goto(f"{served}/studies/4")
+def test_the_infeasible_trials_are_drawn_with_webgl_too(page, served, kind, study_id, name):
+    page.page.goto(f"{served}/studies/{study_id}")
     page.wait_for_plot("plot-history", f"d.some(t => t.x.length === {INFEASIBLE})")
     history = _types(page, "plot-history")
-    assert history["Objective 0 of constrained"] == (kind, len(XS) - INFEASIBLE)
-    assert history["Infeasible Trial of constrained"] == (kind, INFEASIBLE)
-    assert all(k == kind for name, (k, _) in history.items() if "Unselected" in name)
-    page.page.goto(f"{served}/studies/4/analytics")
+    assert history[f"Objective 0 of {name}"] == (kind, len(XS) - INFEASIBLE)
+    assert history[f"Infeasible Trial of {name}"] == (kind, INFEASIBLE)
+    assert all(k == kind for label, (k, _) in history.items() if "Unselected" in label)
+    page.page.goto(f"{served}/studies/{study_id}/analytics")
     page.wait_for_plot("plot-slice", f"d.some(t => t.x.length === {INFEASIBLE})")
     slice_plot = _types(page, "plot-slice")
     assert slice_plot["Infeasible Trial"] == (kind, INFEASIBLE)

@@ -12,7 +12,8 @@ made), gzip when the browser takes it (15 MB to 1.2 MB). Anything unusual (a bad
 unknown study, a preferential study, any other route or method) goes to optuna-dashboard's own
 handler. An answer is the one a freshly started optuna-dashboard gives for the trials as they
 are now, byte for byte (the tests compare them) but for the order of a merged categorical's
-choices, which optuna-dashboard takes from a set; optuna-dashboard reuses its read of the
+choices, which optuna-dashboard takes from a set, and for the constraints set by name, which
+it leaves out (``_trial_json``); optuna-dashboard reuses its read of the
 trials for up to 10 s, this route reads the storage (the adapter's incremental read) each time.
 """
 

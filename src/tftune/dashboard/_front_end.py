@@ -37,8 +37,19 @@ trial (software WebGL here: 11 s at 10,000 trials).
   SVG (``--webgl-above``). The rank plot's ranks, quadratic in the
   trials in the bundle, are computed in one pass (``window.__tftuneRanks``, the same numbers).
 
+* **A plot is drawn once for the same data.** The app draws each plot from an effect that
+  runs again whenever its component renders with new objects (a new array of the same
+  trials, a new empty theme, the page's graph state moving on): at 10,000 trials the smart
+  selection page drew its parallel coordinates (three WebGL layers, about 2 s of software
+  WebGL) and its history plot twice, and the analytics page its slice, rank and EDF plots
+  twice, the second time while the next page waited. The parallel coordinates', history,
+  slice, rank and EDF draws pass through ``window.__tftuneOnce``: a draw whose arguments
+  equal those of the last draw on the same element (the same objects, or arrays and plain
+  objects holding equal ones) is skipped and the plot left as it is; a new element or any
+  changed argument (new trials, a dimension left out, another axis) is drawn.
+
 If the bundle is not optuna-dashboard 0.21.0's (a patched text is not found once) it is
-served unchanged: every trial is drawn, as SVG, and every poll draws again.
+served unchanged: every trial is drawn, as SVG, and every poll and render draws again.
 """
 
 from __future__ import annotations
@@ -65,6 +76,8 @@ PLOT_ID = "plot-parallel-coordinate"
 TIMELINE_ID, TIMELINE_VAR = "graph-timeline", "Ib"
 #: what a patched scatter trace's type becomes: the script's choice for its trial count
 _SCATTER = '(window.__tftuneScatter||(()=>"scatter"))'
+#: a plot's draw with the arguments of its last draw on the same element is skipped
+_ONCE = "(window.__tftuneOnce||((p,a,d)=>d()))"
 #: the plots whose point traces are patched, by their element ids (their notices' keys)
 HISTORY_ID, SLICE_ID, RANK_ID = "plot-history", "plot-slice", "graph-rank"
 #: the bundle's text (0.21.0) -> what it becomes: the trials its parallel coordinates draw pass
@@ -103,6 +116,29 @@ PATCHES: tuple[tuple[str, str], ...] = (
         f'Lb=(e,t)=>{{e=(window.__tftuneLast||((p,e)=>e))("{TIMELINE_ID}",e);'
         f"if(null===document.getElementById({TIMELINE_VAR}))return;",
     ),
+    # the parallel coordinates and the history plot are drawn from effects that run at every
+    # render of their component (their arguments are new objects each time): the same
+    # arguments as the last draw on the same element leave the plot as it is
+    (
+        "if(qb(e,f,d,p,u)?.then(l),o){",
+        f'if({_ONCE}("{PLOT_ID}",[e,f,d,p,u],()=>qb(e,f,d,p,u))?.then(l),o){{',
+    ),
+    (
+        "vb(k,w,h,void 0===t?m:t,p,b)?.then(u);",
+        f'{_ONCE}("{HISTORY_ID}",[k,w,h,void 0===t?m:t,p,b],()=>vb(k,w,h,void 0===t?m:t,p,b))'
+        "?.then(u);",
+    ),
+    # the slice, rank and EDF plots: the same, drawn again when the page's graph state changes
+    (
+        '"componentWillMount"!==i&&Mb(b,c,h,d.find(e=>e.name===h?.key)||null,m,s)?.then(a)',
+        f'"componentWillMount"!==i&&{_ONCE}("{SLICE_ID}",[b,c,h,d,m,s],'
+        "()=>Mb(b,c,h,d.find(e=>e.name===h?.key)||null,m,s))?.then(a)",
+    ),
+    (
+        "const t=LE(e,s,u,p);null==(r=NE(t,o))||r.then(i)",
+        f'null==(r={_ONCE}("{RANK_ID}",[e,s,u,p,o],()=>NE(LE(e,s,u,p),o)))||r.then(i)',
+    ),
+    ("gv(p,u,c,l)?.then(o)", f"{_ONCE}(c,[p,u,l],()=>gv(p,u,c,l))?.then(o)"),
     # the rank plot's ranks: an indexOf and a lastIndexOf in the sorted values for each value
     # (quadratic: 10,000 trials, 10^8 steps) become one pass over the sorted values
     (
@@ -234,6 +270,45 @@ SCRIPT = """/* tftune dashboard: see tftune.dashboard._front_end */
       "` or more draws them as SVG)." : null;
     setTimeout(show, 0);
     return webgl ? "scattergl" : "scatter";
+  };
+  /* the app draws a plot from an effect that runs at every render of its component, with
+     new arrays and objects each time: a draw whose arguments equal those of the last draw on
+     the same element (the same objects, or arrays and plain objects holding equal ones) is
+     skipped, the plot left as it is; a new element, or any changed argument, is drawn */
+  var drawnWith = new WeakMap();
+  function plain(v) {
+    if (v === null || typeof v !== "object") { return false; }
+    var proto = Object.getPrototypeOf(v);
+    return Array.isArray(v) || proto === Object.prototype || proto === null;
+  }
+  function same(a, b, depth) {
+    if (a === b || (typeof a === "number" && a !== a && typeof b === "number" && b !== b)) {
+      return true;
+    }
+    if (depth > 8 || !plain(a) || !plain(b) || Array.isArray(a) !== Array.isArray(b)) {
+      return false;
+    }
+    var i;
+    if (Array.isArray(a)) {
+      if (a.length !== b.length) { return false; }
+      for (i = 0; i < a.length; i++) { if (!same(a[i], b[i], depth + 1)) { return false; } }
+      return true;
+    }
+    var keys = Object.keys(a);
+    if (keys.length !== Object.keys(b).length) { return false; }
+    for (i = 0; i < keys.length; i++) {
+      if (!Object.prototype.hasOwnProperty.call(b, keys[i]) ||
+          !same(a[keys[i]], b[keys[i]], depth + 1)) { return false; }
+    }
+    return true;
+  }
+  window.__tftuneOnce = function (plotId, args, draw) {
+    var element = document.getElementById(plotId);
+    if (element === null) { return draw(); }
+    var last = drawnWith.get(element);
+    if (last !== undefined && element.data && same(args, last, 0)) { return undefined; }
+    drawnWith.set(element, args);
+    return draw();
   };
   /* the app's ranks (ties: the mean of their first and last index in the sorted values, as
      indexOf and lastIndexOf find them: NaN matches nothing), in one pass */

@@ -2,11 +2,13 @@
 
 ``trial_dict`` builds the same dict as optuna-dashboard 0.21.0's ``serialize_frozen_trial``
 (same keys in the same order, same values), without its per-value NumPy calls, and reusing
-each distinct distribution's JSON. Notes, artifacts and attributes are left to
-optuna-dashboard's own helpers, so their rules stay theirs. ``TrialTexts`` keeps each finished
-trial's JSON text until the trial object or the study's system attrs (notes and artifacts live
-there) change, and a running digest of the texts (the study route's ETag) that hashes each
-finished trial's text once. The tests check the output equal to optuna-dashboard's, byte for byte.
+each distinct distribution's JSON; but for the constraints set by name
+(``Trial.set_constraint``), which optuna-dashboard leaves out (``constraint_values``). Notes,
+artifacts and attributes are left to optuna-dashboard's own helpers, so their rules stay
+theirs. ``TrialTexts`` keeps each finished trial's JSON text until the trial object or the
+study's system attrs (notes and artifacts live there) change, and a running digest of the
+texts (the study route's ETag) that hashes each finished trial's text once. The tests check
+the output equal to optuna-dashboard's, byte for byte.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from optuna_dashboard._serializer import (
     serialize_frozen_trial,
 )
 from optuna_dashboard.artifact._backend import list_trial_artifacts
+
+from tftune.trial._constraints import NAMED_PREFIX, constraints_from_attrs
 
 _INF = math.inf
 
@@ -55,6 +59,17 @@ class DistributionJson:
         made = serialize_distribution(distribution)
         self._known[id(distribution)] = (distribution, made)  # holds it: the id stays its own
         return made
+
+
+def constraint_values(system_attrs: dict[str, Any]) -> Any:
+    """A trial's constraint values as the dashboard's JSON lists them (its front end draws a
+    trial with one > 0 as infeasible). optuna-dashboard reads only the list a sampler's
+    ``constraints_func`` stores (``"constraints"``, as it is); ``Trial.set_constraint``
+    stores each named one apart (``"constraints:<name>"``): with any of those, the values of
+    every constraint, the list's first (``constraints_from_attrs``)."""
+    if not any(key.startswith(NAMED_PREFIX) for key in system_attrs):
+        return system_attrs.get(CONSTRAINTS_KEY, [])
+    return list(constraints_from_attrs(system_attrs).values())
 
 
 def trial_dict(
@@ -100,7 +115,7 @@ def trial_dict(
         "user_attrs": serialize_attrs(trial.user_attrs),
         "note": _note.get_note_from_system_attrs(study_system_attrs, trial_id),
         "artifacts": list_trial_artifacts(study_system_attrs, trial_system_attrs, trial),
-        "constraints": trial_system_attrs.get(CONSTRAINTS_KEY, []),
+        "constraints": constraint_values(trial_system_attrs),
         "intermediate_values": [
             {"step": step, "value": _special(value)}
             for step, value in sorted(trial.intermediate_values.items(), key=lambda sv: sv[0])
