@@ -23,17 +23,20 @@ from _ray_sandbox import LocalCluster, network_report, print_result, run_scenari
 from tiny_keras import data, search_on_ray
 
 import tftune
+from tftune.keras import Tuner
 from tftune.keras._best_weights import WEIGHTS_ATTR
-from tftune._ray._epoch_store import DirectoryEpochStore
+from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore
 from tftune.keras._pack_job import RESUMED_AT_KEY
 from tftune.pruners import SuccessiveHalvingPruner
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
 from tftune.trial import TrialState
 
 WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
+#: Where each node works (see ``LocalCluster``); the driver works in ``DRIVER_DIR``.
+NODE_DIRS, DRIVER_DIR = WORKDIR / "nodes", WORKDIR / "driver"
 N_TRIALS, EPOCHS = 8, 2
 KILL_TRIALS, KILL_EPOCHS = 4, 4
-ASHA_TRIALS, ASHA_EPOCHS = 16, 4
+ASHA_TRIALS, ASHA_EPOCHS = 12, 4
 
 
 def summary(study: tftune.Study) -> dict[str, Any]:
@@ -83,17 +86,18 @@ def search() -> dict[str, Any]:
     return result
 
 
-def promotions() -> dict[str, Any]:
-    """ASHA on Ray: pruned copies pause (checkpoint in the shared directory), the driver
-    enqueues promotions, and later packs, on any worker, resume them. (16 trials in packs of
-    4, one pack at a time so that the rung decisions do not hang on which pack reports first:
-    the first pack's configurations learn fast, and those that report after a better one pause
-    at the first rungs; the second pack's learn slowly, which puts the paused ones in the top
-    half: their promotions join the third pack, on whichever worker it runs.)"""
+def asha(directory: Path, shared_dir: Path | None) -> tuple[Tuner, dict[str, Any]]:
+    """ASHA on Ray: pruned copies pause (checkpoint in ``shared_dir``, or through the checkpoint
+    actor without one), the driver enqueues promotions, and later packs, on any worker, resume
+    them. (12 trials in packs of 4, one pack at a time so that the rung decisions do not hang
+    on which pack reports first: the first pack's configurations learn fast, and those that
+    report after a better one pause at the first rungs; the second pack's learn slowly, which
+    puts the paused ones in the top half: their promotions join the third pack, on whichever
+    worker it runs.) Returns the tuner (open) and the result."""
     arrays = data()
     _, _, xv, yv = arrays
     pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
-    tuner = tiny_keras.tuner(WORKDIR / "asha", "asha", seed=0, pruner=pruner)
+    tuner = tiny_keras.tuner(directory, "asha", seed=0, pruner=pruner)
     for lr in (3e-2, 2.5e-2, 2e-2, 1.5e-2):
         tuner.study.enqueue_trial({"units": 16, "lr": lr})
     for units in (4, 5, 6, 7):
@@ -104,22 +108,41 @@ def promotions() -> dict[str, Any]:
         epochs=ASHA_EPOCHS,
         n_trials=ASHA_TRIALS,
         n_jobs=1,
-        shared_dir=WORKDIR / "asha-shared",
+        shared_dir=shared_dir,
     )
     trials = tuner.study.get_trials()
-    paths = [
-        t.system_attrs[CHECKPOINT_KEY]["path"] for t in trials if CHECKPOINT_KEY in t.system_attrs
-    ]
-    paths += [t.user_attrs[WEIGHTS_ATTR] for t in trials if WEIGHTS_ATTR in t.user_attrs]
     result = summary(tuner.study) | {
         "packs": tuner.last_packs,
-        "shared_dir": str(WORKDIR / "asha-shared"),
-        "paths": paths,
+        "checkpoints": [t.system_attrs.get(CHECKPOINT_KEY) for t in trials],
+        "weights": [t.user_attrs.get(WEIGHTS_ATTR) for t in trials],
         "best_model_loss": float(tuner.best_model().evaluate(xv, yv, verbose=0)),
         "best_value": tuner.best_trial.value,
     }
+    return tuner, result
+
+
+def promotions() -> dict[str, Any]:
+    """:func:`asha` with a shared directory: the paused checkpoints are files there."""
+    tuner, result = asha(WORKDIR / "asha", WORKDIR / "asha-shared")
     tuner.close()
-    return result
+    return result | {"shared_dir": str(WORKDIR / "asha-shared")}
+
+
+def promotions_unshared() -> dict[str, Any]:
+    """:func:`asha` with no shared directory, under a relative project directory: it names
+    another place in every node's processes (each works in a directory of its own, see
+    ``NODE_DIRS``) than here, so anything written by path on a worker is not seen here."""
+    tuner, result = asha(Path("asha-unshared"), None)
+    files = sorted(
+        str(path.relative_to(NODE_DIRS)) for path in NODE_DIRS.rglob("*") if path.is_file()
+    )
+    checkpoint_dir = tuner.checkpoint_dir.absolute()
+    tuner.close()
+    return result | {
+        "paused_kept": DirectoryEpochStore(checkpoint_dir, prefix=PAUSED).chains(),
+        "checkpoint_files": sorted(path.name for path in checkpoint_dir.iterdir()),
+        "node_files": files,
+    }
 
 
 def failing_build(trial: tftune.Trial) -> Any:
@@ -195,14 +218,17 @@ def worker_killed() -> dict[str, Any]:
 
 def run_all() -> None:
     started = time.perf_counter()
-    cluster = LocalCluster(head_cpus=1, worker_cpus=(1,))
+    cluster = LocalCluster(head_cpus=1, worker_cpus=(1,), node_dirs=NODE_DIRS)
     result: dict[str, Any] = {"cluster_start_seconds": time.perf_counter() - started}
+    DRIVER_DIR.mkdir()
+    os.chdir(DRIVER_DIR)
     try:
         ray.init(address=cluster.address, logging_level="WARNING")
         result["network"] = network_report()
         scenarios = {
             "search": search,
             "promotions": promotions,
+            "promotions_unshared": promotions_unshared,
             "errors": errors,
             "worker_killed": worker_killed,
         }

@@ -60,8 +60,9 @@ def test_best_model_on_the_driver_predicts_as_the_best_trial_reported(outcome):
     assert result["epoch_files_left"] == []  # removed as each pack completed
 
 
-def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
-    result = scenario_result(outcome, "promotions")
+def check_promotions_resumed(result: dict[str, Any]) -> list[int]:
+    """The promoted trials of an ASHA scenario resumed from their paused trial's checkpointed
+    epoch, with the same values before it; returns their numbers."""
     states, resume_of = result["states"], result["resume_of"]
     assert "PRUNED" in states and "FAIL" not in states and "RUNNING" not in states
     resumed = [n for n, of in enumerate(resume_of) if of is not None and states[n] != "WAITING"]
@@ -73,10 +74,44 @@ def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
         after = dict(map(tuple, result["intermediate"][number]))
         assert {s: v for s, v in after.items() if s <= max(before)} == before
         assert max(after) > max(before)  # it trained on from the checkpoint
+        assert result["checkpoints"][paused]["epoch"] == max(before)
         assert result["start_epochs"][number] == max(before) + 1
-    # checkpoints and best weights went to the shared directory given, and load on the driver
-    assert result["paths"] and all(p.startswith(result["shared_dir"]) for p in result["paths"])
     assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
+    return resumed
+
+
+def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
+    result = scenario_result(outcome, "promotions")
+    check_promotions_resumed(result)
+    # checkpoints and best weights went to the shared directory given, and load on the driver
+    paths = [c["path"] for c in result["checkpoints"] if c is not None]
+    paths += [path for path in result["weights"] if path is not None]
+    assert paths and all(p.startswith(result["shared_dir"]) for p in paths)
+
+
+def test_asha_promotions_without_a_shared_directory_go_through_the_checkpoint_actor(outcome):
+    """Every node works in a directory of its own, and the project directory is relative: a
+    checkpoint written by path on a worker would not be found here, and none was promoted."""
+    result = scenario_result(outcome, "promotions_unshared")
+    resumed = check_promotions_resumed(result)
+    states, resume_of = result["states"], result["resume_of"]
+    checkpoints = {n: c for n, c in enumerate(result["checkpoints"]) if c is not None}
+    # no path: the state went as bytes to the actor (a promotion carries its paused trial's)
+    assert checkpoints and all(
+        set(c) == {"store_chain", "epoch", "input_shape"} and c["store_chain"] in (n, resume_of[n])
+        for n, c in checkpoints.items()
+    )
+    paused = [n for n, c in checkpoints.items() if c["store_chain"] == n]
+    assert paused and all(states[n] == "PRUNED" for n in paused)
+    # the actor kept them on the driver's disk; those promoted (and finished) were removed
+    used = {resume_of[n] for n in resumed if states[n] != "RUNNING"}
+    assert result["paused_kept"] == sorted(set(paused) - used)
+    assert set(result["checkpoint_files"]) == {
+        f"paused_{n}_{result['checkpoints'][n]['epoch']}.{ext}"
+        for n in result["paused_kept"]
+        for ext in EXTS
+    }
+    assert not [f for f in result["node_files"] if "asha" in f or f.endswith((".h5", ".npz"))]
 
 
 def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcome):

@@ -26,6 +26,8 @@ from tftune.keras._pack_job import (
     EpochCallback,
     FitOptionsFn,
     PackJob,
+    drop_paused,
+    paused_kept,
 )
 from tftune.keras._packing import PackedSearch, packing_blocker
 from tftune.keras._project import project_dir
@@ -168,7 +170,8 @@ class Tuner:
         self.project_dir = project_dir(directory, project_name)  # checks the name first
         self.project_dir.mkdir(parents=True, exist_ok=True)
         if storage is None:
-            storage = f"sqlite:///{self.project_dir / 'study.db'}"
+            # (absolute: a Ray actor on this machine may open it from another directory)
+            storage = f"sqlite:///{self.project_dir.absolute() / 'study.db'}"
         self.study: Study = tftune.create_study(
             study_name=project_name,
             storage=storage,
@@ -260,9 +263,11 @@ class Tuner:
                 died is run again; the retry goes on after its last checkpointed epoch
                 (checkpoints reach this process through Ray, with no shared directory).
             shared_dir: with ``backend="ray"``, a directory every node and this process can
-                read and write, for the best weights and the checkpoints that promotions
-                resume from (default: the project directory, which is shared on a
-                single-machine cluster).
+                read and write, where paused trials' checkpoints (that promotions resume from)
+                are written by path and the best weights are kept. By default nothing need be
+                shared: those checkpoints go as bytes to a checkpoint actor on this machine,
+                which keeps them in the project directory, and a promotion on any node fetches
+                them back (the best weights travel back with each pack's result).
         """
         if n_trials is None and timeout is None:
             raise ValueError("search() needs `n_trials` or `timeout`, or it would never stop.")
@@ -386,6 +391,7 @@ class Tuner:
             pack_size=self.pack_size,
             max_retries=max_retries,
             show_progress_bar=show_progress_bar,
+            pause_to_actor=shared_dir is None,
         )
         if loop is not None:
             self.last_packs = loop.packs
@@ -420,7 +426,7 @@ class Tuner:
             return
         for paused in pruner.promotions(study):
             checkpoint = paused.system_attrs[CHECKPOINT_KEY]
-            if not pathlib.Path(checkpoint["path"]).exists():
+            if not paused_kept(checkpoint, self.checkpoint_dir):
                 continue
             notes = {
                 k: v
@@ -468,7 +474,7 @@ class Tuner:
             # The checkpoint it resumed from is the paused trial's: a resumed trial pruned again
             # has just written its own, which a later promotion needs.
             resumed = study.get_trials(deepcopy=False)[int(trial.system_attrs[RESUME_OF_KEY])]
-            pathlib.Path(resumed.system_attrs[CHECKPOINT_KEY]["path"]).unlink(missing_ok=True)
+            drop_paused(resumed.system_attrs[CHECKPOINT_KEY], self.checkpoint_dir)
         saved = trial.system_attrs.get(EPOCH_CHECKPOINT_KEY)
         if saved is not None and trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
             pathlib.Path(saved["path"]).unlink(missing_ok=True)  # (a failed one's retry needs it)
