@@ -5,7 +5,6 @@ One sandboxed process runs the scenarios of keras_scenarios.py; each test checks
 
 from __future__ import annotations
 
-import dataclasses
 import pickle
 import time
 from pathlib import Path
@@ -175,6 +174,17 @@ def test_search_rejects_an_unknown_backend_naming_the_parameter(tmp_path):
             tuner.search(x, x, n_trials=1, backend="ray", resources_per_pack={"cpu": -1})
         with pytest.raises(ValueError, match=r"`resources_per_pack` applies to backend='ray'"):
             tuner.search(x, x, n_trials=1, resources_per_pack={"cpu": 1})
+        for bad in (1.5, -0.1, float("nan"), "0.1", True, None):
+            with pytest.raises(
+                ValueError,
+                match=rf"`checkpoint_budget` must be a number in \[0, 1\] .*, got {bad!r}\.",
+            ):
+                tuner.search(x, x, n_trials=1, backend="ray", checkpoint_budget=bad)
+        with pytest.raises(
+            ValueError, match=r"`checkpoint_budget` applies to backend='ray' only, got 0.5"
+        ):
+            tuner.search(x, x, n_trials=1, checkpoint_budget=0.5)
+        assert tuner.study.trials == []  # nothing ran
 
 
 def small_build(trial):
@@ -202,7 +212,8 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
     with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
         job = tuner.job({"x": x, "y": y, "epochs": 3, "verbose": 0})
-        every_epoch = dataclasses.replace(job, checkpoint_epochs=True, checkpoint_budget=1.0)
+        every_epoch = tuner.ray_job(job, checkpoint_budget=1.0)  # as search(backend="ray", ...)
+        assert every_epoch.checkpoint_epochs and every_epoch.epoch_callbacks == ()
         job = pickle.loads(pickle.dumps(every_epoch))
         trials = [tuner.study.ask() for _ in range(3)]
         begin = time.time()
@@ -224,3 +235,22 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
             tuner.best_model()  # not written where the driver reads them: they are in the report
         store_weights(job.weights_dir, report["weights"])
         assert tuner.best_model().predict(x, verbose=0).shape == (64, 1)
+
+
+def test_a_zero_checkpoint_budget_checkpoints_a_packs_first_epoch_only(tmp_path):
+    from tftune._ray._epoch_store import DirectoryEpochStore
+    from tftune.keras._ray_search import train_pack
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
+        job = tuner.job({"x": x, "y": y, "epochs": 4, "verbose": 0})
+        first_only = tuner.ray_job(job, checkpoint_budget=0)
+        trials = [tuner.study.ask() for _ in range(2)]
+        report = train_pack(first_only, [trial.trial_id for trial in trials])
+        saved = report["checkpoints"]
+        # epochs 0-2 could be checkpointed (the last completes instead): the first only was
+        assert saved["epochs"] == 1 and saved["skipped_epochs"] == 2 and saved["count"] == 2
+        store = DirectoryEpochStore(first_only.checkpoint_dir)
+        assert store.names() == [f"epoch_{n}_0.{ext}" for n in range(2) for ext in EXTS]
+        assert all(len(t.intermediate_values) == 4 for t in tuner.study.get_trials())

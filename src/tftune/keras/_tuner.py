@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import numbers
 import os
 import pathlib
 import warnings
@@ -19,6 +20,7 @@ from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
 from tftune.keras._pack_sizing import auto_pack_size
 from tftune.keras._pack_job import (
+    CHECKPOINT_BUDGET,
     EPOCH_CHECKPOINT_KEY,
     HISTORY_ATTR,
     RESUMED_VALUES_ATTR,
@@ -243,6 +245,7 @@ class Tuner:
         resources_per_pack: dict[str, float] | None = None,
         max_retries: int = 3,
         shared_dir: str | os.PathLike[str] | None = None,
+        checkpoint_budget: float = CHECKPOINT_BUDGET,
         **fit_kwargs: Any,
     ) -> Study:
         """Run trials; ``x``, ``y``, ``epochs``, ``callbacks`` and ``fit_kwargs`` go to
@@ -268,10 +271,17 @@ class Tuner:
                 shared: those checkpoints go as bytes to a checkpoint actor on this machine,
                 which keeps them in the project directory, and a promotion on any node fetches
                 them back (the best weights travel back with each pack's result).
+            checkpoint_budget: with ``backend="ray"`` and ``max_retries > 0``, the most of a
+                pack's training time its per-epoch checkpoints (for retries) may take, a number
+                in [0, 1]: the first epoch is always checkpointed, a later one only while the
+                checkpoints so far took at most this fraction (default 0.1; ``1``: every
+                epoch; ``0``: the first only). A retry goes on after the last one checkpointed.
         """
         if n_trials is None and timeout is None:
             raise ValueError("search() needs `n_trials` or `timeout`, or it would never stop.")
-        on_ray = _check_backend(backend, n_jobs, resources_per_pack, max_retries, shared_dir)
+        on_ray = _check_backend(
+            backend, n_jobs, resources_per_pack, max_retries, shared_dir, checkpoint_budget
+        )
         fit_arguments = dict(fit_kwargs, x=x, y=y, epochs=epochs)
         fit_arguments.setdefault("verbose", 0)
         user_callbacks = list(callbacks or [])
@@ -304,6 +314,7 @@ class Tuner:
                     resources=resources_per_pack,
                     max_retries=max_retries,
                     shared_dir=shared_dir,
+                    checkpoint_budget=float(checkpoint_budget),
                     show_progress_bar=show_progress_bar,
                 )
             elif self.packing_note is None:
@@ -365,21 +376,22 @@ class Tuner:
         resources: dict[str, float] | None,
         max_retries: int,
         shared_dir: str | os.PathLike[str] | None,
+        checkpoint_budget: float,
         show_progress_bar: bool,
     ) -> None:
         from tftune.keras._ray_search import search_on_ray
 
-        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir)
-        shared.mkdir(parents=True, exist_ok=True)
-        job = dataclasses.replace(
+        job = self.ray_job(
             job,
-            weights_dir=shared,
-            checkpoint_dir=shared / "checkpoints",
-            epoch_callbacks=(),
-            checkpoint_epochs=max_retries > 0,
+            shared_dir=shared_dir,
+            max_retries=max_retries,
+            checkpoint_budget=checkpoint_budget,
         )
+        job.weights_dir.mkdir(parents=True, exist_ok=True)
         if job.weights_dir != self._best_weights.directory:  # superseded files go from there
-            self._best_weights = BestWeights(self.study, shared, keep=self._best_weights.keep)
+            self._best_weights = BestWeights(
+                self.study, job.weights_dir, keep=self._best_weights.keep
+            )
         loop = search_on_ray(
             job,
             user_callbacks if self.packing_note is not None else None,
@@ -395,6 +407,28 @@ class Tuner:
         )
         if loop is not None:
             self.last_packs = loop.packs
+
+    def ray_job(
+        self,
+        job: PackJob,
+        *,
+        shared_dir: str | os.PathLike[str] | None = None,
+        max_retries: int = 3,
+        checkpoint_budget: float = CHECKPOINT_BUDGET,
+    ) -> PackJob:
+        """``job`` (see :meth:`job`) as ``search(backend="ray")`` ships it to its workers, for
+        those arguments of ``search``: no epoch callbacks (they run in this process only),
+        weights and paused checkpoints under ``shared_dir`` (default: the project directory),
+        per-epoch checkpoints with retries on, within ``checkpoint_budget``."""
+        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir)
+        return dataclasses.replace(
+            job,
+            weights_dir=shared,
+            checkpoint_dir=shared / "checkpoints",
+            epoch_callbacks=(),
+            checkpoint_epochs=max_retries > 0,
+            checkpoint_budget=checkpoint_budget,
+        )
 
     def job(self, fit_arguments: dict[str, Any]) -> PackJob:
         """The :class:`PackJob` that trains this tuner's trials on ``fit_arguments`` (for
@@ -541,6 +575,7 @@ def _check_backend(
     resources: object,
     max_retries: object,
     shared_dir: object,
+    checkpoint_budget: object,
 ) -> bool:
     """Validate ``search()``'s backend arguments; whether the packs train on Ray."""
     if backend not in ("threads", "ray"):
@@ -551,6 +586,15 @@ def _check_backend(
         )
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"`max_retries` must be a non-negative int, got {max_retries!r}.")
+    if (
+        isinstance(checkpoint_budget, bool)
+        or not isinstance(checkpoint_budget, numbers.Real)
+        or not 0 <= float(checkpoint_budget) <= 1  # (False for NaN)
+    ):
+        raise ValueError(
+            "`checkpoint_budget` must be a number in [0, 1] (the most of a pack's time its "
+            f"checkpoints may take), got {checkpoint_budget!r}."
+        )
     if shared_dir is not None and not isinstance(shared_dir, (str, os.PathLike)):
         raise TypeError(
             f"`shared_dir` must be a directory (a str or os.PathLike) or None, got {shared_dir!r}."
@@ -560,6 +604,7 @@ def _check_backend(
             ("n_jobs", n_jobs, -1),
             ("resources_per_pack", resources, None),
             ("shared_dir", shared_dir, None),
+            ("checkpoint_budget", checkpoint_budget, CHECKPOINT_BUDGET),
         ):
             if value != default:
                 raise ValueError(
