@@ -164,39 +164,53 @@ def errors() -> dict[str, Any]:
     return result
 
 
-def worker_killed() -> dict[str, Any]:
-    """Kill (SIGKILL, by the PID its trials stored) the worker process of a running pack once
-    each of its trials has a checkpointed epoch; its trials are failed and retried from there.
+def killed(cluster: LocalCluster) -> dict[str, Any]:
+    """Two packs train at once, one on each node. Once each of their trials has a
+    checkpointed epoch, kill (SIGKILL, by the PID its trials stored) the worker process of the
+    head node's pack, and the whole worker node (its raylet and every process under it, by
+    PID): the trials of both packs are failed and retried from there, on the head node.
 
     The checkpoints reach the driver's disk through the checkpoint actor; the killer reads
-    them there, with the worker stopped (SIGSTOP) so the epoch it sees is its last."""
+    them there, with both packs' workers stopped (SIGSTOP) so the epoch it sees is their last.
+    A trial's ``tmp`` attribute (its process's temp dir) tells its node."""
     arrays = data(2048)
     _, _, xv, yv = arrays
     tuner = tiny_keras.tuner(WORKDIR / "killed", "killed", seed=4, pack_size=2)
     store = DirectoryEpochStore(tuner.checkpoint_dir)
-    killed: dict[str, Any] = {}
+    node, node_tmp = cluster.workers[0], str(NODE_DIRS / "node1")
+    kills: dict[str, Any] = {}
     stop = threading.Event()
 
-    def kill_a_pack() -> None:
+    def kill_both() -> None:
         study = tftune.load_study("killed", f"sqlite:///{WORKDIR / 'killed/killed/study.db'}")
         deadline = time.monotonic() + 120
         while not stop.is_set() and time.monotonic() < deadline:
-            running = study.get_trials(states=(TrialState.RUNNING,))
             by_pid: dict[int, list[Any]] = {}
-            for trial in running:
+            for trial in study.get_trials(states=(TrialState.RUNNING,)):
                 if "pid" in trial.user_attrs:
-                    by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial.number)
-            for pid, pack in by_pid.items():  # a pack all of whose trials saved an epoch
-                if len(pack) == 2 and all(store.latest(n) is not None for n in pack):
+                    by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial)
+            ready = {  # packs all of whose trials saved an epoch, by node
+                trials[0].user_attrs["tmp"] == node_tmp: (pid, sorted(t.number for t in trials))
+                for pid, trials in by_pid.items()
+                if len(trials) == 2 and all(store.latest(t.number) is not None for t in trials)
+            }
+            if len(ready) == 2:
+                (node_pid, on_node), (head_pid, on_head) = ready[True], ready[False]
+                for pid in (node_pid, head_pid):
                     os.kill(pid, signal.SIGSTOP)
-                    time.sleep(1.0)  # a checkpoint on its way is stored meanwhile
-                    saved = {n: found[0].epoch for n in pack if (found := store.latest(n))}
-                    os.kill(pid, signal.SIGKILL)
-                    killed.update(pid=pid, at=time.time(), running=pack, epochs=saved)
-                    return
+                time.sleep(1.0)  # a checkpoint on its way is stored meanwhile
+                saved = {
+                    n: found[0].epoch for n in on_node + on_head if (found := store.latest(n))
+                }
+                os.kill(head_pid, signal.SIGKILL)
+                kills["worker"] = dict(pid=head_pid, at=time.time(), running=on_head)
+                pids = cluster.kill_node(node)
+                kills["node"] = dict(pids=pids, pack_pid=node_pid, at=time.time(), running=on_node)
+                kills["epochs"] = saved
+                return
             time.sleep(0.05)
 
-    killer = threading.Thread(target=kill_a_pack, daemon=True)
+    killer = threading.Thread(target=kill_both, daemon=True)
     killer.start()
     start = time.perf_counter()
     try:
@@ -204,9 +218,12 @@ def worker_killed() -> dict[str, Any]:
     finally:
         stop.set()
         killer.join(timeout=5)
+    trials = tuner.study.get_trials()
     result = summary(tuner.study) | {
         "seconds": time.perf_counter() - start,
-        "killed": killed,
+        "killed": kills,
+        "node_tmp": node_tmp,
+        "tmps": [t.user_attrs.get("tmp") for t in trials],
         "packs": tuner.last_packs,
         "best_model_loss": float(tuner.best_model().evaluate(xv, yv, verbose=0)),
         "best_value": tuner.best_trial.value,
@@ -230,7 +247,7 @@ def run_all() -> None:
             "promotions": promotions,
             "promotions_unshared": promotions_unshared,
             "errors": errors,
-            "worker_killed": worker_killed,
+            "killed": lambda: killed(cluster),  # (last: the worker node is gone after it)
         }
         run_scenarios(scenarios, result)
         ray.shutdown()

@@ -56,6 +56,9 @@ _trained_here = False  # whether this worker process trained a pack before
 #: How long the driver waits for a pack before it looks at the budget again (seconds).
 _POLL_SECONDS = 0.5
 _MAX_REASON_CHARS = 4000
+#: How the fail reason of a trial whose pack's worker (or node) died begins: the failure is not
+#: the trial's own (the tuner does not count it as one in a row; a retry runs it again).
+LOST_WORKER_REASON = "The Ray worker training this trial's pack died"
 AfterTrial = Callable[[Study, FrozenTrial], None]
 
 
@@ -264,9 +267,7 @@ class RaySearch:
 
     def _fail_dead(self, pack: _Pack, died: BaseException) -> None:
         """Fail the unfinished trials of a pack whose worker died; enqueue their retries."""
-        reason = (
-            f"The Ray worker training this trial's pack died: {type(died).__name__}: {died}"
-        )[:_MAX_REASON_CHARS]
+        reason = f"{LOST_WORKER_REASON}: {type(died).__name__}: {died}"[:_MAX_REASON_CHARS]
         storage = self.study.storage
         retried = 0
         done: list[Trial] = []  # (their checkpoints can go)
