@@ -215,6 +215,11 @@ def test_a_trial_paused_into_a_store_is_promoted_from_it_with_its_state(tmp_path
             np.testing.assert_array_equal(a.numpy(), b.numpy())
         for a, b in zip(model.optimizer.variables, resumed.optimizer.variables, strict=True):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+        # a later search in this process (no paused store) finds it where the actor kept it
+        here = dataclasses.replace(job, paused_store=None)
+        assert here.resume(promoted, again := build(promoted))[0] == 2
+        for a, b in zip(model.weights, again.weights, strict=True):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
         drop_paused(saved, tuner.checkpoint_dir)
         assert not paused_kept(saved, tuner.checkpoint_dir) and store.names() == []
         with pytest.raises(TrialFailed, match=r"checkpoint of paused trial #0 \(epoch 1\) is no"):

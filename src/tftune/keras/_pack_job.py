@@ -303,9 +303,11 @@ class PackJob:
         return start, history
 
     def _paused_state(self, checkpoint: Mapping[str, Any]) -> bytes:
-        """The model state of a paused trial kept in ``paused_store``."""
+        """The model state of a paused trial kept in ``paused_store`` (or, in the driver's
+        process, where the checkpoint actor kept it: ``checkpoint_dir``)."""
         number = int(checkpoint[STORE_CHAIN_KEY])
-        found = None if self.paused_store is None else self.paused_store.latest(number)
+        store = self.paused_store or _paused_files(self.checkpoint_dir)
+        found = store.latest(number)
         if found is None or found[0].epoch != int(checkpoint["epoch"]):
             raise TrialFailed(
                 f"The checkpoint of paused trial #{number} (epoch {checkpoint['epoch']}) is no "
