@@ -1,6 +1,7 @@
 """Scenarios of ``Tuner.search(..., backend="ray")``, run inside the sandbox (see
 benchmarks/_ray_sandbox.py) on one local cluster: a head node and one worker node, one CPU
-each. Prints one RESULT line that tests/ray/test_keras_ray.py asserts on.
+each, each node's processes working in a directory of their own (``NODE_DIRS``) and the driver
+in another. Prints one RESULT line that tests/ray/test_keras_ray.py asserts on.
 
 Usage (inside the sandbox):  python keras_scenarios.py all
 """

@@ -1,7 +1,9 @@
 """Tuner.search(..., backend="ray") on a real two-node Ray cluster, in a private network
-namespace: packs train as Ray tasks, best_model() works on the driver, and a pack whose
-worker is killed has its trials failed with Ray's reason and retried from their last epoch.
-One sandboxed process runs the scenarios of keras_scenarios.py; each test checks one."""
+namespace: packs train as Ray tasks, best_model() works on the driver, ASHA promotions resume
+on any node (with a shared directory, or through the checkpoint actor with none), and a pack
+whose worker process or whole node is killed has its trials failed with Ray's reason and
+retried from their last epoch. One sandboxed process runs the scenarios of
+keras_scenarios.py; each test checks one."""
 
 from __future__ import annotations
 
