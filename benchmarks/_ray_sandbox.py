@@ -170,21 +170,35 @@ def network_report() -> dict[str, Any]:
 
 
 class LocalCluster:
-    """A Ray cluster of a head and worker nodes on this machine (inside the sandbox)."""
+    """A Ray cluster of a head and worker nodes on this machine (inside the sandbox).
 
-    def __init__(self, head_cpus: int = 1, worker_cpus: tuple[int, ...] = (1,)) -> None:
+    With ``node_dirs``, node *i* (0: the head) starts in a directory of its own,
+    ``node_dirs/node<i>``, which is its processes' working directory and, for a worker node,
+    their temp dir: a relative path names a different place on each node (and in the driver,
+    when it works elsewhere), as on machines that share no filesystem.
+    """
+
+    def __init__(
+        self,
+        head_cpus: int = 1,
+        worker_cpus: tuple[int, ...] = (1,),
+        *,
+        node_dirs: Path | None = None,
+    ) -> None:
         from ray.cluster_utils import Cluster
 
         workdir = Path(os.environ["TFTUNE_SANDBOX_DIR"])
-        self._cluster = Cluster(
-            initialize_head=True,
-            head_node_args={
-                "num_cpus": head_cpus,
-                "temp_dir": str(workdir / "tmp" / "ray"),
-                "include_dashboard": False,
-                "node_ip_address": "127.0.0.1",
-            },
-        )
+        self.node_dirs = node_dirs
+        with self._in_node_dir(0):
+            self._cluster = Cluster(
+                initialize_head=True,
+                head_node_args={
+                    "num_cpus": head_cpus,
+                    "temp_dir": str(workdir / "tmp" / "ray"),
+                    "include_dashboard": False,
+                    "node_ip_address": "127.0.0.1",
+                },
+            )
         self.workers = [self.add_worker(cpus) for cpus in worker_cpus]
 
     @property
@@ -193,7 +207,21 @@ class LocalCluster:
         return address
 
     def add_worker(self, cpus: int) -> Any:
-        return self._cluster.add_node(num_cpus=cpus, node_ip_address="127.0.0.1")
+        index = len(self._cluster.worker_nodes) + 1
+        with self._in_node_dir(index) as private:
+            env = None if private is None else {"TMPDIR": str(private)}
+            return self._cluster.add_node(num_cpus=cpus, node_ip_address="127.0.0.1", env_vars=env)
+
+    @contextlib.contextmanager
+    def _in_node_dir(self, index: int) -> Any:
+        """Start node ``index``'s processes in its own directory (with ``node_dirs``)."""
+        if self.node_dirs is None:
+            yield None
+            return
+        private = self.node_dirs / f"node{index}"
+        private.mkdir(parents=True, exist_ok=True)
+        with contextlib.chdir(private):  # (its processes inherit it)
+            yield private
 
     @staticmethod
     def node_id(node: Any) -> str:

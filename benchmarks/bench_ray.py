@@ -223,10 +223,15 @@ def keras_steady(done: list[float], skip: int) -> float | None:
     return (len(done) - skip) / (done[-1] - done[skip - 1]) * 60
 
 
-def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
-    """A packed ``tftune.keras.Tuner`` search on Ray (``backend='ray'``, 2 pack workers) or in
-    this process (``'threads'``)."""
+def timed_keras_search(
+    workdir: Path, task: str, *, n_trials: int, pack: int, **options: Any
+) -> dict[str, Any]:
+    """One packed ``tftune.keras.Tuner`` search of ``task``, timed (``options`` go to
+    ``search``: ``backend``, ``n_jobs``, ...): its ``seconds``, the times its trials completed
+    (``done``), the per-pack timings the Ray path logs (``pack_timings``: seconds to start,
+    training, back, checkpoints) and the epoch checkpoint files left (``files_left``)."""
     import tftune
+    from tftune._ray._epoch_store import DirectoryEpochStore
     from tftune.keras import Tuner
     from tftune.keras._ray_search import timing_logger
 
@@ -242,34 +247,46 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
     timing_logger.propagate = False
     settings = KERAS_TASKS[task]
     x, y, xv, yv = keras_data(task)
+    try:
+        with Tuner(
+            keras_tftune_build(task),
+            directory=workdir / "keras",
+            project_name=f"k-{uuid.uuid4().hex[:8]}",
+            sampler=tftune.samplers.RandomSampler(seed=0),
+            pack_size=pack,
+        ) as tuner:
+            start = time.perf_counter()
+            tuner.search(
+                x,
+                y,
+                validation_data=(xv, yv),
+                epochs=settings["epochs"],
+                batch_size=settings["batch"],
+                n_trials=n_trials,
+                **options,
+            )
+            seconds = time.perf_counter() - start
+            done = [
+                t.datetime_complete.timestamp()
+                for t in tuner.study.get_trials(states=(tftune.TrialState.COMPLETE,))
+            ]
+            left = DirectoryEpochStore(tuner.checkpoint_dir).names()
+    finally:
+        timing_logger.removeHandler(handler)
+    return {"seconds": seconds, "done": done, "pack_timings": timings, "files_left": left}
+
+
+def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
+    """A packed ``tftune.keras.Tuner`` search on Ray (``backend='ray'``, 2 pack workers) or in
+    this process (``'threads'``)."""
+    settings = KERAS_TASKS[task]
     n, pack = settings["n_packs"], settings["pack"]
     extra: dict[str, Any] = {}
     if backend == "ray":
         extra = {"backend": "ray", "n_jobs": _pack_jobs(), "max_retries": 0}
         extra["resources_per_pack"] = {"cpu": KERAS_PACK_CPUS}
-    with Tuner(
-        keras_tftune_build(task),
-        directory=workdir / "keras",
-        project_name=f"k-{uuid.uuid4().hex[:8]}",
-        sampler=tftune.samplers.RandomSampler(seed=0),
-        pack_size=pack,
-    ) as tuner:
-        start = time.perf_counter()
-        tuner.search(
-            x,
-            y,
-            validation_data=(xv, yv),
-            epochs=settings["epochs"],
-            batch_size=settings["batch"],
-            n_trials=n,
-            **extra,
-        )
-        seconds = time.perf_counter() - start
-        done = [
-            t.datetime_complete.timestamp()
-            for t in tuner.study.get_trials(states=(tftune.TrialState.COMPLETE,))
-        ]
-    timing_logger.removeHandler(handler)
+    run = timed_keras_search(workdir, task, n_trials=n, pack=pack, **extra)
+    done, seconds = run["done"], run["seconds"]
     assert len(done) == n, (len(done), n)
     skip = (_pack_jobs() if backend == "ray" else 1) * pack
     return {
@@ -277,7 +294,7 @@ def keras_packs(workdir: Path, task: str, backend: str) -> dict[str, Any]:
         "seconds": seconds,
         "per_min": 60 * n / seconds,
         "steady": keras_steady(done, skip),
-        "pack_timings": timings,  # per pack on Ray: seconds to start, training, back
+        "pack_timings": run["pack_timings"],  # per pack on Ray: seconds to start, training, back
     }
 
 

@@ -21,8 +21,6 @@ import logging
 import os
 import statistics
 import sys
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _ray_sandbox import print_result, run_sandboxed  # noqa: E402
-from bench_ray import KERAS_TASKS, environment, keras_data, keras_tftune_build, quiet  # noqa: E402
+from bench_ray import KERAS_TASKS, environment, quiet, timed_keras_search  # noqa: E402
 
 RESULTS = HERE / "results"
 PACK = 32
@@ -39,54 +37,16 @@ MODES = {"off": 0, "on": 3}  # max_retries: no checkpoints / checkpoints every e
 
 def one_pack(workdir: Path, task: str, max_retries: int) -> dict[str, Any]:
     """One search of one pack of ``PACK`` trials on Ray; its pack's timing and checkpoints."""
-    import tftune
-    from tftune.keras import Tuner
-    from tftune._ray._epoch_store import DirectoryEpochStore
-    from tftune.keras._ray_search import timing_logger
-
-    timings: list[dict[str, Any]] = []
-
-    class Timings(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            timings.append(dict(getattr(record, "pack_timing", {})))
-
-    handler = Timings()
-    timing_logger.addHandler(handler)
-    timing_logger.setLevel(logging.DEBUG)
-    timing_logger.propagate = False
-    settings = KERAS_TASKS[task]
-    x, y, xv, yv = keras_data(task)
-    try:
-        with Tuner(
-            keras_tftune_build(task),
-            directory=workdir / "keras",
-            project_name=f"c-{uuid.uuid4().hex[:8]}",
-            sampler=tftune.samplers.RandomSampler(seed=0),
-            pack_size=PACK,
-        ) as tuner:
-            start = time.perf_counter()
-            tuner.search(
-                x,
-                y,
-                validation_data=(xv, yv),
-                epochs=settings["epochs"],
-                batch_size=settings["batch"],
-                n_trials=PACK,
-                backend="ray",
-                n_jobs=1,
-                max_retries=max_retries,
-            )
-            seconds = time.perf_counter() - start
-            complete = len(tuner.study.get_trials(states=(tftune.TrialState.COMPLETE,)))
-            left = DirectoryEpochStore(tuner.checkpoint_dir).names()
-    finally:
-        timing_logger.removeHandler(handler)
-    assert complete == PACK and len(timings) == 1, (complete, timings)
+    run = timed_keras_search(
+        workdir, task, n_trials=PACK, pack=PACK, backend="ray", n_jobs=1, max_retries=max_retries
+    )
+    timings = run["pack_timings"]
+    assert len(run["done"]) == PACK and len(timings) == 1, (run["done"], timings)
     timing = timings[0]
     saved = timing["checkpoints"]
     epochs_saved = max(1, saved.get("epochs", 0))  # the epochs checkpointed
     return {
-        "seconds": seconds,
+        "seconds": run["seconds"],
         "trained": timing["trained"],
         "first_in_process": timing["first_in_process"],
         "checkpoints": saved,
@@ -95,7 +55,7 @@ def one_pack(workdir: Path, task: str, max_retries: int) -> dict[str, Any]:
         "ms_per_epoch": 1000 * saved.get("pack_seconds", 0) / epochs_saved,
         "encode_ms_per_epoch": 1000 * saved.get("encode_seconds", 0) / epochs_saved,
         "send_ms_per_epoch": 1000 * saved.get("send_seconds", 0) / epochs_saved,
-        "files_left": left,
+        "files_left": run["files_left"],
     }
 
 

@@ -1,6 +1,7 @@
 """Scenarios of ``Tuner.search(..., backend="ray")``, run inside the sandbox (see
 benchmarks/_ray_sandbox.py) on one local cluster: a head node and one worker node, one CPU
-each. Prints one RESULT line that tests/ray/test_keras_ray.py asserts on.
+each, each node's processes working in a directory of their own (``NODE_DIRS``) and the driver
+in another. Prints one RESULT line that tests/ray/test_keras_ray.py asserts on.
 
 Usage (inside the sandbox):  python keras_scenarios.py all
 """
@@ -23,17 +24,20 @@ from _ray_sandbox import LocalCluster, network_report, print_result, run_scenari
 from tiny_keras import data, search_on_ray
 
 import tftune
+from tftune.keras import Tuner
 from tftune.keras._best_weights import WEIGHTS_ATTR
-from tftune._ray._epoch_store import DirectoryEpochStore
+from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore
 from tftune.keras._pack_job import RESUMED_AT_KEY
 from tftune.pruners import SuccessiveHalvingPruner
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
 from tftune.trial import TrialState
 
 WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
+#: Where each node works (see ``LocalCluster``); the driver works in ``DRIVER_DIR``.
+NODE_DIRS, DRIVER_DIR = WORKDIR / "nodes", WORKDIR / "driver"
 N_TRIALS, EPOCHS = 8, 2
 KILL_TRIALS, KILL_EPOCHS = 4, 4
-ASHA_TRIALS, ASHA_EPOCHS = 16, 4
+ASHA_TRIALS, ASHA_EPOCHS = 12, 4
 
 
 def summary(study: tftune.Study) -> dict[str, Any]:
@@ -83,17 +87,18 @@ def search() -> dict[str, Any]:
     return result
 
 
-def promotions() -> dict[str, Any]:
-    """ASHA on Ray: pruned copies pause (checkpoint in the shared directory), the driver
-    enqueues promotions, and later packs, on any worker, resume them. (16 trials in packs of
-    4, one pack at a time so that the rung decisions do not hang on which pack reports first:
-    the first pack's configurations learn fast, and those that report after a better one pause
-    at the first rungs; the second pack's learn slowly, which puts the paused ones in the top
-    half: their promotions join the third pack, on whichever worker it runs.)"""
+def asha(directory: Path, shared_dir: Path | None) -> tuple[Tuner, dict[str, Any]]:
+    """ASHA on Ray: pruned copies pause (checkpoint in ``shared_dir``, or through the checkpoint
+    actor without one), the driver enqueues promotions, and later packs, on any worker, resume
+    them. (12 trials in packs of 4, one pack at a time so that the rung decisions do not hang
+    on which pack reports first: the first pack's configurations learn fast, and those that
+    report after a better one pause at the first rungs; the second pack's learn slowly, which
+    puts the paused ones in the top half: their promotions join the third pack, on whichever
+    worker it runs.) Returns the tuner (open) and the result."""
     arrays = data()
     _, _, xv, yv = arrays
     pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
-    tuner = tiny_keras.tuner(WORKDIR / "asha", "asha", seed=0, pruner=pruner)
+    tuner = tiny_keras.tuner(directory, "asha", seed=0, pruner=pruner)
     for lr in (3e-2, 2.5e-2, 2e-2, 1.5e-2):
         tuner.study.enqueue_trial({"units": 16, "lr": lr})
     for units in (4, 5, 6, 7):
@@ -104,22 +109,41 @@ def promotions() -> dict[str, Any]:
         epochs=ASHA_EPOCHS,
         n_trials=ASHA_TRIALS,
         n_jobs=1,
-        shared_dir=WORKDIR / "asha-shared",
+        shared_dir=shared_dir,
     )
     trials = tuner.study.get_trials()
-    paths = [
-        t.system_attrs[CHECKPOINT_KEY]["path"] for t in trials if CHECKPOINT_KEY in t.system_attrs
-    ]
-    paths += [t.user_attrs[WEIGHTS_ATTR] for t in trials if WEIGHTS_ATTR in t.user_attrs]
     result = summary(tuner.study) | {
         "packs": tuner.last_packs,
-        "shared_dir": str(WORKDIR / "asha-shared"),
-        "paths": paths,
+        "checkpoints": [t.system_attrs.get(CHECKPOINT_KEY) for t in trials],
+        "weights": [t.user_attrs.get(WEIGHTS_ATTR) for t in trials],
         "best_model_loss": float(tuner.best_model().evaluate(xv, yv, verbose=0)),
         "best_value": tuner.best_trial.value,
     }
+    return tuner, result
+
+
+def promotions() -> dict[str, Any]:
+    """:func:`asha` with a shared directory: the paused checkpoints are files there."""
+    tuner, result = asha(WORKDIR / "asha", WORKDIR / "asha-shared")
     tuner.close()
-    return result
+    return result | {"shared_dir": str(WORKDIR / "asha-shared")}
+
+
+def promotions_unshared() -> dict[str, Any]:
+    """:func:`asha` with no shared directory, under a relative project directory: it names
+    another place in every node's processes (each works in a directory of its own, see
+    ``NODE_DIRS``) than here, so anything written by path on a worker is not seen here."""
+    tuner, result = asha(Path("asha-unshared"), None)
+    files = sorted(
+        str(path.relative_to(NODE_DIRS)) for path in NODE_DIRS.rglob("*") if path.is_file()
+    )
+    checkpoint_dir = tuner.checkpoint_dir.absolute()
+    tuner.close()
+    return result | {
+        "paused_kept": DirectoryEpochStore(checkpoint_dir, prefix=PAUSED).chains(),
+        "checkpoint_files": sorted(path.name for path in checkpoint_dir.iterdir()),
+        "node_files": files,
+    }
 
 
 def failing_build(trial: tftune.Trial) -> Any:
@@ -141,39 +165,53 @@ def errors() -> dict[str, Any]:
     return result
 
 
-def worker_killed() -> dict[str, Any]:
-    """Kill (SIGKILL, by the PID its trials stored) the worker process of a running pack once
-    each of its trials has a checkpointed epoch; its trials are failed and retried from there.
+def killed(cluster: LocalCluster) -> dict[str, Any]:
+    """Two packs train at once, one on each node. Once each of their trials has a
+    checkpointed epoch, kill (SIGKILL, by the PID its trials stored) the worker process of the
+    head node's pack, and the whole worker node (its raylet and every process under it, by
+    PID): the trials of both packs are failed and retried from there, on the head node.
 
     The checkpoints reach the driver's disk through the checkpoint actor; the killer reads
-    them there, with the worker stopped (SIGSTOP) so the epoch it sees is its last."""
+    them there, with both packs' workers stopped (SIGSTOP) so the epoch it sees is their last.
+    A trial's ``tmp`` attribute (its process's temp dir) tells its node."""
     arrays = data(2048)
     _, _, xv, yv = arrays
     tuner = tiny_keras.tuner(WORKDIR / "killed", "killed", seed=4, pack_size=2)
     store = DirectoryEpochStore(tuner.checkpoint_dir)
-    killed: dict[str, Any] = {}
+    node, node_tmp = cluster.workers[0], str(NODE_DIRS / "node1")
+    kills: dict[str, Any] = {}
     stop = threading.Event()
 
-    def kill_a_pack() -> None:
+    def kill_both() -> None:
         study = tftune.load_study("killed", f"sqlite:///{WORKDIR / 'killed/killed/study.db'}")
         deadline = time.monotonic() + 120
         while not stop.is_set() and time.monotonic() < deadline:
-            running = study.get_trials(states=(TrialState.RUNNING,))
             by_pid: dict[int, list[Any]] = {}
-            for trial in running:
+            for trial in study.get_trials(states=(TrialState.RUNNING,)):
                 if "pid" in trial.user_attrs:
-                    by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial.number)
-            for pid, pack in by_pid.items():  # a pack all of whose trials saved an epoch
-                if len(pack) == 2 and all(store.latest(n) is not None for n in pack):
+                    by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial)
+            ready = {  # packs all of whose trials saved an epoch, by node
+                trials[0].user_attrs["tmp"] == node_tmp: (pid, sorted(t.number for t in trials))
+                for pid, trials in by_pid.items()
+                if len(trials) == 2 and all(store.latest(t.number) is not None for t in trials)
+            }
+            if len(ready) == 2:
+                (node_pid, on_node), (head_pid, on_head) = ready[True], ready[False]
+                for pid in (node_pid, head_pid):
                     os.kill(pid, signal.SIGSTOP)
-                    time.sleep(1.0)  # a checkpoint on its way is stored meanwhile
-                    saved = {n: found[0].epoch for n in pack if (found := store.latest(n))}
-                    os.kill(pid, signal.SIGKILL)
-                    killed.update(pid=pid, at=time.time(), running=pack, epochs=saved)
-                    return
+                time.sleep(1.0)  # a checkpoint on its way is stored meanwhile
+                saved = {
+                    n: found[0].epoch for n in on_node + on_head if (found := store.latest(n))
+                }
+                os.kill(head_pid, signal.SIGKILL)
+                kills["worker"] = dict(pid=head_pid, at=time.time(), running=on_head)
+                pids = cluster.kill_node(node)
+                kills["node"] = dict(pids=pids, pack_pid=node_pid, at=time.time(), running=on_node)
+                kills["epochs"] = saved
+                return
             time.sleep(0.05)
 
-    killer = threading.Thread(target=kill_a_pack, daemon=True)
+    killer = threading.Thread(target=kill_both, daemon=True)
     killer.start()
     start = time.perf_counter()
     try:
@@ -181,9 +219,12 @@ def worker_killed() -> dict[str, Any]:
     finally:
         stop.set()
         killer.join(timeout=5)
+    trials = tuner.study.get_trials()
     result = summary(tuner.study) | {
         "seconds": time.perf_counter() - start,
-        "killed": killed,
+        "killed": kills,
+        "node_tmp": node_tmp,
+        "tmps": [t.user_attrs.get("tmp") for t in trials],
         "packs": tuner.last_packs,
         "best_model_loss": float(tuner.best_model().evaluate(xv, yv, verbose=0)),
         "best_value": tuner.best_trial.value,
@@ -195,16 +236,19 @@ def worker_killed() -> dict[str, Any]:
 
 def run_all() -> None:
     started = time.perf_counter()
-    cluster = LocalCluster(head_cpus=1, worker_cpus=(1,))
+    cluster = LocalCluster(head_cpus=1, worker_cpus=(1,), node_dirs=NODE_DIRS)
     result: dict[str, Any] = {"cluster_start_seconds": time.perf_counter() - started}
+    DRIVER_DIR.mkdir()
+    os.chdir(DRIVER_DIR)
     try:
         ray.init(address=cluster.address, logging_level="WARNING")
         result["network"] = network_report()
         scenarios = {
             "search": search,
             "promotions": promotions,
+            "promotions_unshared": promotions_unshared,
             "errors": errors,
-            "worker_killed": worker_killed,
+            "killed": lambda: killed(cluster),  # (last: the worker node is gone after it)
         }
         run_scenarios(scenarios, result)
         ray.shutdown()

@@ -1,5 +1,7 @@
 """The per-epoch checkpoints a retry after a lost worker resumes from: the directory store, and
-a retry resuming from what the trial it replaces saved (weights, optimizer state, values)."""
+a retry resuming from what the trial it replaces saved (weights, optimizer state, values); and
+paused trials' checkpoints kept in such a store (no shared directory on Ray), which their
+promotions resume from."""
 
 from __future__ import annotations
 
@@ -10,10 +12,19 @@ import numpy as np
 import pytest
 
 from tftune.keras import Tuner
-from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint
-from tftune.keras._pack_job import RESUMED_AT_KEY, PackJob
+from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore, EpochCheckpoint
+from tftune.keras._callback import TrialFailed
+from tftune.keras._pack_job import (
+    RESUMED_AT_KEY,
+    STORE_CHAIN_KEY,
+    PackJob,
+    drop_paused,
+    paused_kept,
+)
+from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
 from tftune.storages import RetryFailedTrialCallback
-from tftune.trial import TrialState
+from tftune.storages._base import FIXED_PARAMS_KEY
+from tftune.trial import FrozenTrial, TrialState
 
 
 def checkpoint(chain: int, epoch: int) -> EpochCheckpoint:
@@ -54,6 +65,22 @@ def test_a_write_cut_short_is_never_read_and_goes_with_its_chain(tmp_path):
     assert ".epoch_2_1.npz.part" in store.names()
     store.discard([2])
     assert store.names() == [".epoch_12_0.npz.part"]
+
+
+def test_stores_under_other_prefixes_share_a_directory_and_keep_at_most_max_chains(tmp_path):
+    epochs = DirectoryEpochStore(tmp_path)
+    paused = DirectoryEpochStore(tmp_path, prefix=PAUSED, max_chains=2)
+    epochs.put(checkpoint(1, 0), b"epoch")
+    for chain in (5, 3, 9):  # the third goes over max_chains: the lowest number goes
+        paused.put(checkpoint(chain, 1), f"paused {chain}".encode())
+    assert paused.chains() == [5, 9] and not paused.holds(3) and paused.holds(9)
+    assert paused.latest(5) == (checkpoint(5, 1), b"paused 5")
+    assert epochs.names() == ["epoch_1_0.json", "epoch_1_0.npz"]  # neither sees the other
+    assert epochs.chains() == [1] and paused.latest(1) is None
+    paused.discard([5])
+    assert paused.names() == ["paused_9_1.json", "paused_9_1.npz"]
+    with pytest.raises(ValueError, match=r"`prefix` must be lowercase letters, got 'a_b'"):
+        DirectoryEpochStore(tmp_path, prefix="a_b")
 
 
 def test_weights_without_their_record_are_no_checkpoint(tmp_path):
@@ -150,3 +177,50 @@ def test_a_model_state_loads_only_into_a_model_with_the_same_variables():
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     with pytest.raises(ValueError, match=r"does not fit this model: its model variables have"):
         load_model_state(model(5), state)
+
+
+def test_a_trial_paused_into_a_store_is_promoted_from_it_with_its_state(tmp_path):
+    """As on Ray with no shared directory: the paused trial's state goes to the store (no
+    file path recorded), the driver sees it kept on its disk, and the promotion resumes it."""
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(32, 3)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+    with Tuner(build, directory=tmp_path, objective="loss") as tuner:
+        store = DirectoryEpochStore(tuner.checkpoint_dir, prefix=PAUSED, max_chains=1)
+        job = dataclasses.replace(tuner.job({"x": x, "y": y, "epochs": 3}), paused_store=store)
+        paused = tuner.study.ask()
+        model = build(paused)
+        history = model.fit(x, y, epochs=2, verbose=0).history
+        for epoch, loss in enumerate(history["loss"]):
+            paused.report(loss, epoch)
+        job.pause(paused, model, 1)
+        saved = tuner.study.trials[0].system_attrs[CHECKPOINT_KEY]
+        assert saved == {STORE_CHAIN_KEY: 0, "epoch": 1, "input_shape": [None, 3]}
+        assert paused_kept(saved, tuner.checkpoint_dir)
+        tuner.study.tell(paused, state=TrialState.PRUNED)
+        promotion = FrozenTrial(  # as the tuner enqueues a promotion
+            number=-1,
+            state=TrialState.WAITING,
+            system_attrs={
+                FIXED_PARAMS_KEY: dict(paused.params),
+                CHECKPOINT_KEY: saved,
+                RESUME_OF_KEY: 0,
+            },
+        )
+        tuner.study.storage.enqueue_trials(tuner.study.study_id, [promotion])
+        promoted = tuner.study.ask()
+        resumed = build(promoted)
+        assert job.resume_epoch(promoted) == 2
+        assert job.resume(promoted, resumed)[0] == 2
+        for a, b in zip(model.weights, resumed.weights, strict=True):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+        for a, b in zip(model.optimizer.variables, resumed.optimizer.variables, strict=True):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+        # a later search in this process (no paused store) finds it where the actor kept it
+        here = dataclasses.replace(job, paused_store=None)
+        assert here.resume(promoted, again := build(promoted))[0] == 2
+        for a, b in zip(model.weights, again.weights, strict=True):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+        drop_paused(saved, tuner.checkpoint_dir)
+        assert not paused_kept(saved, tuner.checkpoint_dir) and store.names() == []
+        with pytest.raises(TrialFailed, match=r"checkpoint of paused trial #0 \(epoch 1\) is no"):
+            job.resume(promoted, build(promoted))

@@ -1,11 +1,12 @@
 """Tuner.search(..., backend="ray") on a real two-node Ray cluster, in a private network
-namespace: packs train as Ray tasks, best_model() works on the driver, and a pack whose
-worker is killed has its trials failed with Ray's reason and retried from their last epoch.
-One sandboxed process runs the scenarios of keras_scenarios.py; each test checks one."""
+namespace: packs train as Ray tasks, best_model() works on the driver, ASHA promotions resume
+on any node (with a shared directory, or through the checkpoint actor with none), and a pack
+whose worker process or whole node is killed has its trials failed with Ray's reason and
+retried from their last epoch. One sandboxed process runs the scenarios of
+keras_scenarios.py; each test checks one."""
 
 from __future__ import annotations
 
-import dataclasses
 import pickle
 import time
 from pathlib import Path
@@ -60,8 +61,9 @@ def test_best_model_on_the_driver_predicts_as_the_best_trial_reported(outcome):
     assert result["epoch_files_left"] == []  # removed as each pack completed
 
 
-def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
-    result = scenario_result(outcome, "promotions")
+def check_promotions_resumed(result: dict[str, Any]) -> list[int]:
+    """The promoted trials of an ASHA scenario resumed from their paused trial's checkpointed
+    epoch, with the same values before it; returns their numbers."""
     states, resume_of = result["states"], result["resume_of"]
     assert "PRUNED" in states and "FAIL" not in states and "RUNNING" not in states
     resumed = [n for n, of in enumerate(resume_of) if of is not None and states[n] != "WAITING"]
@@ -73,10 +75,44 @@ def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
         after = dict(map(tuple, result["intermediate"][number]))
         assert {s: v for s, v in after.items() if s <= max(before)} == before
         assert max(after) > max(before)  # it trained on from the checkpoint
+        assert result["checkpoints"][paused]["epoch"] == max(before)
         assert result["start_epochs"][number] == max(before) + 1
-    # checkpoints and best weights went to the shared directory given, and load on the driver
-    assert result["paths"] and all(p.startswith(result["shared_dir"]) for p in result["paths"])
     assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
+    return resumed
+
+
+def test_asha_promotions_enqueued_by_the_driver_resume_in_later_packs(outcome):
+    result = scenario_result(outcome, "promotions")
+    check_promotions_resumed(result)
+    # checkpoints and best weights went to the shared directory given, and load on the driver
+    paths = [c["path"] for c in result["checkpoints"] if c is not None]
+    paths += [path for path in result["weights"] if path is not None]
+    assert paths and all(p.startswith(result["shared_dir"]) for p in paths)
+
+
+def test_asha_promotions_without_a_shared_directory_go_through_the_checkpoint_actor(outcome):
+    """Every node works in a directory of its own, and the project directory is relative: a
+    checkpoint written by path on a worker would not be found here, and none was promoted."""
+    result = scenario_result(outcome, "promotions_unshared")
+    resumed = check_promotions_resumed(result)
+    states, resume_of = result["states"], result["resume_of"]
+    checkpoints = {n: c for n, c in enumerate(result["checkpoints"]) if c is not None}
+    # no path: the state went as bytes to the actor (a promotion carries its paused trial's)
+    assert checkpoints and all(
+        set(c) == {"store_chain", "epoch", "input_shape"} and c["store_chain"] in (n, resume_of[n])
+        for n, c in checkpoints.items()
+    )
+    paused = [n for n, c in checkpoints.items() if c["store_chain"] == n]
+    assert paused and all(states[n] == "PRUNED" for n in paused)
+    # the actor kept them on the driver's disk; those promoted (and finished) were removed
+    used = {resume_of[n] for n in resumed if states[n] != "RUNNING"}
+    assert result["paused_kept"] == sorted(set(paused) - used)
+    assert set(result["checkpoint_files"]) == {
+        f"paused_{n}_{result['checkpoints'][n]['epoch']}.{ext}"
+        for n in result["paused_kept"]
+        for ext in EXTS
+    }
+    assert not [f for f in result["node_files"] if "asha" in f or f.endswith((".h5", ".npz"))]
 
 
 def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcome):
@@ -87,26 +123,25 @@ def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcom
     assert all("ValueError: no model for trial" in r for r in result["fail_reasons"])
 
 
-def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(outcome):
-    result = scenario_result(outcome, "worker_killed")
-    killed = result["killed"]
-    assert killed, "no running pack was seen with a checkpointed epoch"
+def check_retried_after_kill(result: dict[str, Any], kill: dict[str, Any], errors: tuple) -> None:
+    """The trials of a killed pack failed with Ray's reason within seconds, and each was retried
+    once, on the head node, from the last epoch it checkpointed, with the values before it."""
     states, retry_of = result["states"], result["retry_of"]
-    failed = [n for n, state in zip(result["numbers"], states, strict=True) if state == "FAIL"]
-    assert failed == killed["running"]  # exactly the trials of the killed pack
-    for number in failed:
+    for number in kill["running"]:
+        assert states[number] == "FAIL"
         reason = result["fail_reasons"][number]
         assert "The Ray worker training this trial's pack died" in reason
-        assert "WorkerCrashedError" in reason  # Ray's own account follows
-        detected = result["completed_at"][number] - killed["at"]
+        assert any(error in reason for error in errors), reason  # Ray's own account follows
+        detected = result["completed_at"][number] - kill["at"]
         assert 0 < detected < 15, detected  # Ray's notice, not a heartbeat grace period
         retries = [n for n, of in enumerate(retry_of) if of == number]
         assert len(retries) == 1 and states[retries[0]] == "COMPLETE"
         retry = retries[0]
         assert result["params"][retry] == result["params"][number]
+        assert result["tmps"][retry] != result["node_tmp"]  # on the surviving (head) node
         # it went on after the last epoch the killed worker checkpointed (on the driver's
         # disk, through the checkpoint actor), not from epoch 0
-        last = killed["epochs"][str(number)]
+        last = result["killed"]["epochs"][str(number)]
         assert result["start_epochs"][retry] == last + 1
         steps = [step for step, _ in result["intermediate"][retry]]
         assert steps == list(range(KILL_EPOCHS))  # the epochs before the kill kept, once each
@@ -116,6 +151,17 @@ def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(
         assert {s: v for s, v in after.items() if s <= last} == {
             s: v for s, v in before.items() if s <= last
         }
+
+
+def test_killed_pack_workers_and_nodes_fail_their_trials_and_nothing_is_lost_or_repeated(outcome):
+    result = scenario_result(outcome, "killed")
+    kills = result["killed"]
+    assert kills, "no two running packs, one per node, were seen with checkpointed epochs"
+    states, retry_of = result["states"], result["retry_of"]
+    failed = [n for n, state in zip(result["numbers"], states, strict=True) if state == "FAIL"]
+    assert failed == sorted(kills["worker"]["running"] + kills["node"]["running"])
+    assert all(result["tmps"][n] == result["node_tmp"] for n in kills["node"]["running"])
+    assert kills["node"]["pack_pid"] in kills["node"]["pids"]  # its worker went with the node
     assert states.count("COMPLETE") == KILL_TRIALS  # the retries replace the lost trials
     assert set(states) <= {"COMPLETE", "FAIL"}
     pairs = zip(result["params"], retry_of, strict=True)
@@ -125,6 +171,19 @@ def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(
     assert sorted(n for pack in result["packs"] for n in pack) == complete  # each once
     assert result["best_model_loss"] == pytest.approx(result["best_value"], rel=1e-4)
     assert result["epoch_files_left"] == []  # each trial's checkpoint went once it was done
+
+
+def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(outcome):
+    result = scenario_result(outcome, "killed")
+    assert result["killed"], "no running packs were seen with checkpointed epochs"
+    check_retried_after_kill(result, result["killed"]["worker"], ("WorkerCrashedError",))
+
+
+def test_a_killed_worker_node_fails_its_packs_trials_and_they_resume_on_the_other(outcome):
+    result = scenario_result(outcome, "killed")
+    assert result["killed"], "no running packs were seen with checkpointed epochs"
+    died = ("NodeDiedError", "WorkerCrashedError")  # (whichever Ray tells first)
+    check_retried_after_kill(result, result["killed"]["node"], died)
 
 
 def test_search_rejects_an_unknown_backend_naming_the_parameter(tmp_path):
@@ -140,6 +199,17 @@ def test_search_rejects_an_unknown_backend_naming_the_parameter(tmp_path):
             tuner.search(x, x, n_trials=1, backend="ray", resources_per_pack={"cpu": -1})
         with pytest.raises(ValueError, match=r"`resources_per_pack` applies to backend='ray'"):
             tuner.search(x, x, n_trials=1, resources_per_pack={"cpu": 1})
+        for bad in (1.5, -0.1, float("nan"), "0.1", True, None):
+            with pytest.raises(
+                ValueError,
+                match=rf"`checkpoint_budget` must be a number in \[0, 1\] .*, got {bad!r}\.",
+            ):
+                tuner.search(x, x, n_trials=1, backend="ray", checkpoint_budget=bad)
+        with pytest.raises(
+            ValueError, match=r"`checkpoint_budget` applies to backend='ray' only, got 0.5"
+        ):
+            tuner.search(x, x, n_trials=1, checkpoint_budget=0.5)
+        assert tuner.study.trials == []  # nothing ran
 
 
 def small_build(trial):
@@ -167,7 +237,8 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
     with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
         job = tuner.job({"x": x, "y": y, "epochs": 3, "verbose": 0})
-        every_epoch = dataclasses.replace(job, checkpoint_epochs=True, checkpoint_budget=1.0)
+        every_epoch = tuner.ray_job(job, checkpoint_budget=1.0)  # as search(backend="ray", ...)
+        assert every_epoch.checkpoint_epochs and every_epoch.epoch_callbacks == ()
         job = pickle.loads(pickle.dumps(every_epoch))
         trials = [tuner.study.ask() for _ in range(3)]
         begin = time.time()
@@ -189,3 +260,22 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
             tuner.best_model()  # not written where the driver reads them: they are in the report
         store_weights(job.weights_dir, report["weights"])
         assert tuner.best_model().predict(x, verbose=0).shape == (64, 1)
+
+
+def test_a_zero_checkpoint_budget_checkpoints_a_packs_first_epoch_only(tmp_path):
+    from tftune._ray._epoch_store import DirectoryEpochStore
+    from tftune.keras._ray_search import train_pack
+
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
+        job = tuner.job({"x": x, "y": y, "epochs": 4, "verbose": 0})
+        first_only = tuner.ray_job(job, checkpoint_budget=0)
+        trials = [tuner.study.ask() for _ in range(2)]
+        report = train_pack(first_only, [trial.trial_id for trial in trials])
+        saved = report["checkpoints"]
+        # epochs 0-2 could be checkpointed (the last completes instead): the first only was
+        assert saved["epochs"] == 1 and saved["skipped_epochs"] == 2 and saved["count"] == 2
+        store = DirectoryEpochStore(first_only.checkpoint_dir)
+        assert store.names() == [f"epoch_{n}_0.{ext}" for n in range(2) for ext in EXTS]
+        assert all(len(t.intermediate_values) == 4 for t in tuner.study.get_trials())

@@ -1,8 +1,10 @@
 """RDBStorage.apply_writes: a batch of trial writes in one transaction, on real SQLite and
-PostgreSQL databases."""
+PostgreSQL databases; and ``apply_writes``, which hands a batch whole only to a storage that
+declares it can take one (a ``BatchWriter``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +15,8 @@ from tftune._direction import StudyDirection
 from tftune.distributions import FloatDistribution
 from tftune.exceptions import UpdateFinishedTrialError
 from tftune.storages import InMemoryStorage, RDBStorage
-from tftune.storages._remote import apply_trials_writes
+from tftune.storages._base import BaseStorage
+from tftune.storages._remote import BatchWriter, apply_trials_writes, apply_writes
 from tftune.trial import TrialState
 
 
@@ -25,6 +28,29 @@ def storage(request: Any) -> Iterator[RDBStorage]:
     opened.close()
 
 
+@dataclasses.dataclass
+class Trials:
+    """A study with three trials: ``first`` running, ``done`` failed, ``later`` running."""
+
+    study_id: int
+    first: int
+    done: int
+    later: int
+
+
+def three_trials(storage: BaseStorage) -> Trials:
+    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
+    first, done = new_trial(storage, study_id), new_trial(storage, study_id)
+    storage.set_trial_state_values(done, TrialState.FAIL)
+    return Trials(study_id, first, done, new_trial(storage, study_id))
+
+
+@pytest.fixture
+def trials(storage: RDBStorage) -> Trials:
+    """:func:`three_trials` in the database storage."""
+    return three_trials(storage)
+
+
 def writes_of(trial_id: int, value: float) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
     return [
         ("set_trial_param", (trial_id, "x", 0.25, FloatDistribution(0.0, 1.0)), {}),
@@ -34,7 +60,7 @@ def writes_of(trial_id: int, value: float) -> list[tuple[str, tuple[Any, ...], d
     ]
 
 
-def new_trial(storage: RDBStorage, study_id: int) -> int:
+def new_trial(storage: BaseStorage, study_id: int) -> int:
     trial = storage.create_new_trial(study_id)
     assert trial is not None
     return trial.trial_id
@@ -51,29 +77,38 @@ def transactions(storage: RDBStorage) -> list[int]:
     return counted
 
 
-def test_a_batch_of_two_trials_writes_is_stored_in_one_commit(storage):
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
-    first, second = new_trial(storage, study_id), new_trial(storage, study_id)
+def test_a_batch_of_two_trials_writes_is_stored_in_one_commit(storage, trials):
     counted = transactions(storage)
-    storage.apply_writes(writes_of(first, 0.5) + writes_of(second, 0.75))
+    storage.apply_writes(writes_of(trials.first, 0.5) + writes_of(trials.later, 0.75))
     assert counted[0] == 1
-    third = new_trial(storage, study_id)
+    third = new_trial(storage, trials.study_id)
     counted[0] = 0
     for method, args, kwargs in writes_of(third, 0.5):  # the same writes one call each
         getattr(storage, method)(*args, **kwargs)
     assert counted[0] == 4
-    for trial_id, value in ((first, 0.5), (second, 0.75)):
+    for trial_id, value in ((trials.first, 0.5), (trials.later, 0.75)):
         stored = storage.get_trial(trial_id)
         assert stored.state == TrialState.COMPLETE and stored.values == [value]
         assert stored.params == {"x": 0.25} and stored.user_attrs == {"node": "n1"}
         assert stored.intermediate_values == {0: 3.0}
 
 
-def test_a_write_to_a_finished_trial_rolls_the_whole_batch_back_and_raises(storage):
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
-    first, done = new_trial(storage, study_id), new_trial(storage, study_id)
-    storage.set_trial_state_values(done, TrialState.FAIL)
-    later = new_trial(storage, study_id)
+def test_apply_writes_hands_the_batch_whole_to_a_batch_writer_only(storage, trials):
+    assert isinstance(storage, BatchWriter)  # declared: one transaction for the batch
+    counted = transactions(storage)
+    with pytest.raises(UpdateFinishedTrialError):
+        apply_writes(storage, writes_of(trials.first, 0.5) + writes_of(trials.done, 0.1))
+    assert counted[0] == 1 and storage.get_trial(trials.first).state == TrialState.RUNNING
+    memory = InMemoryStorage()  # not one: one call per write, those before the refused stored
+    assert not isinstance(memory, BatchWriter)
+    kept = three_trials(memory)
+    with pytest.raises(UpdateFinishedTrialError):
+        apply_writes(memory, writes_of(kept.first, 0.5) + writes_of(kept.done, 0.1))
+    assert memory.get_trial(kept.first).state == TrialState.COMPLETE
+
+
+def test_a_write_to_a_finished_trial_rolls_the_whole_batch_back_and_raises(storage, trials):
+    first, done, later = trials.first, trials.done, trials.later
     counted = transactions(storage)
     with pytest.raises(UpdateFinishedTrialError, match="only a running trial can be changed"):
         storage.apply_writes(writes_of(first, 0.5) + writes_of(done, 0.1) + writes_of(later, 0.2))
@@ -84,11 +119,8 @@ def test_a_write_to_a_finished_trial_rolls_the_whole_batch_back_and_raises(stora
     assert storage.get_trial(later).state == TrialState.RUNNING
 
 
-def test_trials_writes_refused_as_a_batch_are_stored_trial_by_trial_once(storage):
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
-    first, done = new_trial(storage, study_id), new_trial(storage, study_id)
-    storage.set_trial_state_values(done, TrialState.FAIL)
-    later = new_trial(storage, study_id)
+def test_trials_writes_refused_as_a_batch_are_stored_trial_by_trial_once(storage, trials):
+    first, done, later = trials.first, trials.done, trials.later
     counted = transactions(storage)
     batches = [writes_of(first, 0.5), writes_of(done, 0.1), writes_of(later, 0.2)]
     refused = apply_trials_writes(storage, batches)
@@ -98,27 +130,28 @@ def test_trials_writes_refused_as_a_batch_are_stored_trial_by_trial_once(storage
     assert storage.get_trial(first).values == [0.5] and storage.get_trial(later).values == [0.2]
     assert storage.get_trial(done).state == TrialState.FAIL  # the storage's state wins
     assert storage.get_trial(done).params == {}
+    fresh = new_trial(storage, trials.study_id)
     counted[0] = 0
-    assert apply_trials_writes(storage, [writes_of(new_trial(storage, study_id), 1.0)]) == [None]
-    assert counted[0] == 1 + 1  # (the trial's creation, its writes): no fallback
+    assert apply_trials_writes(storage, [writes_of(fresh, 1.0)]) == [None]
+    assert counted[0] == 1  # its writes: no fallback
 
 
 def test_trials_writes_on_a_storage_without_transactions_keep_the_stored_state():
     storage = InMemoryStorage()
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
-    first, done = new_trial(storage, study_id), new_trial(storage, study_id)
-    storage.set_trial_state_values(done, TrialState.FAIL)
-    refused = apply_trials_writes(storage, [writes_of(first, 0.5), writes_of(done, 0.1)])
+    trials = three_trials(storage)
+    refused = apply_trials_writes(
+        storage, [writes_of(trials.first, 0.5), writes_of(trials.done, 0.1)]
+    )
     # the first trial's writes were stored by the batch; again, they find it finished
     assert [error is None for error in refused] == [False, False]
-    assert storage.get_trial(first).state == TrialState.COMPLETE
-    assert storage.get_trial(first).values == [0.5]
-    assert storage.get_trial(done).state == TrialState.FAIL
+    assert storage.get_trial(trials.first).state == TrialState.COMPLETE
+    assert storage.get_trial(trials.first).values == [0.5]
+    assert storage.get_trial(trials.done).state == TrialState.FAIL
 
 
-def test_a_batch_holds_only_trial_writes(storage):
-    study_id = storage.create_new_study([StudyDirection.MINIMIZE], "s")
-    trial_id = new_trial(storage, study_id)
+def test_a_batch_holds_only_trial_writes(storage, trials):
     with pytest.raises(ValueError, match="'delete_study' is not a trial write"):
-        storage.apply_writes(writes_of(trial_id, 0.5) + [("delete_study", (study_id,), {})])
-    assert storage.get_trial(trial_id).state == TrialState.RUNNING  # nothing of it was run
+        storage.apply_writes(
+            writes_of(trials.first, 0.5) + [("delete_study", (trials.study_id,), {})]
+        )
+    assert storage.get_trial(trials.first).state == TrialState.RUNNING  # nothing of it was run

@@ -1,9 +1,11 @@
-"""Per-epoch pack checkpoints on the driver's disk, reached from workers on any node.
+"""Pack checkpoints on the driver's disk, reached from workers on any node.
 
-The driver starts one actor on its own node holding a
-:class:`~tftune._ray._epoch_store.DirectoryEpochStore` under the study's directory; workers
-get a :class:`RayEpochStore`, whose calls are calls to that actor. A pack's worker sends each
-checkpointed epoch's model state as bytes; a retry, on whatever node, fetches them back.
+The driver starts one actor on its own node, a :class:`CheckpointServer` holding two
+:class:`~tftune._ray._epoch_store.DirectoryEpochStore` under the study's directory: the
+per-epoch checkpoints that retries resume (``EPOCHS``) and those of paused trials that
+promotions resume (``PAUSED``, when no shared directory is given). Workers get a
+:class:`RayEpochStore` for each, whose calls are calls to that actor. A pack's worker sends
+the model state as bytes; a retry or a promotion, on whatever node, fetches them back.
 """
 
 from __future__ import annotations
@@ -12,43 +14,81 @@ import pathlib
 from collections.abc import Sequence
 from typing import Any
 
-from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
+from tftune._ray._epoch_store import (
+    EPOCHS,
+    PAUSED,
+    DirectoryEpochStore,
+    EpochCheckpoint,
+    EpochStore,
+)
 
 
-def start_epoch_server(directory: pathlib.Path) -> Any:
-    """Start the actor keeping the checkpoints in ``directory``, on this (the driver's) node."""
+class CheckpointServer:
+    """The actor's class: the stores of each kind (``EPOCHS``, ``PAUSED``) in one directory;
+    at most ``max_paused`` paused trials are kept (the lowest numbers go first)."""
+
+    def __init__(self, directory: pathlib.Path, max_paused: int) -> None:
+        self._stores = {
+            EPOCHS: DirectoryEpochStore(directory, prefix=EPOCHS),
+            PAUSED: DirectoryEpochStore(directory, prefix=PAUSED, max_chains=max_paused),
+        }
+
+    def put(self, kind: str, checkpoint: EpochCheckpoint, state: bytes) -> None:
+        self._stores[kind].put(checkpoint, state)
+
+    def latest(self, kind: str, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
+        return self._stores[kind].latest(chain)
+
+    def discard(self, kind: str, chains: list[int]) -> None:
+        self._stores[kind].discard(chains)
+
+    def holds(self, kind: str, chain: int) -> bool:
+        return self._stores[kind].holds(chain)
+
+
+def start_epoch_server(directory: pathlib.Path, *, max_paused: int) -> Any:
+    """Start the actor keeping the checkpoints in ``directory`` (made absolute here: the
+    actor's working directory is its node's), on this (the driver's) node."""
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
     # Several threads: the chains' files are apart, and one pack's save must not queue the
     # others'. (One chain's saves come from one worker, one after the other.)
-    server = ray.remote(DirectoryEpochStore).options(
+    server = ray.remote(CheckpointServer).options(
         num_cpus=0, max_concurrency=4, scheduling_strategy=here, max_restarts=0
     )
-    return server.remote(directory)
+    return server.remote(directory.absolute(), max_paused)
 
 
 class RayEpochStore(EpochStore):
-    """An :class:`EpochStore` whose calls run on the actor :func:`start_epoch_server` started
-    (picklable to workers)."""
+    """The ``kind`` store of the actor :func:`start_epoch_server` started, as an
+    :class:`EpochStore` (picklable to workers)."""
 
-    def __init__(self, server: Any) -> None:
-        self.server = server
+    def __init__(self, server: Any, kind: str = EPOCHS) -> None:
+        self.server, self.kind = server, kind
 
     def put(self, checkpoint: EpochCheckpoint, state: bytes) -> None:
         import ray
 
-        ray.get(self.server.put.remote(checkpoint, state))
+        ray.get(self.server.put.remote(self.kind, checkpoint, state))
 
     def latest(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
         import ray
 
-        found: tuple[EpochCheckpoint, bytes] | None = ray.get(self.server.latest.remote(chain))
+        found: tuple[EpochCheckpoint, bytes] | None = ray.get(
+            self.server.latest.remote(self.kind, chain)
+        )
         return found
 
     def discard(self, chains: Sequence[int]) -> None:
         import ray
 
         if chains:
-            ray.get(self.server.discard.remote(list(chains)))
+            ray.get(self.server.discard.remote(self.kind, list(chains)))
+
+    def holds(self, chain: int) -> bool:
+        import ray
+
+        held: bool = ray.get(self.server.holds.remote(self.kind, chain))
+        return held

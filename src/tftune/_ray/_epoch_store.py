@@ -24,9 +24,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-_NAME = re.compile(r"epoch_(\d+)_(\d+)\.(npz|json)")
-#: A write cut short (see ``_write``): never read, removed with its chain.
-_PART = re.compile(r"\.epoch_(\d+)_(\d+)\.(npz|json)\.part")
+#: The file prefix of a retry's epoch checkpoints, and of paused trials' checkpoints.
+EPOCHS, PAUSED = "epoch", "paused"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,29 +70,49 @@ class EpochStore(abc.ABC):
     def discard(self, chains: Sequence[int]) -> None:
         """Remove every checkpoint of ``chains`` (their trials finished)."""
 
+    @abc.abstractmethod
+    def holds(self, chain: int) -> bool:
+        """Whether the chain has a checkpoint (without fetching it)."""
+
 
 class DirectoryEpochStore(EpochStore):
-    """An :class:`EpochStore` in ``directory``: ``epoch_<chain>_<epoch>.npz`` and a ``.json``
-    beside it, written last (a checkpoint whose ``.json`` is missing is not one)."""
+    """An :class:`EpochStore` in ``directory``: ``<prefix>_<chain>_<epoch>.npz`` and a ``.json``
+    beside it, written last (a checkpoint whose ``.json`` is missing is not one). With
+    ``max_chains``, a save beyond that many chains removes those with the lowest numbers."""
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        prefix: str = EPOCHS,
+        max_chains: int | None = None,
+    ) -> None:
+        if not re.fullmatch(r"[a-z]+", prefix):
+            raise ValueError(f"`prefix` must be lowercase letters, got {prefix!r}.")
         self.directory = pathlib.Path(directory)
+        self.prefix, self.max_chains = prefix, max_chains
+        self._name = re.compile(rf"{prefix}_(\d+)_(\d+)\.(npz|json)")
+        #: A write cut short (see ``_write``): never read, removed with its chain.
+        self._part = re.compile(rf"\.{prefix}_(\d+)_(\d+)\.(npz|json)\.part")
 
     def put(self, checkpoint: EpochCheckpoint, state: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        stem = f"epoch_{checkpoint.chain}_{checkpoint.epoch}"
+        stem = f"{self.prefix}_{checkpoint.chain}_{checkpoint.epoch}"
         _write(self.directory / f"{stem}.npz", state)
         _write(self.directory / f"{stem}.json", checkpoint.to_json().encode())
         for path, epoch in self._files(checkpoint.chain):
             if epoch != checkpoint.epoch:
                 path.unlink(missing_ok=True)
+        if self.max_chains is not None:
+            kept = self.chains()
+            self.discard(kept[: max(0, len(kept) - self.max_chains)])
 
     def latest(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
         epochs = sorted(
             {epoch for path, epoch in self._files(chain) if path.suffix == ".json"}, reverse=True
         )
         for epoch in epochs:
-            stem = self.directory / f"epoch_{chain}_{epoch}"
+            stem = self.directory / f"{self.prefix}_{chain}_{epoch}"
             try:
                 meta = stem.with_name(f"{stem.name}.json").read_text()
                 state = stem.with_name(f"{stem.name}.npz").read_bytes()
@@ -106,10 +125,24 @@ class DirectoryEpochStore(EpochStore):
         for chain in chains:
             for path, _ in self._files(chain):
                 path.unlink(missing_ok=True)
-            for part in self.directory.glob(f".epoch_{chain}_*.part"):
-                match = _PART.fullmatch(part.name)
+            for part in self.directory.glob(f".{self.prefix}_{chain}_*.part"):
+                match = self._part.fullmatch(part.name)
                 if match is not None and int(match[1]) == chain:
                     part.unlink(missing_ok=True)
+
+    def holds(self, chain: int) -> bool:
+        return any(path.suffix == ".json" for path, _ in self._files(chain))
+
+    def chains(self) -> list[int]:
+        """The chains with a checkpoint, in increasing order."""
+        if not self.directory.is_dir():
+            return []
+        found = set()
+        for path in self.directory.glob(f"{self.prefix}_*.json"):
+            match = self._name.fullmatch(path.name)
+            if match is not None:
+                found.add(int(match[1]))
+        return sorted(found)
 
     def names(self) -> list[str]:
         """The files kept (sorted), writes cut short included, for a look at what is on disk."""
@@ -118,15 +151,15 @@ class DirectoryEpochStore(EpochStore):
         return sorted(
             p.name
             for p in self.directory.iterdir()
-            if _NAME.fullmatch(p.name) or _PART.fullmatch(p.name)
+            if self._name.fullmatch(p.name) or self._part.fullmatch(p.name)
         )
 
     def _files(self, chain: int) -> list[tuple[pathlib.Path, int]]:
         if not self.directory.is_dir():
             return []
         found = []
-        for path in self.directory.glob(f"epoch_{chain}_*"):
-            match = _NAME.fullmatch(path.name)
+        for path in self.directory.glob(f"{self.prefix}_{chain}_*"):
+            match = self._name.fullmatch(path.name)
             if match is not None and int(match[1]) == chain:
                 found.append((path, int(match[2])))
         return found

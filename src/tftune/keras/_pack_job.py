@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
-from tftune._ray._epoch_store import DirectoryEpochStore, EpochCheckpoint, EpochStore
+from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore, EpochCheckpoint, EpochStore
 from tftune.exceptions import TrialPruned
 from tftune.keras._best_weights import WEIGHTS_ATTR, BestWeights
 from tftune.keras._callback import TrialFailed, TrialReportCallback
@@ -42,6 +42,8 @@ EPOCH_CHECKPOINT_KEY = "epoch_checkpoint"
 RESUMED_AT_KEY = "resumed_at_epoch"
 #: The most of a pack's time its per-epoch checkpoints may take (see ``checkpoints_epoch``).
 CHECKPOINT_BUDGET = 0.1
+#: A paused trial's checkpoint kept in a ``paused_store`` (not a file) names its chain here.
+STORE_CHAIN_KEY = "store_chain"
 BuildFn = Callable[[Any], "keras.Model"]
 FitOptionsFn = Callable[[Any], Mapping[str, Any]]
 EpochCallback = Callable[["Trial", int, Mapping[str, Any]], None]
@@ -72,6 +74,9 @@ class PackJob:
             ``checkpoint_dir``; on Ray, an actor on the driver's node).
         checkpoint_budget: the most of a pack's time its checkpoints may take; an epoch is
             checkpointed only while they took less (see :meth:`checkpoints_epoch`).
+        paused_store: where paused trials' checkpoints go (``None``: a ``.weights.h5`` file
+            under ``checkpoint_dir``; on Ray with no shared directory, the checkpoint actor on
+            the driver's node, which keeps at most ``max_checkpoints``).
         trial_ids: the trials of one pack (empty for the job of a whole search).
         weights_stage: on a Ray worker, the local directory best weights are written to; they
             travel to the driver with the pack's result, which stores them under
@@ -95,6 +100,7 @@ class PackJob:
     checkpoint_epochs: bool = False
     epoch_store: EpochStore | None = None
     checkpoint_budget: float = CHECKPOINT_BUDGET
+    paused_store: EpochStore | None = None
     trial_ids: tuple[int, ...] = ()
     weights_stage: pathlib.Path | None = None
     gradients: GradientRegistryCleaner | None = dataclasses.field(default=None, compare=False)
@@ -197,6 +203,17 @@ class PackJob:
     # --- pausing and resuming ----------------------------------------------------------------
     def pause(self, trial: Trial, model: keras.Model, epoch: int) -> None:
         """Keep a pruned trial's weights and optimizer state so a promotion can resume it."""
+        if self.paused_store is not None:
+            values = [[step, value] for step, value in sorted(trial.intermediate_values.items())]
+            self.paused_store.put(
+                EpochCheckpoint(trial.number, epoch, input_shape(model), values, {}),
+                model_state(model),
+            )
+            trial.set_system_attr(
+                CHECKPOINT_KEY,
+                {STORE_CHAIN_KEY: trial.number, "epoch": epoch, "input_shape": input_shape(model)},
+            )
+            return
         self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
         path = self.checkpoint_dir / f"trial_{trial.number}.weights.h5"
         model.save_weights(path)
@@ -270,7 +287,9 @@ class PackJob:
             model.optimizer.build(model.trainable_variables)  # so its moments load too
         if "state" in checkpoint:  # an epoch checkpoint (kept: a pack that fails may run the
             load_model_state(model, checkpoint["state"])  # trial alone and resume it again)
-        else:  # a promotion's
+        elif STORE_CHAIN_KEY in checkpoint:  # a promotion's, from the paused store
+            load_model_state(model, self._paused_state(checkpoint))
+        else:  # a promotion's, in a file
             model.load_weights(checkpoint["path"])
         reported = trial.intermediate_values  # (a retry after a failed pack reported them)
         values = checkpoint.get("values", trial.system_attrs.get(RESUMED_VALUES_ATTR, []))
@@ -282,6 +301,19 @@ class PackJob:
         start = int(checkpoint["epoch"]) + 1
         trial.set_system_attr(RESUMED_AT_KEY, start)
         return start, history
+
+    def _paused_state(self, checkpoint: Mapping[str, Any]) -> bytes:
+        """The model state of a paused trial kept in ``paused_store`` (or, in the driver's
+        process, where the checkpoint actor kept it: ``checkpoint_dir``)."""
+        number = int(checkpoint[STORE_CHAIN_KEY])
+        store = self.paused_store or _paused_files(self.checkpoint_dir)
+        found = store.latest(number)
+        if found is None or found[0].epoch != int(checkpoint["epoch"]):
+            raise TrialFailed(
+                f"The checkpoint of paused trial #{number} (epoch {checkpoint['epoch']}) is no "
+                "longer kept (at most `max_checkpoints` are), so its promotion cannot resume."
+            )
+        return found[1]
 
     def keep_if_best(
         self,
@@ -387,6 +419,27 @@ class PackJob:
                 self.save_epoch(trial, model, epoch, reporter.history)
 
         return [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)]
+
+
+def paused_kept(checkpoint: Mapping[str, Any], checkpoint_dir: pathlib.Path) -> bool:
+    """Whether a paused trial's checkpoint (its ``CHECKPOINT_KEY`` attribute) is still kept:
+    its file, or, kept in the paused store, that store's files under ``checkpoint_dir`` (on the
+    driver's disk)."""
+    if STORE_CHAIN_KEY in checkpoint:
+        return _paused_files(checkpoint_dir).holds(int(checkpoint[STORE_CHAIN_KEY]))
+    return pathlib.Path(checkpoint["path"]).exists()
+
+
+def drop_paused(checkpoint: Mapping[str, Any], checkpoint_dir: pathlib.Path) -> None:
+    """Remove a paused trial's checkpoint (see :func:`paused_kept`)."""
+    if STORE_CHAIN_KEY in checkpoint:
+        _paused_files(checkpoint_dir).discard([int(checkpoint[STORE_CHAIN_KEY])])
+    else:
+        pathlib.Path(checkpoint["path"]).unlink(missing_ok=True)
+
+
+def _paused_files(checkpoint_dir: pathlib.Path) -> DirectoryEpochStore:
+    return DirectoryEpochStore(checkpoint_dir, prefix=PAUSED)
 
 
 def chain_of(trial: Trial) -> int:

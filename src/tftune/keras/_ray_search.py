@@ -12,8 +12,9 @@ works on the driver with no directory shared between machines. After a completed
 first, then while checkpoints took at most ``PackJob.checkpoint_budget`` of the pack's time)
 every trial's weights and optimizer state go as bytes to a checkpoint actor on the driver's
 node, which keeps the latest per trial under the study's directory (see
-:mod:`tftune._ray._epoch_server`); the driver removes them once the trial is done.
-(Checkpoints for promotions still go to the shared directory.)
+:mod:`tftune._ray._epoch_server`); the driver removes them once the trial is done. With no
+shared directory, a paused trial's checkpoint (for its promotion) goes to the same actor, and
+the promotion fetches it back on whatever node it runs; with ``shared_dir`` it is a file there.
 
 After each pack the driver runs the tuner's after-trial callbacks (superseded best weights
 removed, failures counted, promotions enqueued: a promoted trial joins a later pack, on any
@@ -55,6 +56,9 @@ _trained_here = False  # whether this worker process trained a pack before
 #: How long the driver waits for a pack before it looks at the budget again (seconds).
 _POLL_SECONDS = 0.5
 _MAX_REASON_CHARS = 4000
+#: How the fail reason of a trial whose pack's worker (or node) died begins: the failure is not
+#: the trial's own (the tuner does not count it as one in a row; a retry runs it again).
+LOST_WORKER_REASON = "The Ray worker training this trial's pack died"
 AfterTrial = Callable[[Study, FrozenTrial], None]
 
 
@@ -263,9 +267,7 @@ class RaySearch:
 
     def _fail_dead(self, pack: _Pack, died: BaseException) -> None:
         """Fail the unfinished trials of a pack whose worker died; enqueue their retries."""
-        reason = (
-            f"The Ray worker training this trial's pack died: {type(died).__name__}: {died}"
-        )[:_MAX_REASON_CHARS]
+        reason = f"{LOST_WORKER_REASON}: {type(died).__name__}: {died}"[:_MAX_REASON_CHARS]
         storage = self.study.storage
         retried = 0
         done: list[Trial] = []  # (their checkpoints can go)
@@ -337,10 +339,13 @@ def search_on_ray(
     pack_size: int | str,
     max_retries: int,
     show_progress_bar: bool,
+    pause_to_actor: bool = False,
 ) -> RaySearch | None:
     """Run the job's search on the Ray cluster (see the module doc). With ``user_callbacks``
     (the trials cannot train in packs) the trials run one at a time through
-    ``study.optimize(backend="ray")``. Returns the driver loop of a packed search."""
+    ``study.optimize(backend="ray")``. With ``pause_to_actor`` paused trials' checkpoints go
+    to the checkpoint actor (kept under ``job.checkpoint_dir``, as on the driver's disk).
+    Returns the driver loop of a packed search."""
     import ray
 
     study = job.study
@@ -378,15 +383,23 @@ def search_on_ray(
         if isinstance(storage, InMemoryStorage):  # the actor holds the study while it runs
             driver_study = worker_study
     size = pack_size_for(pack_size, checked)
-    epoch_server, epoch_store = None, None
-    if job.checkpoint_epochs:
+    epoch_server, epoch_store, paused_store = None, None, None
+    pause_to_actor = pause_to_actor and job.resume_promoted
+    if job.checkpoint_epochs or pause_to_actor:
         from tftune._ray._epoch_server import RayEpochStore, start_epoch_server
+        from tftune._ray._epoch_store import PAUSED
 
-        epoch_server = start_epoch_server(job.checkpoint_dir)
-        epoch_store = RayEpochStore(epoch_server)
-    job_ref = ray.put(
-        dataclasses.replace(job, study=worker_study, pack_size=size, epoch_store=epoch_store)
+        epoch_server = start_epoch_server(job.checkpoint_dir, max_paused=job.max_checkpoints)
+        epoch_store = RayEpochStore(epoch_server) if job.checkpoint_epochs else None
+        paused_store = RayEpochStore(epoch_server, PAUSED) if pause_to_actor else None
+    worker_job = dataclasses.replace(
+        job,
+        study=worker_study,
+        pack_size=size,
+        epoch_store=epoch_store,
+        paused_store=paused_store,
     )
+    job_ref = ray.put(worker_job)
     task = ray.remote(train_pack).options(**_task_options(checked))
     progress = ProgressBar(driver_study, n_trials, timeout) if show_progress_bar else None
     loop = RaySearch(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import logging
+import numbers
 import os
 import pathlib
 import warnings
@@ -19,6 +20,7 @@ from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
 from tftune.keras._pack_sizing import auto_pack_size
 from tftune.keras._pack_job import (
+    CHECKPOINT_BUDGET,
     EPOCH_CHECKPOINT_KEY,
     HISTORY_ATTR,
     RESUMED_VALUES_ATTR,
@@ -26,11 +28,14 @@ from tftune.keras._pack_job import (
     EpochCallback,
     FitOptionsFn,
     PackJob,
+    drop_paused,
+    paused_kept,
 )
 from tftune.keras._packing import PackedSearch, packing_blocker
 from tftune.keras._project import project_dir
+from tftune.keras._ray_search import LOST_WORKER_REASON
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
-from tftune.storages._base import FIXED_PARAMS_KEY
+from tftune.storages._base import FAIL_REASON_KEY, FIXED_PARAMS_KEY
 from tftune.samplers import BaseSampler
 from tftune.pruners import BasePruner, NopPruner
 from tftune.storages import BaseStorage, RetryFailedTrialCallback
@@ -168,7 +173,8 @@ class Tuner:
         self.project_dir = project_dir(directory, project_name)  # checks the name first
         self.project_dir.mkdir(parents=True, exist_ok=True)
         if storage is None:
-            storage = f"sqlite:///{self.project_dir / 'study.db'}"
+            # (absolute: a Ray actor on this machine may open it from another directory)
+            storage = f"sqlite:///{self.project_dir.absolute() / 'study.db'}"
         self.study: Study = tftune.create_study(
             study_name=project_name,
             storage=storage,
@@ -240,6 +246,7 @@ class Tuner:
         resources_per_pack: dict[str, float] | None = None,
         max_retries: int = 3,
         shared_dir: str | os.PathLike[str] | None = None,
+        checkpoint_budget: float = CHECKPOINT_BUDGET,
         **fit_kwargs: Any,
     ) -> Study:
         """Run trials; ``x``, ``y``, ``epochs``, ``callbacks`` and ``fit_kwargs`` go to
@@ -260,13 +267,22 @@ class Tuner:
                 died is run again; the retry goes on after its last checkpointed epoch
                 (checkpoints reach this process through Ray, with no shared directory).
             shared_dir: with ``backend="ray"``, a directory every node and this process can
-                read and write, for the best weights and the checkpoints that promotions
-                resume from (default: the project directory, which is shared on a
-                single-machine cluster).
+                read and write, where paused trials' checkpoints (that promotions resume from)
+                are written by path and the best weights are kept. By default nothing need be
+                shared: those checkpoints go as bytes to a checkpoint actor on this machine,
+                which keeps them in the project directory, and a promotion on any node fetches
+                them back (the best weights travel back with each pack's result).
+            checkpoint_budget: with ``backend="ray"`` and ``max_retries > 0``, the most of a
+                pack's training time its per-epoch checkpoints (for retries) may take, a number
+                in [0, 1]: the first epoch is always checkpointed, a later one only while the
+                checkpoints so far took at most this fraction (default 0.1; ``1``: every
+                epoch; ``0``: the first only). A retry goes on after the last one checkpointed.
         """
         if n_trials is None and timeout is None:
             raise ValueError("search() needs `n_trials` or `timeout`, or it would never stop.")
-        on_ray = _check_backend(backend, n_jobs, resources_per_pack, max_retries, shared_dir)
+        on_ray = _check_backend(
+            backend, n_jobs, resources_per_pack, max_retries, shared_dir, checkpoint_budget
+        )
         fit_arguments = dict(fit_kwargs, x=x, y=y, epochs=epochs)
         fit_arguments.setdefault("verbose", 0)
         user_callbacks = list(callbacks or [])
@@ -299,6 +315,7 @@ class Tuner:
                     resources=resources_per_pack,
                     max_retries=max_retries,
                     shared_dir=shared_dir,
+                    checkpoint_budget=float(checkpoint_budget),
                     show_progress_bar=show_progress_bar,
                 )
             elif self.packing_note is None:
@@ -360,21 +377,22 @@ class Tuner:
         resources: dict[str, float] | None,
         max_retries: int,
         shared_dir: str | os.PathLike[str] | None,
+        checkpoint_budget: float,
         show_progress_bar: bool,
     ) -> None:
         from tftune.keras._ray_search import search_on_ray
 
-        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir)
-        shared.mkdir(parents=True, exist_ok=True)
-        job = dataclasses.replace(
+        job = self.ray_job(
             job,
-            weights_dir=shared,
-            checkpoint_dir=shared / "checkpoints",
-            epoch_callbacks=(),
-            checkpoint_epochs=max_retries > 0,
+            shared_dir=shared_dir,
+            max_retries=max_retries,
+            checkpoint_budget=checkpoint_budget,
         )
+        job.weights_dir.mkdir(parents=True, exist_ok=True)
         if job.weights_dir != self._best_weights.directory:  # superseded files go from there
-            self._best_weights = BestWeights(self.study, shared, keep=self._best_weights.keep)
+            self._best_weights = BestWeights(
+                self.study, job.weights_dir, keep=self._best_weights.keep
+            )
         loop = search_on_ray(
             job,
             user_callbacks if self.packing_note is not None else None,
@@ -386,9 +404,32 @@ class Tuner:
             pack_size=self.pack_size,
             max_retries=max_retries,
             show_progress_bar=show_progress_bar,
+            pause_to_actor=shared_dir is None,
         )
         if loop is not None:
             self.last_packs = loop.packs
+
+    def ray_job(
+        self,
+        job: PackJob,
+        *,
+        shared_dir: str | os.PathLike[str] | None = None,
+        max_retries: int = 3,
+        checkpoint_budget: float = CHECKPOINT_BUDGET,
+    ) -> PackJob:
+        """``job`` (see :meth:`job`) as ``search(backend="ray")`` ships it to its workers, for
+        those arguments of ``search``: no epoch callbacks (they run in this process only),
+        weights and paused checkpoints under ``shared_dir`` (default: the project directory),
+        per-epoch checkpoints with retries on, within ``checkpoint_budget``."""
+        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir)
+        return dataclasses.replace(
+            job,
+            weights_dir=shared,
+            checkpoint_dir=shared / "checkpoints",
+            epoch_callbacks=(),
+            checkpoint_epochs=max_retries > 0,
+            checkpoint_budget=checkpoint_budget,
+        )
 
     def job(self, fit_arguments: dict[str, Any]) -> PackJob:
         """The :class:`PackJob` that trains this tuner's trials on ``fit_arguments`` (for
@@ -420,7 +461,7 @@ class Tuner:
             return
         for paused in pruner.promotions(study):
             checkpoint = paused.system_attrs[CHECKPOINT_KEY]
-            if not pathlib.Path(checkpoint["path"]).exists():
+            if not paused_kept(checkpoint, self.checkpoint_dir):
                 continue
             notes = {
                 k: v
@@ -447,6 +488,8 @@ class Tuner:
             )
 
     def _count_failures(self, study: Study, trial: FrozenTrial) -> None:
+        if trial.system_attrs.get(FAIL_REASON_KEY, "").startswith(LOST_WORKER_REASON):
+            return  # its worker died: not the trial's own failure (nor a success)
         if trial.state != TrialState.FAIL:
             self._failures_in_a_row = 0
             return
@@ -468,7 +511,7 @@ class Tuner:
             # The checkpoint it resumed from is the paused trial's: a resumed trial pruned again
             # has just written its own, which a later promotion needs.
             resumed = study.get_trials(deepcopy=False)[int(trial.system_attrs[RESUME_OF_KEY])]
-            pathlib.Path(resumed.system_attrs[CHECKPOINT_KEY]["path"]).unlink(missing_ok=True)
+            drop_paused(resumed.system_attrs[CHECKPOINT_KEY], self.checkpoint_dir)
         saved = trial.system_attrs.get(EPOCH_CHECKPOINT_KEY)
         if saved is not None and trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
             pathlib.Path(saved["path"]).unlink(missing_ok=True)  # (a failed one's retry needs it)
@@ -535,6 +578,7 @@ def _check_backend(
     resources: object,
     max_retries: object,
     shared_dir: object,
+    checkpoint_budget: object,
 ) -> bool:
     """Validate ``search()``'s backend arguments; whether the packs train on Ray."""
     if backend not in ("threads", "ray"):
@@ -545,6 +589,15 @@ def _check_backend(
         )
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"`max_retries` must be a non-negative int, got {max_retries!r}.")
+    if (
+        isinstance(checkpoint_budget, bool)
+        or not isinstance(checkpoint_budget, numbers.Real)
+        or not 0 <= float(checkpoint_budget) <= 1  # (False for NaN)
+    ):
+        raise ValueError(
+            "`checkpoint_budget` must be a number in [0, 1] (the most of a pack's time its "
+            f"checkpoints may take), got {checkpoint_budget!r}."
+        )
     if shared_dir is not None and not isinstance(shared_dir, (str, os.PathLike)):
         raise TypeError(
             f"`shared_dir` must be a directory (a str or os.PathLike) or None, got {shared_dir!r}."
@@ -554,6 +607,7 @@ def _check_backend(
             ("n_jobs", n_jobs, -1),
             ("resources_per_pack", resources, None),
             ("shared_dir", shared_dir, None),
+            ("checkpoint_budget", checkpoint_budget, CHECKPOINT_BUDGET),
         ):
             if value != default:
                 raise ValueError(

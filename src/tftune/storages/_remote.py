@@ -75,16 +75,26 @@ def dispatch(
     return result
 
 
+class BatchWriter(abc.ABC):
+    """A storage that stores a batch of trial writes itself, declared by subclassing: in one
+    transaction (``RDBStorage``), in one call to its server (a proxy: ``ForwardingStorage``).
+    :func:`apply_writes` hands a batch to such a storage whole."""
+
+    @abc.abstractmethod
+    def apply_writes(self, writes: Sequence[Write]) -> None:
+        """Store ``writes`` in order, as :func:`apply_writes` says."""
+
+
 def apply_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
     """Store a batch of trial writes in order: in one transaction on a database storage (all
-    or nothing: ``RDBStorage.apply_writes``), in one call to a remote one, else one call per
-    write (the writes before the one that raised are stored).
+    or nothing: ``RDBStorage.apply_writes``), in one call to a remote one (each a
+    :class:`BatchWriter`), else one call per write (the writes before the one that raised are
+    stored).
 
     Raises ValueError for a method that is not a trial write; the first write that raises
     stops the batch, and its error is raised."""
-    batch = getattr(storage, "apply_writes", None)  # RDBStorage, ForwardingStorage
-    if callable(batch):
-        batch(writes)
+    if isinstance(storage, BatchWriter):
+        storage.apply_writes(writes)
     else:
         run_writes(storage, writes)
 
@@ -121,7 +131,7 @@ def run_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
         getattr(storage, method)(*args, **kwargs)
 
 
-class ForwardingStorage(BaseStorage):
+class ForwardingStorage(BaseStorage, BatchWriter):
     """A storage whose every call is ``self._call(method, *args, **kwargs)`` on a remote one."""
 
     def __init__(self) -> None:

@@ -39,6 +39,7 @@ from tftune.exceptions import (
 from tftune.storages._base import FAIL_REASON_KEY, BaseStorage, StudySummary
 from tftune.storages._cache import StudyTrials
 from tftune.storages._heartbeat import HeartbeatThread
+from tftune.storages._remote import BatchWriter
 from tftune.storages._rdb import _engine, _migrations
 from tftune.storages._rdb._batch import JoinedTransactions
 from tftune.storages._rdb._compiled import CompiledStatements, RawTransaction, Statement
@@ -120,7 +121,7 @@ _logger = logging.getLogger(__name__)
 _warned: set[tuple[str, int]] = set()  # (url, trial id) of each damaged trial warned about
 
 
-class RDBStorage(BaseStorage):
+class RDBStorage(BaseStorage, BatchWriter):
     """Studies in a SQL database, safe for many processes on one SQLite file or one PostgreSQL.
 
     Args:
