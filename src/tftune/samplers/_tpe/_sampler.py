@@ -75,10 +75,12 @@ class TPESampler(BaseSampler):
             spread out instead of proposing the same point.
         prior_weight: weight of the wide prior kernel in each density.
         gamma: ``gamma(n) -> size of the good group`` (default: 10%, at most 25), ``n`` being the
-            trials compared: the complete ones, or while fewer than ``max(d + 2, 10)`` are
-            complete, those that reached the deepest step that many trials reported (pruned
-            trials' intermediate values; see ``_observations``). Trials that never reached it
-            rank behind, the deepest first.
+            finished trials, complete and pruned (as Optuna's TPE). They are compared by their
+            final values (a pruned trial's predicted from its reports), or while fewer than
+            ``max(d + 2, 10)`` are complete, those that reached the deepest step that many
+            trials reported by their values predicted from there (see ``_observations``);
+            trials that never reached it rank behind, the deepest first, and never enter the
+            good group.
         avoid_repeats: when every parameter of the joint space is discrete (ints, stepped
             floats, categoricals), never propose a configuration that was already tried or is
             running, while untried ones remain, unless the objective turns out noisy: after
@@ -270,7 +272,9 @@ class TPESampler(BaseSampler):
                 n_leaders = len(leaders)
                 if n_leaders < max(self.n_startup_trials, 1):
                     return None
-                good, bad = table.split(leaders, losses, max(1, self.gamma(n_leaders)))
+                # sized by every finished trial, not by the rung's: those stopped short of the
+                # rung are known to be behind it (10 rung reachers of 30 trials: 3 good, not 1)
+                good, bad = table.split(leaders, losses, max(1, self.gamma(len(table))))
                 good_weights = np.ones(len(good))
             good_ws, bad_ws = self._workspace_pair()
             good_numeric, good_categorical = table.numeric[good], table.categorical[good]
