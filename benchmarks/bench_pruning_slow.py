@@ -2,6 +2,8 @@
 
   PYTHONPATH=src python benchmarks/bench_pruning_slow.py --seeds 40 [--curves steady]
   PYTHONPATH=src python benchmarks/bench_pruning_slow.py --seeds 10 --curves mf_hartmann6
+  python benchmarks/bench_pruning_slow.py --curves steady \
+      --report-only benchmarks/results/pruning_slow_starters_steady.json  # .md from the json
 
 60 trials of up to 27 epochs per contender and seed, Hyperband min 1 / max 27 / factor 3 (ASHA
 min 1 / factor 3; ``asharung``: tftune's ASHA with ``curve_horizon="next_rung"``, its rule
@@ -17,8 +19,8 @@ with the rung's second ranking, by the reported value, as every final-horizon AS
 ``--curves mf_hartmann3|mf_hartmann6``: the same search on MF-Hartmann (_pruning/mf_hartmann.py,
 fidelity k/27 at epoch k; best final: the noise-free f(x, 1) of the chosen trial). Writes
 results/pruning_slow_starters{,_steady,_mf_hartmann3,_mf_hartmann6}.json (after every job, so a
-stopped run keeps its seeds) and .md; p: Wilcoxon signed-rank, paired by seed, against
-tftune_tpe_asha.
+stopped run keeps its seeds; with the load, niceness and CPU count) and .md; p: Wilcoxon
+signed-rank, paired by seed, against tftune_tpe_asha.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import statistics
 import sys
 import time
@@ -224,7 +227,15 @@ def main(argv: list[str] | None = None) -> int:
         default="slow",
         help="steady: the control where every configuration learns at one speed",
     )
+    parser.add_argument(
+        "--report-only",
+        type=Path,
+        metavar="JSON",
+        help="rewrite the .md next to this finished run's json from it, running nothing",
+    )
     args = parser.parse_args(argv)
+    if args.report_only is not None:
+        return _report_only(args.report_only, args.curves)
     os.environ["SLOW_STARTER_CURVES"] = args.curves  # read by the workers' curve module
     contenders = args.contenders.split(",")
     # seed-major: a stopped run has every contender of its first seeds
@@ -257,27 +268,64 @@ def main(argv: list[str] | None = None) -> int:
             ),
         }
     payload = {
+        "curves": args.curves,
+        "seeds": args.seeds,
+        "run_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "results": results,
         "summary": summary,
         "load_start": load_start,
         "load_end": [round(x, 2) for x in os.getloadavg()],
+        "niceness": os.nice(0),
+        "cpu_count": os.cpu_count(),
         "elapsed_s": time.perf_counter() - began,
     }
     partial.write_text(json.dumps(payload, indent=1))
+    _write_report(payload, args.curves, args.seeds, args.output_dir / f"{partial.stem}.md")
+    return 0
+
+
+def _curves_text(curves: str) -> str:
+    """Where the curves come from and their optimum, for the table's header."""
+    task = MF_TASKS.get(curves)
+    if task is not None:
+        return (
+            f"curves {task.name} of `_pruning/mf_hartmann.py` (fidelity k/27 at epoch k). Best "
+            "final: the noise-free f(x, 1) of the complete trial with the best reported final "
+            f"value; lower is better (the optimum is f* = {task.f_star})"
+        )
+    kind = (
+        "every configuration learns at one speed, the control"
+        if curves == "steady"
+        else "small learning rates learn slowly but end best"
+    )
+    return (
+        f"curves `{curves}` of `_pruning/slow_starters.py` ({kind}). Best final: the noise-free "
+        "final loss of the complete trial with the best reported final value; lower is better "
+        "(the optimum is -0.05)"
+    )
+
+
+def _machine_text(payload: dict[str, Any]) -> str:
+    """The recorded niceness and CPU count, or that they were not recorded."""
+    if "niceness" not in payload:
+        return "niceness and CPU count not recorded by this run"
+    return f"niceness {payload['niceness']}, {payload['cpu_count']} CPUs"
+
+
+def _write_report(payload: dict[str, Any], curves: str, seeds: int, path: Path) -> None:
+    """Write the .md table of ``payload`` (a finished run's json) to ``path`` and print it."""
+    summary = payload["summary"]
     nop = summary.get("tftune_tpe_nop")
     lines = [
         "# Pruning on slow starters",
         "",
         "Written by `benchmarks/bench_pruning_slow.py`: 60 trials of up to 27 epochs, Hyperband "
-        "min 1 / max 27 / factor 3, ASHA min 1 / factor 3, curves of "
-        "`_pruning/slow_starters.py` (small learning rates learn slowly but end best). Best "
-        "final: the noise-free final loss of the complete trial with the best reported final "
-        f"value; {args.seeds} seeds; lower is better (the optimum is -0.05). `asharung`: "
-        'tftune\'s ASHA with `curve_horizon="next_rung"`, its rule before issue 17.',
+        f"min 1 / max 27 / factor 3, ASHA min 1 / factor 3, {_curves_text(curves)}; {seeds} "
+        'seeds. `asharung`: tftune\'s ASHA with `curve_horizon="next_rung"`, its rule before '
+        "issue 17.",
         "",
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Load average at start "
-        f"{load_start}, at end {payload['load_end']} (2 shared cores, `nice -n 19`); epochs do "
-        "not depend on the load.",
+        f"Run {payload['run_utc']}. Load average at start {payload['load_start']}, at end "
+        f"{payload['load_end']} ({_machine_text(payload)}); epochs do not depend on the load.",
         "",
         f"Equal steps: the same measure over the trials complete within {BUDGET} epochs (a third "
         "of the unpruned search's).",
@@ -294,8 +342,23 @@ def main(argv: list[str] | None = None) -> int:
             f"{_fmt_p(row['p_vs_tftune_tpe_asha'])}; "
             f"{_fmt_p(row['p_vs_tftune_tpe_asha_at_budget'])} |"
         )
-    (args.output_dir / f"pruning_slow_starters{suffix}.md").write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _report_only(json_path: Path, curves: str) -> int:
+    """Rewrite the .md next to ``json_path`` from it, without running anything. Runs before
+    the json recorded its curves, seeds and time: ``curves`` from ``--curves``, seeds from the
+    summary, the time from the .md being replaced."""
+    payload = json.loads(json_path.read_text())
+    if payload.get("partial"):
+        raise SystemExit(f"--report-only: {json_path} is a partial run (no summary)")
+    md = json_path.with_suffix(".md")
+    if "run_utc" not in payload:
+        found = re.search(r"^Run (.+? UTC)\.", md.read_text(), re.M) if md.exists() else None
+        payload["run_utc"] = found.group(1) if found else "(time not recorded)"
+    seeds = payload.get("seeds") or max(row["seeds"] for row in payload["summary"].values())
+    _write_report(payload, payload.get("curves", curves), seeds, md)
     return 0
 
 
