@@ -74,8 +74,9 @@ class TPESampler(BaseSampler):
         constant_liar: treat other workers' running trials as bad, so that parallel workers
             spread out instead of proposing the same point.
         prior_weight: weight of the wide prior kernel in each density.
-        gamma: ``gamma(n) -> size of the good group`` (default: 10%, at most 25), ``n`` being the
-            finished trials, complete and pruned (as Optuna's TPE). They are compared by their
+        gamma: ``gamma(n) -> size of the good group`` (default: 10%, at most 25), ``n`` being,
+            with one objective, the finished trials, complete and pruned (as Optuna's TPE);
+            with several, the complete ones. Single-objective trials are compared by their
             final values (a pruned trial's predicted from its reports), or while fewer than
             ``max(d + 2, 10)`` are complete, those that reached the deepest step that many
             trials reported by their values predicted from there (see ``_observations``);
