@@ -398,14 +398,8 @@ class SuccessiveHalvingPruner(BasePruner):
                     return False
                 if key not in by_key:
                     by_key[key] = rungs.competing(key, step, open_trials)
-                competing = by_key[key]  # ascending
-                place = len(competing) // self.reduction_factor - 1
                 value = trial.system_attrs[key]
-                if place < 0 or math.isnan(value):
-                    return False
-                if study.direction == StudyDirection.MAXIMIZE:
-                    return bool(value >= competing[len(competing) - 1 - place])
-                return bool(value <= competing[place])
+                return self._promotable(value, by_key[key], study.direction, strict=True)
 
             for number in sorted(rungs.paused):
                 trial = rungs.paused[number]
@@ -423,10 +417,21 @@ class SuccessiveHalvingPruner(BasePruner):
         ranked.sort(key=lambda item: (item[0], item[1]))
         return [trial for *_, trial in ranked]
 
-    def _promotable(self, value: float, competing: list[float], direction: StudyDirection) -> bool:
+    def _promotable(
+        self,
+        value: float,
+        competing: list[float],
+        direction: StudyDirection,
+        *,
+        strict: bool = False,
+    ) -> bool:
         """Whether ``value`` is in the top ``1 / reduction_factor`` of the ascending
-        ``competing`` values (the best one while the rung holds fewer)."""
-        place = max(len(competing) // self.reduction_factor - 1, 0)
+        ``competing`` values: the best one while the rung holds fewer, or with ``strict``
+        (a paused trial's promotion) none, and never a NaN."""
+        place = len(competing) // self.reduction_factor - 1
+        if math.isnan(value) or (strict and place < 0):
+            return False
+        place = max(place, 0)
         if direction == StudyDirection.MAXIMIZE:
             return value >= competing[len(competing) - 1 - place]
         return value <= competing[place]
