@@ -95,4 +95,6 @@ def test_only_the_final_horizon_records_the_reported_value():
     assert asha(extrapolate_curves=False).reported_key(1) is None
     pruner = HyperbandPruner(min_resource=1, max_resource=27, reduction_factor=3)
     study = tftune.create_study(pruner=pruner)
-    assert all(b.reported_key(0) is None for b in pruner.brackets(study) or [])
+    brackets = pruner.brackets(study)
+    assert brackets is not None and len(brackets) == 4  # log3(27) + 1
+    assert all(b.reported_key(0) is None for b in brackets)
