@@ -117,7 +117,7 @@ def _objective(trial: Any) -> float:
     return x * x + y + (0.5 if c == "b" else 0.0)
 
 
-def _reporting_objective(lib: Any) -> Callable[[Any], float]:
+def reporting_objective(lib: Any) -> Callable[[Any], float]:
     """The objective with a learning curve of ``STEPS`` reports, each asking the pruner."""
 
     def objective(trial: Any) -> float:
@@ -131,7 +131,8 @@ def _reporting_objective(lib: Any) -> Callable[[Any], float]:
     return objective
 
 
-def _make_pruner(lib: Any, pruner: str) -> Any:
+def make_pruner(lib: Any, pruner: str) -> Any:
+    """The pruner named ``pruner`` (median, asha or hyperband) of ``lib``."""
     if pruner == "median":
         return lib.pruners.MedianPruner()
     if pruner == "asha":
@@ -178,8 +179,8 @@ def run_one(
             kwargs["storage"] = url
         objective: Callable[[Any], float] = _objective
         if pruner != "none":
-            kwargs["pruner"] = _make_pruner(lib, pruner)
-            objective = _reporting_objective(lib)
+            kwargs["pruner"] = make_pruner(lib, pruner)
+            objective = reporting_objective(lib)
         study = lib.create_study(
             sampler=_timed_sampler(lib, _make_sampler(lib_name, lib, sampler), timer), **kwargs
         )
