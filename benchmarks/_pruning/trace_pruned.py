@@ -4,9 +4,11 @@
       --variants tpe:default,tpe:raw,random:default,random:raw
 
 The search of bench_pruning_slow.py (60 trials of up to 27 epochs, ASHA min 1 / factor 3) with
-a pruner that records, for every stopped trial, the rule that stopped it: ``rank@<step>`` (not
-in the rung's top third), ``hopeless@<step>`` ("cannot beat the best" at a rung),
-``between@<step>`` (the same rule between rungs) or ``bootstrap@<step>``. Per variant
+a pruner that records, for every stopped trial, the rule that stopped it: ``hopeless@<step>``
+("cannot beat the best" at a rung), ``between@<step>`` (the same rule between rungs) or
+``rank@<step>``: every other stop at a rung, i.e. behind the rung's top third on both its
+rankings, and also a NaN at the rung or a stop under ``bootstrap_count`` (not told apart).
+Per variant
 (``sampler:pruner``; pruners: ``default``, ``raw`` = Optuna's rule on the value at the rung,
 ``extrapolate_curves=False``, or a JSON object of SuccessiveHalvingPruner arguments), means
 over seeds of: the chosen trial's true final, the best true final of every configuration
@@ -14,6 +16,10 @@ sampled, the epochs, and the *lost* trials (stopped although their true final be
 one), counted by rule, and the *missed* trials (stopped although their own last report
 would have beaten the best complete trial's: a decision wrong on what the pruner sees,
 whatever the noise). ``--json`` writes every trial's record.
+
+A diagnostic, not API: it instruments tftune's private code on purpose. Its pruner subclasses
+SuccessiveHalvingPruner and overrides the private ``_hopeless`` and ``_between_rungs`` to see
+which rule decided; it breaks when those change, which nothing else may rely on.
 """
 
 from __future__ import annotations

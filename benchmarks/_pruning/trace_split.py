@@ -9,6 +9,11 @@ compared by their finals), the trials compared there, and the good group as (num
 step>, the loss TPE ranked it by, its true final, its last report); then every trial's state,
 last step and true final. With ``--seeds N``: per seed, the asks at a rung and those whose good
 group was smaller than ``gamma`` of every finished trial.
+
+A diagnostic, not API: it instruments tftune's private code on purpose. It wraps
+``tftune.samplers._tpe._observations.ObservationTable.split`` (restored after each study) to
+see each split and reads the private ``default_gamma``; it breaks when those change, which
+nothing else may rely on.
 """
 
 from __future__ import annotations
