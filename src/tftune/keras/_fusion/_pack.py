@@ -417,41 +417,70 @@ class FusedPack:
 
     def copy_state(self, index: int) -> CopyState:
         """Copy ``index``'s current unpadded weights, slots, step count and hyperparameters."""
-        values, present, slots = [], [], []
-        for param in self._params:
-            present.append(param.present[index])
-            if index in param.outside:  # a weight this copy lacks: its fixed values
-                values.append(param.outside[index])
-                if param.definition.trainable:
-                    shape = param.shapes[index]
-                    slots.append({name: np.zeros(shape, np.float32) for name in param.slots})
-                continue
-            row = index if param.rows is None else param.rows.index(index)
-            region = tuple(slice(0, n) for n in param.shapes[index])
-            values.append(param.variable[row].numpy()[region])
-            if param.definition.trainable:
-                slots.append(
-                    {name: slot[row].numpy()[region] for name, slot in param.slots.items()}
-                )
-        return CopyState(
-            values,
-            present,
-            slots,
-            self.steps[index],
-            self._optimizer.hyper[index],
-            self.active[index],
-        )
+        return self.copy_states([index])[0]
 
-    def write_back(self, index: int | None = None, *, include_optimizer: bool = True) -> None:
-        """Copy the trained state of copy ``index`` (all when None) into its own Keras model."""
-        for k in range(self.size) if index is None else [index]:
-            state, model = self.copy_state(k), self.models[k]
-            pairs = self._keras_pairs(k)
-            for (_param, variable), value in zip(pairs, state.values, strict=True):
-                if variable is not None:
-                    variable.assign(value)
-            if include_optimizer:
-                _write_optimizer(model, pairs, state)
+    def copy_states(self, indices: Sequence[int]) -> list[CopyState]:
+        """:meth:`copy_state` of several copies, reading each stacked variable once for them
+        all (one host copy per variable, then numpy slices) instead of once per copy."""
+        indices = list(indices)
+        for index in indices:
+            if not 0 <= index < self.size:
+                raise IndexError(f"Copy index must be in [0, {self.size}), got {index}.")
+        states = [CopyState([], [], [], 0, {}) for _ in indices]
+        for param in self._params:
+            rows = {
+                k: k if param.rows is None else param.rows.index(k)
+                for k in indices
+                if k not in param.outside
+            }
+            values = _read_rows(param.variable, list(rows.values()))
+            slots = {
+                name: _read_rows(slot, list(rows.values())) for name, slot in param.slots.items()
+            }
+            for state, index in zip(states, indices, strict=True):
+                state.present.append(param.present[index])
+                if index in param.outside:  # a weight this copy lacks: its fixed values
+                    state.values.append(param.outside[index])
+                    if param.definition.trainable:
+                        shape = param.shapes[index]
+                        state.slots.append(
+                            {name: np.zeros(shape, np.float32) for name in param.slots}
+                        )
+                    continue
+                row = rows[index]
+                region = tuple(slice(0, n) for n in param.shapes[index])
+                state.values.append(values[row][region])
+                if param.definition.trainable:
+                    state.slots.append({name: read[row][region] for name, read in slots.items()})
+        steps, active = self.steps, self.active
+        for state, index in zip(states, indices, strict=True):
+            state.step, state.active = steps[index], active[index]
+            state.hyper = self._optimizer.hyper[index]
+        return states
+
+    def write_back(
+        self, index: int | Sequence[int] | None = None, *, include_optimizer: bool = True
+    ) -> None:
+        """Copy the trained state of copy ``index`` (several: a sequence; all when None) into
+        its own Keras model, reading the pack's variables once for all of them."""
+        indices = (
+            list(range(self.size))
+            if index is None
+            else [index]
+            if isinstance(index, int)
+            else list(index)
+        )
+        for k, state in zip(indices, self.copy_states(indices), strict=True):
+            self.write_state(k, state, include_optimizer=include_optimizer)
+
+    def write_state(self, index: int, state: CopyState, *, include_optimizer: bool = True) -> None:
+        """Write ``state`` (from :meth:`copy_states`) into copy ``index``'s own Keras model."""
+        pairs = self._keras_pairs(index)
+        for (_param, variable), value in zip(pairs, state.values, strict=True):
+            if variable is not None:
+                variable.assign(value)
+        if include_optimizer:
+            _write_optimizer(self.models[index], pairs, state)
 
     def _keras_pairs(self, index: int) -> list[tuple[_Param, keras.Variable | None]]:
         pairs: list[tuple[_Param, keras.Variable | None]] = []
@@ -469,7 +498,7 @@ class FusedPack:
         pack._setup(
             [self.models[k] for k in keep],
             [self._chains[k] for k in keep],
-            [self.copy_state(k) for k in keep],
+            self.copy_states(keep),
             self._seed,
             rng_step=int(self._rng_step.numpy()),
         )
@@ -502,6 +531,18 @@ def _gated(
             lambda: [tf.where(gate, new, old) for _, new, old in targets],
         )
     )
+
+
+def _read_rows(variable: tf.Variable, rows: list[int]) -> dict[int, np.ndarray]:
+    """Rows ``rows`` of a stacked variable as host arrays, by row: one read for them all (the
+    whole variable when every row is asked for, else one gather)."""
+    if not rows:
+        return {}
+    if sorted(rows) == list(range(variable.shape[0])):
+        read = variable.numpy()
+        return {row: read[row] for row in rows}
+    read = tf.gather(variable, rows).numpy()
+    return {row: read[position] for position, row in enumerate(rows)}
 
 
 def _accepted(checked: T | str) -> T:
