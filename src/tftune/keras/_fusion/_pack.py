@@ -105,6 +105,15 @@ def _stack_padded(
     return stacked, valid
 
 
+def _stack_slots(arrays: Sequence[np.ndarray], shape: tuple[int, ...]) -> tf.Tensor | np.ndarray:
+    """One optimizer slot of the copies, stacked and zero-padded to ``shape`` (that of their
+    stacked weight). All zeros (a fresh optimizer's) are made where the variable lives, with no
+    host array to fill and copy."""
+    if not any(array.any() for array in arrays):
+        return tf.zeros(shape, tf.float32)
+    return _stack_padded(arrays, [True] * len(arrays))[0]
+
+
 def _regularizer_factors(regularizer: Any) -> tuple[float, float]:
     if regularizer is None:
         return 0.0, 0.0
@@ -211,7 +220,7 @@ class FusedPack:
                     for slot in self._optimizer.slot_names:
                         slot_arrays = [states[k].slots[trainable_index][slot] for k in held]
                         param.slots[slot] = tf.Variable(
-                            _stack_padded(slot_arrays, [True] * len(held))[0], trainable=False
+                            _stack_slots(slot_arrays, stacked.shape), trainable=False
                         )
                     trainable_index += 1
                 params.append(param)
@@ -302,6 +311,8 @@ class FusedPack:
                 self._optimizer_of(param).clip_gradients([grad])[0]
                 for param, grad in zip(trainables, grads, strict=True)
             ]
+        gated: list[tuple[tf.Variable, tf.Tensor]] = []  # (target, new value) pairs
+        ungated: list[tuple[tf.Variable, tf.Tensor, tf.Tensor, tf.Tensor]] = []
         for param, grad in zip(trainables, grads, strict=True):
             optimizer, held_rates, held_live = (
                 self._optimizer_of(param),
@@ -316,12 +327,14 @@ class FusedPack:
             targets = [(old, new, old.read_value())] + [
                 (param.slots[name], value, slots[name]) for name, value in new_slots.items()
             ]
-            for target, value in zip(
-                [target for target, _, _ in targets],
-                _gated(param, held_live, tf.reduce_all(held_live), targets),
-                strict=True,
-            ):
-                target.assign(value)
+            if param.absent_anywhere:  # always gated by the mask of real entries
+                gate = tf.logical_and(param.valid, copy_axis(held_live, old.shape.rank))
+                gated += [(target, tf.where(gate, new, was)) for target, new, was in targets]
+            else:
+                gate = copy_axis(held_live, old.shape.rank)
+                ungated += [(target, new, was, gate) for target, new, was in targets]
+        for target, value in gated + _unless_all_live(ungated, tf.reduce_all(live)):
+            target.assign(value)
 
     def _optimizer_of(self, param: _Param) -> FusedOptimizer:
         """The optimizer with the hyperparameters of the copies ``param`` stacks."""
@@ -506,31 +519,26 @@ class FusedPack:
         return pack
 
 
-def _gated(
-    param: _Param,
-    live: tf.Tensor,
-    all_live: tf.Tensor,
-    targets: list[tuple[tf.Variable, tf.Tensor, tf.Tensor]],
-) -> list[tf.Tensor]:
-    """The values to assign: the new ones where the copy trains, the old ones elsewhere.
+def _unless_all_live(
+    targets: list[tuple[tf.Variable, tf.Tensor, tf.Tensor, tf.Tensor]], all_live: tf.Tensor
+) -> list[tuple[tf.Variable, tf.Tensor]]:
+    """The values to assign to (target, new, old, copy gate) of weights every copy has: the new
+    ones where the copy trains, the old ones elsewhere.
 
     Padded entries need no gate: their gradient, optimizer slots and weight are exactly zero,
-    so every update rule leaves them zero. Only a weight some copy lacks (an identity slot's
-    kernel, a missing bias) keeps the mask of real entries. When every copy trains (the
-    common case) the per-element selection is skipped: it took a third of an Adam step.
+    so every update rule leaves them zero (a weight some copy lacks, an identity slot's kernel
+    or a missing bias, keeps the mask of real entries instead). When every copy trains (the
+    common case) the per-element selection is skipped: it took a third of an Adam step. One
+    condition for all the weights: one per weight took a third of the step's tracing.
     """
-    rank = param.variable.shape.rank
-    if param.absent_anywhere:
-        gate = tf.logical_and(param.valid, copy_axis(live, rank))
-        return [tf.where(gate, new, old) for _, new, old in targets]
-    gate = copy_axis(live, rank)
-    return list(
-        tf.cond(
-            all_live,
-            lambda: [new for _, new, _ in targets],
-            lambda: [tf.where(gate, new, old) for _, new, old in targets],
-        )
+    if not targets:
+        return []
+    values = tf.cond(
+        all_live,
+        lambda: [new for _, new, _, _ in targets],
+        lambda: [tf.where(gate, new, old) for _, new, old, gate in targets],
     )
+    return [(target, value) for (target, _, _, _), value in zip(targets, values, strict=True)]
 
 
 def _read_rows(variable: tf.Variable, rows: list[int]) -> dict[int, np.ndarray]:
