@@ -279,6 +279,10 @@ class PackedSearch:
                 if self.validation is not None
                 else [{}] * pack.size
             )
+            # an epoch's checkpoints copy every surviving copy out: one read for them all
+            reads = _StateReads(
+                pack, [i for i, member in enumerate(members) if not member.finished]
+            )
             for index, member in enumerate(members):
                 if (
                     not member.finished
@@ -287,7 +291,9 @@ class PackedSearch:
                         **train_logs[index],
                         **{f"val_{k}": v for k, v in val_logs[index].items()},
                     }
-                    member.finished = not self._after_epoch(pack, index, member, logs, epoch)
+                    member.finished = not self._after_epoch(
+                        pack, index, member, logs, epoch, reads
+                    )
                     if member.finished and pack.active[index]:
                         pack.freeze(index)
             pack, members = _repacked(pack, members)
@@ -296,13 +302,21 @@ class PackedSearch:
         # the best copy first: the others then rarely beat the study's best, so they need no
         # write-back into their models and no weights file
         finishing = [(index, m) for index, m in enumerate(members) if not m.finished]
+        reads = _StateReads(pack, [index for index, _ in finishing])
         for index, member in sorted(finishing, key=lambda pair: self._rank(pair[1])):
-            self._complete(member, functools.partial(pack.write_back, index))
+            self._complete(member, functools.partial(reads.write_back, index))
 
     def _after_epoch(
-        self, pack: Any, index: int, member: _Member, logs: dict[str, float], epoch: int
+        self,
+        pack: Any,
+        index: int,
+        member: _Member,
+        logs: dict[str, float],
+        epoch: int,
+        reads: _StateReads,
     ) -> bool:
-        """Record and report one epoch of one copy; ``False`` when its trial has finished."""
+        """Record and report one epoch of one copy; ``False`` when its trial has finished.
+        ``reads`` copies the epoch's checkpoints out of the pack."""
         for name, value in logs.items():
             member.history.setdefault(name, []).append(float(value))
         job, trial = self.job, member.trial
@@ -324,7 +338,7 @@ class PackedSearch:
         member.reported = True
         if not trial.should_prune():
             if epoch + 1 < member.epochs and job.checkpoints_epoch(epoch):
-                pack.write_back(index)
+                reads.write_back(index)
                 job.save_epoch(trial, member.model, epoch, member.history)
             return True
         if job.resume_promoted and math.isfinite(value):
@@ -450,11 +464,35 @@ class GuardedPack:
     def freeze(self, index: int) -> None:
         _guarded(lambda: self._pack.freeze(index))
 
-    def write_back(self, index: int) -> None:
+    def write_back(self, index: int | Sequence[int]) -> None:
         _guarded(lambda: self._pack.write_back(index))
+
+    def copy_states(self, indices: Sequence[int]) -> list[Any]:
+        return list(_guarded(lambda: self._pack.copy_states(indices)))
+
+    def write_state(self, index: int, state: Any) -> None:
+        _guarded(lambda: self._pack.write_state(index, state))
 
     def repack(self, keep: Sequence[int]) -> GuardedPack:
         return GuardedPack(lambda: self._pack.repack(keep))
+
+
+class _StateReads:
+    """Copies' states read out of a pack once for all of them (one read per stacked variable),
+    each written into its own model when first asked for. Valid until the pack trains again."""
+
+    def __init__(self, pack: Any, indices: Sequence[int]) -> None:
+        self.pack, self.indices = pack, list(indices)
+        self._states: dict[int, Any] | None = None
+        self._written: set[int] = set()
+
+    def write_back(self, index: int) -> None:
+        if self._states is None:
+            states = self.pack.copy_states(self.indices)
+            self._states = dict(zip(self.indices, states, strict=True))
+        if index not in self._written:
+            self.pack.write_state(index, self._states[index])
+            self._written.add(index)
 
 
 def _guarded(call: Callable[[], Any]) -> Any:

@@ -261,3 +261,55 @@ def test_trials_of_mixed_depth_and_dropout_train_as_one_pack(tmp_path, digits, c
     assert packs == ["Training trials #0-#7 as one pack of 8."]
     assert not [r.message for r in caplog.records if "one at a time" in r.message]
     assert all(t.state == tftune.trial.TrialState.COMPLETE for t in trials)
+
+
+def _assert_states_equal(a, b) -> None:
+    assert (a.step, a.active, a.present, a.hyper) == (b.step, b.active, b.present, b.hyper)
+    for x, y in zip(a.values, b.values, strict=True):
+        np.testing.assert_array_equal(x, y)
+    for slots_a, slots_b in zip(a.slots, b.slots, strict=True):
+        assert sorted(slots_a) == sorted(slots_b)
+        for name in slots_a:
+            np.testing.assert_array_equal(slots_a[name], slots_b[name])
+
+
+def test_batched_state_reads_match_one_copy_at_a_time(digits):
+    x, y, _, _ = digits
+    # no global norm: the positions some copies lack stack the others alone (rows, outside)
+    models = [build(*c, OPTIMIZERS["adamw-local-clips"](k), seed=k) for k, c in enumerate(CONFIGS)]
+    pack = FusedPack(models, seed=0)
+    pack.fit_epoch(x, y, batch_size=16, shuffle=False)
+    pack.freeze(4)
+    pack.fit_epoch(x, y, batch_size=16, shuffle=False)
+    one_by_one = [pack.copy_state(k) for k in range(pack.size)]
+    assert one_by_one[4].step < one_by_one[0].step and not one_by_one[4].active
+    for indices in ([3, 0, 5], list(range(pack.size)), [2, 2], []):
+        states = pack.copy_states(indices)
+        assert len(states) == len(indices)
+        for k, state in zip(indices, states, strict=True):
+            _assert_states_equal(state, one_by_one[k])
+    with pytest.raises(IndexError, match=r"Copy index must be in \[0, 6\), got 6"):
+        pack.copy_states([1, 6])
+
+    batched = [
+        build(*c, OPTIMIZERS["adamw-local-clips"](k), seed=k) for k, c in enumerate(CONFIGS)
+    ]
+    single = [build(*c, OPTIMIZERS["adamw-local-clips"](k), seed=k) for k, c in enumerate(CONFIGS)]
+    for target in (batched, single):
+        other = FusedPack(target, seed=0)
+        other.fit_epoch(x, y, batch_size=16, shuffle=False)
+        other.freeze(4)
+        other.fit_epoch(x, y, batch_size=16, shuffle=False)
+        if target is batched:
+            other.write_back([0, 4, 2])
+        else:
+            for k in (0, 4, 2):
+                other.write_back(k)
+    for k in (0, 4, 2):
+        assert_same_weights(batched[k], single[k])
+        assert int(batched[k].optimizer.iterations) == int(single[k].optimizer.iterations) > 0
+        for a, b in zip(
+            batched[k].optimizer.variables, single[k].optimizer.variables, strict=True
+        ):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert_same_weights(batched[1], build(*CONFIGS[1], OPTIMIZERS["adam"](1), seed=1))
