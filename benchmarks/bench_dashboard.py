@@ -1027,15 +1027,17 @@ def run_profile(sizes: list[int]) -> int:
 # --- tftune's front end against an earlier commit's ----------------------------------------
 def _cli_dashboard(src: Path, url: str) -> tuple[subprocess.Popen[str], str]:
     """``tftune dashboard`` of the package under ``src`` over ``url``, on a free port of
-    127.0.0.1, in a subprocess; its page's address once it says so (within 120 s)."""
+    127.0.0.1, in a subprocess; its page's address once it says so (within 120 s). One that
+    does not start raises with its exit code and the last lines of its stderr."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tftune", "dashboard", "--storage", url, "--port", "0"],
         env=dict(os.environ, PYTHONPATH=str(src)),
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     found: list[str] = []
+    errors: collections.deque[str] = collections.deque(maxlen=20)
 
     def read() -> None:
         assert process.stdout is not None
@@ -1043,13 +1045,25 @@ def _cli_dashboard(src: Path, url: str) -> tuple[subprocess.Popen[str], str]:
             if " at http://" in line and not found:
                 found.append(line.rsplit(" at ", 1)[1].strip())
 
-    threading.Thread(target=read, daemon=True).start()
+    def read_errors() -> None:  # read all along, so that a full pipe never blocks it
+        assert process.stderr is not None
+        for line in process.stderr:
+            errors.append(line.rstrip("\n"))
+
+    readers = [threading.Thread(target=f, daemon=True) for f in (read, read_errors)]
+    for reader in readers:
+        reader.start()
     deadline = time.monotonic() + 120
     while not found and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
     if not found:
         _stop(process)
-        raise RuntimeError(f"tftune dashboard of {src} did not start")
+        readers[1].join(timeout=5)
+        tail = "\n".join(errors) or "(no stderr)"
+        raise RuntimeError(
+            f"tftune dashboard of {src} did not start (exit code {process.returncode}); "
+            f"the last lines of its stderr:\n{tail}"
+        )
     return process, found[0]
 
 
@@ -1064,6 +1078,17 @@ def _stop(process: subprocess.Popen[str]) -> None:
             process.wait(timeout=15)
 
 
+def _src_state() -> str:
+    """``git status --porcelain src`` in words: "src clean", or the changed files under it."""
+    status = git("status", "--porcelain", "src")
+    if status is None:
+        return "src state unknown: git status failed"
+    changed = status.splitlines()
+    if not changed:
+        return "src clean"
+    return f"src changed: {'; '.join(line.strip() for line in changed)}"
+
+
 def run_against(ref: str, size: int, repeats: int) -> int:
     """``--against REF``: the working tree's dashboard and ``REF``'s (its ``src`` from git),
     each its own ``tftune dashboard`` over the same study of ``size`` trials, visited in
@@ -1075,7 +1100,7 @@ def run_against(ref: str, size: int, repeats: int) -> int:
     revision = git("rev-parse", "--short", ref)
     results: dict[str, Any] = {
         "before": f"{ref} ({revision})",
-        "after": f"working tree on {git('rev-parse', '--short', 'HEAD')}",
+        "after": f"working tree on {git('rev-parse', '--short', 'HEAD')} ({_src_state()})",
         "size": size,
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "visits": [],
