@@ -1139,8 +1139,22 @@ def run_against(ref: str, size: int, repeats: int) -> int:
     return 0
 
 
+#: what every ``--against`` table says of how its pages are timed
+AGAINST_CAVEAT = (
+    "A page is timed until its first plot is drawn (or its list): a draw the page makes "
+    "after that (a second draw of a plot, say) runs while the next page is timed, and is "
+    "charged to the next page. A ratio whose two min-max ranges overlap lies inside the "
+    "spread of the visits: it does not show a change."
+)
+
+
+def _spread(times: list[float]) -> str:
+    return f"{min(times):.2f}-{max(times):.2f} s" if times else "n/a"
+
+
 def write_against(results: dict[str, Any]) -> None:
-    """``run_against``'s table: each page's median over each side's visits, and the ratio."""
+    """``run_against``'s table: each page's median over each side's visits, their min-max
+    ranges, and the ratio; ``results["note"]``, when there is one, below the caveat."""
     (RESULTS_DIR / "dashboard_against.json").write_text(json.dumps(results, indent=2) + "\n")
     loads = [v["load"] for v in results["visits"]]
     lines = [
@@ -1152,21 +1166,39 @@ def write_against(results: dict[str, Any]) -> None:
         "study read once before the first visit. A visit as in `bench_dashboard.py` (the study "
         "list, a full page load, then each page inside the app, until its first plot holds "
         "every trial it draws); one visit each, then rounds in alternating order; medians of "
-        "every visit (the first one's included). Load average (1 minute) at each visit, in "
-        f"order: {', '.join(f'{x:.1f}' for x in loads)}.",
+        "every visit (the first one's included), and the fastest and slowest visit. Load "
+        "average (1 minute) at each visit, in order: "
+        f"{', '.join(f'{x:.1f}' for x in loads)}.",
         "",
-        "| page | before | after | before / after | visits each |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        AGAINST_CAVEAT,
+        "",
+    ]
+    if results.get("note"):
+        lines += [results["note"], ""]
+    lines += [
+        "| page | before | before min-max | after | after min-max | before / after "
+        "| ranges overlap | visits each |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
     ]
     for name in PAGES:
-        medians = {}
+        medians, spreads, ranges = {}, {}, {}
         for side in ("before", "after"):
             times = [v["times_s"][name] for v in results["visits"] if v["side"] == side]
-            medians[side] = statistics.median(times) if times and None not in times else None
+            drawn = bool(times) and None not in times
+            medians[side] = statistics.median(times) if drawn else None
+            spreads[side] = _spread(times) if drawn else "n/a"
+            ranges[side] = (min(times), max(times)) if drawn else None
+        before, after = ranges["before"], ranges["after"]
+        overlap = (
+            "n/a"
+            if before is None or after is None
+            else ("yes" if before[0] <= after[1] and after[0] <= before[1] else "no")
+        )
         count = sum(v["side"] == "after" for v in results["visits"])
         lines.append(
-            f"| {name} | {_fmt(medians['before'])} | {_fmt(medians['after'])} | "
-            f"{_ratio(medians['after'], medians['before'])} | {count} |"
+            f"| {name} | {_fmt(medians['before'])} | {spreads['before']} | "
+            f"{_fmt(medians['after'])} | {spreads['after']} | "
+            f"{_ratio(medians['after'], medians['before'])} | {overlap} | {count} |"
         )
     (RESULTS_DIR / "dashboard_against.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
