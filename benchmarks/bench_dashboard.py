@@ -1027,15 +1027,17 @@ def run_profile(sizes: list[int]) -> int:
 # --- tftune's front end against an earlier commit's ----------------------------------------
 def _cli_dashboard(src: Path, url: str) -> tuple[subprocess.Popen[str], str]:
     """``tftune dashboard`` of the package under ``src`` over ``url``, on a free port of
-    127.0.0.1, in a subprocess; its page's address once it says so (within 120 s)."""
+    127.0.0.1, in a subprocess; its page's address once it says so (within 120 s). One that
+    does not start raises with its exit code and the last lines of its stderr."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tftune", "dashboard", "--storage", url, "--port", "0"],
         env=dict(os.environ, PYTHONPATH=str(src)),
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     found: list[str] = []
+    errors: collections.deque[str] = collections.deque(maxlen=20)
 
     def read() -> None:
         assert process.stdout is not None
@@ -1043,13 +1045,25 @@ def _cli_dashboard(src: Path, url: str) -> tuple[subprocess.Popen[str], str]:
             if " at http://" in line and not found:
                 found.append(line.rsplit(" at ", 1)[1].strip())
 
-    threading.Thread(target=read, daemon=True).start()
+    def read_errors() -> None:  # read all along, so that a full pipe never blocks it
+        assert process.stderr is not None
+        for line in process.stderr:
+            errors.append(line.rstrip("\n"))
+
+    readers = [threading.Thread(target=f, daemon=True) for f in (read, read_errors)]
+    for reader in readers:
+        reader.start()
     deadline = time.monotonic() + 120
     while not found and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
     if not found:
         _stop(process)
-        raise RuntimeError(f"tftune dashboard of {src} did not start")
+        readers[1].join(timeout=5)
+        tail = "\n".join(errors) or "(no stderr)"
+        raise RuntimeError(
+            f"tftune dashboard of {src} did not start (exit code {process.returncode}); "
+            f"the last lines of its stderr:\n{tail}"
+        )
     return process, found[0]
 
 
@@ -1064,6 +1078,17 @@ def _stop(process: subprocess.Popen[str]) -> None:
             process.wait(timeout=15)
 
 
+def _src_state() -> str:
+    """``git status --porcelain src`` in words: "src clean", or the changed files under it."""
+    status = git("status", "--porcelain", "src")
+    if status is None:
+        return "src state unknown: git status failed"
+    changed = status.splitlines()
+    if not changed:
+        return "src clean"
+    return f"src changed: {'; '.join(line.strip() for line in changed)}"
+
+
 def run_against(ref: str, size: int, repeats: int) -> int:
     """``--against REF``: the working tree's dashboard and ``REF``'s (its ``src`` from git),
     each its own ``tftune dashboard`` over the same study of ``size`` trials, visited in
@@ -1075,7 +1100,7 @@ def run_against(ref: str, size: int, repeats: int) -> int:
     revision = git("rev-parse", "--short", ref)
     results: dict[str, Any] = {
         "before": f"{ref} ({revision})",
-        "after": f"working tree on {git('rev-parse', '--short', 'HEAD')}",
+        "after": f"working tree on {git('rev-parse', '--short', 'HEAD')} ({_src_state()})",
         "size": size,
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "visits": [],
@@ -1114,8 +1139,22 @@ def run_against(ref: str, size: int, repeats: int) -> int:
     return 0
 
 
+#: what every ``--against`` table says of how its pages are timed
+AGAINST_CAVEAT = (
+    "A page is timed until its first plot is drawn (or its list): a draw the page makes "
+    "after that (a second draw of a plot, say) runs while the next page is timed, and is "
+    "charged to the next page. A ratio whose two min-max ranges overlap lies inside the "
+    "spread of the visits: it does not show a change."
+)
+
+
+def _spread(times: list[float]) -> str:
+    return f"{min(times):.2f}-{max(times):.2f} s" if times else "n/a"
+
+
 def write_against(results: dict[str, Any]) -> None:
-    """``run_against``'s table: each page's median over each side's visits, and the ratio."""
+    """``run_against``'s table: each page's median over each side's visits, their min-max
+    ranges, and the ratio; ``results["note"]``, when there is one, below the caveat."""
     (RESULTS_DIR / "dashboard_against.json").write_text(json.dumps(results, indent=2) + "\n")
     loads = [v["load"] for v in results["visits"]]
     lines = [
@@ -1127,21 +1166,39 @@ def write_against(results: dict[str, Any]) -> None:
         "study read once before the first visit. A visit as in `bench_dashboard.py` (the study "
         "list, a full page load, then each page inside the app, until its first plot holds "
         "every trial it draws); one visit each, then rounds in alternating order; medians of "
-        "every visit (the first one's included). Load average (1 minute) at each visit, in "
-        f"order: {', '.join(f'{x:.1f}' for x in loads)}.",
+        "every visit (the first one's included), and the fastest and slowest visit. Load "
+        "average (1 minute) at each visit, in order: "
+        f"{', '.join(f'{x:.1f}' for x in loads)}.",
         "",
-        "| page | before | after | before / after | visits each |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        AGAINST_CAVEAT,
+        "",
+    ]
+    if results.get("note"):
+        lines += [results["note"], ""]
+    lines += [
+        "| page | before | before min-max | after | after min-max | before / after "
+        "| ranges overlap | visits each |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: |",
     ]
     for name in PAGES:
-        medians = {}
+        medians, spreads, ranges = {}, {}, {}
         for side in ("before", "after"):
             times = [v["times_s"][name] for v in results["visits"] if v["side"] == side]
-            medians[side] = statistics.median(times) if times and None not in times else None
+            drawn = bool(times) and None not in times
+            medians[side] = statistics.median(times) if drawn else None
+            spreads[side] = _spread(times) if drawn else "n/a"
+            ranges[side] = (min(times), max(times)) if drawn else None
+        before, after = ranges["before"], ranges["after"]
+        overlap = (
+            "n/a"
+            if before is None or after is None
+            else ("yes" if before[0] <= after[1] and after[0] <= before[1] else "no")
+        )
         count = sum(v["side"] == "after" for v in results["visits"])
         lines.append(
-            f"| {name} | {_fmt(medians['before'])} | {_fmt(medians['after'])} | "
-            f"{_ratio(medians['after'], medians['before'])} | {count} |"
+            f"| {name} | {_fmt(medians['before'])} | {spreads['before']} | "
+            f"{_fmt(medians['after'])} | {spreads['after']} | "
+            f"{_ratio(medians['after'], medians['before'])} | {overlap} | {count} |"
         )
     (RESULTS_DIR / "dashboard_against.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

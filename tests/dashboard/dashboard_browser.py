@@ -5,6 +5,7 @@ subprocess."""
 from __future__ import annotations
 
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ if str(BENCHMARKS) not in sys.path:  # the one home of the Chromium launch: _chr
 from _chromium import MISSING, VIEWPORT, available, launch  # noqa: E402
 
 __all__ = [
+    "DRAWS_JS",
     "MISSING",
     "PLOTS_JS",
     "TIMEOUT_MS",
@@ -37,6 +39,25 @@ PLOTS_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('.js
   .map(e => [e.id, (e.data || []).map(d => ({name: d.name, type: d.type,
      n: (d.x || []).length,
      dims: (d.dimensions || []).map(x => [x.label, x.values.length])}))]))"""
+#: each plot's draws (an init script; by element id): plotly keeps a plot's traces in its
+#: element's ``data``, a new array at each draw (``Plotly.react``); an accessor counts the new
+#: ones (``window.__draws``), and apart those that hold traces (``window.__filled``: a plot
+#: first drawn empty, before its parameter is chosen, counts there once its traces come)
+DRAWS_JS = """(() => { window.__draws = {}; window.__filled = {};
+  const held = new WeakMap();
+  Object.defineProperty(HTMLElement.prototype, "data", {configurable: true,
+    get() { return held.get(this); },
+    set(value) {
+      if (value !== held.get(this) && Array.isArray(value) && this.id) {
+        window.__draws[this.id] = (window.__draws[this.id] || 0) + 1;
+        if (value.length) window.__filled[this.id] = (window.__filled[this.id] || 0) + 1;
+      }
+      held.set(this, value);
+    }}); })();"""
+#: no "Loading..." of a graph left on the page, then two animation frames (its renders done)
+SETTLED_JS = """() => !document.body.innerText.includes("Loading...")"""
+FRAMES_JS = """() => new Promise(done =>
+  requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"""
 
 
 class Page:
@@ -65,6 +86,21 @@ class Page:
             f" const d = e && e.data; return !!(d && d.length) && ({predicate}); }}",
             timeout=TIMEOUT_MS,
         )
+
+    def draws(self, filled: bool = False) -> dict[str, int]:
+        """Each plot's draws so far (``DRAWS_JS`` added before the page opened); ``filled``:
+        only those that held traces."""
+        return self.page.evaluate(f"() => window.{'__filled' if filled else '__draws'}")
+
+    def settle(self, study_id: int) -> None:
+        """Wait for the page's next answer of study ``study_id`` (a poll: every 2 to 10 s),
+        then until no graph says "Loading..."; each wait bounded by ``TIMEOUT_MS``."""
+        route = re.compile(rf"/api/studies/{study_id}(\?|$)")
+        self.page.wait_for_event(
+            "response", lambda response: bool(route.search(response.url)), timeout=TIMEOUT_MS
+        )
+        self.page.wait_for_function(SETTLED_JS, timeout=TIMEOUT_MS)
+        self.page.evaluate(FRAMES_JS)
 
 
 class CliDashboard:

@@ -8,22 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_browser import Page
+from dashboard_browser import DRAWS_JS, Page
 
 from tftune.dashboard._server import DashboardServer
-
-#: each plot's draws: plotly keeps a plot's traces in its element's ``data``, a new array at
-#: each draw (``Plotly.react``); an accessor counts the new ones by element id
-DRAWS_JS = """(() => { window.__draws = {};
-  const held = new WeakMap();
-  Object.defineProperty(HTMLElement.prototype, "data", {configurable: true,
-    get() { return held.get(this); },
-    set(value) {
-      if (value !== held.get(this) && Array.isArray(value) && this.id) {
-        window.__draws[this.id] = (window.__draws[this.id] || 0) + 1;
-      }
-      held.set(this, value);
-    }}); })();"""
 
 
 @pytest.fixture
@@ -37,9 +24,8 @@ def test_the_parallel_coordinates_are_drawn_once_and_again_for_a_change(page: Pa
     page.page.add_init_script(DRAWS_JS)
     page.page.goto(f"{served}/studies/1/smartSelection")
     page.wait_for_plot("plot-parallel-coordinate", "d[0].dimensions.length === 6")
-    page.page.wait_for_timeout(3000)  # the page's renders after its first draw, and a poll
-    draws = "() => window.__draws"
-    assert page.page.evaluate(draws) == {"plot-parallel-coordinate": 1, "plot-history": 1}
+    page.settle(1)  # the page's renders after its first draw, and a poll
+    assert page.draws() == {"plot-parallel-coordinate": 1, "plot-history": 1}
     checkbox = page.page.get_by_label("Param lr", exact=True)
     checkbox.uncheck()
     page.wait_for_plot(
@@ -48,7 +34,7 @@ def test_the_parallel_coordinates_are_drawn_once_and_again_for_a_change(page: Pa
     )
     checkbox.check()
     page.wait_for_plot("plot-parallel-coordinate", "d[0].dimensions.length === 6")
-    assert page.page.evaluate(draws) == {"plot-parallel-coordinate": 3, "plot-history": 1}
+    assert page.draws() == {"plot-parallel-coordinate": 3, "plot-history": 1}
     labels = page.plots()["plot-parallel-coordinate"][0]["dims"]
     assert [label for label, _ in labels] == [
         "Objective 0",
