@@ -405,6 +405,7 @@ class Tuner:
             max_retries=max_retries,
             show_progress_bar=show_progress_bar,
             pause_to_actor=shared_dir is None,
+            paused_dir=self.checkpoint_dir,
         )
         if loop is not None:
             self.last_packs = loop.packs
@@ -419,9 +420,10 @@ class Tuner:
     ) -> PackJob:
         """``job`` (see :meth:`job`) as ``search(backend="ray")`` ships it to its workers, for
         those arguments of ``search``: no epoch callbacks (they run in this process only),
-        weights and paused checkpoints under ``shared_dir`` (default: the project directory),
+        weights and paused checkpoints under ``shared_dir`` (made absolute, so the paths
+        trials record name the same place on every node; default: the project directory),
         per-epoch checkpoints with retries on, within ``checkpoint_budget``."""
-        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir)
+        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir).absolute()
         return dataclasses.replace(
             job,
             weights_dir=shared,
