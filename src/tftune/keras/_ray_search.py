@@ -445,7 +445,9 @@ def _search_in_packs(
         if isinstance(storage, InMemoryStorage):  # the actor holds the study while it runs
             driver_study = worker_study
     size = pack_size_for(pack_size, checked)
-    worker_job = dataclasses.replace(job, study=worker_study, pack_size=size)
+    worker_job = dataclasses.replace(
+        job, study=worker_study, pack_size=size, epoch_store=epoch_store
+    )
     job_ref = ray.put(worker_job)
     task = ray.remote(train_pack).options(**_task_options(checked))
     progress = ProgressBar(driver_study, n_trials, timeout) if show_progress_bar else None

@@ -271,7 +271,10 @@ class Tuner:
                 are written by path and the best weights are kept. By default nothing need be
                 shared: those checkpoints go as bytes to a checkpoint actor on this machine,
                 which keeps them in the project directory, and a promotion on any node fetches
-                them back (the best weights travel back with each pack's result).
+                them back (the best weights travel back with each pack's result). A promotion
+                resumes from where its paused trial's checkpoint was kept, whichever search
+                paused it: a file outside this search's ``shared_dir`` is fetched from this
+                process (which must still read it).
             checkpoint_budget: with ``backend="ray"`` and ``max_retries > 0``, the most of a
                 pack's training time its per-epoch checkpoints (for retries) may take, a number
                 in [0, 1]: the first epoch is always checkpointed, a later one only while the
