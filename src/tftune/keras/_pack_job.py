@@ -317,8 +317,9 @@ class PackJob:
         return start, history
 
     def _paused_state(self, checkpoint: Mapping[str, Any]) -> bytes:
-        """The model state of a paused trial kept in ``paused_store`` (or, in the driver's
-        process, where the checkpoint actor kept it: ``checkpoint_dir``)."""
+        """The model state of a paused trial kept in a paused store: this search's
+        (``paused_store``), the driver's (``driver_paused``: an earlier search's), or, in the
+        driver's process, the files the checkpoint actor kept in ``checkpoint_dir``."""
         number = int(checkpoint[STORE_CHAIN_KEY])
         if self.paused_store is not None:
             found = self.paused_store.latest(number)
