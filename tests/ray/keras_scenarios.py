@@ -27,9 +27,10 @@ import tftune
 from tftune.keras import Tuner
 from tftune.keras._best_weights import WEIGHTS_ATTR
 from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore
-from tftune.keras._pack_job import RESUMED_AT_KEY
+from tftune.keras._pack_job import RESUMED_AT_KEY, RESUMED_VALUES_ATTR
 from tftune.pruners import SuccessiveHalvingPruner
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
+from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial import TrialState
 
 WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
@@ -146,6 +147,58 @@ def promotions_unshared() -> dict[str, Any]:
     }
 
 
+def later_searches() -> dict[str, Any]:
+    """Two searches whose trials run one at a time (a Keras callback), on the head node only
+    (after :func:`killed`). The first, with no shared directory, pauses a slow configuration
+    (the second of two, worse at the first rung) through the checkpoint actor; the second
+    passes ``shared_dir`` and runs its promotion (enqueued as the tuner does): its worker reads
+    the checkpoint from the driver, where the record says it is, not from the shared
+    directory."""
+    import keras
+
+    arrays = data()
+    pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, extrapolate_curves=False)
+    tuner = tiny_keras.tuner(Path("later"), "later", seed=0, pruner=pruner)
+    study, options = tuner.study, dict(epochs=ASHA_EPOCHS, n_jobs=1)
+    options["callbacks"] = [keras.callbacks.TerminateOnNaN()]
+    study.enqueue_trial({"units": 16, "lr": 3e-2})  # learns fast
+    study.enqueue_trial({"units": 4, "lr": 1e-3})  # slow: worse at the first rung
+    search_on_ray(tuner, arrays, n_trials=2, **options)
+    paused = study.trials[1]
+    kept = DirectoryEpochStore(tuner.checkpoint_dir, prefix=PAUSED)
+    result: dict[str, Any] = {"paused": 1, "kept_after_first": kept.chains()}
+    shared = WORKDIR / "later-shared"
+    if paused.state == TrialState.PRUNED:
+        study.storage.enqueue_trials(
+            study.study_id,
+            [promotion_of(paused)],
+            once_key="promote:1",  # (as the tuner's, so it is enqueued once)
+        )
+        search_on_ray(tuner, arrays, n_trials=1, shared_dir=shared, **options)
+    trials = study.get_trials()
+    result |= summary(study) | {
+        "checkpoints": [t.system_attrs.get(CHECKPOINT_KEY) for t in trials],
+        "kept_after_second": kept.chains(),
+        "shared_files": sorted(p.name for p in shared.rglob("*") if p.is_file()),
+    }
+    tuner.close()
+    return result
+
+
+def promotion_of(paused: tftune.FrozenTrial) -> tftune.FrozenTrial:
+    """The trial the tuner enqueues to promote ``paused`` (its parameters and checkpoint)."""
+    return tftune.FrozenTrial(
+        number=-1,
+        state=TrialState.WAITING,
+        system_attrs={
+            FIXED_PARAMS_KEY: dict(paused.params),
+            CHECKPOINT_KEY: paused.system_attrs[CHECKPOINT_KEY],
+            RESUME_OF_KEY: paused.number,
+            RESUMED_VALUES_ATTR: sorted([s, v] for s, v in paused.intermediate_values.items()),
+        },
+    )
+
+
 def failing_build(trial: tftune.Trial) -> Any:
     trial.suggest_int("units", 4, 16)
     raise ValueError(f"no model for trial {trial.number}")
@@ -248,7 +301,8 @@ def run_all() -> None:
             "promotions": promotions,
             "promotions_unshared": promotions_unshared,
             "errors": errors,
-            "killed": lambda: killed(cluster),  # (last: the worker node is gone after it)
+            "killed": lambda: killed(cluster),  # (the worker node is gone after it)
+            "later_searches": later_searches,  # (on the head node only)
         }
         run_scenarios(scenarios, result)
         ray.shutdown()

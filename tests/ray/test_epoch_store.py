@@ -1,18 +1,24 @@
 """The per-epoch checkpoints a retry after a lost worker resumes from: the directory store, and
 a retry resuming from what the trial it replaces saved (weights, optimizer state, values); and
 paused trials' checkpoints kept in such a store (no shared directory on Ray), which their
-promotions resume from."""
+promotions resume from, whichever way a later search keeps its own."""
 
 from __future__ import annotations
 
 import dataclasses
+import pathlib
 import time
 
 import numpy as np
 import pytest
 
 from tftune.keras import Tuner
-from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore, EpochCheckpoint
+from tftune._ray._epoch_store import (
+    PAUSED,
+    DirectoryEpochStore,
+    DiskPausedCheckpoints,
+    EpochCheckpoint,
+)
 from tftune.keras._callback import TrialFailed
 from tftune.keras._pack_job import (
     RESUMED_AT_KEY,
@@ -224,3 +230,106 @@ def test_a_trial_paused_into_a_store_is_promoted_from_it_with_its_state(tmp_path
         assert not paused_kept(saved, tuner.checkpoint_dir) and store.names() == []
         with pytest.raises(TrialFailed, match=r"checkpoint of paused trial #0 \(epoch 1\) is no"):
             job.resume(promoted, build(promoted))
+
+
+def paused_and_promoted(tuner, job):
+    """Train a trial 2 epochs, pause it through ``job`` at epoch 1, enqueue and ask its
+    promotion (as the tuner does); return the paused model, its record and the promotion."""
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(32, 3)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
+    paused = tuner.study.ask()
+    model = build(paused)
+    for epoch, loss in enumerate(model.fit(x, y, epochs=2, verbose=0).history["loss"]):
+        paused.report(loss, epoch)
+    job.pause(paused, model, 1)
+    tuner.study.tell(paused, state=TrialState.PRUNED)
+    saved = tuner.study.trials[paused.number].system_attrs[CHECKPOINT_KEY]
+    promotion = FrozenTrial(
+        number=-1,
+        state=TrialState.WAITING,
+        system_attrs={
+            FIXED_PARAMS_KEY: dict(paused.params),
+            CHECKPOINT_KEY: saved,
+            RESUME_OF_KEY: paused.number,
+        },
+    )
+    tuner.study.storage.enqueue_trials(tuner.study.study_id, [promotion])
+    return model, saved, tuner.study.ask()
+
+
+def assert_resumed(job, promoted, paused_model):
+    resumed = build(promoted)
+    assert job.resume(promoted, resumed)[0] == 2
+    for a, b in zip(paused_model.weights, resumed.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for a, b in zip(paused_model.optimizer.variables, resumed.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_a_trial_paused_through_the_actor_is_promoted_in_a_later_search_with_a_shared_dir(
+    tmp_path,
+):
+    """The record names the paused store, so the worker of a later search that writes its own
+    pauses by path (``shared_dir``) reads it from the driver, not from the shared directory."""
+    with Tuner(build, directory=tmp_path / "project", objective="loss") as tuner:
+        store = DirectoryEpochStore(tuner.checkpoint_dir, prefix=PAUSED)
+        unshared = dataclasses.replace(tuner.job({}), paused_store=store)
+        model, saved, promoted = paused_and_promoted(tuner, unshared)
+        assert STORE_CHAIN_KEY in saved
+        shared = tuner.ray_job(tuner.job({}), shared_dir=tmp_path / "shared")
+        assert shared.paused_store is None and shared.checkpoint_dir.is_absolute()
+        with pytest.raises(TrialFailed, match=r"paused trial #0 \(epoch 1\) is no longer kept"):
+            shared.resume(promoted, build(promoted))  # (where the worker looked before)
+        driver = DiskPausedCheckpoints(tuner.checkpoint_dir, tmp_path)
+        assert_resumed(dataclasses.replace(shared, driver_paused=driver), promoted, model)
+
+
+def test_a_trial_paused_by_path_is_promoted_in_a_later_search_without_a_shared_dir(
+    tmp_path, monkeypatch
+):
+    """The record names a file (a shared directory, relative to the driver's working
+    directory): a later search's worker with no shared directory fetches its bytes from the
+    driver; a file the driver no longer reads fails the promotion with a clear reason."""
+    driver_cwd, worker_cwd = tmp_path / "driver", tmp_path / "worker"
+    driver_cwd.mkdir(), worker_cwd.mkdir()
+    monkeypatch.chdir(driver_cwd)
+    with Tuner(build, directory=tmp_path / "project", objective="loss") as tuner:
+        by_path = dataclasses.replace(tuner.job({}), checkpoint_dir=pathlib.Path("shared"))
+        model, saved, promoted = paused_and_promoted(tuner, by_path)
+        assert saved["path"] == str(pathlib.Path("shared", "trial_0.weights.h5"))
+        assert paused_kept(saved, tuner.checkpoint_dir)  # (the driver sees it)
+        unshared = dataclasses.replace(
+            tuner.ray_job(tuner.job({})),
+            paused_store=DirectoryEpochStore(tuner.checkpoint_dir, prefix=PAUSED),
+            driver_paused=DiskPausedCheckpoints(tuner.checkpoint_dir, driver_cwd),
+        )
+        monkeypatch.chdir(worker_cwd)  # where the relative path names nothing
+        assert_resumed(unshared, promoted, model)
+        alone = dataclasses.replace(unshared, driver_paused=None)
+        with pytest.raises(TrialFailed, match=r"paused trial #0 \(epoch 1\) is no longer at"):
+            alone.resume(promoted, build(promoted))
+        (driver_cwd / saved["path"]).unlink()
+        with pytest.raises(TrialFailed, match=r"is a file, shared.trial_0\.weights\.h5, that"):
+            unshared.resume(promoted, build(promoted))
+
+
+def test_a_search_with_a_shared_dir_reads_a_paused_file_there_itself(tmp_path):
+    """A file under this search's shared directory is read on the worker: the driver is not
+    asked (here it could not find it)."""
+    with Tuner(build, directory=tmp_path / "project", objective="loss") as tuner:
+        shared = tuner.ray_job(tuner.job({}), shared_dir=tmp_path / "shared")
+        model, saved, promoted = paused_and_promoted(tuner, shared)
+        assert pathlib.Path(saved["path"]).parent == tmp_path / "shared" / "checkpoints"
+        nowhere = DiskPausedCheckpoints(tmp_path / "none", tmp_path / "none")
+        assert_resumed(dataclasses.replace(shared, driver_paused=nowhere), promoted, model)
+
+
+def test_the_driver_reads_only_paused_checkpoint_files_for_a_worker(tmp_path):
+    (tmp_path / "trial_3.weights.h5").write_bytes(b"weights")
+    (tmp_path / "study.db").write_bytes(b"data")
+    driver = DiskPausedCheckpoints(tmp_path / "checkpoints", tmp_path)
+    assert driver.file("trial_3.weights.h5") == b"weights"
+    assert driver.file(str(tmp_path / "trial_3.weights.h5")) == b"weights"
+    assert driver.file("trial_4.weights.h5") is None and driver.paused(3) is None
+    with pytest.raises(ValueError, match=r"`path` must name a paused checkpoint file .*study"):
+        driver.file("study.db")

@@ -115,6 +115,36 @@ def test_asha_promotions_without_a_shared_directory_go_through_the_checkpoint_ac
     assert not [f for f in result["node_files"] if "asha" in f or f.endswith((".h5", ".npz"))]
 
 
+def test_a_trial_paused_through_the_actor_one_at_a_time_resumes_in_a_search_with_shared_dir(
+    outcome,
+):
+    """Trials that run one at a time (a Keras callback) pause through the checkpoint actor too
+    with no shared directory; a later search that passes ``shared_dir`` resumes that trial's
+    promotion from the driver, where its record says the checkpoint is (before, its worker
+    looked in the shared directory and failed the trial)."""
+    result = scenario_result(outcome, "later_searches")
+    paused, states = result["paused"], result["states"]
+    checkpoint = result["checkpoints"][paused]
+    assert states[paused] == "PRUNED", result["intermediate"][paused]
+    assert checkpoint == {
+        "store_chain": paused,
+        "epoch": max(step for step, _ in result["intermediate"][paused]),
+        "input_shape": [None, 6],
+    }
+    assert paused in result["kept_after_first"]
+    promoted = result["resume_of"].index(paused)
+    assert states[promoted] in ("COMPLETE", "PRUNED"), result["fail_reasons"][promoted]
+    assert result["start_epochs"][promoted] == checkpoint["epoch"] + 1
+    before = result["intermediate"][paused]
+    assert result["intermediate"][promoted][: len(before)] == before
+    assert len(result["intermediate"][promoted]) > len(before)  # it trained on
+    assert paused not in result["kept_after_second"]  # used, then removed by the driver
+    assert not [name for name in result["shared_files"] if name.startswith("paused_")]
+    if states[promoted] == "PRUNED":  # paused again: this search writes by path, in shared_dir
+        assert f"trial_{promoted}.weights.h5" in result["shared_files"]
+        assert set(result["checkpoints"][promoted]) == {"path", "epoch", "input_shape"}
+
+
 def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcome):
     result = scenario_result(outcome, "errors")
     assert result["raised"] is not None and "trials failed in a row" in result["raised"]

@@ -5,7 +5,10 @@ The driver starts one actor on its own node, a :class:`CheckpointServer` holding
 per-epoch checkpoints that retries resume (``EPOCHS``) and those of paused trials that
 promotions resume (``PAUSED``, when no shared directory is given). Workers get a
 :class:`RayEpochStore` for each, whose calls are calls to that actor. A pack's worker sends
-the model state as bytes; a retry or a promotion, on whatever node, fetches them back.
+the model state as bytes; a retry or a promotion, on whatever node, fetches them back. A
+promotion whose paused trial's checkpoint is a file the worker cannot read (written by an
+earlier search, in a directory not shared now) fetches its bytes through the same actor
+(:class:`RayPausedCheckpoints`), which reads it on the driver's node.
 """
 
 from __future__ import annotations
@@ -18,20 +21,31 @@ from tftune._ray._epoch_store import (
     EPOCHS,
     PAUSED,
     DirectoryEpochStore,
+    DiskPausedCheckpoints,
     EpochCheckpoint,
     EpochStore,
+    PausedCheckpoints,
 )
 
 
 class CheckpointServer:
-    """The actor's class: the stores of each kind (``EPOCHS``, ``PAUSED``) in one directory;
-    at most ``max_paused`` paused trials are kept (the lowest numbers go first)."""
+    """The actor's class: the stores of each kind, ``EPOCHS`` in ``directory`` and ``PAUSED``
+    in ``paused_directory``, where at most ``max_paused`` paused trials are kept (the lowest
+    numbers go first); paused checkpoint files are read by path, relative ones under ``base``
+    (the driver's working directory)."""
 
-    def __init__(self, directory: pathlib.Path, max_paused: int) -> None:
+    def __init__(
+        self,
+        directory: pathlib.Path,
+        max_paused: int,
+        paused_directory: pathlib.Path,
+        base: pathlib.Path,
+    ) -> None:
         self._stores = {
             EPOCHS: DirectoryEpochStore(directory, prefix=EPOCHS),
-            PAUSED: DirectoryEpochStore(directory, prefix=PAUSED, max_chains=max_paused),
+            PAUSED: DirectoryEpochStore(paused_directory, prefix=PAUSED, max_chains=max_paused),
         }
+        self._files = DiskPausedCheckpoints(paused_directory, base)
 
     def put(self, kind: str, checkpoint: EpochCheckpoint, state: bytes) -> None:
         self._stores[kind].put(checkpoint, state)
@@ -45,10 +59,16 @@ class CheckpointServer:
     def holds(self, kind: str, chain: int) -> bool:
         return self._stores[kind].holds(chain)
 
+    def paused_file(self, path: str) -> bytes | None:
+        return self._files.file(path)
 
-def start_epoch_server(directory: pathlib.Path, *, max_paused: int) -> Any:
-    """Start the actor keeping the checkpoints in ``directory`` (made absolute here: the
-    actor's working directory is its node's), on this (the driver's) node."""
+
+def start_epoch_server(
+    directory: pathlib.Path, *, max_paused: int, paused_directory: pathlib.Path | None = None
+) -> Any:
+    """Start the actor keeping the checkpoints in ``directory`` (the paused store's in
+    ``paused_directory``, default ``directory``; both made absolute here: the actor's working
+    directory is its node's), on this (the driver's) node."""
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -58,7 +78,8 @@ def start_epoch_server(directory: pathlib.Path, *, max_paused: int) -> Any:
     server = ray.remote(CheckpointServer).options(
         num_cpus=0, max_concurrency=4, scheduling_strategy=here, max_restarts=0
     )
-    return server.remote(directory.absolute(), max_paused)
+    paused = directory if paused_directory is None else paused_directory
+    return server.remote(directory.absolute(), max_paused, paused.absolute(), pathlib.Path.cwd())
 
 
 class RayEpochStore(EpochStore):
@@ -92,3 +113,21 @@ class RayEpochStore(EpochStore):
 
         held: bool = ray.get(self.server.holds.remote(self.kind, chain))
         return held
+
+
+class RayPausedCheckpoints(PausedCheckpoints):
+    """The driver's :class:`PausedCheckpoints`, read through the actor
+    :func:`start_epoch_server` started (picklable to workers)."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._store = RayEpochStore(server, PAUSED)
+
+    def paused(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
+        return self._store.latest(chain)
+
+    def file(self, path: str) -> bytes | None:
+        import ray
+
+        data: bytes | None = ray.get(self.server.paused_file.remote(path))
+        return data

@@ -26,6 +26,13 @@ from typing import Any
 
 #: The file prefix of a retry's epoch checkpoints, and of paused trials' checkpoints.
 EPOCHS, PAUSED = "epoch", "paused"
+#: The name of a paused trial's checkpoint written by path (a ``.weights.h5`` file).
+PAUSED_FILE = re.compile(r"trial_(\d+)\.weights\.h5")
+
+
+def paused_file_name(number: int) -> str:
+    """The file name of trial ``number``'s paused checkpoint written by path."""
+    return f"trial_{number}.weights.h5"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,3 +177,41 @@ def _write(path: pathlib.Path, data: bytes) -> None:
     part = path.with_name(f".{path.name}.part")
     part.write_bytes(data)
     os.replace(part, path)
+
+
+class PausedCheckpoints(abc.ABC):
+    """The paused trials' checkpoints the driver can read, which a promotion resumes from:
+    those kept in its paused store (by chain) and those written by path."""
+
+    @abc.abstractmethod
+    def paused(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
+        """The paused store's checkpoint of ``chain`` and its model state, or ``None``."""
+
+    @abc.abstractmethod
+    def file(self, path: str) -> bytes | None:
+        """The bytes of the paused checkpoint file at ``path`` (relative: to the driver's
+        working directory), or ``None`` if the driver cannot read it."""
+
+
+class DiskPausedCheckpoints(PausedCheckpoints):
+    """:class:`PausedCheckpoints` on the driver's disk: the paused store in ``directory`` and
+    files by path, relative ones under ``base`` (the driver's working directory). Only paused
+    checkpoint files (``trial_<n>.weights.h5``) are read."""
+
+    def __init__(self, directory: str | os.PathLike[str], base: str | os.PathLike[str]) -> None:
+        self.store = DirectoryEpochStore(directory, prefix=PAUSED)
+        self.base = pathlib.Path(base)
+
+    def paused(self, chain: int) -> tuple[EpochCheckpoint, bytes] | None:
+        return self.store.latest(chain)
+
+    def file(self, path: str) -> bytes | None:
+        where = self.base / path  # (an absolute path stays itself)
+        if not PAUSED_FILE.fullmatch(where.name):
+            raise ValueError(
+                f"`path` must name a paused checkpoint file (trial_<n>.weights.h5), got {path!r}."
+            )
+        try:
+            return where.read_bytes()
+        except OSError:  # gone, or a directory this machine does not see
+            return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import pathlib
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
-from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore, EpochCheckpoint, EpochStore
+from tftune._ray._epoch_store import (
+    PAUSED,
+    DirectoryEpochStore,
+    EpochCheckpoint,
+    EpochStore,
+    PausedCheckpoints,
+    paused_file_name,
+)
 from tftune.exceptions import TrialPruned
 from tftune.keras._best_weights import WEIGHTS_ATTR, BestWeights
 from tftune.keras._callback import TrialFailed, TrialReportCallback
@@ -77,6 +85,11 @@ class PackJob:
         paused_store: where paused trials' checkpoints go (``None``: a ``.weights.h5`` file
             under ``checkpoint_dir``; on Ray with no shared directory, the checkpoint actor on
             the driver's node, which keeps at most ``max_checkpoints``).
+        driver_paused: on a Ray worker, the paused trials' checkpoints as the driver reads
+            them (through the checkpoint actor): a promotion resumes from there, whichever
+            search paused its trial, except from a file under ``checkpoint_dir`` of a search
+            that writes them by path (a shared directory), read here. ``None``: this process
+            reads them itself.
         trial_ids: the trials of one pack (empty for the job of a whole search).
         weights_stage: on a Ray worker, the local directory best weights are written to; they
             travel to the driver with the pack's result, which stores them under
@@ -101,6 +114,7 @@ class PackJob:
     epoch_store: EpochStore | None = None
     checkpoint_budget: float = CHECKPOINT_BUDGET
     paused_store: EpochStore | None = None
+    driver_paused: PausedCheckpoints | None = None
     trial_ids: tuple[int, ...] = ()
     weights_stage: pathlib.Path | None = None
     gradients: GradientRegistryCleaner | None = dataclasses.field(default=None, compare=False)
@@ -215,7 +229,7 @@ class PackJob:
             )
             return
         self.checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        path = self.checkpoint_dir / f"trial_{trial.number}.weights.h5"
+        path = self.checkpoint_dir / paused_file_name(trial.number)
         model.save_weights(path)
         trial.set_system_attr(
             CHECKPOINT_KEY, {"path": str(path), "epoch": epoch, "input_shape": input_shape(model)}
@@ -290,7 +304,7 @@ class PackJob:
         elif STORE_CHAIN_KEY in checkpoint:  # a promotion's, from the paused store
             load_model_state(model, self._paused_state(checkpoint))
         else:  # a promotion's, in a file
-            model.load_weights(checkpoint["path"])
+            self._load_paused_file(trial, model, checkpoint)
         reported = trial.intermediate_values  # (a retry after a failed pack reported them)
         values = checkpoint.get("values", trial.system_attrs.get(RESUMED_VALUES_ATTR, []))
         for step, value in values:
@@ -303,17 +317,51 @@ class PackJob:
         return start, history
 
     def _paused_state(self, checkpoint: Mapping[str, Any]) -> bytes:
-        """The model state of a paused trial kept in ``paused_store`` (or, in the driver's
-        process, where the checkpoint actor kept it: ``checkpoint_dir``)."""
+        """The model state of a paused trial kept in a paused store: this search's
+        (``paused_store``), the driver's (``driver_paused``: an earlier search's), or, in the
+        driver's process, the files the checkpoint actor kept in ``checkpoint_dir``."""
         number = int(checkpoint[STORE_CHAIN_KEY])
-        store = self.paused_store or _paused_files(self.checkpoint_dir)
-        found = store.latest(number)
+        if self.paused_store is not None:
+            found = self.paused_store.latest(number)
+        elif self.driver_paused is not None:  # (paused so by an earlier search)
+            found = self.driver_paused.paused(number)
+        else:
+            found = _paused_files(self.checkpoint_dir).latest(number)
         if found is None or found[0].epoch != int(checkpoint["epoch"]):
             raise TrialFailed(
                 f"The checkpoint of paused trial #{number} (epoch {checkpoint['epoch']}) is no "
                 "longer kept (at most `max_checkpoints` are), so its promotion cannot resume."
             )
         return found[1]
+
+    def _load_paused_file(
+        self, trial: Trial, model: keras.Model, checkpoint: Mapping[str, Any]
+    ) -> None:
+        """Load a paused trial's checkpoint written by path: read here in the driver's process
+        or from this search's shared directory, otherwise fetched from the driver."""
+        path = pathlib.Path(checkpoint["path"])
+        paused = f"paused trial #{trial.system_attrs.get(RESUME_OF_KEY, '?')}"
+        if self.driver_paused is None or (
+            self.paused_store is None and _within(path, self.checkpoint_dir)
+        ):
+            if not path.is_file():
+                raise TrialFailed(
+                    f"The checkpoint of {paused} (epoch {checkpoint['epoch']}) is no longer at "
+                    f"{path}, so its promotion cannot resume."
+                )
+            model.load_weights(path)
+            return
+        data = self.driver_paused.file(str(path))
+        if data is None:
+            raise TrialFailed(
+                f"The checkpoint of {paused} (epoch {checkpoint['epoch']}) is a file, {path}, "
+                "that the driver cannot read (an earlier search wrote it, into its shared_dir "
+                "or project directory), so its promotion cannot resume."
+            )
+        with tempfile.TemporaryDirectory(prefix="tftune-paused-") as local:
+            copy = pathlib.Path(local) / path.name
+            copy.write_bytes(data)
+            model.load_weights(copy)
 
     def keep_if_best(
         self,
@@ -436,6 +484,12 @@ def drop_paused(checkpoint: Mapping[str, Any], checkpoint_dir: pathlib.Path) -> 
         _paused_files(checkpoint_dir).discard([int(checkpoint[STORE_CHAIN_KEY])])
     else:
         pathlib.Path(checkpoint["path"]).unlink(missing_ok=True)
+
+
+def _within(path: pathlib.Path, directory: pathlib.Path) -> bool:
+    """Whether ``path`` is under ``directory``, both absolute (a relative path on a worker
+    names another place than on the driver)."""
+    return path.is_absolute() and directory.is_absolute() and path.is_relative_to(directory)
 
 
 def _paused_files(checkpoint_dir: pathlib.Path) -> DirectoryEpochStore:

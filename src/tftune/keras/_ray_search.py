@@ -15,6 +15,11 @@ node, which keeps the latest per trial under the study's directory (see
 :mod:`tftune._ray._epoch_server`); the driver removes them once the trial is done. With no
 shared directory, a paused trial's checkpoint (for its promotion) goes to the same actor, and
 the promotion fetches it back on whatever node it runs; with ``shared_dir`` it is a file there.
+A promotion resumes from where its paused trial's record says the checkpoint is, whichever
+search paused it: kept by the actor (under the project directory), or a file, read on the worker
+when it is in this search's shared directory and fetched from the driver through the actor
+otherwise. Trials that run one at a time (a search with Keras callbacks) pause and resume the
+same way.
 
 After each pack the driver runs the tuner's after-trial callbacks (superseded best weights
 removed, failures counted, promotions enqueued: a promoted trial joins a later pack, on any
@@ -340,11 +345,13 @@ def search_on_ray(
     max_retries: int,
     show_progress_bar: bool,
     pause_to_actor: bool = False,
+    paused_dir: pathlib.Path | None = None,
 ) -> RaySearch | None:
     """Run the job's search on the Ray cluster (see the module doc). With ``user_callbacks``
     (the trials cannot train in packs) the trials run one at a time through
     ``study.optimize(backend="ray")``. With ``pause_to_actor`` paused trials' checkpoints go
-    to the checkpoint actor (kept under ``job.checkpoint_dir``, as on the driver's disk).
+    to the checkpoint actor, kept under ``paused_dir`` on the driver's disk (default
+    ``job.checkpoint_dir``; the tuner's checkpoint directory, where earlier searches' are).
     Returns the driver loop of a packed search."""
     import ray
 
@@ -354,8 +361,41 @@ def search_on_ray(
     if not ray.is_initialized():
         ray.init()  # a local cluster, or the one RAY_ADDRESS names
     check_fits(ray, checked, "resources_per_pack", "pack")
-    if user_callbacks is not None:
-        study.optimize(
+    epoch_server, epoch_store, paused_store, driver_paused = None, None, None, None
+    pause_to_actor = pause_to_actor and job.resume_promoted
+    if job.resume_promoted or (job.checkpoint_epochs and user_callbacks is None):
+        from tftune._ray._epoch_server import (
+            RayEpochStore,
+            RayPausedCheckpoints,
+            start_epoch_server,
+        )
+        from tftune._ray._epoch_store import PAUSED
+
+        epoch_server = start_epoch_server(
+            job.checkpoint_dir,
+            max_paused=job.max_checkpoints,
+            paused_directory=job.checkpoint_dir if paused_dir is None else paused_dir,
+        )
+        epoch_store = RayEpochStore(epoch_server) if job.checkpoint_epochs else None
+        paused_store = RayEpochStore(epoch_server, PAUSED) if pause_to_actor else None
+        driver_paused = RayPausedCheckpoints(epoch_server) if job.resume_promoted else None
+    job = dataclasses.replace(job, paused_store=paused_store, driver_paused=driver_paused)
+    try:
+        if user_callbacks is None:
+            return _search_in_packs(
+                ray,
+                job,
+                checked,
+                epoch_store,
+                callbacks=callbacks,
+                n_trials=n_trials,
+                timeout=timeout,
+                n_jobs=n_jobs,
+                pack_size=pack_size,
+                max_retries=max_retries,
+                show_progress_bar=show_progress_bar,
+            )
+        study.optimize(  # (each trial's epoch checkpoints stay in its worker's directory)
             dataclasses.replace(job, study=None).trial_objective(user_callbacks),
             n_trials=n_trials,
             timeout=timeout,
@@ -368,6 +408,28 @@ def search_on_ray(
             max_retries=max_retries,
         )
         return None
+    finally:
+        if epoch_server is not None:  # (what it wrote stays, for retries still to run)
+            ray.kill(epoch_server, no_restart=True)
+
+
+def _search_in_packs(
+    ray: Any,
+    job: PackJob,
+    checked: dict[str, float],
+    epoch_store: EpochStore | None,
+    *,
+    callbacks: Sequence[AfterTrial],
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    pack_size: int | str,
+    max_retries: int,
+    show_progress_bar: bool,
+) -> RaySearch:
+    """The packed search of :func:`search_on_ray`: the driver's loop over pack tasks."""
+    study = job.study
+    assert study is not None
     storage: BaseStorage = study.storage
     server = None
     driver_study = study
@@ -383,21 +445,8 @@ def search_on_ray(
         if isinstance(storage, InMemoryStorage):  # the actor holds the study while it runs
             driver_study = worker_study
     size = pack_size_for(pack_size, checked)
-    epoch_server, epoch_store, paused_store = None, None, None
-    pause_to_actor = pause_to_actor and job.resume_promoted
-    if job.checkpoint_epochs or pause_to_actor:
-        from tftune._ray._epoch_server import RayEpochStore, start_epoch_server
-        from tftune._ray._epoch_store import PAUSED
-
-        epoch_server = start_epoch_server(job.checkpoint_dir, max_paused=job.max_checkpoints)
-        epoch_store = RayEpochStore(epoch_server) if job.checkpoint_epochs else None
-        paused_store = RayEpochStore(epoch_server, PAUSED) if pause_to_actor else None
     worker_job = dataclasses.replace(
-        job,
-        study=worker_study,
-        pack_size=size,
-        epoch_store=epoch_store,
-        paused_store=paused_store,
+        job, study=worker_study, pack_size=size, epoch_store=epoch_store
     )
     job_ref = ray.put(worker_job)
     task = ray.remote(train_pack).options(**_task_options(checked))
@@ -428,8 +477,6 @@ def search_on_ray(
             if isinstance(storage, InMemoryStorage):
                 storage.__setstate__(ray.get(server.snapshot.remote()).__getstate__())
             ray.kill(server, no_restart=True)
-        if epoch_server is not None:  # (what it wrote stays, for retries still to run)
-            ray.kill(epoch_server, no_restart=True)
     return loop
 
 

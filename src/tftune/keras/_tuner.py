@@ -271,7 +271,10 @@ class Tuner:
                 are written by path and the best weights are kept. By default nothing need be
                 shared: those checkpoints go as bytes to a checkpoint actor on this machine,
                 which keeps them in the project directory, and a promotion on any node fetches
-                them back (the best weights travel back with each pack's result).
+                them back (the best weights travel back with each pack's result). A promotion
+                resumes from where its paused trial's checkpoint was kept, whichever search
+                paused it: a file outside this search's ``shared_dir`` is fetched from this
+                process (which must still read it).
             checkpoint_budget: with ``backend="ray"`` and ``max_retries > 0``, the most of a
                 pack's training time its per-epoch checkpoints (for retries) may take, a number
                 in [0, 1]: the first epoch is always checkpointed, a later one only while the
@@ -405,6 +408,7 @@ class Tuner:
             max_retries=max_retries,
             show_progress_bar=show_progress_bar,
             pause_to_actor=shared_dir is None,
+            paused_dir=self.checkpoint_dir,
         )
         if loop is not None:
             self.last_packs = loop.packs
@@ -419,9 +423,10 @@ class Tuner:
     ) -> PackJob:
         """``job`` (see :meth:`job`) as ``search(backend="ray")`` ships it to its workers, for
         those arguments of ``search``: no epoch callbacks (they run in this process only),
-        weights and paused checkpoints under ``shared_dir`` (default: the project directory),
+        weights and paused checkpoints under ``shared_dir`` (made absolute, so the paths
+        trials record name the same place on every node; default: the project directory),
         per-epoch checkpoints with retries on, within ``checkpoint_budget``."""
-        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir)
+        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir).absolute()
         return dataclasses.replace(
             job,
             weights_dir=shared,
