@@ -26,7 +26,9 @@ below 200 complete trials), tftune's GPSampler against Optuna's TPE (and GPSampl
 Results: ``benchmarks/results/multi_objective.{md,json}`` (``.quick.*`` with --quick).
 Run:  nice -n 5 .venv/bin/python benchmarks/bench_multi_objective.py [--seeds 5] [--full]
       (--full: 20 seeds, the issue's protocol; --cache FILE keeps finished runs in a JSON-lines
-      file and reuses them, so a run can be extended by more seeds)
+      file and reuses them, so a run can be extended by more seeds; --runs-only only adds runs
+      to it; --keras-seeds N sets the Keras task's seeds apart; a report compares only the
+      seeds that every contender finished)
 """
 
 from __future__ import annotations
@@ -548,6 +550,22 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
     (RESULTS_DIR / f"multi_objective{suffix}.json").write_text(json.dumps(result, indent=1))
 
 
+def whole_seeds(
+    runs: list[dict[str, Any]], planned: list[tuple[str, str, int]]
+) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+    """The runs of the seeds that every contender finished, on every pymoo problem alike (and
+    on the Keras task for its contenders), so that a run cut by its deadline compares the same
+    seeds; and those seeds (``pymoo`` and ``keras``)."""
+    done = {(r["contender"], r["problem"], r["seed"]) for r in runs}
+    kept: dict[str, list[int]] = {}
+    for kind in ("pymoo", "keras"):
+        mine = [j for j in planned if (j[1] == KERAS) == (kind == "keras")]
+        seeds = sorted({j[2] for j in mine})
+        kept[kind] = [s for s in seeds if all(j in done for j in mine if j[2] == s)]
+    keep = [r for r in runs if r["seed"] in kept["keras" if r["problem"] == KERAS else "pymoo"]]
+    return keep, kept
+
+
 def elapsed(started: float) -> float:
     return time.perf_counter() - started
 
@@ -570,7 +588,15 @@ def main() -> None:
     parser.add_argument(
         "--report-only", action="store_true", help="rewrite the .md from the existing .json"
     )
+    parser.add_argument(
+        "--keras-seeds", type=int, help="seeds of the Keras task (default: half the seeds)"
+    )
+    parser.add_argument(
+        "--runs-only", action="store_true", help="only add runs to --cache (no asks, no report)"
+    )
     args = parser.parse_args()
+    if args.runs_only and args.cache is None:
+        parser.error("--runs-only needs --cache (where the runs are kept), got none")
     if args.report_only:
         suffix = ".quick" if args.quick else ""
         result = json.loads((RESULTS_DIR / f"multi_objective{suffix}.json").read_text())
@@ -582,11 +608,15 @@ def main() -> None:
     # Seed-major, so that a run cut by its deadline has whole seeds; the Keras task (~100x
     # dearer) gets one seed per two of the pymoo problems.
     numeric = [p for p in PROBLEMS if p != KERAS]
+    keras_seeds = seeds // 2 if args.keras_seeds is None else args.keras_seeds
     jobs = []
     for s in range(seeds):
         jobs += [(c, p, s) for p in numeric for c in CONTENDERS]
-        if s % 2 == 1:
+        if s % 2 == 1 and s // 2 < keras_seeds:
             jobs += [(c, KERAS, s // 2) for c in contenders_of(KERAS)]
+    for k in range(seeds // 2, keras_seeds):
+        jobs += [(c, KERAS, k) for c in contenders_of(KERAS)]
+    planned = list(jobs)
     started = time.perf_counter()
     runs = []
     if args.cache is not None and args.cache.exists():
@@ -618,6 +648,10 @@ def main() -> None:
                     cache.write(json.dumps(run) + "\n")
             if i % 20 == 0:
                 print(f"{i}/{len(jobs)} runs, {elapsed(started):.0f} s", flush=True)
+    if args.runs_only:
+        print(f"{stop_note}; runs kept in {args.cache}", flush=True)
+        return
+    runs, reported = whole_seeds(runs, planned)
     asks = {
         "tftune": ask_times("tftune", "auto"),
         "optuna": ask_times("optuna", "tpe"),
@@ -635,6 +669,7 @@ def main() -> None:
             "processes": args.processes,
             "seeds": seeds,
             "stop_note": stop_note,
+            "seeds_reported": reported,
             "note": args.note,
             "budgets": list(BUDGETS),
             "load_before": round(load_before, 2),
