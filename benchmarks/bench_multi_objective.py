@@ -325,6 +325,9 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
     goals = {
         "beats_optuna_motpe_at_100": {
             "problems": beats_tpe_100,
+            "significant": [
+                p for p in beats_tpe_100 if table[p]["100"]["p_vs_default"][PEERS[0]] < 0.05
+            ],
             "share": len(beats_tpe_100) / len(ran),
             "met": len(beats_tpe_100) / len(ran) >= 0.75,
         },
@@ -334,6 +337,17 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
             "met": len(not_worse_nsga_200) == len(ran),
         },
         "ask_time_ratio_at_1000": {"ratio": ratio, "met": ratio <= 0.1},
+    }
+    lost = {
+        budget: {
+            peer: [
+                [p, table[p][budget]["p_vs_default"][peer]]
+                for p in ran
+                if table[p][budget]["median"][DEFAULT] < table[p][budget]["median"][peer]
+            ]
+            for peer in PEERS
+        }
+        for budget in ("100", "200")
     }
     per_trial = {
         kind: {
@@ -362,6 +376,7 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
         "ask_median_s": ask_median,
         "goals": goals,
         "gp_beats_tftune_motpe": gp_beats_motpe,
+        "default_lower_median": lost,
     }
 
 
@@ -374,6 +389,25 @@ def _best_p(n: int) -> str:
     from math import comb
 
     return f"{2 / comb(2 * n, n):.2g}"
+
+
+def _significant(goal: dict[str, Any]) -> str:
+    """How many of a goal's wins have p < 0.05 (older results did not record it)."""
+    sig = goal.get("significant")
+    return "." if sig is None else f" (with p < 0.05 on {len(sig)} of them)."
+
+
+def _lost_lines(summary: dict[str, Any]) -> list[str]:
+    """The problems where the default's median is below a peer's, with the test's p."""
+    lost = summary.get("default_lower_median")
+    if lost is None:
+        return []
+    lines = []
+    for budget, by_peer in lost.items():
+        for peer, rows in by_peer.items():
+            listed = ", ".join(f"{p} (p = {pv:.3f})" for p, pv in rows) or "none"
+            lines.append(f"- Default's median below {peer} at {budget} evaluations: {listed}.")
+    return [*lines, ""]
 
 
 def write_report(result: dict[str, Any], suffix: str) -> None:
@@ -488,7 +522,8 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         f"- Default beats Optuna's MOTPE (higher median) on >= 75 % of the problems at 100 "
         f"evaluations: {len(goals['beats_optuna_motpe_at_100']['problems'])} of "
         f"{len(summary['problems'])} ({goals['beats_optuna_motpe_at_100']['share']:.0%}): "
-        f"**{'met' if goals['beats_optuna_motpe_at_100']['met'] else 'not met'}**.",
+        f"**{'met' if goals['beats_optuna_motpe_at_100']['met'] else 'not met'}**"
+        + _significant(goals["beats_optuna_motpe_at_100"]),
         f"- No worse than Optuna's NSGA-II at 200 (not lower with p < 0.05): "
         f"{len(goals['no_worse_than_optuna_nsga2_at_200']['problems'])} of "
         f"{len(summary['problems'])}: "
@@ -497,6 +532,7 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         f"{goals['ask_time_ratio_at_1000']['ratio']:.3f}: "
         f"**{'met' if goals['ask_time_ratio_at_1000']['met'] else 'not met'}**.",
         "",
+        *_lost_lines(summary),
         f"With n seeds a side a Mann-Whitney test can reach p = {_best_p(4)} at best for n = 4, "
         f"{_best_p(8)} for n = 8, {_best_p(20)} for n = 20; read single medians with care.",
         "",
