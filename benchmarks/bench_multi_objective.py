@@ -391,6 +391,17 @@ def _best_p(n: int) -> str:
     return f"{2 / comb(2 * n, n):.2g}"
 
 
+def _fmt_p(p: float) -> str:
+    """A p-value: three decimals, or two significant digits below 0.001 (20 seeds reach 1e-11)."""
+    return f"{p:.3f}" if not p < 0.001 else f"{p:.1e}"
+
+
+def _priority(config: dict[str, Any]) -> str:
+    """The runs' scheduling priority (older results did not record it: they ran at nice 5)."""
+    niceness = config.get("niceness", 5)
+    return "normal priority" if niceness == 0 else f"`nice -n {niceness}`"
+
+
 def _significant(goal: dict[str, Any]) -> str:
     """How many of a goal's wins have p < 0.05 (older results did not record it)."""
     sig = goal.get("significant")
@@ -405,7 +416,7 @@ def _lost_lines(summary: dict[str, Any]) -> list[str]:
     lines = []
     for budget, by_peer in lost.items():
         for peer, rows in by_peer.items():
-            listed = ", ".join(f"{p} (p = {pv:.3f})" for p, pv in rows) or "none"
+            listed = ", ".join(f"{p} (p = {_fmt_p(pv)})" for p, pv in rows) or "none"
             lines.append(f"- Default's median below {peer} at {budget} evaluations: {listed}.")
     return [*lines, ""]
 
@@ -417,7 +428,7 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         "",
         f"Run {config['date']} on {config['cpu']} ({config['cores']} cores, shared; load "
         f"average {config['load_before']} before, {config['load_after']} after), "
-        f"`nice -n 5`, {config['processes']} worker processes of one thread each. "
+        f"{_priority(config)}, {config['processes']} worker processes of one thread each. "
         "Seeds per problem and sampler: the `seeds` column (the issue's protocol asks for 20; "
         f"this invocation: {config.get('stop_note', 'all runs finished')}); "
         "pymoo 0.6.2 problem definitions. tftune "
@@ -468,7 +479,7 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
                 for n in names
             ]
             seeds = sorted(set(cell["seeds"].values()))
-            ps = [f"{cell['p_vs_default'].get(p, float('nan')):.3f}" for p in PEERS]
+            ps = [_fmt_p(cell["p_vs_default"].get(p, float("nan"))) for p in PEERS]
             ref = f"[1.0, {reference[1]:.4g}]" if problem == KERAS else str(reference)
             lines.append(
                 f"| {problem} | {ref} | {'-'.join(map(str, seeds))} | "
@@ -703,6 +714,7 @@ def main() -> None:
             "cpu": cpu_model(),
             "cores": os.cpu_count(),
             "processes": args.processes,
+            "niceness": os.nice(0),
             "seeds": seeds,
             "stop_note": stop_note,
             "seeds_reported": reported,
