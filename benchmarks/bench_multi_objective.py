@@ -26,7 +26,9 @@ below 200 complete trials), tftune's GPSampler against Optuna's TPE (and GPSampl
 Results: ``benchmarks/results/multi_objective.{md,json}`` (``.quick.*`` with --quick).
 Run:  nice -n 5 .venv/bin/python benchmarks/bench_multi_objective.py [--seeds 5] [--full]
       (--full: 20 seeds, the issue's protocol; --cache FILE keeps finished runs in a JSON-lines
-      file and reuses them, so a run can be extended by more seeds)
+      file and reuses them, so a run can be extended by more seeds; --runs-only only adds runs
+      to it; --keras-seeds N sets the Keras task's seeds apart; a report compares only the
+      seeds that every contender finished)
 """
 
 from __future__ import annotations
@@ -323,6 +325,9 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
     goals = {
         "beats_optuna_motpe_at_100": {
             "problems": beats_tpe_100,
+            "significant": [
+                p for p in beats_tpe_100 if table[p]["100"]["p_vs_default"][PEERS[0]] < 0.05
+            ],
             "share": len(beats_tpe_100) / len(ran),
             "met": len(beats_tpe_100) / len(ran) >= 0.75,
         },
@@ -332,6 +337,17 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
             "met": len(not_worse_nsga_200) == len(ran),
         },
         "ask_time_ratio_at_1000": {"ratio": ratio, "met": ratio <= 0.1},
+    }
+    lost = {
+        budget: {
+            peer: [
+                [p, table[p][budget]["p_vs_default"][peer]]
+                for p in ran
+                if table[p][budget]["median"][DEFAULT] < table[p][budget]["median"][peer]
+            ]
+            for peer in PEERS
+        }
+        for budget in ("100", "200")
     }
     per_trial = {
         kind: {
@@ -360,6 +376,7 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
         "ask_median_s": ask_median,
         "goals": goals,
         "gp_beats_tftune_motpe": gp_beats_motpe,
+        "default_lower_median": lost,
     }
 
 
@@ -374,6 +391,36 @@ def _best_p(n: int) -> str:
     return f"{2 / comb(2 * n, n):.2g}"
 
 
+def _fmt_p(p: float) -> str:
+    """A p-value: three decimals, or two significant digits below 0.001 (20 seeds reach 1e-11)."""
+    return f"{p:.3f}" if not p < 0.001 else f"{p:.1e}"
+
+
+def _priority(config: dict[str, Any]) -> str:
+    """The runs' scheduling priority (older results did not record it: they ran at nice 5)."""
+    niceness = config.get("niceness", 5)
+    return "normal priority" if niceness == 0 else f"`nice -n {niceness}`"
+
+
+def _significant(goal: dict[str, Any]) -> str:
+    """How many of a goal's wins have p < 0.05 (older results did not record it)."""
+    sig = goal.get("significant")
+    return "." if sig is None else f" (with p < 0.05 on {len(sig)} of them)."
+
+
+def _lost_lines(summary: dict[str, Any]) -> list[str]:
+    """The problems where the default's median is below a peer's, with the test's p."""
+    lost = summary.get("default_lower_median")
+    if lost is None:
+        return []
+    lines = []
+    for budget, by_peer in lost.items():
+        for peer, rows in by_peer.items():
+            listed = ", ".join(f"{p} (p = {_fmt_p(pv)})" for p, pv in rows) or "none"
+            lines.append(f"- Default's median below {peer} at {budget} evaluations: {listed}.")
+    return [*lines, ""]
+
+
 def write_report(result: dict[str, Any], suffix: str) -> None:
     summary, config = result["summary"], result["config"]
     lines = [
@@ -381,7 +428,7 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         "",
         f"Run {config['date']} on {config['cpu']} ({config['cores']} cores, shared; load "
         f"average {config['load_before']} before, {config['load_after']} after), "
-        f"`nice -n 5`, {config['processes']} worker processes of one thread each. "
+        f"{_priority(config)}, {config['processes']} worker processes of one thread each. "
         "Seeds per problem and sampler: the `seeds` column (the issue's protocol asks for 20; "
         f"this invocation: {config.get('stop_note', 'all runs finished')}); "
         "pymoo 0.6.2 problem definitions. tftune "
@@ -432,7 +479,7 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
                 for n in names
             ]
             seeds = sorted(set(cell["seeds"].values()))
-            ps = [f"{cell['p_vs_default'].get(p, float('nan')):.3f}" for p in PEERS]
+            ps = [_fmt_p(cell["p_vs_default"].get(p, float("nan"))) for p in PEERS]
             ref = f"[1.0, {reference[1]:.4g}]" if problem == KERAS else str(reference)
             lines.append(
                 f"| {problem} | {ref} | {'-'.join(map(str, seeds))} | "
@@ -486,7 +533,8 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         f"- Default beats Optuna's MOTPE (higher median) on >= 75 % of the problems at 100 "
         f"evaluations: {len(goals['beats_optuna_motpe_at_100']['problems'])} of "
         f"{len(summary['problems'])} ({goals['beats_optuna_motpe_at_100']['share']:.0%}): "
-        f"**{'met' if goals['beats_optuna_motpe_at_100']['met'] else 'not met'}**.",
+        f"**{'met' if goals['beats_optuna_motpe_at_100']['met'] else 'not met'}**"
+        + _significant(goals["beats_optuna_motpe_at_100"]),
         f"- No worse than Optuna's NSGA-II at 200 (not lower with p < 0.05): "
         f"{len(goals['no_worse_than_optuna_nsga2_at_200']['problems'])} of "
         f"{len(summary['problems'])}: "
@@ -495,6 +543,7 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         f"{goals['ask_time_ratio_at_1000']['ratio']:.3f}: "
         f"**{'met' if goals['ask_time_ratio_at_1000']['met'] else 'not met'}**.",
         "",
+        *_lost_lines(summary),
         f"With n seeds a side a Mann-Whitney test can reach p = {_best_p(4)} at best for n = 4, "
         f"{_best_p(8)} for n = 8, {_best_p(20)} for n = 20; read single medians with care.",
         "",
@@ -548,6 +597,22 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
     (RESULTS_DIR / f"multi_objective{suffix}.json").write_text(json.dumps(result, indent=1))
 
 
+def whole_seeds(
+    runs: list[dict[str, Any]], planned: list[tuple[str, str, int]]
+) -> tuple[list[dict[str, Any]], dict[str, list[int]]]:
+    """The runs of the seeds that every contender finished, on every pymoo problem alike (and
+    on the Keras task for its contenders), so that a run cut by its deadline compares the same
+    seeds; and those seeds (``pymoo`` and ``keras``)."""
+    done = {(r["contender"], r["problem"], r["seed"]) for r in runs}
+    kept: dict[str, list[int]] = {}
+    for kind in ("pymoo", "keras"):
+        mine = [j for j in planned if (j[1] == KERAS) == (kind == "keras")]
+        seeds = sorted({j[2] for j in mine})
+        kept[kind] = [s for s in seeds if all(j in done for j in mine if j[2] == s)]
+    keep = [r for r in runs if r["seed"] in kept["keras" if r["problem"] == KERAS else "pymoo"]]
+    return keep, kept
+
+
 def elapsed(started: float) -> float:
     return time.perf_counter() - started
 
@@ -570,7 +635,15 @@ def main() -> None:
     parser.add_argument(
         "--report-only", action="store_true", help="rewrite the .md from the existing .json"
     )
+    parser.add_argument(
+        "--keras-seeds", type=int, help="seeds of the Keras task (default: half the seeds)"
+    )
+    parser.add_argument(
+        "--runs-only", action="store_true", help="only add runs to --cache (no asks, no report)"
+    )
     args = parser.parse_args()
+    if args.runs_only and args.cache is None:
+        parser.error("--runs-only needs --cache (where the runs are kept), got none")
     if args.report_only:
         suffix = ".quick" if args.quick else ""
         result = json.loads((RESULTS_DIR / f"multi_objective{suffix}.json").read_text())
@@ -582,11 +655,15 @@ def main() -> None:
     # Seed-major, so that a run cut by its deadline has whole seeds; the Keras task (~100x
     # dearer) gets one seed per two of the pymoo problems.
     numeric = [p for p in PROBLEMS if p != KERAS]
+    keras_seeds = seeds // 2 if args.keras_seeds is None else args.keras_seeds
     jobs = []
     for s in range(seeds):
         jobs += [(c, p, s) for p in numeric for c in CONTENDERS]
-        if s % 2 == 1:
+        if s % 2 == 1 and s // 2 < keras_seeds:
             jobs += [(c, KERAS, s // 2) for c in contenders_of(KERAS)]
+    for k in range(seeds // 2, keras_seeds):
+        jobs += [(c, KERAS, k) for c in contenders_of(KERAS)]
+    planned = list(jobs)
     started = time.perf_counter()
     runs = []
     if args.cache is not None and args.cache.exists():
@@ -618,6 +695,10 @@ def main() -> None:
                     cache.write(json.dumps(run) + "\n")
             if i % 20 == 0:
                 print(f"{i}/{len(jobs)} runs, {elapsed(started):.0f} s", flush=True)
+    if args.runs_only:
+        print(f"{stop_note}; runs kept in {args.cache}", flush=True)
+        return
+    runs, reported = whole_seeds(runs, planned)
     asks = {
         "tftune": ask_times("tftune", "auto"),
         "optuna": ask_times("optuna", "tpe"),
@@ -633,8 +714,10 @@ def main() -> None:
             "cpu": cpu_model(),
             "cores": os.cpu_count(),
             "processes": args.processes,
+            "niceness": os.nice(0),
             "seeds": seeds,
             "stop_note": stop_note,
+            "seeds_reported": reported,
             "note": args.note,
             "budgets": list(BUDGETS),
             "load_before": round(load_before, 2),
