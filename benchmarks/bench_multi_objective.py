@@ -27,8 +27,10 @@ Results: ``benchmarks/results/multi_objective.{md,json}`` (``.quick.*`` with --q
 Run:  nice -n 5 .venv/bin/python benchmarks/bench_multi_objective.py [--seeds 5] [--full]
       (--full: 20 seeds, the issue's protocol; --cache FILE keeps finished runs in a JSON-lines
       file and reuses them, so a run can be extended by more seeds; --runs-only only adds runs
-      to it; --keras-seeds N sets the Keras task's seeds apart; a report compares only the
-      seeds that every contender finished)
+      to it; --keras-seeds N (>= 0) sets the Keras task's seeds apart; a report compares only
+      the seeds that every contender finished; --report-only rebuilds the summary and the .md
+      from the .json's runs). The acquisition's A/B (``_multi_objective/log_ehvi_ab.py``)
+      keeps its own results, ``benchmarks/results/log_ehvi_ab.{md,json}``.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from _environment import cpu_model, dist_version, git  # noqa: E402
-from _multi_objective import keras_task  # noqa: E402
+from _multi_objective import keras_task, log_ehvi_ab  # noqa: E402
 
 RESULTS_DIR = HERE / "results"
 BUDGETS = (100, 200)
@@ -202,7 +204,7 @@ def hypervolume(values: list[list[float]], feasible: list[bool], reference: np.n
     from tftune.hypervolume import compute_hypervolume
 
     points = np.array([v for v, ok in zip(values, feasible, strict=True) if ok], dtype=float)
-    return compute_hypervolume(points.reshape(-1, len(reference)), reference)
+    return float(compute_hypervolume(points.reshape(-1, len(reference)), reference))
 
 
 def run_job(job: tuple[str, str, int]) -> dict[str, Any]:
@@ -232,6 +234,7 @@ def run_job(job: tuple[str, str, int]) -> dict[str, Any]:
         "seconds": elapsed,
         "n_feasible_200": int(sum(feasible)),
         "load_average": round(os.getloadavg()[0], 2),
+        "niceness": os.nice(0),
     }
 
 
@@ -363,20 +366,36 @@ def summarise(runs: list[dict[str, Any]], asks: dict[str, list[float]]) -> dict[
         }
         for kind in ("numeric", "keras")
     }
-    loads = [r["load_average"] for r in runs if "load_average" in r]
+    load_by = {c: _load_summary([r for r in runs if r["contender"] == c]) for c in CONTENDERS}
     return {
         "problems": ran,
         "table": table,
         "seconds_per_trial": per_trial,
-        "load_average_at_run_ends": (
-            {"min": min(loads), "median": statistics.median(loads), "max": max(loads)}
-            if loads
-            else None
-        ),
+        "load_average_at_run_ends": _load_summary(runs),
+        "load_average_by_contender": load_by,
+        "niceness_of_runs": {
+            "values": sorted({r["niceness"] for r in runs if "niceness" in r}),
+            "recorded": sum("niceness" in r for r in runs),
+            "runs": len(runs),
+        },
         "ask_median_s": ask_median,
         "goals": goals,
         "gp_beats_tftune_motpe": gp_beats_motpe,
         "default_lower_median": lost,
+    }
+
+
+def _load_summary(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Min, median and max load average at the runs' ends, of how many runs recorded it."""
+    loads = [r["load_average"] for r in runs if "load_average" in r]
+    if not loads:
+        return None
+    return {
+        "min": min(loads),
+        "median": statistics.median(loads),
+        "max": max(loads),
+        "recorded": len(loads),
+        "runs": len(runs),
     }
 
 
@@ -385,21 +404,52 @@ def _fmt(x: float) -> str:
 
 
 def _best_p(n: int) -> str:
-    """The smallest two-sided Mann-Whitney p with ``n`` against ``n`` samples."""
-    from math import comb
-
-    return f"{2 / comb(2 * n, n):.2g}"
+    """The p of the test used (``mann_whitney``) for two fully separated samples of ``n``
+    distinct values each (ties, as equal zeros, can give a smaller p)."""
+    return _fmt_p(mann_whitney([float(i) for i in range(n)], [float(n + i) for i in range(n)]))
 
 
 def _fmt_p(p: float) -> str:
-    """A p-value: three decimals, or two significant digits below 0.001 (20 seeds reach 1e-11)."""
+    """A p-value: three decimals, or two significant digits below 0.001 (20 fully separated
+    seeds a side give 6.8e-08 with scipy's normal approximation)."""
     return f"{p:.3f}" if not p < 0.001 else f"{p:.1e}"
 
 
-def _priority(config: dict[str, Any]) -> str:
-    """The runs' scheduling priority (older results did not record it: they ran at nice 5)."""
-    niceness = config.get("niceness", 5)
+def _nice(niceness: int) -> str:
     return "normal priority" if niceness == 0 else f"`nice -n {niceness}`"
+
+
+def _priority(summary: dict[str, Any], config: dict[str, Any]) -> str:
+    """The runs' scheduling priority as each run recorded it (older runs did not: the note
+    says where they ran), and this report invocation's (it times the asks)."""
+    nice = summary["niceness_of_runs"]
+    values = ", ".join(_nice(v) for v in nice["values"])
+    if nice["recorded"] == nice["runs"]:
+        runs = f"runs at {values}"
+    elif nice["recorded"]:
+        runs = (
+            f"{nice['recorded']} of {nice['runs']} runs recorded their priority ({values}), "
+            "the others did not (see the note)"
+        )
+    else:
+        runs = f"none of the {nice['runs']} runs recorded its priority (see the note)"
+    report = config.get("niceness")
+    return runs if report is None else f"{runs}; this report's invocation at {_nice(report)}"
+
+
+def _load_text(load: dict[str, Any] | None) -> str:
+    if not load:
+        return "not recorded"
+    text = f"min {load['min']:.2f}, median {load['median']:.2f}, max {load['max']:.2f}"
+    if "recorded" not in load:  # older summaries did not count the runs
+        return text
+    missing = load["runs"] - load["recorded"]
+    if not missing:
+        return f"{text} over all {load['runs']} runs"
+    return (
+        f"{text} of the {load['recorded']} of {load['runs']} runs that recorded it; "
+        f"{missing} runs (reused from earlier invocations) have no load recorded"
+    )
 
 
 def _significant(goal: dict[str, Any]) -> str:
@@ -428,7 +478,8 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         "",
         f"Run {config['date']} on {config['cpu']} ({config['cores']} cores, shared; load "
         f"average {config['load_before']} before, {config['load_after']} after), "
-        f"{_priority(config)}, {config['processes']} worker processes of one thread each. "
+        f"{config['processes']} worker processes of one thread each; "
+        f"{_priority(summary, config)}. "
         "Seeds per problem and sampler: the `seeds` column (the issue's protocol asks for 20; "
         f"this invocation: {config.get('stop_note', 'all runs finished')}); "
         "pymoo 0.6.2 problem definitions. tftune "
@@ -544,57 +595,65 @@ def write_report(result: dict[str, Any], suffix: str) -> None:
         f"**{'met' if goals['ask_time_ratio_at_1000']['met'] else 'not met'}**.",
         "",
         *_lost_lines(summary),
-        f"With n seeds a side a Mann-Whitney test can reach p = {_best_p(4)} at best for n = 4, "
-        f"{_best_p(8)} for n = 8, {_best_p(20)} for n = 20; read single medians with care.",
+        "With n seeds a side and no ties, the test used (scipy "
+        f"{dist_version('scipy')}'s `mannwhitneyu` default: exact with at most 8 values on a "
+        "side and no ties, else the normal approximation with continuity and tie "
+        f"correction) gives p = {_best_p(4)} for fully separated samples at n = 4, "
+        f"{_best_p(8)} at n = 8, {_best_p(20)} at n = 20; ties give smaller p (C2-DTLZ2's "
+        "zero hypervolumes: 8.0e-09); read single medians with care.",
         "",
         "## Time per trial",
         "",
         "Wall seconds per trial of the 200-trial runs (median over runs; objective included: "
         "pymoo's functions cost microseconds, the Keras task's training dominates its column). "
         "Load average at the end of each run: "
-        + (
-            "min {min}, median {median}, max {max}".format(**summary["load_average_at_run_ends"])
-            if summary.get("load_average_at_run_ends")
-            else "not recorded"
-        )
-        + "; it weighs on every contender alike.",
+        + _load_text(summary.get("load_average_at_run_ends"))
+        + "; per sampler in the table.",
         "",
-        "| sampler | s per trial (pymoo problems) | s per trial (Keras task) |",
-        "|---|---|---|",
+        "| sampler | s per trial (pymoo problems) | s per trial (Keras task) | load at run "
+        "ends: min-median-max (runs that recorded it) |",
+        "|---|---|---|---|",
     ]
     per_trial = summary["seconds_per_trial"]
+    load_by = summary.get("load_average_by_contender", {})
     for name in names:
         numeric = per_trial["numeric"].get(name)
         keras = per_trial["keras"].get(name)
+        load = load_by.get(name)
+        load_shown = (
+            "-"
+            if not load
+            else f"{load['min']:.2f}-{load['median']:.2f}-{load['max']:.2f} "
+            f"({load['recorded']} of {load['runs']})"
+        )
         lines.append(
             f"| {name} | {'-' if numeric is None else f'{numeric:.3f}'} | "
-            f"{'-' if keras is None else f'{keras:.3f}'} |"
+            f"{'-' if keras is None else f'{keras:.3f}'} | {load_shown} |"
         )
     lines.append("")
-    ab = config.get("log_ehvi_ab")
-    if ab:
-        section = [
-            "## The GP's acquisition: before and after this change",
-            "",
-            "One ask's box decomposition and log EHVI over 764 candidates (the first 512 and "
-            "four polishing rounds of 63) x 128 draws, on a synthetic front; the code before "
-            "(tftune c0945b2) and after, interleaved in one process, best of 5 "
-            f"({ab['load']}):",
-            "",
-            "| objectives, front, boxes | before (ms) | after (ms) | speed-up | max abs. diff "
-            "of log EHVI | same argmax |",
-            "|---|---|---|---|---|---|",
-            *[
-                f"| {name} | {v['old_ms']:.0f} | {v['new_ms']:.0f} | "
-                f"{v['old_ms'] / v['new_ms']:.1f}x | {v['max_abs_diff_log']:.1e} | "
-                f"{v['same_argmax']} |"
-                for name, v in ab["cases"].items()
-            ],
-            "",
-        ]
-        lines += section
+    lines += _log_ehvi_ab_lines()
     (RESULTS_DIR / f"multi_objective{suffix}.md").write_text("\n".join(lines))
     (RESULTS_DIR / f"multi_objective{suffix}.json").write_text(json.dumps(result, indent=1))
+
+
+def _log_ehvi_ab_lines() -> list[str]:
+    """A pointer to the acquisition's A/B (``_multi_objective/log_ehvi_ab.py``), which keeps
+    its own results, with its range of speed-ups."""
+    file = log_ehvi_ab.RESULTS.with_suffix(".json")
+    if not file.exists():
+        return []
+    ab = json.loads(file.read_text())
+    ups = log_ehvi_ab.speed_ups(ab)
+    same = sum(v["same_argmax"] for v in ab["cases"].values())
+    return [
+        "## The GP's acquisition: before and after the fast log EHVI paths",
+        "",
+        f"In `log_ehvi_ab.md`: one ask's box decomposition and log EHVI, tftune "
+        f"{ab['config']['before']} against {ab['config']['after']}, {min(ups):.1f}-"
+        f"{max(ups):.1f}x faster, the same argmax in {same} of {len(ups)} cases "
+        f"({ab['load']}).",
+        "",
+    ]
 
 
 def whole_seeds(
@@ -633,7 +692,9 @@ def main() -> None:
         "--note", default="", help="a paragraph for the report (where runs came from)"
     )
     parser.add_argument(
-        "--report-only", action="store_true", help="rewrite the .md from the existing .json"
+        "--report-only",
+        action="store_true",
+        help="rebuild the summary and the .md from the existing .json's runs",
     )
     parser.add_argument(
         "--keras-seeds", type=int, help="seeds of the Keras task (default: half the seeds)"
@@ -642,11 +703,14 @@ def main() -> None:
         "--runs-only", action="store_true", help="only add runs to --cache (no asks, no report)"
     )
     args = parser.parse_args()
+    if args.keras_seeds is not None and args.keras_seeds < 0:
+        parser.error(f"--keras-seeds must be >= 0, got {args.keras_seeds}")
     if args.runs_only and args.cache is None:
         parser.error("--runs-only needs --cache (where the runs are kept), got none")
     if args.report_only:
         suffix = ".quick" if args.quick else ""
         result = json.loads((RESULTS_DIR / f"multi_objective{suffix}.json").read_text())
+        result["summary"] = summarise(result["runs"], result["ask_times_s"])
         write_report(result, suffix)
         return
     seeds = 20 if args.full else 2 if args.quick else args.seeds
@@ -726,6 +790,7 @@ def main() -> None:
             "optuna": dist_version("optuna"),
             "torch": dist_version("torch") if has_torch() else None,
             "pymoo": dist_version("pymoo"),
+            "scipy": dist_version("scipy"),
             "python": platform.python_version(),
             "wall_s": round(time.perf_counter() - started, 1),
             "problems": {

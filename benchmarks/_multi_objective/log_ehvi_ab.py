@@ -127,8 +127,8 @@ def write_report(result: dict[str, Any]) -> None:
         ],
         "",
     ]
-    (RESULTS.parent / f"{RESULTS.name}.md").write_text("\n".join(lines))
-    (RESULTS.parent / f"{RESULTS.name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    RESULTS.with_suffix(".md").write_text("\n".join(lines))
+    RESULTS.with_suffix(".json").write_text(json.dumps(result, indent=1) + "\n")
 
 
 def main() -> None:
@@ -138,7 +138,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.report_only:
-        result = json.loads((RESULTS.parent / f"{RESULTS.name}.json").read_text())
+        result = json.loads(RESULTS.with_suffix(".json").read_text())
     else:
         result = measure()
         print(json.dumps(result, indent=1))
