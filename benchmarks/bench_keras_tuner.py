@@ -275,6 +275,59 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return median
 
 
+def _random_tables(section: dict[str, Any]) -> list[str]:
+    """Section 1's tables of one run (its contenders, its interleaved rounds) and its ratios:
+    of the median runs' configurations per minute, and the median of the rounds' ratios."""
+    lines = [
+        "| Contender | search s | configurations / min | best val_accuracy | packs formed |",
+        "|---|---|---|---|---|",
+    ]
+    per_minute = {}
+    for contender, label in CONTENDERS.items():
+        r = section[contender]
+        per_minute[contender] = r["trials"] / r["seconds"] * 60
+        packs = (
+            f"{len(r['pack_sizes'])} (sizes {', '.join(map(str, r['pack_sizes'])) or '-'}; "
+            f"{r['trials_alone']} trials alone)"
+            if "pack_sizes" in r
+            else "-"
+        )
+        lines.append(
+            f"| {label} | {r['seconds']:.1f} | **{per_minute[contender]:.1f}** | "
+            f"{r['best_val_accuracy']:.4f} | {packs} |"
+        )
+    ratio = per_minute["tftune"] / per_minute["kerastuner"]
+    runs = {c: section[c].get("runs") for c in CONTENDERS}
+    ratios = []
+    if all(runs.values()):
+        lines += [
+            "",
+            "| Round | KerasTuner s (load before, after) | tftune s (load before, after) "
+            "| ratio |",
+            "|---|---|---|---|",
+        ]
+        pairs = zip(runs["kerastuner"], runs["tftune"], strict=False)
+        for number, (a, b) in enumerate(pairs, 1):
+            ratios.append(a["seconds"] / b["seconds"])
+            lines.append(
+                f"| {number} | {a['seconds']:.1f} ({a['load'][0]:.1f}, {a['load'][1]:.1f}) | "
+                f"{b['seconds']:.1f} ({b['load'][0]:.1f}, {b['load'][1]:.1f}) | "
+                f"{ratios[-1]:.1f}x |"
+            )
+    return [
+        *lines,
+        "",
+        f"tftune / KerasTuner configurations per minute: **{ratio:.1f}x** (goal: at least 10x"
+        + (
+            f"; the ratio of the medians; the median of the rounds' ratios "
+            f"{statistics.median(ratios):.1f}x"
+            if ratios
+            else ""
+        )
+        + ").",
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -308,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.only or args.table_only:  # the parts not rerun come from the last results
         results.update(json.loads((RESULTS / f"{stem}.json").read_text()))
         for kind in results:
-            if kind not in args.only:
+            if kind not in (args.only or ()):
                 results[kind].setdefault("date", previous_date)
     rounds: dict[str, list[dict[str, Any]]] = {contender: [] for contender in CONTENDERS}
     plan = (
@@ -390,44 +443,21 @@ def main(argv: list[str] | None = None) -> None:
         ),
         f"## 1. RandomSearch, getting-started model, {random_trials} trials of 2 epochs",
         "",
-        "| Contender | search s | configurations / min | best val_accuracy | packs formed |",
-        "|---|---|---|---|---|",
+        *_random_tables(results["random"]),
     ]
-    per_minute = {}
-    for contender, label in CONTENDERS.items():
-        r = results["random"][contender]
-        per_minute[contender] = r["trials"] / r["seconds"] * 60
-        packs = (
-            f"{len(r['pack_sizes'])} (sizes {', '.join(map(str, r['pack_sizes'])) or '-'}; "
-            f"{r['trials_alone']} trials alone)"
-            if "pack_sizes" in r
-            else "-"
-        )
-        lines.append(
-            f"| {label} | {r['seconds']:.1f} | **{per_minute[contender]:.1f}** | "
-            f"{r['best_val_accuracy']:.4f} | {packs} |"
-        )
-    ratio = per_minute["tftune"] / per_minute["kerastuner"]
-    runs = {c: results["random"][c].get("runs") for c in CONTENDERS}
-    if all(runs.values()):
+    # runs kept for the record (a labelled "other_runs" entry of the results JSON, each with
+    # its date, git revision, load and why it is not comparable), below the headline run
+    for other in results["random"].get("other_runs", []):
         lines += [
             "",
-            "| Round | KerasTuner s (load before, after) | tftune s (load before, after) "
-            "| ratio |",
-            "|---|---|---|---|",
+            f"### Another run, not comparable with the one above ({other['date']}, git "
+            f"{other['git']}, 1-minute load {other['load']})",
+            "",
+            other["note"],
+            "",
+            *_random_tables(other),
         ]
-        pairs = zip(runs["kerastuner"], runs["tftune"], strict=False)
-        for number, (a, b) in enumerate(pairs, 1):
-            lines.append(
-                f"| {number} | {a['seconds']:.1f} ({a['load'][0]:.1f}, {a['load'][1]:.1f}) | "
-                f"{b['seconds']:.1f} ({b['load'][0]:.1f}, {b['load'][1]:.1f}) | "
-                f"{a['seconds'] / b['seconds']:.1f}x |"
-            )
     lines += [
-        "",
-        f"tftune / KerasTuner configurations per minute: **{ratio:.1f}x** (goal: at least 10x"
-        + ("; the ratio of the medians" if all(runs.values()) else "")
-        + ").",
         "",
         f"## 2. BayesianOptimization: the tuner's own seconds per trial ({bo_trials} trials)",
         "",

@@ -279,7 +279,7 @@ class PackedSearch:
                 if self.validation is not None
                 else [{}] * pack.size
             )
-            # an epoch's checkpoints copy every surviving copy out: one read for them all
+            # one route for the epoch's write-backs: its checkpoints read all survivors at once
             reads = _StateReads(
                 pack, [i for i, member in enumerate(members) if not member.finished]
             )
@@ -300,11 +300,10 @@ class PackedSearch:
             if all(member.finished for member in members):
                 return
         # the best copy first: the others then rarely beat the study's best, so they need no
-        # write-back into their models and no weights file
+        # write-back into their models and no weights file (each copy read alone, when asked)
         finishing = [(index, m) for index, m in enumerate(members) if not m.finished]
-        reads = _StateReads(pack, [index for index, _ in finishing])
         for index, member in sorted(finishing, key=lambda pair: self._rank(pair[1])):
-            self._complete(member, functools.partial(reads.write_back, index))
+            self._complete(member, functools.partial(pack.write_back, index))
 
     def _after_epoch(
         self,
@@ -342,7 +341,7 @@ class PackedSearch:
                 job.save_epoch(trial, member.model, epoch, member.history)
             return True
         if job.resume_promoted and math.isfinite(value):
-            pack.write_back(index)
+            reads.write_back(index, bulk=False)
             job.pause(trial, member.model, epoch)
         self._store_history(member)
         self._finish(trial, state=TrialState.PRUNED)
@@ -478,21 +477,27 @@ class GuardedPack:
 
 
 class _StateReads:
-    """Copies' states read out of a pack once for all of them (one read per stacked variable),
-    each written into its own model when first asked for. Valid until the pack trains again."""
+    """One epoch's write-backs of copies' states into their own models, each copy written once.
+    The checkpoints (``bulk``) read every copy in ``indices`` at once, on the first ask (one
+    read per stacked variable); a lone write-back (a paused copy) reads only its own copy unless
+    they were read already. Valid until the pack trains again."""
 
     def __init__(self, pack: Any, indices: Sequence[int]) -> None:
         self.pack, self.indices = pack, list(indices)
         self._states: dict[int, Any] | None = None
         self._written: set[int] = set()
 
-    def write_back(self, index: int) -> None:
-        if self._states is None:
-            states = self.pack.copy_states(self.indices)
-            self._states = dict(zip(self.indices, states, strict=True))
-        if index not in self._written:
+    def write_back(self, index: int, *, bulk: bool = True) -> None:
+        if index in self._written:
+            return
+        if self._states is None and not bulk:
+            self.pack.write_back(index)
+        else:
+            if self._states is None:
+                states = self.pack.copy_states(self.indices)
+                self._states = dict(zip(self.indices, states, strict=True))
             self.pack.write_state(index, self._states[index])
-            self._written.add(index)
+        self._written.add(index)
 
 
 def _guarded(call: Callable[[], Any]) -> Any:

@@ -290,6 +290,18 @@ def test_batched_state_reads_match_one_copy_at_a_time(digits):
             _assert_states_equal(state, one_by_one[k])
     with pytest.raises(IndexError, match=r"Copy index must be in \[0, 6\), got 6"):
         pack.copy_states([1, 6])
+    # some copy lacks a weight (an identity slot): the rows/outside reads are covered here
+    assert any(False in state.present for state in one_by_one)
+    # the full path (every copy, one read) against each model's own weights afterwards
+    pack.write_back()
+    for k, model in enumerate(models):
+        state = one_by_one[k]
+        own = [v for v, real in zip(state.values, state.present, strict=True) if real]
+        weights = model.get_weights()
+        assert len(own) == len(weights) > 0
+        for a, b in zip(own, weights, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert int(model.optimizer.iterations) == state.step
 
     batched = [
         build(*c, OPTIMIZERS["adamw-local-clips"](k), seed=k) for k, c in enumerate(CONFIGS)

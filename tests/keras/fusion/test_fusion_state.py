@@ -6,8 +6,9 @@ import math
 
 import keras
 import numpy as np
+import pytest
 
-from tftune.keras._fusion import FusedPack
+from tftune.keras._fusion import FusedPack, _pack
 
 optimizers = keras.optimizers
 
@@ -155,3 +156,19 @@ def test_dropout_copies_learn_like_standalone(cancer, builder, make_twin):
         standalone.append(model.evaluate(xv, yv, verbose=0, return_dict=True)["accuracy"])
     assert abs(np.mean(fused) - np.mean(standalone)) < 0.06
     assert min(fused) > 0.85
+
+
+def test_optimizer_slots_pad_to_the_shape_of_their_stacked_weight():
+    # zero and non-zero slots alike: padded to the shape asked for, not the slots' own widest
+    slots = [np.ones((2, 3), np.float32), np.full((1, 2), 2.0, np.float32)]
+    stacked = np.asarray(_pack._stack_slots(slots, (2, 4, 5)))
+    assert stacked.shape == (2, 4, 5)
+    np.testing.assert_array_equal(stacked[0, :2, :3], np.ones((2, 3)))
+    np.testing.assert_array_equal(stacked[1, :1, :2], np.full((1, 2), 2.0))
+    assert stacked.sum() == 6 + 4  # all else zero padding
+    zeros = np.asarray(_pack._stack_slots([np.zeros_like(a) for a in slots], (2, 4, 5)))
+    np.testing.assert_array_equal(zeros, np.zeros((2, 4, 5)))
+    with pytest.raises(ValueError, match=r"widest shape \(2, 3\) do not fit .* \(1, 5\)"):
+        _pack._stack_slots(slots, (2, 1, 5))
+    with pytest.raises(ValueError, match=r"slot shape \(3, 4, 5\) does not stack 2 copies"):
+        _pack._stack_slots(slots, (3, 4, 5))

@@ -91,11 +91,17 @@ class _Param:
 
 
 def _stack_padded(
-    arrays: Sequence[np.ndarray], present: Sequence[bool]
+    arrays: Sequence[np.ndarray],
+    present: Sequence[bool],
+    shape: tuple[int, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Zero-pad per-copy arrays to the widest shape and stack them; also return the mask of real
-    entries."""
-    shape = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays), strict=True))
+    """Zero-pad per-copy arrays to ``shape`` (one copy's; the widest of theirs when None) and
+    stack them; also return the mask of real entries."""
+    widest = tuple(max(sizes) for sizes in zip(*(a.shape for a in arrays), strict=True))
+    if shape is None:
+        shape = widest
+    elif len(shape) != len(widest) or any(w > n for w, n in zip(widest, shape, strict=True)):
+        raise ValueError(f"arrays of widest shape {widest} do not fit the padded shape {shape}")
     stacked = np.zeros((len(arrays), *shape), np.float32)
     valid = np.zeros(stacked.shape, bool)
     for k, (array, real) in enumerate(zip(arrays, present, strict=True)):
@@ -109,9 +115,11 @@ def _stack_slots(arrays: Sequence[np.ndarray], shape: tuple[int, ...]) -> tf.Ten
     """One optimizer slot of the copies, stacked and zero-padded to ``shape`` (that of their
     stacked weight). All zeros (a fresh optimizer's) are made where the variable lives, with no
     host array to fill and copy."""
+    if len(shape) == 0 or shape[0] != len(arrays):
+        raise ValueError(f"slot shape {shape} does not stack {len(arrays)} copies")
     if not any(array.any() for array in arrays):
         return tf.zeros(shape, tf.float32)
-    return _stack_padded(arrays, [True] * len(arrays))[0]
+    return _stack_padded(arrays, [True] * len(arrays), tuple(shape[1:]))[0]
 
 
 def _regularizer_factors(regularizer: Any) -> tuple[float, float]:
