@@ -24,6 +24,7 @@ from _ray_sandbox import LocalCluster, network_report, print_result, run_scenari
 from tiny_keras import data, search_on_ray
 
 import tftune
+from tftune._ray._lost_worker import LOST_WORKER_RETRIED_KEY
 from tftune.keras import Tuner
 from tftune.keras._best_weights import WEIGHTS_ATTR
 from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore
@@ -218,14 +219,47 @@ def errors() -> dict[str, Any]:
     return result
 
 
+def dying_build(trial: tftune.Trial) -> Any:
+    trial.suggest_int("units", 4, 16)
+    os.kill(os.getpid(), signal.SIGKILL)  # (on a Ray worker: the pack's worker dies)
+
+
+def lost_every_time() -> dict[str, Any]:
+    """Every pack's worker dies (SIGKILL, in the build): each trial is retried once and its
+    retry dies too; the retried ones do not count as failures, the retries (their chains'
+    last) do, and the second stops the search with the failure count's error."""
+    tuner = tiny_keras.tuner(
+        WORKDIR / "lost",
+        "lost",
+        seed=0,
+        build=dying_build,
+        pack_size=1,
+        max_consecutive_failures=2,
+    )
+    try:
+        search_on_ray(tuner, data(), n_trials=2, max_retries=1)
+        raised = None
+    except RuntimeError as error:
+        raised = str(error)
+    trials = tuner.study.get_trials()
+    result = summary(tuner.study) | {
+        "raised": raised,
+        "marks": [t.system_attrs.get(LOST_WORKER_RETRIED_KEY) for t in trials],
+    }
+    tuner.close()
+    return result
+
+
 def killed(cluster: LocalCluster) -> dict[str, Any]:
-    """Two packs train at once, one on each node. Once each of their trials has a
-    checkpointed epoch, kill (SIGKILL, by the PID its trials stored) the worker process of the
-    head node's pack, and the whole worker node (its raylet and every process under it, by
-    PID): the trials of both packs are failed and retried from there, on the head node.
+    """Two packs train at once, one on each node. As soon as each of a pack's trials has a
+    checkpointed epoch, its worker is stopped (SIGSTOP) until both are; then kill (SIGKILL, by
+    the PID its trials stored) the worker process of the head node's pack, and the whole
+    worker node (its raylet and every process under it, by PID): the trials of both packs
+    are failed and retried from there, on the head node.
 
     The checkpoints reach the driver's disk through the checkpoint actor; the killer reads
-    them there, with both packs' workers stopped (SIGSTOP) so the epoch it sees is their last.
+    them there, with both packs' workers stopped so the epoch it sees is their last (a pack
+    ready first cannot finish while the other starts late).
     A trial's ``tmp`` attribute (its process's temp dir) tells its node."""
     arrays = data(2048)
     _, _, xv, yv = arrays
@@ -237,32 +271,36 @@ def killed(cluster: LocalCluster) -> dict[str, Any]:
 
     def kill_both() -> None:
         study = tftune.load_study("killed", f"sqlite:///{WORKDIR / 'killed/killed/study.db'}")
+        stopped: dict[bool, tuple[int, list[int]]] = {}  # packs stopped, by node (True: node1)
         deadline = time.monotonic() + 120
-        while not stop.is_set() and time.monotonic() < deadline:
+        while not stop.is_set() and time.monotonic() < deadline and len(stopped) < 2:
             by_pid: dict[int, list[Any]] = {}
             for trial in study.get_trials(states=(TrialState.RUNNING,)):
                 if "pid" in trial.user_attrs:
                     by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial)
-            ready = {  # packs all of whose trials saved an epoch, by node
-                trials[0].user_attrs["tmp"] == node_tmp: (pid, sorted(t.number for t in trials))
-                for pid, trials in by_pid.items()
-                if len(trials) == 2 and all(store.latest(t.number) is not None for t in trials)
-            }
-            if len(ready) == 2:
-                (node_pid, on_node), (head_pid, on_head) = ready[True], ready[False]
-                for pid in (node_pid, head_pid):
+            for pid, trials in by_pid.items():
+                on_node = trials[0].user_attrs["tmp"] == node_tmp
+                if on_node in stopped or len(trials) != 2:
+                    continue
+                if all(store.latest(t.number) is not None for t in trials):
+                    # ready (each trial saved an epoch): stopped until the kill, so it can
+                    # neither finish nor checkpoint again while the other pack gets ready
                     os.kill(pid, signal.SIGSTOP)
-                time.sleep(1.0)  # a checkpoint on its way is stored meanwhile
-                saved = {
-                    n: found[0].epoch for n in on_node + on_head if (found := store.latest(n))
-                }
-                os.kill(head_pid, signal.SIGKILL)
-                kills["worker"] = dict(pid=head_pid, at=time.time(), running=on_head)
-                pids = cluster.kill_node(node)
-                kills["node"] = dict(pids=pids, pack_pid=node_pid, at=time.time(), running=on_node)
-                kills["epochs"] = saved
-                return
+                    stopped[on_node] = (pid, sorted(t.number for t in trials))
             time.sleep(0.05)
+        kills["stopped"] = {str(k): v for k, v in stopped.items()}
+        if len(stopped) < 2:  # (the test names what was missed)
+            for pid, _ in stopped.values():
+                os.kill(pid, signal.SIGCONT)
+            return
+        (node_pid, on_node), (head_pid, on_head) = stopped[True], stopped[False]
+        time.sleep(1.0)  # a checkpoint on its way through the actor is stored meanwhile
+        saved = {n: found[0].epoch for n in on_node + on_head if (found := store.latest(n))}
+        os.kill(head_pid, signal.SIGKILL)
+        kills["worker"] = dict(pid=head_pid, at=time.time(), running=on_head)
+        pids = cluster.kill_node(node)
+        kills["node"] = dict(pids=pids, pack_pid=node_pid, at=time.time(), running=on_node)
+        kills["epochs"] = saved
 
     killer = threading.Thread(target=kill_both, daemon=True)
     killer.start()
@@ -301,6 +339,7 @@ def run_all() -> None:
             "promotions": promotions,
             "promotions_unshared": promotions_unshared,
             "errors": errors,
+            "lost_every_time": lost_every_time,
             "killed": lambda: killed(cluster),  # (the worker node is gone after it)
             "later_searches": later_searches,  # (on the head node only)
         }

@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tftune._ray._epoch_store import EpochStore
+from tftune._ray._lost_worker import mark_retried
 from tftune.keras._pack_job import PackJob, chain_of
 from tftune.keras._pack_sizing import AUTO_PACK_SIZE
 from tftune.storages import InMemoryStorage, RDBStorage, RetryFailedTrialCallback
@@ -271,18 +272,23 @@ class RaySearch:
         )
 
     def _fail_dead(self, pack: _Pack, died: BaseException) -> None:
-        """Fail the unfinished trials of a pack whose worker died; enqueue their retries."""
+        """Fail the unfinished trials of a pack whose worker died; enqueue their retries (those
+        retried are marked: not their own failure; a chain's last failure counts)."""
         reason = f"{LOST_WORKER_REASON}: {type(died).__name__}: {died}"[:_MAX_REASON_CHARS]
         storage = self.study.storage
         retried = 0
         done: list[Trial] = []  # (their checkpoints can go)
         for trial in pack.trials:
-            if storage.get_trial(trial.trial_id).state.is_finished():
+            current = storage.get_trial(trial.trial_id)  # with what the worker stored
+            if current.state.is_finished():
                 done.append(trial)
                 continue
+            retry = len(current.system_attrs.get(RETRY_HISTORY_KEY, [])) < self.max_retries
+            if retry:  # (marked while running: a finished trial cannot be changed)
+                mark_retried(storage, current)
             finish_trial(self.study, trial, None, TrialState.FAIL, fail_reason=reason)
-            failed = storage.get_trial(trial.trial_id)  # with what the worker stored
-            if len(failed.system_attrs.get(RETRY_HISTORY_KEY, [])) < self.max_retries:
+            if retry:
+                failed = storage.get_trial(trial.trial_id)
                 RetryFailedTrialCallback(max_retry=self.max_retries)(self.study, failed)
                 retried += 1
             else:

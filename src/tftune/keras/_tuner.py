@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import keras
 
 import tftune
+from tftune._ray._lost_worker import was_retried
 from tftune.keras._best_weights import INPUT_SHAPE_ATTR, WEIGHTS_ATTR, BestWeights
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
@@ -33,9 +34,8 @@ from tftune.keras._pack_job import (
 )
 from tftune.keras._packing import PackedSearch, packing_blocker
 from tftune.keras._project import project_dir
-from tftune.keras._ray_search import LOST_WORKER_REASON
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
-from tftune.storages._base import FAIL_REASON_KEY, FIXED_PARAMS_KEY
+from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.samplers import BaseSampler
 from tftune.pruners import BasePruner, NopPruner
 from tftune.storages import BaseStorage, RetryFailedTrialCallback
@@ -493,8 +493,8 @@ class Tuner:
             )
 
     def _count_failures(self, study: Study, trial: FrozenTrial) -> None:
-        if trial.system_attrs.get(FAIL_REASON_KEY, "").startswith(LOST_WORKER_REASON):
-            return  # its worker died: not the trial's own failure (nor a success)
+        if was_retried(trial):
+            return  # its worker died and it runs again: not its own failure (nor a success)
         if trial.state != TrialState.FAIL:
             self._failures_in_a_row = 0
             return
