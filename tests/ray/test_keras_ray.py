@@ -257,6 +257,15 @@ def test_search_rejects_an_unknown_backend_naming_the_parameter(tmp_path):
             ValueError, match=r"`checkpoint_budget` applies to backend='ray' only, got 0.5"
         ):
             tuner.search(x, x, n_trials=1, checkpoint_budget=0.5)
+        import keras
+
+        one_at_a_time = dict(backend="ray", callbacks=[keras.callbacks.TerminateOnNaN()])
+        with pytest.raises(
+            ValueError,
+            match=r"`checkpoint_budget` applies to trials trained in packs only; these run one "
+            r"at a time \(.+\), got 0.5\.",
+        ):
+            tuner.search(x, x, n_trials=1, checkpoint_budget=0.5, **one_at_a_time)
         assert tuner.study.trials == []  # nothing ran
 
 
@@ -279,13 +288,15 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
     fused, saving each completed epoch for a retry (the last one completes instead); the best
     weights come back in its report, for the driver to store."""
     from tftune._ray._epoch_store import DirectoryEpochStore
-    from tftune.keras._ray_search import store_weights, train_pack
+    from tftune.keras._ray_search import ray_job, store_weights, train_pack
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
     with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
         job = tuner.job({"x": x, "y": y, "epochs": 3, "verbose": 0})
-        every_epoch = tuner.ray_job(job, checkpoint_budget=1.0)  # as search(backend="ray", ...)
+        every_epoch = ray_job(  # as search(backend="ray", ...)
+            job, project_dir=tuner.project_dir, shared_dir=None, max_retries=3, checkpoint_budget=1
+        )
         assert every_epoch.checkpoint_epochs and every_epoch.epoch_callbacks == ()
         job = pickle.loads(pickle.dumps(every_epoch))
         trials = [tuner.study.ask() for _ in range(3)]
@@ -312,13 +323,15 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
 
 def test_a_zero_checkpoint_budget_checkpoints_a_packs_first_epoch_only(tmp_path):
     from tftune._ray._epoch_store import DirectoryEpochStore
-    from tftune.keras._ray_search import train_pack
+    from tftune.keras._ray_search import ray_job, train_pack
 
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
     with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
         job = tuner.job({"x": x, "y": y, "epochs": 4, "verbose": 0})
-        first_only = tuner.ray_job(job, checkpoint_budget=0)
+        first_only = ray_job(
+            job, project_dir=tuner.project_dir, shared_dir=None, max_retries=3, checkpoint_budget=0
+        )
         trials = [tuner.study.ask() for _ in range(2)]
         report = train_pack(first_only, [trial.trial_id for trial in trials])
         saved = report["checkpoints"]

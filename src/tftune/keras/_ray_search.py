@@ -100,6 +100,30 @@ def train_pack(job: PackJob, trial_ids: Sequence[int]) -> dict[str, Any]:
     }
 
 
+def ray_job(
+    job: PackJob,
+    *,
+    project_dir: pathlib.Path,
+    shared_dir: str | os.PathLike[str] | None,
+    max_retries: int,
+    checkpoint_budget: float,
+) -> PackJob:
+    """``job`` as ``Tuner.search(backend="ray")`` ships it to its workers, for those arguments
+    of ``search``: no epoch callbacks (they run in the driver only), weights and paused
+    checkpoints under ``shared_dir`` (made absolute, so the paths trials record name the same
+    place on every node; ``None``: ``project_dir``), per-epoch checkpoints with retries on,
+    within ``checkpoint_budget``."""
+    shared = project_dir if shared_dir is None else pathlib.Path(shared_dir).absolute()
+    return dataclasses.replace(
+        job,
+        weights_dir=shared,
+        checkpoint_dir=shared / "checkpoints",
+        epoch_callbacks=(),
+        checkpoint_epochs=max_retries > 0,
+        checkpoint_budget=checkpoint_budget,
+    )
+
+
 def store_weights(directory: pathlib.Path, weights: dict[str, bytes]) -> None:
     """Write the weights a pack sent back (see :func:`train_pack`) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import logging
 import numbers
@@ -280,6 +279,7 @@ class Tuner:
                 in [0, 1]: the first epoch is always checkpointed, a later one only while the
                 checkpoints so far took at most this fraction (default 0.1; ``1``: every
                 epoch; ``0``: the first only). A retry goes on after the last one checkpointed.
+                Trials that run one at a time (Keras ``callbacks``) reject it.
         """
         if n_trials is None and timeout is None:
             raise ValueError("search() needs `n_trials` or `timeout`, or it would never stop.")
@@ -294,6 +294,11 @@ class Tuner:
         self.packing_note = self._packing_blocker(fit_arguments, user_callbacks)
         if self.packing_note is not None and self.fuse == "auto" and n_trials != 1:
             _logger.info("Trials run one at a time: %s.", self.packing_note)
+        if on_ray and self.packing_note is not None and checkpoint_budget != CHECKPOINT_BUDGET:
+            raise ValueError(
+                "`checkpoint_budget` applies to trials trained in packs only; these run one at "
+                f"a time ({self.packing_note}), got {checkpoint_budget!r}."
+            )
         if on_ray and self.tensorboard is not None:
             raise ValueError(
                 "`tensorboard` logging runs in this process only; it is not supported with "
@@ -383,10 +388,11 @@ class Tuner:
         checkpoint_budget: float,
         show_progress_bar: bool,
     ) -> None:
-        from tftune.keras._ray_search import search_on_ray
+        from tftune.keras._ray_search import ray_job, search_on_ray
 
-        job = self.ray_job(
+        job = ray_job(
             job,
+            project_dir=self.project_dir,
             shared_dir=shared_dir,
             max_retries=max_retries,
             checkpoint_budget=checkpoint_budget,
@@ -412,29 +418,6 @@ class Tuner:
         )
         if loop is not None:
             self.last_packs = loop.packs
-
-    def ray_job(
-        self,
-        job: PackJob,
-        *,
-        shared_dir: str | os.PathLike[str] | None = None,
-        max_retries: int = 3,
-        checkpoint_budget: float = CHECKPOINT_BUDGET,
-    ) -> PackJob:
-        """``job`` (see :meth:`job`) as ``search(backend="ray")`` ships it to its workers, for
-        those arguments of ``search``: no epoch callbacks (they run in this process only),
-        weights and paused checkpoints under ``shared_dir`` (made absolute, so the paths
-        trials record name the same place on every node; default: the project directory),
-        per-epoch checkpoints with retries on, within ``checkpoint_budget``."""
-        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir).absolute()
-        return dataclasses.replace(
-            job,
-            weights_dir=shared,
-            checkpoint_dir=shared / "checkpoints",
-            epoch_callbacks=(),
-            checkpoint_epochs=max_retries > 0,
-            checkpoint_budget=checkpoint_budget,
-        )
 
     def job(self, fit_arguments: dict[str, Any]) -> PackJob:
         """The :class:`PackJob` that trains this tuner's trials on ``fit_arguments`` (for
