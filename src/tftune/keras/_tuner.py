@@ -264,13 +264,18 @@ class Tuner:
                 chosen for that device (32 copies on a CPU, 128 on a GPU).
             max_retries: with ``backend="ray"``, how many times a configuration whose worker
                 died is run again; the retry goes on after its last checkpointed epoch
-                (checkpoints reach this process through Ray, with no shared directory).
+                (a pack's checkpoints reach this process through Ray, with no shared
+                directory; trials run one at a time keep theirs on their worker's disk, so
+                their retry on another node starts over).
             shared_dir: with ``backend="ray"``, a directory every node and this process can
                 read and write, where paused trials' checkpoints (that promotions resume from)
-                are written by path and the best weights are kept. By default nothing need be
-                shared: those checkpoints go as bytes to a checkpoint actor on this machine,
-                which keeps them in the project directory, and a promotion on any node fetches
-                them back (the best weights travel back with each pack's result). A promotion
+                are written by path and the best weights are kept. For packs nothing need be
+                shared by default: those checkpoints go as bytes to a checkpoint actor on this
+                machine, which keeps them in the project directory, and a promotion on any node
+                fetches them back (the best weights travel back with each pack's result).
+                Trials run one at a time (Keras ``callbacks``) pause through that actor too,
+                but write their best weights by path on their worker's disk: for
+                ``best_model()`` here, pass ``shared_dir`` (or run on one machine). A promotion
                 resumes from where its paused trial's checkpoint was kept, whichever search
                 paused it: a file outside this search's ``shared_dir`` is fetched from this
                 process (which must still read it).
