@@ -477,7 +477,8 @@ def write_keras(result: dict[str, Any], stem: str = "ray_keras") -> None:
         "tftune worker trains one pack, so the search is all start-up and has no steady "
         "number; the full run trains two packs per worker. The searches on Ray here run with "
         "`max_retries=0`, so without per-epoch checkpoints (the default, `max_retries` on, "
-        "saves every trial's weights after each epoch so a retry resumes from there). Single "
+        "saves every trial's weights after the first epoch, and after later ones within "
+        "`checkpoint_budget`, so a retry resumes from there). Single "
         f"runs vary widely with the machine's load (see {stem}.json).",
         "",
     ]

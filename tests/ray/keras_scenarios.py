@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from _ray_sandbox import LocalCluster, network_report, print_result, run_scenari
 from tiny_keras import data, search_on_ray
 
 import tftune
+from tftune._ray._lost_worker import LOST_WORKER_RETRIED_KEY
 from tftune.keras import Tuner
 from tftune.keras._best_weights import WEIGHTS_ATTR
 from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore
@@ -39,6 +41,7 @@ NODE_DIRS, DRIVER_DIR = WORKDIR / "nodes", WORKDIR / "driver"
 N_TRIALS, EPOCHS = 8, 2
 KILL_TRIALS, KILL_EPOCHS = 4, 4
 ASHA_TRIALS, ASHA_EPOCHS = 12, 4
+LATER_EPOCHS = 3  # (later_searches: the promotion still trains on after its rung)
 
 
 def summary(study: tftune.Study) -> dict[str, Any]:
@@ -159,7 +162,7 @@ def later_searches() -> dict[str, Any]:
     arrays = data()
     pruner = SuccessiveHalvingPruner(min_resource=1, reduction_factor=2, extrapolate_curves=False)
     tuner = tiny_keras.tuner(Path("later"), "later", seed=0, pruner=pruner)
-    study, options = tuner.study, dict(epochs=ASHA_EPOCHS, n_jobs=1)
+    study, options = tuner.study, dict(epochs=LATER_EPOCHS, n_jobs=1)
     options["callbacks"] = [keras.callbacks.TerminateOnNaN()]
     study.enqueue_trial({"units": 16, "lr": 3e-2})  # learns fast
     study.enqueue_trial({"units": 4, "lr": 1e-3})  # slow: worse at the first rung
@@ -218,14 +221,47 @@ def errors() -> dict[str, Any]:
     return result
 
 
+def dying_build(trial: tftune.Trial) -> Any:
+    trial.suggest_int("units", 4, 16)
+    os.kill(os.getpid(), signal.SIGKILL)  # (on a Ray worker: the pack's worker dies)
+
+
+def lost_every_time() -> dict[str, Any]:
+    """Every pack's worker dies (SIGKILL, in the build): the trial is retried once and its
+    retry dies too; the retried one does not count as a failure, the retry (its chain's last)
+    does, and stops the search with the failure count's error."""
+    tuner = tiny_keras.tuner(
+        WORKDIR / "lost",
+        "lost",
+        seed=0,
+        build=dying_build,
+        pack_size=1,
+        max_consecutive_failures=1,
+    )
+    try:
+        search_on_ray(tuner, data(), n_trials=1, max_retries=1)
+        raised = None
+    except RuntimeError as error:
+        raised = str(error)
+    trials = tuner.study.get_trials()
+    result = summary(tuner.study) | {
+        "raised": raised,
+        "marks": [t.system_attrs.get(LOST_WORKER_RETRIED_KEY) for t in trials],
+    }
+    tuner.close()
+    return result
+
+
 def killed(cluster: LocalCluster) -> dict[str, Any]:
-    """Two packs train at once, one on each node. Once each of their trials has a
-    checkpointed epoch, kill (SIGKILL, by the PID its trials stored) the worker process of the
-    head node's pack, and the whole worker node (its raylet and every process under it, by
-    PID): the trials of both packs are failed and retried from there, on the head node.
+    """Two packs train at once, one on each node. As soon as each of a pack's trials has a
+    checkpointed epoch, its worker is stopped (SIGSTOP) until both are; then kill (SIGKILL, by
+    the PID its trials stored) the worker process of the head node's pack, and the whole
+    worker node (its raylet and every process under it, by PID): the trials of both packs
+    are failed and retried from there, on the head node.
 
     The checkpoints reach the driver's disk through the checkpoint actor; the killer reads
-    them there, with both packs' workers stopped (SIGSTOP) so the epoch it sees is their last.
+    them there, with both packs' workers stopped so the epoch it sees is their last (a pack
+    ready first cannot finish while the other starts late).
     A trial's ``tmp`` attribute (its process's temp dir) tells its node."""
     arrays = data(2048)
     _, _, xv, yv = arrays
@@ -237,34 +273,44 @@ def killed(cluster: LocalCluster) -> dict[str, Any]:
 
     def kill_both() -> None:
         study = tftune.load_study("killed", f"sqlite:///{WORKDIR / 'killed/killed/study.db'}")
+        stopped: dict[bool, tuple[int, list[int]]] = {}  # packs stopped, by node (True: node1)
         deadline = time.monotonic() + 120
-        while not stop.is_set() and time.monotonic() < deadline:
+        while not stop.is_set() and time.monotonic() < deadline and len(stopped) < 2:
             by_pid: dict[int, list[Any]] = {}
             for trial in study.get_trials(states=(TrialState.RUNNING,)):
                 if "pid" in trial.user_attrs:
                     by_pid.setdefault(int(trial.user_attrs["pid"]), []).append(trial)
-            ready = {  # packs all of whose trials saved an epoch, by node
-                trials[0].user_attrs["tmp"] == node_tmp: (pid, sorted(t.number for t in trials))
-                for pid, trials in by_pid.items()
-                if len(trials) == 2 and all(store.latest(t.number) is not None for t in trials)
-            }
-            if len(ready) == 2:
-                (node_pid, on_node), (head_pid, on_head) = ready[True], ready[False]
-                for pid in (node_pid, head_pid):
+            for pid, trials in by_pid.items():
+                if len(trials) != 2 or any("tmp" not in t.user_attrs for t in trials):
+                    continue  # (its attributes not all stored yet)
+                on_node = trials[0].user_attrs["tmp"] == node_tmp
+                if on_node not in stopped and all(store.latest(t.number) for t in trials):
+                    # ready (each trial saved an epoch): stopped until the kill, so it can
+                    # neither finish nor checkpoint again while the other pack gets ready
                     os.kill(pid, signal.SIGSTOP)
-                time.sleep(1.0)  # a checkpoint on its way is stored meanwhile
-                saved = {
-                    n: found[0].epoch for n in on_node + on_head if (found := store.latest(n))
-                }
-                os.kill(head_pid, signal.SIGKILL)
-                kills["worker"] = dict(pid=head_pid, at=time.time(), running=on_head)
-                pids = cluster.kill_node(node)
-                kills["node"] = dict(pids=pids, pack_pid=node_pid, at=time.time(), running=on_node)
-                kills["epochs"] = saved
-                return
+                    stopped[on_node] = (pid, sorted(t.number for t in trials))
             time.sleep(0.05)
+        kills["stopped"] = {str(k): v for k, v in stopped.items()}
+        if len(stopped) < 2:  # (the test names what was missed)
+            for pid, _ in stopped.values():
+                os.kill(pid, signal.SIGCONT)
+            return
+        (node_pid, on_node), (head_pid, on_head) = stopped[True], stopped[False]
+        time.sleep(1.0)  # a checkpoint on its way through the actor is stored meanwhile
+        saved = {n: found[0].epoch for n in on_node + on_head if (found := store.latest(n))}
+        os.kill(head_pid, signal.SIGKILL)
+        kills["worker"] = dict(pid=head_pid, at=time.time(), running=on_head)
+        pids = cluster.kill_node(node)
+        kills["node"] = dict(pids=pids, pack_pid=node_pid, at=time.time(), running=on_node)
+        kills["epochs"] = saved
 
-    killer = threading.Thread(target=kill_both, daemon=True)
+    def killer_reporting() -> None:
+        try:
+            kill_both()
+        except Exception:  # noqa: BLE001 - the test shows it
+            kills["error"] = traceback.format_exc()
+
+    killer = threading.Thread(target=killer_reporting, daemon=True)
     killer.start()
     start = time.perf_counter()
     try:
@@ -301,6 +347,7 @@ def run_all() -> None:
             "promotions": promotions,
             "promotions_unshared": promotions_unshared,
             "errors": errors,
+            "lost_every_time": lost_every_time,
             "killed": lambda: killed(cluster),  # (the worker node is gone after it)
             "later_searches": later_searches,  # (on the head node only)
         }

@@ -20,6 +20,7 @@ import ray
 from _ray_sandbox import LocalCluster, network_report, print_result, run_scenarios
 
 import tftune
+from tftune._ray._lost_worker import LOST_WORKER_RETRIED_KEY
 from tftune.samplers import GridSampler, RandomSampler, TPESampler
 from tftune.storages import RDBStorage, RetryFailedTrialCallback
 from tftune.trial import TrialState
@@ -56,6 +57,7 @@ def summary(study: tftune.Study) -> dict[str, Any]:
         "pids": [t.user_attrs.get("pid") for t in trials],
         "nodes": [t.user_attrs.get("node") for t in trials],
         "retry_of": [t.system_attrs.get("retry_of") for t in trials],
+        "lost_marks": [t.system_attrs.get(LOST_WORKER_RETRIED_KEY) for t in trials],
         "fail_reasons": [t.system_attrs.get("fail_reason") for t in trials],
         "completed_at": [
             t.datetime_complete.timestamp() if t.datetime_complete else None for t in trials

@@ -21,6 +21,7 @@ from tftune._ray._epoch_store import (
 )
 from tftune.keras._callback import TrialFailed
 from tftune.keras._pack_job import (
+    CHECKPOINT_BUDGET,
     RESUMED_AT_KEY,
     STORE_CHAIN_KEY,
     PackJob,
@@ -266,6 +267,19 @@ def assert_resumed(job, promoted, paused_model):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
+def shipped(tuner: Tuner, shared_dir: pathlib.Path | None = None) -> PackJob:
+    """The tuner's job as ``search(backend="ray", shared_dir=...)`` ships it by default."""
+    from tftune.keras._ray_search import ray_job
+
+    return ray_job(
+        tuner.job({}),
+        project_dir=tuner.project_dir,
+        shared_dir=shared_dir,
+        max_retries=3,
+        checkpoint_budget=CHECKPOINT_BUDGET,
+    )
+
+
 def test_a_trial_paused_through_the_actor_is_promoted_in_a_later_search_with_a_shared_dir(
     tmp_path,
 ):
@@ -276,7 +290,7 @@ def test_a_trial_paused_through_the_actor_is_promoted_in_a_later_search_with_a_s
         unshared = dataclasses.replace(tuner.job({}), paused_store=store)
         model, saved, promoted = paused_and_promoted(tuner, unshared)
         assert STORE_CHAIN_KEY in saved
-        shared = tuner.ray_job(tuner.job({}), shared_dir=tmp_path / "shared")
+        shared = shipped(tuner, shared_dir=tmp_path / "shared")
         assert shared.paused_store is None and shared.checkpoint_dir.is_absolute()
         with pytest.raises(TrialFailed, match=r"paused trial #0 \(epoch 1\) is no longer kept"):
             shared.resume(promoted, build(promoted))  # (where the worker looked before)
@@ -299,7 +313,7 @@ def test_a_trial_paused_by_path_is_promoted_in_a_later_search_without_a_shared_d
         assert saved["path"] == str(pathlib.Path("shared", "trial_0.weights.h5"))
         assert paused_kept(saved, tuner.checkpoint_dir)  # (the driver sees it)
         unshared = dataclasses.replace(
-            tuner.ray_job(tuner.job({})),
+            shipped(tuner),
             paused_store=DirectoryEpochStore(tuner.checkpoint_dir, prefix=PAUSED),
             driver_paused=DiskPausedCheckpoints(tuner.checkpoint_dir, driver_cwd),
         )
@@ -317,7 +331,7 @@ def test_a_search_with_a_shared_dir_reads_a_paused_file_there_itself(tmp_path):
     """A file under this search's shared directory is read on the worker: the driver is not
     asked (here it could not find it)."""
     with Tuner(build, directory=tmp_path / "project", objective="loss") as tuner:
-        shared = tuner.ray_job(tuner.job({}), shared_dir=tmp_path / "shared")
+        shared = shipped(tuner, shared_dir=tmp_path / "shared")
         model, saved, promoted = paused_and_promoted(tuner, shared)
         assert pathlib.Path(saved["path"]).parent == tmp_path / "shared" / "checkpoints"
         nowhere = DiskPausedCheckpoints(tmp_path / "none", tmp_path / "none")

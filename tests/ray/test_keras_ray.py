@@ -8,6 +8,7 @@ keras_scenarios.py; each test checks one."""
 from __future__ import annotations
 
 import pickle
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,22 @@ def test_failing_trials_on_workers_stop_the_search_with_the_drivers_error(outcom
     assert all("ValueError: no model for trial" in r for r in result["fail_reasons"])
 
 
+def test_trials_whose_workers_always_die_stop_the_search_once_their_retries_run_out(outcome):
+    """A trial whose worker died and was retried is not counted as a failure; its retry, the
+    last of its chain, is: a search whose packs always die stops (before, it never did)."""
+    result = scenario_result(outcome, "lost_every_time")
+    states, retry_of, marks = result["states"], result["retry_of"], result["marks"]
+    assert states == ["FAIL"] * 2, states
+    reasons = result["fail_reasons"]
+    assert all("The Ray worker training this trial's pack died" in r for r in reasons), reasons
+    assert retry_of == [None, 0]
+    assert marks[0] == 0  # marked retried (with its own number)
+    assert marks[1] != 1  # (the mark its retry copied is not its own)
+    # (max_consecutive_failures=1: had the first counted, the search stopped at #0)
+    assert result["raised"] is not None, "the search never stopped"
+    assert re.search(r"^1 trials failed in a row; the last one \(#1\)", result["raised"])
+
+
 def check_retried_after_kill(result: dict[str, Any], kill: dict[str, Any], errors: tuple) -> None:
     """The trials of a killed pack failed with Ray's reason within seconds, and each was retried
     once, on the head node, from the last epoch it checkpointed, with the values before it."""
@@ -186,7 +203,7 @@ def check_retried_after_kill(result: dict[str, Any], kill: dict[str, Any], error
 def test_killed_pack_workers_and_nodes_fail_their_trials_and_nothing_is_lost_or_repeated(outcome):
     result = scenario_result(outcome, "killed")
     kills = result["killed"]
-    assert kills, "no two running packs, one per node, were seen with checkpointed epochs"
+    assert "worker" in kills, f"not both packs (one per node) stopped checkpointed: {kills}"
     states, retry_of = result["states"], result["retry_of"]
     failed = [n for n, state in zip(result["numbers"], states, strict=True) if state == "FAIL"]
     assert failed == sorted(kills["worker"]["running"] + kills["node"]["running"])
@@ -205,13 +222,13 @@ def test_killed_pack_workers_and_nodes_fail_their_trials_and_nothing_is_lost_or_
 
 def test_a_killed_pack_worker_fails_its_trials_with_rays_reason_and_they_resume(outcome):
     result = scenario_result(outcome, "killed")
-    assert result["killed"], "no running packs were seen with checkpointed epochs"
+    assert "worker" in result["killed"], f"no packs were killed: {result['killed']}"
     check_retried_after_kill(result, result["killed"]["worker"], ("WorkerCrashedError",))
 
 
 def test_a_killed_worker_node_fails_its_packs_trials_and_they_resume_on_the_other(outcome):
     result = scenario_result(outcome, "killed")
-    assert result["killed"], "no running packs were seen with checkpointed epochs"
+    assert "worker" in result["killed"], f"no packs were killed: {result['killed']}"
     died = ("NodeDiedError", "WorkerCrashedError")  # (whichever Ray tells first)
     check_retried_after_kill(result, result["killed"]["node"], died)
 
@@ -239,6 +256,15 @@ def test_search_rejects_an_unknown_backend_naming_the_parameter(tmp_path):
             ValueError, match=r"`checkpoint_budget` applies to backend='ray' only, got 0.5"
         ):
             tuner.search(x, x, n_trials=1, checkpoint_budget=0.5)
+        import keras
+
+        one_at_a_time = dict(backend="ray", callbacks=[keras.callbacks.TerminateOnNaN()])
+        with pytest.raises(
+            ValueError,
+            match=r"`checkpoint_budget` applies to trials trained in packs only; these run one "
+            r"at a time \(.+\), got 0.5\.",
+        ):
+            tuner.search(x, x, n_trials=1, checkpoint_budget=0.5, **one_at_a_time)
         assert tuner.study.trials == []  # nothing ran
 
 
@@ -261,13 +287,15 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
     fused, saving each completed epoch for a retry (the last one completes instead); the best
     weights come back in its report, for the driver to store."""
     from tftune._ray._epoch_store import DirectoryEpochStore
-    from tftune.keras._ray_search import store_weights, train_pack
+    from tftune.keras._ray_search import ray_job, store_weights, train_pack
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
     with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
         job = tuner.job({"x": x, "y": y, "epochs": 3, "verbose": 0})
-        every_epoch = tuner.ray_job(job, checkpoint_budget=1.0)  # as search(backend="ray", ...)
+        every_epoch = ray_job(  # as search(backend="ray", ...)
+            job, project_dir=tuner.project_dir, shared_dir=None, max_retries=3, checkpoint_budget=1
+        )
         assert every_epoch.checkpoint_epochs and every_epoch.epoch_callbacks == ()
         job = pickle.loads(pickle.dumps(every_epoch))
         trials = [tuner.study.ask() for _ in range(3)]
@@ -294,13 +322,15 @@ def test_a_pickled_pack_job_trains_its_pack_as_a_ray_task_would(tmp_path):
 
 def test_a_zero_checkpoint_budget_checkpoints_a_packs_first_epoch_only(tmp_path):
     from tftune._ray._epoch_store import DirectoryEpochStore
-    from tftune.keras._ray_search import train_pack
+    from tftune.keras._ray_search import ray_job, train_pack
 
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
     with Tuner(small_build, directory=tmp_path, objective="loss") as tuner:
         job = tuner.job({"x": x, "y": y, "epochs": 4, "verbose": 0})
-        first_only = tuner.ray_job(job, checkpoint_budget=0)
+        first_only = ray_job(
+            job, project_dir=tuner.project_dir, shared_dir=None, max_retries=3, checkpoint_budget=0
+        )
         trials = [tuner.study.ask() for _ in range(2)]
         report = train_pack(first_only, [trial.trial_id for trial in trials])
         saved = report["checkpoints"]

@@ -145,6 +145,9 @@ def test_a_killed_worker_node_fails_its_trial_with_rays_reason_and_it_is_retried
         retries = [n for n, of in enumerate(retry_of) if of == number]
         assert len(retries) == 1 and states[retries[0]] == "COMPLETE"
         assert result["params"][retries[0]] == result["params"][number]
+        # marked as retried, so a tuner's count of failures in a row skips it (its retry not)
+        assert result["lost_marks"][number] == number
+        assert result["lost_marks"][retries[0]] != retries[0]
     assert states.count("COMPLETE") == 8  # n_trials: the retry replaces the lost trial
     assert set(states) <= {"COMPLETE", "FAIL"}
     assert result["numbers"] == list(range(len(states)))

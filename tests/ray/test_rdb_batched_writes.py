@@ -16,7 +16,8 @@ from tftune.distributions import FloatDistribution
 from tftune.exceptions import UpdateFinishedTrialError
 from tftune.storages import InMemoryStorage, RDBStorage
 from tftune.storages._base import BaseStorage
-from tftune.storages._remote import BatchWriter, apply_trials_writes, apply_writes
+from tftune.storages._batch_writer import BatchWriter
+from tftune.storages._remote import apply_trials_writes, apply_writes
 from tftune.trial import TrialState
 
 
@@ -155,3 +156,15 @@ def test_a_batch_holds_only_trial_writes(storage, trials):
             writes_of(trials.first, 0.5) + [("delete_study", (trials.study_id,), {})]
         )
     assert storage.get_trial(trials.first).state == TrialState.RUNNING  # nothing of it was run
+
+
+def test_of_the_proxies_only_rays_declares_it_takes_a_batch_in_one_call():
+    """The Ray proxy sends a batch to its server as one call; a proxy that only forwards
+    each call (the base of the gRPC one) runs it one write at a time, and does not declare it."""
+    from tftune._ray._storage_proxy import RayStorageProxy
+    from tftune.storages._grpc._proxy import GrpcStorageProxy
+    from tftune.storages._remote import ForwardingStorage
+
+    assert issubclass(RayStorageProxy, BatchWriter)
+    assert not issubclass(ForwardingStorage, BatchWriter)
+    assert not issubclass(GrpcStorageProxy, BatchWriter)

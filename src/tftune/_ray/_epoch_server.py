@@ -9,6 +9,10 @@ the model state as bytes; a retry or a promotion, on whatever node, fetches them
 promotion whose paused trial's checkpoint is a file the worker cannot read (written by an
 earlier search, in a directory not shared now) fetches its bytes through the same actor
 (:class:`RayPausedCheckpoints`), which reads it on the driver's node.
+
+The driver itself does not go through the actor: it reads and drops paused checkpoints in
+the ``PAUSED`` directory directly (each chain's files, see ``paused_kept`` and
+``drop_paused`` in :mod:`tftune.keras._pack_job`).
 """
 
 from __future__ import annotations
@@ -55,9 +59,6 @@ class CheckpointServer:
 
     def discard(self, kind: str, chains: list[int]) -> None:
         self._stores[kind].discard(chains)
-
-    def holds(self, kind: str, chain: int) -> bool:
-        return self._stores[kind].holds(chain)
 
     def paused_file(self, path: str) -> bytes | None:
         return self._files.file(path)
@@ -107,12 +108,6 @@ class RayEpochStore(EpochStore):
 
         if chains:
             ray.get(self.server.discard.remote(self.kind, list(chains)))
-
-    def holds(self, chain: int) -> bool:
-        import ray
-
-        held: bool = ray.get(self.server.holds.remote(self.kind, chain))
-        return held
 
 
 class RayPausedCheckpoints(PausedCheckpoints):

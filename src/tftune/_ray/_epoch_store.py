@@ -77,10 +77,6 @@ class EpochStore(abc.ABC):
     def discard(self, chains: Sequence[int]) -> None:
         """Remove every checkpoint of ``chains`` (their trials finished)."""
 
-    @abc.abstractmethod
-    def holds(self, chain: int) -> bool:
-        """Whether the chain has a checkpoint (without fetching it)."""
-
 
 class DirectoryEpochStore(EpochStore):
     """An :class:`EpochStore` in ``directory``: ``<prefix>_<chain>_<epoch>.npz`` and a ``.json``
@@ -138,6 +134,7 @@ class DirectoryEpochStore(EpochStore):
                     part.unlink(missing_ok=True)
 
     def holds(self, chain: int) -> bool:
+        """Whether the chain has a checkpoint (without reading it)."""
         return any(path.suffix == ".json" for path, _ in self._files(chain))
 
     def chains(self) -> list[int]:

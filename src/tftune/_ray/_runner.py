@@ -14,7 +14,7 @@ from tftune.pruners import BasePruner
 from tftune.samplers import BaseSampler
 from tftune.storages._base import BaseStorage
 from tftune._ray._write_buffer import TrialWriteBuffer
-from tftune.storages._remote import Write
+from tftune.storages._batch_writer import Write
 from tftune.trial._frozen import FrozenTrial
 from tftune.trial._state import TrialState
 

@@ -14,7 +14,8 @@ from typing import Any
 from collections.abc import Sequence
 
 from tftune.storages._base import BaseStorage
-from tftune.storages._remote import ForwardingStorage, Write, apply_writes, dispatch
+from tftune.storages._batch_writer import BatchWriter, Write
+from tftune.storages._remote import ForwardingStorage, apply_writes, dispatch
 
 
 class StorageServer:
@@ -60,7 +61,7 @@ def start_storage_server(storage: BaseStorage) -> Any:
     return server.remote(storage)
 
 
-class RayStorageProxy(ForwardingStorage):
+class RayStorageProxy(ForwardingStorage, BatchWriter):
     """A storage whose calls run on a :class:`StorageServer` actor (picklable to workers).
 
     It keeps no heartbeats: Ray reports a dead worker to the driver, which fails its trial.

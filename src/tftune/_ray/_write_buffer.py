@@ -22,10 +22,10 @@ from collections.abc import Container, Sequence
 from typing import Any
 
 from tftune.storages._base import BaseStorage
+from tftune.storages._batch_writer import Write
 from tftune.storages._remote import (
     TRIAL_WRITES,
     ForwardingStorage,
-    Write,
     apply_trials_writes,
     apply_writes,
 )

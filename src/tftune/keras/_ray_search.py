@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tftune._ray._epoch_store import EpochStore
+from tftune._ray._lost_worker import mark_retried
 from tftune.keras._pack_job import PackJob, chain_of
 from tftune.keras._pack_sizing import AUTO_PACK_SIZE
 from tftune.storages import InMemoryStorage, RDBStorage, RetryFailedTrialCallback
@@ -97,6 +98,30 @@ def train_pack(job: PackJob, trial_ids: Sequence[int]) -> dict[str, Any]:
         "first_in_process": first,
         "checkpoints": dict(pack_job.saved),
     }
+
+
+def ray_job(
+    job: PackJob,
+    *,
+    project_dir: pathlib.Path,
+    shared_dir: str | os.PathLike[str] | None,
+    max_retries: int,
+    checkpoint_budget: float,
+) -> PackJob:
+    """``job`` as ``Tuner.search(backend="ray")`` ships it to its workers, for those arguments
+    of ``search``: no epoch callbacks (they run in the driver only), weights and paused
+    checkpoints under ``shared_dir`` (made absolute, so the paths trials record name the same
+    place on every node; ``None``: ``project_dir``), per-epoch checkpoints with retries on,
+    within ``checkpoint_budget``."""
+    shared = project_dir if shared_dir is None else pathlib.Path(shared_dir).absolute()
+    return dataclasses.replace(
+        job,
+        weights_dir=shared,
+        checkpoint_dir=shared / "checkpoints",
+        epoch_callbacks=(),
+        checkpoint_epochs=max_retries > 0,
+        checkpoint_budget=checkpoint_budget,
+    )
 
 
 def store_weights(directory: pathlib.Path, weights: dict[str, bytes]) -> None:
@@ -271,18 +296,23 @@ class RaySearch:
         )
 
     def _fail_dead(self, pack: _Pack, died: BaseException) -> None:
-        """Fail the unfinished trials of a pack whose worker died; enqueue their retries."""
+        """Fail the unfinished trials of a pack whose worker died; enqueue their retries (those
+        retried are marked: not their own failure; a chain's last failure counts)."""
         reason = f"{LOST_WORKER_REASON}: {type(died).__name__}: {died}"[:_MAX_REASON_CHARS]
         storage = self.study.storage
         retried = 0
         done: list[Trial] = []  # (their checkpoints can go)
         for trial in pack.trials:
-            if storage.get_trial(trial.trial_id).state.is_finished():
+            current = storage.get_trial(trial.trial_id)  # with what the worker stored
+            if current.state.is_finished():
                 done.append(trial)
                 continue
+            retry = len(current.system_attrs.get(RETRY_HISTORY_KEY, [])) < self.max_retries
+            if retry:  # (marked while running: a finished trial cannot be changed)
+                mark_retried(storage, current)
             finish_trial(self.study, trial, None, TrialState.FAIL, fail_reason=reason)
-            failed = storage.get_trial(trial.trial_id)  # with what the worker stored
-            if len(failed.system_attrs.get(RETRY_HISTORY_KEY, [])) < self.max_retries:
+            if retry:
+                failed = storage.get_trial(trial.trial_id)
                 RetryFailedTrialCallback(max_retry=self.max_retries)(self.study, failed)
                 retried += 1
             else:

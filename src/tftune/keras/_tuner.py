@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import logging
 import numbers
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 import keras
 
 import tftune
+from tftune._ray._lost_worker import was_retried
 from tftune.keras._best_weights import INPUT_SHAPE_ATTR, WEIGHTS_ATTR, BestWeights
 from tftune.keras._memory import GradientRegistryCleaner
 from tftune.keras._objective import infer_direction
@@ -33,9 +33,8 @@ from tftune.keras._pack_job import (
 )
 from tftune.keras._packing import PackedSearch, packing_blocker
 from tftune.keras._project import project_dir
-from tftune.keras._ray_search import LOST_WORKER_REASON
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, LINEAGE_KEY, RESUME_OF_KEY, lineage
-from tftune.storages._base import FAIL_REASON_KEY, FIXED_PARAMS_KEY
+from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.samplers import BaseSampler
 from tftune.pruners import BasePruner, NopPruner
 from tftune.storages import BaseStorage, RetryFailedTrialCallback
@@ -265,13 +264,18 @@ class Tuner:
                 chosen for that device (32 copies on a CPU, 128 on a GPU).
             max_retries: with ``backend="ray"``, how many times a configuration whose worker
                 died is run again; the retry goes on after its last checkpointed epoch
-                (checkpoints reach this process through Ray, with no shared directory).
+                (a pack's checkpoints reach this process through Ray, with no shared
+                directory; trials run one at a time keep theirs on their worker's disk, so
+                their retry on another node starts over).
             shared_dir: with ``backend="ray"``, a directory every node and this process can
                 read and write, where paused trials' checkpoints (that promotions resume from)
-                are written by path and the best weights are kept. By default nothing need be
-                shared: those checkpoints go as bytes to a checkpoint actor on this machine,
-                which keeps them in the project directory, and a promotion on any node fetches
-                them back (the best weights travel back with each pack's result). A promotion
+                are written by path and the best weights are kept. For packs nothing need be
+                shared by default: those checkpoints go as bytes to a checkpoint actor on this
+                machine, which keeps them in the project directory, and a promotion on any node
+                fetches them back (the best weights travel back with each pack's result).
+                Trials run one at a time (Keras ``callbacks``) pause through that actor too,
+                but write their best weights by path on their worker's disk: for
+                ``best_model()`` here, pass ``shared_dir`` (or run on one machine). A promotion
                 resumes from where its paused trial's checkpoint was kept, whichever search
                 paused it: a file outside this search's ``shared_dir`` is fetched from this
                 process (which must still read it).
@@ -280,6 +284,7 @@ class Tuner:
                 in [0, 1]: the first epoch is always checkpointed, a later one only while the
                 checkpoints so far took at most this fraction (default 0.1; ``1``: every
                 epoch; ``0``: the first only). A retry goes on after the last one checkpointed.
+                Trials that run one at a time (Keras ``callbacks``) reject it.
         """
         if n_trials is None and timeout is None:
             raise ValueError("search() needs `n_trials` or `timeout`, or it would never stop.")
@@ -294,6 +299,11 @@ class Tuner:
         self.packing_note = self._packing_blocker(fit_arguments, user_callbacks)
         if self.packing_note is not None and self.fuse == "auto" and n_trials != 1:
             _logger.info("Trials run one at a time: %s.", self.packing_note)
+        if on_ray and self.packing_note is not None and checkpoint_budget != CHECKPOINT_BUDGET:
+            raise ValueError(
+                "`checkpoint_budget` applies to trials trained in packs only; these run one at "
+                f"a time ({self.packing_note}), got {checkpoint_budget!r}."
+            )
         if on_ray and self.tensorboard is not None:
             raise ValueError(
                 "`tensorboard` logging runs in this process only; it is not supported with "
@@ -383,10 +393,11 @@ class Tuner:
         checkpoint_budget: float,
         show_progress_bar: bool,
     ) -> None:
-        from tftune.keras._ray_search import search_on_ray
+        from tftune.keras._ray_search import ray_job, search_on_ray
 
-        job = self.ray_job(
+        job = ray_job(
             job,
+            project_dir=self.project_dir,
             shared_dir=shared_dir,
             max_retries=max_retries,
             checkpoint_budget=checkpoint_budget,
@@ -412,29 +423,6 @@ class Tuner:
         )
         if loop is not None:
             self.last_packs = loop.packs
-
-    def ray_job(
-        self,
-        job: PackJob,
-        *,
-        shared_dir: str | os.PathLike[str] | None = None,
-        max_retries: int = 3,
-        checkpoint_budget: float = CHECKPOINT_BUDGET,
-    ) -> PackJob:
-        """``job`` (see :meth:`job`) as ``search(backend="ray")`` ships it to its workers, for
-        those arguments of ``search``: no epoch callbacks (they run in this process only),
-        weights and paused checkpoints under ``shared_dir`` (made absolute, so the paths
-        trials record name the same place on every node; default: the project directory),
-        per-epoch checkpoints with retries on, within ``checkpoint_budget``."""
-        shared = self.project_dir if shared_dir is None else pathlib.Path(shared_dir).absolute()
-        return dataclasses.replace(
-            job,
-            weights_dir=shared,
-            checkpoint_dir=shared / "checkpoints",
-            epoch_callbacks=(),
-            checkpoint_epochs=max_retries > 0,
-            checkpoint_budget=checkpoint_budget,
-        )
 
     def job(self, fit_arguments: dict[str, Any]) -> PackJob:
         """The :class:`PackJob` that trains this tuner's trials on ``fit_arguments`` (for
@@ -493,8 +481,8 @@ class Tuner:
             )
 
     def _count_failures(self, study: Study, trial: FrozenTrial) -> None:
-        if trial.system_attrs.get(FAIL_REASON_KEY, "").startswith(LOST_WORKER_REASON):
-            return  # its worker died: not the trial's own failure (nor a success)
+        if was_retried(trial):
+            return  # its worker died and it runs again: not its own failure (nor a success)
         if trial.state != TrialState.FAIL:
             self._failures_in_a_row = 0
             return

@@ -21,6 +21,7 @@ from tftune._pickling import portable_state, restore_state
 from tftune.distributions import BaseDistribution
 from tftune.exceptions import UpdateFinishedTrialError
 from tftune.storages._base import BaseStorage, StudySummary
+from tftune.storages._batch_writer import BatchWriter, Write
 from tftune.storages._cache import StudyTrials
 from tftune.storages._heartbeat import HeartbeatThread, stop_beating
 from tftune.trial._frozen import FrozenTrial
@@ -42,8 +43,6 @@ _OPEN = [TrialState.RUNNING, TrialState.WAITING]
 TRIAL_WRITES = frozenset(
     {"set_trial_param", "set_trial_attr", "set_trial_intermediate_value", "set_trial_state_values"}
 )
-#: One held-back write: the method's name, its positional and its keyword arguments.
-Write = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
 def describe(storage: BaseStorage) -> dict[str, Any]:
@@ -75,21 +74,11 @@ def dispatch(
     return result
 
 
-class BatchWriter(abc.ABC):
-    """A storage that stores a batch of trial writes itself, declared by subclassing: in one
-    transaction (``RDBStorage``), in one call to its server (a proxy: ``ForwardingStorage``).
-    :func:`apply_writes` hands a batch to such a storage whole."""
-
-    @abc.abstractmethod
-    def apply_writes(self, writes: Sequence[Write]) -> None:
-        """Store ``writes`` in order, as :func:`apply_writes` says."""
-
-
 def apply_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
     """Store a batch of trial writes in order: in one transaction on a database storage (all
-    or nothing: ``RDBStorage.apply_writes``), in one call to a remote one (each a
-    :class:`BatchWriter`), else one call per write (the writes before the one that raised are
-    stored).
+    or nothing: ``RDBStorage.apply_writes``), in one call to the server of a
+    ``RayStorageProxy`` (each a :class:`BatchWriter`), else one call per write (the writes
+    before the one that raised are stored).
 
     Raises ValueError for a method that is not a trial write; the first write that raises
     stops the batch, and its error is raised."""
@@ -131,7 +120,7 @@ def run_writes(storage: BaseStorage, writes: Sequence[Write]) -> None:
         getattr(storage, method)(*args, **kwargs)
 
 
-class ForwardingStorage(BaseStorage, BatchWriter):
+class ForwardingStorage(BaseStorage):
     """A storage whose every call is ``self._call(method, *args, **kwargs)`` on a remote one."""
 
     def __init__(self) -> None:
@@ -233,11 +222,6 @@ class ForwardingStorage(BaseStorage, BatchWriter):
 
     def set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool = False) -> None:
         self._call("set_trial_attr", trial_id, key, value, system=system)
-
-    def apply_writes(self, writes: Sequence[Write]) -> None:
-        """Run a batch of trial writes in order (see :func:`apply_writes`); a proxy whose
-        server takes a batch overrides this to send it as one call."""
-        run_writes(self, writes)
 
     # --- trials: reads ---------------------------------------------------------------------
     def get_trial(self, trial_id: int) -> FrozenTrial:

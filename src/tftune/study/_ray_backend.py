@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from tftune._ray._lost_worker import mark_retried
 from tftune.storages import InMemoryStorage, RDBStorage
 from tftune.storages._base import BaseStorage
 from tftune.storages._callbacks import RETRY_HISTORY_KEY, RetryFailedTrialCallback
@@ -394,16 +395,20 @@ class _DriverLoop:
                 finish_trial(self._study, trial, None, TrialState.FAIL, fail_reason=reason)
 
     def _fail_dead(self, trial: Trial, died: BaseException) -> FrozenTrial:
-        """Fail the trial of a worker that died (unless it finished first); enqueue a retry."""
+        """Fail the trial of a worker that died (unless it finished first); enqueue a retry
+        while its chain has one left (marked so: not the trial's own failure)."""
         current = self._storage.get_trial(trial.trial_id)
         if current.state.is_finished():
             return current
         reason = f"The Ray worker running this trial died: {type(died).__name__}: {died}"
+        retry = len(current.system_attrs.get(RETRY_HISTORY_KEY, [])) < self._max_retries
+        if retry:  # (marked while running: a finished trial cannot be changed)
+            mark_retried(self._storage, current)
         finish_trial(
             self._study, trial, None, TrialState.FAIL, fail_reason=reason[:_MAX_REASON_CHARS]
         )
         failed = self._storage.get_trial(trial.trial_id)  # with the params the worker sent
-        if len(failed.system_attrs.get(RETRY_HISTORY_KEY, [])) < self._max_retries:
+        if retry:
             RetryFailedTrialCallback(max_retry=self._max_retries)(self._study, failed)
             self._budget.give_back()
             self._budget_spent = False

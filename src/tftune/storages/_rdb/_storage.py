@@ -39,7 +39,7 @@ from tftune.exceptions import (
 from tftune.storages._base import FAIL_REASON_KEY, BaseStorage, StudySummary
 from tftune.storages._cache import StudyTrials
 from tftune.storages._heartbeat import HeartbeatThread
-from tftune.storages._remote import BatchWriter
+from tftune.storages._batch_writer import BatchWriter
 from tftune.storages._rdb import _engine, _migrations
 from tftune.storages._rdb._batch import JoinedTransactions
 from tftune.storages._rdb._compiled import CompiledStatements, RawTransaction, Statement
