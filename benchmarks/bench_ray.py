@@ -223,6 +223,22 @@ def keras_steady(done: list[float], skip: int) -> float | None:
     return (len(done) - skip) / (done[-1] - done[skip - 1]) * 60
 
 
+def connect_for_keras(address: str) -> dict[str, Any]:
+    """Connect to the sandbox's cluster for the Keras searches (workers' logs and TensorFlow's
+    start-up notices silenced alike for every contender); the network report."""
+    import ray
+    from _ray_sandbox import network_report
+
+    ray.init(
+        address=address,
+        logging_level="WARNING",
+        log_to_driver=False,
+        runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3"}},
+    )
+    report: dict[str, Any] = network_report()
+    return report
+
+
 def timed_keras_search(
     workdir: Path, task: str, *, n_trials: int, pack: int, **options: Any
 ) -> dict[str, Any]:
@@ -356,7 +372,7 @@ def keras_tune(workdir: Path, task: str) -> dict[str, Any]:
 def keras_inner(args: argparse.Namespace) -> None:
     """Inside the sandbox: per task, the contenders alternating, ``repeats`` times each."""
     import ray
-    from _ray_sandbox import LocalCluster, network_report
+    from _ray_sandbox import LocalCluster
 
     global KERAS_PACK_CPUS
     KERAS_PACK_CPUS = args.cpus_per_pack
@@ -381,13 +397,7 @@ def keras_inner(args: argparse.Namespace) -> None:
         "cpus_per_pack": KERAS_PACK_CPUS,
     }
     try:
-        ray.init(
-            address=cluster.address,
-            logging_level="WARNING",
-            log_to_driver=False,
-            runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3"}},
-        )
-        results["network"] = network_report()
+        results["network"] = connect_for_keras(cluster.address)
         for _ in range(args.repeats):
             for task, contenders in runs.items():
                 for name, done in contenders.items():

@@ -30,7 +30,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _ray_sandbox import print_result, run_sandboxed  # noqa: E402
-from bench_ray import KERAS_TASKS, environment, quiet, timed_keras_search  # noqa: E402
+from bench_ray import (  # noqa: E402
+    KERAS_TASKS,
+    connect_for_keras,
+    environment,
+    quiet,
+    timed_keras_search,
+)
 
 RESULTS = HERE / "results"
 PACK = 32
@@ -63,7 +69,7 @@ def one_pack(workdir: Path, task: str, max_retries: int) -> dict[str, Any]:
 
 def inner(args: argparse.Namespace) -> None:
     import ray
-    from _ray_sandbox import LocalCluster, network_report
+    from _ray_sandbox import LocalCluster
 
     quiet()
     logging.getLogger("tftune").setLevel(logging.WARNING)
@@ -79,13 +85,7 @@ def inner(args: argparse.Namespace) -> None:
     result: dict[str, Any] = {"pack": PACK, "tasks": {t: KERAS_TASKS[t] for t in tasks}}
     result["budget"] = CHECKPOINT_BUDGET
     try:
-        ray.init(
-            address=cluster.address,
-            logging_level="WARNING",
-            log_to_driver=False,
-            runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3"}},
-        )
-        result["network"] = network_report()
+        result["network"] = connect_for_keras(cluster.address)
         for repeat in range(args.repeats):
             order = list(MODES) if repeat % 2 == 0 else list(reversed(MODES))
             for task in tasks:

@@ -4,43 +4,17 @@ noisy prediction cannot throw away a curve that leads where it stands."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
+from asha_curves import STEPS, asha, exponential, run
 
 import tftune
-from tftune.pruners import HyperbandPruner, SuccessiveHalvingPruner
-from tftune.pruners._successive_halving import CHECKPOINT_KEY
-from tftune.trial import TrialState
-
-STEPS = 27  # epochs 1..27; rungs (min_resource 1, factor 3) at epochs 1, 3, 9 and 27
-
-
-def exponential(final: float, rate: float) -> list[float]:
-    return [final + (1.0 - final) * math.exp(-rate * t) for t in range(1, STEPS + 1)]
+from tftune.pruners import HyperbandPruner
 
 
 SLOW = exponential(0.05, 0.2)  # 0.571 at epoch 3, predicted to end near 0.05
 # Flat from epoch 2: its prediction is its value (0.30), behind SLOW's, its value ahead of it.
 FLAT = [0.35] + [0.30] * (STEPS - 1)
 FLAT_BEHIND = [0.85] + [0.80] * (STEPS - 1)  # behind SLOW by both
-
-
-def run(study: tftune.Study, curve: list[float], pause: bool = False) -> int | None:
-    trial = study.ask()
-    for epoch, value in enumerate(curve, 1):
-        trial.report(value, epoch)
-        if trial.should_prune():
-            if pause:
-                trial.set_system_attr(CHECKPOINT_KEY, {"path": f"t{trial.number}.h5"})
-            study.tell(trial, state=TrialState.PRUNED)
-            return epoch
-    study.tell(trial, curve[-1])
-    return None
-
-
-def asha(**kwargs) -> SuccessiveHalvingPruner:
-    return SuccessiveHalvingPruner(min_resource=1, reduction_factor=3, **kwargs)
 
 
 def test_a_trial_ahead_by_its_reported_value_passes_the_rung():
