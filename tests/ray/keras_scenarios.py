@@ -28,11 +28,11 @@ import tftune
 from tftune._ray._lost_worker import LOST_WORKER_RETRIED_KEY
 from tftune.keras import Tuner
 from tftune.keras._best_weights import WEIGHTS_ATTR
+from tftune.keras._tuner import promotion_template
 from tftune._ray._epoch_store import PAUSED, DirectoryEpochStore
-from tftune.keras._pack_job import RESUMED_AT_KEY, RESUMED_VALUES_ATTR
+from tftune.keras._pack_job import RESUMED_AT_KEY
 from tftune.pruners import SuccessiveHalvingPruner
 from tftune.pruners._successive_halving import CHECKPOINT_KEY, RESUME_OF_KEY
-from tftune.storages._base import FIXED_PARAMS_KEY
 from tftune.trial import TrialState
 
 WORKDIR = Path(os.environ["TFTUNE_SANDBOX_DIR"])
@@ -174,8 +174,8 @@ def later_searches() -> dict[str, Any]:
     if paused.state == TrialState.PRUNED:
         study.storage.enqueue_trials(
             study.study_id,
-            [promotion_of(paused)],
-            once_key="promote:1",  # (as the tuner's, so it is enqueued once)
+            [promotion_template(paused, paused.system_attrs[CHECKPOINT_KEY])],
+            once_key="promote:1",  # (the tuner's template and key: enqueued once)
         )
         search_on_ray(tuner, arrays, n_trials=1, shared_dir=shared, **options)
     trials = study.get_trials()
@@ -186,20 +186,6 @@ def later_searches() -> dict[str, Any]:
     }
     tuner.close()
     return result
-
-
-def promotion_of(paused: tftune.FrozenTrial) -> tftune.FrozenTrial:
-    """The trial the tuner enqueues to promote ``paused`` (its parameters and checkpoint)."""
-    return tftune.FrozenTrial(
-        number=-1,
-        state=TrialState.WAITING,
-        system_attrs={
-            FIXED_PARAMS_KEY: dict(paused.params),
-            CHECKPOINT_KEY: paused.system_attrs[CHECKPOINT_KEY],
-            RESUME_OF_KEY: paused.number,
-            RESUMED_VALUES_ATTR: sorted([s, v] for s, v in paused.intermediate_values.items()),
-        },
-    )
 
 
 def failing_build(trial: tftune.Trial) -> Any:

@@ -56,6 +56,29 @@ class PromotingPruner(Protocol):
     def promotions(self, study: Study) -> list[FrozenTrial]: ...
 
 
+def promotion_template(paused: FrozenTrial, checkpoint: Any) -> FrozenTrial:
+    """The waiting trial that resumes ``paused`` from ``checkpoint`` (its record): the same
+    parameters, its rung notes, lineage, reports and Keras history."""
+    notes = {
+        k: v for k, v in paused.system_attrs.items() if "_rung_" in k or k == "hyperband_bracket"
+    }
+    return FrozenTrial(
+        number=-1,
+        state=TrialState.WAITING,
+        user_attrs={HISTORY_ATTR: paused.user_attrs.get(HISTORY_ATTR, {})},
+        system_attrs={
+            **notes,
+            FIXED_PARAMS_KEY: dict(paused.params),
+            CHECKPOINT_KEY: checkpoint,
+            RESUME_OF_KEY: paused.number,
+            LINEAGE_KEY: lineage(paused),
+            RESUMED_VALUES_ATTR: [
+                [step, value] for step, value in sorted(paused.intermediate_values.items())
+            ],
+        },
+    )
+
+
 class Tuner:
     """Search the hyperparameters of a Keras model built by ``build(trial)``.
 
@@ -456,26 +479,7 @@ class Tuner:
             checkpoint = paused.system_attrs[CHECKPOINT_KEY]
             if not paused_kept(checkpoint, self.checkpoint_dir):
                 continue
-            notes = {
-                k: v
-                for k, v in paused.system_attrs.items()
-                if "_rung_" in k or k == "hyperband_bracket"
-            }
-            template = FrozenTrial(
-                number=-1,
-                state=TrialState.WAITING,
-                user_attrs={HISTORY_ATTR: paused.user_attrs.get(HISTORY_ATTR, {})},
-                system_attrs={
-                    **notes,
-                    FIXED_PARAMS_KEY: dict(paused.params),
-                    CHECKPOINT_KEY: checkpoint,
-                    RESUME_OF_KEY: paused.number,
-                    LINEAGE_KEY: lineage(paused),
-                    RESUMED_VALUES_ATTR: [
-                        [step, value] for step, value in sorted(paused.intermediate_values.items())
-                    ],
-                },
-            )
+            template = promotion_template(paused, checkpoint)
             study.storage.enqueue_trials(
                 study.study_id, [template], once_key=f"promote:{paused.number}"
             )
